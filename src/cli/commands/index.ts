@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import type { CliIO } from '../io.ts';
+
+/**
+ * Each command module exports one `register` function; add it to this list.
+ * `setExit` records the process exit code (0 ok, 1 findings/verification failed, 2 bad input).
+ */
+export type RegisterCommand = (program: Command, io: CliIO, setExit: (code: number) => void) => void;
+
+export const commands: RegisterCommand[] = [];

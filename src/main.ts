@@ -1,0 +1,1 @@
+console.log('ConsentGate server: not wired yet');

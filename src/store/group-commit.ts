@@ -1,0 +1,96 @@
+/**
+ * Group commit: many concurrent writers share one transaction. Callers `submit` an item and
+ * get a promise that settles only after the batch holding it has committed — nothing is
+ * acknowledged before it is durable. While one batch commits, the next one fills up, so the
+ * cost of a commit (an fsync on PostgreSQL) is paid once per batch instead of once per item.
+ *
+ * If `flush` throws, every item of that batch is rejected with the error: a batch is all or
+ * nothing, and no caller is told "stored" for an item that is not.
+ */
+export interface GroupCommitOptions<I, R> {
+  /** Writes one batch atomically and returns one result per item, in order. */
+  flush: (items: readonly I[]) => Promise<readonly R[]>;
+  /** Upper bound of items per transaction. */
+  maxBatch?: number;
+  /**
+   * How long the first item of an idle queue waits for company, in ms. 0 = flush on the next
+   * macrotask, which still batches everything submitted in the same tick.
+   */
+  maxDelayMs?: number;
+}
+
+interface Pending<I, R> {
+  item: I;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+export class GroupCommit<I, R> {
+  private queue: Pending<I, R>[] = [];
+  private running: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly maxBatch: number;
+  private readonly maxDelayMs: number;
+
+  constructor(private readonly opts: GroupCommitOptions<I, R>) {
+    this.maxBatch = opts.maxBatch ?? 1000;
+    this.maxDelayMs = opts.maxDelayMs ?? 0;
+  }
+
+  submit(item: I): Promise<R> {
+    if (this.closed) return Promise.reject(new Error('group commit is closed'));
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Items waiting for a batch (not counting the batch being committed). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Waits until everything submitted so far is committed or rejected. */
+  async drain(): Promise<void> {
+    while (this.running || this.queue.length > 0) {
+      if (!this.running) this.kick();
+      await this.running;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.drain();
+  }
+
+  private schedule(): void {
+    if (this.running) return; // the running batch re-kicks when it ends
+    if (this.queue.length >= this.maxBatch) return this.kick();
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.kick(), this.maxDelayMs);
+  }
+
+  private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.running || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.maxBatch);
+    this.running = this.run(batch).finally(() => {
+      this.running = null;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async run(batch: Pending<I, R>[]): Promise<void> {
+    try {
+      const results = await this.opts.flush(batch.map((p) => p.item));
+      if (results.length !== batch.length) throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
+      batch.forEach((p, i) => p.resolve(results[i]!));
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+-- Registry versions are immutable: a new document is a new row, identified by its content hash.
+CREATE TABLE registry_versions (
+  version     integer PRIMARY KEY,
+  hash        text NOT NULL UNIQUE,
+  source      text NOT NULL,
+  document    jsonb NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  created_by  text NOT NULL
+);
+
+-- Exactly one row: which version is active. Activation is one UPDATE, so it is atomic.
+CREATE TABLE registry_active (
+  singleton    boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  version      integer NOT NULL REFERENCES registry_versions(version),
+  activated_at timestamptz NOT NULL DEFAULT now(),
+  activated_by text NOT NULL
+);
+
+CREATE TABLE registry_activations (
+  seq          serial PRIMARY KEY,
+  version      integer NOT NULL REFERENCES registry_versions(version),
+  activated_at timestamptz NOT NULL DEFAULT now(),
+  activated_by text NOT NULL
+);
+
+-- Individual members of a recipient class (e.g. one seller), registered through the API.
+CREATE TABLE recipient_members (
+  id          text PRIMARY KEY,
+  class_id    text NOT NULL,
+  name        text NOT NULL,
+  country     char(2) NOT NULL,
+  contact     jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  disabled_at timestamptz
+);
+CREATE INDEX recipient_members_class ON recipient_members (class_id);
+
+-- API keys: only a salted hash of the secret is kept.
+CREATE TABLE api_keys (
+  id           text PRIMARY KEY,
+  kind         text NOT NULL CHECK (kind IN ('admin', 'recipient', 'subject')),
+  principal    text NOT NULL,
+  scopes       text[] NOT NULL,
+  salt         bytea NOT NULL,
+  secret_hash  bytea NOT NULL,
+  label        text NOT NULL DEFAULT '',
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  expires_at   timestamptz,
+  revoked_at   timestamptz
+);
+CREATE INDEX api_keys_principal ON api_keys (kind, principal);

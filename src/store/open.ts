@@ -1,0 +1,26 @@
+import { openPGlite } from './pglite.ts';
+import { openPostgres } from './postgres.ts';
+import { migrate } from './migrate.ts';
+import type { Database } from './sql.ts';
+
+export interface OpenOptions {
+  /** postgres://… to use a server; otherwise an embedded PGlite database. */
+  databaseUrl?: string;
+  /** PGlite data directory; omitted means in memory. */
+  dataDir?: string;
+  schema?: string;
+}
+
+/** Opens the configured engine and brings its schema up to date. */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  const db = opts.databaseUrl
+    ? await openPostgres(opts.databaseUrl, opts.schema ? { schema: opts.schema } : {})
+    : await openPGlite({ ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), ...(opts.schema ? { schema: opts.schema } : {}) });
+  try {
+    await migrate(db);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  return db;
+}

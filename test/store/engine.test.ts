@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GroupCommit } from '../../src/store/group-commit.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import type { Database } from '../../src/store/sql.ts';
+import { engines, openTestDatabase } from '../support/engines.ts';
+
+describe.each(engines())('SQL engine %s', (engine) => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openTestDatabase(engine);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('applies every migration once, and again is a no-op', async () => {
+    const rows = await db.query<{ id: string }>('SELECT id FROM schema_migrations ORDER BY id');
+    expect(rows.map((r) => r.id)).toContain('001-foundation');
+    expect(await migrate(db)).toEqual([]);
+  });
+
+  it('returns int8 as numbers and bytea as bytes on both engines', async () => {
+    const [row] = await db.query<{ n: number; b: Uint8Array; j: unknown }>(
+      `SELECT 9007199254740991::int8 AS n, '\\x0102ff'::bytea AS b, '{"a":[1]}'::jsonb AS j`,
+    );
+    expect(row!.n).toBe(9007199254740991);
+    expect(Array.from(row!.b)).toEqual([1, 2, 255]);
+    expect(row!.j).toEqual({ a: [1] });
+  });
+
+  it('rolls a failed transaction back completely', async () => {
+    await db.exec('CREATE TABLE t_rollback (v int PRIMARY KEY)');
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO t_rollback VALUES (1)');
+        await tx.query('INSERT INTO t_rollback VALUES (1)');
+      }),
+    ).rejects.toThrow();
+    expect(await db.query('SELECT * FROM t_rollback')).toEqual([]);
+  });
+
+  it('group commit writes concurrent submissions in few transactions and all-or-nothing', async () => {
+    await db.exec('CREATE TABLE t_gc (v int PRIMARY KEY)');
+    const sizes: number[] = [];
+    const gc = new GroupCommit<number, number>({
+      maxBatch: 64,
+      flush: (items) =>
+        db.transaction(async (tx) => {
+          sizes.push(items.length);
+          await tx.query('INSERT INTO t_gc SELECT unnest($1::int[])', [items]);
+          return items.map((v) => v * 2);
+        }),
+    });
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => gc.submit(i)));
+    expect(results).toEqual(Array.from({ length: 200 }, (_, i) => i * 2));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(200);
+    expect(sizes.length).toBeLessThan(20);
+    // A batch with one bad item (duplicate key) rejects every item and stores none of them.
+    const bad = await Promise.allSettled([gc.submit(1000), gc.submit(1001), gc.submit(5)]);
+    expect(bad.every((r) => r.status === 'rejected')).toBe(true);
+    const [{ n }] = (await db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM t_gc WHERE v >= 1000')) as [{ n: number }];
+    expect(n).toBe(0);
+    await gc.close();
+  });
+
+  it('delivers NOTIFY to a listener', async () => {
+    const got: string[] = [];
+    const stop = await db.listen('cg_test_channel', (p) => got.push(p));
+    await db.notify('cg_test_channel', 'hello');
+    for (let i = 0; i < 50 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await stop();
+    expect(got).toEqual(['hello']);
+  });
+});

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { openDatabase } from '../../src/store/open.ts';
+import type { Database, Engine } from '../../src/store/sql.ts';
+
+export const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * The engines a storage test must pass on. PGlite always; PostgreSQL when DATABASE_URL is set
+ * and always under CI=true — where an unreachable server fails the run instead of skipping it.
+ */
+export function engines(): Engine[] {
+  const wantPg = Boolean(process.env.DATABASE_URL) || process.env.CI === 'true';
+  return wantPg ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+/** A fresh, migrated database in a schema of its own; `close` drops the schema. */
+export async function openTestDatabase(engine: Engine): Promise<Database> {
+  const schema = `cg_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  if (engine === 'pglite') return openDatabase({ schema });
+  let db: Database;
+  try {
+    db = await openDatabase({ databaseUrl: POSTGRES_URL, schema });
+  } catch (e) {
+    throw new Error(`PostgreSQL suite required but the server at ${redact(POSTGRES_URL)} is unreachable: ${(e as Error).message}`);
+  }
+  const close = db.close.bind(db);
+  return Object.assign(db, {
+    async close() {
+      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+      await close();
+    },
+  });
+}
+
+const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
