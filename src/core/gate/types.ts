@@ -1,0 +1,89 @@
+import type { Jurisdiction, LegalBasis, ReleaseForm } from '../registry/schema.ts';
+import type { RegistryModel } from '../registry/model.ts';
+import type { ConsentLookup } from '../consent/lookup.ts';
+
+/**
+ * The release gate's contract. `decide` (src/core/gate/decide.ts) is pure: everything it needs
+ * is in a `GateContext` built from in-memory indexes; the clock is passed in as `at`.
+ */
+export const DENY_CODES = [
+  'UNDECLARED_RECIPIENT',
+  'UNDECLARED_PURPOSE',
+  'UNDECLARED_ITEMS',
+  'NO_CONSENT',
+  'CONSENT_WITHDRAWN',
+  'CONSENT_EXPIRED',
+  'NO_TRANSFER_GROUND',
+  'RETENTION_EXPIRED',
+  'SUBJECT_OBJECTED',
+  'SUBJECT_ERASED',
+  'POLICY_DENY',
+] as const;
+export type DenyCode = (typeof DENY_CODES)[number];
+
+export interface ReleaseRequest {
+  /** The authenticated recipient: a registry recipient id or a registered class member id. */
+  readonly recipientId: string;
+  readonly subject: string;
+  readonly purpose: string;
+  /** Requested categories; omitted = every item the declaration allows. */
+  readonly items?: readonly string[];
+  readonly orderRef?: string;
+  /** Epoch ms of the decision. */
+  readonly at: number;
+}
+
+/** A class member (e.g. one seller) as the gate sees it. */
+export interface MemberInfo {
+  readonly classId: string;
+  readonly country: string;
+}
+
+/** What the gate knows about a subject, from memory. */
+export interface SubjectInfo {
+  readonly jurisdiction: Jurisdiction;
+  readonly erased: boolean;
+  /** Epoch ms when the subject's data was collected (anchor for `from: collection`). */
+  readonly collectedAt?: number;
+  /** Epoch ms when the contract (order) ended, per order ref or overall (anchor for `from: contract_end`). */
+  readonly contractEndedAt?: (orderRef?: string) => number | undefined;
+}
+
+export interface GateContext {
+  readonly registry: RegistryModel;
+  readonly consents: ConsentLookup;
+  readonly members: { get(id: string): MemberInfo | undefined };
+  readonly subjects: { get(subject: string): SubjectInfo | undefined };
+}
+
+export interface TraceStep {
+  readonly check: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly article?: string;
+}
+
+export interface ReleasedItem {
+  readonly category: string;
+  readonly form: ReleaseForm;
+}
+
+export type Decision =
+  | {
+      readonly allow: true;
+      readonly declarationId: string;
+      readonly basis: LegalBasis;
+      readonly items: readonly ReleasedItem[];
+      /** The consent event and notice the release relied on, when the basis is consent. */
+      readonly consentEventId?: string;
+      readonly noticeHash?: string;
+      readonly trace: readonly TraceStep[];
+    }
+  | {
+      readonly allow: false;
+      readonly code: DenyCode;
+      readonly article: string;
+      readonly message: string;
+      readonly declarationId?: string;
+      readonly trace: readonly TraceStep[];
+    };
