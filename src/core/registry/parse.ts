@@ -25,13 +25,14 @@ export function parseRegistry(input: Uint8Array | string): ParsedRegistry {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const details = doc.errors.map((e): ErrorDetail => {
-      const pos = e.linePos?.[0];
+      // `linePos` is only filled in with prettyErrors; the offset always is.
+      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
       return { code: 'YAML_SYNTAX', message: e.message.split('\n')[0] ?? e.message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
     });
     throw new CgError('YAML_SYNTAX', `registry is not valid YAML: ${details[0]?.message}`, 400, details);
   }
   const locate = locator(doc, lineCounter);
-  const result = registrySchema.safeParse(doc.toJS({ maxAliasCount: 100 }));
+  const result = registrySchema.safeParse(toPlain(doc));
   if (!result.success) throw schemaError(result.error, locate);
   const structural = structuralIssues(result.data);
   if (structural.length > 0) {
@@ -39,6 +40,15 @@ export function parseRegistry(input: Uint8Array | string): ParsedRegistry {
     throw new CgError(details[0]!.code, `registry is inconsistent: ${details[0]!.message}`, 422, details.map(stripSegments));
   }
   return { registry: result.data, locate };
+}
+
+/** `toJS` throws a bare ReferenceError on alias bombs ("billion laughs"); report it as bad input. */
+function toPlain(doc: Document): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new CgError('YAML_TOO_COMPLEX', `registry YAML cannot be expanded: ${(e as Error).message}`, 400);
+  }
 }
 
 function decode(input: Uint8Array | string): string {
