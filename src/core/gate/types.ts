@@ -1,4 +1,4 @@
-import type { Jurisdiction, LegalBasis, ReleaseForm } from '../registry/schema.ts';
+import type { DataCategory, Jurisdiction, LegalBasis, ReleaseForm } from '../registry/schema.ts';
 import type { RegistryModel } from '../registry/model.ts';
 import type { ConsentLookup } from '../consent/lookup.ts';
 
@@ -18,8 +18,13 @@ export const DENY_CODES = [
   'SUBJECT_OBJECTED',
   'SUBJECT_ERASED',
   'POLICY_DENY',
+  /** The gate holds nothing about this subject (never stored, or unknown pseudonym). */
+  'UNKNOWN_SUBJECT',
 ] as const;
 export type DenyCode = (typeof DENY_CODES)[number];
+
+/** What shape a category's values have (`valueFormat` in the registry schema). */
+export type ValueFormat = DataCategory['format'];
 
 export interface ReleaseRequest {
   /** The authenticated recipient: a registry recipient id or a registered class member id. */
@@ -66,6 +71,8 @@ export interface TraceStep {
 export interface ReleasedItem {
   readonly category: string;
   readonly form: ReleaseForm;
+  /** The category's value format (drives masking and safe numbers); set by `decide`. */
+  readonly format?: ValueFormat;
 }
 
 export type Decision =
@@ -77,6 +84,11 @@ export type Decision =
       /** The consent event and notice the release relied on, when the basis is consent. */
       readonly consentEventId?: string;
       readonly noticeHash?: string;
+      /**
+       * Epoch ms at which the recipient's retention of this release ends (tokens and safe numbers
+       * expire then). Absent when unbounded so far: `indefinite`, or a contract that has not ended.
+       */
+      readonly retentionEndsAt?: number;
       readonly trace: readonly TraceStep[];
     }
   | {

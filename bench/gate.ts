@@ -1,0 +1,332 @@
+import { loadavg } from 'node:os';
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type { ConsentEvent } from '../src/core/consent/events.ts';
+import type { ConsentStatus } from '../src/core/consent/lookup.ts';
+import { ConsentProjection } from '../src/core/consent/projection.ts';
+import { decide } from '../src/core/gate/decide.ts';
+import { gateIndex } from '../src/core/gate/gate-index.ts';
+import type { GateContext, MemberInfo, ReleaseRequest, SubjectInfo } from '../src/core/gate/types.ts';
+import { EEA, type RegistryModel } from '../src/core/registry/model.ts';
+import type { Declaration, Jurisdiction } from '../src/core/registry/schema.ts';
+import { OperatorPolicies } from '../src/policy/cedar.ts';
+import { demoRegistry } from '../test/gate/fakes.ts';
+import { measure, ratio, report, round, summarize, type Stats } from './lib.ts';
+
+/**
+ * The statutory release decision in process, beside Cedar-wasm evaluating an equivalent policy
+ * set (one `permit` per declaration, generated from the same registry; consents, objections and
+ * contract dates carried as entity attributes and tags) on the same 100k requests over the demo
+ * registry. Cedar gets every advantage: policies pre-parsed once, entities built once per subject
+ * and recipient, the whole call object built before timing. Both must agree on allow/deny.
+ * Consents are answered by the real in-memory `ConsentProjection`, folded from generated events.
+ */
+const N_REQUESTS = 100_000;
+const N_SUBJECTS = 20_000;
+const N_SELLERS = 1_000;
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 10, 23, 3);
+
+export async function run(): Promise<void> {
+  const rnd = mulberry32(20261123);
+  const registry = demoRegistry();
+  const world = buildWorld(registry, rnd);
+  const reqs = buildRequests(registry, world, rnd);
+  const ctx: GateContext = { registry, consents: world.consents, members: world.members, subjects: world.subjectInfo };
+
+  // Cedar: the statutory rules as policies, pre-parsed; entities built once; calls built before timing.
+  const policies = statutoryPolicies(registry);
+  const pre = cedar.preparsePolicySet('statutory', { staticPolicies: policies });
+  if (pre.type !== 'success') throw new Error(`statutory Cedar policies do not parse: ${JSON.stringify(pre.errors[0])}`);
+  const entities = cedarEntities(registry, world);
+  const calls = reqs.map((r) => cedarCall(r, entities));
+
+  // Warm both paths (JIT, index build, wasm) before measuring.
+  for (let i = 0; i < 20_000; i++) decide(reqs[i % reqs.length]!, ctx);
+  for (let i = 0; i < 2_000; i++) cedar.statefulIsAuthorized(calls[i]!);
+
+  // Agreement on allow/deny, on a sample spread over the whole run.
+  let agree = 0;
+  let sample = 0;
+  const disagreements: unknown[] = [];
+  for (let i = 0; i < reqs.length; i += 20) {
+    sample++;
+    const ours = decide(reqs[i]!, ctx).allow;
+    const a = cedar.statefulIsAuthorized(calls[i]!);
+    const theirs = a.type === 'success' && a.response.decision === 'allow';
+    if (ours === theirs) agree++;
+    else if (disagreements.length < 5) disagreements.push({ req: reqs[i], ours, theirs });
+  }
+
+  // Interleaved in chunks so both sides see the same machine load (CI boxes are noisy).
+  const { ours, cedarStats } = measureInterleaved(reqs, (r) => decide(r, ctx), calls, (c) => cedar.statefulIsAuthorized(c));
+  const batch = batchThroughput(reqs, (r) => decide(r, ctx));
+  // What the per-call timer itself costs here: the floor under every latency above.
+  const timerFloor = measure(reqs, (r) => r);
+
+  // Informative: statutory decision followed by the operator's own Cedar rules (policies/).
+  const operator = OperatorPolicies.loadDir(new URL('../policies/', import.meta.url).pathname);
+  const withPolicies = measure(reqs.slice(0, 20_000), (r) => operator.apply(r, decide(r, ctx), ctx));
+
+  let allows = 0;
+  const codes: Record<string, number> = {};
+  for (const r of reqs) {
+    const d = decide(r, ctx);
+    if (d.allow) allows++;
+    else codes[d.code] = (codes[d.code] ?? 0) + 1;
+  }
+
+  report('gate', {
+    // 1/5/15-minute load averages at the end of the run: latencies on a shared box scale with it.
+    load_avg: loadavg().map((x) => round(x, 2)),
+    workload: {
+      requests: reqs.length,
+      subjects: N_SUBJECTS,
+      sellers: N_SELLERS,
+      allow: allows,
+      deny_by_code: codes,
+      cedar_policies: Object.keys(policies).length,
+    },
+    decide: ours,
+    decide_batch_ops_per_s: batch,
+    timer_floor_p50_us: timerFloor.p50_us,
+    cedar_wasm: cedarStats,
+    decide_plus_operator_cedar: withPolicies,
+    agreement: { sample, agree, rate: round(agree / sample, 4), disagreements },
+    ratio_p50: ratio(cedarStats.p50_us, ours.p50_us),
+    ratio_throughput: ratio(ours.ops_per_s, cedarStats.ops_per_s),
+    targets: {
+      p50_le_10us: ours.p50_us <= 10,
+      ratio_ge_20x: ratio(cedarStats.p50_us, ours.p50_us) >= 20,
+      full_agreement: agree === sample,
+    },
+  });
+}
+
+interface World {
+  subjects: string[];
+  subjectInfo: Map<string, SubjectInfo>;
+  /** Raw facts the Cedar entities are built from (the same the fakes answer from). */
+  facts: Map<string, { jurisdiction: Jurisdiction; erased: boolean; contractEndedAt?: number; objected: string[]; consents: Record<string, ConsentStatus['state']> }>;
+  sellers: string[];
+  members: Map<string, MemberInfo>;
+  consents: ConsentProjection;
+}
+
+export function buildWorld(registry: RegistryModel, rnd: () => number): World {
+  const events: ConsentEvent[] = [];
+  const event = (subjectId: string, action: ConsentEvent['action'], purposeId: string, declarationId: string | null, items: readonly string[], expiresAt: number | null): void => {
+    const n = events.length;
+    events.push({
+      eventId: `ev_${n}`, subjectId, action, declarationId, purposeId, recipientId: null, noticeHash: action === 'object' ? null : 'a'.repeat(64),
+      collectionPoint: null, items, expiresAt, at: NOW - 30 * DAY + n, channel: 'bench', actor: 'subject', evidence: {}, receiptId: `rc_${n}`, leafIndex: n, pos: 0,
+    });
+  };
+  const subjectInfo = new Map<string, SubjectInfo>();
+  const facts: World['facts'] = new Map();
+  const subjects: string[] = [];
+  const consentDecls = registry.doc.declarations.filter((d) => d.legal_basis === 'consent' || d.transfer?.ground === 'consent');
+  for (let i = 0; i < N_SUBJECTS; i++) {
+    const id = `sp_${i.toString(36).padStart(6, '0')}`;
+    subjects.push(id);
+    const jurisdiction: Jurisdiction = rnd() < 0.7 ? 'KR' : 'EU';
+    const erased = rnd() < 0.02;
+    // Contracts ended 0–200 days ago (or not yet): exact-day windows decide RETENTION_EXPIRED.
+    const contractEndedAt = rnd() < 0.6 ? NOW - Math.floor(rnd() * 200) * DAY : undefined;
+    subjectInfo.set(id, { jurisdiction, erased, contractEndedAt: () => contractEndedAt });
+    const mine: Record<string, ConsentStatus['state']> = {};
+    for (const d of consentDecls) {
+      const x = rnd();
+      const items = d.items.map((i) => i.category);
+      if (x < 0.88) event(id, 'grant', d.purpose, d.id, items, x >= 0.85 ? NOW - DAY : null);
+      if (x >= 0.8 && x < 0.85) event(id, 'withdraw', d.purpose, d.id, items, null);
+      mine[d.id] = x < 0.8 ? 'active' : x < 0.85 ? 'withdrawn' : x < 0.88 ? 'expired' : 'none';
+    }
+    // Objections come after the grants (a later grant would lift them).
+    const objected = rnd() < 0.05 ? ['ad_targeting'] : [];
+    for (const p of objected) event(id, 'object', p, null, [], null);
+    facts.set(id, { jurisdiction, erased, ...(contractEndedAt !== undefined ? { contractEndedAt } : {}), objected, consents: mine });
+  }
+  const members = new Map<string, MemberInfo>();
+  const sellers: string[] = [];
+  for (let i = 0; i < N_SELLERS; i++) {
+    const id = `seller_${i}`;
+    sellers.push(id);
+    const x = rnd();
+    members.set(id, { classId: 'cn_sellers', country: x < 0.6 ? 'CN' : x < 0.98 ? 'HK' : 'JP' });
+  }
+  return { subjects, subjectInfo, facts, sellers, members, consents: ConsentProjection.fold(events) };
+}
+
+export function buildRequests(registry: RegistryModel, w: World, rnd: () => number): ReleaseRequest[] {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const itemsOf = (declId: string) => registry.declarations.get(declId)!.items.map((i) => i.category);
+  const subsetOf = (xs: string[]) => {
+    const s = xs.filter(() => rnd() < 0.7);
+    return s.length > 0 ? s : [xs[0]!];
+  };
+  const out: ReleaseRequest[] = [];
+  for (let i = 0; i < N_REQUESTS; i++) {
+    const x = rnd();
+    const subject = rnd() < 0.01 ? `sp_unknown_${i}` : pick(w.subjects);
+    const at = NOW + Math.floor(rnd() * DAY);
+    let r: Omit<ReleaseRequest, 'subject' | 'at'>;
+    if (x < 0.5) r = { recipientId: pick(w.sellers), purpose: 'order_fulfilment', items: subsetOf(itemsOf('sellers_fulfilment')) };
+    else if (x < 0.65) r = { recipientId: 'hanbit_express', purpose: 'order_fulfilment', items: subsetOf(itemsOf('courier_delivery')) };
+    else if (x < 0.72) r = { recipientId: 'kr_customs_broker', purpose: 'customs_clearance', items: itemsOf('customs_filing') };
+    else if (x < 0.77) r = { recipientId: 'nimbus_cloud', purpose: 'hosting', items: subsetOf(itemsOf('cloud_hosting')) };
+    else if (x < 0.82) r = { recipientId: 'paybridge', purpose: 'payment', items: itemsOf('payment_processing') };
+    else if (x < 0.92) r = { recipientId: 'adreach', purpose: 'ad_targeting', items: subsetOf(itemsOf('ad_partner')) };
+    else if (x < 0.94) r = { recipientId: `stranger_${i % 7}`, purpose: 'order_fulfilment', items: ['name'] };
+    else if (x < 0.97) r = { recipientId: pick(w.sellers), purpose: pick(['marketing', 'payment', 'nonexistent']), items: ['name'] };
+    else r = { recipientId: pick(w.sellers), purpose: 'order_fulfilment', items: ['name', 'email'] };
+    out.push({ ...r, subject, at });
+  }
+  return out;
+}
+
+// ---- Cedar: the same statutory rules as generated policies -------------------------------------
+
+const str = (s: string) => JSON.stringify(s);
+const set = (xs: readonly string[]) => `[${xs.map(str).join(', ')}]`;
+const EEA_SET = set([...EEA]);
+
+/** Overseas for the resource's jurisdiction, as a Cedar expression over `country`. */
+const overseasExpr = (country: string) =>
+  `((resource.jurisdiction == "KR" && ${country} != "KR") || (resource.jurisdiction == "EU" && !${EEA_SET}.contains(${country})))`;
+
+/** One permit per declaration: recipient, purpose, items, erasure, objection, transfer, consent, retention. */
+export function statutoryPolicies(registry: RegistryModel): Record<string, string> {
+  const idx = gateIndex(registry);
+  const out: Record<string, string> = {};
+  for (const d of registry.doc.declarations) {
+    const party = idx.parties.get(d.recipient)!;
+    const plan = party.byPurpose.get(d.purpose)!.find((p) => p.id === d.id)!;
+    const principal = party.kind === 'recipient' ? `principal == Recipient::${str(party.id)}` : `principal in RecipientClass::${str(party.id)}`;
+    const conds: string[] = [
+      `context.purpose == ${str(d.purpose)}`,
+      `${set(d.items.map((i) => i.category))}.containsAll(context.items)`,
+      `!resource.erased`,
+    ];
+    if (plan.objectionApplies) conds.push(`!resource.objected.contains(${str(d.purpose)})`);
+    // Transfer verdicts are static per (destination, jurisdiction): compile them in.
+    const countryTerms: string[] = [];
+    for (const [country, tp] of plan.transfer) {
+      const ok = (j: Jurisdiction) => (tp[j].ok ? `resource.jurisdiction == ${str(j)}` : 'false');
+      countryTerms.push(`(principal.country == ${str(country)} && (${ok('KR')} || ${ok('EU')}))`);
+    }
+    countryTerms.push(`(!${set([...party.countries])}.contains(principal.country) && !${overseasExpr('principal.country')})`);
+    conds.push(`(${countryTerms.join(' || ')})`);
+    const consent = `(resource.hasTag(${str(d.id)}) && resource.getTag(${str(d.id)}).state == "active" && resource.getTag(${str(d.id)}).items.containsAll(context.items))`;
+    if (d.legal_basis === 'consent') conds.push(consent);
+    else if (d.transfer?.ground === 'consent') conds.push(`(!${overseasExpr('principal.country')} || ${consent})`);
+    conds.push(retentionExpr(d));
+    out[d.id] = `permit (${principal}, action == Action::"release", resource)\nwhen {\n  ${conds.join(' &&\n  ')}\n};`;
+  }
+  return out;
+}
+
+function retentionExpr(d: Declaration): string {
+  if (d.retention === 'indefinite' || d.retention.from === 'release') return 'true';
+  // Cedar has no calendar arithmetic: months are 30 days, years 365.25 days (the bench's dates avoid the difference).
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$/.exec(d.retention.duration);
+  const ms = (Number(m?.[1] ?? 0) * 365.25 + Number(m?.[2] ?? 0) * 30 + Number(m?.[3] ?? 0)) * DAY;
+  const attr = d.retention.from === 'collection' ? 'collected_at' : 'contract_ended_at';
+  return d.retention.from === 'collection'
+    ? `(resource has ${attr} && context.now < resource.${attr} + ${Math.round(ms)})`
+    : `(!(resource has ${attr}) || context.now < resource.${attr} + ${Math.round(ms)})`;
+}
+
+type CedarEntity = cedar.EntityJson;
+
+function cedarEntities(registry: RegistryModel, w: World) {
+  const principals = new Map<string, CedarEntity>();
+  for (const [id, p] of registry.parties) {
+    if (p.kind === 'recipient') principals.set(id, { uid: { type: 'Recipient', id }, attrs: { country: p.country }, parents: [] });
+  }
+  for (const [id, m] of w.members) {
+    principals.set(id, { uid: { type: 'Recipient', id }, attrs: { country: m.country }, parents: [{ type: 'RecipientClass', id: m.classId }] });
+  }
+  const subjects = new Map<string, CedarEntity>();
+  for (const [id, f] of w.facts) {
+    const tags: Record<string, cedar.CedarValueJson> = {};
+    for (const [decl, state] of Object.entries(f.consents)) {
+      if (state !== 'none') tags[decl] = { state, items: registry.declarations.get(decl)!.items.map((i) => i.category) };
+    }
+    subjects.set(id, {
+      uid: { type: 'Subject', id },
+      attrs: { jurisdiction: f.jurisdiction, erased: f.erased, objected: f.objected, ...(f.contractEndedAt !== undefined ? { contract_ended_at: f.contractEndedAt } : {}) },
+      parents: [],
+      tags,
+    });
+  }
+  return { principals, subjects };
+}
+
+function cedarCall(r: ReleaseRequest, e: ReturnType<typeof cedarEntities>): cedar.StatefulAuthorizationCall {
+  const entities: CedarEntity[] = [];
+  const p = e.principals.get(r.recipientId);
+  if (p) entities.push(p);
+  const s = e.subjects.get(r.subject);
+  if (s) entities.push(s);
+  return {
+    principal: { type: 'Recipient', id: r.recipientId },
+    action: { type: 'Action', id: 'release' },
+    resource: { type: 'Subject', id: r.subject },
+    context: { purpose: r.purpose, items: [...(r.items ?? [])], now: r.at },
+    preparsedPolicySetId: 'statutory',
+    entities,
+  };
+}
+
+/** Per-call latencies of `a` over `xs` and `b` over `ys` (same length), alternating chunks of 500. */
+function measureInterleaved<A, B>(xs: readonly A[], a: (x: A) => unknown, ys: readonly B[], b: (y: B) => unknown): { ours: Stats; cedarStats: Stats } {
+  const la = new Float64Array(xs.length);
+  const lb = new Float64Array(ys.length);
+  let ta = 0n;
+  let tb = 0n;
+  for (let start = 0; start < xs.length; start += 500) {
+    const end = Math.min(xs.length, start + 500);
+    const s0 = process.hrtime.bigint();
+    for (let i = start; i < end; i++) {
+      const t0 = process.hrtime.bigint();
+      a(xs[i]!);
+      la[i] = Number(process.hrtime.bigint() - t0) / 1000;
+    }
+    const s1 = process.hrtime.bigint();
+    for (let i = start; i < end; i++) {
+      const t0 = process.hrtime.bigint();
+      b(ys[i]!);
+      lb[i] = Number(process.hrtime.bigint() - t0) / 1000;
+    }
+    const s2 = process.hrtime.bigint();
+    ta += s1 - s0;
+    tb += s2 - s1;
+  }
+  return { ours: summarize(la, Number(ta) / 1e9), cedarStats: summarize(lb, Number(tb) / 1e9) };
+}
+
+/** Throughput without per-call timers: the whole list, three passes, best pass. */
+function batchThroughput<T>(inputs: readonly T[], fn: (x: T) => unknown): number {
+  let best = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < inputs.length; i++) fn(inputs[i]!);
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    best = Math.max(best, inputs.length / s);
+  }
+  return Math.round(best);
+}
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Allow `node --import tsx bench/gate.ts` directly as well as through bench/run.ts.
+if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -1,0 +1,277 @@
+import type { Jurisdiction } from '../registry/schema.ts';
+import { articleFor, DENY_ARTICLES, TRANSFER_CONSENT_ARTICLE } from './articles.ts';
+import { addDuration } from './duration.ts';
+import type { RegistryModel } from '../registry/model.ts';
+import { gateIndex, step as frozenStep, type DeclarationPlan, type GateIndex, type PartyPlan } from './gate-index.ts';
+import type { Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, SubjectInfo, TraceStep } from './types.ts';
+
+/**
+ * The statutory release decision. Pure: reads only the in-memory indexes in `ctx` and the time
+ * in `req.at`. Checks run in a fixed order and stop at the first failure; every check performed
+ * leaves a trace step (passing steps are shared frozen objects from the `GateIndex`).
+ *
+ *  1. subject known and not erased        UNKNOWN_SUBJECT, SUBJECT_ERASED
+ *  2. recipient declared (or class member) UNDECLARED_RECIPIENT
+ *  3. a declaration for (party, purpose)   UNDECLARED_PURPOSE
+ *  4. requested items ⊆ declared items     UNDECLARED_ITEMS (refused, never silently dropped)
+ *  5. no objection to the purpose          SUBJECT_OBJECTED
+ *  6. overseas → a valid transfer ground   NO_TRANSFER_GROUND
+ *  7. consent (basis or transfer ground)   NO_CONSENT, CONSENT_WITHDRAWN, CONSENT_EXPIRED
+ *  8. retention window not ended           RETENTION_EXPIRED
+ *
+ * When several declarations match (party, purpose), the first that allows wins; otherwise the
+ * deny that got furthest through the checks is returned. Operator rules (POLICY_DENY) come after,
+ * in src/policy/cedar.ts.
+ */
+export interface DecideOptions {
+  /**
+   * Keep checking after the first failure (for `/v1/releases/explain`): the code, article and
+   * message are still those of the first failing check, and the trace shows every check that
+   * could run. Checks that need a declaration cannot run when recipient or purpose fail.
+   */
+  readonly explain?: boolean;
+}
+
+export function decide(req: ReleaseRequest, ctx: GateContext, opts?: DecideOptions): Decision {
+  const explain = opts?.explain === true;
+  const idx = indexOf(ctx.registry);
+  const subject = ctx.subjects.get(req.subject);
+  if (subject === undefined) {
+    return deny('UNKNOWN_SUBJECT', undefined, [step('subject', false, 'no data is held for this subject', articleFor('UNKNOWN_SUBJECT', undefined))]);
+  }
+  const j = subject.jurisdiction;
+  if (subject.erased) {
+    return deny('SUBJECT_ERASED', undefined, [step('subject', false, 'the subject has been erased', DENY_ARTICLES.SUBJECT_ERASED[j])]);
+  }
+  const trace: TraceStep[] = [SUBJECT_OK[j]];
+
+  let party = idx.parties.get(req.recipientId);
+  let country: string;
+  if (party !== undefined && party.kind === 'recipient') {
+    country = party.country!;
+  } else {
+    // Not a registry recipient: a class member registered later (a class id itself never calls).
+    const member = ctx.members.get(req.recipientId);
+    party = member ? idx.parties.get(member.classId) : undefined;
+    if (member === undefined || party === undefined || party.kind !== 'class') {
+      trace.push(step('recipient', false, `${req.recipientId} is neither a declared recipient nor a member of a declared class`, DENY_ARTICLES.UNDECLARED_RECIPIENT[j]));
+      return deny('UNDECLARED_RECIPIENT', undefined, trace);
+    }
+    country = member.country;
+  }
+  trace.push(party.okStep);
+
+  const plans = party.byPurpose.get(req.purpose);
+  if (plans === undefined) {
+    const why = idx.purposes.has(req.purpose)
+      ? `no declaration lets ${party.id} receive data for ${req.purpose}`
+      : `purpose ${req.purpose} is not in the registry`;
+    trace.push(step('purpose', false, why, DENY_ARTICLES.UNDECLARED_PURPOSE[j]));
+    return deny('UNDECLARED_PURPOSE', undefined, trace);
+  }
+  if (plans.length === 1) return evaluate(plans[0]!, req, ctx, subject, j, party, country, trace, explain);
+
+  let best: Decision | undefined;
+  for (const plan of plans) {
+    const d = evaluate(plan, req, ctx, subject, j, party, country, trace.slice(), explain);
+    if (d.allow) return d;
+    if (best === undefined || reached(d) > reached(best)) best = d;
+  }
+  return best!;
+}
+
+// The last registry's index, in front of the WeakMap: one registry is active at a time.
+let lastRegistry: RegistryModel | undefined;
+let lastIndex: GateIndex | undefined;
+function indexOf(registry: RegistryModel): GateIndex {
+  if (registry !== lastRegistry) {
+    lastIndex = gateIndex(registry);
+    lastRegistry = registry;
+  }
+  return lastIndex!;
+}
+
+function evaluate(
+  plan: DeclarationPlan,
+  req: ReleaseRequest,
+  ctx: GateContext,
+  subject: SubjectInfo,
+  j: Jurisdiction,
+  party: PartyPlan,
+  country: string,
+  trace: TraceStep[],
+  explain: boolean,
+): Decision {
+  trace.push(plan.steps.purposeOk);
+  // The first failure decides the code. Normally it also ends the evaluation; when explaining,
+  // the remaining checks still run so the trace shows every problem at once.
+  let first: { code: DenyCode; step: TraceStep } | undefined;
+  const fail = (code: DenyCode, s: TraceStep): boolean => {
+    trace.push(s);
+    first ??= { code, step: s };
+    return !explain;
+  };
+
+  // 4. Items: all requested must be declared; the answer keeps declaration order.
+  let items = plan.items;
+  const requested = req.items;
+  if (requested !== undefined) {
+    let undeclared: string[] | undefined;
+    for (const c of requested) if (!plan.byCategory.has(c)) (undeclared ??= []).push(c);
+    items = pick(plan.items, requested);
+    if (undeclared !== undefined) {
+      if (fail('UNDECLARED_ITEMS', step('items', false, `not declared in ${plan.id}: ${unique(undeclared).join(', ')}`, DENY_ARTICLES.UNDECLARED_ITEMS[j]))) {
+        return deny('UNDECLARED_ITEMS', plan.id, trace);
+      }
+    } else trace.push(plan.steps.itemsOk);
+  } else trace.push(plan.steps.itemsOk);
+
+  // 5. Objection (GDPR 21; Sec-GPC for ad targeting).
+  if (plan.objectionApplies && ctx.consents.hasObjected(req.subject, plan.purpose.id)) {
+    if (fail('SUBJECT_OBJECTED', step('objection', false, `the subject objected to ${plan.purpose.id}`, DENY_ARTICLES.SUBJECT_OBJECTED[j]))) {
+      return deny('SUBJECT_OBJECTED', plan.id, trace);
+    }
+  } else trace.push(plan.steps.objectionOk);
+
+  // 6. Transfer: verdicts are precomputed per destination country and jurisdiction.
+  const tp = plan.transfer.get(country);
+  let overseas: boolean;
+  if (tp === undefined) {
+    // A class member outside the class's declared countries: the notice never named its country.
+    overseas = ctx.registry.isOverseas(country, j);
+    if (overseas) {
+      if (fail('NO_TRANSFER_GROUND', step('transfer', false, `${country} is not among the countries declared for ${party.id}`, DENY_ARTICLES.NO_TRANSFER_GROUND[j]))) {
+        return deny('NO_TRANSFER_GROUND', plan.id, trace);
+      }
+    } else trace.push(step('transfer', true, `${country} is not overseas for ${j} subjects`));
+  } else {
+    const r = tp[j];
+    overseas = r.overseas;
+    if (!r.ok) {
+      if (fail('NO_TRANSFER_GROUND', r.step)) return deny('NO_TRANSFER_GROUND', plan.id, trace);
+    } else trace.push(r.step);
+  }
+
+  // 7. Consent: as legal basis, or as the transfer ground for an overseas recipient.
+  let consentEventId: string | undefined;
+  let noticeHash: string | undefined;
+  if (plan.basis === 'consent' || (overseas && plan.transferGroundIsConsent)) {
+    const st = ctx.consents.status(req.subject, plan.id, req.recipientId, req.at);
+    const noConsentArticle = plan.basis === 'consent' ? DENY_ARTICLES.NO_CONSENT[j] : TRANSFER_CONSENT_ARTICLE[j];
+    if (st.state === 'none') {
+      if (fail('NO_CONSENT', step('consent', false, `no consent to ${plan.id}`, noConsentArticle))) return deny('NO_CONSENT', plan.id, trace);
+    } else if (st.state === 'withdrawn') {
+      if (fail('CONSENT_WITHDRAWN', step('consent', false, `consent to ${plan.id} withdrawn by ${st.eventId}`, DENY_ARTICLES.CONSENT_WITHDRAWN[j]))) {
+        return deny('CONSENT_WITHDRAWN', plan.id, trace);
+      }
+    } else if (st.state === 'expired') {
+      if (fail('CONSENT_EXPIRED', step('consent', false, `consent ${st.eventId} to ${plan.id} has expired`, DENY_ARTICLES.CONSENT_EXPIRED[j]))) {
+        return deny('CONSENT_EXPIRED', plan.id, trace);
+      }
+    } else {
+      // Consent never covers more than the notice showed: an explicit request beyond it is
+      // refused whole; an open request ("everything declared") is narrowed to what was shown.
+      let beyond: string[] | undefined;
+      if (requested !== undefined) {
+        for (const it of items) if (!st.items.includes(it.category)) (beyond ??= []).push(it.category);
+      } else {
+        items = narrow(items, st.items);
+      }
+      if (beyond !== undefined || items.length === 0) {
+        const what = beyond !== undefined ? `did not show: ${beyond.join(', ')}` : 'showed none of the declared items';
+        if (fail('NO_CONSENT', step('consent', false, `the notice consented to (${st.noticeHash.slice(0, 12)}) ${what}`, noConsentArticle))) {
+          return deny('NO_CONSENT', plan.id, trace);
+        }
+      } else {
+        consentEventId = st.eventId;
+        noticeHash = st.noticeHash;
+        // The event and notice are in the decision itself: the passing step stays a shared constant.
+        trace.push(plan.basis === 'consent' ? CONSENT_OK : TRANSFER_CONSENT_OK);
+      }
+    }
+  } else {
+    trace.push(plan.steps.consentNotNeeded);
+  }
+
+  // 8. Retention.
+  let retentionEndsAt: number | undefined;
+  let retentionFailed = false;
+  const ret = plan.retention;
+  if (ret.kind === 'release') {
+    retentionEndsAt = addDuration(req.at, ret.duration);
+  } else if (ret.kind !== 'indefinite') {
+    const anchor = ret.kind === 'collection' ? subject.collectedAt : subject.contractEndedAt?.(req.orderRef);
+    if (anchor === undefined && ret.kind === 'collection') {
+      // Fail closed: without the collection time the window cannot be shown to be open.
+      retentionFailed = true;
+      if (fail('RETENTION_EXPIRED', step('retention', false, 'collection time unknown: the retention window cannot be established', DENY_ARTICLES.RETENTION_EXPIRED[j]))) {
+        return deny('RETENTION_EXPIRED', plan.id, trace);
+      }
+    } else if (anchor !== undefined) {
+      const end = addDuration(anchor, ret.duration);
+      if (req.at >= end) {
+        retentionFailed = true;
+        const why = `retention ${ret.duration.text} from ${ret.kind.replace('_', ' ')} ended ${new Date(end).toISOString()}`;
+        if (fail('RETENTION_EXPIRED', step('retention', false, why, DENY_ARTICLES.RETENTION_EXPIRED[j]))) {
+          return deny('RETENTION_EXPIRED', plan.id, trace);
+        }
+      }
+      retentionEndsAt = end;
+    }
+    // contract_end with no end yet: the contract is ongoing, the window has not started.
+  }
+  if (!retentionFailed) trace.push(plan.steps.retentionOk);
+
+  if (first !== undefined) return deny(first.code, plan.id, trace, first.step);
+  return {
+    allow: true,
+    declarationId: plan.id,
+    basis: plan.basis,
+    items,
+    consentEventId,
+    noticeHash,
+    retentionEndsAt,
+    trace,
+  };
+}
+
+/** A deny citing `failed` (by default the last step: the check that stopped the evaluation). */
+function deny(code: DenyCode, declarationId: string | undefined, trace: TraceStep[], failed = trace[trace.length - 1]!): Decision {
+  return { allow: false, code, article: failed.article ?? articleFor(code, undefined), message: failed.detail, declarationId, trace };
+}
+
+/** How far a deny got: the index of its first failing step. */
+function reached(d: Decision): number {
+  return d.trace.findIndex((s) => !s.ok);
+}
+
+/** Declared items that were requested, in declaration order; reuses the declared list when all are. */
+function pick(declared: readonly ReleasedItem[], requested: readonly string[]): readonly ReleasedItem[] {
+  let n = 0;
+  for (const it of declared) if (requested.includes(it.category)) n++;
+  if (n === declared.length) return declared;
+  const out: ReleasedItem[] = [];
+  for (const it of declared) if (requested.includes(it.category)) out.push(it);
+  return out;
+}
+
+function narrow(items: readonly ReleasedItem[], allowed: readonly string[]): readonly ReleasedItem[] {
+  let all = true;
+  for (const it of items) if (!allowed.includes(it.category)) all = false;
+  return all ? items : items.filter((it) => allowed.includes(it.category));
+}
+
+const unique = (xs: string[]) => [...new Set(xs)];
+
+/** A per-request step: owned by its decision, so not frozen (freezing costs on the hot path). */
+function step(check: string, ok: boolean, detail: string, article?: string): TraceStep {
+  return article === undefined ? { check, ok, detail } : { check, ok, detail, article };
+}
+
+const CONSENT_OK = frozenStep('consent', true, 'an active consent covers the released items (see consentEventId, noticeHash)');
+const TRANSFER_CONSENT_OK = frozenStep('consent', true, 'an active consent to the overseas transfer covers the released items (see consentEventId, noticeHash)');
+
+const SUBJECT_OK: Readonly<Record<Jurisdiction, TraceStep>> = {
+  KR: frozenStep('subject', true, 'subject known and not erased (KR)'),
+  EU: frozenStep('subject', true, 'subject known and not erased (EU)'),
+};

@@ -1,0 +1,172 @@
+import type { RegistryModel } from '../registry/model.ts';
+import type { Declaration, Jurisdiction, Purpose, Safeguards } from '../registry/schema.ts';
+import { parseDuration, type Duration } from './duration.ts';
+import { transferVerdict } from './transfer.ts';
+import type { ReleasedItem, TraceStep } from './types.ts';
+
+/**
+ * Everything `decide` needs about one registry, resolved once: per party, per purpose, the
+ * declarations with their item forms, transfer verdicts for every possible destination and
+ * jurisdiction, parsed retention — and the trace steps of the passing checks as shared frozen
+ * objects, so the hot path allocates little beyond the decision itself.
+ */
+export interface GateIndex {
+  readonly registry: RegistryModel;
+  readonly parties: ReadonlyMap<string, PartyPlan>;
+  readonly purposes: ReadonlyMap<string, Purpose>;
+}
+
+export interface PartyPlan {
+  readonly id: string;
+  readonly kind: 'recipient' | 'class';
+  /** A recipient's own country; undefined for a class (members carry theirs). */
+  readonly country: string | undefined;
+  readonly countries: ReadonlySet<string>;
+  readonly safeguards: Safeguards;
+  readonly byPurpose: ReadonlyMap<string, readonly DeclarationPlan[]>;
+  readonly okStep: TraceStep;
+}
+
+/** A transfer verdict for one destination country, per subject jurisdiction. */
+export interface TransferPlan {
+  readonly KR: CheckResult;
+  readonly EU: CheckResult;
+}
+
+export interface CheckResult {
+  readonly ok: boolean;
+  /** Whether the destination is overseas for subjects of this jurisdiction. */
+  readonly overseas: boolean;
+  readonly step: TraceStep;
+}
+
+export type RetentionPlan =
+  | { readonly kind: 'indefinite' }
+  | { readonly kind: 'release'; readonly duration: Duration }
+  | { readonly kind: 'collection' | 'contract_end'; readonly duration: Duration };
+
+export interface DeclarationPlan {
+  readonly id: string;
+  readonly declaration: Declaration;
+  readonly purpose: Purpose;
+  readonly basis: Declaration['legal_basis'];
+  /** Declared items in declaration order, each with its form and format. */
+  readonly items: readonly ReleasedItem[];
+  readonly byCategory: ReadonlyMap<string, ReleasedItem>;
+  /** An objection blocks optional purposes and, always, ad targeting (GDPR 21(3)). */
+  readonly objectionApplies: boolean;
+  readonly transferGroundIsConsent: boolean;
+  /** Keyed by destination country: the recipient's, or each of the class's. */
+  readonly transfer: ReadonlyMap<string, TransferPlan>;
+  readonly retention: RetentionPlan;
+  readonly steps: {
+    readonly purposeOk: TraceStep;
+    readonly itemsOk: TraceStep;
+    readonly objectionOk: TraceStep;
+    readonly consentNotNeeded: TraceStep;
+    readonly retentionOk: TraceStep;
+  };
+}
+
+const cache = new WeakMap<RegistryModel, GateIndex>();
+
+/** The index of `registry`, built on first use and cached for the model's lifetime. */
+export function gateIndex(registry: RegistryModel): GateIndex {
+  let idx = cache.get(registry);
+  if (!idx) {
+    idx = buildIndex(registry);
+    cache.set(registry, idx);
+  }
+  return idx;
+}
+
+function buildIndex(registry: RegistryModel): GateIndex {
+  const parties = new Map<string, PartyPlan>();
+  for (const [id, p] of registry.parties) {
+    const byPurpose = new Map<string, DeclarationPlan[]>();
+    const countries = new Set(p.kind === 'recipient' ? [p.country] : p.countries);
+    const party: PartyPlan = freeze({
+      id,
+      kind: p.kind,
+      country: p.kind === 'recipient' ? p.country : undefined,
+      countries,
+      safeguards: p.safeguards,
+      byPurpose,
+      okStep: step('recipient', true, p.kind === 'recipient' ? `${id} is a declared recipient (${p.role}, ${p.country})` : `member of declared class ${id} (${p.role})`),
+    });
+    parties.set(id, party);
+    for (const d of registry.doc.declarations) {
+      if (d.recipient !== id) continue;
+      const purpose = registry.purposes.get(d.purpose);
+      if (!purpose) continue; // structure.ts rejects dangling refs; be safe anyway
+      const list = byPurpose.get(d.purpose) ?? [];
+      list.push(planDeclaration(registry, d, purpose, party));
+      byPurpose.set(d.purpose, list);
+    }
+  }
+  return { registry, parties, purposes: registry.purposes };
+}
+
+function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpose, party: PartyPlan): DeclarationPlan {
+  const items = d.items.map((i) =>
+    freeze<ReleasedItem>({ category: i.category, form: i.form, format: registry.categories.get(i.category)?.format ?? 'text' }),
+  );
+  const transfer = new Map<string, TransferPlan>();
+  for (const country of party.countries) {
+    transfer.set(country, {
+      KR: transferCheck(registry, d, party.safeguards, country, 'KR'),
+      EU: transferCheck(registry, d, party.safeguards, country, 'EU'),
+    });
+  }
+  const retention: RetentionPlan =
+    d.retention === 'indefinite'
+      ? { kind: 'indefinite' }
+      : { kind: d.retention.from, duration: parseDuration(d.retention.duration) };
+  const retentionText =
+    retention.kind === 'indefinite'
+      ? 'retention is indefinite'
+      : retention.kind === 'release'
+        ? `retention ${retention.duration.text} runs from each release: no bound on new releases`
+        : `within retention ${retention.duration.text} from ${retention.kind.replace('_', ' ')}`;
+  return freeze({
+    id: d.id,
+    declaration: d,
+    purpose,
+    basis: d.legal_basis,
+    items: Object.freeze(items),
+    byCategory: new Map(items.map((i) => [i.category, i])),
+    objectionApplies: purpose.ad_targeting || !purpose.required,
+    transferGroundIsConsent: d.transfer?.ground === 'consent',
+    transfer,
+    retention,
+    steps: freeze({
+      purposeOk: step('purpose', true, `declaration ${d.id}: ${party.id} for ${purpose.id}`),
+      itemsOk: step('items', true, `requested items are within declaration ${d.id}`),
+      objectionOk: step('objection', true, purpose.ad_targeting || !purpose.required ? 'no objection recorded' : 'purpose is required for the contract: objection does not apply'),
+      consentNotNeeded: step('consent', true, `legal basis ${d.legal_basis}: consent not required`),
+      retentionOk: step('retention', true, retentionText),
+    }),
+  });
+}
+
+function transferCheck(
+  registry: RegistryModel,
+  d: Declaration,
+  safeguards: Safeguards,
+  country: string,
+  j: Jurisdiction,
+): CheckResult {
+  if (!registry.isOverseas(country, j)) {
+    return freeze({ ok: true, overseas: false, step: step('transfer', true, `${country} is not overseas for ${j} subjects`) });
+  }
+  const v = transferVerdict(j, d.transfer?.ground, country, safeguards, d.transfer?.disclosed_in);
+  return freeze({ ok: v.ok, overseas: true, step: step('transfer', v.ok, v.detail, v.article) });
+}
+
+export function step(check: string, ok: boolean, detail: string, article?: string): TraceStep {
+  return Object.freeze(article === undefined ? { check, ok, detail } : { check, ok, detail, article });
+}
+
+function freeze<T extends object>(o: T): T {
+  return Object.freeze(o);
+}

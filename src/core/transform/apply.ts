@@ -1,0 +1,78 @@
+import { CgError } from '../errors.ts';
+import type { Decision, ReleasedItem, ReleaseRequest } from '../gate/types.ts';
+import type { Issuers } from './issuers.ts';
+import { mask } from './mask.ts';
+
+/** One released item as the recipient receives it. */
+export interface ReleasedValue {
+  readonly category: string;
+  readonly form: ReleasedItem['form'];
+  readonly value: unknown;
+}
+
+export interface AppliedRelease {
+  readonly items: readonly ReleasedValue[];
+  /** Allowed categories the vault holds no value for: reported, never invented. */
+  readonly missing: readonly string[];
+}
+
+/**
+ * Turns an allow decision and the subject's decrypted items into what the recipient receives,
+ * each in its declared form. Pure except for the issuer calls (tokens, safe numbers).
+ * `plaintext` holds the subject's values by category; only allowed categories are read.
+ */
+export async function applyForms(
+  decision: Decision,
+  req: Pick<ReleaseRequest, 'recipientId' | 'subject' | 'at'>,
+  plaintext: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>,
+  issuers: Issuers,
+): Promise<AppliedRelease> {
+  if (!decision.allow) throw new CgError('RELEASE_DENIED', `cannot apply forms to a denied release (${decision.code})`, 403);
+  const get = (c: string) =>
+    plaintext instanceof Map ? plaintext.get(c) : Object.hasOwn(plaintext, c) ? (plaintext as Record<string, unknown>)[c] : undefined;
+  const items: ReleasedValue[] = [];
+  const missing: string[] = [];
+  for (const it of decision.items) {
+    const value = get(it.category);
+    if (value === undefined || value === null) {
+      missing.push(it.category);
+      continue;
+    }
+    const issue = {
+      recipientId: req.recipientId,
+      subject: req.subject,
+      category: it.category,
+      declarationId: decision.declarationId,
+      at: req.at,
+      expiresAt: decision.retentionEndsAt,
+    };
+    items.push({ category: it.category, form: it.form, value: await formValue(it, value, issue, issuers) });
+  }
+  return { items, missing };
+}
+
+async function formValue(
+  it: ReleasedItem,
+  value: unknown,
+  issue: Parameters<Issuers['tokens']['issueToken']>[0],
+  issuers: Issuers,
+): Promise<unknown> {
+  switch (it.form) {
+    case 'plain':
+      return value;
+    case 'masked':
+      // An item without a known format is fully redacted rather than guessed at.
+      return mask(it.format ?? 'text', value);
+    case 'token':
+      return issuers.tokens.issueToken(issue, value);
+    case 'safe_number': {
+      if ((it.format !== 'phone' && it.format !== 'email') || typeof value !== 'string') {
+        // A relay exists only for phone numbers and e-mail; anything else must not leave in plain.
+        throw new CgError('UNSUPPORTED_FORM', `safe_number needs a phone or email value, ${it.category} is ${it.format ?? 'unknown'}`, 500, [
+          { code: 'UNSUPPORTED_FORM', message: 'safe_number on a non-contact category', path: it.category },
+        ]);
+      }
+      return issuers.safeNumbers.issueSafeNumber({ ...issue, kind: it.format }, value);
+    }
+  }
+}

@@ -1,0 +1,203 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { CgError, type ErrorDetail } from '../core/errors.ts';
+import { step } from '../core/gate/gate-index.ts';
+import type { Decision, GateContext, ReleaseRequest } from '../core/gate/types.ts';
+import { OPERATOR_SCHEMA } from './schema.ts';
+
+/**
+ * Operator rules in Cedar, evaluated after the statutory decision. They can only narrow: a deny
+ * from `decide` is returned untouched (Cedar is not even asked), and on an allow a matching
+ * `forbid` turns it into POLICY_DENY. The set always contains a base `permit` standing for "what
+ * the statute allows", so operator files are written as `forbid` rules; an operator `permit`
+ * is harmless and can never widen anything.
+ *
+ * A policy that fails to evaluate (e.g. a type error at runtime) fails closed: POLICY_DENY.
+ */
+export interface PolicySource {
+  readonly file: string;
+  readonly text: string;
+}
+
+export const MAX_POLICY_FILE_BYTES = 256 * 1024;
+export const MAX_POLICY_FILES = 100;
+const BASE_ID = 'statutory-allow';
+const KST_OFFSET_H = 9;
+
+let nextSetId = 0;
+
+export class OperatorPolicies {
+  private constructor(
+    private readonly setId: string,
+    /** Policy id → where it was written, for traces and errors. */
+    readonly origins: ReadonlyMap<string, string>,
+  ) {}
+
+  /** Loads every `*.cedar` file of `dir` (sorted by name). A missing directory means no rules. */
+  static loadDir(dir: string): OperatorPolicies {
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.cedar')).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return OperatorPolicies.compile([]);
+      throw e;
+    }
+    if (names.length > MAX_POLICY_FILES) throw new CgError('POLICY_INVALID', `more than ${MAX_POLICY_FILES} policy files in ${dir}`, 422);
+    return OperatorPolicies.compile(
+      names.map((n) => {
+        const path = join(dir, n);
+        const size = statSync(path).size;
+        if (size > MAX_POLICY_FILE_BYTES) {
+          throw new CgError('POLICY_INVALID', `${n} is ${size} bytes; the limit is ${MAX_POLICY_FILE_BYTES}`, 422, [{ code: 'POLICY_TOO_LARGE', message: 'policy file too large', path: n }]);
+        }
+        return { file: n, text: readFileSync(path, 'utf8') };
+      }),
+    );
+  }
+
+  /** Parses, validates against the schema and pre-parses once; throws with file:line on any error. */
+  static compile(sources: readonly PolicySource[]): OperatorPolicies {
+    const policies: Record<string, string> = { [BASE_ID]: 'permit (principal, action == Action::"release", resource);' };
+    const origins = new Map<string, string>([[BASE_ID, 'built-in']]);
+    const located = new Map<string, { file: string; text: string; offset: number; policy: string }>();
+    for (const src of sources) {
+      const file = basename(src.file);
+      const parts = cedar.policySetTextToParts(src.text);
+      if (parts.type === 'failure') throw invalid(parts.errors.map((e) => detail(file, src.text, 0, e)));
+      if (parts.policy_templates.length > 0) throw invalid([{ code: 'POLICY_INVALID', message: 'templates are not supported in operator policies', path: file }]);
+      let cursor = 0;
+      for (const p of parts.policies) {
+        let offset = src.text.indexOf(p, cursor);
+        if (offset < 0) offset = src.text.indexOf(p);
+        cursor = offset >= 0 ? offset + p.length : cursor;
+        const { line } = position(src.text, Math.max(0, offset));
+        const id = /@id\(\s*"([^"]+)"\s*\)/.exec(p)?.[1] ?? `${file}:${line}`;
+        if (policies[id] !== undefined) {
+          throw invalid([{ code: 'POLICY_DUPLICATE_ID', message: `policy id "${id}" is used twice`, path: file, line }]);
+        }
+        policies[id] = p;
+        origins.set(id, `${file}:${line}`);
+        located.set(id, { file, text: src.text, offset: Math.max(0, offset), policy: p });
+      }
+    }
+    const v = cedar.validate({ schema: OPERATOR_SCHEMA, policies: { staticPolicies: policies }, validationSettings: { mode: 'strict' } });
+    if (v.type === 'failure') throw invalid(v.errors.map((e) => ({ code: 'POLICY_INVALID', message: e.message })));
+    if (v.validationErrors.length > 0) {
+      throw invalid(
+        v.validationErrors.map((ve) => {
+          const at = located.get(ve.policyId);
+          return at ? detail(at.file, at.text, at.offset, ve.error, at.policy) : { code: 'POLICY_INVALID', message: ve.error.message };
+        }),
+      );
+    }
+    const setId = `operator-${nextSetId++}`;
+    const pre = cedar.preparsePolicySet(setId, { staticPolicies: policies });
+    if (pre.type === 'failure') throw invalid(pre.errors.map((e) => ({ code: 'POLICY_INVALID', message: e.message })));
+    return new OperatorPolicies(setId, origins);
+  }
+
+  /** Number of operator rules (the built-in base permit excluded). */
+  get size(): number {
+    return this.origins.size - 1;
+  }
+
+  /**
+   * Narrows a statutory decision (same shape as `ReleasePolicy` in src/app/release-service.ts).
+   * Denies pass through unchanged; an allow gains a `policy`
+   * trace step, or becomes POLICY_DENY naming the forbidding rules.
+   */
+  apply(req: ReleaseRequest, decision: Decision, ctx: GateContext): Decision {
+    if (!decision.allow) return decision;
+    const subject = ctx.subjects.get(req.subject);
+    const party = ctx.registry.parties.get(req.recipientId);
+    const member = party?.kind === 'recipient' ? undefined : ctx.members.get(req.recipientId);
+    const country = party?.kind === 'recipient' ? party.country : (member?.country ?? '');
+    const classParty = member ? ctx.registry.parties.get(member.classId) : undefined;
+    const jurisdiction = subject?.jurisdiction ?? 'KR';
+    const principal = { type: 'Recipient', id: req.recipientId };
+    const principalAttrs: Record<string, string> = {
+      role: party?.role ?? classParty?.role ?? '',
+      country,
+      kind: member ? 'member' : 'recipient',
+    };
+    if (member) principalAttrs.class = member.classId;
+    const hourUtc = new Date(req.at).getUTCHours();
+    const answer = cedar.statefulIsAuthorized({
+      principal,
+      action: { type: 'Action', id: 'release' },
+      resource: { type: 'Subject', id: req.subject },
+      context: {
+        purpose: req.purpose,
+        declaration: decision.declarationId,
+        basis: decision.basis,
+        items: decision.items.map((i) => i.category),
+        plain_items: decision.items.filter((i) => i.form === 'plain').map((i) => i.category),
+        overseas: ctx.registry.isOverseas(country, jurisdiction),
+        hour_utc: hourUtc,
+        hour_kst: (hourUtc + KST_OFFSET_H) % 24,
+        weekday_utc: new Date(req.at).getUTCDay(),
+      },
+      preparsedPolicySetId: this.setId,
+      entities: [
+        { uid: principal, attrs: principalAttrs, parents: member ? [{ type: 'RecipientClass', id: member.classId }] : [] },
+        { uid: { type: 'Subject', id: req.subject }, attrs: { jurisdiction }, parents: [] },
+      ],
+    });
+    if (answer.type === 'failure') {
+      return policyDeny(decision, `operator policies could not be evaluated: ${answer.errors[0]?.message ?? 'unknown error'}`);
+    }
+    const { decision: verdict, diagnostics } = answer.response;
+    if (diagnostics.errors.length > 0) {
+      const e = diagnostics.errors[0]!;
+      return policyDeny(decision, `operator policy ${e.policyId} (${this.origins.get(e.policyId) ?? '?'}) failed to evaluate: ${e.error.message}`);
+    }
+    if (verdict === 'deny') {
+      const by = diagnostics.reason.map((id) => `${id} (${this.origins.get(id) ?? '?'})`).join(', ');
+      return policyDeny(decision, `forbidden by operator policy ${by || '(no permit)'}`);
+    }
+    return { ...decision, trace: [...decision.trace, step('policy', true, this.size === 0 ? 'no operator policies' : `no operator policy forbids this release (${this.size} rules)`)] };
+  }
+}
+
+function policyDeny(d: Decision & { allow: true }, message: string): Decision {
+  return {
+    allow: false,
+    code: 'POLICY_DENY',
+    article: 'operator policy',
+    message,
+    declarationId: d.declarationId,
+    trace: [...d.trace, step('policy', false, message, 'operator policy')],
+  };
+}
+
+function invalid(details: ErrorDetail[]): CgError {
+  const first = details[0];
+  const where = first?.path ? `${first.path}${first.line ? `:${first.line}:${first.column ?? 1}` : ''}: ` : '';
+  return new CgError('POLICY_INVALID', `invalid operator policy: ${where}${first?.message ?? 'unknown error'}`, 422, details);
+}
+
+/**
+ * An error detail at file:line:column. `base` is where `fragment` (the text Cedar saw) starts in
+ * the file; Cedar reports UTF-8 byte offsets into the fragment.
+ */
+function detail(file: string, text: string, base: number, e: cedar.DetailedError, fragment = text): ErrorDetail {
+  const loc = e.sourceLocations?.[0];
+  const msg = e.help ? `${e.message} (${e.help})` : e.message;
+  if (!loc) return { code: 'POLICY_INVALID', message: msg, path: file };
+  const inFragment = Buffer.from(fragment, 'utf8').subarray(0, loc.start).toString('utf8').length;
+  return { code: 'POLICY_INVALID', message: msg, path: file, ...position(text, base + inFragment) };
+}
+
+/** 1-based line and column of a UTF-16 offset. */
+function position(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i;
+    }
+  }
+  return { line, column: offset - last };
+}

@@ -1,0 +1,189 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ConsentStatus } from '../../src/core/consent/lookup.ts';
+import { decide } from '../../src/core/gate/decide.ts';
+import { DENY_CODES, type ReleaseRequest, type SubjectInfo } from '../../src/core/gate/types.ts';
+import { RegistryModel } from '../../src/core/registry/model.ts';
+import { registrySchema, type Registry } from '../../src/core/registry/schema.ts';
+import { structuralIssues } from '../../src/core/registry/structure.ts';
+import { context, DAY, FakeConsents } from './fakes.ts';
+
+/**
+ * Random small registries, consents and requests. Whatever they are, a release never exceeds
+ * declared ∩ requested ∩ consented, every deny carries a listed code and an article, and the
+ * decision is a function of its inputs.
+ */
+const CATS = ['c0', 'c1', 'c2', 'c3', 'c4'];
+const COUNTRIES = ['KR', 'CN', 'HK', 'US', 'DE', 'JP'];
+const NOW = Date.UTC(2026, 5, 1);
+
+const subset = <T>(xs: readonly T[], min = 0) => fc.subarray([...xs], { minLength: min });
+const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+
+const registryArb = fc
+  .record({
+    formats: fc.array(fc.constantFrom('name', 'phone', 'email', 'address', 'identifier', 'date', 'text', 'json' as const), { minLength: 5, maxLength: 5 }),
+    purposes: fc.array(fc.record({ items: subset(CATS, 1), required: fc.boolean(), ad: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+    recipients: fc.array(
+      fc.record({
+        country: fc.constantFrom(...COUNTRIES),
+        role: fc.constantFrom('third_party', 'processor', 'affiliate' as const),
+        safeguards: fc.record({ adequacy: maybe(fc.boolean()), scc: maybe(fc.constant('SCC')), certification: maybe(fc.constant('ISMS-P')), bcr: maybe(fc.constant('BCR')) }),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    classCountries: subset(['CN', 'HK', 'US', 'KR'], 1),
+    declarations: fc.array(
+      fc.record({
+        party: fc.nat(3),
+        purpose: fc.nat(2),
+        items: fc.array(fc.record({ category: fc.constantFrom(...CATS), form: fc.constantFrom('plain', 'masked', 'safe_number', 'token' as const) }), { minLength: 1, maxLength: 4 }),
+        basis: fc.constantFrom('consent', 'contract_necessity', 'legal_obligation', 'processor' as const),
+        ground: maybe(fc.constantFrom('consent', 'contract_necessity', 'law_or_treaty', 'certification', 'adequacy', 'scc', 'bcr', 'derogation' as const)),
+        disclosed: fc.boolean(),
+        retention: fc.oneof(
+          fc.constant('indefinite' as const),
+          fc.record({ duration: fc.constantFrom('P30D', 'P90D', 'P1Y', 'P1M', 'PT12H'), from: fc.constantFrom('release', 'contract_end', 'collection' as const) }),
+        ),
+      }),
+      { maxLength: 6 },
+    ),
+  })
+  .map((g): RegistryModel | undefined => {
+    const parties = [...g.recipients.map((_, i) => `r${i}`), 'k0'];
+    const doc = {
+      version: 1,
+      operator: { legal_name: 'Op', country: 'SG', privacy_officer: { name: 'P', email: 'p@x.example', phone: '+65-1' }, jurisdictions: ['KR', 'EU'] },
+      data_categories: CATS.map((id, i) => ({ id, labels: { ko: id, en: id }, format: g.formats[i] })),
+      purposes: g.purposes.map((p, i) => ({ id: `p${i}`, labels: { ko: 'p', en: 'p' }, required: p.required, ad_targeting: p.ad, items: p.items })),
+      recipients: g.recipients.map((r, i) => ({ id: `r${i}`, name: `R${i}`, role: r.role, country: r.country, contact: {}, safeguards: clean(r.safeguards) })),
+      recipient_classes: [{ id: 'k0', name: 'K', role: 'third_party', countries: g.classCountries, contact: {} }],
+      declarations: g.declarations.map((d, i) => ({
+        id: `d${i}`,
+        recipient: parties[d.party % parties.length],
+        purpose: `p${d.purpose % g.purposes.length}`,
+        items: dedupe(d.items),
+        legal_basis: d.basis,
+        ...(d.ground ? { transfer: { ground: d.ground, ...(d.disclosed ? { disclosed_in: 'https://x.example/p' } : {}) } } : {}),
+        retention: d.retention,
+      })),
+    };
+    const parsed = registrySchema.safeParse(doc);
+    if (!parsed.success || structuralIssues(parsed.data as Registry).length > 0) return undefined;
+    return new RegistryModel(parsed.data);
+  })
+  .filter((m): m is RegistryModel => m !== undefined);
+
+function clean<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+function dedupe<T extends { category: string }>(items: T[]): T[] {
+  return items.filter((it, i) => items.findIndex((x) => x.category === it.category) === i);
+}
+
+const statusArb: fc.Arbitrary<ConsentStatus> = fc.oneof(
+  fc.constant({ state: 'none' as const }),
+  fc.record({ state: fc.constantFrom('active', 'active', 'withdrawn', 'expired' as const), items: subset(CATS), eventId: fc.constantFrom('e1', 'e2'), noticeHash: fc.constant('h'.repeat(64)), at: fc.constant(0) }),
+);
+
+const worldArb = fc.record({
+  members: fc.array(fc.constantFrom('CN', 'HK', 'JP', 'KR', 'US'), { minLength: 2, maxLength: 2 }),
+  subjects: fc.array(
+    fc.record({
+      jurisdiction: fc.constantFrom('KR', 'EU' as const),
+      erased: fc.boolean(),
+      collectedAgo: maybe(fc.integer({ min: 0, max: 400 })),
+      endedAgo: maybe(fc.integer({ min: 0, max: 400 })),
+    }),
+    { minLength: 3, maxLength: 3 },
+  ),
+  consents: fc.array(fc.record({ subject: fc.nat(2), decl: fc.nat(5), scope: fc.constantFrom('*', 'r0', 'r1', 'm0', 'm1'), status: statusArb }), { maxLength: 12 }),
+  objections: fc.array(fc.record({ subject: fc.nat(2), purpose: fc.nat(2) }), { maxLength: 3 }),
+});
+
+const requestArb = fc.record({
+  recipient: fc.constantFrom('r0', 'r1', 'r2', 'k0', 'm0', 'm1', 'stranger'),
+  subject: fc.constantFrom('s0', 's1', 's2', 'unknown'),
+  purpose: fc.constantFrom('p0', 'p1', 'p2', 'zz'),
+  items: maybe(fc.subarray([...CATS, 'zz'])),
+  at: fc.integer({ min: NOW - 10 * DAY, max: NOW + 10 * DAY }),
+});
+
+describe('decide over random registries, consents and requests', () => {
+  it('released ⊆ declared ∩ requested ∩ consented; codes listed; deterministic', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(registryArb, worldArb, fc.array(requestArb, { minLength: 1, maxLength: 20 }), (registry, w, reqs) => {
+        const consents = new FakeConsents();
+        for (const c of w.consents) consents.set(`s${c.subject}`, `d${c.decl}`, c.status, c.scope);
+        for (const o of w.objections) consents.object(`s${o.subject}`, `p${o.purpose}`);
+        const subjects: Record<string, SubjectInfo> = {};
+        w.subjects.forEach((s, i) => {
+          subjects[`s${i}`] = {
+            jurisdiction: s.jurisdiction,
+            erased: s.erased,
+            ...(s.collectedAgo !== undefined ? { collectedAt: NOW - s.collectedAgo * DAY } : {}),
+            contractEndedAt: () => (s.endedAgo === undefined ? undefined : NOW - s.endedAgo * DAY),
+          };
+        });
+        const members = { m0: { classId: 'k0', country: w.members[0]! }, m1: { classId: 'k0', country: w.members[1]! } };
+        const ctx = context(registry, consents, members, subjects);
+
+        for (const r of reqs) {
+          const req: ReleaseRequest = { recipientId: r.recipient, subject: r.subject, purpose: r.purpose, at: r.at, ...(r.items ? { items: r.items } : {}) };
+          const d = decide(req, ctx);
+          expect(decide(req, ctx)).toEqual(d);
+          // Explaining never changes the outcome, only how much of the trace is shown.
+          const x = decide(req, ctx, { explain: true });
+          expect(x.allow).toBe(d.allow);
+          if (!x.allow && !d.allow) expect([x.code, x.article, x.message]).toEqual([d.code, d.article, d.message]);
+          if (x.allow) expect(x).toEqual(d);
+          expect(d.trace.length).toBeGreaterThan(0);
+          const subject = subjects[r.subject];
+          seen.add(d.allow ? 'ALLOW' : d.code);
+          if (!d.allow) {
+            expect(DENY_CODES).toContain(d.code);
+            expect(d.article.length).toBeGreaterThan(0);
+            expect(d.trace[d.trace.length - 1]!.ok).toBe(false);
+            if (subject?.erased) expect(d.code).toBe('SUBJECT_ERASED');
+            continue;
+          }
+          // Allowed: check against an independent reading of the inputs.
+          expect(subject).toBeDefined();
+          expect(subject!.erased).toBe(false);
+          expect(d.trace.every((s) => s.ok)).toBe(true);
+          const decl = registry.declarations.get(d.declarationId)!;
+          const member = (members as Record<string, { classId: string; country: string }>)[r.recipient];
+          const party = registry.parties.get(r.recipient);
+          expect(decl.recipient).toBe(party?.kind === 'recipient' ? r.recipient : member?.classId);
+          expect(decl.purpose).toBe(r.purpose);
+          const country = party?.kind === 'recipient' ? party.country : member!.country;
+          const declared = new Map(decl.items.map((i) => [i.category, i.form]));
+          const overseas = registry.isOverseas(country, subject!.jurisdiction);
+          const needsConsent = decl.legal_basis === 'consent' || (overseas && decl.transfer?.ground === 'consent');
+          const st = consents.status(r.subject, decl.id, r.recipient);
+          if (needsConsent) {
+            expect(st.state).toBe('active');
+            expect(d.consentEventId).toBe(st.state === 'active' ? st.eventId : 'x');
+          }
+          if (overseas && !(subject!.jurisdiction === 'EU' && ['JP', 'KR', 'CH'].includes(country))) expect(decl.transfer).toBeDefined();
+          const purpose = registry.purposes.get(r.purpose)!;
+          if (purpose.ad_targeting) expect(consents.hasObjected(r.subject, r.purpose)).toBe(false);
+          for (const it of d.items) {
+            expect(declared.get(it.category)).toBe(it.form);
+            if (r.items) expect(r.items).toContain(it.category);
+            if (needsConsent && st.state === 'active') expect(st.items).toContain(it.category);
+          }
+          expect(new Set(d.items.map((i) => i.category)).size).toBe(d.items.length);
+          // Nothing requested is silently dropped: an explicit request gets all or nothing.
+          if (r.items) expect(d.items.length).toBe(new Set(r.items).size);
+        }
+      }),
+      { numRuns: 400 },
+    );
+    // The generators must reach allows and the statutory denies, or the property says little.
+    for (const c of ['ALLOW', 'UNDECLARED_RECIPIENT', 'UNDECLARED_PURPOSE', 'UNDECLARED_ITEMS', 'NO_CONSENT', 'NO_TRANSFER_GROUND', 'SUBJECT_ERASED']) {
+      expect(seen).toContain(c);
+    }
+  });
+});

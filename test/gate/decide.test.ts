@@ -1,0 +1,250 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { decide } from '../../src/core/gate/decide.ts';
+import { DENY_CODES, type Decision, type GateContext, type ReleaseRequest, type SubjectInfo } from '../../src/core/gate/types.ts';
+import { RegistryModel } from '../../src/core/registry/model.ts';
+import { active, context, DAY, demoRegistry, FakeConsents } from './fakes.ts';
+
+const NOW = Date.UTC(2026, 10, 23, 12);
+const registry = demoRegistry();
+const SELLER_ITEMS = ['name', 'phone', 'address', 'customs_code'];
+
+let consents: FakeConsents;
+let ctx: GateContext;
+let subjects: Record<string, SubjectInfo>;
+
+beforeEach(() => {
+  consents = new FakeConsents();
+  subjects = {
+    kim: { jurisdiction: 'KR', erased: false, collectedAt: NOW - 100 * DAY },
+    anna: { jurisdiction: 'EU', erased: false, collectedAt: NOW - 10 * DAY },
+    gone: { jurisdiction: 'KR', erased: true },
+    ended: { jurisdiction: 'KR', erased: false, contractEndedAt: (ref) => (ref === 'o-old' ? NOW - 31 * DAY : ref === 'o-recent' ? NOW - 5 * DAY : undefined) },
+  };
+  ctx = context(
+    registry,
+    consents,
+    { 'seller-cn': { classId: 'cn_sellers', country: 'CN' }, 'seller-hk': { classId: 'cn_sellers', country: 'HK' }, 'seller-jp': { classId: 'cn_sellers', country: 'JP' }, 'ghost-member': { classId: 'gone_class', country: 'CN' } },
+    subjects,
+  );
+});
+
+const req = (over: Partial<ReleaseRequest>): ReleaseRequest => ({ recipientId: 'seller-cn', subject: 'kim', purpose: 'order_fulfilment', at: NOW, ...over });
+
+function expectDeny(d: Decision, code: string, article?: string) {
+  expect(d.allow).toBe(false);
+  if (d.allow) return;
+  expect(d.code).toBe(code);
+  if (article) expect(d.article).toBe(article);
+  // The failing check is the last trace step and carries the same article.
+  const last = d.trace[d.trace.length - 1]!;
+  expect(last.ok).toBe(false);
+  expect(last.article).toBe(d.article);
+  expect(d.trace.slice(0, -1).every((s) => s.ok)).toBe(true);
+}
+
+describe('decide: allow', () => {
+  it('releases the seller fulfilment items in their declared forms on an active consent', () => {
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS, 'ev-42', 'f'.repeat(64)));
+    const d = decide(req({}), ctx);
+    expect(d.allow).toBe(true);
+    if (!d.allow) return;
+    expect(d.declarationId).toBe('sellers_fulfilment');
+    expect(d.basis).toBe('consent');
+    expect(d.consentEventId).toBe('ev-42');
+    expect(d.noticeHash).toBe('f'.repeat(64));
+    expect(d.items.map((i) => [i.category, i.form, i.format])).toEqual([
+      ['name', 'plain', 'name'],
+      ['phone', 'safe_number', 'phone'],
+      ['address', 'plain', 'address'],
+      ['customs_code', 'plain', 'identifier'],
+    ]);
+    expect(d.trace.map((s) => s.check)).toEqual(['subject', 'recipient', 'purpose', 'items', 'objection', 'transfer', 'consent', 'retention']);
+    expect(d.trace.every((s) => s.ok)).toBe(true);
+    expect(d.trace.find((s) => s.check === 'transfer')?.article).toBe('PIPA 28-8(1)1');
+    // contract not ended yet → no retention end known.
+    expect(d.retentionEndsAt).toBeUndefined();
+  });
+
+  it('releases only the requested subset, in declaration order', () => {
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    const d = decide(req({ items: ['address', 'name', 'name'] }), ctx);
+    expect(d.allow && d.items.map((i) => i.category)).toEqual(['name', 'address']);
+  });
+
+  it('narrows an open request to the items the consented notice showed', () => {
+    consents.set('kim', 'sellers_fulfilment', active(['name', 'address']));
+    const d = decide(req({}), ctx);
+    expect(d.allow && d.items.map((i) => i.category)).toEqual(['name', 'address']);
+  });
+
+  it('needs no consent under contract necessity (domestic courier) and masks as declared', () => {
+    const d = decide(req({ recipientId: 'hanbit_express' }), ctx);
+    expect(d.allow).toBe(true);
+    if (!d.allow) return;
+    expect(d.basis).toBe('contract_necessity');
+    expect(d.consentEventId).toBeUndefined();
+    expect(d.items.map((i) => `${i.category}:${i.form}`)).toEqual(['name:masked', 'phone:safe_number', 'address:plain']);
+  });
+
+  it('bounds retention from release and from the end of the contract', () => {
+    const customs = decide(req({ recipientId: 'kr_customs_broker', purpose: 'customs_clearance' }), ctx);
+    expect(customs.allow && customs.retentionEndsAt).toBe(Date.UTC(2031, 10, 23, 12));
+    const courier = decide(req({ recipientId: 'hanbit_express', subject: 'ended', orderRef: 'o-recent' }), ctx);
+    expect(courier.allow && courier.retentionEndsAt).toBe(NOW - 5 * DAY + 30 * DAY);
+  });
+
+  it('lets an EU subject’s data go to a US processor on contract necessity (GDPR 49(1)(b))', () => {
+    const d = decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), ctx);
+    expect(d.allow).toBe(true);
+    expect(d.trace.find((s) => s.check === 'transfer')?.article).toBe('GDPR 49(1)(b)');
+  });
+});
+
+describe('decide: each deny code fires', () => {
+  it('UNKNOWN_SUBJECT', () => expectDeny(decide(req({ subject: 'nobody' }), ctx), 'UNKNOWN_SUBJECT'));
+
+  it('SUBJECT_ERASED, before anything else', () => {
+    expectDeny(decide(req({ subject: 'gone', recipientId: 'stranger' }), ctx), 'SUBJECT_ERASED', 'PIPA 36');
+  });
+
+  it('UNDECLARED_RECIPIENT for unknown callers, class ids and members of a class not in the registry', () => {
+    expectDeny(decide(req({ recipientId: 'stranger' }), ctx), 'UNDECLARED_RECIPIENT', 'PIPA 17(1)');
+    expectDeny(decide(req({ recipientId: 'cn_sellers' }), ctx), 'UNDECLARED_RECIPIENT');
+    expectDeny(decide(req({ recipientId: 'ghost-member' }), ctx), 'UNDECLARED_RECIPIENT');
+    expectDeny(decide(req({ recipientId: 'stranger', subject: 'anna' }), ctx), 'UNDECLARED_RECIPIENT', 'GDPR 6(1)');
+  });
+
+  it('UNDECLARED_PURPOSE for a purpose not declared for the party, or not existing', () => {
+    expectDeny(decide(req({ recipientId: 'hanbit_express', purpose: 'ad_targeting' }), ctx), 'UNDECLARED_PURPOSE', 'PIPA 18(1)');
+    const d = decide(req({ purpose: 'no_such_purpose' }), ctx);
+    expectDeny(d, 'UNDECLARED_PURPOSE');
+    expect(d.allow ? '' : d.message).toContain('not in the registry');
+  });
+
+  it('UNDECLARED_ITEMS refuses the whole request and names the items', () => {
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    const d = decide(req({ items: ['name', 'email', 'payment_token'] }), ctx);
+    expectDeny(d, 'UNDECLARED_ITEMS', 'PIPA 3');
+    expect(d.allow ? '' : d.message).toMatch(/email, payment_token/);
+  });
+
+  it('SUBJECT_OBJECTED for ad targeting, but not for a required purpose', () => {
+    consents.set('kim', 'ad_partner', active(['email', 'order_history', 'browsing_history'])).object('kim', 'ad_targeting');
+    expectDeny(decide(req({ recipientId: 'adreach', purpose: 'ad_targeting' }), ctx), 'SUBJECT_OBJECTED', 'PIPA 37');
+    consents.set('anna', 'ad_partner', active(['email'])).object('anna', 'ad_targeting');
+    expectDeny(decide(req({ recipientId: 'adreach', subject: 'anna', purpose: 'ad_targeting' }), ctx), 'SUBJECT_OBJECTED', 'GDPR 21');
+    consents.object('kim', 'order_fulfilment');
+    expect(decide(req({ recipientId: 'hanbit_express' }), ctx).allow).toBe(true);
+  });
+
+  it('NO_TRANSFER_GROUND for a member outside the class’s countries', () => {
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    expect(decide(req({ recipientId: 'seller-hk' }), ctx).allow).toBe(true);
+    expectDeny(decide(req({ recipientId: 'seller-jp' }), ctx), 'NO_TRANSFER_GROUND', 'PIPA 28-8(1)');
+  });
+
+  it('NO_TRANSFER_GROUND when the declared ground does not hold for the jurisdiction', () => {
+    const doc = structuredClone(registry.doc);
+    const hosting = doc.declarations.find((d) => d.id === 'cloud_hosting')!;
+    hosting.transfer = { ground: 'scc' }; // valid under GDPR 46 (Nimbus names SCCs), not a PIPA 28-8 ground
+    const c2 = { ...ctx, registry: new RegistryModel(doc) };
+    expect(decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), c2).allow).toBe(true);
+    expectDeny(decide(req({ recipientId: 'nimbus_cloud', purpose: 'hosting' }), c2), 'NO_TRANSFER_GROUND', 'PIPA 28-8(1)');
+    delete hosting.transfer;
+    const c3 = { ...ctx, registry: new RegistryModel(doc) };
+    expectDeny(decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), c3), 'NO_TRANSFER_GROUND', 'GDPR 44');
+  });
+
+  it('NO_CONSENT without a grant, and for explicit items the notice did not show', () => {
+    expectDeny(decide(req({}), ctx), 'NO_CONSENT', 'PIPA 17(1)');
+    consents.set('kim', 'sellers_fulfilment', active(['name', 'address']));
+    const d = decide(req({ items: ['name', 'customs_code'] }), ctx);
+    expectDeny(d, 'NO_CONSENT');
+    expect(d.allow ? '' : d.message).toContain('customs_code');
+  });
+
+  it('NO_CONSENT cites the transfer article when consent is only the transfer ground', () => {
+    const doc = structuredClone(registry.doc);
+    const sellers = doc.declarations.find((d) => d.id === 'sellers_fulfilment')!;
+    sellers.legal_basis = 'contract_necessity';
+    const c2 = { ...ctx, registry: new RegistryModel(doc) };
+    expectDeny(decide(req({}), c2), 'NO_CONSENT', 'PIPA 28-8(1)1');
+    expectDeny(decide(req({ subject: 'anna' }), c2), 'NO_CONSENT', 'GDPR 49(1)(a)');
+  });
+
+  it('a consent scoped to another seller does not apply', () => {
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS), 'seller-hk');
+    expectDeny(decide(req({}), ctx), 'NO_CONSENT');
+    expect(decide(req({ recipientId: 'seller-hk' }), ctx).allow).toBe(true);
+  });
+
+  it('CONSENT_WITHDRAWN and CONSENT_EXPIRED', () => {
+    consents.set('kim', 'sellers_fulfilment', { state: 'withdrawn', items: SELLER_ITEMS, eventId: 'ev-9', noticeHash: 'b'.repeat(64), at: NOW - DAY });
+    expectDeny(decide(req({}), ctx), 'CONSENT_WITHDRAWN', 'PIPA 37');
+    consents.set('anna', 'sellers_fulfilment', { state: 'expired', items: SELLER_ITEMS, eventId: 'ev-8', noticeHash: 'b'.repeat(64), at: NOW - DAY });
+    expectDeny(decide(req({ subject: 'anna' }), ctx), 'CONSENT_EXPIRED', 'GDPR 6(1)(a)');
+  });
+
+  it('RETENTION_EXPIRED once the window from the end of the contract has run', () => {
+    const d = decide(req({ recipientId: 'hanbit_express', subject: 'ended', orderRef: 'o-old' }), ctx);
+    expectDeny(d, 'RETENTION_EXPIRED', 'PIPA 21');
+    expect(decide(req({ recipientId: 'hanbit_express', subject: 'ended', orderRef: 'o-old', at: NOW - 2 * DAY }), ctx).allow).toBe(true);
+  });
+
+  it('RETENTION_EXPIRED for a window from collection, failing closed when the collection time is unknown', () => {
+    const doc = structuredClone(registry.doc);
+    doc.declarations.find((d) => d.id === 'courier_delivery')!.retention = { duration: 'P90D', from: 'collection' };
+    const c2 = { ...ctx, registry: new RegistryModel(doc) };
+    expectDeny(decide(req({ recipientId: 'hanbit_express' }), c2), 'RETENTION_EXPIRED'); // collected 100 days ago
+    expect(decide(req({ recipientId: 'hanbit_express', subject: 'anna' }), c2).allow).toBe(true); // 10 days ago; KR is adequate (GDPR 45)
+    expectDeny(decide(req({ recipientId: 'hanbit_express', subject: 'ended' }), c2), 'RETENTION_EXPIRED');
+  });
+
+  it('every code a decision can produce is listed in DENY_CODES', () => {
+    for (const d of [decide(req({ subject: 'nobody' }), ctx), decide(req({}), ctx)]) {
+      if (!d.allow) expect(DENY_CODES).toContain(d.code);
+    }
+  });
+});
+
+describe('decide: several declarations for one party and purpose', () => {
+  it('the first that allows wins; otherwise the deny that got furthest', () => {
+    const doc = structuredClone(registry.doc);
+    doc.declarations.push({
+      id: 'sellers_fulfilment_min',
+      recipient: 'cn_sellers',
+      purpose: 'order_fulfilment',
+      items: [{ category: 'name', form: 'masked' }],
+      legal_basis: 'contract_necessity',
+      transfer: { ground: 'contract_necessity', disclosed_in: 'https://x.example/p' },
+      retention: { duration: 'P30D', from: 'release' },
+    });
+    const c2 = { ...ctx, registry: new RegistryModel(doc) };
+    const d = decide(req({ items: ['name'] }), c2); // no consent: the consent declaration denies, the second allows
+    expect(d.allow && d.declarationId).toBe('sellers_fulfilment_min');
+    const d2 = decide(req({ items: ['name', 'phone'] }), c2); // first: NO_CONSENT (further); second: UNDECLARED_ITEMS
+    expectDeny(d2, 'NO_CONSENT');
+  });
+});
+
+describe('decide: explain mode', () => {
+  it('keeps checking after the first failure; the first failure still decides code and article', () => {
+    consents.object('kim', 'ad_targeting');
+    const r = req({ recipientId: 'adreach', purpose: 'ad_targeting', items: ['email', 'phone'] });
+    const quick = decide(r, ctx);
+    expectDeny(quick, 'UNDECLARED_ITEMS');
+    const full = decide(r, ctx, { explain: true });
+    expect(full.allow).toBe(false);
+    if (full.allow || quick.allow) return;
+    expect([full.code, full.article, full.message]).toEqual([quick.code, quick.article, quick.message]);
+    expect(full.trace.map((s) => `${s.check}:${s.ok}`)).toEqual([
+      'subject:true', 'recipient:true', 'purpose:true', 'items:false', 'objection:false', 'transfer:true', 'consent:false', 'retention:true',
+    ]);
+    expect(full.trace.find((s) => s.check === 'objection')?.article).toBe('PIPA 37');
+  });
+
+  it('cannot go past an undeclared recipient or purpose', () => {
+    const d = decide(req({ recipientId: 'stranger' }), ctx, { explain: true });
+    expect(d.trace.map((s) => s.check)).toEqual(['subject', 'recipient']);
+  });
+});

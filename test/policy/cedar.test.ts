@@ -1,0 +1,158 @@
+import fc from 'fast-check';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isCgError } from '../../src/core/errors.ts';
+import { decide } from '../../src/core/gate/decide.ts';
+import type { ReleaseRequest } from '../../src/core/gate/types.ts';
+import { RegistryModel } from '../../src/core/registry/model.ts';
+import { OperatorPolicies } from '../../src/policy/cedar.ts';
+import { active, context, DAY, demoRegistry, FakeConsents } from '../gate/fakes.ts';
+
+const registry = demoRegistry();
+const policies = OperatorPolicies.loadDir(new URL('../../policies/', import.meta.url).pathname);
+const NOON_KST = Date.UTC(2026, 10, 23, 3); // 12:00 KST
+const NIGHT_KST = Date.UTC(2026, 10, 23, 14); // 23:00 KST
+
+const consents = new FakeConsents()
+  .set('kim', 'sellers_fulfilment', active(['name', 'phone', 'address', 'customs_code']))
+  .set('kim', 'ad_partner', active(['email', 'order_history', 'browsing_history']))
+  .set('anna', 'ad_partner', active(['email', 'order_history', 'browsing_history']))
+  .set('kim', 'sellers_customs', active(['name', 'customs_code']));
+const members = { 'seller-cn': { classId: 'cn_sellers', country: 'CN' } };
+const subjects = {
+  kim: { jurisdiction: 'KR' as const, erased: false, contractEndedAt: () => undefined },
+  anna: { jurisdiction: 'EU' as const, erased: false },
+};
+const ctx = context(registry, consents, members, subjects);
+const gate = (req: ReleaseRequest, p = policies, c = ctx) => p.apply(req, decide(req, c), c);
+const req = (o: Partial<ReleaseRequest>): ReleaseRequest => ({ recipientId: 'seller-cn', subject: 'kim', purpose: 'order_fulfilment', at: NOON_KST, ...o });
+
+describe('operator policies (policies/operator.cedar)', () => {
+  it('loads the demo rules with their file:line origins', () => {
+    expect(policies.size).toBe(3);
+    expect(policies.origins.get('customs-code-only-for-fulfilment')).toMatch(/^operator\.cedar:\d+$/);
+  });
+
+  it('keep the normal flows: seller fulfilment, courier, customs broker, hosting, payment', () => {
+    for (const r of [
+      req({}),
+      req({ at: NIGHT_KST }),
+      req({ recipientId: 'hanbit_express' }),
+      req({ recipientId: 'kr_customs_broker', purpose: 'customs_clearance' }),
+      req({ recipientId: 'nimbus_cloud', purpose: 'hosting' }),
+      req({ recipientId: 'paybridge', purpose: 'payment' }),
+      req({ recipientId: 'adreach', purpose: 'ad_targeting' }),
+    ]) {
+      const d = gate(r);
+      expect(d.allow, `${r.recipientId}/${r.purpose}`).toBe(true);
+      expect(d.trace[d.trace.length - 1]).toMatchObject({ check: 'policy', ok: true });
+    }
+  });
+
+  it('forbid ad-targeting releases of Korean customers at night, not of EU ones', () => {
+    const d = gate(req({ recipientId: 'adreach', purpose: 'ad_targeting', at: NIGHT_KST }));
+    expect(d.allow).toBe(false);
+    if (d.allow) return;
+    expect(d.code).toBe('POLICY_DENY');
+    expect(d.declarationId).toBe('ad_partner');
+    expect(d.message).toContain('no-night-ad-targeting-kr');
+    expect(d.trace[d.trace.length - 1]).toMatchObject({ check: 'policy', ok: false, article: 'operator policy' });
+    expect(gate(req({ recipientId: 'adreach', subject: 'anna', purpose: 'ad_targeting', at: NIGHT_KST })).allow).toBe(true);
+  });
+
+  it('forbid customs codes to sellers outside fulfilment even where the statute would allow it', () => {
+    const doc = structuredClone(registry.doc);
+    doc.declarations.push({
+      id: 'sellers_customs',
+      recipient: 'cn_sellers',
+      purpose: 'customs_clearance',
+      items: [{ category: 'name', form: 'plain' }, { category: 'customs_code', form: 'plain' }],
+      legal_basis: 'consent',
+      transfer: { ground: 'consent' },
+      retention: { duration: 'P30D', from: 'release' },
+    });
+    const c2 = { ...ctx, registry: new RegistryModel(doc) };
+    const r = req({ purpose: 'customs_clearance' });
+    expect(decide(r, c2).allow).toBe(true);
+    const d = gate(r, policies, c2);
+    expect(!d.allow && d.code).toBe('POLICY_DENY');
+    expect(gate(req({ purpose: 'customs_clearance', items: ['name'] }), policies, c2).allow).toBe(true);
+  });
+
+  it('can never widen: a statutory deny is returned unchanged, even under a blanket permit', () => {
+    const permissive = OperatorPolicies.compile([{ file: 'open.cedar', text: 'permit (principal, action, resource);' }]);
+    const reqArb = fc.record({
+      recipientId: fc.constantFrom('seller-cn', 'stranger', 'hanbit_express', 'adreach', 'nimbus_cloud', 'paybridge', 'kr_customs_broker'),
+      subject: fc.constantFrom('kim', 'anna', 'nobody'),
+      purpose: fc.constantFrom('order_fulfilment', 'ad_targeting', 'hosting', 'payment', 'customs_clearance', 'marketing'),
+      items: fc.option(fc.subarray(['name', 'phone', 'email', 'address', 'customs_code', 'order_history']), { nil: undefined }),
+      at: fc.integer({ min: NOON_KST - DAY, max: NOON_KST + DAY }),
+    });
+    fc.assert(
+      fc.property(reqArb, (r) => {
+        const statutory = decide(r, ctx);
+        for (const p of [policies, permissive]) {
+          const d = p.apply(r, statutory, ctx);
+          if (!statutory.allow) expect(d).toBe(statutory);
+          if (d.allow) {
+            expect(statutory.allow && statutory.items).toEqual(d.items);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fails closed when a rule errors at evaluation time', () => {
+    const overflow = OperatorPolicies.compile([
+      { file: 'x.cedar', text: '@id("overflow")\nforbid (principal, action, resource) when { context.hour_utc * 9223372036854775807 * 9 > 0 };' },
+    ]);
+    const d = gate(req({}), overflow);
+    expect(!d.allow && d.code).toBe('POLICY_DENY');
+    expect(!d.allow && d.message).toMatch(/overflow.*x\.cedar:1/);
+  });
+
+  it('with no rules, adds a passing policy step', () => {
+    const none = OperatorPolicies.loadDir(join(tmpdir(), 'does-not-exist-cg'));
+    expect(none.size).toBe(0);
+    const d = gate(req({}), none);
+    expect(d.allow && d.trace[d.trace.length - 1]!.detail).toBe('no operator policies');
+  });
+});
+
+describe('bad policy files fail at load with file and line', () => {
+  const load = (text: string, file = 'bad.cedar') => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-pol-'));
+    writeFileSync(join(dir, file), text);
+    try {
+      OperatorPolicies.loadDir(dir);
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+
+  it('syntax errors', () => {
+    const e = load('// 주석 comment\npermit (principal, action, resource);\n\nforbid (principal action, resource);\n');
+    expect(isCgError(e) && e.code).toBe('POLICY_INVALID');
+    expect(isCgError(e) && e.details[0]).toMatchObject({ path: 'bad.cedar', line: 4, column: 19 });
+    expect((e as Error).message).toContain('bad.cedar:4:19');
+  });
+
+  it('schema errors (unknown attribute, unguarded optional attribute)', () => {
+    const e = load('// 한국어\nforbid (principal, action, resource)\n  when { context.hours > 3 };\n');
+    expect(isCgError(e) && e.details[0]).toMatchObject({ path: 'bad.cedar', line: 3, column: 10 });
+    expect((e as Error).message).toMatch(/hours/);
+    const e2 = load('forbid (principal, action, resource)\n  when { principal.class == "cn_sellers" };');
+    expect(isCgError(e2) && e2.details[0]?.line).toBe(2);
+  });
+
+  it('duplicate ids and templates', () => {
+    const e = load('@id("a") forbid (principal, action, resource);\n@id("a") forbid (principal, action, resource);');
+    expect(isCgError(e) && e.details[0]).toMatchObject({ code: 'POLICY_DUPLICATE_ID', line: 2 });
+    const e2 = load('permit (principal == ?principal, action, resource);');
+    expect(isCgError(e2) && e2.code).toBe('POLICY_INVALID');
+  });
+});

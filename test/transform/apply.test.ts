@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../src/core/gate/decide.ts';
+import type { Decision } from '../../src/core/gate/types.ts';
+import { applyForms } from '../../src/core/transform/apply.ts';
+import type { IssueRequest, Issuers } from '../../src/core/transform/issuers.ts';
+import { isCgError } from '../../src/core/errors.ts';
+import { active, context, DAY, demoRegistry, FakeConsents } from '../gate/fakes.ts';
+
+const NOW = Date.UTC(2026, 10, 23, 12);
+const registry = demoRegistry();
+
+/** Records every issue call so the test can check what the store layer would be asked. */
+function recordingIssuers() {
+  const calls: Array<{ kind: string; req: IssueRequest; value: unknown }> = [];
+  const issuers: Issuers = {
+    tokens: { issueToken: async (req, value) => (calls.push({ kind: 'token', req, value }), `tok_${calls.length}`) },
+    safeNumbers: { issueSafeNumber: async (req, value) => (calls.push({ kind: req.kind, req, value }), '050-0000-0001') },
+  };
+  return { calls, issuers };
+}
+
+const kim = { name: '홍길동', phone: '010-1234-5678', address: '서울특별시 강남구 테헤란로 100', customs_code: 'P123456789012', email: 'kim@example.com', order_history: [{ id: 1 }], browsing_history: ['x'] };
+
+describe('applyForms', () => {
+  const consents = new FakeConsents()
+    .set('kim', 'sellers_fulfilment', active(['name', 'phone', 'address', 'customs_code']))
+    .set('kim', 'ad_partner', active(['email', 'order_history', 'browsing_history']));
+  const ctx = context(registry, consents, { 'seller-cn': { classId: 'cn_sellers', country: 'CN' } }, {
+    kim: { jurisdiction: 'KR', erased: false, contractEndedAt: () => NOW - DAY },
+  });
+
+  it('gives each item in its declared form; masks deterministically; only allowed categories are read', async () => {
+    const { calls, issuers } = recordingIssuers();
+    const req = { recipientId: 'hanbit_express', subject: 'kim', purpose: 'order_fulfilment', at: NOW };
+    const d = decide(req, ctx);
+    const out = await applyForms(d, req, kim, issuers);
+    expect(out.items).toEqual([
+      { category: 'name', form: 'masked', value: '홍*동' },
+      { category: 'phone', form: 'safe_number', value: '050-0000-0001' },
+      { category: 'address', form: 'plain', value: '서울특별시 강남구 테헤란로 100' },
+    ]);
+    expect(out.missing).toEqual([]);
+    expect(calls).toEqual([
+      { kind: 'phone', value: '010-1234-5678', req: { recipientId: 'hanbit_express', subject: 'kim', category: 'phone', declarationId: 'courier_delivery', at: NOW, expiresAt: NOW - DAY + 30 * DAY, kind: 'phone' } },
+    ]);
+  });
+
+  it('tokens expire with the retention from release; missing values are reported, not invented', async () => {
+    const { calls, issuers } = recordingIssuers();
+    const req = { recipientId: 'adreach', subject: 'kim', purpose: 'ad_targeting', at: NOW };
+    const d = decide(req, ctx);
+    const { browsing_history: _dropped, ...partial } = kim;
+    const out = await applyForms(d, req, new Map(Object.entries(partial)), issuers);
+    expect(out.items.map((i) => [i.category, i.value])).toEqual([
+      ['email', 'tok_1'],
+      ['order_history', [{ id: 1 }]],
+    ]);
+    expect(out.missing).toEqual(['browsing_history']);
+    expect(calls[0]!.req.expiresAt).toBe(Date.UTC(2027, 10, 23, 12));
+  });
+
+  it('refuses to apply forms to a deny, and a safe number for a non-contact category', async () => {
+    const { issuers } = recordingIssuers();
+    const req = { recipientId: 'stranger', subject: 'kim', purpose: 'order_fulfilment', at: NOW };
+    await expect(applyForms(decide(req, ctx), req, kim, issuers)).rejects.toSatisfy((e) => isCgError(e) && e.code === 'RELEASE_DENIED');
+    const odd: Decision = { allow: true, declarationId: 'x', basis: 'consent', items: [{ category: 'name', form: 'safe_number', format: 'name' }], trace: [] };
+    await expect(applyForms(odd, req, kim, issuers)).rejects.toSatisfy((e) => isCgError(e) && e.code === 'UNSUPPORTED_FORM');
+  });
+
+  it('a masked item of unknown format is fully redacted', async () => {
+    const { issuers } = recordingIssuers();
+    const d: Decision = { allow: true, declarationId: 'x', basis: 'consent', items: [{ category: 'name', form: 'masked' }], trace: [] };
+    const out = await applyForms(d, { recipientId: 'r', subject: 'kim', at: NOW }, kim, issuers);
+    expect(out.items[0]!.value).toBe('***');
+  });
+});
