@@ -1,11 +1,52 @@
+import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Database } from '../store/sql.ts';
 import type { Journal } from '../store/journal.ts';
+import type { AppConfig } from '../config.ts';
+import type { AdminActions } from './admin-actions.ts';
+import type { ApiKeys } from './api-keys.ts';
+import type { MembersService } from './members-service.ts';
+import type { RegistryService } from './registry-service.ts';
+import type { ConsentService } from './consent-service.ts';
+import type { SubjectsService } from './subjects-service.ts';
+import type { LedgerService } from './ledger-service.ts';
+import type { VaultService } from './vault-service.ts';
+import type { Issuers } from './issuers.ts';
+import type { ReleaseService } from './release-service.ts';
+import type { OutboxService } from '../outbox/service.ts';
+import type { RightsService } from './rights-service.ts';
 
 /**
  * The running application: every service an adapter (HTTP, CLI, console) may call.
  * Each feature adds its service here and constructs it in `create.ts`.
  */
 export interface AppContext {
+  readonly config: AppConfig;
   readonly db: Database;
   readonly journal: Journal;
+  /** prom-client registry of this app: add feature metrics with `metric()` from src/http/metrics.ts. */
+  readonly metrics: MetricsRegistry;
+  /** Records an admin action and its effect in one journal transaction (ledger leaf included). */
+  readonly admin: AdminActions;
+  readonly keys: ApiKeys;
+  /** Active registry in memory: `ctx.registry.model` (sync), `onActivated(fn)`. */
+  readonly registry: RegistryService;
+  /** Registered class members: `ctx.members.get(id)` (sync) → { classId, country, disabled }. */
+  readonly members: MembersService;
+  // ── feature services: add yours below ──
+  /** Data subjects in memory: `get(id)` (gate view, sync), `record(id)`, `create`, `pseudonymOf`. */
+  readonly subjects: SubjectsService;
+  /** Notices and the consent ledger; implements the gate's `ConsentLookup` (docs/consent.md). */
+  readonly consents: ConsentService;
+  /** Transparency log: checkpoints, entries with inclusion proofs, consistency proofs (docs/ledger.md). */
+  readonly ledger: LedgerService;
+  /** Encrypted vault: put/describe/erase (crypto-shredding); `read` only for releases. */
+  readonly vault: VaultService;
+  /** Tokens and relay numbers (safe_number): redeem lookups, `revoke(subject, recipient|null, at)`. */
+  readonly issuers: Issuers;
+  /** The release gate: `release`, `explain`, `redeem`; every decision recorded (docs/release.md). */
+  readonly releases: ReleaseService;
+  /** Transactional outbox: webhook and NATS delivery, dead letters; `events` queues stream events (docs/rights.md). */
+  readonly outbox: OutboxService;
+  /** Data-subject rights: who has my data, export, requests with deadlines, deletion propagation (docs/rights.md). */
+  readonly rights: RightsService;
 }

@@ -4,4 +4,16 @@ import type { AppContext } from '../../app/context.ts';
 /** A feature's routes. Each feature adds its plugin to `routes` below, nothing else. */
 export type RoutePlugin = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
 
-export const routes: RoutePlugin[] = [];
+import { keyRoutes } from './keys.ts';
+import { ledgerRoutes } from './ledger.ts';
+import { recipientRoutes } from './recipients.ts';
+import { registryRoutes } from './registry.ts';
+import { consentRoutes } from './consents.ts';
+import { noticeRoutes } from './notices.ts';
+import { receiptKeyRoutes } from './receipt-keys.ts';
+import { consoleRoutes } from './console.ts';
+import { releaseRoutes } from './releases.ts';
+import { subjectDataRoutes } from './subject-data.ts';
+import { rightsRoutes } from './rights.ts';
+
+export const routes: RoutePlugin[] = [registryRoutes, recipientRoutes, keyRoutes, ledgerRoutes, noticeRoutes, consentRoutes, receiptKeyRoutes, consoleRoutes, subjectDataRoutes, releaseRoutes, rightsRoutes];

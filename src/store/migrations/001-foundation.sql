@@ -24,13 +24,16 @@ CREATE TABLE registry_activations (
 );
 
 -- Individual members of a recipient class (e.g. one seller), registered through the API.
+-- `seq` orders members for keyset pagination and lets other servers catch up after a NOTIFY.
 CREATE TABLE recipient_members (
   id          text PRIMARY KEY,
+  seq         bigserial NOT NULL UNIQUE,
   class_id    text NOT NULL,
   name        text NOT NULL,
-  country     char(2) NOT NULL,
+  country     text NOT NULL,
   contact     jsonb NOT NULL DEFAULT '{}'::jsonb,
   created_at  timestamptz NOT NULL DEFAULT now(),
+  created_by  text NOT NULL,
   disabled_at timestamptz
 );
 CREATE INDEX recipient_members_class ON recipient_members (class_id);
@@ -45,7 +48,25 @@ CREATE TABLE api_keys (
   secret_hash  bytea NOT NULL,
   label        text NOT NULL DEFAULT '',
   created_at   timestamptz NOT NULL DEFAULT now(),
+  created_by   text NOT NULL,
   expires_at   timestamptz,
   revoked_at   timestamptz
 );
 CREATE INDEX api_keys_principal ON api_keys (kind, principal);
+
+-- Admin actions (registry activation, key changes, recipient registration). Each is also a
+-- transparency-log leaf, written in the same transaction by the journal.
+CREATE TABLE admin_actions (
+  leaf_index  bigint PRIMARY KEY,
+  action      text NOT NULL,
+  actor       text NOT NULL,
+  target      text NOT NULL,
+  at          timestamptz NOT NULL
+);
+
+-- Small facts the server keeps about itself (e.g. that the first-start admin key was issued).
+CREATE TABLE server_markers (
+  name        text PRIMARY KEY,
+  value       text NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);

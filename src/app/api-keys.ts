@@ -1,0 +1,207 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { CgError } from '../core/errors.ts';
+import { KeysRepo, type ApiKeyRow, type KeyKind } from '../store/keys-repo.ts';
+import type { Database } from '../store/sql.ts';
+import { ADMIN_SCOPES, type Principal } from '../http/principal.ts';
+import type { AdminActions } from './admin-actions.ts';
+
+/**
+ * API keys look like `cg_<kind>_<keyId>_<secret>`: the key id finds the row, the secret
+ * (32 random bytes, base64url) proves possession. Only HMAC-SHA256(salt, secret) is stored,
+ * compared in constant time. Rotation without downtime = create a new key, switch clients,
+ * revoke the old one: both verify in between.
+ */
+export const KEY_KINDS: readonly KeyKind[] = ['admin', 'recipient', 'subject'];
+const KEY_RE = /^cg_(admin|recipient|subject)_([0-9a-f]{16})_([A-Za-z0-9_-]{43,128})$/;
+export const MAX_KEY_LENGTH = 200;
+
+export interface ParsedKey {
+  readonly kind: KeyKind;
+  readonly id: string;
+  readonly secret: string;
+}
+
+export function parseKey(token: string): ParsedKey | undefined {
+  if (token.length > MAX_KEY_LENGTH) return undefined;
+  const m = KEY_RE.exec(token);
+  return m ? { kind: m[1] as KeyKind, id: m[2]!, secret: m[3]! } : undefined;
+}
+
+export const formatKey = (k: ParsedKey) => `cg_${k.kind}_${k.id}_${k.secret}`;
+
+const hashSecret = (salt: Uint8Array, secret: string) => createHmac('sha256', salt).update(secret, 'utf8').digest();
+
+/** A key as shown to admins: everything but salt and hash. */
+export interface ApiKeyView {
+  readonly id: string;
+  readonly kind: KeyKind;
+  readonly principal: string;
+  readonly scopes: readonly string[];
+  readonly label: string;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+export const viewKey = (r: ApiKeyRow): ApiKeyView => ({
+  id: r.id,
+  kind: r.kind,
+  principal: r.principal,
+  scopes: r.scopes,
+  label: r.label,
+  createdAt: new Date(r.createdAt).toISOString(),
+  createdBy: r.createdBy,
+  expiresAt: r.expiresAt ? new Date(r.expiresAt).toISOString() : null,
+  revokedAt: r.revokedAt ? new Date(r.revokedAt).toISOString() : null,
+});
+
+export interface CreateKeyInput {
+  kind: KeyKind;
+  principal: string;
+  scopes: readonly string[];
+  label?: string;
+  expiresAt?: Date | null;
+  /** Acting key id, or `system`. */
+  actor: string;
+}
+
+export type Verification = { ok: true; principal: Principal } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
+
+interface CacheEntry {
+  row: ApiKeyRow | undefined;
+  loadedAt: number;
+}
+
+export interface ApiKeysOptions {
+  /** How long a looked-up key is trusted before the database is asked again (revocation on another server takes at most this, without NOTIFY). */
+  cacheTtlMs?: number;
+  now?: () => Date;
+}
+
+const CACHE_MAX = 10_000;
+export const KEYS_CHANNEL_PREFIX = 'cg_keys_';
+
+export class ApiKeys {
+  private readonly repo: KeysRepo;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly ttl: number;
+  private readonly now: () => Date;
+  private unlisten: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly admin: AdminActions,
+    opts: ApiKeysOptions = {},
+  ) {
+    this.repo = new KeysRepo(db);
+    this.ttl = opts.cacheTtlMs ?? 5_000;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** Other servers' revocations reach this cache at once through NOTIFY. */
+  async start(): Promise<void> {
+    this.unlisten = await this.db.listen(KEYS_CHANNEL_PREFIX + this.db.schema, (id) => this.cache.delete(id));
+  }
+
+  async stop(): Promise<void> {
+    await this.unlisten?.();
+  }
+
+  /** Creates a key; the returned `key` string is the only time the secret exists outside the caller. */
+  async create(input: CreateKeyInput): Promise<{ key: string; view: ApiKeyView }> {
+    const id = randomBytes(8).toString('hex');
+    const secret = randomBytes(32).toString('base64url');
+    return this.insert({ kind: input.kind, id, secret }, input);
+  }
+
+  /**
+   * Installs a key whose full token the operator chose (CONSENTGATE_ADMIN_KEY), unless its id
+   * already exists. Returns false when the id exists with a different secret.
+   */
+  async ensure(token: string, input: Omit<CreateKeyInput, 'kind'>): Promise<boolean> {
+    const parsed = parseKey(token);
+    if (!parsed) throw new CgError('INVALID_KEY_FORMAT', 'key must look like cg_<kind>_<16 hex>_<43+ base64url chars>', 400);
+    const existing = await this.repo.get(parsed.id);
+    if (existing) return (await this.verify(token)).ok;
+    await this.insert(parsed, { ...input, kind: parsed.kind });
+    return true;
+  }
+
+  private async insert(parsed: ParsedKey, input: CreateKeyInput): Promise<{ key: string; view: ApiKeyView }> {
+    validateScopes(input.kind, input.scopes);
+    const salt = randomBytes(16);
+    const row: Omit<ApiKeyRow, 'createdAt' | 'revokedAt'> = {
+      id: parsed.id,
+      kind: input.kind,
+      principal: input.principal,
+      scopes: [...input.scopes],
+      salt,
+      secretHash: hashSecret(salt, parsed.secret),
+      label: input.label ?? '',
+      createdBy: input.actor,
+      expiresAt: input.expiresAt ?? null,
+    };
+    const { at } = await this.admin.record(
+      // A subject's id is personal data: the log names the key, not whose it is.
+      { action: 'key.create', actor: input.actor, target: parsed.id, facts: { kind: input.kind, scopes: [...input.scopes] } },
+      (tx, at) => KeysRepo.insert(tx, { ...row, createdAt: at }),
+    );
+    this.cache.delete(parsed.id);
+    return { key: formatKey(parsed), view: viewKey({ ...row, createdAt: at, revokedAt: null }) };
+  }
+
+  async revoke(id: string, actor: string): Promise<ApiKeyView> {
+    const row = await this.repo.get(id);
+    if (!row) throw new CgError('KEY_NOT_FOUND', `no API key ${id}`, 404, [{ code: 'KEY_NOT_FOUND', message: 'unknown key id', path: 'id' }]);
+    if (!row.revokedAt) {
+      await this.admin.record({ action: 'key.revoke', actor, target: id }, (tx, at) => KeysRepo.revoke(tx, id, at));
+      this.cache.delete(id);
+      await this.db.notify(KEYS_CHANNEL_PREFIX + this.db.schema, id).catch(() => {});
+    }
+    return viewKey((await this.repo.get(id))!);
+  }
+
+  async list(filter: { kind?: KeyKind; principal?: string; includeRevoked?: boolean } = {}): Promise<ApiKeyView[]> {
+    return (await this.repo.list(filter)).map(viewKey);
+  }
+
+  /** The hot path: parse, one cached lookup, one HMAC, one constant-time compare. */
+  async verify(token: string): Promise<Verification> {
+    const parsed = parseKey(token);
+    if (!parsed) return { ok: false, reason: 'malformed' };
+    const row = await this.lookup(parsed.id);
+    if (!row || row.kind !== parsed.kind) return { ok: false, reason: 'unknown' };
+    const given = hashSecret(row.salt, parsed.secret);
+    if (given.length !== row.secretHash.length || !timingSafeEqual(given, row.secretHash)) return { ok: false, reason: 'unknown' };
+    if (row.revokedAt) return { ok: false, reason: 'revoked' };
+    if (row.expiresAt && new Date(row.expiresAt).getTime() <= this.now().getTime()) return { ok: false, reason: 'expired' };
+    return { ok: true, principal: { kind: row.kind, id: row.principal, keyId: row.id, scopes: row.scopes } };
+  }
+
+  private async lookup(id: string): Promise<ApiKeyRow | undefined> {
+    const t = Date.now();
+    const hit = this.cache.get(id);
+    if (hit && t - hit.loadedAt < this.ttl) return hit.row;
+    const row = await this.repo.get(id);
+    // Unknown ids are cached too (briefly), so guessing ids cannot hammer the database.
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(id, { row, loadedAt: t });
+    return row;
+  }
+}
+
+const ADMIN_SCOPE_SET: ReadonlySet<string> = new Set(ADMIN_SCOPES);
+
+/** Admin scopes are a closed list (plus `*`); recipient keys carry `release`, subject keys `subject`. */
+export function validateScopes(kind: KeyKind, scopes: readonly string[]): void {
+  const allowed = kind === 'admin' ? ADMIN_SCOPE_SET : new Set([kind === 'recipient' ? 'release' : 'subject']);
+  scopes.forEach((s, i) => {
+    if (!allowed.has(s)) {
+      throw new CgError('UNKNOWN_SCOPE', `scope "${s}" is not valid for ${kind} keys`, 422, [
+        { code: 'UNKNOWN_SCOPE', message: `allowed: ${[...allowed].join(', ')}`, path: `scopes[${i}]` },
+      ]);
+    }
+  });
+  if (scopes.length === 0) throw new CgError('UNKNOWN_SCOPE', 'a key needs at least one scope', 422, [{ code: 'UNKNOWN_SCOPE', message: 'empty', path: 'scopes' }]);
+}

@@ -1,0 +1,126 @@
+import type { FastifyInstance } from 'fastify';
+import type { Writable } from 'node:stream';
+import type { AppConfig } from '../config.ts';
+import { buildServer } from '../http/server.ts';
+import { createMetricsRegistry } from '../http/metrics.ts';
+import { Journal } from '../store/journal.ts';
+import { sqlLedgerAppender } from '../store/ledger-appender.ts';
+import { openDatabase } from '../store/open.ts';
+import { AdminActions } from './admin-actions.ts';
+import { ApiKeys } from './api-keys.ts';
+import type { AppContext } from './context.ts';
+import { MembersService } from './members-service.ts';
+import { RegistryService } from './registry-service.ts';
+import { ConsentService } from './consent-service.ts';
+import { loadConsentSecrets } from './signing-keys.ts';
+import { SubjectsService } from './subjects-service.ts';
+import { LedgerService } from './ledger-service.ts';
+import { createReleaseServices } from './release-wiring.ts';
+import { OutboxService } from '../outbox/service.ts';
+import { RightsService } from './rights-service.ts';
+
+export interface App {
+  readonly ctx: AppContext;
+  readonly server: FastifyInstance;
+  /** Stops accepting requests, drains the journal, stops listeners, closes the database. */
+  close(): Promise<void>;
+}
+
+/** A service with background work (LISTEN, timers, caches to warm): started in order, stopped in reverse. */
+export interface Lifecycle {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface CreateOptions {
+  /** Log destination (tests capture it). */
+  logStream?: Writable;
+  /** Shared rate-limit store for several servers (e.g. Redis); in-memory when omitted. */
+  rateLimitStore?: unknown;
+}
+
+/**
+ * Builds the whole application from a configuration: database, journal, services, HTTP server.
+ * Nothing listens on a port here — `main.ts` does that; tests use `server.inject`.
+ */
+export async function createApp(config: AppConfig, opts: CreateOptions = {}): Promise<App> {
+  const db = await openDatabase({
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    ...(config.dataDir && !config.databaseUrl ? { dataDir: config.dataDir } : {}),
+    ...(config.schema ? { schema: config.schema } : {}),
+  });
+  const lifecycle: Lifecycle[] = [];
+  try {
+    const journal = new Journal(db, sqlLedgerAppender);
+    const metrics = createMetricsRegistry();
+    const admin = new AdminActions(journal);
+    const keys = new ApiKeys(db, admin, { cacheTtlMs: config.keyCacheTtlMs });
+    const registry = new RegistryService(db, admin);
+    const members = new MembersService(db, admin, registry, keys);
+    lifecycle.push(keys, registry, members);
+
+    const base = { config, db, journal, metrics, admin, keys, registry, members };
+    // ═══ FEATURE SERVICES: construct yours from `base` (or earlier features) and add it to ctx.
+    //     If it has background work, also `lifecycle.push(yourService)` (start/stop). ═══
+    const ledger = new LedgerService(db, journal, config.ledger ?? {});
+    lifecycle.push(ledger);
+    const secrets = loadConsentSecrets({ dataDir: config.dataDir, env: process.env });
+    const subjects = new SubjectsService(db, admin, secrets.pseudonymKey, keys);
+    const consents = new ConsentService({ db, journal, admin, registry, subjects, members, receiptKeys: secrets.receiptKeys, pollMs: 5_000 });
+    lifecycle.push(subjects, consents);
+    const release = createReleaseServices({
+      db, journal, admin, registry, members, subjects, consents,
+      env: process.env, dataDir: config.dataDir, ephemeralKey: !config.dataDir && !config.databaseUrl,
+      policyDir: process.env.CONSENTGATE_POLICY_DIR ?? 'policies',
+    });
+    lifecycle.push(...release.lifecycle);
+    const outbox = new OutboxService(db, { natsUrl: config.rights?.natsUrl, journal });
+    const rights = new RightsService({
+      db, journal, registry, members, subjects, consents,
+      vault: release.vault, issuers: release.issuers, events: outbox.events,
+      ...(config.rights?.escalateAfterMs ? { escalateAfterMs: config.rights.escalateAfterMs } : {}),
+      sweepMs: config.rights?.sweepMs ?? 0,
+      allowHttpWebhooks: config.rights?.allowHttpWebhooks ?? false,
+    });
+    lifecycle.push(outbox, rights);
+    const ctx: AppContext = {
+      ...base,
+      ledger,
+      subjects,
+      consents,
+      vault: release.vault,
+      issuers: release.issuers,
+      releases: release.releases,
+      outbox,
+      rights,
+    };
+
+    for (const s of lifecycle) await s.start();
+    if (config.adminKey) {
+      await keys.ensure(config.adminKey, { principal: 'operator', scopes: ['*'], label: 'CONSENTGATE_ADMIN_KEY', actor: 'system' });
+    }
+    const server = await buildServer(ctx, {
+      logLevel: config.logLevel,
+      bodyLimit: config.bodyLimit,
+      rateLimit: config.rateLimit,
+      ...(opts.logStream ? { logStream: opts.logStream } : {}),
+      ...(opts.rateLimitStore ? { rateLimitStore: opts.rateLimitStore } : {}),
+    });
+    await server.ready();
+
+    let closed: Promise<void> | undefined;
+    const close = () =>
+      (closed ??= (async () => {
+        await server.close();
+        await journal.drain().catch(() => {});
+        for (const s of [...lifecycle].reverse()) await s.stop().catch(() => {});
+        await journal.close().catch(() => {});
+        await db.close();
+      })());
+    return { ctx, server, close };
+  } catch (e) {
+    for (const s of [...lifecycle].reverse()) await s.stop().catch(() => {});
+    await db.close().catch(() => {});
+    throw e;
+  }
+}

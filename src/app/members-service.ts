@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { CgError } from '../core/errors.ts';
+import { MembersRepo, type MemberFilter, type MemberRow } from '../store/members-repo.ts';
+import type { Database } from '../store/sql.ts';
+import type { AdminActions } from './admin-actions.ts';
+import type { ApiKeys, ApiKeyView } from './api-keys.ts';
+import type { RegistryService } from './registry-service.ts';
+
+/** What the release gate needs to know about a member, read synchronously from memory. */
+export interface MemberInfo {
+  readonly id: string;
+  readonly classId: string;
+  readonly country: string;
+  readonly disabled: boolean;
+}
+
+export interface RegisterMemberInput {
+  id?: string | undefined;
+  classId: string;
+  name: string;
+  country: string;
+  contact?: Record<string, string> | undefined;
+}
+
+export const MEMBERS_CHANNEL_PREFIX = 'cg_members_';
+export const MEMBER_ID_RE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+
+/**
+ * Individual recipients registered under a registry class (one seller among thousands). The
+ * registry names the class and the countries its members may be in; each member is checked
+ * against the active registry when registered, and kept in an in-memory index that the gate
+ * reads on the hot path. Other servers learn of new members through NOTIFY.
+ */
+export class MembersService {
+  private readonly repo: MembersRepo;
+  private readonly index = new Map<string, MemberInfo>();
+  private lastSeq = 0;
+  private unlisten: (() => Promise<void>) | undefined;
+  private catchingUp: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Database,
+    private readonly admin: AdminActions,
+    private readonly registry: RegistryService,
+    private readonly keys: ApiKeys,
+  ) {
+    this.repo = new MembersRepo(db);
+  }
+
+  private get channel() {
+    return MEMBERS_CHANNEL_PREFIX + this.db.schema;
+  }
+
+  async start(): Promise<void> {
+    // The payload names the member: sequence numbers can commit out of order across servers,
+    // so catching up by `seq` alone could skip one.
+    this.unlisten = await this.db.listen(this.channel, (id) => {
+      void this.repo.get(id).then((r) => r && this.remember(r, false)).catch(() => {});
+      void this.catchUp().catch(() => {});
+    });
+    await this.catchUp();
+  }
+
+  async stop(): Promise<void> {
+    await this.unlisten?.();
+  }
+
+  /** The gate's lookup: synchronous, from memory. */
+  get(id: string): MemberInfo | undefined {
+    return this.index.get(id);
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  async register(input: RegisterMemberInput, actor: string): Promise<MemberRow> {
+    const model = this.registry.model;
+    if (!model) throw new CgError('NO_ACTIVE_REGISTRY', 'no registry is active yet', 409);
+    const party = model.parties.get(input.classId);
+    if (!party || party.kind !== 'class') {
+      throw new CgError('UNKNOWN_CLASS', `"${input.classId}" is not a recipient class of the active registry`, 422, [
+        { code: 'UNKNOWN_CLASS', message: `known classes: ${[...model.parties.values()].filter((p) => p.kind === 'class').map((p) => p.id).join(', ') || '(none)'}`, path: 'class' },
+      ]);
+    }
+    if (!party.countries.includes(input.country)) {
+      throw new CgError('COUNTRY_NOT_IN_CLASS', `class ${party.id} covers ${party.countries.join(', ')}, not ${input.country}`, 422, [
+        { code: 'COUNTRY_NOT_IN_CLASS', message: `allowed: ${party.countries.join(', ')}`, path: 'country' },
+      ]);
+    }
+    const id = input.id ?? `m_${randomBytes(6).toString('hex')}`;
+    if (model.parties.has(id) || this.index.has(id) || (await this.repo.get(id))) {
+      throw new CgError('MEMBER_EXISTS', `recipient id "${id}" is already taken`, 409, [{ code: 'MEMBER_EXISTS', message: 'duplicate id', path: 'id' }]);
+    }
+    await this.admin.record(
+      { action: 'recipient.register', actor, target: id, facts: { class: party.id, country: input.country } },
+      (tx, at) => MembersRepo.insert(tx, { id, classId: party.id, name: input.name, country: input.country, contact: input.contact ?? {}, createdBy: actor, createdAt: at }),
+    );
+    const row = await this.repo.get(id);
+    // A racing registration of the same id on another server won the insert: say so.
+    if (!row || row.createdBy !== actor || row.classId !== party.id || row.name !== input.name) {
+      throw new CgError('MEMBER_EXISTS', `recipient id "${id}" is already taken`, 409, [{ code: 'MEMBER_EXISTS', message: 'duplicate id', path: 'id' }]);
+    }
+    this.remember(row, false);
+    await this.db.notify(this.channel, id).catch(() => {});
+    return row;
+  }
+
+  list(filter: MemberFilter): Promise<MemberRow[]> {
+    return this.repo.list(filter);
+  }
+
+  find(id: string): Promise<MemberRow | undefined> {
+    return this.repo.get(id);
+  }
+
+  /**
+   * Issues a recipient key for a registered member or a fixed recipient of the active registry.
+   * The secret is in the returned `key` only.
+   */
+  async issueKey(recipientId: string, actor: string, opts: { label?: string; expiresAt?: Date | null } = {}): Promise<{ key: string; view: ApiKeyView }> {
+    const party = this.registry.model?.parties.get(recipientId);
+    const known = (party && party.kind === 'recipient') || this.index.has(recipientId);
+    if (!known) {
+      throw new CgError('UNKNOWN_RECIPIENT', `"${recipientId}" is neither a registered member nor a recipient of the active registry`, 404, [
+        { code: 'UNKNOWN_RECIPIENT', message: 'unknown recipient', path: 'id' },
+      ]);
+    }
+    return this.keys.create({ kind: 'recipient', principal: recipientId, scopes: ['release'], label: opts.label ?? '', expiresAt: opts.expiresAt ?? null, actor });
+  }
+
+  /** Loads members added since the last load (start-up, and on every NOTIFY). */
+  private catchUp(): Promise<void> {
+    const next = this.catchingUp.then(async () => {
+      for (;;) {
+        const rows = await this.repo.list({ after: this.lastSeq, limit: 5000 });
+        for (const r of rows) this.remember(r, true);
+        if (rows.length < 5000) return;
+      }
+    });
+    this.catchingUp = next.catch(() => {});
+    return next;
+  }
+
+  private remember(r: MemberRow, advance: boolean): void {
+    this.index.set(r.id, { id: r.id, classId: r.classId, country: r.country, disabled: r.disabledAt !== null });
+    if (advance && r.seq > this.lastSeq) this.lastSeq = r.seq;
+  }
+}

@@ -1,0 +1,157 @@
+import { CgError } from '../core/errors.ts';
+import { hasErrors, type Finding } from '../core/lint/finding.ts';
+import { lintRegistry } from '../core/lint/index.ts';
+import { parseRegistry } from '../core/registry/parse.ts';
+import { RegistryModel } from '../core/registry/model.ts';
+import { registrySchema } from '../core/registry/schema.ts';
+import { RegistryRepo, type RegistryVersionRow } from '../store/registry-repo.ts';
+import type { Database } from '../store/sql.ts';
+import type { AdminActions } from './admin-actions.ts';
+
+export interface ActiveInfo {
+  readonly version: number;
+  readonly hash: string;
+  readonly activatedAt: Date;
+  readonly activatedBy: string;
+  readonly model: RegistryModel;
+}
+
+export interface Validation {
+  readonly model: RegistryModel;
+  readonly findings: readonly Finding[];
+  readonly source: string;
+}
+
+export type ActivationListener = (active: ActiveInfo) => void;
+
+export const REGISTRY_CHANNEL_PREFIX = 'cg_registry_';
+
+/**
+ * The registry's lifecycle: validate (parse + statutory lint), store immutably by content hash,
+ * activate atomically (refused while any error finding remains). The active model lives in
+ * memory — the gate reads it on every release — and follows activations on other servers
+ * through LISTEN/NOTIFY.
+ */
+export class RegistryService {
+  private readonly repo: RegistryRepo;
+  private current: ActiveInfo | undefined;
+  private readonly listeners = new Set<ActivationListener>();
+  private unlisten: (() => Promise<void>) | undefined;
+  private reloading: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Database,
+    private readonly admin: AdminActions,
+  ) {
+    this.repo = new RegistryRepo(db);
+  }
+
+  private get channel() {
+    return REGISTRY_CHANNEL_PREFIX + this.db.schema;
+  }
+
+  async start(): Promise<void> {
+    this.unlisten = await this.db.listen(this.channel, () => void this.reload().catch(() => {}));
+    await this.reload();
+  }
+
+  async stop(): Promise<void> {
+    await this.unlisten?.();
+  }
+
+  /** The active registry, synchronously (undefined until one is activated). */
+  get active(): ActiveInfo | undefined {
+    return this.current;
+  }
+
+  get model(): RegistryModel | undefined {
+    return this.current?.model;
+  }
+
+  /** Called after every change of the active registry, here or on another server. */
+  onActivated(fn: ActivationListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Parses and lints; throws `CgError` (4xx, with paths) when the document is not a valid registry. */
+  validate(input: string | Uint8Array): Validation {
+    const parsed = parseRegistry(input);
+    const model = new RegistryModel(parsed.registry);
+    const findings = lintRegistry(model, parsed.locate);
+    const source = typeof input === 'string' ? input : new TextDecoder().decode(input);
+    return { model, findings, source };
+  }
+
+  /** Stores a version (lint errors allowed: a draft may be stored, never activated). */
+  async store(input: string | Uint8Array, actor: string): Promise<{ row: RegistryVersionRow; created: boolean; findings: readonly Finding[] }> {
+    const v = this.validate(input);
+    const { row, created } = await this.repo.store({ hash: v.model.hash, source: v.source, document: v.model.doc, createdBy: actor });
+    return { row, created, findings: v.findings };
+  }
+
+  /**
+   * Makes a stored version active. The stored source is linted again (rules may have changed
+   * since it was stored); any error finding refuses activation with ALL findings listed.
+   */
+  async activate(version: number, actor: string): Promise<{ info: ActiveInfo; findings: readonly Finding[]; changed: boolean }> {
+    const stored = await this.repo.get(version);
+    if (!stored) {
+      throw new CgError('REGISTRY_VERSION_NOT_FOUND', `registry version ${version} does not exist`, 404, [
+        { code: 'REGISTRY_VERSION_NOT_FOUND', message: 'unknown version', path: 'version' },
+      ]);
+    }
+    const v = this.validate(stored.source);
+    if (hasErrors(v.findings)) {
+      throw new CgError(
+        'REGISTRY_HAS_ERRORS',
+        `registry version ${version} has ${v.findings.filter((f) => f.severity === 'error').length} error finding(s); fix them before activating`,
+        422,
+        v.findings.filter((f) => f.severity === 'error').map((f) => ({ code: f.code, message: f.message, path: f.path, ...(f.line ? { line: f.line, column: f.column } : {}) })),
+        { findings: v.findings },
+      );
+    }
+    const cur = await this.repo.active();
+    if (cur?.version === version) {
+      await this.reload();
+      return { info: this.current!, findings: v.findings, changed: false };
+    }
+    await this.admin.record(
+      { action: 'registry.activate', actor, target: String(version), facts: { hash: stored.hash } },
+      (tx, at) => RegistryRepo.activate(tx, version, actor, at),
+    );
+    await this.reload();
+    await this.db.notify(this.channel, String(version)).catch(() => {});
+    return { info: this.current!, findings: v.findings, changed: true };
+  }
+
+  list(limit?: number, before?: number) {
+    return this.repo.list(limit, before);
+  }
+
+  getVersion(version: number) {
+    return this.repo.get(version);
+  }
+
+  /** Re-reads the active version; serialised so NOTIFY storms cannot interleave. */
+  reload(): Promise<void> {
+    const next = this.reloading.then(() => this.doReload());
+    this.reloading = next.catch(() => {});
+    return next;
+  }
+
+  private async doReload(): Promise<void> {
+    const row = await this.repo.active();
+    if (!row) return;
+    if (this.current && this.current.version === row.version) return;
+    const model = new RegistryModel(registrySchema.parse(row.document));
+    this.current = { version: row.version, hash: row.hash, activatedAt: new Date(row.activatedAt), activatedBy: row.activatedBy, model };
+    for (const fn of this.listeners) {
+      try {
+        fn(this.current);
+      } catch {
+        // A listener's failure must not stop the registry from switching.
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import type { LedgerOptions } from './app/ledger-service.ts';
+import { isoDuration } from './core/registry/schema.ts';
+import { addDuration } from './core/time/duration.ts';
+
+/**
+ * Server configuration from the environment, validated once at start-up. Anything wrong is
+ * reported with the variable's name and the server does not start.
+ *
+ * PORT (8080) · HOST (127.0.0.1 — set 0.0.0.0 to listen on every interface, e.g. in a container)
+ * DATABASE_URL (postgres://…; default: embedded PGlite) · CONSENTGATE_DATA_DIR (./.consentgate)
+ * CONSENTGATE_ADMIN_KEY (optional fixed admin key, cg_admin_<16 hex>_<secret>; installed on start)
+ * CONSENTGATE_LOG_LEVEL (info) · CONSENTGATE_BODY_LIMIT (262144 bytes)
+ * CONSENTGATE_RATE_LIMIT (6000 requests per key per minute) · CONSENTGATE_DEMO (true: seed the demo marketplace)
+ * CONSENTGATE_REGISTRY (examples/marketplace/registry.yaml: activated when no registry is active)
+ * CONSENTGATE_LEDGER_ORIGIN (consentgate.local/ledger) · CONSENTGATE_LEDGER_KEY (operator-held PRIVATE+KEY+…; else generated)
+ * CONSENTGATE_CHECKPOINT_EVERY (1000 entries) · CONSENTGATE_CHECKPOINT_MS (1000 ms): a checkpoint at whichever comes first
+ * CONSENTGATE_NATS_URL (nats://…; unset: no event stream) · CONSENTGATE_WEBHOOK_ALLOW_HTTP (false: recipient webhooks must be https)
+ * CONSENTGATE_DELETION_ESCALATE_AFTER (P7D: unconfirmed deletion requests escalate after this ISO 8601 duration)
+ */
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  CONSENTGATE_DATA_DIR: z.string().min(1).default('./.consentgate'),
+  CONSENTGATE_ADMIN_KEY: z.string().optional(),
+  CONSENTGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CONSENTGATE_BODY_LIMIT: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
+  CONSENTGATE_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
+  CONSENTGATE_DEMO: bool.default(true),
+  CONSENTGATE_REGISTRY: z.string().default('examples/marketplace/registry.yaml'),
+  // Transparency log (docs/ledger.md): checkpoint origin / operator-held signing key / cadence.
+  CONSENTGATE_LEDGER_ORIGIN: z.string().regex(/^[^\s+]{1,200}$/, 'one word without spaces or +').optional(),
+  CONSENTGATE_LEDGER_KEY: z.string().startsWith('PRIVATE+KEY+', 'must be a PRIVATE+KEY+<name>+<hash>+<key> signer key').optional(),
+  CONSENTGATE_CHECKPOINT_EVERY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  CONSENTGATE_CHECKPOINT_MS: z.coerce.number().int().min(10).max(86_400_000).default(1000),
+  // Rights and propagation (docs/rights.md).
+  CONSENTGATE_NATS_URL: z.string().regex(/^(nats|tls|ws|wss):\/\/\S{1,500}$/, 'must be a nats:// URL').optional(),
+  CONSENTGATE_WEBHOOK_ALLOW_HTTP: bool.default(false),
+  CONSENTGATE_DELETION_ESCALATE_AFTER: isoDuration.default('P7D'),
+});
+
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl?: string | undefined;
+  /** PGlite directory; undefined = in memory (tests). Ignored with databaseUrl. */
+  readonly dataDir?: string | undefined;
+  /** Database schema (tests use one per run). */
+  readonly schema?: string | undefined;
+  readonly adminKey?: string | undefined;
+  readonly logLevel: string;
+  readonly bodyLimit: number;
+  readonly rateLimit: { max: number; timeWindowMs: number };
+  readonly demo: boolean;
+  readonly registryFile: string;
+  /** Key cache lifetime (ms): a revocation on another server without NOTIFY takes at most this long. */
+  readonly keyCacheTtlMs: number;
+  /** Transparency log settings (src/app/ledger-service.ts); defaults when omitted. */
+  readonly ledger?: LedgerOptions;
+  /** Rights, deletion propagation and the outbox (src/app/rights-service.ts); defaults when omitted. */
+  readonly rights?: RightsOptions;
+}
+
+export interface RightsOptions {
+  readonly natsUrl?: string | undefined;
+  readonly allowHttpWebhooks?: boolean;
+  readonly escalateAfterMs?: number;
+  /** Background sweep (consent endings, retention ends, escalations), ms; 0 = off. */
+  readonly sweepMs?: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // An empty variable (`DATABASE_URL=`) means "not set", as in most shells' intent.
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const r = envSchema.safeParse(set);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = r.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATABASE_URL ? undefined : e.CONSENTGATE_DATA_DIR,
+    adminKey: e.CONSENTGATE_ADMIN_KEY,
+    logLevel: e.CONSENTGATE_LOG_LEVEL,
+    bodyLimit: e.CONSENTGATE_BODY_LIMIT,
+    rateLimit: { max: e.CONSENTGATE_RATE_LIMIT, timeWindowMs: 60_000 },
+    demo: e.CONSENTGATE_DEMO,
+    registryFile: e.CONSENTGATE_REGISTRY,
+    keyCacheTtlMs: 5_000,
+    ledger: {
+      ...(e.CONSENTGATE_LEDGER_ORIGIN ? { origin: e.CONSENTGATE_LEDGER_ORIGIN } : {}),
+      ...(e.CONSENTGATE_LEDGER_KEY ? { signerKey: e.CONSENTGATE_LEDGER_KEY } : {}),
+      checkpointEvery: e.CONSENTGATE_CHECKPOINT_EVERY,
+      checkpointIntervalMs: e.CONSENTGATE_CHECKPOINT_MS,
+    },
+    rights: {
+      natsUrl: e.CONSENTGATE_NATS_URL,
+      allowHttpWebhooks: e.CONSENTGATE_WEBHOOK_ALLOW_HTTP,
+      escalateAfterMs: addDuration(0, e.CONSENTGATE_DELETION_ESCALATE_AFTER),
+      sweepMs: 5_000,
+    },
+  };
+}
+
+/** A configuration for tests and embedding: in-memory PGlite, silent logs, no demo data. */
+export function testConfig(over: Partial<AppConfig> = {}): AppConfig {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    bodyLimit: 256 * 1024,
+    rateLimit: { max: 100_000, timeWindowMs: 60_000 },
+    demo: false,
+    registryFile: 'examples/marketplace/registry.yaml',
+    keyCacheTtlMs: 5_000,
+    ...over,
+  };
+}

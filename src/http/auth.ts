@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CgError } from '../core/errors.ts';
+import type { ApiKeys } from '../app/api-keys.ts';
+import { hasScopes, type AuthSpec } from './principal.ts';
+
+/**
+ * Authentication runs in two steps so the rate limiter sits between them:
+ * 1. `identify` (global onRequest): reads `Authorization: Bearer <key>` or `x-api-key`, verifies
+ *    it and sets `request.principal` — never rejects by itself;
+ * 2. rate limiting (per verified key id, else per client address), so failed guesses are limited;
+ * 3. `authorize` (per route, from `config.auth`): 401 `UNAUTHENTICATED` / 403 `FORBIDDEN_*`,
+ *    before the body is even parsed.
+ */
+export function installAuth(app: FastifyInstance, keys: ApiKeys): void {
+  app.decorateRequest('principal', null);
+  app.decorateRequest('authFailure', null);
+  app.addHook('onRequest', async (request) => {
+    const token = presentedKey(request);
+    if (token === undefined) return;
+    const v = await keys.verify(token);
+    if (v.ok) request.principal = v.principal;
+    else request.authFailure = v.reason;
+  });
+}
+
+/** Adds `authorize` to every route that declares `config.auth`; call after the rate limiter is registered. */
+export function installAuthorize(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const auth = route.config?.auth;
+    if (!auth) return;
+    const hook = async (request: FastifyRequest) => authorize(request, auth);
+    const existing = route.onRequest;
+    route.onRequest = existing === undefined ? [hook] : Array.isArray(existing) ? [...existing, hook] : [existing, hook];
+  });
+}
+
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const h = request.headers.authorization;
+  if (typeof h === 'string' && h.length > 0) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+    return m ? m[1] : '';
+  }
+  const x = request.headers['x-api-key'];
+  return typeof x === 'string' ? x.trim() : undefined;
+}
+
+export function authorize(request: FastifyRequest, auth: AuthSpec): void {
+  if (auth.kind === 'public') return;
+  const p = request.principal;
+  if (!p) {
+    const why = request.authFailure;
+    const detail =
+      why === 'expired' ? 'the API key has expired'
+      : why === 'revoked' ? 'the API key has been revoked'
+      : why ? 'the API key is not valid'
+      : 'an API key is required (Authorization: Bearer <key>)';
+    throw new CgError('UNAUTHENTICATED', detail, 401);
+  }
+  const kinds: readonly string[] = typeof auth.kind === 'string' ? [auth.kind] : auth.kind;
+  if (!kinds.includes(p.kind)) {
+    throw new CgError('FORBIDDEN_KEY_KIND', `this endpoint needs a ${kinds.join(' or ')} key, not a ${p.kind} key`, 403);
+  }
+  if (p.kind === 'admin' && auth.scopes && !hasScopes(p, auth.scopes)) {
+    throw new CgError('FORBIDDEN_SCOPE', `this endpoint needs the scope(s) ${auth.scopes.join(', ')}`, 403, [], { required_scopes: [...auth.scopes] });
+  }
+}

@@ -1,0 +1,52 @@
+/** Who is calling: resolved from the API key before any handler runs. */
+export type KeyKind = 'admin' | 'recipient' | 'subject';
+
+export interface Principal {
+  readonly kind: KeyKind;
+  /** Admin: the key's own id; recipient: recipient or member id; subject: subject id. */
+  readonly id: string;
+  /** The API key's id (never the secret): what logs, rate limits and the ledger name. */
+  readonly keyId: string;
+  readonly scopes: readonly string[];
+}
+
+/**
+ * What a route demands: which key kinds may call it, and which scopes an ADMIN key must hold
+ * (all of them; `*` holds every scope). Recipient and subject keys carry a fixed capability
+ * (recipient: `release`; subject: its own data only — the handler must compare `principal.id`),
+ * so `scopes` is not checked for them. Several kinds may be allowed:
+ * `{ kind: ['subject', 'admin'], scopes: ['consents:write'] }`.
+ */
+export type AuthSpec =
+  | { readonly kind: 'public' }
+  | { readonly kind: KeyKind | readonly KeyKind[]; readonly scopes?: readonly string[] };
+
+export const ADMIN_SCOPES = [
+  'registry:read',
+  'registry:write',
+  'recipients:read',
+  'recipients:write',
+  'keys:write',
+  'consents:write',
+  'subjects:read',
+  'subjects:write',
+  'ledger:read',
+  '*',
+] as const;
+
+export function hasScopes(p: Principal, required: readonly string[]): boolean {
+  if (p.scopes.includes('*')) return true;
+  return required.every((s) => p.scopes.includes(s));
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authentication hook; null when no (valid) key was presented. */
+    principal: Principal | null;
+    /** Why authentication failed, when a key was presented but rejected. */
+    authFailure: string | null;
+  }
+  interface FastifyContextConfig {
+    auth?: AuthSpec;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Typed routes. Every HTTP endpoint is declared with `defineRoute` and added with `mount`:
+ * the zod schemas validate the request (params, query, body, headers), document it in the
+ * OpenAPI 3.1 document at `/openapi.json`, and type the handler's input.
+ *
+ * ```ts
+ * import { z } from 'zod';
+ * import { defineRoute, mount } from '../route.ts';
+ * import type { RoutePlugin } from './index.ts';
+ *
+ * export const widgetRoutes: RoutePlugin = (app, ctx) => {
+ *   mount(app, defineRoute({
+ *     method: 'POST',
+ *     url: '/v1/widgets/:id',
+ *     summary: 'Rename a widget',
+ *     tags: ['widgets'],
+ *     auth: { kind: 'admin', scopes: ['widgets:write'] },   // or 'recipient' | 'subject' | 'public', or an array of kinds
+ *     params: z.object({ id: z.string().max(64) }),
+ *     query: z.object({ dry: z.coerce.boolean().default(false) }), // query strings are text: use z.coerce
+ *     body: z.object({ name: z.string().min(1).max(200) }),
+ *     response: { 200: z.object({ id: z.string(), name: z.string() }) },
+ *     handler: async ({ params, body, principal }) => ctx.widgets.rename(params.id, body.name, principal.keyId),
+ *   }));
+ * };
+ * ```
+ *
+ * Rules of the road:
+ * - The handler returns the body; the status is the lowest 2xx declared in `response` unless the
+ *   handler calls `reply.code(n)`. If the handler sends the reply itself (`reply.send`), return the reply.
+ * - Throw `CgError` for every refusal: it becomes an RFC 9457 problem (see problem.ts).
+ * - Invalid input → `VALIDATION_FAILED` problem with `path` of the first bad field and all `errors[]`:
+ *   422 for a body, 400 for params, query and headers.
+ * - Header schemas use lower-case names; unknown headers are kept, only the declared ones are parsed.
+ * - Responses are NOT validated at run time (hot path); the schema documents them.
+ * - `bodyLimit` overrides the default body size limit (256 KiB) per route; `consumes` lists extra
+ *   body media types (`text/yaml`, `text/plain` arrive as a strictly UTF-8-decoded string).
+ * - `rateLimit` overrides the per-key limit for the route (or `false` to exempt it).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import { z } from 'zod';
+import { CgError } from '../core/errors.ts';
+import type { AuthSpec, Principal } from './principal.ts';
+import { problemSchema } from './problem.ts';
+
+export type { AuthSpec, Principal } from './principal.ts';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type AnySchema = z.ZodType;
+type Out<S> = S extends AnySchema ? z.output<S> : undefined;
+type ResponseMap = { [status: number]: AnySchema };
+/** Services usually return readonly data; the serialiser does not care, so accept it. */
+type DeepReadonly<T> = T extends ReadonlyArray<infer E>
+  ? ReadonlyArray<DeepReadonly<E>>
+  : T extends Date | Uint8Array
+    ? T
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+type SuccessBody<R extends ResponseMap> = {
+  [K in keyof R]: K extends 200 | 201 | 202 | 203 | 204 | 206 ? (R[K] extends AnySchema ? DeepReadonly<z.input<R[K]>> : never) : never;
+}[keyof R];
+
+export interface HandlerInput<P, Q, B, H, A extends AuthSpec> {
+  readonly params: Out<P>;
+  readonly query: Out<Q>;
+  readonly body: Out<B>;
+  readonly headers: Out<H>;
+  /** The authenticated caller; null only on public routes without a key. */
+  readonly principal: A['kind'] extends 'public' ? Principal | null : Principal;
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+}
+
+export interface RouteSpec<
+  P extends AnySchema | undefined,
+  Q extends AnySchema | undefined,
+  B extends AnySchema | undefined,
+  H extends AnySchema | undefined,
+  R extends ResponseMap,
+  A extends AuthSpec,
+> {
+  readonly method: Method;
+  readonly url: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly auth: A;
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  readonly headers?: H;
+  readonly response: R;
+  readonly consumes?: readonly string[];
+  readonly bodyLimit?: number;
+  readonly rateLimit?: { max: number; timeWindow: number | string } | false;
+  /** Kept out of the OpenAPI document (health probes, docs). */
+  readonly hide?: boolean;
+  readonly handler: (input: HandlerInput<P, Q, B, H, A>) => Promise<SuccessBody<R> | FastifyReply> | SuccessBody<R> | FastifyReply;
+}
+
+/** Identity at run time; exists so TypeScript infers the handler's input from the schemas. */
+export function defineRoute<
+  P extends AnySchema | undefined = undefined,
+  Q extends AnySchema | undefined = undefined,
+  B extends AnySchema | undefined = undefined,
+  H extends AnySchema | undefined = undefined,
+  R extends ResponseMap = ResponseMap,
+  A extends AuthSpec = AuthSpec,
+>(spec: RouteSpec<P, Q, B, H, R, A>): RouteSpec<P, Q, B, H, R, A> {
+  return spec;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyRoute = RouteSpec<any, any, any, any, any, any>;
+
+/** Adds a route to the server: validation, authorization, documentation and the handler. */
+export function mount(app: FastifyInstance, spec: AnyRoute): void {
+  const statuses = Object.keys(spec.response).map(Number);
+  const success = statuses.filter((s) => s >= 200 && s < 300).sort((a, b) => a - b)[0] ?? 200;
+  const auth: AuthSpec = spec.auth;
+  const opts: RouteShorthandOptions = {
+    schema: {
+      summary: spec.summary,
+      ...(spec.description ? { description: spec.description } : {}),
+      ...(spec.tags ? { tags: [...spec.tags] } : {}),
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.query ? { querystring: spec.query } : {}),
+      ...(spec.body ? { body: spec.body } : {}),
+      ...(spec.headers ? { headers: spec.headers } : {}),
+      ...(spec.consumes ? { consumes: ['application/json', ...spec.consumes] } : {}),
+      ...(auth.kind !== 'public' ? { security: [{ bearer: [] }] } : {}),
+      ...(spec.hide ? { hide: true } : {}),
+      response: { ...spec.response, '4xx': problemSchema, '5xx': problemSchema },
+    },
+    ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
+    ...(spec.body
+      ? {
+          // JSON always; other media types only where the route says so (not just any parser's).
+          preValidation: async (request: FastifyRequest) => {
+            const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+            if (type && type !== 'application/json' && !(spec.consumes ?? []).includes(type)) {
+              throw new CgError('UNSUPPORTED_MEDIA_TYPE', `this endpoint accepts application/json${spec.consumes ? ', ' + spec.consumes.join(', ') : ''}`, 415);
+            }
+          },
+        }
+      : {}),
+    config: {
+      auth,
+      ...(spec.rateLimit !== undefined ? { rateLimit: spec.rateLimit } : {}),
+    },
+  };
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    ...opts,
+    handler: async (request, reply) => {
+      reply.code(success);
+      const result = await spec.handler({
+        params: request.params,
+        query: request.query,
+        body: request.body,
+        headers: request.headers,
+        principal: request.principal,
+        request,
+        reply,
+      });
+      if (result === reply) return reply;
+      if (success === 204 && reply.statusCode === 204) return reply.send();
+      return result;
+    },
+  });
+}

@@ -1,0 +1,180 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import { z } from 'zod';
+import { CgError } from '../core/errors.ts';
+import type { AppContext } from '../app/context.ts';
+import { installAuth, installAuthorize } from './auth.ts';
+import { installHttpMetrics } from './metrics.ts';
+import { transformRouteSchema } from './openapi.ts';
+import { installProblemHandlers, pathOnly } from './problem.ts';
+import { routes } from './routes/index.ts';
+import { systemRoutes } from './system-routes.ts';
+
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
+
+export interface ServerOptions {
+  logLevel: string;
+  /** Where logs go (tests capture them); stdout by default. */
+  logStream?: Writable;
+  bodyLimit?: number;
+  /** Requests per key (or per client address without a valid key) per window. */
+  rateLimit?: { max: number; timeWindowMs: number };
+  /** A shared store for several servers (e.g. Redis); in-memory when omitted. */
+  rateLimitStore?: unknown;
+  trustProxy?: boolean;
+  version?: string;
+}
+
+const TEXT_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text/plain'];
+
+/**
+ * The HTTP adapter: one Fastify instance with problem+json errors, request ids, redacted logs,
+ * security headers, metrics, per-key rate limits, authentication, OpenAPI 3.1 and every feature's
+ * routes from `routes/index.ts`. It holds no state of its own: everything lives in `ctx`.
+ */
+export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: opts.logLevel,
+      ...(opts.logStream ? { stream: opts.logStream } : {}),
+      // Bodies are never logged; keys and cookies are redacted wherever they appear.
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', 'headers.authorization', 'headers["x-api-key"]', 'key', '*.key', 'body', '*.body'],
+        censor: '[redacted]',
+      },
+      serializers: {
+        req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, path: pathOnly(req.url ?? ''), id: req.id }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    trustProxy: opts.trustProxy ?? false,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  installProblemHandlers(app);
+  installContentParsers(app);
+  installZodCompilers(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('cross-origin-resource-policy', 'same-origin');
+    if (!request.url.startsWith('/docs')) {
+      reply.header('x-frame-options', 'DENY');
+      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    }
+    if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer');
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // Route pattern, never the raw URL (ids and query strings can be personal data).
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, key: request.principal?.keyId },
+      'request',
+    );
+  });
+
+  installHttpMetrics(app, ctx.metrics);
+  installAuth(app, ctx.keys);
+
+  const limit = opts.rateLimit ?? { max: 6000, timeWindowMs: 60_000 };
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'onRequest',
+    max: limit.max,
+    timeWindow: limit.timeWindowMs,
+    keyGenerator: (req) => (req.principal ? `k:${req.principal.keyId}` : `ip:${req.ip}`),
+    errorResponseBuilder: (_req, c) => new CgError('RATE_LIMITED', `rate limit of ${c.max} requests per ${c.after} exceeded`, 429),
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    ...(opts.rateLimitStore ? { store: opts.rateLimitStore as any } : {}),
+  });
+  installAuthorize(app);
+
+  const components: Record<string, unknown> = {};
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'ConsentGate API',
+        version: opts.version ?? '0.1.0',
+        description: 'Privacy control plane for cross-border marketplaces. Errors are RFC 9457 problem documents with a stable `code`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'cg_<kind>_<keyId>_<secret>' } } },
+    },
+    transform: (input) => transformRouteSchema(input as unknown as { schema: Record<string, unknown> | undefined; url: string }, components),
+    transformObject: (documentObject) => {
+      const doc = (documentObject as { openapiObject: { components?: { schemas?: Record<string, unknown> } } }).openapiObject;
+      doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, ...components } };
+      return doc as never;
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  await app.register(async (scope) => {
+    systemRoutes(scope, ctx);
+    for (const plugin of routes) await plugin(scope, ctx);
+  });
+  return app;
+}
+
+/**
+ * JSON bodies and text bodies are decoded as strict UTF-8: an invalid byte is a 400, not a
+ * silently substituted U+FFFD. Text media types (YAML) arrive as a string.
+ */
+function installContentParsers(app: FastifyInstance): void {
+  const json = app.getDefaultJsonParser('error', 'error');
+  const decode = (buf: Buffer): string => {
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    } catch {
+      throw new CgError('INVALID_ENCODING', 'request body is not valid UTF-8', 400);
+    }
+  };
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    let text: string;
+    try {
+      text = decode(body as Buffer);
+    } catch (e) {
+      return done(e as Error, undefined);
+    }
+    json(req, text, done);
+  });
+  app.addContentTypeParser(TEXT_TYPES, { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, decode(body as Buffer));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+}
+
+/** Request parts are validated by their zod schemas; responses are serialised as plain JSON. */
+function installZodCompilers(app: FastifyInstance): void {
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    if (!(schema instanceof z.ZodType)) return () => true;
+    return (data: unknown) => {
+      const r = schema.safeParse(data ?? (httpPart === 'body' ? undefined : {}));
+      if (!r.success) return { error: r.error };
+      // Headers the schema does not name stay available (content-type, authorization, …).
+      if (httpPart === 'headers') return { value: { ...(data as object), ...(r.data as object) } };
+      return { value: r.data };
+    };
+  });
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../app/context.ts';
+import { CgError } from '../core/errors.ts';
+import { defineRoute, mount } from './route.ts';
+
+/** Probes, metrics and the OpenAPI document: public, exempt from rate limits, hidden from the docs. */
+export function systemRoutes(app: FastifyInstance, ctx: AppContext): void {
+  mount(app, defineRoute({
+    method: 'GET',
+    url: '/healthz',
+    summary: 'Liveness: the process is up',
+    tags: ['system'],
+    auth: { kind: 'public' },
+    rateLimit: false,
+    response: { 200: z.object({ status: z.literal('ok') }) },
+    handler: () => ({ status: 'ok' as const }),
+  }));
+
+  mount(app, defineRoute({
+    method: 'GET',
+    url: '/readyz',
+    summary: 'Readiness: the database answers and a registry is active',
+    tags: ['system'],
+    auth: { kind: 'public' },
+    rateLimit: false,
+    response: { 200: z.object({ status: z.literal('ready'), registry_version: z.number().int() }) },
+    handler: async () => {
+      try {
+        await ctx.db.query('SELECT 1');
+      } catch {
+        throw new CgError('NOT_READY', 'database unreachable', 503);
+      }
+      const active = ctx.registry.active;
+      if (!active) throw new CgError('NOT_READY', 'no registry is active', 503);
+      return { status: 'ready' as const, registry_version: active.version };
+    },
+  }));
+
+  app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (_req, reply) => {
+    reply.type(ctx.metrics.contentType);
+    return ctx.metrics.metrics();
+  });
+
+  app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
+}
