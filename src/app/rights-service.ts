@@ -1,0 +1,524 @@
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../core/canonical.ts';
+import type { SubjectRecord } from '../core/consent/subject.ts';
+import { CgError } from '../core/errors.ts';
+import type { RegistryModel } from '../core/registry/model.ts';
+import { toCsv } from '../core/rights/csv.ts';
+import type { DeadlinePolicy } from '../core/rights/deadline.ts';
+import {
+  applyAction,
+  receiveRequest,
+  type HistoryStep,
+  type RightsAction,
+  type RightsRequest,
+  type RightsScope,
+  type RightsType,
+} from '../core/rights/request.ts';
+import type { EventStream } from '../events/stream.ts';
+import { disabledEventStream } from '../events/stream.ts';
+import { toRow, type OutboxMessage } from '../outbox/message.ts';
+import { encodeSecret } from '../outbox/signature.ts';
+import { validateWebhookUrl } from '../outbox/webhook.ts';
+import type { Journal } from '../store/journal.ts';
+import { upsertWebhookEndpoint, webhookEndpointOf } from '../store/outbox-repo.ts';
+import {
+  DELETION_CONFIRMED_KIND,
+  DELETION_ESCALATED_KIND,
+  DELETION_REQUEST_KIND,
+  RIGHTS_REQUEST_KIND,
+  RightsRepo,
+  writeDeletionConfirmations,
+  writeDeletionEscalations,
+  writeDeletionRequests,
+  writeRightsRequests,
+  type DeletionCause,
+  type DeletionRequest,
+  type DeletionState,
+  type NewDeletionRequest,
+  type ReleaseRecord,
+} from '../store/rights-repo.ts';
+import type { Database } from '../store/sql.ts';
+
+/**
+ * Data-subject rights (PIPA 35-37; GDPR 15-21) and their propagation to recipients.
+ *
+ * - "Who has my data": every allowed release of the subject, from the release decision records,
+ *   with the ledger leaf that proves it (GET /v1/ledger/entries/{index}).
+ * - Access and portability: a JSON (and CSV) export of stored items, consents, releases and requests.
+ * - Requests with the statutory lifecycle and deadline (src/core/rights), each change journaled.
+ * - Propagation: when a basis ends — a consent withdrawal or objection (read from the consent
+ *   ledger by a restart-safe sweep), an erasure or suspension request, a retention period that ran
+ *   out — every recipient that received data under it gets a deletion request: a journal record
+ *   (its own ledger leaf) whose signed webhook and stream event are queued in the same
+ *   transaction, and the recipient's tokens and relay numbers for the subject are revoked.
+ *   Unconfirmed requests escalate after `escalateAfterMs`.
+ */
+export interface VaultPort {
+  describe(subject: string): Promise<{ erased: boolean; items: ReadonlyArray<{ category: string }> }>;
+  read(subject: string, categories: readonly string[]): Promise<Map<string, string>>;
+  erase(subject: string, at: number, actor?: string): Promise<unknown>;
+}
+
+export interface ConsentPort {
+  consents(subjectId: string): Promise<{ entries: ReadonlyArray<unknown>; objections: readonly string[] }>;
+  history(subjectId: string, limit: number): Promise<ReadonlyArray<unknown>>;
+  withdraw(
+    subjectId: string,
+    req: { declarationIds?: string[]; eventId?: string; channel: 'api'; evidence: Record<string, string> },
+    who: { caller: 'admin' },
+  ): Promise<unknown>;
+}
+
+export interface RightsServiceDeps {
+  readonly db: Database;
+  readonly journal: Journal;
+  readonly subjects: { require(id: string): Promise<SubjectRecord> };
+  readonly registry: { readonly model: RegistryModel | undefined };
+  readonly members: { get(id: string): { country: string } | undefined };
+  readonly vault?: VaultPort | undefined;
+  readonly consents?: ConsentPort | undefined;
+  readonly issuers?: { revoke(subject: string, recipientId: string | null, at: number): Promise<unknown> } | undefined;
+  readonly events?: EventStream | undefined;
+  readonly clock?: () => number;
+  readonly deadlines?: DeadlinePolicy;
+  /** Unconfirmed deletion requests escalate after this long (default 7 days). */
+  readonly escalateAfterMs?: number;
+  /** Background sweep interval (consent endings, retention, escalation); 0 = only on demand. */
+  readonly sweepMs?: number;
+  /** Accept http:// webhook URLs on loopback (tests, local demo). */
+  readonly allowHttpWebhooks?: boolean;
+}
+
+export const DEFAULT_ESCALATE_AFTER_MS = 7 * 86_400_000;
+const CONSENT_CURSOR = 'consent_endings';
+/** Stream event type per lifecycle step. */
+const EVENT_TYPE: Readonly<Record<HistoryStep['action'], string>> = {
+  receive: 'rights.received',
+  verify: 'rights.verified',
+  start: 'rights.started',
+  complete: 'rights.completed',
+  reject: 'rights.rejected',
+  extend: 'rights.extended',
+};
+const MAX_RELEASES = 10_000;
+
+export interface RecipientHolding {
+  readonly recipient: string;
+  readonly country: string | null;
+  readonly items: string[];
+  readonly releases: ReadonlyArray<{
+    decision_id: string;
+    ledger_index: number;
+    at: string;
+    purpose: string;
+    basis: string | null;
+    declaration_id: string | null;
+    items: ReadonlyArray<{ category: string; form: string }>;
+    retention_until: string | null;
+  }>;
+  readonly deletion: { id: string; state: DeletionState; requested_at: string; confirmed_at: string | null } | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export class RightsService {
+  private readonly repo: RightsRepo;
+  private readonly clock: () => number;
+  private readonly events: EventStream;
+  private readonly escalateAfterMs: number;
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private sweeping: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: RightsServiceDeps) {
+    this.repo = new RightsRepo(deps.db);
+    this.clock = deps.clock ?? Date.now;
+    this.events = deps.events ?? disabledEventStream;
+    this.escalateAfterMs = deps.escalateAfterMs ?? DEFAULT_ESCALATE_AFTER_MS;
+    deps.journal.register(RIGHTS_REQUEST_KIND, writeRightsRequests);
+    deps.journal.register(DELETION_REQUEST_KIND, writeDeletionRequests);
+    deps.journal.register(DELETION_CONFIRMED_KIND, writeDeletionConfirmations);
+    deps.journal.register(DELETION_ESCALATED_KIND, writeDeletionEscalations);
+  }
+
+  async start(): Promise<void> {
+    if (!this.deps.sweepMs) return;
+    this.timer = setInterval(() => void this.sweep().catch(() => {}), this.deps.sweepMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.sweeping.catch(() => {});
+  }
+
+  // ── requests ──────────────────────────────────────────────────────────────────────
+
+  async receive(subjectId: string, input: { type: RightsType; scope?: Partial<RightsScope> }, actor: string): Promise<RightsRequest> {
+    const subject = await this.deps.subjects.require(subjectId);
+    const at = this.clock();
+    const req = receiveRequest(
+      { id: 'rr_' + randomBytes(12).toString('base64url'), type: input.type, subject: subject.id, jurisdiction: subject.jurisdiction, scope: input.scope ?? {}, receivedAt: at, actor },
+      this.deps.deadlines,
+    );
+    await this.record(req, subject, at);
+    return req;
+  }
+
+  /**
+   * Applies an action. `complete` first carries out the request's effect (withdrawal, erasure,
+   * suspension or objection propagated to recipients) and records completion only once it
+   * succeeded; effects are idempotent, so completing again after a failure is safe.
+   */
+  act(requestId: string, action: RightsAction, actor: string): Promise<RightsRequest> {
+    return this.serialised(requestId, async () => {
+      const current = await this.get(requestId);
+      const at = Math.max(this.clock(), current.history.at(-1)?.at ?? 0);
+      const next = applyAction(current, action, at, actor, this.deps.deadlines);
+      const subject = await this.deps.subjects.require(current.subject);
+      if (action.kind === 'complete') await this.carryOut(next, subject, actor, at);
+      await this.record(next, subject, at);
+      return next;
+    });
+  }
+
+  async get(requestId: string): Promise<RightsRequest> {
+    const r = await this.repo.request(requestId);
+    if (!r) throw new CgError('RIGHTS_REQUEST_NOT_FOUND', 'no such rights request', 404);
+    return r;
+  }
+
+  async requestsOf(subjectId: string, limit = 100): Promise<RightsRequest[]> {
+    const subject = await this.deps.subjects.require(subjectId);
+    return this.repo.requestsOf(subject.id, limit);
+  }
+
+  overdue(limit = 500): Promise<RightsRequest[]> {
+    return this.repo.overdue(this.clock(), limit);
+  }
+
+  // ── who has my data, export ───────────────────────────────────────────────────────
+
+  async holdings(subjectId: string): Promise<RecipientHolding[]> {
+    const subject = await this.deps.subjects.require(subjectId);
+    const releases = await this.repo.releasesOf(subject.pseudonym, MAX_RELEASES);
+    const deletions = await this.repo.deletions({ subject: subject.id, limit: MAX_RELEASES });
+    const byRecipient = new Map<string, ReleaseRecord[]>();
+    for (const r of releases) byRecipient.set(r.recipient, [...(byRecipient.get(r.recipient) ?? []), r]);
+    return [...byRecipient].sort(([a], [b]) => a.localeCompare(b)).map(([recipient, list]) => {
+      const latestDeletion = deletions.find((d) => d.recipientId === recipient);
+      return {
+        recipient,
+        country: this.countryOf(recipient),
+        items: [...new Set(list.flatMap((r) => r.items.map((i) => i.category)))].sort(),
+        releases: list.map((r) => ({
+          decision_id: r.decisionId,
+          ledger_index: r.leafIndex,
+          at: new Date(r.at).toISOString(),
+          purpose: r.purpose,
+          basis: r.basis,
+          declaration_id: r.declarationId,
+          items: r.items,
+          retention_until: iso(r.retentionUntil),
+        })),
+        deletion: latestDeletion
+          ? { id: latestDeletion.id, state: latestDeletion.state, requested_at: new Date(latestDeletion.createdAt).toISOString(), confirmed_at: iso(latestDeletion.confirmedAt) }
+          : null,
+      };
+    });
+  }
+
+  /** Access (PIPA 35; GDPR 15) and portability (PIPA 35-2; GDPR 20): everything, machine-readable. */
+  async exportJson(subjectId: string): Promise<Record<string, unknown>> {
+    const subject = await this.deps.subjects.require(subjectId);
+    const stored = this.deps.vault ? await this.deps.vault.describe(subject.id) : { erased: false, items: [] };
+    const values = this.deps.vault && !stored.erased ? await this.deps.vault.read(subject.id, stored.items.map((i) => i.category)) : new Map<string, string>();
+    const consents = this.deps.consents ? await this.deps.consents.consents(subject.id) : { entries: [], objections: [] };
+    const history = this.deps.consents ? await this.deps.consents.history(subject.id, 1000) : [];
+    return {
+      format: 'consentgate.export/1',
+      generated_at: new Date(this.clock()).toISOString(),
+      controller: this.deps.registry.model?.operator.legal_name ?? null,
+      subject: { id: subject.id, jurisdiction: subject.jurisdiction, pseudonym: subject.pseudonym, erased: stored.erased },
+      items: Object.fromEntries([...values].sort(([a], [b]) => a.localeCompare(b))),
+      consents: consents.entries,
+      objections: consents.objections,
+      consent_history: history,
+      recipients: await this.holdings(subject.id),
+      requests: await this.repo.requestsOf(subject.id, 1000),
+    };
+  }
+
+  /** The export as one CSV table: record type, key, value and context columns. */
+  async exportCsv(subjectId: string): Promise<string> {
+    const x = await this.exportJson(subjectId);
+    const rows: unknown[][] = [];
+    for (const [category, value] of Object.entries(x.items as Record<string, string>)) rows.push(['item', category, value, '', '', '', '', '', '']);
+    for (const e of x.consents as Array<Record<string, unknown>>) {
+      rows.push(['consent', e.declarationId, (e.status as { state?: string } | undefined)?.state ?? e.action, e.purposeId, 'consent', '', '', iso(Number(e.at)) ?? '', e.leafIndex ?? '']);
+    }
+    for (const h of x.recipients as RecipientHolding[]) {
+      for (const r of h.releases) {
+        rows.push(['release', r.decision_id, r.items.map((i) => `${i.category}:${i.form}`).join(';'), r.purpose, r.basis, h.recipient, h.country ?? '', r.at, r.ledger_index]);
+      }
+    }
+    for (const r of x.requests as RightsRequest[]) {
+      rows.push(['request', r.id, r.state, r.type, r.article, '', '', new Date(r.receivedAt).toISOString(), '']);
+    }
+    return toCsv(['record', 'key', 'value', 'purpose', 'basis', 'recipient', 'country', 'at', 'ledger_index'], rows);
+  }
+
+  // ── recipients ────────────────────────────────────────────────────────────────────
+
+  /** Registers (or replaces) a recipient's webhook; returns the signing secret, shown once. */
+  async registerWebhook(recipientId: string, url: string): Promise<{ id: string; recipient: string; url: string; secret: string }> {
+    if (!this.isKnownRecipient(recipientId)) {
+      throw new CgError('UNKNOWN_RECIPIENT', `no recipient "${recipientId}" in the registry or among registered members`, 404);
+    }
+    const clean = validateWebhookUrl(url, this.deps.allowHttpWebhooks ?? false);
+    const secret = new Uint8Array(randomBytes(32));
+    const id = 'we_' + randomBytes(12).toString('base64url');
+    await upsertWebhookEndpoint(this.deps.db, { id, recipientId, url: clean, secret }, this.clock());
+    return { id, recipient: recipientId, url: clean, secret: encodeSecret(secret) };
+  }
+
+  /**
+   * A recipient confirms it deleted the data. Only the recipient the request was sent to may; any
+   * other caller gets the same 404 as for an unknown id. Confirming twice changes nothing.
+   */
+  async confirmDeletion(id: string, recipientId: string, actor: string): Promise<DeletionRequest> {
+    const d = await this.repo.deletion(id);
+    if (!d || d.recipientId !== recipientId) throw new CgError('DELETION_REQUEST_NOT_FOUND', 'no such deletion request', 404);
+    if (d.state === 'confirmed') return d;
+    const at = this.clock();
+    const outbox = this.events
+      .messages({ id: `evt_conf_${d.id}`, type: 'deletion.confirmed', at, data: { deletion_request: d.id, recipient: d.recipientId } })
+      .map(toRow);
+    await this.deps.journal.append(DELETION_CONFIRMED_KIND, { id, at, by: actor, outbox }, { type: 'deletion_confirmed', deletion_request: id, recipient: recipientId, at: iso(at) });
+    return (await this.repo.deletion(id))!;
+  }
+
+  deletions(filter: { recipientId?: string; subject?: string; state?: DeletionState; limit?: number }): Promise<DeletionRequest[]> {
+    return this.repo.deletions({ ...filter, limit: filter.limit ?? 500 });
+  }
+
+  // ── sweeps ────────────────────────────────────────────────────────────────────────
+
+  /** One background round: consent endings, retention ends, escalations. Serialised. */
+  sweep(): Promise<void> {
+    const next = this.sweeping.then(async () => {
+      await this.propagateConsentEndings();
+      await this.propagateRetentionEnds();
+      await this.escalateDue();
+    });
+    this.sweeping = next.catch(() => {});
+    return next;
+  }
+
+  /** Reads withdrawals and objections from the consent ledger past the durable cursor. */
+  private async propagateConsentEndings(): Promise<void> {
+    for (;;) {
+      const from = await this.repo.cursor(CONSENT_CURSOR);
+      const { events, through } = await this.repo.consentEndingsAfter(from, 500);
+      if (through === from) return;
+      for (const e of events) {
+        const subject = await this.deps.subjects.require(e.subjectId).catch(() => undefined);
+        if (!subject) continue;
+        // Withdrawal ends only what consent carried; an objection ends the purpose whatever the basis.
+        const covered = await this.releasesWhere(subject, (r) =>
+          r.at <= e.at &&
+          (e.action === 'withdraw'
+            ? r.basis === 'consent' && r.declarationId === e.declarationId && (e.recipientId === null || r.recipient === e.recipientId)
+            : r.purpose === e.purposeId),
+        );
+        const cause = e.action === 'withdraw' ? 'withdrawal' : 'objection';
+        await this.propagate(subject, { cause, causeRef: `consent:${e.eventId}`, rightsRequest: e.rightsRequest }, covered);
+      }
+      await this.repo.advanceCursor(CONSENT_CURSOR, through);
+    }
+  }
+
+  /** PIPA 21: each release whose retention ran out becomes a deletion request to its recipient. */
+  private async propagateRetentionEnds(): Promise<void> {
+    for (;;) {
+      const ended = await this.repo.retentionEnded(this.clock(), 200);
+      for (const r of ended) {
+        const subject = await this.deps.subjects.require(r.subject);
+        await this.propagate(subject, { cause: 'retention_end', causeRef: `retention:${r.decisionId}`, rightsRequest: null }, [r]);
+      }
+      // Each round requests every release it read, so the next one reads new rows or none.
+      if (ended.length < 200) return;
+    }
+  }
+
+  /** Marks unconfirmed deletion requests past their escalation time; each escalation is logged. */
+  async escalateDue(): Promise<number> {
+    const due = await this.repo.dueForEscalation(this.clock(), 1000);
+    const at = this.clock();
+    await Promise.all(
+      due.map((d) =>
+        this.deps.journal.append(
+          DELETION_ESCALATED_KIND,
+          { id: d.id, at, outbox: this.events.messages({ id: `evt_esc_${d.id}`, type: 'deletion.escalated', at, data: { deletion_request: d.id, recipient: d.recipientId } }).map(toRow) },
+          { type: 'deletion_escalated', deletion_request: d.id, recipient: d.recipientId, at: iso(at) },
+        ),
+      ),
+    );
+    return due.length;
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────
+
+  /** The effect of completing a request. Idempotent: deletion ids derive from the request id. */
+  private async carryOut(req: RightsRequest, subject: SubjectRecord, actor: string, at: number): Promise<void> {
+    const inScope = (r: ReleaseRecord) =>
+      (req.scope.declarations.length === 0 || (r.declarationId !== null && req.scope.declarations.includes(r.declarationId))) &&
+      (req.scope.purposes.length === 0 || req.scope.purposes.includes(r.purpose));
+    switch (req.type) {
+      case 'withdrawal': {
+        if (!this.deps.consents) throw new CgError('RIGHTS_EFFECT_UNAVAILABLE', 'the consent ledger is not configured', 503);
+        await this.deps.consents.withdraw(
+          subject.id,
+          {
+            ...(req.scope.declarations.length > 0 ? { declarationIds: [...req.scope.declarations] } : {}),
+            // A retried completion replays the same withdrawal instead of writing a second one.
+            eventId: `${req.id}.withdraw`,
+            channel: 'api',
+            evidence: { rights_request: req.id },
+          },
+          { caller: 'admin' },
+        ).catch((e: unknown) => {
+          // Nothing left to withdraw is a completed withdrawal.
+          if ((e as CgError).code !== 'NO_CONSENT_TO_WITHDRAW') throw e;
+        });
+        await this.sweep(); // the withdrawal events propagate now, not at the next tick
+        return;
+      }
+      case 'objection':
+      case 'suspension':
+      case 'erasure': {
+        const covered = await this.releasesWhere(subject, req.type === 'erasure' ? () => true : inScope);
+        await this.propagate(subject, { cause: req.type, causeRef: `rr:${req.id}`, rightsRequest: req.id }, covered);
+        if (req.type === 'erasure') {
+          if (!this.deps.vault) throw new CgError('RIGHTS_EFFECT_UNAVAILABLE', 'the vault is not configured', 503);
+          await this.deps.vault.erase(subject.id, at, actor);
+        }
+        return;
+      }
+      default:
+        return; // access and portability are answered with the export
+    }
+  }
+
+  /** The subject's releases that `covers` selects. */
+  private async releasesWhere(subject: SubjectRecord, covers: (r: ReleaseRecord) => boolean): Promise<ReleaseRecord[]> {
+    return (await this.repo.releasesOf(subject.pseudonym, MAX_RELEASES)).filter(covers);
+  }
+
+  /**
+   * Sends a deletion request to every recipient of `releases`, once per (cause, recipient), and
+   * revokes that recipient's tokens and relay numbers for the subject.
+   */
+  private async propagate(
+    subject: SubjectRecord,
+    spec: { cause: DeletionCause; causeRef: string; rightsRequest: string | null },
+    releases: readonly ReleaseRecord[],
+  ): Promise<DeletionRequest[]> {
+    const byRecipient = new Map<string, ReleaseRecord[]>();
+    for (const r of releases) byRecipient.set(r.recipient, [...(byRecipient.get(r.recipient) ?? []), r]);
+    const idOf = (recipient: string) => 'del_' + sha256Hex(`${spec.causeRef}|${recipient}`).slice(0, 32);
+    const existing = await this.repo.existingDeletions([...byRecipient.keys()].map(idOf));
+    const now = this.clock();
+    const created = await Promise.all(
+      [...byRecipient]
+        .filter(([recipient]) => !existing.has(idOf(recipient)))
+        .map(async ([recipient, list]) => {
+          const id = idOf(recipient);
+          const items = [...new Set(list.flatMap((r) => r.items.map((i) => i.category)))].sort();
+          const declarations = [...new Set(list.map((r) => r.declarationId).filter((d): d is string => d !== null))].sort();
+          const payload = {
+            deletion_request: id,
+            cause: spec.cause,
+            subject: subject.pseudonym,
+            items,
+            declarations,
+            releases: list.map((r) => ({ decision_id: r.decisionId, order_ref: r.orderRef, released_at: new Date(r.at).toISOString(), items: r.items.map((i) => i.category) })),
+            confirm: `POST /v1/recipients/deletions/${id}/confirm`,
+          };
+          const endpoint = await webhookEndpointOf(this.deps.db, recipient);
+          const messages: OutboxMessage[] = [
+            ...(endpoint ? [{ id, kind: 'webhook' as const, destination: endpoint.id, topic: 'deletion.requested', data: payload, at: now }] : []),
+            ...this.events.messages({ id: `evt_${id}`, type: 'deletion.requested', at: now, data: { deletion_request: id, recipient, cause: spec.cause, subject: subject.pseudonym, items } }),
+          ];
+          const row: NewDeletionRequest = {
+            id,
+            recipientId: recipient,
+            subject: subject.id,
+            cause: spec.cause,
+            causeRef: spec.causeRef,
+            rightsRequest: spec.rightsRequest,
+            decisions: list.map((r) => r.decisionId),
+            declarations,
+            items,
+            outboxId: endpoint ? id : null,
+            createdAt: now,
+            escalateAt: now + this.escalateAfterMs,
+            outbox: messages.map(toRow),
+          };
+          const { leafIndex } = await this.deps.journal.append(DELETION_REQUEST_KIND, row, {
+            type: 'deletion_request',
+            id,
+            recipient,
+            subject: subject.pseudonym,
+            cause: spec.cause,
+            rights_request: spec.rightsRequest,
+            decisions: row.decisions,
+            items,
+            at: new Date(now).toISOString(),
+          });
+          await this.deps.issuers?.revoke(subject.id, recipient, now);
+          return { ...row, state: 'requested' as const, escalatedAt: null, confirmedAt: null, confirmedBy: null, leafIndex };
+        }),
+    );
+    return created.map(({ outbox: _outbox, ...d }) => d);
+  }
+
+  private async record(req: RightsRequest, subject: SubjectRecord, at: number): Promise<void> {
+    const step = req.history.at(-1)!;
+    const outbox = this.events
+      .messages({
+        id: `evt_${req.id}_${req.history.length}`,
+        type: EVENT_TYPE[step.action],
+        at,
+        data: { request: req.id, type: req.type, subject: subject.pseudonym, state: req.state, due_date: req.deadline.dueDate },
+      })
+      .map(toRow);
+    await this.deps.journal.append(
+      RIGHTS_REQUEST_KIND,
+      { request: req, at, outbox },
+      { type: 'rights_request', id: req.id, request_type: req.type, subject: subject.pseudonym, action: step.action, state: req.state, due_date: req.deadline.dueDate, article: req.article, at: new Date(at).toISOString() },
+    );
+  }
+
+  private countryOf(recipient: string): string | null {
+    const member = this.deps.members.get(recipient);
+    if (member) return member.country;
+    const party = this.deps.registry.model?.parties.get(recipient);
+    return party && party.kind === 'recipient' ? party.country : null;
+  }
+
+  private isKnownRecipient(id: string): boolean {
+    return this.deps.members.get(id) !== undefined || this.deps.registry.model?.parties.get(id)?.kind === 'recipient';
+  }
+
+  private serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => {});
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
+    return next;
+  }
+}
