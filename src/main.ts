@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const first0 = app.server.addresses()[0];
   const addr = typeof first0 === 'object' ? first0 : undefined;
   const host = !addr || addr.address === '0.0.0.0' || addr.address === '::' ? 'localhost' : addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const url = `http://${host}:${addr?.port ?? config.port}`;
+  const url = `${config.tls ? 'https' : 'http'}://${host}:${addr?.port ?? config.port}`;
   const lines = [
     '',
     `ConsentGate listening on ${url}`,

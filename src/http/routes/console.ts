@@ -1,0 +1,147 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CgError } from '../../core/errors.ts';
+import { defineRoute, mount } from '../route.ts';
+import { checkOrigin, SessionStore, type Session, type SessionSpec } from '../session.ts';
+import { loadWebAssets, type WebAsset } from '../web-assets.ts';
+import { consoleApi } from './console-api.ts';
+import type { RoutePlugin } from './index.ts';
+import { privacyApi } from './privacy-api.ts';
+
+/**
+ * The web interfaces, on the API's own port:
+ * - `/console/`  — the privacy officer's console (admin key → session);
+ * - `/privacy/`  — the customer privacy centre, Korean and English (subject key → session);
+ * - `/widget/consentgate-widget.js` — the embeddable `<consent-gate-widget>`;
+ * - `/demo/checkout.html` — a marketplace checkout page embedding the widget.
+ * Plain ES modules, no build step: Preact and htm come from node_modules through an import map.
+ */
+export const CONSOLE_SESSION: SessionSpec = { cookie: 'cg_console', path: '/console', kind: 'admin', ttlMs: 8 * 3600_000, idleMs: 30 * 60_000 };
+export const PRIVACY_SESSION: SessionSpec = { cookie: 'cg_privacy', path: '/privacy', kind: 'subject', ttlMs: 2 * 3600_000, idleMs: 30 * 60_000 };
+
+const STATIC_PREFIXES = ['console', 'privacy', 'widget', 'demo', 'shared', 'vendor'] as const;
+
+export const consoleRoutes: RoutePlugin = (app, ctx) => {
+  const assets = loadWebAssets();
+  const verify = (token: string) => ctx.keys.verify(token);
+  const consoleSessions = new SessionStore(CONSOLE_SESSION, verify);
+  const privacySessions = new SessionStore(PRIVACY_SESSION, verify);
+
+  for (const prefix of STATIC_PREFIXES) serveStatic(app, assets, prefix);
+  sessionRoutes(app, consoleSessions, 'console');
+  sessionRoutes(app, privacySessions, 'privacy');
+  consoleApi(app, ctx, consoleSessions);
+  privacyApi(app, ctx, privacySessions);
+
+  // The widget names the one seller of an order (PIPA 28-8(2): who receives, in which country).
+  // A seller's trade name and country are what the notice must disclose anyway: public.
+  mount(app, defineRoute({
+    method: 'GET',
+    url: '/widget/api/recipients/:id',
+    summary: "Widget: a registered seller's name, country and class, for the per-seller transfer notice",
+    tags: ['widget'],
+    auth: { kind: 'public' },
+    params: z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/) }),
+    response: { 200: z.object({ id: z.string(), name: z.string(), country: z.string(), class_id: z.string() }) },
+    handler: async ({ params }) => {
+      const m = ctx.members.get(params.id);
+      const row = m && !m.disabled ? await ctx.members.find(params.id) : undefined;
+      if (!row) throw new CgError('UNKNOWN_RECIPIENT', `no registered recipient "${params.id}"`, 404, [{ code: 'UNKNOWN_RECIPIENT', message: 'unknown recipient', path: 'id' }]);
+      return { id: row.id, name: row.name, country: row.country, class_id: row.classId };
+    },
+  }));
+};
+
+/** The app-wide headers forbid everything; a page needs its own policy, the widget script must be embeddable. */
+function serveStatic(app: FastifyInstance, assets: ReadonlyMap<string, WebAsset>, prefix: string): void {
+  app.route({
+    method: 'GET',
+    url: `/${prefix}`,
+    schema: { hide: true },
+    handler: async (_req, reply) => reply.redirect(`/${prefix}/`, 301),
+  });
+  app.route({
+    method: 'GET',
+    url: `/${prefix}/*`,
+    schema: { hide: true },
+    onSend: async (request, reply, payload) => {
+      const a = (request as FastifyRequest & { webAsset?: WebAsset }).webAsset;
+      if (!a) return payload;
+      reply.header('content-security-policy', a.csp ?? "default-src 'none'; frame-ancestors 'none'");
+      reply.header('cache-control', prefix === 'vendor' ? 'public, max-age=86400' : 'no-cache');
+      // The widget is loaded by marketplaces from their own origin with a <script> tag.
+      if (prefix === 'widget') reply.header('cross-origin-resource-policy', 'cross-origin');
+      return payload;
+    },
+    handler: async (request, reply) => {
+      let path = request.url.split('?')[0]!;
+      if (path.endsWith('/')) path += 'index.html';
+      const a = assets.get(path);
+      if (!a) throw new CgError('NOT_FOUND', 'no such page', 404);
+      (request as FastifyRequest & { webAsset?: WebAsset }).webAsset = a;
+      reply.header('etag', a.etag);
+      if (request.headers['if-none-match'] === a.etag) return reply.code(304).send();
+      return reply.type(a.type).send(a.body);
+    },
+  });
+}
+
+const sessionView = (s: Session) => ({
+  csrf: s.csrf,
+  principal: { kind: s.principal.kind, id: s.principal.id, key_id: s.principal.keyId, scopes: [...s.principal.scopes] },
+  expires_at: new Date(s.expiresAt).toISOString(),
+});
+
+const sessionSchema = z.object({
+  csrf: z.string().describe('send back in x-csrf-token on every POST/DELETE'),
+  principal: z.object({ kind: z.string(), id: z.string(), key_id: z.string(), scopes: z.array(z.string()) }),
+  expires_at: z.string(),
+});
+
+function sessionRoutes(app: FastifyInstance, sessions: SessionStore, name: 'console' | 'privacy'): void {
+  const url = `/${name}/api/session`;
+  const who = name === 'console' ? 'an admin key' : 'a subject key (customer token)';
+  const tags = [name === 'console' ? 'console' : 'privacy-centre'];
+
+  mount(app, defineRoute({
+    method: 'POST',
+    url,
+    summary: `Sign in to the ${name === 'console' ? 'officer console' : 'privacy centre'} with ${who}: sets an HttpOnly session cookie`,
+    description: 'Returns the CSRF token the page must send in `x-csrf-token` on state-changing requests. 401 SIGN_IN_FAILED for any bad key.',
+    tags,
+    auth: { kind: 'public' },
+    body: z.strictObject({ key: z.string().min(1).max(200) }),
+    bodyLimit: 1024,
+    // Sign-in is a key guess oracle: far fewer tries than the API's per-key limit.
+    rateLimit: { max: 20, timeWindow: 60_000 },
+    response: { 200: sessionSchema },
+    handler: async ({ request, reply, body }) => {
+      checkOrigin(request);
+      return sessionView(await sessions.signIn(request, reply, body.key));
+    },
+  }));
+
+  mount(app, defineRoute({
+    method: 'GET',
+    url,
+    summary: 'The current session and its CSRF token (401 NO_SESSION when signed out)',
+    tags,
+    auth: { kind: 'public' },
+    response: { 200: sessionSchema },
+    handler: async ({ request }) => sessionView(await sessions.require(request)),
+  }));
+
+  mount(app, defineRoute({
+    method: 'DELETE',
+    url,
+    summary: 'Sign out (x-csrf-token required)',
+    tags,
+    auth: { kind: 'public' },
+    response: { 204: z.null() },
+    handler: async ({ request, reply }) => {
+      await sessions.require(request);
+      sessions.signOut(request, reply);
+      return reply.code(204).send();
+    },
+  }));
+}
