@@ -17,6 +17,9 @@ import { addDuration } from './core/time/duration.ts';
  * CONSENTGATE_CHECKPOINT_EVERY (1000 entries) · CONSENTGATE_CHECKPOINT_MS (1000 ms): a checkpoint at whichever comes first
  * CONSENTGATE_NATS_URL (nats://…; unset: no event stream) · CONSENTGATE_WEBHOOK_ALLOW_HTTP (false: recipient webhooks must be https)
  * CONSENTGATE_DELETION_ESCALATE_AFTER (P7D: unconfirmed deletion requests escalate after this ISO 8601 duration)
+ * CONSENTGATE_DB_SCHEMA (public: the PostgreSQL schema; several servers share one) · CONSENTGATE_REDIS_URL (redis://…: rate limits shared by every server)
+ * CONSENTGATE_TLS_CERT / CONSENTGATE_TLS_KEY (PEM files: serve HTTPS) · CONSENTGATE_TLS_CA (PEM: request client certificates for recipients' mutual TLS)
+ * CONSENTGATE_TRUST_PROXY (false: set true behind a load balancer so rate limits see client addresses)
  */
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -40,6 +43,13 @@ export const envSchema = z.object({
   CONSENTGATE_NATS_URL: z.string().regex(/^(nats|tls|ws|wss):\/\/\S{1,500}$/, 'must be a nats:// URL').optional(),
   CONSENTGATE_WEBHOOK_ALLOW_HTTP: bool.default(false),
   CONSENTGATE_DELETION_ESCALATE_AFTER: isoDuration.default('P7D'),
+  // Hardening and scale (docs/deploy.md, docs/security.md).
+  CONSENTGATE_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
+  CONSENTGATE_REDIS_URL: z.string().regex(/^rediss?:\/\/\S{1,500}$/, 'must be a redis:// URL').optional(),
+  CONSENTGATE_TLS_CERT: z.string().min(1).optional(),
+  CONSENTGATE_TLS_KEY: z.string().min(1).optional(),
+  CONSENTGATE_TLS_CA: z.string().min(1).optional(),
+  CONSENTGATE_TRUST_PROXY: bool.default(false),
 });
 
 export interface AppConfig {
@@ -62,6 +72,12 @@ export interface AppConfig {
   readonly ledger?: LedgerOptions;
   /** Rights, deletion propagation and the outbox (src/app/rights-service.ts); defaults when omitted. */
   readonly rights?: RightsOptions;
+  /** Redis for rate limits shared across servers (src/http/rate-limit-store.ts); in-memory when omitted. */
+  readonly redisUrl?: string | undefined;
+  /** HTTPS, and client certificates for recipients when `caFile` is set (src/http/tls.ts). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string | undefined } | undefined;
+  /** Behind a load balancer: take the client address from X-Forwarded-For. */
+  readonly trustProxy?: boolean;
 }
 
 export interface RightsOptions {
@@ -85,6 +101,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    schema: e.CONSENTGATE_DB_SCHEMA,
+    redisUrl: e.CONSENTGATE_REDIS_URL,
+    tls: e.CONSENTGATE_TLS_CERT && e.CONSENTGATE_TLS_KEY ? { certFile: e.CONSENTGATE_TLS_CERT, keyFile: e.CONSENTGATE_TLS_KEY, caFile: e.CONSENTGATE_TLS_CA } : undefined,
+    trustProxy: e.CONSENTGATE_TRUST_PROXY,
     dataDir: e.DATABASE_URL ? undefined : e.CONSENTGATE_DATA_DIR,
     adminKey: e.CONSENTGATE_ADMIN_KEY,
     logLevel: e.CONSENTGATE_LOG_LEVEL,

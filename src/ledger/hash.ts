@@ -1,0 +1,56 @@
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+
+/**
+ * SHA-256: Node's one-shot `crypto.hash` (OpenSSL, several times faster for the small inputs a
+ * Merkle tree hashes) where the runtime has it, @noble/hashes everywhere else (browsers, older
+ * Node). Found with `process.getBuiltinModule` so this module still loads without Node.
+ */
+type NodeCrypto = { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Uint8Array };
+const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
+const oneShot = typeof nodeCrypto?.hash === 'function' ? nodeCrypto.hash : undefined;
+// Re-viewed as a plain Uint8Array: a Buffer's `.slice()` shares memory, a Uint8Array's copies.
+export const sha256: (data: Uint8Array) => Uint8Array = oneShot
+  ? (d) => {
+      const b = oneShot('sha256', d, 'buffer');
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    }
+  : (d) => nobleSha256(d);
+
+/** Every hash in the log is SHA-256 (RFC 9162 §2.1 with the SHA-256 hash algorithm). */
+export const HASH_SIZE = 32;
+
+const LEAF_PREFIX = 0x00;
+const NODE_PREFIX = 0x01;
+
+/** Root of the empty tree: SHA-256 of the empty string (RFC 9162 §2.1.1). */
+export const EMPTY_ROOT: Uint8Array = sha256(new Uint8Array(0));
+
+/** RFC 9162 §2.1.1 leaf hash: SHA-256(0x00 ‖ entry). */
+export function leafHash(entry: Uint8Array): Uint8Array {
+  // Typical entries fit a reused buffer: no allocation per append on the hot path.
+  const buf = entry.length < leafScratch.length ? leafScratch.subarray(0, entry.length + 1) : new Uint8Array(entry.length + 1);
+  buf[0] = LEAF_PREFIX;
+  buf.set(entry, 1);
+  return sha256(buf);
+}
+const leafScratch = new Uint8Array(4096);
+
+/** RFC 9162 §2.1.1 interior node hash: SHA-256(0x01 ‖ left ‖ right). */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  // One reused scratch buffer: a node hash is the hot path of appends and proofs.
+  scratch.set(left, 1);
+  scratch.set(right, 1 + HASH_SIZE);
+  return sha256(scratch);
+}
+const scratch = new Uint8Array(1 + 2 * HASH_SIZE);
+scratch[0] = NODE_PREFIX;
+
+/** Constant-shape comparison; false for anything that is not two equal byte strings. */
+export function bytesEqual(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array) || a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+export const isHash = (h: unknown): h is Uint8Array => h instanceof Uint8Array && h.length === HASH_SIZE;

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  EMPTY_ROOT,
+  MerkleTree,
+  consistencyRanges,
+  extendFrontier,
+  EMPTY_FRONTIER,
+  frontierRoot,
+  inclusionRanges,
+  leafHash,
+  nodeHash,
+  rootHash,
+  verifyConsistency,
+  verifyInclusion,
+} from '../../src/ledger/index.ts';
+import { CONSISTENCY, INCLUSION, LEAF_INPUTS, NODES, ROOTS, hex, unhex } from './vectors.ts';
+import * as ref from './reference.ts';
+
+const entry = (i: number) => new TextEncoder().encode(`{"i":${i}}`);
+
+describe('RFC 9162 hashing — published reference vectors', () => {
+  const tree = MerkleTree.of(LEAF_INPUTS);
+
+  it('empty tree root is SHA-256 of the empty string', () => {
+    expect(hex(EMPTY_ROOT)).toBe(ROOTS[0]);
+    expect(hex(new MerkleTree().root())).toBe(ROOTS[0]);
+    expect(hex(rootHash([]))).toBe(ROOTS[0]);
+  });
+
+  it('roots for every size 0..8 match', () => {
+    for (let n = 0; n <= 8; n++) expect(hex(tree.root(n)), `size ${n}`).toBe(ROOTS[n]);
+    for (let n = 0; n <= 8; n++) expect(hex(rootHash(LEAF_INPUTS.slice(0, n).map(leafHash)))).toBe(ROOTS[n]);
+  });
+
+  it('every complete subtree hash matches', () => {
+    NODES.forEach((level, l) => level.forEach((h, i) => expect(hex(tree.node(l, i)), `node ${l}/${i}`).toBe(h)));
+  });
+
+  it('inclusion proofs match and verify', () => {
+    for (const v of INCLUSION) {
+      const proof = tree.inclusionProof(v.index, v.size);
+      expect(proof.map(hex), `${v.index}@${v.size}`).toEqual(v.proof);
+      expect(verifyInclusion(leafHash(LEAF_INPUTS[v.index]!), v.index, v.size, v.proof.map(unhex), unhex(ROOTS[v.size]!))).toBe(true);
+    }
+  });
+
+  it('consistency proofs match and verify', () => {
+    for (const v of CONSISTENCY) {
+      const proof = tree.consistencyProof(v.from, v.to);
+      expect(proof.map(hex), `${v.from}→${v.to}`).toEqual(v.proof);
+      expect(verifyConsistency(v.from, v.to, unhex(ROOTS[v.from]!), unhex(ROOTS[v.to]!), v.proof.map(unhex))).toBe(true);
+    }
+  });
+
+  it('node hash is SHA-256(0x01 ‖ l ‖ r) and leaf hash SHA-256(0x00 ‖ e)', () => {
+    const l = unhex(NODES[0]![0]!);
+    const r = unhex(NODES[0]![1]!);
+    expect(hex(nodeHash(l, r))).toBe(hex(sha256(Uint8Array.from([1, ...l, ...r]))));
+    expect(hex(leafHash(Uint8Array.of(0x10)))).toBe(hex(sha256(Uint8Array.of(0, 0x10))));
+  });
+});
+
+describe('known answers derived from the RFC algorithm (literal recursion)', () => {
+  const entries = Array.from({ length: 70 }, (_, i) => entry(i));
+  const tree = MerkleTree.of(entries);
+
+  it('roots, inclusion and consistency proofs agree with RFC 9162 MTH / PATH / PROOF for sizes 1..70', () => {
+    for (let n = 1; n <= 70; n++) {
+      const d = entries.slice(0, n);
+      expect(hex(tree.root(n))).toBe(hex(ref.mth(d)));
+      for (let m = 0; m < n; m++) expect(tree.inclusionProof(m, n).map(hex)).toEqual(ref.path(m, d).map(hex));
+      for (let m = 1; m <= n; m++) expect(tree.consistencyProof(m, n).map(hex)).toEqual(ref.proof(m, d).map(hex));
+    }
+  });
+
+  it('the frontier appender reaches the same roots as the full tree, batch by batch', () => {
+    let f = EMPTY_FRONTIER;
+    const closed = new Map<string, string>();
+    for (const batch of [1, 2, 3, 5, 8, 13, 21, 17]) {
+      const r = extendFrontier(f, entries.slice(f.size, f.size + batch).map(leafHash));
+      f = r.frontier;
+      for (const c of r.closed) closed.set(`${c.level}/${c.index}`, hex(c.hash));
+      expect(hex(frontierRoot(f))).toBe(hex(tree.root(f.size)));
+    }
+    // Every closed node is the real complete subtree, and all of them were emitted.
+    for (const [k, h] of closed) {
+      const [l, i] = k.split('/').map(Number) as [number, number];
+      expect(h).toBe(hex(tree.node(l, i)));
+    }
+    let expected = 0;
+    for (let l = 1; 2 ** l <= f.size; l++) expected += Math.floor(f.size / 2 ** l);
+    expect(closed.size).toBe(expected);
+  });
+
+  it('proof lengths grow with log n', () => {
+    expect(inclusionRanges(0, 1).length).toBe(0);
+    expect(inclusionRanges(0, 1024).length).toBe(10);
+    expect(inclusionRanges(999_999, 1_000_000).length).toBeLessThanOrEqual(20);
+    expect(consistencyRanges(1, 1_000_000).length).toBeLessThanOrEqual(21);
+  });
+
+  it('handles trees larger than 2^32 leaves in the arithmetic (no 32-bit bit operators)', () => {
+    const size = 2 ** 40 + 3;
+    const idx = 2 ** 40 + 1;
+    const ranges = inclusionRanges(idx, size);
+    expect(ranges).toEqual([
+      { start: 2 ** 40, end: 2 ** 40 + 1 },
+      { start: 2 ** 40 + 2, end: 2 ** 40 + 3 },
+      { start: 0, end: 2 ** 40 },
+    ]);
+  });
+});
