@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
 import type { CliIO } from '../io.ts';
+import { registerCheck } from './check.ts';
+import { registerSchema } from './schema.ts';
+import { registerReplay } from './replay.ts';
+import { registerReport } from './report.ts';
+import { registerLedger } from './ledger.ts';
+import { registerReceipt } from './receipt.ts';
 
 /**
  * Each command module exports one `register` function; add it to this list.
@@ -7,4 +13,11 @@ import type { CliIO } from '../io.ts';
  */
 export type RegisterCommand = (program: Command, io: CliIO, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [
+  registerCheck,
+  registerSchema,
+  registerReplay,
+  registerReport,
+  registerLedger,
+  registerReceipt,
+];

@@ -1,0 +1,144 @@
+import type { Party, RegistryModel } from '../registry/model.ts';
+import type { Declaration, Jurisdiction } from '../registry/schema.ts';
+import { addDuration, parseDuration, type IsoDuration } from '../time/duration.ts';
+import type { ConsentHistory } from './consent-history.ts';
+import { transferVerdict } from '../gate/transfer.ts';
+import type { AuditCode, Member, ShareRecord, Verdict } from './types.ts';
+
+export interface JudgeContext {
+  readonly registry: RegistryModel;
+  readonly members: ReadonlyMap<string, Member>;
+  readonly consents: ConsentHistory;
+  /** Jurisdiction of the subjects in the log: decides what "overseas" means and which articles apply. */
+  readonly jurisdiction: Jurisdiction;
+  /**
+   * Epoch ms by which the subject's data had certainly been collected: the earlier of the
+   * subject's first share seen and first consent grant. Anchor of `retention.from: collection`.
+   */
+  readonly collectedAt: (subject: string) => number | undefined;
+}
+
+export type Judge = (record: ShareRecord) => Verdict;
+
+interface Prepared {
+  readonly d: Declaration;
+  readonly party: Party;
+  readonly items: ReadonlySet<string>;
+  /** Bound relative to the collection anchor; undefined when a share log cannot exceed it. */
+  readonly fromCollection?: IsoDuration;
+  readonly fromContractEnd: boolean;
+}
+
+/**
+ * Judges share records as of their own timestamps — the replay's evaluation order (issue 8):
+ *   1. recipient neither a registry recipient/class nor a member → UNDECLARED_RECIPIENT, plus
+ *      NO_TRANSFER_GROUND when the logged country is overseas; nothing else can be judged.
+ *   2. no declaration for (recipient or its class, purpose) → UNDECLARED_PURPOSE; stop.
+ *   3. against the declaration: UNDECLARED_ITEMS; NO_CONSENT / CONSENT_WITHDRAWN when consent
+ *      is the legal basis (or the transfer ground abroad); NO_TRANSFER_GROUND when the destination
+ *      is overseas and not declared, or the declaration's ground does not hold there (the gate's
+ *      `transferVerdict`); RETENTION_EXPIRED.
+ * When several declarations match, the record is judged against the one it breaches least
+ * (a share is lawful if any declaration covers it); ties go to the first in the registry.
+ */
+export function createJudge(ctx: JudgeContext): Judge {
+  const prepared = new Map<string, Prepared>();
+  for (const d of ctx.registry.declarations.values()) {
+    const party = ctx.registry.parties.get(d.recipient);
+    if (!party) continue; // parseRegistry refuses dangling references; defensive only
+    const r = d.retention;
+    prepared.set(d.id, {
+      d,
+      party,
+      items: new Set(d.items.map((i) => i.category)),
+      ...(r !== 'indefinite' && r.from === 'collection' ? { fromCollection: parseDuration(r.duration) } : {}),
+      fromContractEnd: r !== 'indefinite' && r.from === 'contract_end',
+    });
+  }
+  const { registry, jurisdiction } = ctx;
+  const overseas = (c: string) => registry.isOverseas(c, jurisdiction);
+  // Transfer verdicts depend only on (declaration, destination): computed once each.
+  const groundCache = new Map<Prepared, Map<string | undefined, { abroad: boolean; ok: boolean }>>();
+  const transferTo = (p: Prepared, country: string | undefined) => {
+    let byCountry = groundCache.get(p);
+    if (!byCountry) groundCache.set(p, (byCountry = new Map()));
+    let hit = byCountry.get(country);
+    if (!hit) {
+      // A logged country wins over the registry's: it is what happened. Without one, a class
+      // declaration is judged against every country the class may be in. As in the gate, a
+      // country the declaration never named has no ground, whatever the declared one.
+      const declared = registry.destinationCountries(p.d);
+      const abroad = (country !== undefined ? [country] : declared).filter(overseas);
+      hit = { abroad: abroad.length > 0, ok: abroad.every((c) => declared.includes(c) && groundHolds(p, c)) };
+      byCountry.set(country, hit);
+    }
+    return hit;
+  };
+
+  // The gate's own verdict (src/core/gate/transfer.ts), so a replay and a live gate agree.
+  const groundHolds = (p: Prepared, c: string) =>
+    transferVerdict(jurisdiction, p.d.transfer?.ground, c, p.party.safeguards, p.d.transfer?.disclosed_in).ok;
+
+  // RegistryModel.declarationsFor builds a string key per call; a nested map does not allocate.
+  const byParty = new Map<string, Map<string, readonly Declaration[]>>();
+  const declarationsFor = (party: string, purpose: string): readonly Declaration[] => {
+    if (!registry.purposes.has(purpose)) return []; // keeps the cache bounded by the registry
+    let byPurpose = byParty.get(party);
+    if (!byPurpose) byParty.set(party, (byPurpose = new Map()));
+    let list = byPurpose.get(purpose);
+    if (!list) byPurpose.set(purpose, (list = registry.declarationsFor(party, purpose)));
+    return list;
+  };
+
+  return (rec) => {
+    const known = registry.parties.get(rec.recipient);
+    const member = known ? undefined : ctx.members.get(rec.recipient);
+    const partyId = known?.id ?? member?.classId;
+    const country = rec.country ?? (known?.kind === 'recipient' ? known.country : member?.country);
+    const classId = member?.classId;
+    if (partyId === undefined) {
+      const codes: AuditCode[] = ['UNDECLARED_RECIPIENT'];
+      if (rec.country !== undefined && overseas(rec.country)) codes.push('NO_TRANSFER_GROUND');
+      return verdict(codes, undefined, undefined, country, false);
+    }
+    const declarations = declarationsFor(partyId, rec.purpose);
+    let best: Verdict | undefined;
+    for (const d of declarations) {
+      const p = prepared.get(d.id);
+      if (!p) continue;
+      const v = against(p, rec, country, classId);
+      if (!best || v.codes.length < best.codes.length) best = v;
+    }
+    return best ?? verdict(['UNDECLARED_PURPOSE'], undefined, classId, country, false);
+  };
+
+  function against(p: Prepared, rec: ShareRecord, country: string | undefined, classId: string | undefined): Verdict {
+    const codes: AuditCode[] = [];
+    for (const i of rec.items) {
+      if (!p.items.has(i)) {
+        codes.push('UNDECLARED_ITEMS');
+        break;
+      }
+    }
+    const transfer = transferTo(p, country);
+    if (p.d.legal_basis === 'consent' || (transfer.abroad && p.d.transfer?.ground === 'consent')) {
+      const state = ctx.consents.stateAt(rec.subject, p.d.id, rec.recipient, rec.at);
+      if (state === 'none') codes.push('NO_CONSENT');
+      else if (state === 'withdrawn') codes.push('CONSENT_WITHDRAWN');
+    }
+    if (!transfer.ok) codes.push('NO_TRANSFER_GROUND');
+    if (p.fromCollection) {
+      const anchor = ctx.collectedAt(rec.subject);
+      if (anchor !== undefined && rec.at > addDuration(anchor, p.fromCollection)) codes.push('RETENTION_EXPIRED');
+    }
+    return verdict(codes, p.d.id, classId, country, p.fromContractEnd);
+  }
+}
+
+function verdict(codes: AuditCode[], declarationId: string | undefined, classId: string | undefined, country: string | undefined, retentionUnchecked: boolean): Verdict {
+  const v: { -readonly [K in keyof Verdict]: Verdict[K] } = { codes, retentionUnchecked };
+  if (declarationId !== undefined) v.declarationId = declarationId;
+  if (classId !== undefined) v.classId = classId;
+  if (country !== undefined) v.country = country;
+  return v;
+}

@@ -1,0 +1,182 @@
+import type { Jurisdiction } from '../registry/schema.ts';
+import { articleFor } from '../gate/articles.ts';
+import { DistinctCounter } from './distinct.ts';
+import { AUDIT_CODES, type AuditCode, type BadRow, type ShareRecord, type Verdict } from './types.ts';
+
+/** The replay summary: what `--format json` prints and `summary.json` holds. Keys are sorted. */
+export interface ReplaySummary {
+  readonly records: number;
+  readonly violating_records: number;
+  readonly subjects: number;
+  readonly affected_subjects: number;
+  readonly by_rule: Record<AuditCode, { records: number; subjects: number; article: string }>;
+  readonly by_recipient: Record<string, BucketStats & { class?: string; country: string | null }>;
+  readonly by_country: Record<string, BucketStats>;
+  /** Records judged against each declaration, split by destination country (transfer register volumes). */
+  readonly by_declaration: Record<string, BucketStats & { countries: Record<string, BucketStats> }>;
+  /** Per calendar month (UTC, `YYYY-MM`): records and violating records, for trend charts. */
+  readonly by_month: Record<string, { records: number; violating_records: number }>;
+  /** Records judged against a declaration whose retention runs from the end of the contract. */
+  readonly retention_unchecked: number;
+  /** Records older than one already read: the collection anchor may then be late (docs/audit.md). */
+  readonly out_of_order: number;
+  readonly period: { from: string | null; to: string | null };
+  readonly bad_rows: { count: number; lines: BadRow[] };
+  readonly jurisdiction: Jurisdiction;
+  readonly registry_hash: string;
+}
+
+export interface BucketStats {
+  records: number;
+  violating_records: number;
+  subjects: number;
+  affected_subjects: number;
+}
+
+/** Bad rows listed individually in the summary; the count is always exact. */
+export const MAX_LISTED_BAD_ROWS = 100;
+/** Key of `by_country` for records whose destination country is unknown. */
+export const UNKNOWN_COUNTRY = 'unknown';
+
+class Bucket {
+  records = 0;
+  violating = 0;
+  readonly subjects = new DistinctCounter();
+  readonly affected = new DistinctCounter();
+  add(subject: number, violating: boolean) {
+    this.records++;
+    this.subjects.add(subject);
+    if (violating) {
+      this.violating++;
+      this.affected.add(subject);
+    }
+  }
+  stats(): BucketStats {
+    return { records: this.records, violating_records: this.violating, subjects: this.subjects.size, affected_subjects: this.affected.size };
+  }
+}
+
+/** Accumulates verdicts into a summary; pure and streaming (nothing per record is kept). */
+export class ReplayTally {
+  private readonly all = new Bucket();
+  private readonly rules = new Map<AuditCode, Bucket>(AUDIT_CODES.map((c) => [c, new Bucket()]));
+  private readonly recipients = new Map<string, { bucket: Bucket; class?: string; country?: string }>();
+  private readonly countries = new Map<string, Bucket>();
+  private readonly declarations = new Map<string, { bucket: Bucket; countries: Map<string, Bucket> }>();
+  private readonly months = new Map<string, { records: number; violating_records: number }>();
+  private readonly monthOf = new MonthOf();
+  private retentionUnchecked = 0;
+  private outOfOrder = 0;
+  private first = Infinity;
+  private last = -Infinity;
+  private badCount = 0;
+  private readonly badListed: BadRow[] = [];
+
+  add(rec: ShareRecord, subject: number, v: Verdict): void {
+    const violating = v.codes.length > 0;
+    this.all.add(subject, violating);
+    for (const code of v.codes) this.rules.get(code)!.add(subject, true);
+    let r = this.recipients.get(rec.recipient);
+    if (!r) {
+      r = { bucket: new Bucket(), ...(v.classId ? { class: v.classId } : {}), ...(v.country ? { country: v.country } : {}) };
+      this.recipients.set(rec.recipient, r);
+    }
+    r.bucket.add(subject, violating);
+    const countryKey = v.country ?? UNKNOWN_COUNTRY;
+    bucketIn(this.countries, countryKey).add(subject, violating);
+    if (v.declarationId !== undefined) {
+      let d = this.declarations.get(v.declarationId);
+      if (!d) this.declarations.set(v.declarationId, (d = { bucket: new Bucket(), countries: new Map() }));
+      d.bucket.add(subject, violating);
+      bucketIn(d.countries, countryKey).add(subject, violating);
+    }
+    const month = this.monthOf.of(rec.at);
+    let m = this.months.get(month);
+    if (!m) this.months.set(month, (m = { records: 0, violating_records: 0 }));
+    m.records++;
+    if (violating) m.violating_records++;
+    if (v.retentionUnchecked) this.retentionUnchecked++;
+    if (rec.at < this.last) this.outOfOrder++;
+    if (rec.at < this.first) this.first = rec.at;
+    if (rec.at > this.last) this.last = rec.at;
+  }
+
+  addBad(row: BadRow): void {
+    this.badCount++;
+    if (this.badListed.length < MAX_LISTED_BAD_ROWS) this.badListed.push(row);
+  }
+
+  get records(): number {
+    return this.all.records;
+  }
+  get badRows(): number {
+    return this.badCount;
+  }
+
+  summary(jurisdiction: Jurisdiction, registryHash: string): ReplaySummary {
+    const all = this.all.stats();
+    const byRule = {} as ReplaySummary['by_rule'];
+    for (const code of AUDIT_CODES) {
+      const b = this.rules.get(code)!;
+      byRule[code] = { records: b.records, subjects: b.subjects.size, article: articleFor(code, jurisdiction) };
+    }
+    const byRecipient: ReplaySummary['by_recipient'] = {};
+    for (const [id, r] of sorted(this.recipients)) {
+      byRecipient[id] = { ...(r.class ? { class: r.class } : {}), country: r.country ?? null, ...r.bucket.stats() };
+    }
+    const byCountry: ReplaySummary['by_country'] = {};
+    for (const [k, b] of sorted(this.countries)) byCountry[k] = b.stats();
+    const byDeclaration: ReplaySummary['by_declaration'] = {};
+    for (const [k, d] of sorted(this.declarations)) {
+      const countries: Record<string, BucketStats> = {};
+      for (const [c, b] of sorted(d.countries)) countries[c] = b.stats();
+      byDeclaration[k] = { ...d.bucket.stats(), countries };
+    }
+    return {
+      records: all.records,
+      violating_records: all.violating_records,
+      subjects: all.subjects,
+      affected_subjects: all.affected_subjects,
+      by_rule: byRule,
+      by_recipient: byRecipient,
+      by_country: byCountry,
+      by_declaration: byDeclaration,
+      by_month: Object.fromEntries(sorted(this.months)),
+      retention_unchecked: this.retentionUnchecked,
+      out_of_order: this.outOfOrder,
+      period: {
+        from: all.records > 0 ? new Date(this.first).toISOString() : null,
+        to: all.records > 0 ? new Date(this.last).toISOString() : null,
+      },
+      bad_rows: { count: this.badCount, lines: [...this.badListed] },
+      jurisdiction,
+      registry_hash: registryHash,
+    };
+  }
+}
+
+function bucketIn(m: Map<string, Bucket>, key: string): Bucket {
+  let b = m.get(key);
+  if (!b) m.set(key, (b = new Bucket()));
+  return b;
+}
+
+/** `YYYY-MM` (UTC) of epoch-ms instants; remembers the last month since records cluster in time. */
+class MonthOf {
+  private start = 0;
+  private end = -1;
+  private key = '';
+  of(at: number): string {
+    if (at < this.start || at >= this.end) {
+      const d = new Date(at);
+      this.start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+      this.end = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+      this.key = d.toISOString().slice(0, 7);
+    }
+    return this.key;
+  }
+}
+
+function sorted<V>(m: Map<string, V>): Array<[string, V]> {
+  return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}

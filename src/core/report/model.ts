@@ -1,0 +1,100 @@
+import type { ReplaySummary } from '../audit/summary.ts';
+import type { RegistryModel } from '../registry/model.ts';
+
+/**
+ * The report model: what a report says, independent of how it is rendered (HTML, CSV, later PDF)
+ * and of where its numbers come from. Each `ReportSource` turns a context into sections; new data
+ * sources (stored decisions, consent statistics, rights requests, breach impact) plug in as more
+ * sources or as more optional inputs on the context, without touching the renderers.
+ */
+export type Lang = 'ko' | 'en';
+
+export interface Table {
+  readonly kind: 'table';
+  readonly caption: string;
+  readonly columns: readonly string[];
+  readonly rows: ReadonlyArray<ReadonlyArray<string | number>>;
+}
+
+/** A chart is always paired with the table of its data: screen readers and CSV get the numbers. */
+export interface Chart {
+  readonly kind: 'chart';
+  readonly caption: string;
+  readonly svg: string;
+  readonly data: Table;
+}
+
+export interface Paragraph {
+  readonly kind: 'paragraph';
+  readonly text: string;
+}
+
+export interface Facts {
+  readonly kind: 'facts';
+  readonly caption?: string;
+  readonly items: ReadonlyArray<readonly [string, string]>;
+}
+
+export type Block = Table | Chart | Paragraph | Facts;
+
+export interface Section {
+  readonly id: string;
+  readonly title: string;
+  /** Provisions the section answers to, e.g. "GDPR 30", "PIPA 30". */
+  readonly articles: readonly string[];
+  readonly blocks: readonly Block[];
+}
+
+/** A signed transparency-log checkpoint the report's numbers were computed against. */
+export interface Checkpoint {
+  readonly size: number;
+  readonly root: string;
+  readonly signature?: string;
+  readonly key_id?: string;
+}
+
+export interface Report {
+  readonly lang: Lang;
+  readonly title: string;
+  readonly operator: string;
+  readonly period: { readonly from: string; readonly to: string };
+  readonly generated_at: string;
+  readonly registry_hash: string;
+  readonly checkpoint?: Checkpoint;
+  /** Where the numbers came from (e.g. "replay of 2023-01-01 .. 2023-12-31"). */
+  readonly sources: readonly string[];
+  readonly notes: readonly string[];
+  readonly sections: readonly Section[];
+}
+
+/** Releases and distinct subjects per declaration and destination country. */
+export interface TransferVolume {
+  readonly releases: number;
+  readonly subjects: number;
+}
+
+export interface TransferVolumes {
+  /** Human description of the source, shown in the report. */
+  readonly source: string;
+  get(declarationId: string, country: string): TransferVolume | undefined;
+  /** Transfers abroad to recipients no declaration covers (only a log replay can see these). */
+  undeclared(): ReadonlyArray<{ recipient: string; country: string } & TransferVolume>;
+}
+
+export interface ReportContext {
+  readonly registry: RegistryModel;
+  readonly lang: Lang;
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  readonly to: number;
+  /** Epoch ms; passed in (the core reads no clock). */
+  readonly generatedAt: number;
+  readonly replay?: ReplaySummary;
+  readonly volumes?: TransferVolumes;
+  readonly checkpoint?: Checkpoint;
+}
+
+export interface ReportSource {
+  readonly id: string;
+  build(ctx: ReportContext): Section[];
+}

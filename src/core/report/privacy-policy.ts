@@ -1,0 +1,56 @@
+import { basisLabel, groundLabel, retentionLabel, t } from './i18n.ts';
+import { contactLabel, declarationItems, declarationsWithParty, itemsLabel, purposeLabel } from './labels.ts';
+import type { Block, ReportContext, ReportSource, Section } from './model.ts';
+
+/**
+ * The items PIPA 30 requires in a privacy policy, generated from the registry: purposes and
+ * items, retention, provision to third parties (17(2)), processors (26), overseas transfers
+ * (28-8(2)), rights, the privacy officer (31) and the domestic agent (31-2).
+ */
+export const privacyPolicySource: ReportSource = {
+  id: 'privacy_policy',
+  build(ctx: ReportContext): Section[] {
+    const { registry: m, lang } = ctx;
+    const decls = declarationsWithParty(m);
+    const table = (caption: string, columns: string[], rows: Array<Array<string | number>>): Block =>
+      rows.length > 0 ? { kind: 'table', caption, columns, rows } : { kind: 'paragraph', text: `${caption}: ${t(lang, 'none')}` };
+    const purposes = m.doc.purposes.map((p) => [purposeLabel(m, lang, p.id), itemsLabel(m, lang, p.items), t(lang, p.required ? 'required' : 'optional')]);
+    const retention = decls.map(({ d, party }) => [party.name, purposeLabel(m, lang, d.purpose), retentionLabel(lang, d.retention)]);
+    const third = decls
+      .filter(({ party }) => party.role !== 'processor')
+      .map(({ d, party }) => [party.name, d.recipient_purpose?.[lang] ?? purposeLabel(m, lang, d.purpose), itemsLabel(m, lang, declarationItems(d)), retentionLabel(lang, d.retention), basisLabel(lang, d.legal_basis)]);
+    const processors = decls
+      .filter(({ party }) => party.role === 'processor')
+      .map(({ d, party }) => [party.name, purposeLabel(m, lang, d.purpose), itemsLabel(m, lang, declarationItems(d))]);
+    const overseas = decls.flatMap(({ d, party }) => {
+      const countries = m.destinationCountries(d).filter((c) => m.isOverseas(c, 'KR'));
+      if (countries.length === 0) return [];
+      const timing = [d.transfer?.timing, d.transfer?.method].filter(Boolean).join(' / ') || '—';
+      return [[itemsLabel(m, lang, declarationItems(d)), countries.join(', '), timing, `${party.name} (${contactLabel(party)})`, d.recipient_purpose?.[lang] ?? purposeLabel(m, lang, d.purpose), retentionLabel(lang, d.retention), groundLabel(lang, d.transfer?.ground)]];
+    });
+    const op = m.operator;
+    const agent = op.domestic_agents.find((a) => a.jurisdiction === 'KR');
+    return [
+      {
+        id: 'privacy_policy',
+        title: t(lang, 'policy'),
+        articles: ['PIPA 30'],
+        blocks: [
+          table(t(lang, 'policy_purposes'), [t(lang, 'purpose'), t(lang, 'items'), t(lang, 'required_or_optional')], purposes),
+          table(t(lang, 'policy_retention'), [t(lang, 'recipient'), t(lang, 'purpose'), t(lang, 'retention')], retention),
+          table(t(lang, 'policy_third'), [t(lang, 'recipient'), t(lang, 'recipient_purpose'), t(lang, 'items'), t(lang, 'retention'), t(lang, 'basis')], third),
+          table(t(lang, 'policy_processors'), [t(lang, 'processor'), t(lang, 'task'), t(lang, 'items')], processors),
+          table(t(lang, 'policy_overseas'), [t(lang, 'items'), t(lang, 'country'), t(lang, 'timing_method'), t(lang, 'recipient'), t(lang, 'recipient_purpose'), t(lang, 'retention'), t(lang, 'ground')], overseas),
+          { kind: 'paragraph', text: t(lang, 'rights_text') },
+          {
+            kind: 'facts',
+            items: [
+              [t(lang, 'dpo'), `${op.privacy_officer.name}, ${op.privacy_officer.email}, ${op.privacy_officer.phone}`],
+              [t(lang, 'domestic_agent'), agent ? [agent.name, agent.address, agent.email, agent.phone].filter(Boolean).join(', ') : t(lang, 'no_agent')],
+            ],
+          },
+        ],
+      },
+    ];
+  },
+};
