@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DENY_ARTICLES, TRANSFER_CONSENT_ARTICLE } from '../../src/core/gate/articles.ts';
-import { transferVerdict } from '../../src/core/gate/transfer.ts';
+import { transferVerdict } from '../../src/core/law/transfer.ts';
 import { DENY_CODES } from '../../src/core/gate/types.ts';
 import { transferGround } from '../../src/core/registry/schema.ts';
 
@@ -31,9 +31,10 @@ describe('gate citations', () => {
     const full = { adequacy: true, scc: 'x', bcr: 'x', certification: 'x', dpa: 'x' };
     for (const g of [...transferGround.options, undefined]) {
       for (const sg of [{}, full]) {
-        for (const country of ['US', 'JP']) {
-          const kr = transferVerdict('KR', g, country, sg, 'https://x.example/p');
-          const eu = transferVerdict('EU', g, country, sg, undefined);
+        for (const [country, purposeRequired] of [['US', true], ['JP', false], ['CN', false]] as const) {
+          const base = { ground: g, country, safeguards: sg, purposeRequired };
+          const kr = transferVerdict({ ...base, jurisdiction: 'KR', disclosedIn: 'https://x.example/p' });
+          const eu = transferVerdict({ ...base, jurisdiction: 'EU', disclosedIn: undefined });
           expect(kr.article.startsWith('PIPA') && exists(kr.article), `${g} ${kr.article}`).toBe(true);
           expect(eu.article.startsWith('GDPR') && exists(eu.article), `${g} ${eu.article}`).toBe(true);
         }

@@ -93,10 +93,16 @@ describe('decide: allow', () => {
     expect(courier.allow && courier.retentionEndsAt).toBe(NOW - 5 * DAY + 30 * DAY);
   });
 
-  it('lets an EU subject’s data go to a US processor on contract necessity (GDPR 49(1)(b))', () => {
+  it('lets an EU subject’s data go to a US processor under its signed SCCs (GDPR 46(2)(c)) before any derogation', () => {
     const d = decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), ctx);
     expect(d.allow).toBe(true);
-    expect(d.trace.find((s) => s.check === 'transfer')?.article).toBe('GDPR 49(1)(b)');
+    expect(d.trace.find((s) => s.check === 'transfer')?.article).toBe('GDPR 46(2)(c)');
+    // Without the SCCs the declared contract necessity carries it, as an Art. 49 derogation.
+    const doc = structuredClone(registry.doc);
+    delete doc.recipients.find((r) => r.id === 'nimbus_cloud')!.safeguards.scc;
+    const noScc = decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), { ...ctx, registry: new RegistryModel(doc) });
+    expect(noScc.allow).toBe(true);
+    expect(noScc.trace.find((s) => s.check === 'transfer')?.article).toBe('GDPR 49(1)(b)');
   });
 });
 
@@ -151,6 +157,8 @@ describe('decide: each deny code fires', () => {
     expect(decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), c2).allow).toBe(true);
     expectDeny(decide(req({ recipientId: 'nimbus_cloud', purpose: 'hosting' }), c2), 'NO_TRANSFER_GROUND', 'PIPA 28-8(1)');
     delete hosting.transfer;
+    // Signed SCCs alone would carry an EU transfer (GDPR 46); without them nothing does.
+    delete doc.recipients.find((r) => r.id === 'nimbus_cloud')!.safeguards.scc;
     const c3 = { ...ctx, registry: new RegistryModel(doc) };
     expectDeny(decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), c3), 'NO_TRANSFER_GROUND', 'GDPR 44');
   });

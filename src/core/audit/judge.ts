@@ -2,7 +2,7 @@ import type { Party, RegistryModel } from '../registry/model.ts';
 import type { Declaration, Jurisdiction } from '../registry/schema.ts';
 import { addDuration, parseDuration, type IsoDuration } from '../time/duration.ts';
 import type { ConsentHistory } from './consent-history.ts';
-import { transferVerdict } from '../gate/transfer.ts';
+import { declarationTransferVerdict } from '../law/transfer.ts';
 import type { AuditCode, Member, ShareRecord, Verdict } from './types.ts';
 
 export interface JudgeContext {
@@ -75,9 +75,8 @@ export function createJudge(ctx: JudgeContext): Judge {
     return hit;
   };
 
-  // The gate's own verdict (src/core/gate/transfer.ts), so a replay and a live gate agree.
-  const groundHolds = (p: Prepared, c: string) =>
-    transferVerdict(jurisdiction, p.d.transfer?.ground, c, p.party.safeguards, p.d.transfer?.disclosed_in).ok;
+  // The gate's own verdict (src/core/law/transfer.ts), so a replay and a live gate agree.
+  const groundHolds = (p: Prepared, c: string) => declarationTransferVerdict(registry, p.d, p.party.safeguards, c, jurisdiction).ok;
 
   // RegistryModel.declarationsFor builds a string key per call; a nested map does not allocate.
   const byParty = new Map<string, Map<string, readonly Declaration[]>>();

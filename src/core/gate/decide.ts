@@ -1,6 +1,6 @@
 import type { Jurisdiction } from '../registry/schema.ts';
 import { articleFor, DENY_ARTICLES, TRANSFER_CONSENT_ARTICLE } from './articles.ts';
-import { addDuration } from './duration.ts';
+import { addDuration } from '../time/duration.ts';
 import type { RegistryModel } from '../registry/model.ts';
 import { gateIndex, step as frozenStep, type DeclarationPlan, type GateIndex, type PartyPlan } from './gate-index.ts';
 import type { Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, SubjectInfo, TraceStep } from './types.ts';
@@ -211,7 +211,7 @@ function evaluate(
       const end = addDuration(anchor, ret.duration);
       if (req.at >= end) {
         retentionFailed = true;
-        const why = `retention ${ret.duration.text} from ${ret.kind.replace('_', ' ')} ended ${new Date(end).toISOString()}`;
+        const why = `retention ${ret.text} from ${ret.kind.replace('_', ' ')} ended ${new Date(end).toISOString()}`;
         if (fail('RETENTION_EXPIRED', step('retention', false, why, DENY_ARTICLES.RETENTION_EXPIRED[j]))) {
           return deny('RETENTION_EXPIRED', plan.id, trace);
         }

@@ -1,7 +1,7 @@
 import type { RegistryModel } from '../registry/model.ts';
 import type { Declaration, Jurisdiction, Purpose, Safeguards } from '../registry/schema.ts';
-import { parseDuration, type Duration } from './duration.ts';
-import { transferVerdict } from './transfer.ts';
+import { parseDuration, type IsoDuration } from '../time/duration.ts';
+import { declarationTransferVerdict } from '../law/transfer.ts';
 import type { ReleasedItem, TraceStep } from './types.ts';
 
 /**
@@ -42,8 +42,8 @@ export interface CheckResult {
 
 export type RetentionPlan =
   | { readonly kind: 'indefinite' }
-  | { readonly kind: 'release'; readonly duration: Duration }
-  | { readonly kind: 'collection' | 'contract_end'; readonly duration: Duration };
+  | { readonly kind: 'release'; readonly duration: IsoDuration; readonly text: string }
+  | { readonly kind: 'collection' | 'contract_end'; readonly duration: IsoDuration; readonly text: string };
 
 export interface DeclarationPlan {
   readonly id: string;
@@ -121,13 +121,13 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
   const retention: RetentionPlan =
     d.retention === 'indefinite'
       ? { kind: 'indefinite' }
-      : { kind: d.retention.from, duration: parseDuration(d.retention.duration) };
+      : { kind: d.retention.from, duration: parseDuration(d.retention.duration), text: d.retention.duration };
   const retentionText =
     retention.kind === 'indefinite'
       ? 'retention is indefinite'
       : retention.kind === 'release'
-        ? `retention ${retention.duration.text} runs from each release: no bound on new releases`
-        : `within retention ${retention.duration.text} from ${retention.kind.replace('_', ' ')}`;
+        ? `retention ${retention.text} runs from each release: no bound on new releases`
+        : `within retention ${retention.text} from ${retention.kind.replace('_', ' ')}`;
   return freeze({
     id: d.id,
     declaration: d,
@@ -159,7 +159,7 @@ function transferCheck(
   if (!registry.isOverseas(country, j)) {
     return freeze({ ok: true, overseas: false, step: step('transfer', true, `${country} is not overseas for ${j} subjects`) });
   }
-  const v = transferVerdict(j, d.transfer?.ground, country, safeguards, d.transfer?.disclosed_in);
+  const v = declarationTransferVerdict(registry, d, safeguards, country, j);
   return freeze({ ok: v.ok, overseas: true, step: step('transfer', v.ok, v.detail, v.article) });
 }
 

@@ -1,4 +1,4 @@
-import { transferVerdict } from '../gate/transfer.ts';
+import { declarationTransferVerdict, transferGroundOf } from '../law/transfer.ts';
 import { basisLabel, groundLabel, retentionLabel, t } from './i18n.ts';
 import { declarationItems, declarationsWithParty, itemsLabel, purposeLabel } from './labels.ts';
 import type { ReportContext, ReportSource, Section } from './model.ts';
@@ -28,9 +28,9 @@ export const ropaSource: ReportSource = {
         m.destinationCountries(d)
           .filter((c) => m.isOverseas(c, 'EU'))
           .map((c) => {
-            const ok = transferVerdict('EU', d.transfer?.ground, c, party.safeguards, d.transfer?.disclosed_in).ok;
+            const ok = declarationTransferVerdict(m, d, party.safeguards, c, 'EU').ok;
             // No declared ground but a valid transfer: the destination's adequacy decision carries it.
-            const ground = d.transfer?.ground ?? (ok ? 'adequacy' : undefined);
+            const ground = transferGroundOf(d) ?? (ok ? 'adequacy' : undefined);
             return `${c}: ${party.name} — ${groundLabel(lang, ground)}${ok ? '' : ` (${t(lang, 'valid')}: ${t(lang, 'no')})`}`;
           }),
       );

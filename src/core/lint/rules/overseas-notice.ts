@@ -1,6 +1,6 @@
 import type { RegistryModel } from '../../registry/model.ts';
 import { at, declarationContexts, defineRule, finding, type RuleFinding, type RuleMeta } from '../rule.ts';
-import { transferGroundOf } from '../transfer.ts';
+import { transferGroundOf } from '../../law/transfer.ts';
 
 const meta: RuleMeta = {
   code: 'OVERSEAS_NOTICE_INCOMPLETE',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDuration, parseDuration } from '../../src/core/gate/duration.ts';
+import { addDuration, parseDuration } from '../../src/core/time/duration.ts';
 import { isCgError } from '../../src/core/errors.ts';
 
 describe('ISO 8601 durations for retention', () => {
