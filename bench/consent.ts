@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { AdminActions } from '../src/app/admin-actions.ts';
+import { ConsentService } from '../src/app/consent-service.ts';
+import { ReceiptKeyring } from '../src/app/signing-keys.ts';
+import { SubjectsService } from '../src/app/subjects-service.ts';
+import type { ConsentEvent } from '../src/core/consent/events.ts';
+import { ConsentProjection } from '../src/core/consent/projection.ts';
+import { grantRequestSchema } from '../src/core/consent/request.ts';
+import { parseRegistry } from '../src/core/registry/parse.ts';
+import { RegistryModel } from '../src/core/registry/model.ts';
+import { CONSENT_KIND, consentBatchWriter, type ConsentBatchRow } from '../src/store/consent-repo.ts';
+import { Journal } from '../src/store/journal.ts';
+import { sqlLedgerAppender } from '../src/store/ledger-appender.ts';
+import { openDatabase } from '../src/store/open.ts';
+import type { Database, Engine } from '../src/store/sql.ts';
+import { measure, ratio, report, round, summarize, type Stats } from './lib.ts';
+
+/**
+ * The consent ledger's write path and the gate's read path.
+ *
+ * Writes: durable consent grants per second through the full service (validation against the
+ * notice, receipt signing, journal group commit: events + SQL state + receipt + ledger leaf in
+ * one transaction per batch), beside a naive baseline measured in the same run on the same
+ * engine — one transaction per event doing the same rows and ledger leaf, callers equally
+ * concurrent. The baseline does *less* work (no validation, no signing), so the ratio is a floor.
+ *
+ * Reads: `status()` from the in-memory projection (what the gate calls per release) beside the
+ * same lookup as an indexed SQL query on `consent_state` (PGlite, in process: no network).
+ */
+const CONCURRENCY = 256;
+/** The naive path holds a pooled connection per transaction: more callers than the pool (10) only queue. */
+const NAIVE_CONCURRENCY = 8;
+const ROUNDS = 5;
+const N: Record<Engine, { ours: number; naive: number }> = {
+  pglite: { ours: 5_000, naive: 1_000 },
+  postgres: { ours: 10_000, naive: 1_000 },
+};
+const LOOKUP_SUBJECTS = 100_000;
+const LOOKUPS = 200_000;
+const SQL_LOOKUPS = 3_000;
+
+const model = new RegistryModel(parseRegistry(readFileSync(new URL('../examples/marketplace/registry.yaml', import.meta.url), 'utf8')).registry);
+
+async function pool(n: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const lat: number[] = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const t = performance.now();
+      await fn(i);
+      lat[i] = (performance.now() - t) * 1000;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  return lat;
+}
+
+async function open(engine: Engine): Promise<Database | undefined> {
+  const schema = `cg_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  if (engine === 'pglite') return openDatabase({ schema });
+  try {
+    return await openDatabase({ databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', schema });
+  } catch {
+    return undefined;
+  }
+}
+
+async function dispose(db: Database) {
+  if (db.engine === 'postgres') await db.exec(`DROP SCHEMA IF EXISTS ${db.schema} CASCADE`).catch(() => {});
+  await db.close();
+}
+
+async function writes(engine: Engine) {
+  const db = await open(engine);
+  if (!db) return { skipped: 'PostgreSQL unreachable (set DATABASE_URL)' };
+  try {
+    const n = N[engine];
+    const journal = new Journal(db, sqlLedgerAppender);
+    const admin = new AdminActions(journal);
+    const subjects = new SubjectsService(db, admin, new Uint8Array(randomBytes(32)));
+    const registry = { model };
+    const consent = new ConsentService({ db, journal, admin, registry, subjects, receiptKeys: ReceiptKeyring.ephemeral() });
+    await subjects.start();
+    await consent.start();
+    const hash = (await consent.notice('checkout')).hash;
+    await pool(n.ours, CONCURRENCY, (i) => subjects.create({ id: `b-${i}`, jurisdiction: i % 2 ? 'KR' : 'EU', issueToken: false }, 'bench'));
+    const request = grantRequestSchema.parse({ noticeHash: hash, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] });
+
+    // Warm both paths (JIT, prepared plans) outside the measurement; keep one real receipt as
+    // the body the storage-only and naive paths store, so every path writes the same bytes.
+    const { receipt } = await consent.grant('b-0', request, { caller: 'subject' });
+    const { signature: _s, ...sample } = receipt;
+    await pool(200, CONCURRENCY, (i) => consent.grant(`b-${i}`, request, { caller: 'subject' }));
+
+    const rowOf = (i: number, prefix: string) => {
+      const ev: Omit<ConsentEvent, 'leafIndex' | 'pos' | 'receiptId'> = {
+        eventId: `${prefix}-${i}`, subjectId: `b-${i}`, action: 'grant', declarationId: 'sellers_fulfilment', purposeId: 'order_fulfilment',
+        recipientId: null, noticeHash: hash, collectionPoint: 'checkout', items: ['name', 'phone', 'address', 'customs_code'],
+        expiresAt: null, at: Date.now(), channel: 'web', actor: 'subject', evidence: {},
+      };
+      const row: ConsentBatchRow = { receiptId: `${prefix}-r-${i}`, subjectId: ev.subjectId, events: [ev], receipt: (leafIndex) => ({ ...sample, receiptId: `${prefix}-r-${i}`, ledger: { leafIndex } }) };
+      return { row, entry: { type: 'consent', receiptId: row.receiptId, subject: 'sp_bench', events: [{ eventId: ev.eventId, action: 'grant' }] } };
+    };
+    // Storage only: the same rows through the journal's group commit, no validation or signing.
+    const journalOne = (i: number) => {
+      const { row, entry } = rowOf(i, 'journal');
+      return journal.append(CONSENT_KIND, row, entry);
+    };
+    const naiveOne = async (i: number) => {
+      const { row, entry: e } = rowOf(i, 'naive');
+      const entry = new TextEncoder().encode(JSON.stringify({ ...e, kind: CONSENT_KIND }));
+      await db.transaction(async (tx) => {
+        const leafIndex = await sqlLedgerAppender.append(tx, [entry]);
+        await consentBatchWriter(tx, [{ row, leafIndex }]);
+      });
+    };
+    await pool(100, NAIVE_CONCURRENCY, (i) => naiveOne(1_000_000 + i));
+
+    // Interleaved rounds: the three paths share whatever else the machine is doing, and each
+    // round's ratio compares runs seconds apart. Medians over the rounds are reported.
+    const rounds: Array<{ ours: Stats; storage: Stats; naive: Stats }> = [];
+    const per = { ours: n.ours / ROUNDS, naive: n.naive / ROUNDS };
+    for (let r = 0; r < ROUNDS; r++) {
+      console.error(`[consent bench] ${engine}: round ${r + 1}/${ROUNDS}`);
+      const base = r * per.ours;
+      const timed = async (count: number, conc: number, fn: (i: number) => Promise<unknown>) => {
+        const t = performance.now();
+        const lat = await pool(count, conc, fn);
+        return summarize(lat, (performance.now() - t) / 1000);
+      };
+      const ours = await timed(per.ours, CONCURRENCY, (i) => consent.grant(`b-${base + i}`, request, { caller: 'subject' }));
+      const storage = await timed(per.ours, CONCURRENCY, (i) => journalOne(base + i));
+      const naive = await timed(per.naive, NAIVE_CONCURRENCY, (i) => naiveOne(r * per.naive + i));
+      rounds.push({ ours, storage, naive });
+    }
+    const med = (xs: number[]) => round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!);
+    const ours = { ops_per_s: med(rounds.map((x) => x.ours.ops_per_s)), p50_us: med(rounds.map((x) => x.ours.p50_us)), p99_us: med(rounds.map((x) => x.ours.p99_us)) };
+    const storage = { ops_per_s: med(rounds.map((x) => x.storage.ops_per_s)), p50_us: med(rounds.map((x) => x.storage.p50_us)) };
+    const naive = { ops_per_s: med(rounds.map((x) => x.naive.ops_per_s)), p50_us: med(rounds.map((x) => x.naive.p50_us)) };
+
+    await journal.drain();
+    await consent.stop();
+    await subjects.stop();
+    await journal.close();
+    return {
+      events: n.ours,
+      rounds: ROUNDS,
+      concurrency: CONCURRENCY,
+      naive_concurrency: NAIVE_CONCURRENCY,
+      group_commit_events_per_s: ours.ops_per_s,
+      group_commit_latency_p50_us: ours.p50_us,
+      group_commit_latency_p99_us: ours.p99_us,
+      storage_group_commit_events_per_s: storage.ops_per_s,
+      storage_latency_p50_us: storage.p50_us,
+      naive_events_per_s: naive.ops_per_s,
+      naive_latency_p50_us: naive.p50_us,
+      ratio_vs_naive: ratio(ours.ops_per_s, naive.ops_per_s),
+      ratio_storage_vs_naive: ratio(storage.ops_per_s, naive.ops_per_s),
+      ratio_vs_naive_per_round: rounds.map((x) => ratio(x.ours.ops_per_s, x.naive.ops_per_s)),
+      ratio_storage_vs_naive_per_round: rounds.map((x) => ratio(x.storage.ops_per_s, x.naive.ops_per_s)),
+      target_ratio: 10,
+    };
+  } finally {
+    await dispose(db);
+  }
+}
+
+export async function lookups() {
+  // A projection with 100k subjects × 3 declarations, some scoped, some withdrawn, some objections.
+  const events: ConsentEvent[] = [];
+  const decls = ['sellers_fulfilment', 'ad_partner', 'cloud_hosting'];
+  for (let s = 0; s < LOOKUP_SUBJECTS; s++) {
+    decls.forEach((d, k) => {
+      events.push({
+        eventId: `e${s}-${k}`, subjectId: `s${s}`, action: (s + k) % 7 === 0 ? 'withdraw' : 'grant', declarationId: d, purposeId: 'p',
+        recipientId: k === 0 && s % 3 === 0 ? `seller-${s % 50}` : null, noticeHash: 'h', collectionPoint: 'checkout', items: ['name'],
+        expiresAt: s % 11 === 0 ? 1_000 : null, at: 0, channel: 'web', actor: 'subject', evidence: {}, receiptId: 'r', leafIndex: s, pos: k,
+      });
+    });
+  }
+  const p = ConsentProjection.fold(events);
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const queries = Array.from({ length: LOOKUPS }, () => ({ s: `s${Math.floor(rnd() * LOOKUP_SUBJECTS)}`, d: decls[Math.floor(rnd() * 3)]!, r: `seller-${Math.floor(rnd() * 50)}` }));
+  measure(queries.slice(0, 20_000), (q) => p.status(q.s, q.d, q.r, 2_000)); // warm-up
+  const memory = measure(queries, (q) => p.status(q.s, q.d, q.r, 2_000));
+  // The same lookups in a tight loop: per-call timing above includes two hrtime reads.
+  let hits = 0;
+  const tl = process.hrtime.bigint();
+  for (const q of queries) if (p.status(q.s, q.d, q.r, 2_000).state === 'active') hits++;
+  const tightNs = Number(process.hrtime.bigint() - tl) / queries.length;
+
+  // Baseline: the same question asked of the SQL state table (PGlite in process, indexed by primary key).
+  const db = (await open('pglite'))!;
+  try {
+    const rows = events.slice(0, 30_000).map((e) => ({ subject_id: e.subjectId, declaration_id: e.declarationId, scope: e.recipientId ?? '', action: e.action, event_id: e.eventId, purpose_id: 'p', notice_hash: 'h', items: e.items, expires_at: e.expiresAt, at: 0, leaf_index: e.leafIndex, pos: e.pos }));
+    await db.query(
+      `INSERT INTO consent_state SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(subject_id text, declaration_id text, scope text, action text,
+       event_id text, purpose_id text, notice_hash text, items jsonb, expires_at int8, at int8, leaf_index int8, pos int4)`,
+      [JSON.stringify(rows)],
+    );
+    const sqlQ = queries.slice(0, SQL_LOOKUPS).map((q) => ({ ...q, s: `s${Number(q.s.slice(1)) % 10_000}` }));
+    const lookup = (q: { s: string; d: string; r: string }) =>
+      db.query(`SELECT action, expires_at, leaf_index, pos FROM consent_state WHERE subject_id = $1 AND declaration_id = $2 AND scope IN ($3, '') ORDER BY leaf_index DESC, pos DESC`, [q.s, q.d, q.r]);
+    for (const q of sqlQ.slice(0, 300)) await lookup(q);
+    const lat: number[] = [];
+    const t0 = performance.now();
+    for (const q of sqlQ) {
+      const t = performance.now();
+      await lookup(q);
+      lat.push((performance.now() - t) * 1000);
+    }
+    const sql = summarize(lat, (performance.now() - t0) / 1000);
+    return {
+      subjects: LOOKUP_SUBJECTS,
+      state_entries: events.length,
+      memory_p50_us: memory.p50_us,
+      memory_p99_us: memory.p99_us,
+      memory_ops_per_s: memory.ops_per_s,
+      memory_tight_loop_mean_ns: round(tightNs, 1),
+      active_share: round(hits / queries.length, 3),
+      target_p50_us: 2,
+      sql_pglite_p50_us: sql.p50_us,
+      ratio_p50_sql_over_memory: round(sql.p50_us / Math.max(memory.p50_us, 0.001), 1),
+    };
+  } finally {
+    await dispose(db);
+  }
+}
+
+export async function run(): Promise<void> {
+  const pglite = await writes('pglite');
+  const postgres = await writes('postgres');
+  const lookup = await lookups();
+  report('consent', {
+    note:
+      'writes: full service path (validate, sign receipt, group commit) and the same rows through the journal alone (storage), ' +
+      'vs one transaction per event writing the same rows + ledger leaf (naive); lookup: in-memory projection vs SQL on PGlite',
+    writes: { pglite, postgres },
+    lookup,
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

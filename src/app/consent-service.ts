@@ -1,0 +1,424 @@
+import { randomUUID } from 'node:crypto';
+import { ledgerEntry, type ConsentActor, type ConsentEvent } from '../core/consent/events.ts';
+import type { ConsentLookup, ConsentStatus } from '../core/consent/lookup.ts';
+import { planGrant, planWithdraw, type PlannedEvent } from '../core/consent/plan.ts';
+import { ConsentProjection, type StateRow } from '../core/consent/projection.ts';
+import {
+  RECEIPT_SCHEMA,
+  RECEIPT_VERSION,
+  receiptConsent,
+  signReceipt,
+  type SignedReceipt,
+  type UnsignedReceipt,
+} from '../core/consent/receipt.ts';
+import type { GrantRequest, WithdrawRequest } from '../core/consent/request.ts';
+import type { SubjectRecord } from '../core/consent/subject.ts';
+import type { PublicKeyInfo } from '../core/crypto/ed25519.ts';
+import { CgError } from '../core/errors.ts';
+import { buildNotices, noticeDeclarations } from '../core/notice/build.ts';
+import { WITHDRAWAL_SHORT } from '../core/notice/text.ts';
+import type { NoticeDeclaration, NoticeVersion } from '../core/notice/types.ts';
+import type { RegistryModel } from '../core/registry/model.ts';
+import { ReceiptKeysRepo } from '../store/consent-keys-repo.ts';
+import { NOTICE_KIND, NoticesRepo, noticeBatchWriter } from '../store/consent-notices-repo.ts';
+import { CONSENT_CHANNEL_PREFIX, CONSENT_KIND, ConsentRepo, consentBatchWriter, type ConsentBatchRow } from '../store/consent-repo.ts';
+import type { Journal } from '../store/journal.ts';
+import type { Database } from '../store/sql.ts';
+import type { AdminActions } from './admin-actions.ts';
+import type { ReceiptKeyring } from './signing-keys.ts';
+import type { SubjectsService } from './subjects-service.ts';
+
+
+/** Where the active registry comes from (RegistryService in the app). */
+export interface RegistrySource {
+  readonly model: RegistryModel | undefined;
+  onActivated?(fn: () => void): unknown;
+}
+
+export interface ConsentServiceDeps {
+  readonly db: Database;
+  readonly journal: Journal;
+  readonly admin: AdminActions;
+  readonly registry: RegistrySource;
+  readonly subjects: SubjectsService;
+  readonly receiptKeys: ReceiptKeyring;
+  /** Class membership of registered recipients, to check a scoped grant names a member of the right class. */
+  readonly members?: { get(id: string): { classId: string } | undefined };
+  readonly now?: () => number;
+  /** Safety net behind NOTIFY: re-read new events this often (ms); 0 = never. */
+  readonly pollMs?: number;
+}
+
+export interface ConsentResult {
+  readonly receipt: SignedReceipt;
+  /** True when an idempotent retry returned the stored receipt and nothing new was written. */
+  readonly replayed: boolean;
+}
+
+export interface CallerInfo {
+  readonly caller: 'subject' | 'admin';
+  readonly gpc?: boolean;
+}
+
+/**
+ * The consent ledger: validates requests against the notice version the subject saw, makes
+ * each request durable through the journal (events + receipt + one log leaf, all or nothing),
+ * keeps the in-memory projection the release gate reads, and signs receipts.
+ *
+ * Writes for one subject are serialised in this process, so an idempotency check and the write
+ * it guards cannot interleave. Other servers' writes arrive by NOTIFY (and a slow poll as a
+ * safety net) and are read from the table in log order.
+ */
+export class ConsentService implements ConsentLookup {
+  readonly projection = new ConsentProjection();
+  private readonly repo: ConsentRepo;
+  private readonly notices: NoticesRepo;
+  private readonly noticeByHashMap = new Map<string, NoticeVersion>();
+  /** Collection point → the notice the active registry shows now. */
+  private current = new Map<string, NoticeVersion>();
+  private syncedRegistryHash: string | undefined;
+  private syncing: Promise<void> = Promise.resolve();
+  /** eventId → receipt and subject, for idempotent retries. */
+  private readonly eventIndex = new Map<string, { receiptId: string; subjectId: string }>();
+  private readonly subjectQueues = new Map<string, Promise<unknown>>();
+  /** Highest leaf read from the table in order; local applies do not move it (another server may hold a lower leaf). */
+  private caughtUpTo = -1;
+  private catchingUp: Promise<void> = Promise.resolve();
+  private unlisten: (() => Promise<void>) | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ConsentServiceDeps) {
+    this.repo = new ConsentRepo(deps.db);
+    this.notices = new NoticesRepo(deps.db);
+    this.now = deps.now ?? Date.now;
+    deps.journal.register<ConsentBatchRow>(CONSENT_KIND, consentBatchWriter);
+    deps.journal.register<NoticeVersion>(NOTICE_KIND, noticeBatchWriter);
+  }
+
+  private get channel() {
+    return CONSENT_CHANNEL_PREFIX + this.deps.db.schema;
+  }
+
+  async start(): Promise<void> {
+    this.unlisten = await this.deps.db.listen(this.channel, () => void this.catchUp().catch(() => {}));
+    for (const n of await this.notices.all()) this.noticeByHashMap.set(n.hash, n);
+    await this.catchUp();
+    await this.publishKeys();
+    await this.syncNotices();
+    this.deps.registry.onActivated?.(() => void this.syncNotices().catch(() => {}));
+    if (this.deps.pollMs) {
+      this.poll = setInterval(() => void this.catchUp().catch(() => {}), this.deps.pollMs);
+      this.poll.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.poll) clearInterval(this.poll);
+    await this.unlisten?.();
+    await this.catchingUp.catch(() => {});
+  }
+
+  // ── ConsentLookup (the gate's hot path) ─────────────────────────────────────────────
+
+  status(subject: string, declarationId: string, recipientId: string, at: number): ConsentStatus {
+    return this.projection.status(subject, declarationId, recipientId, at);
+  }
+
+  hasObjected(subject: string, purposeId: string): boolean {
+    return this.projection.hasObjected(subject, purposeId);
+  }
+
+  // ── Notices ─────────────────────────────────────────────────────────────────────────
+
+  /** The notice a collection point shows now (stored and logged before it is first returned). */
+  async notice(collectionPoint: string): Promise<NoticeVersion> {
+    await this.syncNotices();
+    const n = this.current.get(collectionPoint);
+    if (!n) {
+      throw new CgError('UNKNOWN_COLLECTION_POINT', `no collection point "${collectionPoint}" in the active registry`, 404, [
+        { code: 'UNKNOWN_COLLECTION_POINT', message: `known: ${[...this.current.keys()].join(', ') || '(none)'}`, path: 'collectionPoint' },
+      ]);
+    }
+    return n;
+  }
+
+  async noticeByHash(hash: string): Promise<NoticeVersion | undefined> {
+    const hit = this.noticeByHashMap.get(hash);
+    if (hit) return hit;
+    const n = await this.notices.get(hash);
+    if (n) this.noticeByHashMap.set(hash, n);
+    return n;
+  }
+
+  currentNotices(): NoticeVersion[] {
+    return [...this.current.values()];
+  }
+
+  /** Stores (through the journal) every notice of the active registry not stored yet. Serialised. */
+  syncNotices(): Promise<void> {
+    const model = this.deps.registry.model;
+    if (!model || model.hash === this.syncedRegistryHash) return this.syncing;
+    const next = this.syncing.then(async () => {
+      if (model.hash === this.syncedRegistryHash) return;
+      const versions = buildNotices(model);
+      const fresh = versions.filter((v) => !this.noticeByHashMap.has(v.hash));
+      await Promise.all(fresh.map((v) => this.deps.journal.append(NOTICE_KIND, v, { type: 'notice', hash: v.hash, collectionPoint: v.collectionPoint })));
+      for (const v of versions) this.noticeByHashMap.set(v.hash, v);
+      this.current = new Map(versions.map((v) => [v.collectionPoint, v]));
+      this.syncedRegistryHash = model.hash;
+    });
+    this.syncing = next.catch(() => {});
+    return next;
+  }
+
+  // ── Consent ─────────────────────────────────────────────────────────────────────────
+
+  /** The decisions for one notice version, atomically. */
+  grant(subjectId: string, req: GrantRequest, who: CallerInfo): Promise<ConsentResult> {
+    return this.serialised(subjectId, async () => {
+      const subject = await this.deps.subjects.require(subjectId);
+      const replay = await this.replay(
+        subjectId,
+        req.decisions.map((d) => ({ id: d.eventId, declarationId: d.declarationId })),
+        (i) => `decisions[${i}].eventId`,
+      );
+      if (replay) return replay;
+      const notice = await this.noticeByHash(req.noticeHash);
+      if (!notice) {
+        throw new CgError('UNKNOWN_NOTICE', 'the notice hash is not a known notice version', 422, [
+          { code: 'UNKNOWN_NOTICE', message: 'fetch the current notice from GET /v1/notices/{collectionPoint}', path: 'noticeHash' },
+        ]);
+      }
+      const model = this.requireModel();
+      this.checkScopes(req, notice);
+      const plan = planGrant({
+        subject,
+        notice,
+        registry: model,
+        request: req,
+        gpc: who.gpc === true,
+        caller: who.caller,
+        now: this.now(),
+        newEventId: newEventId,
+        hasObjected: (p) => this.projection.hasObjected(subjectId, p),
+      });
+      return this.commit(subject, plan.events, req.guardian ? 'guardian' : who.caller, req.channel, notice, (e) => plan.shown.get(e.declarationId ?? ''));
+    });
+  }
+
+  /** Withdrawal in one call: the named declarations, or everything granted. */
+  withdraw(subjectId: string, req: WithdrawRequest, who: CallerInfo): Promise<ConsentResult> {
+    return this.serialised(subjectId, async () => {
+      const subject = await this.deps.subjects.require(subjectId);
+      const replay = await this.replay(subjectId, req.eventId ? [{ id: req.eventId }] : [], () => 'eventId');
+      if (replay) return replay;
+      const model = this.requireModel();
+      const plan = planWithdraw({
+        subject,
+        registry: model,
+        request: req,
+        entries: this.projection.entriesOf(subjectId),
+        caller: who.caller,
+        now: this.now(),
+        newEventId,
+      });
+      const shown = new Map<string, NoticeDeclaration | undefined>();
+      for (const e of plan.events) shown.set(e.eventId, await this.shownFor(e));
+      return this.commit(subject, plan.events, who.caller, req.channel, undefined, (e) => shown.get(e.eventId));
+    });
+  }
+
+  /** Current state of a subject, with what each declaration is (required or optional). */
+  async consents(subjectId: string): Promise<{ subject: SubjectRecord; entries: Array<StateRow & { status: ConsentStatus; required: boolean | null }>; objections: string[] }> {
+    const subject = await this.deps.subjects.require(subjectId);
+    const at = this.now();
+    const model = this.deps.registry.model;
+    const entries = this.projection.entriesOf(subjectId).map((r) => ({
+      ...r,
+      status: this.projection.status(subjectId, r.declarationId, r.scope, at),
+      required: model?.purposes.get(r.purposeId)?.required ?? null,
+    }));
+    const objections = this.projection.objectionsOf(subjectId).filter((o) => o.objected).map((o) => o.purposeId);
+    return { subject, entries, objections };
+  }
+
+  async history(subjectId: string, limit: number, beforeLeaf?: number): Promise<ConsentEvent[]> {
+    await this.deps.subjects.require(subjectId);
+    return this.repo.history(subjectId, limit, beforeLeaf);
+  }
+
+  /** A stored receipt, signed with the current active key (Ed25519 is deterministic: same key, same signature). */
+  async receipt(subjectId: string, receiptId: string): Promise<SignedReceipt> {
+    const r = await this.repo.receipt(receiptId);
+    if (!r || r.subjectId !== subjectId) {
+      throw new CgError('UNKNOWN_RECEIPT', `no receipt "${receiptId}" for this subject`, 404, [{ code: 'UNKNOWN_RECEIPT', message: 'unknown receipt', path: 'receiptId' }]);
+    }
+    return signReceipt(r.body, this.deps.receiptKeys.active);
+  }
+
+  async publicKeys(): Promise<PublicKeyInfo[]> {
+    const stored = await new ReceiptKeysRepo(this.deps.db).all();
+    const mine = this.deps.receiptKeys.publicKeys();
+    const byKid = new Map(stored.map((k) => [k.kid, k]));
+    for (const k of mine) if (!byKid.has(k.kid)) byKid.set(k.kid, k);
+    return [...byKid.values()];
+  }
+
+  /** Reads events committed (here or elsewhere) since the last catch-up, in log order. Serialised. */
+  catchUp(): Promise<void> {
+    const next = this.catchingUp.then(async () => {
+      for (;;) {
+        const events = await this.repo.eventsAfter(this.caughtUpTo, CATCH_UP_PAGE);
+        if (events.length === 0) return;
+        for (const e of events) this.remember(e);
+        const last = events[events.length - 1]!.leafIndex;
+        if (events.length < CATCH_UP_PAGE) {
+          this.caughtUpTo = last;
+          return;
+        }
+        // A full page may have cut the last request in two: read that leaf again (applying is idempotent).
+        this.caughtUpTo = last - 1;
+      }
+    });
+    this.catchingUp = next.catch(() => {});
+    return next;
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────
+
+  private remember(e: ConsentEvent): void {
+    this.projection.apply(e);
+    this.eventIndex.set(e.eventId, { receiptId: e.receiptId, subjectId: e.subjectId });
+  }
+
+  private async commit(
+    subject: SubjectRecord,
+    planned: PlannedEvent[],
+    actor: ConsentActor,
+    channel: string,
+    notice: NoticeVersion | undefined,
+    shownFor: (e: PlannedEvent) => NoticeDeclaration | undefined,
+  ): Promise<ConsentResult> {
+    const model = this.requireModel();
+    const receiptId = 'cr_' + randomUUID();
+    const at = planned[0]?.at ?? this.now();
+    const body: Omit<UnsignedReceipt, 'ledger'> = {
+      schema: RECEIPT_SCHEMA,
+      version: RECEIPT_VERSION,
+      receiptId,
+      issuedAt: new Date(at).toISOString(),
+      jurisdiction: subject.jurisdiction,
+      controller: {
+        name: model.operator.legal_name,
+        country: model.operator.country,
+        address: model.operator.address ?? null,
+        contact: { ...model.operator.privacy_officer },
+        privacyPolicy: model.operator.privacy_policy_url ?? null,
+      },
+      subject: { pseudonym: subject.pseudonym },
+      collection: { channel, actor, collectionPoint: notice?.collectionPoint ?? null, noticeHash: notice?.hash ?? null },
+      consents: planned.map((e) => {
+        const p = model.purposes.get(e.purposeId);
+        return receiptConsent(e, shownFor(e), p ? { ko: p.labels.ko, en: p.labels.en } : { ko: e.purposeId, en: e.purposeId }, p?.required ?? false);
+      }),
+      withdrawal: { how: WITHDRAWAL_SHORT, endpoint: 'POST /v1/subjects/{subjectId}/consents/withdraw', contact: model.operator.privacy_officer.email },
+    };
+    const row: ConsentBatchRow = { receiptId, subjectId: subject.id, events: planned, receipt: (leafIndex) => ({ ...body, ledger: { leafIndex } }) };
+    const entry = ledgerEntry({ receiptId, pseudonym: subject.pseudonym, at, events: planned.map((e) => ({ ...e, scoped: e.recipientId !== null })) });
+    const { leafIndex } = await this.deps.journal.append(CONSENT_KIND, row, entry);
+    // Other servers hear of it from the NOTIFY the batch writer issued inside the transaction.
+    planned.forEach((e, pos) => this.remember({ ...e, receiptId, leafIndex, pos }));
+    return { receipt: signReceipt(row.receipt(leafIndex), this.deps.receiptKeys.active), replayed: false };
+  }
+
+  /**
+   * Idempotent retries: when every client-supplied event id of the request is already stored
+   * under one receipt of this subject, that receipt is the answer and nothing is written. Any
+   * other overlap is a conflict.
+   */
+  private async replay(
+    subjectId: string,
+    ids: ReadonlyArray<{ id: string | undefined; declarationId?: string }>,
+    path: (i: number) => string,
+  ): Promise<ConsentResult | undefined> {
+    const given = ids.map((x, i) => ({ ...x, i })).filter((x): x is { id: string; declarationId?: string; i: number } => x.id !== undefined);
+    if (given.length === 0) return undefined;
+    const unknown = given.filter((g) => !this.eventIndex.has(g.id)).map((g) => g.id);
+    for (const e of await this.repo.eventsByIds(unknown)) this.eventIndex.set(e.eventId, { receiptId: e.receiptId, subjectId: e.subjectId });
+    const found = given.map((g) => ({ ...g, hit: this.eventIndex.get(g.id) }));
+    if (found.every((f) => !f.hit)) return undefined;
+    const receipts = new Set(found.map((f) => f.hit?.receiptId));
+    const first = found[0]!.hit;
+    if (given.length === ids.length && receipts.size === 1 && first && first.subjectId === subjectId) {
+      const receipt = await this.receipt(subjectId, first.receiptId);
+      // Same ids must mean the same request: a retry, not a different decision under reused ids.
+      const same = given.every((g) => {
+        const c = receipt.consents.find((x) => x.eventId === g.id);
+        return c !== undefined && (g.declarationId === undefined || c.declarationId === g.declarationId);
+      });
+      if (same) return { receipt, replayed: true };
+    }
+    const bad = found.find((f) => f.hit) ?? found[0]!;
+    throw new CgError('EVENT_ID_CONFLICT', `event id "${bad.id}" already belongs to another request`, 409, [
+      { code: 'EVENT_ID_CONFLICT', message: 'reuse an event id only to retry the identical request', path: path(bad.i) },
+    ]);
+  }
+
+  /** A scoped grant must name the recipient itself or a registered member of the declaration's class. */
+  private checkScopes(req: GrantRequest, notice: NoticeVersion): void {
+    const members = this.deps.members;
+    if (!members) return;
+    const shown = new Map(noticeDeclarations(notice.notice).map((d) => [d.id, d]));
+    req.decisions.forEach((d, i) => {
+      const s = shown.get(d.declarationId);
+      if (!s || d.recipientId === undefined || s.recipient.kind !== 'class') return;
+      if (members.get(d.recipientId)?.classId !== s.recipient.id) {
+        throw new CgError('UNKNOWN_RECIPIENT', `"${d.recipientId}" is not a registered member of ${s.recipient.id}`, 422, [
+          { code: 'UNKNOWN_RECIPIENT', message: 'not a member of the declaration\'s recipient class', path: `decisions[${i}].recipientId` },
+        ]);
+      }
+    });
+  }
+
+  /** What the subject was shown for a declaration being withdrawn: the notice of its grant, else a current one. */
+  private async shownFor(e: PlannedEvent): Promise<NoticeDeclaration | undefined> {
+    const fromGrant = e.noticeHash ? await this.noticeByHash(e.noticeHash) : undefined;
+    const candidates = [...(fromGrant ? [fromGrant] : []), ...this.current.values()];
+    for (const n of candidates) {
+      const d = noticeDeclarations(n.notice).find((x) => x.id === e.declarationId);
+      if (d) return d;
+    }
+    return undefined;
+  }
+
+  private requireModel(): RegistryModel {
+    const m = this.deps.registry.model;
+    if (!m) throw new CgError('NO_ACTIVE_REGISTRY', 'no registry is active yet', 409);
+    return m;
+  }
+
+  private async publishKeys(): Promise<void> {
+    const stored = new Map((await new ReceiptKeysRepo(this.deps.db).all()).map((k) => [k.kid, k.status]));
+    const changed = this.deps.receiptKeys.publicKeys().filter((k) => stored.get(k.kid) !== k.status && stored.get(k.kid) !== 'retired');
+    if (changed.length === 0) return;
+    await this.deps.admin.record(
+      { action: 'receipt_key.publish', actor: 'system', target: changed.map((k) => k.kid).join(','), facts: { kids: changed.map((k) => k.kid) } },
+      (tx) => ReceiptKeysRepo.upsert(tx, changed),
+    );
+  }
+
+  private serialised<T>(subjectId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.subjectQueues.get(subjectId) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => {});
+    this.subjectQueues.set(subjectId, tail);
+    void tail.then(() => {
+      if (this.subjectQueues.get(subjectId) === tail) this.subjectQueues.delete(subjectId);
+    });
+    return run;
+  }
+}
+
+const newEventId = () => 'ce_' + randomUUID();
+const CATCH_UP_PAGE = 10_000;

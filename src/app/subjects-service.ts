@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import type { SubjectRecord } from '../core/consent/subject.ts';
+import { pseudonymize } from '../core/crypto/pseudonym.ts';
+import { CgError } from '../core/errors.ts';
+import type { SubjectInfo } from '../core/gate/types.ts';
+import { SubjectsRepo } from '../store/subjects-repo.ts';
+import type { Database } from '../store/sql.ts';
+import type { AdminActions } from './admin-actions.ts';
+import type { ApiKeys } from './api-keys.ts';
+
+export const SUBJECTS_CHANNEL_PREFIX = 'cg_subjects_';
+
+export const subjectIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, '1–128 letters, digits, "_", ".", ":", "@" or "-"');
+
+export const createSubjectSchema = z
+  .strictObject({
+    id: subjectIdSchema,
+    jurisdiction: z.enum(['KR', 'EU']),
+    birthDate: z.iso.date().optional(),
+    isChild: z.boolean().optional(),
+    /** Who may consent for a child; kept as given (the operator's verification reference, not identity documents). */
+    guardian: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/), z.string().max(200)).refine((r) => Object.keys(r).length <= 10).optional(),
+    /** Also issue a subject API key (the subject's token for its own consents). Default true. */
+    issueToken: z.boolean().default(true),
+  });
+export type CreateSubjectInput = z.input<typeof createSubjectSchema>;
+
+/**
+ * Data subjects: created by the operator (admin), held in memory for the gate and the consent
+ * ledger, which read them synchronously. Other servers learn of new subjects through NOTIFY and
+ * fall back to the database on a miss. `update` is the hook for later state (erasure).
+ */
+export class SubjectsService {
+  private readonly repo: SubjectsRepo;
+  private readonly byId = new Map<string, SubjectRecord>();
+  private unlisten: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly admin: AdminActions,
+    private readonly pseudonymKey: Uint8Array,
+    private readonly keys?: ApiKeys,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.repo = new SubjectsRepo(db);
+  }
+
+  private get channel() {
+    return SUBJECTS_CHANNEL_PREFIX + this.db.schema;
+  }
+
+  async start(): Promise<void> {
+    this.unlisten = await this.db.listen(this.channel, (id) => void this.reload(id).catch(() => {}));
+    for (const s of await this.repo.all()) this.byId.set(s.id, s);
+  }
+
+  async stop(): Promise<void> {
+    await this.unlisten?.();
+  }
+
+  /** The gate's view, from memory. */
+  get(id: string): SubjectInfo | undefined {
+    const s = this.byId.get(id);
+    return s ? { jurisdiction: s.jurisdiction, erased: s.erasedAt !== null, collectedAt: s.createdAt } : undefined;
+  }
+
+  record(id: string): SubjectRecord | undefined {
+    return this.byId.get(id);
+  }
+
+  /** From memory, else from the database (created on another server whose NOTIFY has not arrived). */
+  async require(id: string): Promise<SubjectRecord> {
+    const s = this.byId.get(id) ?? (await this.reload(id));
+    if (!s) throw new CgError('UNKNOWN_SUBJECT', `no subject "${id}"`, 404, [{ code: 'UNKNOWN_SUBJECT', message: 'unknown subject', path: 'id' }]);
+    return s;
+  }
+
+  pseudonymOf(id: string): string {
+    return this.byId.get(id)?.pseudonym ?? pseudonymize(this.pseudonymKey, id);
+  }
+
+  async reload(id: string): Promise<SubjectRecord | undefined> {
+    const s = await this.repo.get(id);
+    if (s) this.byId.set(id, s);
+    return s;
+  }
+
+  /** Replaces the in-memory record (e.g. after erasure); the caller has already stored the change. */
+  update(s: SubjectRecord): void {
+    this.byId.set(s.id, s);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  async create(input: z.output<typeof createSubjectSchema>, actor: string): Promise<{ subject: SubjectRecord; token?: string }> {
+    if (this.byId.has(input.id) || (await this.repo.get(input.id))) {
+      throw new CgError('SUBJECT_EXISTS', `subject "${input.id}" already exists`, 409, [{ code: 'SUBJECT_EXISTS', message: 'duplicate id', path: 'id' }]);
+    }
+    if (input.birthDate && Date.parse(input.birthDate) > this.now()) {
+      throw new CgError('INVALID_BIRTH_DATE', 'birth date is in the future', 422, [{ code: 'INVALID_BIRTH_DATE', message: 'in the future', path: 'birthDate' }]);
+    }
+    const pseudonym = pseudonymize(this.pseudonymKey, input.id);
+    const record: SubjectRecord = {
+      id: input.id,
+      pseudonym,
+      jurisdiction: input.jurisdiction,
+      birthDate: input.birthDate ?? null,
+      isChild: input.isChild ?? null,
+      guardian: input.guardian ?? null,
+      createdAt: this.now(),
+      erasedAt: null,
+    };
+    // The log names the pseudonym only: the customer id is personal data.
+    await this.admin.record(
+      { action: 'subject.create', actor, target: pseudonym, facts: { jurisdiction: input.jurisdiction } },
+      (tx) => SubjectsRepo.insert(tx, record),
+    );
+    // ON CONFLICT DO NOTHING: a concurrent create of the same id on another server wins; read back.
+    const stored = (await this.reload(input.id)) ?? record;
+    await this.db.notify(this.channel, input.id).catch(() => {});
+    if (!input.issueToken || !this.keys) return { subject: stored };
+    const { key } = await this.keys.create({ kind: 'subject', principal: input.id, scopes: ['subject'], label: 'subject token', actor });
+    return { subject: stored, token: key };
+  }
+}

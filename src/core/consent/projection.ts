@@ -1,0 +1,191 @@
+import type { ConsentLookup, ConsentStatus } from './lookup.ts';
+import { compareOrder, type ConsentAction, type ConsentEvent } from './events.ts';
+
+/**
+ * Current consent state, folded from events. Applying an event keeps, per key, whichever event
+ * is later in log order — so events may arrive in any order (a catch-up from another server,
+ * a replay) and the state is still `fold(sorted events)`.
+ *
+ * Keys: (subject, declaration, scope) for grants and withdrawals, scope '' meaning every
+ * recipient; (subject, purpose) for objections: the later of the last objection and the last
+ * grant under the purpose wins, so consenting again after objecting lifts the objection.
+ */
+export interface StateEntry {
+  readonly action: ConsentAction;
+  readonly eventId: string;
+  readonly purposeId: string;
+  readonly noticeHash: string | null;
+  readonly items: readonly string[];
+  readonly expiresAt: number | null;
+  readonly at: number;
+  readonly leafIndex: number;
+  readonly pos: number;
+}
+
+/** One row of the state, in the same shape as the SQL `consent_state` table. */
+export interface StateRow extends StateEntry {
+  readonly subjectId: string;
+  readonly declarationId: string;
+  readonly scope: string;
+}
+
+export interface ObjectionRow {
+  readonly subjectId: string;
+  readonly purposeId: string;
+  readonly objected: boolean;
+  readonly eventId: string;
+  readonly leafIndex: number;
+  readonly pos: number;
+}
+
+/** A state entry with its answers built once, so a lookup on the gate's hot path allocates nothing. */
+interface Slot {
+  readonly entry: StateEntry;
+  /** Copied from `entry` so the hot path touches one object per candidate. */
+  readonly grant: boolean;
+  readonly expiresAt: number | null;
+  readonly leafIndex: number;
+  readonly pos: number;
+  /** The answer while the entry holds: `active` for a grant, `withdrawn` for a withdrawal. */
+  readonly live: ConsentStatus;
+  /** The answer once a grant has lapsed. */
+  readonly lapsed: ConsentStatus;
+}
+
+export class ConsentProjection implements ConsentLookup {
+  /**
+   * `${subject}\u0000${declaration}` → its unscoped slot and scoped slots. One flat table: one
+   * probe per lookup instead of three nested ones, and no scoped map unless a grant was scoped.
+   */
+  private readonly slots = new Map<string, Node>();
+  private readonly declarationsOf = new Map<string, Set<string>>();
+  private readonly objections = new Map<string, Map<string, ObjectionRow>>();
+  /** Highest leaf applied. */
+  lastLeaf = -1;
+
+  static fold(events: Iterable<ConsentEvent>): ConsentProjection {
+    const p = new ConsentProjection();
+    for (const e of [...events].sort(compareOrder)) p.apply(e);
+    return p;
+  }
+
+  apply(e: ConsentEvent): void {
+    if (e.leafIndex > this.lastLeaf) this.lastLeaf = e.leafIndex;
+    if (e.action === 'object' || e.action === 'grant') this.applyObjection(e);
+    if (e.action === 'object' || e.declarationId === null) return;
+    const key = e.subjectId + '\u0000' + e.declarationId;
+    let node = this.slots.get(key);
+    if (!node) {
+      this.slots.set(key, (node = { all: undefined, scoped: undefined }));
+      let decls = this.declarationsOf.get(e.subjectId);
+      if (!decls) this.declarationsOf.set(e.subjectId, (decls = new Set()));
+      decls.add(e.declarationId);
+    }
+    const cur = e.recipientId === null ? node.all : node.scoped?.get(e.recipientId);
+    if (cur && compareOrder(cur, e) >= 0) return;
+    const entry: StateEntry = {
+      action: e.action,
+      eventId: e.eventId,
+      purposeId: e.purposeId,
+      noticeHash: e.noticeHash,
+      items: e.items,
+      expiresAt: e.expiresAt,
+      at: e.at,
+      leafIndex: e.leafIndex,
+      pos: e.pos,
+    };
+    const answer = (state: 'active' | 'withdrawn' | 'expired'): ConsentStatus =>
+      Object.freeze({ state, noticeHash: e.noticeHash ?? '', items: e.items, eventId: e.eventId, at: e.at });
+    const slot: Slot = {
+      entry,
+      grant: e.action === 'grant',
+      expiresAt: e.expiresAt,
+      leafIndex: e.leafIndex,
+      pos: e.pos,
+      live: answer(e.action === 'withdraw' ? 'withdrawn' : 'active'),
+      lapsed: answer('expired'),
+    };
+    if (e.recipientId === null) node.all = slot;
+    else (node.scoped ??= new Map()).set(e.recipientId, slot);
+  }
+
+  private applyObjection(e: ConsentEvent): void {
+    let purposes = this.objections.get(e.subjectId);
+    const cur = purposes?.get(e.purposeId);
+    if (cur && compareOrder(cur, e) >= 0) return;
+    if (!purposes) this.objections.set(e.subjectId, (purposes = new Map()));
+    purposes.set(e.purposeId, {
+      subjectId: e.subjectId,
+      purposeId: e.purposeId,
+      objected: e.action === 'object',
+      eventId: e.eventId,
+      leafIndex: e.leafIndex,
+      pos: e.pos,
+    });
+  }
+
+  status(subject: string, declarationId: string, recipientId: string, at: number): ConsentStatus {
+    const node = this.slots.get(subject + '\u0000' + declarationId);
+    if (!node) return NONE;
+    const all = node.all;
+    const scoped = node.scoped?.get(recipientId);
+    if (!scoped || !all) {
+      const only = scoped ?? all;
+      return only ? answerAt(only, at) : NONE;
+    }
+    const scopedLater = compareOrder(scoped, all) > 0;
+    const latest = scopedLater ? scoped : all;
+    const other = scopedLater ? all : scoped;
+    const st = answerAt(latest, at);
+    // A lapsed grant does not hide a still-running one for the same recipient.
+    if (st.state === 'expired') {
+      const alt = answerAt(other, at);
+      if (alt.state === 'active') return alt;
+    }
+    return st;
+  }
+
+  hasObjected(subject: string, purposeId: string): boolean {
+    return this.objections.get(subject)?.get(purposeId)?.objected === true;
+  }
+
+  /** Entries of one subject: (declaration, scope) → entry. */
+  entriesOf(subject: string): StateRow[] {
+    const out: StateRow[] = [];
+    for (const declarationId of this.declarationsOf.get(subject) ?? []) {
+      const node = this.slots.get(subject + '\u0000' + declarationId);
+      if (node?.all) out.push({ subjectId: subject, declarationId, scope: '', ...node.all.entry });
+      for (const [scope, slot] of node?.scoped ?? []) out.push({ subjectId: subject, declarationId, scope, ...slot.entry });
+    }
+    return out.sort(rowOrder);
+  }
+
+  objectionsOf(subject: string): ObjectionRow[] {
+    return [...(this.objections.get(subject)?.values() ?? [])].sort((a, b) => a.purposeId.localeCompare(b.purposeId));
+  }
+
+  /** The whole state in a canonical order: for comparing with a fold or with SQL. */
+  snapshot(): { state: StateRow[]; objections: ObjectionRow[] } {
+    const state: StateRow[] = [];
+    for (const s of this.declarationsOf.keys()) state.push(...this.entriesOf(s));
+    const objections: ObjectionRow[] = [];
+    for (const s of this.objections.keys()) objections.push(...this.objectionsOf(s));
+    state.sort(rowOrder);
+    objections.sort((a, b) => cmp(a.subjectId, b.subjectId) || cmp(a.purposeId, b.purposeId));
+    return { state, objections };
+  }
+}
+
+const NONE: ConsentStatus = { state: 'none' };
+
+interface Node {
+  all: Slot | undefined;
+  scoped: Map<string, Slot> | undefined;
+}
+
+function answerAt(slot: Slot, at: number): ConsentStatus {
+  return slot.grant && slot.expiresAt !== null && slot.expiresAt <= at ? slot.lapsed : slot.live;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const rowOrder = (a: StateRow, b: StateRow) => cmp(a.subjectId, b.subjectId) || cmp(a.declarationId, b.declarationId) || cmp(a.scope, b.scope);

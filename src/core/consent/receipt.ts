@@ -1,0 +1,154 @@
+import { canonicalJson } from '../canonical.ts';
+import { b64u, fromB64u, sign, verify, type PublicKeyInfo, type SigningKey } from '../crypto/ed25519.ts';
+import type { Jurisdiction } from '../registry/schema.ts';
+import type { Notice, NoticeDeclaration, Text } from '../notice/types.ts';
+import type { ConsentAction, ConsentActor } from './events.ts';
+
+/**
+ * Consent receipts: the subject's (and a regulator's) proof of one consent request, with the
+ * fields of ISO/IEC TS 27560 and the Kantara Consent Receipt 1.1 — who the controller is, what
+ * was consented to or withdrawn, which notice version the subject saw, and where the decision
+ * sits in the transparency log. Signed with Ed25519 over the JCS form of everything except the
+ * signature value, so the key id and algorithm are covered too: any change fails verification.
+ */
+export const RECEIPT_SCHEMA = 'consentgate.receipt/1';
+export const RECEIPT_VERSION = 'ISO/IEC TS 27560:2023; Kantara CR v1.1';
+
+export interface ReceiptConsent {
+  readonly eventId: string;
+  readonly action: ConsentAction;
+  readonly declarationId: string | null;
+  readonly purpose: { readonly id: string; readonly label: Text; readonly required: boolean };
+  readonly legalBasis: string;
+  readonly recipient: {
+    readonly id: string;
+    readonly name: string;
+    readonly role: string;
+    readonly countries: readonly string[];
+    /** The one member this decision is scoped to, if any. */
+    readonly scope: string | null;
+  } | null;
+  readonly items: readonly string[];
+  readonly retention: { readonly duration: string; readonly from?: string; readonly text: Text } | null;
+  readonly transfer: { readonly countries: readonly string[]; readonly ground: string; readonly timing: string; readonly method: string; readonly safeguards: readonly string[] } | null;
+  readonly noticeHash: string | null;
+  /** ISO 8601, or null when the grant lasts until withdrawn. */
+  readonly expiresAt: string | null;
+}
+
+export interface UnsignedReceipt {
+  readonly schema: typeof RECEIPT_SCHEMA;
+  readonly version: typeof RECEIPT_VERSION;
+  readonly receiptId: string;
+  readonly issuedAt: string;
+  readonly jurisdiction: Jurisdiction;
+  readonly controller: {
+    readonly name: string;
+    readonly country: string;
+    readonly address: string | null;
+    readonly contact: { readonly name: string; readonly email: string; readonly phone: string };
+    readonly privacyPolicy: string | null;
+  };
+  readonly subject: { readonly pseudonym: string };
+  readonly collection: {
+    readonly channel: string;
+    readonly actor: ConsentActor;
+    readonly collectionPoint: string | null;
+    readonly noticeHash: string | null;
+  };
+  readonly consents: readonly ReceiptConsent[];
+  readonly withdrawal: { readonly how: Text; readonly endpoint: string; readonly contact: string };
+  readonly ledger: { readonly leafIndex: number };
+}
+
+export interface ReceiptSignature {
+  readonly alg: 'Ed25519';
+  readonly kid: string;
+  readonly value: string;
+}
+
+export interface SignedReceipt extends UnsignedReceipt {
+  readonly signature: ReceiptSignature;
+}
+
+/** The consent part of a receipt from the notice entry the decision was made on. */
+export function receiptConsent(
+  e: { eventId: string; action: ConsentAction; declarationId: string | null; purposeId: string; recipientId: string | null; items: readonly string[]; noticeHash: string | null; expiresAt: number | null },
+  shown: NoticeDeclaration | undefined,
+  purposeLabel: Text,
+  required: boolean,
+): ReceiptConsent {
+  return {
+    eventId: e.eventId,
+    action: e.action,
+    declarationId: e.declarationId,
+    purpose: { id: e.purposeId, label: shown?.purpose ?? purposeLabel, required: shown?.required ?? required },
+    legalBasis: e.action === 'object' ? 'objection' : (shown?.legalBasis ?? 'consent'),
+    recipient: shown
+      ? { id: shown.recipient.id, name: shown.recipient.name, role: shown.recipient.role, countries: shown.recipient.countries, scope: e.recipientId }
+      : null,
+    items: [...e.items],
+    retention: shown ? shown.retention : null,
+    transfer: shown?.transfer
+      ? { countries: shown.transfer.countries, ground: shown.transfer.ground, timing: shown.transfer.timing, method: shown.transfer.method, safeguards: shown.transfer.safeguards }
+      : null,
+    noticeHash: e.noticeHash,
+    expiresAt: e.expiresAt === null ? null : new Date(e.expiresAt).toISOString(),
+  };
+}
+
+export function receiptController(n: Pick<Notice, 'controller'>): UnsignedReceipt['controller'] {
+  const c = n.controller;
+  return {
+    name: c.name,
+    country: c.country,
+    address: c.address ?? null,
+    contact: { name: c.privacyOfficer.name, email: c.privacyOfficer.email, phone: c.privacyOfficer.phone },
+    privacyPolicy: c.privacyPolicyUrl ?? null,
+  };
+}
+
+function signingInput(r: UnsignedReceipt, alg: string, kid: string): string {
+  return canonicalJson({ ...r, signature: { alg, kid } });
+}
+
+export function signReceipt(r: UnsignedReceipt, key: SigningKey): SignedReceipt {
+  const { signature: _drop, ...body } = r as SignedReceipt;
+  const value = b64u(sign(key, signingInput(body, 'Ed25519', key.kid)));
+  return { ...body, signature: { alg: 'Ed25519', kid: key.kid, value } };
+}
+
+export type VerifyResult = { readonly valid: true; readonly kid: string } | { readonly valid: false; readonly reason: string };
+
+/**
+ * Verifies offline against one public key or a key set (as served at /v1/keys). Retired keys
+ * still verify: rotation stops new signatures, it does not void old receipts.
+ */
+export function verifyReceipt(receipt: unknown, keys: readonly PublicKeyInfo[] | Uint8Array): VerifyResult {
+  if (typeof receipt !== 'object' || receipt === null || Array.isArray(receipt)) return { valid: false, reason: 'not a receipt object' };
+  const { signature, ...body } = receipt as Record<string, unknown>;
+  if (typeof signature !== 'object' || signature === null) return { valid: false, reason: 'no signature' };
+  const sig = signature as Record<string, unknown>;
+  if (Object.keys(sig).sort().join() !== 'alg,kid,value') return { valid: false, reason: 'signature has unexpected fields' };
+  if (sig.alg !== 'Ed25519' || typeof sig.kid !== 'string' || typeof sig.value !== 'string') {
+    return { valid: false, reason: 'unsupported or malformed signature' };
+  }
+  let publicKey: Uint8Array;
+  if (keys instanceof Uint8Array) publicKey = keys;
+  else {
+    const k = keys.find((x) => x.kid === sig.kid);
+    if (!k) return { valid: false, reason: `no key with id ${sig.kid}` };
+    publicKey = fromB64u(k.publicKey);
+  }
+  // Canonical base64url only: the last character of 64 bytes carries 4 spare bits, and a
+  // signature string that decodes to the same bytes would otherwise still "verify".
+  const sigBytes = fromB64u(sig.value);
+  if (sigBytes.length !== 64 || b64u(sigBytes) !== sig.value) return { valid: false, reason: 'malformed signature value' };
+  let input: string;
+  try {
+    input = signingInput(body as unknown as UnsignedReceipt, sig.alg, sig.kid);
+  } catch {
+    return { valid: false, reason: 'receipt is not JSON-serialisable' };
+  }
+  return verify(publicKey, input, sigBytes) ? { valid: true, kid: sig.kid } : { valid: false, reason: 'signature does not match' };
+}

@@ -1,0 +1,156 @@
+import { contentHash } from '../canonical.ts';
+import { CgError } from '../errors.ts';
+import type { RegistryModel } from '../registry/model.ts';
+import type { Declaration, Purpose, Safeguards } from '../registry/schema.ts';
+import {
+  PURPOSE_RETENTION,
+  RIGHTS,
+  WITHDRAWAL,
+  childrenText,
+  refusalText,
+  retentionText,
+} from './text.ts';
+import type { Notice, NoticeDeclaration, NoticeItem, NoticePurpose, NoticeSection, NoticeTransfer, NoticeVersion, Text } from './types.ts';
+
+/**
+ * Builds the notice of one collection point from the active registry: every purpose and
+ * declaration the registry shows there, with each statutory item, required and optional apart.
+ * Pure and deterministic — the same registry content always yields the same notice hash.
+ */
+export function buildNotice(model: RegistryModel, collectionPointId: string): Notice {
+  const cp = model.doc.collection_points.find((c) => c.id === collectionPointId);
+  if (!cp) {
+    throw new CgError('UNKNOWN_COLLECTION_POINT', `no collection point "${collectionPointId}" in the registry`, 404, [
+      { code: 'UNKNOWN_COLLECTION_POINT', message: 'not a collection point of the active registry', path: 'collectionPoint' },
+    ]);
+  }
+  const op = model.operator;
+  const cpLabel: Text = { ko: cp.labels.ko, en: cp.labels.en };
+
+  const purposes = model.doc.purposes.filter((p) => p.collection_points.includes(cp.id)).map((p) => purposeEntry(model, p, cpLabel));
+  const declarations = model.doc.declarations
+    .filter((d) => model.collectionPointsOf(d).includes(cp.id))
+    .map((d) => declarationEntry(model, d, cpLabel));
+
+  const section = (required: boolean): NoticeSection => ({
+    purposes: purposes.filter((p) => p.required === required),
+    declarations: declarations.filter((d) => d.required === required),
+  });
+
+  return {
+    schema: 'consentgate.notice/1',
+    collectionPoint: { id: cp.id, label: cpLabel },
+    controller: {
+      name: op.legal_name,
+      country: op.country,
+      ...(op.address ? { address: op.address } : {}),
+      ...(op.privacy_policy_url ? { privacyPolicyUrl: op.privacy_policy_url } : {}),
+      privacyOfficer: { ...op.privacy_officer },
+      representatives: op.domestic_agents.map((a) => ({ ...a })),
+    },
+    required: section(true),
+    optional: section(false),
+    rights: RIGHTS,
+    withdrawal: WITHDRAWAL,
+    ...(op.children.serves_children
+      ? { children: childrenText(op.children.kr_age, op.children.gdpr_age, op.children.guardian_consent_method) }
+      : {}),
+  };
+}
+
+/** Every collection point's notice for a registry, with its identity. */
+export function buildNotices(model: RegistryModel): NoticeVersion[] {
+  return model.doc.collection_points.map((cp) => {
+    const notice = buildNotice(model, cp.id);
+    return { hash: contentHash(notice), collectionPoint: cp.id, notice };
+  });
+}
+
+export function noticeVersion(notice: Notice): NoticeVersion {
+  return { hash: contentHash(notice), collectionPoint: notice.collectionPoint.id, notice };
+}
+
+/** Every declaration a notice shows, required and optional. */
+export function noticeDeclarations(n: Notice): readonly NoticeDeclaration[] {
+  return [...n.required.declarations, ...n.optional.declarations];
+}
+
+function items(model: RegistryModel, ids: readonly string[]): NoticeItem[] {
+  return ids.map((id) => {
+    const c = model.categories.get(id);
+    return { category: id, label: c ? { ko: c.labels.ko, en: c.labels.en } : { ko: id, en: id }, sensitivity: c?.sensitivity ?? 'normal' };
+  });
+}
+
+function purposeEntry(model: RegistryModel, p: Purpose, cp: Text): NoticePurpose {
+  return {
+    id: p.id,
+    label: { ko: p.labels.ko, en: p.labels.en },
+    required: p.required,
+    adTargeting: p.ad_targeting,
+    items: items(model, p.items),
+    legalBasis: p.required ? 'contract_necessity' : 'consent',
+    retention: PURPOSE_RETENTION,
+    refusal: refusalText(p.required, cp, p.refusal_consequence),
+    articles: p.required ? ['PIPA 15(1)4', 'PIPA 15(2)', 'GDPR 6(1)(b)', 'GDPR 13'] : ['PIPA 15(1)1', 'PIPA 15(2)', 'PIPA 22', 'GDPR 6(1)(a)', 'GDPR 7', 'GDPR 13'],
+  };
+}
+
+function declarationEntry(model: RegistryModel, d: Declaration, cp: Text): NoticeDeclaration {
+  const purpose = model.purposes.get(d.purpose);
+  const party = model.parties.get(d.recipient);
+  const required = purpose?.required ?? false;
+  const countries = [...model.destinationCountries(d)];
+  const overseasFor = model.operator.jurisdictions.filter((j) => countries.some((c) => model.isOverseas(c, j)));
+  const transfer: NoticeTransfer | undefined =
+    overseasFor.length > 0
+      ? {
+          overseasFor,
+          countries,
+          ground: d.transfer?.ground ?? 'consent',
+          timing: d.transfer?.timing ?? 'not stated',
+          method: d.transfer?.method ?? 'not stated',
+          safeguards: safeguardList(party?.safeguards ?? {}),
+          ...(d.transfer?.disclosed_in ? { disclosedIn: d.transfer.disclosed_in } : {}),
+        }
+      : undefined;
+  const label: Text = purpose ? { ko: purpose.labels.ko, en: purpose.labels.en } : { ko: d.purpose, en: d.purpose };
+  const articles = ['PIPA 17(2)', 'GDPR 13(1)(e)'];
+  if (transfer) articles.push('PIPA 28-8(2)', 'GDPR 13(1)(f)');
+  if (!required) articles.push('PIPA 22');
+  return {
+    id: d.id,
+    purposeId: d.purpose,
+    purpose: label,
+    required,
+    consentable: d.legal_basis === 'consent' || d.transfer?.ground === 'consent',
+    legalBasis: d.legal_basis,
+    recipient: {
+      id: d.recipient,
+      kind: party?.kind ?? 'recipient',
+      name: party?.name ?? d.recipient,
+      role: party?.role ?? 'third_party',
+      countries,
+      contact: { ...(party?.contact ?? {}) },
+    },
+    recipientPurpose: d.recipient_purpose ? { ko: d.recipient_purpose.ko, en: d.recipient_purpose.en } : label,
+    items: d.items.map((it) => ({ ...items(model, [it.category])[0]!, form: it.form })),
+    retention:
+      d.retention === 'indefinite'
+        ? { duration: 'indefinite', text: retentionText('indefinite') }
+        : { duration: d.retention.duration, from: d.retention.from, text: retentionText(d.retention) },
+    ...(transfer ? { transfer } : {}),
+    refusal: refusalText(required, cp, purpose?.refusal_consequence),
+    articles,
+  };
+}
+
+function safeguardList(s: Safeguards): string[] {
+  const out: string[] = [];
+  if (s.adequacy) out.push('adequacy decision');
+  if (s.certification) out.push(`certification: ${s.certification}`);
+  if (s.scc) out.push(`standard contractual clauses: ${s.scc}`);
+  if (s.bcr) out.push(`binding corporate rules: ${s.bcr}`);
+  if (s.dpa) out.push(`processing agreement: ${s.dpa}`);
+  return out;
+}

@@ -1,0 +1,115 @@
+import type { Jurisdiction, LegalBasis, ReleaseForm, TransferGround } from '../registry/schema.ts';
+
+/**
+ * A notice is what a subject is told at one collection point, in both languages at once: one
+ * document, one SHA-256 (JCS) identity, whichever language was rendered. It holds only what the
+ * notice *says* — no registry hash, no timestamps — so an unrelated registry change leaves its
+ * hash alone, and any change to what it says gives a new hash (a new notice version).
+ */
+export interface Text {
+  readonly ko: string;
+  readonly en: string;
+}
+
+export interface NoticeItem {
+  readonly category: string;
+  readonly label: Text;
+  readonly sensitivity: 'normal' | 'sensitive' | 'unique_identifier';
+}
+
+export interface NoticeRetention {
+  /** `indefinite` or an ISO 8601 duration. */
+  readonly duration: string;
+  readonly from?: 'release' | 'contract_end' | 'collection';
+  readonly text: Text;
+}
+
+/** Collection and use by the operator itself (PIPA 15(2); GDPR 13(1)(c)). */
+export interface NoticePurpose {
+  readonly id: string;
+  readonly label: Text;
+  readonly required: boolean;
+  readonly adTargeting: boolean;
+  readonly items: readonly NoticeItem[];
+  /** PIPA 15(1)4 / GDPR 6(1)(b) for required purposes; consent for optional ones. */
+  readonly legalBasis: 'contract_necessity' | 'consent';
+  readonly retention: Text;
+  readonly refusal: Text;
+  readonly articles: readonly string[];
+}
+
+export interface NoticeContact {
+  readonly name?: string;
+  readonly email?: string;
+  readonly phone?: string;
+  readonly address?: string;
+  readonly url?: string;
+}
+
+export interface NoticeTransfer {
+  /** Jurisdictions whose subjects this transfer takes abroad (PIPA 28-8; GDPR 44). */
+  readonly overseasFor: readonly Jurisdiction[];
+  readonly countries: readonly string[];
+  readonly ground: TransferGround;
+  /** PIPA 28-8(2)3. */
+  readonly timing: string;
+  readonly method: string;
+  readonly safeguards: readonly string[];
+  readonly disclosedIn?: string;
+}
+
+/** Provision to a recipient (PIPA 17(2), 18, 28-8(2); GDPR 13(1)(e)(f)). */
+export interface NoticeDeclaration {
+  readonly id: string;
+  readonly purposeId: string;
+  readonly purpose: Text;
+  readonly required: boolean;
+  /** Whether the subject decides on this one (consent basis or consent as transfer ground). */
+  readonly consentable: boolean;
+  readonly legalBasis: LegalBasis;
+  readonly recipient: {
+    readonly id: string;
+    readonly kind: 'recipient' | 'class';
+    readonly name: string;
+    readonly role: 'third_party' | 'processor' | 'affiliate';
+    readonly countries: readonly string[];
+    readonly contact: NoticeContact;
+  };
+  readonly recipientPurpose: Text;
+  readonly items: ReadonlyArray<NoticeItem & { readonly form: ReleaseForm }>;
+  readonly retention: NoticeRetention;
+  readonly transfer?: NoticeTransfer;
+  readonly refusal: Text;
+  readonly articles: readonly string[];
+}
+
+export interface NoticeSection {
+  readonly purposes: readonly NoticePurpose[];
+  readonly declarations: readonly NoticeDeclaration[];
+}
+
+export interface Notice {
+  readonly schema: 'consentgate.notice/1';
+  readonly collectionPoint: { readonly id: string; readonly label: Text };
+  readonly controller: {
+    readonly name: string;
+    readonly country: string;
+    readonly address?: string;
+    readonly privacyPolicyUrl?: string;
+    readonly privacyOfficer: { readonly name: string; readonly email: string; readonly phone: string };
+    readonly representatives: ReadonlyArray<{ readonly jurisdiction: Jurisdiction } & NoticeContact>;
+  };
+  /** PIPA 22(1): required and optional matters are shown, and decided, separately. */
+  readonly required: NoticeSection;
+  readonly optional: NoticeSection;
+  readonly rights: Text;
+  readonly withdrawal: Text;
+  readonly children?: Text;
+}
+
+/** A stored notice version: immutable, identified by `hash` = contentHash(notice). */
+export interface NoticeVersion {
+  readonly hash: string;
+  readonly collectionPoint: string;
+  readonly notice: Notice;
+}
