@@ -8,8 +8,9 @@ import type { AdminActions } from './admin-actions.ts';
 /**
  * API keys look like `cg_<kind>_<keyId>_<secret>`: the key id finds the row, the secret
  * (32 random bytes, base64url) proves possession. Only HMAC-SHA256(salt, secret) is stored,
- * compared in constant time. Rotation without downtime = create a new key, switch clients,
- * revoke the old one: both verify in between.
+ * compared in constant time. Rotation without downtime: `rotate` issues a new key with the same
+ * kind, principal and scopes and moves the old key's expiry to the end of a grace period — both
+ * verify until then, so clients switch at their own pace (or revoke the old one early).
  */
 export const KEY_KINDS: readonly KeyKind[] = ['admin', 'recipient', 'subject'];
 const KEY_RE = /^cg_(admin|recipient|subject)_([0-9a-f]{16})_([A-Za-z0-9_-]{43,128})$/;
@@ -160,6 +161,43 @@ export class ApiKeys {
       await this.db.notify(KEYS_CHANNEL_PREFIX + this.db.schema, id).catch(() => {});
     }
     return viewKey((await this.repo.get(id))!);
+  }
+
+  /**
+   * Issues the successor of key `id` (same kind, principal, scopes) and lets the old key live for
+   * `graceMs` more (never longer than it already would): one admin action, one ledger leaf.
+   */
+  async rotate(id: string, actor: string, opts: { graceMs: number; expiresAt?: Date | null }): Promise<{ key: string; view: ApiKeyView; previous: ApiKeyView }> {
+    const old = await this.repo.get(id);
+    if (!old) throw new CgError('KEY_NOT_FOUND', `no API key ${id}`, 404, [{ code: 'KEY_NOT_FOUND', message: 'unknown key id', path: 'id' }]);
+    const now = this.now();
+    if (old.revokedAt || (old.expiresAt && new Date(old.expiresAt).getTime() <= now.getTime())) {
+      throw new CgError('KEY_NOT_ACTIVE', `API key ${id} is revoked or expired: issue a new key instead`, 409);
+    }
+    const parsed: ParsedKey = { kind: old.kind, id: randomBytes(8).toString('hex'), secret: randomBytes(32).toString('base64url') };
+    const salt = randomBytes(16);
+    const graceEnd = new Date(now.getTime() + opts.graceMs);
+    const row: Omit<ApiKeyRow, 'createdAt' | 'revokedAt'> = {
+      id: parsed.id,
+      kind: old.kind,
+      principal: old.principal,
+      scopes: [...old.scopes],
+      salt,
+      secretHash: hashSecret(salt, parsed.secret),
+      label: old.label,
+      createdBy: actor,
+      expiresAt: opts.expiresAt ?? null,
+    };
+    const { at } = await this.admin.record(
+      { action: 'key.rotate', actor, target: id, facts: { successor: parsed.id, kind: old.kind, grace_until: graceEnd.toISOString() } },
+      async (tx, at) => {
+        await KeysRepo.insert(tx, { ...row, createdAt: at });
+        await KeysRepo.expireBy(tx, id, graceEnd);
+      },
+    );
+    this.cache.delete(id);
+    await this.db.notify(KEYS_CHANNEL_PREFIX + this.db.schema, id).catch(() => {});
+    return { key: formatKey(parsed), view: viewKey({ ...row, createdAt: at, revokedAt: null }), previous: viewKey((await this.repo.get(id))!) };
   }
 
   async list(filter: { kind?: KeyKind; principal?: string; includeRevoked?: boolean } = {}): Promise<ApiKeyView[]> {

@@ -14,6 +14,8 @@ import type { Issuers } from './issuers.ts';
 import type { ReleaseService } from './release-service.ts';
 import type { OutboxService } from '../outbox/service.ts';
 import type { RightsService } from './rights-service.ts';
+import type { ClientCertBindings } from './client-certs.ts';
+import type { ReportService } from './report-service.ts';
 
 /**
  * The running application: every service an adapter (HTTP, CLI, console) may call.
@@ -49,4 +51,8 @@ export interface AppContext {
   readonly outbox: OutboxService;
   /** Data-subject rights: who has my data, export, requests with deadlines, deletion propagation (docs/rights.md). */
   readonly rights: RightsService;
+  /** Recipients bound to a client certificate (mutual TLS, src/http/tls.ts). */
+  readonly clientCerts: ClientCertBindings;
+  /** Regulator-ready reports and breach impact from the stored records, anchored to a signed checkpoint (docs/audit.md). */
+  readonly reports: ReportService;
 }

@@ -18,6 +18,10 @@ import { LedgerService } from './ledger-service.ts';
 import { createReleaseServices } from './release-wiring.ts';
 import { OutboxService } from '../outbox/service.ts';
 import { RightsService } from './rights-service.ts';
+import { ClientCertBindings } from './client-certs.ts';
+import { ReportService } from './report-service.ts';
+import { redisRateLimit } from '../http/rate-limit-store.ts';
+import { httpsOptions } from '../http/tls.ts';
 
 export interface App {
   readonly ctx: AppContext;
@@ -83,6 +87,15 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       allowHttpWebhooks: config.rights?.allowHttpWebhooks ?? false,
     });
     lifecycle.push(outbox, rights);
+    const clientCerts = new ClientCertBindings(db, admin);
+    lifecycle.push(clientCerts);
+    // Several servers share one rate-limit budget per key through Redis (docs/deploy.md).
+    let rateLimitStore = opts.rateLimitStore;
+    if (!rateLimitStore && config.redisUrl) {
+      const redis = redisRateLimit(config.redisUrl);
+      lifecycle.push({ start: () => redis.ready(), stop: () => redis.close() });
+      rateLimitStore = redis.store;
+    }
     const ctx: AppContext = {
       ...base,
       ledger,
@@ -93,6 +106,8 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       releases: release.releases,
       outbox,
       rights,
+      clientCerts,
+      reports: new ReportService({ db, registry, ledger }),
     };
 
     for (const s of lifecycle) await s.start();
@@ -104,7 +119,9 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       bodyLimit: config.bodyLimit,
       rateLimit: config.rateLimit,
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
-      ...(opts.rateLimitStore ? { rateLimitStore: opts.rateLimitStore } : {}),
+      ...(rateLimitStore ? { rateLimitStore } : {}),
+      ...(config.tls ? { https: httpsOptions(config.tls) } : {}),
+      ...(config.trustProxy ? { trustProxy: true } : {}),
     });
     await server.ready();
 

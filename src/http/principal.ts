@@ -31,6 +31,7 @@ export const ADMIN_SCOPES = [
   'subjects:read',
   'subjects:write',
   'ledger:read',
+  'reports:read',
   '*',
 ] as const;
 

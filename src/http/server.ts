@@ -8,6 +8,9 @@ import { z } from 'zod';
 import { CgError } from '../core/errors.ts';
 import type { AppContext } from '../app/context.ts';
 import { installAuth, installAuthorize } from './auth.ts';
+import type { ServerOptions as HttpsOptions } from 'node:https';
+import { installClientCertCheck } from './tls.ts';
+import { applySecurityHeaders, frameworkErrors } from './security-headers.ts';
 import { installHttpMetrics } from './metrics.ts';
 import { transformRouteSchema } from './openapi.ts';
 import { installProblemHandlers, pathOnly } from './problem.ts';
@@ -27,6 +30,8 @@ export interface ServerOptions {
   rateLimitStore?: unknown;
   trustProxy?: boolean;
   version?: string;
+  /** Serve HTTPS (and request client certificates for recipients' mutual TLS): src/http/tls.ts. */
+  https?: HttpsOptions;
 }
 
 const TEXT_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text/plain'];
@@ -38,6 +43,7 @@ const TEXT_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text
  */
 export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
     logger: {
       level: opts.logLevel,
       ...(opts.logStream ? { stream: opts.logStream } : {}),
@@ -60,6 +66,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
       return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
   });
 
   installProblemHandlers(app);
@@ -70,14 +77,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
     reply.header('x-request-id', request.id);
   });
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('cross-origin-resource-policy', 'same-origin');
-    if (!request.url.startsWith('/docs')) {
-      reply.header('x-frame-options', 'DENY');
-      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
-      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    }
+    applySecurityHeaders(request.url, reply);
     if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer');
     return payload;
   });
@@ -91,6 +91,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
 
   installHttpMetrics(app, ctx.metrics);
   installAuth(app, ctx.keys);
+  installClientCertCheck(app, ctx.clientCerts);
 
   const limit = opts.rateLimit ?? { max: 6000, timeWindowMs: 60_000 };
   await app.register(rateLimit, {

@@ -53,6 +53,11 @@ export class KeysRepo {
     );
   }
 
+  /** Brings the expiry forward (never extends it): rotation's grace period for the old key. */
+  static async expireBy(tx: Sql, id: string, at: Date): Promise<void> {
+    await tx.query('UPDATE api_keys SET expires_at = LEAST(coalesce(expires_at, $2), $2) WHERE id = $1', [id, at]);
+  }
+
   static async revoke(tx: Sql, id: string, at: Date): Promise<void> {
     await tx.query('UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1', [id, at]);
   }

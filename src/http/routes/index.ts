@@ -15,5 +15,7 @@ import { consoleRoutes } from './console.ts';
 import { releaseRoutes } from './releases.ts';
 import { subjectDataRoutes } from './subject-data.ts';
 import { rightsRoutes } from './rights.ts';
+import { clientCertRoutes } from './client-certs.ts';
+import { reportRoutes } from './reports.ts';
 
-export const routes: RoutePlugin[] = [registryRoutes, recipientRoutes, keyRoutes, ledgerRoutes, noticeRoutes, consentRoutes, receiptKeyRoutes, consoleRoutes, subjectDataRoutes, releaseRoutes, rightsRoutes];
+export const routes: RoutePlugin[] = [registryRoutes, recipientRoutes, keyRoutes, ledgerRoutes, noticeRoutes, consentRoutes, receiptKeyRoutes, consoleRoutes, subjectDataRoutes, releaseRoutes, rightsRoutes, clientCertRoutes, reportRoutes];

@@ -42,7 +42,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
     method: 'POST',
     url: '/v1/keys',
     summary: 'Create an API key (admin with scopes, recipient, or subject); the secret is shown once',
-    description: `Admin scopes: ${ADMIN_SCOPES.join(', ')}. Recipient keys get scope \`release\`, subject keys \`subject\`. Rotate by creating a new key, switching clients, then revoking the old one.`,
+    description: `Admin scopes: ${ADMIN_SCOPES.join(', ')}. Recipient keys get scope \`release\`, subject keys \`subject\`. Rotate with POST /v1/keys/{id}/rotate.`,
     tags: ['keys'],
     auth: { kind: 'admin', scopes: ['keys:write'] },
     body: z.strictObject({
@@ -98,5 +98,27 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
     params: z.object({ id: z.string().max(64) }),
     response: { 200: keyViewSchema },
     handler: async ({ params, principal }) => keyViewJson(await ctx.keys.revoke(params.id, principal.keyId)),
+  }));
+
+  mount(app, defineRoute({
+    method: 'POST',
+    url: '/v1/keys/:id/rotate',
+    summary: 'Rotate an API key without downtime: a new key now, the old one valid for a grace period',
+    description: 'The successor has the same kind, principal and scopes; the secret is shown once. The old key keeps working for `grace_seconds` (default 86400, at most 30 days; 0 = stop now) — never longer than its own expiry. Recorded in the transparency log.',
+    tags: ['keys'],
+    auth: { kind: 'admin', scopes: ['keys:write'] },
+    params: z.object({ id: z.string().max(64) }),
+    body: z.strictObject({
+      grace_seconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
+      expires_at: z.iso.datetime({ offset: true }).optional(),
+    }).optional(),
+    response: { 201: issuedKeySchema.extend({ previous: keyViewSchema }) },
+    handler: async ({ params, body, principal }) => {
+      const r = await ctx.keys.rotate(params.id, principal.keyId, {
+        graceMs: (body?.grace_seconds ?? 86_400) * 1000,
+        expiresAt: body?.expires_at ? new Date(body.expires_at) : null,
+      });
+      return { key: r.key, ...keyViewJson(r.view), previous: keyViewJson(r.previous) };
+    },
   }));
 };

@@ -1,0 +1,89 @@
+import { Redis } from 'ioredis';
+import { CgError } from '../core/errors.ts';
+
+/**
+ * A @fastify/rate-limit store in Redis, so every ConsentGate server behind a load balancer
+ * counts against one budget per key: a recipient cannot multiply its limit by the number of
+ * servers. One Lua script per request makes increment-and-expire atomic (fixed window).
+ *
+ * If Redis cannot be reached the request is refused with 503 RATE_LIMIT_UNAVAILABLE rather
+ * than let through unlimited: failing closed keeps a sale-day burst or a key-guessing run from
+ * reaching the database while the limiter is blind. `/healthz` and `/readyz` are exempt anyway.
+ */
+const INCR = `
+local current = redis.call('INCR', KEYS[1])
+if current == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {current, ttl}
+`;
+
+type Callback = (error: Error | null, result?: { current: number; ttl: number }) => void;
+
+interface RateLimitRedis extends Redis {
+  cgRateLimit(key: string, windowMs: number): Promise<[number, number]>;
+}
+
+export interface RedisRateLimit {
+  /** Pass as `rateLimitStore` to buildServer/createApp (the plugin instantiates it). */
+  readonly store: unknown;
+  readonly client: Redis;
+  /** Resolves once connected; rejects (with the URL's password hidden) if Redis is unreachable. */
+  ready(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to `url` (redis:// or rediss://). `prefix` separates deployments sharing one Redis;
+ * keys are `<prefix><route>:<k:keyId | ip:address>` and expire with their window.
+ */
+export function redisRateLimit(url: string, prefix = 'cg:rl:'): RedisRateLimit {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    // A request waits at most this long for Redis before failing closed.
+    commandTimeout: 1_000,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+  }) as RateLimitRedis;
+  client.defineCommand('cgRateLimit', { numberOfKeys: 1, lua: INCR });
+  // Connection errors surface per request (503); without a listener ioredis would log them unredacted.
+  client.on('error', () => {});
+
+  class Store {
+    constructor(private readonly keyPrefix: string = prefix) {}
+    incr(key: string, cb: Callback, timeWindow: number): void {
+      client.cgRateLimit(this.keyPrefix + key, timeWindow).then(
+        ([current, ttl]) => cb(null, { current: Number(current), ttl: Number(ttl) }),
+        () => cb(new CgError('RATE_LIMIT_UNAVAILABLE', 'the shared rate limiter is unavailable; retry shortly', 503)),
+      );
+    }
+    child(routeOptions: { routeInfo?: { method?: string; url?: string } }): Store {
+      const r = routeOptions.routeInfo;
+      return new Store(`${prefix}${r?.method ?? ''}${r?.url ?? ''}:`);
+    }
+  }
+
+  return {
+    store: Store,
+    client,
+    async ready(timeoutMs = 5_000) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          client.connect().then(() => client.ping()),
+          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), timeoutMs))),
+        ]);
+      } catch (e) {
+        client.disconnect();
+        throw new Error(`Redis at ${redactUrl(url)} is unreachable: ${(e as Error).message}`);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+export const redactUrl = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]+@/, '//$1:***@');

@@ -1,0 +1,216 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.ts';
+import { CgError } from '../../core/errors.ts';
+import type { RegistryModel } from '../../core/registry/model.ts';
+import { DecisionsRepo } from '../../store/decisions-repo.ts';
+import { defineRoute, mount } from '../route.ts';
+import type { SessionStore } from '../session.ts';
+import { rightsOf } from './rights-port.ts';
+
+/**
+ * The customer privacy centre's API under `/privacy/api`: authenticated by the privacy-centre
+ * session (a subject key), always about the signed-in subject only — no endpoint takes a
+ * subject id, so there is none to swap.
+ */
+const text = z.object({ ko: z.string(), en: z.string() });
+const id = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9_.-]*$/);
+
+export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: SessionStore): void {
+  const tags = ['privacy-centre'];
+  const auth = { kind: 'public' } as const;
+  const subjectOf = async (request: Parameters<SessionStore['require']>[0]) => (await sessions.require(request)).principal.id;
+
+  mount(app, defineRoute({
+    method: 'GET',
+    url: '/privacy/api/consents',
+    summary: 'Privacy centre: every consent of the signed-in customer, with what it covers (session)',
+    tags,
+    auth,
+    response: { 200: z.record(z.string(), z.unknown()) },
+    handler: async ({ request }) => {
+      const subjectId = await subjectOf(request);
+      const { subject, entries, objections } = await ctx.consents.consents(subjectId);
+      const model = ctx.registry.model;
+      return {
+        subject: { id: subject.id, jurisdiction: subject.jurisdiction, erased: subject.erasedAt !== null },
+        controller: model ? { name: model.operator.legal_name, officer: { ...model.operator.privacy_officer } } : null,
+        consents: entries
+          .map((e) => ({
+            declaration_id: e.declarationId,
+            recipient_scope: e.scope || null,
+            state: e.status.state,
+            action: e.action,
+            at: new Date(e.at).toISOString(),
+            expires_at: e.expiresAt ? new Date(e.expiresAt).toISOString() : null,
+            required: e.required,
+            ledger_index: e.leafIndex,
+            ...describe(model, e.declarationId, e.purposeId, e.items, subject.jurisdiction),
+          }))
+          .sort((a, b) => Number(a.required ?? false) - Number(b.required ?? false) || a.declaration_id.localeCompare(b.declaration_id)),
+        objections,
+      };
+    },
+  }));
+
+  mount(app, defineRoute({
+    method: 'POST',
+    url: '/privacy/api/consents/withdraw',
+    summary: 'Privacy centre: withdraw one consent in one click (session + x-csrf-token)',
+    tags,
+    auth,
+    body: z.strictObject({ declarationId: id, recipientId: z.string().min(1).max(64).optional() }),
+    bodyLimit: 4 * 1024,
+    response: { 200: z.object({ receipt: z.record(z.string(), z.unknown()) }) },
+    handler: async ({ request, body }) => {
+      const subjectId = await subjectOf(request);
+      const r = await ctx.consents.withdraw(
+        subjectId,
+        { declarationIds: [body.declarationId], ...(body.recipientId ? { recipientId: body.recipientId } : {}), channel: 'web', evidence: { ui: 'privacy-centre' } },
+        { caller: 'subject' },
+      );
+      return { receipt: r.receipt as unknown as Record<string, unknown> };
+    },
+  }));
+
+  mount(app, defineRoute({
+    method: 'GET',
+    url: '/privacy/api/releases',
+    summary: 'Privacy centre: who has my data — every allowed release, with its ledger index (session)',
+    tags,
+    auth,
+    response: { 200: z.record(z.string(), z.unknown()) },
+    handler: async ({ request }) => {
+      const subjectId = await subjectOf(request);
+      const model = ctx.registry.model;
+      const rights = rightsOf(ctx);
+      const names = new Map<string, string>();
+      const nameOf = (r: string) => names.get(r) ?? model?.parties.get(r)?.name ?? r;
+      const learnNames = async (ids: Iterable<string>) => {
+        for (const id of ids) if (!model?.parties.has(id)) names.set(id, await memberName(ctx, model, id));
+      };
+      if (rights) {
+        const holdings = await rights.holdings(subjectId);
+        await learnNames(holdings.map((h) => h.recipient));
+        return { source: 'rights', recipients: holdings.map((h) => ({ ...h, name: nameOf(h.recipient) })) };
+      }
+      // Without the rights service: the same facts straight from the decision records.
+      const subject = await ctx.subjects.require(subjectId);
+      const rows = (await new DecisionsRepo(ctx.db).bySubject(subject.pseudonym, 500)).filter((r) => r.allow);
+      const by = new Map<string, typeof rows>();
+      for (const r of rows) by.set(r.recipient, [...(by.get(r.recipient) ?? []), r]);
+      await learnNames(by.keys());
+      return {
+        source: 'decisions',
+        recipients: [...by].map(([recipient, list]) => ({
+          recipient,
+          name: nameOf(recipient),
+          country: ctx.members.get(recipient)?.country ?? (model?.parties.get(recipient) as { country?: string } | undefined)?.country ?? null,
+          items: [...new Set(list.flatMap((r) => r.released.map((i) => i.category)))].sort(),
+          releases: list.map((r) => ({
+            decision_id: r.id,
+            ledger_index: r.leaf_index,
+            at: new Date(r.decided_at).toISOString(),
+            purpose: r.purpose,
+            basis: r.basis,
+            declaration_id: r.declaration_id,
+            items: r.released,
+            retention_until: r.retention_until ? new Date(r.retention_until).toISOString() : null,
+          })),
+          deletion: null,
+        })),
+      };
+    },
+  }));
+
+  mount(app, defineRoute({
+    method: 'GET',
+    url: '/privacy/api/export',
+    summary: 'Privacy centre: download everything held about me as JSON (session)',
+    tags,
+    auth,
+    response: { 200: z.string() },
+    handler: async ({ request, reply }) => {
+      const subjectId = await subjectOf(request);
+      const rights = rightsOf(ctx);
+      const body = rights
+        ? await rights.exportJson(subjectId)
+        : { format: 'consentgate.export/1', generated_at: new Date().toISOString(), consents: (await ctx.consents.consents(subjectId)).entries, consent_history: await ctx.consents.history(subjectId, 1000) };
+      return reply
+        .type('application/json; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="my-data-consentgate.json"')
+        .send(JSON.stringify(body, null, 2) + '\n');
+    },
+  }));
+
+  mount(app, defineRoute({
+    method: 'GET',
+    url: '/privacy/api/requests',
+    summary: 'Privacy centre: my rights requests and their status (session)',
+    tags,
+    auth,
+    response: { 200: z.record(z.string(), z.unknown()) },
+    handler: async ({ request }) => {
+      const subjectId = await subjectOf(request);
+      const rights = rightsOf(ctx);
+      if (!rights) return { available: false, requests: [] };
+      const now = Date.now();
+      return { available: true, requests: (await rights.requestsOf(subjectId, 50)).map((r) => requestView(r, now)) };
+    },
+  }));
+
+  mount(app, defineRoute({
+    method: 'POST',
+    url: '/privacy/api/requests',
+    summary: 'Privacy centre: request erasure (or access, suspension) of my data (session + x-csrf-token)',
+    tags,
+    auth,
+    body: z.strictObject({ type: z.enum(['erasure', 'access', 'suspension']) }),
+    bodyLimit: 1024,
+    response: { 201: z.record(z.string(), z.unknown()) },
+    handler: async ({ request, body }) => {
+      const s = await sessions.require(request);
+      const rights = rightsOf(ctx);
+      if (!rights) throw new CgError('NOT_AVAILABLE', 'rights requests are not available on this server', 501);
+      const r = await rights.receive(s.principal.id, { type: body.type }, s.principal.keyId);
+      return requestView(r, Date.now());
+    },
+  }));
+}
+
+function requestView(r: { id: string; type: string; state: string; article: string; receivedAt: number; deadline: { dueDate: string; dueBefore: number }; history: ReadonlyArray<unknown> }, now: number) {
+  return {
+    id: r.id,
+    type: r.type,
+    state: r.state,
+    article: r.article,
+    received_at: new Date(r.receivedAt).toISOString(),
+    due_date: r.deadline.dueDate,
+    overdue: !['completed', 'rejected'].includes(r.state) && now >= r.deadline.dueBefore,
+    history: r.history,
+  };
+}
+
+/** A class member by its registered trade name, with the class it belongs to. */
+async function memberName(ctx: AppContext, model: RegistryModel | undefined, id: string): Promise<string> {
+  const m = ctx.members.get(id) ? await ctx.members.find(id) : undefined;
+  if (!m) return id;
+  const cls = model?.parties.get(m.classId);
+  return cls ? `${m.name} — ${cls.name}` : m.name;
+}
+
+/** Labels for one consent entry from the active registry; ids alone when it no longer declares it. */
+function describe(model: RegistryModel | undefined, declarationId: string, purposeId: string, items: readonly string[], jurisdiction: 'KR' | 'EU') {
+  const d = model?.declarations.get(declarationId);
+  const p = model?.purposes.get(purposeId);
+  const party = d ? model?.parties.get(d.recipient) : undefined;
+  const countries = d && model ? [...model.destinationCountries(d)] : [];
+  const label = (t: { ko: string; en: string } | undefined, fallback: string): z.infer<typeof text> => (t ? { ko: t.ko, en: t.en } : { ko: fallback, en: fallback });
+  return {
+    purpose: label(p?.labels, purposeId),
+    recipient: party ? { id: party.id, name: party.name, kind: party.kind } : null,
+    countries,
+    overseas: model ? countries.some((c) => model.isOverseas(c, jurisdiction)) : false,
+    items: items.map((c) => ({ id: c, label: label(model?.categories.get(c)?.labels, c) })),
+  };
+}
