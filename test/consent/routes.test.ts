@@ -55,7 +55,7 @@ describe('consent HTTP API', () => {
     expect(r.statusCode).toBe(201);
     const { receipt, replayed } = r.json();
     expect(replayed).toBe(false);
-    const keys = (await inject('GET', '/v1/receipt-keys', { key: null })).json().keys;
+    const keys = (await inject('GET', '/v1/keys', { key: null })).json().keys;
     expect(verifyReceipt(receipt, keys).valid).toBe(true);
     // The receipt's leaf is in the transparency log.
     const [leaf] = await app.ctx.db.query<{ idx: number }>('SELECT idx FROM ledger_entries WHERE idx = $1', [receipt.ledger.leafIndex]);

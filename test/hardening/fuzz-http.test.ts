@@ -33,7 +33,7 @@ beforeAll(async () => {
   keys = { admin: app.adminKey, recipient, subject };
   const doc = (await app.server.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
   routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).filter((m) => m !== 'parameters').map((m) => ({ method: m.toUpperCase(), path })));
-  routes.push({ method: 'POST', path: '/v1/no-such-route/{x}' }, { method: 'PATCH', path: '/v1/keys' }, { method: 'GET', path: '/console/api/overview' });
+  routes.push({ method: 'POST', path: '/v1/no-such-route/{x}' }, { method: 'PATCH', path: '/v1/api-keys' }, { method: 'GET', path: '/console/api/overview' });
   expect(routes.length).toBeGreaterThan(40);
 }, 180_000);
 afterAll(async () => {
@@ -127,7 +127,7 @@ it('well-shaped bodies with hostile field values on the write endpoints', async 
     fc.record({ noticeHash: fc.oneof(hostileString, fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 })), decisions: fc.array(fc.record({ declarationId: hostileString, grant: fc.oneof(fc.boolean(), hostileString), recipientId: fc.option(hostileString, { nil: undefined }) }), { maxLength: 3 }) }).map((b) => ['POST', '/v1/subjects/fz-subject/consents', b] as const),
     fc.record({ declarationIds: fc.option(fc.array(hostileString, { maxLength: 3 }), { nil: undefined }) }).map((b) => ['POST', '/v1/subjects/fz-subject/consents/withdraw', b] as const),
     fc.record({ id: hostileString, class: fc.oneof(fc.constant('cn_sellers'), hostileString), name: hostileString, country: fc.oneof(fc.constantFrom('CN', 'HK'), hostileString) }).map((b) => ['POST', '/v1/members', b] as const),
-    fc.record({ kind: fc.oneof(fc.constantFrom('admin', 'recipient', 'subject'), hostileString), principal: hostileString, scopes: fc.array(fc.oneof(fc.constantFrom('*', 'keys:write'), hostileString), { maxLength: 3 }), expires_at: fc.option(hostileString, { nil: undefined }) }, { requiredKeys: ['kind'] }).map((b) => ['POST', '/v1/keys', b] as const),
+    fc.record({ kind: fc.oneof(fc.constantFrom('admin', 'recipient', 'subject'), hostileString), principal: hostileString, scopes: fc.array(fc.oneof(fc.constantFrom('*', 'keys:write'), hostileString), { maxLength: 3 }), expires_at: fc.option(hostileString, { nil: undefined }) }, { requiredKeys: ['kind'] }).map((b) => ['POST', '/v1/api-keys', b] as const),
     fc.dictionary(hostileString, hostileString, { maxKeys: 4 }).map((b) => ['PUT', '/v1/subjects/fz-subject/data', b] as const),
     fc.record({ fingerprint: hostileString }).map((b) => ['PUT', '/v1/recipients/seller-fz/certificate', b] as const),
   );

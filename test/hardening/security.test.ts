@@ -50,9 +50,9 @@ describe('API keys, admin actions, logs and headers', () => {
   afterAll(() => app?.close());
 
   it('rotates a key without downtime: both work during the grace period, the old one stops after it', async () => {
-    const made = await call('POST', '/v1/keys', app.adminKey, { kind: 'admin', scopes: ['registry:read', 'keys:write'], label: 'ci' });
+    const made = await call('POST', '/v1/api-keys', app.adminKey, { kind: 'admin', scopes: ['registry:read', 'keys:write'], label: 'ci' });
     expect(made.status).toBe(201);
-    const rotated = await call('POST', `/v1/keys/${made.body.id}/rotate`, app.adminKey, { grace_seconds: 3600 });
+    const rotated = await call('POST', `/v1/api-keys/${made.body.id}/rotate`, app.adminKey, { grace_seconds: 3600 });
     expect(rotated.status).toBe(201);
     expect(rotated.body).toMatchObject({ kind: 'admin', scopes: ['registry:read', 'keys:write'], label: 'ci', expires_at: null });
     expect(rotated.body.id).not.toBe(made.body.id);
@@ -61,21 +61,21 @@ describe('API keys, admin actions, logs and headers', () => {
     expect((await call('GET', '/v1/registry', made.body.key)).status).toBe(200);
     expect((await call('GET', '/v1/registry', rotated.body.key)).status).toBe(200);
     // The successor can rotate itself with no grace: the old one stops at once, with the reason.
-    const again = await call('POST', `/v1/keys/${rotated.body.id}/rotate`, rotated.body.key, { grace_seconds: 0 });
+    const again = await call('POST', `/v1/api-keys/${rotated.body.id}/rotate`, rotated.body.key, { grace_seconds: 0 });
     expect(again.status).toBe(201);
     const old = await call('GET', '/v1/registry', rotated.body.key);
     expect(old).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED', detail: 'the API key has expired' } });
     expect((await call('GET', '/v1/registry', again.body.key)).status).toBe(200);
     // An expired or revoked key cannot be rotated; only keys:write may rotate.
-    expect((await call('POST', `/v1/keys/${rotated.body.id}/rotate`, app.adminKey, {})).body.code).toBe('KEY_NOT_ACTIVE');
-    const reader = await call('POST', '/v1/keys', app.adminKey, { kind: 'admin', scopes: ['registry:read'] });
-    expect((await call('POST', `/v1/keys/${made.body.id}/rotate`, reader.body.key, {})).body.code).toBe('FORBIDDEN_SCOPE');
-    expect((await call('POST', '/v1/keys/ffffffffffffffff/rotate', app.adminKey, {})).status).toBe(404);
+    expect((await call('POST', `/v1/api-keys/${rotated.body.id}/rotate`, app.adminKey, {})).body.code).toBe('KEY_NOT_ACTIVE');
+    const reader = await call('POST', '/v1/api-keys', app.adminKey, { kind: 'admin', scopes: ['registry:read'] });
+    expect((await call('POST', `/v1/api-keys/${made.body.id}/rotate`, reader.body.key, {})).body.code).toBe('FORBIDDEN_SCOPE');
+    expect((await call('POST', '/v1/api-keys/ffffffffffffffff/rotate', app.adminKey, {})).status).toBe(404);
   });
 
   it('honours expiry set at creation', async () => {
     const soon = new Date(Date.now() + 60_000).toISOString();
-    const k = await call('POST', '/v1/keys', app.adminKey, { kind: 'admin', scopes: ['registry:read'], expires_at: soon });
+    const k = await call('POST', '/v1/api-keys', app.adminKey, { kind: 'admin', scopes: ['registry:read'], expires_at: soon });
     expect(k.body.expires_at).toBe(soon);
     const past = await app.ctx.keys.create({ kind: 'admin', principal: 'operator', scopes: ['registry:read'], expiresAt: new Date(Date.now() - 1000), actor: 'test' });
     expect((await call('GET', '/v1/registry', past.key)).body.detail).toBe('the API key has expired');
@@ -87,9 +87,9 @@ describe('API keys, admin actions, logs and headers', () => {
     expect([200, 201]).toContain(stored.statusCode);
     const version = stored.json().version as number;
     expect((await call('POST', `/v1/registry/versions/${version}/activate`, app.adminKey)).status).toBe(200);
-    const key = await call('POST', '/v1/keys', app.adminKey, { kind: 'admin', scopes: ['ledger:read'] });
-    const rot = await call('POST', `/v1/keys/${key.body.id}/rotate`, app.adminKey, {});
-    expect((await call('POST', `/v1/keys/${rot.body.id}/revoke`, app.adminKey)).status).toBe(200);
+    const key = await call('POST', '/v1/api-keys', app.adminKey, { kind: 'admin', scopes: ['ledger:read'] });
+    const rot = await call('POST', `/v1/api-keys/${key.body.id}/rotate`, app.adminKey, {});
+    expect((await call('POST', `/v1/api-keys/${rot.body.id}/revoke`, app.adminKey)).status).toBe(200);
     expect((await call('POST', '/v1/members', app.adminKey, { id: 'seller-sec', class: 'cn_sellers', name: 'Seller Sec', country: 'CN' })).status).toBe(201);
     expect((await call('PUT', '/v1/recipients/seller-sec/certificate', app.adminKey, { fingerprint: 'AB:'.repeat(31) + 'AB' })).status).toBe(200);
 
@@ -191,10 +191,10 @@ describe.skipIf(!redisReachable)('rate limits shared through Redis', () => {
       const statuses: number[] = [];
       for (let i = 0; i < 8; i++) {
         const srv = i % 2 === 0 ? a : b;
-        statuses.push((await srv.server.inject({ method: 'GET', url: '/v1/keys', headers: { authorization: `Bearer ${key}` } })).statusCode);
+        statuses.push((await srv.server.inject({ method: 'GET', url: '/v1/api-keys', headers: { authorization: `Bearer ${key}` } })).statusCode);
       }
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
-      const limited = await b.server.inject({ method: 'GET', url: '/v1/keys', headers: { authorization: `Bearer ${key}` } });
+      const limited = await b.server.inject({ method: 'GET', url: '/v1/api-keys', headers: { authorization: `Bearer ${key}` } });
       expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
     } finally {
       await a.close();

@@ -201,7 +201,7 @@ describe('operations', () => {
       components: { schemas: Record<string, unknown> };
     };
     expect(doc.openapi).toBe('3.1.0');
-    for (const p of ['/v1/registry', '/v1/registry/validate', '/v1/registry/versions', '/v1/registry/versions/{version}/activate', '/v1/members', '/v1/recipients/{id}/keys', '/v1/keys']) {
+    for (const p of ['/v1/registry', '/v1/registry/validate', '/v1/registry/versions', '/v1/registry/versions/{version}/activate', '/v1/members', '/v1/recipients/{id}/keys', '/v1/api-keys']) {
       expect(doc.paths[p], p).toBeDefined();
     }
     expect(doc.paths['/v1/members']!.post!.requestBody).toBeDefined();

@@ -64,7 +64,7 @@ describe('recipients and members', () => {
     const v = await app.ctx.keys.verify(body.key);
     expect(v).toEqual({ ok: true, principal: { kind: 'recipient', id: 'seller-yiwu-toys', keyId: body.id, scopes: ['release'] } });
     // The listing never shows the secret again.
-    const list = (await app.server.inject({ method: 'GET', url: '/v1/keys?principal=seller-yiwu-toys', headers: app.auth() })).body;
+    const list = (await app.server.inject({ method: 'GET', url: '/v1/api-keys?principal=seller-yiwu-toys', headers: app.auth() })).body;
     expect(list).toContain(body.id);
     expect(list).not.toContain(body.key.split('_').pop()!);
     // Fixed recipients get keys too; unknown ids do not.
@@ -75,7 +75,7 @@ describe('recipients and members', () => {
 
 describe('API keys', () => {
   it('creates a scoped admin key, lists it without secrets, and revocation takes effect at once', async () => {
-    const created = await app.server.inject({ method: 'POST', url: '/v1/keys', headers: app.auth(), payload: { kind: 'admin', scopes: ['registry:read'], label: 'dashboard' } });
+    const created = await app.server.inject({ method: 'POST', url: '/v1/api-keys', headers: app.auth(), payload: { kind: 'admin', scopes: ['registry:read'], label: 'dashboard' } });
     expect(created.statusCode).toBe(201);
     const { key, id } = created.json() as { key: string; id: string };
     expect((await app.server.inject({ method: 'GET', url: '/v1/registry', headers: app.auth(key) })).statusCode).toBe(200);
@@ -84,7 +84,7 @@ describe('API keys', () => {
     expect(Buffer.from(row!.secret_hash).toString('base64url')).not.toBe(key.split('_').pop());
     expect(Buffer.from(row!.secret_hash)).toHaveLength(32);
 
-    const revoked = await app.server.inject({ method: 'POST', url: `/v1/keys/${id}/revoke`, headers: app.auth() });
+    const revoked = await app.server.inject({ method: 'POST', url: `/v1/api-keys/${id}/revoke`, headers: app.auth() });
     expect(revoked.json()).toMatchObject({ id, revoked_at: expect.any(String) });
     const after = await app.server.inject({ method: 'GET', url: '/v1/registry', headers: app.auth(key) });
     expect(after.json()).toMatchObject({ status: 401, code: 'UNAUTHENTICATED', detail: expect.stringMatching(/revoked/) });
@@ -93,19 +93,19 @@ describe('API keys', () => {
   });
 
   it('rejects unknown scopes and principal-less subject keys with paths', async () => {
-    expect((await app.server.inject({ method: 'POST', url: '/v1/keys', headers: app.auth(), payload: { kind: 'admin', scopes: ['registry:read', 'root'] } })).json())
+    expect((await app.server.inject({ method: 'POST', url: '/v1/api-keys', headers: app.auth(), payload: { kind: 'admin', scopes: ['registry:read', 'root'] } })).json())
       .toMatchObject({ status: 422, code: 'UNKNOWN_SCOPE', path: 'scopes[1]' });
-    expect((await app.server.inject({ method: 'POST', url: '/v1/keys', headers: app.auth(), payload: { kind: 'subject' } })).json())
+    expect((await app.server.inject({ method: 'POST', url: '/v1/api-keys', headers: app.auth(), payload: { kind: 'subject' } })).json())
       .toMatchObject({ status: 422, path: 'principal' });
-    const subject = await app.server.inject({ method: 'POST', url: '/v1/keys', headers: app.auth(), payload: { kind: 'subject', principal: 'cust-1' } });
+    const subject = await app.server.inject({ method: 'POST', url: '/v1/api-keys', headers: app.auth(), payload: { kind: 'subject', principal: 'cust-1' } });
     expect(subject.json()).toMatchObject({ kind: 'subject', principal: 'cust-1', scopes: ['subject'] });
-    expect((await app.server.inject({ method: 'POST', url: '/v1/keys', headers: app.auth(), payload: { kind: 'recipient', principal: 'nobody' } })).json())
+    expect((await app.server.inject({ method: 'POST', url: '/v1/api-keys', headers: app.auth(), payload: { kind: 'recipient', principal: 'nobody' } })).json())
       .toMatchObject({ status: 404, code: 'UNKNOWN_RECIPIENT' });
   });
 
   it('the key-management scope is required to mint keys', async () => {
     const { key } = await app.ctx.keys.create({ kind: 'admin', principal: 'ops', scopes: ['recipients:write', 'recipients:read'], actor: 'test' });
-    expect((await app.server.inject({ method: 'POST', url: '/v1/keys', headers: app.auth(key), payload: { kind: 'admin', scopes: ['*'] } })).json())
+    expect((await app.server.inject({ method: 'POST', url: '/v1/api-keys', headers: app.auth(key), payload: { kind: 'admin', scopes: ['*'] } })).json())
       .toMatchObject({ status: 403, code: 'FORBIDDEN_SCOPE' });
   });
 });

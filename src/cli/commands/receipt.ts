@@ -6,7 +6,7 @@ import type { RegisterCommand } from './index.ts';
 /**
  * `consentgate receipt verify <receipt.json> --key <key>`: offline verification of a consent
  * receipt. `--key` is a public key (base64url or hex, 32 bytes) or a file holding one, a key
- * set as served by `GET /v1/receipt-keys`, or a single key object. The receipt file may be the
+ * set as served by `GET /v1/keys`, or a single key object. The receipt file may be the
  * receipt itself or the API's `{ "receipt": … }` response.
  * Exit 0 valid, 1 invalid, 2 unreadable receipt or key.
  */
@@ -20,7 +20,7 @@ export const registerReceipt: RegisterCommand = (program, io, setExit) => {
     .command('verify')
     .description('verify a consent receipt\'s Ed25519 signature offline (exit 0 valid, 1 invalid, 2 unreadable)')
     .argument('<receipt>', 'receipt JSON file')
-    .requiredOption('-k, --key <key>', 'public key (base64url/hex), or a file with a key or the key set from GET /v1/receipt-keys')
+    .requiredOption('-k, --key <key>', 'public key (base64url/hex), or a file with a key or the key set from GET /v1/keys')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, opts: { key: string; json?: boolean }) => {
       let result: VerifyResult;

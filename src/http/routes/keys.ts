@@ -40,9 +40,9 @@ const kind = z.enum(['admin', 'recipient', 'subject']);
 export const keyRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
-    url: '/v1/keys',
+    url: '/v1/api-keys',
     summary: 'Create an API key (admin with scopes, recipient, or subject); the secret is shown once',
-    description: `Admin scopes: ${ADMIN_SCOPES.join(', ')}. Recipient keys get scope \`release\`, subject keys \`subject\`. Rotate with POST /v1/keys/{id}/rotate.`,
+    description: `Admin scopes: ${ADMIN_SCOPES.join(', ')}. Recipient keys get scope \`release\`, subject keys \`subject\`. Rotate with POST /v1/api-keys/{id}/rotate.`,
     tags: ['keys'],
     auth: { kind: 'admin', scopes: ['keys:write'] },
     body: z.strictObject({
@@ -78,7 +78,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
 
   mount(app, defineRoute({
     method: 'GET',
-    url: '/v1/keys',
+    url: '/v1/api-keys',
     summary: 'List API keys (never their secrets)',
     tags: ['keys'],
     auth: { kind: 'admin', scopes: ['keys:write'] },
@@ -91,7 +91,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
 
   mount(app, defineRoute({
     method: 'POST',
-    url: '/v1/keys/:id/revoke',
+    url: '/v1/api-keys/:id/revoke',
     summary: 'Revoke an API key (effective on every server at once)',
     tags: ['keys'],
     auth: { kind: 'admin', scopes: ['keys:write'] },
@@ -102,7 +102,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
 
   mount(app, defineRoute({
     method: 'POST',
-    url: '/v1/keys/:id/rotate',
+    url: '/v1/api-keys/:id/rotate',
     summary: 'Rotate an API key without downtime: a new key now, the old one valid for a grace period',
     description: 'The successor has the same kind, principal and scopes; the secret is shown once. The old key keeps working for `grace_seconds` (default 86400, at most 30 days; 0 = stop now) — never longer than its own expiry. Recorded in the transparency log.',
     tags: ['keys'],

@@ -3,14 +3,14 @@ import { defineRoute, mount } from '../route.ts';
 import type { RoutePlugin } from './index.ts';
 
 /**
- * Public receipt-verification keys. (`GET /v1/keys` lists API keys for admins, so the
+ * Public receipt-verification keys. (`GET /v1/api-keys` lists API keys for admins, so the
  * receipt keys live at their own public path.) The response body is also a valid key file
  * for `consentgate receipt verify --key`.
  */
 export const receiptKeyRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
-    url: '/v1/receipt-keys',
+    url: '/v1/keys',
     summary: 'Public Ed25519 keys that sign consent receipts, with key ids and status (retired keys still verify old receipts)',
     tags: ['consent'],
     auth: { kind: 'public' },
