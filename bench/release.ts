@@ -1,0 +1,330 @@
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { newDecisionId, ledgerEntry } from '../src/app/release-service.ts';
+import { DECISION_KIND, registerDecisionWriter, type DecisionRow } from '../src/store/decisions-repo.ts';
+import { Journal } from '../src/store/journal.ts';
+import { sqlLedgerAppender } from '../src/store/ledger-appender.ts';
+import { openDatabase } from '../src/store/open.ts';
+import type { Database } from '../src/store/sql.ts';
+import { ratio, report, round } from './lib.ts';
+
+/**
+ * The release gate end to end, in one run:
+ *
+ * 1. HTTP: `POST /v1/releases` (recipient key → statutory decision → Cedar → vault decrypt →
+ *    forms incl. a safe number → durable decision record with group commit on PGlite → 200),
+ *    loaded by autocannon over loopback, beside a bare Fastify route that parses the same body
+ *    and returns a payload of the same size. The servers run in a child process so the load
+ *    generator does not steal their CPU; both are measured with the same connections and time.
+ * 2. Durable decisions per second: the release record path (Journal → decisions writer +
+ *    ledger leaves) with group commit, beside one transaction per decision, on PGlite and — when
+ *    reachable — PostgreSQL.
+ */
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const N_SUBJECTS = 200;
+const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export async function run(): Promise<void> {
+  const loadBefore = loadavg().map((x) => round(x, 2));
+  const http = await httpBench();
+  const durable = await durableBench();
+  report('release', {
+    // Other processes on the machine skew absolute numbers: the 1/5/15-minute load averages.
+    load_average: { before: loadBefore, after: loadavg().map((x) => round(x, 2)) },
+    http,
+    durable,
+    targets: {
+      http_ratio_min: 0.5,
+      http_p99_ms_max: 5,
+      pg_decisions_per_s_min: 20_000,
+      http_ratio_met: http.ratio_rps >= 0.5,
+      http_ratio_postgres_met: 'ratio_rps' in http.release_on_postgres ? http.release_on_postgres.ratio_rps >= 0.5 : null,
+      http_p99_met: http.release.p99_ms <= 5,
+      pg_met: durable.postgres ? durable.postgres.group_commit.per_s >= 20_000 : null,
+    },
+  });
+}
+
+// ── HTTP ────────────────────────────────────────────────────────────────────────────────
+
+interface ServerInfo {
+  releasePort: number;
+  barePort: number;
+  key: string;
+  subjects: string[];
+  payloadBytes: number;
+}
+
+interface LoadResult {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function startServer(engine: 'pglite' | 'postgres') {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+    env: {
+      ...process.env,
+      CG_BENCH_ROLE: 'server',
+      CG_BENCH_ENGINE: engine,
+      ...(engine === 'postgres' ? { CONSENTGATE_MASTER_KEY: randomBytes(32).toString('base64') } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const info = await new Promise<ServerInfo>((resolve, reject) => {
+      const rl = createInterface({ input: child.stdout! });
+      rl.once('line', (l) => resolve(JSON.parse(l) as ServerInfo));
+      child.once('exit', (code) => reject(new Error(`bench server (${engine}) exited with ${code}`)));
+    });
+    return { child, info };
+  } catch (e) {
+    child.kill('SIGTERM');
+    throw e;
+  }
+}
+
+function loader(info: ServerInfo) {
+  let i = 0;
+  const body = () => JSON.stringify({ subject: info.subjects[i++ % info.subjects.length], purpose: 'order_fulfilment', order_ref: 'A-1001' });
+  return (port: number, seconds: number) =>
+    cannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: CONNECTIONS,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: port === info.releasePort ? '/v1/releases' : '/bare',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${info.key}` },
+          setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }),
+        },
+      ],
+    });
+}
+
+export async function httpBench() {
+  const { child, info } = await startServer('pglite');
+  let bare: LoadResult;
+  let release: LoadResult;
+  try {
+    const load = loader(info);
+    // Warm-up (JIT, caches, relay numbers allocated once per subject), then measure.
+    await load(info.barePort, 2);
+    await load(info.releasePort, 3);
+    bare = await load(info.barePort, DURATION_S);
+    release = await load(info.releasePort, DURATION_S);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  let postgres: { release: LoadResult; ratio_rps: number } | { error: string };
+  try {
+    const pg = await startServer('postgres');
+    try {
+      const load = loader(pg.info);
+      await load(pg.info.releasePort, 3);
+      const r = await load(pg.info.releasePort, DURATION_S);
+      postgres = { release: r, ratio_rps: ratio(r.rps, bare.rps) };
+    } finally {
+      pg.child.kill('SIGTERM');
+    }
+  } catch (e) {
+    postgres = { error: `PostgreSQL run skipped: ${(e as Error).message}` };
+  }
+  return {
+    connections: CONNECTIONS,
+    duration_s: DURATION_S,
+    payload_bytes: info.payloadBytes,
+    subjects: info.subjects.length,
+    bare,
+    release,
+    ratio_rps: ratio(release.rps, bare.rps),
+    release_on_postgres: postgres,
+    note: 'release = seller (class member, CN) asking for a KR customer for order_fulfilment: consent + overseas-transfer checks, Cedar rules, AES-GCM decrypt, safe-number relay, decision recorded (group commit) before the reply; `release` on in-memory PGlite (same thread as the server), `release_on_postgres` on the local PostgreSQL server',
+  };
+}
+
+function cannon(opts: autocannon.Options): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, r) => {
+      if (err) return reject(err);
+      resolve({
+        rps: round(r.requests.average, 1),
+        p50_ms: r.latency.p50,
+        p99_ms: r.latency.p99,
+        requests: r.requests.total,
+        non2xx: r.non2xx,
+        errors: r.errors,
+      });
+    });
+  });
+}
+
+/** Child-process side: the full app with demo-like data, plus the bare route. */
+async function serve(): Promise<void> {
+  const { createApp } = await import('../src/app/create.ts');
+  const { testConfig } = await import('../src/config.ts');
+  const { firstStart } = await import('../src/app/first-start.ts');
+  const pg = process.env.CG_BENCH_ENGINE === 'postgres';
+  const schema = `cg_bench_http_${process.pid}`;
+  const app = await createApp(
+    testConfig({ logLevel: 'silent', rateLimit: { max: 1e9, timeWindowMs: 60_000 }, ...(pg ? { databaseUrl: PG_URL, schema } : {}) }),
+  );
+  const ctx = app.ctx;
+  await firstStart(ctx);
+  await ctx.members.register({ id: 'bench-seller', classId: 'cn_sellers', name: 'Bench Seller', country: 'CN', contact: {} }, 'system');
+  const key = (await ctx.members.issueKey('bench-seller', 'system', { label: 'bench' })).key;
+  const notice = await ctx.consents.notice('checkout');
+  const subjects: string[] = [];
+  for (let n = 0; n < N_SUBJECTS; n++) {
+    const id = `bench-cust-${n}`;
+    await ctx.subjects.create({ id, jurisdiction: 'KR', issueToken: false }, 'system');
+    await ctx.vault.put(id, { name: `홍길${n}`, phone: `010-${String(1000 + n).padStart(4, '0')}-5678`, address: `서울특별시 강남구 테헤란로 ${n}`, customs_code: `P${String(n).padStart(12, '0')}` }, Date.now());
+    await ctx.consents.grant(id, { noticeHash: notice.hash, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true }], evidence: {} }, { caller: 'admin' });
+    subjects.push(id);
+  }
+  await app.server.listen({ port: 0, host: '127.0.0.1' });
+  const releasePort = (app.server.server.address() as { port: number }).port;
+
+  // One real response tells the bare route how big its payload must be.
+  const sample = await app.server.inject({
+    method: 'POST',
+    url: '/v1/releases',
+    headers: { authorization: `Bearer ${key}` },
+    payload: { subject: subjects[0], purpose: 'order_fulfilment', order_ref: 'A-1001' },
+  });
+  if (sample.statusCode !== 200) throw new Error(`bench release failed: ${sample.statusCode} ${sample.body}`);
+  const payloadBytes = Buffer.byteLength(sample.body);
+  const bare = Fastify({ logger: false });
+  const filler = { ...(JSON.parse(sample.body) as Record<string, unknown>) };
+  bare.post('/bare', async (req) => {
+    void (req.body as { subject?: string }).subject;
+    return filler;
+  });
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  const barePort = (bare.server.address() as { port: number }).port;
+  process.stdout.write(JSON.stringify({ releasePort, barePort, key, subjects, payloadBytes } satisfies ServerInfo) + '\n');
+  process.on('SIGTERM', () => {
+    void Promise.all([app.close(), bare.close()])
+      .then(async () => {
+        if (!pg) return;
+        const { openPostgres } = await import('../src/store/postgres.ts');
+        const db = await openPostgres(PG_URL);
+        await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await db.close();
+      })
+      .finally(() => process.exit(0));
+  });
+}
+
+// ── Durable decisions ───────────────────────────────────────────────────────────────────
+
+function decisionRow(i: number): DecisionRow {
+  const at = Date.now();
+  return {
+    id: newDecisionId(),
+    recipient: 'seller-' + (i % 1000),
+    subjectPseudonym: 'sp_' + randomBytes(16).toString('base64url'),
+    purpose: 'order_fulfilment',
+    requested: null,
+    released: [
+      { category: 'name', form: 'plain' },
+      { category: 'phone', form: 'safe_number' },
+      { category: 'address', form: 'plain' },
+      { category: 'customs_code', form: 'plain' },
+    ],
+    allow: true,
+    code: null,
+    article: null,
+    basis: 'consent',
+    declarationId: 'sellers_fulfilment',
+    trace: ['subject', 'recipient', 'purpose', 'items', 'objection', 'transfer', 'consent', 'retention', 'policy'].map((check) => ({
+      check,
+      ok: true,
+      detail: `${check} check passed for this release`,
+    })),
+    registryHash: 'a'.repeat(64),
+    noticeHash: 'b'.repeat(64),
+    consentEventId: 'evt_' + randomBytes(8).toString('hex'),
+    orderRef: 'A-' + i,
+    retentionUntil: null,
+    at,
+    viaDecision: null,
+    tokens: [],
+  };
+}
+
+async function perSecond(db: Database, n: number, maxBatch: number, inFlight: number): Promise<{ n: number; seconds: number; per_s: number }> {
+  const journal = new Journal(db, sqlLedgerAppender, { maxBatch });
+  registerDecisionWriter(journal);
+  const rows = Array.from({ length: n }, (_, i) => decisionRow(i));
+  const t0 = process.hrtime.bigint();
+  let next = 0;
+  // `inFlight` concurrent callers, each waiting for its own record before sending the next.
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < n) {
+        const r = rows[next++]!;
+        await journal.append(DECISION_KIND, r, ledgerEntry(r));
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await journal.close();
+  return { n, seconds: round(seconds), per_s: round(n / seconds, 0) };
+}
+
+async function engineBench(open: () => Promise<Database>, nGroup: number, nSingle: number) {
+  const db = await open();
+  try {
+    await perSecond(db, 2000, 2000, 500); // warm-up
+    const group = await perSecond(db, nGroup, 2000, 2000);
+    const single = await perSecond(db, nSingle, 1, 64);
+    return { group_commit: group, one_per_transaction: single, ratio: ratio(group.per_s, single.per_s) };
+  } finally {
+    await db.close();
+  }
+}
+
+export async function durableBench() {
+  const pglite = await engineBench(() => openDatabase({}), 20_000, 1_000);
+  let postgres: Awaited<ReturnType<typeof engineBench>> | null = null;
+  let postgresNote: string | undefined;
+  const schema = `cg_bench_${process.pid}`;
+  try {
+    postgres = await engineBench(async () => {
+      const db = await openDatabase({ databaseUrl: PG_URL, schema });
+      const close = db.close.bind(db);
+      return Object.assign(db, {
+        async close() {
+          await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+          await close();
+        },
+      });
+    }, 100_000, 2_000);
+  } catch (e) {
+    postgresNote = `PostgreSQL not reachable: ${(e as Error).message}`;
+  }
+  return {
+    note: 'same decision rows (9-step trace, 4 items) and ledger leaves; group commit = many concurrent callers sharing one transaction; baseline = one transaction per decision (64 concurrent callers)',
+    pglite,
+    postgres,
+    ...(postgresNote ? { postgres_note: postgresNote } : {}),
+  };
+}
+
+if (process.env.CG_BENCH_ROLE === 'server') {
+  await serve();
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await run();
+  process.exit(0);
+}

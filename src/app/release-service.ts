@@ -1,0 +1,312 @@
+import { randomBytes } from 'node:crypto';
+import { CgError } from '../core/errors.ts';
+import { decide } from '../core/gate/decide.ts';
+import type { Decision, DenyCode, GateContext, ReleaseRequest } from '../core/gate/types.ts';
+import { applyForms } from '../core/transform/apply.ts';
+import type { RegistryModel } from '../core/registry/model.ts';
+import type { Jurisdiction, ReleaseForm } from '../core/registry/schema.ts';
+import { articleFor } from '../core/gate/articles.ts';
+import { DECISION_KIND, registerDecisionWriter, type DecisionRow, type IssuedToken } from '../store/decisions-repo.ts';
+import type { Journal } from '../store/journal.ts';
+import type { Issuers } from './issuers.ts';
+import type { VaultService } from './vault-service.ts';
+
+/**
+ * The release gate as a service: decide (statutory, in memory) → operator policy (can only
+ * narrow) → decrypt the allowed items → apply their declared forms → record the decision in the
+ * journal → answer. The record is written before anything is returned and a release whose
+ * record fails returns nothing: no data leaves without a durable decision behind it.
+ *
+ * Every 200 and every 403 of `release` and `redeem` has exactly one decision record. Requests
+ * refused before a decision is made (no or bad key, malformed body) have none; an internal error
+ * after the decision (vault unreadable, record failed) releases nothing.
+ */
+export interface ReleaseInput {
+  readonly subject: string;
+  readonly purpose: string;
+  readonly items?: readonly string[] | undefined;
+  readonly orderRef?: string | undefined;
+}
+
+/** Operator rules evaluated after the statutory decision; may only turn an allow into less. */
+export interface ReleasePolicy {
+  apply(req: ReleaseRequest, decision: Decision, ctx: GateContext): Decision;
+}
+
+export interface ReleaseDeps {
+  readonly journal: Journal;
+  readonly vault: VaultService;
+  readonly issuers: Issuers;
+  /** The gate's in-memory view (registry, consents, members, subjects), current at each call. */
+  readonly gate: () => GateContext | undefined;
+  /** The subject's pseudonym: the only subject identifier a record carries. */
+  readonly pseudonym: (subject: string) => string;
+  readonly policy?: ReleasePolicy | undefined;
+  readonly clock?: () => number;
+}
+
+export interface ReleaseResult {
+  readonly decision_id: string;
+  readonly ledger_index: number;
+  readonly declaration_id: string;
+  readonly basis: string;
+  /** category → value in its declared form. */
+  readonly items: Record<string, unknown>;
+  readonly forms: Record<string, ReleaseForm>;
+  /** Allowed categories the vault holds no value for. */
+  readonly missing: string[];
+  /** When the recipient must have deleted the data; null while unbounded (ongoing contract, indefinite). */
+  readonly retention_until: string | null;
+}
+
+export interface Explanation {
+  readonly allow: boolean;
+  readonly code: DenyCode | null;
+  readonly article: string | null;
+  readonly message: string | null;
+  readonly recipient: string;
+  readonly declaration_id: string | null;
+  readonly basis: string | null;
+  readonly items: ReadonlyArray<{ category: string; form: string }>;
+  readonly retention_until: string | null;
+  readonly consent_event_id: string | null;
+  readonly notice_hash: string | null;
+  readonly registry_hash: string;
+  readonly trace: Decision['trace'];
+}
+
+export const newDecisionId = () => 'dec_' + randomBytes(16).toString('base64url');
+
+export class ReleaseService {
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: ReleaseDeps) {
+    this.clock = deps.clock ?? Date.now;
+    registerDecisionWriter(deps.journal);
+  }
+
+  /** A release for the authenticated recipient (registry recipient id or class member id). */
+  async release(recipientId: string, input: ReleaseInput): Promise<ReleaseResult> {
+    const at = this.clock();
+    const req: ReleaseRequest = {
+      recipientId,
+      subject: input.subject,
+      purpose: input.purpose,
+      ...(input.items !== undefined ? { items: input.items } : {}),
+      ...(input.orderRef !== undefined ? { orderRef: input.orderRef } : {}),
+      at,
+    };
+    const { decision, registry } = this.decide(req);
+    if (!decision.allow) throw await this.refuse(req, decision, registry, null);
+
+    let plaintext: Map<string, string>;
+    try {
+      plaintext = await this.deps.vault.read(req.subject, decision.items.map((i) => i.category));
+    } catch (e) {
+      // Erased between the gate's check and the read: that is the decision.
+      if ((e as CgError).code === 'SUBJECT_ERASED') throw await this.refuse(req, erasedDeny(decision, this.jurisdictionOf(req.subject)), registry, null);
+      throw e;
+    }
+    const session = this.deps.issuers.session();
+    const applied = await applyForms(decision, req, plaintext, session);
+    const released = applied.items.map((i) => ({ category: i.category, form: i.form }));
+    const row = this.row(req, decision, registry, released, session.issued, null);
+    const { leafIndex } = await this.record(row);
+    const items: Record<string, unknown> = {};
+    const forms: Record<string, ReleaseForm> = {};
+    for (const i of applied.items) {
+      items[i.category] = i.value;
+      forms[i.category] = i.form;
+    }
+    return {
+      decision_id: row.id,
+      ledger_index: leafIndex,
+      declaration_id: decision.declarationId,
+      basis: decision.basis,
+      items,
+      forms,
+      missing: [...applied.missing],
+      retention_until: iso(decision.retentionEndsAt),
+    };
+  }
+
+  /** The same decision with its full trace; nothing is decrypted, issued or recorded. */
+  explain(recipientId: string, input: ReleaseInput): Explanation {
+    const req: ReleaseRequest = {
+      recipientId,
+      subject: input.subject,
+      purpose: input.purpose,
+      ...(input.items !== undefined ? { items: input.items } : {}),
+      ...(input.orderRef !== undefined ? { orderRef: input.orderRef } : {}),
+      at: this.clock(),
+    };
+    const { decision: d, registry } = this.decide(req);
+    return {
+      allow: d.allow,
+      code: d.allow ? null : d.code,
+      article: d.allow ? null : d.article,
+      message: d.allow ? null : d.message,
+      recipient: recipientId,
+      declaration_id: d.declarationId ?? null,
+      basis: d.allow ? d.basis : null,
+      items: d.allow ? d.items.map((i) => ({ category: i.category, form: i.form })) : [],
+      retention_until: d.allow ? iso(d.retentionEndsAt) : null,
+      consent_event_id: d.allow ? (d.consentEventId ?? null) : null,
+      notice_hash: d.allow ? (d.noticeHash ?? null) : null,
+      registry_hash: registry.hash,
+      trace: d.trace,
+    };
+  }
+
+  /**
+   * Redeems a token: only the recipient it was issued to, only while it lives, and only if the
+   * gate still allows that item for the declaration's purpose now (consent withdrawn, objection,
+   * erasure or an ended retention stop it even before revocation catches up). Recorded like a
+   * release, pointing at the decision that issued the token.
+   */
+  async redeem(recipientId: string, token: string): Promise<{ decision_id: string; ledger_index: number; category: string; value: string; expires_at: string | null }> {
+    const at = this.clock();
+    const t = await this.deps.issuers.findRedeemable(recipientId, token, at);
+    const gate = this.gateOrFail();
+    const declaration = gate.registry.declarations.get(t.declarationId);
+    const req: ReleaseRequest = {
+      recipientId,
+      subject: t.subject,
+      purpose: declaration?.purpose ?? `(declaration ${t.declarationId} no longer in the registry)`,
+      items: [t.category],
+      at,
+    };
+    const { decision, registry } = this.decide(req);
+    if (!decision.allow) throw await this.refuse(req, decision, registry, t.decisionId);
+    let value: string | undefined;
+    try {
+      value = (await this.deps.vault.read(t.subject, [t.category])).get(t.category);
+    } catch (e) {
+      if ((e as CgError).code === 'SUBJECT_ERASED') throw await this.refuse(req, erasedDeny(decision, this.jurisdictionOf(req.subject)), registry, t.decisionId);
+      throw e;
+    }
+    if (value === undefined) throw new CgError('TOKEN_VALUE_GONE', 'the value behind this token is no longer stored', 410);
+    const row = this.row(req, decision, registry, [{ category: t.category, form: 'plain' }], [], t.decisionId);
+    const { leafIndex } = await this.record(row);
+    await this.deps.issuers.markRedeemed(token, at).catch(() => {});
+    return { decision_id: row.id, ledger_index: leafIndex, category: t.category, value, expires_at: t.expiresAt ? t.expiresAt.toISOString() : null };
+  }
+
+  private jurisdictionOf(subject: string): Jurisdiction | undefined {
+    return this.deps.gate()?.subjects.get(subject)?.jurisdiction;
+  }
+
+  private gateOrFail(): GateContext {
+    const gate = this.deps.gate();
+    if (!gate) throw new CgError('NO_ACTIVE_REGISTRY', 'no registry is active: nothing can be released', 503);
+    return gate;
+  }
+
+  private decide(req: ReleaseRequest): { decision: Decision; registry: RegistryModel } {
+    const gate = this.gateOrFail();
+    let decision = decide(req, gate);
+    if (decision.allow && this.deps.policy) decision = narrowOnly(decision, this.deps.policy.apply(req, decision, gate));
+    return { decision, registry: gate.registry };
+  }
+
+  /** Records a deny and returns the problem to throw (403 with code, article and record). */
+  private async refuse(req: ReleaseRequest, d: Decision, registry: RegistryModel, viaDecision: string | null): Promise<CgError> {
+    if (d.allow) throw new Error('refuse() needs a deny');
+    const row = this.row(req, d, registry, [], [], viaDecision);
+    const { leafIndex } = await this.record(row);
+    return new CgError(d.code, d.message, 403, [], { article: d.article, decision_id: row.id, ledger_index: leafIndex });
+  }
+
+  private row(
+    req: ReleaseRequest,
+    d: Decision,
+    registry: RegistryModel,
+    released: DecisionRow['released'],
+    tokens: readonly IssuedToken[],
+    viaDecision: string | null,
+  ): DecisionRow {
+    return {
+      id: newDecisionId(),
+      recipient: req.recipientId,
+      subjectPseudonym: this.deps.pseudonym(req.subject),
+      purpose: req.purpose,
+      requested: req.items ?? null,
+      released,
+      allow: d.allow,
+      code: d.allow ? null : d.code,
+      article: d.allow ? null : d.article,
+      basis: d.allow ? d.basis : null,
+      declarationId: d.declarationId ?? null,
+      trace: d.trace,
+      registryHash: registry.hash,
+      noticeHash: d.allow ? (d.noticeHash ?? null) : null,
+      consentEventId: d.allow ? (d.consentEventId ?? null) : null,
+      orderRef: req.orderRef ?? null,
+      retentionUntil: d.allow ? (d.retentionEndsAt ?? null) : null,
+      at: req.at,
+      viaDecision,
+      tokens,
+    };
+  }
+
+  /** Journal append; any failure becomes a 500 that carries no data. */
+  private async record(row: DecisionRow): Promise<{ leafIndex: number }> {
+    try {
+      return await this.deps.journal.append(DECISION_KIND, row, ledgerEntry(row));
+    } catch {
+      throw new CgError('DECISION_NOT_RECORDED', 'the decision could not be recorded, so nothing was released', 500);
+    }
+  }
+}
+
+/**
+ * The transparency-log entry of a decision: the record minus the trace's free text, the order
+ * reference and the tokens — identifiers, codes and hashes only, no personal data.
+ */
+export function ledgerEntry(r: DecisionRow): Record<string, unknown> {
+  return {
+    decision_id: r.id,
+    recipient: r.recipient,
+    subject: r.subjectPseudonym,
+    purpose: r.purpose,
+    declaration: r.declarationId,
+    requested: r.requested,
+    released: r.released,
+    allow: r.allow,
+    code: r.code,
+    article: r.article,
+    basis: r.basis,
+    checks: r.trace.map((s) => (s.article ? { check: s.check, ok: s.ok, article: s.article } : { check: s.check, ok: s.ok })),
+    registry_hash: r.registryHash,
+    notice_hash: r.noticeHash,
+    consent_event_id: r.consentEventId,
+    retention_until: iso(r.retentionUntil ?? undefined),
+    via_decision: r.viaDecision,
+    at: new Date(r.at).toISOString(),
+  };
+}
+
+/**
+ * Enforces "policy only narrows": a policy result that allows what the statutory decision did not,
+ * or adds items or changes forms, is ignored in favour of the statutory decision.
+ */
+export function narrowOnly(statutory: Decision, fromPolicy: Decision): Decision {
+  if (!statutory.allow || !fromPolicy.allow) return statutory.allow ? fromPolicy : statutory;
+  const allowed = new Map(statutory.items.map((i) => [i.category, i.form]));
+  const ok = fromPolicy.items.every((i) => allowed.get(i.category) === i.form) && fromPolicy.declarationId === statutory.declarationId;
+  return ok ? fromPolicy : statutory;
+}
+
+function erasedDeny(d: Decision, jurisdiction: Jurisdiction | undefined): Decision {
+  const article = articleFor('SUBJECT_ERASED', jurisdiction);
+  return {
+    allow: false,
+    code: 'SUBJECT_ERASED',
+    article,
+    message: 'the subject has been erased',
+    ...(d.declarationId ? { declarationId: d.declarationId } : {}),
+    trace: [...d.trace, { check: 'vault', ok: false, detail: 'the subject was erased before the data could be read', article }],
+  };
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

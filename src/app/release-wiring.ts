@@ -1,0 +1,118 @@
+import v8 from 'node:v8';
+import type { ConsentLookup } from '../core/consent/lookup.ts';
+import type { GateContext, SubjectInfo } from '../core/gate/types.ts';
+import type { RegistryModel } from '../core/registry/model.ts';
+import type { Database } from '../store/sql.ts';
+import type { Journal } from '../store/journal.ts';
+import { OperatorPolicies } from '../policy/cedar.ts';
+import { loadKeyProvider, type KeyProvider } from '../vault/key-provider.ts';
+import type { AdminActions } from './admin-actions.ts';
+import { Issuers } from './issuers.ts';
+import type { MembersService } from './members-service.ts';
+import type { RegistryService } from './registry-service.ts';
+import { ReleaseService, type ReleasePolicy } from './release-service.ts';
+import type { SubjectsService } from './subjects-service.ts';
+import { VaultService } from './vault-service.ts';
+
+/**
+ * Wires the vault, the token/relay issuers and the release service from the services they
+ * read: the active registry, the consent projection, class members and subjects — all in
+ * memory — so `createApp` adds one call.
+ */
+export interface ReleaseWiringDeps {
+  readonly db: Database;
+  readonly journal: Journal;
+  readonly admin: AdminActions;
+  readonly registry: RegistryService;
+  readonly members: MembersService;
+  readonly subjects: SubjectsService;
+  readonly consents: ConsentLookup;
+  /** Master key sources: CONSENTGATE_MASTER_KEY, else `<dataDir>/keys/master.key`. */
+  readonly env?: Record<string, string | undefined>;
+  readonly dataDir?: string | undefined;
+  /** True for in-memory databases only: a random key that dies with the process. */
+  readonly ephemeralKey?: boolean;
+  readonly keys?: KeyProvider;
+  /** Operator rules: an explicit policy, or every `*.cedar` file of `policyDir` (none if absent). */
+  readonly policy?: ReleasePolicy;
+  readonly policyDir?: string;
+}
+
+export interface ReleaseServices {
+  readonly vault: VaultService;
+  readonly issuers: Issuers;
+  readonly releases: ReleaseService;
+  /** start/stop in this order / reverse. */
+  readonly lifecycle: ReadonlyArray<{ start(): Promise<void>; stop(): Promise<void> }>;
+}
+
+export function createReleaseServices(d: ReleaseWiringDeps): ReleaseServices {
+  const keys =
+    d.keys ??
+    loadKeyProvider({ env: d.env ?? {}, ...(d.dataDir ? { dataDir: d.dataDir } : {}), ephemeral: d.ephemeralKey ?? false });
+  const vault = new VaultService(d.db, {
+    keys,
+    categories: () => d.registry.model?.categories ?? EMPTY,
+    audit: { admin: d.admin, pseudonym: (s) => d.subjects.pseudonymOf(s) },
+  });
+  // The subject projection learns of the erasure from the row the vault just wrote.
+  vault.onErased(async (subject) => {
+    await d.subjects.reload(subject);
+  });
+  const issuers = new Issuers(d.db, vault, { operatorDomain: () => operatorDomain(d.registry.model) });
+
+  const members = {
+    get(id: string) {
+      const m = d.members.get(id);
+      // A disabled member is no longer a recipient the gate knows.
+      return m && !(m as { disabled?: boolean }).disabled ? m : undefined;
+    },
+  };
+  const subjects = {
+    get(id: string): SubjectInfo | undefined {
+      const s = d.subjects.get(id);
+      if (!s) return undefined;
+      // Always the same object shape (erasure can come from either side).
+      return { jurisdiction: s.jurisdiction, erased: s.erased || vault.isErased(id), collectedAt: s.collectedAt, contractEndedAt: s.contractEndedAt };
+    },
+  };
+  let cached: { model: RegistryModel; ctx: GateContext } | undefined;
+  const gate = (): GateContext | undefined => {
+    const model = d.registry.model;
+    if (!model) return undefined;
+    if (cached?.model !== model) cached = { model, ctx: { registry: model, consents: d.consents, members, subjects } };
+    return cached.ctx;
+  };
+  const policy = d.policy ?? (d.policyDir ? OperatorPolicies.loadDir(d.policyDir) : undefined);
+  if (policy) avoidCedarDeoptCrash();
+  const releases = new ReleaseService({
+    journal: d.journal,
+    vault,
+    issuers,
+    gate,
+    pseudonym: (s) => d.subjects.pseudonymOf(s),
+    ...(policy ? { policy } : {}),
+  });
+  return { vault, issuers, releases, lifecycle: [vault, issuers] };
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * Node 20's V8 (11.3) aborts the process ("Fatal error … unreachable code" in
+ * Deoptimizer::DoComputeBuiltinContinuation) when TurboFan-optimised `OperatorPolicies.apply`,
+ * which calls into cedar-wasm, is lazily deoptimised under sustained concurrent releases —
+ * reproducible within a few thousand requests. Keeping functions named `apply` in the
+ * interpreter/baseline tiers avoids it (verified; costs a few µs per Cedar call). Remove once the
+ * runtime is on a V8 without the bug.
+ */
+function avoidCedarDeoptCrash(): void {
+  if (/^v20\./.test(process.version)) v8.setFlagsFromString('--turbo-filter=-apply');
+}
+
+/** Proxy e-mails live under the privacy officer's domain: `r-…@relay.<domain>`. */
+export function operatorDomain(model: RegistryModel | undefined): string {
+  const email = model?.operator.privacy_officer.email;
+  const at = email?.lastIndexOf('@') ?? -1;
+  return email && at > 0 ? email.slice(at + 1).toLowerCase() : 'consentgate.invalid';
+}

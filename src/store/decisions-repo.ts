@@ -1,0 +1,161 @@
+import type { BatchWriter, Journal } from './journal.ts';
+import type { Sql } from './sql.ts';
+
+/**
+ * Release decisions, as the journal stores them: one row per decision (allow or deny), written
+ * in the same group-commit transaction as its transparency-log leaf. Tokens issued by an
+ * allowed release ride along in the same row so they exist if and only if the decision does.
+ */
+export const DECISION_KIND = 'release_decision';
+
+export interface DecisionItem {
+  readonly category: string;
+  readonly form: string;
+}
+
+export interface IssuedToken {
+  /** SHA-256 of the token, hex: the token itself is never stored. */
+  readonly hash: string;
+  readonly category: string;
+  readonly subject: string;
+  readonly declarationId: string;
+  readonly expiresAt: number | null;
+}
+
+export interface DecisionRow {
+  readonly id: string;
+  readonly recipient: string;
+  readonly subjectPseudonym: string;
+  readonly purpose: string;
+  /** As asked; null = "everything the declaration allows". */
+  readonly requested: readonly string[] | null;
+  readonly released: readonly DecisionItem[];
+  readonly allow: boolean;
+  readonly code: string | null;
+  readonly article: string | null;
+  readonly basis: string | null;
+  readonly declarationId: string | null;
+  readonly trace: ReadonlyArray<{ check: string; ok: boolean; detail: string; article?: string }>;
+  readonly registryHash: string;
+  readonly noticeHash: string | null;
+  readonly consentEventId: string | null;
+  readonly orderRef: string | null;
+  readonly retentionUntil: number | null;
+  readonly at: number;
+  /** For a token redemption: the decision that issued the token. */
+  readonly viaDecision: string | null;
+  readonly tokens: readonly IssuedToken[];
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** One multi-row INSERT per batch for decisions, one for their tokens: JSON in, recordset out. */
+export const writeDecisions: BatchWriter<DecisionRow> = async (tx, rows) => {
+  const decisions = rows.map(({ row: r, leafIndex }) => ({
+    id: r.id,
+    leaf_index: leafIndex,
+    recipient: r.recipient,
+    subject_pseudonym: r.subjectPseudonym,
+    purpose: r.purpose,
+    requested: r.requested,
+    released: r.released,
+    allow: r.allow,
+    code: r.code,
+    article: r.article,
+    basis: r.basis,
+    declaration_id: r.declarationId,
+    trace: r.trace,
+    registry_hash: r.registryHash,
+    notice_hash: r.noticeHash,
+    consent_event_id: r.consentEventId,
+    order_ref: r.orderRef,
+    retention_until: iso(r.retentionUntil),
+    decided_at: iso(r.at),
+    via_decision: r.viaDecision,
+  }));
+  await tx.query(
+    `INSERT INTO release_decisions (id, leaf_index, recipient, subject_pseudonym, purpose, requested, released, allow, code,
+       article, basis, declaration_id, trace, registry_hash, notice_hash, consent_event_id, order_ref, retention_until, decided_at, via_decision)
+     SELECT id, leaf_index, recipient, subject_pseudonym, purpose, requested, released, allow, code,
+       article, basis, declaration_id, trace, registry_hash, notice_hash, consent_event_id, order_ref, retention_until, decided_at, via_decision
+     FROM jsonb_to_recordset($1::jsonb) AS x(id text, leaf_index int8, recipient text, subject_pseudonym text, purpose text,
+       requested jsonb, released jsonb, allow boolean, code text, article text, basis text, declaration_id text, trace jsonb,
+       registry_hash text, notice_hash text, consent_event_id text, order_ref text, retention_until timestamptz, decided_at timestamptz, via_decision text)`,
+    [JSON.stringify(decisions)],
+  );
+  const tokens = rows.flatMap(({ row: r }) =>
+    r.tokens.map((t) => ({
+      token_hash: t.hash,
+      recipient: r.recipient,
+      subject: t.subject,
+      category: t.category,
+      declaration_id: t.declarationId,
+      decision_id: r.id,
+      issued_at: iso(r.at),
+      expires_at: iso(t.expiresAt),
+    })),
+  );
+  if (tokens.length === 0) return;
+  await tx.query(
+    `INSERT INTO release_tokens (token_hash, recipient, subject, category, declaration_id, decision_id, issued_at, expires_at)
+     SELECT decode(token_hash, 'hex'), recipient, subject, category, declaration_id, decision_id, issued_at, expires_at
+     FROM jsonb_to_recordset($1::jsonb) AS x(token_hash text, recipient text, subject text, category text, declaration_id text, decision_id text,
+       issued_at timestamptz, expires_at timestamptz)`,
+    [JSON.stringify(tokens)],
+  );
+};
+
+/** Registers the writer once per journal. */
+export function registerDecisionWriter(journal: Journal): void {
+  journal.register<DecisionRow>(DECISION_KIND, writeDecisions);
+}
+
+/** A stored decision as read back (audits, access requests, tests). */
+export interface StoredDecision {
+  id: string;
+  leaf_index: number;
+  recipient: string;
+  subject_pseudonym: string;
+  purpose: string;
+  requested: string[] | null;
+  released: DecisionItem[];
+  allow: boolean;
+  code: string | null;
+  article: string | null;
+  basis: string | null;
+  declaration_id: string | null;
+  trace: DecisionRow['trace'];
+  registry_hash: string;
+  notice_hash: string | null;
+  consent_event_id: string | null;
+  order_ref: string | null;
+  retention_until: Date | null;
+  decided_at: Date;
+  via_decision: string | null;
+}
+
+export class DecisionsRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async get(id: string): Promise<StoredDecision | undefined> {
+    const [r] = await this.sql.query<StoredDecision>('SELECT * FROM release_decisions WHERE id = $1', [id]);
+    return r;
+  }
+
+  async count(filter: { recipient?: string; subjectPseudonym?: string } = {}): Promise<number> {
+    const [r] = await this.sql.query<{ n: number }>(
+      `SELECT count(*)::int8 AS n FROM release_decisions
+       WHERE ($1::text IS NULL OR recipient = $1) AND ($2::text IS NULL OR subject_pseudonym = $2)`,
+      [filter.recipient ?? null, filter.subjectPseudonym ?? null],
+    );
+    return r!.n;
+  }
+
+  /** Decisions about one subject, newest first: what an access request reports. */
+  async bySubject(subjectPseudonym: string, limit = 100): Promise<StoredDecision[]> {
+    return this.sql.query<StoredDecision>(
+      'SELECT * FROM release_decisions WHERE subject_pseudonym = $1 ORDER BY decided_at DESC, leaf_index DESC LIMIT $2',
+      [subjectPseudonym, limit],
+    );
+  }
+}

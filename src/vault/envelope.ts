@@ -1,0 +1,60 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { canonicalJson } from '../core/canonical.ts';
+import { CgError } from '../core/errors.ts';
+
+/**
+ * Envelope encryption for the vault. Each subject has its own 256-bit data key; every item is
+ * sealed under it with AES-256-GCM. The associated data names the subject, the category and the
+ * data key's version, so a ciphertext copied to another subject's row, another category or a
+ * stale key generation fails authentication instead of decrypting to someone else's data.
+ */
+const FORMAT = 1;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+export const DATA_KEY_BYTES = 32;
+
+export const newDataKey = (): Uint8Array => new Uint8Array(randomBytes(DATA_KEY_BYTES));
+
+/** AAD of one vault item: JCS, so every implementation derives the same bytes. */
+export function itemAad(subject: string, category: string, keyVersion: number): Uint8Array {
+  return Buffer.from(canonicalJson(['cg.vault.item/1', subject, category, keyVersion]));
+}
+
+/** AAD used when the master key wraps a subject's data key. */
+export function dataKeyAad(subject: string, keyVersion: number): Uint8Array {
+  return Buffer.from(canonicalJson(['cg.vault.dek/1', subject, keyVersion]));
+}
+
+/** `01 ‖ iv(12) ‖ ciphertext ‖ tag(16)`. A fresh random IV per seal; keys never seal 2^32 items. */
+export function seal(key: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  if (key.length !== DATA_KEY_BYTES) throw new Error('AES-256-GCM needs a 32-byte key');
+  const iv = randomBytes(IV_BYTES);
+  const c = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  c.setAAD(aad);
+  const body = Buffer.concat([c.update(plaintext), c.final()]);
+  return new Uint8Array(Buffer.concat([Buffer.of(FORMAT), iv, body, c.getAuthTag()]));
+}
+
+/** Opens what `seal` produced; any change to key, AAD or bytes → VAULT_DECRYPT_FAILED. */
+export function open(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
+  const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+  if (buf.length < 1 + IV_BYTES + TAG_BYTES || buf[0] !== FORMAT || key.length !== DATA_KEY_BYTES) throw decryptFailed();
+  const iv = buf.subarray(1, 1 + IV_BYTES);
+  const tag = buf.subarray(buf.length - TAG_BYTES);
+  const body = buf.subarray(1 + IV_BYTES, buf.length - TAG_BYTES);
+  try {
+    const d = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    d.setAAD(aad);
+    d.setAuthTag(tag);
+    return new Uint8Array(Buffer.concat([d.update(body), d.final()]));
+  } catch {
+    throw decryptFailed();
+  }
+}
+
+export const sealText = (key: Uint8Array, aad: Uint8Array, text: string): Uint8Array => seal(key, aad, Buffer.from(text, 'utf8'));
+export const openText = (key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): string =>
+  Buffer.from(open(key, aad, sealed)).toString('utf8');
+
+// Deliberately says nothing about why: an oracle distinguishing "bad tag" from "bad format" helps nobody but an attacker.
+const decryptFailed = () => new CgError('VAULT_DECRYPT_FAILED', 'vault ciphertext could not be authenticated', 500);
