@@ -75,6 +75,17 @@ export interface Explanation {
   readonly trace: Decision['trace'];
 }
 
+function toRequest(recipientId: string, input: ReleaseInput, at: number): ReleaseRequest {
+  return {
+    recipientId,
+    subject: input.subject,
+    purpose: input.purpose,
+    ...(input.items !== undefined ? { items: input.items } : {}),
+    ...(input.orderRef !== undefined ? { orderRef: input.orderRef } : {}),
+    at,
+  };
+}
+
 export const newDecisionId = () => 'dec_' + randomBytes(16).toString('base64url');
 
 export class ReleaseService {
@@ -87,15 +98,7 @@ export class ReleaseService {
 
   /** A release for the authenticated recipient (registry recipient id or class member id). */
   async release(recipientId: string, input: ReleaseInput): Promise<ReleaseResult> {
-    const at = this.clock();
-    const req: ReleaseRequest = {
-      recipientId,
-      subject: input.subject,
-      purpose: input.purpose,
-      ...(input.items !== undefined ? { items: input.items } : {}),
-      ...(input.orderRef !== undefined ? { orderRef: input.orderRef } : {}),
-      at,
-    };
+    const req = toRequest(recipientId, input, this.clock());
     const { decision, registry } = this.decide(req);
     if (!decision.allow) throw await this.refuse(req, decision, registry, null);
 
@@ -132,14 +135,7 @@ export class ReleaseService {
 
   /** The same decision with its full trace; nothing is decrypted, issued or recorded. */
   explain(recipientId: string, input: ReleaseInput): Explanation {
-    const req: ReleaseRequest = {
-      recipientId,
-      subject: input.subject,
-      purpose: input.purpose,
-      ...(input.items !== undefined ? { items: input.items } : {}),
-      ...(input.orderRef !== undefined ? { orderRef: input.orderRef } : {}),
-      at: this.clock(),
-    };
+    const req = toRequest(recipientId, input, this.clock());
     const { decision: d, registry } = this.decide(req);
     return {
       allow: d.allow,

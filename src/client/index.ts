@@ -16,21 +16,14 @@
  * ```
  */
 
-export type DenyCode =
-  | 'UNDECLARED_RECIPIENT'
-  | 'UNDECLARED_PURPOSE'
-  | 'UNDECLARED_ITEMS'
-  | 'NO_CONSENT'
-  | 'CONSENT_WITHDRAWN'
-  | 'CONSENT_EXPIRED'
-  | 'NO_TRANSFER_GROUND'
-  | 'RETENTION_EXPIRED'
-  | 'SUBJECT_OBJECTED'
-  | 'SUBJECT_ERASED'
-  | 'POLICY_DENY'
-  | 'UNKNOWN_SUBJECT';
+// Wire types are the server's own (type-only imports: erased at run time, so the client stays
+// dependency-free and can never drift from what the server sends).
+import type { DenyCode, TraceStep } from '../core/gate/types.ts';
+import type { ReleaseForm } from '../core/registry/schema.ts';
+import type { Explanation, ReleaseResult as Release } from '../app/release-service.ts';
+import type { SubjectDataSummary } from '../app/vault-service.ts';
 
-export type ReleaseForm = 'plain' | 'masked' | 'safe_number' | 'token';
+export type { DenyCode, TraceStep, ReleaseForm, Explanation, Release, SubjectDataSummary };
 
 /** An RFC 9457 problem document as ConsentGate sends it. */
 export interface Problem {
@@ -96,54 +89,12 @@ export interface ReleaseRequest {
   readonly order_ref?: string;
 }
 
-export interface Release {
-  readonly decision_id: string;
-  readonly ledger_index: number;
-  readonly declaration_id: string;
-  readonly basis: string;
-  readonly items: Record<string, unknown>;
-  readonly forms: Record<string, ReleaseForm>;
-  readonly missing: string[];
-  readonly retention_until: string | null;
-}
-
-export interface TraceStep {
-  readonly check: string;
-  readonly ok: boolean;
-  readonly detail: string;
-  readonly article?: string;
-}
-
-export interface Explanation {
-  readonly allow: boolean;
-  readonly code: DenyCode | null;
-  readonly article: string | null;
-  readonly message: string | null;
-  readonly recipient: string;
-  readonly declaration_id: string | null;
-  readonly basis: string | null;
-  readonly items: ReadonlyArray<{ category: string; form: ReleaseForm }>;
-  readonly retention_until: string | null;
-  readonly consent_event_id: string | null;
-  readonly notice_hash: string | null;
-  readonly registry_hash: string;
-  readonly trace: readonly TraceStep[];
-}
-
 export interface Redemption {
   readonly decision_id: string;
   readonly ledger_index: number;
   readonly category: string;
   readonly value: string;
   readonly expires_at: string | null;
-}
-
-export interface SubjectDataSummary {
-  readonly subject: string;
-  readonly erased: boolean;
-  readonly erased_at: string | null;
-  readonly key_version: number | null;
-  readonly items: ReadonlyArray<{ category: string; bytes: number; key_version: number; updated_at: string }>;
 }
 
 export interface ActiveRegistry {

@@ -28,11 +28,23 @@ const KST_OFFSET_H = 9;
 let nextSetId = 0;
 
 export class OperatorPolicies {
+  /**
+   * Cedar's answer is a pure function of the policy set and the request, so answers are memoised
+   * by the request's canonical form: releases repeat the same (recipient, purpose, items, hour)
+   * shapes all day, and one wasm evaluation costs 100× the statutory decision. When no rule names
+   * a Subject uid, the subject's id cannot change the answer and is left out of the key.
+   */
+  private readonly answers = new Map<string, CedarAnswer>();
+  private readonly subjectBlind: boolean;
+
   private constructor(
     private readonly setId: string,
     /** Policy id → where it was written, for traces and errors. */
     readonly origins: ReadonlyMap<string, string>,
-  ) {}
+    policyTexts: readonly string[] = [],
+  ) {
+    this.subjectBlind = !policyTexts.some((t) => /Subject\s*::/.test(t));
+  }
 
   /** Loads every `*.cedar` file of `dir` (sorted by name). A missing directory means no rules. */
   static loadDir(dir: string): OperatorPolicies {
@@ -94,7 +106,7 @@ export class OperatorPolicies {
     const setId = `operator-${nextSetId++}`;
     const pre = cedar.preparsePolicySet(setId, { staticPolicies: policies });
     if (pre.type === 'failure') throw invalid(pre.errors.map((e) => ({ code: 'POLICY_INVALID', message: e.message })));
-    return new OperatorPolicies(setId, origins);
+    return new OperatorPolicies(setId, origins, Object.values(policies));
   }
 
   /** Number of operator rules (the built-in base permit excluded). */
@@ -123,7 +135,7 @@ export class OperatorPolicies {
     };
     if (member) principalAttrs.class = member.classId;
     const hourUtc = new Date(req.at).getUTCHours();
-    const answer = cedar.statefulIsAuthorized({
+    const answer = this.evaluate({
       principal,
       action: { type: 'Action', id: 'release' },
       resource: { type: 'Subject', id: req.subject },
@@ -158,7 +170,29 @@ export class OperatorPolicies {
     }
     return { ...decision, trace: [...decision.trace, step('policy', true, this.size === 0 ? 'no operator policies' : `no operator policy forbids this release (${this.size} rules)`)] };
   }
+
+  private evaluate(call: CedarCall): CedarAnswer {
+    // The subject's uid (resource, and its entity) is blanked out of the key when no rule can see it.
+    const key = JSON.stringify(call, (_k, v: unknown) =>
+      this.subjectBlind && isSubjectUid(v) ? 'Subject' : v,
+    );
+    const hit = this.answers.get(key);
+    if (hit) return hit;
+    const answer = cedar.statefulIsAuthorized(call);
+    if (this.answers.size >= MAX_MEMO) this.answers.delete(this.answers.keys().next().value!);
+    this.answers.set(key, answer);
+    return answer;
+  }
 }
+
+type CedarCall = Parameters<typeof cedar.statefulIsAuthorized>[0];
+type CedarAnswer = ReturnType<typeof cedar.statefulIsAuthorized>;
+
+const isSubjectUid = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'Subject' && 'id' in v;
+
+/** Memoised answers kept per policy set; the oldest is dropped first. */
+const MAX_MEMO = 10_000;
 
 function policyDeny(d: Decision & { allow: true }, message: string): Decision {
   return {

@@ -166,7 +166,12 @@ describe('decide over random registries, consents and requests', () => {
             expect(st.state).toBe('active');
             expect(d.consentEventId).toBe(st.state === 'active' ? st.eventId : 'x');
           }
-          if (overseas && !(subject!.jurisdiction === 'EU' && ['JP', 'KR', 'CH'].includes(country))) expect(decl.transfer).toBeDefined();
+          // Abroad needs a ground: a declared one (or a basis that is itself a transfer mechanism), or
+          // for EU subjects an adequate destination or SCCs/BCRs the recipient has signed (GDPR 45–47).
+          const safeguards = (party ?? registry.parties.get(member!.classId))!.safeguards;
+          const euCovered = subject!.jurisdiction === 'EU' && (['JP', 'KR', 'CH'].includes(country) || Boolean(safeguards.scc || safeguards.bcr));
+          const declaresGround = decl.transfer !== undefined || ['certification', 'adequacy', 'scc'].includes(decl.legal_basis);
+          if (overseas && !euCovered) expect(declaresGround).toBe(true);
           const purpose = registry.purposes.get(r.purpose)!;
           if (purpose.ad_targeting) expect(consents.hasObjected(r.subject, r.purpose)).toBe(false);
           for (const it of d.items) {

@@ -114,6 +114,27 @@ describe('operator policies (policies/operator.cedar)', () => {
     expect(!d.allow && d.message).toMatch(/overflow.*x\.cedar:1/);
   });
 
+  it('memoised answers never cross a rule that names a subject, nor an hour', () => {
+    const named = OperatorPolicies.compile([
+      { file: 'block.cedar', text: '@id("block-kim") forbid (principal, action, resource == Subject::"kim");' },
+    ]);
+    // kim and a second KR subject alike in every attribute: only the uid tells them apart.
+    const twin = { ...subjects, kim2: subjects.kim };
+    const c2 = context(registry, new FakeConsents().set('kim', 'sellers_fulfilment', active(['name'])).set('kim2', 'sellers_fulfilment', active(['name'])), members, twin);
+    const asKim = req({ items: ['name'] });
+    const asTwin = req({ items: ['name'], subject: 'kim2' });
+    for (let i = 0; i < 3; i++) {
+      expect(gate(asKim, named, c2)).toMatchObject({ allow: false, code: 'POLICY_DENY' });
+      expect(gate(asTwin, named, c2).allow).toBe(true);
+    }
+    // The night rule depends on the hour: the same request flips when the hour does, cached or not.
+    const ad = req({ recipientId: 'adreach', purpose: 'ad_targeting' });
+    for (let i = 0; i < 2; i++) {
+      expect(gate(ad).allow).toBe(true);
+      expect(gate({ ...ad, at: NIGHT_KST })).toMatchObject({ allow: false, code: 'POLICY_DENY' });
+    }
+  });
+
   it('with no rules, adds a passing policy step', () => {
     const none = OperatorPolicies.loadDir(join(tmpdir(), 'does-not-exist-cg'));
     expect(none.size).toBe(0);
