@@ -1,3 +1,4 @@
+import { mulberry32 } from '../src/core/seeded-random.ts';
 import { loadavg } from 'node:os';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { ConsentEvent } from '../src/core/consent/events.ts';
@@ -317,16 +318,6 @@ function batchThroughput<T>(inputs: readonly T[], fn: (x: T) => unknown): number
   return Math.round(best);
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Allow `node --import tsx bench/gate.ts` directly as well as through bench/run.ts.
 if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../src/core/seeded-random.ts';
 import { loadavg } from 'node:os';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { MerkleTree as MerkleTreeJs } from 'merkletreejs';
@@ -191,13 +192,3 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -9,6 +9,7 @@
  * test that replays the files and compares is an independent check of the judge.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { mulberry32 } from '../../src/core/seeded-random.ts';
 import { fileURLToPath } from 'node:url';
 import { parseRegistry } from '../../src/core/registry/parse.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
@@ -32,16 +33,9 @@ const ARTICLE: Record<(typeof CODES)[number], string> = {
 };
 const CUSTOMS_RETENTION_DAYS = 180;
 
-/** mulberry32: a tiny seeded PRNG for test data (not for anything secret). */
+/** Seeded, so the committed files regenerate byte for byte. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
 }
 

@@ -1,5 +1,7 @@
 /** Who is calling: resolved from the API key before any handler runs. */
-export type KeyKind = 'admin' | 'recipient' | 'subject';
+import type { KeyKind } from '../store/keys-repo.ts';
+
+export type { KeyKind };
 
 export interface Principal {
   readonly kind: KeyKind;
