@@ -1,3 +1,4 @@
+import { parseOrigins } from './http/widget-cors.ts';
 import { z } from 'zod';
 import type { LedgerOptions } from './app/ledger-service.ts';
 import { isoDuration } from './core/registry/schema.ts';
@@ -20,6 +21,7 @@ import { addDuration } from './core/time/duration.ts';
  * CONSENTGATE_DB_SCHEMA (public: the PostgreSQL schema; several servers share one) · CONSENTGATE_REDIS_URL (redis://…: rate limits shared by every server)
  * CONSENTGATE_TLS_CERT / CONSENTGATE_TLS_KEY (PEM files: serve HTTPS) · CONSENTGATE_TLS_CA (PEM: request client certificates for recipients' mutual TLS)
  * CONSENTGATE_TRUST_PROXY (false: set true behind a load balancer so rate limits see client addresses)
+ * CONSENTGATE_WIDGET_ORIGINS (none: comma-separated origins of marketplace pages embedding the consent widget)
  */
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -50,6 +52,7 @@ export const envSchema = z.object({
   CONSENTGATE_TLS_KEY: z.string().min(1).optional(),
   CONSENTGATE_TLS_CA: z.string().min(1).optional(),
   CONSENTGATE_TRUST_PROXY: bool.default(false),
+  CONSENTGATE_WIDGET_ORIGINS: z.string().max(4000).optional(),
 });
 
 export interface AppConfig {
@@ -78,6 +81,8 @@ export interface AppConfig {
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string | undefined } | undefined;
   /** Behind a load balancer: take the client address from X-Forwarded-For. */
   readonly trustProxy?: boolean;
+  /** Origins of the marketplace pages that embed the consent widget (CORS on the widget's endpoints). */
+  readonly widgetOrigins?: ReadonlySet<string>;
 }
 
 export interface RightsOptions {
@@ -105,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: e.CONSENTGATE_REDIS_URL,
     tls: e.CONSENTGATE_TLS_CERT && e.CONSENTGATE_TLS_KEY ? { certFile: e.CONSENTGATE_TLS_CERT, keyFile: e.CONSENTGATE_TLS_KEY, caFile: e.CONSENTGATE_TLS_CA } : undefined,
     trustProxy: e.CONSENTGATE_TRUST_PROXY,
+    widgetOrigins: parseOrigins(e.CONSENTGATE_WIDGET_ORIGINS),
     dataDir: e.DATABASE_URL ? undefined : e.CONSENTGATE_DATA_DIR,
     adminKey: e.CONSENTGATE_ADMIN_KEY,
     logLevel: e.CONSENTGATE_LOG_LEVEL,

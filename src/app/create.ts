@@ -122,6 +122,7 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       ...(rateLimitStore ? { rateLimitStore } : {}),
       ...(config.tls ? { https: httpsOptions(config.tls) } : {}),
       ...(config.trustProxy ? { trustProxy: true } : {}),
+      ...(config.widgetOrigins ? { widgetOrigins: config.widgetOrigins } : {}),
     });
     await server.ready();
 

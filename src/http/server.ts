@@ -11,6 +11,7 @@ import { installAuth, installAuthorize } from './auth.ts';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import { installClientCertCheck } from './tls.ts';
 import { applySecurityHeaders, frameworkErrors } from './security-headers.ts';
+import { installWidgetCors } from './widget-cors.ts';
 import { installHttpMetrics } from './metrics.ts';
 import { transformRouteSchema } from './openapi.ts';
 import { installProblemHandlers, pathOnly } from './problem.ts';
@@ -32,6 +33,8 @@ export interface ServerOptions {
   version?: string;
   /** Serve HTTPS (and request client certificates for recipients' mutual TLS): src/http/tls.ts. */
   https?: HttpsOptions;
+  /** Origins allowed to call the consent widget's endpoints cross-origin. */
+  widgetOrigins?: ReadonlySet<string>;
 }
 
 const TEXT_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text/plain'];
@@ -89,6 +92,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
     );
   });
 
+  installWidgetCors(app, opts.widgetOrigins ?? new Set());
   installHttpMetrics(app, ctx.metrics);
   installAuth(app, ctx.keys);
   installClientCertCheck(app, ctx.clientCerts);
