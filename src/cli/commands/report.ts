@@ -1,69 +1,155 @@
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { Option } from 'commander';
+import { openReportService, type RenderedReport } from '../../app/report-service.ts';
 import { loadRegistryFile } from '../../audit/registry-file.ts';
 import { loadReplaySummary } from '../../audit/summary-file.ts';
+import { loadConfig } from '../../config.ts';
 import { CgError } from '../../core/errors.ts';
+import type { BreachQuery } from '../../core/report/breach.ts';
 import { buildReport } from '../../core/report/build.ts';
 import { renderCsv } from '../../core/report/csv.ts';
 import { renderHtml } from '../../core/report/html.ts';
 import type { Lang } from '../../core/report/model.ts';
+import { parseBound, parsePeriod } from '../../core/report/period.ts';
 import { replayVolumes } from '../../core/report/transfers.ts';
-import { parseTimestamp } from '../../core/time/timestamp.ts';
+import { htmlToPdf } from '../../report/pdf.ts';
 import type { RegisterCommand } from './index.ts';
 
+type Format = 'html' | 'csv' | 'pdf' | 'json';
+
+interface Opts {
+  registry?: string;
+  databaseUrl?: string;
+  dataDir?: string;
+  from: string;
+  to: string;
+  replay?: string;
+  format: Format;
+  lang: Lang;
+  out?: string;
+  breachRecipient?: string;
+  breachFrom?: string;
+  breachTo?: string;
+  discoveredAt?: string;
+}
+
 /**
- * `consentgate report`: the registry-derived reports (GDPR 30 record, PIPA 30 policy items,
- * transfer register) plus, with `--replay`, the replay findings and transfer volumes.
- * Writes to `--out` atomically (temporary file, then rename) or to stdout.
+ * `consentgate report`: two sources of numbers.
+ * - File mode (`--registry`): the registry-derived reports (GDPR 30, PIPA 30, transfer register),
+ *   plus the replay findings and volumes with `--replay`.
+ * - Database mode (`--database-url`, `--data-dir`, or DATABASE_URL / CONSENTGATE_DATA_DIR): the
+ *   running product's records — transfer volumes, PIPA 17 provisions, consent, deny and rights
+ *   statistics, optional breach impact — anchored to a signed ledger checkpoint.
+ * Writes to `--out` atomically (temporary file, then rename) or to stdout (not PDF).
  */
-export const registerReport: RegisterCommand = (program, io) => {
+export const registerReport: RegisterCommand = (program, io, setExit) => {
   program
     .command('report')
-    .description('regulator-ready reports from the registry and a replay summary (issue 8)')
-    .requiredOption('--registry <file>', 'registry YAML')
+    .description('regulator-ready reports from a registry file (+ replay summary) or from the database (issue 8)')
+    .option('--registry <file>', 'registry YAML (file mode)')
+    .option('--database-url <url>', 'PostgreSQL of a running ConsentGate (database mode; default DATABASE_URL)')
+    .option('--data-dir <dir>', 'embedded PGlite directory of a stopped ConsentGate (database mode; default CONSENTGATE_DATA_DIR)')
     .requiredOption('--from <date>', 'period start, YYYY-MM-DD or an ISO 8601 timestamp')
     .requiredOption('--to <date>', 'period end (inclusive), YYYY-MM-DD or an ISO 8601 timestamp')
-    .option('--replay <summary.json>', 'summary.json written by `consentgate replay --out`')
-    .addOption(new Option('--format <format>', 'output format').choices(['html', 'csv']).default('html'))
+    .option('--replay <summary.json>', 'summary.json written by `consentgate replay --out` (file mode)')
+    .addOption(new Option('--format <format>', 'output format (pdf needs --out; json needs the database)').choices(['html', 'csv', 'pdf', 'json']).default('html'))
     .addOption(new Option('--lang <lang>', 'report language').choices(['ko', 'en']).default('en'))
     .option('--out <file>', 'write here instead of stdout')
-    .action((opts: { registry: string; from: string; to: string; replay?: string; format: 'html' | 'csv'; lang: Lang; out?: string }) => {
-      const from = parseDay(opts.from, '--from', false);
-      const to = parseDay(opts.to, '--to', true);
-      if (from > to) throw new CgError('INVALID_PERIOD', `--from ${opts.from} is after --to ${opts.to}`, 400);
-      const registry = loadRegistryFile(opts.registry);
-      const replay = opts.replay ? loadReplaySummary(opts.replay, registry.hash) : undefined;
-      const report = buildReport({
-        registry,
-        lang: opts.lang,
-        from,
-        to,
-        generatedAt: Date.now(),
-        ...(replay
-          ? { replay, volumes: replayVolumes(replay, (c) => registry.operator.jurisdictions.some((j) => registry.isOverseas(c, j)), (id) => registry.parties.has(id)) }
-          : {}),
-      });
-      const text = opts.format === 'csv' ? renderCsv(report) : renderHtml(report);
-      if (!opts.out) return io.out(text);
-      const tmp = `${opts.out}.tmp-${process.pid}`;
+    .option('--breach-recipient <id>', 'add breach impact: the compromised recipient, class or class member (database mode)')
+    .option('--breach-from <date>', 'add breach impact: start of the window believed compromised')
+    .option('--breach-to <date>', 'add breach impact: end of the window believed compromised')
+    .option('--discovered-at <timestamp>', 'when the breach was discovered (starts the 72-hour clocks; required with a breach option)')
+    .action(async (opts: Opts) => {
+      const { from, to } = parsePeriod(opts.from, opts.to, { from: '--from', to: '--to' });
+      if (opts.format === 'pdf' && !opts.out) throw bad('OUT_REQUIRED', 'PDF output needs --out <file>', '--out');
+      const env = process.env;
+      const dbMode = Boolean(opts.databaseUrl || opts.dataDir || (!opts.registry && (env.DATABASE_URL || env.CONSENTGATE_DATA_DIR)));
+      let rendered: RenderedReport;
       try {
-        writeFileSync(tmp, text, { flag: 'wx' });
-        renameSync(tmp, opts.out);
+        rendered = dbMode ? await fromDatabase(opts, from, to) : await fromFiles(opts, from, to);
       } catch (e) {
-        try {
-          unlinkSync(tmp);
-        } catch {
-          /* not created */
+        // Missing Chromium is the caller's environment, not a server fault: exit 2 like bad input.
+        if (e instanceof CgError && e.code === 'PDF_UNAVAILABLE') {
+          io.err(`error ${e.code}: ${e.message}\n`);
+          return setExit(2);
         }
-        throw new CgError('UNWRITABLE_OUTPUT', `cannot write ${opts.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 400);
+        throw e;
       }
+      if (!opts.out) return io.out(typeof rendered.body === 'string' ? rendered.body : rendered.body.toString('utf8'));
+      writeAtomically(opts.out, rendered.body);
       io.err(`wrote ${opts.out}\n`);
     });
 };
 
-/** A date is the whole UTC day: `--from` its first millisecond, `--to` its last. */
-function parseDay(text: string, flag: string, end: boolean): number {
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseTimestamp(`${text}T00:00:00Z`) : parseTimestamp(text);
-  if (day === undefined) throw new CgError('INVALID_DATE', `${flag} "${text}" is not a date (YYYY-MM-DD) or an ISO 8601 timestamp with offset`, 400, [{ code: 'INVALID_DATE', message: 'not a date', path: flag }]);
-  return end && text.length === 10 ? day + 86_400_000 - 1 : day;
+const bad = (code: string, message: string, path: string) => new CgError(code, message, 400, [{ code, message, path }]);
+
+async function fromFiles(opts: Opts, from: number, to: number): Promise<RenderedReport> {
+  if (!opts.registry) throw bad('SOURCE_REQUIRED', 'give --registry <file>, or a database with --database-url / --data-dir (or DATABASE_URL)', '--registry');
+  if (opts.format === 'json') throw bad('JSON_NEEDS_DATABASE', '--format json reports stored numbers: use --database-url or --data-dir', '--format');
+  if (opts.breachRecipient || opts.breachFrom || opts.breachTo) throw bad('BREACH_NEEDS_DATABASE', 'breach impact is computed from stored releases: use --database-url or --data-dir', '--breach-recipient');
+  const registry = loadRegistryFile(opts.registry);
+  const replay = opts.replay ? loadReplaySummary(opts.replay, registry.hash) : undefined;
+  const report = buildReport({
+    registry,
+    lang: opts.lang,
+    from,
+    to,
+    generatedAt: Date.now(),
+    ...(replay
+      ? { replay, volumes: replayVolumes(replay, (c) => registry.operator.jurisdictions.some((j) => registry.isOverseas(c, j)), (id) => registry.parties.has(id)) }
+      : {}),
+  });
+  const name = `consentgate-report-${report.period.from}_${report.period.to}`;
+  if (opts.format === 'csv') return { contentType: 'text/csv', body: renderCsv(report), filename: `${name}.csv` };
+  const html = renderHtml(report);
+  if (opts.format === 'pdf') return { contentType: 'application/pdf', body: await htmlToPdf(html), filename: `${name}.pdf` };
+  return { contentType: 'text/html', body: html, filename: `${name}.html` };
+}
+
+async function fromDatabase(opts: Opts, from: number, to: number): Promise<RenderedReport> {
+  if (opts.registry || opts.replay) throw bad('CONFLICTING_SOURCES', 'database mode uses the active registry: drop --registry / --replay, or drop the database options', '--registry');
+  const breach = breachQuery(opts);
+  const base = loadConfig(process.env);
+  const databaseUrl = opts.databaseUrl ?? (opts.dataDir ? undefined : base.databaseUrl);
+  const service = await openReportService({
+    databaseUrl,
+    dataDir: databaseUrl ? undefined : (opts.dataDir ?? base.dataDir),
+    schema: base.schema,
+    ledger: base.ledger,
+  });
+  try {
+    return await service.reports.render({ from, to, lang: opts.lang, format: opts.format, ...(breach ? { breach } : {}) });
+  } finally {
+    await service.close();
+  }
+}
+
+function breachQuery(opts: Opts): BreachQuery | undefined {
+  if (!opts.breachRecipient && !opts.breachFrom && !opts.breachTo) {
+    if (opts.discoveredAt) throw bad('BREACH_SCOPE_REQUIRED', '--discovered-at needs --breach-recipient and/or --breach-from/--breach-to', '--breach-recipient');
+    return undefined;
+  }
+  if (!opts.discoveredAt) throw bad('DISCOVERED_AT_REQUIRED', 'breach impact needs --discovered-at (the 72-hour clocks start there)', '--discovered-at');
+  return {
+    discoveredAt: parseBound(opts.discoveredAt, '--discovered-at', false),
+    ...(opts.breachRecipient ? { recipient: opts.breachRecipient } : {}),
+    ...(opts.breachFrom ? { from: parseBound(opts.breachFrom, '--breach-from', false) } : {}),
+    ...(opts.breachTo ? { to: parseBound(opts.breachTo, '--breach-to', true) } : {}),
+  };
+}
+
+/** Temporary file, then rename: a failed run never leaves a file that looks like a finished report. */
+function writeAtomically(path: string, body: string | Buffer): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, body, { flag: 'wx' });
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* not created */
+    }
+    throw new CgError('UNWRITABLE_OUTPUT', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 400);
+  }
 }

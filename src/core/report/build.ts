@@ -4,9 +4,23 @@ import { privacyPolicySource } from './privacy-policy.ts';
 import { replaySource } from './replay-section.ts';
 import { ropaSource } from './ropa.ts';
 import { transferRegisterSource } from './transfers.ts';
+import { breachSource } from './breach.ts';
+import { consentStatsSource, denyStatsSource, provisionsSource, rightsSource, storedTransfersSource, verificationSource } from './stored.ts';
 
 /** The sources every report has today, in reading order; later sources append to this list. */
-export const DEFAULT_SOURCES: readonly ReportSource[] = [replaySource, transferRegisterSource, privacyPolicySource, ropaSource];
+export const DEFAULT_SOURCES: readonly ReportSource[] = [
+  replaySource,
+  breachSource,
+  transferRegisterSource,
+  storedTransfersSource,
+  provisionsSource,
+  consentStatsSource,
+  denyStatsSource,
+  rightsSource,
+  privacyPolicySource,
+  ropaSource,
+  verificationSource,
+];
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -24,7 +38,7 @@ export function buildReport(ctx: ReportContext, sources: readonly ReportSource[]
     generated_at: new Date(ctx.generatedAt).toISOString(),
     registry_hash: ctx.registry.hash,
     ...(ctx.checkpoint ? { checkpoint: ctx.checkpoint } : {}),
-    sources: [`registry ${ctx.registry.hash.slice(0, 16)}…`, ...(ctx.volumes ? [ctx.volumes.source] : [])],
+    sources: [`registry ${ctx.registry.hash.slice(0, 16)}…`, ...(ctx.volumes ? [ctx.volumes.source] : []), ...(ctx.stored && !ctx.volumes ? [`stored records (ledger leaves < ${ctx.stored.below_leaf})`] : [])],
     notes,
     sections: sources.flatMap((s) => s.build(ctx)),
   };

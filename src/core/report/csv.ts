@@ -9,7 +9,9 @@ export function renderCsv(r: Report): string {
   const blocks: string[] = [];
   for (const s of r.sections) {
     for (const b of s.blocks) {
-      const tb: Table | undefined = b.kind === 'table' ? b : b.kind === 'chart' ? b.data : undefined;
+      // A preformatted block (the signed checkpoint note) is one cell, byte for byte.
+      const tb: Table | undefined =
+        b.kind === 'table' ? b : b.kind === 'chart' ? b.data : b.kind === 'pre' ? { kind: 'table', caption: b.caption, columns: ['text'], rows: [[b.text]] } : undefined;
       if (!tb) continue;
       const rows = [['section', 'table', ...tb.columns], ...tb.rows.map((row) => [s.id, tb.caption, ...row.map(String)])];
       blocks.push(rows.map((row) => row.map(cell).join(',')).join('\r\n'));

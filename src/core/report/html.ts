@@ -16,10 +16,13 @@ h1 { font-size: 1.6rem; margin: 0 0 .25rem; } h2 { font-size: 1.25rem; border-bo
 .articles { color: #555; font-size: .9rem; margin-top: -.5rem; }
 table { border-collapse: collapse; width: 100%; margin: .75rem 0 1.25rem; font-size: .9rem; }
 caption { text-align: left; font-weight: 600; padding: .25rem 0; }
-th, td { border: 1px solid #bbb; padding: .3rem .45rem; vertical-align: top; text-align: left; }
+th, td { border: 1px solid #bbb; padding: .3rem .45rem; vertical-align: top; text-align: left; overflow-wrap: break-word; }
+/* Wide tables (provision records: ids, pseudonyms, timestamps) may break inside a token rather than run off the page. */
+table.dense { font-size: .78rem; } table.dense th, table.dense td { overflow-wrap: anywhere; }
 thead th { background: #e8eef5; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
 figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; } figcaption { font-weight: 600; }
+pre.note { background: #f4f6f8; border: 1px solid #bbb; padding: .5rem .75rem; white-space: pre-wrap; word-break: break-all; font-size: .85rem; }
 .notes { background: #fff7e0; border-left: 4px solid #e0a800; padding: .5rem .75rem; }
 nav ol { columns: 2; }
 a { color: #1f4e79; }
@@ -82,6 +85,8 @@ function block(b: Block): string {
       return `<p>${esc(b.text)}</p>`;
     case 'facts':
       return `${b.caption ? `<h3>${esc(b.caption)}</h3>` : ''}<dl class="facts">${b.items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
+    case 'pre':
+      return `<figure><figcaption>${esc(b.caption)}</figcaption><pre class="note">${esc(b.text)}</pre></figure>`;
     case 'table':
       return table(b);
     case 'chart':
@@ -95,5 +100,5 @@ function table(tb: Table): string {
   const body = tb.rows
     .map((r) => `<tr>${r.map((v, i) => (i === 0 ? `<th scope="row">${esc(String(v))}</th>` : typeof v === 'number' ? `<td class="num">${v.toLocaleString('en-US')}</td>` : `<td>${esc(v)}</td>`)).join('')}</tr>`)
     .join('');
-  return `<table><caption>${esc(tb.caption)}</caption>${head}<tbody>${body}</tbody></table>`;
+  return `<table${tb.columns.length >= 8 ? ' class="dense"' : ''}><caption>${esc(tb.caption)}</caption>${head}<tbody>${body}</tbody></table>`;
 }

@@ -1,5 +1,7 @@
 import type { ReplaySummary } from '../audit/summary.ts';
 import type { RegistryModel } from '../registry/model.ts';
+import type { BreachImpact } from './breach.ts';
+import type { StoredFacts } from './stored.ts';
 
 /**
  * The report model: what a report says, independent of how it is rendered (HTML, CSV, later PDF)
@@ -35,7 +37,14 @@ export interface Facts {
   readonly items: ReadonlyArray<readonly [string, string]>;
 }
 
-export type Block = Table | Chart | Paragraph | Facts;
+/** Text shown exactly as is (a signed checkpoint note: one changed byte breaks its signature). */
+export interface Preformatted {
+  readonly kind: 'pre';
+  readonly caption: string;
+  readonly text: string;
+}
+
+export type Block = Table | Chart | Paragraph | Facts | Preformatted;
 
 export interface Section {
   readonly id: string;
@@ -51,6 +60,10 @@ export interface Checkpoint {
   readonly root: string;
   readonly signature?: string;
   readonly key_id?: string;
+  /** The whole signed C2SP tlog-checkpoint note, as served by `GET /v1/ledger/checkpoint`. */
+  readonly note?: string;
+  /** The log's verifier key (`<origin>+<hash>+<base64>`) that checks `note`. */
+  readonly verifier_key?: string;
 }
 
 export interface Report {
@@ -92,6 +105,12 @@ export interface ReportContext {
   readonly replay?: ReplaySummary;
   readonly volumes?: TransferVolumes;
   readonly checkpoint?: Checkpoint;
+  /** Numbers read from the running product's database (stored.ts), all below `checkpoint.size`. */
+  readonly stored?: StoredFacts;
+  /** Breach-impact assessment to include (breach.ts). */
+  readonly breach?: BreachImpact;
+  /** Most provision rows a table shows (HTML/PDF); CSV passes Infinity for the full list. */
+  readonly provisionRows?: number;
 }
 
 export interface ReportSource {

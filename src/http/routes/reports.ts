@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { MEMBER_ID_RE } from '../../app/members-service.ts';
 import type { RenderedReport } from '../../app/report-service.ts';
 import { parseBound, parsePeriod } from '../../core/report/period.ts';
 import { defineRoute, mount } from '../route.ts';
@@ -51,7 +52,7 @@ export const reportRoutes: RoutePlugin = (app, ctx) => {
     tags: ['reports'],
     auth: { kind: 'admin', scopes: ['reports:read'] },
     body: z.strictObject({
-      recipient: z.string().min(1).max(256).optional(),
+      recipient: z.string().regex(MEMBER_ID_RE, 'a recipient, class or member id: lower-case letters, digits, _ . - (max 64)').optional(),
       from: date.optional(),
       to: date.optional(),
       discovered_at: date,

@@ -1,0 +1,227 @@
+import type { BreachFacts } from '../core/report/breach.ts';
+import type { ConsentStat, DenyStat, Granularity, TimelineRow, ProvisionRow, RightsStat, TransferRow, VolumeRow } from '../core/report/stored.ts';
+import { refusalRate } from '../core/report/stored.ts';
+import type { Jurisdiction } from '../core/registry/schema.ts';
+import type { Sql } from './sql.ts';
+
+/**
+ * Read-only SQL behind the reports. Every query over ledgered rows (release decisions, consent
+ * events) takes `belowLeaf` — the size of the checkpoint the report embeds — and counts only
+ * rows whose leaf index is below it, so the report is consistent with one signed tree even while
+ * the gate keeps writing. Periods are inclusive epoch-ms bounds.
+ */
+export interface Period {
+  readonly from: number;
+  readonly to: number;
+  readonly belowLeaf: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Where a release went: a class member's own country, else the registry recipient's country. */
+export type RecipientCountries = Readonly<Record<string, string>>;
+
+/**
+ * Allowed releases with their destination and the subject's jurisdiction. `$4` maps registry
+ * recipient ids to countries; `$5` is the jurisdiction assumed when the subject row is missing.
+ */
+const RELEASES = `
+  SELECT d.recipient, d.declaration_id, d.subject_pseudonym, d.released, m.class_id,
+         COALESCE(m.country, rc.value) AS country, COALESCE(s.jurisdiction, $5) AS jurisdiction
+  FROM release_decisions d
+  LEFT JOIN recipient_members m ON m.id = d.recipient
+  LEFT JOIN jsonb_each_text($4::jsonb) rc ON rc.key = d.recipient
+  LEFT JOIN subjects s ON s.pseudonym = d.subject_pseudonym
+  WHERE d.allow AND d.declaration_id IS NOT NULL AND jsonb_array_length(d.released) > 0
+    AND d.leaf_index < $3 AND d.decided_at >= $1::timestamptz AND d.decided_at <= $2::timestamptz`;
+
+export async function transferRows(sql: Sql, p: Period, countries: RecipientCountries, fallback: Jurisdiction): Promise<{ transfers: TransferRow[]; volumes: VolumeRow[] }> {
+  const params = [iso(p.from), iso(p.to), p.belowLeaf, JSON.stringify(countries), fallback];
+  const groups = await sql.query<{ recipient: string; class_id: string | null; declaration_id: string; country: string; jurisdiction: Jurisdiction; releases: number; subjects: number }>(
+    `WITH r AS (${RELEASES})
+     SELECT recipient, class_id, declaration_id, country, jurisdiction, count(*)::int8 AS releases, count(DISTINCT subject_pseudonym)::int8 AS subjects
+     FROM r WHERE country IS NOT NULL GROUP BY recipient, class_id, declaration_id, country, jurisdiction
+     ORDER BY country, recipient, declaration_id, jurisdiction`,
+    params,
+  );
+  const items = await sql.query<{ recipient: string; declaration_id: string; category: string }>(
+    `WITH r AS (${RELEASES})
+     SELECT r.recipient, r.declaration_id, x->>'category' AS category FROM r, jsonb_array_elements(r.released) x
+     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+    params,
+  );
+  const volumes = await sql.query<VolumeRow>(
+    `WITH r AS (${RELEASES})
+     SELECT declaration_id, country, jurisdiction, count(*)::int8 AS releases, count(DISTINCT subject_pseudonym)::int8 AS subjects
+     FROM r WHERE country IS NOT NULL GROUP BY declaration_id, country, jurisdiction ORDER BY 1, 2, 3`,
+    params,
+  );
+  const itemsOf = new Map<string, string[]>();
+  for (const i of items) {
+    const k = `${i.recipient}\u0000${i.declaration_id}`;
+    itemsOf.set(k, [...(itemsOf.get(k) ?? []), i.category]);
+  }
+  return {
+    transfers: groups.map((g) => ({ ...g, items: itemsOf.get(`${g.recipient}\u0000${g.declaration_id}`) ?? [] })),
+    volumes: volumes.map((v) => ({ declaration_id: v.declaration_id, country: v.country, jurisdiction: v.jurisdiction, releases: v.releases, subjects: v.subjects })),
+  };
+}
+
+export async function decisionCounts(sql: Sql, p: Period): Promise<{ allowed: number; denied: number }> {
+  const [r] = await sql.query<{ allowed: number; denied: number }>(
+    `SELECT count(*) FILTER (WHERE allow)::int8 AS allowed, count(*) FILTER (WHERE NOT allow)::int8 AS denied
+     FROM release_decisions WHERE leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz`,
+    [iso(p.from), iso(p.to), p.belowLeaf],
+  );
+  return { allowed: r?.allowed ?? 0, denied: r?.denied ?? 0 };
+}
+
+/** PIPA 17 provision records, oldest first; `limit` bounds memory (the caller states the total). */
+export async function provisionRows(sql: Sql, p: Period, limit: number): Promise<{ total: number; rows: ProvisionRow[] }> {
+  const where = `allow AND jsonb_array_length(released) > 0 AND leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz`;
+  const [c] = await sql.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM release_decisions WHERE ${where}`, [iso(p.from), iso(p.to), p.belowLeaf]);
+  const rows = await sql.query<{ id: string; leaf_index: number; recipient: string; subject_pseudonym: string; purpose: string; declaration_id: string | null; basis: string | null; released: Array<{ category: string }>; decided_at: Date | string }>(
+    `SELECT id, leaf_index, recipient, subject_pseudonym, purpose, declaration_id, basis, released, decided_at
+     FROM release_decisions WHERE ${where} ORDER BY decided_at, leaf_index LIMIT $4`,
+    [iso(p.from), iso(p.to), p.belowLeaf, limit],
+  );
+  return {
+    total: c?.n ?? 0,
+    rows: rows.map((r) => ({
+      at: new Date(r.decided_at).toISOString(),
+      recipient: r.recipient,
+      subject: r.subject_pseudonym,
+      purpose: r.purpose,
+      declaration_id: r.declaration_id,
+      basis: r.basis,
+      items: r.released.map((i) => i.category),
+      leaf_index: r.leaf_index,
+      decision_id: r.id,
+    })),
+  };
+}
+
+/**
+ * A refusal is a "no" answered on a notice (a withdraw event carrying a collection point) by a
+ * subject with no earlier grant of that declaration; any other withdraw event is a withdrawal.
+ */
+const CONSENT_EVENTS = `
+  SELECT e.purpose_id, e.action, e.at,
+    (e.action = 'withdraw' AND e.collection_point IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM consent_events g
+       WHERE g.subject_id = e.subject_id AND g.declaration_id = e.declaration_id AND g.action = 'grant'
+         AND (g.leaf_index < e.leaf_index OR (g.leaf_index = e.leaf_index AND g.pos < e.pos)))) AS refusal
+  FROM consent_events e
+  WHERE e.leaf_index < $3 AND e.at >= $1 AND e.at <= $2`;
+
+export async function consentStats(sql: Sql, p: Period): Promise<ConsentStat[]> {
+  const rows = await sql.query<{ purpose: string; grants: number; withdrawals: number; refusals: number; objections: number }>(
+    `WITH e AS (${CONSENT_EVENTS})
+     SELECT purpose_id AS purpose,
+       count(*) FILTER (WHERE action = 'grant')::int8 AS grants,
+       count(*) FILTER (WHERE action = 'withdraw' AND NOT refusal)::int8 AS withdrawals,
+       count(*) FILTER (WHERE refusal)::int8 AS refusals,
+       count(*) FILTER (WHERE action = 'object')::int8 AS objections
+     FROM e GROUP BY purpose_id ORDER BY purpose_id`,
+    [p.from, p.to, p.belowLeaf],
+  );
+  return rows.map((r) => ({ ...r, refusal_rate: refusalRate(r.grants, r.refusals) }));
+}
+
+export async function denyStats(sql: Sql, p: Period): Promise<DenyStat[]> {
+  return sql.query<DenyStat>(
+    `SELECT COALESCE(code, 'UNKNOWN') AS code, COALESCE(article, '') AS article, count(*)::int8 AS denies, count(DISTINCT subject_pseudonym)::int8 AS subjects
+     FROM release_decisions WHERE NOT allow AND leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz
+     GROUP BY 1, 2 ORDER BY denies DESC, code, article`,
+    [iso(p.from), iso(p.to), p.belowLeaf],
+  );
+}
+
+/** Counts per UTC day or month present in the data; the caller fills buckets without any. */
+export async function timelineRows(sql: Sql, p: Period, g: Granularity): Promise<Map<string, TimelineRow>> {
+  const fmt = g === 'day' ? 'YYYY-MM-DD' : 'YYYY-MM';
+  const consents = await sql.query<{ bucket: string; grants: number; withdrawals: number; refusals: number }>(
+    `WITH e AS (${CONSENT_EVENTS})
+     SELECT to_char(to_timestamp(at / 1000.0) AT TIME ZONE 'UTC', '${fmt}') AS bucket,
+       count(*) FILTER (WHERE action = 'grant')::int8 AS grants,
+       count(*) FILTER (WHERE action = 'withdraw' AND NOT refusal)::int8 AS withdrawals,
+       count(*) FILTER (WHERE refusal)::int8 AS refusals
+     FROM e GROUP BY 1`,
+    [p.from, p.to, p.belowLeaf],
+  );
+  const decisions = await sql.query<{ bucket: string; allowed: number; denied: number }>(
+    `SELECT to_char(decided_at AT TIME ZONE 'UTC', '${fmt}') AS bucket,
+       count(*) FILTER (WHERE allow)::int8 AS allowed, count(*) FILTER (WHERE NOT allow)::int8 AS denied
+     FROM release_decisions WHERE leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz GROUP BY 1`,
+    [iso(p.from), iso(p.to), p.belowLeaf],
+  );
+  const out = new Map<string, TimelineRow>();
+  for (const c of consents) out.set(c.bucket, { ...(out.get(c.bucket) ?? emptyBucket(c.bucket)), grants: c.grants, withdrawals: c.withdrawals, refusals: c.refusals });
+  for (const d of decisions) out.set(d.bucket, { ...(out.get(d.bucket) ?? emptyBucket(d.bucket)), allowed: d.allowed, denied: d.denied });
+  return out;
+}
+
+export const emptyBucket = (bucket: string): TimelineRow => ({ bucket, grants: 0, withdrawals: 0, refusals: 0, allowed: 0, denied: 0 });
+
+/**
+ * Rights requests received in the period. A closed request met its deadline when it was closed
+ * (its last update) at or before `due_before`; an open one is overdue once `asOf` passes it.
+ */
+export async function rightsStats(sql: Sql, p: { from: number; to: number }, asOf: number): Promise<RightsStat[]> {
+  return sql.query<RightsStat>(
+    `SELECT type, count(*)::int8 AS received,
+       count(*) FILTER (WHERE state IN ('completed', 'rejected') AND updated_at <= due_before)::int8 AS closed_in_time,
+       count(*) FILTER (WHERE state IN ('completed', 'rejected') AND updated_at > due_before)::int8 AS closed_late,
+       count(*) FILTER (WHERE state NOT IN ('completed', 'rejected') AND due_before > $3::timestamptz)::int8 AS open_in_time,
+       count(*) FILTER (WHERE state NOT IN ('completed', 'rejected') AND due_before <= $3::timestamptz)::int8 AS open_overdue
+     FROM rights_requests WHERE received_at >= $1::timestamptz AND received_at <= $2::timestamptz
+     GROUP BY type ORDER BY type`,
+    [iso(p.from), iso(p.to), iso(asOf)],
+  );
+}
+
+/** Is `id` a class member the database knows (registered, even if disabled since)? */
+export async function memberClass(sql: Sql, id: string): Promise<string | null | undefined> {
+  const [r] = await sql.query<{ class_id: string }>('SELECT class_id FROM recipient_members WHERE id = $1', [id]);
+  return r ? r.class_id : undefined;
+}
+
+/**
+ * Releases matching a breach query: to `recipient` (a recipient, a member, or any member of a
+ * class of that id) and/or within [from, to]. Pseudonyms are capped at `maxPseudonyms`.
+ */
+export async function breachFacts(
+  sql: Sql,
+  q: { recipient: string | null; from: number | null; to: number | null; belowLeaf: number },
+  maxPseudonyms = 1_000_000,
+): Promise<BreachFacts> {
+  const cte = `
+    WITH r AS (
+      SELECT d.recipient, d.subject_pseudonym, d.released, s.jurisdiction
+      FROM release_decisions d
+      LEFT JOIN recipient_members m ON m.id = d.recipient
+      LEFT JOIN subjects s ON s.pseudonym = d.subject_pseudonym
+      WHERE d.allow AND jsonb_array_length(d.released) > 0 AND d.leaf_index < $4
+        AND ($1::text IS NULL OR d.recipient = $1 OR m.class_id = $1)
+        AND ($2::timestamptz IS NULL OR d.decided_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR d.decided_at <= $3::timestamptz))`;
+  const params = [q.recipient, q.from === null ? null : iso(q.from), q.to === null ? null : iso(q.to), q.belowLeaf];
+  const [c] = await sql.query<{ releases: number; subjects: number; kr: number; eu: number }>(
+    `${cte} SELECT count(*)::int8 AS releases, count(DISTINCT subject_pseudonym)::int8 AS subjects,
+       count(DISTINCT subject_pseudonym) FILTER (WHERE jurisdiction = 'KR')::int8 AS kr,
+       count(DISTINCT subject_pseudonym) FILTER (WHERE jurisdiction = 'EU')::int8 AS eu FROM r`,
+    params,
+  );
+  const items = await sql.query<{ category: string }>(`${cte} SELECT DISTINCT x->>'category' AS category FROM r, jsonb_array_elements(r.released) x ORDER BY 1`, params);
+  const recipients = await sql.query<{ recipient: string }>(`${cte} SELECT DISTINCT recipient FROM r ORDER BY 1`, params);
+  const pseudonyms = await sql.query<{ p: string }>(`${cte} SELECT DISTINCT subject_pseudonym AS p FROM r ORDER BY 1 LIMIT $5`, [...params, maxPseudonyms]);
+  return {
+    releases: c?.releases ?? 0,
+    subjects: c?.subjects ?? 0,
+    krSubjects: c?.kr ?? 0,
+    euSubjects: c?.eu ?? 0,
+    items: items.map((i) => i.category),
+    recipients: recipients.map((r) => r.recipient),
+    pseudonyms: pseudonyms.map((r) => r.p),
+  };
+}
