@@ -176,10 +176,38 @@ function installZodCompilers(app: FastifyInstance): void {
     return (data: unknown) => {
       const r = schema.safeParse(data ?? (httpPart === 'body' ? undefined : {}));
       if (!r.success) return { error: r.error };
+      // PostgreSQL text cannot hold U+0000: refuse it here, with its path, for every route at once.
+      const nul = nulPath(r.data);
+      if (nul) return { error: nulError(nul) };
       // Headers the schema does not name stay available (content-type, authorization, …).
       if (httpPart === 'headers') return { value: { ...(data as object), ...(r.data as object) } };
       return { value: r.data };
     };
   });
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+}
+
+/** A ZodError (so it renders like every validation failure) naming the field that held U+0000. */
+function nulError(path: Array<string | number>): z.ZodError {
+  const refusal = z.any().superRefine((_v, ctx) => ctx.addIssue({ code: 'custom', message: 'must not contain the NUL character (U+0000)', path }));
+  return refusal.safeParse(null).error!;
+}
+
+/** Path of the first string containing U+0000 in a parsed request part, if any. */
+function nulPath(value: unknown, path: Array<string | number> = []): Array<string | number> | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = nulPath(value[i], [...path, i]);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = k.includes('\u0000') ? [...path, k] : nulPath(v, [...path, k]);
+      if (p) return p;
+    }
+  }
+  return undefined;
 }

@@ -223,3 +223,26 @@ describe('operations', () => {
     expect(logged).not.toContain('Secret Seller Name');
   });
 });
+
+describe('NUL characters never reach the database', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    const { testApp } = await import('./app-support.ts');
+    app = await testApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('refuses U+0000 in params, query and body with the field path, never a 500', async () => {
+    const inParam = await app.server.inject({ method: 'GET', url: '/v1/members/a%00b', headers: app.auth() });
+    expect(inParam.statusCode).toBe(400);
+    expect(inParam.json()).toMatchObject({ code: 'VALIDATION_FAILED', path: 'params.id' });
+    const inBody = await app.server.inject({
+      method: 'POST', url: '/v1/members', headers: { ...app.auth(), 'content-type': 'application/json' },
+      payload: JSON.stringify({ class: 'cn_sellers', name: 'Bad\u0000Name', country: 'CN' }),
+    });
+    expect(inBody.statusCode).toBe(422);
+    expect(inBody.json()).toMatchObject({ code: 'VALIDATION_FAILED', path: 'name' });
+  });
+});
