@@ -81,7 +81,7 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
     const outbox = new OutboxService(db, { natsUrl: config.rights?.natsUrl, journal });
     const rights = new RightsService({
       db, journal, registry, members, subjects, consents,
-      vault: release.vault, issuers: release.issuers, events: outbox.events,
+      vault: release.vault, issuers: release.issuers, events: outbox.events, admin,
       ...(config.rights?.escalateAfterMs ? { escalateAfterMs: config.rights.escalateAfterMs } : {}),
       sweepMs: config.rights?.sweepMs ?? 0,
       allowHttpWebhooks: config.rights?.allowHttpWebhooks ?? false,

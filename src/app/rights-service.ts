@@ -37,7 +37,8 @@ import {
   type NewDeletionRequest,
   type ReleaseRecord,
 } from '../store/rights-repo.ts';
-import type { Database } from '../store/sql.ts';
+import type { Database, Sql } from '../store/sql.ts';
+import type { AdminAction } from './admin-actions.ts';
 
 /**
  * Data-subject rights (PIPA 35-37; GDPR 15-21) and their propagation to recipients.
@@ -79,6 +80,8 @@ export interface RightsServiceDeps {
   readonly consents?: ConsentPort | undefined;
   readonly issuers?: { revoke(subject: string, recipientId: string | null, at: number): Promise<unknown> } | undefined;
   readonly events?: EventStream | undefined;
+  /** Records each export in the transparency log: personal data never leaves without an entry. */
+  readonly admin?: { record(action: AdminAction, apply: (tx: Sql, at: Date) => Promise<void>): Promise<unknown> } | undefined;
   readonly clock?: () => number;
   readonly deadlines?: DeadlinePolicy;
   /** Unconfirmed deletion requests escalate after this long (default 7 days). */
@@ -229,10 +232,12 @@ export class RightsService {
   }
 
   /** Access (PIPA 35; GDPR 15) and portability (PIPA 35-2; GDPR 20): everything, machine-readable. */
-  async exportJson(subjectId: string): Promise<Record<string, unknown>> {
+  async exportJson(subjectId: string, actor = 'subject'): Promise<Record<string, unknown>> {
     const subject = await this.deps.subjects.require(subjectId);
     const stored = this.deps.vault ? await this.deps.vault.describe(subject.id) : { erased: false, items: [] };
     const values = this.deps.vault && !stored.erased ? await this.deps.vault.read(subject.id, stored.items.map((i) => i.category)) : new Map<string, string>();
+    // Like every release, an export of stored values is in the log before it is answered.
+    await this.deps.admin?.record({ action: 'subject.export', actor, target: subject.pseudonym, facts: { items: [...values.keys()].sort() } }, async () => {});
     const consents = this.deps.consents ? await this.deps.consents.consents(subject.id) : { entries: [], objections: [] };
     const history = this.deps.consents ? await this.deps.consents.history(subject.id, 1000) : [];
     return {
@@ -250,8 +255,8 @@ export class RightsService {
   }
 
   /** The export as one CSV table: record type, key, value and context columns. */
-  async exportCsv(subjectId: string): Promise<string> {
-    const x = await this.exportJson(subjectId);
+  async exportCsv(subjectId: string, actor = 'subject'): Promise<string> {
+    const x = await this.exportJson(subjectId, actor);
     const rows: unknown[][] = [];
     for (const [category, value] of Object.entries(x.items as Record<string, string>)) rows.push(['item', category, value, '', '', '', '', '', '']);
     for (const e of x.consents as Array<Record<string, unknown>>) {

@@ -92,7 +92,13 @@ describe('rights over HTTP', () => {
     expect((await h.call('GET', '/v1/subjects/cust-tour/recipients', subjectKey)).body.recipients[0].deletion).toMatchObject({ state: 'confirmed' });
   });
 
-  it('exports JSON and CSV to the subject itself', async () => {
+  it('exports JSON and CSV to the subject itself, each export a transparency-log entry', async () => {
+    const exportsLogged = async () => {
+      const log = await h.call('GET', '/v1/subjects/cust-tour/ledger', subjectKey);
+      expect(log.status).toBe(200);
+      return JSON.stringify(log.body).split('subject.export').length - 1;
+    };
+    const before = await exportsLogged();
     const json = await h.call('GET', '/v1/subjects/cust-tour/export', subjectKey);
     expect(json.status).toBe(200);
     expect(json.body).toMatchObject({ format: 'consentgate.export/1', subject: { id: 'cust-tour', jurisdiction: 'KR' }, items: DATA });
@@ -102,6 +108,7 @@ describe('rights over HTTP', () => {
     expect(csv.headers['cache-control']).toBe('no-store');
     expect(csv.body.split('\r\n')[0]).toBe('record,key,value,purpose,basis,recipient,country,at,ledger_index');
     expect(csv.body).toContain(`item,phone,${DATA.phone}`);
+    expect(await exportsLogged()).toBe(before + 2);
   });
 
   it('refuses other subjects and anonymous callers without saying whether a subject exists', async () => {

@@ -138,10 +138,10 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
       assertSelf(principal, params.id);
       reply.header('cache-control', 'no-store');
       if (query.format === 'csv') {
-        const csv = await ctx.rights.exportCsv(params.id);
+        const csv = await ctx.rights.exportCsv(params.id, principal.keyId);
         return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="export.csv"').send(csv);
       }
-      return ctx.rights.exportJson(params.id);
+      return ctx.rights.exportJson(params.id, principal.keyId);
     },
   }));
 
