@@ -22,7 +22,7 @@ import type { RegistryModel } from '../core/registry/model.ts';
 import { ReceiptKeysRepo } from '../store/consent-keys-repo.ts';
 import { NOTICE_KIND, NoticesRepo, noticeBatchWriter } from '../store/consent-notices-repo.ts';
 import { CONSENT_CHANNEL_PREFIX, CONSENT_KIND, ConsentRepo, consentBatchWriter, type ConsentBatchRow } from '../store/consent-repo.ts';
-import type { Journal } from '../store/journal.ts';
+import type { Committed, Journal } from '../store/journal.ts';
 import type { Database } from '../store/sql.ts';
 import type { AdminActions } from './admin-actions.ts';
 import type { ReceiptKeyring } from './signing-keys.ts';
@@ -83,6 +83,10 @@ export class ConsentService implements ConsentLookup {
   private readonly subjectQueues = new Map<string, Promise<unknown>>();
   /** Highest leaf read from the table in order; local applies do not move it (another server may hold a lower leaf). */
   private caughtUpTo = -1;
+  /** Receipts this instance is committing: their events are applied locally by `commit`. */
+  private readonly ownReceipts = new Set<string>();
+  /** Leaf ranges of own committed batches not yet passed by `caughtUpTo` (see skipOwnBatch). */
+  private ownRanges: Array<{ first: number; last: number }> = [];
   private catchingUp: Promise<void> = Promise.resolve();
   private unlisten: (() => Promise<void>) | undefined;
   private poll: NodeJS.Timeout | undefined;
@@ -94,6 +98,7 @@ export class ConsentService implements ConsentLookup {
     this.now = deps.now ?? Date.now;
     deps.journal.register<ConsentBatchRow>(CONSENT_KIND, consentBatchWriter);
     deps.journal.register<NoticeVersion>(NOTICE_KIND, noticeBatchWriter);
+    deps.journal.onCommitted((batch) => this.skipOwnBatch(batch));
   }
 
   private get channel() {
@@ -101,7 +106,9 @@ export class ConsentService implements ConsentLookup {
   }
 
   async start(): Promise<void> {
-    this.unlisten = await this.deps.db.listen(this.channel, () => void this.catchUp().catch(() => {}));
+    // A macrotask later: a NOTIFY from this server's own batch arrives before the journal has
+    // reported that batch, and reading it back would only re-apply what `commit` applies.
+    this.unlisten = await this.deps.db.listen(this.channel, () => void setImmediate(() => void this.catchUp().catch(() => {})));
     for (const n of await this.notices.all()) this.noticeByHashMap.set(n.hash, n);
     await this.catchUp();
     await this.publishKeys();
@@ -269,16 +276,25 @@ export class ConsentService implements ConsentLookup {
   catchUp(): Promise<void> {
     const next = this.catchingUp.then(async () => {
       for (;;) {
-        const events = await this.repo.eventsAfter(this.caughtUpTo, CATCH_UP_PAGE);
-        if (events.length === 0) return;
+        this.absorbOwnRanges();
+        // Own batches above the caught-up leaf are applied already: read only the gap before
+        // the first of them. Every leaf below a committed batch is committed (the head lock
+        // orders commits), so once the gap is read it is done.
+        let gapEnd: number | undefined;
+        for (const r of this.ownRanges) if (gapEnd === undefined || r.first < gapEnd) gapEnd = r.first;
+        const events = await this.repo.eventsAfter(this.caughtUpTo, CATCH_UP_PAGE, gapEnd);
         for (const e of events) this.remember(e);
-        const last = events[events.length - 1]!.leafIndex;
-        if (events.length < CATCH_UP_PAGE) {
-          this.caughtUpTo = last;
+        if (events.length === CATCH_UP_PAGE) {
+          // A full page may have cut the last request in two: read that leaf again (applying is idempotent).
+          this.caughtUpTo = events[events.length - 1]!.leafIndex - 1;
+          continue;
+        }
+        if (gapEnd === undefined) {
+          if (events.length > 0) this.caughtUpTo = Math.max(this.caughtUpTo, events[events.length - 1]!.leafIndex);
+          this.absorbOwnRanges();
           return;
         }
-        // A full page may have cut the last request in two: read that leaf again (applying is idempotent).
-        this.caughtUpTo = last - 1;
+        this.caughtUpTo = Math.max(this.caughtUpTo, gapEnd - 1);
       }
     });
     this.catchingUp = next.catch(() => {});
@@ -286,6 +302,34 @@ export class ConsentService implements ConsentLookup {
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * A batch that starts right after the caught-up leaf and whose consent leaves are all this
+   * instance's own commits needs no read-back: `commit` applies those events itself, and no
+   * other server can hold a leaf inside the batch. Catch-up then starts after it, instead of
+   * re-reading every event this server just wrote (the write path's largest read).
+   */
+  private skipOwnBatch(batch: readonly Committed[]): void {
+    const first = batch[0];
+    if (!first) return;
+    for (const c of batch) {
+      if (c.kind !== CONSENT_KIND) continue;
+      const { receiptId } = JSON.parse(Buffer.from(c.entry).toString('utf8')) as { receiptId?: unknown };
+      if (typeof receiptId !== 'string' || !this.ownReceipts.has(receiptId)) return;
+    }
+    this.ownRanges.push({ first: first.leafIndex, last: batch[batch.length - 1]!.leafIndex });
+    this.absorbOwnRanges();
+  }
+
+  /** Moves `caughtUpTo` over own batches that now start right after it. */
+  private absorbOwnRanges(): void {
+    for (;;) {
+      this.ownRanges = this.ownRanges.filter((r) => r.last > this.caughtUpTo);
+      const next = this.ownRanges.find((r) => r.first <= this.caughtUpTo + 1);
+      if (!next) return;
+      this.caughtUpTo = next.last;
+    }
+  }
 
   private remember(e: ConsentEvent): void {
     this.projection.apply(e);
@@ -326,9 +370,15 @@ export class ConsentService implements ConsentLookup {
     };
     const row: ConsentBatchRow = { receiptId, subjectId: subject.id, events: planned, receipt: (leafIndex) => ({ ...body, ledger: { leafIndex } }) };
     const entry = ledgerEntry({ receiptId, pseudonym: subject.pseudonym, at, events: planned.map((e) => ({ ...e, scoped: e.recipientId !== null })) });
-    const { leafIndex } = await this.deps.journal.append(CONSENT_KIND, row, entry);
-    // Other servers hear of it from the NOTIFY the batch writer issued inside the transaction.
-    planned.forEach((e, pos) => this.remember({ ...e, receiptId, leafIndex, pos }));
+    this.ownReceipts.add(receiptId);
+    let leafIndex: number;
+    try {
+      ({ leafIndex } = await this.deps.journal.append(CONSENT_KIND, row, entry));
+      // Other servers hear of it from the NOTIFY the batch writer issued inside the transaction.
+      planned.forEach((e, pos) => this.remember({ ...e, receiptId, leafIndex, pos }));
+    } finally {
+      this.ownReceipts.delete(receiptId);
+    }
     return { receipt: signReceipt(row.receipt(leafIndex), this.deps.receiptKeys.active), replayed: false };
   }
 

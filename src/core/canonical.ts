@@ -7,9 +7,68 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
  * implementations — ours and an auditor's — derive the same bytes from the same value.
  */
 export function canonicalJson(value: unknown): string {
+  const fast = fastJcs(value, 0);
+  if (fast !== undefined) return fast;
+  // Anything the fast path does not handle (toJSON, NaN, lone surrogates, cycles, functions…)
+  // goes through the library, which defines the result or the error.
   const out = canonicalize(value);
   if (out === undefined) throw new TypeError('value has no JSON representation');
   return out;
+}
+
+/** Deeper than this is either a cycle or pathological input: the library decides. */
+const MAX_FAST_DEPTH = 64;
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * JCS for plain JSON data (null, booleans, finite numbers, well-formed strings, arrays, plain
+ * objects), byte-identical to `canonicalize`: every hash and signature goes through here, and
+ * the library's per-character surrogate scan and cycle set made it the write path's top CPU
+ * cost. Returns undefined (never a wrong string) for anything else, so the caller falls back.
+ */
+function fastJcs(v: unknown, depth: number): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return SURROGATE.test(v) ? undefined : JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? JSON.stringify(v) : undefined;
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object': {
+      if (v === null) return 'null';
+      if (depth >= MAX_FAST_DEPTH) return undefined;
+      if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return undefined;
+      if (Array.isArray(v)) {
+        let out = '[';
+        for (let i = 0; i < v.length; i++) {
+          if (!(i in v)) return undefined; // holes: the library's output is what it is
+          const x: unknown = v[i];
+          const s = x === undefined || typeof x === 'symbol' ? 'null' : fastJcs(x, depth + 1);
+          if (s === undefined) return undefined;
+          out += i === 0 ? s : ',' + s;
+        }
+        return out + ']';
+      }
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (proto !== Object.prototype && proto !== null) return undefined;
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const x = o[k];
+        if (x === undefined || typeof x === 'symbol') continue;
+        if (SURROGATE.test(k)) return undefined;
+        const s = fastJcs(x, depth + 1);
+        if (s === undefined) return undefined;
+        out += (first ? '' : ',') + JSON.stringify(k) + ':' + s;
+        first = false;
+      }
+      return out + '}';
+    }
+    default:
+      return undefined;
+  }
 }
 
 export function sha256Hex(data: Uint8Array | string): string {

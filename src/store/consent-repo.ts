@@ -69,11 +69,14 @@ export const consentBatchWriter: BatchWriter<ConsentBatchRow> = async (tx, rows)
   const ok = new Set(inserted.map((r) => r.event_id));
   const stored = events.filter((e) => ok.has(e.eventId));
   await upsertState(tx, stored);
+  // One JSON document, not a text[] literal: the body is nested as JSON (json, not jsonb, keeps
+  // its text as written) instead of being escaped once per array element.
   await tx.query(
     `INSERT INTO consent_receipts (receipt_id, subject_id, leaf_index, body)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[])
+     SELECT receipt_id, subject_id, leaf_index, body::text
+     FROM json_to_recordset($1::json) AS x(receipt_id text, subject_id text, leaf_index int8, body json)
      ON CONFLICT (receipt_id) DO NOTHING`,
-    [rows.map((r) => r.row.receiptId), rows.map((r) => r.row.subjectId), rows.map((r) => r.leafIndex), rows.map((r) => JSON.stringify(r.row.receipt(r.leafIndex)))],
+    [JSON.stringify(rows.map((r) => ({ receipt_id: r.row.receiptId, subject_id: r.row.subjectId, leaf_index: r.leafIndex, body: r.row.receipt(r.leafIndex) })))],
   );
 };
 
@@ -181,10 +184,12 @@ export class ConsentRepo {
   constructor(private readonly sql: Sql) {}
 
   /** Events after a leaf, in log order: the start-up rebuild (-1) and every catch-up. */
-  async eventsAfter(leafIndex: number, limit = 50_000): Promise<ConsentEvent[]> {
+  async eventsAfter(leafIndex: number, limit = 50_000, before?: number): Promise<ConsentEvent[]> {
     const rows = await this.sql.query<EventRecord>(
-      'SELECT * FROM consent_events WHERE leaf_index > $1 ORDER BY leaf_index, pos LIMIT $2',
-      [leafIndex, limit],
+      before === undefined
+        ? 'SELECT * FROM consent_events WHERE leaf_index > $1 ORDER BY leaf_index, pos LIMIT $2'
+        : 'SELECT * FROM consent_events WHERE leaf_index > $1 AND leaf_index < $3 ORDER BY leaf_index, pos LIMIT $2',
+      before === undefined ? [leafIndex, limit] : [leafIndex, limit, before],
     );
     return rows.map(fromRecord);
   }

@@ -17,6 +17,12 @@ export interface GroupCommitOptions<I, R> {
    * macrotask, which still batches everything submitted in the same tick.
    */
   maxDelayMs?: number;
+  /**
+   * Batches allowed in flight at once (default 1). Above 1, `flush` must itself keep batches
+   * in submission order (the journal's ledger-head row lock does); it lets the next batch be
+   * prepared and sent while the previous one is still committing.
+   */
+  maxInFlight?: number;
 }
 
 interface Pending<I, R> {
@@ -27,15 +33,17 @@ interface Pending<I, R> {
 
 export class GroupCommit<I, R> {
   private queue: Pending<I, R>[] = [];
-  private running: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
+  private readonly maxInFlight: number;
 
   constructor(private readonly opts: GroupCommitOptions<I, R>) {
     this.maxBatch = opts.maxBatch ?? 1000;
     this.maxDelayMs = opts.maxDelayMs ?? 0;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 1);
   }
 
   submit(item: I): Promise<R> {
@@ -53,9 +61,9 @@ export class GroupCommit<I, R> {
 
   /** Waits until everything submitted so far is committed or rejected. */
   async drain(): Promise<void> {
-    while (this.running || this.queue.length > 0) {
-      if (!this.running) this.kick();
-      await this.running;
+    while (this.inFlight.size > 0 || this.queue.length > 0) {
+      if (this.inFlight.size === 0) this.kick();
+      await Promise.race(this.inFlight);
     }
   }
 
@@ -65,7 +73,7 @@ export class GroupCommit<I, R> {
   }
 
   private schedule(): void {
-    if (this.running) return; // the running batch re-kicks when it ends
+    if (this.inFlight.size >= this.maxInFlight) return; // a running batch re-kicks when it ends
     if (this.queue.length >= this.maxBatch) return this.kick();
     if (this.timer) return;
     this.timer = setTimeout(() => this.kick(), this.maxDelayMs);
@@ -76,12 +84,13 @@ export class GroupCommit<I, R> {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.running || this.queue.length === 0) return;
+    if (this.inFlight.size >= this.maxInFlight || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.maxBatch);
-    this.running = this.run(batch).finally(() => {
-      this.running = null;
+    const running: Promise<void> = this.run(batch).finally(() => {
+      this.inFlight.delete(running);
       if (this.queue.length > 0) this.kick();
     });
+    this.inFlight.add(running);
   }
 
   private async run(batch: Pending<I, R>[]): Promise<void> {

@@ -35,12 +35,18 @@ interface Item {
 export interface JournalOptions {
   maxBatch?: number;
   maxDelayMs?: number;
+  /** Batches in flight at once; defaults to 2 on PostgreSQL, 1 on PGlite. */
+  maxInFlight?: number;
 }
 
 export class Journal {
   private readonly writers = new Map<string, BatchWriter<unknown>>();
   private readonly listeners: Array<(batch: readonly Committed[]) => void> = [];
   private readonly gc: GroupCommit<Item, number>;
+  /** Settles once the previous batch holds the ledger head (or gave up): the next may then queue for it. */
+  private prevLocked: Promise<void> = Promise.resolve();
+  /** Settles once the previous batch's listeners ran (or it failed): listeners see log order. */
+  private prevNotified: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Database,
@@ -51,6 +57,10 @@ export class Journal {
       flush: (items) => this.flush(items),
       maxBatch: opts.maxBatch ?? 2000,
       maxDelayMs: opts.maxDelayMs ?? 0,
+      // On PostgreSQL the next batch is sent while the previous one commits: it then waits on
+      // the ledger-head row lock, which keeps batches in order. PGlite has one connection and
+      // runs transactions one at a time, so pipelining there would only deadlock on the order gate.
+      maxInFlight: opts.maxInFlight ?? (db.engine === 'postgres' ? 2 : 1),
     });
   }
 
@@ -84,25 +94,48 @@ export class Journal {
   }
 
   private async flush(items: readonly Item[]): Promise<number[]> {
-    const indexes = await this.db.transaction(async (tx) => {
-      const first = await this.ledger.append(tx, items.map((i) => i.entry));
-      const byKind = new Map<string, Array<{ row: unknown; leafIndex: number }>>();
-      items.forEach((it, i) => {
-        const list = byKind.get(it.kind) ?? [];
-        list.push({ row: it.row, leafIndex: first + i });
-        byKind.set(it.kind, list);
+    // Batches take the ledger head in the order they were cut, so log order follows submission
+    // order even with two batches in flight; the row lock then serialises them in PostgreSQL.
+    const prevLocked = this.prevLocked;
+    let locked!: () => void;
+    this.prevLocked = new Promise<void>((r) => (locked = r));
+    const prevNotified = this.prevNotified;
+    let notified!: () => void;
+    this.prevNotified = new Promise<void>((r) => (notified = r));
+    try {
+      const entries = items.map((i) => i.entry);
+      const indexes = await this.db.transaction(async (tx) => {
+        await prevLocked;
+        let first: number;
+        try {
+          first = await this.ledger.append(tx, entries);
+        } finally {
+          locked();
+        }
+        const byKind = new Map<string, Array<{ row: unknown; leafIndex: number }>>();
+        items.forEach((it, i) => {
+          const list = byKind.get(it.kind) ?? [];
+          list.push({ row: it.row, leafIndex: first + i });
+          byKind.set(it.kind, list);
+        });
+        for (const [kind, rows] of byKind) await this.writers.get(kind)!(tx, rows);
+        return items.map((_, i) => first + i);
       });
-      for (const [kind, rows] of byKind) await this.writers.get(kind)!(tx, rows);
-      return items.map((_, i) => first + i);
-    });
-    const batch = items.map((it, i) => ({ kind: it.kind, leafIndex: indexes[i]!, entry: it.entry }));
-    for (const fn of this.listeners) {
-      try {
-        fn(batch);
-      } catch {
-        // A listener must never turn a committed write into a reported failure.
+      locked();
+      await prevNotified;
+      const batch = items.map((it, i) => ({ kind: it.kind, leafIndex: indexes[i]!, entry: it.entry }));
+      for (const fn of this.listeners) {
+        try {
+          fn(batch);
+        } catch {
+          // A listener must never turn a committed write into a reported failure.
+        }
       }
+      return indexes;
+    } finally {
+      locked();
+      // A failed batch still passes the turn on, but only after its predecessor's listeners ran.
+      void prevNotified.then(notified);
     }
-    return indexes;
   }
 }

@@ -15,36 +15,73 @@ const MAX_SUBJECT = 200;
  */
 export const sqlLedgerAppender: LedgerAppender = {
   async append(tx: Sql, entries) {
+    // Everything that does not depend on the head is computed before taking its lock, so a
+    // batch waiting for the previous one to commit has its work done when its turn comes.
+    const leaves = entries.map(leafHash);
+    const subjects = entries.map(subjectOf);
+    // Entries that are UTF-8 text (all the journal writes: canonical JSON) travel in one JSON
+    // document rather than as a bytea[] literal, which both drivers build byte by byte.
+    const texts = asTexts(entries);
     const [head] = await tx.query<{ size: number; frontier: Uint8Array }>('SELECT size, frontier FROM ledger_head WHERE singleton FOR UPDATE');
     if (!head) throw new Error('ledger_head row is missing: migration 030-ledger did not run');
     const first = head.size;
     if (entries.length === 0) return first;
-    const leaves = entries.map(leafHash);
     const { frontier, closed } = extendFrontier(decodeFrontier(head.size, new Uint8Array(head.frontier)), leaves);
+    const nodes = [closed.map((n) => n.level), closed.map((n) => n.index), closed.map((n) => Buffer.from(n.hash)), frontier.size, Buffer.from(encodeFrontier(frontier))];
     // One statement for leaves, closed subtrees and the new head: one round trip after the lock.
+    if (texts) {
+      await tx.query(
+        `WITH e AS (
+           INSERT INTO ledger_entries (idx, entry, leaf_hash, subject)
+           SELECT $6::int8 + x.i - 1, convert_to(x.e, 'UTF8'), decode(x.h, 'hex'), x.s
+           FROM ROWS FROM (json_to_recordset($7::json) AS (e text, h text, s text)) WITH ORDINALITY AS x(e, h, s, i)
+         ), n AS (
+           INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest($1::int2[], $2::int8[], $3::bytea[])
+         )
+         UPDATE ledger_head SET size = $4, frontier = $5 WHERE singleton`,
+        [...nodes, first, JSON.stringify(texts.map((e, i) => ({ e, h: Buffer.from(leaves[i]!).toString('hex'), s: subjects[i] })))],
+      );
+      return first;
+    }
     await tx.query(
       `WITH e AS (
          INSERT INTO ledger_entries (idx, entry, leaf_hash, subject)
-         SELECT * FROM unnest($1::int8[], $2::bytea[], $3::bytea[], $4::text[])
+         SELECT * FROM unnest($6::int8[], $7::bytea[], $8::bytea[], $9::text[])
        ), n AS (
-         INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest($5::int2[], $6::int8[], $7::bytea[])
+         INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest($1::int2[], $2::int8[], $3::bytea[])
        )
-       UPDATE ledger_head SET size = $8, frontier = $9 WHERE singleton`,
+       UPDATE ledger_head SET size = $4, frontier = $5 WHERE singleton`,
       [
+        ...nodes,
         entries.map((_, i) => first + i),
         entries.map((e) => Buffer.from(e)),
         leaves.map((h) => Buffer.from(h)),
-        entries.map(subjectOf),
-        closed.map((n) => n.level),
-        closed.map((n) => n.index),
-        closed.map((n) => Buffer.from(n.hash)),
-        frontier.size,
-        Buffer.from(encodeFrontier(frontier)),
+        subjects,
       ],
     );
     return first;
   },
 };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The entries as strings when every one is valid UTF-8 without NUL (so text round-trips to
+ * the same bytes); undefined otherwise, and the caller sends raw bytes.
+ */
+function asTexts(entries: readonly Uint8Array[]): string[] | undefined {
+  const out = new Array<string>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (e.includes(0)) return undefined;
+    try {
+      out[i] = utf8.decode(e);
+    } catch {
+      return undefined;
+    }
+  }
+  return out;
+}
 
 /** Subject pseudonyms as src/core/crypto/pseudonym.ts makes them. */
 const PSEUDONYM = /^sp_[A-Za-z0-9_-]{10,64}$/;
