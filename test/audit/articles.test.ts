@@ -5,7 +5,7 @@ import { AUDIT_CODES } from '../../src/core/audit/types.ts';
 import { articleFor } from '../../src/core/gate/articles.ts';
 import { DENY_CODES } from '../../src/core/gate/types.ts';
 
-const legal = parse(readFileSync(new URL('../../../shared/legal/articles.yaml', import.meta.url), 'utf8')) as Record<'pipa' | 'gdpr', Record<string, string>>;
+const legal = parse(readFileSync(new URL('../../docs/legal/articles.yaml', import.meta.url), 'utf8')) as Record<'pipa' | 'gdpr', Record<string, string>>;
 
 /** "PIPA 28-8(1)" → the entry "28-8" of the pipa table; sub-paragraphs refine an existing article. */
 function exists(citation: string): boolean {

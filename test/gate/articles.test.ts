@@ -6,7 +6,7 @@ import { transferVerdict } from '../../src/core/law/transfer.ts';
 import { DENY_CODES } from '../../src/core/gate/types.ts';
 import { transferGround } from '../../src/core/registry/schema.ts';
 
-const legal = parse(readFileSync(new URL('../../../shared/legal/articles.yaml', import.meta.url), 'utf8')) as { pipa: Record<string, string>; gdpr: Record<string, string> };
+const legal = parse(readFileSync(new URL('../../docs/legal/articles.yaml', import.meta.url), 'utf8')) as { pipa: Record<string, string>; gdpr: Record<string, string> };
 
 /** "PIPA 28-8(1)1" → pipa["28-8"]; "GDPR 49(1)(a)" → gdpr["49"]. */
 function exists(citation: string): boolean {

@@ -3,7 +3,7 @@ import type { DenyCode } from './types.ts';
 
 /**
  * The article each deny cites, by the subject's jurisdiction: a Korean customer is refused under
- * PIPA, an EU resident under the GDPR. Numbers follow /work/shared/legal/articles.yaml.
+ * PIPA, an EU resident under the GDPR. Numbers follow docs/legal/articles.yaml.
  * When the jurisdiction is not known (unknown subject) both are cited.
  */
 export const DENY_ARTICLES: Readonly<Record<DenyCode, Readonly<Record<Jurisdiction, string>>>> = {

@@ -8,7 +8,7 @@ export interface RuleMeta {
   /** Stable UPPER_SNAKE code; never renamed once released (SARIF baselines key on it). */
   readonly code: string;
   readonly severity: Severity;
-  /** Citations in the form of /work/shared/legal/articles.yaml, e.g. "PIPA 28-8(1)", "GDPR 46". */
+  /** Citations in the form of docs/legal/articles.yaml, e.g. "PIPA 28-8(1)", "GDPR 46". */
   readonly articles: readonly string[];
   /** One line: the obligation, as a heading. */
   readonly title: string;
