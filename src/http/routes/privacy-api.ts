@@ -1,12 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { CgError } from '../../core/errors.ts';
 import type { RegistryModel } from '../../core/registry/model.ts';
-import { DecisionsRepo } from '../../store/decisions-repo.ts';
 import { defineRoute, mount } from '../route.ts';
 import type { SessionStore } from '../session.ts';
-import { rightsOf } from './rights-port.ts';
 
 /**
  * The customer privacy centre's API under `/privacy/api`: authenticated by the privacy-centre
@@ -83,43 +80,11 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
     handler: async ({ request }) => {
       const subjectId = await subjectOf(request);
       const model = ctx.registry.model;
-      const rights = rightsOf(ctx);
       const names = new Map<string, string>();
       const nameOf = (r: string) => names.get(r) ?? model?.parties.get(r)?.name ?? r;
-      const learnNames = async (ids: Iterable<string>) => {
-        for (const id of ids) if (!model?.parties.has(id)) names.set(id, await memberName(ctx, model, id));
-      };
-      if (rights) {
-        const holdings = await rights.holdings(subjectId);
-        await learnNames(holdings.map((h) => h.recipient));
-        return { source: 'rights', recipients: holdings.map((h) => ({ ...h, name: nameOf(h.recipient) })) };
-      }
-      // Without the rights service: the same facts straight from the decision records.
-      const subject = await ctx.subjects.require(subjectId);
-      const rows = (await new DecisionsRepo(ctx.db).bySubject(subject.pseudonym, 500)).filter((r) => r.allow);
-      const by = new Map<string, typeof rows>();
-      for (const r of rows) by.set(r.recipient, [...(by.get(r.recipient) ?? []), r]);
-      await learnNames(by.keys());
-      return {
-        source: 'decisions',
-        recipients: [...by].map(([recipient, list]) => ({
-          recipient,
-          name: nameOf(recipient),
-          country: ctx.members.get(recipient)?.country ?? (model?.parties.get(recipient) as { country?: string } | undefined)?.country ?? null,
-          items: [...new Set(list.flatMap((r) => r.released.map((i) => i.category)))].sort(),
-          releases: list.map((r) => ({
-            decision_id: r.id,
-            ledger_index: r.leaf_index,
-            at: new Date(r.decided_at).toISOString(),
-            purpose: r.purpose,
-            basis: r.basis,
-            declaration_id: r.declaration_id,
-            items: r.released,
-            retention_until: r.retention_until ? new Date(r.retention_until).toISOString() : null,
-          })),
-          deletion: null,
-        })),
-      };
+      const holdings = await ctx.rights.holdings(subjectId);
+      for (const h of holdings) if (!model?.parties.has(h.recipient)) names.set(h.recipient, await memberName(ctx, model, h.recipient));
+      return { source: 'rights', recipients: holdings.map((h) => ({ ...h, name: nameOf(h.recipient) })) };
     },
   }));
 
@@ -132,10 +97,7 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
     response: { 200: z.string() },
     handler: async ({ request, reply }) => {
       const subjectId = await subjectOf(request);
-      const rights = rightsOf(ctx);
-      const body = rights
-        ? await rights.exportJson(subjectId)
-        : { format: 'consentgate.export/1', generated_at: new Date().toISOString(), consents: (await ctx.consents.consents(subjectId)).entries, consent_history: await ctx.consents.history(subjectId, 1000) };
+      const body = await ctx.rights.exportJson(subjectId, request.principal?.keyId ?? 'subject');
       return reply
         .type('application/json; charset=utf-8')
         .header('content-disposition', 'attachment; filename="my-data-consentgate.json"')
@@ -152,10 +114,8 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
     response: { 200: z.record(z.string(), z.unknown()) },
     handler: async ({ request }) => {
       const subjectId = await subjectOf(request);
-      const rights = rightsOf(ctx);
-      if (!rights) return { available: false, requests: [] };
       const now = Date.now();
-      return { available: true, requests: (await rights.requestsOf(subjectId, 50)).map((r) => requestView(r, now)) };
+      return { available: true, requests: (await ctx.rights.requestsOf(subjectId, 50)).map((r) => requestView(r, now)) };
     },
   }));
 
@@ -170,9 +130,7 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
     response: { 201: z.record(z.string(), z.unknown()) },
     handler: async ({ request, body }) => {
       const s = await sessions.require(request);
-      const rights = rightsOf(ctx);
-      if (!rights) throw new CgError('NOT_AVAILABLE', 'rights requests are not available on this server', 501);
-      const r = await rights.receive(s.principal.id, { type: body.type }, s.principal.keyId);
+      const r = await ctx.rights.receive(s.principal.id, { type: body.type }, s.principal.keyId);
       return requestView(r, Date.now());
     },
   }));
