@@ -32,6 +32,18 @@ export const formatKey = (k: ParsedKey) => `cg_${k.kind}_${k.id}_${k.secret}`;
 
 const hashSecret = (salt: Uint8Array, secret: string) => createHmac('sha256', salt).update(secret, 'utf8').digest();
 
+/** A fresh key: 8 random bytes of id, 32 of secret. */
+const newKey = (kind: KeyKind): ParsedKey => ({ kind, id: randomBytes(8).toString('hex'), secret: randomBytes(32).toString('base64url') });
+
+/** The row stored for `key`: a fresh salt and the salted hash of the secret, never the secret. */
+function sealedRow(
+  key: ParsedKey,
+  fields: { principal: string; scopes: readonly string[]; label: string; createdBy: string; expiresAt: Date | null },
+): Omit<ApiKeyRow, 'createdAt' | 'revokedAt'> {
+  const salt = randomBytes(16);
+  return { id: key.id, kind: key.kind, ...fields, scopes: [...fields.scopes], salt, secretHash: hashSecret(salt, key.secret) };
+}
+
 /** A key as shown to admins: everything but salt and hash. */
 export interface ApiKeyView {
   readonly id: string;
@@ -111,9 +123,7 @@ export class ApiKeys {
 
   /** Creates a key; the returned `key` string is the only time the secret exists outside the caller. */
   async create(input: CreateKeyInput): Promise<{ key: string; view: ApiKeyView }> {
-    const id = randomBytes(8).toString('hex');
-    const secret = randomBytes(32).toString('base64url');
-    return this.insert({ kind: input.kind, id, secret }, input);
+    return this.insert(newKey(input.kind), input);
   }
 
   /**
@@ -131,18 +141,13 @@ export class ApiKeys {
 
   private async insert(parsed: ParsedKey, input: CreateKeyInput): Promise<{ key: string; view: ApiKeyView }> {
     validateScopes(input.kind, input.scopes);
-    const salt = randomBytes(16);
-    const row: Omit<ApiKeyRow, 'createdAt' | 'revokedAt'> = {
-      id: parsed.id,
-      kind: input.kind,
+    const row = sealedRow(parsed, {
       principal: input.principal,
-      scopes: [...input.scopes],
-      salt,
-      secretHash: hashSecret(salt, parsed.secret),
+      scopes: input.scopes,
       label: input.label ?? '',
       createdBy: input.actor,
       expiresAt: input.expiresAt ?? null,
-    };
+    });
     const { at } = await this.admin.record(
       // A subject's id is personal data: the log names the key, not whose it is.
       { action: 'key.create', actor: input.actor, target: parsed.id, facts: { kind: input.kind, scopes: [...input.scopes] } },
@@ -153,8 +158,7 @@ export class ApiKeys {
   }
 
   async revoke(id: string, actor: string): Promise<ApiKeyView> {
-    const row = await this.repo.get(id);
-    if (!row) throw new CgError('KEY_NOT_FOUND', `no API key ${id}`, 404, [{ code: 'KEY_NOT_FOUND', message: 'unknown key id', path: 'id' }]);
+    const row = await this.mustGet(id);
     if (!row.revokedAt) {
       await this.admin.record({ action: 'key.revoke', actor, target: id }, (tx, at) => KeysRepo.revoke(tx, id, at));
       this.cache.delete(id);
@@ -168,26 +172,14 @@ export class ApiKeys {
    * `graceMs` more (never longer than it already would): one admin action, one ledger leaf.
    */
   async rotate(id: string, actor: string, opts: { graceMs: number; expiresAt?: Date | null }): Promise<{ key: string; view: ApiKeyView; previous: ApiKeyView }> {
-    const old = await this.repo.get(id);
-    if (!old) throw new CgError('KEY_NOT_FOUND', `no API key ${id}`, 404, [{ code: 'KEY_NOT_FOUND', message: 'unknown key id', path: 'id' }]);
+    const old = await this.mustGet(id);
     const now = this.now();
     if (old.revokedAt || (old.expiresAt && new Date(old.expiresAt).getTime() <= now.getTime())) {
       throw new CgError('KEY_NOT_ACTIVE', `API key ${id} is revoked or expired: issue a new key instead`, 409);
     }
-    const parsed: ParsedKey = { kind: old.kind, id: randomBytes(8).toString('hex'), secret: randomBytes(32).toString('base64url') };
-    const salt = randomBytes(16);
+    const parsed = newKey(old.kind);
     const graceEnd = new Date(now.getTime() + opts.graceMs);
-    const row: Omit<ApiKeyRow, 'createdAt' | 'revokedAt'> = {
-      id: parsed.id,
-      kind: old.kind,
-      principal: old.principal,
-      scopes: [...old.scopes],
-      salt,
-      secretHash: hashSecret(salt, parsed.secret),
-      label: old.label,
-      createdBy: actor,
-      expiresAt: opts.expiresAt ?? null,
-    };
+    const row = sealedRow(parsed, { principal: old.principal, scopes: old.scopes, label: old.label, createdBy: actor, expiresAt: opts.expiresAt ?? null });
     const { at } = await this.admin.record(
       { action: 'key.rotate', actor, target: id, facts: { successor: parsed.id, kind: old.kind, grace_until: graceEnd.toISOString() } },
       async (tx, at) => {
@@ -198,6 +190,12 @@ export class ApiKeys {
     this.cache.delete(id);
     await this.db.notify(KEYS_CHANNEL_PREFIX + this.db.schema, id).catch(() => {});
     return { key: formatKey(parsed), view: viewKey({ ...row, createdAt: at, revokedAt: null }), previous: viewKey((await this.repo.get(id))!) };
+  }
+
+  private async mustGet(id: string): Promise<ApiKeyRow> {
+    const row = await this.repo.get(id);
+    if (!row) throw new CgError('KEY_NOT_FOUND', `no API key ${id}`, 404, [{ code: 'KEY_NOT_FOUND', message: 'unknown key id', path: 'id' }]);
+    return row;
   }
 
   async list(filter: { kind?: KeyKind; principal?: string; includeRevoked?: boolean } = {}): Promise<ApiKeyView[]> {
