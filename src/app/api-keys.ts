@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CgError } from '../core/errors.ts';
 import { KeysRepo, type ApiKeyRow, type KeyKind } from '../store/keys-repo.ts';
 import type { Database } from '../store/sql.ts';
@@ -84,6 +84,13 @@ export type Verification = { ok: true; principal: Principal } | { ok: false; rea
 interface CacheEntry {
   row: ApiKeyRow | undefined;
   loadedAt: number;
+  /**
+   * SHA-256 of the secret that last matched `row.secretHash`. A request presenting it again is
+   * compared (in constant time) against this instead of re-deriving the salted HMAC, whose
+   * OpenSSL context costs more than the rest of verification. Never the secret itself; gone
+   * with the entry (revocation, rotation, NOTIFY, TTL).
+   */
+  verified?: Buffer;
 }
 
 export interface ApiKeysOptions {
@@ -206,24 +213,30 @@ export class ApiKeys {
   async verify(token: string): Promise<Verification> {
     const parsed = parseKey(token);
     if (!parsed) return { ok: false, reason: 'malformed' };
-    const row = await this.lookup(parsed.id);
+    const entry = await this.lookup(parsed.id);
+    const row = entry.row;
     if (!row || row.kind !== parsed.kind) return { ok: false, reason: 'unknown' };
-    const given = hashSecret(row.salt, parsed.secret);
-    if (given.length !== row.secretHash.length || !timingSafeEqual(given, row.secretHash)) return { ok: false, reason: 'unknown' };
+    const digest = hash('sha256', parsed.secret, 'buffer') as unknown as Buffer;
+    if (entry.verified === undefined || !timingSafeEqual(digest, entry.verified)) {
+      const given = hashSecret(row.salt, parsed.secret);
+      if (given.length !== row.secretHash.length || !timingSafeEqual(given, row.secretHash)) return { ok: false, reason: 'unknown' };
+      entry.verified = digest;
+    }
     if (row.revokedAt) return { ok: false, reason: 'revoked' };
     if (row.expiresAt && new Date(row.expiresAt).getTime() <= this.now().getTime()) return { ok: false, reason: 'expired' };
     return { ok: true, principal: { kind: row.kind, id: row.principal, keyId: row.id, scopes: row.scopes } };
   }
 
-  private async lookup(id: string): Promise<ApiKeyRow | undefined> {
+  private async lookup(id: string): Promise<CacheEntry> {
     const t = Date.now();
     const hit = this.cache.get(id);
-    if (hit && t - hit.loadedAt < this.ttl) return hit.row;
+    if (hit && t - hit.loadedAt < this.ttl) return hit;
     const row = await this.repo.get(id);
     // Unknown ids are cached too (briefly), so guessing ids cannot hammer the database.
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(id, { row, loadedAt: t });
-    return row;
+    const entry: CacheEntry = { row, loadedAt: t };
+    this.cache.set(id, entry);
+    return entry;
   }
 }
 

@@ -7,6 +7,7 @@ import {
   RECEIPT_SCHEMA,
   RECEIPT_VERSION,
   receiptConsent,
+  shareReceiptPart,
   signReceipt,
   type SignedReceipt,
   type UnsignedReceipt,
@@ -85,9 +86,13 @@ export class ConsentService implements ConsentLookup {
   private caughtUpTo = -1;
   /** Receipts this instance is committing: their events are applied locally by `commit`. */
   private readonly ownReceipts = new Set<string>();
+  /** Own journal appends not settled yet (see onNotify). */
+  private readonly ownAppends = new Set<Promise<unknown>>();
   /** Leaf ranges of own committed batches not yet passed by `caughtUpTo` (see skipOwnBatch). */
   private ownRanges: Array<{ first: number; last: number }> = [];
   private catchingUp: Promise<void> = Promise.resolve();
+  /** A catch-up queued behind the running one and not started yet: later callers share it. */
+  private pendingCatchUp: Promise<void> | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private poll: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -108,7 +113,7 @@ export class ConsentService implements ConsentLookup {
   async start(): Promise<void> {
     // A macrotask later: a NOTIFY from this server's own batch arrives before the journal has
     // reported that batch, and reading it back would only re-apply what `commit` applies.
-    this.unlisten = await this.deps.db.listen(this.channel, () => void setImmediate(() => void this.catchUp().catch(() => {})));
+    this.unlisten = await this.deps.db.listen(this.channel, (payload) => void setImmediate(() => this.onNotify(payload)));
     for (const n of await this.notices.all()) this.noticeByHashMap.set(n.hash, n);
     await this.catchUp();
     await this.publishKeys();
@@ -272,33 +277,67 @@ export class ConsentService implements ConsentLookup {
     return [...byKid.values()];
   }
 
-  /** Reads events committed (here or elsewhere) since the last catch-up, in log order. Serialised. */
+  /**
+   * Reads events committed (here or elsewhere) before the call and not read yet, in log order.
+   * Serialised, and coalesced: a catch-up that has not started yet reads everything committed
+   * before it starts, so every caller arriving meanwhile shares it. A burst of N notifications
+   * (another server's N small transactions) then costs two reads, not N.
+   */
   catchUp(): Promise<void> {
-    const next = this.catchingUp.then(async () => {
-      for (;;) {
-        this.absorbOwnRanges();
-        // Own batches above the caught-up leaf are applied already: read only the gap before
-        // the first of them. Every leaf below a committed batch is committed (the head lock
-        // orders commits), so once the gap is read it is done.
-        let gapEnd: number | undefined;
-        for (const r of this.ownRanges) if (gapEnd === undefined || r.first < gapEnd) gapEnd = r.first;
-        const events = await this.repo.eventsAfter(this.caughtUpTo, CATCH_UP_PAGE, gapEnd);
-        for (const e of events) this.remember(e);
-        if (events.length === CATCH_UP_PAGE) {
-          // A full page may have cut the last request in two: read that leaf again (applying is idempotent).
-          this.caughtUpTo = events[events.length - 1]!.leafIndex - 1;
-          continue;
-        }
-        if (gapEnd === undefined) {
-          if (events.length > 0) this.caughtUpTo = Math.max(this.caughtUpTo, events[events.length - 1]!.leafIndex);
-          this.absorbOwnRanges();
-          return;
-        }
-        this.caughtUpTo = Math.max(this.caughtUpTo, gapEnd - 1);
-      }
+    if (this.pendingCatchUp) return this.pendingCatchUp;
+    const next = this.catchingUp.then(() => {
+      // Started: whoever calls from now on may have seen a commit this run will not read.
+      this.pendingCatchUp = undefined;
+      return this.readNewEvents();
     });
+    this.pendingCatchUp = next;
     this.catchingUp = next.catch(() => {});
     return next;
+  }
+
+  /**
+   * A batch writer's NOTIFY carries the batch's last consent leaf. Every consent leaf up to
+   * `caughtUpTo` is applied already (read, or this server's own batch), so such a notification
+   * — above all the one for this server's own batch — needs no read.
+   */
+  private onNotify(payload: string): void {
+    const leaf = payload === '' ? NaN : Number(payload);
+    const applied = () => Number.isSafeInteger(leaf) && leaf <= this.caughtUpTo;
+    if (applied()) return;
+    const read = () => void this.catchUp().catch(() => {});
+    // The notification may be for a batch of this server's that the journal has not reported
+    // yet (PostgreSQL delivers NOTIFY on another connection, possibly before the COMMIT reply).
+    // The journal reports batches in order, each before its appends settle: once the first of
+    // the appends in flight now has settled, a committed own batch counts as applied, and
+    // anything else is read then — a delay of at most one commit for another server's events.
+    if (this.ownAppends.size === 0) return read();
+    void Promise.race([...this.ownAppends].map((p) => p.then(noop, noop))).then(() => {
+      if (!applied()) read();
+    });
+  }
+
+  private async readNewEvents(): Promise<void> {
+    for (;;) {
+      this.absorbOwnRanges();
+      // Own batches above the caught-up leaf are applied already: read only the gap before
+      // the first of them. Every leaf below a committed batch is committed (the head lock
+      // orders commits), so once the gap is read it is done.
+      let gapEnd: number | undefined;
+      for (const r of this.ownRanges) if (gapEnd === undefined || r.first < gapEnd) gapEnd = r.first;
+      const events = await this.repo.eventsAfter(this.caughtUpTo, CATCH_UP_PAGE, gapEnd);
+      for (const e of events) this.remember(e);
+      if (events.length === CATCH_UP_PAGE) {
+        // A full page may have cut the last request in two: read that leaf again (applying is idempotent).
+        this.caughtUpTo = events[events.length - 1]!.leafIndex - 1;
+        continue;
+      }
+      if (gapEnd === undefined) {
+        if (events.length > 0) this.caughtUpTo = Math.max(this.caughtUpTo, events[events.length - 1]!.leafIndex);
+        this.absorbOwnRanges();
+        return;
+      }
+      this.caughtUpTo = Math.max(this.caughtUpTo, gapEnd - 1);
+    }
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────
@@ -347,37 +386,35 @@ export class ConsentService implements ConsentLookup {
     const model = this.requireModel();
     const receiptId = 'cr_' + randomUUID();
     const at = planned[0]?.at ?? this.now();
+    const { controller, withdrawal } = operatorParts(model);
     const body: Omit<UnsignedReceipt, 'ledger'> = {
       schema: RECEIPT_SCHEMA,
       version: RECEIPT_VERSION,
       receiptId,
       issuedAt: new Date(at).toISOString(),
       jurisdiction: subject.jurisdiction,
-      controller: {
-        name: model.operator.legal_name,
-        country: model.operator.country,
-        address: model.operator.address ?? null,
-        contact: { ...model.operator.privacy_officer },
-        privacyPolicy: model.operator.privacy_policy_url ?? null,
-      },
+      controller,
       subject: { pseudonym: subject.pseudonym },
       collection: { channel, actor, collectionPoint: notice?.collectionPoint ?? null, noticeHash: notice?.hash ?? null },
       consents: planned.map((e) => {
         const p = model.purposes.get(e.purposeId);
         return receiptConsent(e, shownFor(e), p ? { ko: p.labels.ko, en: p.labels.en } : { ko: e.purposeId, en: e.purposeId }, p?.required ?? false);
       }),
-      withdrawal: { how: WITHDRAWAL_SHORT, endpoint: 'POST /v1/subjects/{subjectId}/consents/withdraw', contact: model.operator.privacy_officer.email },
+      withdrawal,
     };
     const row: ConsentBatchRow = { receiptId, subjectId: subject.id, events: planned, receipt: (leafIndex) => ({ ...body, ledger: { leafIndex } }) };
     const entry = ledgerEntry({ receiptId, pseudonym: subject.pseudonym, at, events: planned.map((e) => ({ ...e, scoped: e.recipientId !== null })) });
     this.ownReceipts.add(receiptId);
+    const appended = this.deps.journal.append(CONSENT_KIND, row, entry);
+    this.ownAppends.add(appended);
     let leafIndex: number;
     try {
-      ({ leafIndex } = await this.deps.journal.append(CONSENT_KIND, row, entry));
+      ({ leafIndex } = await appended);
       // Other servers hear of it from the NOTIFY the batch writer issued inside the transaction.
       planned.forEach((e, pos) => this.remember({ ...e, receiptId, leafIndex, pos }));
     } finally {
       this.ownReceipts.delete(receiptId);
+      this.ownAppends.delete(appended);
     }
     return { receipt: signReceipt(row.receipt(leafIndex), this.deps.receiptKeys.active), replayed: false };
   }
@@ -470,5 +507,28 @@ export class ConsentService implements ConsentLookup {
   }
 }
 
+const byModel = new WeakMap<RegistryModel, Pick<UnsignedReceipt, 'controller' | 'withdrawal'>>();
+
+/** The receipt parts that depend on the registry only: built once per registry, shared and frozen. */
+function operatorParts(model: RegistryModel): Pick<UnsignedReceipt, 'controller' | 'withdrawal'> {
+  let parts = byModel.get(model);
+  if (!parts) {
+    const op = model.operator;
+    parts = {
+      controller: shareReceiptPart({
+        name: op.legal_name,
+        country: op.country,
+        address: op.address ?? null,
+        contact: { ...op.privacy_officer },
+        privacyPolicy: op.privacy_policy_url ?? null,
+      }),
+      withdrawal: shareReceiptPart({ how: structuredClone(WITHDRAWAL_SHORT), endpoint: 'POST /v1/subjects/{subjectId}/consents/withdraw', contact: op.privacy_officer.email }),
+    };
+    byModel.set(model, parts);
+  }
+  return parts;
+}
+
 const newEventId = () => 'ce_' + randomUUID();
+const noop = () => {};
 const CATCH_UP_PAGE = 10_000;

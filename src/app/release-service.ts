@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { CgError } from '../core/errors.ts';
 import { decide } from '../core/gate/decide.ts';
 import type { Decision, DenyCode, GateContext, ReleaseRequest } from '../core/gate/types.ts';
@@ -8,6 +7,7 @@ import type { Jurisdiction, ReleaseForm } from '../core/registry/schema.ts';
 import { articleFor } from '../core/gate/articles.ts';
 import { DECISION_KIND, registerDecisionWriter, type DecisionRow, type IssuedToken } from '../store/decisions-repo.ts';
 import type { Journal } from '../store/journal.ts';
+import { timeOrderedId } from './ids.ts';
 import type { Issuers } from './issuers.ts';
 import type { VaultService } from './vault-service.ts';
 
@@ -86,7 +86,7 @@ function toRequest(recipientId: string, input: ReleaseInput, at: number): Releas
   };
 }
 
-export const newDecisionId = () => 'dec_' + randomBytes(16).toString('base64url');
+export const newDecisionId = () => timeOrderedId('dec_');
 
 export class ReleaseService {
   private readonly clock: () => number;
@@ -260,25 +260,26 @@ export class ReleaseService {
  * reference and the tokens — identifiers, codes and hashes only, no personal data.
  */
 export function ledgerEntry(r: DecisionRow): Record<string, unknown> {
+  // Keys in sorted (JCS) order, so the journal's canonical JSON is one native stringify.
   return {
-    decision_id: r.id,
-    recipient: r.recipient,
-    subject: r.subjectPseudonym,
-    purpose: r.purpose,
-    declaration: r.declarationId,
-    requested: r.requested,
-    released: r.released,
     allow: r.allow,
-    code: r.code,
     article: r.article,
-    basis: r.basis,
-    checks: r.trace.map((s) => (s.article ? { check: s.check, ok: s.ok, article: s.article } : { check: s.check, ok: s.ok })),
-    registry_hash: r.registryHash,
-    notice_hash: r.noticeHash,
-    consent_event_id: r.consentEventId,
-    retention_until: iso(r.retentionUntil ?? undefined),
-    via_decision: r.viaDecision,
     at: new Date(r.at).toISOString(),
+    basis: r.basis,
+    checks: r.trace.map((s) => (s.article ? { article: s.article, check: s.check, ok: s.ok } : { check: s.check, ok: s.ok })),
+    code: r.code,
+    consent_event_id: r.consentEventId,
+    decision_id: r.id,
+    declaration: r.declarationId,
+    notice_hash: r.noticeHash,
+    purpose: r.purpose,
+    recipient: r.recipient,
+    registry_hash: r.registryHash,
+    released: r.released,
+    requested: r.requested,
+    retention_until: iso(r.retentionUntil ?? undefined),
+    subject: r.subjectPseudonym,
+    via_decision: r.viaDecision,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CgError } from '../core/errors.ts';
 import type { ApiKeys } from '../app/api-keys.ts';
 import { hasScopes, type AuthSpec } from './principal.ts';
@@ -14,12 +14,15 @@ import { hasScopes, type AuthSpec } from './principal.ts';
 export function installAuth(app: FastifyInstance, keys: ApiKeys): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('authFailure', null);
-  app.addHook('onRequest', async (request) => {
+  // Callback-style hooks (here and below): no promise of their own per request.
+  app.addHook('onRequest', (request, _reply, done) => {
     const token = presentedKey(request);
-    if (token === undefined) return;
-    const v = await keys.verify(token);
-    if (v.ok) request.principal = v.principal;
-    else request.authFailure = v.reason;
+    if (token === undefined) return done();
+    keys.verify(token).then((v) => {
+      if (v.ok) request.principal = v.principal;
+      else request.authFailure = v.reason;
+      done();
+    }, done);
   });
 }
 
@@ -28,7 +31,14 @@ export function installAuthorize(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     const auth = route.config?.auth;
     if (!auth) return;
-    const hook = async (request: FastifyRequest) => authorize(request, auth);
+    const hook = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+      try {
+        authorize(request, auth);
+      } catch (e) {
+        return done(e as Error);
+      }
+      done();
+    };
     const existing = route.onRequest;
     route.onRequest = existing === undefined ? [hook] : Array.isArray(existing) ? [...existing, hook] : [existing, hook];
   });

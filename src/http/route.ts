@@ -136,11 +136,15 @@ export function mount(app: FastifyInstance, spec: AnyRoute): void {
     ...(spec.body
       ? {
           // JSON always; other media types only where the route says so (not just any parser's).
-          preValidation: async (request: FastifyRequest) => {
-            const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+          preValidation: (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+            const header = request.headers['content-type'];
+            // The usual case, without taking the header apart.
+            if (header === undefined || header === 'application/json') return done();
+            const type = header.split(';')[0]!.trim().toLowerCase();
             if (type && type !== 'application/json' && !(spec.consumes ?? []).includes(type)) {
-              throw new CgError('UNSUPPORTED_MEDIA_TYPE', `this endpoint accepts application/json${spec.consumes ? ', ' + spec.consumes.join(', ') : ''}`, 415);
+              return done(new CgError('UNSUPPORTED_MEDIA_TYPE', `this endpoint accepts application/json${spec.consumes ? ', ' + spec.consumes.join(', ') : ''}`, 415));
             }
+            done();
           },
         }
       : {}),

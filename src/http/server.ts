@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -12,7 +12,8 @@ import type { ServerOptions as HttpsOptions } from 'node:https';
 import { installClientCertCheck } from './tls.ts';
 import { applySecurityHeaders, frameworkErrors } from './security-headers.ts';
 import { installWidgetCors } from './widget-cors.ts';
-import { installHttpMetrics } from './metrics.ts';
+import { httpMetrics } from './metrics.ts';
+import { lazyChildLogger } from './request-log.ts';
 import { transformRouteSchema } from './openapi.ts';
 import { installProblemHandlers, pathOnly } from './problem.ts';
 import { routes } from './routes/index.ts';
@@ -61,6 +62,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
       },
     },
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     trustProxy: opts.trustProxy ?? false,
     requestIdHeader: false,
@@ -76,24 +78,34 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
   installContentParsers(app);
   installZodCompilers(app);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // The hooks every request runs are callback-style, not async: an async hook costs a promise
+  // and a microtask per request for nothing when its work is synchronous.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     applySecurityHeaders(request.url, reply);
     if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer');
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  const metrics = httpMetrics(ctx.metrics);
+  // Fastify's logger is pino (configured above).
+  const log = app.log as FastifyBaseLogger & { isLevelEnabled(level: string): boolean };
+  app.addHook('onResponse', (request, reply, done) => {
     // Route pattern, never the raw URL (ids and query strings can be personal data).
-    request.log.info(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, key: request.principal?.keyId },
-      'request',
-    );
+    const route = request.routeOptions.url ?? 'unmatched';
+    const ms = reply.elapsedTime;
+    metrics.record(request.method, route, reply.statusCode, ms / 1000);
+    // The root logger with the request id as a field (what the request's child logger would
+    // bind), so a request that logs nothing else never builds that child (request-log.ts).
+    if (log.isLevelEnabled('info')) {
+      log.info({ reqId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 10) / 10, key: request.principal?.keyId }, 'request');
+    }
+    done();
   });
 
   installWidgetCors(app, opts.widgetOrigins ?? new Set());
-  installHttpMetrics(app, ctx.metrics);
   installAuth(app, ctx.keys);
   installClientCertCheck(app, ctx.clientCerts);
 
@@ -143,9 +155,11 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
  */
 function installContentParsers(app: FastifyInstance): void {
   const json = app.getDefaultJsonParser('error', 'error');
+  // One decoder for every request: without `stream` each decode() is independent (and resets).
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
   const decode = (buf: Buffer): string => {
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+      return utf8.decode(buf);
     } catch {
       throw new CgError('INVALID_ENCODING', 'request body is not valid UTF-8', 400);
     }
@@ -194,18 +208,37 @@ function nulError(path: Array<string | number>): z.ZodError {
 }
 
 /** Path of the first string containing U+0000 in a parsed request part, if any. */
-function nulPath(value: unknown, path: Array<string | number> = []): Array<string | number> | undefined {
+function nulPath(value: unknown): Array<string | number> | undefined {
+  // Nearly every request holds no NUL: look without allocating, build the path only on a hit.
+  return hasNul(value) ? nulPathOf(value, []) : undefined;
+}
+
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasNul(value[i])) return true;
+    return false;
+  }
+  for (const k in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+    if (k.includes('\u0000') || hasNul((value as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
+
+function nulPathOf(value: unknown, path: Array<string | number>): Array<string | number> | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const p = nulPath(value[i], [...path, i]);
+      const p = nulPathOf(value[i], [...path, i]);
       if (p) return p;
     }
     return undefined;
   }
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      const p = k.includes('\u0000') ? [...path, k] : nulPath(v, [...path, k]);
+      const p = k.includes('\u0000') ? [...path, k] : nulPathOf(v, [...path, k]);
       if (p) return p;
     }
   }

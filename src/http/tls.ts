@@ -39,17 +39,19 @@ export function peerFingerprint(socket: unknown): string | undefined {
 
 /** Runs after the API key is identified (installAuth) and before rate limits and authorization. */
 export function installClientCertCheck(app: FastifyInstance, bindings: ClientCertBindings): void {
-  app.addHook('onRequest', async (request) => {
+  // Callback-style: admin, subject and anonymous requests pass without a promise.
+  app.addHook('onRequest', (request, _reply, done) => {
     const p = request.principal;
-    if (!p || p.kind !== 'recipient') return;
-    const bound = await bindings.fingerprintOf(p.id);
-    if (bound === undefined) return;
-    const presented = peerFingerprint(request.raw.socket);
-    if (presented === undefined) {
-      throw new CgError('CLIENT_CERT_REQUIRED', 'this recipient must present its client certificate (mutual TLS) with its API key', 401);
-    }
-    if (presented !== bound) {
-      throw new CgError('CLIENT_CERT_MISMATCH', 'the client certificate is not the one bound to this recipient', 403);
-    }
+    if (!p || p.kind !== 'recipient') return done();
+    bindings.fingerprintOf(p.id).then((bound) => done(bound === undefined ? undefined : certRefusal(bound, peerFingerprint(request.raw.socket))), done);
   });
+}
+
+/** Why a recipient bound to certificate `bound` is refused, given the certificate it presented. */
+function certRefusal(bound: string, presented: string | undefined): CgError | undefined {
+  if (presented === undefined) {
+    return new CgError('CLIENT_CERT_REQUIRED', 'this recipient must present its client certificate (mutual TLS) with its API key', 401);
+  }
+  if (presented !== bound) return new CgError('CLIENT_CERT_MISMATCH', 'the client certificate is not the one bound to this recipient', 403);
+  return undefined;
 }

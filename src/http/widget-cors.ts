@@ -42,21 +42,23 @@ export function installWidgetCors(app: FastifyInstance, origins: ReadonlySet<str
   };
 
   // Preflight: answered before routing (there are no OPTIONS routes) and before authentication.
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.method !== 'OPTIONS') return;
+  // Callback-style hooks: every request runs them, and neither needs a promise.
+  app.addHook('onRequest', (req, reply, done) => {
+    if (req.method !== 'OPTIONS') return done();
     const origin = allowed(req);
     const wanted = String(req.headers['access-control-request-method'] ?? '').toUpperCase();
-    if (!origin || !matches(wanted, req.url)) return;
+    if (!origin || !matches(wanted, req.url)) return done();
     expose(reply, origin);
     reply.header('access-control-allow-methods', wanted);
     reply.header('access-control-allow-headers', ALLOWED_HEADERS);
     reply.header('access-control-max-age', '600');
-    return reply.code(204).send();
+    // Answered here: a hook that sends the reply does not call done().
+    reply.code(204).send();
   });
 
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     const origin = allowed(req);
     if (origin && matches(req.method, req.url)) expose(reply, origin);
-    return payload;
+    done(null, payload);
   });
 }

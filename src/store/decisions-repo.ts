@@ -1,4 +1,5 @@
-import type { BatchWriter, Journal } from './journal.ts';
+import { jsonText, type CopyValue } from './bulk-rows.ts';
+import type { BatchRows, Journal, PreparedWriter } from './journal.ts';
 import type { Sql } from './sql.ts';
 
 /**
@@ -49,40 +50,52 @@ export interface DecisionRow {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** One multi-row INSERT per batch for decisions, one for their tokens: JSON in, recordset out. */
-export const writeDecisions: BatchWriter<DecisionRow> = async (tx, rows) => {
-  const decisions = rows.map(({ row: r, leafIndex }) => ({
-    id: r.id,
-    leaf_index: leafIndex,
-    recipient: r.recipient,
-    subject_pseudonym: r.subjectPseudonym,
-    purpose: r.purpose,
-    requested: r.requested,
-    released: r.released,
-    allow: r.allow,
-    code: r.code,
-    article: r.article,
-    basis: r.basis,
-    declaration_id: r.declarationId,
-    trace: r.trace,
-    registry_hash: r.registryHash,
-    notice_hash: r.noticeHash,
-    consent_event_id: r.consentEventId,
-    order_ref: r.orderRef,
-    retention_until: iso(r.retentionUntil),
-    decided_at: iso(r.at),
-    via_decision: r.viaDecision,
-  }));
-  await tx.query(
-    `INSERT INTO release_decisions (id, leaf_index, recipient, subject_pseudonym, purpose, requested, released, allow, code,
-       article, basis, declaration_id, trace, registry_hash, notice_hash, consent_event_id, order_ref, retention_until, decided_at, via_decision)
-     SELECT id, leaf_index, recipient, subject_pseudonym, purpose, requested, released, allow, code,
-       article, basis, declaration_id, trace, registry_hash, notice_hash, consent_event_id, order_ref, retention_until, decided_at, via_decision
-     FROM jsonb_to_recordset($1::jsonb) AS x(id text, leaf_index int8, recipient text, subject_pseudonym text, purpose text,
-       requested jsonb, released jsonb, allow boolean, code text, article text, basis text, declaration_id text, trace jsonb,
-       registry_hash text, notice_hash text, consent_event_id text, order_ref text, retention_until timestamptz, decided_at timestamptz, via_decision text)`,
-    [JSON.stringify(decisions)],
-  );
+const DECISION_COLUMNS = [
+  'id', 'leaf_index', 'recipient', 'subject_pseudonym', 'purpose', 'requested', 'released', 'allow', 'code', 'article',
+  'basis', 'declaration_id', 'trace', 'registry_hash', 'notice_hash', 'consent_event_id', 'order_ref', 'retention_until',
+  'decided_at', 'via_decision',
+] as const;
+
+/**
+ * One bulk insert per batch for decisions, one INSERT for their tokens. The decisions are
+ * encoded in `prepare`, before the batch holds the ledger head (see Journal).
+ */
+export const writeDecisions: PreparedWriter<DecisionRow> = {
+  prepare(sql, rows) {
+    const decisions = sql.encodeBulk('release_decisions', DECISION_COLUMNS, rows.map(decisionValues));
+    return async (tx) => {
+      if (decisions) await tx.insertBulk(decisions);
+      await writeTokens(tx, rows);
+    };
+  },
+};
+
+function decisionValues({ row: r, leafIndex }: { row: DecisionRow; leafIndex: number }): CopyValue[] {
+  return [
+    r.id,
+    leafIndex,
+    r.recipient,
+    r.subjectPseudonym,
+    r.purpose,
+    r.requested === null ? null : jsonText(r.requested),
+    jsonText(r.released),
+    r.allow,
+    r.code,
+    r.article,
+    r.basis,
+    r.declarationId,
+    jsonText(r.trace),
+    r.registryHash,
+    r.noticeHash,
+    r.consentEventId,
+    r.orderRef,
+    iso(r.retentionUntil),
+    iso(r.at),
+    r.viaDecision,
+  ];
+}
+
+async function writeTokens(tx: Sql, rows: BatchRows<DecisionRow>): Promise<void> {
   const tokens = rows.flatMap(({ row: r }) =>
     r.tokens.map((t) => ({
       token_hash: t.hash,
@@ -103,7 +116,7 @@ export const writeDecisions: BatchWriter<DecisionRow> = async (tx, rows) => {
        issued_at timestamptz, expires_at timestamptz)`,
     [JSON.stringify(tokens)],
   );
-};
+}
 
 /** Registers the writer once per journal. */
 export function registerDecisionWriter(journal: Journal): void {

@@ -1,5 +1,6 @@
 import { canonicalJson } from '../core/canonical.ts';
 import { GroupCommit } from './group-commit.ts';
+import { subjectOf } from './ledger-appender.ts';
 import type { Database, Sql } from './sql.ts';
 
 /**
@@ -10,15 +11,55 @@ import type { Database, Sql } from './sql.ts';
  */
 export interface LedgerAppender {
   /**
-   * Appends leaves (entry bytes) inside `tx` and returns the index of the first one. Must
-   * serialise concurrent appenders (several servers on one PostgreSQL) so indexes never gap
-   * or fork.
+   * Appends leaves inside `tx` and returns the index of the first one. Must serialise
+   * concurrent appenders (several servers on one PostgreSQL) so indexes never gap or fork.
    */
-  append(tx: Sql, entries: readonly Uint8Array[]): Promise<number>;
+  append(tx: Sql, leaves: readonly LedgerLeaf[]): Promise<number>;
+  /**
+   * Optional two-step form of `append`: the CPU work now (hashing, encoding with `sql`; no
+   * I/O), the write later. `after` is the head the caller expects the log to have when the
+   * write runs (undefined: no idea); `end` is the head after this append if that holds. The
+   * write returns where the leaves really went and the head after them, redoing the work
+   * itself if the log was elsewhere.
+   */
+  prepare?(sql: Sql, leaves: readonly LedgerLeaf[], after: LogHead | undefined): PreparedAppend;
 }
 
+/** A log head: its size and its frontier (encodeFrontier), which pins the whole tree. */
+export interface LogHead {
+  readonly size: number;
+  readonly frontier: Uint8Array;
+}
+
+export interface PreparedAppend {
+  readonly end: LogHead | undefined;
+  write(tx: Sql): Promise<{ first: number; end: LogHead }>;
+}
+
+export interface LedgerLeaf {
+  /** The entry bytes (canonical JSON): what the leaf hash covers. */
+  readonly entry: Uint8Array;
+  /** The same entry as text, when it is UTF-8 text (journal entries always are): sent as is. */
+  readonly text?: string;
+  /** The subject pseudonym the entry is about, indexed for per-subject views; null if none. */
+  readonly subject: string | null;
+}
+
+export type BatchRows<R> = ReadonlyArray<{ row: R; leafIndex: number }>;
+
 /** Writes one kind's rows for a whole batch (one multi-row INSERT, ideally). */
-export type BatchWriter<R> = (tx: Sql, rows: ReadonlyArray<{ row: R; leafIndex: number }>) => Promise<void>;
+export type BatchWriter<R> = (tx: Sql, rows: BatchRows<R>) => Promise<void>;
+
+/**
+ * A writer in two steps: `prepare` encodes the batch (CPU only, e.g. `sql.encodeBulk`) before
+ * the batch holds the ledger head, so it overlaps the previous batch's commit, and returns
+ * the write, which runs in the transaction. The leaf indexes it gets are the journal's
+ * prediction; when the head turns out elsewhere (another server appended), it is called again
+ * with the real ones.
+ */
+export interface PreparedWriter<R> {
+  prepare(sql: Sql, rows: BatchRows<R>): (tx: Sql) => Promise<void>;
+}
 
 export interface Committed {
   readonly kind: string;
@@ -26,10 +67,9 @@ export interface Committed {
   readonly entry: Uint8Array;
 }
 
-interface Item {
+interface Item extends LedgerLeaf {
   kind: string;
   row: unknown;
-  entry: Uint8Array;
 }
 
 export interface JournalOptions {
@@ -40,13 +80,19 @@ export interface JournalOptions {
 }
 
 export class Journal {
-  private readonly writers = new Map<string, BatchWriter<unknown>>();
+  private readonly writers = new Map<string, PreparedWriter<unknown>>();
   private readonly listeners: Array<(batch: readonly Committed[]) => void> = [];
   private readonly gc: GroupCommit<Item, number>;
   /** Settles once the previous batch holds the ledger head (or gave up): the next may then queue for it. */
   private prevLocked: Promise<void> = Promise.resolve();
   /** Settles once the previous batch's listeners ran (or it failed): listeners see log order. */
   private prevNotified: Promise<void> = Promise.resolve();
+  /**
+   * The log head the next batch cut will find, as far as this process can tell; undefined
+   * until a batch has seen the head. Batches encode their rows for it before they wait.
+   */
+  private nextHead: LogHead | undefined;
+  private cuts = 0;
 
   constructor(
     private readonly db: Database,
@@ -64,9 +110,10 @@ export class Journal {
     });
   }
 
-  register<R>(kind: string, writer: BatchWriter<R>): void {
+  register<R>(kind: string, writer: BatchWriter<R> | PreparedWriter<R>): void {
     if (this.writers.has(kind)) throw new Error(`journal kind "${kind}" registered twice`);
-    this.writers.set(kind, writer as BatchWriter<unknown>);
+    const prepared: PreparedWriter<R> = typeof writer === 'function' ? { prepare: (_sql, rows) => (tx) => writer(tx, rows) } : writer;
+    this.writers.set(kind, prepared as PreparedWriter<unknown>);
   }
 
   /**
@@ -75,8 +122,9 @@ export class Journal {
    */
   async append<R>(kind: string, row: R, entry: Record<string, unknown>): Promise<{ leafIndex: number }> {
     if (!this.writers.has(kind)) throw new Error(`journal kind "${kind}" has no writer`);
-    const bytes = new TextEncoder().encode(canonicalJson({ ...entry, kind }));
-    const leafIndex = await this.gc.submit({ kind, row, entry: bytes });
+    const text = canonicalJson(withKind(entry, kind));
+    const bytes = Buffer.from(text, 'utf8');
+    const leafIndex = await this.gc.submit({ kind, row, entry: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), text, subject: subjectOf(entry) });
     return { leafIndex };
   }
 
@@ -94,6 +142,22 @@ export class Journal {
   }
 
   private async flush(items: readonly Item[]): Promise<number[]> {
+    // Predict this batch's place in the log and encode everything for it now: this CPU work
+    // then overlaps the previous batch's commit instead of running while the head is held.
+    const cut = ++this.cuts;
+    const predicted = this.nextHead;
+    let ledgerWrite: PreparedAppend | undefined;
+    let writes: Array<(tx: Sql) => Promise<void>> | undefined;
+    try {
+      ledgerWrite = this.ledger.prepare?.(this.db, items, predicted);
+      this.nextHead = ledgerWrite?.end;
+      writes = predicted !== undefined ? this.prepareWriters(items, predicted.size) : undefined;
+    } catch (e) {
+      // A value no engine can store: the batch fails as a whole before it touches the database.
+      if (cut === this.cuts) this.nextHead = undefined;
+      throw e;
+    }
+
     // Batches take the ledger head in the order they were cut, so log order follows submission
     // order even with two batches in flight; the row lock then serialises them in PostgreSQL.
     const prevLocked = this.prevLocked;
@@ -103,22 +167,21 @@ export class Journal {
     let notified!: () => void;
     this.prevNotified = new Promise<void>((r) => (notified = r));
     try {
-      const entries = items.map((i) => i.entry);
       const indexes = await this.db.transaction(async (tx) => {
         await prevLocked;
         let first: number;
         try {
-          first = await this.ledger.append(tx, entries);
+          if (ledgerWrite) {
+            const done = await ledgerWrite.write(tx);
+            first = done.first;
+            // The newest batch cut knows best where the next one starts.
+            if (cut === this.cuts) this.nextHead = done.end;
+          } else first = await this.ledger.append(tx, items);
         } finally {
           locked();
         }
-        const byKind = new Map<string, Array<{ row: unknown; leafIndex: number }>>();
-        items.forEach((it, i) => {
-          const list = byKind.get(it.kind) ?? [];
-          list.push({ row: it.row, leafIndex: first + i });
-          byKind.set(it.kind, list);
-        });
-        for (const [kind, rows] of byKind) await this.writers.get(kind)!(tx, rows);
+        if (first !== predicted?.size || !writes) writes = this.prepareWriters(items, first);
+        for (const write of writes) await write(tx);
         return items.map((_, i) => first + i);
       });
       locked();
@@ -132,10 +195,43 @@ export class Journal {
         }
       }
       return indexes;
+    } catch (e) {
+      if (cut === this.cuts) this.nextHead = undefined;
+      throw e;
     } finally {
       locked();
       // A failed batch still passes the turn on, but only after its predecessor's listeners ran.
       void prevNotified.then(notified);
     }
   }
+
+  /** Each kind's write for this batch at leaf indexes from `first` on, in kind order of first appearance. */
+  private prepareWriters(items: readonly Item[], first: number): Array<(tx: Sql) => Promise<void>> {
+    const byKind = new Map<string, Array<{ row: unknown; leafIndex: number }>>();
+    items.forEach((it, i) => {
+      const list = byKind.get(it.kind);
+      if (list) list.push({ row: it.row, leafIndex: first + i });
+      else byKind.set(it.kind, [{ row: it.row, leafIndex: first + i }]);
+    });
+    return [...byKind].map(([kind, rows]) => this.writers.get(kind)!.prepare(this.db, rows));
+  }
+}
+
+/**
+ * `{ ...entry, kind }` with `kind` at its sorted place: an entry whose keys are already in JCS
+ * order then stays in order, and canonicalJson takes its native JSON.stringify path.
+ */
+function withKind(entry: Record<string, unknown>, kind: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let placed = false;
+  for (const k of Object.keys(entry)) {
+    if (k === 'kind') continue;
+    if (!placed && k > 'kind') {
+      out.kind = kind;
+      placed = true;
+    }
+    out[k] = entry[k];
+  }
+  if (!placed) out.kind = kind;
+  return out;
 }

@@ -1,86 +1,144 @@
-import { extendFrontier, decodeFrontier, encodeFrontier } from '../ledger/frontier.ts';
+import { extendFrontier, decodeFrontier, encodeFrontier, type StoredNode } from '../ledger/frontier.ts';
+import { encodeJsonRows } from './bulk-rows.ts';
 import { leafHash } from '../ledger/hash.ts';
-import type { LedgerAppender } from './journal.ts';
-import type { Sql } from './sql.ts';
+import type { LedgerAppender, LedgerLeaf, LogHead } from './journal.ts';
+import type { BulkRows, Sql } from './sql.ts';
+
+/**
+ * From this many leaves on, a batch goes in with COPY on PostgreSQL: one more round trip than
+ * a single statement, paid back many times over by the server's cheaper parsing of large
+ * batches. PGlite has no fast COPY (see bulk-rows.ts): one statement there, whatever the size.
+ */
+export const COPY_MIN_LEAVES = 64;
+
+const copies = (sql: Sql, leaves: readonly LedgerLeaf[]) => sql.engine === 'postgres' && leaves.length >= COPY_MIN_LEAVES;
 
 /** Longest subject pseudonym we index; anything else is not a pseudonym and is not indexed. */
 const MAX_SUBJECT = 200;
 
 /**
- * The durable RFC 9162 appender. Under a row lock on `ledger_head` (so servers sharing one
- * PostgreSQL take turns and indexes never gap or fork) it reads the O(log n) frontier, stores
- * the new leaves and every complete subtree they close, and writes the new frontier — all in
- * the Journal's transaction, so an entry is in the log if and only if its record is stored.
- * Cost per batch: two statements (the lock, then one write), amortised one node row per leaf.
+ * The durable RFC 9162 appender. It stores the new leaves, every complete subtree they close
+ * and the new head (size and O(log n) frontier) in the Journal's transaction, so an entry is in
+ * the log if and only if its record is stored. Servers sharing one PostgreSQL take turns on the
+ * `ledger_head` row lock, so indexes never gap or fork.
+ *
+ * Two ways to take the turn:
+ * - locked: `SELECT … FOR UPDATE` the head, extend it, write (one more statement);
+ * - expected (a prepared append whose caller predicted the head): the write itself moves the
+ *   head only `WHERE size = expected AND frontier = expected` and inserts only if it did — one
+ *   statement less. If another server moved the head, nothing is written and the locked way
+ *   follows. The frontier is part of the condition because it pins the whole tree, not only
+ *   its size.
+ * Large batches send their leaves with the engine's bulk insert after taking the turn.
  */
 export const sqlLedgerAppender: LedgerAppender = {
-  async append(tx: Sql, entries) {
-    // Everything that does not depend on the head is computed before taking its lock, so a
-    // batch waiting for the previous one to commit has its work done when its turn comes.
-    const leaves = entries.map(leafHash);
-    const subjects = entries.map(subjectOf);
-    // Entries that are UTF-8 text (all the journal writes: canonical JSON) travel in one JSON
-    // document rather than as a bytea[] literal, which both drivers build byte by byte.
-    const texts = asTexts(entries);
-    const [head] = await tx.query<{ size: number; frontier: Uint8Array }>('SELECT size, frontier FROM ledger_head WHERE singleton FOR UPDATE');
-    if (!head) throw new Error('ledger_head row is missing: migration 030-ledger did not run');
-    const first = head.size;
-    if (entries.length === 0) return first;
-    const { frontier, closed } = extendFrontier(decodeFrontier(head.size, new Uint8Array(head.frontier)), leaves);
-    const nodes = [closed.map((n) => n.level), closed.map((n) => n.index), closed.map((n) => Buffer.from(n.hash)), frontier.size, Buffer.from(encodeFrontier(frontier))];
-    // One statement for leaves, closed subtrees and the new head: one round trip after the lock.
-    if (texts) {
-      await tx.query(
-        `WITH e AS (
-           INSERT INTO ledger_entries (idx, entry, leaf_hash, subject)
-           SELECT $6::int8 + x.i - 1, convert_to(x.e, 'UTF8'), decode(x.h, 'hex'), x.s
-           FROM ROWS FROM (json_to_recordset($7::json) AS (e text, h text, s text)) WITH ORDINALITY AS x(e, h, s, i)
-         ), n AS (
-           INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest($1::int2[], $2::int8[], $3::bytea[])
-         )
-         UPDATE ledger_head SET size = $4, frontier = $5 WHERE singleton`,
-        [...nodes, first, JSON.stringify(texts.map((e, i) => ({ e, h: Buffer.from(leaves[i]!).toString('hex'), s: subjects[i] })))],
-      );
-      return first;
-    }
-    await tx.query(
-      `WITH e AS (
-         INSERT INTO ledger_entries (idx, entry, leaf_hash, subject)
-         SELECT * FROM unnest($6::int8[], $7::bytea[], $8::bytea[], $9::text[])
-       ), n AS (
-         INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest($1::int2[], $2::int8[], $3::bytea[])
-       )
-       UPDATE ledger_head SET size = $4, frontier = $5 WHERE singleton`,
-      [
-        ...nodes,
-        entries.map((_, i) => first + i),
-        entries.map((e) => Buffer.from(e)),
-        leaves.map((h) => Buffer.from(h)),
-        subjects,
-      ],
-    );
-    return first;
+  async append(tx, leaves) {
+    return (await appendLocked(tx, leaves, leaves.map((l) => leafHash(l.entry)))).first;
+  },
+
+  prepare(sql, leaves, after) {
+    // Hashes, subtrees and the bulk encoding of the leaves need no I/O: done now, while the
+    // previous batch still holds the head.
+    const hashes = leaves.map((l) => leafHash(l.entry));
+    if (!after) return { end: undefined, write: (tx) => appendLocked(tx, leaves, hashes) };
+    const plan = planAppend(after, hashes);
+    const bulk = copies(sql, leaves) ? encodeLeaves(sql, leaves, hashes, after.size) : undefined;
+    return {
+      end: plan.end,
+      write: async (tx) => (await appendIfHead(tx, leaves, hashes, after, plan, bulk)) ?? (await appendLocked(tx, leaves, hashes)),
+    };
   },
 };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+interface Plan {
+  /** The subtrees the append closes (ledger_nodes rows, as JSON) and the head after it. */
+  readonly nodes: string;
+  readonly end: LogHead;
+}
+
+function planAppend(head: LogHead, hashes: readonly Uint8Array[]): Plan {
+  const { frontier, closed } = extendFrontier(decodeFrontier(head.size, head.frontier), hashes);
+  return { nodes: nodesDoc(closed), end: { size: frontier.size, frontier: encodeFrontier(frontier) } };
+}
+
+const ENTRY_COLUMNS = ['idx', 'entry', 'leaf_hash', 'subject'] as const;
+
+function encodeLeaves(sql: Sql, leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): BulkRows | undefined {
+  return sql.encodeBulk(
+    'ledger_entries',
+    ENTRY_COLUMNS,
+    leaves.map((l, i) => [first + i, l.entry, hashes[i]!, l.subject]),
+  );
+}
 
 /**
- * The entries as strings when every one is valid UTF-8 without NUL (so text round-trips to
- * the same bytes); undefined otherwise, and the caller sends raw bytes.
+ * Leaves and subtrees as JSON documents for json_populate_recordset: one string parameter each
+ * on both engines (PGlite serialises bytea[] parameters byte by byte in JavaScript).
  */
-function asTexts(entries: readonly Uint8Array[]): string[] | undefined {
-  const out = new Array<string>(entries.length);
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    if (e.includes(0)) return undefined;
-    try {
-      out[i] = utf8.decode(e);
-    } catch {
-      return undefined;
-    }
+function entriesDoc(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): { doc: string; from: (param: string) => string } {
+  // Text entries travel as text (hex would double them, and PGlite counts every character).
+  if (leaves.every((l) => l.text !== undefined)) {
+    return { doc: encodeJsonRows(leaves.map((l, i) => [first + i, l.text!, hashes[i]!, l.subject]), ENTRY_COLUMNS), from: ENTRIES_FROM_TEXT };
   }
-  return out;
+  return { doc: encodeJsonRows(leaves.map((l, i) => [first + i, l.entry, hashes[i]!, l.subject]), ENTRY_COLUMNS), from: ENTRIES_FROM_BYTES };
+}
+const nodesDoc = (closed: readonly StoredNode[]) => encodeJsonRows(closed.map((n) => [n.level, n.index, n.hash]), NODE_COLUMNS) || '[]';
+const NODE_COLUMNS = ['level', 'idx', 'hash'] as const;
+
+const INSERT_ENTRIES = `INSERT INTO ledger_entries (idx, entry, leaf_hash, subject)`;
+const ENTRIES_FROM_BYTES = (param: string) => `SELECT x.idx, x.entry, x.leaf_hash, x.subject FROM json_populate_recordset(NULL::ledger_entries, ${param}::json) AS x`;
+const ENTRIES_FROM_TEXT = (param: string) =>
+  `SELECT x.idx, convert_to(x.entry, 'UTF8'), x.leaf_hash, x.subject FROM json_to_recordset(${param}::json) AS x(idx int8, entry text, leaf_hash bytea, subject text)`;
+const INSERT_NODES = `INSERT INTO ledger_nodes (level, idx, hash)`;
+const NODES_FROM = (param: string) => `SELECT x.level, x.idx, x.hash FROM json_populate_recordset(NULL::ledger_nodes, ${param}::json) AS x`;
+
+async function appendLocked(tx: Sql, leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[]): Promise<{ first: number; end: LogHead }> {
+  const [row] = await tx.query<{ size: number; frontier: Uint8Array }>('SELECT size, frontier FROM ledger_head WHERE singleton FOR UPDATE');
+  if (!row) throw new Error('ledger_head row is missing: migration 030-ledger did not run');
+  const head: LogHead = { size: row.size, frontier: new Uint8Array(row.frontier) };
+  if (leaves.length === 0) return { first: head.size, end: head };
+  const { nodes, end } = planAppend(head, hashes);
+  if (!copies(tx, leaves)) {
+    const entries = entriesDoc(leaves, hashes, head.size);
+    await tx.query(
+      `WITH e AS (${INSERT_ENTRIES} ${entries.from('$4')}), n AS (${INSERT_NODES} ${NODES_FROM('$1')})
+       UPDATE ledger_head SET size = $2, frontier = $3 WHERE singleton`,
+      [nodes, end.size, Buffer.from(end.frontier), entries.doc],
+    );
+  } else {
+    await tx.insertBulk(encodeLeaves(tx, leaves, hashes, head.size)!);
+    await tx.query(`WITH n AS (${INSERT_NODES} ${NODES_FROM('$1')}) UPDATE ledger_head SET size = $2, frontier = $3 WHERE singleton`, [
+      nodes,
+      end.size,
+      Buffer.from(end.frontier),
+    ]);
+  }
+  return { first: head.size, end };
+}
+
+/** The expected-head form: undefined (and nothing written) when the head is not `expected`. */
+async function appendIfHead(
+  tx: Sql,
+  leaves: readonly LedgerLeaf[],
+  hashes: readonly Uint8Array[],
+  expected: LogHead,
+  { nodes, end }: Plan,
+  bulk: BulkRows | undefined,
+): Promise<{ first: number; end: LogHead } | undefined> {
+  if (leaves.length === 0) return undefined;
+  const entries = copies(tx, leaves) ? undefined : entriesDoc(leaves, hashes, expected.size);
+  // Every insert reads `h`, so none happens unless the head moved from exactly `expected`.
+  const [r] = await tx.query<{ moved: number }>(
+    `WITH h AS (
+       UPDATE ledger_head SET size = $2, frontier = $3 WHERE singleton AND size = $4 AND frontier = $5 RETURNING size
+     ), n AS (${INSERT_NODES} ${NODES_FROM('$1')}, h)${entries ? `, e AS (${INSERT_ENTRIES} ${entries.from('$6')}, h)` : ''}
+     SELECT count(*)::int AS moved FROM h`,
+    [nodes, end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ? [entries.doc] : [])],
+  );
+  if (r!.moved !== 1) return undefined;
+  // The head row is now locked by this transaction: the leaves can follow.
+  if (!entries) await tx.insertBulk(bulk ?? encodeLeaves(tx, leaves, hashes, expected.size)!);
+  return { first: expected.size, end };
 }
 
 /** Subject pseudonyms as src/core/crypto/pseudonym.ts makes them. */
@@ -89,14 +147,10 @@ const PSEUDONYM = /^sp_[A-Za-z0-9_-]{10,64}$/;
 /**
  * The subject pseudonym an entry is about: its `subject` field (consent events, release
  * decisions), or an admin action's `target` when that is a pseudonym (subject created, erased).
+ * Indexed so `/v1/subjects/:id/ledger` is one range scan.
  */
-export function subjectOf(entry: Uint8Array): string | null {
-  try {
-    const v = JSON.parse(Buffer.from(entry).toString('utf8')) as { subject?: unknown; target?: unknown } | null;
-    if (!v || typeof v !== 'object') return null;
-    if (typeof v.subject === 'string' && v.subject.length > 0 && v.subject.length <= MAX_SUBJECT) return v.subject;
-    return typeof v.target === 'string' && PSEUDONYM.test(v.target) ? v.target : null;
-  } catch {
-    return null;
-  }
+export function subjectOf(entry: Readonly<Record<string, unknown>>): string | null {
+  const { subject, target } = entry;
+  if (typeof subject === 'string' && subject.length > 0 && subject.length <= MAX_SUBJECT) return subject;
+  return typeof target === 'string' && PSEUDONYM.test(target) ? target : null;
 }

@@ -1,5 +1,6 @@
 import { PGlite, types } from '@electric-sql/pglite';
-import { assertSchemaName, type Database, type Sql } from './sql.ts';
+import { encodeJsonRows, jsonRowsStatement, type CopyValue } from './bulk-rows.ts';
+import { assertSchemaName, sqlHandle, type BulkRows, type Database, type Sql } from './sql.ts';
 
 const toNumber = (v: string) => Number(v);
 
@@ -15,18 +16,26 @@ export async function openPGlite(opts: { dataDir?: string; schema?: string } = {
   });
   if (schema !== 'public') await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`);
 
-  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Sql => ({
-    async query<R>(text: string, params: readonly unknown[] = []) {
-      const res = await q.query<R>(text, params as unknown[]);
-      return res.rows;
-    },
-    async exec(script: string) {
-      await q.exec(script);
-    },
-  });
+  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Sql => {
+    const insertBulk = async (bulk: BulkRows) => {
+      if (bulk.engine !== 'pglite' || typeof bulk.payload !== 'string') throw new Error('bulk rows were encoded for another engine');
+      await q.query(bulk.statement, [bulk.payload]);
+    };
+    return sqlHandle({
+      engine: 'pglite',
+      async query<R>(text: string, params: readonly unknown[] = []) {
+        const res = await q.query<R>(text, params as unknown[]);
+        return res.rows;
+      },
+      async exec(script: string) {
+        await q.exec(script);
+      },
+      encodeBulk,
+      insertBulk,
+    });
+  };
 
   return {
-    engine: 'pglite',
     schema,
     ...wrap(pg),
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
@@ -39,4 +48,11 @@ export async function openPGlite(opts: { dataDir?: string; schema?: string } = {
     },
     close: () => pg.close(),
   };
+}
+
+/** Not COPY on PGlite: see bulk-rows.ts for why it takes one JSON document instead. */
+function encodeBulk(table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): BulkRows | undefined {
+  const statement = jsonRowsStatement(table, columns);
+  const payload = encodeJsonRows(rows, columns);
+  return payload === '' ? undefined : { engine: 'pglite', statement, payload };
 }

@@ -1,18 +1,42 @@
+import type { CopyValue } from './bulk-rows.ts';
+
+export type Engine = 'pglite' | 'postgres';
+
 /**
  * The one SQL interface every repository is written against. Both engines — embedded PGlite
  * and a real PostgreSQL server — speak the same dialect, so every statement runs unchanged
  * on either. Parameters are `$1`-style; int8 columns come back as JS numbers on both.
  */
 export interface Sql {
+  /** Which engine runs the statements (a transaction's handle knows it too). */
+  readonly engine: Engine;
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
   /** Runs a script of several statements (migrations). No parameters. */
   exec(script: string): Promise<void>;
+  /**
+   * Bulk insert (COPY on PostgreSQL, one JSON document on PGlite; see bulk-rows.ts): one value
+   * per column per row. Inside a transaction it is part of it; a bad row fails the whole
+   * insert and no row is stored.
+   */
+  copyInto(table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): Promise<void>;
+  /**
+   * The encoding half of `copyInto`, CPU only, so a caller can do it before it waits for a
+   * lock; undefined when there are no rows. Throws on a bad value, like `copyInto`.
+   */
+  encodeBulk(table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): BulkRows | undefined;
+  /** The sending half of `copyInto`. */
+  insertBulk(rows: BulkRows): Promise<void>;
 }
 
-export type Engine = 'pglite' | 'postgres';
+/** Rows encoded for one engine's bulk path by `encodeBulk`. */
+export interface BulkRows {
+  readonly engine: Engine;
+  readonly statement: string;
+  readonly payload: string | Uint8Array;
+}
+
 
 export interface Database extends Sql {
-  readonly engine: Engine;
   /** The schema every table lives in (tests use one per run so runs never collide). */
   readonly schema: string;
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
@@ -27,4 +51,15 @@ export interface Database extends Sql {
 export function assertSchemaName(name: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid schema name: ${name}`);
   return name;
+}
+
+/** A handle from an engine's own parts: `copyInto` is always encode-then-insert. */
+export function sqlHandle(parts: Omit<Sql, 'copyInto'>): Sql {
+  return {
+    ...parts,
+    async copyInto(table, columns, rows) {
+      const bulk = parts.encodeBulk(table, columns, rows);
+      if (bulk) await parts.insertBulk(bulk);
+    },
+  };
 }

@@ -40,9 +40,38 @@ describe('canonicalJson (RFC 8785)', () => {
     );
   });
 
+  // Values whose keys were inserted in sorted order take the JSON.stringify path: it must agree
+  // with the reference too, including integer-like keys (which objects list first, not sorted).
+  const sortedCopy = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sortedCopy);
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortedCopy((v as Record<string, unknown>)[k]);
+    return out;
+  };
+
+  it('equals the reference on values built with their keys already in order (the native path)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (v) => {
+        const sorted = sortedCopy(v);
+        expect(ours(sorted)).toEqual(reference(sorted));
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(fc.anything({ withDate: true, withSparseArray: true, withNullPrototype: true, withBoxedValues: true }), (v) => {
+        const sorted = sortedCopy(v);
+        expect(ours(sorted)).toEqual(reference(sorted));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('sorts keys by UTF-16 code units and writes numbers as ECMAScript does', () => {
     expect(canonicalJson({ '\u20ac': 1, '\r': 2, '\ud83d\ude00': 3, '1': 4, a: -0, b: 1e21, c: 0.1 + 0.2 })).toBe(
       '{"\\r":2,"1":4,"a":0,"b":1e+21,"c":0.30000000000000004,"\u20ac":1,"\ud83d\ude00":3}',
     );
+    // In insertion order already, with integer-like keys that objects list first: still sorted.
+    expect(canonicalJson({ '10': 1, '9': 2, a: { y: undefined, z: [1, 'x'] } })).toBe('{"10":1,"9":2,"a":{"z":[1,"x"]}}');
   });
 });

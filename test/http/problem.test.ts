@@ -213,9 +213,13 @@ describe('operations', () => {
   });
 
   it('logs carry no keys and no bodies', async () => {
-    await app.server.inject({ method: 'POST', url: '/v1/members', headers: { ...app.auth(), 'content-type': 'application/json' }, payload: JSON.stringify({ class: 'cn_sellers', name: 'Secret Seller Name', country: 'CN' }) });
+    const res = await app.server.inject({ method: 'POST', url: '/v1/members', headers: { ...app.auth(), 'content-type': 'application/json' }, payload: JSON.stringify({ class: 'cn_sellers', name: 'Secret Seller Name', country: 'CN' }) });
     const logged = logLines.join('');
     expect(logged).toContain('"route":"/v1/members"');
+    // One access line per request, naming the request by the id it was answered with.
+    const access = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request' && l.reqId === res.headers['x-request-id']);
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({ method: 'POST', route: '/v1/members', status: res.statusCode });
     // The secret is everything after `cg_admin_<keyId>_`; it may itself contain "_".
     const secret = parseKey(app.adminKey)!.secret;
     expect(secret.length).toBeGreaterThanOrEqual(43);

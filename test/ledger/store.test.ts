@@ -1,24 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MerkleTree, leafHash, verifyConsistency, verifyInclusion } from '../../src/ledger/index.ts';
-import { Journal } from '../../src/store/journal.ts';
-import { sqlLedgerAppender } from '../../src/store/ledger-appender.ts';
+import { Journal, type PreparedWriter } from '../../src/store/journal.ts';
+import { COPY_MIN_LEAVES, sqlLedgerAppender } from '../../src/store/ledger-appender.ts';
 import { LedgerReader } from '../../src/store/ledger-reader.ts';
 import { openDatabase } from '../../src/store/open.ts';
-import type { Database, Sql } from '../../src/store/sql.ts';
+import type { BulkRows, Database, Sql } from '../../src/store/sql.ts';
 import { POSTGRES_URL, engines, openTestDatabase } from '../support/engines.ts';
 import { canonicalJson } from '../../src/core/canonical.ts';
+import type { CopyValue } from '../../src/store/bulk-rows.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** Counts statements, to show proofs are a fixed number of reads, not a rebuild. */
 function counting(db: Sql): Sql & { count: number } {
   const c = {
+    engine: db.engine,
     count: 0,
     query: <R>(t: string, p?: readonly unknown[]) => {
       c.count++;
       return db.query<R>(t, p);
     },
     exec: (s: string) => db.exec(s),
+    copyInto: (table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>) => {
+      c.count++;
+      return db.copyInto(table, columns, rows);
+    },
+    encodeBulk: (table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>) => db.encodeBulk(table, columns, rows),
+    insertBulk: (rows: BulkRows) => {
+      c.count++;
+      return db.insertBulk(rows);
+    },
   };
   return c;
 }
@@ -158,6 +169,124 @@ describe.each(engines())('stored Merkle log on %s', (engine) => {
     } finally {
       await j2.close();
       if (other !== db) await other.close();
+    }
+  });
+
+  it('large batches encoded ahead for a predicted index land at the real one when another server moved the head', async () => {
+    await db.exec('CREATE TABLE t_bulk (leaf bigint PRIMARY KEY, v int NOT NULL)');
+    // Two "servers" with writers that encode in prepare (the bulk path, >= 64 leaves a batch).
+    const prepared: Array<{ journal: string; first: number }> = [];
+    const bulkWriter = (name: string): PreparedWriter<{ v: number }> => ({
+      prepare(sql, rows) {
+        prepared.push({ journal: name, first: rows[0]!.leafIndex });
+        const bulk = sql.encodeBulk('t_bulk', ['leaf', 'v'], rows.map((r) => [r.leafIndex, r.row.v]));
+        return async (tx) => {
+          if (bulk) await tx.insertBulk(bulk);
+        };
+      },
+    });
+    const other = engine === 'postgres' ? await openDatabase({ databaseUrl: POSTGRES_URL, schema: db.schema }) : db;
+    const ja = new Journal(db, sqlLedgerAppender, { maxBatch: 100 });
+    const jb = new Journal(other, sqlLedgerAppender, { maxBatch: 100 });
+    ja.register('bulk', bulkWriter('a'));
+    jb.register('bulk', bulkWriter('b'));
+    const batch = (j: Journal, from: number) => Promise.all(Array.from({ length: 100 }, (_, i) => j.append('bulk', { v: from + i }, { v: from + i, kind_of: 'bulk' })));
+    try {
+      await batch(ja, 0); // a now predicts its next batch right after this one
+      await batch(jb, 100); // b appends in between: a's prediction is stale
+      prepared.length = 0;
+      const third = await batch(ja, 200);
+      // Encoded once for the predicted index, then again for the real one.
+      expect(prepared.map((p) => p.journal)).toEqual(['a', 'a']);
+      expect(prepared[1]!.first).toBe(prepared[0]!.first + 100);
+      expect(third.map((r) => r.leafIndex)).toEqual(Array.from({ length: 100 }, (_, i) => prepared[1]!.first + i));
+      // In steady state the prediction holds: one encoding per batch.
+      prepared.length = 0;
+      await batch(ja, 300);
+      expect(prepared.length).toBe(1);
+      // Every record sits at the leaf whose entry names it, and the log is the RFC tree of its entries.
+      const rows = await db.query<{ leaf: number; v: number; entry: Uint8Array }>(
+        'SELECT b.leaf, b.v, e.entry FROM t_bulk b JOIN ledger_entries e ON e.idx = b.leaf ORDER BY b.leaf',
+      );
+      expect(rows.length).toBe(400);
+      for (const r of rows) expect(JSON.parse(Buffer.from(r.entry).toString()).v).toBe(r.v);
+      const entries = await db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries ORDER BY idx');
+      const reader = new LedgerReader(db);
+      expect((await reader.head()).size).toBe(entries.length);
+      expect(hex((await reader.head()).root)).toBe(hex(MerkleTree.of(entries.map((r) => new Uint8Array(r.entry))).root()));
+    } finally {
+      await ja.close();
+      await jb.close();
+      if (other !== db) await other.close();
+    }
+  });
+
+  it('a batch with a value no engine can store fails whole before it reaches the database', async () => {
+    const j = new Journal(db, sqlLedgerAppender, { maxBatch: 100 });
+    j.register<{ t: string }>('text', {
+      prepare(sql, rows) {
+        const bulk = sql.encodeBulk('t_text', ['leaf', 't'], rows.map((r) => [r.leafIndex, r.row.t]));
+        return async (tx) => {
+          if (bulk) await tx.insertBulk(bulk);
+        };
+      },
+    });
+    await db.exec('CREATE TABLE t_text (leaf bigint PRIMARY KEY, t text NOT NULL)');
+    try {
+      await j.append('text', { t: 'first' }, { t: 'first' }); // the journal now predicts
+      const before = (await new LedgerReader(db).head()).size;
+      const settled = await Promise.allSettled(Array.from({ length: 70 }, (_, i) => j.append('text', { t: i === 33 ? 'nul\0byte' : `ok ${i}` }, { i })));
+      expect(settled.every((r) => r.status === 'rejected')).toBe(true);
+      expect((await new LedgerReader(db).head()).size).toBe(before);
+      const next = await j.append('text', { t: 'after' }, { t: 'after' });
+      expect(next.leafIndex).toBe(before);
+      expect(await db.query('SELECT t FROM t_text ORDER BY leaf')).toEqual([{ t: 'first' }, { t: 'after' }]);
+    } finally {
+      await j.close();
+    }
+  });
+
+  it('a prepared append writes only onto the head it expected, by size and frontier, and falls back to the lock otherwise', async () => {
+    const leaf = (v: number) => {
+      const entry = new TextEncoder().encode(canonicalJson({ v, kind: 'direct' }));
+      return { entry, subject: null };
+    };
+    const stored = async () => {
+      const rows = await db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries ORDER BY idx');
+      return MerkleTree.of(rows.map((r) => new Uint8Array(r.entry)));
+    };
+    const [row] = await db.query<{ size: number; frontier: Uint8Array }>('SELECT size, frontier FROM ledger_head');
+    const real = { size: row!.size, frontier: new Uint8Array(row!.frontier) };
+    // Same size, different tree (e.g. a batch this process counted on rolled back and another
+    // server appended as many leaves): must not be taken for the real head.
+    const forged = { size: real.size, frontier: real.frontier.map((b) => b ^ 0xff) };
+    const wrongSize = { size: 0, frontier: new Uint8Array(0) }; // the empty log: consistent, long gone
+    for (const [name, after] of [['forged', forged], ['wrong size', wrongSize], ['real', real]] as const) {
+      for (const n of [3, 70]) {
+        const leaves = Array.from({ length: n }, (_, i) => leaf(9000 + i));
+        const [cur] = await db.query<{ size: number }>('SELECT size FROM ledger_head');
+        const counted = counting(db);
+        const prepared = sqlLedgerAppender.prepare!(db, leaves, name === 'real' ? await headNow() : after);
+        const done = await db.transaction(async (tx) => {
+          const c = counting(tx);
+          const r = await prepared.write(c);
+          counted.count = c.count;
+          return r;
+        });
+        expect(done.first, `${name} ${n}`).toBe(cur!.size);
+        expect(done.end.size).toBe(cur!.size + n);
+        // The expected head saves the lock statement; a wrong one costs a retry under the lock.
+        const statements = engine === 'postgres' && n >= COPY_MIN_LEAVES ? 2 : 1;
+        expect(counted.count, `${name} ${n}`).toBe(name === 'real' ? statements : statements + 2);
+        const tree = await stored();
+        const reader = new LedgerReader(db);
+        expect(hex((await reader.head()).root), `${name} ${n}`).toBe(hex(tree.root()));
+        expect((await reader.consistencyProof(cur!.size, tree.size)).map(hex)).toEqual(tree.consistencyProof(cur!.size, tree.size).map(hex));
+      }
+    }
+    async function headNow() {
+      const [h] = await db.query<{ size: number; frontier: Uint8Array }>('SELECT size, frontier FROM ledger_head');
+      return { size: h!.size, frontier: new Uint8Array(h!.frontier) };
     }
   });
 });

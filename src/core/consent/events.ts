@@ -40,7 +40,11 @@ export function compareOrder(a: { leafIndex: number; pos: number }, b: { leafInd
   return a.leafIndex - b.leafIndex || a.pos - b.pos;
 }
 
-/** The transparency-log entry of one consent request (one receipt). No plaintext personal data. */
+/**
+ * The transparency-log entry of one consent request (one receipt). No plaintext personal data.
+ * Keys are written in JCS (sorted) order at every level: the log stores the canonical form,
+ * which then equals plain JSON.stringify and skips the general canonicaliser on the write path.
+ */
 export function ledgerEntry(input: {
   receiptId: string;
   pseudonym: string;
@@ -48,20 +52,20 @@ export function ledgerEntry(input: {
   events: ReadonlyArray<Pick<ConsentEvent, 'eventId' | 'action' | 'declarationId' | 'purposeId' | 'noticeHash' | 'items' | 'expiresAt'> & { scoped: boolean }>;
 }): Record<string, unknown> {
   return {
-    type: 'consent',
-    receiptId: input.receiptId,
-    subject: input.pseudonym,
     at: input.at,
     events: input.events.map((e) => ({
-      eventId: e.eventId,
       action: e.action,
       declarationId: e.declarationId,
-      purposeId: e.purposeId,
-      noticeHash: e.noticeHash,
-      items: [...e.items],
+      eventId: e.eventId,
       expiresAt: e.expiresAt,
+      items: [...e.items],
+      noticeHash: e.noticeHash,
+      purposeId: e.purposeId,
       // Only *whether* a grant is scoped: a member id could identify the order's seller.
       scoped: e.scoped,
     })),
+    receiptId: input.receiptId,
+    subject: input.pseudonym,
+    type: 'consent',
   };
 }

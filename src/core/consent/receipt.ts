@@ -1,4 +1,4 @@
-import { canonicalJson } from '../canonical.ts';
+import { canonicalJson, type KnownTexts } from '../canonical.ts';
 import { b64u, fromB64u, sign, verify, type PublicKeyInfo, type SigningKey } from '../crypto/ed25519.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
 import type { Notice, NoticeDeclaration, Text } from '../notice/types.ts';
@@ -78,23 +78,79 @@ export function receiptConsent(
   purposeLabel: Text,
   required: boolean,
 ): ReceiptConsent {
+  const fixed = shown ? fixedParts(shown) : undefined;
   return {
     eventId: e.eventId,
     action: e.action,
     declarationId: e.declarationId,
-    purpose: { id: e.purposeId, label: shown?.purpose ?? purposeLabel, required: shown?.required ?? required },
+    purpose: { id: e.purposeId, label: fixed?.label ?? purposeLabel, required: shown?.required ?? required },
     legalBasis: e.action === 'object' ? 'objection' : (shown?.legalBasis ?? 'consent'),
     recipient: shown
-      ? { id: shown.recipient.id, name: shown.recipient.name, role: shown.recipient.role, countries: shown.recipient.countries, scope: e.recipientId }
+      ? { id: shown.recipient.id, name: shown.recipient.name, role: shown.recipient.role, countries: fixed!.countries, scope: e.recipientId }
       : null,
     items: [...e.items],
-    retention: shown ? shown.retention : null,
-    transfer: shown?.transfer
-      ? { countries: shown.transfer.countries, ground: shown.transfer.ground, timing: shown.transfer.timing, method: shown.transfer.method, safeguards: shown.transfer.safeguards }
-      : null,
+    retention: fixed ? fixed.retention : null,
+    transfer: fixed ? fixed.transfer : null,
     noticeHash: e.noticeHash,
     expiresAt: e.expiresAt === null ? null : new Date(e.expiresAt).toISOString(),
   };
+}
+
+interface FixedParts {
+  readonly label: Text;
+  readonly countries: readonly string[];
+  readonly retention: ReceiptConsent['retention'];
+  readonly transfer: ReceiptConsent['transfer'];
+}
+
+const fixedByDeclaration = new WeakMap<NoticeDeclaration, FixedParts>();
+
+/**
+ * What a notice declaration contributes to every receipt made on it, copied once and shared
+ * (see `shareReceiptPart`). Notices are content-addressed and never change, and the copies
+ * are frozen, so every receipt shows — and its signature covers — the notice as first seen.
+ */
+function fixedParts(shown: NoticeDeclaration): FixedParts {
+  let f = fixedByDeclaration.get(shown);
+  if (!f) {
+    const t = shown.transfer;
+    f = {
+      label: shareReceiptPart(structuredClone(shown.purpose)),
+      countries: shareReceiptPart(structuredClone(shown.recipient.countries)),
+      retention: shareReceiptPart(structuredClone(shown.retention)),
+      transfer: t
+        ? shareReceiptPart(structuredClone({ countries: t.countries, ground: t.ground, timing: t.timing, method: t.method, safeguards: t.safeguards }))
+        : null,
+    };
+    fixedByDeclaration.set(shown, f);
+  }
+  return f;
+}
+
+/** JCS text of parts many receipts share, by identity; only frozen parts get in (shareReceiptPart). */
+const sharedText: KnownTexts = new WeakMap<object, string>();
+
+/**
+ * Deep-freezes `part` and remembers its canonical text, so signing a receipt that contains it
+ * copies the text instead of walking it again (the controller, the withdrawal text and a
+ * notice's declarations are the bulk of every receipt). Frozen, the text cannot go stale.
+ */
+export function shareReceiptPart<T>(part: T): T {
+  if (typeof part !== 'object' || part === null) return part;
+  deepFreeze(part);
+  sharedText.set(part, canonicalJson(part));
+  return part;
+}
+
+function deepFreeze(v: unknown): void {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const x of Object.values(v)) deepFreeze(x);
+}
+
+/** `canonicalJson(v)`, taking the text of shared parts from the cache. */
+export function canonicalWithShared(v: unknown): string {
+  return canonicalJson(v, sharedText);
 }
 
 export function receiptController(n: Pick<Notice, 'controller'>): UnsignedReceipt['controller'] {
@@ -109,12 +165,13 @@ export function receiptController(n: Pick<Notice, 'controller'>): UnsignedReceip
 }
 
 function signingInput(r: UnsignedReceipt, alg: string, kid: string): string {
-  return canonicalJson({ ...r, signature: { alg, kid } });
+  return canonicalWithShared({ ...r, signature: { alg, kid } });
 }
 
 export function signReceipt(r: UnsignedReceipt, key: SigningKey): SignedReceipt {
   const { signature: _drop, ...body } = r as SignedReceipt;
-  const value = b64u(sign(key, signingInput(body, 'Ed25519', key.kid)));
+  // Bytes, not the string: the signer's own UTF-8 step copies twice (TextEncoder, then a new array).
+  const value = b64u(sign(key, Buffer.from(signingInput(body, 'Ed25519', key.kid), 'utf8')));
   return { ...body, signature: { alg: 'Ed25519', kid: key.kid, value } };
 }
 

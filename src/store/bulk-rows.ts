@@ -1,0 +1,117 @@
+/**
+ * Bulk rows for `Sql.copyInto`, in the two forms the engines take best:
+ *
+ * - PostgreSQL: COPY text format. The server parses tab-separated fields straight into column
+ *   types, about a third of the server time of an `INSERT … SELECT FROM jsonb_to_recordset(…)`
+ *   of the same wide rows.
+ * - PGlite: one JSON document for `json_populate_recordset`. PGlite's COPY extends tables in
+ *   multi-page steps through fallocate, which its in-memory file system serves by copying the
+ *   whole file: quadratic in the table size (measured 430 µs per row at 60k rows).
+ */
+export type CopyValue = string | number | boolean | bigint | Uint8Array | null | JsonText;
+
+/** JSON text for a json or jsonb column (COPY parses it; the JSON document embeds it as is). */
+export interface JsonText {
+  readonly json: string;
+}
+
+export const jsonText = (value: unknown): JsonText => ({ json: JSON.stringify(value) });
+
+const SAFE_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Table and column names are interpolated into the statements: a closed alphabet only. */
+function checkNames(table: string, columns: readonly string[]): void {
+  for (const name of [table, ...columns]) if (!SAFE_IDENT.test(name)) throw new Error(`invalid identifier for a bulk insert: ${JSON.stringify(name)}`);
+  if (columns.length === 0) throw new Error('a bulk insert needs at least one column');
+}
+
+export function copyStatement(table: string, columns: readonly string[]): string {
+  checkNames(table, columns);
+  return `COPY ${table} (${columns.join(', ')}) FROM STDIN`;
+}
+
+/** `$1` is the document from encodeJsonRows; the table's own row type converts every field. */
+export function jsonRowsStatement(table: string, columns: readonly string[]): string {
+  checkNames(table, columns);
+  const list = columns.join(', ');
+  return `INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, $1::json)`;
+}
+
+// COPY text format: backslash, newline, carriage return and tab are the only characters that
+// must be escaped (PostgreSQL docs, "COPY — Text Format"); \N is NULL.
+const SPECIAL = /[\\\n\r\t]/;
+const SPECIAL_ALL = /[\\\n\r\t]/g;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+// PostgreSQL text holds neither NUL nor a lone surrogate (not UTF-8 at all): refused up front,
+// so both engines fail the same way, before anything is sent.
+const UNSTORABLE = /\0|\p{Cs}/u;
+/** The cheap first look (no Unicode mode): a NUL or any surrogate, paired or not. */
+const MAYBE_UNSTORABLE = /[\0\uD800-\uDFFF]/;
+
+function checkedText(v: string): string {
+  if (MAYBE_UNSTORABLE.test(v) && UNSTORABLE.test(v)) throw new Error('bulk value contains a NUL character or a lone surrogate');
+  return v;
+}
+
+function checkedNumber(v: number): string {
+  if (!Number.isFinite(v)) throw new Error(`bulk value is not a finite number: ${v}`);
+  return String(v);
+}
+
+const hexOf = (v: Uint8Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+
+/** Anything that needs a second look: an escape, a NUL or any surrogate (paired ones are fine). */
+const UNUSUAL = /[\\\n\r\t\0\uD800-\uDFFF]/;
+
+function field(v: CopyValue): string {
+  if (v === null) return '\\N';
+  if (typeof v === 'string') {
+    // One scan for the usual value (identifiers, hashes, JSON without escapes).
+    if (!UNUSUAL.test(v)) return v;
+    checkedText(v);
+    return SPECIAL.test(v) ? v.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : v;
+  }
+  if (typeof v === 'number') return checkedNumber(v);
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (typeof v === 'bigint') return v.toString();
+  // bytea in hex form; its own backslash is escaped like any other.
+  if (v instanceof Uint8Array) return '\\\\x' + hexOf(v);
+  return field(v.json);
+}
+
+/** Every row must have one value per column, in the column order of the statement. */
+export function encodeCopyText(rows: Iterable<readonly CopyValue[]>, width: number): string {
+  let out = '';
+  for (const row of rows) {
+    if (row.length !== width) throw new Error(`COPY row has ${row.length} values for ${width} columns`);
+    let line = field(row[0]!);
+    for (let i = 1; i < row.length; i++) line += '\t' + field(row[i]!);
+    out += line + '\n';
+  }
+  return out;
+}
+
+/** The rows as one JSON array of objects keyed by column, for json_populate_recordset. */
+export function encodeJsonRows(rows: Iterable<readonly CopyValue[]>, columns: readonly string[]): string {
+  const keys = columns.map((c, i) => (i === 0 ? '{' : ',') + JSON.stringify(c) + ':');
+  let out = '';
+  for (const row of rows) {
+    if (row.length !== columns.length) throw new Error(`bulk row has ${row.length} values for ${columns.length} columns`);
+    let obj = '';
+    for (let i = 0; i < row.length; i++) obj += keys[i]! + jsonField(row[i]!);
+    out += (out === '' ? '[' : ',') + obj + '}';
+  }
+  return out === '' ? '' : out + ']';
+}
+
+function jsonField(v: CopyValue): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(checkedText(v));
+  if (typeof v === 'number') return checkedNumber(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  // Digits, not a JS number: int8 beyond 2^53 stays exact.
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return '"\\\\x' + hexOf(v) + '"';
+  return v.json;
+}
