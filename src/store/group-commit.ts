@@ -13,8 +13,9 @@ export interface GroupCommitOptions<I, R> {
   /** Upper bound of items per transaction. */
   maxBatch?: number;
   /**
-   * How long the first item of an idle queue waits for company, in ms. 0 = flush on the next
-   * macrotask, which still batches everything submitted in the same tick.
+   * How long the first item of an idle queue waits for company, in ms. 0 = flush right after
+   * the current I/O callbacks (setImmediate), which still batches everything submitted in the
+   * same turn of the event loop — without the ≥ 1 ms that even `setTimeout(…, 0)` waits.
    */
   maxDelayMs?: number;
   /**
@@ -34,7 +35,7 @@ interface Pending<I, R> {
 export class GroupCommit<I, R> {
   private queue: Pending<I, R>[] = [];
   private readonly inFlight = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: { cancel(): void } | null = null;
   private closed = false;
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
@@ -76,12 +77,18 @@ export class GroupCommit<I, R> {
     if (this.inFlight.size >= this.maxInFlight) return; // a running batch re-kicks when it ends
     if (this.queue.length >= this.maxBatch) return this.kick();
     if (this.timer) return;
-    this.timer = setTimeout(() => this.kick(), this.maxDelayMs);
+    if (this.maxDelayMs > 0) {
+      const t = setTimeout(() => this.kick(), this.maxDelayMs);
+      this.timer = { cancel: () => clearTimeout(t) };
+    } else {
+      const t = setImmediate(() => this.kick());
+      this.timer = { cancel: () => clearImmediate(t) };
+    }
   }
 
   private kick(): void {
     if (this.timer) {
-      clearTimeout(this.timer);
+      this.timer.cancel();
       this.timer = null;
     }
     if (this.inFlight.size >= this.maxInFlight || this.queue.length === 0) return;

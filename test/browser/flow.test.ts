@@ -194,6 +194,9 @@ describe.skipIf(!run)('web interfaces in Chromium', () => {
     expect(r.status).toBe(403);
     expect(r.body.code).toBe('CONSENT_WITHDRAWN');
     expect(elapsed).toBeLessThan(1000);
+    // The page shows its message first and then reloads the list: wait for the reloaded row
+    // (reading it once raced the reload whenever the release above answered quickly).
+    await row.filter({ hasText: 'Withdrawn' }).waitFor({ timeout: 5000 });
     await expect(row.innerText()).resolves.toContain('Withdrawn');
 
     // Korean view of the same page.
