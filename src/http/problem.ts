@@ -104,19 +104,22 @@ export function toProblem(err: unknown): Problem {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported Content-Type for this endpoint');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return problem(400, 'MALFORMED_JSON', 'request body is not valid JSON');
+      return malformedJson('request body is not valid JSON');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return problem(400, 'MALFORMED_JSON', 'Content-Type is application/json but the body is empty');
+      return malformedJson('Content-Type is application/json but the body is empty');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problem(400, 'BAD_CONTENT_LENGTH', 'Content-Length does not match the body');
     case 'FST_ERR_NOT_FOUND':
       return problem(404, 'NOT_FOUND', 'no such route');
   }
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
-  if (err instanceof SyntaxError && status === 400) return problem(400, 'MALFORMED_JSON', 'request body is not valid JSON');
+  if (err instanceof SyntaxError && status === 400) return malformedJson('request body is not valid JSON');
   if (status >= 400 && status < 500) return problem(status, 'BAD_REQUEST', 'the request could not be processed');
   return problem(500, 'INTERNAL', 'internal error');
 }
+
+/** A body that does not parse is wrong as a whole: its path is the body itself (""). */
+const malformedJson = (detail: string) => problem(400, 'MALFORMED_JSON', detail, [{ code: 'MALFORMED_JSON', message: detail, path: '' }]);
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Problem): FastifyReply {
   const body = { ...p, instance: request.id };

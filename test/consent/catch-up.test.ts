@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/open.ts';
 import type { Database } from '../../src/store/sql.ts';
-import { POSTGRES_URL, engines, openTestDatabase } from '../support/engines.ts';
+import { engines } from '../support/engines.ts';
 import { demoModel } from '../notice/support.ts';
-import { grantReq, startServer, waitFor, type Server } from './harness.ts';
+import { grantReq, startServerPair, waitFor, type Server, type ServerPair } from './harness.ts';
 
 /** The catch-up read: events after a leaf, in log order (ConsentRepo.eventsAfter). */
 const CATCH_UP_READ = /FROM consent_events WHERE leaf_index > \$1/;
@@ -42,8 +40,7 @@ function observed(db: Database) {
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 describe.each(engines())('consent catch-up on %s', (engine) => {
-  let db1: Database;
-  let db2: Database;
+  let pair: ServerPair;
   let seen: ReturnType<typeof observed>;
   let a: Server;
   let b: Server;
@@ -54,20 +51,13 @@ describe.each(engines())('consent catch-up on %s', (engine) => {
   const knows = (srv: Server, subject: string) => srv.consent.status(subject, 'sellers_fulfilment', 'seller-1', Date.now()).state === 'active';
 
   beforeAll(async () => {
-    db1 = await openTestDatabase(engine);
-    db2 = engine === 'postgres' ? await openDatabase({ databaseUrl: POSTGRES_URL, schema: db1.schema }) : db1;
-    seen = observed(db1);
-    const pseudonymKey = new Uint8Array(randomBytes(32));
-    a = await startServer(seen.db, model, { pseudonymKey });
-    b = await startServer(db2, model, { pseudonymKey });
+    pair = await startServerPair(engine, model, (db) => (seen = observed(db)).db);
+    ({ a, b } = pair);
     checkout = (await a.consent.notice('checkout')).hash;
     for (const id of ['c-1', 'c-2', 'c-3', 'c-4', 'c-5']) await b.subjects.create({ id, jurisdiction: 'KR', issueToken: false }, 'test');
   }, 60_000);
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    if (db2 !== db1) await db2?.close();
-    await db1?.close();
+    await pair?.stop();
   });
 
   it('serves a burst of catch-up requests with one read, and that read applies the other server\'s events', async () => {

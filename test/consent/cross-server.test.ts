@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyReceipt } from '../../src/core/consent/receipt.ts';
-import { openDatabase } from '../../src/store/open.ts';
-import type { Database } from '../../src/store/sql.ts';
-import { POSTGRES_URL, engines, openTestDatabase } from '../support/engines.ts';
+import { engines } from '../support/engines.ts';
 import { demoModel } from '../notice/support.ts';
-import { grantReq, startServer, waitFor, withdrawReq, type Server } from './harness.ts';
+import { grantReq, startServerPair, waitFor, withdrawReq, type Server, type ServerPair } from './harness.ts';
 
 /**
  * Two servers sharing one database: a withdrawal on one must reach the other's in-memory
@@ -13,24 +10,17 @@ import { grantReq, startServer, waitFor, withdrawReq, type Server } from './harn
  * connections (two Database handles on one schema); on PGlite they share the one handle.
  */
 describe.each(engines())('consent across servers on %s', (engine) => {
-  let db1: Database;
-  let db2: Database;
+  let pair: ServerPair;
   let a: Server;
   let b: Server;
   const model = demoModel();
 
   beforeAll(async () => {
-    db1 = await openTestDatabase(engine);
-    db2 = engine === 'postgres' ? await openDatabase({ databaseUrl: POSTGRES_URL, schema: db1.schema }) : db1;
-    const pseudonymKey = new Uint8Array(randomBytes(32));
-    a = await startServer(db1, model, { pseudonymKey });
-    b = await startServer(db2, model, { pseudonymKey });
+    pair = await startServerPair(engine, model);
+    ({ a, b } = pair);
   }, 60_000);
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    if (db2 !== db1) await db2?.close();
-    await db1?.close();
+    await pair?.stop();
   });
 
   it('a grant and a withdrawal on one server take effect on the other within 1 s', async () => {

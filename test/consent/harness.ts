@@ -7,7 +7,9 @@ import { grantRequestSchema, withdrawRequestSchema } from '../../src/core/consen
 import type { RegistryModel } from '../../src/core/registry/model.ts';
 import { Journal } from '../../src/store/journal.ts';
 import { sqlLedgerAppender } from '../../src/store/ledger-appender.ts';
-import type { Database } from '../../src/store/sql.ts';
+import { openDatabase } from '../../src/store/open.ts';
+import type { Database, Engine } from '../../src/store/sql.ts';
+import { POSTGRES_URL, openTestDatabase } from '../support/engines.ts';
 
 /** A mutable registry holder that notifies like RegistryService does on activation. */
 export class RegistryHolder implements RegistrySource {
@@ -66,4 +68,33 @@ export async function waitFor(cond: () => boolean, timeoutMs: number): Promise<b
     await new Promise((r) => setTimeout(r, 5));
   }
   return cond();
+}
+
+export interface ServerPair {
+  readonly a: Server;
+  readonly b: Server;
+  stop(): Promise<void>;
+}
+
+/**
+ * Two servers sharing one database, as two processes would: on PostgreSQL each has its own
+ * connections (two handles on one schema), on PGlite they share the one handle. `wrapA` lets a
+ * test observe server A's database calls.
+ */
+export async function startServerPair(engine: Engine, model: RegistryModel, wrapA: (db: Database) => Database = (db) => db): Promise<ServerPair> {
+  const db1 = await openTestDatabase(engine);
+  const db2 = engine === 'postgres' ? await openDatabase({ databaseUrl: POSTGRES_URL, schema: db1.schema }) : db1;
+  const pseudonymKey = new Uint8Array(randomBytes(32));
+  const a = await startServer(wrapA(db1), model, { pseudonymKey });
+  const b = await startServer(db2, model, { pseudonymKey });
+  return {
+    a,
+    b,
+    async stop() {
+      await a.stop();
+      await b.stop();
+      if (db2 !== db1) await db2.close();
+      await db1.close();
+    },
+  };
 }

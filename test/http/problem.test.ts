@@ -128,14 +128,20 @@ describe('bad input', () => {
     expectProblem(await post(JSON.stringify({ class: 'cn_sellers', name: 'x'.repeat(300 * 1024), country: 'CN' })), 413, 'BODY_TOO_LARGE');
   });
 
-  it('malformed JSON → 400 MALFORMED_JSON; empty JSON body → 400 MALFORMED_JSON', async () => {
-    expectProblem(await post('{"class": "cn_sellers",'), 400, 'MALFORMED_JSON');
-    expectProblem(await post(''), 400, 'MALFORMED_JSON');
+  it('malformed JSON → 400 MALFORMED_JSON; empty JSON body → 400 MALFORMED_JSON; the path is the body ("")', async () => {
+    for (const body of ['{"class": "cn_sellers",', '']) {
+      const res = await post(body);
+      expectProblem(res, 400, 'MALFORMED_JSON');
+      expect(res.json().path).toBe('');
+    }
   });
 
-  it('prototype poisoning is refused', async () => {
-    const res = await post('{"class":"cn_sellers","name":"a","country":"CN","__proto__":{"admin":true}}');
-    expectProblem(res, 400, 'MALFORMED_JSON');
+  it('prototype poisoning is refused, at any depth, with the body as its path', async () => {
+    for (const body of ['{"class":"cn_sellers","name":"a","country":"CN","__proto__":{"admin":true}}', '{"contact":{"x":{"__proto__":""}},"class":"cn_sellers"}']) {
+      const res = await post(body);
+      expectProblem(res, 400, 'MALFORMED_JSON');
+      expect(res.json().path).toBe('');
+    }
     expect(await app.ctx.members.list({ classId: 'cn_sellers' })).toEqual([]);
   });
 
