@@ -39,7 +39,6 @@ export function jsonRowsStatement(table: string, columns: readonly string[]): st
 
 // COPY text format: backslash, newline, carriage return and tab are the only characters that
 // must be escaped (PostgreSQL docs, "COPY — Text Format"); \N is NULL.
-const SPECIAL = /[\\\n\r\t]/;
 const SPECIAL_ALL = /[\\\n\r\t]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -69,8 +68,7 @@ function field(v: CopyValue): string {
   if (typeof v === 'string') {
     // One scan for the usual value (identifiers, hashes, JSON without escapes).
     if (!UNUSUAL.test(v)) return v;
-    checkedText(v);
-    return SPECIAL.test(v) ? v.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : v;
+    return checkedText(v).replace(SPECIAL_ALL, (c) => ESCAPES[c]!);
   }
   if (typeof v === 'number') return checkedNumber(v);
   if (typeof v === 'boolean') return v ? 't' : 'f';

@@ -57,7 +57,7 @@ const DECISION_COLUMNS = [
 ] as const;
 
 /**
- * One bulk insert per batch for decisions, one INSERT for their tokens. The decisions are
+ * One bulk insert per batch for decisions, one for the tokens they issued. The decisions are
  * encoded in `prepare`, before the batch holds the ledger head (see Journal).
  */
 export const writeDecisions: PreparedWriter<DecisionRow> = {
@@ -95,26 +95,15 @@ function decisionValues({ row: r, leafIndex }: { row: DecisionRow; leafIndex: nu
   ];
 }
 
+const TOKEN_COLUMNS = ['token_hash', 'recipient', 'subject', 'category', 'declaration_id', 'decision_id', 'issued_at', 'expires_at'] as const;
+
 async function writeTokens(tx: Sql, rows: BatchRows<DecisionRow>): Promise<void> {
-  const tokens = rows.flatMap(({ row: r }) =>
-    r.tokens.map((t) => ({
-      token_hash: t.hash,
-      recipient: r.recipient,
-      subject: t.subject,
-      category: t.category,
-      declaration_id: t.declarationId,
-      decision_id: r.id,
-      issued_at: iso(r.at),
-      expires_at: iso(t.expiresAt),
-    })),
-  );
-  if (tokens.length === 0) return;
-  await tx.query(
-    `INSERT INTO release_tokens (token_hash, recipient, subject, category, declaration_id, decision_id, issued_at, expires_at)
-     SELECT decode(token_hash, 'hex'), recipient, subject, category, declaration_id, decision_id, issued_at, expires_at
-     FROM jsonb_to_recordset($1::jsonb) AS x(token_hash text, recipient text, subject text, category text, declaration_id text, decision_id text,
-       issued_at timestamptz, expires_at timestamptz)`,
-    [JSON.stringify(tokens)],
+  await tx.copyInto(
+    'release_tokens',
+    TOKEN_COLUMNS,
+    rows.flatMap(({ row: r }) =>
+      r.tokens.map((t) => [Buffer.from(t.hash, 'hex'), r.recipient, t.subject, t.category, t.declarationId, r.id, iso(r.at), iso(t.expiresAt)]),
+    ),
   );
 }
 

@@ -22,13 +22,12 @@ const MAX_SUBJECT = 200;
  * the log if and only if its record is stored. Servers sharing one PostgreSQL take turns on the
  * `ledger_head` row lock, so indexes never gap or fork.
  *
- * Two ways to take the turn:
- * - locked: `SELECT … FOR UPDATE` the head, extend it, write (one more statement);
- * - expected (a prepared append whose caller predicted the head): the write itself moves the
- *   head only `WHERE size = expected AND frontier = expected` and inserts only if it did — one
- *   statement less. If another server moved the head, nothing is written and the locked way
- *   follows. The frontier is part of the condition because it pins the whole tree, not only
- *   its size.
+ * One write moves the head only `WHERE size = expected AND frontier = expected` and inserts
+ * only if it did; the frontier is part of the condition because it pins the whole tree, not
+ * only its size. The expected head comes from one of two places:
+ * - a prepared append whose caller predicted it: no statement before the write. If another
+ *   server moved the head, nothing is written and the locked way follows;
+ * - the locked way: `SELECT … FOR UPDATE` reads it (one more statement).
  * Large batches send their leaves with the engine's bulk insert after taking the turn.
  */
 export const sqlLedgerAppender: LedgerAppender = {
@@ -75,7 +74,7 @@ function encodeLeaves(sql: Sql, leaves: readonly LedgerLeaf[], hashes: readonly 
  * Leaves and subtrees as JSON documents for json_populate_recordset: one string parameter each
  * on both engines (PGlite serialises bytea[] parameters byte by byte in JavaScript).
  */
-function entriesDoc(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): { doc: string; from: (param: string) => string } {
+function entriesDoc(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): { doc: string; from: string } {
   // Text entries travel as text (hex would double them, and PGlite counts every character).
   if (leaves.every((l) => l.text !== undefined)) {
     return { doc: encodeJsonRows(leaves.map((l, i) => [first + i, l.text!, hashes[i]!, l.subject]), ENTRY_COLUMNS), from: ENTRIES_FROM_TEXT };
@@ -86,37 +85,24 @@ const nodesDoc = (closed: readonly StoredNode[]) => encodeJsonRows(closed.map((n
 const NODE_COLUMNS = ['level', 'idx', 'hash'] as const;
 
 const INSERT_ENTRIES = `INSERT INTO ledger_entries (idx, entry, leaf_hash, subject)`;
-const ENTRIES_FROM_BYTES = (param: string) => `SELECT x.idx, x.entry, x.leaf_hash, x.subject FROM json_populate_recordset(NULL::ledger_entries, ${param}::json) AS x`;
-const ENTRIES_FROM_TEXT = (param: string) =>
-  `SELECT x.idx, convert_to(x.entry, 'UTF8'), x.leaf_hash, x.subject FROM json_to_recordset(${param}::json) AS x(idx int8, entry text, leaf_hash bytea, subject text)`;
+// The leaves' document is parameter $6 and the subtrees' $1 of the one write (appendIfHead).
+const ENTRIES_FROM_BYTES = `SELECT x.idx, x.entry, x.leaf_hash, x.subject FROM json_populate_recordset(NULL::ledger_entries, $6::json) AS x`;
+const ENTRIES_FROM_TEXT = `SELECT x.idx, convert_to(x.entry, 'UTF8'), x.leaf_hash, x.subject FROM json_to_recordset($6::json) AS x(idx int8, entry text, leaf_hash bytea, subject text)`;
 const INSERT_NODES = `INSERT INTO ledger_nodes (level, idx, hash)`;
-const NODES_FROM = (param: string) => `SELECT x.level, x.idx, x.hash FROM json_populate_recordset(NULL::ledger_nodes, ${param}::json) AS x`;
+const NODES_FROM = `SELECT x.level, x.idx, x.hash FROM json_populate_recordset(NULL::ledger_nodes, $1::json) AS x`;
 
 async function appendLocked(tx: Sql, leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[]): Promise<{ first: number; end: LogHead }> {
   const [row] = await tx.query<{ size: number; frontier: Uint8Array }>('SELECT size, frontier FROM ledger_head WHERE singleton FOR UPDATE');
   if (!row) throw new Error('ledger_head row is missing: migration 030-ledger did not run');
   const head: LogHead = { size: row.size, frontier: new Uint8Array(row.frontier) };
   if (leaves.length === 0) return { first: head.size, end: head };
-  const { nodes, end } = planAppend(head, hashes);
-  if (!copies(tx, leaves)) {
-    const entries = entriesDoc(leaves, hashes, head.size);
-    await tx.query(
-      `WITH e AS (${INSERT_ENTRIES} ${entries.from('$4')}), n AS (${INSERT_NODES} ${NODES_FROM('$1')})
-       UPDATE ledger_head SET size = $2, frontier = $3 WHERE singleton`,
-      [nodes, end.size, Buffer.from(end.frontier), entries.doc],
-    );
-  } else {
-    await tx.insertBulk(encodeLeaves(tx, leaves, hashes, head.size)!);
-    await tx.query(`WITH n AS (${INSERT_NODES} ${NODES_FROM('$1')}) UPDATE ledger_head SET size = $2, frontier = $3 WHERE singleton`, [
-      nodes,
-      end.size,
-      Buffer.from(end.frontier),
-    ]);
-  }
-  return { first: head.size, end };
+  // Under the lock the head is the one just read: the expected-head write is the one write path.
+  const done = await appendIfHead(tx, leaves, hashes, head, planAppend(head, hashes), undefined);
+  if (!done) throw new Error('ledger_head changed while this transaction held its lock');
+  return done;
 }
 
-/** The expected-head form: undefined (and nothing written) when the head is not `expected`. */
+/** The one write, onto the head `expected`: undefined (and nothing written) when it is not the head. */
 async function appendIfHead(
   tx: Sql,
   leaves: readonly LedgerLeaf[],
@@ -131,7 +117,7 @@ async function appendIfHead(
   const [r] = await tx.query<{ moved: number }>(
     `WITH h AS (
        UPDATE ledger_head SET size = $2, frontier = $3 WHERE singleton AND size = $4 AND frontier = $5 RETURNING size
-     ), n AS (${INSERT_NODES} ${NODES_FROM('$1')}, h)${entries ? `, e AS (${INSERT_ENTRIES} ${entries.from('$6')}, h)` : ''}
+     ), n AS (${INSERT_NODES} ${NODES_FROM}, h)${entries ? `, e AS (${INSERT_ENTRIES} ${entries.from}, h)` : ''}
      SELECT count(*)::int AS moved FROM h`,
     [nodes, end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ? [entries.doc] : [])],
   );
