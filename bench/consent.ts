@@ -5,6 +5,7 @@ import { ConsentService } from '../src/app/consent-service.ts';
 import { ReceiptKeyring } from '../src/app/signing-keys.ts';
 import { SubjectsService } from '../src/app/subjects-service.ts';
 import { ledgerEntry, type ConsentEvent } from '../src/core/consent/events.ts';
+import { compactJson } from '../src/core/consent/receipt-parts.ts';
 import { ConsentProjection } from '../src/core/consent/projection.ts';
 import { grantRequestSchema } from '../src/core/consent/request.ts';
 import { parseRegistry } from '../src/core/registry/parse.ts';
@@ -12,8 +13,8 @@ import { RegistryModel } from '../src/core/registry/model.ts';
 import { CONSENT_KIND, consentBatchWriter, type ConsentBatchRow } from '../src/store/consent-repo.ts';
 import { Journal } from '../src/store/journal.ts';
 import { sqlLedgerAppender, subjectOf } from '../src/store/ledger-appender.ts';
-import { openDatabase } from '../src/store/open.ts';
 import type { Database, Engine } from '../src/store/sql.ts';
+import { openBenchDatabase, type BenchTarget } from './databases.ts';
 import { measure, ratio, report, round, summarize, type Stats } from './lib.ts';
 
 /**
@@ -57,26 +58,16 @@ async function pool(n: number, concurrency: number, fn: (i: number) => Promise<u
   return lat;
 }
 
-async function open(engine: Engine): Promise<Database | undefined> {
-  const schema = `cg_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  if (engine === 'pglite') return openDatabase({ schema });
+export async function writes(target: BenchTarget) {
+  let db: Database;
   try {
-    return await openDatabase({ databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', schema });
-  } catch {
-    return undefined;
+    db = await openBenchDatabase(target, 'consent');
+  } catch (e) {
+    if (target !== 'postgres') throw e;
+    return { skipped: `PostgreSQL unreachable (set DATABASE_URL): ${(e as Error).message}` };
   }
-}
-
-async function dispose(db: Database) {
-  if (db.engine === 'postgres') await db.exec(`DROP SCHEMA IF EXISTS ${db.schema} CASCADE`).catch(() => {});
-  await db.close();
-}
-
-async function writes(engine: Engine) {
-  const db = await open(engine);
-  if (!db) return { skipped: 'PostgreSQL unreachable (set DATABASE_URL)' };
   try {
-    const n = N[engine];
+    const n = N[db.engine];
     const journal = new Journal(db, sqlLedgerAppender);
     const admin = new AdminActions(journal);
     const subjects = new SubjectsService(db, admin, new Uint8Array(randomBytes(32)));
@@ -91,7 +82,7 @@ async function writes(engine: Engine) {
     // Warm both paths (JIT, prepared plans) outside the measurement; keep one real receipt as
     // the body the storage-only and naive paths store, so every path writes the same bytes.
     const { receipt } = await consent.grant('b-0', request, { caller: 'subject' });
-    const { signature: _s, ...sample } = receipt;
+    const { signature: _s, ledger: _l, ...sample } = receipt;
     await pool(200, CONCURRENCY, (i) => consent.grant(`b-${i}`, request, { caller: 'subject' }));
 
     const rowOf = (i: number, prefix: string) => {
@@ -100,7 +91,7 @@ async function writes(engine: Engine) {
         recipientId: null, noticeHash: hash, collectionPoint: 'checkout', items: ['name', 'phone', 'address', 'customs_code'],
         expiresAt: null, at: Date.now(), channel: 'web', actor: 'subject', evidence: {},
       };
-      const row: ConsentBatchRow = { receiptId: `${prefix}-r-${i}`, subjectId: ev.subjectId, events: [ev], receipt: (leafIndex) => ({ ...sample, receiptId: `${prefix}-r-${i}`, ledger: { leafIndex } }) };
+      const row: ConsentBatchRow = { receiptId: `${prefix}-r-${i}`, subjectId: ev.subjectId, events: [ev], receipt: compactJson({ ...sample, receiptId: `${prefix}-r-${i}` }) };
       // The log entry the service writes for the same request (same fields, same size).
       const entry = ledgerEntry({ receiptId: row.receiptId, pseudonym: subjects.pseudonymOf(ev.subjectId), at: ev.at, events: [{ ...ev, scoped: false }] });
       return { row, entry };
@@ -125,7 +116,7 @@ async function writes(engine: Engine) {
     const rounds: Array<{ ours: Stats; storage: Stats; naive: Stats }> = [];
     const per = { ours: n.ours / ROUNDS, naive: n.naive / ROUNDS };
     for (let r = 0; r < ROUNDS; r++) {
-      console.error(`[consent bench] ${engine}: round ${r + 1}/${ROUNDS}`);
+      console.error(`[consent bench] ${target}: round ${r + 1}/${ROUNDS}`);
       const base = r * per.ours;
       const timed = async (count: number, conc: number, fn: (i: number) => Promise<unknown>) => {
         // Each path is timed on its own work: the service first reads, untimed, what the path
@@ -169,7 +160,7 @@ async function writes(engine: Engine) {
       target_ratio: 10,
     };
   } finally {
-    await dispose(db);
+    await db.close();
   }
 }
 
@@ -199,7 +190,7 @@ export async function lookups() {
   const tightNs = Number(process.hrtime.bigint() - tl) / queries.length;
 
   // Baseline: the same question asked of the SQL state table (PGlite in process, indexed by primary key).
-  const db = (await open('pglite'))!;
+  const db = await openBenchDatabase('pglite_memory');
   try {
     const rows = events.slice(0, 30_000).map((e) => ({ subject_id: e.subjectId, declaration_id: e.declarationId, scope: e.recipientId ?? '', action: e.action, event_id: e.eventId, purpose_id: 'p', notice_hash: 'h', items: e.items, expires_at: e.expiresAt, at: 0, leaf_index: e.leafIndex, pos: e.pos }));
     await db.query(
@@ -232,19 +223,21 @@ export async function lookups() {
       ratio_p50_sql_over_memory: round(sql.p50_us / Math.max(memory.p50_us, 0.001), 1),
     };
   } finally {
-    await dispose(db);
+    await db.close();
   }
 }
 
 export async function run(): Promise<void> {
   const pglite = await writes('pglite');
+  const pgliteMemory = await writes('pglite_memory');
   const postgres = await writes('postgres');
   const lookup = await lookups();
   report('consent', {
     note:
       'writes: full service path (validate, sign receipt, group commit) and the same rows through the journal alone (storage), ' +
-      'vs one transaction per event writing the same rows + ledger leaf (naive); lookup: in-memory projection vs SQL on PGlite',
-    writes: { pglite, postgres },
+      'vs one transaction per event writing the same rows + ledger leaf (naive); pglite = data directory on disk as `npm start` ' +
+      'runs it, pglite_memory = in memory as the tests run it (not durable); lookup: in-memory projection vs SQL on PGlite',
+    writes: { pglite, pglite_memory: pgliteMemory, postgres },
     lookup,
   });
 }

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -9,8 +11,8 @@ import { newDecisionId, ledgerEntry } from '../src/app/release-service.ts';
 import { DECISION_KIND, registerDecisionWriter, type DecisionRow } from '../src/store/decisions-repo.ts';
 import { Journal } from '../src/store/journal.ts';
 import { sqlLedgerAppender } from '../src/store/ledger-appender.ts';
-import { openDatabase } from '../src/store/open.ts';
 import type { Database } from '../src/store/sql.ts';
+import { openBenchDatabase, PG_URL } from './databases.ts';
 import { ratio, report, round } from './lib.ts';
 
 /**
@@ -30,7 +32,6 @@ const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const N_SUBJECTS = 200;
 /** The server runs as `npm start` runs it (package.json). */
 const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
-const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export async function run(): Promise<void> {
   const loadBefore = loadavg().map((x) => round(x, 2));
@@ -72,9 +73,10 @@ interface LoadResult {
   errors: number;
 }
 
-async function startServer(engine: 'pglite' | 'postgres') {
+export async function startServer(engine: 'pglite' | 'postgres') {
   // CG_BENCH_PROF=<dir>: the server writes a V8 CPU profile there when it stops.
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(process.env.CG_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.CG_BENCH_PROF] : []), '--import', 'tsx', fileURLToPath(import.meta.url)], {
+  // CG_BENCH_SERVER_IMPORT=<module>: preloaded into the server (instrumentation while profiling).
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(process.env.CG_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.CG_BENCH_PROF] : []), '--import', 'tsx', ...(process.env.CG_BENCH_SERVER_IMPORT ? ['--import', process.env.CG_BENCH_SERVER_IMPORT] : []), fileURLToPath(import.meta.url)], {
     env: {
       ...process.env,
       CG_BENCH_ROLE: 'server',
@@ -96,7 +98,7 @@ async function startServer(engine: 'pglite' | 'postgres') {
   }
 }
 
-function loader(info: ServerInfo) {
+export function loader(info: ServerInfo) {
   let i = 0;
   const body = () => JSON.stringify({ subject: info.subjects[i++ % info.subjects.length], purpose: 'order_fulfilment', order_ref: 'A-1001' });
   return (port: number, seconds: number) =>
@@ -152,7 +154,7 @@ export async function httpBench() {
     release,
     ratio_rps: ratio(release.rps, bare.rps),
     release_on_postgres: postgres,
-    note: 'release = seller (class member, CN) asking for a KR customer for order_fulfilment: consent + overseas-transfer checks, Cedar rules, AES-GCM decrypt, safe-number relay, decision recorded (group commit) before the reply; `release` on in-memory PGlite (same thread as the server), `release_on_postgres` on the local PostgreSQL server',
+    note: 'release = seller (class member, CN) asking for a KR customer for order_fulfilment: consent + overseas-transfer checks, Cedar rules, AES-GCM decrypt, safe-number relay, decision recorded (group commit) before the reply; `release` on PGlite with its data directory on disk (same thread as the server, as `npm start`), `release_on_postgres` on the local PostgreSQL server',
   };
 }
 
@@ -179,8 +181,10 @@ async function serve(): Promise<void> {
   const { firstStart } = await import('../src/app/first-start.ts');
   const pg = process.env.CG_BENCH_ENGINE === 'postgres';
   const schema = `cg_bench_http_${process.pid}`;
+  // PGlite with its data directory on disk, as `npm start` runs it.
+  const dataDir = pg ? undefined : mkdtempSync(join(tmpdir(), 'cg-release-http-'));
   const app = await createApp(
-    testConfig({ logLevel: 'silent', rateLimit: { max: 1e9, timeWindowMs: 60_000 }, ...(pg ? { databaseUrl: PG_URL, schema } : {}) }),
+    testConfig({ logLevel: 'silent', rateLimit: { max: 1e9, timeWindowMs: 60_000 }, ...(pg ? { databaseUrl: PG_URL, schema } : { dataDir }) }),
   );
   const ctx = app.ctx;
   await firstStart(ctx);
@@ -219,6 +223,7 @@ async function serve(): Promise<void> {
   process.on('SIGTERM', () => {
     void Promise.all([app.close(), bare.close()])
       .then(async () => {
+        if (dataDir) rmSync(dataDir, { recursive: true, force: true });
         if (!pg) return;
         const { openPostgres } = await import('../src/store/postgres.ts');
         const db = await openPostgres(PG_URL);
@@ -266,7 +271,7 @@ function decisionRow(i: number): DecisionRow {
   };
 }
 
-async function perSecond(db: Database, n: number, maxBatch: number, inFlight: number): Promise<{ n: number; seconds: number; per_s: number }> {
+export async function perSecond(db: Database, n: number, maxBatch: number, inFlight: number): Promise<{ n: number; seconds: number; per_s: number }> {
   const journal = new Journal(db, sqlLedgerAppender, { maxBatch });
   registerDecisionWriter(journal);
   const rows = Array.from({ length: n }, (_, i) => decisionRow(i));
@@ -301,26 +306,16 @@ async function engineBench(open: () => Promise<Database>, nGroup: number, nSingl
 }
 
 export async function durableBench() {
-  const pglite = await engineBench(() => openDatabase({}), 20_000, 1_000);
+  const pglite = await engineBench(() => openBenchDatabase('pglite', 'release'), 20_000, 1_000);
   let postgres: Awaited<ReturnType<typeof engineBench>> | null = null;
   let postgresNote: string | undefined;
-  const schema = `cg_bench_${process.pid}`;
   try {
-    postgres = await engineBench(async () => {
-      const db = await openDatabase({ databaseUrl: PG_URL, schema });
-      const close = db.close.bind(db);
-      return Object.assign(db, {
-        async close() {
-          await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
-          await close();
-        },
-      });
-    }, 100_000, 2_000);
+    postgres = await engineBench(() => openBenchDatabase('postgres', 'release'), 100_000, 2_000);
   } catch (e) {
     postgresNote = `PostgreSQL not reachable: ${(e as Error).message}`;
   }
   return {
-    note: 'same decision rows (9-step trace, 4 items) and ledger leaves; group commit = 4,000 concurrent callers sharing transactions of up to 2,000 (the journal default); baseline = one transaction per decision (64 concurrent callers)',
+    note: 'same decision rows (9-step trace, 4 items) and ledger leaves; pglite = data directory on disk (as `npm start`); group commit = 4,000 concurrent callers sharing transactions of up to 2,000 (the journal default); baseline = one transaction per decision (64 concurrent callers)',
     pglite,
     postgres,
     ...(postgresNote ? { postgres_note: postgresNote } : {}),

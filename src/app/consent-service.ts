@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { compactJson } from '../core/consent/receipt-parts.ts';
 import { ledgerEntry, type ConsentActor, type ConsentEvent } from '../core/consent/events.ts';
 import type { ConsentLookup, ConsentStatus } from '../core/consent/lookup.ts';
 import { planGrant, planWithdraw, type PlannedEvent } from '../core/consent/plan.ts';
@@ -8,7 +9,7 @@ import {
   RECEIPT_VERSION,
   receiptConsent,
   shareReceiptPart,
-  signReceipt,
+  signReceiptAsync,
   type SignedReceipt,
   type UnsignedReceipt,
 } from '../core/consent/receipt.ts';
@@ -266,7 +267,7 @@ export class ConsentService implements ConsentLookup {
     if (!r || r.subjectId !== subjectId) {
       throw new CgError('UNKNOWN_RECEIPT', `no receipt "${receiptId}" for this subject`, 404, [{ code: 'UNKNOWN_RECEIPT', message: 'unknown receipt', path: 'receiptId' }]);
     }
-    return signReceipt(r.body, this.deps.receiptKeys.active);
+    return signReceiptAsync(r.body, this.deps.receiptKeys.active);
   }
 
   async publicKeys(): Promise<PublicKeyInfo[]> {
@@ -353,8 +354,7 @@ export class ConsentService implements ConsentLookup {
     if (!first) return;
     for (const c of batch) {
       if (c.kind !== CONSENT_KIND) continue;
-      const { receiptId } = JSON.parse(Buffer.from(c.entry).toString('utf8')) as { receiptId?: unknown };
-      if (typeof receiptId !== 'string' || !this.ownReceipts.has(receiptId)) return;
+      if (!this.ownReceipts.has((c.row as ConsentBatchRow).receiptId)) return;
     }
     this.ownRanges.push({ first: first.leafIndex, last: batch[batch.length - 1]!.leafIndex });
     this.absorbOwnRanges();
@@ -402,7 +402,7 @@ export class ConsentService implements ConsentLookup {
       }),
       withdrawal,
     };
-    const row: ConsentBatchRow = { receiptId, subjectId: subject.id, events: planned, receipt: (leafIndex) => ({ ...body, ledger: { leafIndex } }) };
+    const row: ConsentBatchRow = { receiptId, subjectId: subject.id, events: planned, receipt: compactJson(body) };
     const entry = ledgerEntry({ receiptId, pseudonym: subject.pseudonym, at, events: planned.map((e) => ({ ...e, scoped: e.recipientId !== null })) });
     this.ownReceipts.add(receiptId);
     const appended = this.deps.journal.append(CONSENT_KIND, row, entry);
@@ -416,7 +416,7 @@ export class ConsentService implements ConsentLookup {
       this.ownReceipts.delete(receiptId);
       this.ownAppends.delete(appended);
     }
-    return { receipt: signReceipt(row.receipt(leafIndex), this.deps.receiptKeys.active), replayed: false };
+    return { receipt: await signReceiptAsync({ ...body, ledger: { leafIndex } }, this.deps.receiptKeys.active), replayed: false };
   }
 
   /**

@@ -2,6 +2,7 @@ import type { ConsentEvent } from '../core/consent/events.ts';
 import type { PlannedEvent } from '../core/consent/plan.ts';
 import type { ObjectionRow, StateRow } from '../core/consent/projection.ts';
 import type { UnsignedReceipt } from '../core/consent/receipt.ts';
+import { expandJson, partIdsIn, type CompactText } from '../core/consent/receipt-parts.ts';
 import type { BatchWriter } from './journal.ts';
 import type { Sql } from './sql.ts';
 
@@ -19,8 +20,11 @@ export interface ConsentBatchRow {
   readonly receiptId: string;
   readonly subjectId: string;
   readonly events: readonly PlannedEvent[];
-  /** The receipt body, completed with the ledger leaf once it is known. */
-  readonly receipt: (leafIndex: number) => UnsignedReceipt;
+  /**
+   * The receipt body without its `ledger` member (known only when the batch is cut), with its
+   * shared parts as references (receipt-parts.ts): stored once in consent_receipt_parts.
+   */
+  readonly receipt: CompactText;
 }
 
 /** Batch rows flattened to events with their log order. */
@@ -60,7 +64,7 @@ const toRecord = (e: ConsentEvent) => ({
 export const consentBatchWriter: BatchWriter<ConsentBatchRow> = async (tx, rows) => {
   const events = eventsOf(rows);
   const inserted = await tx.query<{ event_id: string }>(
-    `INSERT INTO consent_events SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${EVENT_COLS})
+    `INSERT INTO consent_events SELECT * FROM json_to_recordset($1::json) AS x(${EVENT_COLS})
      ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
     [JSON.stringify(events.map(toRecord))],
   );
@@ -71,16 +75,38 @@ export const consentBatchWriter: BatchWriter<ConsentBatchRow> = async (tx, rows)
   const ok = new Set(inserted.map((r) => r.event_id));
   const stored = events.filter((e) => ok.has(e.eventId));
   await upsertState(tx, stored);
-  // One JSON document, not a text[] literal: the body is nested as JSON (json, not jsonb, keeps
-  // its text as written) instead of being escaped once per array element.
+  await insertReceipts(tx, rows);
+};
+
+/**
+ * Receipt bodies, compact, with the parts they refer to (content-addressed: a part already
+ * stored is skipped). One statement; the documents are JSON text built here, so the bodies
+ * are copied in as written rather than walked by JSON.stringify again.
+ */
+async function insertReceipts(tx: Sql, rows: ReadonlyArray<{ row: ConsentBatchRow; leafIndex: number }>): Promise<void> {
+  const parts = new Map<string, string>();
+  let receipts = '';
+  for (const { row, leafIndex } of rows) {
+    for (const [id, text] of row.receipt.parts) parts.set(id, text);
+    const rest = row.receipt.text;
+    // `{ ...body, ledger }`, as the grant answered it.
+    const body = `${rest === '{}' ? '{' : rest.slice(0, -1) + ','}"ledger":{"leafIndex":${leafIndex}}}`;
+    receipts += `${receipts === '' ? '[' : ','}{"receipt_id":${JSON.stringify(row.receiptId)},"subject_id":${JSON.stringify(row.subjectId)},"leaf_index":${leafIndex},"body":${body}}`;
+  }
+  if (receipts === '') return;
+  const partsDoc = JSON.stringify([...parts].map(([id, body]) => ({ id, body })));
   await tx.query(
-    `INSERT INTO consent_receipts (receipt_id, subject_id, leaf_index, body)
+    `WITH p AS (
+       INSERT INTO consent_receipt_parts (id, body) SELECT id, body FROM json_to_recordset($2::json) AS x(id text, body text)
+       ON CONFLICT (id) DO NOTHING
+     )
+     INSERT INTO consent_receipts (receipt_id, subject_id, leaf_index, body)
      SELECT receipt_id, subject_id, leaf_index, body::text
      FROM json_to_recordset($1::json) AS x(receipt_id text, subject_id text, leaf_index int8, body json)
      ON CONFLICT (receipt_id) DO NOTHING`,
-    [JSON.stringify(rows.map((r) => ({ receipt_id: r.row.receiptId, subject_id: r.row.subjectId, leaf_index: r.leafIndex, body: r.row.receipt(r.leafIndex) })))],
+    [receipts + ']', partsDoc],
   );
-};
+}
 
 /** Latest event per key within the batch (one statement may not update a row twice), then upsert "if later". */
 async function upsertState(tx: Sql, events: readonly ConsentEvent[]): Promise<void> {
@@ -93,7 +119,7 @@ async function upsertState(tx: Sql, events: readonly ConsentEvent[]): Promise<vo
   if (state.size > 0) {
     await tx.query(
       `INSERT INTO consent_state (subject_id, declaration_id, scope, action, event_id, purpose_id, notice_hash, items, expires_at, at, leaf_index, pos)
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(subject_id text, declaration_id text, scope text, action text, event_id text,
+       SELECT * FROM json_to_recordset($1::json) AS x(subject_id text, declaration_id text, scope text, action text, event_id text,
          purpose_id text, notice_hash text, items jsonb, expires_at int8, at int8, leaf_index int8, pos int4)
        ON CONFLICT (subject_id, declaration_id, scope) DO UPDATE SET
          action = EXCLUDED.action, event_id = EXCLUDED.event_id, purpose_id = EXCLUDED.purpose_id, notice_hash = EXCLUDED.notice_hash,
@@ -122,7 +148,7 @@ async function upsertState(tx: Sql, events: readonly ConsentEvent[]): Promise<vo
   if (objections.size > 0) {
     await tx.query(
       `INSERT INTO consent_objections (subject_id, purpose_id, objected, event_id, leaf_index, pos)
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(subject_id text, purpose_id text, objected boolean, event_id text, leaf_index int8, pos int4)
+       SELECT * FROM json_to_recordset($1::json) AS x(subject_id text, purpose_id text, objected boolean, event_id text, leaf_index int8, pos int4)
        ON CONFLICT (subject_id, purpose_id) DO UPDATE SET
          objected = EXCLUDED.objected, event_id = EXCLUDED.event_id, leaf_index = EXCLUDED.leaf_index, pos = EXCLUDED.pos
        WHERE (consent_objections.leaf_index, consent_objections.pos) < (EXCLUDED.leaf_index, EXCLUDED.pos)`,
@@ -182,7 +208,12 @@ const fromRecord = (r: EventRecord): ConsentEvent => ({
   evidence: r.evidence,
 });
 
+/** Receipt parts kept in memory per repository: a registry has a few dozen. */
+const MAX_CACHED_PARTS = 10_000;
+
 export class ConsentRepo {
+  private readonly parts = new Map<string, string>();
+
   constructor(private readonly sql: Sql) {}
 
   /** Events after a leaf, in log order: the start-up rebuild (-1) and every catch-up. */
@@ -217,7 +248,17 @@ export class ConsentRepo {
       'SELECT subject_id, body FROM consent_receipts WHERE receipt_id = $1',
       [receiptId],
     );
-    return row ? { subjectId: row.subject_id, body: JSON.parse(row.body) as UnsignedReceipt } : undefined;
+    if (!row) return undefined;
+    const missing = partIdsIn(row.body).filter((id) => !this.parts.has(id));
+    const fetched = new Map<string, string>();
+    if (missing.length > 0) {
+      for (const p of await this.sql.query<{ id: string; body: string }>('SELECT id, body FROM consent_receipt_parts WHERE id = ANY($1::text[])', [missing])) {
+        fetched.set(p.id, p.body);
+        // Parts are immutable and content-addressed (expandJson checks the address): safe to keep.
+        if (this.parts.size < MAX_CACHED_PARTS) this.parts.set(p.id, p.body);
+      }
+    }
+    return { subjectId: row.subject_id, body: expandJson<UnsignedReceipt>(row.body, (id) => this.parts.get(id) ?? fetched.get(id)) };
   }
 
   async stateRows(): Promise<StateRow[]> {

@@ -65,6 +65,8 @@ export interface Committed {
   readonly kind: string;
   readonly leafIndex: number;
   readonly entry: Uint8Array;
+  /** The row as it was appended (the same object): lets a service recognise its own writes. */
+  readonly row: unknown;
 }
 
 interface Item extends LedgerLeaf {
@@ -186,7 +188,7 @@ export class Journal {
       });
       locked();
       await prevNotified;
-      const batch = items.map((it, i) => ({ kind: it.kind, leafIndex: indexes[i]!, entry: it.entry }));
+      const batch = items.map((it, i) => ({ kind: it.kind, leafIndex: indexes[i]!, entry: it.entry, row: it.row }));
       for (const fn of this.listeners) {
         try {
           fn(batch);

@@ -1,8 +1,8 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateSigningKey, publicKeyInfo, sign, signingKeyFromSeed } from '../../src/core/crypto/ed25519.ts';
-import { RECEIPT_SCHEMA, RECEIPT_VERSION, signReceipt, verifyReceipt, type UnsignedReceipt } from '../../src/core/consent/receipt.ts';
+import { generateSigningKey, publicKeyInfo, sign, signAsync, signingKeyFromSeed } from '../../src/core/crypto/ed25519.ts';
+import { RECEIPT_SCHEMA, RECEIPT_VERSION, signReceipt, signReceiptAsync, verifyReceipt, type UnsignedReceipt } from '../../src/core/consent/receipt.ts';
 
 const key = generateSigningKey();
 const other = generateSigningKey();
@@ -127,5 +127,16 @@ describe('receipt signatures', () => {
       }),
       { numRuns: 30 },
     );
+  });
+
+  it('signs the same on the thread pool as inline', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 300 }), async (seed, msg) => {
+        const k = signingKeyFromSeed(seed);
+        expect(Buffer.from(await signAsync(k, msg)).equals(Buffer.from(sign(k, msg)))).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+    expect(await signReceiptAsync(sampleReceipt(), key)).toEqual(signed);
   });
 });

@@ -70,6 +70,11 @@ describe('consent HTTP API', () => {
 
     const fetched = await inject('GET', `/v1/subjects/cust-100/receipts/${receipt.receiptId}`, { key: subjectToken });
     expect(verifyReceipt(fetched.json(), keys).valid).toBe(true);
+    // Stored compact (shared parts once, by content hash), read back whole: the same receipt.
+    expect(fetched.json()).toEqual(receipt);
+    const [stored] = await app.ctx.db.query<{ body: string }>('SELECT body FROM consent_receipts WHERE receipt_id = $1', [receipt.receiptId]);
+    expect(stored!.body).toContain('{"$part":');
+    expect(stored!.body.length).toBeLessThan(JSON.stringify(receipt).length);
   });
 
   it('records Sec-GPC: 1 and shows state, required flags and history', async () => {

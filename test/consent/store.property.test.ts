@@ -38,7 +38,7 @@ describe.each(engines())('consent store on %s', (engine) => {
           [...requests.values()].map((evs) =>
             journal.append<ConsentBatchRow>(
               CONSENT_KIND,
-              { receiptId: prefix + evs[0]!.receiptId, subjectId: evs[0]!.subjectId, events: evs, receipt: () => ({}) as never },
+              { receiptId: prefix + evs[0]!.receiptId, subjectId: evs[0]!.subjectId, events: evs, receipt: { text: '{}', parts: new Map() } },
               { type: 'consent' },
             ),
           ),

@@ -1,5 +1,8 @@
-import { canonicalJson, type KnownTexts } from '../canonical.ts';
-import { b64u, fromB64u, sign, verify, type PublicKeyInfo, type SigningKey } from '../crypto/ed25519.ts';
+import { canonicalJson } from '../canonical.ts';
+import { sharedText, shareReceiptPart } from './receipt-parts.ts';
+
+export { shareReceiptPart };
+import { b64u, fromB64u, sign, signAsync, verify, type PublicKeyInfo, type SigningKey } from '../crypto/ed25519.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
 import type { Notice, NoticeDeclaration, Text } from '../notice/types.ts';
 import type { ConsentAction, ConsentActor } from './events.ts';
@@ -127,27 +130,6 @@ function fixedParts(shown: NoticeDeclaration): FixedParts {
   return f;
 }
 
-/** JCS text of parts many receipts share, by identity; only frozen parts get in (shareReceiptPart). */
-const sharedText: KnownTexts = new WeakMap<object, string>();
-
-/**
- * Deep-freezes `part` and remembers its canonical text, so signing a receipt that contains it
- * copies the text instead of walking it again (the controller, the withdrawal text and a
- * notice's declarations are the bulk of every receipt). Frozen, the text cannot go stale.
- */
-export function shareReceiptPart<T>(part: T): T {
-  if (typeof part !== 'object' || part === null) return part;
-  deepFreeze(part);
-  sharedText.set(part, canonicalJson(part));
-  return part;
-}
-
-function deepFreeze(v: unknown): void {
-  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
-  Object.freeze(v);
-  for (const x of Object.values(v)) deepFreeze(x);
-}
-
 /** `canonicalJson(v)`, taking the text of shared parts from the cache. */
 export function canonicalWithShared(v: unknown): string {
   return canonicalJson(v, sharedText);
@@ -169,10 +151,20 @@ function signingInput(r: UnsignedReceipt, alg: string, kid: string): string {
 }
 
 export function signReceipt(r: UnsignedReceipt, key: SigningKey): SignedReceipt {
+  const { body, input } = toSign(r, key);
+  return { ...body, signature: { alg: 'Ed25519', kid: key.kid, value: b64u(sign(key, input)) } };
+}
+
+/** `signReceipt` with the signing itself on the thread pool (see `signAsync`). */
+export async function signReceiptAsync(r: UnsignedReceipt, key: SigningKey): Promise<SignedReceipt> {
+  const { body, input } = toSign(r, key);
+  return { ...body, signature: { alg: 'Ed25519', kid: key.kid, value: b64u(await signAsync(key, input)) } };
+}
+
+function toSign(r: UnsignedReceipt, key: SigningKey): { body: UnsignedReceipt; input: Uint8Array } {
   const { signature: _drop, ...body } = r as SignedReceipt;
   // Bytes, not the string: the signer's own UTF-8 step copies twice (TextEncoder, then a new array).
-  const value = b64u(sign(key, Buffer.from(signingInput(body, 'Ed25519', key.kid), 'utf8')));
-  return { ...body, signature: { alg: 'Ed25519', kid: key.kid, value } };
+  return { body, input: Buffer.from(signingInput(body, 'Ed25519', key.kid), 'utf8') };
 }
 
 export type VerifyResult = { readonly valid: true; readonly kid: string } | { readonly valid: false; readonly reason: string };

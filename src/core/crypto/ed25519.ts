@@ -51,14 +51,28 @@ export function generateSigningKey(): SigningKey {
 
 const nodeKeys = new WeakMap<Uint8Array, ReturnType<typeof createPrivateKey>>();
 
-export function sign(key: SigningKey, message: Uint8Array | string): Uint8Array {
+function nodeKey(key: SigningKey): ReturnType<typeof createPrivateKey> {
   let k = nodeKeys.get(key.secretKey);
   if (!k) {
     k = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, key.secretKey]), format: 'der', type: 'pkcs8' });
     nodeKeys.set(key.secretKey, k);
   }
+  return k;
+}
+
+export function sign(key: SigningKey, message: Uint8Array | string): Uint8Array {
   const msg = typeof message === 'string' ? utf8ToBytes(message) : message;
-  return new Uint8Array(nodeSign(null, msg, k));
+  return new Uint8Array(nodeSign(null, msg, nodeKey(key)));
+}
+
+/**
+ * `sign` on libuv's thread pool: the same signature, but the event loop (and, on PGlite, the
+ * database running on it) goes on meanwhile. The write path of every consent signs its receipt.
+ */
+export function signAsync(key: SigningKey, message: Uint8Array | string): Promise<Uint8Array> {
+  const msg = typeof message === 'string' ? utf8ToBytes(message) : message;
+  const k = nodeKey(key);
+  return new Promise((resolve, reject) => nodeSign(null, msg, k, (err, sig) => (err ? reject(err) : resolve(new Uint8Array(sig)))));
 }
 
 /** Never throws: malformed keys or signatures are simply "not valid". */
