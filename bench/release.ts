@@ -236,7 +236,7 @@ async function serve(): Promise<void> {
 
 // ── Durable decisions ───────────────────────────────────────────────────────────────────
 
-function decisionRow(i: number): DecisionRow {
+export function decisionRow(i: number): DecisionRow {
   const at = Date.now();
   return {
     id: newDecisionId(),

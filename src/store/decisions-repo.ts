@@ -1,4 +1,5 @@
 import { jsonText, type CopyValue } from './bulk-rows.ts';
+import { encodeBulkSliced } from './bulk-slices.ts';
 import type { BatchRows, Journal, PreparedWriter } from './journal.ts';
 import type { Sql } from './sql.ts';
 
@@ -61,8 +62,8 @@ const DECISION_COLUMNS = [
  * encoded in `prepare`, before the batch holds the ledger head (see Journal).
  */
 export const writeDecisions: PreparedWriter<DecisionRow> = {
-  prepare(sql, rows) {
-    const decisions = sql.encodeBulk('release_decisions', DECISION_COLUMNS, rows.map(decisionValues));
+  async prepare(sql, rows) {
+    const decisions = await encodeBulkSliced(sql, 'release_decisions', DECISION_COLUMNS, rows, decisionValues);
     return async (tx) => {
       if (decisions) await tx.insertBulk(decisions);
       await writeTokens(tx, rows);

@@ -26,6 +26,9 @@ export interface GroupCommitOptions<I, R> {
   maxInFlight?: number;
 }
 
+/** Callers resumed per turn of the event loop once their batch is durable. */
+const RESOLVE_SLICE = 128;
+
 interface Pending<I, R> {
   item: I;
   resolve: (r: R) => void;
@@ -101,12 +104,21 @@ export class GroupCommit<I, R> {
   }
 
   private async run(batch: Pending<I, R>[]): Promise<void> {
+    let results: readonly R[];
     try {
-      const results = await this.opts.flush(batch.map((p) => p.item));
+      results = await this.opts.flush(batch.map((p) => p.item));
       if (results.length !== batch.length) throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
-      batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (e) {
       for (const p of batch) p.reject(e);
+      return;
+    }
+    // Callers go on in slices with I/O let through in between: thousands of continuations in
+    // one go would hold the event loop while the next batch, already at the database, waits
+    // for its reply to be read — the commit path would stall behind its own callers.
+    for (let i = 0; i < batch.length; i += RESOLVE_SLICE) {
+      if (i > 0) await new Promise<void>((r) => setImmediate(r));
+      const end = Math.min(batch.length, i + RESOLVE_SLICE);
+      for (let j = i; j < end; j++) batch[j]!.resolve(results[j]!);
     }
   }
 }

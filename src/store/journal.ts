@@ -33,6 +33,8 @@ export interface LogHead {
 
 export interface PreparedAppend {
   readonly end: LogHead | undefined;
+  /** Settles when the rest of the encoding (done in slices, letting I/O through) is ready. */
+  readonly ready?: Promise<void>;
   write(tx: Sql): Promise<{ first: number; end: LogHead }>;
 }
 
@@ -58,8 +60,11 @@ export type BatchWriter<R> = (tx: Sql, rows: BatchRows<R>) => Promise<void>;
  * with the real ones.
  */
 export interface PreparedWriter<R> {
-  prepare(sql: Sql, rows: BatchRows<R>): (tx: Sql) => Promise<void>;
+  prepare(sql: Sql, rows: BatchRows<R>): BatchWrite | Promise<BatchWrite>;
 }
+
+/** One kind's prepared write for a batch, run inside the batch's transaction. */
+export type BatchWrite = (tx: Sql) => Promise<void>;
 
 export interface Committed {
   readonly kind: string;
@@ -68,6 +73,18 @@ export interface Committed {
   /** The row as it was appended (the same object): lets a service recognise its own writes. */
   readonly row: unknown;
 }
+
+/**
+ * A batch's view of the log head after it. `head` is its prediction as soon as it has one
+ * (then `known` settles, and the next batch encodes for it while this one still waits), and
+ * the real head once it has written; undefined if it failed or could not tell.
+ */
+interface HeadSlot {
+  head: LogHead | undefined;
+  readonly known: Promise<void>;
+}
+
+const sameHead = (a: LogHead, b: LogHead) => a.size === b.size && Buffer.from(a.frontier).equals(Buffer.from(b.frontier));
 
 interface Item extends LedgerLeaf {
   kind: string;
@@ -89,12 +106,8 @@ export class Journal {
   private prevLocked: Promise<void> = Promise.resolve();
   /** Settles once the previous batch's listeners ran (or it failed): listeners see log order. */
   private prevNotified: Promise<void> = Promise.resolve();
-  /**
-   * The log head the next batch cut will find, as far as this process can tell; undefined
-   * until a batch has seen the head. Batches encode their rows for it before they wait.
-   */
-  private nextHead: LogHead | undefined;
-  private cuts = 0;
+  /** Where the last batch cut leaves the log, as far as this process can tell (see HeadSlot). */
+  private lastSlot: HeadSlot = { head: undefined, known: Promise.resolve() };
 
   constructor(
     private readonly db: Database,
@@ -144,24 +157,13 @@ export class Journal {
   }
 
   private async flush(items: readonly Item[]): Promise<number[]> {
-    // Predict this batch's place in the log and encode everything for it now: this CPU work
-    // then overlaps the previous batch's commit instead of running while the head is held.
-    const cut = ++this.cuts;
-    const predicted = this.nextHead;
-    let ledgerWrite: PreparedAppend | undefined;
-    let writes: Array<(tx: Sql) => Promise<void>> | undefined;
-    try {
-      ledgerWrite = this.ledger.prepare?.(this.db, items, predicted);
-      this.nextHead = ledgerWrite?.end;
-      writes = predicted !== undefined ? this.prepareWriters(items, predicted.size) : undefined;
-    } catch (e) {
-      // A value no engine can store: the batch fails as a whole before it touches the database.
-      if (cut === this.cuts) this.nextHead = undefined;
-      throw e;
-    }
-
     // Batches take the ledger head in the order they were cut, so log order follows submission
     // order even with two batches in flight; the row lock then serialises them in PostgreSQL.
+    // Every turn is taken now, before anything is awaited, so a later cut never overtakes.
+    const before = this.lastSlot;
+    let known!: () => void;
+    const slot: HeadSlot = { head: undefined, known: new Promise<void>((r) => (known = r)) };
+    this.lastSlot = slot;
     const prevLocked = this.prevLocked;
     let locked!: () => void;
     this.prevLocked = new Promise<void>((r) => (locked = r));
@@ -169,20 +171,44 @@ export class Journal {
     let notified!: () => void;
     this.prevNotified = new Promise<void>((r) => (notified = r));
     try {
+      // Predict this batch's place in the log and encode everything for it now: this CPU work
+      // then overlaps the previous batch's writes instead of running while the head is held.
+      await before.known;
+      let predicted = before.head;
+      let ledgerWrite = this.ledger.prepare?.(this.db, items, predicted);
+      slot.head = ledgerWrite?.end;
+      if (slot.head) known();
+      // A value no engine can store fails the batch as a whole here, before it touches the database.
+      let [writes] = await Promise.all([predicted !== undefined ? this.prepareWriters(items, predicted.size) : undefined, ledgerWrite?.ready]);
       const indexes = await this.db.transaction(async (tx) => {
         await prevLocked;
         let first: number;
         try {
+          // The previous batch has written and left the real head in its slot. If that is not
+          // where this batch was planned (another server appended in between), plan again now
+          // and tell the next batch before it is cut, so one stale guess does not become a chain.
+          if (predicted !== undefined && before.head !== undefined && !sameHead(before.head, predicted)) {
+            predicted = before.head;
+            ledgerWrite = this.ledger.prepare!(this.db, items, predicted);
+            slot.head = ledgerWrite.end;
+            writes = undefined;
+          }
           if (ledgerWrite) {
             const done = await ledgerWrite.write(tx);
             first = done.first;
-            // The newest batch cut knows best where the next one starts.
-            if (cut === this.cuts) this.nextHead = done.end;
-          } else first = await this.ledger.append(tx, items);
+            slot.head = done.end;
+          } else {
+            first = await this.ledger.append(tx, items);
+            slot.head = undefined;
+          }
+        } catch (e) {
+          slot.head = undefined;
+          throw e;
         } finally {
+          known();
           locked();
         }
-        if (first !== predicted?.size || !writes) writes = this.prepareWriters(items, first);
+        if (first !== predicted?.size || !writes) writes = await this.prepareWriters(items, first);
         for (const write of writes) await write(tx);
         return items.map((_, i) => first + i);
       });
@@ -198,9 +224,11 @@ export class Journal {
       }
       return indexes;
     } catch (e) {
-      if (cut === this.cuts) this.nextHead = undefined;
+      // Nothing of this batch is in the log: the next one finds the head itself.
+      slot.head = undefined;
       throw e;
     } finally {
+      known();
       locked();
       // A failed batch still passes the turn on, but only after its predecessor's listeners ran.
       void prevNotified.then(notified);
@@ -208,14 +236,16 @@ export class Journal {
   }
 
   /** Each kind's write for this batch at leaf indexes from `first` on, in kind order of first appearance. */
-  private prepareWriters(items: readonly Item[], first: number): Array<(tx: Sql) => Promise<void>> {
+  private async prepareWriters(items: readonly Item[], first: number): Promise<BatchWrite[]> {
     const byKind = new Map<string, Array<{ row: unknown; leafIndex: number }>>();
     items.forEach((it, i) => {
       const list = byKind.get(it.kind);
       if (list) list.push({ row: it.row, leafIndex: first + i });
       else byKind.set(it.kind, [{ row: it.row, leafIndex: first + i }]);
     });
-    return [...byKind].map(([kind, rows]) => this.writers.get(kind)!.prepare(this.db, rows));
+    const writes: BatchWrite[] = [];
+    for (const [kind, rows] of byKind) writes.push(await this.writers.get(kind)!.prepare(this.db, rows));
+    return writes;
   }
 }
 

@@ -1,5 +1,6 @@
 import { extendFrontier, decodeFrontier, encodeFrontier, type StoredNode } from '../ledger/frontier.ts';
-import { encodeJsonRows } from './bulk-rows.ts';
+import { encodeJsonRows, utf8Bytes, type CopyValue } from './bulk-rows.ts';
+import { encodeBulkSliced } from './bulk-slices.ts';
 import { leafHash } from '../ledger/hash.ts';
 import type { LedgerAppender, LedgerLeaf, LogHead } from './journal.ts';
 import type { BulkRows, Sql } from './sql.ts';
@@ -41,9 +42,15 @@ export const sqlLedgerAppender: LedgerAppender = {
     const hashes = leaves.map((l) => leafHash(l.entry));
     if (!after) return { end: undefined, write: (tx) => appendLocked(tx, leaves, hashes) };
     const plan = planAppend(after, hashes);
-    const bulk = copies(sql, leaves) ? encodeLeaves(sql, leaves, hashes, after.size) : undefined;
+    let bulk: BulkRows | undefined;
+    const ready = copies(sql, leaves)
+      ? encodeBulkSliced(sql, 'ledger_entries', ENTRY_COLUMNS, leaves, (l, i) => entryValues(l, hashes[i]!, after.size + i)).then((b) => {
+          bulk = b;
+        })
+      : undefined;
     return {
       end: plan.end,
+      ...(ready ? { ready } : {}),
       write: async (tx) => (await appendIfHead(tx, leaves, hashes, after, plan, bulk)) ?? (await appendLocked(tx, leaves, hashes)),
     };
   },
@@ -66,9 +73,12 @@ function encodeLeaves(sql: Sql, leaves: readonly LedgerLeaf[], hashes: readonly 
   return sql.encodeBulk(
     'ledger_entries',
     ENTRY_COLUMNS,
-    leaves.map((l, i) => [first + i, l.entry, hashes[i]!, l.subject]),
+    leaves.map((l, i) => entryValues(l, hashes[i]!, first + i)),
   );
 }
+
+/** A leaf as a ledger_entries row; text entries travel as text (see utf8Bytes). */
+const entryValues = (l: LedgerLeaf, hash: Uint8Array, idx: number): CopyValue[] => [idx, l.text !== undefined ? utf8Bytes(l.text) : l.entry, hash, l.subject];
 
 /**
  * Leaves and subtrees as JSON documents for json_populate_recordset: one string parameter each
@@ -114,9 +124,14 @@ async function appendIfHead(
   if (leaves.length === 0) return undefined;
   const entries = copies(tx, leaves) ? undefined : entriesDoc(leaves, hashes, expected.size);
   // Every insert reads `h`, so none happens unless the head moved from exactly `expected`.
+  // The head is compared as `l` reads it — locked, so after any other writer's commit — not
+  // as this statement's snapshot saw it: a batch sent while the previous one still holds the
+  // head waits for it and then goes on, instead of failing against the older row version.
   const [r] = await tx.query<{ moved: number }>(
-    `WITH h AS (
-       UPDATE ledger_head SET size = $2, frontier = $3 WHERE singleton AND size = $4 AND frontier = $5 RETURNING size
+    `WITH l AS (
+       SELECT size, frontier FROM ledger_head WHERE singleton FOR UPDATE
+     ), h AS (
+       UPDATE ledger_head SET size = $2, frontier = $3 FROM l WHERE ledger_head.singleton AND l.size = $4 AND l.frontier = $5 RETURNING ledger_head.size
      ), n AS (${INSERT_NODES} ${NODES_FROM}, h)${entries ? `, e AS (${INSERT_ENTRIES} ${entries.from}, h)` : ''}
      SELECT count(*)::int AS moved FROM h`,
     [nodes, end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ? [entries.doc] : [])],

@@ -95,12 +95,14 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
 }
 
 /** Settles when the server has acknowledged the whole COPY (or refused it). */
-function copyIn(client: pg.PoolClient, statement: string, data: Uint8Array): Promise<void> {
+function copyIn(client: pg.PoolClient, statement: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const stream = client.query(copyFrom(statement));
     stream.on('error', reject);
     stream.on('finish', () => resolve());
-    stream.end(data);
+    if (data instanceof Uint8Array) return void stream.end(data);
+    for (const chunk of data) stream.write(chunk);
+    stream.end();
   });
 }
 

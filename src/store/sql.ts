@@ -32,7 +32,8 @@ export interface Sql {
 export interface BulkRows {
   readonly engine: Engine;
   readonly statement: string;
-  readonly payload: string | Uint8Array;
+  /** A JSON document (a statement parameter), or COPY data in one piece or in several. */
+  readonly payload: string | Uint8Array | readonly Uint8Array[];
 }
 
 

@@ -221,6 +221,51 @@ describe.each(engines())('stored Merkle log on %s', (engine) => {
     }
   });
 
+  it('batches in flight together each go onto the head the one before leaves: no locked-way reads, one encoding each', async () => {
+    await db.exec('CREATE TABLE t_pipe (leaf bigint PRIMARY KEY, v int NOT NULL)');
+    let encodings = 0;
+    let headReads = 0;
+    // The journal's database, with the locked way's head read counted.
+    const watched: Database = {
+      ...db,
+      transaction: (fn) =>
+        db.transaction((tx) =>
+          fn({
+            ...tx,
+            query: (t, p) => {
+              if (/FROM ledger_head WHERE singleton FOR UPDATE$/.test(t.trim())) headReads++;
+              return tx.query(t, p);
+            },
+          }),
+        ),
+    };
+    const j = new Journal(watched, sqlLedgerAppender, { maxBatch: 100 });
+    j.register<{ v: number }>('pipe', {
+      prepare(sql, rows) {
+        encodings++;
+        const bulk = sql.encodeBulk('t_pipe', ['leaf', 'v'], rows.map((r) => [r.leafIndex, r.row.v]));
+        return async (tx) => {
+          if (bulk) await tx.insertBulk(bulk);
+        };
+      },
+    });
+    const append = (from: number, n: number) => Promise.all(Array.from({ length: n }, (_, i) => j.append('pipe', { v: from + i }, { v: from + i })));
+    try {
+      await append(0, 10); // the first batch finds the head the locked way
+      headReads = 0;
+      encodings = 0;
+      // Five batches at once: on PostgreSQL two are in flight, the second sent while the first holds the head.
+      const leaves = (await append(10, 500)).map((r) => r.leafIndex);
+      expect(headReads).toBe(0);
+      expect(encodings).toBe(5);
+      expect(leaves).toEqual(Array.from({ length: 500 }, (_, i) => leaves[0]! + i));
+      const rows = await db.query<{ leaf: number; v: number }>('SELECT leaf, v FROM t_pipe WHERE v >= 10 ORDER BY leaf');
+      expect(rows).toEqual(leaves.map((leaf, i) => ({ leaf, v: 10 + i })));
+    } finally {
+      await j.close();
+    }
+  });
+
   it('a batch with a value no engine can store fails whole before it reaches the database', async () => {
     const j = new Journal(db, sqlLedgerAppender, { maxBatch: 100 });
     j.register<{ t: string }>('text', {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyStatement, encodeCopyText, encodeJsonRows, jsonRowsStatement, jsonText, type JsonText } from '../../src/store/bulk-rows.ts';
+import { copyStatement, encodeCopyText, encodeJsonRows, jsonRowsStatement, jsonText, utf8Bytes, type JsonText } from '../../src/store/bulk-rows.ts';
+import { concatBulk, encodeBulkSliced, SLICE_ROWS } from '../../src/store/bulk-slices.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { engines, openTestDatabase } from '../support/engines.ts';
 
@@ -76,6 +77,37 @@ describe.each(engines())('bulk insert (copyInto) on %s', (engine) => {
     expect(await db.query('SELECT id, doc FROM copy_t ORDER BY id')).toEqual([{ id: 2, doc: { ok: true } }, { id: 5, doc: null }]);
   });
 
+  it('stores text given as bytea (utf8Bytes) as exactly its UTF-8 bytes (property)', async () => {
+    // Backslashes (bytea's own escape), a leading \x (its hex marker), COPY's specials, Unicode.
+    const odd = fc.constantFrom('\\', '\\x41', '\\\\', '\\000', '\t', '\n', '\r', '한글', '{"a":"\\u00e9"}', '');
+    const body = fc.oneof(pgText, odd, fc.array(fc.oneof(odd, pgText), { maxLength: 6 }).map((a) => a.join('')));
+    let next = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 64, max: 80 })).chain((n) => fc.array(body, { minLength: n, maxLength: n })), async (texts) => {
+        await db.exec('TRUNCATE copy_t');
+        const rows = texts.map((t) => [next++, null, null, null, utf8Bytes(t), null] as const);
+        await db.transaction((tx) => tx.copyInto('copy_t', COLUMNS, rows));
+        const back = await db.query<{ bytes: Uint8Array }>('SELECT bytes FROM copy_t ORDER BY id');
+        expect(back.map((r) => Buffer.from(r.bytes).toString('utf8'))).toEqual(texts);
+        expect(back.map((r) => Buffer.from(r.bytes).toString('hex'))).toEqual(texts.map((t) => Buffer.from(t, 'utf8').toString('hex')));
+      }),
+      { numRuns: 30 },
+    );
+    expect(() => db.encodeBulk('copy_t', COLUMNS, [[1, null, null, null, utf8Bytes('a\0b'), null]])).toThrow(/NUL/);
+  });
+
+  it('encodes a large batch in slices that, joined, insert exactly the rows of the whole', async () => {
+    for (const n of [SLICE_ROWS * 2 - 1, SLICE_ROWS * 2, SLICE_ROWS * 5 + 3]) {
+      await db.exec('TRUNCATE copy_t');
+      const rows = Array.from({ length: n }, (_, i) => ({ id: i, t: `row\t${i}\n` }));
+      const bulk = (await encodeBulkSliced(db, 'copy_t', ['id', 't'], rows, (r, i) => [r.id, `${r.t}@${i}`]))!;
+      await db.transaction((tx) => tx.insertBulk(bulk));
+      const back = await db.query<{ id: number; t: string }>('SELECT id, t FROM copy_t ORDER BY id');
+      expect(back).toEqual(rows.map((r, i) => ({ id: r.id, t: `${r.t}@${i}` })));
+    }
+    expect(await encodeBulkSliced(db, 'copy_t', ['id'], [], () => [1])).toBeUndefined();
+  });
+
   it('does nothing for no rows', async () => {
     await db.exec('TRUNCATE copy_t');
     await db.copyInto('copy_t', COLUMNS, []);
@@ -84,6 +116,16 @@ describe.each(engines())('bulk insert (copyInto) on %s', (engine) => {
 });
 
 describe('bulk row encoding', () => {
+  it('joins slices: COPY pieces are kept in order, JSON arrays merge; different statements never join', () => {
+    const copy = (statement: string, payload: string) => ({ engine: 'postgres' as const, statement, payload: Buffer.from(payload) });
+    const joined = concatBulk([copy('COPY t', 'a\n'), copy('COPY t', 'b\n')]);
+    expect(Buffer.concat(joined.payload as Uint8Array[]).toString()).toBe('a\nb\n');
+    const json = (payload: string) => ({ engine: 'pglite' as const, statement: 'INSERT', payload });
+    expect(concatBulk([json('[{"a":1}]'), json('[{"a":2},{"a":3}]')]).payload).toBe('[{"a":1},{"a":2},{"a":3}]');
+    expect(() => concatBulk([copy('COPY t', 'a'), copy('COPY u', 'b')])).toThrow(/cannot be joined/);
+    expect(() => concatBulk([])).toThrow();
+  });
+
   it('refuses identifiers outside the closed alphabet, unstorable text, non-finite numbers and rows of the wrong width', () => {
     for (const statement of [copyStatement, jsonRowsStatement]) {
       expect(() => statement('t; DROP TABLE x', ['a'])).toThrow(/invalid identifier/);
