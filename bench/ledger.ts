@@ -125,7 +125,7 @@ export async function run(): Promise<void> {
 /** The appender this one replaced: entries and a locked head row, no tree nodes. */
 const plainAppender: LedgerAppender = {
   async append(tx: Sql, leaves) {
-    const entries = leaves.map((l) => l.entry);
+    const entries = leaves.map((l) => l.entry ?? new TextEncoder().encode(l.text));
     const [head] = await tx.query<{ size: number }>('SELECT size FROM ledger_head WHERE singleton FOR UPDATE');
     const first = head!.size;
     await tx.query(`INSERT INTO ledger_entries (idx, entry, leaf_hash) SELECT * FROM unnest($1::int8[], $2::bytea[], $3::bytea[])`, [

@@ -9,7 +9,13 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 export function canonicalJson(value: unknown, known?: KnownTexts): string {
   // Data built with its keys already in order (journal entries are) is JCS as it stands: the
   // engine's own JSON.stringify writes it several times faster than any walk in JS.
-  if (inJcsOrder(value, 0)) return JSON.stringify(value);
+  if (inJcsOrder(value, 0)) {
+    const out = JSON.stringify(value);
+    // Strings and keys with surrogates go the general way (JCS and the library differ from
+    // JSON.stringify only there): one scan of the output finds them, raw (paired) or escaped
+    // (lone), instead of a test per string while walking.
+    if (!SURROGATE_IN_OUTPUT.test(out)) return out;
+  }
   const fast = fastJcs(value, 0, known);
   if (fast !== undefined) return fast;
   // Anything the fast path does not handle (toJSON, NaN, lone surrogates, cycles, functions…)
@@ -29,10 +35,12 @@ export type KnownTexts = WeakMap<object, string>;
 /** Deeper than this is either a cycle or pathological input: the library decides. */
 const MAX_FAST_DEPTH = 64;
 const SURROGATE = /[\uD800-\uDFFF]/;
+/** A surrogate in JSON.stringify output: raw, or escaped as `\udXXX` (how it writes lone ones). */
+const SURROGATE_IN_OUTPUT = /[\uD800-\uDFFF]|\\ud[89a-f]/;
 
 /**
  * True when JSON.stringify(v) is already the JCS form: plain JSON data (null, booleans, finite
- * numbers, strings without surrogates, arrays without holes, plain objects) whose object keys
+ * numbers, strings — surrogates are looked for in the output —, arrays without holes, plain objects) whose object keys
  * are in ascending UTF-16 order at every level — the order JCS sorts by and, for non-index
  * keys, the order JSON.stringify writes them in. Anything else answers false and goes the
  * general way.
@@ -40,7 +48,7 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 function inJcsOrder(v: unknown, depth: number): boolean {
   switch (typeof v) {
     case 'string':
-      return !SURROGATE.test(v);
+      return true; // surrogates: see canonicalJson
     case 'number':
       return Number.isFinite(v);
     case 'boolean':
@@ -63,7 +71,6 @@ function inJcsOrder(v: unknown, depth: number): boolean {
       for (const k in o) {
         // for-in also walks inherited enumerable keys; a plain object has none (checked above).
         if (prev !== undefined && !(prev < k)) return false;
-        if (SURROGATE.test(k)) return false;
         const x = o[k];
         // JSON.stringify drops undefined members like JCS does, but functions and symbols are
         // the general path's business.

@@ -35,6 +35,18 @@ export function leafHash(entry: Uint8Array): Uint8Array {
 }
 const leafScratch = new Uint8Array(4096);
 
+/** `leafHash` of a text entry's UTF-8, encoded straight into the reused buffer. */
+export function leafHashOfText(text: string): Uint8Array {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: the scratch buffer surely fits below that.
+  if (3 * text.length < leafScratch.length) {
+    leafScratch[0] = LEAF_PREFIX;
+    const { written } = utf8.encodeInto(text, leafScratch.subarray(1));
+    return sha256(leafScratch.subarray(0, written + 1));
+  }
+  return leafHash(utf8.encode(text));
+}
+const utf8 = new TextEncoder();
+
 /** RFC 9162 §2.1.1 interior node hash: SHA-256(0x01 ‖ left ‖ right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   // One reused scratch buffer: a node hash is the hot path of appends and proofs.

@@ -90,20 +90,45 @@ function field(v: CopyValue): string {
   if (typeof v === 'bigint') return v.toString();
   // bytea in hex form; its own backslash is escaped like any other.
   if (v instanceof Uint8Array) return '\\\\x' + hexOf(v);
-  if ('utf8' in v) return field(byteaEscape(v.utf8));
+  // Canonical JSON usually needs no escape at either level: one scan, and the text as it is.
+  if ('utf8' in v) return UNUSUAL.test(v.utf8) ? field(byteaEscape(v.utf8)) : v.utf8;
   return field(v.json);
 }
 
 /** Every row must have one value per column, in the column order of the statement. */
 export function encodeCopyText(rows: Iterable<readonly CopyValue[]>, width: number): string {
   let out = '';
-  for (const row of rows) {
-    if (row.length !== width) throw new Error(`COPY row has ${row.length} values for ${width} columns`);
-    let line = field(row[0]!);
-    for (let i = 1; i < row.length; i++) line += '\t' + field(row[i]!);
-    out += line + '\n';
-  }
+  for (const row of rows) out += copyLine(row, width);
   return out;
+}
+
+/**
+ * The same COPY text, UTF-8 encoded a line at a time into one buffer: a batch of thousands of
+ * wide rows never exists as one JavaScript string (built by concatenation, then flattened and
+ * copied again to encode it), which halves the garbage a large batch leaves behind.
+ */
+export function encodeCopyBytes(rows: Iterable<readonly CopyValue[]>, width: number): Buffer {
+  let buf = Buffer.allocUnsafe(COPY_BUFFER_START);
+  let used = 0;
+  for (const row of rows) {
+    const line = copyLine(row, width);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
+    if (used + 3 * line.length > buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * buf.length, used + 3 * line.length));
+      buf.copy(grown, 0, 0, used);
+      buf = grown;
+    }
+    used += buf.write(line, used, 'utf8');
+  }
+  return buf.subarray(0, used);
+}
+const COPY_BUFFER_START = 64 * 1024;
+
+function copyLine(row: readonly CopyValue[], width: number): string {
+  if (row.length !== width) throw new Error(`COPY row has ${row.length} values for ${width} columns`);
+  let line = field(row[0]!);
+  for (let i = 1; i < row.length; i++) line += '\t' + field(row[i]!);
+  return line + '\n';
 }
 
 /** The rows as one JSON array of objects keyed by column, for json_populate_recordset. */

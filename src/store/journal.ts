@@ -38,14 +38,17 @@ export interface PreparedAppend {
   write(tx: Sql): Promise<{ first: number; end: LogHead }>;
 }
 
-export interface LedgerLeaf {
-  /** The entry bytes (canonical JSON): what the leaf hash covers. */
-  readonly entry: Uint8Array;
-  /** The same entry as text, when it is UTF-8 text (journal entries always are): sent as is. */
-  readonly text?: string;
+/**
+ * One entry to append: its bytes, or — journal entries, which are canonical JSON — its text,
+ * whose UTF-8 the leaf hash covers (kept as text: no byte copy of every entry is made).
+ */
+export type LedgerLeaf = (
+  | { readonly entry: Uint8Array; readonly text?: undefined }
+  | { readonly text: string; readonly entry?: undefined }
+) & {
   /** The subject pseudonym the entry is about, indexed for per-subject views; null if none. */
   readonly subject: string | null;
-}
+};
 
 export type BatchRows<R> = ReadonlyArray<{ row: R; leafIndex: number }>;
 
@@ -69,7 +72,8 @@ export type BatchWrite = (tx: Sql) => Promise<void>;
 export interface Committed {
   readonly kind: string;
   readonly leafIndex: number;
-  readonly entry: Uint8Array;
+  /** The entry's canonical JSON. */
+  readonly text: string;
   /** The row as it was appended (the same object): lets a service recognise its own writes. */
   readonly row: unknown;
 }
@@ -86,9 +90,11 @@ interface HeadSlot {
 
 const sameHead = (a: LogHead, b: LogHead) => a.size === b.size && Buffer.from(a.frontier).equals(Buffer.from(b.frontier));
 
-interface Item extends LedgerLeaf {
-  kind: string;
-  row: unknown;
+interface Item {
+  readonly kind: string;
+  readonly row: unknown;
+  readonly text: string;
+  readonly subject: string | null;
 }
 
 export interface JournalOptions {
@@ -138,8 +144,7 @@ export class Journal {
   async append<R>(kind: string, row: R, entry: Record<string, unknown>): Promise<{ leafIndex: number }> {
     if (!this.writers.has(kind)) throw new Error(`journal kind "${kind}" has no writer`);
     const text = canonicalJson(withKind(entry, kind));
-    const bytes = Buffer.from(text, 'utf8');
-    const leafIndex = await this.gc.submit({ kind, row, entry: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), text, subject: subjectOf(entry) });
+    const leafIndex = await this.gc.submit({ kind, row, text, subject: subjectOf(entry) });
     return { leafIndex };
   }
 
@@ -214,7 +219,7 @@ export class Journal {
       });
       locked();
       await prevNotified;
-      const batch = items.map((it, i) => ({ kind: it.kind, leafIndex: indexes[i]!, entry: it.entry, row: it.row }));
+      const batch = items.map((it, i) => ({ kind: it.kind, leafIndex: indexes[i]!, text: it.text, row: it.row }));
       for (const fn of this.listeners) {
         try {
           fn(batch);

@@ -1,7 +1,7 @@
 import { extendFrontier, decodeFrontier, encodeFrontier, type StoredNode } from '../ledger/frontier.ts';
 import { encodeJsonRows, utf8Bytes, type CopyValue } from './bulk-rows.ts';
 import { encodeBulkSliced } from './bulk-slices.ts';
-import { leafHash } from '../ledger/hash.ts';
+import { leafHash, leafHashOfText } from '../ledger/hash.ts';
 import type { LedgerAppender, LedgerLeaf, LogHead } from './journal.ts';
 import type { BulkRows, Sql } from './sql.ts';
 
@@ -33,13 +33,13 @@ const MAX_SUBJECT = 200;
  */
 export const sqlLedgerAppender: LedgerAppender = {
   async append(tx, leaves) {
-    return (await appendLocked(tx, leaves, leaves.map((l) => leafHash(l.entry)))).first;
+    return (await appendLocked(tx, leaves, leaves.map(hashOf))).first;
   },
 
   prepare(sql, leaves, after) {
     // Hashes, subtrees and the bulk encoding of the leaves need no I/O: done now, while the
     // previous batch still holds the head.
-    const hashes = leaves.map((l) => leafHash(l.entry));
+    const hashes = leaves.map(hashOf);
     if (!after) return { end: undefined, write: (tx) => appendLocked(tx, leaves, hashes) };
     const plan = planAppend(after, hashes);
     let bulk: BulkRows | undefined;
@@ -79,6 +79,8 @@ function encodeLeaves(sql: Sql, leaves: readonly LedgerLeaf[], hashes: readonly 
 
 /** A leaf as a ledger_entries row; text entries travel as text (see utf8Bytes). */
 const entryValues = (l: LedgerLeaf, hash: Uint8Array, idx: number): CopyValue[] => [idx, l.text !== undefined ? utf8Bytes(l.text) : l.entry, hash, l.subject];
+const hashOf = (l: LedgerLeaf) => (l.text !== undefined ? leafHashOfText(l.text) : leafHash(l.entry));
+const bytesOf = (l: LedgerLeaf) => (l.text !== undefined ? new TextEncoder().encode(l.text) : l.entry);
 
 /**
  * Leaves and subtrees as JSON documents for json_populate_recordset: one string parameter each
@@ -89,7 +91,7 @@ function entriesDoc(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[]
   if (leaves.every((l) => l.text !== undefined)) {
     return { doc: encodeJsonRows(leaves.map((l, i) => [first + i, l.text!, hashes[i]!, l.subject]), ENTRY_COLUMNS), from: ENTRIES_FROM_TEXT };
   }
-  return { doc: encodeJsonRows(leaves.map((l, i) => [first + i, l.entry, hashes[i]!, l.subject]), ENTRY_COLUMNS), from: ENTRIES_FROM_BYTES };
+  return { doc: encodeJsonRows(leaves.map((l, i) => [first + i, bytesOf(l), hashes[i]!, l.subject]), ENTRY_COLUMNS), from: ENTRIES_FROM_BYTES };
 }
 const nodesDoc = (closed: readonly StoredNode[]) => encodeJsonRows(closed.map((n) => [n.level, n.index, n.hash]), NODE_COLUMNS) || '[]';
 const NODE_COLUMNS = ['level', 'idx', 'hash'] as const;

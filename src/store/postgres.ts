@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { copyStatement, encodeCopyText, encodeJsonRows, jsonRowsStatement, type CopyValue } from './bulk-rows.ts';
+import { copyStatement, encodeCopyBytes, encodeJsonRows, jsonRowsStatement, type CopyValue } from './bulk-rows.ts';
 import { assertSchemaName, sqlHandle, type BulkRows, type Database, type Sql } from './sql.ts';
 
 const INT8 = 20;
@@ -118,7 +118,7 @@ function encodeBulk(table: string, columns: readonly string[], rows: Iterable<re
   if (list.length === 0) return undefined;
   if (list.length < COPY_MIN_ROWS) return { engine: 'postgres', statement: jsonRowsStatement(table, columns), payload: encodeJsonRows(list, columns) };
   const statement = copyStatement(table, columns);
-  return { engine: 'postgres', statement, payload: Buffer.from(encodeCopyText(list, columns.length), 'utf8') };
+  return { engine: 'postgres', statement, payload: encodeCopyBytes(list, columns.length) };
 }
 
 function quoteIdent(s: string): string {

@@ -184,3 +184,16 @@ describe('malformed input never crashes and is never valid', () => {
     expect(() => tree.inclusionProof(0, MAX + 1)).toThrow(expect.objectContaining({ code: 'BAD_RANGE' }));
   });
 });
+
+describe('leaf hash of a text entry', () => {
+  it('equals the leaf hash of its UTF-8 bytes, short texts (reused buffer) and long ones alike', async () => {
+    const { leafHashOfText } = await import('../../src/ledger/hash.ts');
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.string({ minLength: 1300, maxLength: 3000 }), fc.string({ unit: 'grapheme', minLength: 1300, maxLength: 2000 })), (text) => {
+        expect(hex(leafHashOfText(text))).toBe(hex(leafHash(new TextEncoder().encode(text))));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyStatement, encodeCopyText, encodeJsonRows, jsonRowsStatement, jsonText, utf8Bytes, type JsonText } from '../../src/store/bulk-rows.ts';
+import { copyStatement, encodeCopyBytes, encodeCopyText, encodeJsonRows, jsonRowsStatement, jsonText, utf8Bytes, type JsonText } from '../../src/store/bulk-rows.ts';
 import { concatBulk, encodeBulkSliced, SLICE_ROWS } from '../../src/store/bulk-slices.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { engines, openTestDatabase } from '../support/engines.ts';
@@ -116,6 +116,15 @@ describe.each(engines())('bulk insert (copyInto) on %s', (engine) => {
 });
 
 describe('bulk row encoding', () => {
+  it('COPY bytes are the UTF-8 of the COPY text, however the buffer grows (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.option(text), fc.option(fc.string({ unit: 'grapheme', minLength: 100, maxLength: 30_000 }))), { maxLength: 40 }), (rows) => {
+        expect(encodeCopyBytes(rows, 2).equals(Buffer.from(encodeCopyText(rows, 2), 'utf8'))).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('joins slices: COPY pieces are kept in order, JSON arrays merge; different statements never join', () => {
     const copy = (statement: string, payload: string) => ({ engine: 'postgres' as const, statement, payload: Buffer.from(payload) });
     const joined = concatBulk([copy('COPY t', 'a\n'), copy('COPY t', 'b\n')]);
