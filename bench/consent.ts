@@ -32,10 +32,11 @@ import { measure, ratio, report, round, summarize, type Stats } from './lib.ts';
 const CONCURRENCY = 256;
 /** The naive path holds a pooled connection per transaction: more callers than the pool (10) only queue. */
 const NAIVE_CONCURRENCY = 8;
-const ROUNDS = 5;
-const N: Record<Engine, { ours: number; naive: number }> = {
-  pglite: { ours: 5_000, naive: 1_000 },
-  postgres: { ours: 10_000, naive: 1_000 },
+const ROUNDS = 7;
+/** Per measured round; one more round runs first, unmeasured, to bring every path to steady state. */
+const PER_ROUND: Record<Engine, { ours: number; naive: number }> = {
+  pglite: { ours: 1_500, naive: 300 },
+  postgres: { ours: 2_000, naive: 200 },
 };
 const LOOKUP_SUBJECTS = 100_000;
 const LOOKUPS = 200_000;
@@ -67,7 +68,8 @@ export async function writes(target: BenchTarget) {
     return { skipped: `PostgreSQL unreachable (set DATABASE_URL): ${(e as Error).message}` };
   }
   try {
-    const n = N[db.engine];
+    const per = PER_ROUND[db.engine];
+    const n = { ours: per.ours * (ROUNDS + 1) };
     const journal = new Journal(db, sqlLedgerAppender);
     const admin = new AdminActions(journal);
     const subjects = new SubjectsService(db, admin, new Uint8Array(randomBytes(32)));
@@ -114,9 +116,8 @@ export async function writes(target: BenchTarget) {
     // Interleaved rounds: the three paths share whatever else the machine is doing, and each
     // round's ratio compares runs seconds apart. Medians over the rounds are reported.
     const rounds: Array<{ ours: Stats; storage: Stats; naive: Stats }> = [];
-    const per = { ours: n.ours / ROUNDS, naive: n.naive / ROUNDS };
-    for (let r = 0; r < ROUNDS; r++) {
-      console.error(`[consent bench] ${target}: round ${r + 1}/${ROUNDS}`);
+    for (let r = 0; r <= ROUNDS; r++) {
+      console.error(`[consent bench] ${target}: ${r === 0 ? 'warm-up round' : `round ${r}/${ROUNDS}`}`);
       const base = r * per.ours;
       const timed = async (count: number, conc: number, fn: (i: number) => Promise<unknown>) => {
         // Each path is timed on its own work: the service first reads, untimed, what the path
@@ -130,7 +131,7 @@ export async function writes(target: BenchTarget) {
       const ours = await timed(per.ours, CONCURRENCY, (i) => consent.grant(`b-${base + i}`, request, { caller: 'subject' }));
       const storage = await timed(per.ours, CONCURRENCY, (i) => journalOne(base + i));
       const naive = await timed(per.naive, NAIVE_CONCURRENCY, (i) => naiveOne(r * per.naive + i));
-      rounds.push({ ours, storage, naive });
+      if (r > 0) rounds.push({ ours, storage, naive });
     }
     const med = (xs: number[]) => round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!);
     const ours = { ops_per_s: med(rounds.map((x) => x.ours.ops_per_s)), p50_us: med(rounds.map((x) => x.ours.p50_us)), p99_us: med(rounds.map((x) => x.ours.p99_us)) };
@@ -142,8 +143,9 @@ export async function writes(target: BenchTarget) {
     await subjects.stop();
     await journal.close();
     return {
-      events: n.ours,
+      events: per.ours * ROUNDS,
       rounds: ROUNDS,
+      warm_up_rounds: 1,
       concurrency: CONCURRENCY,
       naive_concurrency: NAIVE_CONCURRENCY,
       group_commit_events_per_s: ours.ops_per_s,

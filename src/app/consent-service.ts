@@ -395,7 +395,7 @@ export class ConsentService implements ConsentLookup {
       jurisdiction: subject.jurisdiction,
       controller,
       subject: { pseudonym: subject.pseudonym },
-      collection: { channel, actor, collectionPoint: notice?.collectionPoint ?? null, noticeHash: notice?.hash ?? null },
+      collection: { actor, channel, collectionPoint: notice?.collectionPoint ?? null, noticeHash: notice?.hash ?? null },
       consents: planned.map((e) => {
         const p = model.purposes.get(e.purposeId);
         return receiptConsent(e, shownFor(e), p ? { ko: p.labels.ko, en: p.labels.en } : { ko: e.purposeId, en: e.purposeId }, p?.required ?? false);

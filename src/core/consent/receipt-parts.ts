@@ -22,8 +22,10 @@ const textById = new Map<string, string>();
  * Deep-freezes `part` and remembers its canonical text, so signing a receipt that contains it
  * copies the text instead of walking it again. Frozen, the text cannot go stale.
  */
-export function shareReceiptPart<T>(part: T): T {
-  if (typeof part !== 'object' || part === null) return part;
+export function shareReceiptPart<T>(given: T): T {
+  if (typeof given !== 'object' || given === null) return given;
+  // A copy with its keys in JCS order, so receipts holding it serialise natively (canonical.ts).
+  const part = sortedKeys(given) as T & object;
   deepFreeze(part);
   const text = canonicalJson(part);
   sharedText.set(part, text);
@@ -81,6 +83,15 @@ export function expandJson<T>(text: string, partText: (id: string) => string | u
     if (partId(t) !== ref) throw new Error(`receipt part ${ref} does not match its content`);
     return JSON.parse(t) as unknown;
   }) as T;
+}
+
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (typeof v !== 'object' || v === null) return v;
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o).sort()) out[k] = sortedKeys(o[k]);
+  return out;
 }
 
 function deepFreeze(v: unknown): void {

@@ -82,20 +82,21 @@ export function receiptConsent(
   required: boolean,
 ): ReceiptConsent {
   const fixed = shown ? fixedParts(shown) : undefined;
+  // Keys in JCS order (see signingInput).
   return {
-    eventId: e.eventId,
     action: e.action,
     declarationId: e.declarationId,
-    purpose: { id: e.purposeId, label: fixed?.label ?? purposeLabel, required: shown?.required ?? required },
-    legalBasis: e.action === 'object' ? 'objection' : (shown?.legalBasis ?? 'consent'),
-    recipient: shown
-      ? { id: shown.recipient.id, name: shown.recipient.name, role: shown.recipient.role, countries: fixed!.countries, scope: e.recipientId }
-      : null,
+    eventId: e.eventId,
+    expiresAt: e.expiresAt === null ? null : new Date(e.expiresAt).toISOString(),
     items: [...e.items],
+    legalBasis: e.action === 'object' ? 'objection' : (shown?.legalBasis ?? 'consent'),
+    noticeHash: e.noticeHash,
+    purpose: { id: e.purposeId, label: fixed?.label ?? purposeLabel, required: shown?.required ?? required },
+    recipient: shown
+      ? { countries: fixed!.countries, id: shown.recipient.id, name: shown.recipient.name, role: shown.recipient.role, scope: e.recipientId }
+      : null,
     retention: fixed ? fixed.retention : null,
     transfer: fixed ? fixed.transfer : null,
-    noticeHash: e.noticeHash,
-    expiresAt: e.expiresAt === null ? null : new Date(e.expiresAt).toISOString(),
   };
 }
 
@@ -147,7 +148,12 @@ export function receiptController(n: Pick<Notice, 'controller'>): UnsignedReceip
 }
 
 function signingInput(r: UnsignedReceipt, alg: string, kid: string): string {
-  return canonicalWithShared({ ...r, signature: { alg, kid } });
+  // Members in JCS order at the top; receipts build their nested objects in that order too
+  // (receiptConsent, shareReceiptPart), so the canonical form is one native JSON.stringify.
+  const all: Record<string, unknown> = { ...r, signature: { alg, kid } };
+  const sorted: Record<string, unknown> = {};
+  for (const k of Object.keys(all).sort()) sorted[k] = all[k];
+  return canonicalWithShared(sorted);
 }
 
 export function signReceipt(r: UnsignedReceipt, key: SigningKey): SignedReceipt {
