@@ -52,6 +52,15 @@ export function jsonRowsStatement(table: string, columns: readonly string[]): st
   return `INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, $1::json)`;
 }
 
+/**
+ * The rows of `doc` (encodeJsonRows) inserted only if the ledger head moved: for a journal
+ * batch written as one statement, where `h` is the head update (see PreparedWriter.statements).
+ */
+export function jsonRowsIfHeadMoved(table: string, columns: readonly string[], doc: string): string {
+  checkNames(table, columns);
+  return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${columns.map((c) => 'x.' + c).join(', ')} FROM json_populate_recordset(NULL::${table}, ${doc}::json) AS x, h`;
+}
+
 // COPY text format: backslash, newline, carriage return and tab are the only characters that
 // must be escaped (PostgreSQL docs, "COPY — Text Format"); \N is NULL.
 const SPECIAL_ALL = /[\\\n\r\t]/g;

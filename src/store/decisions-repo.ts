@@ -1,4 +1,4 @@
-import { jsonText, type CopyValue } from './bulk-rows.ts';
+import { encodeJsonRows, jsonRowsIfHeadMoved, jsonText, type CopyValue } from './bulk-rows.ts';
 import { encodeBulkSliced } from './bulk-slices.ts';
 import type { BatchRows, Journal, PreparedWriter } from './journal.ts';
 import type { Sql } from './sql.ts';
@@ -69,6 +69,12 @@ export const writeDecisions: PreparedWriter<DecisionRow> = {
       await writeTokens(tx, rows);
     };
   },
+  statements(rows, param) {
+    const out = [jsonRowsIfHeadMoved('release_decisions', DECISION_COLUMNS, param(encodeJsonRows(rows.map(decisionValues), DECISION_COLUMNS)))];
+    const tokens = tokenValues(rows);
+    if (tokens.length > 0) out.push(jsonRowsIfHeadMoved('release_tokens', TOKEN_COLUMNS, param(encodeJsonRows(tokens, TOKEN_COLUMNS))));
+    return out;
+  },
 };
 
 function decisionValues({ row: r, leafIndex }: { row: DecisionRow; leafIndex: number }): CopyValue[] {
@@ -99,14 +105,11 @@ function decisionValues({ row: r, leafIndex }: { row: DecisionRow; leafIndex: nu
 const TOKEN_COLUMNS = ['token_hash', 'recipient', 'subject', 'category', 'declaration_id', 'decision_id', 'issued_at', 'expires_at'] as const;
 
 async function writeTokens(tx: Sql, rows: BatchRows<DecisionRow>): Promise<void> {
-  await tx.copyInto(
-    'release_tokens',
-    TOKEN_COLUMNS,
-    rows.flatMap(({ row: r }) =>
-      r.tokens.map((t) => [Buffer.from(t.hash, 'hex'), r.recipient, t.subject, t.category, t.declarationId, r.id, iso(r.at), iso(t.expiresAt)]),
-    ),
-  );
+  await tx.copyInto('release_tokens', TOKEN_COLUMNS, tokenValues(rows));
 }
+
+const tokenValues = (rows: BatchRows<DecisionRow>): CopyValue[][] =>
+  rows.flatMap(({ row: r }) => r.tokens.map((t) => [Buffer.from(t.hash, 'hex'), r.recipient, t.subject, t.category, t.declarationId, r.id, iso(r.at), iso(t.expiresAt)]));
 
 /** Registers the writer once per journal. */
 export function registerDecisionWriter(journal: Journal): void {

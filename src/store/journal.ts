@@ -36,6 +36,15 @@ export interface PreparedAppend {
   /** Settles when the rest of the encoding (done in slices, letting I/O through) is ready. */
   readonly ready?: Promise<void>;
   write(tx: Sql): Promise<{ first: number; end: LogHead }>;
+  /**
+   * The append and `rows` (data-modifying CTEs that read `h`, the moved head, with their
+   * parameters numbered from `firstParam`) as ONE statement, run by `sql` on its own — its own
+   * transaction, one round trip. Resolves undefined, with nothing written, when the head was
+   * not the expected one. Absent when the append cannot be one statement (COPY batches).
+   */
+  readonly writeWith?: (sql: Sql, rows: readonly string[], params: readonly unknown[]) => Promise<{ first: number; end: LogHead } | undefined>;
+  /** The number of the first parameter `writeWith` leaves to the rows. */
+  readonly firstParam?: number;
 }
 
 /**
@@ -64,6 +73,13 @@ export type BatchWriter<R> = (tx: Sql, rows: BatchRows<R>) => Promise<void>;
  */
 export interface PreparedWriter<R> {
   prepare(sql: Sql, rows: BatchRows<R>): BatchWrite | Promise<BatchWrite>;
+  /**
+   * Optional one-statement form: the batch's rows as INSERT statements that read `h` (one row
+   * if the ledger head moved, none otherwise), with `param(value)` giving each value's `$n`.
+   * When every kind of a batch has it, the batch is one statement: no BEGIN, no COMMIT, one
+   * round trip instead of four — what a lightly loaded server's latency is made of.
+   */
+  statements?(rows: BatchRows<R>, param: (value: unknown) => string): string[];
 }
 
 /** One kind's prepared write for a batch, run inside the batch's transaction. */
@@ -183,6 +199,31 @@ export class Journal {
       let ledgerWrite = this.ledger.prepare?.(this.db, items, predicted);
       slot.head = ledgerWrite?.end;
       if (slot.head) known();
+      const single = predicted !== undefined && ledgerWrite?.writeWith ? this.oneStatement(items, predicted.size, ledgerWrite.firstParam ?? 1) : undefined;
+      if (single) {
+        await prevLocked;
+        // Planned on the head the previous batch really left: the whole batch in one statement.
+        if (before.head === undefined || sameHead(before.head, predicted!)) {
+          let done: { first: number; end: LogHead } | undefined;
+          try {
+            done = await ledgerWrite!.writeWith!(this.db, single.statements, single.params);
+          } catch (e) {
+            slot.head = undefined;
+            known();
+            locked();
+            throw e;
+          }
+          if (done) {
+            slot.head = done.end;
+            known();
+            locked();
+            return await this.committed(items, done.first, prevNotified);
+          }
+        }
+        // Another server appended in between: this batch goes the transactional way below.
+        predicted = undefined;
+        ledgerWrite = this.ledger.prepare?.(this.db, items, undefined);
+      }
       // A value no engine can store fails the batch as a whole here, before it touches the database.
       let [writes] = await Promise.all([predicted !== undefined ? this.prepareWriters(items, predicted.size) : undefined, ledgerWrite?.ready]);
       const indexes = await this.db.transaction(async (tx) => {
@@ -218,16 +259,7 @@ export class Journal {
         return items.map((_, i) => first + i);
       });
       locked();
-      await prevNotified;
-      const batch = items.map((it, i) => ({ kind: it.kind, leafIndex: indexes[i]!, text: it.text, row: it.row }));
-      for (const fn of this.listeners) {
-        try {
-          fn(batch);
-        } catch {
-          // A listener must never turn a committed write into a reported failure.
-        }
-      }
-      return indexes;
+      return await this.committed(items, indexes[0]!, prevNotified);
     } catch (e) {
       // Nothing of this batch is in the log: the next one finds the head itself.
       slot.head = undefined;
@@ -240,14 +272,51 @@ export class Journal {
     }
   }
 
-  /** Each kind's write for this batch at leaf indexes from `first` on, in kind order of first appearance. */
-  private async prepareWriters(items: readonly Item[], first: number): Promise<BatchWrite[]> {
+  /** After the commit: listeners in log order, then the leaf indexes for the callers. */
+  private async committed(items: readonly Item[], first: number, prevNotified: Promise<void>): Promise<number[]> {
+    const indexes = items.map((_, i) => first + i);
+    await prevNotified;
+    const batch = items.map((it, i) => ({ kind: it.kind, leafIndex: indexes[i]!, text: it.text, row: it.row }));
+    for (const fn of this.listeners) {
+      try {
+        fn(batch);
+      } catch {
+        // A listener must never turn a committed write into a reported failure.
+      }
+    }
+    return indexes;
+  }
+
+  /** Every kind's rows as statements for one-statement batches; undefined if a kind has no such form. */
+  private oneStatement(items: readonly Item[], first: number, firstParam: number): { statements: string[]; params: unknown[] } | undefined {
+    const byKind = this.byKind(items, first);
+    const params: unknown[] = [];
+    const param = (v: unknown) => {
+      params.push(v);
+      return `$${firstParam + params.length - 1}`;
+    };
+    const statements: string[] = [];
+    for (const [kind, rows] of byKind) {
+      const writer = this.writers.get(kind)!;
+      if (!writer.statements) return undefined;
+      statements.push(...writer.statements(rows, param));
+    }
+    return { statements, params };
+  }
+
+  private byKind(items: readonly Item[], first: number): Map<string, Array<{ row: unknown; leafIndex: number }>> {
     const byKind = new Map<string, Array<{ row: unknown; leafIndex: number }>>();
     items.forEach((it, i) => {
       const list = byKind.get(it.kind);
       if (list) list.push({ row: it.row, leafIndex: first + i });
       else byKind.set(it.kind, [{ row: it.row, leafIndex: first + i }]);
     });
+    return byKind;
+  }
+
+  /** Each kind's write for this batch at leaf indexes from `first` on, in kind order of first appearance. */
+  private async prepareWriters(items: readonly Item[], first: number): Promise<BatchWrite[]> {
+    const byKind = this.byKind(items, first);
     const writes: BatchWrite[] = [];
     for (const [kind, rows] of byKind) writes.push(await this.writers.get(kind)!.prepare(this.db, rows));
     return writes;

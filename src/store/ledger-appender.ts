@@ -52,6 +52,10 @@ export const sqlLedgerAppender: LedgerAppender = {
       end: plan.end,
       ...(ready ? { ready } : {}),
       write: async (tx) => (await appendIfHead(tx, leaves, hashes, after, plan, bulk)) ?? (await appendLocked(tx, leaves, hashes)),
+      // One statement for the leaves and the rows: possible when the leaves go in as a JSON document.
+      ...(copies(sql, leaves)
+        ? {}
+        : { firstParam: FIRST_ROW_PARAM, writeWith: (one: Sql, rows: readonly string[], params: readonly unknown[]) => appendIfHead(one, leaves, hashes, after, plan, undefined, { rows, params }) }),
     };
   },
 };
@@ -97,7 +101,9 @@ const nodesDoc = (closed: readonly StoredNode[]) => encodeJsonRows(closed.map((n
 const NODE_COLUMNS = ['level', 'idx', 'hash'] as const;
 
 const INSERT_ENTRIES = `INSERT INTO ledger_entries (idx, entry, leaf_hash, subject)`;
-// The leaves' document is parameter $6 and the subtrees' $1 of the one write (appendIfHead).
+// The leaves' document is parameter $6 and the subtrees' $1 of the one write (appendIfHead);
+// rows that come along in the same statement number theirs from $7.
+const FIRST_ROW_PARAM = 7;
 const ENTRIES_FROM_BYTES = `SELECT x.idx, x.entry, x.leaf_hash, x.subject FROM json_populate_recordset(NULL::ledger_entries, $6::json) AS x`;
 const ENTRIES_FROM_TEXT = `SELECT x.idx, convert_to(x.entry, 'UTF8'), x.leaf_hash, x.subject FROM json_to_recordset($6::json) AS x(idx int8, entry text, leaf_hash bytea, subject text)`;
 const INSERT_NODES = `INSERT INTO ledger_nodes (level, idx, hash)`;
@@ -122,9 +128,13 @@ async function appendIfHead(
   expected: LogHead,
   { nodes, end }: Plan,
   bulk: BulkRows | undefined,
+  withRows?: { rows: readonly string[]; params: readonly unknown[] },
 ): Promise<{ first: number; end: LogHead } | undefined> {
   if (leaves.length === 0) return undefined;
   const entries = copies(tx, leaves) ? undefined : entriesDoc(leaves, hashes, expected.size);
+  if (withRows && !entries) throw new Error('a COPY append cannot take rows into its statement');
+  // The batch's own rows, when they come along: more CTEs that read `h` like the entries do.
+  const rows = withRows ? withRows.rows.map((r, i) => `, r${i} AS (${r})`).join('') : '';
   // Every insert reads `h`, so none happens unless the head moved from exactly `expected`.
   // The head is compared as `l` reads it — locked, so after any other writer's commit — not
   // as this statement's snapshot saw it: a batch sent while the previous one still holds the
@@ -134,9 +144,9 @@ async function appendIfHead(
        SELECT size, frontier FROM ledger_head WHERE singleton FOR UPDATE
      ), h AS (
        UPDATE ledger_head SET size = $2, frontier = $3 FROM l WHERE ledger_head.singleton AND l.size = $4 AND l.frontier = $5 RETURNING ledger_head.size
-     ), n AS (${INSERT_NODES} ${NODES_FROM}, h)${entries ? `, e AS (${INSERT_ENTRIES} ${entries.from}, h)` : ''}
+     ), n AS (${INSERT_NODES} ${NODES_FROM}, h)${entries ? `, e AS (${INSERT_ENTRIES} ${entries.from}, h)` : ''}${rows}
      SELECT count(*)::int AS moved FROM h`,
-    [nodes, end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ? [entries.doc] : [])],
+    [nodes, end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ? [entries.doc] : []), ...(withRows?.params ?? [])],
   );
   if (r!.moved !== 1) return undefined;
   // The head row is now locked by this transaction: the leaves can follow.

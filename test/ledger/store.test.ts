@@ -7,7 +7,7 @@ import { openDatabase } from '../../src/store/open.ts';
 import type { BulkRows, Database, Sql } from '../../src/store/sql.ts';
 import { POSTGRES_URL, engines, openTestDatabase } from '../support/engines.ts';
 import { canonicalJson } from '../../src/core/canonical.ts';
-import type { CopyValue } from '../../src/store/bulk-rows.ts';
+import { encodeJsonRows, jsonRowsIfHeadMoved, type CopyValue } from '../../src/store/bulk-rows.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -263,6 +263,48 @@ describe.each(engines())('stored Merkle log on %s', (engine) => {
       expect(rows).toEqual(leaves.map((leaf, i) => ({ leaf, v: 10 + i })));
     } finally {
       await j.close();
+    }
+  });
+
+  it('a batch whose writers have a one-statement form is one statement, no transaction; stale heads fall back and land right', async () => {
+    await db.exec('CREATE TABLE t_one (leaf bigint PRIMARY KEY, v int NOT NULL)');
+    const oneWriter: PreparedWriter<{ v: number }> = {
+      prepare: (sql, rows) => {
+        const bulk = sql.encodeBulk('t_one', ['leaf', 'v'], rows.map((r) => [r.leafIndex, r.row.v]));
+        return async (tx) => {
+          if (bulk) await tx.insertBulk(bulk);
+        };
+      },
+      statements: (rows, param) => [jsonRowsIfHeadMoved('t_one', ['leaf', 'v'], param(encodeJsonRows(rows.map((r) => [r.leafIndex, r.row.v]), ['leaf', 'v'])))],
+    };
+    let transactions = 0;
+    const watched = (d: Database): Database => ({ ...d, transaction: (fn) => (transactions++, d.transaction(fn)) });
+    const other = engine === 'postgres' ? await openDatabase({ databaseUrl: POSTGRES_URL, schema: db.schema }) : db;
+    const ja = new Journal(watched(db), sqlLedgerAppender, { maxBatch: 20 });
+    const jb = new Journal(watched(other), sqlLedgerAppender, { maxBatch: 20 });
+    ja.register('one', oneWriter);
+    jb.register('one', oneWriter);
+    const batch = (j: Journal, from: number, n = 20) => Promise.all(Array.from({ length: n }, (_, i) => j.append('one', { v: from + i }, { v: from + i })));
+    try {
+      await batch(ja, 0); // finds the head the locked way (a transaction)
+      transactions = 0;
+      await batch(ja, 20, 60); // three batches, each one statement
+      expect(transactions).toBe(0);
+      await batch(jb, 80); // the other server moves the head
+      transactions = 0;
+      const moved = await batch(ja, 100); // a's prediction is stale: nothing written by the statement, then the locked way
+      expect(transactions).toBe(1);
+      expect(new Set(moved.map((r) => r.leafIndex)).size).toBe(20);
+      const rows = await db.query<{ leaf: number; v: number; entry: Uint8Array }>('SELECT t.leaf, t.v, e.entry FROM t_one t JOIN ledger_entries e ON e.idx = t.leaf ORDER BY t.leaf');
+      expect(rows.length).toBe(120);
+      for (const r of rows) expect(JSON.parse(Buffer.from(r.entry).toString()).v).toBe(r.v);
+      const entries = await db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries ORDER BY idx');
+      const reader = new LedgerReader(db);
+      expect(hex((await reader.head()).root)).toBe(hex(MerkleTree.of(entries.map((r) => new Uint8Array(r.entry))).root()));
+    } finally {
+      await ja.close();
+      await jb.close();
+      if (other !== db) await other.close();
     }
   });
 
