@@ -202,25 +202,16 @@ export class Journal {
       const single = predicted !== undefined && ledgerWrite?.writeWith ? this.oneStatement(items, predicted.size, ledgerWrite.firstParam ?? 1) : undefined;
       if (single) {
         await prevLocked;
-        // Planned on the head the previous batch really left: the whole batch in one statement.
-        if (before.head === undefined || sameHead(before.head, predicted!)) {
-          let done: { first: number; end: LogHead } | undefined;
-          try {
-            done = await ledgerWrite!.writeWith!(this.db, single.statements, single.params);
-          } catch (e) {
-            slot.head = undefined;
-            known();
-            locked();
-            throw e;
-          }
-          if (done) {
-            slot.head = done.end;
-            known();
-            locked();
-            return await this.committed(items, done.first, prevNotified);
-          }
+        // Only on the head the previous batch really left; a failure is the outer catch's.
+        const fresh = before.head === undefined || sameHead(before.head, predicted!);
+        const done = fresh ? await ledgerWrite!.writeWith!(this.db, single.statements, single.params) : undefined;
+        if (done) {
+          slot.head = done.end;
+          known();
+          locked();
+          return await this.committed(items, done.first, prevNotified);
         }
-        // Another server appended in between: this batch goes the transactional way below.
+        // Another server appended in between: this batch goes the transactional, locked way.
         predicted = undefined;
         ledgerWrite = this.ledger.prepare?.(this.db, items, undefined);
       }
