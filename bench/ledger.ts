@@ -6,7 +6,7 @@ import { MerkleTree, leafHash, verifyInclusion } from '../src/ledger/index.ts';
 import { Journal, type LedgerAppender } from '../src/store/journal.ts';
 import { sqlLedgerAppender } from '../src/store/ledger-appender.ts';
 import { LedgerReader } from '../src/store/ledger-reader.ts';
-import { openDatabase } from '../src/store/open.ts';
+import { openBenchDatabase } from './databases.ts';
 import type { Database, Sql } from '../src/store/sql.ts';
 import { measure, ratio, report, round, type Stats } from './lib.ts';
 
@@ -62,10 +62,8 @@ export async function run(): Promise<void> {
 
   // ── durable appends ──
   const durable: Record<string, unknown> = {};
-  const engines: Array<[string, () => Promise<Database>]> = [['pglite', () => openDatabase({ schema: 'bench_ledger' })]];
-  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  let seq = 0;
-  if (await reachable(url)) engines.push(['postgres', () => openDatabase({ databaseUrl: url, schema: `bench_ledger_${process.pid}_${seq++}` })]);
+  const engines: Array<[string, () => Promise<Database>]> = [['pglite', () => openBenchDatabase('pglite_memory')]];
+  if (await reachable()) engines.push(['postgres', () => openBenchDatabase('postgres', 'ledger')]);
   for (const [name, open] of engines) {
     // Alternate the two so neither always runs on the warmer cache; keep each one's best run.
     let merkle = { perS: 0 };
@@ -85,7 +83,7 @@ export async function run(): Promise<void> {
   }
 
   // ── proofs from the store (PGlite, smaller tree: inserting 1M rows through the journal is minutes) ──
-  const db = await openDatabase({ schema: 'bench_ledger_proofs' });
+  const db = await openBenchDatabase('pglite_memory');
   const j = new Journal(db, sqlLedgerAppender, { maxBatch: 5000 });
   j.register('bench', async () => {});
   for (let i = 0; i < STORE_PROOF_N; i += 5000) {
@@ -159,7 +157,6 @@ async function durableAppends(open: () => Promise<Database>, appender: LedgerApp
     await j.close();
     return { perS: entries.length / s };
   } finally {
-    if (db.engine === 'postgres') await db.exec(`DROP SCHEMA IF EXISTS ${db.schema} CASCADE`).catch(() => {});
     await db.close();
   }
 }
@@ -182,11 +179,9 @@ function warm(entries: Uint8Array[]): void {
   for (let i = 0; i < 5_000; i++) t.inclusionProof(i, 50_000);
 }
 
-async function reachable(url: string): Promise<boolean> {
+async function reachable(): Promise<boolean> {
   try {
-    const db = await openDatabase({ databaseUrl: url, schema: `bench_probe_${process.pid}` });
-    await db.exec(`DROP SCHEMA IF EXISTS bench_probe_${process.pid} CASCADE`);
-    await db.close();
+    await (await openBenchDatabase('postgres', 'probe')).close();
     return true;
   } catch {
     return false;

@@ -39,11 +39,11 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 const SURROGATE_IN_OUTPUT = /[\uD800-\uDFFF]|\\ud[89a-f]/;
 
 /**
- * True when JSON.stringify(v) is already the JCS form: plain JSON data (null, booleans, finite
- * numbers, strings — surrogates are looked for in the output —, arrays without holes, plain objects) whose object keys
- * are in ascending UTF-16 order at every level — the order JCS sorts by and, for non-index
- * keys, the order JSON.stringify writes them in. Anything else answers false and goes the
- * general way.
+ * True when JSON.stringify(v) is already the JCS form, surrogates aside (canonicalJson looks for
+ * them in the output): plain JSON data (null, booleans, finite numbers, strings, arrays without
+ * holes, plain objects) whose object keys are in ascending UTF-16 order at every level — the
+ * order JCS sorts by and, for non-index keys, the order JSON.stringify writes them in. Anything
+ * else answers false and goes the general way.
  */
 function inJcsOrder(v: unknown, depth: number): boolean {
   switch (typeof v) {

@@ -47,18 +47,21 @@ export function copyStatement(table: string, columns: readonly string[]): string
 
 /** `$1` is the document from encodeJsonRows; the table's own row type converts every field. */
 export function jsonRowsStatement(table: string, columns: readonly string[]): string {
-  checkNames(table, columns);
-  const list = columns.join(', ');
-  return `INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, $1::json)`;
+  return jsonRowsInsert(table, columns, '$1', '');
 }
 
 /**
- * The rows of `doc` (encodeJsonRows) inserted only if the ledger head moved: for a journal
- * batch written as one statement, where `h` is the head update (see PreparedWriter.statements).
+ * The rows of `doc` (a parameter holding encodeJsonRows output) inserted only if the ledger
+ * head moved: for a journal batch written as one statement, where `h` is the head update
+ * (see PreparedWriter.statements).
  */
 export function jsonRowsIfHeadMoved(table: string, columns: readonly string[], doc: string): string {
+  return jsonRowsInsert(table, columns, doc, ', h');
+}
+
+function jsonRowsInsert(table: string, columns: readonly string[], doc: string, join: string): string {
   checkNames(table, columns);
-  return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${columns.map((c) => 'x.' + c).join(', ')} FROM json_populate_recordset(NULL::${table}, ${doc}::json) AS x, h`;
+  return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${columns.map((c) => 'x.' + c).join(', ')} FROM json_populate_recordset(NULL::${table}, ${doc}::json) AS x${join}`;
 }
 
 // COPY text format: backslash, newline, carriage return and tab are the only characters that

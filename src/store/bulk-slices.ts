@@ -1,11 +1,9 @@
 import type { CopyValue } from './bulk-rows.ts';
 import type { BulkRows, Sql } from './sql.ts';
+import { yieldToIo } from './yield-to-io.ts';
 
 /** Rows per slice: a slice encodes in well under a millisecond. */
 export const SLICE_ROWS = 256;
-
-/** Lets pending I/O callbacks run (setImmediate fires after the poll phase). */
-export const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * `sql.encodeBulk` for a large batch, a slice at a time with the event loop let through in

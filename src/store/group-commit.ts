@@ -1,3 +1,5 @@
+import { yieldToIo } from './yield-to-io.ts';
+
 /**
  * Group commit: many concurrent writers share one transaction. Callers `submit` an item and
  * get a promise that settles only after the batch holding it has committed — nothing is
@@ -116,7 +118,7 @@ export class GroupCommit<I, R> {
     // one go would hold the event loop while the next batch, already at the database, waits
     // for its reply to be read — the commit path would stall behind its own callers.
     for (let i = 0; i < batch.length; i += RESOLVE_SLICE) {
-      if (i > 0) await new Promise<void>((r) => setImmediate(r));
+      if (i > 0) await yieldToIo();
       const end = Math.min(batch.length, i + RESOLVE_SLICE);
       for (let j = i; j < end; j++) batch[j]!.resolve(results[j]!);
     }

@@ -42,8 +42,9 @@ export const sqlLedgerAppender: LedgerAppender = {
     const hashes = leaves.map(hashOf);
     if (!after) return { end: undefined, write: (tx) => appendLocked(tx, leaves, hashes) };
     const plan = planAppend(after, hashes);
+    const viaCopy = copies(sql, leaves);
     let bulk: BulkRows | undefined;
-    const ready = copies(sql, leaves)
+    const ready = viaCopy
       ? encodeBulkSliced(sql, 'ledger_entries', ENTRY_COLUMNS, leaves, (l, i) => entryValues(l, hashes[i]!, after.size + i)).then((b) => {
           bulk = b;
         })
@@ -53,7 +54,7 @@ export const sqlLedgerAppender: LedgerAppender = {
       ...(ready ? { ready } : {}),
       write: async (tx) => (await appendIfHead(tx, leaves, hashes, after, plan, bulk)) ?? (await appendLocked(tx, leaves, hashes)),
       // One statement for the leaves and the rows: possible when the leaves go in as a JSON document.
-      ...(copies(sql, leaves)
+      ...(viaCopy
         ? {}
         : { firstParam: FIRST_ROW_PARAM, writeWith: (one: Sql, rows: readonly string[], params: readonly unknown[]) => appendIfHead(one, leaves, hashes, after, plan, undefined, { rows, params }) }),
     };
@@ -84,7 +85,8 @@ function encodeLeaves(sql: Sql, leaves: readonly LedgerLeaf[], hashes: readonly 
 /** A leaf as a ledger_entries row; text entries travel as text (see utf8Bytes). */
 const entryValues = (l: LedgerLeaf, hash: Uint8Array, idx: number): CopyValue[] => [idx, l.text !== undefined ? utf8Bytes(l.text) : l.entry, hash, l.subject];
 const hashOf = (l: LedgerLeaf) => (l.text !== undefined ? leafHashOfText(l.text) : leafHash(l.entry));
-const bytesOf = (l: LedgerLeaf) => (l.text !== undefined ? new TextEncoder().encode(l.text) : l.entry);
+const bytesOf = (l: LedgerLeaf) => (l.text !== undefined ? utf8.encode(l.text) : l.entry);
+const utf8 = new TextEncoder();
 
 /**
  * Leaves and subtrees as JSON documents for json_populate_recordset: one string parameter each

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyStatement, encodeCopyBytes, encodeCopyText, encodeJsonRows, jsonRowsStatement, jsonText, utf8Bytes, type JsonText } from '../../src/store/bulk-rows.ts';
+import { copyStatement, encodeCopyBytes, encodeCopyText, encodeJsonRows, jsonRowsIfHeadMoved, jsonRowsStatement, jsonText, utf8Bytes, type JsonText } from '../../src/store/bulk-rows.ts';
 import { concatBulk, encodeBulkSliced, SLICE_ROWS } from '../../src/store/bulk-slices.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { engines, openTestDatabase } from '../support/engines.ts';
@@ -136,7 +136,7 @@ describe('bulk row encoding', () => {
   });
 
   it('refuses identifiers outside the closed alphabet, unstorable text, non-finite numbers and rows of the wrong width', () => {
-    for (const statement of [copyStatement, jsonRowsStatement]) {
+    for (const statement of [copyStatement, jsonRowsStatement, (t: string, c: string[]) => jsonRowsIfHeadMoved(t, c, '$7')]) {
       expect(() => statement('t; DROP TABLE x', ['a'])).toThrow(/invalid identifier/);
       expect(() => statement('t', ['a"b'])).toThrow(/invalid identifier/);
       expect(() => statement('t', [])).toThrow(/at least one column/);

@@ -1,11 +1,11 @@
 import { canonicalJson } from '../canonical.ts';
-import { sharedText, shareReceiptPart } from './receipt-parts.ts';
-
-export { shareReceiptPart };
 import { b64u, fromB64u, sign, signAsync, verify, type PublicKeyInfo, type SigningKey } from '../crypto/ed25519.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
 import type { Notice, NoticeDeclaration, Text } from '../notice/types.ts';
 import type { ConsentAction, ConsentActor } from './events.ts';
+import { sharedText, shareReceiptPart } from './receipt-parts.ts';
+
+export { shareReceiptPart };
 
 /**
  * Consent receipts: the subject's (and a regulator's) proof of one consent request, with the
