@@ -148,20 +148,8 @@ export class DecisionsRepo {
     return r;
   }
 
-  async count(filter: { recipient?: string; subjectPseudonym?: string } = {}): Promise<number> {
-    const [r] = await this.sql.query<{ n: number }>(
-      `SELECT count(*)::int8 AS n FROM release_decisions
-       WHERE ($1::text IS NULL OR recipient = $1) AND ($2::text IS NULL OR subject_pseudonym = $2)`,
-      [filter.recipient ?? null, filter.subjectPseudonym ?? null],
-    );
+  async count(): Promise<number> {
+    const [r] = await this.sql.query<{ n: number }>('SELECT count(*)::int8 AS n FROM release_decisions');
     return r!.n;
-  }
-
-  /** Decisions about one subject, newest first: what an access request reports. */
-  async bySubject(subjectPseudonym: string, limit = 100): Promise<StoredDecision[]> {
-    return this.sql.query<StoredDecision>(
-      'SELECT * FROM release_decisions WHERE subject_pseudonym = $1 ORDER BY decided_at DESC, leaf_index DESC LIMIT $2',
-      [subjectPseudonym, limit],
-    );
   }
 }

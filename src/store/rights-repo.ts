@@ -418,8 +418,9 @@ export class RightsRepo {
   /** Allowed releases that handed over at least one item, newest first (release_decisions, migration 020). */
   async releasesOf(subjectPseudonym: string, limit: number): Promise<ReleaseRecord[]> {
     const rows = await this.sql.query<ReleaseDbRow>(
-      `SELECT ${RELEASE_COLUMNS} FROM release_decisions r
-        WHERE r.subject_pseudonym = $1 AND r.allow AND jsonb_array_length(r.released) > 0
+      // Through the ledger's subject index (migration 090): decisions have none of their own.
+      `SELECT ${RELEASE_COLUMNS} FROM ledger_entries e JOIN release_decisions r ON r.leaf_index = e.idx
+        WHERE e.subject = $1 AND r.subject_pseudonym = $1 AND r.allow AND jsonb_array_length(r.released) > 0
         ORDER BY r.decided_at DESC, r.leaf_index DESC LIMIT $2`,
       [subjectPseudonym, limit],
     );

@@ -134,6 +134,9 @@ describe.each(engines())('rights service on %s', (engine) => {
     await grant('cust-1', 'seller-7', 'order-0001-consent');
     const r1 = await release('cust-1', 'seller-7', 'sellers_fulfilment', ['name', 'address'], { token: 'tok-seller-7' });
     const r2 = await release('cust-1', 'hanbit_express', 'courier_delivery', ['address'], { token: 'tok-courier' });
+    // Another subject's release to the same seller is not cust-1's (found through the ledger's subject index).
+    await s.subjects.create({ id: 'cust-1-neighbour', jurisdiction: 'KR', issueToken: false }, 'test');
+    await release('cust-1-neighbour', 'seller-7', 'sellers_fulfilment', ['name', 'phone']);
     const held = await rights.holdings('cust-1');
     expect(held.map((h) => [h.recipient, h.country, h.items])).toEqual([
       ['hanbit_express', 'KR', ['address']],
