@@ -7,8 +7,11 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { newDecisionId, ledgerEntry } from '../src/app/release-service.ts';
+import { appendDecision } from '../src/app/decision-entry.ts';
+import { newDecisionId } from '../src/app/release-service.ts';
 import { DECISION_KIND, registerDecisionWriter, type DecisionRow } from '../src/store/decisions-repo.ts';
+import { step } from '../src/core/gate/gate-index.ts';
+import { releasedItem } from '../src/store/decision-json.ts';
 import { Journal } from '../src/store/journal.ts';
 import { sqlLedgerAppender } from '../src/store/ledger-appender.ts';
 import type { Database } from '../src/store/sql.ts';
@@ -236,6 +239,14 @@ async function serve(): Promise<void> {
 
 // ── Durable decisions ───────────────────────────────────────────────────────────────────
 
+// As the gate and the release service build them: passing trace steps are shared frozen
+// constants (src/core/gate/gate-index.ts, the policy step in src/policy/cedar.ts) and released
+// items are interned (src/store/decision-json.ts); the trace array itself is new per decision.
+const PASSING_TRACE = ['subject', 'recipient', 'purpose', 'items', 'objection', 'transfer', 'consent', 'retention', 'policy'].map((check) =>
+  step(check, true, `${check} check passed for this release`),
+);
+const RELEASED = [releasedItem('name', 'plain'), releasedItem('phone', 'safe_number'), releasedItem('address', 'plain'), releasedItem('customs_code', 'plain')];
+
 export function decisionRow(i: number): DecisionRow {
   const at = Date.now();
   return {
@@ -244,22 +255,13 @@ export function decisionRow(i: number): DecisionRow {
     subjectPseudonym: 'sp_' + randomBytes(16).toString('base64url'),
     purpose: 'order_fulfilment',
     requested: null,
-    released: [
-      { category: 'name', form: 'plain' },
-      { category: 'phone', form: 'safe_number' },
-      { category: 'address', form: 'plain' },
-      { category: 'customs_code', form: 'plain' },
-    ],
+    released: RELEASED,
     allow: true,
     code: null,
     article: null,
     basis: 'consent',
     declarationId: 'sellers_fulfilment',
-    trace: ['subject', 'recipient', 'purpose', 'items', 'objection', 'transfer', 'consent', 'retention', 'policy'].map((check) => ({
-      check,
-      ok: true,
-      detail: `${check} check passed for this release`,
-    })),
+    trace: PASSING_TRACE.slice(),
     registryHash: 'a'.repeat(64),
     noticeHash: 'b'.repeat(64),
     consentEventId: 'evt_' + randomBytes(8).toString('hex'),
@@ -282,7 +284,7 @@ export async function perSecond(db: Database, n: number, maxBatch: number, inFli
     Array.from({ length: inFlight }, async () => {
       while (next < n) {
         const r = rows[next++]!;
-        await journal.append(DECISION_KIND, r, ledgerEntry(r));
+        await appendDecision(journal, r);
       }
     }),
   );

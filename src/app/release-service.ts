@@ -5,8 +5,10 @@ import { applyForms } from '../core/transform/apply.ts';
 import type { RegistryModel } from '../core/registry/model.ts';
 import type { Jurisdiction, ReleaseForm } from '../core/registry/schema.ts';
 import { articleFor } from '../core/gate/articles.ts';
-import { DECISION_KIND, registerDecisionWriter, type DecisionRow, type IssuedToken } from '../store/decisions-repo.ts';
+import { registerDecisionWriter, type DecisionRow, type IssuedToken } from '../store/decisions-repo.ts';
 import type { Journal } from '../store/journal.ts';
+import { releasedItem } from '../store/decision-json.ts';
+import { appendDecision } from './decision-entry.ts';
 import { timeOrderedId } from './ids.ts';
 import type { Issuers } from './issuers.ts';
 import type { VaultService } from './vault-service.ts';
@@ -112,7 +114,7 @@ export class ReleaseService {
     }
     const session = this.deps.issuers.session();
     const applied = await applyForms(decision, req, plaintext, session);
-    const released = applied.items.map((i) => ({ category: i.category, form: i.form }));
+    const released = applied.items.map((i) => releasedItem(i.category, i.form));
     const row = this.row(req, decision, registry, released, session.issued, null);
     const { leafIndex } = await this.record(row);
     const items: Record<string, unknown> = {};
@@ -248,39 +250,11 @@ export class ReleaseService {
   /** Journal append; any failure becomes a 500 that carries no data. */
   private async record(row: DecisionRow): Promise<{ leafIndex: number }> {
     try {
-      return await this.deps.journal.append(DECISION_KIND, row, ledgerEntry(row));
+      return await appendDecision(this.deps.journal, row);
     } catch {
       throw new CgError('DECISION_NOT_RECORDED', 'the decision could not be recorded, so nothing was released', 500);
     }
   }
-}
-
-/**
- * The transparency-log entry of a decision: the record minus the trace's free text, the order
- * reference and the tokens — identifiers, codes and hashes only, no personal data.
- */
-export function ledgerEntry(r: DecisionRow): Record<string, unknown> {
-  // Keys in sorted (JCS) order, so the journal's canonical JSON is one native stringify.
-  return {
-    allow: r.allow,
-    article: r.article,
-    at: new Date(r.at).toISOString(),
-    basis: r.basis,
-    checks: r.trace.map((s) => (s.article ? { article: s.article, check: s.check, ok: s.ok } : { check: s.check, ok: s.ok })),
-    code: r.code,
-    consent_event_id: r.consentEventId,
-    decision_id: r.id,
-    declaration: r.declarationId,
-    notice_hash: r.noticeHash,
-    purpose: r.purpose,
-    recipient: r.recipient,
-    registry_hash: r.registryHash,
-    released: r.released,
-    requested: r.requested,
-    retention_until: iso(r.retentionUntil ?? undefined),
-    subject: r.subjectPseudonym,
-    via_decision: r.viaDecision,
-  };
 }
 
 /**
@@ -305,5 +279,6 @@ function erasedDeny(d: Decision, jurisdiction: Jurisdiction | undefined): Decisi
     trace: [...d.trace, { check: 'vault', ok: false, detail: 'the subject was erased before the data could be read', article }],
   };
 }
+
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { CgError, type ErrorDetail } from '../core/errors.ts';
 import { step } from '../core/gate/gate-index.ts';
-import type { Decision, GateContext, ReleaseRequest } from '../core/gate/types.ts';
+import type { Decision, GateContext, ReleaseRequest, TraceStep } from '../core/gate/types.ts';
 import { OPERATOR_SCHEMA } from './schema.ts';
 
 /**
@@ -168,7 +168,7 @@ export class OperatorPolicies {
       const by = diagnostics.reason.map((id) => `${id} (${this.origins.get(id) ?? '?'})`).join(', ');
       return policyDeny(decision, `forbidden by operator policy ${by || '(no permit)'}`);
     }
-    return { ...decision, trace: [...decision.trace, step('policy', true, this.size === 0 ? 'no operator policies' : `no operator policy forbids this release (${this.size} rules)`)] };
+    return { ...decision, trace: [...decision.trace, passStep(this.size)] };
   }
 
   private evaluate(call: CedarCall): CedarAnswer {
@@ -190,6 +190,18 @@ type CedarAnswer = ReturnType<typeof cedar.statefulIsAuthorized>;
 
 const isSubjectUid = (v: unknown): boolean =>
   typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'Subject' && 'id' in v;
+
+// One shared frozen step per rule count, like the gate's own passing steps: the record path
+// serialises each once (src/store/decision-json.ts).
+const passSteps = new Map<number, TraceStep>();
+function passStep(rules: number): TraceStep {
+  let s = passSteps.get(rules);
+  if (s === undefined) {
+    s = step('policy', true, rules === 0 ? 'no operator policies' : `no operator policy forbids this release (${rules} rules)`);
+    passSteps.set(rules, s);
+  }
+  return s;
+}
 
 /** Memoised answers kept per policy set; the oldest is dropped first. */
 const MAX_MEMO = 10_000;

@@ -1,5 +1,6 @@
 import { encodeJsonRows, jsonRowsIfHeadMoved, jsonText, type CopyValue } from './bulk-rows.ts';
 import { encodeBulkSliced } from './bulk-slices.ts';
+import { isoTime, itemJson, traceStepJson } from './decision-json.ts';
 import type { BatchRows, Journal, PreparedWriter } from './journal.ts';
 import type { Sql } from './sql.ts';
 
@@ -49,7 +50,6 @@ export interface DecisionRow {
   readonly tokens: readonly IssuedToken[];
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 const DECISION_COLUMNS = [
   'id', 'leaf_index', 'recipient', 'subject_pseudonym', 'purpose', 'requested', 'released', 'allow', 'code', 'article',
@@ -85,19 +85,19 @@ function decisionValues({ row: r, leafIndex }: { row: DecisionRow; leafIndex: nu
     r.subjectPseudonym,
     r.purpose,
     r.requested === null ? null : jsonText(r.requested),
-    jsonText(r.released),
+    { json: itemJson.array(r.released) },
     r.allow,
     r.code,
     r.article,
     r.basis,
     r.declarationId,
-    jsonText(r.trace),
+    { json: traceStepJson.array(r.trace) },
     r.registryHash,
     r.noticeHash,
     r.consentEventId,
     r.orderRef,
-    iso(r.retentionUntil),
-    iso(r.at),
+    r.retentionUntil === null ? null : isoTime(r.retentionUntil),
+    isoTime(r.at),
     r.viaDecision,
   ];
 }
@@ -109,7 +109,7 @@ async function writeTokens(tx: Sql, rows: BatchRows<DecisionRow>): Promise<void>
 }
 
 const tokenValues = (rows: BatchRows<DecisionRow>): CopyValue[][] =>
-  rows.flatMap(({ row: r }) => r.tokens.map((t) => [Buffer.from(t.hash, 'hex'), r.recipient, t.subject, t.category, t.declarationId, r.id, iso(r.at), iso(t.expiresAt)]));
+  rows.flatMap(({ row: r }) => r.tokens.map((t) => [Buffer.from(t.hash, 'hex'), r.recipient, t.subject, t.category, t.declarationId, r.id, isoTime(r.at), t.expiresAt === null ? null : isoTime(t.expiresAt)]));
 
 /** Registers the writer once per journal. */
 export function registerDecisionWriter(journal: Journal): void {

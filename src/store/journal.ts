@@ -158,9 +158,18 @@ export class Journal {
    * personal data) to the log. Resolves with the leaf index once durable.
    */
   async append<R>(kind: string, row: R, entry: Record<string, unknown>): Promise<{ leafIndex: number }> {
+    return this.appendCanonical(kind, row, canonicalJson(withKind(entry, kind)), subjectOf(entry));
+  }
+
+  /**
+   * `append` for a caller that serialises its entry itself, on a path where building the entry
+   * object costs (release decisions: src/app/decision-entry.ts). `text` must be what `append`
+   * would write: the canonical JSON (RFC 8785) of the entry with its `kind`; `subject` is what
+   * `subjectOf` finds in it.
+   */
+  async appendCanonical<R>(kind: string, row: R, text: string, subject: string | null): Promise<{ leafIndex: number }> {
     if (!this.writers.has(kind)) throw new Error(`journal kind "${kind}" has no writer`);
-    const text = canonicalJson(withKind(entry, kind));
-    const leafIndex = await this.gc.submit({ kind, row, text, subject: subjectOf(entry) });
+    const leafIndex = await this.gc.submit({ kind, row, text, subject });
     return { leafIndex };
   }
 

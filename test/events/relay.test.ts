@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ledgerEntry } from '../../src/app/release-service.ts';
+import { appendDecision } from '../../src/app/decision-entry.ts';
 import { EventRelay } from '../../src/events/relay.ts';
 import { disabledEventStream, natsEventStream } from '../../src/events/stream.ts';
 import type { Envelope } from '../../src/outbox/message.ts';
@@ -53,7 +53,7 @@ describe.each(engines())('consent and release event relay on %s', (engine) => {
       viaDecision: null,
       tokens: [],
     };
-    return (await s.journal.append(DECISION_KIND, row, ledgerEntry(row))).leafIndex;
+    return (await appendDecision(s.journal, row)).leafIndex;
   }
 
   it('queues every consent event and release decision once, in log order, with pseudonyms only', async () => {

@@ -63,6 +63,11 @@ describe('decide: allow', () => {
     expect(d.trace.find((s) => s.check === 'transfer')?.article).toBe('PIPA 28-8(1)1');
     // contract not ended yet → no retention end known.
     expect(d.retentionEndsAt).toBeUndefined();
+    // Passing steps are shared frozen constants, not built per decision: the record path
+    // serialises each once (src/store/decision-json.ts).
+    const again = decide(req({ at: NOW + 1, orderRef: 'o-2' }), ctx);
+    expect(again.trace.length).toBe(d.trace.length);
+    expect(again.trace.every((s, i) => Object.isFrozen(s) && s === d.trace[i])).toBe(true);
   });
 
   it('releases only the requested subset, in declaration order', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Issuers } from '../../src/app/issuers.ts';
-import { ledgerEntry } from '../../src/app/release-service.ts';
+import { appendDecision } from '../../src/app/decision-entry.ts';
 import { RightsService } from '../../src/app/rights-service.ts';
 import { VaultService } from '../../src/app/vault-service.ts';
 import { sha256Hex } from '../../src/core/canonical.ts';
@@ -108,7 +108,7 @@ describe.each(engines())('rights service on %s', (engine) => {
       viaDecision: null,
       tokens: opts.token ? [{ hash: sha256Hex(opts.token), category: items[0]!, subject: subjectId, declarationId, expiresAt: null }] : [],
     };
-    const { leafIndex } = await s.journal.append(DECISION_KIND, row, ledgerEntry(row));
+    const { leafIndex } = await appendDecision(s.journal, row);
     return { id: row.id, leafIndex };
   }
 
