@@ -149,6 +149,8 @@ async function appendIfHead(
      ), n AS (${INSERT_NODES} ${NODES_FROM}, h)${entries ? `, e AS (${INSERT_ENTRIES} ${entries.from}, h)` : ''}${rows}
      SELECT count(*)::int AS moved FROM h`,
     [nodes, end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ? [entries.doc] : []), ...(withRows?.params ?? [])],
+    // A handful of texts (which kinds ride along), run for every batch.
+    { prepare: true },
   );
   if (r!.moved !== 1) return undefined;
   // The head row is now locked by this transaction: the leaves can follow.

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { copyStatement, encodeCopyBytes, encodeJsonRows, jsonRowsStatement, type CopyValue } from './bulk-rows.ts';
-import { assertSchemaName, sqlHandle, type BulkRows, type Database, type Sql } from './sql.ts';
+import { assertSchemaName, sqlHandle, type BulkRows, type Database, type QueryOptions, type Sql } from './sql.ts';
 
 const INT8 = 20;
 const typeParsers = {
@@ -41,8 +42,8 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
     };
     return sqlHandle({
       engine: 'postgres',
-      async query<R>(text: string, params: readonly unknown[] = []) {
-        const res = await c.query(text, params as unknown[]);
+      async query<R>(text: string, params: readonly unknown[] = [], opts?: QueryOptions) {
+        const res = opts?.prepare ? await c.query({ name: statementName(text), text, values: params as unknown[] }) : await c.query(text, params as unknown[]);
         return res.rows as R[];
       },
       async exec(script: string) {
@@ -92,6 +93,20 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
       await pool.end();
     },
   };
+}
+
+// Named prepared statements, one name per text: parsing and planning a statement of several
+// CTEs costs the server more than executing it for a small batch. Names are kept so the hash
+// is taken once per text.
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = 'cg_' + createHash('sha256').update(text).digest('hex').slice(0, 32);
+    if (statementNames.size >= 256) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /** Settles when the server has acknowledged the whole COPY (or refused it). */

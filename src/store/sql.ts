@@ -10,7 +10,7 @@ export type Engine = 'pglite' | 'postgres';
 export interface Sql {
   /** Which engine runs the statements (a transaction's handle knows it too). */
   readonly engine: Engine;
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], opts?: QueryOptions): Promise<R[]>;
   /** Runs a script of several statements (migrations). No parameters. */
   exec(script: string): Promise<void>;
   /**
@@ -26,6 +26,15 @@ export interface Sql {
   encodeBulk(table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): BulkRows | undefined;
   /** The sending half of `copyInto`. */
   insertBulk(rows: BulkRows): Promise<void>;
+}
+
+export interface QueryOptions {
+  /**
+   * The statement runs often, with different parameters: keep it parsed and planned. On
+   * PostgreSQL it becomes a named prepared statement on each connection that runs it (the name
+   * is derived from the text, so two texts never share one); PGlite parses every time.
+   */
+  readonly prepare?: boolean;
 }
 
 /** Rows encoded for one engine's bulk path by `encodeBulk`. */

@@ -28,6 +28,18 @@ describe.each(engines())('SQL engine %s', (engine) => {
     expect(row!.j).toEqual({ a: [1] });
   });
 
+  it('runs a statement kept prepared with fresh parameters each time', async () => {
+    const text = 'SELECT $1::int8 * 2 AS twice, $2::text AS label';
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < 7; i++) expect(await tx.query(text, [i, `n${i}`], { prepare: true })).toEqual([{ twice: 2 * i, label: `n${i}` }]);
+      if (engine !== 'postgres') return;
+      // One named statement on this connection, whatever the parameters were.
+      const kept = await tx.query<{ name: string }>('SELECT name FROM pg_prepared_statements WHERE statement = $1', [text]);
+      expect(kept).toHaveLength(1);
+      expect(kept[0]!.name).toMatch(/^cg_[0-9a-f]{32}$/);
+    });
+  });
+
   it('rolls a failed transaction back completely', async () => {
     await db.exec('CREATE TABLE t_rollback (v int PRIMARY KEY)');
     await expect(
