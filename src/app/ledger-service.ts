@@ -1,6 +1,7 @@
 import { CgError } from '../core/errors.ts';
 import { bytesEqual, leafHash } from '../ledger/hash.ts';
 import { MerkleTree } from '../ledger/memory-tree.ts';
+import { isStoredLevel, storedNodeCount } from '../ledger/tree-math.ts';
 import { signCheckpoint } from '../ledger/checkpoint.ts';
 import { isValidKeyName, parseSignerKey, type SignerKey } from '../ledger/note.ts';
 import type { Journal } from '../store/journal.ts';
@@ -149,6 +150,7 @@ export class LedgerService {
       );
       if (rows.length === 0) break;
       for (const r of rows) {
+        if (!isStoredLevel(r.level)) throw corrupt(`stored node ${r.level}/${r.idx} is at a level that is not stored`);
         let want: Uint8Array;
         try {
           want = tree.node(r.level, r.idx);
@@ -160,8 +162,7 @@ export class LedgerService {
       }
       after = rows[rows.length - 1]!.k;
     }
-    let expected = 0;
-    for (let w = 2; w <= head.size; w *= 2) expected += Math.floor(head.size / w);
+    const expected = storedNodeCount(head.size);
     if (nodes !== expected) throw corrupt(`${nodes} stored nodes where the tree has ${expected}`);
     let checkpoints = 0;
     for (let before: number | undefined; ; ) {

@@ -121,3 +121,30 @@ export function nodesForRanges(ranges: readonly Range[]): NodeKey[] {
 export function frontierKeys(size: number): NodeKey[] {
   return size === 0 ? [] : rangeNodes({ start: 0, end: size });
 }
+
+/**
+ * Levels of complete subtrees kept in storage: every NODE_STRIDE-th (level 0, the leaves, is
+ * always there). Storing every level costs a row per appended leaf; every fourth level costs
+ * one per 15, and any other node is the MTH of at most 2^(NODE_STRIDE-1) = 8 stored ones.
+ */
+export const NODE_STRIDE = 4;
+
+export const isStoredLevel = (level: number): boolean => level % NODE_STRIDE === 0;
+
+/**
+ * The stored nodes a node is made of, left to right: itself when its level is stored, else its
+ * descendants at the nearest stored level below — 2^(level − base) consecutive ones.
+ */
+export function storedCover(k: NodeKey): NodeKey[] {
+  const base = k.level - (k.level % NODE_STRIDE);
+  const n = 2 ** (k.level - base);
+  const first = k.index * n;
+  return Array.from({ length: n }, (_, i) => ({ level: base, index: first + i }));
+}
+
+/** How many nodes of stored levels ≥ 1 a tree of `size` leaves has: what storage must hold. */
+export function storedNodeCount(size: number): number {
+  let n = 0;
+  for (let w = 2 ** NODE_STRIDE; w <= size; w *= 2 ** NODE_STRIDE) n += Math.floor(size / w);
+  return n;
+}

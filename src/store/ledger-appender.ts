@@ -2,6 +2,7 @@ import { extendFrontier, decodeFrontier, encodeFrontier, type StoredNode } from 
 import { encodeJsonRows, utf8Bytes, type CopyValue } from './bulk-rows.ts';
 import { encodeBulkSliced } from './bulk-slices.ts';
 import { leafHash, leafHashOfText } from '../ledger/hash.ts';
+import { isStoredLevel } from '../ledger/tree-math.ts';
 import type { LedgerAppender, LedgerLeaf, LogHead } from './journal.ts';
 import type { BulkRows, Sql } from './sql.ts';
 
@@ -99,7 +100,9 @@ function entriesDoc(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[]
   }
   return { doc: encodeJsonRows(leaves.map((l, i) => [first + i, bytesOf(l), hashes[i]!, l.subject]), ENTRY_COLUMNS), from: ENTRIES_FROM_BYTES };
 }
-const nodesDoc = (closed: readonly StoredNode[]) => encodeJsonRows(closed.map((n) => [n.level, n.index, n.hash]), NODE_COLUMNS) || '[]';
+// Only the stored levels (tree-math.ts NODE_STRIDE): the reader derives the others.
+const nodesDoc = (closed: readonly StoredNode[]) =>
+  encodeJsonRows(closed.filter((n) => isStoredLevel(n.level)).map((n) => [n.level, n.index, n.hash]), NODE_COLUMNS) || '[]';
 const NODE_COLUMNS = ['level', 'idx', 'hash'] as const;
 
 const INSERT_ENTRIES = `INSERT INTO ledger_entries (idx, entry, leaf_hash, subject)`;

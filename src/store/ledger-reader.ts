@@ -1,7 +1,8 @@
 import { CgError } from '../core/errors.ts';
 import { decodeFrontier, frontierRoot, type Frontier } from '../ledger/frontier.ts';
 import { assemble, consistencyPlan, inclusionPlan, type ProofPlan } from '../ledger/proofs.ts';
-import { rangeNodes, type NodeKey } from '../ledger/tree-math.ts';
+import { nodeHash } from '../ledger/hash.ts';
+import { rangeNodes, storedCover, type NodeKey } from '../ledger/tree-math.ts';
 import type { Sql } from './sql.ts';
 
 export interface LedgerHead {
@@ -21,9 +22,10 @@ export interface StoredEntry {
 const bytes = (b: Uint8Array) => new Uint8Array(b);
 
 /**
- * Reads the stored tree. Proofs never rebuild anything: the node keys a proof needs are
+ * Reads the stored tree. Proofs never rebuild the tree: the node keys a proof needs are
  * computed purely (src/ledger/tree-math.ts) and fetched in ONE query — leaves from
- * ledger_entries, complete subtrees from ledger_nodes — O(log n) rows.
+ * ledger_entries, complete subtrees from ledger_nodes, which keeps every fourth level; a node
+ * between is hashed from at most 8 stored ones — O(log n) rows.
  */
 export class LedgerReader {
   constructor(private readonly db: Sql) {}
@@ -53,12 +55,19 @@ export class LedgerReader {
     return rows.map(toEntry);
   }
 
-  /** Hashes of the given complete subtrees, in one query. Throws if any is missing. */
+  /**
+   * Hashes of the given complete subtrees, in one query. Levels that are not stored
+   * (tree-math.ts NODE_STRIDE) are computed from the stored nodes they are made of. Throws if
+   * any stored node is missing.
+   */
   async nodes(keys: readonly NodeKey[]): Promise<Map<string, Uint8Array>> {
     const out = new Map<string, Uint8Array>();
     if (keys.length === 0) return out;
-    const leaves = keys.filter((k) => k.level === 0).map((k) => k.index);
-    const inner = keys.filter((k) => k.level > 0);
+    const covers = keys.map(storedCover);
+    const seen = new Set<string>();
+    const stored = covers.flat().filter((k) => !seen.has(id(k)) && seen.add(id(k)));
+    const leaves = stored.filter((k) => k.level === 0).map((k) => k.index);
+    const inner = stored.filter((k) => k.level > 0);
     const rows = await this.db.query<{ level: number; idx: number; hash: Uint8Array }>(
       `SELECT 0 AS level, idx, leaf_hash AS hash FROM ledger_entries WHERE idx = ANY($1::int8[])
        UNION ALL
@@ -66,10 +75,12 @@ export class LedgerReader {
          JOIN unnest($2::int2[], $3::int8[]) AS k(level, idx) ON n.level = k.level AND n.idx = k.idx`,
       [leaves, inner.map((k) => k.level), inner.map((k) => k.index)],
     );
-    for (const r of rows) out.set(`${r.level}/${r.idx}`, bytes(r.hash));
-    for (const k of keys) {
-      if (!out.has(`${k.level}/${k.index}`)) throw new CgError('LEDGER_CORRUPT', `stored node ${k.level}/${k.index} is missing`, 500);
+    const found = new Map<string, Uint8Array>();
+    for (const r of rows) found.set(`${r.level}/${r.idx}`, bytes(r.hash));
+    for (const k of stored) {
+      if (!found.has(id(k))) throw new CgError('LEDGER_CORRUPT', `stored node ${id(k)} is missing`, 500);
     }
+    keys.forEach((k, i) => out.set(id(k), completeRoot(covers[i]!.map((c) => found.get(id(c))!))));
     return out;
   }
 
@@ -124,6 +135,19 @@ export class LedgerReader {
       throw new CgError('BAD_RANGE', `tree size ${size} is beyond the log's ${row?.size ?? 0} entries`, 400, [{ code: 'BAD_RANGE', message: 'beyond the log', path }]);
     }
   }
+}
+
+const id = (k: NodeKey) => `${k.level}/${k.index}`;
+
+/** The root of a complete subtree from its 2^m nodes of one level, left to right. */
+function completeRoot(hashes: Uint8Array[]): Uint8Array {
+  let level = hashes;
+  while (level.length > 1) {
+    const up: Uint8Array[] = [];
+    for (let i = 0; i < level.length; i += 2) up.push(nodeHash(level[i]!, level[i + 1]!));
+    level = up;
+  }
+  return level[0]!;
 }
 
 function toEntry(r: { idx: number; entry: Uint8Array; leaf_hash: Uint8Array; subject: string | null; created_at: Date }): StoredEntry {

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { MerkleTree, leafHash, verifyConsistency, verifyInclusion } from '../../src/ledger/index.ts';
 import { Journal, type PreparedWriter } from '../../src/store/journal.ts';
 import { COPY_MIN_LEAVES, sqlLedgerAppender } from '../../src/store/ledger-appender.ts';
 import { LedgerReader } from '../../src/store/ledger-reader.ts';
+import { storedNodeCount } from '../../src/ledger/tree-math.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import type { BulkRows, Database, Sql } from '../../src/store/sql.ts';
 import { POSTGRES_URL, engines, openTestDatabase } from '../support/engines.ts';
@@ -113,6 +115,24 @@ describe.each(engines())('stored Merkle log on %s', (engine) => {
       expect(proof.map(hex)).toEqual(mirror.consistencyProof(m, n).map(hex));
       expect(verifyConsistency(m, n, mirror.root(m), mirror.root(n), proof)).toBe(true);
     }
+  });
+
+  it('keeps only every fourth level of subtrees, and any proof from them equals the in-memory tree (property)', async () => {
+    const levels = await db.query<{ level: number; n: number }>('SELECT level, count(*)::int8 AS n FROM ledger_nodes GROUP BY level ORDER BY level');
+    expect(levels).toEqual([
+      { level: 4, n: Math.floor(300 / 16) },
+      { level: 8, n: Math.floor(300 / 256) },
+    ]);
+    expect(storedNodeCount(300)).toBe(Math.floor(300 / 16) + Math.floor(300 / 256));
+    const reader = new LedgerReader(db);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 300 }).chain((size) => fc.tuple(fc.integer({ min: 0, max: size - 1 }), fc.constant(size), fc.integer({ min: 0, max: size }))), async ([index, size, old]) => {
+        expect((await reader.inclusionProof(index, size)).map(hex)).toEqual(mirror.inclusionProof(index, size).map(hex));
+        expect((await reader.consistencyProof(old, size)).map(hex)).toEqual(mirror.consistencyProof(old, size).map(hex));
+        expect(hex(await reader.root(size))).toBe(hex(mirror.root(size)));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('rejects impossible ranges with codes', async () => {
