@@ -71,8 +71,11 @@ export class LedgerReader {
     const rows = await this.db.query<{ level: number; idx: number; hash: Uint8Array }>(
       `SELECT 0 AS level, idx, leaf_hash AS hash FROM ledger_entries WHERE idx = ANY($1::int8[])
        UNION ALL
-       SELECT n.level, n.idx, n.hash FROM ledger_nodes n
-         JOIN unnest($2::int2[], $3::int8[]) AS k(level, idx) ON n.level = k.level AND n.idx = k.idx`,
+       SELECT n.level, n.idx, n.hash FROM unnest($2::int2[], $3::int8[]) AS k(level, idx)
+         CROSS JOIN LATERAL (SELECT level, idx, hash FROM ledger_nodes WHERE level = k.level AND idx = k.idx LIMIT 1) n`,
+      // One primary-key probe per key (LIMIT keeps the subquery from being flattened into a
+      // join): with few stored levels the table is small enough that a planner would otherwise
+      // hash-join it by a full scan, for a proof that needs a few dozen rows.
       [leaves, inner.map((k) => k.level), inner.map((k) => k.index)],
     );
     const found = new Map<string, Uint8Array>();
