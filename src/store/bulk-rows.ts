@@ -75,7 +75,7 @@ const UNSTORABLE = /\0|\p{Cs}/u;
 /** The cheap first look (no Unicode mode): a NUL or any surrogate, paired or not. */
 const MAYBE_UNSTORABLE = /[\0\uD800-\uDFFF]/;
 
-function checkedText(v: string): string {
+export function checkedText(v: string): string {
   if (MAYBE_UNSTORABLE.test(v) && UNSTORABLE.test(v)) throw new Error('bulk value contains a NUL character or a lone surrogate');
   return v;
 }

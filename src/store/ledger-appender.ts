@@ -1,6 +1,7 @@
 import { extendFrontier, decodeFrontier, encodeFrontier, type StoredNode } from '../ledger/frontier.ts';
 import { encodeJsonRows, utf8Bytes, type CopyValue } from './bulk-rows.ts';
-import { encodeBulkSliced } from './bulk-slices.ts';
+import { encodeCopyBinary, type BinaryType } from './copy-binary.ts';
+import { yieldToIo } from './yield-to-io.ts';
 import { leafHash, leafHashOfText } from '../ledger/hash.ts';
 import { isStoredLevel } from '../ledger/tree-math.ts';
 import type { LedgerAppender, LedgerLeaf, LogHead } from './journal.ts';
@@ -45,9 +46,10 @@ export const sqlLedgerAppender: LedgerAppender = {
     const plan = planAppend(after, hashes);
     const viaCopy = copies(sql, leaves);
     let bulk: BulkRows | undefined;
+    // After the current I/O callbacks: the caller cut this batch and is still running.
     const ready = viaCopy
-      ? encodeBulkSliced(sql, 'ledger_entries', ENTRY_COLUMNS, leaves, (l, i) => entryValues(l, hashes[i]!, after.size + i)).then((b) => {
-          bulk = b;
+      ? yieldToIo().then(() => {
+          bulk = encodeLeaves(leaves, hashes, after.size);
         })
       : undefined;
     return {
@@ -75,13 +77,19 @@ function planAppend(head: LogHead, hashes: readonly Uint8Array[]): Plan {
 
 const ENTRY_COLUMNS = ['idx', 'entry', 'leaf_hash', 'subject'] as const;
 
-function encodeLeaves(sql: Sql, leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): BulkRows | undefined {
-  return sql.encodeBulk(
-    'ledger_entries',
-    ENTRY_COLUMNS,
-    leaves.map((l, i) => entryValues(l, hashes[i]!, first + i)),
-  );
+/**
+ * The leaves of a large batch on PostgreSQL: COPY in binary form (copy-binary.ts), so the
+ * server stores each entry's bytes as they come instead of parsing them out of text.
+ */
+function encodeLeaves(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): BulkRows {
+  return {
+    engine: 'postgres',
+    statement: ENTRIES_COPY,
+    payload: encodeCopyBinary(leaves.map((l, i) => entryValues(l, hashes[i]!, first + i)), ENTRY_TYPES),
+  };
 }
+const ENTRIES_COPY = `COPY ledger_entries (${ENTRY_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+const ENTRY_TYPES: readonly BinaryType[] = ['int8', 'bytea', 'bytea', 'text'];
 
 /** A leaf as a ledger_entries row; text entries travel as text (see utf8Bytes). */
 const entryValues = (l: LedgerLeaf, hash: Uint8Array, idx: number): CopyValue[] => [idx, l.text !== undefined ? utf8Bytes(l.text) : l.entry, hash, l.subject];
@@ -157,7 +165,7 @@ async function appendIfHead(
   );
   if (r!.moved !== 1) return undefined;
   // The head row is now locked by this transaction: the leaves can follow.
-  if (!entries) await tx.insertBulk(bulk ?? encodeLeaves(tx, leaves, hashes, expected.size)!);
+  if (!entries) await tx.insertBulk(bulk ?? encodeLeaves(leaves, hashes, expected.size));
   return { first: expected.size, end };
 }
 

@@ -1,0 +1,73 @@
+import { checkedText, type CopyValue } from './bulk-rows.ts';
+
+/**
+ * COPY in PostgreSQL's binary format, for the few column types the log's hot table needs. The
+ * server then copies bytes instead of parsing text: a ledger entry (1 KB of JSON) is one
+ * memcpy, not a scan for escapes on each side (measured: half the server time per row of
+ * `ledger_entries` against COPY text).
+ *
+ * Format (PostgreSQL docs, "COPY — Binary Format"): signature, flags, header extension, then
+ * per row a 16-bit field count and per field a 32-bit length (−1 = NULL) and the value in the
+ * type's binary form; a 16-bit −1 ends the data. Values must match the column types exactly
+ * (an int8 column takes 8 bytes, nothing else), so callers name the types.
+ */
+export type BinaryType = 'int8' | 'bytea' | 'text';
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+export function encodeCopyBinary(rows: readonly (readonly CopyValue[])[], types: readonly BinaryType[]): Buffer {
+  // Upper bound: UTF-8 takes at most 3 bytes per UTF-16 unit.
+  let cap = SIGNATURE.length + 8 + 2;
+  for (const row of rows) {
+    if (row.length !== types.length) throw new Error(`COPY row has ${row.length} values for ${types.length} columns`);
+    cap += 2 + 4 * row.length;
+    for (const v of row) cap += bound(v);
+  }
+  const buf = Buffer.allocUnsafe(cap);
+  let o = SIGNATURE.copy(buf, 0);
+  o = buf.writeInt32BE(0, o); // flags: no OIDs
+  o = buf.writeInt32BE(0, o); // no header extension
+  for (const row of rows) {
+    o = buf.writeInt16BE(types.length, o);
+    for (let i = 0; i < types.length; i++) o = field(buf, o, row[i]!, types[i]!);
+  }
+  o = buf.writeInt16BE(-1, o);
+  return buf.subarray(0, o);
+}
+
+function bound(v: CopyValue): number {
+  if (typeof v === 'string') return 3 * v.length;
+  if (v instanceof Uint8Array) return v.length;
+  if (v !== null && typeof v === 'object' && 'utf8' in v) return 3 * v.utf8.length;
+  return 8;
+}
+
+function field(buf: Buffer, o: number, v: CopyValue, type: BinaryType): number {
+  if (v === null) return buf.writeInt32BE(-1, o);
+  switch (type) {
+    case 'int8':
+      if (!(typeof v === 'bigint' || (typeof v === 'number' && Number.isSafeInteger(v)))) throw new Error(`bulk value is not an integer for an int8 column: ${String(v)}`);
+      o = buf.writeInt32BE(8, o);
+      return buf.writeBigInt64BE(BigInt(v), o);
+    case 'bytea':
+      if (v instanceof Uint8Array) {
+        o = buf.writeInt32BE(v.length, o);
+        buf.set(v, o);
+        return o + v.length;
+      }
+      // Text stored as its UTF-8 bytes (a ledger entry): refused like text if UTF-8 cannot hold it.
+      if (typeof v === 'object' && 'utf8' in v) return utf8(buf, o, v.utf8);
+      break;
+    case 'text':
+      if (typeof v === 'string') return utf8(buf, o, v);
+      break;
+  }
+  throw new Error(`bulk value of the wrong kind for a ${type} column`);
+}
+
+/** Length-prefixed UTF-8; the length is written after the bytes, once known. */
+function utf8(buf: Buffer, o: number, text: string): number {
+  const n = buf.write(checkedText(text), o + 4, 'utf8');
+  buf.writeInt32BE(n, o);
+  return o + 4 + n;
+}

@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { utf8Bytes, type CopyValue } from '../../src/store/bulk-rows.ts';
+import { encodeCopyBinary, type BinaryType } from '../../src/store/copy-binary.ts';
+import type { Database } from '../../src/store/sql.ts';
+import { engines, openTestDatabase } from '../support/engines.ts';
+
+// Binary COPY is PostgreSQL's (PGlite takes JSON documents: bulk-rows.ts); the suite runs where it is.
+const postgres = engines().filter((e) => e === 'postgres');
+
+// Any text PostgreSQL can hold: Unicode scalar values except NUL, plus COPY's and bytea's own escapes.
+const pgText = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => !s.includes('\0')),
+  fc.constantFrom('\\', '\\N', '\t', '\n', '\r', '\\x41', '한글', '😀', '{"a":"\\u00e9"}', ''),
+);
+const TYPES: readonly BinaryType[] = ['int8', 'bytea', 'bytea', 'text'];
+
+describe.each(postgres)('COPY in binary form on %s', (engine) => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openTestDatabase(engine);
+    await db.exec('CREATE TABLE copy_bin (idx int8 PRIMARY KEY, entry bytea, leaf_hash bytea, subject text)');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const copy = (rows: CopyValue[][]) =>
+    db.transaction((tx) => tx.insertBulk({ engine: 'postgres', statement: 'COPY copy_bin (idx, entry, leaf_hash, subject) FROM STDIN (FORMAT binary)', payload: encodeCopyBinary(rows, TYPES) }));
+
+  it('stores every value exactly as given: int8 at both ends of the safe range, bytes, text as UTF-8, NULLs (property)', async () => {
+    let next = 0;
+    const row = fc.tuple(fc.option(pgText, { nil: null }), fc.option(fc.uint8Array({ maxLength: 40 }), { nil: null }), fc.option(pgText, { nil: null }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 80 }), async (rows) => {
+        await db.exec('TRUNCATE copy_bin');
+        const first = next;
+        // Both signs, and the largest safe integers, for the int8 field.
+        const ids = rows.map((_, i) => (i % 3 === 0 ? -(first + i) : i % 3 === 1 ? Number.MAX_SAFE_INTEGER - (first + i) : first + i));
+        next += rows.length;
+        await copy(rows.map(([text, bytes, subject], i) => [ids[i]!, text === null ? null : utf8Bytes(text), bytes, subject]));
+        const back = await db.query<{ idx: number; entry: Uint8Array | null; leaf_hash: Uint8Array | null; subject: string | null }>('SELECT * FROM copy_bin');
+        const byId = new Map(back.map((r) => [r.idx, r]));
+        expect(back).toHaveLength(rows.length);
+        rows.forEach(([text, bytes, subject], i) => {
+          const r = byId.get(ids[i]!)!;
+          expect(r.entry === null ? null : Buffer.from(r.entry).toString('hex')).toBe(text === null ? null : Buffer.from(text, 'utf8').toString('hex'));
+          expect(r.leaf_hash === null ? null : Buffer.from(r.leaf_hash).toString('hex')).toBe(bytes === null ? null : Buffer.from(bytes).toString('hex'));
+          expect(r.subject).toBe(subject);
+        });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('is all or nothing: a duplicate key refuses the whole COPY', async () => {
+    await db.exec('TRUNCATE copy_bin');
+    await copy([[7, null, null, 'kept']]);
+    await expect(copy([[8, null, null, 'a'], [7, null, null, 'duplicate']])).rejects.toThrow();
+    expect(await db.query('SELECT idx, subject FROM copy_bin')).toEqual([{ idx: 7, subject: 'kept' }]);
+  });
+});
+
+describe('COPY binary encoding', () => {
+  it('writes the documented format: signature, flags, header extension, rows of length-prefixed fields, trailer', () => {
+    const hex = encodeCopyBinary([[1, utf8Bytes('a'), new Uint8Array([0xff]), null]], TYPES).toString('hex');
+    expect(hex).toBe(
+      Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1').toString('hex') +
+        '00000000' + '00000000' + // flags, header extension length
+        '0004' + // fields in the row
+        '00000008' + '0000000000000001' + // int8 1
+        '00000001' + '61' + // bytea "a"
+        '00000001' + 'ff' + // bytea ff
+        'ffffffff' + // NULL
+        'ffff', // end of data
+    );
+    // Negative int8 in two's complement; UTF-8 of text counted in bytes, not characters.
+    expect(encodeCopyBinary([[-2, null, null, '한']], TYPES).toString('hex')).toContain('00000008fffffffffffffffe' + 'ffffffff' + 'ffffffff' + '00000003ed959c');
+  });
+
+  it('refuses, before anything is sent, what PostgreSQL text cannot hold or a column cannot take', () => {
+    expect(() => encodeCopyBinary([[1, utf8Bytes('a\0b'), null, null]], TYPES)).toThrow(/NUL/);
+    expect(() => encodeCopyBinary([[1, null, null, 'lone \ud800']], TYPES)).toThrow(/surrogate/);
+    expect(() => encodeCopyBinary([[1.5, null, null, null]], TYPES)).toThrow(/int8/);
+    expect(() => encodeCopyBinary([[1, 'text for bytea', null, null]], TYPES)).toThrow(/bytea/);
+    expect(() => encodeCopyBinary([[1, null, null]], TYPES)).toThrow(/3 values for 4 columns/);
+  });
+
+});
