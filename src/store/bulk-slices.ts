@@ -1,4 +1,5 @@
-import type { CopyValue } from './bulk-rows.ts';
+import { copyStatement, type CopyValue } from './bulk-rows.ts';
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, encodeCopyBinaryRows, type BinaryType } from './copy-binary.ts';
 import type { BulkRows, Sql } from './sql.ts';
 import { yieldToIo } from './yield-to-io.ts';
 
@@ -47,4 +48,31 @@ export function concatBulk(parts: readonly BulkRows[]): BulkRows {
   if (typeof first.payload !== 'string') return { ...first, payload: parts.flatMap((p) => (p.payload instanceof Uint8Array ? [p.payload] : (p.payload as Uint8Array[]))) };
   // JSON documents: `[a,b]` + `[c]` → `[a,b,c]`.
   return { ...first, payload: '[' + parts.map((p) => (p.payload as string).slice(1, -1)).join(',') + ']' };
+}
+
+/**
+ * From this many rows on, a PostgreSQL batch goes by COPY in binary form (copy-binary.ts); below,
+ * the engine's own small form (one statement from a JSON document), which costs one round trip.
+ */
+export const BINARY_COPY_MIN_ROWS = 64;
+
+export const binaryCopies = (sql: Sql, rows: number): boolean => sql.engine === 'postgres' && rows >= BINARY_COPY_MIN_ROWS;
+
+/** COPY in binary form, encoded a slice at a time like encodeBulkSliced (PostgreSQL only). */
+export async function encodeBinarySliced<T>(
+  table: string,
+  columns: readonly string[],
+  types: readonly BinaryType[],
+  rows: readonly T[],
+  values: (row: T, index: number) => readonly CopyValue[],
+): Promise<BulkRows> {
+  if (types.length !== columns.length) throw new Error(`${columns.length} columns but ${types.length} types`);
+  const pieces: Uint8Array[] = [COPY_BINARY_HEADER];
+  for (let start = 0; start < rows.length; start += SLICE_ROWS) {
+    if (start > 0) await yieldToIo();
+    const from = start;
+    pieces.push(encodeCopyBinaryRows(rows.slice(from, from + SLICE_ROWS).map((r, i) => values(r, from + i)), types));
+  }
+  pieces.push(COPY_BINARY_TRAILER);
+  return { engine: 'postgres', statement: copyStatement(table, columns) + ' (FORMAT binary)', payload: pieces };
 }

@@ -11,36 +11,49 @@ import { checkedText, type CopyValue } from './bulk-rows.ts';
  * type's binary form; a 16-bit −1 ends the data. Values must match the column types exactly
  * (an int8 column takes 8 bytes, nothing else), so callers name the types.
  */
-export type BinaryType = 'int8' | 'bytea' | 'text';
+export type BinaryType = 'int8' | 'bytea' | 'text' | 'bool' | 'json' | 'jsonb' | 'timestamptz';
 
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** Signature, flags (no OIDs), header extension length (none). */
+export const COPY_BINARY_HEADER: Uint8Array = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+/** A field count of −1: the end of the data. */
+export const COPY_BINARY_TRAILER: Uint8Array = Buffer.from([0xff, 0xff]);
 
+/** A whole COPY BINARY payload. */
 export function encodeCopyBinary(rows: readonly (readonly CopyValue[])[], types: readonly BinaryType[]): Buffer {
+  return Buffer.concat([COPY_BINARY_HEADER, encodeCopyBinaryRows(rows, types), COPY_BINARY_TRAILER]);
+}
+
+/**
+ * Rows only, to send between COPY_BINARY_HEADER and COPY_BINARY_TRAILER: a large batch is
+ * encoded a slice at a time (bulk-slices.ts) and the pieces go out one after another.
+ * timestamptz values are milliseconds since the Unix epoch; json and jsonb values are JsonText.
+ */
+export function encodeCopyBinaryRows(rows: readonly (readonly CopyValue[])[], types: readonly BinaryType[]): Buffer {
   // Upper bound: UTF-8 takes at most 3 bytes per UTF-16 unit.
-  let cap = SIGNATURE.length + 8 + 2;
+  let cap = 0;
   for (const row of rows) {
     if (row.length !== types.length) throw new Error(`COPY row has ${row.length} values for ${types.length} columns`);
     cap += 2 + 4 * row.length;
     for (const v of row) cap += bound(v);
   }
   const buf = Buffer.allocUnsafe(cap);
-  let o = SIGNATURE.copy(buf, 0);
-  o = buf.writeInt32BE(0, o); // flags: no OIDs
-  o = buf.writeInt32BE(0, o); // no header extension
+  let o = 0;
   for (const row of rows) {
     o = buf.writeInt16BE(types.length, o);
     for (let i = 0; i < types.length; i++) o = field(buf, o, row[i]!, types[i]!);
   }
-  o = buf.writeInt16BE(-1, o);
   return buf.subarray(0, o);
 }
 
 function bound(v: CopyValue): number {
   if (typeof v === 'string') return 3 * v.length;
   if (v instanceof Uint8Array) return v.length;
-  if (v !== null && typeof v === 'object' && 'utf8' in v) return 3 * v.utf8.length;
+  if (v !== null && typeof v === 'object') return 1 + 3 * ('utf8' in v ? v.utf8.length : v.json.length);
   return 8;
 }
+
+/** PostgreSQL's timestamp epoch, 2000-01-01T00:00:00Z, in Unix milliseconds. */
+const PG_EPOCH_MS = 946_684_800_000;
 
 function field(buf: Buffer, o: number, v: CopyValue, type: BinaryType): number {
   if (v === null) return buf.writeInt32BE(-1, o);
@@ -60,6 +73,31 @@ function field(buf: Buffer, o: number, v: CopyValue, type: BinaryType): number {
       break;
     case 'text':
       if (typeof v === 'string') return utf8(buf, o, v);
+      break;
+    case 'bool':
+      if (typeof v === 'boolean') {
+        o = buf.writeInt32BE(1, o);
+        return buf.writeUInt8(v ? 1 : 0, o);
+      }
+      break;
+    case 'json':
+      if (typeof v === 'object' && 'json' in v) return utf8(buf, o, v.json);
+      break;
+    case 'jsonb':
+      // jsonb's binary form: a version byte (1), then the JSON text.
+      if (typeof v === 'object' && 'json' in v) {
+        const n = buf.write(checkedText(v.json), o + 5, 'utf8');
+        buf.writeInt32BE(n + 1, o);
+        buf.writeUInt8(1, o + 4);
+        return o + 5 + n;
+      }
+      break;
+    case 'timestamptz':
+      // Microseconds since PG_EPOCH_MS, as int8.
+      if (typeof v === 'number' && Number.isSafeInteger(v)) {
+        o = buf.writeInt32BE(8, o);
+        return buf.writeBigInt64BE(BigInt(v - PG_EPOCH_MS) * 1000n, o);
+      }
       break;
   }
   throw new Error(`bulk value of the wrong kind for a ${type} column`);

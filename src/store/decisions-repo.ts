@@ -1,5 +1,6 @@
 import { encodeJsonRows, jsonRowsIfHeadMoved, jsonText, type CopyValue } from './bulk-rows.ts';
-import { encodeBulkSliced } from './bulk-slices.ts';
+import { binaryCopies, encodeBinarySliced, encodeBulkSliced } from './bulk-slices.ts';
+import type { BinaryType } from './copy-binary.ts';
 import { isoTime, itemJson, traceStepJson } from './decision-json.ts';
 import type { BatchRows, Journal, PreparedWriter } from './journal.ts';
 import type { Sql } from './sql.ts';
@@ -63,7 +64,9 @@ const DECISION_COLUMNS = [
  */
 export const writeDecisions: PreparedWriter<DecisionRow> = {
   async prepare(sql, rows) {
-    const decisions = await encodeBulkSliced(sql, 'release_decisions', DECISION_COLUMNS, rows, decisionValues);
+    const decisions = binaryCopies(sql, rows.length)
+      ? await encodeBinarySliced('release_decisions', DECISION_COLUMNS, DECISION_TYPES, rows, binaryValues)
+      : await encodeBulkSliced(sql, 'release_decisions', DECISION_COLUMNS, rows, decisionValues);
     return async (tx) => {
       if (decisions) await tx.insertBulk(decisions);
       await writeTokens(tx, rows);
@@ -77,7 +80,20 @@ export const writeDecisions: PreparedWriter<DecisionRow> = {
   },
 };
 
-function decisionValues({ row: r, leafIndex }: { row: DecisionRow; leafIndex: number }): CopyValue[] {
+/** Column types for COPY in binary form (copy-binary.ts), in DECISION_COLUMNS order. */
+const DECISION_TYPES: readonly BinaryType[] = [
+  'text', 'int8', 'text', 'text', 'text', 'jsonb', 'jsonb', 'bool', 'text', 'text',
+  'text', 'text', 'json', 'text', 'text', 'text', 'text', 'timestamptz', 'timestamptz', 'text',
+];
+
+type Batched = { row: DecisionRow; leafIndex: number };
+
+/** Values for text forms (COPY text, JSON documents): times as ISO strings. */
+const decisionValues = (b: Batched): CopyValue[] => values(b, isoTime);
+/** Values for COPY in binary form: times as epoch milliseconds. */
+const binaryValues = (b: Batched): CopyValue[] => values(b, (ms) => ms);
+
+function values({ row: r, leafIndex }: Batched, time: (ms: number) => CopyValue): CopyValue[] {
   return [
     r.id,
     leafIndex,
@@ -96,8 +112,8 @@ function decisionValues({ row: r, leafIndex }: { row: DecisionRow; leafIndex: nu
     r.noticeHash,
     r.consentEventId,
     r.orderRef,
-    r.retentionUntil === null ? null : isoTime(r.retentionUntil),
-    isoTime(r.at),
+    r.retentionUntil === null ? null : time(r.retentionUntil),
+    time(r.at),
     r.viaDecision,
   ];
 }

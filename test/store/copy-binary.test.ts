@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { utf8Bytes, type CopyValue } from '../../src/store/bulk-rows.ts';
-import { encodeCopyBinary, type BinaryType } from '../../src/store/copy-binary.ts';
+import { jsonText, utf8Bytes, type CopyValue } from '../../src/store/bulk-rows.ts';
+import { encodeCopyBinary, encodeCopyBinaryRows, type BinaryType } from '../../src/store/copy-binary.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { engines, openTestDatabase } from '../support/engines.ts';
 
@@ -76,6 +76,19 @@ describe('COPY binary encoding', () => {
     );
     // Negative int8 in two's complement; UTF-8 of text counted in bytes, not characters.
     expect(encodeCopyBinary([[-2, null, null, '한']], TYPES).toString('hex')).toContain('00000008fffffffffffffffe' + 'ffffffff' + 'ffffffff' + '00000003ed959c');
+  });
+
+  it('writes bool, json, jsonb (version byte 1) and timestamptz (µs since 2000-01-01) in their binary forms', () => {
+    const hex = encodeCopyBinaryRows([[true, jsonText([1]), jsonText({ a: 1 }), Date.UTC(2000, 0, 1, 0, 0, 1)]], ['bool', 'json', 'jsonb', 'timestamptz']).toString('hex');
+    expect(hex).toBe(
+      '0004' +
+        '00000001' + '01' +
+        '00000003' + Buffer.from('[1]').toString('hex') +
+        '00000008' + '01' + Buffer.from('{"a":1}').toString('hex') +
+        '00000008' + (1_000_000).toString(16).padStart(16, '0'),
+    );
+    // Before 2000: negative microseconds.
+    expect(encodeCopyBinaryRows([[0]], ['timestamptz']).toString('hex')).toBe('0001' + '00000008' + (BigInt.asUintN(64, -946_684_800_000_000n)).toString(16));
   });
 
   it('refuses, before anything is sent, what PostgreSQL text cannot hold or a column cannot take', () => {

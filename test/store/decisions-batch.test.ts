@@ -1,0 +1,100 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendDecision } from '../../src/app/decision-entry.ts';
+import { releasedItem } from '../../src/store/decision-json.ts';
+import { registerDecisionWriter, type DecisionRow } from '../../src/store/decisions-repo.ts';
+import { Journal } from '../../src/store/journal.ts';
+import { sqlLedgerAppender } from '../../src/store/ledger-appender.ts';
+import type { Database } from '../../src/store/sql.ts';
+import { engines, openTestDatabase } from '../support/engines.ts';
+
+// Text PostgreSQL can hold (no NUL, no lone surrogate), with COPY's and JSON's specials.
+const text = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 16 }).filter((s) => !s.includes('\0')),
+  fc.constantFrom('\\', '\t', '\n', '"', '주문-😀', '\\N', ''),
+);
+const nullable = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null });
+// Whole milliseconds between 1970 and 2200, both sides of PostgreSQL's 2000 epoch.
+const ms = fc.integer({ min: 0, max: 7_258_118_400_000 });
+
+const decision = (id: string): fc.Arbitrary<DecisionRow> =>
+  fc.record({
+    id: fc.constant(id),
+    recipient: text,
+    subjectPseudonym: fc.constant('sp_' + id),
+    purpose: text,
+    requested: nullable(fc.array(text, { maxLength: 3 })),
+    released: fc.array(fc.tuple(text, fc.constantFrom('plain', 'masked', 'token')).map(([c, f]) => releasedItem(c, f)), { maxLength: 4 }),
+    allow: fc.boolean(),
+    code: nullable(text),
+    article: nullable(text),
+    basis: nullable(text),
+    declarationId: nullable(text),
+    trace: fc.array(fc.record({ check: text, ok: fc.boolean(), detail: text }), { maxLength: 4 }),
+    registryHash: text,
+    noticeHash: nullable(text),
+    consentEventId: nullable(text),
+    orderRef: nullable(text),
+    retentionUntil: nullable(ms),
+    at: ms,
+    viaDecision: nullable(text),
+    tokens: fc.constant([]),
+  });
+
+/** A stored row as the values it was written from (what every read path sees). */
+const asWritten = (r: DecisionRow) => ({
+  id: r.id,
+  recipient: r.recipient,
+  subject_pseudonym: r.subjectPseudonym,
+  purpose: r.purpose,
+  requested: r.requested,
+  released: r.released.map((i) => ({ ...i })),
+  allow: r.allow,
+  code: r.code,
+  article: r.article,
+  basis: r.basis,
+  declaration_id: r.declarationId,
+  trace: r.trace.map((s) => ({ ...s })),
+  registry_hash: r.registryHash,
+  notice_hash: r.noticeHash,
+  consent_event_id: r.consentEventId,
+  order_ref: r.orderRef,
+  retention_until: r.retentionUntil === null ? null : new Date(r.retentionUntil),
+  decided_at: new Date(r.at),
+  via_decision: r.viaDecision,
+});
+
+describe.each(engines())('release decisions stored in large and small batches on %s', (engine) => {
+  let db: Database;
+  let journal: Journal;
+  beforeAll(async () => {
+    db = await openTestDatabase(engine);
+    journal = new Journal(db, sqlLedgerAppender);
+    registerDecisionWriter(journal);
+  });
+  afterAll(async () => {
+    await journal?.close();
+    await db?.close();
+  });
+
+  let n = 0;
+  it('reads back every field exactly as written, whichever form the batch took (property)', async () => {
+    // 70–90 decisions in one batch (COPY, binary on PostgreSQL) and 1–5 (one statement, JSON).
+    const batch = fc.oneof(fc.integer({ min: 70, max: 90 }), fc.integer({ min: 1, max: 5 })).chain((size) =>
+      fc.tuple(...Array.from({ length: size }, () => decision(`d${engine}_${n++}`))),
+    );
+    await fc.assert(
+      fc.asyncProperty(batch, async (rows) => {
+        const done = await Promise.all(rows.map((r) => appendDecision(journal, r)));
+        const stored = await db.query<Record<string, unknown>>('SELECT * FROM release_decisions WHERE id = ANY($1::text[])', [rows.map((r) => r.id)]);
+        const byId = new Map(stored.map((s) => [s.id, s]));
+        rows.forEach((r, i) => {
+          const { leaf_index, ...rest } = byId.get(r.id)!;
+          expect(leaf_index).toBe(done[i]!.leafIndex);
+          expect(rest).toEqual(asWritten(r));
+        });
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
