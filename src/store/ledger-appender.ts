@@ -1,5 +1,6 @@
 import { extendFrontier, decodeFrontier, encodeFrontier, type StoredNode } from '../ledger/frontier.ts';
-import { encodeJsonRows, utf8Bytes, type CopyValue } from './bulk-rows.ts';
+import { copyStatement, encodeJsonRows, utf8Bytes, type CopyValue } from './bulk-rows.ts';
+import { BINARY_COPY_MIN_ROWS, binaryCopies } from './bulk-slices.ts';
 import { encodeCopyBinary, type BinaryType } from './copy-binary.ts';
 import { yieldToIo } from './yield-to-io.ts';
 import { leafHash, leafHashOfText } from '../ledger/hash.ts';
@@ -12,9 +13,9 @@ import type { BulkRows, Sql } from './sql.ts';
  * a single statement, paid back many times over by the server's cheaper parsing of large
  * batches. PGlite has no fast COPY (see bulk-rows.ts): one statement there, whatever the size.
  */
-export const COPY_MIN_LEAVES = 64;
+export const COPY_MIN_LEAVES = BINARY_COPY_MIN_ROWS;
 
-const copies = (sql: Sql, leaves: readonly LedgerLeaf[]) => sql.engine === 'postgres' && leaves.length >= COPY_MIN_LEAVES;
+const copies = (sql: Sql, leaves: readonly LedgerLeaf[]) => binaryCopies(sql, leaves.length);
 
 /** Longest subject pseudonym we index; anything else is not a pseudonym and is not indexed. */
 const MAX_SUBJECT = 200;
@@ -88,7 +89,7 @@ function encodeLeaves(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array
     payload: encodeCopyBinary(leaves.map((l, i) => entryValues(l, hashes[i]!, first + i)), ENTRY_TYPES),
   };
 }
-const ENTRIES_COPY = `COPY ledger_entries (${ENTRY_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+const ENTRIES_COPY = copyStatement('ledger_entries', ENTRY_COLUMNS) + ' (FORMAT binary)';
 const ENTRY_TYPES: readonly BinaryType[] = ['int8', 'bytea', 'bytea', 'text'];
 
 /** A leaf as a ledger_entries row; text entries travel as text (see utf8Bytes). */

@@ -6,8 +6,9 @@ import { canonicalJson } from '../../src/core/canonical.ts';
 import { FrozenJson } from '../../src/core/frozen-json.ts';
 import type { TraceStep } from '../../src/core/gate/types.ts';
 import { releasedItem } from '../../src/store/decision-json.ts';
-import { DECISION_KIND, type DecisionRow } from '../../src/store/decisions-repo.ts';
+import { DECISION_KIND } from '../../src/store/decisions-repo.ts';
 import { subjectOf } from '../../src/store/ledger-appender.ts';
+import { decisionRows } from '../support/decision-rows.ts';
 
 // Text of every kind a field can hold: plain, any code unit (lone surrogates included), and the
 // characters JSON escapes.
@@ -16,7 +17,6 @@ const text = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 12 }),
   fc.constantFrom('\ud800', 'a\udc00b', '😀', '\u0000', '"\\', '\u2028', '홍길동'),
 );
-const nullable = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null });
 // Valid Date range (±8.64e15 ms); the journal rejects nothing else here.
 const ms = fc.integer({ min: -8.64e15, max: 8.64e15 });
 
@@ -34,28 +34,7 @@ const item = fc.oneof(
   fc.record({ category: text, form: text }),
 );
 
-const row: fc.Arbitrary<DecisionRow> = fc.record({
-  id: text,
-  recipient: text,
-  subjectPseudonym: text,
-  purpose: text,
-  requested: nullable(fc.array(text, { maxLength: 4 })),
-  released: fc.array(item, { maxLength: 5 }),
-  allow: fc.boolean(),
-  code: nullable(text),
-  article: nullable(text),
-  basis: nullable(text),
-  declarationId: nullable(text),
-  trace: fc.array(step, { maxLength: 10 }),
-  registryHash: text,
-  noticeHash: nullable(text),
-  consentEventId: nullable(text),
-  orderRef: nullable(text),
-  retentionUntil: nullable(ms),
-  at: ms,
-  viaDecision: nullable(text),
-  tokens: fc.constant([]),
-});
+const row = decisionRows({ id: text, subject: text, text, ms, item, step });
 
 describe('decision log entry text', () => {
   it('is byte for byte the canonical JSON of the entry with its kind, or fails like it (checked against the canonicalize library)', () => {

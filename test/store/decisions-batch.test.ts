@@ -6,6 +6,7 @@ import { registerDecisionWriter, type DecisionRow } from '../../src/store/decisi
 import { Journal } from '../../src/store/journal.ts';
 import { sqlLedgerAppender } from '../../src/store/ledger-appender.ts';
 import type { Database } from '../../src/store/sql.ts';
+import { decisionRows } from '../support/decision-rows.ts';
 import { engines, openTestDatabase } from '../support/engines.ts';
 
 // Text PostgreSQL can hold (no NUL, no lone surrogate), with COPY's and JSON's specials.
@@ -13,32 +14,17 @@ const text = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 16 }).filter((s) => !s.includes('\0')),
   fc.constantFrom('\\', '\t', '\n', '"', '주문-😀', '\\N', ''),
 );
-const nullable = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null });
 // Whole milliseconds between 1970 and 2200, both sides of PostgreSQL's 2000 epoch.
 const ms = fc.integer({ min: 0, max: 7_258_118_400_000 });
 
 const decision = (id: string): fc.Arbitrary<DecisionRow> =>
-  fc.record({
+  decisionRows({
     id: fc.constant(id),
-    recipient: text,
-    subjectPseudonym: fc.constant('sp_' + id),
-    purpose: text,
-    requested: nullable(fc.array(text, { maxLength: 3 })),
-    released: fc.array(fc.tuple(text, fc.constantFrom('plain', 'masked', 'token')).map(([c, f]) => releasedItem(c, f)), { maxLength: 4 }),
-    allow: fc.boolean(),
-    code: nullable(text),
-    article: nullable(text),
-    basis: nullable(text),
-    declarationId: nullable(text),
-    trace: fc.array(fc.record({ check: text, ok: fc.boolean(), detail: text }), { maxLength: 4 }),
-    registryHash: text,
-    noticeHash: nullable(text),
-    consentEventId: nullable(text),
-    orderRef: nullable(text),
-    retentionUntil: nullable(ms),
-    at: ms,
-    viaDecision: nullable(text),
-    tokens: fc.constant([]),
+    subject: fc.constant('sp_' + id),
+    text,
+    ms,
+    item: fc.tuple(text, fc.constantFrom('plain', 'masked', 'token')).map(([c, f]) => releasedItem(c, f)),
+    step: fc.record({ check: text, ok: fc.boolean(), detail: text }),
   });
 
 /** A stored row as the values it was written from (what every read path sees). */
