@@ -1,7 +1,7 @@
 import { CgError } from '../core/errors.ts';
 import { decodeFrontier, frontierRoot, type Frontier } from '../ledger/frontier.ts';
 import { assemble, consistencyPlan, inclusionPlan, type ProofPlan } from '../ledger/proofs.ts';
-import { nodeHash } from '../ledger/hash.ts';
+import { rootHash } from '../ledger/memory-tree.ts';
 import { rangeNodes, storedCover, type NodeKey } from '../ledger/tree-math.ts';
 import type { Sql } from './sql.ts';
 
@@ -64,8 +64,7 @@ export class LedgerReader {
     const out = new Map<string, Uint8Array>();
     if (keys.length === 0) return out;
     const covers = keys.map(storedCover);
-    const seen = new Set<string>();
-    const stored = covers.flat().filter((k) => !seen.has(id(k)) && seen.add(id(k)));
+    const stored = distinct(covers.flat());
     const leaves = stored.filter((k) => k.level === 0).map((k) => k.index);
     const inner = stored.filter((k) => k.level > 0);
     const rows = await this.db.query<{ level: number; idx: number; hash: Uint8Array }>(
@@ -79,17 +78,18 @@ export class LedgerReader {
       [leaves, inner.map((k) => k.level), inner.map((k) => k.index)],
     );
     const found = new Map<string, Uint8Array>();
-    for (const r of rows) found.set(`${r.level}/${r.idx}`, bytes(r.hash));
+    for (const r of rows) found.set(id({ level: r.level, index: r.idx }), bytes(r.hash));
     for (const k of stored) {
       if (!found.has(id(k))) throw new CgError('LEDGER_CORRUPT', `stored node ${id(k)} is missing`, 500);
     }
-    keys.forEach((k, i) => out.set(id(k), completeRoot(covers[i]!.map((c) => found.get(id(c))!))));
+    // A complete subtree's hash is the MTH of its 2^m stored nodes taken as leaves.
+    keys.forEach((k, i) => out.set(id(k), rootHash(covers[i]!.map((c) => found.get(id(c))!))));
     return out;
   }
 
   private async run(plan: ProofPlan): Promise<Uint8Array[]> {
     const nodes = await this.nodes(plan.nodes);
-    return assemble(plan, (level, index) => nodes.get(`${level}/${index}`)!);
+    return assemble(plan, (level, index) => nodes.get(id({ level, index }))!);
   }
 
   /** Inclusion proof of leaf `index` in the tree of `size` leaves (size ≤ the current size). */
@@ -103,10 +103,8 @@ export class LedgerReader {
   async inclusionProofs(indexes: readonly number[], size: number): Promise<Uint8Array[][]> {
     const plans = indexes.map((i) => inclusionPlan(i, size));
     await this.requireSize(size, 'treeSize');
-    const seen = new Set<string>();
-    const keys = plans.flatMap((p) => p.nodes).filter((k) => !seen.has(`${k.level}/${k.index}`) && seen.add(`${k.level}/${k.index}`));
-    const nodes = await this.nodes(keys);
-    return plans.map((p) => assemble(p, (level, index) => nodes.get(`${level}/${index}`)!));
+    const nodes = await this.nodes(distinct(plans.flatMap((p) => p.nodes)));
+    return plans.map((p) => assemble(p, (level, index) => nodes.get(id({ level, index }))!));
   }
 
   async consistencyProof(oldSize: number, newSize: number): Promise<Uint8Array[]> {
@@ -121,7 +119,7 @@ export class LedgerReader {
     if (size === 0) return frontierRoot({ size: 0, hashes: [] });
     const keys = rangeNodes({ start: 0, end: size });
     const nodes = await this.nodes(keys);
-    return frontierRoot({ size, hashes: keys.map((k) => nodes.get(`${k.level}/${k.index}`)!) });
+    return frontierRoot({ size, hashes: keys.map((k) => nodes.get(id(k))!) });
   }
 
   /** Highest stored index + 1 (for crash checks: must equal the head size). */
@@ -142,15 +140,10 @@ export class LedgerReader {
 
 const id = (k: NodeKey) => `${k.level}/${k.index}`;
 
-/** The root of a complete subtree from its 2^m nodes of one level, left to right. */
-function completeRoot(hashes: Uint8Array[]): Uint8Array {
-  let level = hashes;
-  while (level.length > 1) {
-    const up: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) up.push(nodeHash(level[i]!, level[i + 1]!));
-    level = up;
-  }
-  return level[0]!;
+/** The keys without repeats, in first-seen order. */
+function distinct(keys: readonly NodeKey[]): NodeKey[] {
+  const seen = new Set<string>();
+  return keys.filter((k) => !seen.has(id(k)) && seen.add(id(k)));
 }
 
 function toEntry(r: { idx: number; entry: Uint8Array; leaf_hash: Uint8Array; subject: string | null; created_at: Date }): StoredEntry {
