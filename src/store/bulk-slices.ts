@@ -1,4 +1,4 @@
-import { copyStatement, type CopyValue } from './bulk-rows.ts';
+import { COPY_MIN_ROWS, copyStatement, type CopyValue } from './bulk-rows.ts';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, encodeCopyBinaryRows, type BinaryType } from './copy-binary.ts';
 import type { BulkRows, Sql } from './sql.ts';
 import { yieldToIo } from './yield-to-io.ts';
@@ -50,13 +50,8 @@ export function concatBulk(parts: readonly BulkRows[]): BulkRows {
   return { ...first, payload: '[' + parts.map((p) => (p.payload as string).slice(1, -1)).join(',') + ']' };
 }
 
-/**
- * From this many rows on, a PostgreSQL batch goes by COPY in binary form (copy-binary.ts); below,
- * the engine's own small form (one statement from a JSON document), which costs one round trip.
- */
-export const BINARY_COPY_MIN_ROWS = 64;
-
-export const binaryCopies = (sql: Sql, rows: number): boolean => sql.engine === 'postgres' && rows >= BINARY_COPY_MIN_ROWS;
+/** Whether `rows` rows go by COPY in binary form: PostgreSQL, from COPY_MIN_ROWS on. */
+export const binaryCopies = (sql: Sql, rows: number): boolean => sql.engine === 'postgres' && rows >= COPY_MIN_ROWS;
 
 /** COPY in binary form, encoded a slice at a time like encodeBulkSliced (PostgreSQL only). */
 export async function encodeBinarySliced<T>(

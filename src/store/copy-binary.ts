@@ -18,11 +18,6 @@ export const COPY_BINARY_HEADER: Uint8Array = Buffer.concat([Buffer.from('PGCOPY
 /** A field count of −1: the end of the data. */
 export const COPY_BINARY_TRAILER: Uint8Array = Buffer.from([0xff, 0xff]);
 
-/** A whole COPY BINARY payload. */
-export function encodeCopyBinary(rows: readonly (readonly CopyValue[])[], types: readonly BinaryType[]): Buffer {
-  return Buffer.concat([COPY_BINARY_HEADER, encodeCopyBinaryRows(rows, types), COPY_BINARY_TRAILER]);
-}
-
 /**
  * Rows only, to send between COPY_BINARY_HEADER and COPY_BINARY_TRAILER: a large batch is
  * encoded a slice at a time (bulk-slices.ts) and the pieces go out one after another.

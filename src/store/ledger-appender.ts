@@ -1,8 +1,7 @@
 import { extendFrontier, decodeFrontier, encodeFrontier, type StoredNode } from '../ledger/frontier.ts';
-import { copyStatement, encodeJsonRows, utf8Bytes, type CopyValue } from './bulk-rows.ts';
-import { BINARY_COPY_MIN_ROWS, binaryCopies } from './bulk-slices.ts';
-import { encodeCopyBinary, type BinaryType } from './copy-binary.ts';
-import { yieldToIo } from './yield-to-io.ts';
+import { COPY_MIN_ROWS, encodeJsonRows, utf8Bytes, type CopyValue } from './bulk-rows.ts';
+import { binaryCopies, encodeBinarySliced } from './bulk-slices.ts';
+import type { BinaryType } from './copy-binary.ts';
 import { leafHash, leafHashOfText } from '../ledger/hash.ts';
 import { isStoredLevel } from '../ledger/tree-math.ts';
 import type { LedgerAppender, LedgerLeaf, LogHead } from './journal.ts';
@@ -13,7 +12,7 @@ import type { BulkRows, Sql } from './sql.ts';
  * a single statement, paid back many times over by the server's cheaper parsing of large
  * batches. PGlite has no fast COPY (see bulk-rows.ts): one statement there, whatever the size.
  */
-export const COPY_MIN_LEAVES = BINARY_COPY_MIN_ROWS;
+export const COPY_MIN_LEAVES = COPY_MIN_ROWS;
 
 const copies = (sql: Sql, leaves: readonly LedgerLeaf[]) => binaryCopies(sql, leaves.length);
 
@@ -47,10 +46,9 @@ export const sqlLedgerAppender: LedgerAppender = {
     const plan = planAppend(after, hashes);
     const viaCopy = copies(sql, leaves);
     let bulk: BulkRows | undefined;
-    // After the current I/O callbacks: the caller cut this batch and is still running.
     const ready = viaCopy
-      ? yieldToIo().then(() => {
-          bulk = encodeLeaves(leaves, hashes, after.size);
+      ? encodeLeaves(leaves, hashes, after.size).then((b) => {
+          bulk = b;
         })
       : undefined;
     return {
@@ -82,14 +80,8 @@ const ENTRY_COLUMNS = ['idx', 'entry', 'leaf_hash', 'subject'] as const;
  * The leaves of a large batch on PostgreSQL: COPY in binary form (copy-binary.ts), so the
  * server stores each entry's bytes as they come instead of parsing them out of text.
  */
-function encodeLeaves(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): BulkRows {
-  return {
-    engine: 'postgres',
-    statement: ENTRIES_COPY,
-    payload: encodeCopyBinary(leaves.map((l, i) => entryValues(l, hashes[i]!, first + i)), ENTRY_TYPES),
-  };
-}
-const ENTRIES_COPY = copyStatement('ledger_entries', ENTRY_COLUMNS) + ' (FORMAT binary)';
+const encodeLeaves = (leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): Promise<BulkRows> =>
+  encodeBinarySliced('ledger_entries', ENTRY_COLUMNS, ENTRY_TYPES, leaves, (l, i) => entryValues(l, hashes[i]!, first + i));
 const ENTRY_TYPES: readonly BinaryType[] = ['int8', 'bytea', 'bytea', 'text'];
 
 /** A leaf as a ledger_entries row; text entries travel as text (see utf8Bytes). */
@@ -166,7 +158,7 @@ async function appendIfHead(
   );
   if (r!.moved !== 1) return undefined;
   // The head row is now locked by this transaction: the leaves can follow.
-  if (!entries) await tx.insertBulk(bulk ?? encodeLeaves(leaves, hashes, expected.size));
+  if (!entries) await tx.insertBulk(bulk ?? (await encodeLeaves(leaves, hashes, expected.size)));
   return { first: expected.size, end };
 }
 

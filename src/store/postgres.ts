@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { copyStatement, encodeCopyBytes, encodeJsonRows, jsonRowsStatement, type CopyValue } from './bulk-rows.ts';
+import { COPY_MIN_ROWS, copyStatement, encodeCopyBytes, encodeJsonRows, jsonRowsStatement, type CopyValue } from './bulk-rows.ts';
 import { assertSchemaName, sqlHandle, type BulkRows, type Database, type QueryOptions, type Sql } from './sql.ts';
 
 const INT8 = 20;
@@ -120,13 +120,6 @@ function copyIn(client: pg.PoolClient, statement: string, data: Uint8Array | rea
     stream.end();
   });
 }
-
-/**
- * From this many rows on, COPY; below, one INSERT from a JSON document. COPY's server-side
- * parsing is cheaper per row, but its exchange takes two round trips where an INSERT takes
- * one — what matters for the small batches of a lightly loaded server is latency.
- */
-const COPY_MIN_ROWS = 64;
 
 function encodeBulk(table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): BulkRows | undefined {
   const list = Array.isArray(rows) ? (rows as ReadonlyArray<readonly CopyValue[]>) : [...rows];

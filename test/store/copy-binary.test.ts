@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonText, utf8Bytes, type CopyValue } from '../../src/store/bulk-rows.ts';
-import { encodeCopyBinary, encodeCopyBinaryRows, type BinaryType } from '../../src/store/copy-binary.ts';
+import { encodeBinarySliced } from '../../src/store/bulk-slices.ts';
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, encodeCopyBinaryRows, type BinaryType } from '../../src/store/copy-binary.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { engines, openTestDatabase } from '../support/engines.ts';
 
@@ -25,8 +26,10 @@ describe.each(postgres)('COPY in binary form on %s', (engine) => {
     await db?.close();
   });
 
-  const copy = (rows: CopyValue[][]) =>
-    db.transaction((tx) => tx.insertBulk({ engine: 'postgres', statement: 'COPY copy_bin (idx, entry, leaf_hash, subject) FROM STDIN (FORMAT binary)', payload: encodeCopyBinary(rows, TYPES) }));
+  const copy = async (rows: CopyValue[][]) => {
+    const bulk = await encodeBinarySliced('copy_bin', ['idx', 'entry', 'leaf_hash', 'subject'], TYPES, rows, (r) => r);
+    await db.transaction((tx) => tx.insertBulk(bulk));
+  };
 
   it('stores every value exactly as given: int8 at both ends of the safe range, bytes, text as UTF-8, NULLs (property)', async () => {
     let next = 0;
@@ -63,7 +66,7 @@ describe.each(postgres)('COPY in binary form on %s', (engine) => {
 
 describe('COPY binary encoding', () => {
   it('writes the documented format: signature, flags, header extension, rows of length-prefixed fields, trailer', () => {
-    const hex = encodeCopyBinary([[1, utf8Bytes('a'), new Uint8Array([0xff]), null]], TYPES).toString('hex');
+    const hex = Buffer.concat([COPY_BINARY_HEADER, encodeCopyBinaryRows([[1, utf8Bytes('a'), new Uint8Array([0xff]), null]], TYPES), COPY_BINARY_TRAILER]).toString('hex');
     expect(hex).toBe(
       Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1').toString('hex') +
         '00000000' + '00000000' + // flags, header extension length
@@ -75,7 +78,7 @@ describe('COPY binary encoding', () => {
         'ffff', // end of data
     );
     // Negative int8 in two's complement; UTF-8 of text counted in bytes, not characters.
-    expect(encodeCopyBinary([[-2, null, null, '한']], TYPES).toString('hex')).toContain('00000008fffffffffffffffe' + 'ffffffff' + 'ffffffff' + '00000003ed959c');
+    expect(encodeCopyBinaryRows([[-2, null, null, '한']], TYPES).toString('hex')).toContain('00000008fffffffffffffffe' + 'ffffffff' + 'ffffffff' + '00000003ed959c');
   });
 
   it('writes bool, json, jsonb (version byte 1) and timestamptz (µs since 2000-01-01) in their binary forms', () => {
@@ -92,11 +95,11 @@ describe('COPY binary encoding', () => {
   });
 
   it('refuses, before anything is sent, what PostgreSQL text cannot hold or a column cannot take', () => {
-    expect(() => encodeCopyBinary([[1, utf8Bytes('a\0b'), null, null]], TYPES)).toThrow(/NUL/);
-    expect(() => encodeCopyBinary([[1, null, null, 'lone \ud800']], TYPES)).toThrow(/surrogate/);
-    expect(() => encodeCopyBinary([[1.5, null, null, null]], TYPES)).toThrow(/int8/);
-    expect(() => encodeCopyBinary([[1, 'text for bytea', null, null]], TYPES)).toThrow(/bytea/);
-    expect(() => encodeCopyBinary([[1, null, null]], TYPES)).toThrow(/3 values for 4 columns/);
+    expect(() => encodeCopyBinaryRows([[1, utf8Bytes('a\0b'), null, null]], TYPES)).toThrow(/NUL/);
+    expect(() => encodeCopyBinaryRows([[1, null, null, 'lone \ud800']], TYPES)).toThrow(/surrogate/);
+    expect(() => encodeCopyBinaryRows([[1.5, null, null, null]], TYPES)).toThrow(/int8/);
+    expect(() => encodeCopyBinaryRows([[1, 'text for bytea', null, null]], TYPES)).toThrow(/bytea/);
+    expect(() => encodeCopyBinaryRows([[1, null, null]], TYPES)).toThrow(/3 values for 4 columns/);
   });
 
 });
