@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { appendDecision } from '../src/app/decision-entry.ts';
 import { newDecisionId } from '../src/app/release-service.ts';
-import { DECISION_KIND, registerDecisionWriter, type DecisionRow } from '../src/store/decisions-repo.ts';
+import { registerDecisionWriter, type DecisionRow } from '../src/store/decisions-repo.ts';
 import { step } from '../src/core/gate/gate-index.ts';
 import { releasedItem } from '../src/store/decision-json.ts';
 import { Journal } from '../src/store/journal.ts';

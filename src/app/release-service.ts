@@ -280,5 +280,4 @@ function erasedDeny(d: Decision, jurisdiction: Jurisdiction | undefined): Decisi
   };
 }
 
-
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

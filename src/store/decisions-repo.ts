@@ -51,7 +51,6 @@ export interface DecisionRow {
   readonly tokens: readonly IssuedToken[];
 }
 
-
 const DECISION_COLUMNS = [
   'id', 'leaf_index', 'recipient', 'subject_pseudonym', 'purpose', 'requested', 'released', 'allow', 'code', 'article',
   'basis', 'declaration_id', 'trace', 'registry_hash', 'notice_hash', 'consent_event_id', 'order_ref', 'retention_until',

@@ -3,7 +3,7 @@ import { appendDecision } from '../../src/app/decision-entry.ts';
 import { EventRelay } from '../../src/events/relay.ts';
 import { disabledEventStream, natsEventStream } from '../../src/events/stream.ts';
 import type { Envelope } from '../../src/outbox/message.ts';
-import { DECISION_KIND, registerDecisionWriter, type DecisionRow } from '../../src/store/decisions-repo.ts';
+import { registerDecisionWriter, type DecisionRow } from '../../src/store/decisions-repo.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { grantReq, startServer, withdrawReq, type Server } from '../consent/harness.ts';
 import { demoModel } from '../notice/support.ts';
