@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -68,6 +68,8 @@ interface ServerInfo {
 }
 
 interface LoadResult {
+  /** Set by `metered`: CPU microseconds per request by where they were spent. */
+  cpu_us_per_request?: { server: number; load_generator: number; rest_of_system: number; idle: number } | null;
   rps: number;
   p50_ms: number;
   p99_ms: number;
@@ -129,8 +131,8 @@ export async function httpBench() {
     // Warm-up (JIT, caches, relay numbers allocated once per subject), then measure.
     await load(info.barePort, 2);
     await load(info.releasePort, 3);
-    bare = await load(info.barePort, DURATION_S);
-    release = await load(info.releasePort, DURATION_S);
+    bare = await metered(child.pid!, () => load(info.barePort, DURATION_S));
+    release = await metered(child.pid!, () => load(info.releasePort, DURATION_S));
   } finally {
     child.kill('SIGTERM');
   }
@@ -140,7 +142,7 @@ export async function httpBench() {
     try {
       const load = loader(pg.info);
       await load(pg.info.releasePort, 3);
-      const r = await load(pg.info.releasePort, DURATION_S);
+      const r = await metered(pg.child.pid!, () => load(pg.info.releasePort, DURATION_S));
       postgres = { release: r, ratio_rps: ratio(r.rps, bare.rps) };
     } finally {
       pg.child.kill('SIGTERM');
@@ -159,6 +161,46 @@ export async function httpBench() {
     release_on_postgres: postgres,
     note: 'release = seller (class member, CN) asking for a KR customer for order_fulfilment: consent + overseas-transfer checks, Cedar rules, AES-GCM decrypt, safe-number relay, decision recorded (group commit) before the reply; `release` on PGlite with its data directory on disk (same thread as the server, as `npm start`), `release_on_postgres` on the local PostgreSQL server',
   };
+}
+
+/**
+ * Where the CPU went, per request, while `run` loaded the server: the server process, this
+ * process (the load generator) and everything else on the machine (PostgreSQL, the kernel's
+ * share of other processes). From Linux's /proc in clock ticks (USER_HZ, 100 per second);
+ * null elsewhere. It says what a target needs from a machine, not how fast the code is.
+ */
+async function metered(serverPid: number, run: () => Promise<LoadResult>): Promise<LoadResult> {
+  const before = cpuTicks(serverPid);
+  const self0 = process.cpuUsage();
+  const result = await run();
+  const after = cpuTicks(serverPid);
+  if (!before || !after || result.requests === 0) return { ...result, cpu_us_per_request: null };
+  const self = process.cpuUsage(self0);
+  const perRequest = (us: number) => round(us / result.requests, 0);
+  const server = (after.server - before.server) * TICK_US;
+  const generator = self.user + self.system;
+  return {
+    ...result,
+    cpu_us_per_request: {
+      server: perRequest(server),
+      load_generator: perRequest(generator),
+      rest_of_system: perRequest(Math.max(0, (after.busy - before.busy) * TICK_US - server - generator)),
+      idle: perRequest((after.idle - before.idle) * TICK_US),
+    },
+  };
+}
+const TICK_US = 10_000;
+
+function cpuTicks(pid: number): { server: number; busy: number; idle: number } | null {
+  try {
+    // /proc/stat "cpu" line: user nice system idle iowait irq softirq steal …
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // /proc/<pid>/stat: utime and stime are fields 14 and 15 (after the parenthesised name).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return { server: Number(fields[11]) + Number(fields[12]), busy: user! + nice! + system! + irq! + softirq! + steal!, idle: idle! + iowait! };
+  } catch {
+    return null;
+  }
 }
 
 function cannon(opts: autocannon.Options): Promise<LoadResult> {
