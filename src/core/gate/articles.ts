@@ -19,6 +19,12 @@ export const DENY_ARTICLES: Readonly<Record<DenyCode, Readonly<Record<Jurisdicti
   CONSENT_EXPIRED: { KR: 'PIPA 17(1)', EU: 'GDPR 6(1)(a)' },
   RETENTION_EXPIRED: { KR: 'PIPA 21', EU: 'GDPR 5(1)(e)' },
   POLICY_DENY: { KR: 'operator policy', EU: 'operator policy' },
+  NO_LEGAL_BASIS: { KR: 'PIPA 17(1)', EU: 'GDPR 6(1)' },
+  NO_ORDER: { KR: 'PIPA 18(1)', EU: 'GDPR 5(1)(b)' },
+  NO_TRANSFER_CONSENT: { KR: 'PIPA 28-8(1)1', EU: 'GDPR 49(1)(a)' },
+  CONSENT_STALE: { KR: 'PIPA 17(2)', EU: 'GDPR 7(1)' },
+  TRANSFER_SUSPENDED: { KR: 'PIPA 28-9', EU: 'GDPR 58(2)(j)' },
+  NO_RECIPIENT_CONTRACT: { KR: 'PIPA 28-8(4)', EU: 'GDPR 46' },
 };
 
 /** When consent is needed only as the ground for an overseas transfer, it is that article's consent. */

@@ -20,6 +20,18 @@ export const DENY_CODES = [
   'POLICY_DENY',
   /** The gate holds nothing about this subject (never stored, or unknown pseudonym). */
   'UNKNOWN_SUBJECT',
+  /** The declaration's legal basis cannot carry a provision (e.g. contract necessity to a third party, PIPA 17(1)). */
+  'NO_LEGAL_BASIS',
+  /** A class member asked about a subject without a registered order between them (no status oracle). */
+  'NO_ORDER',
+  /** An overseas third party: the provision consent is there, the separate transfer consent is not (PIPA 28-8(1)1). */
+  'NO_TRANSFER_CONSENT',
+  /** The consent was given to a notice whose terms have since changed (PIPA 17(2), 28-8(3)). */
+  'CONSENT_STALE',
+  /** A recorded suspension order covers the recipient or its country (PIPA 28-9). */
+  'TRANSFER_SUSPENDED',
+  /** The class member has not accepted the class's current agreement (PIPA 28-8(4)). */
+  'NO_RECIPIENT_CONTRACT',
 ] as const;
 export type DenyCode = (typeof DENY_CODES)[number];
 
