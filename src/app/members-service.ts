@@ -92,13 +92,19 @@ export class MembersService {
     if (model.parties.has(id) || this.index.has(id) || (await this.repo.get(id))) {
       throw new CgError('MEMBER_EXISTS', `recipient id "${id}" is already taken`, 409, [{ code: 'MEMBER_EXISTS', message: 'duplicate id', path: 'id' }]);
     }
+    // Whether this registration's insert made the row: the answer follows what the database did,
+    // never a comparison of stored and sent values (storage may normalise text, and a 409 for a
+    // member that was in fact created — with its ledger leaf — would contradict the write).
+    let inserted = false;
     await this.admin.record(
       { action: 'recipient.register', actor, target: id, facts: { class: party.id, country: input.country } },
-      (tx, at) => MembersRepo.insert(tx, { id, classId: party.id, name: input.name, country: input.country, contact: input.contact ?? {}, createdBy: actor, createdAt: at }),
+      async (tx, at) => {
+        inserted = await MembersRepo.insert(tx, { id, classId: party.id, name: input.name, country: input.country, contact: input.contact ?? {}, createdBy: actor, createdAt: at });
+      },
     );
     const row = await this.repo.get(id);
     // A racing registration of the same id on another server won the insert: say so.
-    if (!row || row.createdBy !== actor || row.classId !== party.id || row.name !== input.name) {
+    if (!inserted || !row) {
       throw new CgError('MEMBER_EXISTS', `recipient id "${id}" is already taken`, 409, [{ code: 'MEMBER_EXISTS', message: 'duplicate id', path: 'id' }]);
     }
     this.remember(row, false);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SubjectRecord } from '../core/consent/subject.ts';
+import { canonicalJson } from '../core/canonical.ts';
 import { pseudonymize } from '../core/crypto/pseudonym.ts';
 import { CgError } from '../core/errors.ts';
 import type { SubjectInfo } from '../core/gate/types.ts';
@@ -7,6 +8,7 @@ import { SubjectsRepo } from '../store/subjects-repo.ts';
 import type { Database } from '../store/sql.ts';
 import type { AdminActions } from './admin-actions.ts';
 import type { ApiKeys } from './api-keys.ts';
+import { isoDate } from '../core/time/date-range.ts';
 
 export const SUBJECTS_CHANNEL_PREFIX = 'cg_subjects_';
 
@@ -16,7 +18,7 @@ export const createSubjectSchema = z
   .strictObject({
     id: subjectIdSchema,
     jurisdiction: z.enum(['KR', 'EU']),
-    birthDate: z.iso.date().optional(),
+    birthDate: isoDate().optional(),
     isChild: z.boolean().optional(),
     /** Who may consent for a child; kept as given (the operator's verification reference, not identity documents). */
     guardian: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/), z.string().max(200)).refine((r) => Object.keys(r).length <= 10).optional(),
@@ -33,6 +35,7 @@ export type CreateSubjectInput = z.input<typeof createSubjectSchema>;
 export class SubjectsService {
   private readonly repo: SubjectsRepo;
   private readonly byId = new Map<string, SubjectRecord>();
+  private readonly completing = new Map<string, Promise<unknown>>();
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(
@@ -94,10 +97,15 @@ export class SubjectsService {
     return this.byId.size;
   }
 
+  /**
+   * Creates a subject and, unless `issueToken` is false, its subject token. The two are separate
+   * admin actions (each its own ledger leaf); a create cut off between them (a crash) leaves a
+   * subject whose row says a token was asked for and none exists. Retrying the identical create
+   * then completes it — it issues the token — where any other create of an existing id is 409.
+   */
   async create(input: z.output<typeof createSubjectSchema>, actor: string): Promise<{ subject: SubjectRecord; token?: string }> {
-    if (this.byId.has(input.id) || (await this.repo.get(input.id))) {
-      throw new CgError('SUBJECT_EXISTS', `subject "${input.id}" already exists`, 409, [{ code: 'SUBJECT_EXISTS', message: 'duplicate id', path: 'id' }]);
-    }
+    const existing = this.byId.get(input.id) ?? (await this.reload(input.id));
+    if (existing) return this.complete(existing, input, actor);
     if (input.birthDate && Date.parse(input.birthDate) > this.now()) {
       throw new CgError('INVALID_BIRTH_DATE', 'birth date is in the future', 422, [{ code: 'INVALID_BIRTH_DATE', message: 'in the future', path: 'birthDate' }]);
     }
@@ -112,16 +120,57 @@ export class SubjectsService {
       createdAt: this.now(),
       erasedAt: null,
     };
+    const wantsToken = input.issueToken && this.keys !== undefined;
+    let inserted = false;
     // The log names the pseudonym only: the customer id is personal data.
     await this.admin.record(
       { action: 'subject.create', actor, target: pseudonym, facts: { jurisdiction: input.jurisdiction } },
-      (tx) => SubjectsRepo.insert(tx, record),
+      async (tx) => {
+        inserted = await SubjectsRepo.insert(tx, record, wantsToken);
+      },
     );
-    // ON CONFLICT DO NOTHING: a concurrent create of the same id on another server wins; read back.
-    const stored = (await this.reload(input.id)) ?? record;
+    // ON CONFLICT DO NOTHING: a concurrent create of the same id on another server won.
+    const stored = await this.reload(input.id);
+    if (!inserted || !stored) throw exists(input.id);
     await this.db.notify(this.channel, input.id).catch(() => {});
-    if (!input.issueToken || !this.keys) return { subject: stored };
-    const { key } = await this.keys.create({ kind: 'subject', principal: input.id, scopes: ['subject'], label: 'subject token', actor });
-    return { subject: stored, token: key };
+    if (!wantsToken) return { subject: stored };
+    return { subject: stored, token: await this.issueToken(input.id, actor) };
   }
+
+  /** The retry of a create cut off before its token: issue the token; anything else is SUBJECT_EXISTS. */
+  private complete(existing: SubjectRecord, input: z.output<typeof createSubjectSchema>, actor: string): Promise<{ subject: SubjectRecord; token?: string }> {
+    // One completion per subject at a time in this process, so two retries cannot both issue a token.
+    const prev = this.completing.get(input.id) ?? Promise.resolve();
+    const run = prev.catch(() => {}).then(async () => {
+      const keys = this.keys;
+      if (!input.issueToken || !keys || existing.erasedAt !== null || !sameFacts(existing, input)) throw exists(input.id);
+      if (!(await this.repo.tokenRequested(input.id))) throw exists(input.id);
+      const issued = await keys.list({ kind: 'subject', principal: input.id, includeRevoked: true });
+      if (issued.length > 0) throw exists(input.id);
+      return { subject: existing, token: await this.issueToken(input.id, actor) };
+    });
+    const tail = run.catch(() => {});
+    this.completing.set(input.id, tail);
+    void tail.then(() => {
+      if (this.completing.get(input.id) === tail) this.completing.delete(input.id);
+    });
+    return run;
+  }
+
+  private async issueToken(id: string, actor: string): Promise<string> {
+    const { key } = await this.keys!.create({ kind: 'subject', principal: id, scopes: ['subject'], label: 'subject token', actor });
+    return key;
+  }
+}
+
+const exists = (id: string) => new CgError('SUBJECT_EXISTS', `subject "${id}" already exists`, 409, [{ code: 'SUBJECT_EXISTS', message: 'duplicate id', path: 'id' }]);
+
+/** The stored subject is the one this create describes (a retry, not a different subject under a reused id). */
+function sameFacts(s: SubjectRecord, input: z.output<typeof createSubjectSchema>): boolean {
+  return (
+    s.jurisdiction === input.jurisdiction &&
+    s.birthDate === (input.birthDate ?? null) &&
+    s.isChild === (input.isChild ?? null) &&
+    canonicalJson(s.guardian) === canonicalJson(input.guardian ?? null)
+  );
 }

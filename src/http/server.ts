@@ -15,6 +15,7 @@ import { installWidgetCors } from './widget-cors.ts';
 import { httpMetrics } from './metrics.ts';
 import { lazyChildLogger } from './request-log.ts';
 import { transformRouteSchema } from './openapi.ts';
+import { compileInputGuard, type GuardPart } from './input-guard.ts';
 import { installProblemHandlers, pathOnly } from './problem.ts';
 import { routes } from './routes/index.ts';
 import { systemRoutes } from './system-routes.ts';
@@ -187,60 +188,18 @@ function installContentParsers(app: FastifyInstance): void {
 function installZodCompilers(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema, httpPart }) => {
     if (!(schema instanceof z.ZodType)) return () => true;
+    // Text and date checks every route gets without declaring them (input-guard.ts).
+    const guard = compileInputGuard(schema, httpPart as GuardPart);
     return (data: unknown) => {
-      const r = schema.safeParse(data ?? (httpPart === 'body' ? undefined : {}));
+      const input = data ?? (httpPart === 'body' ? undefined : {});
+      const r = schema.safeParse(input);
       if (!r.success) return { error: r.error };
-      // PostgreSQL text cannot hold U+0000: refuse it here, with its path, for every route at once.
-      const nul = nulPath(r.data);
-      if (nul) return { error: nulError(nul) };
+      const refused = guard(r.data, input);
+      if (refused) return { error: refused };
       // Headers the schema does not name stay available (content-type, authorization, …).
       if (httpPart === 'headers') return { value: { ...(data as object), ...(r.data as object) } };
       return { value: r.data };
     };
   });
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-}
-
-/** A ZodError (so it renders like every validation failure) naming the field that held U+0000. */
-function nulError(path: Array<string | number>): z.ZodError {
-  const refusal = z.any().superRefine((_v, ctx) => ctx.addIssue({ code: 'custom', message: 'must not contain the NUL character (U+0000)', path }));
-  return refusal.safeParse(null).error!;
-}
-
-/** Path of the first string containing U+0000 in a parsed request part, if any. */
-function nulPath(value: unknown): Array<string | number> | undefined {
-  // Nearly every request holds no NUL: look without allocating, build the path only on a hit.
-  return hasNul(value) ? nulPathOf(value, []) : undefined;
-}
-
-function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (hasNul(value[i])) return true;
-    return false;
-  }
-  for (const k in value) {
-    if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
-    if (k.includes('\u0000') || hasNul((value as Record<string, unknown>)[k])) return true;
-  }
-  return false;
-}
-
-function nulPathOf(value: unknown, path: Array<string | number>): Array<string | number> | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const p = nulPathOf(value[i], [...path, i]);
-      if (p) return p;
-    }
-    return undefined;
-  }
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const p = k.includes('\u0000') ? [...path, k] : nulPathOf(v, [...path, k]);
-      if (p) return p;
-    }
-  }
-  return undefined;
 }

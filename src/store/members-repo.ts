@@ -43,16 +43,18 @@ export class MembersRepo {
 
   /**
    * Inserts inside the caller's transaction. `ON CONFLICT DO NOTHING` keeps a racing duplicate
-   * from failing a shared group-commit batch; callers check existence first and compare after.
+   * from failing a shared group-commit batch; the result says whether this insert made the row
+   * (false: a racing registration of the same id won).
    */
   static async insert(
     tx: Sql,
     m: Pick<MemberRow, 'id' | 'classId' | 'name' | 'country' | 'contact' | 'createdBy'> & { createdAt: Date },
-  ): Promise<void> {
-    await tx.query(
+  ): Promise<boolean> {
+    const rows = await tx.query(
       `INSERT INTO recipient_members (id, class_id, name, country, contact, created_at, created_by)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) ON CONFLICT (id) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id`,
       [m.id, m.classId, m.name, m.country, JSON.stringify(m.contact), m.createdAt, m.createdBy],
     );
+    return rows.length === 1;
   }
 }

@@ -44,12 +44,22 @@ export class SubjectsRepo {
     return r ? subjectFromRow(r) : undefined;
   }
 
-  /** Inserts unless the id exists (a concurrent create elsewhere wins). Runs inside a journal batch. */
-  static async insert(tx: Sql, s: SubjectRecord): Promise<void> {
-    await tx.query(
-      `INSERT INTO subjects (id, pseudonym, jurisdiction, birth_date, is_child, guardian, created_at)
-       VALUES ($1, $2, $3, $4::date, $5, $6::jsonb, $7) ON CONFLICT (id) DO NOTHING`,
-      [s.id, s.pseudonym, s.jurisdiction, s.birthDate, s.isChild, s.guardian ? JSON.stringify(s.guardian) : null, new Date(s.createdAt)],
+  /** Whether the subject's create asked for a token (migration 160); false for an unknown id. */
+  async tokenRequested(id: string): Promise<boolean> {
+    const [r] = await this.sql.query<{ t: boolean }>('SELECT token_requested AS t FROM subjects WHERE id = $1', [id]);
+    return r?.t === true;
+  }
+
+  /**
+   * Inserts unless the id exists (a concurrent create elsewhere wins). Runs inside a journal batch.
+   * True when this insert made the row.
+   */
+  static async insert(tx: Sql, s: SubjectRecord, tokenRequested = false): Promise<boolean> {
+    const rows = await tx.query(
+      `INSERT INTO subjects (id, pseudonym, jurisdiction, birth_date, is_child, guardian, created_at, token_requested)
+       VALUES ($1, $2, $3, $4::date, $5, $6::jsonb, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [s.id, s.pseudonym, s.jurisdiction, s.birthDate, s.isChild, s.guardian ? JSON.stringify(s.guardian) : null, new Date(s.createdAt), tokenRequested],
     );
+    return rows.length === 1;
   }
 }

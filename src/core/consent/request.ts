@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDateTime } from '../time/date-range.ts';
 
 /**
  * What a client sends to grant, refuse or withdraw consent. Shared by the HTTP routes (which
@@ -35,7 +36,7 @@ export const grantRequestSchema = z.strictObject({
         eventId: eventIdSchema.optional(),
         /** Scope the decision to one recipient (e.g. the seller of one order). */
         recipientId: memberIdSchema.optional(),
-        expiresAt: z.iso.datetime({ offset: true }).optional(),
+        expiresAt: isoDateTime().optional(),
       }),
     )
     .min(1)

@@ -1,5 +1,6 @@
 import { CgError } from '../errors.ts';
 import { parseTimestamp } from '../time/timestamp.ts';
+import { DATE_MAX, DATE_MIN, inDateRange } from '../time/date-range.ts';
 
 /** Longest period a report covers: the month axis of its charts stays readable. */
 export const MAX_PERIOD_MS = 20 * 366 * 86_400_000;
@@ -12,6 +13,11 @@ export const MAX_PERIOD_MS = 20 * 366 * 86_400_000;
 export function parseBound(text: string, field: string, end: boolean): number {
   const isDay = /^\d{4}-\d{2}-\d{2}$/.test(text);
   const ms = text.length > 64 ? undefined : isDay ? parseTimestamp(`${text}T00:00:00Z`) : parseTimestamp(text);
+  if (ms !== undefined && !inDateRange(ms)) {
+    throw new CgError('INVALID_DATE', `${field} "${text.slice(0, 64)}" is outside ${DATE_MIN} .. ${DATE_MAX}`, 400, [
+      { code: 'INVALID_DATE', message: `dates run from ${DATE_MIN} to ${DATE_MAX}`, path: field },
+    ]);
+  }
   if (ms === undefined) {
     throw new CgError('INVALID_DATE', `${field} "${text.slice(0, 64)}" is not a date (YYYY-MM-DD) or an ISO 8601 timestamp with offset`, 400, [
       { code: 'INVALID_DATE', message: 'not a date (YYYY-MM-DD) or an ISO 8601 timestamp with offset', path: field },

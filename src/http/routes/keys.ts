@@ -4,6 +4,7 @@ import type { ApiKeyView } from '../../app/api-keys.ts';
 import { ADMIN_SCOPES } from '../principal.ts';
 import { defineRoute, mount } from '../route.ts';
 import type { RoutePlugin } from './index.ts';
+import { isoDateTime } from '../../core/time/date-range.ts';
 
 export const keyViewSchema = z
   .object({
@@ -50,7 +51,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
       principal: z.string().min(1).max(128).optional(),
       scopes: z.array(z.string().max(64)).max(20).optional(),
       label: z.string().max(200).optional(),
-      expires_at: z.iso.datetime({ offset: true }).optional(),
+      expires_at: isoDateTime().optional(),
     }),
     response: { 201: issuedKeySchema },
     handler: async ({ body, principal }) => {
@@ -110,7 +111,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
     params: z.object({ id: z.string().max(64) }),
     body: z.strictObject({
       grace_seconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
-      expires_at: z.iso.datetime({ offset: true }).optional(),
+      expires_at: isoDateTime().optional(),
     }).optional(),
     response: { 201: issuedKeySchema.extend({ previous: keyViewSchema }) },
     handler: async ({ params, body, principal }) => {

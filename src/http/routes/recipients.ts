@@ -5,6 +5,7 @@ import { MEMBER_ID_RE } from '../../app/members-service.ts';
 import { defineRoute, mount } from '../route.ts';
 import { issuedKeySchema, keyViewJson } from './keys.ts';
 import type { RoutePlugin } from './index.ts';
+import { isoDateTime } from '../../core/time/date-range.ts';
 
 const country = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case');
 
@@ -115,7 +116,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
     tags: ['recipients', 'keys'],
     auth: { kind: 'admin', scopes: ['recipients:write'] },
     params: z.object({ id: z.string().max(64) }),
-    body: z.strictObject({ label: z.string().max(200).optional(), expires_at: z.iso.datetime({ offset: true }).optional() }).optional(),
+    body: z.strictObject({ label: z.string().max(200).optional(), expires_at: isoDateTime().optional() }).optional(),
     response: { 201: issuedKeySchema },
     handler: async ({ params, body, principal }) => {
       const r = await ctx.members.issueKey(params.id, principal.keyId, {

@@ -5,13 +5,14 @@ import type { RenderedReport } from '../../app/report-service.ts';
 import { parseBound, parsePeriod } from '../../core/report/period.ts';
 import { defineRoute, mount } from '../route.ts';
 import type { RoutePlugin } from './index.ts';
+import { dayOrInstant } from '../../core/time/date-range.ts';
 
 /**
  * Regulator-ready reports over HTTP (admin keys with `reports:read`). Every report embeds the
  * signed checkpoint it was computed against. PDF needs headless Chromium on the server
  * (503 `PDF_UNAVAILABLE` otherwise); reports are expensive, so the per-key limit is low.
  */
-const date = z.string().min(1).max(64);
+const date = dayOrInstant();
 const format = z.enum(['json', 'html', 'csv', 'pdf']);
 const lang = z.enum(['en', 'ko']);
 const limit = { max: 20, timeWindow: 60_000 };
