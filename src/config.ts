@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { LedgerOptions } from './app/ledger-service.ts';
 import { isoDuration } from './core/registry/schema.ts';
 import { addDuration } from './core/time/duration.ts';
+import { parseAllowList } from './outbox/address-policy.ts';
 
 /**
  * Server configuration from the environment, validated once at start-up. Anything wrong is
@@ -17,6 +18,7 @@ import { addDuration } from './core/time/duration.ts';
  * CONSENTGATE_LEDGER_ORIGIN (consentgate.local/ledger) · CONSENTGATE_LEDGER_KEY (operator-held PRIVATE+KEY+…; else generated)
  * CONSENTGATE_CHECKPOINT_EVERY (1000 entries) · CONSENTGATE_CHECKPOINT_MS (1000 ms): a checkpoint at whichever comes first
  * CONSENTGATE_NATS_URL (nats://…; unset: no event stream) · CONSENTGATE_WEBHOOK_ALLOW_HTTP (false: recipient webhooks must be https)
+ * CONSENTGATE_WEBHOOK_ALLOW (none: hosts, addresses and CIDR networks webhooks may reach although internal, e.g. `hooks.internal,10.20.0.0/16`)
  * CONSENTGATE_DELETION_ESCALATE_AFTER (P7D: unconfirmed deletion requests escalate after this ISO 8601 duration)
  * CONSENTGATE_DB_SCHEMA (public: the PostgreSQL schema; several servers share one) · CONSENTGATE_REDIS_URL (redis://…: rate limits shared by every server)
  * CONSENTGATE_TLS_CERT / CONSENTGATE_TLS_KEY (PEM files: serve HTTPS) · CONSENTGATE_TLS_CA (PEM: request client certificates for recipients' mutual TLS)
@@ -44,6 +46,13 @@ export const envSchema = z.object({
   // Rights and propagation (docs/rights.md).
   CONSENTGATE_NATS_URL: z.string().regex(/^(nats|tls|ws|wss):\/\/\S{1,500}$/, 'must be a nats:// URL').optional(),
   CONSENTGATE_WEBHOOK_ALLOW_HTTP: bool.default(false),
+  CONSENTGATE_WEBHOOK_ALLOW: z.string().max(4000).optional().superRefine((v, ctx) => {
+    try {
+      parseAllowList(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  }),
   CONSENTGATE_DELETION_ESCALATE_AFTER: isoDuration.default('P7D'),
   // Hardening and scale (docs/deploy.md, docs/security.md).
   CONSENTGATE_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
@@ -88,6 +97,8 @@ export interface AppConfig {
 export interface RightsOptions {
   readonly natsUrl?: string | undefined;
   readonly allowHttpWebhooks?: boolean;
+  /** Internal webhook receivers the operator allows (CONSENTGATE_WEBHOOK_ALLOW): hosts, addresses, CIDRs. */
+  readonly webhookAllow?: readonly string[];
   readonly escalateAfterMs?: number;
   /** Background sweep (consent endings, retention ends, escalations), ms; 0 = off. */
   readonly sweepMs?: number;
@@ -128,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rights: {
       natsUrl: e.CONSENTGATE_NATS_URL,
       allowHttpWebhooks: e.CONSENTGATE_WEBHOOK_ALLOW_HTTP,
+      webhookAllow: parseAllowList(e.CONSENTGATE_WEBHOOK_ALLOW),
       escalateAfterMs: addDuration(0, e.CONSENTGATE_DELETION_ESCALATE_AFTER),
       sweepMs: 5_000,
     },

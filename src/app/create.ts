@@ -17,6 +17,7 @@ import { SubjectsService } from './subjects-service.ts';
 import { LedgerService } from './ledger-service.ts';
 import { createReleaseServices } from './release-wiring.ts';
 import { OutboxService } from '../outbox/service.ts';
+import { WebhookAddressPolicy } from '../outbox/address-policy.ts';
 import { RightsService } from './rights-service.ts';
 import { ClientCertBindings } from './client-certs.ts';
 import { ReportService } from './report-service.ts';
@@ -78,13 +79,16 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       policyDir: process.env.CONSENTGATE_POLICY_DIR ?? 'policies',
     });
     lifecycle.push(...release.lifecycle);
-    const outbox = new OutboxService(db, { natsUrl: config.rights?.natsUrl, journal });
+    // Which addresses webhooks may reach: public ones, plus the operator's internal receivers.
+    const webhookPolicy = new WebhookAddressPolicy({ allow: config.rights?.webhookAllow ?? [] });
+    const outbox = new OutboxService(db, { natsUrl: config.rights?.natsUrl, journal, webhookPolicy });
     const rights = new RightsService({
       db, journal, registry, members, subjects, consents,
       vault: release.vault, issuers: release.issuers, events: outbox.events, admin,
       ...(config.rights?.escalateAfterMs ? { escalateAfterMs: config.rights.escalateAfterMs } : {}),
       sweepMs: config.rights?.sweepMs ?? 0,
       allowHttpWebhooks: config.rights?.allowHttpWebhooks ?? false,
+      webhookPolicy,
     });
     lifecycle.push(outbox, rights);
     const clientCerts = new ClientCertBindings(db, admin);

@@ -19,6 +19,7 @@ import { disabledEventStream } from '../events/stream.ts';
 import { toRow, type OutboxMessage } from '../outbox/message.ts';
 import { encodeSecret } from '../outbox/signature.ts';
 import { validateWebhookUrl } from '../outbox/webhook.ts';
+import type { WebhookAddressPolicy } from '../outbox/address-policy.ts';
 import type { Journal } from '../store/journal.ts';
 import { upsertWebhookEndpoint, webhookEndpointOf } from '../store/outbox-repo.ts';
 import {
@@ -90,6 +91,8 @@ export interface RightsServiceDeps {
   readonly sweepMs?: number;
   /** Accept http:// webhook URLs on loopback (tests, local demo). */
   readonly allowHttpWebhooks?: boolean;
+  /** Which addresses a webhook URL may name (literals are checked at registration). */
+  readonly webhookPolicy?: WebhookAddressPolicy;
 }
 
 export const DEFAULT_ESCALATE_AFTER_MS = 7 * 86_400_000;
@@ -280,7 +283,7 @@ export class RightsService {
     if (!this.isKnownRecipient(recipientId)) {
       throw new CgError('UNKNOWN_RECIPIENT', `no recipient "${recipientId}" in the registry or among registered members`, 404);
     }
-    const clean = validateWebhookUrl(url, this.deps.allowHttpWebhooks ?? false);
+    const clean = validateWebhookUrl(url, this.deps.allowHttpWebhooks ?? false, this.deps.webhookPolicy);
     const secret = new Uint8Array(randomBytes(32));
     const id = 'we_' + randomBytes(12).toString('base64url');
     await upsertWebhookEndpoint(this.deps.db, { id, recipientId, url: clean, secret }, this.clock());

@@ -6,6 +6,7 @@ import { getWebhookEndpoint, listDead, outboxCounts, requeueDead, type OutboxRec
 import type { Database } from '../store/sql.ts';
 import { Dispatcher, type AttemptEvent } from './dispatcher.ts';
 import { WebhookTransport } from './webhook.ts';
+import type { WebhookAddressPolicy } from './address-policy.ts';
 
 /**
  * The outbox as the application runs it: one dispatcher per server (they share the table
@@ -20,6 +21,8 @@ export interface OutboxOptions {
   readonly pollMs?: number;
   readonly attemptTimeoutMs?: number;
   readonly onAttempt?: (e: AttemptEvent) => void;
+  /** Which addresses webhooks may reach (CONSENTGATE_WEBHOOK_ALLOW); public ones only by default. */
+  readonly webhookPolicy?: WebhookAddressPolicy;
 }
 
 export class OutboxService {
@@ -41,7 +44,7 @@ export class OutboxService {
     if (this.relay) opts.journal?.onCommitted(() => void this.relay!.run().catch(() => {}));
     this.dispatcher = new Dispatcher(db, {
       transports: {
-        webhook: new WebhookTransport({ endpoint: (id) => getWebhookEndpoint(db, id) }),
+        webhook: new WebhookTransport({ endpoint: (id) => getWebhookEndpoint(db, id), ...(opts.webhookPolicy ? { policy: opts.webhookPolicy } : {}) }),
         ...(this.nats ? { nats: this.nats } : {}),
       },
       ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
