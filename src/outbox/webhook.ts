@@ -112,7 +112,7 @@ export function validateWebhookUrl(raw: string, allowHttp = false, policy: Webho
   if (!https && !(url.protocol === 'http:' && allowHttp && LOOPBACK.has(url.hostname))) throw bad('webhook URLs must use https');
   const forbidden = addressRefusal(url.hostname, policy);
   if (forbidden) {
-    throw new CgError('WEBHOOK_URL_FORBIDDEN', `webhooks may not reach ${forbidden}`, 422, [{ code: 'WEBHOOK_URL_FORBIDDEN', message: forbidden, path: 'url' }]);
+    throw new CgError('WEBHOOK_URL_FORBIDDEN', `webhook URL names a forbidden address: ${forbidden}`, 422, [{ code: 'WEBHOOK_URL_FORBIDDEN', message: forbidden, path: 'url' }]);
   }
   return url.toString();
 }

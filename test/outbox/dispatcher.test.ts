@@ -5,6 +5,7 @@ import { Dispatcher, type AttemptEvent, type DispatcherOptions } from '../../src
 import { enqueue, type Envelope } from '../../src/outbox/message.ts';
 import { verifySignature } from '../../src/outbox/signature.ts';
 import { WebhookTransport } from '../../src/outbox/webhook.ts';
+import { WebhookAddressPolicy } from '../../src/outbox/address-policy.ts';
 import {
   getOutboxMessage,
   getWebhookEndpoint,
@@ -18,6 +19,7 @@ import { engines, openTestDatabase } from '../support/engines.ts';
 import { deadUrl, fakeRecipient, type Received } from './fake-recipient.ts';
 
 const T0 = Date.parse('2027-03-01T09:00:00Z');
+const LOCAL_RECEIVERS = new WebhookAddressPolicy({ allow: ['127.0.0.1'] });
 
 describe.each(engines())('outbox on %s', (engine) => {
   let db: Database;
@@ -37,7 +39,8 @@ describe.each(engines())('outbox on %s', (engine) => {
 
   function dispatcher(extra: Partial<DispatcherOptions> = {}): Dispatcher {
     return new Dispatcher(db, {
-      transports: { webhook: new WebhookTransport({ endpoint: (id) => getWebhookEndpoint(db, id), now }) },
+      // The fake recipients listen on loopback: allowed deliberately, as CONSENTGATE_WEBHOOK_ALLOW would.
+      transports: { webhook: new WebhookTransport({ endpoint: (id) => getWebhookEndpoint(db, id), now, policy: LOCAL_RECEIVERS }) },
       now,
       random: () => 0.5,
       backoff: { baseMs: 1_000, capMs: 60_000 },

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/outbox/backoff.ts';
 import { decodeSecret, encodeSecret, signatureHeader, verifySignature } from '../../src/outbox/signature.ts';
 import { validateWebhookUrl } from '../../src/outbox/webhook.ts';
+import { WebhookAddressPolicy } from '../../src/outbox/address-policy.ts';
 
 const secret = new Uint8Array(32).fill(7);
 
@@ -102,9 +103,12 @@ describe('backoff with full jitter', () => {
 });
 
 describe('webhook URLs', () => {
-  it('requires https, allowing http only to loopback when asked', () => {
+  it('requires https, allowing http only to loopback when asked (and loopback only when allow-listed)', () => {
+    const local = new WebhookAddressPolicy({ allow: ['127.0.0.1'] });
     expect(validateWebhookUrl('https://seller.example/hooks')).toBe('https://seller.example/hooks');
-    expect(validateWebhookUrl('http://127.0.0.1:8080/h', true)).toBe('http://127.0.0.1:8080/h');
+    expect(validateWebhookUrl('http://127.0.0.1:8080/h', true, local)).toBe('http://127.0.0.1:8080/h');
+    // Since issue 17 (SSRF), loopback needs CONSENTGATE_WEBHOOK_ALLOW even with http allowed.
+    expect(() => validateWebhookUrl('http://127.0.0.1:8080/h', true)).toThrow(expect.objectContaining({ code: 'WEBHOOK_URL_FORBIDDEN', path: 'url' }));
     for (const [url, allow] of [
       ['http://127.0.0.1:8080/h', false],
       ['http://seller.example/h', true],

@@ -13,7 +13,8 @@ describe('rights over HTTP', () => {
   const received: Array<{ key: string; body: any }> = [];
 
   beforeAll(async () => {
-    h = await startHarness({ rights: { allowHttpWebhooks: true, sweepMs: 0 } });
+    // The fake seller listens on loopback: an internal receiver the operator allows deliberately.
+    h = await startHarness({ rights: { allowHttpWebhooks: true, webhookAllow: ['127.0.0.1'], sweepMs: 0 } });
     seller = await fakeRecipient((req, _n, res) => {
       try {
         verifySignature({ secret, header: req.headers['consentgate-signature'] as string, body: req.body, now: Math.floor(Date.now() / 1000) });

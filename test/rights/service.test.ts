@@ -8,6 +8,7 @@ import { natsEventStream } from '../../src/events/stream.ts';
 import { Dispatcher } from '../../src/outbox/dispatcher.ts';
 import { verifySignature } from '../../src/outbox/signature.ts';
 import { WebhookTransport } from '../../src/outbox/webhook.ts';
+import { WebhookAddressPolicy } from '../../src/outbox/address-policy.ts';
 import { DECISION_KIND, registerDecisionWriter, type DecisionRow } from '../../src/store/decisions-repo.ts';
 import { getWebhookEndpoint } from '../../src/store/outbox-repo.ts';
 import type { Database } from '../../src/store/sql.ts';
@@ -17,6 +18,8 @@ import { grantReq, startServer, withdrawReq, type Server } from '../consent/harn
 import { demoModel } from '../notice/support.ts';
 import { fakeRecipient, type FakeRecipient } from '../outbox/fake-recipient.ts';
 import { engines, openTestDatabase } from '../support/engines.ts';
+
+const LOCAL_RECEIVERS = new WebhookAddressPolicy({ allow: ['127.0.0.1'] });
 
 const T0 = Date.parse('2027-01-31T03:00:00Z');
 const DAY = 86_400_000;
@@ -58,6 +61,8 @@ describe.each(engines())('rights service on %s', (engine) => {
       clock: now,
       escalateAfterMs: 3 * DAY,
       allowHttpWebhooks: true,
+      // The fake seller listens on loopback: an internal receiver allowed deliberately.
+      webhookPolicy: LOCAL_RECEIVERS,
     });
     checkout = (await s.consent.notice('checkout')).hash;
     seller = await fakeRecipient((req, _n, res) => {
@@ -127,7 +132,7 @@ describe.each(engines())('rights service on %s', (engine) => {
     Buffer.from((await db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries WHERE idx = $1', [index]))[0]!.entry).toString();
 
   const dispatcher = () =>
-    new Dispatcher(db, { transports: { webhook: new WebhookTransport({ endpoint: (id) => getWebhookEndpoint(db, id), now }) }, now, random: () => 0.5 });
+    new Dispatcher(db, { transports: { webhook: new WebhookTransport({ endpoint: (id) => getWebhookEndpoint(db, id), now, policy: LOCAL_RECEIVERS }) }, now, random: () => 0.5 });
 
   it('answers "who has my data" from the release records, with country and ledger leaf', async () => {
     await s.subjects.create({ id: 'cust-1', jurisdiction: 'KR', issueToken: false }, 'test');
