@@ -97,6 +97,10 @@ export class ConsentService implements ConsentLookup {
   private unlisten: (() => Promise<void>) | undefined;
   private poll: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  /** Per subject: moves when a consent write is submitted to the journal or an event is applied (see writeVersion). */
+  private readonly versions = new Map<string, number>();
+  /** Per subject: this server's consent write in flight (writes of one subject are serialised). */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: ConsentServiceDeps) {
     this.repo = new ConsentRepo(deps.db);
@@ -140,6 +144,27 @@ export class ConsentService implements ConsentLookup {
 
   hasObjected(subject: string, purposeId: string): boolean {
     return this.projection.hasObjected(subject, purposeId);
+  }
+
+  // ── Write order (ConsentOrder: the release path records a decision only against the state it read) ──
+
+  /**
+   * A number that changes whenever a consent write of `subject` is submitted to the journal on
+   * this server, and whenever an event of it (from here or another server) reaches the
+   * projection. Equal before and after means nothing about the subject's consent moved.
+   */
+  writeVersion(subject: string): number {
+    return this.versions.get(subject) ?? 0;
+  }
+
+  /** Settles once this server's consent write of `subject` now in flight has committed or failed; undefined if none. */
+  writesSettled(subject: string): Promise<void> | undefined {
+    const p = this.inFlight.get(subject);
+    return p?.then(noop, noop);
+  }
+
+  private bump(subject: string): void {
+    this.versions.set(subject, (this.versions.get(subject) ?? 0) + 1);
   }
 
   // ── Notices ─────────────────────────────────────────────────────────────────────────
@@ -372,6 +397,7 @@ export class ConsentService implements ConsentLookup {
 
   private remember(e: ConsentEvent): void {
     this.projection.apply(e);
+    this.bump(e.subjectId);
     this.eventIndex.set(e.eventId, { receiptId: e.receiptId, subjectId: e.subjectId });
   }
 
@@ -405,7 +431,11 @@ export class ConsentService implements ConsentLookup {
     const row: ConsentBatchRow = { receiptId, subjectId: subject.id, events: planned, receipt: compactJson(body) };
     const entry = ledgerEntry({ receiptId, pseudonym: subject.pseudonym, at, events: planned.map((e) => ({ ...e, scoped: e.recipientId !== null })) });
     this.ownReceipts.add(receiptId);
+    // Submitted to the journal in this same turn as the version moves: a release decided on the
+    // old state and not yet submitted sees the change and decides again (release-service.ts).
+    this.bump(subject.id);
     const appended = this.deps.journal.append(CONSENT_KIND, row, entry);
+    this.inFlight.set(subject.id, appended);
     this.ownAppends.add(appended);
     let leafIndex: number;
     try {
@@ -415,6 +445,8 @@ export class ConsentService implements ConsentLookup {
     } finally {
       this.ownReceipts.delete(receiptId);
       this.ownAppends.delete(appended);
+      if (this.inFlight.get(subject.id) === appended) this.inFlight.delete(subject.id);
+      this.bump(subject.id);
     }
     return { receipt: await signReceiptAsync({ ...body, ledger: { leafIndex } }, this.deps.receiptKeys.active), replayed: false };
   }

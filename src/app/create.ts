@@ -74,7 +74,7 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
     const consents = new ConsentService({ db, journal, admin, registry, subjects, members, receiptKeys: secrets.receiptKeys, pollMs: 5_000 });
     lifecycle.push(subjects, consents);
     const release = createReleaseServices({
-      db, journal, admin, registry, members, subjects, consents,
+      db, journal, admin, registry, members, subjects, consents, order: consents,
       env: process.env, dataDir: config.dataDir, ephemeralKey: !config.dataDir && !config.databaseUrl,
       policyDir: process.env.CONSENTGATE_POLICY_DIR ?? 'policies',
     });

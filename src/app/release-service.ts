@@ -35,6 +35,20 @@ export interface ReleasePolicy {
   apply(req: ReleaseRequest, decision: Decision, ctx: GateContext): Decision;
 }
 
+/**
+ * The consent ledger's write order per subject (ConsentService). With it, an allowed decision is
+ * submitted to the journal only if no consent write of its subject was submitted since the
+ * decision read the state — else it is decided again. The journal keeps submission order, so an
+ * allowed decision never gets a leaf after a withdrawal leaf (of this server) that covers it.
+ */
+export interface ConsentOrder {
+  writeVersion(subject: string): number;
+  writesSettled(subject: string): Promise<void> | undefined;
+}
+
+/** Decisions retried because the subject's consent changed under them, before giving up (503). */
+export const MAX_DECISION_ATTEMPTS = 8;
+
 export interface ReleaseDeps {
   readonly journal: Journal;
   readonly vault: VaultService;
@@ -45,6 +59,8 @@ export interface ReleaseDeps {
   readonly pseudonym: (subject: string) => string;
   readonly policy?: ReleasePolicy | undefined;
   readonly clock?: () => number;
+  /** Orders allowed decisions after the consent writes they read (see ConsentOrder). */
+  readonly order?: ConsentOrder | undefined;
 }
 
 export interface ReleaseResult {
@@ -100,6 +116,15 @@ export class ReleaseService {
 
   /** A release for the authenticated recipient (registry recipient id or class member id). */
   async release(recipientId: string, input: ReleaseInput): Promise<ReleaseResult> {
+    for (let attempt = 1; ; attempt++) {
+      const done = await this.releaseOnce(recipientId, input, attempt);
+      if (done) return done;
+    }
+  }
+
+  /** One decision; undefined when the subject's consent moved before it could be recorded (decide again). */
+  private async releaseOnce(recipientId: string, input: ReleaseInput, attempt: number): Promise<ReleaseResult | undefined> {
+    const version = await this.readConsentOrder(input.subject);
     const req = toRequest(recipientId, input, this.clock());
     const { decision, registry } = this.decide(req);
     if (!decision.allow) throw await this.refuse(req, decision, registry, null);
@@ -116,6 +141,8 @@ export class ReleaseService {
     const applied = await applyForms(decision, req, plaintext, session);
     const released = applied.items.map((i) => releasedItem(i.category, i.form));
     const row = this.row(req, decision, registry, released, session.issued, null);
+    // Checked and submitted in one turn of the event loop: nothing can come in between.
+    if (this.consentMoved(input.subject, version, attempt)) return undefined;
     const { leafIndex } = await this.record(row);
     const items: Record<string, unknown> = {};
     const forms: Record<string, ReleaseForm> = {};
@@ -163,6 +190,13 @@ export class ReleaseService {
    * release, pointing at the decision that issued the token.
    */
   async redeem(recipientId: string, token: string): Promise<{ decision_id: string; ledger_index: number; category: string; value: string; expires_at: string | null }> {
+    for (let attempt = 1; ; attempt++) {
+      const done = await this.redeemOnce(recipientId, token, attempt);
+      if (done) return done;
+    }
+  }
+
+  private async redeemOnce(recipientId: string, token: string, attempt: number): Promise<{ decision_id: string; ledger_index: number; category: string; value: string; expires_at: string | null } | undefined> {
     const at = this.clock();
     const t = await this.deps.issuers.findRedeemable(recipientId, token, at);
     const gate = this.gateOrFail();
@@ -174,6 +208,7 @@ export class ReleaseService {
       items: [t.category],
       at,
     };
+    const version = await this.readConsentOrder(t.subject);
     const { decision, registry } = this.decide(req);
     if (!decision.allow) throw await this.refuse(req, decision, registry, t.decisionId);
     let value: string | undefined;
@@ -185,9 +220,31 @@ export class ReleaseService {
     }
     if (value === undefined) throw new CgError('TOKEN_VALUE_GONE', 'the value behind this token is no longer stored', 410);
     const row = this.row(req, decision, registry, [{ category: t.category, form: 'plain' }], [], t.decisionId);
+    if (this.consentMoved(t.subject, version, attempt)) return undefined;
     const { leafIndex } = await this.record(row);
     await this.deps.issuers.markRedeemed(token, at).catch(() => {});
     return { decision_id: row.id, ledger_index: leafIndex, category: t.category, value, expires_at: t.expiresAt ? t.expiresAt.toISOString() : null };
+  }
+
+  /** Waits out this server's consent write of the subject in flight, then reads the version a decision is made on. */
+  private async readConsentOrder(subject: string): Promise<number | undefined> {
+    const order = this.deps.order;
+    if (!order) return undefined;
+    const pending = order.writesSettled(subject);
+    if (pending) await pending;
+    return order.writeVersion(subject);
+  }
+
+  /**
+   * True when a consent write of the subject was submitted (or applied) since `version` was
+   * read: the decision must be made again. Synchronous, so the caller's journal submission
+   * follows in the same turn. After MAX_DECISION_ATTEMPTS a subject whose consent never stops
+   * changing gets a 503 rather than a decision on a stale state.
+   */
+  private consentMoved(subject: string, version: number | undefined, attempt: number): boolean {
+    if (version === undefined || this.deps.order!.writeVersion(subject) === version) return false;
+    if (attempt >= MAX_DECISION_ATTEMPTS) throw new CgError('CONSENT_CHANGING', "the subject's consent kept changing while the release was decided; retry", 503);
+    return true;
   }
 
   private jurisdictionOf(subject: string): Jurisdiction | undefined {

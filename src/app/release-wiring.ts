@@ -10,7 +10,7 @@ import type { AdminActions } from './admin-actions.ts';
 import { Issuers } from './issuers.ts';
 import type { MembersService } from './members-service.ts';
 import type { RegistryService } from './registry-service.ts';
-import { ReleaseService, type ReleasePolicy } from './release-service.ts';
+import { ReleaseService, type ConsentOrder, type ReleasePolicy } from './release-service.ts';
 import type { SubjectsService } from './subjects-service.ts';
 import { VaultService } from './vault-service.ts';
 
@@ -27,6 +27,8 @@ export interface ReleaseWiringDeps {
   readonly members: MembersService;
   readonly subjects: SubjectsService;
   readonly consents: ConsentLookup;
+  /** The consent ledger's write order (ConsentService): allowed decisions follow the consent writes they read. */
+  readonly order?: ConsentOrder;
   /** Master key sources: CONSENTGATE_MASTER_KEY, else `<dataDir>/keys/master.key`. */
   readonly env?: Record<string, string | undefined>;
   readonly dataDir?: string | undefined;
@@ -92,6 +94,7 @@ export function createReleaseServices(d: ReleaseWiringDeps): ReleaseServices {
     gate,
     pseudonym: (s) => d.subjects.pseudonymOf(s),
     ...(policy ? { policy } : {}),
+    ...(d.order ? { order: d.order } : {}),
   });
   return { vault, issuers, releases, lifecycle: [vault, issuers] };
 }
