@@ -35,6 +35,10 @@
  * - `bodyLimit` overrides the default body size limit (256 KiB) per route; `consumes` lists extra
  *   body media types (`text/yaml`, `text/plain` arrive as a strictly UTF-8-decoded string).
  * - `rateLimit` overrides the per-key limit for the route (or `false` to exempt it).
+ * - Every route's input also passes the input guard (input-guard.ts) with nothing to declare: a
+ *   string with U+0000 or a lone surrogate is refused with its path, and every date the schema
+ *   declares is bounded to 1900-01-01 .. 9999-12-31. Declare dates with `isoDate()`,
+ *   `isoDateTime()` or `dayOrInstant()` (src/core/time/date-range.ts), never as a plain string.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { z } from 'zod';

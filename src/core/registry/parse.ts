@@ -1,6 +1,7 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { ZodError } from 'zod';
 import { CgError, formatPath, type ErrorDetail, type FieldPath } from '../errors.ts';
+import { textIssue } from '../text.ts';
 import { registrySchema, type Registry } from './schema.ts';
 import { structuralIssues } from './structure.ts';
 
@@ -32,7 +33,14 @@ export function parseRegistry(input: Uint8Array | string): ParsedRegistry {
     throw new CgError('YAML_SYNTAX', `registry is not valid YAML: ${details[0]?.message}`, 400, details);
   }
   const locate = locator(doc, lineCounter);
-  const result = registrySchema.safeParse(toPlain(doc));
+  const plain = toPlain(doc);
+  // YAML escapes can spell text no database stores ("\ud800", "\0"): refuse it with its place.
+  const bad = textIssue(plain);
+  if (bad) {
+    const message = bad.kind === 'nul' ? 'text must not contain U+0000' : 'text must be well-formed Unicode: a lone surrogate has no UTF-8 form';
+    throw new CgError('INVALID_ENCODING', `registry: ${formatPath(bad.path)}: ${message}`, 400, [{ code: 'INVALID_ENCODING', message, path: formatPath(bad.path), ...locate(bad.path) }]);
+  }
+  const result = registrySchema.safeParse(plain);
   if (!result.success) throw schemaError(result.error, locate);
   const structural = structuralIssues(result.data);
   if (structural.length > 0) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { testApp, type TestApp } from './app-support.ts';
 
 /**
- * Issue 17 item 6: POST /v1/members with the name "A\u202eB\ud800" answered 409 MEMBER_EXISTS
+* Issue 17 item 6: POST /v1/members with the name "A\u202eB\ud800" answered 409 MEMBER_EXISTS
  * while the member and its ledger entry were created. The cause: after the write the service
  * compared the stored row with the request, and the driver had stored the lone surrogate as
  * U+FFFD — so "the row differs" was read as "another registration won the race". The answer now
@@ -41,4 +41,18 @@ it('answers a registration from what the database did, even when storage normali
   // A real duplicate is still 409, with nothing written.
   await expect(app.ctx.members.register({ id: 'm-norm', classId: 'cn_sellers', name: 'Other', country: 'CN' }, 'test')).rejects.toMatchObject({ code: 'MEMBER_EXISTS' });
   expect(await leaves('m-norm')).toBe(1);
+});
+
+it('refuses YAML escapes that spell unstorable text in a registry, with the field and its line', async () => {
+  const { DEMO_YAML } = await import('./app-support.ts');
+  for (const [escape, kind] of [['\\ud800', 'surrogate'], ['\\0', 'NUL']] as const) {
+    const yaml = DEMO_YAML.replace(/legal_name: .*/, `legal_name: "Harbor ${escape} Bazaar"`);
+    for (const url of ['/v1/registry/validate', '/v1/registry/versions']) {
+      const res = await app.server.inject({ method: 'POST', url, headers: { ...app.auth(), 'content-type': 'text/yaml' }, payload: yaml });
+      expect(res.statusCode, `${kind} ${url} ${res.body}`).toBe(400);
+      const problem = res.json() as { code: string; path: string; errors: Array<{ line?: number }> };
+      expect(problem).toMatchObject({ code: 'INVALID_ENCODING', path: 'operator.legal_name' });
+      expect(problem.errors[0]!.line).toBe(DEMO_YAML.split('\n').findIndex((l) => l.includes('legal_name:')) + 1);
+    }
+  }
 });
