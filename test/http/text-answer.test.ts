@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { testApp, type TestApp } from './app-support.ts';
 
 /**
-* Issue 17 item 6: POST /v1/members with the name "A\u202eB\ud800" answered 409 MEMBER_EXISTS
+ * Issue 17 item 6: POST /v1/members with the name "A\u202eB\ud800" answered 409 MEMBER_EXISTS
  * while the member and its ledger entry were created. The cause: after the write the service
  * compared the stored row with the request, and the driver had stored the lone surrogate as
  * U+FFFD — so "the row differs" was read as "another registration won the race". The answer now
