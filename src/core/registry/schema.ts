@@ -352,7 +352,7 @@ export const declarationSchema = z.strictObject({
       /** PIPA 28-8(1)2: the law or treaty that provides for the transfer. */
       instrument: z.string().min(1).max(500).optional(),
       /** GDPR 49: derogations cover only occasional, non-repetitive transfers. */
-      occasional: z.boolean().default(false),
+      occasional: z.boolean().optional(),
       /** GDPR 49(1)(a): the risks of a transfer without adequacy or safeguards, as the notice states them. */
       risks: labels.optional(),
     })
