@@ -1,7 +1,5 @@
-import type { RegistryModel } from '../registry/model.ts';
 import type {
   Agreement,
-  AgreementClause,
   Declaration,
   Entrustment,
   Jurisdiction,
@@ -170,8 +168,3 @@ export interface PartyCase extends Dated {
 export const grant = (detail: string, article: string): RuleAnswer => ({ ok: true, detail, article });
 export const refuse = (problem: Problem, detail: string, article: string, missing?: readonly string[]): RuleAnswer =>
   missing === undefined ? { ok: false, problem, detail, article } : { ok: false, problem, detail, article, missing };
-
-export const missingClauses = (a: Agreement | undefined, required: readonly AgreementClause[]): AgreementClause[] =>
-  required.filter((c) => !a?.clauses.includes(c));
-
-export type { RegistryModel };

@@ -1,5 +1,5 @@
 import type { AgreementClause } from '../../registry/schema.ts';
-import { clausesAnswer } from '../kr/agreement.ts';
+import { clausesAnswer } from '../vocabulary.ts';
 import { GDPR_APPLIES, SOURCES } from '../sources.ts';
 import type { LawRule, PartyCase } from '../types.ts';
 

@@ -1,5 +1,5 @@
 import type { LegalBasis } from '../../registry/schema.ts';
-import { TRANSFER_MECHANISMS } from '../kr/basis.ts';
+import { TRANSFER_MECHANISMS } from '../vocabulary.ts';
 import { GDPR_APPLIES, SOURCES } from '../sources.ts';
 import { grant, refuse, type BasisCase, type LawRule } from '../types.ts';
 

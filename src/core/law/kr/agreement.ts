@@ -1,6 +1,7 @@
 import type { AgreementClause } from '../../registry/schema.ts';
 import { PIPA_2023, SOURCES } from '../sources.ts';
-import { grant, missingClauses, refuse, type LawRule, type PartyCase } from '../types.ts';
+import type { LawRule, PartyCase } from '../types.ts';
+import { clausesAnswer } from '../vocabulary.ts';
 
 /** PIPA 26(1) and decree: the entrustment document's terms. */
 export const PIPA_26_CLAUSES: readonly AgreementClause[] = [
@@ -53,12 +54,5 @@ export const overseasAgreement: LawRule<PartyCase> = {
     return clausesAnswer(c, PIPA_28_8_4_CLAUSES, 'PIPA 28-8(4)', 'overseas transfer agreement');
   },
 };
-
-export function clausesAnswer(c: PartyCase, required: readonly AgreementClause[], article: string, what: string) {
-  if (!c.agreement) return refuse('agreement_missing', `${c.partyName} has no ${what} (agreement)`, article, [...required]);
-  const missing = missingClauses(c.agreement, required);
-  if (missing.length > 0) return refuse('clauses_missing', `agreement ${c.agreement.id} v${c.agreement.version} lacks ${missing.join(', ')}`, article, missing);
-  return grant(`agreement ${c.agreement.id} v${c.agreement.version} carries the ${article} terms`, article);
-}
 
 export const KR_AGREEMENT_RULES = [entrustmentAgreement, overseasAgreement] as const;

@@ -1,6 +1,7 @@
 import type { LegalBasis } from '../../registry/schema.ts';
 import { PIPA_2023, SOURCES } from '../sources.ts';
 import { grant, refuse, type BasisCase, type LawRule } from '../types.ts';
+import { TRANSFER_MECHANISMS } from '../vocabulary.ts';
 
 /** PIPA 15(1)1–7 as the registry names them: every ground the operator may process on. */
 export const PIPA_15_GROUNDS: ReadonlySet<LegalBasis> = new Set([
@@ -23,8 +24,6 @@ export const PIPA_17_GROUNDS: ReadonlySet<LegalBasis> = new Set([
   'public_safety',
 ]);
 
-/** Chapter V transfer mechanisms: never a legal basis. */
-export const TRANSFER_MECHANISMS: ReadonlySet<LegalBasis> = new Set(['certification', 'adequacy', 'scc', 'bcr', 'derogation']);
 
 const isProvision = (c: BasisCase) => c.role === 'third_party' || c.role === 'affiliate';
 
