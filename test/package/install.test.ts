@@ -158,6 +158,9 @@ describe('installed from the packed tarballs', () => {
     await node([TSC], dir); // tsc --init's defaults: strict, nodenext, skipLibCheck
     await node([TSC, '--noEmit', '--skipLibCheck', 'false'], dir); // and the published declarations themselves type-check
     expect(JSON.parse(await node(['typed.js'], dir))).toEqual(EXPECTED);
+    // CommonJS callers: Node 20.19+ / 22.12+ (the engines) load ES modules with require().
+    writeFileSync(join(dir, 'old.cjs'), `const l = require('@consentgate/ledger'); const c = require('@consentgate/client'); console.log(typeof l.verifyInclusion, typeof c.ConsentGateClient);`);
+    expect((await node(['old.cjs'], dir)).trim()).toBe('function function');
   }, 180_000);
 
   it('consentgate: consentgate/ledger and consentgate/client from the full package, .mjs and TypeScript', async () => {
