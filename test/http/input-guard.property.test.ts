@@ -177,7 +177,7 @@ describe.each(engines())('route input on %s', (engine) => {
       );
     }
     // The values reached storage for the fields that store them (not only early refusals).
-    for (const f of ['POST /v1/subjects birthDate', 'POST /v1/api-keys expires_at', 'GET /v1/reports from']) expect(stored.get(f) ?? 0, f).toBeGreaterThan(0);
+    for (const f of ['POST /v1/subjects birthDate', 'POST /v1/recipients/{id}/keys expires_at', 'GET /v1/reports from']) expect(stored.get(f) ?? 0, f).toBeGreaterThan(0);
   }, 600_000);
 
   it('every text field of every JSON body: a lone surrogate is 400 INVALID_ENCODING with its path, nothing stored', async () => {
