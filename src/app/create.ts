@@ -22,10 +22,13 @@ import { ClientCertBindings } from './client-certs.ts';
 import { ReportService } from './report-service.ts';
 import { redisRateLimit } from '../http/rate-limit-store.ts';
 import { httpsOptions } from '../http/tls.ts';
+import { buildMetricsServer } from '../http/metrics-server.ts';
 
 export interface App {
   readonly ctx: AppContext;
   readonly server: FastifyInstance;
+  /** The key-less /metrics listener when `config.metricsPort` is set (not listening yet: `main.ts` does that). */
+  readonly metricsServer?: FastifyInstance | undefined;
   /** Stops accepting requests, drains the journal, stops listeners, closes the database. */
   close(): Promise<void>;
 }
@@ -125,17 +128,19 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       ...(config.widgetOrigins ? { widgetOrigins: config.widgetOrigins } : {}),
     });
     await server.ready();
+    const metricsServer = config.metricsPort !== undefined ? await buildMetricsServer(metrics, server.log.child({ listener: 'metrics' })) : undefined;
 
     let closed: Promise<void> | undefined;
     const close = () =>
       (closed ??= (async () => {
         await server.close();
+        await metricsServer?.close();
         await journal.drain().catch(() => {});
         for (const s of [...lifecycle].reverse()) await s.stop().catch(() => {});
         await journal.close().catch(() => {});
         await db.close();
       })());
-    return { ctx, server, close };
+    return { ctx, server, metricsServer, close };
   } catch (e) {
     for (const s of [...lifecycle].reverse()) await s.stop().catch(() => {});
     await db.close().catch(() => {});
