@@ -23,6 +23,8 @@ import { ReportService } from './report-service.ts';
 import { redisRateLimit } from '../http/rate-limit-store.ts';
 import { httpsOptions } from '../http/tls.ts';
 import { buildMetricsServer } from '../http/metrics-server.ts';
+import { installDomainMetrics } from '../metrics/install.ts';
+import { outboxAttemptMetrics } from '../metrics/outbox-metrics.ts';
 
 export interface App {
   readonly ctx: AppContext;
@@ -67,6 +69,7 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
     lifecycle.push(keys, registry, members);
 
     const base = { config, db, journal, metrics, admin, keys, registry, members };
+    installDomainMetrics(base);
     // ═══ FEATURE SERVICES: construct yours from `base` (or earlier features) and add it to ctx.
     //     If it has background work, also `lifecycle.push(yourService)` (start/stop). ═══
     const ledger = new LedgerService(db, journal, config.ledger ?? {});
@@ -81,7 +84,7 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       policyDir: process.env.CONSENTGATE_POLICY_DIR ?? 'policies',
     });
     lifecycle.push(...release.lifecycle);
-    const outbox = new OutboxService(db, { natsUrl: config.rights?.natsUrl, journal });
+    const outbox = new OutboxService(db, { natsUrl: config.rights?.natsUrl, journal, onAttempt: outboxAttemptMetrics(metrics) });
     const rights = new RightsService({
       db, journal, registry, members, subjects, consents,
       vault: release.vault, issuers: release.issuers, events: outbox.events, admin,
