@@ -47,23 +47,25 @@ export function observeJournal(journal: Journal, registry: Registry): void {
       switch (c.kind) {
         case DECISION_KIND: {
           const d = c.row as { allow: boolean; code: string | null };
-          if (d.allow) decisions.add('allow', () => ({ outcome: 'allow' }));
-          else decisions.add(d.code ?? 'UNKNOWN', () => ({ outcome: 'deny', code: d.code ?? 'UNKNOWN' }));
+          if (d.allow) decisions.inc('allow');
+          else if (!decisions.inc(d.code ?? 'UNKNOWN')) decisions.add(d.code ?? 'UNKNOWN', { outcome: 'deny', code: d.code ?? 'UNKNOWN' });
           break;
         }
         case CONSENT_KIND:
           for (const e of (c.row as { events: ReadonlyArray<{ action: string; actor: string }> }).events) {
-            consents.add(`${e.action}:${e.actor}`, () => ({ kind: e.action, actor: e.actor }));
+            const k = `${e.action}:${e.actor}`;
+            if (!consents.inc(k)) consents.add(k, { kind: e.action, actor: e.actor });
           }
           break;
         case RIGHTS_REQUEST_KIND: {
           const r = (c.row as { request: { type: string; state: string } }).request;
-          rights.add(`${r.type}:${r.state}`, () => ({ type: r.type, state: r.state }));
+          const k = `${r.type}:${r.state}`;
+          if (!rights.inc(k)) rights.add(k, { type: r.type, state: r.state });
           break;
         }
         default: {
           const event = DELETION_EVENTS[c.kind];
-          if (event) deletions.add(event, () => ({ event }));
+          if (event) deletions.inc(event);
         }
       }
     }

@@ -22,5 +22,5 @@ export function outboxAttemptMetrics(registry: Registry): (e: AttemptEvent) => v
   });
   const tally = (t = new Tally(counter));
   for (const kind of KINDS) for (const outcome of OUTCOMES) tally.zero(`${kind}:${outcome}`, { kind, outcome });
-  return (e) => tally.add(`${e.kind}:${e.outcome}`, () => ({ kind: e.kind, outcome: e.outcome }));
+  return (e) => tally.add(`${e.kind}:${e.outcome}`, { kind: e.kind, outcome: e.outcome });
 }

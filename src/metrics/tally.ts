@@ -10,16 +10,25 @@ export class Tally<L extends string> {
 
   constructor(private readonly counter: Counter<L>) {}
 
-  /** One more (or `n` more) for the label set `key` names; `labels` is built only the first time. */
-  add(key: string, labels: () => Partial<Record<L, string>>, n = 1): void {
+  /**
+   * One more (or `n` more) for the label set `key` names, with `labels` the first time it is seen.
+   * The labels are built by the caller only when this returns false — no allocation per event.
+   */
+  inc(key: string, n = 1): boolean {
     const c = this.counts.get(key);
-    if (c) c.n += n;
-    else this.counts.set(key, { labels: labels(), n });
+    if (c === undefined) return false;
+    c.n += n;
+    return true;
+  }
+
+  /** Starts counting the label set `key` (at `n`). */
+  add(key: string, labels: Partial<Record<L, string>>, n = 1): void {
+    if (!this.inc(key, n)) this.counts.set(key, { labels, n });
   }
 
   /** Makes the series exist at 0 before the first event, so `increase()` sees that event. */
   zero(key: string, labels: Partial<Record<L, string>>): void {
-    this.add(key, () => labels, 0);
+    this.add(key, labels, 0);
   }
 
   /** Hands everything counted since the last flush to the counter. */
