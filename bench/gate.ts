@@ -195,7 +195,7 @@ const EEA_SET = set([...EEA]);
 const overseasExpr = (country: string) =>
   `((resource.jurisdiction == "KR" && ${country} != "KR") || (resource.jurisdiction == "EU" && !${EEA_SET}.contains(${country})))`;
 
-/** One permit per declaration: recipient, purpose, items, erasure, objection, transfer, consent, retention. */
+/** One permit per declaration: recipient, purpose, items, erasure, objection, legal basis, transfer, consent, retention. */
 export function statutoryPolicies(registry: RegistryModel): Record<string, string> {
   const idx = gateIndex(registry);
   const out: Record<string, string> = {};
@@ -209,6 +209,9 @@ export function statutoryPolicies(registry: RegistryModel): Record<string, strin
       `!resource.erased`,
     ];
     if (plan.objectionApplies) conds.push(`!resource.objected.contains(${str(d.purpose)})`);
+    // The legal-basis verdict is static per jurisdiction (the law packs): compile it in.
+    const basisOk = (['KR', 'EU'] as const).filter((j) => plan.legalBasis[j].ok).map((j) => `resource.jurisdiction == ${str(j)}`);
+    conds.push(basisOk.length > 0 ? `(${basisOk.join(' || ')})` : 'false');
     // Transfer verdicts are static per (destination, jurisdiction): compile them in.
     const countryTerms: string[] = [];
     for (const [country, tp] of plan.transfer) {

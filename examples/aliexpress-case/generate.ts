@@ -26,10 +26,10 @@ const SELLERS: ReadonlyArray<readonly [string, string]> = [
   ...Array.from({ length: 140 }, (_, i) => seller(i + 1, 'CN')),
   ...Array.from({ length: 10 }, (_, i) => seller(i + 141, 'HK')),
 ];
-const CODES = ['UNDECLARED_RECIPIENT', 'UNDECLARED_PURPOSE', 'UNDECLARED_ITEMS', 'NO_CONSENT', 'CONSENT_WITHDRAWN', 'NO_TRANSFER_GROUND', 'RETENTION_EXPIRED'] as const;
+const CODES = ['UNDECLARED_RECIPIENT', 'UNDECLARED_PURPOSE', 'UNDECLARED_ITEMS', 'NO_CONSENT', 'CONSENT_WITHDRAWN', 'NO_TRANSFER_GROUND', 'RETENTION_EXPIRED', 'NO_LEGAL_BASIS'] as const;
 const ARTICLE: Record<(typeof CODES)[number], string> = {
   UNDECLARED_RECIPIENT: 'PIPA 17(1)', UNDECLARED_PURPOSE: 'PIPA 18(1)', UNDECLARED_ITEMS: 'PIPA 3', NO_CONSENT: 'PIPA 17(1)',
-  CONSENT_WITHDRAWN: 'PIPA 37', NO_TRANSFER_GROUND: 'PIPA 28-8(1)', RETENTION_EXPIRED: 'PIPA 21',
+  CONSENT_WITHDRAWN: 'PIPA 37', NO_TRANSFER_GROUND: 'PIPA 28-8(1)', RETENTION_EXPIRED: 'PIPA 21', NO_LEGAL_BASIS: 'PIPA 17(1)',
 };
 const CUSTOMS_RETENTION_DAYS = 180;
 
@@ -99,9 +99,9 @@ export function generate(): Record<string, string> {
 function plan(rnd: ReturnType<typeof prng>, at: number, subject: number, consents: Map<number, Consent>, firstSeen: number): Planned {
   const r = rnd.next();
   if (r < 0.52) {
-    // The case itself: an order's data goes to the seller abroad, no transfer ground.
+    // The case itself: an order's data goes to the seller abroad on "contract necessity": no legal basis (PIPA 17(1)), no transfer ground.
     const [id, country] = rnd.pick(SELLERS);
-    return { at, subject, recipient: id, purpose: 'order_fulfilment', items: 'name;phone;address;customs_code', country, logCountry: rnd.next() < 0.7, codes: ['NO_TRANSFER_GROUND'], contractEnd: true, cls: 'overseas_sellers', decl: 'sellers_fulfilment' };
+    return { at, subject, recipient: id, purpose: 'order_fulfilment', items: 'name;phone;address;customs_code', country, logCountry: rnd.next() < 0.7, codes: ['NO_TRANSFER_GROUND', 'NO_LEGAL_BASIS'], contractEnd: true, cls: 'overseas_sellers', decl: 'sellers_fulfilment' };
   }
   if (r < 0.77) {
     const extra = rnd.next() < 0.02;

@@ -41,6 +41,7 @@ describe('replay: every code and the evaluation order (hand-computed)', () => {
       CONSENT_WITHDRAWN: { records: 4, subjects: 3, article: 'PIPA 37' },
       NO_TRANSFER_GROUND: { records: 5, subjects: 4, article: 'PIPA 28-8(1)' },
       RETENTION_EXPIRED: { records: 2, subjects: 2, article: 'PIPA 21' },
+      NO_LEGAL_BASIS: { records: 2, subjects: 2, article: 'PIPA 17(1)' },
     });
     expect(Object.fromEntries(Object.entries(summary.by_country).map(([k, v]) => [k, v.records]))).toEqual({ CN: 4, HK: 1, JP: 1, KR: 16, SG: 4, US: 1, unknown: 1 });
     expect(summary.by_country.KR!.violating_records).toBe(9);

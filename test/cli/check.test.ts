@@ -53,7 +53,7 @@ describe('consentgate check', () => {
   it('exits 1 and lists the violations with their articles', async () => {
     const r = await run('check', VIOLATIONS_PATH);
     expect(r.code).toBe(1);
-    for (const s of ['OVERSEAS_NO_GROUND', 'PIPA 28-8(1)', 'DOMESTIC_AGENT_MISSING', 'PIPA 31-2', 'AD_TARGETING_REQUIRED', '6 errors']) {
+    for (const s of ['OVERSEAS_NO_GROUND', 'PIPA 28-8(1)', 'DOMESTIC_AGENT_MISSING', 'PIPA 31-2', 'AD_TARGETING_REQUIRED', 'THIRD_PARTY_NO_BASIS', 'PIPA 17(1)', '10 errors']) {
       expect(r.out).toContain(s);
     }
   });
@@ -63,7 +63,18 @@ describe('consentgate check', () => {
     expect(code).toBe(1);
     expect(json.status).toBe('findings');
     expect(json.findings.map((f) => f.code).sort()).toEqual(
-      ['AD_TARGETING_REQUIRED', 'DOMESTIC_AGENT_MISSING', 'OPTIONAL_AS_CONTRACT', 'OVERSEAS_NO_GROUND', 'PROCESSOR_NO_DPA', 'RETENTION_INDEFINITE'],
+      [
+        'AD_TARGETING_REQUIRED',
+        'DOMESTIC_AGENT_MISSING',
+        'ENTRUSTMENT_UNDISCLOSED',
+        'OPTIONAL_AS_CONTRACT',
+        'OVERSEAS_AGREEMENT_MISSING',
+        'OVERSEAS_NO_GROUND',
+        'PROCESSOR_NO_DPA',
+        'RETENTION_INDEFINITE',
+        'THIRD_PARTY_NO_BASIS',
+        'THIRD_PARTY_NO_BASIS',
+      ],
     );
     for (const f of json.findings) {
       expect(f.line).toEqual(expect.any(Number));
@@ -80,7 +91,7 @@ describe('consentgate check', () => {
     expect(run0.tool.driver.semanticVersion).toMatch(/^\d+\.\d+\.\d+/);
     const ids = run0.tool.driver.rules.map((x: { id: string }) => x.id);
     expect(ids).toEqual(expect.arrayContaining(ruleCatalog.map((x) => x.code)));
-    expect(run0.results).toHaveLength(6);
+    expect(run0.results).toHaveLength(10);
     for (const res of run0.results) {
       expect(ids[res.ruleIndex]).toBe(res.ruleId);
       expect(res.level).toBe('error');
@@ -96,7 +107,7 @@ describe('consentgate check', () => {
     const r = await run('check', VIOLATIONS_PATH, '--lang', 'ko');
     expect(r.code).toBe(1);
     expect(r.out).toContain('국내대리인');
-    expect(r.out).toContain('오류 6건');
+    expect(r.out).toContain('오류 10건');
   });
 
   it('gives a schema error its YAML path and line:column, exit 2', async () => {

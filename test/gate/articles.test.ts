@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DENY_ARTICLES, TRANSFER_CONSENT_ARTICLE } from '../../src/core/gate/articles.ts';
-import { transferVerdict } from '../../src/core/law/transfer.ts';
+import { allRules, PACKS } from '../../src/core/law/packs.ts';
+import { transferVerdict, legalBasisVerdict } from '../../src/core/law/verdicts.ts';
 import { DENY_CODES } from '../../src/core/gate/types.ts';
-import { transferGround } from '../../src/core/registry/schema.ts';
+import { legalBasis, recipientRole, transferGround } from '../../src/core/registry/schema.ts';
+import { modelWith } from '../lint/fixtures.ts';
 
 const legal = parse(readFileSync(new URL('../../docs/legal/articles.yaml', import.meta.url), 'utf8')) as { pipa: Record<string, string>; gdpr: Record<string, string> };
 
@@ -27,16 +29,40 @@ describe('gate citations', () => {
     expect(exists(TRANSFER_CONSENT_ARTICLE.KR) && exists(TRANSFER_CONSENT_ARTICLE.EU)).toBe(true);
   });
 
-  it('every transfer verdict cites an existing article of its own jurisdiction', () => {
-    const full = { adequacy: true, scc: 'x', bcr: 'x', certification: 'x', dpa: 'x' };
-    for (const g of [...transferGround.options, undefined]) {
-      for (const sg of [{}, full]) {
-        for (const [country, purposeRequired] of [['US', true], ['JP', false], ['CN', false]] as const) {
-          const base = { ground: g, country, safeguards: sg, purposeRequired };
-          const kr = transferVerdict({ ...base, jurisdiction: 'KR', disclosedIn: 'https://x.example/p' });
-          const eu = transferVerdict({ ...base, jurisdiction: 'EU', disclosedIn: undefined });
-          expect(kr.article.startsWith('PIPA') && exists(kr.article), `${g} ${kr.article}`).toBe(true);
-          expect(eu.article.startsWith('GDPR') && exists(eu.article), `${g} ${eu.article}`).toBe(true);
+  it('every law-pack rule cites an existing article of its own jurisdiction', () => {
+    for (const pack of Object.values(PACKS)) {
+      for (const rule of allRules(pack)) {
+        expect(rule.article.startsWith(pack.jurisdiction === 'KR' ? 'PIPA' : 'GDPR'), rule.id).toBe(true);
+        expect(exists(rule.article), `${rule.id} ${rule.article}`).toBe(true);
+      }
+    }
+  });
+
+  it('every legal-basis and transfer verdict cites an existing article of its own jurisdiction', () => {
+    const grounds = [...transferGround.options, undefined];
+    for (const role of recipientRole.options) {
+      for (const basis of legalBasis.options) {
+        for (const g of grounds) {
+          const m = modelWith((r) => {
+            const a = r.recipients.find((x) => x.id === 'adreach')!;
+            a.role = role;
+            a.safeguards = { adequacy: true, certification: 'x', scc: 'x' };
+            const d = r.declarations.find((x) => x.id === 'ad_partner')!;
+            d.legal_basis = basis;
+            if (g) d.transfer = { ground: g };
+            else delete d.transfer;
+          });
+          const d = m.declarations.get('ad_partner')!;
+          const party = m.parties.get('adreach')!;
+          for (const j of ['KR', 'EU'] as const) {
+            for (const country of ['US', 'JP', 'CN', 'DE']) {
+              if (!m.isOverseas(country, j)) continue;
+              const v = transferVerdict(m, d, party, country, j);
+              expect(v.article.startsWith(j === 'KR' ? 'PIPA' : 'GDPR') && exists(v.article), `${role} ${g} ${j} ${v.article}`).toBe(true);
+            }
+            const b = legalBasisVerdict(m, d, party, j);
+            expect(b.article.startsWith(j === 'KR' ? 'PIPA' : 'GDPR') && exists(b.article), `${role} ${basis} ${j} ${b.article}`).toBe(true);
+          }
         }
       }
     }

@@ -28,7 +28,15 @@ const registryArb = fc
       fc.record({
         country: fc.constantFrom(...COUNTRIES),
         role: fc.constantFrom('third_party', 'processor', 'affiliate' as const),
-        safeguards: fc.record({ adequacy: maybe(fc.boolean()), scc: maybe(fc.constant('SCC')), certification: maybe(fc.constant('ISMS-P')), bcr: maybe(fc.constant('BCR')) }),
+        // Operator flags (adequacy, free-text scc and certification) must never carry a transfer.
+        safeguards: fc.record({
+          adequacy: maybe(fc.boolean()),
+          scc: maybe(fc.constant('SCC')),
+          certification: maybe(fc.constant('ISMS-P')),
+          bcr: maybe(fc.constant({ approved_by: 'CNIL', reference: 'BCR-1', approved_on: '2023-01-01' })),
+          dpf: maybe(fc.constant({ entry_url: 'https://www.dataprivacyframework.gov/list', checked_on: '2026-01-01' })),
+        }),
+        sccModule: maybe(fc.constantFrom(1, 2)),
       }),
       { minLength: 1, maxLength: 3 },
     ),
@@ -38,7 +46,8 @@ const registryArb = fc
         party: fc.nat(3),
         purpose: fc.nat(2),
         items: fc.array(fc.record({ category: fc.constantFrom(...CATS), form: fc.constantFrom('plain', 'masked', 'safe_number', 'token' as const) }), { minLength: 1, maxLength: 4 }),
-        basis: fc.constantFrom('consent', 'contract_necessity', 'legal_obligation', 'processor' as const),
+        basis: fc.constantFrom('consent', 'contract_necessity', 'legal_obligation', 'processor', 'legitimate_interest', 'scc' as const),
+        occasional: fc.boolean(),
         ground: maybe(fc.constantFrom('consent', 'contract_necessity', 'law_or_treaty', 'certification', 'adequacy', 'scc', 'bcr', 'derogation' as const)),
         disclosed: fc.boolean(),
         retention: fc.oneof(
@@ -56,7 +65,15 @@ const registryArb = fc
       operator: { legal_name: 'Op', country: 'SG', privacy_officer: { name: 'P', email: 'p@x.example', phone: '+65-1' }, jurisdictions: ['KR', 'EU'] },
       data_categories: CATS.map((id, i) => ({ id, labels: { ko: id, en: id }, format: g.formats[i] })),
       purposes: g.purposes.map((p, i) => ({ id: `p${i}`, labels: { ko: 'p', en: 'p' }, required: p.required, ad_targeting: p.ad, items: p.items })),
-      recipients: g.recipients.map((r, i) => ({ id: `r${i}`, name: `R${i}`, role: r.role, country: r.country, contact: {}, safeguards: clean(r.safeguards) })),
+      recipients: g.recipients.map((r, i) => ({
+        id: `r${i}`,
+        name: `R${i}`,
+        role: r.role,
+        country: r.country,
+        contact: {},
+        safeguards: clean(r.safeguards),
+        ...(r.sccModule ? { agreement: { id: `a${i}`, version: '1', clauses: [], scc: { version: '2021/914', module: r.sccModule } } } : {}),
+      })),
       recipient_classes: [{ id: 'k0', name: 'K', role: 'third_party', countries: g.classCountries, contact: {} }],
       declarations: g.declarations.map((d, i) => ({
         id: `d${i}`,
@@ -64,7 +81,7 @@ const registryArb = fc
         purpose: `p${d.purpose % g.purposes.length}`,
         items: dedupe(d.items),
         legal_basis: d.basis,
-        ...(d.ground ? { transfer: { ground: d.ground, ...(d.disclosed ? { disclosed_in: 'https://x.example/p' } : {}) } } : {}),
+        ...(d.ground ? { transfer: { ground: d.ground, occasional: d.occasional, ...(d.disclosed ? { disclosed_in: 'https://x.example/p' } : {}) } } : {}),
         retention: d.retention,
       })),
     };
@@ -166,12 +183,28 @@ describe('decide over random registries, consents and requests', () => {
             expect(st.state).toBe('active');
             expect(d.consentEventId).toBe(st.state === 'active' ? st.eventId : 'x');
           }
-          // Abroad needs a ground: a declared one (or a basis that is itself a transfer mechanism), or
-          // for EU subjects an adequate destination or SCCs/BCRs the recipient has signed (GDPR 45–47).
-          const safeguards = (party ?? registry.parties.get(member!.classId))!.safeguards;
-          const euCovered = subject!.jurisdiction === 'EU' && (['JP', 'KR', 'CH'].includes(country) || Boolean(safeguards.scc || safeguards.bcr));
-          const declaresGround = decl.transfer !== undefined || ['certification', 'adequacy', 'scc'].includes(decl.legal_basis);
-          if (overseas && !euCovered) expect(declaresGround).toBe(true);
+          // The legal basis, read independently: a transfer mechanism never; a third party (KR) never on
+          // contract necessity or the processor basis; legitimate interests never without a balancing test.
+          const p = (party ?? registry.parties.get(member!.classId))!;
+          expect(['scc', 'adequacy', 'certification', 'bcr', 'derogation', 'legitimate_interest']).not.toContain(decl.legal_basis);
+          if (p.role !== 'processor') expect(decl.legal_basis).not.toBe('processor');
+          if (p.role !== 'processor' && subject!.jurisdiction === 'KR') expect(decl.legal_basis).not.toBe('contract_necessity');
+          // Abroad needs a ground: a declared one, or for EU subjects an adequate destination (the US
+          // only on the DPF List), SCCs in the agreement or BCRs within the group (GDPR 45–47).
+          // Operator flags never count.
+          const euCovered =
+            subject!.jurisdiction === 'EU' &&
+            (['JP', 'KR'].includes(country) ||
+              (country === 'US' && p.safeguards.dpf !== undefined) ||
+              p.agreement?.scc?.module === (p.role === 'processor' ? 2 : 1) ||
+              (p.safeguards.bcr !== undefined && p.role !== 'third_party'));
+          if (overseas && !euCovered) expect(decl.transfer).toBeDefined();
+          // A derogation carries only occasional transfers; PIPA 28-8(1)3 only entrustment.
+          if (overseas && !euCovered && subject!.jurisdiction === 'EU') expect(decl.transfer!.occasional).toBe(true);
+          if (overseas && subject!.jurisdiction === 'KR') {
+            expect(['consent', 'contract_necessity', 'law_or_treaty']).toContain(decl.transfer!.ground);
+            if (decl.transfer!.ground === 'contract_necessity') expect(p.role).toBe('processor');
+          }
           const purpose = registry.purposes.get(r.purpose)!;
           if (purpose.ad_targeting) expect(consents.hasObjected(r.subject, r.purpose)).toBe(false);
           for (const it of d.items) {
@@ -187,7 +220,7 @@ describe('decide over random registries, consents and requests', () => {
       { numRuns: 400 },
     );
     // The generators must reach allows and the statutory denies, or the property says little.
-    for (const c of ['ALLOW', 'UNDECLARED_RECIPIENT', 'UNDECLARED_PURPOSE', 'UNDECLARED_ITEMS', 'NO_CONSENT', 'NO_TRANSFER_GROUND', 'SUBJECT_ERASED']) {
+    for (const c of ['ALLOW', 'UNDECLARED_RECIPIENT', 'UNDECLARED_PURPOSE', 'UNDECLARED_ITEMS', 'NO_CONSENT', 'NO_TRANSFER_GROUND', 'NO_LEGAL_BASIS', 'SUBJECT_ERASED']) {
       expect(seen).toContain(c);
     }
   });

@@ -58,7 +58,8 @@ describe('decide: allow', () => {
       ['address', 'plain', 'address'],
       ['customs_code', 'plain', 'identifier'],
     ]);
-    expect(d.trace.map((s) => s.check)).toEqual(['subject', 'recipient', 'purpose', 'items', 'objection', 'transfer', 'consent', 'retention']);
+    expect(d.trace.map((s) => s.check)).toEqual(['subject', 'recipient', 'purpose', 'items', 'objection', 'basis', 'transfer', 'consent', 'retention']);
+    expect(d.trace.find((s) => s.check === 'basis')?.article).toBe('PIPA 17(1)1');
     expect(d.trace.every((s) => s.ok)).toBe(true);
     expect(d.trace.find((s) => s.check === 'transfer')?.article).toBe('PIPA 28-8(1)1');
     // contract not ended yet → no retention end known.
@@ -102,12 +103,16 @@ describe('decide: allow', () => {
     const d = decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), ctx);
     expect(d.allow).toBe(true);
     expect(d.trace.find((s) => s.check === 'transfer')?.article).toBe('GDPR 46(2)(c)');
-    // Without the SCCs the declared contract necessity carries it, as an Art. 49 derogation.
+    // Without the SCCs, contract necessity is an Art. 49(1)(b) derogation: never for routine hosting
+    // (every customer, continuously), only for an occasional transfer.
     const doc = structuredClone(registry.doc);
-    delete doc.recipients.find((r) => r.id === 'nimbus_cloud')!.safeguards.scc;
+    delete doc.recipients.find((r) => r.id === 'nimbus_cloud')!.agreement!.scc;
     const noScc = decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), { ...ctx, registry: new RegistryModel(doc) });
-    expect(noScc.allow).toBe(true);
-    expect(noScc.trace.find((s) => s.check === 'transfer')?.article).toBe('GDPR 49(1)(b)');
+    expectDeny(noScc, 'NO_TRANSFER_GROUND', 'GDPR 49(1)(b)');
+    doc.declarations.find((d) => d.id === 'cloud_hosting')!.transfer!.occasional = true;
+    const occasional = decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), { ...ctx, registry: new RegistryModel(doc) });
+    expect(occasional.allow).toBe(true);
+    expect(occasional.trace.find((s) => s.check === 'transfer')?.article).toBe('GDPR 49(1)(b)');
   });
 });
 
@@ -157,13 +162,13 @@ describe('decide: each deny code fires', () => {
   it('NO_TRANSFER_GROUND when the declared ground does not hold for the jurisdiction', () => {
     const doc = structuredClone(registry.doc);
     const hosting = doc.declarations.find((d) => d.id === 'cloud_hosting')!;
-    hosting.transfer = { ground: 'scc' }; // valid under GDPR 46 (Nimbus names SCCs), not a PIPA 28-8 ground
+    hosting.transfer = { ground: 'scc' }; // valid under GDPR 46 (Nimbus's agreement names SCCs), not a PIPA 28-8 ground
     const c2 = { ...ctx, registry: new RegistryModel(doc) };
     expect(decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), c2).allow).toBe(true);
     expectDeny(decide(req({ recipientId: 'nimbus_cloud', purpose: 'hosting' }), c2), 'NO_TRANSFER_GROUND', 'PIPA 28-8(1)');
     delete hosting.transfer;
     // Signed SCCs alone would carry an EU transfer (GDPR 46); without them nothing does.
-    delete doc.recipients.find((r) => r.id === 'nimbus_cloud')!.safeguards.scc;
+    delete doc.recipients.find((r) => r.id === 'nimbus_cloud')!.agreement!.scc;
     const c3 = { ...ctx, registry: new RegistryModel(doc) };
     expectDeny(decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), c3), 'NO_TRANSFER_GROUND', 'GDPR 44');
   });
@@ -176,10 +181,25 @@ describe('decide: each deny code fires', () => {
     expect(d.allow ? '' : d.message).toContain('customs_code');
   });
 
+  it('NO_LEGAL_BASIS for a third party on contract necessity (PIPA 17(1)), not for an EU subject (GDPR 6(1)(b))', () => {
+    const doc = structuredClone(registry.doc);
+    doc.declarations.find((d) => d.id === 'sellers_fulfilment')!.legal_basis = 'contract_necessity';
+    const c2 = { ...ctx, registry: new RegistryModel(doc) };
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    consents.set('anna', 'sellers_fulfilment', active(SELLER_ITEMS));
+    // Even with every consent the customer could give, the provision has no ground.
+    expectDeny(decide(req({}), c2), 'NO_LEGAL_BASIS', 'PIPA 17(1)');
+    const eu = decide(req({ subject: 'anna' }), c2);
+    expect(eu.allow).toBe(true);
+    expect(eu.trace.find((s) => s.check === 'basis')?.article).toBe('GDPR 6(1)(b)');
+    // The basis check comes before the transfer check: a seller outside the class countries still fails on the basis first.
+    expectDeny(decide(req({ recipientId: 'seller-jp' }), c2), 'NO_LEGAL_BASIS');
+  });
+
   it('NO_CONSENT cites the transfer article when consent is only the transfer ground', () => {
     const doc = structuredClone(registry.doc);
     const sellers = doc.declarations.find((d) => d.id === 'sellers_fulfilment')!;
-    sellers.legal_basis = 'contract_necessity';
+    sellers.legal_basis = 'legal_obligation'; // a PIPA 17(1)2 ground; the transfer still rests on consent
     const c2 = { ...ctx, registry: new RegistryModel(doc) };
     expectDeny(decide(req({}), c2), 'NO_CONSENT', 'PIPA 28-8(1)1');
     expectDeny(decide(req({ subject: 'anna' }), c2), 'NO_CONSENT', 'GDPR 49(1)(a)');
@@ -228,8 +248,8 @@ describe('decide: several declarations for one party and purpose', () => {
       recipient: 'cn_sellers',
       purpose: 'order_fulfilment',
       items: [{ category: 'name', form: 'masked' }],
-      legal_basis: 'contract_necessity',
-      transfer: { ground: 'contract_necessity', disclosed_in: 'https://x.example/p' },
+      legal_basis: 'legal_obligation',
+      transfer: { ground: 'law_or_treaty', instrument: 'Treaty X, Art. 5' },
       retention: { duration: 'P30D', from: 'release' },
     });
     const c2 = { ...ctx, registry: new RegistryModel(doc) };
@@ -251,7 +271,7 @@ describe('decide: explain mode', () => {
     if (full.allow || quick.allow) return;
     expect([full.code, full.article, full.message]).toEqual([quick.code, quick.article, quick.message]);
     expect(full.trace.map((s) => `${s.check}:${s.ok}`)).toEqual([
-      'subject:true', 'recipient:true', 'purpose:true', 'items:false', 'objection:false', 'transfer:true', 'consent:false', 'retention:true',
+      'subject:true', 'recipient:true', 'purpose:true', 'items:false', 'objection:false', 'basis:true', 'transfer:true', 'consent:false', 'retention:true',
     ]);
     expect(full.trace.find((s) => s.check === 'objection')?.article).toBe('PIPA 37');
   });

@@ -21,9 +21,13 @@ describe('demo marketplace', () => {
     expect(findings.map((f) => [f.code, f.path, f.articles])).toEqual([
       ['DOMESTIC_AGENT_MISSING', 'operator.domestic_agents', ['PIPA 31-2']],
       ['AD_TARGETING_REQUIRED', 'purposes[2].required', ['PIPA 22', 'GDPR 7', 'GDPR 21']],
-      ['PROCESSOR_NO_DPA', 'recipients[1].safeguards.dpa', ['PIPA 26', 'GDPR 28']],
+      ['PROCESSOR_NO_DPA', 'recipients[1].agreement', ['PIPA 26', 'GDPR 28']],
+      ['ENTRUSTMENT_UNDISCLOSED', 'recipients[1].entrustment', ['PIPA 26(2)']],
+      ['OVERSEAS_AGREEMENT_MISSING', 'recipient_classes[0].agreement', ['PIPA 28-8(4)']],
+      ['THIRD_PARTY_NO_BASIS', 'declarations[0].legal_basis', ['PIPA 17(1)']],
       ['OVERSEAS_NO_GROUND', 'declarations[0].transfer', ['PIPA 28-8(1)']],
       ['OPTIONAL_AS_CONTRACT', 'declarations[2].legal_basis', ['PIPA 22', 'PIPA 16', 'GDPR 7']],
+      ['THIRD_PARTY_NO_BASIS', 'declarations[2].legal_basis', ['PIPA 17(1)']],
       ['RETENTION_INDEFINITE', 'declarations[2].retention', ['PIPA 21', 'GDPR 5']],
     ]);
     expect(hasErrors(findings)).toBe(true);

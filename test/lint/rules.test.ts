@@ -12,8 +12,15 @@ import { optionalNotContractNecessity } from '../../src/core/lint/rules/optional
 import { thirdCountryTransferGroundEu } from '../../src/core/lint/rules/overseas-ground-eu.ts';
 import { overseasTransferGroundKr } from '../../src/core/lint/rules/overseas-ground-kr.ts';
 import { overseasNoticeItems } from '../../src/core/lint/rules/overseas-notice.ts';
-import { processorHasAgreement } from '../../src/core/lint/rules/processor-agreement.ts';
-import { processorBasisOnlyForProcessors } from '../../src/core/lint/rules/processor-basis.ts';
+import { overseasRecipientHasAgreement, processorHasAgreement } from '../../src/core/lint/rules/processor-agreement.ts';
+import {
+  basisIsNotTransferMechanism,
+  gdprBasisOfSix,
+  legitimateInterestBalanced,
+  processorBasisOnlyForProcessors,
+  thirdPartyHasProvisionGround,
+} from '../../src/core/lint/rules/basis.ts';
+import { entrustmentDisclosedRule, marketingEntrustmentRule, reEntrustmentRule } from '../../src/core/lint/rules/entrustment.ts';
 import { processorActsForOperatorPurpose } from '../../src/core/lint/rules/processor-purpose.ts';
 import { retentionIsFinite } from '../../src/core/lint/rules/retention.ts';
 import { sensitiveNeedsConsentOrLaw } from '../../src/core/lint/rules/sensitive-basis.ts';
@@ -45,7 +52,109 @@ interface RuleCases {
   readonly silent: readonly Silent[];
 }
 
+const noScc = (r: Registry, partyId: string) => {
+  const p = [...r.recipients, ...r.recipient_classes].find((x) => x.id === partyId)!;
+  delete p.agreement!.scc;
+};
+
 const cases: Record<string, RuleCases> = {
+  THIRD_PARTY_NO_BASIS: {
+    check: thirdPartyHasProvisionGround,
+    fires: [
+      {
+        name: 'sellers (third parties) on contract necessity: the AliExpress pattern',
+        mutate: (r) => (decl(r, 'sellers_fulfilment').legal_basis = 'contract_necessity'),
+        paths: ['declarations[0].legal_basis'],
+        mentions: ['PIPA 17(1)', 'KR subjects'],
+      },
+      {
+        name: 'an affiliate on contract necessity',
+        mutate: (r) => {
+          byId(r.recipients, 'adreach').role = 'affiliate';
+          byId(r.purposes, 'ad_targeting').ad_targeting = false;
+          byId(r.purposes, 'ad_targeting').required = true;
+          decl(r, 'ad_partner').legal_basis = 'contract_necessity';
+        },
+        paths: ['declarations[5].legal_basis'],
+      },
+    ],
+    silent: [
+      { name: 'the clean registry', mutate: () => {} },
+      { name: 'an entrustee on contract necessity (the courier)', mutate: (r) => (decl(r, 'courier_delivery').legal_basis = 'contract_necessity') },
+      { name: 'a third party on a legal obligation (17(1)2)', mutate: (r) => (decl(r, 'sellers_fulfilment').legal_basis = 'legal_obligation') },
+      {
+        name: 'an operator that does not serve KR (GDPR 6(1)(b) allows it)',
+        mutate: (r) => {
+          r.operator.jurisdictions = ['EU'];
+          decl(r, 'sellers_fulfilment').legal_basis = 'contract_necessity';
+        },
+      },
+    ],
+  },
+
+  BASIS_IS_TRANSFER_MECHANISM: {
+    check: basisIsNotTransferMechanism,
+    fires: [
+      {
+        name: 'SCCs as the legal basis of a hosting declaration',
+        mutate: (r) => (decl(r, 'cloud_hosting').legal_basis = 'scc'),
+        paths: ['declarations[4].legal_basis'],
+        mentions: ['transfer mechanism'],
+      },
+      { name: 'adequacy as a legal basis', mutate: (r) => (decl(r, 'ad_partner').legal_basis = 'adequacy'), paths: ['declarations[5].legal_basis'] },
+      { name: 'a derogation as a legal basis', mutate: (r) => (decl(r, 'sellers_fulfilment').legal_basis = 'derogation'), paths: ['declarations[0].legal_basis'] },
+    ],
+    silent: [
+      { name: 'the clean registry', mutate: () => {} },
+      { name: 'SCCs as the transfer ground, where they belong', mutate: (r) => (decl(r, 'ad_partner').transfer!.ground = 'scc') },
+    ],
+  },
+
+  LEGITIMATE_INTEREST_UNBALANCED: {
+    check: legitimateInterestBalanced,
+    fires: [
+      {
+        name: 'legitimate interests without a balancing test',
+        mutate: (r) => (decl(r, 'ad_partner').legal_basis = 'legitimate_interest'),
+        paths: ['declarations[5].legal_basis'],
+        mentions: ['balancing test'],
+      },
+    ],
+    silent: [
+      { name: 'the clean registry', mutate: () => {} },
+      {
+        name: 'legitimate interests with a recorded balancing test',
+        mutate: (r) => {
+          const d = decl(r, 'ad_partner');
+          d.legal_basis = 'legitimate_interest';
+          d.balancing_test = 'LIA-2026-04';
+        },
+      },
+    ],
+  },
+
+  NOT_A_GDPR_BASIS: {
+    check: gdprBasisOfSix,
+    fires: [
+      {
+        name: 'public safety (a PIPA-only ground) for EU residents',
+        mutate: (r) => (decl(r, 'customs_filing').legal_basis = 'public_safety'),
+        paths: ['declarations[2].legal_basis'],
+        mentions: ['GDPR 6(1)'],
+      },
+    ],
+    silent: [
+      { name: 'the clean registry', mutate: () => {} },
+      {
+        name: 'public safety when the operator serves KR only',
+        mutate: (r) => {
+          r.operator.jurisdictions = ['KR'];
+          decl(r, 'customs_filing').legal_basis = 'public_safety';
+        },
+      },
+    ],
+  },
+
   NOTICE_INCOMPLETE: {
     check: thirdPartyNoticeComplete,
     fires: [
@@ -67,8 +176,13 @@ const cases: Record<string, RuleCases> = {
     silent: [
       { name: 'the clean registry', mutate: () => {} },
       {
-        name: 'a provision on contract necessity (no consent notice)',
-        mutate: (r) => delete decl(r, 'courier_delivery').recipient_purpose,
+        name: 'a provision on a legal obligation (no consent notice)',
+        mutate: (r) => {
+          const d = decl(r, 'sellers_fulfilment');
+          d.legal_basis = 'legal_obligation';
+          d.transfer!.ground = 'law_or_treaty';
+          delete d.recipient_purpose;
+        },
       },
       {
         name: 'a processor by consent (outsourcing, not provision)',
@@ -134,13 +248,43 @@ const cases: Record<string, RuleCases> = {
         name: 'certification without a certification',
         mutate: (r) => (decl(r, 'sellers_fulfilment').transfer!.ground = 'certification'),
         paths: ['declarations[0].transfer.ground'],
-        mentions: ['safeguards.certification'],
+        mentions: ['safeguards.pipc_certification'],
       },
       {
-        name: 'adequacy the recipient does not declare',
+        name: 'an operator-typed certification string is not a 28-8(1)4 ground',
+        mutate: (r) => {
+          decl(r, 'ad_partner').transfer!.ground = 'certification';
+          byId(r.recipients, 'adreach').safeguards.certification = 'ISMS-P';
+        },
+        paths: ['declarations[5].transfer.ground'],
+        mentions: ['not a certification the PIPC has designated'],
+      },
+      {
+        name: 'adequacy for a country the PIPC has not recognised',
         mutate: (r) => (decl(r, 'ad_partner').transfer!.ground = 'adequacy'),
         paths: ['declarations[5].transfer.ground'],
-        mentions: ['safeguards.adequacy'],
+        mentions: ['not recognised US'],
+      },
+      {
+        name: 'a US recipient flagged adequate, for Korean subjects',
+        mutate: (r) => {
+          decl(r, 'ad_partner').transfer!.ground = 'adequacy';
+          byId(r.recipients, 'adreach').safeguards.adequacy = true;
+        },
+        paths: ['declarations[5].transfer.ground'],
+        mentions: ['operator flag'],
+      },
+      {
+        name: 'sellers on contract necessity (28-8(1)3 is for entrustment only)',
+        mutate: (r) => (decl(r, 'sellers_fulfilment').transfer!.ground = 'contract_necessity'),
+        paths: ['declarations[0].transfer.ground'],
+        mentions: ['never a provision'],
+      },
+      {
+        name: 'a law or treaty that is not named',
+        mutate: (r) => (decl(r, 'sellers_fulfilment').transfer!.ground = 'law_or_treaty'),
+        paths: ['declarations[0].transfer.ground'],
+        mentions: ['transfer.instrument'],
       },
       {
         name: 'contract necessity disclosed nowhere',
@@ -154,32 +298,28 @@ const cases: Record<string, RuleCases> = {
     ],
     silent: [
       { name: 'the clean registry (consent and disclosed contract necessity)', mutate: () => {} },
-      { name: 'law or treaty', mutate: (r) => (decl(r, 'sellers_fulfilment').transfer!.ground = 'law_or_treaty') },
       {
-        name: 'certification the recipient holds',
+        name: 'a named law or treaty',
         mutate: (r) => {
-          decl(r, 'ad_partner').transfer!.ground = 'certification';
-          byId(r.recipients, 'adreach').safeguards.certification = 'ISMS-P equivalent';
+          const t = decl(r, 'sellers_fulfilment').transfer!;
+          t.ground = 'law_or_treaty';
+          t.instrument = 'Treaty X, Art. 5';
         },
       },
       {
-        name: 'adequacy the recipient declares',
+        name: 'a recipient in a country the PIPC recognised (the EU)',
         mutate: (r) => {
           decl(r, 'ad_partner').transfer!.ground = 'adequacy';
-          byId(r.recipients, 'adreach').safeguards.adequacy = true;
+          byId(r.recipients, 'adreach').country = 'FR';
         },
+      },
+      {
+        name: 'an entrusted transfer lacking a 28-8(2) item (OVERSEAS_NOTICE_INCOMPLETE reports it)',
+        mutate: (r) => delete decl(r, 'cloud_hosting').transfer!.refusal,
       },
       {
         name: 'contract necessity disclosed only through the operator privacy policy',
         mutate: (r) => delete decl(r, 'cloud_hosting').transfer!.disclosed_in,
-      },
-      {
-        name: 'a legal basis that is itself a transfer mechanism',
-        mutate: (r) => {
-          const d = decl(r, 'cloud_hosting');
-          delete d.transfer;
-          d.legal_basis = 'certification';
-        },
       },
       { name: 'a domestic recipient with no transfer section', mutate: (r) => delete decl(r, 'courier_delivery').transfer },
       {
@@ -196,63 +336,113 @@ const cases: Record<string, RuleCases> = {
     check: thirdCountryTransferGroundEu,
     fires: [
       {
-        name: 'sellers in CN and HK with no transfer section',
-        mutate: (r) => delete decl(r, 'sellers_fulfilment').transfer,
+        name: 'sellers in CN and HK with no SCCs and no transfer section',
+        mutate: (r) => {
+          noScc(r, 'cn_sellers');
+          delete decl(r, 'sellers_fulfilment').transfer;
+        },
         paths: ['declarations[0].transfer'],
         mentions: ['CN, HK'],
       },
       {
-        name: 'a US recipient with neither SCC nor DPF adequacy, on a PIPA-only ground',
+        name: 'sellers on routine explicit consent: a derogation is not a channel for every order',
+        mutate: (r) => noScc(r, 'cn_sellers'),
+        paths: ['declarations[0].transfer.ground'],
+        mentions: ['routine'],
+      },
+      {
+        name: 'occasional consent without the risks stated (49(1)(a))',
         mutate: (r) => {
-          byId(r.recipients, 'adreach').safeguards = {};
+          noScc(r, 'adreach');
+          decl(r, 'ad_partner').transfer!.occasional = true;
+        },
+        paths: ['declarations[5].transfer.ground'],
+        mentions: ['transfer.risks'],
+      },
+      {
+        name: 'a US recipient with neither SCC nor DPF listing, on a PIPA-only ground',
+        mutate: (r) => {
+          noScc(r, 'adreach');
           decl(r, 'ad_partner').transfer!.ground = 'law_or_treaty';
         },
         paths: ['declarations[5].transfer.ground'],
         mentions: ['US'],
       },
       {
+        name: 'an adequacy flag on sellers in China',
+        mutate: (r) => {
+          noScc(r, 'cn_sellers');
+          byId(r.recipient_classes, 'cn_sellers').safeguards.adequacy = true;
+          decl(r, 'sellers_fulfilment').transfer!.ground = 'adequacy';
+        },
+        paths: ['declarations[0].transfer.ground'],
+        mentions: ['operator flag'],
+      },
+      {
         name: 'contract necessity for an optional purpose (not a 49(1)(b) derogation)',
         mutate: (r) => {
-          byId(r.recipients, 'adreach').safeguards = {};
-          decl(r, 'ad_partner').transfer!.ground = 'contract_necessity';
+          noScc(r, 'adreach');
+          const t = decl(r, 'ad_partner').transfer!;
+          t.ground = 'contract_necessity';
+          t.occasional = true;
         },
         paths: ['declarations[5].transfer.ground'],
       },
       {
-        name: 'only the countries without a ground are reported',
+        name: 'only the countries without a mechanism are reported',
         mutate: (r) => {
+          noScc(r, 'cn_sellers');
           byId(r.recipient_classes, 'cn_sellers').countries = ['JP', 'CN', 'DE'];
           decl(r, 'sellers_fulfilment').transfer!.ground = 'law_or_treaty';
         },
         paths: ['declarations[0].transfer.ground'],
-        mentions: ['in CN,'],
+        mentions: ['in CN without'],
       },
     ],
     silent: [
-      { name: 'the clean registry (SCC and explicit consent)', mutate: () => {} },
+      { name: 'the clean registry (SCCs in the agreements)', mutate: () => {} },
       {
-        name: 'a DPF-certified US recipient without SCC',
+        name: 'a US recipient on the DPF List without SCC',
         mutate: (r) => {
-          byId(r.recipients, 'adreach').safeguards = { adequacy: true };
-          decl(r, 'ad_partner').transfer!.ground = 'adequacy';
+          noScc(r, 'adreach');
+          byId(r.recipients, 'adreach').safeguards = { dpf: { entry_url: 'https://www.dataprivacyframework.gov/list', checked_on: '2026-11-01' } };
         },
       },
       {
         name: 'recipients in adequate countries and in the EEA',
         mutate: (r) => {
+          noScc(r, 'cn_sellers');
           byId(r.recipient_classes, 'cn_sellers').countries = ['JP', 'GB', 'DE', 'KR'];
           decl(r, 'sellers_fulfilment').transfer!.ground = 'law_or_treaty';
         },
       },
       {
-        name: 'BCR in safeguards',
+        name: 'approved BCRs for an affiliate',
         mutate: (r) => {
-          byId(r.recipient_classes, 'cn_sellers').safeguards = { bcr: 'BCR-2023-1' };
-          decl(r, 'sellers_fulfilment').transfer!.ground = 'law_or_treaty';
+          noScc(r, 'adreach');
+          const a = byId(r.recipients, 'adreach');
+          a.role = 'affiliate';
+          a.safeguards = { bcr: { approved_by: 'CNIL', reference: 'BCR-C 2023/1', approved_on: '2023-05-01' } };
         },
       },
-      { name: 'a declared derogation', mutate: (r) => (decl(r, 'sellers_fulfilment').transfer!.ground = 'derogation') },
-      { name: 'contract necessity for a required purpose (49(1)(b))', mutate: (r) => (decl(r, 'sellers_fulfilment').transfer!.ground = 'contract_necessity') },
+      {
+        name: 'a declared derogation for an occasional transfer',
+        mutate: (r) => {
+          noScc(r, 'cn_sellers');
+          const t = decl(r, 'sellers_fulfilment').transfer!;
+          t.ground = 'derogation';
+          t.occasional = true;
+        },
+      },
+      {
+        name: 'contract necessity for a required purpose, occasional (49(1)(b))',
+        mutate: (r) => {
+          noScc(r, 'cn_sellers');
+          const t = decl(r, 'sellers_fulfilment').transfer!;
+          t.ground = 'contract_necessity';
+          t.occasional = true;
+        },
+      },
       {
         name: 'an operator that does not serve the EU',
         mutate: (r) => {
@@ -284,6 +474,12 @@ const cases: Record<string, RuleCases> = {
         paths: ['declarations[4].transfer'],
         mentions: ['transfer.method'],
       },
+      {
+        name: 'an entrusted transfer without how to refuse it and what refusing means',
+        mutate: (r) => delete decl(r, 'cloud_hosting').transfer!.refusal,
+        paths: ['declarations[4].transfer'],
+        mentions: ['transfer.refusal'],
+      },
     ],
     silent: [
       { name: 'the clean registry', mutate: () => {} },
@@ -306,23 +502,15 @@ const cases: Record<string, RuleCases> = {
     check: processorBasisOnlyForProcessors,
     fires: [
       {
-        name: 'the courier (a third party) declared as a processor',
-        mutate: (r) => (decl(r, 'courier_delivery').legal_basis = 'processor'),
-        paths: ['declarations[1].legal_basis'],
+        name: 'the sellers (third parties) declared as processors',
+        mutate: (r) => (decl(r, 'sellers_fulfilment').legal_basis = 'processor'),
+        paths: ['declarations[0].legal_basis'],
         mentions: ['third_party'],
       },
     ],
     silent: [
       { name: 'the clean registry (processor basis for processors)', mutate: () => {} },
-      {
-        name: 'the courier when it really is a processor',
-        mutate: (r) => {
-          const courier = byId(r.recipients, 'hanbit_express');
-          courier.role = 'processor';
-          courier.safeguards = { dpa: 'DPA-1' };
-          decl(r, 'courier_delivery').legal_basis = 'processor';
-        },
-      },
+      { name: 'the courier, an entrustee, on the processor basis', mutate: (r) => (decl(r, 'courier_delivery').legal_basis = 'processor') },
     ],
   },
 
@@ -330,20 +518,25 @@ const cases: Record<string, RuleCases> = {
     check: processorHasAgreement,
     fires: [
       {
-        name: 'a processor with no agreement reference',
-        mutate: (r) => delete byId(r.recipients, 'paybridge').safeguards.dpa,
-        paths: ['recipients[2].safeguards.dpa'],
-        mentions: ['PayBridge'],
+        name: 'a processor with only a free-text agreement reference',
+        mutate: (r) => {
+          const p = byId(r.recipients, 'paybridge');
+          delete p.agreement;
+          p.safeguards.dpa = 'DPA-2025-017';
+        },
+        paths: ['recipients[2].agreement'],
+        mentions: ['PayBridge', 'PIPA 26(1)', 'GDPR 28(3)'],
       },
       {
-        name: 'a processor class with no agreement reference',
+        name: 'a processor class whose agreement lacks the entrustment terms',
         mutate: (r) => (byId(r.recipient_classes, 'cn_sellers').role = 'processor'),
-        paths: ['recipient_classes[0].safeguards.dpa'],
+        paths: ['recipient_classes[0].agreement.clauses'],
+        mentions: ['work_scope'],
       },
     ],
     silent: [
       { name: 'the clean registry', mutate: () => {} },
-      { name: 'a third party without an agreement', mutate: (r) => (byId(r.recipients, 'hanbit_express').safeguards = {}) },
+      { name: 'a third party without an agreement (OVERSEAS_AGREEMENT_MISSING’s concern)', mutate: (r) => delete byId(r.recipients, 'adreach').agreement },
     ],
   },
 
@@ -366,8 +559,103 @@ const cases: Record<string, RuleCases> = {
       },
       {
         name: 'a third party with a purpose of its own',
-        mutate: (r) => (decl(r, 'courier_delivery').recipient_purpose = { ko: '자체 목적', en: 'Its own purpose' }),
+        mutate: (r) => (decl(r, 'sellers_fulfilment').recipient_purpose = { ko: '자체 목적', en: 'Its own purpose' }),
       },
+    ],
+  },
+
+  OVERSEAS_AGREEMENT_MISSING: {
+    check: overseasRecipientHasAgreement,
+    fires: [
+      {
+        name: 'sellers abroad with no agreement (the PIPC’s second AliExpress finding)',
+        mutate: (r) => delete byId(r.recipient_classes, 'cn_sellers').agreement,
+        paths: ['recipient_classes[0].agreement'],
+        mentions: ['grievance_handling', 'PIPA 28-8(4)'],
+      },
+      {
+        name: 'an overseas agreement without dispute resolution',
+        mutate: (r) => {
+          const a = byId(r.recipients, 'adreach').agreement!;
+          a.clauses = a.clauses.filter((c) => c !== 'dispute_resolution');
+        },
+        paths: ['recipients[4].agreement.clauses'],
+        mentions: ['dispute_resolution'],
+      },
+    ],
+    silent: [
+      { name: 'the clean registry', mutate: () => {} },
+      { name: 'a domestic recipient without an overseas agreement', mutate: (r) => delete byId(r.recipients, 'hanbit_express').agreement!.scc },
+      {
+        name: 'an operator that does not serve KR',
+        mutate: (r) => {
+          r.operator.jurisdictions = ['EU'];
+          delete byId(r.recipient_classes, 'cn_sellers').agreement;
+        },
+      },
+    ],
+  },
+
+  ENTRUSTMENT_UNDISCLOSED: {
+    check: entrustmentDisclosedRule.check,
+    fires: [
+      {
+        name: 'a processor with no entrustment on record',
+        mutate: (r) => delete byId(r.recipients, 'paybridge').entrustment,
+        paths: ['recipients[2].entrustment'],
+        mentions: ['PayBridge'],
+      },
+      {
+        name: 'an entrustment disclosed nowhere',
+        mutate: (r) => {
+          delete byId(r.recipients, 'paybridge').entrustment!.disclosed_in;
+          delete r.operator.privacy_policy_url;
+        },
+        paths: ['recipients[2].entrustment.disclosed_in'],
+      },
+    ],
+    silent: [
+      { name: 'the clean registry', mutate: () => {} },
+      { name: 'an entrustment disclosed through the operator’s privacy policy', mutate: (r) => delete byId(r.recipients, 'paybridge').entrustment!.disclosed_in },
+      { name: 'a third party (no entrustment)', mutate: (r) => delete byId(r.recipients, 'adreach').entrustment },
+    ],
+  },
+
+  ENTRUSTMENT_MARKETING_UNNOTIFIED: {
+    check: marketingEntrustmentRule.check,
+    fires: [
+      {
+        name: 'a marketing entrustment with no notice to the subject',
+        mutate: (r) => (byId(r.recipients, 'paybridge').entrustment!.marketing = true),
+        paths: ['recipients[2].entrustment.subject_notice'],
+      },
+    ],
+    silent: [
+      { name: 'the clean registry', mutate: () => {} },
+      {
+        name: 'a marketing entrustment the subject is told of',
+        mutate: (r) => {
+          const e = byId(r.recipients, 'paybridge').entrustment!;
+          e.marketing = true;
+          e.subject_notice = { ko: '결제 시 안내합니다', en: 'Told at payment' };
+        },
+      },
+    ],
+  },
+
+  RE_ENTRUSTMENT_WITHOUT_CONSENT: {
+    check: reEntrustmentRule.check,
+    fires: [
+      {
+        name: 'a host allowed to re-entrust without the operator’s recorded consent',
+        mutate: (r) => delete byId(r.recipients, 'nimbus_cloud').entrustment!.re_entrustment.operator_consent,
+        paths: ['recipients[3].entrustment.re_entrustment.operator_consent'],
+        mentions: ['Nimbus'],
+      },
+    ],
+    silent: [
+      { name: 'the clean registry (consent recorded)', mutate: () => {} },
+      { name: 're-entrustment not allowed', mutate: (r) => (byId(r.recipients, 'nimbus_cloud').entrustment!.re_entrustment = { allowed: false }) },
     ],
   },
 
@@ -442,18 +730,23 @@ const cases: Record<string, RuleCases> = {
     check: sensitiveNeedsConsentOrLaw,
     fires: [
       {
-        name: 'a unique identifier given to the courier on contract necessity',
+        name: 'a unique identifier given to a third party on legitimate interests',
         mutate: (r) => {
-          byId(r.data_categories, 'customs_code').sensitivity = 'unique_identifier';
-          decl(r, 'courier_delivery').items.push({ category: 'customs_code', form: 'plain' });
+          byId(r.data_categories, 'email').sensitivity = 'unique_identifier';
+          const d = decl(r, 'ad_partner');
+          d.legal_basis = 'legitimate_interest';
+          d.balancing_test = 'LIA-1';
         },
-        paths: ['declarations[1].items[3].category'],
+        paths: ['declarations[5].items[0].category'],
         mentions: ['unique identifier'],
       },
       {
-        name: 'sensitive information on contract necessity',
-        mutate: (r) => (byId(r.data_categories, 'name').sensitivity = 'sensitive'),
-        paths: ['declarations[1].items[0].category'],
+        name: 'sensitive information to a third party on vital interests',
+        mutate: (r) => {
+          byId(r.data_categories, 'name').sensitivity = 'sensitive';
+          decl(r, 'sellers_fulfilment').legal_basis = 'vital_interest';
+        },
+        paths: ['declarations[0].items[0].category'],
         mentions: ['sensitive information'],
       },
     ],
@@ -462,6 +755,10 @@ const cases: Record<string, RuleCases> = {
       {
         name: 'unique identifiers released only on consent, legal obligation or to a processor',
         mutate: (r) => (byId(r.data_categories, 'customs_code').sensitivity = 'unique_identifier'),
+      },
+      {
+        name: 'sensitive information to an entrustee on contract necessity (not a provision)',
+        mutate: (r) => (byId(r.data_categories, 'address').sensitivity = 'sensitive'),
       },
     ],
   },

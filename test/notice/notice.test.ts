@@ -54,7 +54,8 @@ describe('notice generation', () => {
     expect(courier.transfer?.overseasFor).toEqual(['EU']);
     const ad = noticeDeclarations(buildNotice(model, 'marketing')).find((x) => x.id === 'ad_partner')!;
     expect(ad.refusal.en).toContain('optional');
-    expect(ad.transfer?.safeguards).toEqual(['standard contractual clauses: EU SCC 2021/914 module 1']);
+    // The safeguards the recipient holds (the SCCs in its agreement, and the agreement itself), never operator flags.
+    expect(ad.transfer?.safeguards).toEqual(['standard contractual clauses: (EU) 2021/914 module 1', 'agreement: adreach-data-sharing v2025-05']);
   });
 
   it('names the controller, privacy officer and representatives (GDPR 13(1)(a)(b), PIPA 31-2)', () => {

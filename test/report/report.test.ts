@@ -32,7 +32,7 @@ describe('report model from the registry', () => {
     const t = tableOf(r, 'transfers', 'Cross-border transfer register');
     // Hand-derived from fixtures/registry.yaml (operator serves KR): cloud→US, sellers→CN and HK, partners→SG.
     expect(t.rows).toEqual([
-      ['US', 'Cloud', 'Name, E-mail', 'contract necessity (disclosed)', 'KR: yes', '—', '—'],
+      ['US', 'Cloud', 'Name, E-mail', 'entrusted processing or storage for the contract (disclosed)', 'KR: yes', '—', '—'],
       ['CN', 'Overseas sellers', 'Name, Phone, Address, Customs code', 'none', 'KR: no', '—', '—'],
       ['HK', 'Overseas sellers', 'Name, Phone, Address, Customs code', 'none', 'KR: no', '—', '—'],
       ['SG', 'Partners in Singapore', 'E-mail', 'separate consent', 'KR: yes', '—', '—'],
@@ -57,13 +57,18 @@ describe('report model from the registry', () => {
     const r = buildReport({ ...base, lang: 'ko' });
     const s = r.sections.find((x) => x.id === 'privacy_policy')!;
     expect(s.title).toBe('개인정보 처리방침 기재사항 (개인정보 보호법 제30조)');
+    // PIPA 26(2): each entrustee with its entrusted work (the registry's, else the purpose).
     const processors = tableOf(r, 'privacy_policy', '처리 위탁');
-    expect(processors.rows).toEqual([['Cloud', '보관', '이름, 이메일']]);
+    expect(processors.rows).toEqual([['Courier', '배송', '이름, 전화번호, 주소'], ['Cloud', '보관', '이름, 이메일']]);
     const third = tableOf(r, 'privacy_policy', '제3자 제공');
-    expect(third.rows.map((x) => x[0])).toEqual(['Courier', 'Broker', 'AdCo', 'Overseas sellers', 'Partners in Singapore']);
+    expect(third.rows.map((x) => x[0])).toEqual(['Broker', 'AdCo', 'Overseas sellers', 'Partners in Singapore']);
     expect(third.rows.find((x) => x[0] === 'Broker')![3]).toBe('수집일로부터 10일');
+    // PIPA 28-8(2): every item of an entrusted transfer, how to refuse it and what refusing means included.
     const overseas = tableOf(r, 'privacy_policy', '국외 이전');
-    expect(overseas.rows.map((x) => [x[1], x[6]])).toEqual([['US', '계약 이행에 필요(처리방침 공개)'], ['CN, HK', '없음'], ['SG', '별도 동의']]);
+    expect(overseas.columns).toHaveLength(8);
+    expect(overseas.rows.map((x) => [x[1], x[6]])).toEqual([['US', '계약 이행을 위한 처리위탁·보관(처리방침 공개)'], ['CN, HK', '없음'], ['SG', '별도 동의']]);
+    expect(overseas.rows[0]).toEqual(['이름, 이메일', 'US', 'Continuously / TLS', 'Cloud (c@cloud.example)', '보관', '기한 없음(목적 달성 시 파기)', '계약 이행을 위한 처리위탁·보관(처리방침 공개)', '문의 탈퇴']);
+    expect(overseas.rows[2]![7]).toContain('국외 이전 동의를 거부');
   });
 
   it('record of processing activities (GDPR 30): one row per purpose, security measures flagged as not in the registry', () => {
@@ -73,8 +78,9 @@ describe('report model from the registry', () => {
     const marketing = t.rows[2]!;
     expect(marketing[1]).toBe('consent');
     expect(marketing[3]).toBe('AdCo (consent); Partners in Singapore (consent)');
-    // GDPR view: KR is a third country with an adequacy decision; SG has none, but the ground is consent (49(1)(a)).
-    expect(marketing[4]).toBe('KR: AdCo — adequacy / equivalence; SG: Partners in Singapore — separate consent');
+    // GDPR view: KR is a third country with an adequacy decision; SG has none, and consent (49(1)(a)) is a
+    // derogation for occasional transfers only, never a routine channel: not valid.
+    expect(marketing[4]).toBe('KR: AdCo — adequacy / equivalence; SG: Partners in Singapore — separate consent (Ground valid: no)');
     expect(t.rows[0]![4]).toContain('CN: Overseas sellers — none (Ground valid: no)');
     const security = r.sections.find((x) => x.id === 'ropa')!.blocks.at(-1)!;
     expect(security).toMatchObject({ kind: 'facts', items: [['Security measures', expect.stringContaining('does not record')]] });

@@ -2,7 +2,7 @@ import type { Party, RegistryModel } from '../registry/model.ts';
 import type { Declaration, Jurisdiction } from '../registry/schema.ts';
 import { addDuration, parseDuration, type IsoDuration } from '../time/duration.ts';
 import type { ConsentHistory } from './consent-history.ts';
-import { declarationTransferVerdict } from '../law/transfer.ts';
+import { legalBasisVerdict, transferVerdict } from '../law/verdicts.ts';
 import type { AuditCode, Member, ShareRecord, Verdict } from './types.ts';
 
 export interface JudgeContext {
@@ -27,6 +27,8 @@ interface Prepared {
   /** Bound relative to the collection anchor; undefined when a share log cannot exceed it. */
   readonly fromCollection?: IsoDuration;
   readonly fromContractEnd: boolean;
+  /** The law pack's legal-basis verdict for the log's jurisdiction. */
+  readonly basisOk: boolean;
 }
 
 /**
@@ -37,7 +39,8 @@ interface Prepared {
  *   3. against the declaration: UNDECLARED_ITEMS; NO_CONSENT / CONSENT_WITHDRAWN when consent
  *      is the legal basis (or the transfer ground abroad); NO_TRANSFER_GROUND when the destination
  *      is overseas and not declared, or the declaration's ground does not hold there (the gate's
- *      `transferVerdict`); RETENTION_EXPIRED.
+ *      `transferVerdict`); RETENTION_EXPIRED; NO_LEGAL_BASIS when the law pack finds the declaration's
+ *      legal basis cannot carry the share (e.g. contract necessity to a third party, PIPA 17(1)).
  * When several declarations match, the record is judged against the one it breaches least
  * (a share is lawful if any declaration covers it); ties go to the first in the registry.
  */
@@ -53,6 +56,7 @@ export function createJudge(ctx: JudgeContext): Judge {
       items: new Set(d.items.map((i) => i.category)),
       ...(r !== 'indefinite' && r.from === 'collection' ? { fromCollection: parseDuration(r.duration) } : {}),
       fromContractEnd: r !== 'indefinite' && r.from === 'contract_end',
+      basisOk: legalBasisVerdict(ctx.registry, d, party, ctx.jurisdiction).ok,
     });
   }
   const { registry, jurisdiction } = ctx;
@@ -75,8 +79,8 @@ export function createJudge(ctx: JudgeContext): Judge {
     return hit;
   };
 
-  // The gate's own verdict (src/core/law/transfer.ts), so a replay and a live gate agree.
-  const groundHolds = (p: Prepared, c: string) => declarationTransferVerdict(registry, p.d, p.party.safeguards, c, jurisdiction).ok;
+  // The gate's own verdict (the law packs, src/core/law/verdicts.ts), so a replay and a live gate agree.
+  const groundHolds = (p: Prepared, c: string) => transferVerdict(registry, p.d, p.party, c, jurisdiction).ok;
 
   // RegistryModel.declarationsFor builds a string key per call; a nested map does not allocate.
   const byParty = new Map<string, Map<string, readonly Declaration[]>>();
@@ -130,6 +134,8 @@ export function createJudge(ctx: JudgeContext): Judge {
       const anchor = ctx.collectedAt(rec.subject);
       if (anchor !== undefined && rec.at > addDuration(anchor, p.fromCollection)) codes.push('RETENTION_EXPIRED');
     }
+    // Listed last, in AUDIT_CODES order (the gate's DENY_CODES order), though the gate checks it before the transfer.
+    if (!p.basisOk) codes.push('NO_LEGAL_BASIS');
     return verdict(codes, p.d.id, classId, country, p.fromContractEnd);
   }
 }

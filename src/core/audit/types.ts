@@ -13,6 +13,8 @@ export const AUDIT_CODES = [
   'CONSENT_WITHDRAWN',
   'NO_TRANSFER_GROUND',
   'RETENTION_EXPIRED',
+  /** The declaration's legal basis cannot carry the share (law packs: PIPA 17(1), 26; GDPR 6). */
+  'NO_LEGAL_BASIS',
 ] as const satisfies readonly DenyCode[];
 export type AuditCode = (typeof AUDIT_CODES)[number];
 

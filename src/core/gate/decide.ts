@@ -15,6 +15,7 @@ import type { Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, Sub
  *  3. a declaration for (party, purpose)   UNDECLARED_PURPOSE
  *  4. requested items ⊆ declared items     UNDECLARED_ITEMS (refused, never silently dropped)
  *  5. no objection to the purpose          SUBJECT_OBJECTED
+ *  5b. the legal basis carries it          NO_LEGAL_BASIS (law packs: PIPA 17(1), 26; GDPR 6)
  *  6. overseas → a valid transfer ground   NO_TRANSFER_GROUND
  *  7. consent (basis or transfer ground)   NO_CONSENT, CONSENT_WITHDRAWN, CONSENT_EXPIRED
  *  8. retention window not ended           RETENTION_EXPIRED
@@ -132,6 +133,12 @@ function evaluate(
       return deny('SUBJECT_OBJECTED', plan.id, trace);
     }
   } else trace.push(plan.steps.objectionOk);
+
+  // 5b. Legal basis: the pack's verdict for the subject's jurisdiction, precomputed (shared step).
+  const lb = plan.legalBasis[j];
+  if (!lb.ok) {
+    if (fail('NO_LEGAL_BASIS', lb.step)) return deny('NO_LEGAL_BASIS', plan.id, trace);
+  } else trace.push(lb.step);
 
   // 6. Transfer: verdicts are precomputed per destination country and jurisdiction.
   const tp = plan.transfer.get(country);

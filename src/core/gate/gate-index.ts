@@ -1,7 +1,7 @@
-import type { RegistryModel } from '../registry/model.ts';
+import type { Party, RegistryModel } from '../registry/model.ts';
 import type { Declaration, Jurisdiction, Purpose, Safeguards } from '../registry/schema.ts';
 import { parseDuration, type IsoDuration } from '../time/duration.ts';
-import { declarationTransferVerdict } from '../law/transfer.ts';
+import { legalBasisVerdict, transferVerdict } from '../law/verdicts.ts';
 import type { ReleasedItem, TraceStep } from './types.ts';
 
 /**
@@ -56,6 +56,8 @@ export interface DeclarationPlan {
   /** An objection blocks optional purposes and, always, ad targeting (GDPR 21(3)). */
   readonly objectionApplies: boolean;
   readonly transferGroundIsConsent: boolean;
+  /** Whether the legal basis can carry this provision or entrustment, per subject jurisdiction (the law packs). */
+  readonly legalBasis: { readonly KR: CheckResult; readonly EU: CheckResult };
   /** Keyed by destination country: the recipient's, or each of the class's. */
   readonly transfer: ReadonlyMap<string, TransferPlan>;
   readonly retention: RetentionPlan;
@@ -100,22 +102,22 @@ function buildIndex(registry: RegistryModel): GateIndex {
       const purpose = registry.purposes.get(d.purpose);
       if (!purpose) continue; // structure.ts rejects dangling refs; be safe anyway
       const list = byPurpose.get(d.purpose) ?? [];
-      list.push(planDeclaration(registry, d, purpose, party));
+      list.push(planDeclaration(registry, d, purpose, party, p));
       byPurpose.set(d.purpose, list);
     }
   }
   return { registry, parties, purposes: registry.purposes };
 }
 
-function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpose, party: PartyPlan): DeclarationPlan {
+function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpose, party: PartyPlan, p: Party): DeclarationPlan {
   const items = d.items.map((i) =>
     freeze<ReleasedItem>({ category: i.category, form: i.form, format: registry.categories.get(i.category)?.format ?? 'text' }),
   );
   const transfer = new Map<string, TransferPlan>();
   for (const country of party.countries) {
     transfer.set(country, {
-      KR: transferCheck(registry, d, party.safeguards, country, 'KR'),
-      EU: transferCheck(registry, d, party.safeguards, country, 'EU'),
+      KR: transferCheck(registry, d, p, country, 'KR'),
+      EU: transferCheck(registry, d, p, country, 'EU'),
     });
   }
   const retention: RetentionPlan =
@@ -137,6 +139,7 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
     byCategory: new Map(items.map((i) => [i.category, i])),
     objectionApplies: purpose.ad_targeting || !purpose.required,
     transferGroundIsConsent: d.transfer?.ground === 'consent',
+    legalBasis: freeze({ KR: basisCheck(registry, d, p, 'KR'), EU: basisCheck(registry, d, p, 'EU') }),
     transfer,
     retention,
     steps: freeze({
@@ -149,18 +152,18 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
   });
 }
 
-function transferCheck(
-  registry: RegistryModel,
-  d: Declaration,
-  safeguards: Safeguards,
-  country: string,
-  j: Jurisdiction,
-): CheckResult {
+function transferCheck(registry: RegistryModel, d: Declaration, p: Party, country: string, j: Jurisdiction): CheckResult {
   if (!registry.isOverseas(country, j)) {
     return freeze({ ok: true, overseas: false, step: step('transfer', true, `${country} is not overseas for ${j} subjects`) });
   }
-  const v = declarationTransferVerdict(registry, d, safeguards, country, j);
+  const v = transferVerdict(registry, d, p, country, j);
   return freeze({ ok: v.ok, overseas: true, step: step('transfer', v.ok, v.detail, v.article) });
+}
+
+/** The legal-basis verdict of the jurisdiction's pack, as a shared step (`overseas` is unused here). */
+function basisCheck(registry: RegistryModel, d: Declaration, p: Party, j: Jurisdiction): CheckResult {
+  const v = legalBasisVerdict(registry, d, p, j);
+  return freeze({ ok: v.ok, overseas: false, step: step('basis', v.ok, v.detail, v.article) });
 }
 
 export function step(check: string, ok: boolean, detail: string, article?: string): TraceStep {

@@ -14,8 +14,9 @@ import { optionalContractRule } from './rules/optional-contract.ts';
 import { overseasGroundEuRule } from './rules/overseas-ground-eu.ts';
 import { overseasGroundKrRule } from './rules/overseas-ground-kr.ts';
 import { overseasNoticeRule } from './rules/overseas-notice.ts';
-import { processorAgreementRule } from './rules/processor-agreement.ts';
-import { processorBasisRule } from './rules/processor-basis.ts';
+import { mechanismBasisRule, gdprBasisRule, legitimateInterestRule, processorBasisRule, thirdPartyBasisRule } from './rules/basis.ts';
+import { entrustmentDisclosedRule, marketingEntrustmentRule, reEntrustmentRule } from './rules/entrustment.ts';
+import { overseasAgreementRule, processorAgreementRule } from './rules/processor-agreement.ts';
 import { processorPurposeRule } from './rules/processor-purpose.ts';
 import { retentionRule } from './rules/retention.ts';
 import { sensitiveBasisRule } from './rules/sensitive-basis.ts';
@@ -27,13 +28,21 @@ export type { Rule, RuleMeta } from './rule.ts';
 
 /** Every rule, in the order of the rule table in docs/registry.md. Codes are unique and stable. */
 export const rules: readonly Rule[] = [
+  thirdPartyBasisRule,
+  mechanismBasisRule,
+  legitimateInterestRule,
+  gdprBasisRule,
   noticeCompletenessRule,
   consentNoticeRule,
   overseasGroundKrRule,
   overseasGroundEuRule,
   overseasNoticeRule,
+  overseasAgreementRule,
   processorBasisRule,
   processorAgreementRule,
+  entrustmentDisclosedRule,
+  marketingEntrustmentRule,
+  reEntrustmentRule,
   processorPurposeRule,
   minimisationRule,
   optionalContractRule,

@@ -1,7 +1,7 @@
 import { contentHash } from '../canonical.ts';
 import { CgError } from '../errors.ts';
 import type { RegistryModel } from '../registry/model.ts';
-import type { Declaration, Purpose, Safeguards } from '../registry/schema.ts';
+import type { Agreement, Declaration, Purpose, Safeguards } from '../registry/schema.ts';
 import {
   PURPOSE_RETENTION,
   RIGHTS,
@@ -110,7 +110,7 @@ function declarationEntry(model: RegistryModel, d: Declaration, cp: Text): Notic
           ground: d.transfer?.ground ?? 'consent',
           timing: d.transfer?.timing ?? 'not stated',
           method: d.transfer?.method ?? 'not stated',
-          safeguards: safeguardList(party?.safeguards ?? {}),
+          safeguards: safeguardList(party?.safeguards ?? {}, party?.agreement),
           ...(d.transfer?.disclosed_in ? { disclosedIn: d.transfer.disclosed_in } : {}),
         }
       : undefined;
@@ -145,12 +145,16 @@ function declarationEntry(model: RegistryModel, d: Declaration, cp: Text): Notic
   };
 }
 
-function safeguardList(s: Safeguards): string[] {
+/**
+ * The safeguards a recipient holds, as the notice names them (GDPR 13(1)(f)). Operator flags
+ * (`adequacy`, free-text `certification` or `scc`) are not safeguards and are not shown as such.
+ */
+function safeguardList(s: Safeguards, agreement: Agreement | undefined): string[] {
   const out: string[] = [];
-  if (s.adequacy) out.push('adequacy decision');
-  if (s.certification) out.push(`certification: ${s.certification}`);
-  if (s.scc) out.push(`standard contractual clauses: ${s.scc}`);
-  if (s.bcr) out.push(`binding corporate rules: ${s.bcr}`);
-  if (s.dpa) out.push(`processing agreement: ${s.dpa}`);
+  if (agreement?.scc) out.push(`standard contractual clauses: (EU) ${agreement.scc.version} module ${agreement.scc.module}`);
+  if (s.bcr) out.push(`binding corporate rules: ${s.bcr.reference} (approved by ${s.bcr.approved_by})`);
+  if (s.pipc_certification) out.push(`certification: ${s.pipc_certification.scheme} ${s.pipc_certification.certificate}`);
+  if (s.dpf) out.push('EU-US Data Privacy Framework');
+  if (agreement) out.push(`agreement: ${agreement.id} v${agreement.version}`);
   return out;
 }

@@ -24,12 +24,37 @@ const labels = z.strictObject({
   en: z.string().min(1).max(500),
 });
 
+/**
+ * A URL a data subject may follow (privacy policy, disclosure, contact page): https only, so a
+ * registry can never put `javascript:` or a clear-text page in front of a customer. Plain http is
+ * accepted for localhost alone, for the demo.
+ */
+export const httpsUrl = z
+  .url()
+  .max(2000)
+  .refine(isSafeUrl, 'an https URL (http only for localhost)');
+
+function isSafeUrl(value: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return false;
+  }
+  if (u.protocol === 'https:') return u.hostname.length > 0;
+  return u.protocol === 'http:' && LOCAL_HOSTS.has(u.hostname);
+}
+const LOCAL_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** A calendar date, YYYY-MM-DD. */
+export const civilDate = z.iso.date();
+
 const contact = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   email: z.email().max(254).optional(),
   phone: z.string().min(3).max(40).optional(),
   address: z.string().min(1).max(500).optional(),
-  url: z.url().max(2000).optional(),
+  url: httpsUrl.optional(),
 });
 
 /** ISO 8601 duration without weeks mixed in, e.g. P5Y, P90D, P1Y6M, PT12H. */
@@ -40,24 +65,124 @@ export const isoDuration = z
     'an ISO 8601 duration such as P90D or P3Y',
   );
 
+/**
+ * PIPA 28-8(1)4: a certification the PIPC has designated (`scheme` names an entry of the built-in
+ * reference data, src/core/law/reference/pipc-certifications.ts), held by the recipient, with the
+ * two measures the Act requires declared: (a) the safety measures and the measures that guarantee
+ * the subject's rights, (b) the measures that carry out the certified matters in the destination.
+ */
+export const pipcCertification = z.strictObject({
+  scheme: id,
+  certificate: z.string().min(1).max(200),
+  valid_until: civilDate,
+  measures: z.array(z.enum(['safety_and_rights', 'implementation_abroad'])).max(2).default([]),
+});
+
+/** GDPR 47: binding corporate rules, approved by a supervisory authority (GDPR 47(1), 63). */
+export const bcrApproval = z.strictObject({
+  approved_by: z.string().min(1).max(200),
+  reference: z.string().min(1).max(200),
+  approved_on: civilDate,
+});
+
+/**
+ * GDPR 45 for the United States: the recipient is on the Data Privacy Framework List, which
+ * Commission Implementing Decision (EU) 2023/1795 covers. GDPR adequacy only: never a PIPA ground.
+ */
+export const dpfListing = z.strictObject({
+  entry_url: httpsUrl,
+  checked_on: civilDate,
+});
+
 export const safeguards = z.strictObject({
-  /** e.g. ISMS-P, or an equivalent certification recognised by the PIPC (PIPA 28-8(1)4). */
+  /**
+   * Free text kept for older registries. It is never a transfer ground: an operator typing a
+   * certification's name proves nothing (lint OVERSEAS_NO_GROUND when relied on). Use
+   * `pipc_certification`.
+   */
   certification: z.string().min(1).max(200).optional(),
-  /** The destination has an adequacy/equivalence decision (PIPA 28-8(1)5; GDPR 45). */
+  /**
+   * An operator flag kept for older registries. It never makes a country adequate: PIPA 28-8(1)5
+   * and GDPR 45 are read from built-in, dated reference data (src/core/law/reference).
+   */
   adequacy: z.boolean().optional(),
-  /** Reference of the standard contractual clauses signed with the recipient (GDPR 46). */
+  /** Free-text SCC reference kept for older registries; not a safeguard: name them in `agreement.scc`. */
   scc: z.string().min(1).max(200).optional(),
-  /** Binding corporate rules reference (GDPR 47). */
-  bcr: z.string().min(1).max(200).optional(),
-  /** Data processing / outsourcing agreement reference (PIPA 26; GDPR 28). */
+  bcr: bcrApproval.optional(),
+  pipc_certification: pipcCertification.optional(),
+  dpf: dpfListing.optional(),
+  /** Free-text agreement reference kept for older registries; `agreement` replaces it. */
   dpa: z.string().min(1).max(200).optional(),
+});
+
+/**
+ * Clauses an agreement with a recipient may carry. Which are required depends on the recipient:
+ * PIPA 26(1) and its decree for an entrustee, GDPR 28(3) for a processor of EU residents' data,
+ * PIPA 28-8(4) and its decree for every recipient abroad (src/core/law/kr/agreement.ts,
+ * src/core/law/eu/agreement.ts).
+ */
+export const agreementClause = z.enum([
+  'work_scope',
+  'purpose_limitation',
+  'security_measures',
+  're_entrustment_limits',
+  'supervision',
+  'liability',
+  'confidentiality',
+  'subject_rights_assistance',
+  'controller_assistance',
+  'return_or_destruction',
+  'grievance_handling',
+  'dispute_resolution',
+  'onward_transfer',
+]);
+
+/** GDPR 46(2)(c): the Commission's standard contractual clauses, by decision and module. */
+export const sccReference = z.strictObject({
+  /** Commission Implementing Decision (EU) 2021/914 is the only set in force for GDPR transfers. */
+  version: z.literal('2021/914'),
+  /** 1 controller→controller, 2 controller→processor, 3 processor→processor, 4 processor→controller. */
+  module: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
+});
+
+/**
+ * The contract with a recipient or class (PIPA 26(1), 28-8(4); GDPR 28(3), 46(2)(c)). `version` is
+ * what a class member accepts (`agreementVersion` in POST /v1/members).
+ */
+export const agreementSchema = z.strictObject({
+  id,
+  version: z.string().min(1).max(64),
+  clauses: z.array(agreementClause).max(agreementClause.options.length).default([]),
+  scc: sccReference.optional(),
+});
+
+/**
+ * PIPA 26 entrustment (GDPR 28 processing) as the registry records it for a `processor`.
+ */
+export const entrustmentSchema = z.strictObject({
+  /** The entrusted work, as the privacy policy discloses it (26(2)). */
+  work: labels,
+  /** Where the work and the entrustee are publicly disclosed (26(2)); defaults to `operator.privacy_policy_url`. */
+  disclosed_in: httpsUrl.optional(),
+  /** The entrusted work promotes or sells goods or services (26(3)): the subject must be told. */
+  marketing: z.boolean().default(false),
+  /** How the subject is told of a marketing entrustment (26(3)). */
+  subject_notice: labels.optional(),
+  /** 26(6), GDPR 28(2): re-entrustment only with the operator's recorded consent. */
+  re_entrustment: z
+    .strictObject({
+      allowed: z.boolean(),
+      /** Reference of the operator's recorded (written) consent. */
+      operator_consent: z.string().min(1).max(200).optional(),
+    })
+    .default({ allowed: false }),
 });
 
 export const operatorSchema = z.strictObject({
   legal_name: z.string().min(1).max(200),
   country,
   address: z.string().min(1).max(500).optional(),
-  privacy_policy_url: z.url().max(2000).optional(),
+  privacy_policy_url: httpsUrl.optional(),
   privacy_officer: z.strictObject({
     name: z.string().min(1).max(200),
     email: z.email().max(254),
@@ -100,6 +225,12 @@ export const dataCategorySchema = z.strictObject({
   labels,
   sensitivity: z.enum(['normal', 'sensitive', 'unique_identifier']).default('normal'),
   format: valueFormat.default('text'),
+  /**
+   * A kind of data some instruments treat apart: the PIPC's recognition of the EU excludes resident
+   * registration numbers and personal credit information; the EU's decision on Korea excludes
+   * personal credit information.
+   */
+  legal_kind: z.enum(['resident_registration_number', 'personal_credit_information']).optional(),
 });
 
 export const collectionPointSchema = z.strictObject({
@@ -129,6 +260,8 @@ export const recipientSchema = z.strictObject({
   country,
   contact,
   safeguards: safeguards.default({}),
+  agreement: agreementSchema.optional(),
+  entrustment: entrustmentSchema.optional(),
 });
 
 /** A class of recipients registered individually later (e.g. "marketplace sellers in CN"). */
@@ -140,17 +273,30 @@ export const recipientClassSchema = z.strictObject({
   countries: z.array(country).min(1).max(250),
   contact,
   safeguards: safeguards.default({}),
+  agreement: agreementSchema.optional(),
+  entrustment: entrustmentSchema.optional(),
 });
 
+/**
+ * Legal bases: PIPA 15(1)1–7 / GDPR 6(1)(a)–(f), plus `processor` (an entrustment: the operator's
+ * own basis for the purpose carries it). `certification`, `adequacy`, `scc`, `bcr` and `derogation`
+ * are Chapter V transfer mechanisms, never legal bases: the schema accepts them so that the lint can
+ * refuse them with their article (BASIS_IS_TRANSFER_MECHANISM).
+ */
 export const legalBasis = z.enum([
   'consent',
   'contract_necessity',
   'legal_obligation',
+  'public_task',
   'vital_interest',
+  'legitimate_interest',
+  'public_safety',
   'processor',
   'certification',
   'adequacy',
   'scc',
+  'bcr',
+  'derogation',
 ]);
 
 /** Grounds for a transfer abroad: PIPA 28-8(1)1–5 and GDPR 45, 46, 49. */
@@ -190,6 +336,8 @@ export const declarationSchema = z.strictObject({
     )
     .max(100),
   legal_basis: legalBasis,
+  /** Legitimate interests (GDPR 6(1)(f), PIPA 15(1)6): reference of the recorded balancing test. */
+  balancing_test: z.string().min(1).max(200).optional(),
   /** Required whenever the recipient is outside the subjects' jurisdiction. */
   transfer: z
     .strictObject({
@@ -197,8 +345,16 @@ export const declarationSchema = z.strictObject({
       /** PIPA 28-8(2)3: when and how the data is transferred. */
       timing: z.string().min(1).max(500).optional(),
       method: z.string().min(1).max(500).optional(),
-      /** Where contract necessity is the ground, where the transfer is disclosed (privacy policy URL). */
-      disclosed_in: z.string().min(1).max(2000).optional(),
+      /** Where an entrusted transfer (28-8(1)3) is disclosed; defaults to `operator.privacy_policy_url`. */
+      disclosed_in: httpsUrl.optional(),
+      /** PIPA 28-8(2)6: how the subject refuses the transfer and what refusing means. */
+      refusal: z.strictObject({ method: labels, consequence: labels }).optional(),
+      /** PIPA 28-8(1)2: the law or treaty that provides for the transfer. */
+      instrument: z.string().min(1).max(500).optional(),
+      /** GDPR 49: derogations cover only occasional, non-repetitive transfers. */
+      occasional: z.boolean().optional(),
+      /** GDPR 49(1)(a): the risks of a transfer without adequacy or safeguards, as the notice states them. */
+      risks: labels.optional(),
     })
     .optional(),
   retention: retentionSchema,
@@ -232,3 +388,7 @@ export type ReleaseForm = z.infer<typeof releaseForm>;
 export type Retention = z.infer<typeof retentionSchema>;
 export type Jurisdiction = z.infer<typeof jurisdiction>;
 export type Safeguards = z.infer<typeof safeguards>;
+export type Agreement = z.infer<typeof agreementSchema>;
+export type AgreementClause = z.infer<typeof agreementClause>;
+export type Entrustment = z.infer<typeof entrustmentSchema>;
+export type Transfer = NonNullable<Declaration['transfer']>;

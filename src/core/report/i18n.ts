@@ -51,6 +51,10 @@ const STRINGS = {
   timing_method: { ko: '이전 일시 및 방법', en: 'Timing and method' },
   contact: { ko: '연락처', en: 'Contact' },
   ground: { ko: '이전 근거', en: 'Ground' },
+  refusal: { ko: '이전 거부 방법 및 거부의 효과', en: 'How to refuse, and what refusing means' },
+  refuse_consent: { ko: '국외 이전 동의를 거부할 수 있으며, 거부하면 해당 제공이 이루어지지 않습니다', en: 'Refuse the separate transfer consent; the transfer then does not take place' },
+  work: { ko: '위탁 업무', en: 'Entrusted work' },
+  disclosed: { ko: '공개 위치', en: 'Disclosed in' },
   policy_rights: { ko: '정보주체의 권리와 행사 방법', en: 'Rights of data subjects and how to exercise them' },
   rights_text: {
     ko: '정보주체는 개인정보의 열람(제35조), 전송 요구(제35조의2), 정정·삭제(제36조), 처리정지 및 동의 철회(제37조)를 요구할 수 있으며, 아래 개인정보 보호책임자에게 요청할 수 있습니다.',
@@ -159,23 +163,36 @@ const BASIS: Record<LegalBasis, { ko: string; en: string }> = {
   consent: { ko: '동의', en: 'consent' },
   contract_necessity: { ko: '계약 이행', en: 'contract necessity' },
   legal_obligation: { ko: '법령상 의무', en: 'legal obligation' },
+  public_task: { ko: '공공기관의 법령상 업무', en: 'public task' },
   vital_interest: { ko: '생명·신체 보호', en: 'vital interest' },
+  legitimate_interest: { ko: '명백히 우선하는 정당한 이익', en: 'legitimate interests' },
+  public_safety: { ko: '공공의 안전', en: 'urgent public safety' },
   processor: { ko: '처리 위탁', en: 'processor (on the controller’s behalf)' },
-  certification: { ko: '인증', en: 'certification' },
-  adequacy: { ko: '적정성 결정', en: 'adequacy' },
-  scc: { ko: '표준계약조항', en: 'standard contractual clauses' },
+  // Transfer mechanisms: never legal bases (the lint refuses them); labelled so a report can say what was declared.
+  certification: { ko: '인증(법적 근거 아님)', en: 'certification (not a legal basis)' },
+  adequacy: { ko: '적정성 결정(법적 근거 아님)', en: 'adequacy (not a legal basis)' },
+  scc: { ko: '표준계약조항(법적 근거 아님)', en: 'standard contractual clauses (not a legal basis)' },
+  bcr: { ko: '구속력 있는 기업규칙(법적 근거 아님)', en: 'binding corporate rules (not a legal basis)' },
+  derogation: { ko: '예외 사유(법적 근거 아님)', en: 'derogation (not a legal basis)' },
 };
 
 const GROUND: Record<TransferGround, { ko: string; en: string }> = {
   consent: { ko: '별도 동의', en: 'separate consent' },
-  contract_necessity: { ko: '계약 이행에 필요(처리방침 공개)', en: 'contract necessity (disclosed)' },
+  contract_necessity: { ko: '계약 이행을 위한 처리위탁·보관(처리방침 공개)', en: 'entrusted processing or storage for the contract (disclosed)' },
   law_or_treaty: { ko: '법률·조약', en: 'law or treaty' },
   certification: { ko: '수령자 인증', en: 'certification of the recipient' },
-  adequacy: { ko: '동등성 인정 국가', en: 'adequacy / equivalence' },
+  adequacy: { ko: '동등성 인정 국가·적정성 결정', en: 'adequacy / equivalence' },
   scc: { ko: '표준계약조항', en: 'standard contractual clauses' },
   bcr: { ko: '구속력 있는 기업규칙', en: 'binding corporate rules' },
   derogation: { ko: '예외 사유', en: 'derogation' },
 };
+
+/** What actually carries a valid transfer: the mechanism of the rule that granted it, else the declared ground. */
+export function carryingGround(declared: TransferGround | undefined, v: { ok: boolean; rule: string }): TransferGround | undefined {
+  if (!v.ok) return declared;
+  const byRule: Record<string, TransferGround> = { 'EU.ADEQUACY': 'adequacy', 'EU.SCC': 'scc', 'EU.BCR': 'bcr', 'KR.TRANSFER_EQUIVALENCE': 'adequacy' };
+  return byRule[v.rule] ?? declared;
+}
 
 export const basisLabel = (lang: Lang, b: LegalBasis) => BASIS[b][lang];
 export const groundLabel = (lang: Lang, g: TransferGround | undefined) => (g ? GROUND[g][lang] : t(lang, 'none'));

@@ -19,14 +19,18 @@ export const privacyPolicySource: ReportSource = {
     const third = decls
       .filter(({ party }) => party.role !== 'processor')
       .map(({ d, party }) => [party.name, d.recipient_purpose?.[lang] ?? purposeLabel(m, lang, d.purpose), itemsLabel(m, lang, declarationItems(d)), retentionLabel(lang, d.retention), basisLabel(lang, d.legal_basis)]);
+    // PIPA 26(2): the entrusted work and the entrustee.
     const processors = decls
       .filter(({ party }) => party.role === 'processor')
-      .map(({ d, party }) => [party.name, purposeLabel(m, lang, d.purpose), itemsLabel(m, lang, declarationItems(d))]);
+      .map(({ d, party }) => [party.name, party.entrustment?.work[lang] ?? purposeLabel(m, lang, d.purpose), itemsLabel(m, lang, declarationItems(d))]);
+    // PIPA 28-8(2): every item, so that an entrusted transfer (28-8(1)3) is disclosed here in full.
     const overseas = decls.flatMap(({ d, party }) => {
       const countries = m.destinationCountries(d).filter((c) => m.isOverseas(c, 'KR'));
       if (countries.length === 0) return [];
       const timing = [d.transfer?.timing, d.transfer?.method].filter(Boolean).join(' / ') || '—';
-      return [[itemsLabel(m, lang, declarationItems(d)), countries.join(', '), timing, `${party.name} (${contactLabel(party)})`, d.recipient_purpose?.[lang] ?? purposeLabel(m, lang, d.purpose), retentionLabel(lang, d.retention), groundLabel(lang, d.transfer?.ground)]];
+      const r = d.transfer?.refusal;
+      const refusal = r ? `${r.method[lang]} ${r.consequence[lang]}` : d.transfer?.ground === 'consent' ? t(lang, 'refuse_consent') : '—';
+      return [[itemsLabel(m, lang, declarationItems(d)), countries.join(', '), timing, `${party.name} (${contactLabel(party)})`, d.recipient_purpose?.[lang] ?? purposeLabel(m, lang, d.purpose), retentionLabel(lang, d.retention), groundLabel(lang, d.transfer?.ground), refusal]];
     });
     const op = m.operator;
     const agent = op.domestic_agents.find((a) => a.jurisdiction === 'KR');
@@ -39,8 +43,8 @@ export const privacyPolicySource: ReportSource = {
           table(t(lang, 'policy_purposes'), [t(lang, 'purpose'), t(lang, 'items'), t(lang, 'required_or_optional')], purposes),
           table(t(lang, 'policy_retention'), [t(lang, 'recipient'), t(lang, 'purpose'), t(lang, 'retention')], retention),
           table(t(lang, 'policy_third'), [t(lang, 'recipient'), t(lang, 'recipient_purpose'), t(lang, 'items'), t(lang, 'retention'), t(lang, 'basis')], third),
-          table(t(lang, 'policy_processors'), [t(lang, 'processor'), t(lang, 'task'), t(lang, 'items')], processors),
-          table(t(lang, 'policy_overseas'), [t(lang, 'items'), t(lang, 'country'), t(lang, 'timing_method'), t(lang, 'recipient'), t(lang, 'recipient_purpose'), t(lang, 'retention'), t(lang, 'ground')], overseas),
+          table(t(lang, 'policy_processors'), [t(lang, 'processor'), t(lang, 'work'), t(lang, 'items')], processors),
+          table(t(lang, 'policy_overseas'), [t(lang, 'items'), t(lang, 'country'), t(lang, 'timing_method'), t(lang, 'recipient'), t(lang, 'recipient_purpose'), t(lang, 'retention'), t(lang, 'ground'), t(lang, 'refusal')], overseas),
           { kind: 'paragraph', text: t(lang, 'rights_text') },
           {
             kind: 'facts',

@@ -1,5 +1,5 @@
-import { declarationTransferVerdict, transferGroundOf } from '../law/transfer.ts';
-import { basisLabel, groundLabel, retentionLabel, t } from './i18n.ts';
+import { transferVerdict } from '../law/verdicts.ts';
+import { basisLabel, carryingGround, groundLabel, retentionLabel, t } from './i18n.ts';
 import { declarationItems, declarationsWithParty, itemsLabel, purposeLabel } from './labels.ts';
 import type { ReportContext, ReportSource, Section } from './model.ts';
 
@@ -28,9 +28,10 @@ export const ropaSource: ReportSource = {
         m.destinationCountries(d)
           .filter((c) => m.isOverseas(c, 'EU'))
           .map((c) => {
-            const ok = declarationTransferVerdict(m, d, party.safeguards, c, 'EU').ok;
-            // No declared ground but a valid transfer: the destination's adequacy decision carries it.
-            const ground = transferGroundOf(d) ?? (ok ? 'adequacy' : undefined);
+            const v = transferVerdict(m, d, party, c, 'EU');
+            const ok = v.ok;
+            // What carries the transfer: the adequacy decision, SCCs or BCRs when they do, else the declared ground.
+            const ground = carryingGround(d.transfer?.ground, v);
             return `${c}: ${party.name} — ${groundLabel(lang, ground)}${ok ? '' : ` (${t(lang, 'valid')}: ${t(lang, 'no')})`}`;
           }),
       );

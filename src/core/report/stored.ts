@@ -1,6 +1,5 @@
 import type { RegistryModel } from '../registry/model.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
-import { transferGroundOf } from '../law/transfer.ts';
 import { groundLabel, t } from './i18n.ts';
 import { itemsLabel, purposeLabel } from './labels.ts';
 import type { Block, ReportContext, ReportSource, Section, TransferVolumes } from './model.ts';
@@ -178,7 +177,7 @@ export const storedTransfersSource: ReportSource = {
     }
     const rows = [...merged.values()].map(({ r, releases, subjects, items }) => {
       const d = m.declarations.get(r.declaration_id);
-      return [r.country, r.recipient, r.class_id ?? '—', r.declaration_id, itemsLabel(m, lang, [...items].sort()), groundLabel(lang, d ? transferGroundOf(d) : undefined), releases, subjects];
+      return [r.country, r.recipient, r.class_id ?? '—', r.declaration_id, itemsLabel(m, lang, [...items].sort()), groundLabel(lang, d?.transfer?.ground), releases, subjects];
     });
     return [
       {

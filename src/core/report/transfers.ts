@@ -1,6 +1,6 @@
 import type { ReplaySummary } from '../audit/summary.ts';
-import { declarationTransferVerdict, transferGroundOf } from '../law/transfer.ts';
-import { groundLabel, t } from './i18n.ts';
+import { transferVerdict } from '../law/verdicts.ts';
+import { carryingGround, groundLabel, t } from './i18n.ts';
 import { declarationItems, declarationsWithParty, itemsLabel } from './labels.ts';
 import type { ReportContext, ReportSource, Section, TransferVolumes } from './model.ts';
 
@@ -19,10 +19,10 @@ export const transferRegisterSource: ReportSource = {
       for (const country of m.destinationCountries(d)) {
         const abroadFor = served.filter((j) => m.isOverseas(country, j));
         if (abroadFor.length === 0) continue;
-        const verdicts = abroadFor.map((j) => ({ j, ok: declarationTransferVerdict(m, d, party.safeguards, country, j).ok }));
-        const valid = verdicts.map(({ j, ok }) => `${j}: ${t(lang, ok ? 'yes' : 'no')}`).join(', ');
-        // No declared ground but valid everywhere: the destination's adequacy decision carries it.
-        const ground = transferGroundOf(d) ?? (verdicts.every((v) => v.ok) ? 'adequacy' : undefined);
+        const verdicts = abroadFor.map((j) => ({ j, v: transferVerdict(m, d, party, country, j) }));
+        const valid = verdicts.map(({ j, v }) => `${j}: ${t(lang, v.ok ? 'yes' : 'no')}`).join(', ');
+        // The declared ground; with none, what carries it where valid (an adequacy decision, SCCs, BCRs).
+        const ground = d.transfer?.ground ?? (verdicts.every(({ v }) => v.ok) ? carryingGround(undefined, verdicts[0]!.v) : undefined);
         const v = volumes?.get(d.id, country);
         rows.push([country, party.name, itemsLabel(m, lang, declarationItems(d)), groundLabel(lang, ground), valid, v?.releases ?? '—', v?.subjects ?? '—']);
       }

@@ -9,16 +9,16 @@ const meta: RuleMeta = {
   title: 'Sensitive data and unique identifiers rest on separate consent or law',
   description:
     'A declaration that releases an item of sensitivity `sensitive` or `unique_identifier` must have `legal_basis` `consent` (separate, ' +
-    'explicit consent) or `legal_obligation`. `processor` is accepted: outsourcing is not a provision, and the operator’s own ground ' +
-    'for collecting the item is the one that counts.',
+    'explicit consent) or `legal_obligation`. A declaration to a processor is accepted: outsourcing is not a provision, and the ' +
+    'operator’s own ground for collecting the item is the one that counts.',
 };
 
 const ALLOWED: ReadonlySet<LegalBasis> = new Set(['consent', 'legal_obligation', 'processor']);
 
 /** PIPA 23/24, GDPR 9(2)(a): special categories and identifiers need separate consent or a law. */
 export function sensitiveNeedsConsentOrLaw(model: RegistryModel): RuleFinding[] {
-  return declarationContexts(model).flatMap(({ d, index }) => {
-    if (ALLOWED.has(d.legal_basis)) return [];
+  return declarationContexts(model).flatMap(({ d, index, party }) => {
+    if (ALLOWED.has(d.legal_basis) || party?.role === 'processor') return [];
     return d.items.flatMap((item, j) => {
       const sensitivity = model.categories.get(item.category)?.sensitivity;
       if (sensitivity !== 'sensitive' && sensitivity !== 'unique_identifier') return [];
