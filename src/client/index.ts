@@ -16,12 +16,9 @@
  * ```
  */
 
-// Wire types are the server's own (type-only imports: erased at run time, so the client stays
-// dependency-free and can never drift from what the server sends).
-import type { DenyCode, TraceStep } from '../core/gate/types.ts';
-import type { ReleaseForm } from '../core/registry/schema.ts';
-import type { Explanation, ReleaseResult as Release } from '../app/release-service.ts';
-import type { SubjectDataSummary } from '../app/vault-service.ts';
+// Wire types stand alone (./wire.ts), checked equal to the server's own by a compile-time test,
+// so the published client needs nothing of the server, not even its types.
+import type { DenyCode, Explanation, Release, ReleaseForm, SubjectDataSummary, TraceStep } from './wire.ts';
 
 export type { DenyCode, TraceStep, ReleaseForm, Explanation, Release, SubjectDataSummary };
 

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { chromium, needs } from '../support/system.ts';
 
 /**
  * Browser-test plumbing: Debian's Chromium through playwright-core (never a downloaded browser),
@@ -27,11 +28,7 @@ export const CHROMIUM_ARGS = [
  * an explanation (CI installs it: see .ci/run); locally the suite is skipped with the same note.
  */
 export function chromiumAvailable(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  const why = `Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`;
-  if (process.env.CI === 'true') throw new Error(why);
-  console.warn(`[browser tests skipped] ${why}`);
-  return false;
+  return needs('the browser tests', [chromium(CHROMIUM)]);
 }
 
 export async function launch(): Promise<Browser> {

@@ -26,7 +26,7 @@ async function probe(): Promise<NatsConnection | Error> {
 const reachable = await probe();
 if (reachable instanceof Error) {
   if (CI) throw new Error(`CI=true requires NATS JetStream at ${NATS_URL}, and it is unreachable: ${reachable.message}`);
-  console.warn(`NATS at ${NATS_URL} unreachable: skipping the JetStream suite (it is mandatory under CI=true)`);
+  console.warn(`[skipped: NATS JetStream events] NATS at ${NATS_URL} unreachable: install nats-server and start it with -js, or set CONSENTGATE_NATS_URL (the suite is mandatory under CI=true)`);
 } else {
   await reachable.close();
 }

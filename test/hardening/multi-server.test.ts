@@ -26,6 +26,7 @@ const reachable = await (async () => {
     return true;
   } catch (e) {
     if (required) throw new Error(`multi-server test requires PostgreSQL at ${POSTGRES_URL}: ${(e as Error).message}`);
+    console.warn(`[skipped: several servers on one PostgreSQL] PostgreSQL at ${POSTGRES_URL} unreachable: install and start PostgreSQL, or set DATABASE_URL`);
     return false;
   } finally {
     await c.end().catch(() => {});

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { captureIO } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
+import { chromiumPath } from '../../src/report/pdf.ts';
 import { fixture } from '../audit/support.ts';
 import { startHarness } from '../release/harness.ts';
+import { chromium, needs } from '../support/system.ts';
 
 /**
  * `consentgate report` against the database of a stopped ConsentGate (embedded PGlite directory).
@@ -53,7 +55,7 @@ describe('consentgate report --data-dir', () => {
     expect(body.provisions.rows[0].leaf_index).toBeLessThan(body.checkpoint.size);
   }, 60_000);
 
-  it('writes HTML with the charts and a PDF, atomically', async () => {
+  it.skipIf(!needs('PDF reports', [chromium(chromiumPath())]))('writes HTML with the charts and a PDF, atomically', async () => {
     const html = join(out, 'r.html');
     expect((await cli(...db, '--format', 'html', '--out', html)).code).toBe(0);
     const text = readFileSync(html, 'utf8');
