@@ -24,6 +24,7 @@ import { parseAllowList } from './outbox/address-policy.ts';
  * CONSENTGATE_TLS_CERT / CONSENTGATE_TLS_KEY (PEM files: serve HTTPS) · CONSENTGATE_TLS_CA (PEM: request client certificates for recipients' mutual TLS)
  * CONSENTGATE_TRUST_PROXY (false: set true behind a load balancer so rate limits see client addresses)
  * CONSENTGATE_WIDGET_ORIGINS (none: comma-separated origins of marketplace pages embedding the consent widget)
+ * CONSENTGATE_METRICS_PORT (none: serve /metrics without a key on this port of HOST; the API port's /metrics needs a metrics:read key)
  */
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -62,6 +63,7 @@ export const envSchema = z.object({
   CONSENTGATE_TLS_CA: z.string().min(1).optional(),
   CONSENTGATE_TRUST_PROXY: bool.default(false),
   CONSENTGATE_WIDGET_ORIGINS: z.string().max(4000).optional(),
+  CONSENTGATE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export interface AppConfig {
@@ -92,6 +94,8 @@ export interface AppConfig {
   readonly trustProxy?: boolean;
   /** Origins of the marketplace pages that embed the consent widget (CORS on the widget's endpoints). */
   readonly widgetOrigins?: ReadonlySet<string>;
+  /** A second listener on `host` serving only /metrics, without a key (src/http/metrics-server.ts); none when undefined. */
+  readonly metricsPort?: number | undefined;
 }
 
 export interface RightsOptions {
@@ -107,7 +111,12 @@ export interface RightsOptions {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // An empty variable (`DATABASE_URL=`) means "not set", as in most shells' intent.
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const r = envSchema.safeParse(set);
+  const r = envSchema
+    .refine((e) => e.CONSENTGATE_METRICS_PORT === undefined || e.CONSENTGATE_METRICS_PORT === 0 || e.CONSENTGATE_METRICS_PORT !== e.PORT, {
+      path: ['CONSENTGATE_METRICS_PORT'],
+      message: 'must differ from PORT',
+    })
+    .safeParse(set);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
@@ -122,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tls: e.CONSENTGATE_TLS_CERT && e.CONSENTGATE_TLS_KEY ? { certFile: e.CONSENTGATE_TLS_CERT, keyFile: e.CONSENTGATE_TLS_KEY, caFile: e.CONSENTGATE_TLS_CA } : undefined,
     trustProxy: e.CONSENTGATE_TRUST_PROXY,
     widgetOrigins: parseOrigins(e.CONSENTGATE_WIDGET_ORIGINS),
+    metricsPort: e.CONSENTGATE_METRICS_PORT,
     dataDir: e.DATABASE_URL ? undefined : e.CONSENTGATE_DATA_DIR,
     adminKey: e.CONSENTGATE_ADMIN_KEY,
     logLevel: e.CONSENTGATE_LOG_LEVEL,

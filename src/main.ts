@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
 import { createApp } from './app/create.ts';
@@ -53,10 +54,9 @@ async function main(): Promise<void> {
   }
 
   await app.server.listen({ port: config.port, host: config.host });
-  const first0 = app.server.addresses()[0];
-  const addr = typeof first0 === 'object' ? first0 : undefined;
-  const host = !addr || addr.address === '0.0.0.0' || addr.address === '::' ? 'localhost' : addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const url = `${config.tls ? 'https' : 'http'}://${host}:${addr?.port ?? config.port}`;
+  const url = listeningAt(app.server, config.tls ? 'https' : 'http', config.port);
+  // The key-less metrics listener, on the same host (docs/deploy.md "Metrics").
+  if (app.metricsServer) await app.metricsServer.listen({ port: config.metricsPort ?? 0, host: config.host });
   const lines = [
     '',
     `ConsentGate listening on ${url}`,
@@ -69,11 +69,22 @@ async function main(): Promise<void> {
         ? '  Admin key: from CONSENTGATE_ADMIN_KEY'
         : '  Admin key: issued on the first start and not shown again. Lost it? Stop the server, set CONSENTGATE_ADMIN_KEY=cg_admin_<16 hex>_<43+ chars>, and start again.',
     ...(demoFile ? [`  Demo keys: ${demoFile} (sellers' recipient keys, customers' subject keys)`] : []),
+    ...(app.metricsServer
+      ? [`  Metrics:   ${listeningAt(app.metricsServer, 'http', config.metricsPort ?? 0)}/metrics (no key: keep this port internal; ${url}/metrics needs a metrics:read key)`]
+      : [`  Metrics:   ${url}/metrics (an admin key with the metrics:read scope; CONSENTGATE_METRICS_PORT serves them key-less on a port of their own)`]),
     `  Console:   ${url}/console/   Privacy centre: ${url}/privacy/   Widget demo: ${url}/demo/checkout.html`,
     ...(demoCustomer ? [`  Demo customer ${demoCustomer[0]} — subject token (privacy centre sign-in): ${demoCustomer[1]}`] : []),
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** The URL a listening server answers on, as a person would type it. */
+function listeningAt(server: FastifyInstance, scheme: 'http' | 'https', port: number): string {
+  const first = server.addresses()[0];
+  const addr = typeof first === 'object' ? first : undefined;
+  const host = !addr || addr.address === '0.0.0.0' || addr.address === '::' ? 'localhost' : addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return `${scheme}://${host}:${addr?.port ?? port}`;
 }
 
 main().catch((e: unknown) => {

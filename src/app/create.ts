@@ -23,10 +23,15 @@ import { ClientCertBindings } from './client-certs.ts';
 import { ReportService } from './report-service.ts';
 import { redisRateLimit } from '../http/rate-limit-store.ts';
 import { httpsOptions } from '../http/tls.ts';
+import { buildMetricsServer } from '../http/metrics-server.ts';
+import { installDomainMetrics } from '../metrics/install.ts';
+import { outboxAttemptMetrics } from '../metrics/outbox-metrics.ts';
 
 export interface App {
   readonly ctx: AppContext;
   readonly server: FastifyInstance;
+  /** The key-less /metrics listener when `config.metricsPort` is set (not listening yet: `main.ts` does that). */
+  readonly metricsServer?: FastifyInstance | undefined;
   /** Stops accepting requests, drains the journal, stops listeners, closes the database. */
   close(): Promise<void>;
 }
@@ -65,6 +70,7 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
     lifecycle.push(keys, registry, members);
 
     const base = { config, db, journal, metrics, admin, keys, registry, members };
+    installDomainMetrics(base);
     // ═══ FEATURE SERVICES: construct yours from `base` (or earlier features) and add it to ctx.
     //     If it has background work, also `lifecycle.push(yourService)` (start/stop). ═══
     const ledger = new LedgerService(db, journal, config.ledger ?? {});
@@ -81,7 +87,7 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
     lifecycle.push(...release.lifecycle);
     // Which addresses webhooks may reach: public ones, plus the operator's internal receivers.
     const webhookPolicy = new WebhookAddressPolicy({ allow: config.rights?.webhookAllow ?? [] });
-    const outbox = new OutboxService(db, { natsUrl: config.rights?.natsUrl, journal, webhookPolicy });
+    const outbox = new OutboxService(db, { natsUrl: config.rights?.natsUrl, journal, webhookPolicy, onAttempt: outboxAttemptMetrics(metrics) });
     const rights = new RightsService({
       db, journal, registry, members, subjects, consents,
       vault: release.vault, issuers: release.issuers, events: outbox.events, admin,
@@ -129,17 +135,19 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       ...(config.widgetOrigins ? { widgetOrigins: config.widgetOrigins } : {}),
     });
     await server.ready();
+    const metricsServer = config.metricsPort !== undefined ? await buildMetricsServer(metrics, server.log.child({ listener: 'metrics' })) : undefined;
 
     let closed: Promise<void> | undefined;
     const close = () =>
       (closed ??= (async () => {
         await server.close();
+        await metricsServer?.close();
         await journal.drain().catch(() => {});
         for (const s of [...lifecycle].reverse()) await s.stop().catch(() => {});
         await journal.close().catch(() => {});
         await db.close();
       })());
-    return { ctx, server, close };
+    return { ctx, server, metricsServer, close };
   } catch (e) {
     for (const s of [...lifecycle].reverse()) await s.stop().catch(() => {});
     await db.close().catch(() => {});

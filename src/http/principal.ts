@@ -34,6 +34,7 @@ export const ADMIN_SCOPES = [
   'subjects:write',
   'ledger:read',
   'reports:read',
+  'metrics:read',
   '*',
 ] as const;
 

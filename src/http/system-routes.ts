@@ -4,7 +4,7 @@ import type { AppContext } from '../app/context.ts';
 import { CgError } from '../core/errors.ts';
 import { defineRoute, mount } from './route.ts';
 
-/** Probes, metrics and the OpenAPI document: public, exempt from rate limits, hidden from the docs. */
+/** Probes and the OpenAPI document (public, exempt from rate limits) and metrics (a `metrics:read` key). */
 export function systemRoutes(app: FastifyInstance, ctx: AppContext): void {
   mount(app, defineRoute({
     method: 'GET',
@@ -37,10 +37,20 @@ export function systemRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   }));
 
-  app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (_req, reply) => {
-    reply.type(ctx.metrics.contentType);
-    return ctx.metrics.metrics();
-  });
+  // Metrics name routes, deny codes and backlogs: operational intelligence, so the API port
+  // serves them only to an admin key holding `metrics:read` (a scrape every few seconds stays far
+  // below the per-key rate limit). CONSENTGATE_METRICS_PORT serves them key-less on a port of its
+  // own, for a Prometheus on the internal network (metrics-server.ts, docs/deploy.md).
+  mount(app, defineRoute({
+    method: 'GET',
+    url: '/metrics',
+    summary: 'Prometheus metrics (text exposition format)',
+    tags: ['system'],
+    auth: { kind: 'admin', scopes: ['metrics:read'] },
+    hide: true,
+    response: { 200: z.string() },
+    handler: async ({ reply }) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.metrics()),
+  }));
 
   app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
 }

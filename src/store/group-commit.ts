@@ -26,6 +26,17 @@ export interface GroupCommitOptions<I, R> {
    * prepared and sent while the previous one is still committing.
    */
   maxInFlight?: number;
+  /** Told about every batch once it settled (metrics). Must not throw. */
+  onBatch?: (stats: BatchStats) => void;
+}
+
+export interface BatchStats {
+  readonly size: number;
+  /** From the oldest item's `submit` until the batch settled: the longest any caller of it waited. */
+  readonly waitMs: number;
+  /** How long `flush` took. */
+  readonly commitMs: number;
+  readonly ok: boolean;
 }
 
 /** Callers resumed per turn of the event loop once their batch is durable. */
@@ -35,6 +46,8 @@ interface Pending<I, R> {
   item: I;
   resolve: (r: R) => void;
   reject: (e: unknown) => void;
+  /** performance.now() at submit. */
+  at: number;
 }
 
 export class GroupCommit<I, R> {
@@ -55,7 +68,7 @@ export class GroupCommit<I, R> {
   submit(item: I): Promise<R> {
     if (this.closed) return Promise.reject(new Error('group commit is closed'));
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, resolve, reject, at: performance.now() });
       this.schedule();
     });
   }
@@ -107,13 +120,16 @@ export class GroupCommit<I, R> {
 
   private async run(batch: Pending<I, R>[]): Promise<void> {
     let results: readonly R[];
+    const started = performance.now();
     try {
       results = await this.opts.flush(batch.map((p) => p.item));
       if (results.length !== batch.length) throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
     } catch (e) {
+      this.observe(batch, started, false);
       for (const p of batch) p.reject(e);
       return;
     }
+    this.observe(batch, started, true);
     // Callers go on in slices with I/O let through in between: thousands of continuations in
     // one go would hold the event loop while the next batch, already at the database, waits
     // for its reply to be read — the commit path would stall behind its own callers.
@@ -121,6 +137,16 @@ export class GroupCommit<I, R> {
       if (i > 0) await yieldToIo();
       const end = Math.min(batch.length, i + RESOLVE_SLICE);
       for (let j = i; j < end; j++) batch[j]!.resolve(results[j]!);
+    }
+  }
+
+  private observe(batch: readonly Pending<I, R>[], started: number, ok: boolean): void {
+    if (!this.opts.onBatch) return;
+    const now = performance.now();
+    try {
+      this.opts.onBatch({ size: batch.length, waitMs: now - batch[0]!.at, commitMs: now - started, ok });
+    } catch {
+      // an observer never changes what callers are told
     }
   }
 }

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../core/canonical.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, type BatchStats } from './group-commit.ts';
 import { subjectOf } from './ledger-appender.ts';
 import type { Database, Sql } from './sql.ts';
 
@@ -123,6 +123,7 @@ export interface JournalOptions {
 export class Journal {
   private readonly writers = new Map<string, PreparedWriter<unknown>>();
   private readonly listeners: Array<(batch: readonly Committed[]) => void> = [];
+  private batchObserver: ((stats: BatchStats) => void) | undefined;
   private readonly gc: GroupCommit<Item, number>;
   /** Settles once the previous batch holds the ledger head (or gave up): the next may then queue for it. */
   private prevLocked: Promise<void> = Promise.resolve();
@@ -144,6 +145,7 @@ export class Journal {
       // the ledger-head row lock, which keeps batches in order. PGlite has one connection and
       // runs transactions one at a time, so pipelining there would only deadlock on the order gate.
       maxInFlight: opts.maxInFlight ?? (db.engine === 'postgres' ? 2 : 1),
+      onBatch: (stats) => this.batchObserver?.(stats),
     });
   }
 
@@ -176,6 +178,11 @@ export class Journal {
   /** Called after each committed batch, in log order (checkpointing, streams, live views). */
   onCommitted(fn: (batch: readonly Committed[]) => void): void {
     this.listeners.push(fn);
+  }
+
+  /** Told the size, wait and commit time of every batch, committed or failed (metrics). */
+  onBatch(fn: (stats: BatchStats) => void): void {
+    this.batchObserver = fn;
   }
 
   drain(): Promise<void> {

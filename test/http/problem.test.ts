@@ -193,7 +193,8 @@ describe('operations', () => {
 
   it('/metrics counts requests by route pattern and status', async () => {
     await app.server.inject({ method: 'GET', url: '/v1/members/seller-that-does-not-exist', headers: app.auth() });
-    const res = await app.server.inject({ method: 'GET', url: '/metrics' });
+    // Scraping the API port takes a metrics:read (here: `*`) admin key (issue 17 item 8).
+    const res = await app.server.inject({ method: 'GET', url: '/metrics', headers: app.auth() });
     expect(res.statusCode).toBe(200);
     expect(res.body).toMatch(/consentgate_http_requests_total\{method="GET",route="\/v1\/members\/:id",status="404"\} [1-9]/);
     expect(res.body).toContain('consentgate_http_request_duration_seconds_bucket');

@@ -17,5 +17,6 @@ import { subjectDataRoutes } from './subject-data.ts';
 import { rightsRoutes } from './rights.ts';
 import { clientCertRoutes } from './client-certs.ts';
 import { reportRoutes } from './reports.ts';
+import { landingRoutes } from './landing.ts';
 
-export const routes: RoutePlugin[] = [registryRoutes, recipientRoutes, keyRoutes, ledgerRoutes, noticeRoutes, consentRoutes, receiptKeyRoutes, consoleRoutes, subjectDataRoutes, releaseRoutes, rightsRoutes, clientCertRoutes, reportRoutes];
+export const routes: RoutePlugin[] = [registryRoutes, recipientRoutes, keyRoutes, ledgerRoutes, noticeRoutes, consentRoutes, receiptKeyRoutes, consoleRoutes, subjectDataRoutes, releaseRoutes, rightsRoutes, clientCertRoutes, reportRoutes, landingRoutes];
