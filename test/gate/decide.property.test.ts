@@ -185,7 +185,7 @@ describe('orders: a class member never receives data of a customer without an or
         const own: Req[] = w.orders.flatMap((o, i) =>
           o.declarations.flatMap((id) => {
             const decl = registry.declarations.get(id);
-            return decl ? [{ recipient: o.recipient, subject: o.subject, purpose: decl.purpose, items: undefined, at: NOW, orderRef: `o${i}` }] : [];
+            return decl ? [{ recipient: o.recipient, subject: o.subject, purpose: decl.purpose as Req['purpose'], items: undefined, at: NOW, orderRef: `o${i}` }] : [];
           }),
         );
         for (const r of [...reqs, ...own]) {

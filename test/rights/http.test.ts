@@ -71,7 +71,7 @@ describe('rights over HTTP', () => {
     expect((await h.call('GET', `/v1/rights/${rid}`, h.admin)).body).toMatchObject({ state: 'completed', allowed_actions: [] });
 
     // The seller can no longer get the data, and its relay number is revoked.
-    const after = await h.release(h.keys.sellerA, { subject: 'cust-tour', purpose: 'order_fulfilment' });
+    const after = await h.release(h.keys.sellerA, { subject: 'cust-tour', purpose: 'order_fulfilment', order_ref: 'cust-tour/A' });
     expect(after.status).toBe(403);
     expect(after.body.code).toBe('CONSENT_WITHDRAWN');
     expect(await h.app.ctx.issuers.resolveRelay(released.body.items.phone, Date.now())).toBeUndefined();
