@@ -19,6 +19,30 @@ export interface RegisterOrderInput {
   readonly placedAt?: string | undefined;
 }
 
+/** An order as the API answers it (`POST /v1/orders`, `GET /v1/orders/:id`). */
+export interface OrderView {
+  readonly id: string;
+  readonly subject: string;
+  readonly recipient: string;
+  readonly declarations: readonly string[];
+  readonly placedAt: string;
+  readonly createdAt: string;
+  /** True when the answer is an identical earlier registration (HTTP 200 instead of 201). */
+  readonly replayed: boolean;
+}
+
+export function orderView(o: OrderRow, replayed: boolean): OrderView {
+  return {
+    id: o.id,
+    subject: o.subject,
+    recipient: o.recipient,
+    declarations: o.declarations,
+    placedAt: o.placedAt.toISOString(),
+    createdAt: o.createdAt.toISOString(),
+    replayed,
+  };
+}
+
 export interface OrdersDeps {
   readonly db: Database;
   readonly admin: AdminActions;

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { ORDER_ID_RE } from '../../app/orders-service.ts';
+import { ORDER_ID_RE, orderView } from '../../app/orders-service.ts';
 import { subjectIdSchema } from '../../app/subjects-service.ts';
 import { CgError } from '../../core/errors.ts';
 import { isoDateTime } from '../../core/time/date-range.ts';
-import type { OrderRow } from '../../store/orders-repo.ts';
 import { defineRoute, mount } from '../route.ts';
 import type { RoutePlugin } from './index.ts';
 
@@ -27,15 +26,7 @@ const orderSchema = z
   })
   .meta({ id: 'Order' });
 
-const orderJson = (o: OrderRow, replayed: boolean) => ({
-  id: o.id,
-  subject: o.subject,
-  recipient: o.recipient,
-  declarations: o.declarations,
-  placedAt: o.placedAt.toISOString(),
-  createdAt: o.createdAt.toISOString(),
-  replayed,
-});
+const orderJson = orderView;
 
 const suspensionSchema = z
   .object({
