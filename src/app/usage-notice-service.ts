@@ -35,8 +35,12 @@ export const NOTICE_BATCH = 500;
  * (src/core/law/kr/usage-notice.ts) from the subject's allowed release decisions. Subjects' ids
  * and data never go to logs: callers log counts only.
  */
+/** How long a computed threshold is reused: it changes by the day, and each request would otherwise scan the subjects. */
+export const THRESHOLD_TTL_MS = 10 * 60_000;
+
 export class UsageNoticeService {
   private readonly now: () => number;
+  private readonly thresholds = new Map<string, { at: number; value: Promise<UsageThreshold> }>();
 
   constructor(private readonly deps: UsageNoticeDeps) {
     this.now = deps.now ?? Date.now;
@@ -49,11 +53,21 @@ export class UsageNoticeService {
   }
 
   /** Whether the notice is due for `year`, and why. */
-  async threshold(year: number): Promise<UsageThreshold> {
+  threshold(year: number): Promise<UsageThreshold> {
     const m = this.model();
-    const window = thresholdWindow(year, this.now());
-    const c = await q.subjectCountsByDay(this.deps.db, window);
-    return usageThreshold(m, year, window, dailyCounts(c.baseline, c.created, c.erased, window.days), c.current);
+    const now = this.now();
+    // Per registry too: its categories decide which threshold applies.
+    const key = `${m.hash}:${year}`;
+    const hit = this.thresholds.get(key);
+    if (hit && now - hit.at < THRESHOLD_TTL_MS) return hit.value;
+    const value = (async () => {
+      const window = thresholdWindow(year, now);
+      const c = await q.subjectCountsByDay(this.deps.db, window);
+      return usageThreshold(m, year, window, dailyCounts(c.baseline, c.created, c.erased, window.days), c.current);
+    })();
+    this.thresholds.set(key, { at: now, value });
+    value.catch(() => this.thresholds.delete(key));
+    return value;
   }
 
   /** One subject's notice (the HTTP route has already checked who may ask). */

@@ -70,6 +70,7 @@ export const usageNoticeRoutes: RoutePlugin = (app, ctx) => {
     auth: { kind: ['subject', 'admin'], scopes: ['subjects:read'] },
     params: z.object({ id: subjectIdSchema }),
     query: z.object({ year: z.string().max(16) }),
+    rateLimit: { max: 30, timeWindow: 60_000 },
     response: { 200: noticeSchema },
     handler: async ({ params, query, principal, reply }) => {
       assertSelf(principal, params.id);
