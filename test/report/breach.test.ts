@@ -77,6 +77,26 @@ describe('PIPC notification threshold (PIPA 34(3))', () => {
     expect(unstated.pipc_report.required).toBe(false);
   });
 
+  it('drafts the notice to the affected subjects (PIPA 34(1), GDPR 34(2)): the items and dates it knows, the rest marked as gaps', () => {
+    const b = assessBreach(demo, { recipient: 'seller-a', from: Date.parse('2026-02-01T00:00:00Z'), discoveredAt }, facts({ subjects: 2, krSubjects: 2, items: ['name', 'customs_code'], pseudonyms: ['sp_a'] }));
+    expect(b.subject_notice.to_fill).toEqual(['how_it_happened', 'likely_consequences', 'measures_taken', 'what_you_can_do']);
+    expect(b.subject_notice.en.subject).toBe('[Harbor Bazaar Pte. Ltd.] A breach of your personal data');
+    expect(b.subject_notice.en.text).toContain('   Personal customs clearance code, Name\n');
+    expect(b.subject_notice.en.text).toContain('Period concerned: 2026-02-01T00:00:00.000Z to …');
+    expect(b.subject_notice.en.text).toContain('We became aware of it on: 2026-03-01T10:00:00.000Z');
+    expect(b.subject_notice.en.text).toContain('privacy officer Jiwon Park (privacy@harbor-bazaar.example');
+    for (const g of b.subject_notice.to_fill) {
+      expect(b.subject_notice.en.text).toContain(`[[${g}]]`);
+      expect(b.subject_notice.ko.text).toContain(`[[${g}]]`);
+    }
+    expect(b.subject_notice.ko.text).toContain('개인통관고유부호, 이름');
+    expect(b.subject_notice.ko.text).toContain('제34조');
+    // One text for everyone: no pseudonym, no subject.
+    expect(b.subject_notice.en.text).not.toContain('sp_a');
+    const html = renderHtml(buildReport({ registry: demo, lang: 'en', from: 0, to: discoveredAt, generatedAt: discoveredAt, breach: b, provisionRows: 200 }));
+    expect(html).toContain('Draft notice to the affected subjects');
+  });
+
   it('GDPR 34: the controller may record a risk that is not high, except for special-category or unique-identifier items', () => {
     const f = facts({ subjects: 4, euSubjects: 4, items: ['name', 'customs_code'] });
     expect(assessBreach(demo, { recipient: 'adreach', discoveredAt, highRisk: false }, f).subject_communication).toMatchObject({ required: false, high_risk: false });

@@ -1,6 +1,7 @@
 import { dutiesOf, PACKS } from '../law/packs.ts';
 import type { BreachCase, Sensitivity } from '../law/types.ts';
 import type { RegistryModel } from '../registry/model.ts';
+import { breachSubjectNotice, type BreachSubjectNotice } from './breach-notice.ts';
 import { categoryLabel, itemsLabel } from './labels.ts';
 import { t } from './i18n.ts';
 import type { ReportContext, ReportSource, Section } from './model.ts';
@@ -110,6 +111,8 @@ export interface BreachImpact {
   /** GDPR 34: tell the EU subjects; `high_risk`: the controller's assessment (null: none, presumed high). */
   readonly subject_communication: { readonly required: boolean; readonly high_risk: boolean | null; readonly detail: string; readonly article: string };
   readonly deadlines: readonly Deadline[];
+  /** Draft of the notice to the affected subjects (PIPA 34(1), GDPR 34(2)), with the controller's gaps marked. */
+  readonly subject_notice: BreachSubjectNotice;
   readonly pseudonyms: readonly string[];
 }
 
@@ -129,10 +132,12 @@ export function assessBreach(m: RegistryModel, q: BreachQuery, f: BreachFacts): 
     return { article, duty, due: within === '72 hours' ? due : null, within, applies: v?.ok ?? false, rule, detail: v?.detail ?? fallback };
   };
   const gdpr34 = byRule('EU.BREACH_SUBJECT_NOTICE');
+  const window = { from: iso(q.from), to: iso(q.to) };
+  const discovered_at = new Date(q.discoveredAt).toISOString();
   return {
     recipient: q.recipient ?? null,
-    window: { from: iso(q.from), to: iso(q.to) },
-    discovered_at: new Date(q.discoveredAt).toISOString(),
+    window,
+    discovered_at,
     cause: { unauthorised_access: q.unauthorisedAccess ?? null },
     releases: f.releases,
     subjects: f.subjects,
@@ -148,6 +153,7 @@ export function assessBreach(m: RegistryModel, q: BreachQuery, f: BreachFacts): 
       row('EU.BREACH_AUTHORITY', 'GDPR 33', 'notify the supervisory authority', '72 hours', 'no rule in force'),
       row('EU.BREACH_SUBJECT_NOTICE', 'GDPR 34', 'communicate the breach to affected subjects', 'without undue delay', 'no rule in force'),
     ],
+    subject_notice: breachSubjectNotice(m, { items, window, discovered_at }),
     pseudonyms: [...f.pseudonyms].sort(),
   };
 }
@@ -188,6 +194,7 @@ export const breachSource: ReportSource = {
         rows: b.items.map((i) => [categoryLabel(m, lang, i.category), i.sensitivity]),
       },
     ];
+    blocks.push({ kind: 'pre', caption: t(lang, 'subject_notice_draft'), text: b.subject_notice[lang].text });
     if (limit === Infinity) {
       blocks.push({ kind: 'table', caption: t(lang, 'affected_pseudonyms'), columns: ['pseudonym'], rows: b.pseudonyms.map((p) => [p]) });
     } else {

@@ -151,6 +151,7 @@ const STRINGS = {
   unauthorised_access: { ko: '외부로부터의 불법적인 접근에 의한 유출', en: 'Leak by unauthorised access from outside' },
   not_stated: { ko: '밝히지 않음', en: 'not stated' },
   subject_communication: { ko: '정보주체 통지 (GDPR 제34조)', en: 'Communication to data subjects (GDPR 34)' },
+  subject_notice_draft: { ko: '정보주체 통지문 초안 ([[…]]: 개인정보처리자가 채울 부분)', en: 'Draft notice to the affected subjects ([[…]]: to be written by the controller)' },
   without_undue_delay: { ko: '지체 없이', en: 'without undue delay' },
   pseudonyms_in_csv: { ko: '영향받은 정보주체의 가명 목록은 CSV 형식에 있습니다.', en: 'The pseudonyms of the affected subjects are in the CSV format.' },
 } as const;
