@@ -51,8 +51,11 @@ describe('usage-notice route', () => {
     expect(r.body.messages.ko.text).toContain('개인통관고유부호');
     // The demo has two subjects, far below the decree's thresholds: the notice is served, and marked not due.
     expect(r.body.threshold).toMatchObject({ required: false, reason: 'BELOW_THRESHOLD', rule: 'KR.USAGE_NOTICE_THRESHOLD', threshold: 1_000_000 });
-    // Never the released values.
+    // Never the released values; and the operator's subject count is not the customer's business.
     expect(JSON.stringify(r.body)).not.toContain(DATA.phone);
+    expect(r.body.threshold.average_daily_subjects).toBeUndefined();
+    expect(r.body.threshold.counted).toBeUndefined();
+    expect(r.body.threshold.detail).toBe('below the thresholds of the decree');
   });
 
   it("a subject token cannot read another subject's notice, known or not", async () => {
@@ -69,7 +72,9 @@ describe('usage-notice route', () => {
   });
 
   it('the operator reads any subject; a recipient key reads none', async () => {
-    expect((await notice('c2', h.admin)).status).toBe(200);
+    const admin = await notice('c2', h.admin);
+    expect(admin.status).toBe(200);
+    expect(admin.body.threshold).toMatchObject({ average_daily_subjects: expect.any(Number), counted: { basis: expect.any(String) } });
     expect((await notice('nobody', h.admin)).body).toMatchObject({ code: 'UNKNOWN_SUBJECT' });
     const seller = await notice('c1', h.keys.sellerA);
     expect(seller.status).toBe(403);

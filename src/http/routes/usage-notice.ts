@@ -44,8 +44,9 @@ const noticeSchema = z
       rule: z.string(),
       article: z.string(),
       threshold: z.number().int(),
-      average_daily_subjects: z.number(),
-      counted: z.object({ from: z.string(), to: z.string(), days: z.number().int(), basis: z.enum(['window', 'current']) }),
+      // The operator's subject count is its business: shown to admin keys only.
+      average_daily_subjects: z.number().optional(),
+      counted: z.object({ from: z.string(), to: z.string(), days: z.number().int(), basis: z.enum(['window', 'current']) }).optional(),
       sensitive_or_unique_categories: z.array(z.string()),
     }),
   })
@@ -78,7 +79,9 @@ export const usageNoticeRoutes: RoutePlugin = (app, ctx) => {
       const subject = await ctx.subjects.require(params.id);
       const [notice, threshold] = await Promise.all([ctx.usageNotices.forSubject(subject, year), ctx.usageNotices.threshold(year)]);
       reply.header('cache-control', 'no-store');
-      return { ...notice, threshold };
+      if (principal.kind !== 'subject') return { ...notice, threshold };
+      const { average_daily_subjects: _count, counted: _counted, detail: _detail, ...shown } = threshold;
+      return { ...notice, threshold: { ...shown, detail: threshold.required ? 'the notice is due this year' : 'below the thresholds of the decree' } };
     },
   }));
 };
