@@ -18,6 +18,7 @@ import type { ClientCertBindings } from './client-certs.ts';
 import type { ReportService } from './report-service.ts';
 import type { OrdersService } from './orders-service.ts';
 import type { SuspensionsService } from './suspensions-service.ts';
+import type { UsageNoticeService } from './usage-notice-service.ts';
 
 /**
  * The running application: every service an adapter (HTTP, CLI, console) may call.
@@ -61,4 +62,6 @@ export interface AppContext {
   readonly suspensions: SuspensionsService;
   /** Regulator-ready reports and breach impact from the stored records, anchored to a signed checkpoint (docs/audit.md). */
   readonly reports: ReportService;
+  /** PIPA 20-2 usage-history notices: the threshold and each subject's yearly notice (docs/legal/usage-and-breach.md). */
+  readonly usageNotices: UsageNoticeService;
 }

@@ -23,6 +23,7 @@ import { OrdersService } from './orders-service.ts';
 import { SuspensionsService } from './suspensions-service.ts';
 import { RightsStopIndex } from '../core/rights/stops.ts';
 import { ClientCertBindings } from './client-certs.ts';
+import { UsageNoticeService } from './usage-notice-service.ts';
 import { ReportService } from './report-service.ts';
 import { redisRateLimit } from '../http/rate-limit-store.ts';
 import { httpsOptions } from '../http/tls.ts';
@@ -127,6 +128,7 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       orders,
       suspensions,
       reports: new ReportService({ db, registry, ledger }),
+      usageNotices: new UsageNoticeService({ db, registry }),
     };
 
     for (const s of lifecycle) await s.start();

@@ -19,5 +19,6 @@ import { clientCertRoutes } from './client-certs.ts';
 import { reportRoutes } from './reports.ts';
 import { landingRoutes } from './landing.ts';
 import { orderRoutes } from './orders.ts';
+import { usageNoticeRoutes } from './usage-notice.ts';
 
-export const routes: RoutePlugin[] = [registryRoutes, recipientRoutes, keyRoutes, ledgerRoutes, noticeRoutes, consentRoutes, receiptKeyRoutes, consoleRoutes, subjectDataRoutes, releaseRoutes, rightsRoutes, clientCertRoutes, reportRoutes, landingRoutes, orderRoutes];
+export const routes: RoutePlugin[] = [registryRoutes, recipientRoutes, keyRoutes, ledgerRoutes, noticeRoutes, consentRoutes, receiptKeyRoutes, consoleRoutes, subjectDataRoutes, releaseRoutes, rightsRoutes, clientCertRoutes, reportRoutes, usageNoticeRoutes, landingRoutes, orderRoutes];
