@@ -38,6 +38,7 @@ export const consoleRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/widget/api/recipients/:id',
+    operationId: 'getWidgetRecipient',
     summary: "Widget: a registered seller's name, country and class, for the per-seller transfer notice",
     tags: ['widget'],
     auth: { kind: 'public' },
@@ -106,6 +107,7 @@ function sessionRoutes(app: FastifyInstance, sessions: SessionStore, name: 'cons
   mount(app, defineRoute({
     method: 'POST',
     url,
+    operationId: `create${name === 'console' ? 'Console' : 'Privacy'}Session`,
     summary: `Sign in to the ${name === 'console' ? 'officer console' : 'privacy centre'} with ${who}: sets an HttpOnly session cookie`,
     description: 'Returns the CSRF token the page must send in `x-csrf-token` on state-changing requests. 401 SIGN_IN_FAILED for any bad key.',
     tags,
@@ -124,9 +126,10 @@ function sessionRoutes(app: FastifyInstance, sessions: SessionStore, name: 'cons
   mount(app, defineRoute({
     method: 'GET',
     url,
+    operationId: `get${name === 'console' ? 'Console' : 'Privacy'}Session`,
     summary: 'The current session and its CSRF token (401 NO_SESSION when signed out)',
     tags,
-    auth: { kind: 'public' },
+    auth: { kind: 'session', session: name },
     response: { 200: sessionSchema },
     handler: async ({ request }) => sessionView(await sessions.require(request)),
   }));
@@ -134,9 +137,10 @@ function sessionRoutes(app: FastifyInstance, sessions: SessionStore, name: 'cons
   mount(app, defineRoute({
     method: 'DELETE',
     url,
+    operationId: `delete${name === 'console' ? 'Console' : 'Privacy'}Session`,
     summary: 'Sign out (x-csrf-token required)',
     tags,
-    auth: { kind: 'public' },
+    auth: { kind: 'session', session: name },
     response: { 204: z.null() },
     handler: async ({ request, reply }) => {
       await sessions.require(request);
