@@ -333,6 +333,20 @@ describe('the OpenAPI document', () => {
     expect(types('getConsoleReport')).toEqual(['application/json', 'application/sarif+json']);
   });
 
+  it('the response check catches an undeclared status, a wrong media type and a body off its schema', () => {
+    const op = (id: string) => ops.find((o) => o.operationId === id)!;
+    const json = { 'content-type': 'application/json; charset=utf-8' };
+    expect(validator.check(op('getHealth'), { statusCode: 200, headers: json, body: '{"status":"ok"}' })).toEqual([]);
+    expect(validator.check(op('getHealth'), { statusCode: 200, headers: json, body: '{"status":"nope"}' }).join()).toMatch(/\/status must be equal to one of the allowed values/);
+    expect(validator.check(op('getHealth'), { statusCode: 302, headers: json, body: '' }).join()).toMatch(/status not declared/);
+    const problem = JSON.stringify({ type: 'urn:consentgate:problem:NOT_FOUND', title: 'Not Found', status: 404, code: 'NOT_FOUND', detail: 'x' });
+    expect(validator.check(op('getMember'), { statusCode: 404, headers: { 'content-type': PROBLEM_MEDIA_TYPE }, body: problem })).toEqual([]);
+    expect(validator.check(op('getMember'), { statusCode: 404, headers: json, body: problem }).join()).toMatch(/served as application\/json, declared application\/problem\+json/);
+    expect(validator.check(op('getMember'), { statusCode: 404, headers: { 'content-type': PROBLEM_MEDIA_TYPE }, body: '{"code":1}' }).join()).toMatch(/must have required property/);
+    expect(validator.check(op('getLatestCheckpoint'), { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'note' })).toEqual([]);
+    expect(validator.check(op('deleteConsoleSession'), { statusCode: 204, headers: {}, body: 'x' }).join()).toMatch(/a body/);
+  });
+
   it('with mutual TLS requested, a recipient operation takes the key alone or with the bound certificate', async () => {
     const { securityFor, securitySchemes } = await import('../../src/http/openapi-security.ts');
     expect(securitySchemes({ mutualTls: true }).recipientCertificate).toMatchObject({ type: 'mutualTLS' });
