@@ -14,8 +14,8 @@ export function toOpenApiSchema(schema: unknown, io: 'input' | 'output', compone
   delete js.$schema;
   const defs = js.$defs as Json | undefined;
   delete js.$defs;
-  // zod names date bounds `formatMinimum`/`formatMaximum` (ajv-formats' keywords), which are no
-  // OpenAPI 3.1 schema keywords: kept as extensions, the bound is also in the description.
+  // The date helpers bound dates with `formatMinimum`/`formatMaximum` (ajv-formats' keywords), which
+  // are no OpenAPI 3.1 schema keywords (redocly's `struct` rule): kept as `x-` extensions.
   const rewrite = (v: unknown) =>
     JSON.parse(
       JSON.stringify(v)

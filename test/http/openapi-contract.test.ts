@@ -352,7 +352,16 @@ describe('the OpenAPI document', () => {
     expect(securitySchemes({ mutualTls: true }).recipientCertificate).toMatchObject({ type: 'mutualTLS' });
     expect(securitySchemes({ mutualTls: false }).recipientCertificate).toBeUndefined();
     expect(securityFor({ kind: 'recipient' }, 'POST', { mutualTls: true })).toEqual([{ recipientKey: [] }, { recipientKey: [], recipientCertificate: [] }]);
-  });
+    // The document such a server serves lints as cleanly.
+    const withTls = structuredClone(doc);
+    withTls.components.securitySchemes = securitySchemes({ mutualTls: true });
+    for (const o of operations(withTls)) {
+      if (o.op.security.some((r: Json) => 'recipientKey' in r)) o.op.security = [...o.op.security, { recipientKey: [], recipientCertificate: [] }];
+    }
+    expect(operations(withTls).find((o) => o.operationId === 'createRelease')!.op.security).toEqual([{ recipientKey: [] }, { recipientKey: [], recipientCertificate: [] }]);
+    const lint = await redoclyLint(withTls);
+    expect(lint.problems).toEqual([]);
+  }, 120_000);
 });
 
 describe('live responses match the document', () => {
