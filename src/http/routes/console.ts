@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CgError } from '../../core/errors.ts';
 import { defineRoute, mount } from '../route.ts';
@@ -28,6 +28,7 @@ export const consoleRoutes: RoutePlugin = (app, ctx) => {
   const privacySessions = new SessionStore(PRIVACY_SESSION, verify);
 
   for (const prefix of STATIC_PREFIXES) serveStatic(app, assets, prefix);
+  requireSessionFirst(app, { console: consoleSessions, privacy: privacySessions });
   sessionRoutes(app, consoleSessions, 'console');
   sessionRoutes(app, privacySessions, 'privacy');
   consoleApi(app, ctx, consoleSessions);
@@ -52,6 +53,25 @@ export const consoleRoutes: RoutePlugin = (app, ctx) => {
     },
   }));
 };
+
+/**
+ * Session routes authenticate before their input is parsed or validated, as key routes do
+ * (auth.ts): without a session the answer is 401 NO_SESSION (403 CSRF_FAILED without the token),
+ * never a validation error that tells a stranger about the input. The handler asks the store again
+ * for the session it uses (the key check is cached).
+ */
+function requireSessionFirst(app: FastifyInstance, stores: Record<'console' | 'privacy', SessionStore>): void {
+  app.addHook('onRoute', (route) => {
+    const auth = route.config?.auth;
+    if (auth?.kind !== 'session') return;
+    const store = stores[auth.session];
+    const hook = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+      store.require(request).then(() => done(), done);
+    };
+    const existing = route.onRequest;
+    route.onRequest = existing === undefined ? [hook] : Array.isArray(existing) ? [...existing, hook] : [existing, hook];
+  });
+}
 
 /** The app-wide headers forbid everything; a page needs its own policy, the widget script must be embeddable. */
 function serveStatic(app: FastifyInstance, assets: ReadonlyMap<string, WebAsset>, prefix: string): void {
