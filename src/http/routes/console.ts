@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CgError } from '../../core/errors.ts';
+import { hasScopes } from '../principal.ts';
 import { defineRoute, mount } from '../route.ts';
 import { checkOrigin, SessionStore, type Session, type SessionSpec } from '../session.ts';
 import { loadWebAssets, type WebAsset } from '../web-assets.ts';
@@ -57,8 +58,8 @@ export const consoleRoutes: RoutePlugin = (app, ctx) => {
 /**
  * Session routes authenticate before their input is parsed or validated, as key routes do
  * (auth.ts): without a session the answer is 401 NO_SESSION (403 CSRF_FAILED without the token),
- * never a validation error that tells a stranger about the input. The handler asks the store again
- * for the session it uses (the key check is cached).
+ * 403 FORBIDDEN_SCOPE without the route's scopes — never a validation error that tells a stranger
+ * about the input. The handler asks the store again for the session it uses (the key check is cached).
  */
 function requireSessionFirst(app: FastifyInstance, stores: Record<'console' | 'privacy', SessionStore>): void {
   app.addHook('onRoute', (route) => {
@@ -66,7 +67,10 @@ function requireSessionFirst(app: FastifyInstance, stores: Record<'console' | 'p
     if (auth?.kind !== 'session') return;
     const store = stores[auth.session];
     const hook = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
-      store.require(request).then(() => done(), done);
+      store.require(request).then((session) => {
+        const scopes = auth.scopes ?? [];
+        done(hasScopes(session.principal, scopes) ? undefined : new CgError('FORBIDDEN_SCOPE', `this admin key lacks ${scopes.join(', ')}`, 403));
+      }, done);
     };
     const existing = route.onRequest;
     route.onRequest = existing === undefined ? [hook] : Array.isArray(existing) ? [...existing, hook] : [existing, hook];
