@@ -145,6 +145,7 @@ const SAMPLES: readonly Sample[] = [
   },
   { op: 'redeemReleaseToken', as: 'ads', body: (s) => ({ token: s.releaseToken }) },
   { op: 'listSubjectRecipients', as: 'customer', params: () => ({ id: CUSTOMER }) },
+  { op: 'getUsageNotice', as: 'customer', params: () => ({ id: CUSTOMER }), query: () => ({ year: String(new Date().getUTCFullYear()) }) },
   { op: 'exportSubjectData', as: 'customer', params: () => ({ id: CUSTOMER }) },
   { op: 'exportSubjectData', as: 'customer', params: () => ({ id: CUSTOMER }), query: { format: 'csv' } },
   { op: 'setRecipientWebhook', as: 'admin', params: () => ({ id: SELLER }), body: { url: `https://${SELLER}.example/hooks/consentgate` } },
