@@ -195,6 +195,87 @@ describe('KR pack: overseas transfer grounds (PIPA 28-8(1))', () => {
   });
 });
 
+/**
+ * Law by date: the former 17(3) and 39-12 up to 14 September 2023, 28-8 from the 15th. The same
+ * registry is judged on both sides of the boundary.
+ */
+describe('KR pack: overseas transfer before 15 September 2023 (former 17(3), 39-12)', () => {
+  const FORMER = { on: '2023-09-14' };
+  const CURRENT = { on: '2023-09-15' };
+
+  it('KR.FORMER_PROVISION_ABROAD_CONSENT: a third party abroad only on consent after the 17(2) (and 39-12(3)) notice', () => {
+    expect(transferOf('sellers_fulfilment', 'KR', undefined, undefined, FORMER)).toMatchObject({
+      ok: true,
+      rule: 'KR.FORMER_PROVISION_ABROAD_CONSENT',
+      article: 'PIPA 17(3) (former)',
+    });
+    // The 17(2) item the registry can lack: the recipient's own purpose.
+    expect(transferOf('sellers_fulfilment', 'KR', (r) => delete decl(r, 'sellers_fulfilment').recipient_purpose, undefined, FORMER)).toMatchObject({
+      ok: false,
+      rule: 'KR.FORMER_PROVISION_ABROAD_CONSENT',
+      problem: 'items_missing',
+      missing: ['recipient_purpose'],
+    });
+    expect(transferOf('sellers_fulfilment', 'KR', (r) => delete decl(r, 'sellers_fulfilment').transfer!.timing, undefined, FORMER)).toMatchObject({
+      ok: false,
+      missing: ['transfer.timing'],
+    });
+    // No ground: a refusal citing the former article, not the fallback's 28-8(1).
+    expect(transferOf('sellers_fulfilment', 'KR', (r) => delete decl(r, 'sellers_fulfilment').transfer, undefined, FORMER)).toMatchObject({
+      ok: false,
+      rule: 'KR.FORMER_PROVISION_ABROAD_CONSENT',
+      problem: 'no_ground',
+      article: 'PIPA 17(3) (former)',
+    });
+    // Contract necessity never carried a provision; the grounds 28-8 added did not exist.
+    expect(transferOf('sellers_fulfilment', 'KR', (r) => (decl(r, 'sellers_fulfilment').transfer!.ground = 'contract_necessity'), undefined, FORMER)).toMatchObject({
+      ok: false,
+      problem: 'entrustment_only',
+    });
+    for (const g of ['law_or_treaty', 'certification', 'adequacy', 'scc'] as const) {
+      expect(transferOf('sellers_fulfilment', 'KR', (r) => (decl(r, 'sellers_fulfilment').transfer!.ground = g), undefined, FORMER)).toMatchObject({
+        ok: false,
+        rule: 'KR.FORMER_PROVISION_ABROAD_CONSENT',
+        problem: 'not_a_ground',
+      });
+    }
+    // From 15 September 2023 the same registry is judged by 28-8.
+    expect(transferOf('sellers_fulfilment', 'KR', undefined, undefined, CURRENT)).toMatchObject({ ok: true, rule: 'KR.TRANSFER_CONSENT' });
+  });
+
+  it('KR.FORMER_ICT_TRANSFER: entrustment or storage abroad on consent, or needed for the service with the 39-12(3) items published', () => {
+    expect(transferOf('cloud_hosting', 'KR', undefined, undefined, FORMER)).toMatchObject({ ok: true, rule: 'KR.FORMER_ICT_TRANSFER', article: 'PIPA 39-12(2) (former)' });
+    // The former notice had no refusal item: what 28-8(2) requires since 15 September 2023 was not required before.
+    const noRefusal = (r: Parameters<Mutate>[0]) => delete decl(r, 'cloud_hosting').transfer!.refusal;
+    expect(transferOf('cloud_hosting', 'KR', noRefusal, undefined, FORMER)).toMatchObject({ ok: true, rule: 'KR.FORMER_ICT_TRANSFER' });
+    expect(transferOf('cloud_hosting', 'KR', noRefusal, undefined, CURRENT)).toMatchObject({ ok: false, rule: 'KR.TRANSFER_ENTRUSTED', problem: 'items_missing' });
+    expect(transferOf('cloud_hosting', 'KR', (r) => delete decl(r, 'cloud_hosting').transfer!.method, undefined, FORMER)).toMatchObject({
+      ok: false,
+      rule: 'KR.FORMER_ICT_TRANSFER',
+      problem: 'items_missing',
+      missing: ['transfer.method'],
+    });
+    expect(transferOf('cloud_hosting', 'KR', (r) => (byId(r.purposes, 'hosting').required = false), undefined, FORMER)).toMatchObject({ ok: false, problem: 'not_necessary' });
+    expect(
+      transferOf('cloud_hosting', 'KR', (r) => {
+        delete decl(r, 'cloud_hosting').transfer!.disclosed_in;
+        delete r.operator.privacy_policy_url;
+      }, undefined, FORMER),
+    ).toMatchObject({ ok: false, problem: 'not_disclosed' });
+    expect(transferOf('cloud_hosting', 'KR', (r) => (decl(r, 'cloud_hosting').transfer!.ground = 'consent'), undefined, FORMER)).toMatchObject({ ok: true, article: 'PIPA 39-12(2) (former)' });
+    expect(transferOf('cloud_hosting', 'KR', (r) => (decl(r, 'cloud_hosting').transfer!.ground = 'certification'), undefined, FORMER)).toMatchObject({
+      ok: false,
+      rule: 'KR.FORMER_ICT_TRANSFER',
+      problem: 'not_a_ground',
+    });
+  });
+
+  it('the former rules are superseded: the lint and the gate (no date) never apply them; before 2020-08-05 the fallback asks for a review', () => {
+    expect(transferOf('sellers_fulfilment', 'KR')).toMatchObject({ rule: 'KR.TRANSFER_CONSENT' });
+    expect(transferOf('sellers_fulfilment', 'KR', undefined, undefined, { on: '2019-01-01' })).toMatchObject({ ok: false, rule: 'default', article: 'PIPA 17(3) (former)' });
+  });
+});
+
 describe('KR pack: agreements and entrustment (PIPA 26, 28-8(4))', () => {
   it('KR.ENTRUSTMENT_AGREEMENT: an entrustee’s agreement carries the 26(1) terms', () => {
     expect(agreementOf('paybridge', 'KR')).toMatchObject({ ok: true, rule: 'KR.ENTRUSTMENT_AGREEMENT' });
