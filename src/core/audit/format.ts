@@ -11,16 +11,11 @@ export function summaryTable(s: ReplaySummary): string {
   out.push(
     `One record can carry several codes: the per-code counts add up to ${s.code_occurrences} over ${s.violating_records} violating records.`,
   );
-  const laws = Object.entries(s.by_law);
-  if (laws.length > 0) {
+  for (const [id, l] of Object.entries(s.by_law)) {
     out.push('');
-    out.push('Law version in force on each record\'s date, and what it judged:');
-    const rows: Array<Array<string | number>> = [];
-    for (const [id, l] of laws) {
-      rows.push([id, '', l.records, l.violating_records, l.title]);
-      for (const c of AUDIT_CODES) if (l.by_rule[c].records > 0) rows.push([`  ${c}`, l.by_rule[c].article, l.by_rule[c].records, '', '']);
-    }
-    out.push(table(['law version / code', 'article', 'records', 'violating', 'in force'], rows));
+    out.push(`Judged by ${id} (${l.title}): ${l.records} records, ${l.violating_records} violating`);
+    const rows = AUDIT_CODES.filter((c) => l.by_rule[c].records > 0).map((c) => [c, l.by_rule[c].records, l.by_rule[c].subjects, l.by_rule[c].article]);
+    if (rows.length > 0) out.push(table(['code', 'records', 'subjects', 'article'], rows));
   }
   out.push('');
   out.push(table(['country', 'records', 'violating', 'subjects', 'affected'], Object.entries(s.by_country).map(([k, b]) => [k, ...bucket(b)])));
