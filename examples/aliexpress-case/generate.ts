@@ -187,7 +187,11 @@ function expected(plans: Planned[], badRows: Array<{ line: number; field?: strin
   const sortedKeys = <V>(m: Map<string, V>) => [...m.keys()].sort();
   return {
     ...stats(all),
-    by_rule: Object.fromEntries(CODES.map((c) => [c, { records: rules.get(c)!.records, subjects: rules.get(c)!.subjects.size, article: ARTICLE[c] }])),
+    // Over the year a code cites every law version's article that found it, oldest first.
+    by_rule: Object.fromEntries(CODES.map((c) => {
+      const cited = [...new Set(LAW.filter((l) => laws.get(l.id)?.rules.get(c)!.records).map((l) => (c === 'NO_TRANSFER_GROUND' ? l.transfer : ARTICLE[c])))];
+      return [c, { records: rules.get(c)!.records, subjects: rules.get(c)!.subjects.size, article: cited.length > 0 ? cited.join('; ') : ARTICLE[c] }];
+    })),
     by_recipient: Object.fromEntries(sortedKeys(recipients).map((k) => {
       const r = recipients.get(k)!;
       return [k, { ...(r.cls ? { class: r.cls } : {}), country: r.country, ...stats(r.b) }];

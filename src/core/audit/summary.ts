@@ -140,14 +140,11 @@ export class ReplayTally {
 
   summary(jurisdiction: Jurisdiction, registryHash: string): ReplaySummary {
     const all = this.all.stats();
-    const byRule = {} as ReplaySummary['by_rule'];
-    for (const code of AUDIT_CODES) {
-      const b = this.rules.get(code)!;
-      byRule[code] = { records: b.records, subjects: b.subjects.size, article: articleFor(code, jurisdiction) };
-    }
     const versions = packFor(jurisdiction).versions;
     const byLaw: ReplaySummary['by_law'] = {};
-    for (const [id, l] of sorted(this.laws)) {
+    // Oldest first: `none` (before the oldest version carried), then the pack's versions in order.
+    const rank = (id: string) => versions.findIndex((x) => x.id === id);
+    for (const [id, l] of [...this.laws.entries()].sort(([a], [b]) => rank(a) - rank(b))) {
       const version = versions.find((x) => x.id === id);
       const rules = {} as LawVersionStats['by_rule'];
       for (const code of AUDIT_CODES) {
@@ -163,6 +160,14 @@ export class ReplayTally {
         violating_records: l.all.violating,
         by_rule: rules,
       };
+    }
+    // Over the whole log a code cites the article of every law version that found it (oldest
+    // first), so a log straddling 15 September 2023 cites the former 17(3)/39-12 beside 28-8(1).
+    const byRule = {} as ReplaySummary['by_rule'];
+    for (const code of AUDIT_CODES) {
+      const b = this.rules.get(code)!;
+      const cited = [...new Set(Object.values(byLaw).filter((l) => l.by_rule[code].records > 0).map((l) => l.by_rule[code].article))];
+      byRule[code] = { records: b.records, subjects: b.subjects.size, article: cited.length > 0 ? cited.join('; ') : articleFor(code, jurisdiction) };
     }
     const byRecipient: ReplaySummary['by_recipient'] = {};
     for (const [id, r] of sorted(this.recipients)) {
