@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runReplay } from '../../src/audit/replay.ts';
 import { generate } from '../../examples/aliexpress-case/generate.ts';
 import { captureIO } from '../../src/cli/io.ts';
+import type { ReplaySummary } from '../../src/core/audit/summary.ts';
 import { main } from '../../src/cli/main.ts';
 
 const dir = new URL('../../examples/aliexpress-case/', import.meta.url).pathname;
@@ -61,7 +62,10 @@ describe('examples/aliexpress-case without --members (issue 18 §10)', () => {
   });
 
   it('with --accept-unresolved, every class member is judged an undeclared recipient', async () => {
-    const s = await runReplay({ registry: dir + 'registry.yaml', shares: dir + 'shares.csv', consents: dir + 'consents.jsonl', acceptUnresolved: true });
+    const io = captureIO();
+    const code = await main(['node', 'consentgate', 'replay', '--registry', dir + 'registry.yaml', '--shares', dir + 'shares.csv', '--consents', dir + 'consents.jsonl', '--accept-unresolved', '--format', 'json'], io);
+    expect(code).toBe(1);
+    const s = JSON.parse(io.stdout()) as ReplaySummary;
     expect(s.by_rule.UNDECLARED_RECIPIENT.records).toBe(sellerRecords + 582);
     expect(s.code_occurrences).toBeGreaterThan(s.violating_records);
   });
