@@ -47,6 +47,23 @@ describe('replay: law by date (KR)', () => {
     expect(judge(hosting(SEP_15))).toMatchObject({ law: 'PIPA-2023', codes: ['NO_TRANSFER_GROUND'] }); // still the 14th in UTC
   });
 
+  it('the legal basis by date too: a provision on legitimate interest had none before 15 September 2023 (former 17(1)2)', () => {
+    const li = createJudge({
+      registry: modelWith((r) => {
+        const d = decl(r, 'ad_partner');
+        d.legal_basis = 'legitimate_interest';
+        d.balancing_test = 'LIA-2023-01';
+      }),
+      members: new Map(),
+      consents: new ConsentHistory().seal(),
+      jurisdiction: 'KR',
+      collectedAt: () => undefined,
+    });
+    const ad = (at: number): ShareRecord => ({ line: 2, at, subject: 'u1', recipient: 'adreach', purpose: 'ad_targeting', items: ['email'] });
+    expect(li(ad(SEP_14 + 3_600_000)).codes).toContain('NO_LEGAL_BASIS');
+    expect(li(ad(SEP_15 + 3_600_000)).codes).not.toContain('NO_LEGAL_BASIS');
+  });
+
   it('LawDayOf gives the calendar date in the zone for any instant, in any order (property)', () => {
     const day = new LawDayOf('Asia/Seoul');
     fc.assert(

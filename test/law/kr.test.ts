@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REFERENCE } from '../../src/core/law/reference/index.ts';
 import type { ReferenceData } from '../../src/core/law/reference/types.ts';
+import type { LegalBasis } from '../../src/core/registry/schema.ts';
 import { byId, decl } from '../lint/fixtures.ts';
 import { agreementOf, basisOf, entrustmentOf, transferOf, type Mutate } from './support.ts';
 
@@ -267,6 +268,44 @@ describe('KR pack: overseas transfer before 15 September 2023 (former 17(3), 39-
       ok: false,
       rule: 'KR.FORMER_ICT_TRANSFER',
       problem: 'not_a_ground',
+    });
+  });
+
+  it('KR.FORMER_PROVISION_GROUNDS: before 15 September 2023 a provision only on consent or 15(1)2, 3, 5 — not legitimate interest or public safety', () => {
+    const basisOn = (b: LegalBasis, on: string) =>
+      basisOf('ad_partner', 'KR', (r) => {
+        const d = decl(r, 'ad_partner');
+        d.legal_basis = b;
+        d.balancing_test = 'LIA-2023-01';
+      }, { on });
+    expect(basisOn('consent', FORMER.on)).toMatchObject({ ok: true, rule: 'KR.FORMER_PROVISION_GROUNDS', article: 'PIPA 17(1) (former)' });
+    for (const b of ['legal_obligation', 'public_task', 'vital_interest'] as const) expect(basisOn(b, FORMER.on)).toMatchObject({ ok: true, rule: 'KR.FORMER_PROVISION_GROUNDS' });
+    for (const b of ['legitimate_interest', 'public_safety'] as const) {
+      expect(basisOn(b, FORMER.on)).toMatchObject({ ok: false, rule: 'KR.FORMER_PROVISION_GROUNDS', problem: 'no_basis' });
+      expect(basisOn(b, CURRENT.on)).toMatchObject({ ok: true, rule: 'KR.PROVISION_GROUNDS', article: 'PIPA 17(1)2' });
+    }
+    expect(basisOn('contract_necessity', FORMER.on)).toMatchObject({ ok: false, problem: 'contract_not_provision' });
+    expect(basisOn('processor', FORMER.on)).toMatchObject({ ok: false, problem: 'processor_basis_for_third_party' });
+  });
+
+  it('KR.FORMER_ENTRUSTMENT_BASIS: an entrustee worked on the operator’s own ground then too', () => {
+    expect(basisOf('courier_delivery', 'KR', undefined, FORMER)).toMatchObject({ ok: true, rule: 'KR.FORMER_ENTRUSTMENT_BASIS', article: 'PIPA 26' });
+    expect(basisOf('courier_delivery', 'KR', undefined, CURRENT)).toMatchObject({ ok: true, rule: 'KR.ENTRUSTMENT_BASIS' });
+  });
+
+  it('KR.FORMER_MECHANISM_NOT_BASIS: a transfer mechanism was no legal basis then either', () => {
+    expect(basisOf('cloud_hosting', 'KR', (r) => (decl(r, 'cloud_hosting').legal_basis = 'scc'), FORMER)).toMatchObject({
+      ok: false,
+      rule: 'KR.FORMER_MECHANISM_NOT_BASIS',
+      problem: 'transfer_mechanism',
+    });
+  });
+
+  it('KR.FORMER_LEGITIMATE_INTEREST_RECORDED: the operator’s own legitimate interest needed the recorded weighing then too', () => {
+    expect(basisOf('courier_delivery', 'KR', (r) => (decl(r, 'courier_delivery').legal_basis = 'legitimate_interest'), FORMER)).toMatchObject({
+      ok: false,
+      rule: 'KR.FORMER_LEGITIMATE_INTEREST_RECORDED',
+      problem: 'no_balancing_test',
     });
   });
 

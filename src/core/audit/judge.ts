@@ -30,8 +30,6 @@ interface Prepared {
   /** Bound relative to the collection anchor; undefined when a share log cannot exceed it. */
   readonly fromCollection?: IsoDuration;
   readonly fromContractEnd: boolean;
-  /** The law pack's legal-basis verdict for the log's jurisdiction. */
-  readonly basisOk: boolean;
 }
 
 /**
@@ -49,8 +47,8 @@ interface Prepared {
  *
  * Law by date: the transfer ground is judged by the rules in force on the record's calendar date in
  * the pack's zone (KR: before 15 September 2023 the former 17(3) and 39-12, from then 28-8), and the
- * verdict names that law version (`law`). The legal basis is judged by the law in force now: the
- * packs carry no former text of 15, 17(1) and 26 (docs/legal/rules.md, "Law by date").
+ * verdict names that law version (`law`). So is the legal basis (KR: former 17(1)2 allowed provision
+ * on 15(1)2, 3 and 5 only); before the oldest version a pack carries, by the law in force now.
  */
 export function createJudge(ctx: JudgeContext): Judge {
   const prepared = new Map<string, Prepared>();
@@ -64,7 +62,6 @@ export function createJudge(ctx: JudgeContext): Judge {
       items: new Set(d.items.map((i) => i.category)),
       ...(r !== 'indefinite' && r.from === 'collection' ? { fromCollection: parseDuration(r.duration) } : {}),
       fromContractEnd: r !== 'indefinite' && r.from === 'contract_end',
-      basisOk: legalBasisVerdict(ctx.registry, d, party, ctx.jurisdiction).ok,
     });
   }
   const { registry, jurisdiction } = ctx;
@@ -96,6 +93,20 @@ export function createJudge(ctx: JudgeContext): Judge {
       byDay.set(on, hit);
     }
     return hit;
+  };
+
+  // The law pack's legal-basis verdict for the log's jurisdiction, on the record's date: per
+  // (declaration, date). Before the oldest version a pack carries, the law in force now.
+  const basisCache = new Map<Prepared, Map<LawDate, boolean>>();
+  const basisOk = (p: Prepared, on: LawDate, law: string) => {
+    let byDay = basisCache.get(p);
+    if (!byDay) basisCache.set(p, (byDay = new Map()));
+    let ok = byDay.get(on);
+    if (ok === undefined) {
+      ok = legalBasisVerdict(registry, p.d, p.party, jurisdiction, law === NO_LAW_VERSION ? {} : { on }).ok;
+      byDay.set(on, ok);
+    }
+    return ok;
   };
 
   // The gate's own verdict (the law packs, src/core/law/verdicts.ts), so a replay and a live gate agree.
@@ -156,7 +167,7 @@ export function createJudge(ctx: JudgeContext): Judge {
       if (anchor !== undefined && rec.at > addDuration(anchor, p.fromCollection)) codes.push('RETENTION_EXPIRED');
     }
     // Listed last, in AUDIT_CODES order (the gate's DENY_CODES order), though the gate checks it before the transfer.
-    if (!p.basisOk) codes.push('NO_LEGAL_BASIS');
+    if (!basisOk(p, on, law)) codes.push('NO_LEGAL_BASIS');
     return verdict(codes, p.d.id, classId, country, p.fromContractEnd, law);
   }
 }

@@ -3,13 +3,15 @@ import { refuse } from '../types.ts';
 import { KR_AGREEMENT_RULES } from './agreement.ts';
 import { KR_BASIS_RULES } from './basis.ts';
 import { KR_ENTRUSTMENT_RULES } from './entrustment.ts';
+import { KR_FORMER_BASIS_RULES } from './former-basis.ts';
 import { KR_FORMER_TRANSFER_RULES } from './former-transfer.ts';
 import { KR_TRANSFER_RULES } from './transfer.ts';
 import { PIPA_2020, PIPA_2020_LAST_DAY, PIPA_2023, SOURCES } from '../sources.ts';
 
 /**
  * Korea: the Personal Information Protection Act as in force since 15 September 2023 and, for the
- * transfer question, the former rules in force from 5 August 2020 to 14 September 2023 (17(3), 39-12).
+ * legal basis and the transfer questions, the former rules in force from 5 August 2020 to 14 September
+ * 2023 (17(1), 17(3), 39-12).
  */
 export const KR_PACK: LawPack = {
   jurisdiction: 'KR',
@@ -34,7 +36,7 @@ export const KR_PACK: LawPack = {
   ],
   basis: {
     mode: 'every',
-    rules: KR_BASIS_RULES,
+    rules: [...KR_FORMER_BASIS_RULES, ...KR_BASIS_RULES],
     fallback: (c) => refuse('no_basis', `no PIPA ground for ${c.basis}`, 'PIPA 17(1)'),
   },
   transfer: {
