@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CgError } from '../core/errors.ts';
-import type { ApiKeys } from '../app/api-keys.ts';
+import { parseKey, type ApiKeys } from '../app/api-keys.ts';
 import { hasScopes, type AuthSpec } from './principal.ts';
 
 /**
@@ -73,4 +73,18 @@ export function authorize(request: FastifyRequest, auth: AuthSpec): void {
   if (p.kind === 'admin' && auth.scopes && !hasScopes(p, auth.scopes)) {
     throw new CgError('FORBIDDEN_SCOPE', `this endpoint needs the scope(s) ${auth.scopes.join(', ')}`, 403, [], { required_scopes: [...auth.scopes] });
   }
+}
+
+/**
+ * What the access log says about the key (docs/security.md "Logs"): the verified key's id — never
+ * its secret — so an incident traces to a key; for a refused key, why, and the id it claimed when
+ * it was well-formed (a malformed token could be anything, a pasted secret included: not logged).
+ * The field is `keyId`, not `key`: `key` is a redacted path (server.ts), which hid the id.
+ */
+export function keyFields(request: FastifyRequest): { keyId?: string; authFailure?: string; claimedKeyId?: string } {
+  if (request.principal) return { keyId: request.principal.keyId };
+  const why = request.authFailure;
+  if (!why) return {};
+  const claimed = why === 'malformed' ? undefined : parseKey(presentedKey(request) ?? '')?.id;
+  return { authFailure: why, ...(claimed ? { claimedKeyId: claimed } : {}) };
 }

@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { CgError } from '../core/errors.ts';
 import type { AppContext } from '../app/context.ts';
-import { installAuth, installAuthorize } from './auth.ts';
+import { installAuth, installAuthorize, keyFields } from './auth.ts';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import { installClientCertCheck } from './tls.ts';
 import { applySecurityHeaders, frameworkErrors } from './security-headers.ts';
@@ -101,7 +101,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
     // The root logger with the request id as a field (what the request's child logger would
     // bind), so a request that logs nothing else never builds that child (request-log.ts).
     if (log.isLevelEnabled('info')) {
-      log.info({ reqId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 10) / 10, key: request.principal?.keyId }, 'request');
+      log.info({ reqId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 10) / 10, ...keyFields(request) }, 'request');
     }
     done();
   });
