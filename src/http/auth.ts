@@ -2,26 +2,39 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CgError } from '../core/errors.ts';
 import { parseKey, type ApiKeys } from '../app/api-keys.ts';
 import { hasScopes, type AuthSpec } from './principal.ts';
+import type { AuthFailureGuard } from './auth-failures.ts';
 
 /**
  * Authentication runs in two steps so the rate limiter sits between them:
  * 1. `identify` (global onRequest): reads `Authorization: Bearer <key>` or `x-api-key`, verifies
  *    it and sets `request.principal` — never rejects by itself;
- * 2. rate limiting (per verified key id, else per client address), so failed guesses are limited;
+ * 2. rate limiting (per verified key id, else per client address), so failed guesses are limited —
+ *    and failed authentications have their own, much smaller budget per address (auth-failures.ts);
  * 3. `authorize` (per route, from `config.auth`): 401 `UNAUTHENTICATED` / 403 `FORBIDDEN_*`,
  *    before the body is even parsed.
  */
-export function installAuth(app: FastifyInstance, keys: ApiKeys): void {
+export function installAuth(app: FastifyInstance, keys: ApiKeys, failures?: AuthFailureGuard): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('authFailure', null);
+  const refuse = (reply: FastifyReply, e: CgError, done: (err?: Error) => void) => {
+    reply.header('retry-after', String(e.extra.retry_after ?? 60));
+    done(e);
+  };
   // Callback-style hooks (here and below): no promise of their own per request.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const token = presentedKey(request);
     if (token === undefined) return done();
+    // An address over its failed-authentication budget: no key of it is verified (auth-failures.ts).
+    const locked = failures?.refusal(request.ip);
+    if (locked) return refuse(reply, locked, done);
     keys.verify(token).then((v) => {
-      if (v.ok) request.principal = v.principal;
-      else request.authFailure = v.reason;
-      done();
+      if (v.ok) {
+        request.principal = v.principal;
+        return done();
+      }
+      request.authFailure = v.reason;
+      if (!failures) return done();
+      failures.failed(request.ip).then((over) => (over ? refuse(reply, over, done) : done()), done);
     }, done);
   });
 }
