@@ -25,7 +25,7 @@ export interface ConnectionLimits {
   readonly maxConnectionsPerAddress: number;
 }
 
-export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { requestTimeoutMs: 10_000, headersTimeoutMs: 10_000, maxConnectionsPerAddress: 64 };
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { requestTimeoutMs: 10_000, headersTimeoutMs: 10_000, maxConnectionsPerAddress: 256 };
 
 /**
  * Options for `http.createServer` (Fastify's `http`, or merged into its `https`). Node checks the
@@ -65,7 +65,9 @@ export function classifyClientError(code: string | undefined): { status: number;
       return { status: 431, code: 'HEADERS_TOO_LARGE', detail: 'the request headers are too large', reason: 'Request Header Fields Too Large' };
     case 'HPE_INVALID_CONTENT_LENGTH':
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-      return { status: 400, code: 'BAD_CONTENT_LENGTH', detail: 'Content-Length is invalid, repeated, or combined with Transfer-Encoding', reason: 'Bad Request' };
+      return { status: 400, code: 'BAD_CONTENT_LENGTH', detail: 'Content-Length is invalid or repeated', reason: 'Bad Request' };
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+      return { status: 400, code: 'BAD_TRANSFER_ENCODING', detail: 'Transfer-Encoding is invalid or combined with Content-Length', reason: 'Bad Request' };
     default:
       return { status: 400, code: 'BAD_REQUEST', detail: 'the request is not valid HTTP', reason: 'Bad Request' };
   }
