@@ -16,6 +16,8 @@ import type { AuthFailureGuard } from './auth-failures.ts';
 export function installAuth(app: FastifyInstance, keys: ApiKeys, failures?: AuthFailureGuard): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('authFailure', null);
+  // Sign-in forms (session.ts) take the key from a body: they consult the same per-address budget.
+  app.decorateRequest('authFailures', { getter: () => failures ?? null });
   const refuse = (reply: FastifyReply, e: CgError, done: (err?: Error) => void) => {
     reply.header('retry-after', String(e.extra.retry_after ?? 60));
     done(e);
@@ -100,4 +102,24 @@ export function keyFields(request: FastifyRequest): { keyId?: string; authFailur
   if (!why) return {};
   const claimed = why === 'malformed' ? undefined : parseKey(presentedKey(request) ?? '')?.id;
   return { authFailure: why, ...(claimed ? { claimedKeyId: claimed } : {}) };
+}
+
+/**
+ * For routes that take a key from a body (console and privacy-centre sign-in): refused while the
+ * address is over its failed-authentication budget, and a failed `attempt` counts against it —
+ * one budget for every way of presenting a key.
+ */
+export async function guardedSignIn<T>(request: FastifyRequest, attempt: () => Promise<T>): Promise<T> {
+  const guard = request.authFailures;
+  const locked = guard?.refusal(request.ip);
+  if (locked) throw locked;
+  try {
+    return await attempt();
+  } catch (e) {
+    if (guard && e instanceof CgError && e.status === 401) {
+      const over = await guard.failed(request.ip);
+      if (over) throw over;
+    }
+    throw e;
+  }
 }

@@ -58,6 +58,27 @@ describe('failed authentications per address (in memory)', () => {
   });
 });
 
+describe('sign-in forms share the budget', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await testApp({ authFailLimit: { max: 30, timeWindowMs: 60_000 } }, { activate: false });
+  }, 180_000);
+  afterAll(() => app?.close());
+
+  it('failed console sign-ins count with failed keys; a locked address cannot sign in', async () => {
+    const address = '203.0.113.40';
+    const signIn = (key: string) => app.server.inject({ method: 'POST', url: '/console/api/session', payload: { key }, remoteAddress: address });
+    expect((await burst(app, address, 25)).every((s) => s === 401)).toBe(true);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await signIn(`cg_admin_${'1'.repeat(16)}_${'C'.repeat(43)}`)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const right = await signIn(app.adminKey);
+    expect(right.statusCode).toBe(429);
+    expect(right.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect((await app.server.inject({ method: 'POST', url: '/console/api/session', payload: { key: app.adminKey }, remoteAddress: '198.51.100.77' })).statusCode).toBe(200);
+  });
+});
+
 describe('the guard and its counter', () => {
   it('counts in fixed windows and lifts the lock when the window ends', async () => {
     let t = 1_000_000;
