@@ -6,7 +6,11 @@ import { CgError, type ErrorDetail } from '../../core/errors.ts';
 import { registryToFides } from '../../core/fides/export.ts';
 import { fidesToRegistry, type ImportOptions } from '../../core/fides/import.ts';
 import { readManifests } from '../../core/fides/manifest.ts';
+import { formatGaps, sortFindings } from '../../core/fides/gaps.ts';
 import { formatNotes } from '../../core/fides/report.ts';
+import { lintRegistry } from '../../core/lint/index.ts';
+import { RegistryModel } from '../../core/registry/model.ts';
+import { parseRegistry } from '../../core/registry/parse.ts';
 import type { Jurisdiction } from '../../core/registry/schema.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -37,9 +41,19 @@ export const registerFides: RegisterCommand = (program, io, setExit) => {
         throw new CgError('FIDES_EMPTY', `${dir}: no fideslang system found (a manifest with a top-level "system:" list)`, 400, [{ code: 'FIDES_EMPTY', message: 'no system', path: dir }]);
       }
       const { registry, notes } = fidesToRegistry(resources, options);
+      if (registry.purposes.length === 0) {
+        io.err(formatNotes('mapping report', notes));
+        throw new CgError('FIDES_EMPTY', `${dir}: no privacy declaration could be mapped (see the mapping report)`, 422, [{ code: 'FIDES_EMPTY', message: 'nothing mapped', path: dir }]);
+      }
+      const text = stringify(registry, { lineWidth: 0 });
+      // Lint the draft exactly as `consentgate check` will read it, and say which findings are
+      // fideslang's gaps rather than problems in the source.
+      const parsed = parseRegistry(text);
+      const findings = lintRegistry(new RegistryModel(parsed.registry), parsed.locate);
       const header = `# Registry draft imported from fideslang (${dir}) by consentgate import fides.\n# Review every TODO and the mapping report, then run: consentgate check <this file>\n`;
-      emit(io, opts.out, header + stringify(registry, { lineWidth: 0 }));
+      emit(io, opts.out, header + text);
       io.err(formatNotes('mapping report', notes));
+      io.err(formatGaps(sortFindings(findings)));
       setExit(0);
     });
 
