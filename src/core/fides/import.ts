@@ -159,7 +159,8 @@ export function fidesToRegistry(res: FidesResources, opts: ImportOptions = {}): 
     operator,
     data_categories,
     collection_points: [],
-    purposes: [...purposes.values()].sort((a, b) => a.id.localeCompare(b.id)),
+    // Sorted so a draft does not depend on the order systems were listed in.
+    purposes: [...purposes.values()].sort((a, b) => a.id.localeCompare(b.id)).map((p) => ({ ...p, items: [...p.items].sort() })),
     recipients,
     recipient_classes: classes,
     declarations,
