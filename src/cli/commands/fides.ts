@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { loadRegistryFile } from '../../audit/registry-file.ts';
 import { CgError, type ErrorDetail } from '../../core/errors.ts';
 import { registryToFides } from '../../core/fides/export.ts';
 import { fidesToRegistry, type ImportOptions } from '../../core/fides/import.ts';
@@ -10,8 +9,8 @@ import { formatGaps, sortFindings } from '../../core/fides/gaps.ts';
 import { formatNotes } from '../../core/fides/report.ts';
 import { lintRegistry } from '../../core/lint/index.ts';
 import { RegistryModel } from '../../core/registry/model.ts';
-import { parseRegistry } from '../../core/registry/parse.ts';
-import type { Jurisdiction } from '../../core/registry/schema.ts';
+import { MAX_REGISTRY_BYTES, parseRegistry } from '../../core/registry/parse.ts';
+import type { Jurisdiction, Registry } from '../../core/registry/schema.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** A fideslang directory is configuration; this bounds what one import reads. */
@@ -65,8 +64,7 @@ export const registerFides: RegisterCommand = (program, io, setExit) => {
     .argument('<registry>', 'registry YAML file')
     .option('--out <file>', 'write the manifest here instead of stdout')
     .action((file: string, opts: { out?: string }) => {
-      const model = loadRegistryFile(file);
-      const { manifest, notes } = registryToFides(model.doc);
+      const { manifest, notes } = registryToFides(readRegistry(file));
       emit(io, opts.out, `# fideslang manifest exported by consentgate export fides from ${file}\n` + stringify(manifest, { lineWidth: 0 }));
       io.err(formatNotes('export report', notes));
       setExit(0);
@@ -124,6 +122,29 @@ function readDirectory(dir: string): Array<{ file: string; value: unknown }> {
   }
   if (details.length > 0) throw new CgError('FIDES_INVALID', `${details[0]!.path} ${details[0]!.message}`, 400, details);
   return docs;
+}
+
+/** A registry file, parsed and validated; errors name the file and keep the field's path and line. */
+function readRegistry(file: string): Registry {
+  let bytes: Buffer;
+  try {
+    if (!statSync(file).isFile()) throw new CgError('FILE_UNREADABLE', `${file} is not a regular file`, 400);
+    if (statSync(file).size > MAX_REGISTRY_BYTES) throw new CgError('REGISTRY_TOO_LARGE', `${file} is larger than ${MAX_REGISTRY_BYTES} bytes`, 413);
+    bytes = readFileSync(file);
+  } catch (e) {
+    if (e instanceof CgError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CgError('FILE_NOT_FOUND', `${file} does not exist`, 404);
+    throw new CgError('FILE_UNREADABLE', `${file} cannot be read (${code ?? 'error'})`, 400);
+  }
+  try {
+    return parseRegistry(bytes).registry;
+  } catch (e) {
+    if (!(e instanceof CgError)) throw e;
+    const first = e.details[0];
+    const where = first?.line ? `${file}:${first.line}:${first.column ?? 1}` : file;
+    throw new CgError(e.code, `${where}: ${e.message}`, e.status >= 500 ? e.status : 400, e.details, e.extra);
+  }
 }
 
 /** stdout, or the file written through a temporary name so a failure leaves nothing half-written. */
