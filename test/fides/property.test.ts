@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
+import { CgError } from '../../src/core/errors.ts';
 import { describe, expect, it } from 'vitest';
 import { FIDES_DATA_CATEGORIES, FIDES_DATA_USES } from '../../src/core/fides/default-taxonomy.ts';
 import { registryToFides } from '../../src/core/fides/export.ts';
 import { fidesToRegistry } from '../../src/core/fides/import.ts';
 import { FIDES_LEGAL_BASES, readManifests } from '../../src/core/fides/manifest.ts';
 import { parseRegistry } from '../../src/core/registry/parse.ts';
+import { hostileString, pollutingJson } from '../hardening/fuzz-support.ts';
 import { expectFideslangValid, mappedFields, throughYaml } from './support.ts';
 
 // Drawn from the real published taxonomy, not a hand-picked subset.
@@ -59,6 +61,44 @@ describe('fideslang mapping (property)', () => {
         expect(mappedFields(parseRegistry(stringify(again)).registry)).toEqual(mappedFields(parsed));
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe('fideslang input (fuzz)', () => {
+  // Hostile values in every field the mapping reads: either a mapping or FIDES_INVALID, never a crash.
+  const hostile = fc.oneof(hostileString, pollutingJson.map((j) => JSON.parse(j) as unknown), fc.anything());
+  const field = fc.constantFrom('fides_key', 'system_type', 'privacy_declarations', 'meta', 'responsibility', 'legal_basis_for_transfers', 'name');
+  const declField = fc.constantFrom('data_categories', 'data_use', 'legal_basis_for_processing', 'retention_period', 'dataset_references', 'name');
+
+  it('text no registry can hold is refused at its fideslang path', () => {
+    const doc = { system: [{ fides_key: 'sys', name: 'a\u0000b', system_type: 'Service', privacy_declarations: [{ data_categories: ['user.name'], data_use: 'essential.service', retention_period: '\ud800' }] }] };
+    expect(() => readManifests([{ file: 'f.yml', value: doc }])).toThrow(expect.objectContaining({ code: 'FIDES_INVALID', details: [expect.objectContaining({ path: 'f.yml: system[0].name' })] }));
+  });
+
+  it('a corrupted real manifest is mapped or refused with FIDES_INVALID and a path', () => {
+    const base = throughYaml({ system: [{ fides_key: 'sys', system_type: 'Service', privacy_declarations: [{ data_categories: ['user.contact.phone_number'], data_use: 'essential.service' }] }] }) as {
+      system: Array<Record<string, unknown>>;
+    };
+    fc.assert(
+      fc.property(field, declField, hostile, hostile, (f, df, v1, v2) => {
+        const doc = structuredClone(base);
+        const sys = doc.system[0]!;
+        sys[f] = v1;
+        const decls = sys['privacy_declarations'];
+        if (Array.isArray(decls) && decls[0] && typeof decls[0] === 'object') (decls[0] as Record<string, unknown>)[df] = v2;
+        try {
+          const res = readManifests([{ file: 'f.yml', value: doc }]);
+          const { registry } = fidesToRegistry(res, OPTS);
+          if (registry.purposes.length > 0) parseRegistry(stringify(registry));
+        } catch (e) {
+          expect(e).toBeInstanceOf(CgError);
+          expect((e as CgError).code).toBe('FIDES_INVALID');
+          expect((e as CgError).details[0]!.path).toMatch(/^f\.yml: system\[0\]/);
+        }
+        expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+      }),
+      { numRuns: 200 },
     );
   });
 });

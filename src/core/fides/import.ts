@@ -127,7 +127,7 @@ export function fidesToRegistry(res: FidesResources, opts: ImportOptions = {}): 
     }
     recipientIds.add(recipientId);
     declarations.push(...systemDecls);
-    const base = { id: recipientId, name: (system.name ?? system.fides_key).slice(0, 200), role, contact: {}, safeguards: {} };
+    const base = { id: recipientId, name: (system.name?.trim() || system.fides_key).slice(0, 200), role, contact: {}, safeguards: {} };
     if (countries.length === 1) recipients.push({ ...base, country: countries[0]! });
     else classes.push({ ...base, countries });
     note('unmapped', at, 'recipient contact, agreement, entrustment', 'fideslang has no recipient contact or data processing agreement terms; `consentgate check` reports what the law needs');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CgError, formatPath, type ErrorDetail } from '../errors.ts';
+import { textIssue } from '../text.ts';
 
 /**
  * The fideslang resources the importer reads, as fideslang's pydantic models define them
@@ -122,6 +123,12 @@ export function readManifests(docs: ReadonlyArray<{ file: string; value: unknown
     if (value === null || value === undefined) continue;
     if (typeof value !== 'object' || Array.isArray(value)) {
       details.push({ code: 'FIDES_INVALID', message: `${file}: a fideslang manifest is a mapping of resource kinds`, path: `${file}:` });
+      continue;
+    }
+    // Text no registry can store (U+0000, lone surrogates) is refused here, at its fideslang path.
+    const bad = textIssue(value);
+    if (bad) {
+      details.push({ code: 'FIDES_INVALID', message: bad.kind === 'nul' ? 'text must not contain U+0000' : 'text must be well-formed Unicode', path: `${file}: ${formatPath(bad.path)}` });
       continue;
     }
     const parsed = manifest.safeParse(value);
