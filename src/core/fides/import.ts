@@ -179,7 +179,7 @@ function mapOperator(res: FidesResources, opts: ImportOptions, note: Note): Regi
   const jurisdictions = [...(opts.jurisdictions ?? ['KR', 'EU'])];
   if (!opts.jurisdictions) note('assumed', 'operator.jurisdictions', jurisdictions.join(', '), 'fideslang does not say whose residents are served; pass --jurisdictions');
   const o = org?.organization;
-  const legal_name = o?.name ?? o?.fides_key;
+  const legal_name = o?.name?.trim() || o?.fides_key;
   if (!legal_name) note('placeholder', 'operator.legal_name', 'TODO', 'no fideslang organization in the directory');
   const dpo = o?.data_protection_officer;
   const officer = contactOf(dpo);

@@ -143,8 +143,8 @@ export function readManifests(docs: ReadonlyArray<{ file: string; value: unknown
     (m.system ?? []).forEach((system, index) => out.systems.push({ file, index, system }));
     for (const d of m.dataset ?? []) out.datasets.push({ file, dataset: d });
     for (const o of m.organization ?? []) out.organizations.push({ file, organization: o });
-    for (const c of m.data_category ?? []) out.categories.push([c.fides_key, c.name ?? c.fides_key]);
-    for (const u of m.data_use ?? []) out.uses.push([u.fides_key, u.name ?? u.fides_key]);
+    for (const c of m.data_category ?? []) out.categories.push([c.fides_key, (c.name?.trim() || c.fides_key).slice(0, 500)]);
+    for (const u of m.data_use ?? []) out.uses.push([u.fides_key, (u.name?.trim() || u.fides_key).slice(0, 500)]);
     for (const kind of Object.keys(value)) if (!READ_KINDS.has(kind)) out.ignored.push({ file, kind });
   }
   if (details.length > 0) {
