@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { captureIO } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { parseRegistry } from '../../src/core/registry/parse.ts';
+import { startHarness } from '../release/harness.ts';
 import { FIXTURES, SAMPLE_FILES, validateSystems } from './support.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'consentgate-fides-'));
@@ -116,3 +117,39 @@ describe('consentgate export fides', () => {
 function fileURLToPathSafe(rel: string): string {
   return new URL(rel, import.meta.url).pathname;
 }
+
+describe('consentgate export fides from the active registry', () => {
+  it('reads the active registry of a stopped server (PGlite directory) and writes valid fideslang', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cg-fides-db-'));
+    try {
+      const h = await startHarness({ dataDir });
+      await h.close();
+      const r = await run('export', 'fides', '--data-dir', dataDir);
+      expect(r.err).toMatch(/^export report/);
+      expect(r.code).toBe(0);
+      const manifest = parse(r.out) as { system: Array<{ fides_key: string }> };
+      expect(validateSystems(manifest)).toBe(true);
+      expect(manifest.system.map((s) => s.fides_key)).toContain('cn_sellers');
+      expect(r.out).toContain('from the active registry');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('a file and a database together, or neither, is exit 2', async () => {
+    const both = await run('export', 'fides', 'x.yaml', '--data-dir', root);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('CONFLICTING_SOURCES');
+    const saved = { url: process.env.DATABASE_URL, dir: process.env.CONSENTGATE_DATA_DIR };
+    delete process.env.DATABASE_URL;
+    delete process.env.CONSENTGATE_DATA_DIR;
+    try {
+      const none = await run('export', 'fides');
+      expect(none.code).toBe(2);
+      expect(none.err).toContain('SOURCE_REQUIRED');
+    } finally {
+      if (saved.url !== undefined) process.env.DATABASE_URL = saved.url;
+      if (saved.dir !== undefined) process.env.CONSENTGATE_DATA_DIR = saved.dir;
+    }
+  });
+});

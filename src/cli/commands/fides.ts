@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
+import { readActiveRegistry } from '../../app/active-registry.ts';
+import { loadConfig } from '../../config.ts';
 import { CgError, type ErrorDetail } from '../../core/errors.ts';
 import { registryToFides } from '../../core/fides/export.ts';
 import { fidesToRegistry, type ImportOptions } from '../../core/fides/import.ts';
@@ -60,12 +62,29 @@ export const registerFides: RegisterCommand = (program, io, setExit) => {
     .command('export')
     .description('convert a registry into other privacy-as-code formats')
     .command('fides')
-    .description('registry → fideslang systems with privacy declarations (and the organization); prints what fideslang cannot hold')
-    .argument('<registry>', 'registry YAML file')
+    .description('registry (a file, or the active registry of a database) → fideslang systems with privacy declarations and the organization; prints what fideslang cannot hold')
+    .argument('[registry]', 'registry YAML file (omit to read the active registry from the database)')
+    .option('--database-url <url>', 'PostgreSQL of a ConsentGate (default DATABASE_URL)')
+    .option('--data-dir <dir>', 'embedded PGlite directory of a stopped ConsentGate (default CONSENTGATE_DATA_DIR)')
     .option('--out <file>', 'write the manifest here instead of stdout')
-    .action((file: string, opts: { out?: string }) => {
-      const { manifest, notes } = registryToFides(readRegistry(file));
-      emit(io, opts.out, `# fideslang manifest exported by consentgate export fides from ${file}\n` + stringify(manifest, { lineWidth: 0 }));
+    .action(async (file: string | undefined, opts: { databaseUrl?: string; dataDir?: string; out?: string }) => {
+      const dbOption = opts.databaseUrl !== undefined || opts.dataDir !== undefined;
+      if (file && dbOption) throw sourceError('CONFLICTING_SOURCES', 'give a registry file or a database, not both', '--database-url');
+      let registry: Registry;
+      let source: string;
+      if (file) {
+        registry = readRegistry(file);
+        source = file;
+      } else {
+        const base = loadConfig(process.env);
+        const databaseUrl = opts.databaseUrl ?? (opts.dataDir ? undefined : base.databaseUrl);
+        const dataDir = databaseUrl ? undefined : (opts.dataDir ?? base.dataDir);
+        if (!databaseUrl && !dataDir) throw sourceError('SOURCE_REQUIRED', 'give a registry file, or a database with --database-url / --data-dir (or DATABASE_URL)', 'registry');
+        registry = await readActiveRegistry({ databaseUrl, dataDir, schema: base.schema });
+        source = 'the active registry';
+      }
+      const { manifest, notes } = registryToFides(registry);
+      emit(io, opts.out, `# fideslang manifest exported by consentgate export fides from ${source}\n` + stringify(manifest, { lineWidth: 0 }));
       io.err(formatNotes('export report', notes));
       setExit(0);
     });
@@ -88,6 +107,7 @@ function importOptions(opts: { operatorCountry?: string; defaultCountry?: string
   return { ...(operatorCountry ? { operatorCountry } : {}), ...(defaultCountry ? { defaultCountry } : {}), ...(jurisdictions ? { jurisdictions } : {}) };
 }
 
+const sourceError = (code: string, message: string, path: string) => new CgError(code, message, 400, [{ code, message, path }]);
 const bad = (message: string, path: string) => new CgError('INVALID_VALUE', message, 400, [{ code: 'INVALID_VALUE', message, path }]);
 
 /** Every *.yml / *.yaml below `dir`, sorted, parsed; a YAML error names its file and line. */
