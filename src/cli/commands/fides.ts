@@ -76,10 +76,13 @@ export const registerFides: RegisterCommand = (program, io, setExit) => {
         registry = readRegistry(file);
         source = file;
       } else {
-        const base = loadConfig(process.env);
+        // Like `consentgate report`: the database only when named (option or environment), never
+        // a default directory that would be created empty.
+        const env = process.env;
+        if (!dbOption && !env.DATABASE_URL && !env.CONSENTGATE_DATA_DIR) throw sourceError('SOURCE_REQUIRED', 'give a registry file, or a database with --database-url / --data-dir (or DATABASE_URL)', 'registry');
+        const base = loadConfig(env);
         const databaseUrl = opts.databaseUrl ?? (opts.dataDir ? undefined : base.databaseUrl);
         const dataDir = databaseUrl ? undefined : (opts.dataDir ?? base.dataDir);
-        if (!databaseUrl && !dataDir) throw sourceError('SOURCE_REQUIRED', 'give a registry file, or a database with --database-url / --data-dir (or DATABASE_URL)', 'registry');
         registry = await readActiveRegistry({ databaseUrl, dataDir, schema: base.schema });
         source = 'the active registry';
       }
