@@ -6,6 +6,7 @@ import { registerReplay } from './replay.ts';
 import { registerReport } from './report.ts';
 import { registerLedger } from './ledger.ts';
 import { registerReceipt } from './receipt.ts';
+import { registerNotify } from './notify.ts';
 import { registerFides } from './fides.ts';
 
 /**
@@ -21,5 +22,6 @@ export const commands: RegisterCommand[] = [
   registerReport,
   registerLedger,
   registerReceipt,
+  registerNotify,
   registerFides,
 ];
