@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CgError } from '../../core/errors.ts';
 import { hasScopes } from '../principal.ts';
 import { defineRoute, mount } from '../route.ts';
+import { guardedSignIn } from '../auth.ts';
 import { checkOrigin, SessionStore, type Session, type SessionSpec } from '../session.ts';
 import { loadWebAssets, type WebAsset } from '../web-assets.ts';
 import { consoleApi } from './console-api.ts';
@@ -143,7 +144,7 @@ function sessionRoutes(app: FastifyInstance, sessions: SessionStore, name: 'cons
     response: { 200: sessionSchema },
     handler: async ({ request, reply, body }) => {
       checkOrigin(request);
-      return sessionView(await sessions.signIn(request, reply, body.key));
+      return sessionView(await guardedSignIn(request, () => sessions.signIn(request, reply, body.key)));
     },
   }));
 
