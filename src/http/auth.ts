@@ -70,7 +70,8 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 }
 
 export function authorize(request: FastifyRequest, auth: AuthSpec): void {
-  if (auth.kind === 'public') return;
+  // Session routes: the handler checks the cookie (SessionStore.require), see principal.ts.
+  if (auth.kind === 'public' || auth.kind === 'session') return;
   const p = request.principal;
   if (!p) {
     const why = request.authFailure;

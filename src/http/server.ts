@@ -17,6 +17,7 @@ import { capConnectionsPerAddress, clientErrorHandler, DEFAULT_CONNECTION_LIMITS
 import { httpMetrics } from './metrics.ts';
 import { lazyChildLogger } from './request-log.ts';
 import { transformRouteSchema } from './openapi.ts';
+import { securitySchemes } from './openapi-security.ts';
 import { compileInputGuard, type GuardPart } from './input-guard.ts';
 import { installProblemHandlers, pathOnly } from './problem.ts';
 import { routes } from './routes/index.ts';
@@ -140,17 +141,25 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
   installAuthorize(app);
 
   const components: Record<string, unknown> = {};
+  // Recipients' mutual TLS is part of the contract only where the server asks for certificates.
+  const documentOptions = { mutualTls: opts.https?.requestCert === true };
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
         title: 'ConsentGate API',
         version: opts.version ?? '0.1.0',
-        description: 'Privacy control plane for cross-border marketplaces. Errors are RFC 9457 problem documents with a stable `code`.',
+        description:
+          'Privacy control plane for cross-border marketplaces. Errors are RFC 9457 `application/problem+json` documents with a stable `code` ' +
+          'and, for bad input, the `path` of the offending field. Each operation names the credentials it takes (see docs/api.md).',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'cg_<kind>_<keyId>_<secret>' } } },
+      // Relative: the document is served by the server it describes, whatever its public name.
+      servers: [{ url: '/', description: 'The server that serves this document' }],
+      // The plugin types know OpenAPI 3.0 schemes only (no `mutualTLS`).
+      components: { securitySchemes: securitySchemes(documentOptions) as never },
     },
-    transform: (input) => transformRouteSchema(input as unknown as { schema: Record<string, unknown> | undefined; url: string }, components),
+    transform: (input) => transformRouteSchema(input as unknown as Parameters<typeof transformRouteSchema>[0], components, documentOptions),
     transformObject: (documentObject) => {
       const doc = (documentObject as { openapiObject: { components?: { schemas?: Record<string, unknown> } } }).openapiObject;
       doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, ...components } };
