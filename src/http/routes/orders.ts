@@ -45,6 +45,7 @@ export const orderRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/orders',
+    operationId: 'createOrder',
     summary: 'Register an order: which customer ordered from which seller (class member), under which declarations',
     description:
       'A seller (class member) receives a customer\'s data only with the `order_ref` of an order registered here for that customer, that ' +
@@ -73,6 +74,7 @@ export const orderRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/orders/:id',
+    operationId: 'getOrder',
     summary: 'One registered order',
     tags: ['orders'],
     auth: { kind: 'admin', scopes: ['orders:write'] },
@@ -88,6 +90,7 @@ export const orderRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/transfer-suspensions',
+    operationId: 'createTransferSuspension',
     summary: 'Record a PIPC order suspending transfers (PIPA 28-9) to a country or a recipient, from a date',
     description:
       'Exactly one of `country` and `recipient` (a registry recipient, a class or a member). From `effective_from` on, the gate refuses ' +
@@ -109,6 +112,7 @@ export const orderRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/transfer-suspensions',
+    operationId: 'listTransferSuspensions',
     summary: 'Recorded PIPC suspension orders (PIPA 28-9)',
     tags: ['recipients'],
     auth: { kind: 'admin', scopes: ['recipients:read'] },
@@ -119,6 +123,7 @@ export const orderRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/transfer-suspensions/:id',
+    operationId: 'getTransferSuspension',
     summary: 'One recorded suspension order',
     tags: ['recipients'],
     auth: { kind: 'admin', scopes: ['recipients:read'] },

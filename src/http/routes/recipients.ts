@@ -37,6 +37,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/recipients',
+    operationId: 'listRecipients',
     summary: 'Recipients and recipient classes declared by the active registry',
     tags: ['recipients'],
     auth: { kind: 'admin', scopes: ['recipients:read'] },
@@ -59,6 +60,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/members',
+    operationId: 'createMember',
     summary: 'Register an individual recipient (e.g. one seller) under a recipient class',
     description:
       'The class must exist in the active registry (UNKNOWN_CLASS) and the country must be one of its countries (COUNTRY_NOT_IN_CLASS). ' +
@@ -87,6 +89,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/members/:id/agreement',
+    operationId: 'acceptMemberAgreement',
     summary: "Record that a member accepted its class's current agreement version (PIPA 28-8(4))",
     description: 'After the registry names a new agreement version, members are refused (403 NO_RECIPIENT_CONTRACT) until they accept it here.',
     tags: ['recipients'],
@@ -100,6 +103,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/members',
+    operationId: 'listMembers',
     summary: 'List registered members, filtered by class and country (keyset pagination by `after`)',
     tags: ['recipients'],
     auth: { kind: 'admin', scopes: ['recipients:read'] },
@@ -119,6 +123,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/members/:id',
+    operationId: 'getMember',
     summary: 'One registered member',
     tags: ['recipients'],
     auth: { kind: 'admin', scopes: ['recipients:read'] },
@@ -134,6 +139,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/recipients/:id/keys',
+    operationId: 'createRecipientKey',
     summary: "Issue a recipient API key for a member or a fixed recipient (the secret is shown once)",
     tags: ['recipients', 'keys'],
     auth: { kind: 'admin', scopes: ['recipients:write'] },
@@ -144,6 +150,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
       const r = await ctx.members.issueKey(params.id, principal.keyId, {
         ...(body?.label ? { label: body.label } : {}),
         expiresAt: body?.expires_at ? new Date(body.expires_at) : null,
+        authority: principal,
       });
       return { key: r.key, ...keyViewJson(r.view) };
     },

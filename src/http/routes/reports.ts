@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { MEMBER_ID_RE } from '../../app/members-service.ts';
 import type { RenderedReport } from '../../app/report-service.ts';
 import { parseBound, parsePeriod } from '../../core/report/period.ts';
-import { defineRoute, mount } from '../route.ts';
+import { content, defineRoute, mount } from '../route.ts';
 import type { RoutePlugin } from './index.ts';
 import { dayOrInstant } from '../../core/time/date-range.ts';
 
@@ -16,6 +16,13 @@ const date = dayOrInstant();
 const format = z.enum(['json', 'html', 'csv', 'pdf']);
 const lang = z.enum(['en', 'ko']);
 const limit = { max: 20, timeWindow: 60_000 };
+/** `format` picks one; csv and pdf come as an attachment. */
+const reportContent = content({
+  'application/json': z.record(z.string(), z.unknown()),
+  'text/html': z.string(),
+  'text/csv': z.string(),
+  'application/pdf': z.string().describe('PDF bytes'),
+});
 
 function send(reply: FastifyReply, r: RenderedReport, inline: boolean): FastifyReply {
   reply.header('cache-control', 'no-store');
@@ -27,6 +34,7 @@ export const reportRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/reports',
+    operationId: 'getProcessingReport',
     summary: 'Processing report for a period: transfer register, PIPA 17 provisions, consent, deny and rights statistics, charts, signed checkpoint',
     description:
       '`from`/`to`: `YYYY-MM-DD` (whole UTC days) or ISO 8601 timestamps with offset. `format=json` (numbers), `html` (self-contained, charts as inline SVG), ' +
@@ -35,7 +43,7 @@ export const reportRoutes: RoutePlugin = (app, ctx) => {
     auth: { kind: 'admin', scopes: ['reports:read'] },
     query: z.object({ from: date, to: date, format: format.default('json'), lang: lang.default('en') }),
     rateLimit: limit,
-    response: { 200: z.record(z.string(), z.unknown()) },
+    response: { 200: reportContent },
     handler: async ({ query, reply }) => {
       const { from, to } = parsePeriod(query.from, query.to);
       const r = await ctx.reports.render({ from, to, lang: query.lang, format: query.format });
@@ -46,6 +54,7 @@ export const reportRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/reports/breach',
+    operationId: 'createBreachReport',
     summary: 'Breach impact: affected subjects and items for a compromised recipient and/or window, PIPC report triggers (PIPA 34), 72-hour deadlines (PIPA 34, GDPR 33) and the GDPR 34 communication to subjects',
     description:
       '`recipient`: a registry recipient, a recipient class (all its members) or one class member. `from`/`to`: the window of releases believed compromised. ' +
@@ -65,7 +74,7 @@ export const reportRoutes: RoutePlugin = (app, ctx) => {
     }),
     bodyLimit: 4 * 1024,
     rateLimit: limit,
-    response: { 200: z.record(z.string(), z.unknown()) },
+    response: { 200: reportContent },
     handler: async ({ body, reply }) => {
       const query = {
         discoveredAt: parseBound(body.discovered_at, 'discovered_at', false),

@@ -62,6 +62,7 @@ export const usageNoticeRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/subjects/:id/usage-notice',
+    operationId: 'getUsageNotice',
     summary: 'PIPA 20-2 usage-history notice: who received which of my items, when and on what ground, in a year (ko and en)',
     description:
       '`year`: the notice year (calendar year in Korea time), from 2023 to the current year; otherwise 400 `INVALID_YEAR`. ' +
