@@ -224,6 +224,8 @@ export async function openReportService(config: Pick<AppConfig, 'databaseUrl' | 
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     ...(config.dataDir && !config.databaseUrl ? { dataDir: config.dataDir } : {}),
     ...(config.schema ? { schema: config.schema } : {}),
+    // A report never creates a database: a mistyped --data-dir is an error, not a new empty one.
+    mustExist: true,
   });
   const journal = new Journal(db, sqlLedgerAppender);
   const registry = new RegistryService(db, new AdminActions(journal));
