@@ -45,7 +45,7 @@ interface Opts {
 export const registerReport: RegisterCommand = (program, io, setExit) => {
   program
     .command('report')
-    .description('regulator-ready reports from a registry file (+ replay summary) or from the database (issue 8)')
+    .description('regulator-ready reports from a registry file (+ replay summary) or from the database')
     .option('--registry <file>', 'registry YAML (file mode)')
     .option('--database-url <url>', 'PostgreSQL of a running ConsentGate (database mode; default DATABASE_URL)')
     .option('--data-dir <dir>', 'embedded PGlite directory of a stopped ConsentGate (database mode; default CONSENTGATE_DATA_DIR)')
