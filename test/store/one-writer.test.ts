@@ -27,12 +27,12 @@ async function cli(...args: string[]) {
 }
 
 it('two servers on one data directory: the second refuses with the holder PID; kill -9 then restart takes over', async () => {
-  const first = await startServer({ dataDir });
+  const first = await startServer({ dataDir, timeoutMs: 180_000 });
   servers.push(first);
   const pid = first.child.pid!;
   await must(first.url, 'POST', '/v1/members', ADMIN_KEY, { id: 'seller-lock', class: 'cn_sellers', name: 'Lock Test', country: 'CN' });
 
-  const second = await startServer({ dataDir }).then(
+  const second = await startServer({ dataDir, timeoutMs: 180_000 }).then(
     (s) => (servers.push(s), 'started'),
     (e: Error) => e.message,
   );
@@ -50,11 +50,11 @@ it('two servers on one data directory: the second refuses with the holder PID; k
   // kill -9 leaves the lock file behind; the next start finds its holder dead and takes it over.
   await first.kill('SIGKILL');
   expect(existsSync(join(dataDir, 'consentgate.lock'))).toBe(true);
-  const third = await startServer({ dataDir });
+  const third = await startServer({ dataDir, timeoutMs: 180_000 });
   servers.push(third);
   expect((await call(third.url, 'GET', '/v1/members/seller-lock', ADMIN_KEY)).status).toBe(200);
   await third.kill('SIGTERM');
-}, 240_000);
+}, 600_000);
 
 it('report --data-dir on a directory that does not exist: exit 2, nothing created', async () => {
   const typo = join(root, 'no-such-dir');
