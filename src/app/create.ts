@@ -20,6 +20,7 @@ import { OutboxService } from '../outbox/service.ts';
 import { WebhookAddressPolicy } from '../outbox/address-policy.ts';
 import { RightsService } from './rights-service.ts';
 import { ClientCertBindings } from './client-certs.ts';
+import { UsageNoticeService } from './usage-notice-service.ts';
 import { ReportService } from './report-service.ts';
 import { redisRateLimit } from '../http/rate-limit-store.ts';
 import { httpsOptions } from '../http/tls.ts';
@@ -118,6 +119,7 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       rights,
       clientCerts,
       reports: new ReportService({ db, registry, ledger }),
+      usageNotices: new UsageNoticeService({ db, registry }),
     };
 
     for (const s of lifecycle) await s.start();

@@ -36,6 +36,8 @@ interface Opts {
   breachFrom?: string;
   breachTo?: string;
   discoveredAt?: string;
+  unauthorisedAccess?: 'yes' | 'no';
+  highRisk?: 'yes' | 'no';
 }
 
 /**
@@ -70,6 +72,8 @@ export const registerReport: RegisterCommand = (program, io, setExit) => {
     .option('--breach-from <date>', 'add breach impact: start of the window believed compromised')
     .option('--breach-to <date>', 'add breach impact: end of the window believed compromised')
     .option('--discovered-at <timestamp>', 'when the breach was discovered (starts the 72-hour clocks; required with a breach option)')
+    .addOption(new Option('--unauthorised-access <yes|no>', 'breach: the leak results from unauthorised access from outside (PIPC report for any number of subjects)').choices(['yes', 'no']))
+    .addOption(new Option('--high-risk <yes|no>', "breach: the controller's GDPR 34 risk assessment (default: high risk presumed)").choices(['yes', 'no']))
     .action(async (opts: Opts) => {
       if (opts.format === 'pdf' && !opts.out) throw bad('OUT_REQUIRED', 'PDF output needs --out <file>', '--out');
       const env = process.env;
@@ -156,7 +160,9 @@ async function fromDatabase(opts: Opts): Promise<RenderedReport> {
 
 function breachQuery(opts: Opts, zone: string): BreachQuery | undefined {
   if (!opts.breachRecipient && !opts.breachFrom && !opts.breachTo) {
-    if (opts.discoveredAt) throw bad('BREACH_SCOPE_REQUIRED', '--discovered-at needs --breach-recipient and/or --breach-from/--breach-to', '--breach-recipient');
+    if (opts.discoveredAt || opts.unauthorisedAccess || opts.highRisk) {
+      throw bad('BREACH_SCOPE_REQUIRED', '--discovered-at, --unauthorised-access and --high-risk need --breach-recipient and/or --breach-from/--breach-to', '--breach-recipient');
+    }
     return undefined;
   }
   if (!opts.discoveredAt) throw bad('DISCOVERED_AT_REQUIRED', 'breach impact needs --discovered-at (the 72-hour clocks start there)', '--discovered-at');
@@ -165,6 +171,8 @@ function breachQuery(opts: Opts, zone: string): BreachQuery | undefined {
     ...(opts.breachRecipient ? { recipient: opts.breachRecipient } : {}),
     ...(opts.breachFrom ? { from: parseBound(opts.breachFrom, '--breach-from', false, zone) } : {}),
     ...(opts.breachTo ? { to: parseBound(opts.breachTo, '--breach-to', true, zone) } : {}),
+    ...(opts.unauthorisedAccess ? { unauthorisedAccess: opts.unauthorisedAccess === 'yes' } : {}),
+    ...(opts.highRisk ? { highRisk: opts.highRisk === 'yes' } : {}),
   };
 }
 

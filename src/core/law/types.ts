@@ -114,6 +114,49 @@ export interface LawPack {
   readonly agreement: Question<PartyCase>;
   /** What an entrustment must record (PIPA 26(2), (3), (6); GDPR 28(2)). */
   readonly entrustment: Question<PartyCase>;
+  /** Duties an event triggers (src/core/law/duties.ts): a breach, a year of use. */
+  readonly duties: Duties;
+}
+
+/**
+ * Duty questions. Unlike the questions above, nothing is granted or refused: each rule in force
+ * that speaks says whether its duty applies (`ok: true`: it does) and why, in `detail`. Every rule
+ * is asked (`dutiesOf`), because several duties can apply at once (PIPA 34(1) and 34(3), GDPR 33 and 34).
+ */
+export interface DutyQuestion<C> {
+  readonly rules: readonly LawRule<C>[];
+}
+
+export interface Duties {
+  /** Notification of a personal-data breach (PIPA 34 and decree 39–40; GDPR 33–34). */
+  readonly breach: DutyQuestion<BreachCase>;
+  /** The yearly usage-history notice (PIPA 20-2 and decree 15-3). */
+  readonly usageNotice: DutyQuestion<UsageNoticeCase>;
+}
+
+/** Sensitivity of a data category (registry `data_categories[].sensitivity`). */
+export type Sensitivity = 'normal' | 'sensitive' | 'unique_identifier';
+
+/** What is known of a breach when it is assessed; `on` is the day it was discovered. */
+export interface BreachCase {
+  readonly on: LawDate | undefined;
+  readonly krSubjects: number;
+  readonly euSubjects: number;
+  /** Sensitivities of the items that reached at least one affected subject. */
+  readonly sensitivities: readonly Sensitivity[];
+  /** The leak resulted from unauthorised access from outside (hacking) to the systems or devices processing the data. */
+  readonly unauthorisedAccess: boolean;
+  /** The controller's own assessment of GDPR 34 high risk; undefined when it has made none. */
+  readonly highRisk: boolean | undefined;
+}
+
+/** The facts the PIPA 20-2 threshold is judged on, for one notice year. */
+export interface UsageNoticeCase {
+  readonly on: LawDate | undefined;
+  /** Daily average of the subjects whose data is stored, over the decree's window (see usage-notice.ts). */
+  readonly averageDailySubjects: number;
+  /** The registry holds sensitive or unique-identifier categories. */
+  readonly sensitiveOrUniqueData: boolean;
 }
 
 /** The date a verdict is for; undefined = the law in force now (every rule and entry not superseded). */

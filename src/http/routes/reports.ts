@@ -46,10 +46,11 @@ export const reportRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/reports/breach',
-    summary: 'Breach impact: affected subjects and items for a compromised recipient and/or window, PIPC threshold (PIPA 34) and 72-hour deadlines (PIPA 34, GDPR 33)',
+    summary: 'Breach impact: affected subjects and items for a compromised recipient and/or window, PIPC report triggers (PIPA 34), 72-hour deadlines (PIPA 34, GDPR 33) and the GDPR 34 communication to subjects',
     description:
       '`recipient`: a registry recipient, a recipient class (all its members) or one class member. `from`/`to`: the window of releases believed compromised. ' +
-      'At least one of them is required. `discovered_at`: when the breach was discovered; the 72-hour clocks start there. CSV lists the affected pseudonyms.',
+      'At least one of them is required. `discovered_at`: when the breach was discovered; the 72-hour clocks start there. `unauthorised_access`: the leak results from unauthorised access from outside ' +
+      '(the PIPC report is then due for any number of subjects). `high_risk`: the GDPR 34 assessment (omitted: presumed high). CSV lists the affected pseudonyms.',
     tags: ['reports'],
     auth: { kind: 'admin', scopes: ['reports:read'] },
     body: z.strictObject({
@@ -57,6 +58,8 @@ export const reportRoutes: RoutePlugin = (app, ctx) => {
       from: date.optional(),
       to: date.optional(),
       discovered_at: date,
+      unauthorised_access: z.boolean().optional().describe('the leak results from unauthorised access from outside (PIPA decree 40(1)3): the PIPC report is due for any number of subjects'),
+      high_risk: z.boolean().optional().describe("the controller's GDPR 34 risk assessment; omitted: high risk presumed"),
       format: format.default('json'),
       lang: lang.default('en'),
     }),
@@ -69,6 +72,8 @@ export const reportRoutes: RoutePlugin = (app, ctx) => {
         ...(body.recipient !== undefined ? { recipient: body.recipient } : {}),
         ...(body.from !== undefined ? { from: parseBound(body.from, 'from', false) } : {}),
         ...(body.to !== undefined ? { to: parseBound(body.to, 'to', true) } : {}),
+        ...(body.unauthorised_access !== undefined ? { unauthorisedAccess: body.unauthorised_access } : {}),
+        ...(body.high_risk !== undefined ? { highRisk: body.high_risk } : {}),
       };
       const r = await ctx.reports.breach(query, { lang: body.lang, format: body.format });
       return send(reply, r, body.format === 'json' || body.format === 'html');
