@@ -82,18 +82,26 @@ describe('lockDataDir', () => {
     for (let round = 0; round < 4; round++) {
       const d = dir();
       stale(d, deadPid(), null);
-      const at = Date.now() + 2500; // after every racer has booted
-      const racers = [0, 1, 2].map(
-        () =>
+      const at = Date.now() + 2500; // usually after every racer has booted; a late one still meets the held lock
+      const children = [0, 1, 2].map(() => spawn(process.execPath, [TSX, CHILD, d, String(at)], { stdio: ['pipe', 'pipe', 'pipe'] }));
+      const answers = children.map(
+        (c) =>
           new Promise<string>((resolve, reject) => {
-            const c = spawn(process.execPath, [TSX, CHILD, d, String(at)], { stdio: ['ignore', 'pipe', 'pipe'] });
             let out = '';
-            c.stdout.on('data', (b: Buffer) => (out += b.toString()));
-            c.stderr.on('data', (b: Buffer) => (out += b.toString()));
-            c.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(out))));
+            c.stdout!.on('data', (b: Buffer) => {
+              out += b.toString();
+              if (out.includes('\n')) resolve(out.trim());
+            });
+            c.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+            c.on('exit', () => reject(new Error(`racer exited without answering: ${out}`)));
           }),
       );
-      const outcomes = await Promise.all(racers);
+      const exited = children.map((c) => new Promise((r) => c.on('exit', r)));
+      const outcomes = await Promise.all(answers);
+      const winner = outcomes.find((o) => o.startsWith('won'));
+      if (winner) expect(JSON.parse(readFileSync(join(d, LOCK_FILE), 'utf8')).pid).toBe(Number(winner.slice(4)));
+      for (const c of children) c.stdin!.end(); // every racer has answered: the winner may release
+      await Promise.all(exited);
       expect(outcomes.filter((o) => o.startsWith('won')), `round ${round}: ${outcomes.join(' | ')}`).toHaveLength(1);
       expect(outcomes.filter((o) => o === 'locked DATA_DIR_LOCKED'), `round ${round}: ${outcomes.join(' | ')}`).toHaveLength(2);
       expect(existsSync(join(d, LOCK_FILE))).toBe(false); // the winner released it on exit
