@@ -1,5 +1,6 @@
 /** Who is calling: resolved from the API key before any handler runs. */
 import type { KeyKind } from '../store/keys-repo.ts';
+import type { AuthFailureGuard } from './auth-failures.ts';
 
 export type { KeyKind };
 
@@ -49,6 +50,8 @@ declare module 'fastify' {
     principal: Principal | null;
     /** Why authentication failed, when a key was presented but rejected. */
     authFailure: string | null;
+    /** The per-address failed-authentication budget (src/http/auth-failures.ts), for sign-in forms. */
+    readonly authFailures: AuthFailureGuard | null;
   }
   interface FastifyContextConfig {
     auth?: AuthSpec;

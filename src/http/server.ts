@@ -7,11 +7,13 @@ import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { CgError } from '../core/errors.ts';
 import type { AppContext } from '../app/context.ts';
-import { installAuth, installAuthorize } from './auth.ts';
+import { installAuth, installAuthorize, keyFields } from './auth.ts';
+import { AuthFailureGuard, DEFAULT_AUTH_FAIL_LIMIT, memoryFailureCounter, type AuthFailLimit, type FailureCounter } from './auth-failures.ts';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import { installClientCertCheck } from './tls.ts';
 import { applySecurityHeaders, frameworkErrors } from './security-headers.ts';
 import { installWidgetCors } from './widget-cors.ts';
+import { capConnectionsPerAddress, clientErrorHandler, DEFAULT_CONNECTION_LIMITS, nodeServerOptions, type ConnectionLimits } from './connection-guard.ts';
 import { httpMetrics } from './metrics.ts';
 import { lazyChildLogger } from './request-log.ts';
 import { transformRouteSchema } from './openapi.ts';
@@ -37,6 +39,12 @@ export interface ServerOptions {
   https?: HttpsOptions;
   /** Origins allowed to call the consent widget's endpoints cross-origin. */
   widgetOrigins?: ReadonlySet<string>;
+  /** Failed authentications per client address per window (src/http/auth-failures.ts); 30 a minute by default. */
+  authFailLimit?: AuthFailLimit;
+  /** Where failed authentications are counted: shared (Redis) across servers; in memory when omitted. */
+  authFailCounter?: FailureCounter;
+  /** Request deadlines and the per-address connection cap (src/http/connection-guard.ts). */
+  connectionLimits?: ConnectionLimits;
 }
 
 const TEXT_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text/plain'];
@@ -47,8 +55,14 @@ const TEXT_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text
  * routes from `routes/index.ts`. It holds no state of its own: everything lives in `ctx`.
  */
 export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise<FastifyInstance> {
+  const limits = opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS;
+  const nodeOptions = nodeServerOptions(limits);
+  let log: FastifyBaseLogger | undefined;
   const app = Fastify({
-    ...(opts.https ? { https: opts.https } : {}),
+    ...(opts.https ? { https: { ...nodeOptions, ...opts.https } } : { http: nodeOptions }),
+    // Fastify sets the server's requestTimeout from its own option (0 = off) after creating it.
+    requestTimeout: nodeOptions.requestTimeout,
+    clientErrorHandler: clientErrorHandler(() => log!),
     logger: {
       level: opts.logLevel,
       ...(opts.logStream ? { stream: opts.logStream } : {}),
@@ -75,6 +89,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
     frameworkErrors,
   });
 
+  log = app.log;
+  capConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress, { tls: opts.https !== undefined, log: app.log });
   installProblemHandlers(app);
   installContentParsers(app);
   installZodCompilers(app);
@@ -92,7 +108,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
   });
   const metrics = httpMetrics(ctx.metrics);
   // Fastify's logger is pino (configured above).
-  const log = app.log as FastifyBaseLogger & { isLevelEnabled(level: string): boolean };
+  const accessLog = app.log as FastifyBaseLogger & { isLevelEnabled(level: string): boolean };
   app.addHook('onResponse', (request, reply, done) => {
     // Route pattern, never the raw URL (ids and query strings can be personal data).
     const route = request.routeOptions.url ?? 'unmatched';
@@ -100,14 +116,14 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
     metrics.record(request.method, route, reply.statusCode, ms / 1000);
     // The root logger with the request id as a field (what the request's child logger would
     // bind), so a request that logs nothing else never builds that child (request-log.ts).
-    if (log.isLevelEnabled('info')) {
-      log.info({ reqId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 10) / 10, key: request.principal?.keyId }, 'request');
+    if (accessLog.isLevelEnabled('info')) {
+      accessLog.info({ reqId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 10) / 10, ...keyFields(request) }, 'request');
     }
     done();
   });
 
   installWidgetCors(app, opts.widgetOrigins ?? new Set());
-  installAuth(app, ctx.keys);
+  installAuth(app, ctx.keys, new AuthFailureGuard(opts.authFailLimit ?? DEFAULT_AUTH_FAIL_LIMIT, opts.authFailCounter ?? memoryFailureCounter()));
   installClientCertCheck(app, ctx.clientCerts);
 
   const limit = opts.rateLimit ?? { max: 6000, timeWindowMs: 60_000 };

@@ -7,6 +7,7 @@ import { registerReport } from './report.ts';
 import { registerLedger } from './ledger.ts';
 import { registerReceipt } from './receipt.ts';
 import { registerNotify } from './notify.ts';
+import { registerFides } from './fides.ts';
 
 /**
  * Each command module exports one `register` function; add it to this list.
@@ -22,4 +23,5 @@ export const commands: RegisterCommand[] = [
   registerLedger,
   registerReceipt,
   registerNotify,
+  registerFides,
 ];

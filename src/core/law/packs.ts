@@ -2,7 +2,7 @@ import type { Jurisdiction } from '../registry/schema.ts';
 import { EU_PACK } from './eu/index.ts';
 import { KR_PACK } from './kr/index.ts';
 import { inForce } from './reference/types.ts';
-import type { DutyQuestion, LawDate, LawPack, LawRule, Question, Verdict } from './types.ts';
+import type { DutyQuestion, LawDate, LawPack, LawRule, LawVersion, Question, Verdict } from './types.ts';
 
 /**
  * The pack registry: one pack per jurisdiction. Another jurisdiction is one more pack here (and one
@@ -72,4 +72,9 @@ export function answers<C extends { readonly on: LawDate | undefined }>(q: Quest
     if (a !== undefined) out.push({ ...a, rule: rule.id });
   }
   return out;
+}
+
+/** The version of a pack's law in force on `on`; undefined before the oldest version it carries. */
+export function versionOn(pack: LawPack, on: LawDate): LawVersion | undefined {
+  return pack.versions.find((v) => v.effectiveFrom <= on && (v.effectiveTo === undefined || on <= v.effectiveTo));
 }

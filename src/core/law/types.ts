@@ -103,9 +103,32 @@ export interface Question<C> {
   readonly fallback: (c: C) => RuleAnswer;
 }
 
+/**
+ * A version of a jurisdiction's law: the span of dates over which one set of its rules is in force.
+ * Replay says which version judged each record (the one in force on the record's date), so a
+ * violation before 15 September 2023 is reported under the former PIPA, not under 28-8.
+ */
+export interface LawVersion {
+  /** Stable, e.g. `PIPA-2020`; the key of the replay summary's `by_law`. */
+  readonly id: string;
+  readonly title: string;
+  readonly effectiveFrom: LawDate;
+  readonly effectiveTo?: LawDate;
+  readonly source: string;
+  /** The article(s) that govern a transfer abroad in this version (what NO_TRANSFER_GROUND cites). */
+  readonly transferArticle: string;
+}
+
 export interface LawPack {
   readonly jurisdiction: Jurisdiction;
   readonly name: string;
+  /**
+   * IANA zone whose calendar dates the law's effective dates are: a statute in force "from 15
+   * September 2023" is in force from 00:00 on that day where it applies (Korea: Asia/Seoul).
+   */
+  readonly timeZone: string;
+  /** The versions the pack carries, oldest first, without gaps; the last has no `effectiveTo`. */
+  readonly versions: readonly LawVersion[];
   /** Legal basis of the provision or entrustment (PIPA 15, 17, 26; GDPR 6). */
   readonly basis: Question<BasisCase>;
   /** The ground of a transfer abroad (PIPA 28-8; GDPR Chapter V). */

@@ -86,6 +86,13 @@ const STRINGS = {
   by_country_chart: { ko: '이전 국가별 위반 기록 수', en: 'Violating records by destination country' },
   by_month_chart: { ko: '월별 공유 및 위반 기록', en: 'Shares and violations per month' },
   totals: { ko: '합계', en: 'Totals' },
+  by_law: { ko: '기록 날짜에 시행 중이던 법 버전별 위반', en: 'Violations by the law version in force on each record’s date' },
+  law_version: { ko: '법 버전', en: 'Law version' },
+  in_force: { ko: '시행 기간', en: 'In force' },
+  several_codes: {
+    ko: '한 기록에 여러 위반 코드가 붙을 수 있어 코드별 기록 수의 합({n})은 위반 기록 수({v})보다 큽니다.',
+    en: 'One record can carry several codes: the per-code counts add up to {n}, more than the {v} violating records.',
+  },
   data_of: { ko: '{c} (자료)', en: '{c} (data)' },
   bad_rows: { ko: '읽을 수 없는 행', en: 'Unreadable rows' },
   replay_period_note: { ko: '재생 기록의 기간({a} ~ {b})이 보고서 기간과 다릅니다.', en: 'The replayed records span {a} .. {b}, not the report period.' },

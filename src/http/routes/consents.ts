@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertMayMint } from '../../app/api-keys.ts';
 import type { ConsentEvent } from '../../core/consent/events.ts';
 import { grantRequestSchema, withdrawRequestSchema } from '../../core/consent/request.ts';
 import { CgError } from '../../core/errors.ts';
@@ -60,6 +61,8 @@ export const consentRoutes: RoutePlugin = (app, ctx) => {
       201: z.object({ id: z.string(), pseudonym: z.string(), jurisdiction: z.enum(['KR', 'EU']), token: z.string().optional() }),
     },
     handler: async ({ body, principal }) => {
+      // The token is a subject key: only a key whose scopes cover one may have it minted (issue 17 item 1).
+      if (body.issueToken) assertMayMint(principal, { kind: 'subject', scopes: ['subject'] });
       const { subject, token } = await ctx.subjects.create(body, principal.keyId);
       return { id: subject.id, pseudonym: subject.pseudonym, jurisdiction: subject.jurisdiction, ...(token ? { token } : {}) };
     },

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CgError } from '../../core/errors.ts';
 import { defineRoute, mount } from '../route.ts';
+import { guardedSignIn } from '../auth.ts';
 import { checkOrigin, SessionStore, type Session, type SessionSpec } from '../session.ts';
 import { loadWebAssets, type WebAsset } from '../web-assets.ts';
 import { consoleApi } from './console-api.ts';
@@ -117,7 +118,7 @@ function sessionRoutes(app: FastifyInstance, sessions: SessionStore, name: 'cons
     response: { 200: sessionSchema },
     handler: async ({ request, reply, body }) => {
       checkOrigin(request);
-      return sessionView(await sessions.signIn(request, reply, body.key));
+      return sessionView(await guardedSignIn(request, () => sessions.signIn(request, reply, body.key)));
     },
   }));
 

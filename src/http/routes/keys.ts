@@ -61,7 +61,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
       const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
       if (body.kind === 'recipient') {
         // Recipient keys only for recipients the registry or the member index knows.
-        const r = await ctx.members.issueKey(body.principal!, principal.keyId, { label: body.label ?? '', expiresAt });
+        const r = await ctx.members.issueKey(body.principal!, principal.keyId, { label: body.label ?? '', expiresAt, authority: principal });
         return { key: r.key, ...keyViewJson(r.view) };
       }
       const scopes = body.scopes ?? (body.kind === 'admin' ? ['registry:read'] : ['subject']);
@@ -72,6 +72,8 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
         label: body.label ?? '',
         expiresAt,
         actor: principal.keyId,
+        // Within the acting key's own kind and scopes (issue 17 item 1).
+        authority: principal,
       });
       return { key: r.key, ...keyViewJson(r.view) };
     },
@@ -118,6 +120,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
       const r = await ctx.keys.rotate(params.id, principal.keyId, {
         graceMs: (body?.grace_seconds ?? 86_400) * 1000,
         expiresAt: body?.expires_at ? new Date(body.expires_at) : null,
+        authority: principal,
       });
       return { key: r.key, ...keyViewJson(r.view), previous: keyViewJson(r.previous) };
     },

@@ -122,6 +122,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
       const r = await ctx.members.issueKey(params.id, principal.keyId, {
         ...(body?.label ? { label: body.label } : {}),
         expiresAt: body?.expires_at ? new Date(body.expires_at) : null,
+        authority: principal,
       });
       return { key: r.key, ...keyViewJson(r.view) };
     },
