@@ -172,7 +172,8 @@ function expected(plans: Planned[], badRows: Array<{ line: number; field?: strin
       if (!d.countries.has(p.country)) d.countries.set(p.country, bucket());
       add(d.countries.get(p.country)!, p);
     }
-    const month = new Date(p.at).toISOString().slice(0, 7);
+    // Months of the subjects' jurisdiction (KR: Asia/Seoul, UTC+9 all year, no DST), as the replay counts them.
+    const month = new Date(p.at + 9 * 3_600_000).toISOString().slice(0, 7);
     const m = months.get(month) ?? { records: 0, violating_records: 0 };
     m.records++;
     if (p.codes.length > 0) m.violating_records++;

@@ -1,3 +1,4 @@
+import { DEFAULT_TIME_ZONES } from '../core/rights/deadline.ts';
 import { ConsentHistory } from '../core/audit/consent-history.ts';
 import { createJudge } from '../core/audit/judge.ts';
 import { isBadRow } from '../core/audit/record.ts';
@@ -52,7 +53,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
     jurisdiction,
     collectedAt: (s) => minDefined(subjects.firstSeenAt(s), consents.firstGrantOf(s)),
   });
-  const tally = new ReplayTally();
+  const tally = new ReplayTally(DEFAULT_TIME_ZONES[jurisdiction]);
   const { stream, size } = openInput(o.shares, 'share log');
   const out = o.outDir ? new AtomicOutput(o.outDir) : undefined;
   const findings = new FindingsFormatter(jurisdiction);

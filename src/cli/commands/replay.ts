@@ -14,7 +14,7 @@ import type { RegisterCommand } from './index.ts';
 export const registerReplay: RegisterCommand = (program, io, setExit) => {
   program
     .command('replay')
-    .description('replay a legacy share log to find unlawful transfers (issue 8)')
+    .description('replay a legacy share log to find unlawful transfers')
     .requiredOption('--registry <file>', 'registry YAML')
     .requiredOption('--shares <file>', 'share records: CSV with a header, or JSONL')
     .requiredOption('--consents <file>', 'consent history, JSONL {at, subject, action, declaration, recipient?}')

@@ -1,3 +1,4 @@
+import { civilDateAt, startOfDay } from '../time/civil-date.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
 import { articleFor } from '../gate/articles.ts';
 import { packFor } from '../law/packs.ts';
@@ -85,13 +86,22 @@ export class ReplayTally {
   private readonly countries = new Map<string, Bucket>();
   private readonly declarations = new Map<string, { bucket: Bucket; countries: Map<string, Bucket> }>();
   private readonly months = new Map<string, { records: number; violating_records: number }>();
-  private readonly monthOf = new MonthOf();
+  private readonly monthOf: MonthOf;
   private retentionUnchecked = 0;
   private outOfOrder = 0;
   private first = Infinity;
   private last = -Infinity;
   private badCount = 0;
   private readonly badListed: BadRow[] = [];
+
+  /**
+   * `timeZone`: whose months `by_month` counts — the subjects' jurisdiction's reference zone
+   * (Asia/Seoul for KR, Europe/Brussels for EU, as the rights deadlines and reports use), so a
+   * share at 00:13 on 1 January in Seoul is January's, not December's.
+   */
+  constructor(timeZone = 'UTC') {
+    this.monthOf = new MonthOf(timeZone);
+  }
 
   add(rec: ShareRecord, subject: number, v: Verdict): void {
     const violating = v.codes.length > 0;
@@ -212,17 +222,18 @@ function bucketIn(m: Map<string, Bucket>, key: string): Bucket {
   return b;
 }
 
-/** `YYYY-MM` (UTC) of epoch-ms instants; remembers the last month since records cluster in time. */
+/** `YYYY-MM` in a time zone of epoch-ms instants; remembers the last month since records cluster in time. */
 class MonthOf {
   private start = 0;
   private end = -1;
   private key = '';
+  constructor(private readonly zone: string) {}
   of(at: number): string {
     if (at < this.start || at >= this.end) {
-      const d = new Date(at);
-      this.start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-      this.end = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-      this.key = d.toISOString().slice(0, 7);
+      const d = civilDateAt(at, this.zone);
+      this.start = startOfDay({ year: d.year, month: d.month, day: 1 }, this.zone);
+      this.end = startOfDay(d.month === 12 ? { year: d.year + 1, month: 1, day: 1 } : { year: d.year, month: d.month + 1, day: 1 }, this.zone);
+      this.key = `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}`;
     }
     return this.key;
   }
