@@ -297,8 +297,10 @@ describe('decide over random registries, consents and requests', () => {
           // A derogation carries only occasional transfers; PIPA 28-8(1)3 only entrustment.
           if (overseas && !euCovered && subject!.jurisdiction === 'EU') expect(decl.transfer!.occasional).toBe(true);
           if (overseas && subject!.jurisdiction === 'KR') {
-            expect(['consent', 'contract_necessity', 'law_or_treaty']).toContain(decl.transfer!.ground);
+            expect(['consent', 'contract_necessity', 'law_or_treaty', 'adequacy']).toContain(decl.transfer!.ground);
             if (decl.transfer!.ground === 'contract_necessity') expect(p.role).toBe('processor');
+            // PIPA 28-8(1)5: only a destination the PIPC recognised (built in: the EEA, from 2025-09-16).
+            if (decl.transfer!.ground === 'adequacy') expect(country).toBe('DE');
           }
           const purpose = registry.purposes.get(r.purpose)!;
           if (purpose.ad_targeting) expect(consents.hasObjected(r.subject, r.purpose)).toBe(false);
