@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConsentLookup, ConsentStatus } from '../../src/core/consent/lookup.ts';
+import { transferChoiceId } from '../../src/core/consent/choice.ts';
+import { termsOf } from '../../src/core/gate/gate-index.ts';
 import type { GateContext, MemberInfo, SubjectInfo } from '../../src/core/gate/types.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
 import { parseRegistry } from '../../src/core/registry/parse.ts';
@@ -12,6 +14,8 @@ export class FakeConsents implements ConsentLookup {
   /** subject → declaration → scope (recipient id or `*`) → status. */
   private readonly grants = new Map<string, Map<string, Map<string, ConsentStatus>>>();
   private readonly objections = new Map<string, Set<string>>();
+  /** Set by `context()`: the registry's terms fingerprint per declaration, for statuses made with `CURRENT_TERMS`. */
+  terms: ((declarationId: string) => string | undefined) | undefined;
 
   /** Sets the status for (subject, declaration), scoped to one recipient or to all (`*`). */
   set(subject: string, declarationId: string, status: ConsentStatus, recipientId = '*'): this {
@@ -23,6 +27,11 @@ export class FakeConsents implements ConsentLookup {
     return this;
   }
 
+  /** Both choices of a declaration: the provision consent and the separate transfer consent (`<id>:transfer`). */
+  consent(subject: string, declarationId: string, status: ConsentStatus, recipientId = '*'): this {
+    return this.set(subject, declarationId, status, recipientId).set(subject, transferChoiceId(declarationId), status, recipientId);
+  }
+
   object(subject: string, purposeId: string): this {
     let s = this.objections.get(subject);
     if (!s) this.objections.set(subject, (s = new Set()));
@@ -30,9 +39,13 @@ export class FakeConsents implements ConsentLookup {
     return this;
   }
 
-  status(subject: string, declarationId: string, recipientId: string): ConsentStatus {
+  status(subject: string, declarationId: string, recipientId: string, _at?: number, scopedOnly = false): ConsentStatus {
     const scopes = this.grants.get(subject)?.get(declarationId);
-    return scopes?.get(recipientId) ?? scopes?.get('*') ?? NONE;
+    let st = scopes?.get(recipientId) ?? scopes?.get('*') ?? NONE;
+    // A class's declaration: an unscoped grant covers no member (an unscoped withdrawal still counts).
+    if (scopedOnly && !scopes?.has(recipientId) && st.state !== 'withdrawn') st = NONE;
+    if (st.state !== 'none' && st.fingerprint === CURRENT_TERMS) st = { ...st, fingerprint: this.terms?.(declarationId) ?? null };
+    return st;
   }
 
   hasObjected(subject: string, purposeId: string): boolean {
@@ -42,8 +55,11 @@ export class FakeConsents implements ConsentLookup {
 
 const NONE: ConsentStatus = { state: 'none' };
 
-export function active(items: readonly string[], eventId = 'ev-1', noticeHash = 'a'.repeat(64)): ConsentStatus {
-  return { state: 'active', items, eventId, noticeHash, at: 0 };
+/** A status given to the terms the registry in `context()` holds now (resolved by `FakeConsents.status`). */
+export const CURRENT_TERMS = 'current-terms';
+
+export function active(items: readonly string[], eventId = 'ev-1', noticeHash = 'a'.repeat(64), fingerprint: string | null = CURRENT_TERMS): ConsentStatus {
+  return { state: 'active', items, eventId, noticeHash, at: 0, fingerprint };
 }
 
 export function demoRegistry(): RegistryModel {
@@ -59,6 +75,7 @@ export function context(
 ): GateContext {
   const m = new Map(Object.entries(members));
   const s = new Map(Object.entries(subjects));
+  if (consents instanceof FakeConsents) consents.terms = (id) => termsOf(registry, id);
   return { registry, consents, members: m, subjects: s };
 }
 
