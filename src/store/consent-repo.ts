@@ -248,6 +248,12 @@ export class ConsentRepo {
     return rows.map(fromRecord);
   }
 
+  /** The events one request (receipt) recorded, in order. */
+  async eventsOfReceipt(receiptId: string): Promise<ConsentEvent[]> {
+    const rows = await this.sql.query<EventRecord>('SELECT * FROM consent_events WHERE receipt_id = $1 ORDER BY leaf_index, pos', [receiptId]);
+    return rows.map(fromRecord);
+  }
+
   async receipt(receiptId: string): Promise<{ subjectId: string; body: UnsignedReceipt } | undefined> {
     const [row] = await this.sql.query<{ subject_id: string; body: string }>(
       'SELECT subject_id, body FROM consent_receipts WHERE receipt_id = $1',
