@@ -147,7 +147,8 @@ function declarationEntry(model: RegistryModel, d: Declaration, cp: Text): Notic
   const choices: NoticeChoice[] = [];
   if (d.legal_basis === 'consent') choices.push({ id: d.id, kind: 'provision', label: PROVISION_CHOICE, articles: ['PIPA 17(1)1', 'PIPA 22(1)', 'GDPR 6(1)(a)'] });
   // The transfer abroad is its own choice, decided apart from the provision (PIPA 28-8(1)1, 22(1)).
-  if (transfer && transfer.ground === 'consent') {
+  // Only a *declared* consent ground (as the gate reads it): the notice's default label is not one.
+  if (transfer && d.transfer?.ground === 'consent') {
     choices.push({ id: transferChoiceId(d.id), kind: 'transfer', label: TRANSFER_CHOICE, articles: ['PIPA 28-8(1)1', 'PIPA 22(1)', 'GDPR 49(1)(a)'] });
   }
   return {
