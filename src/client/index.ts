@@ -183,9 +183,18 @@ export class ConsentGateClient {
 
   /** Notices and consents (admin key, or the subject's own key for its own consents). */
   readonly consents = {
-    /** The current notice of a collection point; its `hash` is what a grant refers to. */
-    notice: (collectionPoint: string, lang?: 'ko' | 'en'): Promise<{ hash: string; [field: string]: unknown }> =>
-      this.call('GET', `/v1/notices/${enc(collectionPoint)}${lang ? `?lang=${lang}` : ''}`),
+    /**
+     * The current notice of a collection point; its `hash` is what a grant refers to. With
+     * `recipient` (a class member: the seller of the order) the notice names that member, and a
+     * grant scoped to it must cite this hash (PIPA 17(2)1).
+     */
+    notice: (collectionPoint: string, lang?: 'ko' | 'en', recipient?: string): Promise<{ hash: string; [field: string]: unknown }> => {
+      const q = new URLSearchParams();
+      if (lang) q.set('lang', lang);
+      if (recipient) q.set('recipient', recipient);
+      const qs = q.toString();
+      return this.call('GET', `/v1/notices/${enc(collectionPoint)}${qs ? `?${qs}` : ''}`);
+    },
     grant: (subject: string, body: ConsentGrant, opts: { gpc?: boolean } = {}): Promise<{ replayed: boolean; receipt: Record<string, unknown> }> =>
       this.call('POST', `/v1/subjects/${enc(subject)}/consents`, body, 'application/json', opts.gpc ? { 'sec-gpc': '1' } : {}),
     withdraw: (subject: string, body: { declarationIds?: string[]; recipientId?: string; eventId?: string; channel?: string } = {}): Promise<{ replayed: boolean; receipt: Record<string, unknown> }> =>
