@@ -18,9 +18,9 @@
 
 // Wire types stand alone (./wire.ts), checked equal to the server's own by a compile-time test,
 // so the published client needs nothing of the server, not even its types.
-import type { DenyCode, Explanation, Release, ReleaseForm, SubjectDataSummary, TraceStep } from './wire.ts';
+import type { ConsentChoice, ConsentProblemCode, DenyCode, Explanation, Release, ReleaseForm, SubjectDataSummary, TraceStep } from './wire.ts';
 
-export type { DenyCode, TraceStep, ReleaseForm, Explanation, Release, SubjectDataSummary };
+export type { ConsentChoice, ConsentProblemCode, DenyCode, TraceStep, ReleaseForm, Explanation, Release, SubjectDataSummary };
 
 /** An RFC 9457 problem document as ConsentGate sends it. */
 export interface Problem {
