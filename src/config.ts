@@ -4,6 +4,8 @@ import type { LedgerOptions } from './app/ledger-service.ts';
 import { isoDuration } from './core/registry/schema.ts';
 import { addDuration } from './core/time/duration.ts';
 import { parseAllowList } from './outbox/address-policy.ts';
+import type { AuthFailLimit } from './http/auth-failures.ts';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/connection-guard.ts';
 
 /**
  * Server configuration from the environment, validated once at start-up. Anything wrong is
@@ -25,6 +27,10 @@ import { parseAllowList } from './outbox/address-policy.ts';
  * CONSENTGATE_TRUST_PROXY (false: set true behind a load balancer so rate limits see client addresses)
  * CONSENTGATE_WIDGET_ORIGINS (none: comma-separated origins of marketplace pages embedding the consent widget)
  * CONSENTGATE_METRICS_PORT (none: serve /metrics without a key on this port of HOST; the API port's /metrics needs a metrics:read key)
+ * CONSENTGATE_AUTH_FAIL_LIMIT (30 failed authentications per client address per minute; shared through Redis when set)
+ * CONSENTGATE_REQUEST_TIMEOUT_MS (10000: headers and body of a request must arrive within this, else 408)
+ * CONSENTGATE_HEADERS_TIMEOUT_MS (10000, at most the request timeout: the header block alone)
+ * CONSENTGATE_MAX_CONNECTIONS_PER_ADDRESS (256; 0 with CONSENTGATE_TRUST_PROXY, where every client is the load balancer)
  */
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -64,6 +70,10 @@ export const envSchema = z.object({
   CONSENTGATE_TRUST_PROXY: bool.default(false),
   CONSENTGATE_WIDGET_ORIGINS: z.string().max(4000).optional(),
   CONSENTGATE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  CONSENTGATE_AUTH_FAIL_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  CONSENTGATE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  CONSENTGATE_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  CONSENTGATE_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).optional(),
 });
 
 export interface AppConfig {
@@ -96,6 +106,10 @@ export interface AppConfig {
   readonly widgetOrigins?: ReadonlySet<string>;
   /** A second listener on `host` serving only /metrics, without a key (src/http/metrics-server.ts); none when undefined. */
   readonly metricsPort?: number | undefined;
+  /** Failed authentications per client address per window (src/http/auth-failures.ts); 30 a minute when omitted. */
+  readonly authFailLimit?: AuthFailLimit;
+  /** Request deadlines and the per-address connection cap (src/http/connection-guard.ts); defaults when omitted. */
+  readonly connectionLimits?: ConnectionLimits;
 }
 
 export interface RightsOptions {
@@ -132,6 +146,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: e.CONSENTGATE_TRUST_PROXY,
     widgetOrigins: parseOrigins(e.CONSENTGATE_WIDGET_ORIGINS),
     metricsPort: e.CONSENTGATE_METRICS_PORT,
+    authFailLimit: { max: e.CONSENTGATE_AUTH_FAIL_LIMIT, timeWindowMs: 60_000 },
+    connectionLimits: {
+      requestTimeoutMs: e.CONSENTGATE_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: Math.min(e.CONSENTGATE_HEADERS_TIMEOUT_MS, e.CONSENTGATE_REQUEST_TIMEOUT_MS),
+      // Behind a load balancer every connection comes from it: the cap belongs there, not here.
+      maxConnectionsPerAddress: e.CONSENTGATE_MAX_CONNECTIONS_PER_ADDRESS ?? (e.CONSENTGATE_TRUST_PROXY ? 0 : DEFAULT_CONNECTION_LIMITS.maxConnectionsPerAddress),
+    },
     dataDir: e.DATABASE_URL ? undefined : e.CONSENTGATE_DATA_DIR,
     adminKey: e.CONSENTGATE_ADMIN_KEY,
     logLevel: e.CONSENTGATE_LOG_LEVEL,
@@ -164,6 +185,8 @@ export function testConfig(over: Partial<AppConfig> = {}): AppConfig {
     logLevel: 'silent',
     bodyLimit: 256 * 1024,
     rateLimit: { max: 100_000, timeWindowMs: 60_000 },
+    // Tests send wrong keys on purpose from one address; the failed-authentication limit's own tests set it low.
+    authFailLimit: { max: 100_000, timeWindowMs: 60_000 },
     demo: false,
     registryFile: 'examples/marketplace/registry.yaml',
     keyCacheTtlMs: 5_000,

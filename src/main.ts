@@ -5,6 +5,7 @@ import { createApp } from './app/create.ts';
 import { seedDemo } from './app/demo-seed.ts';
 import { firstStart } from './app/first-start.ts';
 import { loadConfig } from './config.ts';
+import { CgError } from './core/errors.ts';
 
 /**
  * `npm start`: the whole product on an embedded PGlite database under ./.consentgate/ (or
@@ -89,5 +90,6 @@ function listeningAt(server: FastifyInstance, scheme: 'http' | 'https', port: nu
 
 main().catch((e: unknown) => {
   process.stderr.write(`ConsentGate failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  // Another server holds the data directory: the operator's mistake, exit 2 as the CLI does.
+  process.exit(e instanceof CgError && e.code === 'DATA_DIR_LOCKED' ? 2 : 1);
 });

@@ -32,6 +32,16 @@ const ARTICLE: Record<(typeof CODES)[number], string> = {
   CONSENT_WITHDRAWN: 'PIPA 37', NO_TRANSFER_GROUND: 'PIPA 28-8(1)', RETENTION_EXPIRED: 'PIPA 21', NO_LEGAL_BASIS: 'PIPA 17(1)',
 };
 const CUSTOMS_RETENTION_DAYS = 180;
+/**
+ * The law versions the year straddles: a record dated (in Korea) before 15 September 2023 is judged by
+ * the former PIPA 17(3) and 39-12, from that day by 28-8. Only the transfer article differs here.
+ */
+const LAW = [
+  { id: 'PIPA-2020', title: 'PIPA as amended by Act No. 16930 (former 17(3) and 39-12), 2020-08-05 to 2023-09-14', from: '2020-08-05', to: '2023-09-14', transfer: 'PIPA 17(3), 39-12(2) (former)' },
+  { id: 'PIPA-2023', title: 'PIPA as amended by Act No. 19234 (28-8), from 2023-09-15', from: '2023-09-15', to: null, transfer: 'PIPA 28-8(1)' },
+] as const;
+const PIPA_2023_STARTS = Date.UTC(2023, 8, 14, 15); // 2023-09-15T00:00+09:00
+const lawOf = (at: number) => (at < PIPA_2023_STARTS ? LAW[0] : LAW[1]);
 
 /** Seeded, so the committed files regenerate byte for byte. */
 function prng(seed: number) {
@@ -149,7 +159,12 @@ function expected(plans: Planned[], badRows: Array<{ line: number; field?: strin
   const countries = new Map<string, B>();
   const declarations = new Map<string, { b: B; countries: Map<string, B> }>();
   const months = new Map<string, { records: number; violating_records: number }>();
+  const laws = new Map<string, { b: B; rules: Map<string, B> }>();
   for (const p of plans) {
+    const law = lawOf(p.at);
+    if (!laws.has(law.id)) laws.set(law.id, { b: bucket(), rules: new Map(CODES.map((c) => [c, bucket()])) });
+    add(laws.get(law.id)!.b, p);
+    for (const c of p.codes) add(laws.get(law.id)!.rules.get(c)!, p);
     if (p.decl) {
       if (!declarations.has(p.decl)) declarations.set(p.decl, { b: bucket(), countries: new Map() });
       const d = declarations.get(p.decl)!;
@@ -157,7 +172,8 @@ function expected(plans: Planned[], badRows: Array<{ line: number; field?: strin
       if (!d.countries.has(p.country)) d.countries.set(p.country, bucket());
       add(d.countries.get(p.country)!, p);
     }
-    const month = new Date(p.at).toISOString().slice(0, 7);
+    // Months of the subjects' jurisdiction (KR: Asia/Seoul, UTC+9 all year, no DST), as the replay counts them.
+    const month = new Date(p.at + 9 * 3_600_000).toISOString().slice(0, 7);
     const m = months.get(month) ?? { records: 0, violating_records: 0 };
     m.records++;
     if (p.codes.length > 0) m.violating_records++;
@@ -172,7 +188,11 @@ function expected(plans: Planned[], badRows: Array<{ line: number; field?: strin
   const sortedKeys = <V>(m: Map<string, V>) => [...m.keys()].sort();
   return {
     ...stats(all),
-    by_rule: Object.fromEntries(CODES.map((c) => [c, { records: rules.get(c)!.records, subjects: rules.get(c)!.subjects.size, article: ARTICLE[c] }])),
+    // Over the year a code cites every law version's article that found it, oldest first.
+    by_rule: Object.fromEntries(CODES.map((c) => {
+      const cited = [...new Set(LAW.filter((l) => laws.get(l.id)?.rules.get(c)!.records).map((l) => (c === 'NO_TRANSFER_GROUND' ? l.transfer : ARTICLE[c])))];
+      return [c, { records: rules.get(c)!.records, subjects: rules.get(c)!.subjects.size, article: cited.length > 0 ? cited.join('; ') : ARTICLE[c] }];
+    })),
     by_recipient: Object.fromEntries(sortedKeys(recipients).map((k) => {
       const r = recipients.get(k)!;
       return [k, { ...(r.cls ? { class: r.cls } : {}), country: r.country, ...stats(r.b) }];
@@ -183,6 +203,18 @@ function expected(plans: Planned[], badRows: Array<{ line: number; field?: strin
       return [k, { ...stats(d.b), countries: Object.fromEntries(sortedKeys(d.countries).map((c) => [c, stats(d.countries.get(c)!)])) }];
     })),
     by_month: Object.fromEntries(sortedKeys(months).map((k) => [k, months.get(k)!])),
+    code_occurrences: plans.reduce((n, p) => n + p.codes.length, 0),
+    by_law: Object.fromEntries(LAW.filter((l) => laws.has(l.id)).map((l) => {
+      const { b, rules } = laws.get(l.id)!;
+      return [l.id, {
+        title: l.title,
+        from: l.from,
+        to: l.to,
+        records: b.records,
+        violating_records: b.violating,
+        by_rule: Object.fromEntries(CODES.map((c) => [c, { records: rules.get(c)!.records, subjects: rules.get(c)!.subjects.size, article: c === 'NO_TRANSFER_GROUND' ? l.transfer : ARTICLE[c] }])),
+      }];
+    })),
     retention_unchecked: plans.filter((p) => p.contractEnd).length,
     out_of_order: 0,
     period: { from: new Date(plans[0]!.at).toISOString(), to: new Date(plans[plans.length - 1]!.at).toISOString() },

@@ -4,6 +4,7 @@ import { KeysRepo, type ApiKeyRow, type KeyKind } from '../store/keys-repo.ts';
 import type { Database } from '../store/sql.ts';
 import { ADMIN_SCOPES, type Principal } from '../http/principal.ts';
 import type { AdminActions } from './admin-actions.ts';
+import { missingToMint, type KeyAuthority } from '../core/keys/mint-authority.ts';
 
 /**
  * API keys look like `cg_<kind>_<keyId>_<secret>`: the key id finds the row, the secret
@@ -77,6 +78,11 @@ export interface CreateKeyInput {
   expiresAt?: Date | null;
   /** Acting key id, or `system`. */
   actor: string;
+  /**
+   * The acting key's kind and scopes, when a key (not the operator's own code) mints: the new key
+   * must lie within it (src/core/keys/mint-authority.ts), else 403 `FORBIDDEN_SCOPE`.
+   */
+  authority?: KeyAuthority;
 }
 
 export type Verification = { ok: true; principal: Principal } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
@@ -148,6 +154,7 @@ export class ApiKeys {
 
   private async insert(parsed: ParsedKey, input: CreateKeyInput): Promise<{ key: string; view: ApiKeyView }> {
     validateScopes(input.kind, input.scopes);
+    if (input.authority) assertMayMint(input.authority, { kind: input.kind, scopes: input.scopes });
     const row = sealedRow(parsed, {
       principal: input.principal,
       scopes: input.scopes,
@@ -178,8 +185,14 @@ export class ApiKeys {
    * Issues the successor of key `id` (same kind, principal, scopes) and lets the old key live for
    * `graceMs` more (never longer than it already would): one admin action, one ledger leaf.
    */
-  async rotate(id: string, actor: string, opts: { graceMs: number; expiresAt?: Date | null }): Promise<{ key: string; view: ApiKeyView; previous: ApiKeyView }> {
+  async rotate(
+    id: string,
+    actor: string,
+    opts: { graceMs: number; expiresAt?: Date | null; authority?: KeyAuthority },
+  ): Promise<{ key: string; view: ApiKeyView; previous: ApiKeyView }> {
     const old = await this.mustGet(id);
+    // The successor is a new key with the old one's reach: rotating is minting.
+    if (opts.authority) assertMayMint(opts.authority, { kind: old.kind, scopes: old.scopes });
     const now = this.now();
     if (old.revokedAt || (old.expiresAt && new Date(old.expiresAt).getTime() <= now.getTime())) {
       throw new CgError('KEY_NOT_ACTIVE', `API key ${id} is revoked or expired: issue a new key instead`, 409);
@@ -238,6 +251,16 @@ export class ApiKeys {
     this.cache.set(id, entry);
     return entry;
   }
+}
+
+/** 403 `FORBIDDEN_SCOPE` naming the missing scopes when `holder` may not mint `target`. */
+export function assertMayMint(holder: KeyAuthority, target: KeyAuthority): void {
+  const missing = missingToMint(holder, target);
+  if (missing.length === 0) return;
+  const what = target.kind === 'admin' ? `an admin key with scope(s) ${target.scopes.join(', ')}` : `a ${target.kind} key`;
+  throw new CgError('FORBIDDEN_SCOPE', `a key may only mint keys within its own scopes: ${what} needs ${missing.join(', ')}`, 403, [], {
+    required_scopes: missing,
+  });
 }
 
 const ADMIN_SCOPE_SET: ReadonlySet<string> = new Set(ADMIN_SCOPES);

@@ -16,6 +16,7 @@ import type { OutboxService } from '../outbox/service.ts';
 import type { RightsService } from './rights-service.ts';
 import type { ClientCertBindings } from './client-certs.ts';
 import type { ReportService } from './report-service.ts';
+import type { UsageNoticeService } from './usage-notice-service.ts';
 
 /**
  * The running application: every service an adapter (HTTP, CLI, console) may call.
@@ -55,4 +56,6 @@ export interface AppContext {
   readonly clientCerts: ClientCertBindings;
   /** Regulator-ready reports and breach impact from the stored records, anchored to a signed checkpoint (docs/audit.md). */
   readonly reports: ReportService;
+  /** PIPA 20-2 usage-history notices: the threshold and each subject's yearly notice (docs/legal/usage-and-breach.md). */
+  readonly usageNotices: UsageNoticeService;
 }

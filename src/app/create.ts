@@ -20,8 +20,10 @@ import { OutboxService } from '../outbox/service.ts';
 import { WebhookAddressPolicy } from '../outbox/address-policy.ts';
 import { RightsService } from './rights-service.ts';
 import { ClientCertBindings } from './client-certs.ts';
+import { UsageNoticeService } from './usage-notice-service.ts';
 import { ReportService } from './report-service.ts';
 import { redisRateLimit } from '../http/rate-limit-store.ts';
+import type { FailureCounter } from '../http/auth-failures.ts';
 import { httpsOptions } from '../http/tls.ts';
 import { buildMetricsServer } from '../http/metrics-server.ts';
 import { installDomainMetrics } from '../metrics/install.ts';
@@ -47,6 +49,8 @@ export interface CreateOptions {
   logStream?: Writable;
   /** Shared rate-limit store for several servers (e.g. Redis); in-memory when omitted. */
   rateLimitStore?: unknown;
+  /** Where failed authentications are counted (src/http/auth-failures.ts); Redis with `redisUrl`, else memory. */
+  authFailCounter?: FailureCounter;
 }
 
 /**
@@ -101,10 +105,13 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
     lifecycle.push(clientCerts);
     // Several servers share one rate-limit budget per key through Redis (docs/deploy.md).
     let rateLimitStore = opts.rateLimitStore;
-    if (!rateLimitStore && config.redisUrl) {
+    let authFailCounter = opts.authFailCounter;
+    if (config.redisUrl && (!rateLimitStore || !authFailCounter)) {
       const redis = redisRateLimit(config.redisUrl);
       lifecycle.push({ start: () => redis.ready(), stop: () => redis.close() });
-      rateLimitStore = redis.store;
+      rateLimitStore ??= redis.store;
+      // Failed authentications too: an address guessing across servers meets one budget.
+      authFailCounter ??= redis.failures;
     }
     const ctx: AppContext = {
       ...base,
@@ -118,6 +125,7 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       rights,
       clientCerts,
       reports: new ReportService({ db, registry, ledger }),
+      usageNotices: new UsageNoticeService({ db, registry }),
     };
 
     for (const s of lifecycle) await s.start();
@@ -130,6 +138,9 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       rateLimit: config.rateLimit,
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
       ...(rateLimitStore ? { rateLimitStore } : {}),
+      ...(authFailCounter ? { authFailCounter } : {}),
+      ...(config.authFailLimit ? { authFailLimit: config.authFailLimit } : {}),
+      ...(config.connectionLimits ? { connectionLimits: config.connectionLimits } : {}),
       ...(config.tls ? { https: httpsOptions(config.tls) } : {}),
       ...(config.trustProxy ? { trustProxy: true } : {}),
       ...(config.widgetOrigins ? { widgetOrigins: config.widgetOrigins } : {}),

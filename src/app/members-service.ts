@@ -3,7 +3,8 @@ import { CgError } from '../core/errors.ts';
 import { MembersRepo, type MemberFilter, type MemberRow } from '../store/members-repo.ts';
 import type { Database } from '../store/sql.ts';
 import type { AdminActions } from './admin-actions.ts';
-import type { ApiKeys, ApiKeyView } from './api-keys.ts';
+import { assertMayMint, type ApiKeys, type ApiKeyView } from './api-keys.ts';
+import type { KeyAuthority } from '../core/keys/mint-authority.ts';
 import type { RegistryService } from './registry-service.ts';
 
 /** What the release gate needs to know about a member, read synchronously from memory. */
@@ -124,7 +125,13 @@ export class MembersService {
    * Issues a recipient key for a registered member or a fixed recipient of the active registry.
    * The secret is in the returned `key` only.
    */
-  async issueKey(recipientId: string, actor: string, opts: { label?: string; expiresAt?: Date | null } = {}): Promise<{ key: string; view: ApiKeyView }> {
+  async issueKey(
+    recipientId: string,
+    actor: string,
+    opts: { label?: string; expiresAt?: Date | null; authority?: KeyAuthority } = {},
+  ): Promise<{ key: string; view: ApiKeyView }> {
+    // Before the lookup: a key that may not mint learns nothing about which recipients exist.
+    if (opts.authority) assertMayMint(opts.authority, { kind: 'recipient', scopes: ['release'] });
     const party = this.registry.model?.parties.get(recipientId);
     const known = (party && party.kind === 'recipient') || this.index.has(recipientId);
     if (!known) {
@@ -132,7 +139,7 @@ export class MembersService {
         { code: 'UNKNOWN_RECIPIENT', message: 'unknown recipient', path: 'id' },
       ]);
     }
-    return this.keys.create({ kind: 'recipient', principal: recipientId, scopes: ['release'], label: opts.label ?? '', expiresAt: opts.expiresAt ?? null, actor });
+    return this.keys.create({ kind: 'recipient', principal: recipientId, scopes: ['release'], label: opts.label ?? '', expiresAt: opts.expiresAt ?? null, actor, ...(opts.authority ? { authority: opts.authority } : {}) });
   }
 
   /** Loads members added since the last load (start-up, and on every NOTIFY). */

@@ -55,7 +55,8 @@ export class ReportService {
     this.pdf = deps.pdf ?? ((html) => htmlToPdf(html));
   }
 
-  private model(): RegistryModel {
+  /** The active registry (its operator's jurisdictions pick a report's default time zone). */
+  model(): RegistryModel {
     const m = this.deps.registry.model;
     if (!m) throw new CgError('NO_ACTIVE_REGISTRY', 'no registry is active: activate one before asking for reports', 409);
     return m;
@@ -103,7 +104,7 @@ export class ReportService {
   }
 
   /** The report model plus its raw numbers (the JSON format). */
-  async compute(opts: { from: number; to: number; lang: Lang; format: ReportFormat; breach?: BreachQuery }): Promise<{ report: Report; stored: StoredFacts; checkpoint: Checkpoint; breach?: BreachImpact }> {
+  async compute(opts: { from: number; to: number; lang: Lang; format: ReportFormat; breach?: BreachQuery; timeZone?: string }): Promise<{ report: Report; stored: StoredFacts; checkpoint: Checkpoint; breach?: BreachImpact }> {
     const m = this.model();
     // Refuse bad input before signing anything.
     if (opts.breach) await this.validateBreach(m, opts.breach);
@@ -122,6 +123,7 @@ export class ReportService {
       from: opts.from,
       to: opts.to,
       generatedAt: this.now(),
+      ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
       checkpoint,
       stored,
       volumes: storedVolumes(stored, (c, j) => m.isOverseas(c, j)),
@@ -131,14 +133,14 @@ export class ReportService {
     return { report: buildReport(ctx), stored, checkpoint, ...(breach ? { breach } : {}) };
   }
 
-  async render(opts: { from: number; to: number; lang: Lang; format: ReportFormat; breach?: BreachQuery }): Promise<RenderedReport> {
+  async render(opts: { from: number; to: number; lang: Lang; format: ReportFormat; breach?: BreachQuery; timeZone?: string }): Promise<RenderedReport> {
     const { report, stored, checkpoint, breach } = await this.compute(opts);
     const name = `consentgate-report-${report.period.from}_${report.period.to}`;
     switch (opts.format) {
       case 'json': {
         const m = this.model();
         const body = {
-          period: { from: new Date(opts.from).toISOString(), to: new Date(opts.to).toISOString() },
+          period: { from: new Date(opts.from).toISOString(), to: new Date(opts.to).toISOString(), days: { from: report.period.from, to: report.period.to }, time_zone: report.period.time_zone },
           generated_at: report.generated_at,
           registry_hash: report.registry_hash,
           checkpoint,
@@ -224,6 +226,8 @@ export async function openReportService(config: Pick<AppConfig, 'databaseUrl' | 
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     ...(config.dataDir && !config.databaseUrl ? { dataDir: config.dataDir } : {}),
     ...(config.schema ? { schema: config.schema } : {}),
+    // A report never creates a database: a mistyped --data-dir is an error, not a new empty one.
+    mustExist: true,
   });
   const journal = new Journal(db, sqlLedgerAppender);
   const registry = new RegistryService(db, new AdminActions(journal));

@@ -1,5 +1,6 @@
 import { articleFor } from '../core/gate/articles.ts';
-import type { ShareRecord, Verdict } from '../core/audit/types.ts';
+import type { AuditCode, ShareRecord, Verdict } from '../core/audit/types.ts';
+import { packFor } from '../core/law/packs.ts';
 import type { Jurisdiction } from '../core/registry/schema.ts';
 
 /**
@@ -8,7 +9,7 @@ import type { Jurisdiction } from '../core/registry/schema.ts';
  * objects) and the code-dependent parts are cached per distinct code combination.
  */
 export const FINDING_COLUMNS = [
-  'line', 'timestamp', 'subject_id', 'recipient_id', 'class', 'country', 'purpose', 'items', 'declaration', 'codes', 'articles',
+  'line', 'timestamp', 'subject_id', 'recipient_id', 'class', 'country', 'purpose', 'items', 'declaration', 'codes', 'articles', 'law',
 ] as const;
 
 /** The JSONL row shape (same fields as the CSV columns). */
@@ -23,7 +24,10 @@ export interface FindingRow {
   items: string[];
   declaration: string | null;
   codes: string[];
+  /** Cited as the law version in force on the record's date (`law`) words it. */
   articles: string[];
+  /** The law version that judged the record (summary `by_law`). */
+  law: string;
 }
 
 export class FindingsFormatter {
@@ -36,11 +40,17 @@ export class FindingsFormatter {
 
   /** `[csvLine, jsonLine]` for a violating record. */
   lines(rec: ShareRecord, v: Verdict): [string, string] {
-    const key = v.codes.join(';');
+    const codes = v.codes.join(';');
+    const key = `${codes}|${v.law}`;
     let tail = this.byCodes.get(key);
     if (!tail) {
-      const articles = [...new Set(v.codes.map((c) => articleFor(c, this.jurisdiction)))];
-      tail = { csv: `${key},${csvField(articles.join(';'))}`, json: `"codes":${JSON.stringify(v.codes)},"articles":${JSON.stringify(articles)}` };
+      const version = packFor(this.jurisdiction).versions.find((x) => x.id === v.law);
+      const articleOf = (c: AuditCode) => (c === 'NO_TRANSFER_GROUND' && version ? version.transferArticle : articleFor(c, this.jurisdiction));
+      const articles = [...new Set(v.codes.map(articleOf))];
+      tail = {
+        csv: `${codes},${csvField(articles.join(';'))},${csvField(v.law)}`,
+        json: `"codes":${JSON.stringify(v.codes)},"articles":${JSON.stringify(articles)},"law":${JSON.stringify(v.law)}`,
+      };
       this.byCodes.set(key, tail);
     }
     const ts = new Date(rec.at).toISOString();

@@ -1,3 +1,4 @@
+import { DEFAULT_TIME_ZONES } from '../core/rights/deadline.ts';
 import { ConsentHistory } from '../core/audit/consent-history.ts';
 import { createJudge } from '../core/audit/judge.ts';
 import { isBadRow } from '../core/audit/record.ts';
@@ -19,6 +20,12 @@ export interface ReplayOptions {
   readonly shares: string;
   readonly consents?: string;
   readonly members?: string;
+  /**
+   * Judge recipients that neither the registry nor `members` resolves as undeclared even though the
+   * registry has recipient classes and no members file was given. Without it such a run is refused
+   * (MEMBERS_REQUIRED): every class member would silently count as an undeclared recipient.
+   */
+  readonly acceptUnresolved?: boolean;
   /** Required when the registry's operator serves more than one jurisdiction. */
   readonly jurisdiction?: Jurisdiction;
   /** Directory for findings.csv, findings.jsonl and summary.json. */
@@ -46,10 +53,13 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
     jurisdiction,
     collectedAt: (s) => minDefined(subjects.firstSeenAt(s), consents.firstGrantOf(s)),
   });
-  const tally = new ReplayTally();
+  const tally = new ReplayTally(DEFAULT_TIME_ZONES[jurisdiction]);
   const { stream, size } = openInput(o.shares, 'share log');
   const out = o.outDir ? new AtomicOutput(o.outDir) : undefined;
   const findings = new FindingsFormatter(jurisdiction);
+  // Without --members, a class member is a name the registry cannot resolve: count them to refuse.
+  const watchUnresolved = !o.members && !o.acceptUnresolved && [...registry.parties.values()].some((p) => p.kind === 'class');
+  const unresolved = new UnresolvedRecipients();
   try {
     out?.write('findings.csv', findings.header());
     out?.write('findings.jsonl', '');
@@ -59,6 +69,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
           tally.addBad(row);
           continue;
         }
+        if (watchUnresolved && !registry.parties.has(row.recipient)) unresolved.add(row.recipient);
         const n = subjects.see(row.subject, row.at);
         const verdict = judge(row);
         tally.add(row, n, verdict);
@@ -70,6 +81,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
       }
       o.onProgress?.(batch.bytes, tally.records, size);
     }
+    if (unresolved.records > 0) throw unresolved.error();
     const summary = tally.summary(jurisdiction, registry.hash);
     if (out) {
       out.write('summary.json', JSON.stringify(summary, null, 2) + '\n');
@@ -90,6 +102,28 @@ function pickJurisdiction(served: readonly Jurisdiction[], wanted: Jurisdiction 
   }
   if (served.length === 1) return served[0]!;
   throw new CgError('JURISDICTION_REQUIRED', `the operator serves ${served.join(' and ')}: say whose data the log holds with --jurisdiction`, 400);
+}
+
+/** Share records naming recipients the registry does not know, for the MEMBERS_REQUIRED refusal. */
+class UnresolvedRecipients {
+  static readonly MAX_DISTINCT = 100_000;
+  records = 0;
+  private readonly names = new Set<string>();
+  add(recipient: string) {
+    this.records++;
+    if (this.names.size < UnresolvedRecipients.MAX_DISTINCT) this.names.add(recipient);
+  }
+  error(): CgError {
+    const n = this.names.size;
+    const distinct = n >= UnresolvedRecipients.MAX_DISTINCT ? `at least ${n}` : String(n);
+    const examples = [...this.names].slice(0, 3).join(', ');
+    return new CgError(
+      'MEMBERS_REQUIRED',
+      `${this.records} share records name ${distinct} recipients the registry cannot resolve (e.g. ${examples}), and the registry has recipient classes: ` +
+        'pass --members <file> listing the class members (recipient_id,class,country), or --accept-unresolved to judge them all as undeclared recipients',
+      400,
+    );
+  }
 }
 
 const minDefined = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));

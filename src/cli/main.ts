@@ -3,6 +3,7 @@ import { CgError } from '../core/errors.ts';
 import { commands } from './commands/index.ts';
 import type { CliIO } from './io.ts';
 import { processIO } from './io.ts';
+import { toolVersion } from './version.ts';
 
 /**
  * Exit codes: 0 success, 1 findings of error severity (or a failed verification),
@@ -12,6 +13,7 @@ import { processIO } from './io.ts';
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
   const program = new Command('consentgate')
     .description('Privacy control plane for cross-border marketplaces')
+    .version(toolVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   let code = 0;

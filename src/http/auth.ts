@@ -1,27 +1,42 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CgError } from '../core/errors.ts';
-import type { ApiKeys } from '../app/api-keys.ts';
+import { parseKey, type ApiKeys } from '../app/api-keys.ts';
 import { hasScopes, type AuthSpec } from './principal.ts';
+import type { AuthFailureGuard } from './auth-failures.ts';
 
 /**
  * Authentication runs in two steps so the rate limiter sits between them:
  * 1. `identify` (global onRequest): reads `Authorization: Bearer <key>` or `x-api-key`, verifies
  *    it and sets `request.principal` — never rejects by itself;
- * 2. rate limiting (per verified key id, else per client address), so failed guesses are limited;
+ * 2. rate limiting (per verified key id, else per client address), so failed guesses are limited —
+ *    and failed authentications have their own, much smaller budget per address (auth-failures.ts);
  * 3. `authorize` (per route, from `config.auth`): 401 `UNAUTHENTICATED` / 403 `FORBIDDEN_*`,
  *    before the body is even parsed.
  */
-export function installAuth(app: FastifyInstance, keys: ApiKeys): void {
+export function installAuth(app: FastifyInstance, keys: ApiKeys, failures?: AuthFailureGuard): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('authFailure', null);
+  // Sign-in forms (session.ts) take the key from a body: they consult the same per-address budget.
+  app.decorateRequest('authFailures', { getter: () => failures ?? null });
+  const refuse = (reply: FastifyReply, e: CgError, done: (err?: Error) => void) => {
+    reply.header('retry-after', String(e.extra.retry_after ?? 60));
+    done(e);
+  };
   // Callback-style hooks (here and below): no promise of their own per request.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const token = presentedKey(request);
     if (token === undefined) return done();
+    // An address over its failed-authentication budget: no key of it is verified (auth-failures.ts).
+    const locked = failures?.refusal(request.ip);
+    if (locked) return refuse(reply, locked, done);
     keys.verify(token).then((v) => {
-      if (v.ok) request.principal = v.principal;
-      else request.authFailure = v.reason;
-      done();
+      if (v.ok) {
+        request.principal = v.principal;
+        return done();
+      }
+      request.authFailure = v.reason;
+      if (!failures) return done();
+      failures.failed(request.ip).then((over) => (over ? refuse(reply, over, done) : done()), done);
     }, done);
   });
 }
@@ -55,7 +70,8 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 }
 
 export function authorize(request: FastifyRequest, auth: AuthSpec): void {
-  if (auth.kind === 'public') return;
+  // Session routes: the handler checks the cookie (SessionStore.require), see principal.ts.
+  if (auth.kind === 'public' || auth.kind === 'session') return;
   const p = request.principal;
   if (!p) {
     const why = request.authFailure;
@@ -72,5 +88,39 @@ export function authorize(request: FastifyRequest, auth: AuthSpec): void {
   }
   if (p.kind === 'admin' && auth.scopes && !hasScopes(p, auth.scopes)) {
     throw new CgError('FORBIDDEN_SCOPE', `this endpoint needs the scope(s) ${auth.scopes.join(', ')}`, 403, [], { required_scopes: [...auth.scopes] });
+  }
+}
+
+/**
+ * What the access log says about the key (docs/security.md "Logs"): the verified key's id — never
+ * its secret — so an incident traces to a key; for a refused key, why, and the id it claimed when
+ * it was well-formed (a malformed token could be anything, a pasted secret included: not logged).
+ * The field is `keyId`, not `key`: `key` is a redacted path (server.ts), which hid the id.
+ */
+export function keyFields(request: FastifyRequest): { keyId?: string; authFailure?: string; claimedKeyId?: string } {
+  if (request.principal) return { keyId: request.principal.keyId };
+  const why = request.authFailure;
+  if (!why) return {};
+  const claimed = why === 'malformed' ? undefined : parseKey(presentedKey(request) ?? '')?.id;
+  return { authFailure: why, ...(claimed ? { claimedKeyId: claimed } : {}) };
+}
+
+/**
+ * For routes that take a key from a body (console and privacy-centre sign-in): refused while the
+ * address is over its failed-authentication budget, and a failed `attempt` counts against it —
+ * one budget for every way of presenting a key.
+ */
+export async function guardedSignIn<T>(request: FastifyRequest, attempt: () => Promise<T>): Promise<T> {
+  const guard = request.authFailures;
+  const locked = guard?.refusal(request.ip);
+  if (locked) throw locked;
+  try {
+    return await attempt();
+  } catch (e) {
+    if (guard && e instanceof CgError && e.status === 401) {
+      const over = await guard.failed(request.ip);
+      if (over) throw over;
+    }
+    throw e;
   }
 }

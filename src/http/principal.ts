@@ -1,5 +1,6 @@
 /** Who is calling: resolved from the API key before any handler runs. */
 import type { KeyKind } from '../store/keys-repo.ts';
+import type { AuthFailureGuard } from './auth-failures.ts';
 
 export type { KeyKind };
 
@@ -21,7 +22,21 @@ export interface Principal {
  */
 export type AuthSpec =
   | { readonly kind: 'public' }
-  | { readonly kind: KeyKind | readonly KeyKind[]; readonly scopes?: readonly string[] };
+  | { readonly kind: KeyKind | readonly KeyKind[]; readonly scopes?: readonly string[] }
+  | SessionAuth;
+
+/**
+ * A browser interface's API (`/console/api`, `/privacy/api`): authenticated by that interface's
+ * session cookie, not by a key header. The route's handler enforces it (`SessionStore.require`,
+ * which also checks `x-csrf-token` on state-changing methods) — the key hook has nothing to check —
+ * and the console checks `scopes` against the admin key the session was opened with.
+ * Declared here so the OpenAPI document names the cookie and scopes (openapi-security.ts).
+ */
+export interface SessionAuth {
+  readonly kind: 'session';
+  readonly session: 'console' | 'privacy';
+  readonly scopes?: readonly string[];
+}
 
 export const ADMIN_SCOPES = [
   'registry:read',
@@ -49,6 +64,8 @@ declare module 'fastify' {
     principal: Principal | null;
     /** Why authentication failed, when a key was presented but rejected. */
     authFailure: string | null;
+    /** The per-address failed-authentication budget (src/http/auth-failures.ts), for sign-in forms. */
+    readonly authFailures: AuthFailureGuard | null;
   }
   interface FastifyContextConfig {
     auth?: AuthSpec;

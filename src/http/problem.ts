@@ -133,7 +133,7 @@ export function installProblemHandlers(app: FastifyInstance): void {
     if (p.status >= 500) {
       // Name and stack frames only: driver messages can quote the values that failed.
       const e = err as Error & { code?: unknown };
-      request.log.error({ err: { name: e?.name, code: e?.code, stack: stackFrames(e) } }, 'request failed');
+      request.log.error({ err: { name: e?.name, code: e?.code, stack: stackFrames(e) }, keyId: request.principal?.keyId }, 'request failed');
     }
     return sendProblem(request, reply, p);
   });

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { CgError } from '../core/errors.ts';
+import type { FailureCounter } from './auth-failures.ts';
 
 /**
  * A @fastify/rate-limit store in Redis, so every ConsentGate server behind a load balancer
@@ -28,6 +29,8 @@ export interface RedisRateLimit {
   /** Pass as `rateLimitStore` to buildServer/createApp (the plugin instantiates it). */
   readonly store: unknown;
   readonly client: Redis;
+  /** Failed authentications per address, in the same Redis (keys `<prefix>auth-fail:ip:<address>`). */
+  readonly failures: FailureCounter;
   /** Resolves once connected; rejects (with the URL's password hidden) if Redis is unreachable. */
   ready(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -63,9 +66,21 @@ export function redisRateLimit(url: string, prefix = 'cg:rl:'): RedisRateLimit {
     }
   }
 
+  const failures: FailureCounter = {
+    incr: (key, windowMs) =>
+      client.cgRateLimit(`${prefix}auth-fail:${key}`, windowMs).then(
+        ([current, ttl]) => ({ current: Number(current), ttl: Number(ttl) }),
+        () => {
+          // Fail closed, as the general limit does: a blind counter would let guessing run free.
+          throw new CgError('RATE_LIMIT_UNAVAILABLE', 'the shared rate limiter is unavailable; retry shortly', 503);
+        },
+      ),
+  };
+
   return {
     store: Store,
     client,
+    failures,
     async ready(timeoutMs = 5_000) {
       let timer: NodeJS.Timeout | undefined;
       try {

@@ -12,6 +12,7 @@
  *   mount(app, defineRoute({
  *     method: 'POST',
  *     url: '/v1/widgets/:id',
+ *     operationId: 'renameWidget',                           // the SDK method name: verb + noun, camelCase
  *     summary: 'Rename a widget',
  *     tags: ['widgets'],
  *     auth: { kind: 'admin', scopes: ['widgets:write'] },   // or 'recipient' | 'subject' | 'public', or an array of kinds
@@ -25,6 +26,12 @@
  * ```
  *
  * Rules of the road:
+ * - Every route has an `operationId` (unique, lower camelCase, read as an SDK method:
+ *   `listMembers`, `getMember`, `createRelease`, `activateRegistryVersion`). Its security in the
+ *   OpenAPI document follows from `auth` (openapi-security.ts); its error responses are
+ *   `application/problem+json`. A body that is not JSON is declared with `content()`:
+ *   `response: { 200: content({ 'text/plain': z.string(), 'application/json': schema }) }`.
+ *   test/http/openapi-contract.test.ts lints the document and samples every operation live.
  * - The handler returns the body; the status is the lowest 2xx declared in `response` unless the
  *   handler calls `reply.code(n)`. If the handler sends the reply itself (`reply.send`), return the reply.
  * - Throw `CgError` for every refusal: it becomes an RFC 9457 problem (see problem.ts).
@@ -44,14 +51,25 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptio
 import { z } from 'zod';
 import { CgError } from '../core/errors.ts';
 import type { AuthSpec, Principal } from './principal.ts';
-import { problemSchema } from './problem.ts';
+import { PROBLEM_MEDIA_TYPE, problemSchema } from './problem.ts';
 
 export type { AuthSpec, Principal } from './principal.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type AnySchema = z.ZodType;
 type Out<S> = S extends AnySchema ? z.output<S> : undefined;
-type ResponseMap = { [status: number]: AnySchema };
+
+/** A response served in other media types than JSON (or in several): `content({ 'text/csv': z.string() })`. */
+export class Media<M extends Record<string, AnySchema> = Record<string, AnySchema>> {
+  constructor(
+    readonly types: M,
+    readonly description?: string,
+  ) {}
+}
+export const content = <M extends Record<string, AnySchema>>(types: M, description?: string): Media<M> => new Media(types, description);
+
+type ResponseMap = { [status: number]: AnySchema | Media };
+type BodyOf<S> = S extends AnySchema ? DeepReadonly<z.input<S>> : S extends Media<infer M> ? DeepReadonly<z.input<M[keyof M]>> : never;
 /** Services usually return readonly data; the serialiser does not care, so accept it. */
 type DeepReadonly<T> = T extends ReadonlyArray<infer E>
   ? ReadonlyArray<DeepReadonly<E>>
@@ -61,7 +79,7 @@ type DeepReadonly<T> = T extends ReadonlyArray<infer E>
       ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
       : T;
 type SuccessBody<R extends ResponseMap> = {
-  [K in keyof R]: K extends 200 | 201 | 202 | 203 | 204 | 206 ? (R[K] extends AnySchema ? DeepReadonly<z.input<R[K]>> : never) : never;
+  [K in keyof R]: K extends 200 | 201 | 202 | 203 | 204 | 206 ? BodyOf<R[K]> : never;
 }[keyof R];
 
 export interface HandlerInput<P, Q, B, H, A extends AuthSpec> {
@@ -70,7 +88,7 @@ export interface HandlerInput<P, Q, B, H, A extends AuthSpec> {
   readonly body: Out<B>;
   readonly headers: Out<H>;
   /** The authenticated caller; null only on public routes without a key. */
-  readonly principal: A['kind'] extends 'public' ? Principal | null : Principal;
+  readonly principal: A['kind'] extends 'public' | 'session' ? Principal | null : Principal;
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
 }
@@ -85,6 +103,8 @@ export interface RouteSpec<
 > {
   readonly method: Method;
   readonly url: string;
+  /** Unique lower-camelCase name of the operation, as an SDK method: `createRelease`, `listMembers`. */
+  readonly operationId: string;
   readonly summary: string;
   readonly description?: string;
   readonly tags?: readonly string[];
@@ -122,8 +142,10 @@ export function mount(app: FastifyInstance, spec: AnyRoute): void {
   const statuses = Object.keys(spec.response).map(Number);
   const success = statuses.filter((s) => s >= 200 && s < 300).sort((a, b) => a - b)[0] ?? 200;
   const auth: AuthSpec = spec.auth;
+  checkOperationId(spec);
   const opts: RouteShorthandOptions = {
     schema: {
+      ...(spec.operationId ? { operationId: spec.operationId } : {}),
       summary: spec.summary,
       ...(spec.description ? { description: spec.description } : {}),
       ...(spec.tags ? { tags: [...spec.tags] } : {}),
@@ -132,9 +154,9 @@ export function mount(app: FastifyInstance, spec: AnyRoute): void {
       ...(spec.body ? { body: spec.body } : {}),
       ...(spec.headers ? { headers: spec.headers } : {}),
       ...(spec.consumes ? { consumes: ['application/json', ...spec.consumes] } : {}),
-      ...(auth.kind !== 'public' ? { security: [{ bearer: [] }] } : {}),
       ...(spec.hide ? { hide: true } : {}),
-      response: { ...spec.response, '4xx': problemSchema, '5xx': problemSchema },
+      // Security is added to the document from `config.auth` (openapi-security.ts).
+      response: responseSchemas(spec.response),
     },
     ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
     ...(spec.body
@@ -178,3 +200,42 @@ export function mount(app: FastifyInstance, spec: AnyRoute): void {
     },
   });
 }
+
+/** Reason phrases for the document's response descriptions. */
+const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 206: 'Partial Content' };
+const PROBLEM_DESCRIPTION = 'RFC 9457 problem document with a stable `code` (and the `path` of the bad field)';
+
+/**
+ * Fastify's (and @fastify/swagger's) per-media-type response form: JSON unless the route says
+ * otherwise with `content()`, problem+json for every error, nothing for a 204.
+ */
+function responseSchemas(response: ResponseMap): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [status, schema] of Object.entries(response)) {
+    const code = Number(status);
+    const description = (schema instanceof Media ? schema.description : undefined) ?? REASONS[code] ?? `HTTP ${code}`;
+    if (code === 204) out[status] = { type: 'null', description };
+    else if (schema instanceof Media) out[status] = { description, content: Object.fromEntries(Object.entries(schema.types).map(([t, s]) => [t, { schema: s }])) };
+    else out[status] = { description, content: { 'application/json': { schema } } };
+  }
+  const problems = { content: { [PROBLEM_MEDIA_TYPE]: { schema: problemSchema } } };
+  out['4xx'] = { description: `Client error: ${PROBLEM_DESCRIPTION}`, ...problems };
+  out['5xx'] = { description: `Server error: ${PROBLEM_DESCRIPTION}`, ...problems };
+  return out;
+}
+
+/** `listMembers`, `activateRegistryVersion`: what an SDK generator turns into a method name. */
+export const OPERATION_ID_RE = /^[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)*$/;
+const missingOperationIds = new Set<string>();
+
+/**
+ * The type demands an operationId; a route from a branch that did not type-check still starts
+ * (it is documentation), is listed here, and fails test/http/openapi-contract.test.ts.
+ */
+function checkOperationId(spec: { method: string; url: string; operationId?: string; hide?: boolean }): void {
+  if (spec.hide) return;
+  if (typeof spec.operationId !== 'string' || !OPERATION_ID_RE.test(spec.operationId)) missingOperationIds.add(`${spec.method} ${spec.url}`);
+}
+
+/** Mounted routes (in this process) without a well-formed operationId. */
+export const routesWithoutOperationId = (): readonly string[] => [...missingOperationIds];

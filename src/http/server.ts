@@ -7,14 +7,17 @@ import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { CgError } from '../core/errors.ts';
 import type { AppContext } from '../app/context.ts';
-import { installAuth, installAuthorize } from './auth.ts';
+import { installAuth, installAuthorize, keyFields } from './auth.ts';
+import { AuthFailureGuard, DEFAULT_AUTH_FAIL_LIMIT, memoryFailureCounter, type AuthFailLimit, type FailureCounter } from './auth-failures.ts';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import { installClientCertCheck } from './tls.ts';
 import { applySecurityHeaders, frameworkErrors } from './security-headers.ts';
 import { installWidgetCors } from './widget-cors.ts';
+import { capConnectionsPerAddress, clientErrorHandler, DEFAULT_CONNECTION_LIMITS, nodeServerOptions, type ConnectionLimits } from './connection-guard.ts';
 import { httpMetrics } from './metrics.ts';
 import { lazyChildLogger } from './request-log.ts';
 import { transformRouteSchema } from './openapi.ts';
+import { securitySchemes } from './openapi-security.ts';
 import { compileInputGuard, type GuardPart } from './input-guard.ts';
 import { installProblemHandlers, pathOnly } from './problem.ts';
 import { routes } from './routes/index.ts';
@@ -37,6 +40,12 @@ export interface ServerOptions {
   https?: HttpsOptions;
   /** Origins allowed to call the consent widget's endpoints cross-origin. */
   widgetOrigins?: ReadonlySet<string>;
+  /** Failed authentications per client address per window (src/http/auth-failures.ts); 30 a minute by default. */
+  authFailLimit?: AuthFailLimit;
+  /** Where failed authentications are counted: shared (Redis) across servers; in memory when omitted. */
+  authFailCounter?: FailureCounter;
+  /** Request deadlines and the per-address connection cap (src/http/connection-guard.ts). */
+  connectionLimits?: ConnectionLimits;
 }
 
 const TEXT_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text/plain'];
@@ -47,8 +56,14 @@ const TEXT_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text
  * routes from `routes/index.ts`. It holds no state of its own: everything lives in `ctx`.
  */
 export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise<FastifyInstance> {
+  const limits = opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS;
+  const nodeOptions = nodeServerOptions(limits);
+  let log: FastifyBaseLogger | undefined;
   const app = Fastify({
-    ...(opts.https ? { https: opts.https } : {}),
+    ...(opts.https ? { https: { ...nodeOptions, ...opts.https } } : { http: nodeOptions }),
+    // Fastify sets the server's requestTimeout from its own option (0 = off) after creating it.
+    requestTimeout: nodeOptions.requestTimeout,
+    clientErrorHandler: clientErrorHandler(() => log!),
     logger: {
       level: opts.logLevel,
       ...(opts.logStream ? { stream: opts.logStream } : {}),
@@ -75,6 +90,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
     frameworkErrors,
   });
 
+  log = app.log;
+  capConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress, { tls: opts.https !== undefined, log: app.log });
   installProblemHandlers(app);
   installContentParsers(app);
   installZodCompilers(app);
@@ -92,7 +109,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
   });
   const metrics = httpMetrics(ctx.metrics);
   // Fastify's logger is pino (configured above).
-  const log = app.log as FastifyBaseLogger & { isLevelEnabled(level: string): boolean };
+  const accessLog = app.log as FastifyBaseLogger & { isLevelEnabled(level: string): boolean };
   app.addHook('onResponse', (request, reply, done) => {
     // Route pattern, never the raw URL (ids and query strings can be personal data).
     const route = request.routeOptions.url ?? 'unmatched';
@@ -100,14 +117,14 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
     metrics.record(request.method, route, reply.statusCode, ms / 1000);
     // The root logger with the request id as a field (what the request's child logger would
     // bind), so a request that logs nothing else never builds that child (request-log.ts).
-    if (log.isLevelEnabled('info')) {
-      log.info({ reqId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 10) / 10, key: request.principal?.keyId }, 'request');
+    if (accessLog.isLevelEnabled('info')) {
+      accessLog.info({ reqId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 10) / 10, ...keyFields(request) }, 'request');
     }
     done();
   });
 
   installWidgetCors(app, opts.widgetOrigins ?? new Set());
-  installAuth(app, ctx.keys);
+  installAuth(app, ctx.keys, new AuthFailureGuard(opts.authFailLimit ?? DEFAULT_AUTH_FAIL_LIMIT, opts.authFailCounter ?? memoryFailureCounter()));
   installClientCertCheck(app, ctx.clientCerts);
 
   const limit = opts.rateLimit ?? { max: 6000, timeWindowMs: 60_000 };
@@ -124,17 +141,25 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
   installAuthorize(app);
 
   const components: Record<string, unknown> = {};
+  // Recipients' mutual TLS is part of the contract only where the server asks for certificates.
+  const documentOptions = { mutualTls: opts.https?.requestCert === true };
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
         title: 'ConsentGate API',
         version: opts.version ?? '0.1.0',
-        description: 'Privacy control plane for cross-border marketplaces. Errors are RFC 9457 problem documents with a stable `code`.',
+        description:
+          'Privacy control plane for cross-border marketplaces. Errors are RFC 9457 `application/problem+json` documents with a stable `code` ' +
+          'and, for bad input, the `path` of the offending field. Each operation names the credentials it takes (see docs/api.md).',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'cg_<kind>_<keyId>_<secret>' } } },
+      // Relative: the document is served by the server it describes, whatever its public name.
+      servers: [{ url: '/', description: 'The server that serves this document' }],
+      // The plugin types know OpenAPI 3.0 schemes only (no `mutualTLS`).
+      components: { securitySchemes: securitySchemes(documentOptions) as never },
     },
-    transform: (input) => transformRouteSchema(input as unknown as { schema: Record<string, unknown> | undefined; url: string }, components),
+    transform: (input) => transformRouteSchema(input as unknown as Parameters<typeof transformRouteSchema>[0], components, documentOptions),
     transformObject: (documentObject) => {
       const doc = (documentObject as { openapiObject: { components?: { schemas?: Record<string, unknown> } } }).openapiObject;
       doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, ...components } };

@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
 import { CgError } from '../core/errors.ts';
-import { defineRoute, mount } from './route.ts';
+import { content, defineRoute, mount } from './route.ts';
 
 /** Probes and the OpenAPI document (public, exempt from rate limits) and metrics (a `metrics:read` key). */
 export function systemRoutes(app: FastifyInstance, ctx: AppContext): void {
   mount(app, defineRoute({
     method: 'GET',
     url: '/healthz',
+    operationId: 'getHealth',
     summary: 'Liveness: the process is up',
     tags: ['system'],
     auth: { kind: 'public' },
@@ -20,6 +21,7 @@ export function systemRoutes(app: FastifyInstance, ctx: AppContext): void {
   mount(app, defineRoute({
     method: 'GET',
     url: '/readyz',
+    operationId: 'getReadiness',
     summary: 'Readiness: the database answers and a registry is active',
     tags: ['system'],
     auth: { kind: 'public' },
@@ -44,11 +46,12 @@ export function systemRoutes(app: FastifyInstance, ctx: AppContext): void {
   mount(app, defineRoute({
     method: 'GET',
     url: '/metrics',
+    operationId: 'getMetrics',
     summary: 'Prometheus metrics (text exposition format)',
     tags: ['system'],
     auth: { kind: 'admin', scopes: ['metrics:read'] },
     hide: true,
-    response: { 200: z.string() },
+    response: { 200: content({ 'text/plain': z.string() }, 'Prometheus text exposition format') },
     handler: async ({ reply }) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.metrics()),
   }));
 

@@ -9,13 +9,19 @@ export interface OpenOptions {
   /** PGlite data directory; omitted means in memory. */
   dataDir?: string;
   schema?: string;
+  /** The PGlite directory must already hold a database (read-only commands): no new one is created. */
+  mustExist?: boolean;
 }
 
 /** Opens the configured engine and brings its schema up to date. */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const db = opts.databaseUrl
     ? await openPostgres(opts.databaseUrl, opts.schema ? { schema: opts.schema } : {})
-    : await openPGlite({ ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), ...(opts.schema ? { schema: opts.schema } : {}) });
+    : await openPGlite({
+        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+        ...(opts.schema ? { schema: opts.schema } : {}),
+        ...(opts.mustExist ? { mustExist: true } : {}),
+      });
   try {
     await migrate(db);
   } catch (e) {

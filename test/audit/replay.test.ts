@@ -69,10 +69,10 @@ describe('replay: every code and the evaluation order (hand-computed)', () => {
   it('writes findings as CSV too, with the same rows as the JSONL', async () => {
     const { out, findings } = await replay(casesCsv(), 'shares.csv');
     const csv = readFileSync(join(out, 'findings.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('line,timestamp,subject_id,recipient_id,class,country,purpose,items,declaration,codes,articles');
+    expect(csv[0]).toBe('line,timestamp,subject_id,recipient_id,class,country,purpose,items,declaration,codes,articles,law');
     expect(csv.length - 1).toBe(findings.length);
     const row26 = csv.find((l) => l.startsWith('26,'));
-    expect(row26).toBe('26,2024-03-02T00:00:00.000Z,u5,p1,partners,SG,marketing,email;phone,partner_offers,UNDECLARED_ITEMS;CONSENT_WITHDRAWN;RETENTION_EXPIRED,PIPA 3;PIPA 37;PIPA 21');
+    expect(row26).toBe('26,2024-03-02T00:00:00.000Z,u5,p1,partners,SG,marketing,email;phone,partner_offers,UNDECLARED_ITEMS;CONSENT_WITHDRAWN;RETENTION_EXPIRED,PIPA 3;PIPA 37;PIPA 21,PIPA-2023');
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).records).toBe(28);
     expect(readdirSync(out).sort()).toEqual(['findings.csv', 'findings.jsonl', 'summary.json']);
   });

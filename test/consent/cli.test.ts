@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +63,18 @@ describe('consentgate receipt verify', () => {
     expect((await run(join(dir, 'missing.json'), '--key', b64u(key.publicKey))).code).toBe(2);
     expect((await run(file('junk.json', 'not json'), '--key', b64u(key.publicKey))).code).toBe(2);
     expect((await run(receiptFile, '--key', file('badkey.json', '{"keys":[{"kid":1}]}'))).code).toBe(2);
+  });
+
+  it('exits 2 (bad input), not 1 (tampered), for JSON that is not a receipt', async () => {
+    for (const [name, json] of [['object.json', '{}'], ['array.json', '[1,2]'], ['keys.json', '{"keys":[]}'], ['problem.json', '{"code":"UNKNOWN_RECEIPT","status":404}'], ['wrapped.json', '{"receipt":{"hello":1}}']]) {
+      const r = await run(file(name!, json!), '--key', b64u(key.publicKey));
+      expect(r.code, name).toBe(2);
+      expect(r.err, name).toContain('is not a consent receipt');
+    }
+    // A receipt stripped of its signature is still a receipt: tampered, exit 1.
+    const stripped = { ...(JSON.parse(readFileSync(receiptFile, 'utf8')) as Record<string, unknown>) };
+    delete (stripped.receipt ? (stripped.receipt as Record<string, unknown>) : stripped).signature;
+    expect((await run(file('stripped.json', JSON.stringify(stripped)), '--key', b64u(key.publicKey))).code).toBe(1);
     expect((await run(receiptFile, '--key', join(dir, 'nokey')))).toMatchObject({ code: 2, err: expect.stringContaining('cannot read') });
   });
 });

@@ -8,12 +8,17 @@ import { DENY_CODES } from '../../src/core/gate/types.ts';
 import { legalBasis, recipientRole, transferGround } from '../../src/core/registry/schema.ts';
 import { modelWith } from '../lint/fixtures.ts';
 
-const legal = parse(readFileSync(new URL('../../docs/legal/articles.yaml', import.meta.url), 'utf8')) as { pipa: Record<string, string>; gdpr: Record<string, string> };
+const legal = parse(readFileSync(new URL('../../docs/legal/articles.yaml', import.meta.url), 'utf8')) as { pipa: Record<string, string>; pipa_former: Record<string, string>; gdpr: Record<string, string> };
 
-/** "PIPA 28-8(1)1" → pipa["28-8"]; "GDPR 49(1)(a)" → gdpr["49"]. */
+/**
+ * "PIPA 28-8(1)1" → pipa["28-8"]; "GDPR 49(1)(a)" → gdpr["49"]; a former text, "PIPA 17(3) (former)"
+ * → pipa_former["17(3)"] or pipa_former["17"] (the superseded wording, not today's article).
+ */
 function exists(citation: string): boolean {
-  const m = /^(PIPA|GDPR) ([0-9]+(?:-[0-9]+)?)/.exec(citation);
+  const former = / \(former\)$/.test(citation);
+  const m = /^(PIPA|GDPR) ([0-9]+(?:-[0-9]+)?)(\([0-9]+\))?/.exec(citation);
   if (!m) return false;
+  if (former) return m[1] === 'PIPA' && (legal.pipa_former[m[2]! + (m[3] ?? '')] ?? legal.pipa_former[m[2]!]) !== undefined;
   return (m[1] === 'PIPA' ? legal.pipa : legal.gdpr)[m[2]!] !== undefined;
 }
 
@@ -57,8 +62,11 @@ describe('gate citations', () => {
           for (const j of ['KR', 'EU'] as const) {
             for (const country of ['US', 'JP', 'CN', 'DE']) {
               if (!m.isOverseas(country, j)) continue;
-              const v = transferVerdict(m, d, party, country, j);
-              expect(v.article.startsWith(j === 'KR' ? 'PIPA' : 'GDPR') && exists(v.article), `${role} ${g} ${j} ${v.article}`).toBe(true);
+              // Now, and by the former KR rules (replay of a record dated before 15 September 2023), and before any carried text.
+              for (const on of [undefined, '2023-09-14', '2019-01-01']) {
+                const v = transferVerdict(m, d, party, country, j, on === undefined ? {} : { on });
+                expect(v.article.startsWith(j === 'KR' ? 'PIPA' : 'GDPR') && exists(v.article), `${role} ${g} ${j} ${on} ${v.article}`).toBe(true);
+              }
             }
             const b = legalBasisVerdict(m, d, party, j);
             expect(b.article.startsWith(j === 'KR' ? 'PIPA' : 'GDPR') && exists(b.article), `${role} ${basis} ${j} ${b.article}`).toBe(true);

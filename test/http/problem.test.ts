@@ -15,6 +15,7 @@ const boom: RoutePlugin = (app) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/test/boom',
+    operationId: 'boom',
     summary: 'fails',
     auth: { kind: 'public' },
     response: { 200: z.object({}) },
@@ -212,7 +213,7 @@ describe('operations', () => {
       expect(doc.paths[p], p).toBeDefined();
     }
     expect(doc.paths['/v1/members']!.post!.requestBody).toBeDefined();
-    expect(doc.paths['/v1/members']!.post!.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/v1/members']!.post!.security).toEqual([{ adminKey: ['recipients:write'] }]);
     expect(doc.components.schemas.Problem).toBeDefined();
     expect(JSON.stringify(doc)).not.toContain('#/$defs/');
     const docs = await app.server.inject({ method: 'GET', url: '/docs' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REFERENCE } from '../../src/core/law/reference/index.ts';
 import type { ReferenceData } from '../../src/core/law/reference/types.ts';
+import type { LegalBasis } from '../../src/core/registry/schema.ts';
 import { byId, decl } from '../lint/fixtures.ts';
 import { agreementOf, basisOf, entrustmentOf, transferOf, type Mutate } from './support.ts';
 
@@ -192,6 +193,125 @@ describe('KR pack: overseas transfer grounds (PIPA 28-8(1))', () => {
         problem: 'not_a_ground',
       });
     }
+  });
+});
+
+/**
+ * Law by date: the former 17(3) and 39-12 up to 14 September 2023, 28-8 from the 15th. The same
+ * registry is judged on both sides of the boundary.
+ */
+describe('KR pack: overseas transfer before 15 September 2023 (former 17(3), 39-12)', () => {
+  const FORMER = { on: '2023-09-14' };
+  const CURRENT = { on: '2023-09-15' };
+
+  it('KR.FORMER_PROVISION_ABROAD_CONSENT: a third party abroad only on consent after the 17(2) (and 39-12(3)) notice', () => {
+    expect(transferOf('sellers_fulfilment', 'KR', undefined, undefined, FORMER)).toMatchObject({
+      ok: true,
+      rule: 'KR.FORMER_PROVISION_ABROAD_CONSENT',
+      article: 'PIPA 17(3) (former)',
+    });
+    // The 17(2) item the registry can lack: the recipient's own purpose.
+    expect(transferOf('sellers_fulfilment', 'KR', (r) => delete decl(r, 'sellers_fulfilment').recipient_purpose, undefined, FORMER)).toMatchObject({
+      ok: false,
+      rule: 'KR.FORMER_PROVISION_ABROAD_CONSENT',
+      problem: 'items_missing',
+      missing: ['recipient_purpose'],
+    });
+    expect(transferOf('sellers_fulfilment', 'KR', (r) => delete decl(r, 'sellers_fulfilment').transfer!.timing, undefined, FORMER)).toMatchObject({
+      ok: false,
+      missing: ['transfer.timing'],
+    });
+    // No ground: a refusal citing the former article, not the fallback's 28-8(1).
+    expect(transferOf('sellers_fulfilment', 'KR', (r) => delete decl(r, 'sellers_fulfilment').transfer, undefined, FORMER)).toMatchObject({
+      ok: false,
+      rule: 'KR.FORMER_PROVISION_ABROAD_CONSENT',
+      problem: 'no_ground',
+      article: 'PIPA 17(3) (former)',
+    });
+    // Contract necessity never carried a provision; the grounds 28-8 added did not exist.
+    expect(transferOf('sellers_fulfilment', 'KR', (r) => (decl(r, 'sellers_fulfilment').transfer!.ground = 'contract_necessity'), undefined, FORMER)).toMatchObject({
+      ok: false,
+      problem: 'entrustment_only',
+    });
+    for (const g of ['law_or_treaty', 'certification', 'adequacy', 'scc'] as const) {
+      expect(transferOf('sellers_fulfilment', 'KR', (r) => (decl(r, 'sellers_fulfilment').transfer!.ground = g), undefined, FORMER)).toMatchObject({
+        ok: false,
+        rule: 'KR.FORMER_PROVISION_ABROAD_CONSENT',
+        problem: 'not_a_ground',
+      });
+    }
+    // From 15 September 2023 the same registry is judged by 28-8.
+    expect(transferOf('sellers_fulfilment', 'KR', undefined, undefined, CURRENT)).toMatchObject({ ok: true, rule: 'KR.TRANSFER_CONSENT' });
+  });
+
+  it('KR.FORMER_ICT_TRANSFER: entrustment or storage abroad on consent, or needed for the service with the 39-12(3) items published', () => {
+    expect(transferOf('cloud_hosting', 'KR', undefined, undefined, FORMER)).toMatchObject({ ok: true, rule: 'KR.FORMER_ICT_TRANSFER', article: 'PIPA 39-12(2) (former)' });
+    // The former notice had no refusal item: what 28-8(2) requires since 15 September 2023 was not required before.
+    const noRefusal = (r: Parameters<Mutate>[0]) => delete decl(r, 'cloud_hosting').transfer!.refusal;
+    expect(transferOf('cloud_hosting', 'KR', noRefusal, undefined, FORMER)).toMatchObject({ ok: true, rule: 'KR.FORMER_ICT_TRANSFER' });
+    expect(transferOf('cloud_hosting', 'KR', noRefusal, undefined, CURRENT)).toMatchObject({ ok: false, rule: 'KR.TRANSFER_ENTRUSTED', problem: 'items_missing' });
+    expect(transferOf('cloud_hosting', 'KR', (r) => delete decl(r, 'cloud_hosting').transfer!.method, undefined, FORMER)).toMatchObject({
+      ok: false,
+      rule: 'KR.FORMER_ICT_TRANSFER',
+      problem: 'items_missing',
+      missing: ['transfer.method'],
+    });
+    expect(transferOf('cloud_hosting', 'KR', (r) => (byId(r.purposes, 'hosting').required = false), undefined, FORMER)).toMatchObject({ ok: false, problem: 'not_necessary' });
+    expect(
+      transferOf('cloud_hosting', 'KR', (r) => {
+        delete decl(r, 'cloud_hosting').transfer!.disclosed_in;
+        delete r.operator.privacy_policy_url;
+      }, undefined, FORMER),
+    ).toMatchObject({ ok: false, problem: 'not_disclosed' });
+    expect(transferOf('cloud_hosting', 'KR', (r) => (decl(r, 'cloud_hosting').transfer!.ground = 'consent'), undefined, FORMER)).toMatchObject({ ok: true, article: 'PIPA 39-12(2) (former)' });
+    expect(transferOf('cloud_hosting', 'KR', (r) => (decl(r, 'cloud_hosting').transfer!.ground = 'certification'), undefined, FORMER)).toMatchObject({
+      ok: false,
+      rule: 'KR.FORMER_ICT_TRANSFER',
+      problem: 'not_a_ground',
+    });
+  });
+
+  it('KR.FORMER_PROVISION_GROUNDS: before 15 September 2023 a provision only on consent or 15(1)2, 3, 5 — not legitimate interest or public safety', () => {
+    const basisOn = (b: LegalBasis, on: string) =>
+      basisOf('ad_partner', 'KR', (r) => {
+        const d = decl(r, 'ad_partner');
+        d.legal_basis = b;
+        d.balancing_test = 'LIA-2023-01';
+      }, { on });
+    expect(basisOn('consent', FORMER.on)).toMatchObject({ ok: true, rule: 'KR.FORMER_PROVISION_GROUNDS', article: 'PIPA 17(1) (former)' });
+    for (const b of ['legal_obligation', 'public_task', 'vital_interest'] as const) expect(basisOn(b, FORMER.on)).toMatchObject({ ok: true, rule: 'KR.FORMER_PROVISION_GROUNDS' });
+    for (const b of ['legitimate_interest', 'public_safety'] as const) {
+      expect(basisOn(b, FORMER.on)).toMatchObject({ ok: false, rule: 'KR.FORMER_PROVISION_GROUNDS', problem: 'no_basis' });
+      expect(basisOn(b, CURRENT.on)).toMatchObject({ ok: true, rule: 'KR.PROVISION_GROUNDS', article: 'PIPA 17(1)2' });
+    }
+    expect(basisOn('contract_necessity', FORMER.on)).toMatchObject({ ok: false, problem: 'contract_not_provision' });
+    expect(basisOn('processor', FORMER.on)).toMatchObject({ ok: false, problem: 'processor_basis_for_third_party' });
+  });
+
+  it('KR.FORMER_ENTRUSTMENT_BASIS: an entrustee worked on the operator’s own ground then too', () => {
+    expect(basisOf('courier_delivery', 'KR', undefined, FORMER)).toMatchObject({ ok: true, rule: 'KR.FORMER_ENTRUSTMENT_BASIS', article: 'PIPA 26' });
+    expect(basisOf('courier_delivery', 'KR', undefined, CURRENT)).toMatchObject({ ok: true, rule: 'KR.ENTRUSTMENT_BASIS' });
+  });
+
+  it('KR.FORMER_MECHANISM_NOT_BASIS: a transfer mechanism was no legal basis then either', () => {
+    expect(basisOf('cloud_hosting', 'KR', (r) => (decl(r, 'cloud_hosting').legal_basis = 'scc'), FORMER)).toMatchObject({
+      ok: false,
+      rule: 'KR.FORMER_MECHANISM_NOT_BASIS',
+      problem: 'transfer_mechanism',
+    });
+  });
+
+  it('KR.FORMER_LEGITIMATE_INTEREST_RECORDED: the operator’s own legitimate interest needed the recorded weighing then too', () => {
+    expect(basisOf('courier_delivery', 'KR', (r) => (decl(r, 'courier_delivery').legal_basis = 'legitimate_interest'), FORMER)).toMatchObject({
+      ok: false,
+      rule: 'KR.FORMER_LEGITIMATE_INTEREST_RECORDED',
+      problem: 'no_balancing_test',
+    });
+  });
+
+  it('the former rules are superseded: the lint and the gate (no date) never apply them; before 2020-08-05 the fallback asks for a review', () => {
+    expect(transferOf('sellers_fulfilment', 'KR')).toMatchObject({ rule: 'KR.TRANSFER_CONSENT' });
+    expect(transferOf('sellers_fulfilment', 'KR', undefined, undefined, { on: '2019-01-01' })).toMatchObject({ ok: false, rule: 'default', article: 'PIPA 17(3) (former)' });
   });
 });
 

@@ -22,6 +22,25 @@ describe('law packs', () => {
     }
   });
 
+  it('law versions: oldest first, without gaps, the last open-ended; every rule’s dates fall on version boundaries', () => {
+    const next = (d: string) => new Date(Date.parse(d + 'T00:00:00Z') + 86_400_000).toISOString().slice(0, 10);
+    for (const pack of Object.values(PACKS)) {
+      const v = pack.versions;
+      expect(v.length, pack.jurisdiction).toBeGreaterThan(0);
+      expect(v[v.length - 1]!.effectiveTo, pack.jurisdiction).toBeUndefined();
+      for (let i = 0; i + 1 < v.length; i++) expect(next(v[i]!.effectiveTo!), v[i]!.id).toBe(v[i + 1]!.effectiveFrom);
+      for (const x of v) expect(x.source, x.id).toMatch(OFFICIAL);
+      expect(new Intl.DateTimeFormat('en', { timeZone: pack.timeZone }).resolvedOptions().timeZone).toBe(pack.timeZone);
+      // A rule's first day starts a version or lies before the oldest one; its last day ends one.
+      const starts = new Set(v.map((x) => x.effectiveFrom));
+      const ends = new Set(v.flatMap((x) => (x.effectiveTo ? [x.effectiveTo] : [])));
+      for (const r of allRules(pack)) {
+        if (r.effectiveTo !== undefined) expect(ends.has(r.effectiveTo), r.id).toBe(true);
+        else expect(starts.has(r.effectiveFrom) || r.effectiveFrom <= v[0]!.effectiveFrom || r.effectiveFrom > v[v.length - 1]!.effectiveFrom, r.id).toBe(true);
+      }
+    }
+  });
+
   it('rulesInForce answers with the rules in force on a date, a superseded version included for its own period', () => {
     type C = { on: string | undefined; x: number };
     const rule = (id: string, from: string, to: string | undefined, ok: boolean): LawRule<C> => ({

@@ -6,10 +6,10 @@ import { modelWith } from '../lint/fixtures.ts';
 export type Mutate = (r: Registry) => void;
 
 /** Verdicts on the clean demo registry after one change: the cases the pack tests judge. */
-export function basisOf(declarationId: string, j: Jurisdiction, mutate: Mutate = () => {}): Verdict {
+export function basisOf(declarationId: string, j: Jurisdiction, mutate: Mutate = () => {}, o?: LawOptions): Verdict {
   const m = modelWith(mutate);
   const d = m.declarations.get(declarationId)!;
-  return legalBasisVerdict(m, d, m.parties.get(d.recipient)!, j);
+  return legalBasisVerdict(m, d, m.parties.get(d.recipient)!, j, o);
 }
 
 export function transferOf(declarationId: string, j: Jurisdiction, mutate: Mutate = () => {}, country?: string, o?: LawOptions): Verdict {

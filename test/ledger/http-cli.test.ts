@@ -262,3 +262,61 @@ describe('consentgate ledger monitor', () => {
     expect((await cli('ledger', 'monitor', '--url', 'http://127.0.0.1:1', '--state', join(dir, 'other.json'))).code).toBe(2);
   });
 });
+
+describe('consentgate ledger monitor --interval', () => {
+  it('keeps watching, reports growth, and exits 1 on the first failed check', async () => {
+    const state = join(dir, 'watch.json');
+    let out = '';
+    let err = '';
+    const io = { out: (s: string) => void (out += s), err: (s: string) => void (err += s), isTTY: false };
+    const running = main(['node', 'consentgate', 'ledger', 'monitor', '--url', base, '--state', state, '--interval', '100ms'], io);
+    const lines = () => out.split('\n').filter((l) => l.startsWith('✓')).length;
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 300 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(cond(), `monitor output so far:\n${out}${err}`).toBe(true);
+    };
+    await until(() => lines() >= 2); // it did not stop after one check
+    await appendMany(5, 'watched');
+    await app.ctx.ledger.checkpoint();
+    await until(() => /grew \d+ → \d+, consistent/.test(out));
+    const before = JSON.parse(readFileSync(state, 'utf8'));
+
+    // History is rewritten under the watcher: the next check fails and the watch ends with exit 1.
+    await app.ctx.db.exec(`DELETE FROM ledger_checkpoints; DELETE FROM ledger_nodes; DELETE FROM ledger_entries; UPDATE ledger_head SET size = 0, frontier = '\\x'::bytea;`);
+    await appendMany(before.size + 2, 'rewritten-under-watch');
+    await app.ctx.ledger.checkpoint();
+    expect(await running).toBe(1);
+    expect(err).toMatch(/REWRITTEN|FORK/);
+    expect(JSON.parse(readFileSync(state, 'utf8')).root).toBe(before.root);
+  }, 60_000);
+
+  it('--checks bounds the watch; a bad --interval is exit 2', async () => {
+    const state = join(dir, 'bounded.json');
+    const r = await cli('ledger', 'monitor', '--url', base, '--state', state, '--interval', '100ms', '--checks', '3');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').filter((l) => l.startsWith('✓'))).toHaveLength(3);
+    for (const bad of ['30', '0s', '10ms', '2d', 'soon']) {
+      const b = await cli('ledger', 'monitor', '--url', base, '--state', state, '--interval', bad);
+      expect(b.code, bad).toBe(2);
+      expect(b.err).toContain('INVALID_DURATION');
+    }
+  });
+});
+
+describe('server errors name the server problem', () => {
+  it('ledger verify on a saved 404 answer says INDEX_OUT_OF_RANGE, not MISSING_INPUT (exit 2)', async () => {
+    const key = (await get('/v1/ledger/keys')).json().verifier as string;
+    const res = await get('/v1/ledger/entries/99999999');
+    expect(res.statusCode).toBe(404);
+    const saved = file('entry-missing.json', res.body);
+    const r = await cli('ledger', 'verify', '--key', key, '--proof', saved);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('INDEX_OUT_OF_RANGE');
+    expect(r.err).not.toContain('MISSING_INPUT');
+    const c = file('c-missing.json', (await get('/v1/ledger/consistency?from=5&to=99999999')).body);
+    const cp = file('cp-now.txt', (await get('/v1/ledger/checkpoint')).body);
+    const rc = await cli('ledger', 'verify', '--key', key, '--checkpoint', cp, '--old-checkpoint', cp, '--consistency', c);
+    expect(rc.code).toBe(2);
+    expect(rc.err).toMatch(/error (BAD_RANGE|INDEX_OUT_OF_RANGE|CHECKPOINT_NOT_FOUND|VALIDATION_FAILED)/);
+  });
+});

@@ -49,15 +49,60 @@ describe('PIPC notification threshold (PIPA 34(3))', () => {
     ]);
   });
 
-  it('deadlines: 72 hours after discovery; GDPR 33 only with EU subjects', () => {
+  it('deadlines: 72 hours after discovery; GDPR 33 only with EU subjects; GDPR 34 without undue delay', () => {
     const kr = assessBreach(demo, { from: 0, to: discoveredAt, discoveredAt }, facts({ subjects: 1000, krSubjects: 1000 }));
-    expect(kr.deadlines).toEqual([
-      { article: 'PIPA 34(1)', duty: 'notify affected subjects', due: '2026-03-04T10:00:00.000Z', applies: true },
-      { article: 'PIPA 34(3)', duty: 'report to the PIPC / KISA', due: '2026-03-04T10:00:00.000Z', applies: true },
-      { article: 'GDPR 33', duty: 'notify the supervisory authority', due: '2026-03-04T10:00:00.000Z', applies: false },
+    expect(kr.deadlines.map(({ article, duty, due, within, applies, rule }) => ({ article, duty, due, within, applies, rule }))).toEqual([
+      { article: 'PIPA 34(1)', duty: 'notify affected subjects', due: '2026-03-04T10:00:00.000Z', within: '72 hours', applies: true, rule: 'KR.BREACH_SUBJECT_NOTICE' },
+      { article: 'PIPA 34(3)', duty: 'report to the PIPC / KISA', due: '2026-03-04T10:00:00.000Z', within: '72 hours', applies: true, rule: 'KR.BREACH_REPORT_1000' },
+      { article: 'GDPR 33', duty: 'notify the supervisory authority', due: '2026-03-04T10:00:00.000Z', within: '72 hours', applies: false, rule: 'EU.BREACH_AUTHORITY' },
+      { article: 'GDPR 34', duty: 'communicate the breach to affected subjects', due: null, within: 'without undue delay', applies: false, rule: 'EU.BREACH_SUBJECT_NOTICE' },
     ]);
     const eu = assessBreach(demo, { recipient: 'adreach', discoveredAt }, facts({ subjects: 2, euSubjects: 2 }));
-    expect(eu.deadlines.map((d) => d.applies)).toEqual([false, false, true]);
+    expect(eu.deadlines.map((d) => d.applies)).toEqual([false, false, true, true]);
+    expect(eu.subject_communication).toEqual({ required: true, high_risk: null, detail: 'high risk presumed: no assessment recorded', article: 'GDPR 34' });
+  });
+
+  it('PIPA 34(3): unauthorised access from outside triggers the PIPC report for a single subject', () => {
+    expect(pipcThreshold(1, ['normal'], { unauthorisedAccess: true })).toEqual({ met: true, reasons: ['UNAUTHORISED_ACCESS'] });
+    expect(pipcThreshold(0, ['normal'], { unauthorisedAccess: true })).toEqual({ met: false, reasons: [] });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 999 }), fc.boolean(), (n, hacked) => pipcThreshold(n, ['normal'], { unauthorisedAccess: hacked }).met === hacked),
+    );
+    const stated = assessBreach(demo, { recipient: 'seller-a', discoveredAt, unauthorisedAccess: true }, facts({ subjects: 3, krSubjects: 3 }));
+    expect(stated.cause).toEqual({ unauthorised_access: true });
+    expect(stated.pipc_report).toEqual({ required: true, reasons: ['UNAUTHORISED_ACCESS'], article: 'PIPA 34(3)' });
+    expect(stated.deadlines[1]).toMatchObject({ applies: true, rule: 'KR.BREACH_REPORT_UNAUTHORISED_ACCESS', due: '2026-03-04T10:00:00.000Z' });
+    const unstated = assessBreach(demo, { recipient: 'seller-a', discoveredAt }, facts({ subjects: 3, krSubjects: 3 }));
+    expect(unstated.cause).toEqual({ unauthorised_access: null });
+    expect(unstated.pipc_report.required).toBe(false);
+  });
+
+  it('drafts the notice to the affected subjects (PIPA 34(1), GDPR 34(2)): the items and dates it knows, the rest marked as gaps', () => {
+    const b = assessBreach(demo, { recipient: 'seller-a', from: Date.parse('2026-02-01T00:00:00Z'), discoveredAt }, facts({ subjects: 2, krSubjects: 2, items: ['name', 'customs_code'], pseudonyms: ['sp_a'] }));
+    expect(b.subject_notice.to_fill).toEqual(['how_it_happened', 'likely_consequences', 'measures_taken', 'what_you_can_do']);
+    expect(b.subject_notice.en.subject).toBe('[Harbor Bazaar Pte. Ltd.] A breach of your personal data');
+    expect(b.subject_notice.en.text).toContain('   Personal customs clearance code, Name\n');
+    expect(b.subject_notice.en.text).toContain('Period concerned: 2026-02-01T00:00:00.000Z to …');
+    expect(b.subject_notice.en.text).toContain('We became aware of it on: 2026-03-01T10:00:00.000Z');
+    expect(b.subject_notice.en.text).toContain('privacy officer Jiwon Park (privacy@harbor-bazaar.example');
+    for (const g of b.subject_notice.to_fill) {
+      expect(b.subject_notice.en.text).toContain(`[[${g}]]`);
+      expect(b.subject_notice.ko.text).toContain(`[[${g}]]`);
+    }
+    expect(b.subject_notice.ko.text).toContain('개인통관고유부호, 이름');
+    expect(b.subject_notice.ko.text).toContain('제34조');
+    // One text for everyone: no pseudonym, no subject.
+    expect(b.subject_notice.en.text).not.toContain('sp_a');
+    const html = renderHtml(buildReport({ registry: demo, lang: 'en', from: 0, to: discoveredAt, generatedAt: discoveredAt, breach: b, provisionRows: 200 }));
+    expect(html).toContain('Draft notice to the affected subjects');
+  });
+
+  it('GDPR 34: the controller may record a risk that is not high, except for special-category or unique-identifier items', () => {
+    const f = facts({ subjects: 4, euSubjects: 4, items: ['name', 'customs_code'] });
+    expect(assessBreach(demo, { recipient: 'adreach', discoveredAt, highRisk: false }, f).subject_communication).toMatchObject({ required: false, high_risk: false });
+    expect(assessBreach(demo, { recipient: 'adreach', discoveredAt, highRisk: true }, f).subject_communication).toMatchObject({ required: true, high_risk: true });
+    expect(assessBreach(marked, { recipient: 'adreach', discoveredAt, highRisk: false }, f).subject_communication).toMatchObject({ required: true, high_risk: false });
+    expect(assessBreach(demo, { recipient: 'adreach', discoveredAt, highRisk: true }, facts({ subjects: 4, krSubjects: 4 })).subject_communication.required).toBe(false);
   });
 
   it('the breach section lists pseudonyms only in the full (CSV) rendering', () => {
@@ -67,7 +112,8 @@ describe('PIPC notification threshold (PIPA 34(3))', () => {
     expect(csv).toContain('breach,Affected subjects (pseudonyms),sp_a\r\nbreach,Affected subjects (pseudonyms),sp_b');
     const html = renderHtml(buildReport({ ...ctx, provisionRows: 200 }));
     expect(html).not.toContain('sp_a');
-    expect(html).toContain('Breach impact (PIPA 34, GDPR 33)');
+    expect(html).toContain('Breach impact (PIPA 34, GDPR 33, 34)');
+    expect(html).toContain('without undue delay');
   });
 });
 

@@ -72,7 +72,16 @@ describe('consentgate report --data-dir', () => {
   it('includes breach impact when asked', async () => {
     const r = await cli(...db, '--format', 'json', '--breach-recipient', 'cn_sellers', '--discovered-at', '2026-11-20T00:00:00+09:00');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out).breach).toMatchObject({ recipient: 'cn_sellers', releases: 1, subjects: 1, kr_subjects: 1, deadlines: [{ article: 'PIPA 34(1)', due: '2026-11-22T15:00:00.000Z', applies: true }, {}, {}] });
+    expect(JSON.parse(r.out).breach).toMatchObject({ recipient: 'cn_sellers', releases: 1, subjects: 1, kr_subjects: 1, deadlines: [{ article: 'PIPA 34(1)', due: '2026-11-22T15:00:00.000Z', applies: true }, {}, {}, { article: 'GDPR 34', due: null }] });
+  }, 60_000);
+
+  it('breach: --unauthorised-access yes makes the PIPC report due for one subject', async () => {
+    const r = await cli(...db, '--format', 'json', '--breach-recipient', 'seller-a', '--discovered-at', '2026-11-20T00:00:00Z', '--unauthorised-access', 'yes', '--high-risk', 'no');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).breach).toMatchObject({ kr_subjects: 1, cause: { unauthorised_access: true }, pipc_report: { required: true, reasons: ['UNAUTHORISED_ACCESS'] } });
+    const bare = await cli(...db, '--format', 'json', '--unauthorised-access', 'yes');
+    expect(bare.code).toBe(2);
+    expect(bare.err).toContain('BREACH_SCOPE_REQUIRED');
   }, 60_000);
 
   it.each([

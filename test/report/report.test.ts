@@ -86,6 +86,18 @@ describe('report model from the registry', () => {
     expect(security).toMatchObject({ kind: 'facts', items: [['Security measures', expect.stringContaining('does not record')]] });
   });
 
+  it('replay section: violations per law version, and the note that one record can carry several codes', async () => {
+    const s = await replayed();
+    const r = buildReport({ ...base, replay: s });
+    const t = tableOf(r, 'replay', 'Violations by the law version in force on each record’s date');
+    // The fixture log is dated 2024: every violation judged by the PIPA in force since 2023-09-15.
+    expect(new Set(t.rows.map((row) => row[0]))).toEqual(new Set(['PIPA-2023']));
+    expect(t.rows.find((row) => row[2] === 'NO_TRANSFER_GROUND')).toEqual(['PIPA-2023', '2023-09-15 .. ', 'NO_TRANSFER_GROUND', 'PIPA 28-8(1)', 5, 4]);
+    const replay = r.sections.find((x) => x.id === 'replay')!;
+    expect(replay.blocks).toContainEqual({ kind: 'paragraph', text: expect.stringContaining(`the per-code counts add up to ${s.code_occurrences}`) });
+    expect(s.code_occurrences).toBeGreaterThan(s.violating_records);
+  });
+
   it('flags a replay that does not match the report period', async () => {
     const s = await replayed();
     expect(buildReport({ ...base, replay: s }).notes).toEqual([]);

@@ -175,14 +175,27 @@ describe.each(engines())('reports from stored records (%s)', (engine) => {
         items: ['address', 'customs_code', 'name', 'phone'].map((category) => ({ category, sensitivity: 'normal' })),
         pipc_report: { required: false, reasons: [] },
       });
-      expect(r.body.deadlines).toEqual([
-        { article: 'PIPA 34(1)', duty: 'notify affected subjects', due: '2026-11-23T09:00:00.000Z', applies: true },
-        { article: 'PIPA 34(3)', duty: 'report to the PIPC / KISA', due: '2026-11-23T09:00:00.000Z', applies: false },
-        { article: 'GDPR 33', duty: 'notify the supervisory authority', due: '2026-11-23T09:00:00.000Z', applies: true },
+      expect(r.body.deadlines.map(({ article, duty, due, within, applies }: Record<string, unknown>) => ({ article, duty, due, within, applies }))).toEqual([
+        { article: 'PIPA 34(1)', duty: 'notify affected subjects', due: '2026-11-23T09:00:00.000Z', within: '72 hours', applies: true },
+        { article: 'PIPA 34(3)', duty: 'report to the PIPC / KISA', due: '2026-11-23T09:00:00.000Z', within: '72 hours', applies: false },
+        { article: 'GDPR 33', duty: 'notify the supervisory authority', due: '2026-11-23T09:00:00.000Z', within: '72 hours', applies: true },
+        { article: 'GDPR 34', duty: 'communicate the breach to affected subjects', due: null, within: 'without undue delay', applies: true },
       ]);
+      expect(r.body.cause).toEqual({ unauthorised_access: null });
       expect(r.body.pseudonyms).toHaveLength(3);
       expect(r.body.pseudonyms).toContain(h.app.ctx.subjects.pseudonymOf('c1'));
       expect(r.body.pseudonyms).not.toContain('c1');
+    });
+
+    it('unauthorised access: the PIPC report is due below 1,000 subjects; a recorded "not high risk" lifts GDPR 34', async () => {
+      const r = await breach({ recipient: 'seller-a', discovered_at: discovered, unauthorised_access: true, high_risk: false });
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ kr_subjects: 2, cause: { unauthorised_access: true }, pipc_report: { required: true, reasons: ['UNAUTHORISED_ACCESS'] } });
+      expect(r.body.subject_communication).toMatchObject({ required: false, high_risk: false, article: 'GDPR 34' });
+      expect(r.body.deadlines[1]).toMatchObject({ article: 'PIPA 34(3)', applies: true, rule: 'KR.BREACH_REPORT_UNAUTHORISED_ACCESS' });
+      const bad = await breach({ recipient: 'seller-a', discovered_at: discovered, unauthorised_access: 'yes' });
+      expect(bad.status).toBe(422);
+      expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED', path: 'unauthorised_access' });
     });
 
     it('a compromised class covers every member; a window alone covers every recipient', async () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +11,7 @@ import { invalidReport, lintReport, type CheckReport, type Lang } from '../../co
 import { MAX_REGISTRY_BYTES, parseRegistry } from '../../core/registry/parse.ts';
 import { RegistryModel } from '../../core/registry/model.ts';
 import type { CliIO } from '../io.ts';
+import { toolVersion } from '../version.ts';
 import type { RegisterCommand } from './index.ts';
 
 type Format = 'table' | 'json' | 'sarif';
@@ -76,12 +76,4 @@ export function artifactUri(file: string): string {
   const rel = relative(process.cwd(), abs);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return pathToFileURL(abs).href;
   return rel.split(sep).map(encodeURIComponent).join('/');
-}
-
-let version: string | undefined;
-
-/** The package version, for SARIF `tool.driver.semanticVersion`. */
-function toolVersion(): string {
-  version ??= (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return version;
 }

@@ -6,6 +6,8 @@ import { registerReplay } from './replay.ts';
 import { registerReport } from './report.ts';
 import { registerLedger } from './ledger.ts';
 import { registerReceipt } from './receipt.ts';
+import { registerNotify } from './notify.ts';
+import { registerFides } from './fides.ts';
 
 /**
  * Each command module exports one `register` function; add it to this list.
@@ -20,4 +22,6 @@ export const commands: RegisterCommand[] = [
   registerReport,
   registerLedger,
   registerReceipt,
+  registerNotify,
+  registerFides,
 ];

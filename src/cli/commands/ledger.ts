@@ -14,7 +14,8 @@ import type { RegisterCommand } from './index.ts';
  * `consentgate ledger …`: check the transparency log without trusting the server.
  * - `verify`: offline, from files — a checkpoint's signature, an entry's inclusion, a consistency proof.
  * - `monitor`: remembers the last checkpoint seen and fails loudly (exit 1) if the log was
- *   rewritten, rolled back or forked; can co-sign as a witness.
+ *   rewritten, rolled back or forked; can co-sign as a witness. One check, or with `--interval`
+ *   one check every interval until the first failure (the exit code says which).
  * - `keygen`: an Ed25519 signed-note key pair (for witnesses, or an operator-held log key).
  * Exit codes: 0 verified, 1 verification failed, 2 unreadable or malformed input.
  */
@@ -45,13 +46,15 @@ export const registerLedger: RegisterCommand = (program, io, setExit) => {
 
   ledger
     .command('monitor')
-    .description('fetch the newest checkpoint, prove it extends the last one seen, remember it (exit 1 on a rewrite or fork)')
+    .description('fetch the newest checkpoint, prove it extends the last one seen, remember it (exit 1 on a rewrite or fork); --interval keeps watching')
     .requiredOption('--url <url>', 'ConsentGate server base URL')
     .requiredOption('--state <file>', 'state file (created on first run)')
     .option('--key <key>', 'log verifier key (default: pinned in the state file, else fetched once and pinned)')
     .option('--witness-key <file>', 'file holding a PRIVATE+KEY+… witness signer key: co-sign each verified checkpoint')
     .option('--cosigned-out <file>', 'where to write the co-signed checkpoint (default: only the state file)')
-    .action(async (opts: MonitorOpts) => setExit(await guard(io, () => monitorCommand(io, opts))));
+    .option('--interval <duration>', 'keep watching: check again every interval (e.g. 30s, 5m, 1h) until a check fails')
+    .option('--checks <n>', 'stop after this many checks (default: 1, or unlimited with --interval)')
+    .action(async (opts: MonitorOpts) => setExit(await watch(io, opts)));
 
   ledger
     .command('keygen')
@@ -159,6 +162,44 @@ interface MonitorOpts {
   key?: string;
   witnessKey?: string;
   cosignedOut?: string;
+  interval?: string;
+  checks?: string;
+}
+
+/**
+ * One check, or — with `--interval` — a check every interval until the first that fails, whose
+ * exit code is returned: 1 the log was rewritten, rolled back or forked (or the key changed), 2 the
+ * server could not be reached or answered something that is not a log. A watcher that carried on
+ * past a failure would turn an alarm into a log line nobody reads.
+ */
+async function watch(io: CliIO, o: MonitorOpts): Promise<number> {
+  let intervalMs: number | undefined;
+  let checks: number;
+  try {
+    intervalMs = o.interval === undefined ? undefined : parseInterval(o.interval);
+    checks = o.checks !== undefined ? toInt(o.checks, 'checks') : intervalMs === undefined ? 1 : Infinity;
+  } catch (e) {
+    return guard(io, () => Promise.reject(e));
+  }
+  for (let done = 0; ; ) {
+    const code = await guard(io, () => monitorCommand(io, o));
+    if (code !== 0 || ++done >= checks) return code;
+    await new Promise((r) => setTimeout(r, intervalMs ?? 0));
+  }
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** `30s`, `5m`, `1h`, `500ms`: at least 100 ms, at most a day. */
+export function parseInterval(text: string): number {
+  const m = /^([1-9][0-9]{0,8})(ms|s|m|h)$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : NaN;
+  if (!(ms >= 100 && ms <= 86_400_000)) {
+    throw new CgError('INVALID_DURATION', `--interval "${text.slice(0, 40)}" is not a duration like 30s, 5m or 1h (100ms .. 24h)`, 400, [
+      { code: 'INVALID_DURATION', message: 'not a duration', path: 'interval' },
+    ]);
+  }
+  return ms;
 }
 
 interface MonitorState {
@@ -253,10 +294,44 @@ async function readText(file: string): Promise<string> {
 
 async function readJson(file: string, what: string): Promise<unknown> {
   const text = await readText(file);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new CgError('MALFORMED_JSON', `${file} is not JSON`, 400, [{ code: 'MALFORMED_JSON', message: 'not JSON', path: what }]);
+  }
+  // `curl -s …/entries/42 > entry.json` saves the server's refusal as readily as a proof: name the
+  // server's problem (INDEX_OUT_OF_RANGE, BAD_RANGE…) instead of a follow-on "no checkpoint".
+  const problem = asProblem(doc);
+  if (problem) {
+    throw new CgError(problem.code, `${file} holds the server's error answer${problem.status ? ` (${problem.status})` : ''}, not a ${what}: ${problem.detail}`, 400, [
+      { code: problem.code, message: problem.detail, path: what },
+    ]);
+  }
+  return doc;
+}
+
+interface Problem {
+  code: string;
+  status?: number;
+  detail: string;
+}
+
+/** An RFC 9457 problem document as ConsentGate serves it (`code`, `status`, `title`/`detail`). */
+function asProblem(doc: unknown): Problem | undefined {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
+  const d = doc as Record<string, unknown>;
+  if (typeof d.code !== 'string' || !/^[A-Z][A-Z0-9_]{1,63}$/.test(d.code) || (typeof d.status !== 'number' && typeof d.title !== 'string')) return undefined;
+  if ('proof' in d || 'checkpoint' in d || 'entry_base64' in d) return undefined;
+  const detail = typeof d.detail === 'string' ? d.detail : typeof d.title === 'string' ? d.title : '';
+  return { code: d.code, ...(typeof d.status === 'number' ? { status: d.status } : {}), detail: detail.slice(0, 300) };
+}
+
+function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new CgError('MALFORMED_JSON', `${file} is not JSON`, 400, [{ code: 'MALFORMED_JSON', message: 'not JSON', path: what }]);
+    return undefined;
   }
 }
 
@@ -303,7 +378,12 @@ async function fetchText(url: string, allow404 = false): Promise<string | null> 
   const body = await res.arrayBuffer();
   if (body.byteLength > MAX_RESPONSE) throw new CgError('RESPONSE_TOO_LARGE', `${url} answered more than ${MAX_RESPONSE} bytes`, 400);
   const text = new TextDecoder().decode(body);
-  if (!res.ok) throw new CgError('SERVER_ERROR', `${new URL(url).pathname} answered ${res.status}: ${text.slice(0, 200)}`, 400);
+  if (!res.ok) {
+    const problem = asProblem(safeJson(text));
+    const path = new URL(url).pathname;
+    if (problem) throw new CgError(problem.code, `${path} answered ${res.status}: ${problem.detail}`, 400, [{ code: problem.code, message: problem.detail, path: 'url' }]);
+    throw new CgError('SERVER_ERROR', `${path} answered ${res.status}: ${text.slice(0, 200)}`, 400);
+  }
   return text;
 }
 

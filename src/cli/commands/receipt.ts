@@ -18,7 +18,7 @@ export const registerReceipt: RegisterCommand = (program, io, setExit) => {
   const receipt = program.command('receipt').description('consent receipts');
   receipt
     .command('verify')
-    .description('verify a consent receipt\'s Ed25519 signature offline (exit 0 valid, 1 invalid, 2 unreadable)')
+    .description('verify a consent receipt\'s Ed25519 signature offline (exit 0 valid, 1 invalid, 2 unreadable or not a receipt)')
     .argument('<receipt>', 'receipt JSON file')
     .requiredOption('-k, --key <key>', 'public key (base64url/hex), or a file with a key or the key set from GET /v1/keys')
     .option('--json', 'print the result as JSON')
@@ -28,7 +28,10 @@ export const registerReceipt: RegisterCommand = (program, io, setExit) => {
       try {
         const doc = await readJson(file);
         const body = isObject(doc) && !('signature' in doc) && isObject(doc.receipt) ? doc.receipt : doc;
-        receiptId = isObject(body) ? body.receiptId : undefined;
+        // Some other JSON (a key set, a problem answer, an empty object) is bad input, exit 2 — not
+        // the "tampered" verdict (exit 1), which is for a receipt whose signature does not hold.
+        if (!looksLikeReceipt(body)) throw new Unreadable(`${file} is not a consent receipt (no "receiptId" or "schema": "consentgate.receipt/…")`);
+        receiptId = body.receiptId;
         result = verifyReceipt(body, await loadKeys(opts.key));
       } catch (e) {
         if (!(e instanceof Unreadable)) throw e;
@@ -43,6 +46,11 @@ export const registerReceipt: RegisterCommand = (program, io, setExit) => {
       setExit(result.valid ? 0 : 1);
     });
 };
+
+/** A receipt names itself: its id, or its schema. Whether it is genuine is the signature's job. */
+function looksLikeReceipt(v: unknown): v is Record<string, unknown> {
+  return isObject(v) && (typeof v.receiptId === 'string' || (typeof v.schema === 'string' && v.schema.startsWith('consentgate.receipt/')));
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

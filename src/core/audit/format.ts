@@ -8,6 +8,15 @@ export function summaryTable(s: ReplaySummary): string {
   out.push(`Violating records: ${s.violating_records}   affected subjects: ${s.affected_subjects}   bad rows: ${s.bad_rows.count}`);
   out.push('');
   out.push(table(['code', 'records', 'subjects', 'article'], AUDIT_CODES.map((c) => [c, s.by_rule[c].records, s.by_rule[c].subjects, s.by_rule[c].article])));
+  out.push(
+    `One record can carry several codes: the per-code counts add up to ${s.code_occurrences} over ${s.violating_records} violating records.`,
+  );
+  for (const [id, l] of Object.entries(s.by_law)) {
+    out.push('');
+    out.push(`Judged by ${id} (${l.title}): ${l.records} records, ${l.violating_records} violating`);
+    const rows = AUDIT_CODES.filter((c) => l.by_rule[c].records > 0).map((c) => [c, l.by_rule[c].records, l.by_rule[c].subjects, l.by_rule[c].article]);
+    if (rows.length > 0) out.push(table(['code', 'records', 'subjects', 'article'], rows));
+  }
   out.push('');
   out.push(table(['country', 'records', 'violating', 'subjects', 'affected'], Object.entries(s.by_country).map(([k, b]) => [k, ...bucket(b)])));
   const recipients = Object.entries(s.by_recipient).sort(([, a], [, b]) => b.violating_records - a.violating_records).slice(0, 20);
@@ -27,6 +36,10 @@ export function summaryCsv(s: ReplaySummary): string {
   const rows: Array<Array<string | number>> = [['section', 'key', 'records', 'violating_records', 'subjects', 'affected_subjects', 'article']];
   rows.push(['total', '', s.records, s.violating_records, s.subjects, s.affected_subjects, '']);
   for (const c of AUDIT_CODES) rows.push(['rule', c, s.by_rule[c].records, s.by_rule[c].records, s.by_rule[c].subjects, s.by_rule[c].subjects, s.by_rule[c].article]);
+  for (const [id, l] of Object.entries(s.by_law)) {
+    rows.push(['law', id, l.records, l.violating_records, '', '', '']);
+    for (const c of AUDIT_CODES) rows.push(['law_rule', `${id}/${c}`, l.by_rule[c].records, l.by_rule[c].records, l.by_rule[c].subjects, l.by_rule[c].subjects, l.by_rule[c].article]);
+  }
   for (const [k, b] of Object.entries(s.by_country)) rows.push(['country', k, ...bucket(b), '']);
   for (const [k, b] of Object.entries(s.by_recipient)) rows.push(['recipient', k, ...bucket(b), '']);
   rows.push(['bad_rows', '', s.bad_rows.count, '', '', '', '']);

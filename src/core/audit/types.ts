@@ -70,4 +70,9 @@ export interface Verdict {
   readonly country?: string;
   /** The declaration's retention runs from the end of the contract, which a share log cannot show. */
   readonly retentionUnchecked: boolean;
+  /**
+   * Id of the law version in force on the record's date that judged it (`LawVersion.id`, e.g.
+   * `PIPA-2020`, `PIPA-2023`), or `none` before the oldest version the pack carries.
+   */
+  readonly law: string;
 }

@@ -2,7 +2,7 @@ import type { Jurisdiction } from '../registry/schema.ts';
 import { EU_PACK } from './eu/index.ts';
 import { KR_PACK } from './kr/index.ts';
 import { inForce } from './reference/types.ts';
-import type { LawDate, LawPack, LawRule, Question, Verdict } from './types.ts';
+import type { DutyQuestion, LawDate, LawPack, LawRule, LawVersion, Question, Verdict } from './types.ts';
 
 /**
  * The pack registry: one pack per jurisdiction. Another jurisdiction is one more pack here (and one
@@ -15,9 +15,26 @@ export const packFor = (j: Jurisdiction): LawPack => PACKS[j];
 export type QuestionName = 'basis' | 'transfer' | 'agreement' | 'entrustment';
 export const QUESTIONS: readonly QuestionName[] = ['basis', 'transfer', 'agreement', 'entrustment'];
 
+export type DutyName = keyof LawPack['duties'];
+export const DUTIES: readonly DutyName[] = ['breach', 'usageNotice'];
+
 /** Every rule of a pack, whatever its question and dates: for docs and tests. */
 export function allRules(pack: LawPack): ReadonlyArray<LawRule<never>> {
-  return QUESTIONS.flatMap((q) => pack[q].rules as ReadonlyArray<LawRule<never>>);
+  return [
+    ...QUESTIONS.flatMap((q) => pack[q].rules as ReadonlyArray<LawRule<never>>),
+    ...DUTIES.flatMap((d) => pack.duties[d].rules as ReadonlyArray<LawRule<never>>),
+  ];
+}
+
+/** Every duty rule in force on `c.on` that speaks to `c`, in rule order (`ok`: the duty applies). */
+export function dutiesOf<C extends { readonly on: LawDate | undefined }>(q: DutyQuestion<C>, c: C): Verdict[] {
+  const out: Verdict[] = [];
+  for (const rule of q.rules) {
+    if (!inForce(rule, c.on)) continue;
+    const a = rule.judge(c);
+    if (a !== undefined) out.push({ ...a, rule: rule.id });
+  }
+  return out;
 }
 
 /**
@@ -55,4 +72,9 @@ export function answers<C extends { readonly on: LawDate | undefined }>(q: Quest
     if (a !== undefined) out.push({ ...a, rule: rule.id });
   }
   return out;
+}
+
+/** The version of a pack's law in force on `on`; undefined before the oldest version it carries. */
+export function versionOn(pack: LawPack, on: LawDate): LawVersion | undefined {
+  return pack.versions.find((v) => v.effectiveFrom <= on && (v.effectiveTo === undefined || on <= v.effectiveTo));
 }

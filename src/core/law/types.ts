@@ -103,9 +103,32 @@ export interface Question<C> {
   readonly fallback: (c: C) => RuleAnswer;
 }
 
+/**
+ * A version of a jurisdiction's law: the span of dates over which one set of its rules is in force.
+ * Replay says which version judged each record (the one in force on the record's date), so a
+ * violation before 15 September 2023 is reported under the former PIPA, not under 28-8.
+ */
+export interface LawVersion {
+  /** Stable, e.g. `PIPA-2020`; the key of the replay summary's `by_law`. */
+  readonly id: string;
+  readonly title: string;
+  readonly effectiveFrom: LawDate;
+  readonly effectiveTo?: LawDate;
+  readonly source: string;
+  /** The article(s) that govern a transfer abroad in this version (what NO_TRANSFER_GROUND cites). */
+  readonly transferArticle: string;
+}
+
 export interface LawPack {
   readonly jurisdiction: Jurisdiction;
   readonly name: string;
+  /**
+   * IANA zone whose calendar dates the law's effective dates are: a statute in force "from 15
+   * September 2023" is in force from 00:00 on that day where it applies (Korea: Asia/Seoul).
+   */
+  readonly timeZone: string;
+  /** The versions the pack carries, oldest first, without gaps; the last has no `effectiveTo`. */
+  readonly versions: readonly LawVersion[];
   /** Legal basis of the provision or entrustment (PIPA 15, 17, 26; GDPR 6). */
   readonly basis: Question<BasisCase>;
   /** The ground of a transfer abroad (PIPA 28-8; GDPR Chapter V). */
@@ -114,6 +137,49 @@ export interface LawPack {
   readonly agreement: Question<PartyCase>;
   /** What an entrustment must record (PIPA 26(2), (3), (6); GDPR 28(2)). */
   readonly entrustment: Question<PartyCase>;
+  /** Duties an event triggers (src/core/law/duties.ts): a breach, a year of use. */
+  readonly duties: Duties;
+}
+
+/**
+ * Duty questions. Unlike the questions above, nothing is granted or refused: each rule in force
+ * that speaks says whether its duty applies (`ok: true`: it does) and why, in `detail`. Every rule
+ * is asked (`dutiesOf`), because several duties can apply at once (PIPA 34(1) and 34(3), GDPR 33 and 34).
+ */
+export interface DutyQuestion<C> {
+  readonly rules: readonly LawRule<C>[];
+}
+
+export interface Duties {
+  /** Notification of a personal-data breach (PIPA 34 and decree 39–40; GDPR 33–34). */
+  readonly breach: DutyQuestion<BreachCase>;
+  /** The yearly usage-history notice (PIPA 20-2 and decree 15-3). */
+  readonly usageNotice: DutyQuestion<UsageNoticeCase>;
+}
+
+/** Sensitivity of a data category (registry `data_categories[].sensitivity`). */
+export type Sensitivity = 'normal' | 'sensitive' | 'unique_identifier';
+
+/** What is known of a breach when it is assessed; `on` is the day it was discovered. */
+export interface BreachCase {
+  readonly on: LawDate | undefined;
+  readonly krSubjects: number;
+  readonly euSubjects: number;
+  /** Sensitivities of the items that reached at least one affected subject. */
+  readonly sensitivities: readonly Sensitivity[];
+  /** The leak resulted from unauthorised access from outside (hacking) to the systems or devices processing the data. */
+  readonly unauthorisedAccess: boolean;
+  /** The controller's own assessment of GDPR 34 high risk; undefined when it has made none. */
+  readonly highRisk: boolean | undefined;
+}
+
+/** The facts the PIPA 20-2 threshold is judged on, for one notice year. */
+export interface UsageNoticeCase {
+  readonly on: LawDate | undefined;
+  /** Daily average of the subjects whose data is stored, over the decree's window (see usage-notice.ts). */
+  readonly averageDailySubjects: number;
+  /** The registry holds sensitive or unique-identifier categories. */
+  readonly sensitiveOrUniqueData: boolean;
 }
 
 /** The date a verdict is for; undefined = the law in force now (every rule and entry not superseded). */

@@ -1,4 +1,7 @@
+import { dutiesOf, PACKS } from '../law/packs.ts';
+import type { BreachCase, Sensitivity } from '../law/types.ts';
 import type { RegistryModel } from '../registry/model.ts';
+import { breachSubjectNotice, type BreachSubjectNotice } from './breach-notice.ts';
 import { categoryLabel, itemsLabel } from './labels.ts';
 import { t } from './i18n.ts';
 import type { ReportContext, ReportSource, Section } from './model.ts';
@@ -7,26 +10,49 @@ import type { ReportContext, ReportSource, Section } from './model.ts';
  * Breach impact: given what was compromised (a recipient or class member, a time window, or both)
  * and when the breach was discovered, who and what is affected and what must be notified by when.
  *
- * PIPA 34 with Enforcement Decree 39–40: affected subjects are notified within 72 hours of
- * discovery, and the PIPC (or KISA) is told within the same 72 hours when 1,000 or more subjects
- * are affected, or any sensitive or unique-identifier item was leaked, whatever the count.
- * GDPR 33: the supervisory authority within 72 hours of awareness whenever EU subjects are
- * affected (unless the breach is unlikely to result in a risk — a judgement the report cannot make).
+ * The duties come from the law packs' breach rules (src/core/law/{kr,eu}/duties.ts), judged by the
+ * law in force on the day of discovery:
+ * - PIPA 34 with Enforcement Decree 39–40: affected subjects are notified within 72 hours of
+ *   discovery; the PIPC (or KISA) is told within the same 72 hours when 1,000 or more subjects are
+ *   affected, any sensitive or unique-identifier item was leaked, or the leak results from
+ *   unauthorised access from outside — in those two cases whatever the count.
+ * - GDPR 33: the supervisory authority within 72 hours whenever EU subjects are affected (unless the
+ *   breach is unlikely to result in a risk — a judgement the report cannot make).
+ * - GDPR 34: the data subjects without undue delay when the risk is high (presumed until the
+ *   controller records otherwise; always for special-category or unique-identifier items).
  */
-export const PIPC_SUBJECT_THRESHOLD = 1000;
+export { PIPC_SUBJECT_THRESHOLD } from '../law/kr/duties.ts';
+export type { Sensitivity } from '../law/types.ts';
 export const NOTIFY_WITHIN_MS = 72 * 3_600_000;
 
-export type Sensitivity = 'normal' | 'sensitive' | 'unique_identifier';
+export type ThresholdReason = 'SUBJECTS_AT_LEAST_1000' | 'SENSITIVE_ITEM' | 'UNIQUE_IDENTIFIER_ITEM' | 'UNAUTHORISED_ACCESS';
 
-export type ThresholdReason = 'SUBJECTS_AT_LEAST_1000' | 'SENSITIVE_ITEM' | 'UNIQUE_IDENTIFIER_ITEM';
+/** Which KR pack rule gives which PIPC-report reason. */
+const PIPC_REASONS: Readonly<Record<string, ThresholdReason>> = {
+  'KR.BREACH_REPORT_1000': 'SUBJECTS_AT_LEAST_1000',
+  'KR.BREACH_REPORT_SENSITIVE': 'SENSITIVE_ITEM',
+  'KR.BREACH_REPORT_UNIQUE_ID': 'UNIQUE_IDENTIFIER_ITEM',
+  'KR.BREACH_REPORT_UNAUTHORISED_ACCESS': 'UNAUTHORISED_ACCESS',
+};
 
-/** Pure threshold logic, kept apart so it can be tested with numbers alone. */
-export function pipcThreshold(krSubjects: number, sensitivities: readonly Sensitivity[]): { met: boolean; reasons: ThresholdReason[] } {
-  const reasons: ThresholdReason[] = [];
-  if (krSubjects >= PIPC_SUBJECT_THRESHOLD) reasons.push('SUBJECTS_AT_LEAST_1000');
-  // A sensitive or unique-identifier item triggers the report only if someone's was leaked.
-  if (krSubjects > 0 && sensitivities.includes('sensitive')) reasons.push('SENSITIVE_ITEM');
-  if (krSubjects > 0 && sensitivities.includes('unique_identifier')) reasons.push('UNIQUE_IDENTIFIER_ITEM');
+const caseOf = (krSubjects: number, euSubjects: number, sensitivities: readonly Sensitivity[], q: { on?: string; unauthorisedAccess?: boolean; highRisk?: boolean }): BreachCase => ({
+  on: q.on,
+  krSubjects,
+  euSubjects,
+  sensitivities,
+  unauthorisedAccess: q.unauthorisedAccess === true,
+  highRisk: q.highRisk,
+});
+
+/** Pure threshold logic (the KR pack's report rules), kept apart so it can be tested with numbers alone. */
+export function pipcThreshold(
+  krSubjects: number,
+  sensitivities: readonly Sensitivity[],
+  opts: { unauthorisedAccess?: boolean; on?: string } = {},
+): { met: boolean; reasons: ThresholdReason[] } {
+  const reasons = dutiesOf(PACKS.KR.duties.breach, caseOf(krSubjects, 0, sensitivities, opts))
+    .filter((v) => v.ok && PIPC_REASONS[v.rule] !== undefined)
+    .map((v) => PIPC_REASONS[v.rule]!);
   return { met: reasons.length > 0, reasons };
 }
 
@@ -38,6 +64,10 @@ export interface BreachQuery {
   readonly to?: number;
   /** When the operator became aware: the 72-hour clocks start here. */
   readonly discoveredAt: number;
+  /** The leak results from unauthorised access from outside (PIPA decree 40(1)3); undefined: not stated. */
+  readonly unauthorisedAccess?: boolean;
+  /** The controller's GDPR 34 risk assessment; undefined: none recorded (high risk presumed). */
+  readonly highRisk?: boolean;
 }
 
 /** What the database says about releases matching a query (report-queries.ts). */
@@ -55,14 +85,22 @@ export interface BreachFacts {
 export interface Deadline {
   readonly article: string;
   readonly duty: string;
-  readonly due: string;
+  /** ISO timestamp of a fixed deadline; null when the law sets none ("without undue delay"). */
+  readonly due: string | null;
+  /** `72 hours` (from discovery) or `without undue delay`. */
+  readonly within: '72 hours' | 'without undue delay';
   readonly applies: boolean;
+  /** The law-pack rule that decided, and why. */
+  readonly rule: string;
+  readonly detail: string;
 }
 
 export interface BreachImpact {
   readonly recipient: string | null;
   readonly window: { readonly from: string | null; readonly to: string | null };
   readonly discovered_at: string;
+  /** What the operator stated about the cause; null: not stated. */
+  readonly cause: { readonly unauthorised_access: boolean | null };
   readonly releases: number;
   readonly subjects: number;
   readonly kr_subjects: number;
@@ -70,7 +108,11 @@ export interface BreachImpact {
   readonly recipients: readonly string[];
   readonly items: ReadonlyArray<{ readonly category: string; readonly sensitivity: Sensitivity }>;
   readonly pipc_report: { readonly required: boolean; readonly reasons: readonly ThresholdReason[]; readonly article: string };
+  /** GDPR 34: tell the EU subjects; `high_risk`: the controller's assessment (null: none, presumed high). */
+  readonly subject_communication: { readonly required: boolean; readonly high_risk: boolean | null; readonly detail: string; readonly article: string };
   readonly deadlines: readonly Deadline[];
+  /** Draft of the notice to the affected subjects (PIPA 34(1), GDPR 34(2)), with the controller's gaps marked. */
+  readonly subject_notice: BreachSubjectNotice;
   readonly pseudonyms: readonly string[];
 }
 
@@ -78,24 +120,40 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
 
 export function assessBreach(m: RegistryModel, q: BreachQuery, f: BreachFacts): BreachImpact {
   const items = [...f.items].sort().map((category) => ({ category, sensitivity: (m.categories.get(category)?.sensitivity ?? 'normal') as Sensitivity }));
-  const pipc = pipcThreshold(f.krSubjects, items.map((i) => i.sensitivity));
+  const on = new Date(q.discoveredAt).toISOString().slice(0, 10);
+  const c = caseOf(f.krSubjects, f.euSubjects, items.map((i) => i.sensitivity), { ...q, on });
+  const verdicts = [...dutiesOf(PACKS.KR.duties.breach, c), ...dutiesOf(PACKS.EU.duties.breach, c)];
+  const byRule = (id: string) => verdicts.find((v) => v.rule === id);
+  const reasons = verdicts.filter((v) => v.ok && PIPC_REASONS[v.rule] !== undefined).map((v) => PIPC_REASONS[v.rule]!);
+  const pipcRule = verdicts.find((v) => v.ok && PIPC_REASONS[v.rule] !== undefined) ?? byRule('KR.BREACH_REPORT_1000');
   const due = new Date(q.discoveredAt + NOTIFY_WITHIN_MS).toISOString();
+  const row = (rule: string, article: string, duty: string, within: Deadline['within'], fallback: string): Deadline => {
+    const v = byRule(rule);
+    return { article, duty, due: within === '72 hours' ? due : null, within, applies: v?.ok ?? false, rule, detail: v?.detail ?? fallback };
+  };
+  const gdpr34 = byRule('EU.BREACH_SUBJECT_NOTICE');
+  const window = { from: iso(q.from), to: iso(q.to) };
+  const discovered_at = new Date(q.discoveredAt).toISOString();
   return {
     recipient: q.recipient ?? null,
-    window: { from: iso(q.from), to: iso(q.to) },
-    discovered_at: new Date(q.discoveredAt).toISOString(),
+    window,
+    discovered_at,
+    cause: { unauthorised_access: q.unauthorisedAccess ?? null },
     releases: f.releases,
     subjects: f.subjects,
     kr_subjects: f.krSubjects,
     eu_subjects: f.euSubjects,
     recipients: [...f.recipients].sort(),
     items,
-    pipc_report: { required: pipc.met, reasons: pipc.reasons, article: 'PIPA 34(3)' },
+    pipc_report: { required: reasons.length > 0, reasons, article: 'PIPA 34(3)' },
+    subject_communication: { required: gdpr34?.ok ?? false, high_risk: q.highRisk ?? null, detail: gdpr34?.detail ?? 'no rule in force', article: 'GDPR 34' },
     deadlines: [
-      { article: 'PIPA 34(1)', duty: 'notify affected subjects', due, applies: f.krSubjects > 0 },
-      { article: 'PIPA 34(3)', duty: 'report to the PIPC / KISA', due, applies: pipc.met },
-      { article: 'GDPR 33', duty: 'notify the supervisory authority', due, applies: f.euSubjects > 0 },
+      row('KR.BREACH_SUBJECT_NOTICE', 'PIPA 34(1)', 'notify affected subjects', '72 hours', 'no rule in force'),
+      { ...row(pipcRule?.rule ?? 'KR.BREACH_REPORT_1000', 'PIPA 34(3)', 'report to the PIPC / KISA', '72 hours', 'no rule in force'), applies: reasons.length > 0 },
+      row('EU.BREACH_AUTHORITY', 'GDPR 33', 'notify the supervisory authority', '72 hours', 'no rule in force'),
+      row('EU.BREACH_SUBJECT_NOTICE', 'GDPR 34', 'communicate the breach to affected subjects', 'without undue delay', 'no rule in force'),
     ],
+    subject_notice: breachSubjectNotice(m, { items, window, discovered_at }),
     pseudonyms: [...f.pseudonyms].sort(),
   };
 }
@@ -116,7 +174,9 @@ export const breachSource: ReportSource = {
       [t(lang, 'releases'), String(b.releases)],
       [t(lang, 'affected'), `${b.subjects} (KR ${b.kr_subjects}, EU ${b.eu_subjects})`],
       [t(lang, 'items'), itemsLabel(m, lang, b.items.map((i) => i.category)) || t(lang, 'none')],
+      [t(lang, 'unauthorised_access'), b.cause.unauthorised_access === null ? t(lang, 'not_stated') : yesNo(ctx, b.cause.unauthorised_access)],
       [t(lang, 'pipc_required'), `${yesNo(ctx, b.pipc_report.required)}${b.pipc_report.reasons.length ? ` (${b.pipc_report.reasons.join(', ')})` : ''}`],
+      [t(lang, 'subject_communication'), `${yesNo(ctx, b.subject_communication.required)} (${b.subject_communication.detail})`],
     ];
     const limit = ctx.provisionRows ?? 0;
     const blocks: Section['blocks'][number][] = [
@@ -125,7 +185,7 @@ export const breachSource: ReportSource = {
         kind: 'table',
         caption: t(lang, 'deadlines'),
         columns: [t(lang, 'article'), t(lang, 'duty'), t(lang, 'due'), t(lang, 'applies')],
-        rows: b.deadlines.map((d) => [d.article, d.duty, d.due, yesNo(ctx, d.applies)]),
+        rows: b.deadlines.map((d) => [d.article, d.duty, d.due ?? t(lang, 'without_undue_delay'), yesNo(ctx, d.applies)]),
       },
       {
         kind: 'table',
@@ -134,6 +194,7 @@ export const breachSource: ReportSource = {
         rows: b.items.map((i) => [categoryLabel(m, lang, i.category), i.sensitivity]),
       },
     ];
+    blocks.push({ kind: 'pre', caption: t(lang, 'subject_notice_draft'), text: b.subject_notice[lang].text });
     if (limit === Infinity) {
       blocks.push({ kind: 'table', caption: t(lang, 'affected_pseudonyms'), columns: ['pseudonym'], rows: b.pseudonyms.map((p) => [p]) });
     } else {

@@ -5,6 +5,7 @@ import { replaySource } from './replay-section.ts';
 import { ropaSource } from './ropa.ts';
 import { transferRegisterSource } from './transfers.ts';
 import { breachSource } from './breach.ts';
+import { dayIn, zoneLabel } from './zone.ts';
 import { consentStatsSource, denyStatsSource, provisionsSource, rightsSource, storedTransfersSource, verificationSource } from './stored.ts';
 
 /** The sources every report has today, in reading order; later sources append to this list. */
@@ -22,19 +23,19 @@ export const DEFAULT_SOURCES: readonly ReportSource[] = [
   verificationSource,
 ];
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export function buildReport(ctx: ReportContext, sources: readonly ReportSource[] = DEFAULT_SOURCES): Report {
   const notes: string[] = [];
   const r = ctx.replay;
+  const zone = ctx.timeZone ?? 'UTC';
   if (r?.period.from && r.period.to && (Date.parse(r.period.from) < ctx.from || Date.parse(r.period.to) > ctx.to)) {
-    notes.push(t(ctx.lang, 'replay_period_note', { a: r.period.from.slice(0, 10), b: r.period.to.slice(0, 10) }));
+    notes.push(t(ctx.lang, 'replay_period_note', { a: dayIn(Date.parse(r.period.from), zone), b: dayIn(Date.parse(r.period.to), zone) }));
   }
   return {
     lang: ctx.lang,
     title: t(ctx.lang, 'title'),
     operator: ctx.registry.operator.legal_name,
-    period: { from: day(ctx.from), to: day(ctx.to) },
+    period: { from: dayIn(ctx.from, zone), to: dayIn(ctx.to, zone), time_zone: zoneLabel(zone, ctx.from) },
     generated_at: new Date(ctx.generatedAt).toISOString(),
     registry_hash: ctx.registry.hash,
     ...(ctx.checkpoint ? { checkpoint: ctx.checkpoint } : {}),

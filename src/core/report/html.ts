@@ -40,7 +40,7 @@ a { color: #1f4e79; }
 export function renderHtml(r: Report): string {
   const lang = r.lang;
   const meta: Array<[string, string]> = [
-    [t(lang, 'period'), `${r.period.from} .. ${r.period.to}`],
+    [t(lang, 'period'), `${r.period.from} .. ${r.period.to} (${r.period.time_zone})`],
     [t(lang, 'generated'), r.generated_at],
     [t(lang, 'registry'), r.registry_hash],
     ...(r.checkpoint ? [[t(lang, 'checkpoint'), `size ${r.checkpoint.size}, root ${r.checkpoint.root}${r.checkpoint.key_id ? `, key ${r.checkpoint.key_id}` : ''}${r.checkpoint.signature ? `, signature ${r.checkpoint.signature}` : ''}`] as [string, string]] : []),

@@ -86,6 +86,13 @@ const STRINGS = {
   by_country_chart: { ko: '이전 국가별 위반 기록 수', en: 'Violating records by destination country' },
   by_month_chart: { ko: '월별 공유 및 위반 기록', en: 'Shares and violations per month' },
   totals: { ko: '합계', en: 'Totals' },
+  by_law: { ko: '기록 날짜에 시행 중이던 법 버전별 위반', en: 'Violations by the law version in force on each record’s date' },
+  law_version: { ko: '법 버전', en: 'Law version' },
+  in_force: { ko: '시행 기간', en: 'In force' },
+  several_codes: {
+    ko: '한 기록에 여러 위반 코드가 붙을 수 있어 코드별 기록 수의 합({n})은 위반 기록 수({v})보다 큽니다.',
+    en: 'One record can carry several codes: the per-code counts add up to {n}, more than the {v} violating records.',
+  },
   data_of: { ko: '{c} (자료)', en: '{c} (data)' },
   bad_rows: { ko: '읽을 수 없는 행', en: 'Unreadable rows' },
   replay_period_note: { ko: '재생 기록의 기간({a} ~ {b})이 보고서 기간과 다릅니다.', en: 'The replayed records span {a} .. {b}, not the report period.' },
@@ -137,7 +144,7 @@ const STRINGS = {
   checkpoint_note: { ko: '체크포인트 (C2SP tlog-checkpoint)', en: 'Checkpoint note (C2SP tlog-checkpoint)' },
   verifier_key: { ko: '검증 키', en: 'Verifier key' },
   // Breach (breach.ts)
-  breach: { ko: '침해 영향 평가 (개인정보 보호법 제34조, GDPR 제33조)', en: 'Breach impact (PIPA 34, GDPR 33)' },
+  breach: { ko: '침해 영향 평가 (개인정보 보호법 제34조, GDPR 제33조·제34조)', en: 'Breach impact (PIPA 34, GDPR 33, 34)' },
   any: { ko: '전체', en: 'any' },
   window: { ko: '침해 의심 기간', en: 'Window believed compromised' },
   discovered: { ko: '인지 시각', en: 'Discovered' },
@@ -148,6 +155,11 @@ const STRINGS = {
   applies: { ko: '해당', en: 'Applies' },
   sensitivity: { ko: '민감도', en: 'Sensitivity' },
   affected_pseudonyms: { ko: '영향받은 정보주체(가명)', en: 'Affected subjects (pseudonyms)' },
+  unauthorised_access: { ko: '외부로부터의 불법적인 접근에 의한 유출', en: 'Leak by unauthorised access from outside' },
+  not_stated: { ko: '밝히지 않음', en: 'not stated' },
+  subject_communication: { ko: '정보주체 통지 (GDPR 제34조)', en: 'Communication to data subjects (GDPR 34)' },
+  subject_notice_draft: { ko: '정보주체 통지문 초안 ([[…]]: 개인정보처리자가 채울 부분)', en: 'Draft notice to the affected subjects ([[…]]: to be written by the controller)' },
+  without_undue_delay: { ko: '지체 없이', en: 'without undue delay' },
   pseudonyms_in_csv: { ko: '영향받은 정보주체의 가명 목록은 CSV 형식에 있습니다.', en: 'The pseudonyms of the affected subjects are in the CSV format.' },
 } as const;
 

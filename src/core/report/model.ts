@@ -70,7 +70,8 @@ export interface Report {
   readonly lang: Lang;
   readonly title: string;
   readonly operator: string;
-  readonly period: { readonly from: string; readonly to: string };
+  /** Calendar days in `time_zone` (e.g. "Asia/Seoul, UTC+09:00" for the PIPC, or "UTC"). */
+  readonly period: { readonly from: string; readonly to: string; readonly time_zone: string };
   readonly generated_at: string;
   readonly registry_hash: string;
   readonly checkpoint?: Checkpoint;
@@ -102,6 +103,8 @@ export interface ReportContext {
   readonly to: number;
   /** Epoch ms; passed in (the core reads no clock). */
   readonly generatedAt: number;
+  /** IANA zone the period's days are shown in (src/core/report/zone.ts); UTC when omitted. */
+  readonly timeZone?: string;
   readonly replay?: ReplaySummary;
   readonly volumes?: TransferVolumes;
   readonly checkpoint?: Checkpoint;

@@ -16,6 +16,14 @@ export const replaySource: ReportSource = {
       columns: [t(lang, 'code'), t(lang, 'article'), t(lang, 'records'), t(lang, 'subjects')],
       rows: AUDIT_CODES.map((c) => [c, s.by_rule[c].article, s.by_rule[c].records, s.by_rule[c].subjects]),
     };
+    const lawTable: Table = {
+      kind: 'table',
+      caption: t(lang, 'by_law'),
+      columns: [t(lang, 'law_version'), t(lang, 'in_force'), t(lang, 'code'), t(lang, 'article'), t(lang, 'records'), t(lang, 'subjects')],
+      rows: Object.entries(s.by_law).flatMap(([id, l]) =>
+        AUDIT_CODES.filter((c) => l.by_rule[c].records > 0).map((c) => [id, `${l.from ?? '…'} .. ${l.to ?? ''}`, c, l.by_rule[c].article, l.by_rule[c].records, l.by_rule[c].subjects]),
+      ),
+    };
     const countries = Object.entries(s.by_country).sort(([, a], [, b]) => b.violating_records - a.violating_records);
     const countryTable: Table = {
       kind: 'table',
@@ -34,7 +42,8 @@ export const replaySource: ReportSource = {
       {
         id: 'replay',
         title: t(lang, 'replay'),
-        articles: [...new Set(AUDIT_CODES.map((c) => s.by_rule[c].article))],
+        // A code found under several law versions cites each ("…(former); PIPA 28-8(1)").
+        articles: [...new Set(AUDIT_CODES.flatMap((c) => s.by_rule[c].article.split('; ')))],
         blocks: [
           { kind: 'paragraph', text: t(lang, 'replay_text') },
           {
@@ -54,6 +63,10 @@ export const replaySource: ReportSource = {
             svg: barChart('chart-rules', t(lang, 'by_rule_chart'), describe(rules), AUDIT_CODES.map((c) => ({ label: c, value: s.by_rule[c].records }))),
             data: rules,
           },
+          ...(s.code_occurrences > s.violating_records
+            ? [{ kind: 'paragraph' as const, text: t(lang, 'several_codes', { n: s.code_occurrences.toLocaleString('en-US'), v: s.violating_records.toLocaleString('en-US') }) }]
+            : []),
+          ...(lawTable.rows.length > 0 ? [lawTable] : []),
           {
             kind: 'chart',
             caption: t(lang, 'by_country_chart'),

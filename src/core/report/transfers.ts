@@ -1,3 +1,4 @@
+import { dayIn } from './zone.ts';
 import type { ReplaySummary } from '../audit/summary.ts';
 import { transferVerdict } from '../law/verdicts.ts';
 import { carryingGround, groundLabel, t } from './i18n.ts';
@@ -45,9 +46,10 @@ export const transferRegisterSource: ReportSource = {
 };
 
 /** Transfer volumes read from a replay summary (`by_declaration`, `by_recipient`). */
-export function replayVolumes(s: ReplaySummary, isOverseas: (country: string) => boolean, isDeclaredParty: (id: string) => boolean): TransferVolumes {
+export function replayVolumes(s: ReplaySummary, isOverseas: (country: string) => boolean, isDeclaredParty: (id: string) => boolean, timeZone = 'UTC'): TransferVolumes {
+  const day = (iso: string | null) => (iso ? dayIn(Date.parse(iso), timeZone) : '');
   return {
-    source: `replay ${s.period.from ?? ''} .. ${s.period.to ?? ''} (${s.records} records)`,
+    source: `replay ${day(s.period.from)} .. ${day(s.period.to)} (${s.records} records)`,
     get(declarationId, country) {
       const c = s.by_declaration[declarationId]?.countries[country];
       return c ? { releases: c.records, subjects: c.subjects } : undefined;

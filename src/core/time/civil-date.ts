@@ -114,7 +114,7 @@ export function civilDateAt(at: number, timeZone: string): CivilDate {
 }
 
 /** Offset of `timeZone` from UTC at instant `at`, in ms (Asia/Seoul: +9 h). */
-function offsetAt(at: number, timeZone: string): number {
+export function offsetAt(at: number, timeZone: string): number {
   const { date, msOfDay } = wallClock(at, timeZone);
   return toEpochDay(date) * DAY_MS + msOfDay - at;
 }

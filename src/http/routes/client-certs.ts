@@ -11,6 +11,7 @@ export const clientCertRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'PUT',
     url: '/v1/recipients/:id/certificate',
+    operationId: 'bindRecipientCertificate',
     summary: 'Require this recipient to present a client certificate (mutual TLS) with its API key',
     description: '`fingerprint` is the SHA-256 fingerprint of the DER certificate (`openssl x509 -noout -fingerprint -sha256`). Takes effect when the server runs with CONSENTGATE_TLS_CA; until then the recipient cannot call at all (401 CLIENT_CERT_REQUIRED).',
     tags: ['recipients'],
@@ -28,6 +29,7 @@ export const clientCertRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'DELETE',
     url: '/v1/recipients/:id/certificate',
+    operationId: 'unbindRecipientCertificate',
     summary: 'Stop requiring a client certificate from this recipient',
     tags: ['recipients'],
     auth: { kind: 'admin', scopes: ['recipients:write'] },

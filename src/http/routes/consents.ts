@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertMayMint } from '../../app/api-keys.ts';
 import type { ConsentEvent } from '../../core/consent/events.ts';
 import { grantRequestSchema, withdrawRequestSchema } from '../../core/consent/request.ts';
 import { CgError } from '../../core/errors.ts';
@@ -50,6 +51,7 @@ export const consentRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/subjects',
+    operationId: 'createSubject',
     summary: 'Create a data subject (jurisdiction, age facts) and issue its subject token',
     description: 'The token (shown once) lets the subject read and change only its own consents. `birthDate` (or `isChild`) decides whether a guardian must consent (KR under 14, EU under the configured GDPR age).',
     tags: ['consent'],
@@ -60,6 +62,8 @@ export const consentRoutes: RoutePlugin = (app, ctx) => {
       201: z.object({ id: z.string(), pseudonym: z.string(), jurisdiction: z.enum(['KR', 'EU']), token: z.string().optional() }),
     },
     handler: async ({ body, principal }) => {
+      // The token is a subject key: only a key whose scopes cover one may have it minted (issue 17 item 1).
+      if (body.issueToken) assertMayMint(principal, { kind: 'subject', scopes: ['subject'] });
       const { subject, token } = await ctx.subjects.create(body, principal.keyId);
       return { id: subject.id, pseudonym: subject.pseudonym, jurisdiction: subject.jurisdiction, ...(token ? { token } : {}) };
     },
@@ -68,6 +72,7 @@ export const consentRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/subjects/:id/consents',
+    operationId: 'listConsents',
     summary: 'Current consent state of a subject, per declaration and recipient scope, marked required or optional',
     tags: ['consent'],
     auth: { kind: ['subject', 'admin'], scopes: ['subjects:read'] },
@@ -107,6 +112,7 @@ export const consentRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/subjects/:id/consents',
+    operationId: 'recordConsents',
     summary: 'Record the decisions for one notice version, all or nothing; returns a signed receipt',
     description:
       'Each decision grants (`grant: true`) or refuses one declaration shown by the notice `noticeHash`, optionally scoped to one recipient and with an expiry. ' +
@@ -132,6 +138,7 @@ export const consentRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/subjects/:id/consents/withdraw',
+    operationId: 'withdrawConsents',
     summary: 'Withdraw consent in one call: the named declarations, or every grant on record',
     tags: ['consent'],
     auth: { kind: ['subject', 'admin'], scopes: ['consents:write'] },
@@ -150,6 +157,7 @@ export const consentRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/subjects/:id/consents/history',
+    operationId: 'listConsentHistory',
     summary: 'Every consent event of a subject, newest first (page with `before` = the last leaf index seen)',
     tags: ['consent'],
     auth: { kind: ['subject', 'admin'], scopes: ['subjects:read'] },
@@ -165,6 +173,7 @@ export const consentRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/subjects/:id/receipts/:receiptId',
+    operationId: 'getReceipt',
     summary: 'A stored consent receipt, signed with the current key',
     tags: ['consent'],
     auth: { kind: ['subject', 'admin'], scopes: ['subjects:read'] },

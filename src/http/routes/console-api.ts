@@ -10,7 +10,7 @@ import { verifyCheckpoint } from '../../ledger/checkpoint.ts';
 import { parseVerifierKey } from '../../ledger/note.ts';
 import { ConsoleQueries } from '../../store/console-queries.ts';
 import { hasScopes } from '../principal.ts';
-import { defineRoute, mount } from '../route.ts';
+import { content, defineRoute, mount } from '../route.ts';
 import type { SessionStore } from '../session.ts';
 import { RightsRepo } from '../../store/rights-repo.ts';
 
@@ -20,27 +20,31 @@ import { RightsRepo } from '../../store/rights-repo.ts';
  * It calls the services directly — what the pages show is what the API would answer.
  */
 const DAY = 86_400_000;
+const consoleAuth = (scopes: readonly string[]) => ({ kind: 'session', session: 'console', scopes }) as const;
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
 export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: SessionStore): void {
   const queries = new ConsoleQueries(ctx.db);
-  const need = async (request: FastifyRequest, scopes: readonly string[]) => {
+  // The scopes checked are the ones the route declares (and the OpenAPI document lists).
+  const need = async (request: FastifyRequest) => {
     const s = await sessions.require(request);
+    const auth = request.routeOptions.config.auth;
+    const scopes = auth?.kind === 'session' ? (auth.scopes ?? []) : [];
     if (!hasScopes(s.principal, scopes)) throw new CgError('FORBIDDEN_SCOPE', `this admin key lacks ${scopes.join(', ')}`, 403);
     return s;
   };
   const tags = ['console'];
-  const auth = { kind: 'public' } as const;
 
   mount(app, defineRoute({
     method: 'GET',
     url: '/console/api/overview',
+    operationId: 'getConsoleOverview',
     summary: 'Console: active registry, its lint findings and headline counts (session)',
     tags,
-    auth,
+    auth: consoleAuth(['registry:read']),
     response: { 200: z.record(z.string(), z.unknown()) },
     handler: async ({ request }) => {
-      await need(request, ['registry:read']);
+      await need(request);
       const active = ctx.registry.active;
       if (!active) return { registry: null, findings: [], counts: { errors: 0, warnings: 0, notes: 0 } };
       const findings = lintRegistry(active.model);
@@ -67,12 +71,13 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   mount(app, defineRoute({
     method: 'GET',
     url: '/console/api/recipients',
+    operationId: 'getConsoleRecipients',
     summary: 'Console: recipients and registered members by destination country (session)',
     tags,
-    auth,
+    auth: consoleAuth(['recipients:read']),
     response: { 200: z.record(z.string(), z.unknown()) },
     handler: async ({ request }) => {
-      await need(request, ['recipients:read']);
+      await need(request);
       const model = ctx.registry.model;
       if (!model) return { countries: [] };
       const byCountry = new Map<string, { recipients: Array<{ id: string; name: string; kind: string; role: string }>; members: number; declarations: Set<string> }>();
@@ -107,13 +112,14 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   mount(app, defineRoute({
     method: 'GET',
     url: '/console/api/decisions',
+    operationId: 'listConsoleDecisions',
     summary: 'Console: release decisions newer than a ledger index, newest first (session; poll for a live stream)',
     tags,
-    auth,
+    auth: consoleAuth(['subjects:read']),
     query: z.object({ after: z.coerce.number().int().min(-1).default(-1), limit: z.coerce.number().int().min(1).max(200).default(50) }),
     response: { 200: z.record(z.string(), z.unknown()) },
     handler: async ({ request, query }) => {
-      await need(request, ['subjects:read']);
+      await need(request);
       const rows = await queries.recentDecisions(query.after, query.limit);
       return {
         decisions: rows.map((r) => ({
@@ -137,13 +143,14 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   mount(app, defineRoute({
     method: 'GET',
     url: '/console/api/stale-consents',
+    operationId: 'listConsoleStaleConsents',
     summary: 'Console: active consents given to terms the active registry has changed (CONSENT_STALE at the gate), newest first (session)',
     tags,
-    auth,
+    auth: consoleAuth(['subjects:read']),
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
     response: { 200: z.record(z.string(), z.unknown()) },
     handler: async ({ request, query }) => {
-      await need(request, ['subjects:read']);
+      await need(request);
       const r = ctx.consents.staleConsents(query.limit);
       return {
         total: r.total,
@@ -163,13 +170,14 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   mount(app, defineRoute({
     method: 'GET',
     url: '/console/api/charts',
+    operationId: 'getConsoleCharts',
     summary: 'Console: consents and release decisions per day, deny codes (session)',
     tags,
-    auth,
+    auth: consoleAuth(['subjects:read']),
     query: z.object({ days: z.coerce.number().int().min(1).max(90).default(14) }),
     response: { 200: z.record(z.string(), z.unknown()) },
     handler: async ({ request, query }) => {
-      await need(request, ['subjects:read']);
+      await need(request);
       const today = Math.floor(Date.now() / DAY) * DAY;
       const since = new Date(today - (query.days - 1) * DAY);
       const [consents, decisions, codes] = await Promise.all([queries.consentsPerDay(since), queries.decisionsPerDay(since), queries.denyCodes(since)]);
@@ -186,12 +194,13 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   mount(app, defineRoute({
     method: 'GET',
     url: '/console/api/ledger',
+    operationId: 'getConsoleLedger',
     summary: 'Console: transparency-log head, newest checkpoints and a monitor check (signature, consistency) (session)',
     tags,
-    auth,
+    auth: consoleAuth(['ledger:read']),
     response: { 200: z.record(z.string(), z.unknown()) },
     handler: async ({ request }) => {
-      await need(request, ['ledger:read']);
+      await need(request);
       const ledger = ctx.ledger;
       const [head, latest, keys] = await Promise.all([ledger.reader.head(), ledger.latestCheckpoint(), ledger.keys()]);
       const [prev] = await ledger.checkpoints.list({ before: latest.size, limit: 1 });
@@ -223,12 +232,13 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   mount(app, defineRoute({
     method: 'GET',
     url: '/console/api/rights',
+    operationId: 'listConsoleRightsRequests',
     summary: 'Console: open data-subject requests with deadlines and overdue flags (session)',
     tags,
-    auth,
+    auth: consoleAuth(['subjects:read']),
     response: { 200: z.record(z.string(), z.unknown()) },
     handler: async ({ request }) => {
-      await need(request, ['subjects:read']);
+      await need(request);
       const list = await new RightsRepo(ctx.db).requests({ limit: 200 });
       const now = Date.now();
       return {
@@ -251,13 +261,14 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   mount(app, defineRoute({
     method: 'GET',
     url: '/console/api/reports/:name',
+    operationId: 'getConsoleReport',
     summary: 'Console: report downloads — lint findings of the active registry as JSON or SARIF (session)',
     tags,
-    auth,
+    auth: consoleAuth(['registry:read']),
     params: z.object({ name: z.enum(['findings.json', 'findings.sarif']) }),
-    response: { 200: z.string() },
+    response: { 200: content({ 'application/json': z.record(z.string(), z.unknown()), 'application/sarif+json': z.record(z.string(), z.unknown()) }, 'An attachment: the findings as JSON, or as SARIF 2.1.0') },
     handler: async ({ request, params, reply }) => {
-      await need(request, ['registry:read']);
+      await need(request);
       const active = ctx.registry.active;
       if (!active) throw new CgError('NO_ACTIVE_REGISTRY', 'no registry is active yet', 404);
       const findings = lintRegistry(active.model);

@@ -1,7 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CgError } from '../../core/errors.ts';
+import { hasScopes } from '../principal.ts';
 import { defineRoute, mount } from '../route.ts';
+import { guardedSignIn } from '../auth.ts';
 import { checkOrigin, SessionStore, type Session, type SessionSpec } from '../session.ts';
 import { loadWebAssets, type WebAsset } from '../web-assets.ts';
 import { consoleApi } from './console-api.ts';
@@ -28,6 +30,7 @@ export const consoleRoutes: RoutePlugin = (app, ctx) => {
   const privacySessions = new SessionStore(PRIVACY_SESSION, verify);
 
   for (const prefix of STATIC_PREFIXES) serveStatic(app, assets, prefix);
+  requireSessionFirst(app, { console: consoleSessions, privacy: privacySessions });
   sessionRoutes(app, consoleSessions, 'console');
   sessionRoutes(app, privacySessions, 'privacy');
   consoleApi(app, ctx, consoleSessions);
@@ -38,6 +41,7 @@ export const consoleRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/widget/api/recipients/:id',
+    operationId: 'getWidgetRecipient',
     summary: "Widget: a registered seller's name, country and class, for the per-seller transfer notice",
     tags: ['widget'],
     auth: { kind: 'public' },
@@ -51,6 +55,28 @@ export const consoleRoutes: RoutePlugin = (app, ctx) => {
     },
   }));
 };
+
+/**
+ * Session routes authenticate before their input is parsed or validated, as key routes do
+ * (auth.ts): without a session the answer is 401 NO_SESSION (403 CSRF_FAILED without the token),
+ * 403 FORBIDDEN_SCOPE without the route's scopes — never a validation error that tells a stranger
+ * about the input. The handler asks the store again for the session it uses (the key check is cached).
+ */
+function requireSessionFirst(app: FastifyInstance, stores: Record<'console' | 'privacy', SessionStore>): void {
+  app.addHook('onRoute', (route) => {
+    const auth = route.config?.auth;
+    if (auth?.kind !== 'session') return;
+    const store = stores[auth.session];
+    const hook = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+      store.require(request).then((session) => {
+        const scopes = auth.scopes ?? [];
+        done(hasScopes(session.principal, scopes) ? undefined : new CgError('FORBIDDEN_SCOPE', `this admin key lacks ${scopes.join(', ')}`, 403));
+      }, done);
+    };
+    const existing = route.onRequest;
+    route.onRequest = existing === undefined ? [hook] : Array.isArray(existing) ? [...existing, hook] : [existing, hook];
+  });
+}
 
 /** The app-wide headers forbid everything; a page needs its own policy, the widget script must be embeddable. */
 function serveStatic(app: FastifyInstance, assets: ReadonlyMap<string, WebAsset>, prefix: string): void {
@@ -106,6 +132,7 @@ function sessionRoutes(app: FastifyInstance, sessions: SessionStore, name: 'cons
   mount(app, defineRoute({
     method: 'POST',
     url,
+    operationId: `create${name === 'console' ? 'Console' : 'Privacy'}Session`,
     summary: `Sign in to the ${name === 'console' ? 'officer console' : 'privacy centre'} with ${who}: sets an HttpOnly session cookie`,
     description: 'Returns the CSRF token the page must send in `x-csrf-token` on state-changing requests. 401 SIGN_IN_FAILED for any bad key.',
     tags,
@@ -117,16 +144,17 @@ function sessionRoutes(app: FastifyInstance, sessions: SessionStore, name: 'cons
     response: { 200: sessionSchema },
     handler: async ({ request, reply, body }) => {
       checkOrigin(request);
-      return sessionView(await sessions.signIn(request, reply, body.key));
+      return sessionView(await guardedSignIn(request, () => sessions.signIn(request, reply, body.key)));
     },
   }));
 
   mount(app, defineRoute({
     method: 'GET',
     url,
+    operationId: `get${name === 'console' ? 'Console' : 'Privacy'}Session`,
     summary: 'The current session and its CSRF token (401 NO_SESSION when signed out)',
     tags,
-    auth: { kind: 'public' },
+    auth: { kind: 'session', session: name },
     response: { 200: sessionSchema },
     handler: async ({ request }) => sessionView(await sessions.require(request)),
   }));
@@ -134,9 +162,10 @@ function sessionRoutes(app: FastifyInstance, sessions: SessionStore, name: 'cons
   mount(app, defineRoute({
     method: 'DELETE',
     url,
+    operationId: `delete${name === 'console' ? 'Console' : 'Privacy'}Session`,
     summary: 'Sign out (x-csrf-token required)',
     tags,
-    auth: { kind: 'public' },
+    auth: { kind: 'session', session: name },
     response: { 204: z.null() },
     handler: async ({ request, reply }) => {
       await sessions.require(request);

@@ -18,5 +18,6 @@ import { rightsRoutes } from './rights.ts';
 import { clientCertRoutes } from './client-certs.ts';
 import { reportRoutes } from './reports.ts';
 import { landingRoutes } from './landing.ts';
+import { usageNoticeRoutes } from './usage-notice.ts';
 
-export const routes: RoutePlugin[] = [registryRoutes, recipientRoutes, keyRoutes, ledgerRoutes, noticeRoutes, consentRoutes, receiptKeyRoutes, consoleRoutes, subjectDataRoutes, releaseRoutes, rightsRoutes, clientCertRoutes, reportRoutes, landingRoutes];
+export const routes: RoutePlugin[] = [registryRoutes, recipientRoutes, keyRoutes, ledgerRoutes, noticeRoutes, consentRoutes, receiptKeyRoutes, consoleRoutes, subjectDataRoutes, releaseRoutes, rightsRoutes, clientCertRoutes, reportRoutes, usageNoticeRoutes, landingRoutes];

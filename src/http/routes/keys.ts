@@ -42,6 +42,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/api-keys',
+    operationId: 'createApiKey',
     summary: 'Create an API key (admin with scopes, recipient, or subject); the secret is shown once',
     description: `Admin scopes: ${ADMIN_SCOPES.join(', ')}. Recipient keys get scope \`release\`, subject keys \`subject\`. Rotate with POST /v1/api-keys/{id}/rotate.`,
     tags: ['keys'],
@@ -61,7 +62,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
       const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
       if (body.kind === 'recipient') {
         // Recipient keys only for recipients the registry or the member index knows.
-        const r = await ctx.members.issueKey(body.principal!, principal.keyId, { label: body.label ?? '', expiresAt });
+        const r = await ctx.members.issueKey(body.principal!, principal.keyId, { label: body.label ?? '', expiresAt, authority: principal });
         return { key: r.key, ...keyViewJson(r.view) };
       }
       const scopes = body.scopes ?? (body.kind === 'admin' ? ['registry:read'] : ['subject']);
@@ -72,6 +73,8 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
         label: body.label ?? '',
         expiresAt,
         actor: principal.keyId,
+        // Within the acting key's own kind and scopes (issue 17 item 1).
+        authority: principal,
       });
       return { key: r.key, ...keyViewJson(r.view) };
     },
@@ -80,6 +83,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/api-keys',
+    operationId: 'listApiKeys',
     summary: 'List API keys (never their secrets)',
     tags: ['keys'],
     auth: { kind: 'admin', scopes: ['keys:write'] },
@@ -93,6 +97,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/api-keys/:id/revoke',
+    operationId: 'revokeApiKey',
     summary: 'Revoke an API key (effective on every server at once)',
     tags: ['keys'],
     auth: { kind: 'admin', scopes: ['keys:write'] },
@@ -104,6 +109,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/api-keys/:id/rotate',
+    operationId: 'rotateApiKey',
     summary: 'Rotate an API key without downtime: a new key now, the old one valid for a grace period',
     description: 'The successor has the same kind, principal and scopes; the secret is shown once. The old key keeps working for `grace_seconds` (default 86400, at most 30 days; 0 = stop now) — never longer than its own expiry. Recorded in the transparency log.',
     tags: ['keys'],
@@ -118,6 +124,7 @@ export const keyRoutes: RoutePlugin = (app, ctx) => {
       const r = await ctx.keys.rotate(params.id, principal.keyId, {
         graceMs: (body?.grace_seconds ?? 86_400) * 1000,
         expiresAt: body?.expires_at ? new Date(body.expires_at) : null,
+        authority: principal,
       });
       return { key: r.key, ...keyViewJson(r.view), previous: keyViewJson(r.previous) };
     },

@@ -3,7 +3,7 @@ import { CgError } from '../../core/errors.ts';
 import type { Principal } from '../principal.ts';
 import type { StoredCheckpoint } from '../../store/ledger-checkpoints.ts';
 import type { StoredEntry } from '../../store/ledger-reader.ts';
-import { defineRoute, mount } from '../route.ts';
+import { content, defineRoute, mount } from '../route.ts';
 import type { RoutePlugin } from './index.ts';
 
 /**
@@ -68,12 +68,13 @@ export const ledgerRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/ledger/checkpoint',
+    operationId: 'getLatestCheckpoint',
     summary: 'The newest signed checkpoint (C2SP tlog-checkpoint signed note)',
     description: 'text/plain: the signed note exactly as signed. With `Accept: application/json` or `?format=json`: the note and its parsed fields.',
     tags: ['ledger'],
     auth: { kind: 'public' },
     query: z.object({ format: z.enum(['note', 'json']).optional() }),
-    response: { 200: z.union([z.string(), checkpointJson]) },
+    response: { 200: content({ 'text/plain': z.string().describe('the signed note'), 'application/json': checkpointJson }) },
     handler: async ({ query, request, reply }) => {
       const cp = await ledger.latestCheckpoint();
       if (wantsJson(request.headers.accept, query.format)) return checkpointBody(ledger.origin, cp);
@@ -84,6 +85,7 @@ export const ledgerRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/ledger/checkpoints',
+    operationId: 'listCheckpoints',
     summary: 'Every checkpoint issued, newest first, or the one of a given size',
     tags: ['ledger'],
     auth: { kind: 'public' },
@@ -102,6 +104,7 @@ export const ledgerRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/ledger/entries/:index',
+    operationId: 'getLedgerEntry',
     summary: 'One log entry with its inclusion proof',
     description:
       'Without `treeSize` the proof is against the newest checkpoint (issued on the spot if the entry is newer), which is included: ' +
@@ -121,6 +124,7 @@ export const ledgerRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/ledger/consistency',
+    operationId: 'getConsistencyProof',
     summary: 'Consistency proof between two tree sizes (RFC 9162 §2.1.4)',
     description: '`to` defaults to the newest checkpoint. 400 BAD_RANGE if from > to or to is beyond the log.',
     tags: ['ledger'],
@@ -139,6 +143,7 @@ export const ledgerRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/ledger/keys',
+    operationId: 'getLedgerKeys',
     summary: "The log's checkpoint verifier keys",
     description: '`verifier` is the active key in signed-note form `<origin>+<hash>+<base64 key>`: pass it to `consentgate ledger verify --key`.',
     tags: ['ledger'],
@@ -163,6 +168,7 @@ export const ledgerRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/subjects/:id/ledger',
+    operationId: 'listSubjectLedgerEntries',
     summary: 'Every log entry about one subject, each with its inclusion proof against one signed checkpoint',
     description:
       'What a customer or their lawyer asks for: every consent event and release decision recorded about them. Entries name the subject only by ' +

@@ -3,7 +3,7 @@ import { CgError } from '../../core/errors.ts';
 import { renderNoticeHtml } from '../../core/notice/html.ts';
 import { localize, type Lang } from '../../core/notice/localize.ts';
 import type { NoticeVersion } from '../../core/notice/types.ts';
-import { defineRoute, mount } from '../route.ts';
+import { content, defineRoute, mount } from '../route.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RoutePlugin } from './index.ts';
 
@@ -54,6 +54,7 @@ export const noticeRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/notices/:collectionPoint',
+    operationId: 'getNotice',
     summary: 'The current notice of a collection point (PIPA 15(2), 17(2), 28-8(2); GDPR 13), in Korean or English',
     description:
       'Required and optional matters are listed apart (PIPA 22). Each declaration lists its `choices`: the provision consent (`<id>`) and, for an overseas transfer on consent, ' +
@@ -63,19 +64,20 @@ export const noticeRoutes: RoutePlugin = (app, ctx) => {
     auth: { kind: 'public' },
     params: z.object({ collectionPoint: z.string().min(1).max(64) }),
     query: currentQuery,
-    response: { 200: noticeResponse },
+    response: { 200: content({ 'application/json': noticeResponse, 'text/html': z.string().describe('the accessible HTML notice') }) },
     handler: async ({ params, query: q, request, reply }) => send(await ctx.consents.notice(params.collectionPoint, q.recipient), q, request, reply, 'ko'),
   }));
 
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/notices/by-hash/:hash',
+    operationId: 'getNoticeByHash',
     summary: 'A notice version by its hash (current or earlier); bilingual unless `lang` is given',
     tags: ['consent'],
     auth: { kind: 'public' },
     params: z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hex digest') }),
     query,
-    response: { 200: noticeResponse },
+    response: { 200: content({ 'application/json': noticeResponse, 'text/html': z.string().describe('the accessible HTML notice') }) },
     handler: async ({ params, query: q, request, reply }) => {
       const v = await ctx.consents.noticeByHash(params.hash);
       if (!v) throw new CgError('UNKNOWN_NOTICE', 'no notice version with this hash', 404, [{ code: 'UNKNOWN_NOTICE', message: 'unknown hash', path: 'hash' }]);
@@ -86,6 +88,7 @@ export const noticeRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/notices',
+    operationId: 'listNotices',
     summary: 'The collection points of the active registry and the hash of each current notice',
     tags: ['consent'],
     auth: { kind: 'public' },

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { RegistryModel } from '../../core/registry/model.ts';
-import { defineRoute, mount } from '../route.ts';
+import { content, defineRoute, mount } from '../route.ts';
 import type { SessionStore } from '../session.ts';
 
 /**
@@ -17,12 +17,13 @@ const id = z.string().min(1).max(73).regex(/^[a-z0-9][a-z0-9_.-]{0,63}(:transfer
 
 export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: SessionStore): void {
   const tags = ['privacy-centre'];
-  const auth = { kind: 'public' } as const;
+  const auth = { kind: 'session', session: 'privacy' } as const;
   const subjectOf = async (request: Parameters<SessionStore['require']>[0]) => (await sessions.require(request)).principal.id;
 
   mount(app, defineRoute({
     method: 'GET',
     url: '/privacy/api/consents',
+    operationId: 'listMyConsents',
     summary: 'Privacy centre: every consent of the signed-in customer, with what it covers (session)',
     tags,
     auth,
@@ -59,6 +60,7 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   mount(app, defineRoute({
     method: 'POST',
     url: '/privacy/api/consents/withdraw',
+    operationId: 'withdrawMyConsent',
     summary: 'Privacy centre: withdraw one consent in one click (session + x-csrf-token)',
     tags,
     auth,
@@ -79,6 +81,7 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   mount(app, defineRoute({
     method: 'GET',
     url: '/privacy/api/releases',
+    operationId: 'listMyReleases',
     summary: 'Privacy centre: who has my data — every allowed release, with its ledger index (session)',
     tags,
     auth,
@@ -97,10 +100,11 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   mount(app, defineRoute({
     method: 'GET',
     url: '/privacy/api/export',
+    operationId: 'exportMyData',
     summary: 'Privacy centre: download everything held about me as JSON (session)',
     tags,
     auth,
-    response: { 200: z.string() },
+    response: { 200: content({ 'application/json': z.record(z.string(), z.unknown()) }, 'An attachment: everything held about the signed-in subject') },
     handler: async ({ request, reply }) => {
       const subjectId = await subjectOf(request);
       const body = await ctx.rights.exportJson(subjectId, request.principal?.keyId ?? 'subject');
@@ -114,6 +118,7 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   mount(app, defineRoute({
     method: 'GET',
     url: '/privacy/api/requests',
+    operationId: 'listMyRightsRequests',
     summary: 'Privacy centre: my rights requests and their status (session)',
     tags,
     auth,
@@ -128,6 +133,7 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   mount(app, defineRoute({
     method: 'POST',
     url: '/privacy/api/requests',
+    operationId: 'createMyRightsRequest',
     summary: 'Privacy centre: request erasure (or access, suspension) of my data (session + x-csrf-token)',
     tags,
     auth,

@@ -11,6 +11,7 @@ export const receiptKeyRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/keys',
+    operationId: 'getReceiptKeys',
     summary: 'Public Ed25519 keys that sign consent receipts, with key ids and status (retired keys still verify old receipts)',
     tags: ['consent'],
     auth: { kind: 'public' },

@@ -35,6 +35,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/recipients',
+    operationId: 'listRecipients',
     summary: 'Recipients and recipient classes declared by the active registry',
     tags: ['recipients'],
     auth: { kind: 'admin', scopes: ['recipients:read'] },
@@ -57,6 +58,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/members',
+    operationId: 'createMember',
     summary: 'Register an individual recipient (e.g. one seller) under a recipient class',
     description: 'The class must exist in the active registry (UNKNOWN_CLASS) and the country must be one of its countries (COUNTRY_NOT_IN_CLASS).',
     tags: ['recipients'],
@@ -78,6 +80,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/members',
+    operationId: 'listMembers',
     summary: 'List registered members, filtered by class and country (keyset pagination by `after`)',
     tags: ['recipients'],
     auth: { kind: 'admin', scopes: ['recipients:read'] },
@@ -97,6 +100,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/members/:id',
+    operationId: 'getMember',
     summary: 'One registered member',
     tags: ['recipients'],
     auth: { kind: 'admin', scopes: ['recipients:read'] },
@@ -112,6 +116,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/recipients/:id/keys',
+    operationId: 'createRecipientKey',
     summary: "Issue a recipient API key for a member or a fixed recipient (the secret is shown once)",
     tags: ['recipients', 'keys'],
     auth: { kind: 'admin', scopes: ['recipients:write'] },
@@ -122,6 +127,7 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
       const r = await ctx.members.issueKey(params.id, principal.keyId, {
         ...(body?.label ? { label: body.label } : {}),
         expiresAt: body?.expires_at ? new Date(body.expires_at) : null,
+        authority: principal,
       });
       return { key: r.key, ...keyViewJson(r.view) };
     },

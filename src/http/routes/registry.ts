@@ -40,6 +40,7 @@ export const registryRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/registry',
+    operationId: 'getActiveRegistry',
     summary: 'The active registry: version, content hash and document',
     tags: ['registry'],
     auth: { kind: 'admin', scopes: ['registry:read'] },
@@ -56,6 +57,7 @@ export const registryRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/registry/validate',
+    operationId: 'validateRegistry',
     summary: 'Parse and lint a registry without storing it',
     description: 'Schema or YAML errors → 4xx problem with path and line:column. Lint findings (all severities) are returned with 200.',
     tags: ['registry'],
@@ -74,6 +76,7 @@ export const registryRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/registry/versions',
+    operationId: 'createRegistryVersion',
     summary: 'Store a registry version (immutable; the same content returns the existing version)',
     description: 'A version with lint errors may be stored as a draft but cannot be activated. 201 when new, 200 when the content was already stored.',
     tags: ['registry'],
@@ -95,6 +98,7 @@ export const registryRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/registry/versions',
+    operationId: 'listRegistryVersions',
     summary: 'List stored registry versions, newest first',
     tags: ['registry'],
     auth: { kind: 'admin', scopes: ['registry:read'] },
@@ -112,6 +116,7 @@ export const registryRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/registry/versions/:version',
+    operationId: 'getRegistryVersion',
     summary: 'One stored registry version with its YAML source',
     tags: ['registry'],
     auth: { kind: 'admin', scopes: ['registry:read'] },
@@ -130,6 +135,7 @@ export const registryRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/registry/versions/:version/activate',
+    operationId: 'activateRegistryVersion',
     summary: 'Activate a stored version atomically (refused with every finding while errors remain)',
     tags: ['registry'],
     auth: { kind: 'admin', scopes: ['registry:write'] },

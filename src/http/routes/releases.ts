@@ -59,6 +59,7 @@ export const releaseRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/releases',
+    operationId: 'createRelease',
     summary: "Ask for a subject's data for a purpose (recipient key)",
     description:
       'The statutory decision, then operator policies (which only narrow), then the allowed items in their declared form ' +
@@ -75,6 +76,7 @@ export const releaseRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/releases/explain',
+    operationId: 'explainRelease',
     summary: 'The decision a release would get, with its full rule trace — no data, no record',
     description:
       'For developers and auditors. A recipient key explains its own releases only (`recipient` omitted or its own id); ' +
@@ -108,6 +110,7 @@ export const releaseRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/tokens/redeem',
+    operationId: 'redeemReleaseToken',
     summary: 'Redeem a token from a release for the real value (the recipient it was issued to only)',
     description:
       'The gate re-checks the item for the declaration\'s purpose now (consent, objection, erasure, retention) and the ' +

@@ -4,7 +4,7 @@ import { CgError } from '../../core/errors.ts';
 import { allowedActions, RIGHTS_STATES, RIGHTS_TYPES, type RightsRequest } from '../../core/rights/request.ts';
 import type { DeletionRequest } from '../../store/rights-repo.ts';
 import type { Principal } from '../principal.ts';
-import { defineRoute, mount } from '../route.ts';
+import { content, defineRoute, mount } from '../route.ts';
 import type { RoutePlugin } from './index.ts';
 
 /**
@@ -112,6 +112,7 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/subjects/:id/recipients',
+    operationId: 'listSubjectRecipients',
     summary: 'Who has my data: every recipient that received items, when, why, on what basis, where, with the ledger leaf of each release',
     description: 'Each release carries `ledger_index`: its inclusion proof is at GET /v1/ledger/entries/{ledger_index}.',
     tags: ['rights'],
@@ -127,13 +128,14 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/subjects/:id/export',
+    operationId: 'exportSubjectData',
     summary: 'Access and portability export (PIPA 35, 35-2; GDPR 15, 20): stored items, consents, releases and requests',
     description: '`format=json` (default) or `format=csv` (one table; cells that a spreadsheet would evaluate are prefixed with an apostrophe).',
     tags: ['rights'],
     auth: { kind: ['subject', 'admin'], scopes: ['subjects:read'] },
     params,
     query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
-    response: { 200: z.record(z.string(), z.unknown()) },
+    response: { 200: content({ 'application/json': z.record(z.string(), z.unknown()), 'text/csv': z.string() }) },
     handler: async ({ params, query, principal, reply }) => {
       assertSelf(principal, params.id);
       reply.header('cache-control', 'no-store');
@@ -148,6 +150,7 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/subjects/:id/rights',
+    operationId: 'createRightsRequest',
     summary: 'File a data-subject request (access, portability, withdrawal, objection, suspension, erasure); the statutory deadline starts now',
     tags: ['rights'],
     auth: { kind: ['subject', 'admin'], scopes: ['subjects:write'] },
@@ -169,6 +172,7 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/subjects/:id/rights',
+    operationId: 'listRightsRequests',
     summary: "A subject's requests, newest first",
     tags: ['rights'],
     auth: { kind: ['subject', 'admin'], scopes: ['subjects:read'] },
@@ -185,6 +189,7 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/rights/overdue',
+    operationId: 'listOverdueRightsRequests',
     summary: 'Open requests past their statutory deadline, most overdue first',
     tags: ['rights'],
     auth: { kind: 'admin', scopes: ['subjects:read'] },
@@ -199,6 +204,7 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/rights/:rid',
+    operationId: 'getRightsRequest',
     summary: 'One request with its history and deadline',
     tags: ['rights'],
     auth: { kind: 'admin', scopes: ['subjects:read'] },
@@ -210,6 +216,7 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/rights/:rid/actions',
+    operationId: 'advanceRightsRequest',
     summary: 'Move a request on: verify, start, complete (carries out withdrawal/erasure/suspension/objection), reject or extend (EU, with reason)',
     description: 'Invalid moves are 409 RIGHTS_INVALID_TRANSITION with the allowed actions; reject and extend need a reason (RIGHTS_REASON_REQUIRED).',
     tags: ['rights'],
@@ -230,6 +237,7 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'PUT',
     url: '/v1/recipients/:id/webhook',
+    operationId: 'setRecipientWebhook',
     summary: "Set a recipient's webhook for deletion requests; returns the signing secret once",
     description: 'Deliveries are signed: `ConsentGate-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`; `Idempotency-Key` is the deletion request id. See docs/rights.md.',
     tags: ['rights'],
@@ -244,6 +252,7 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/recipients/deletions',
+    operationId: 'listDeletionRequests',
     summary: 'Deletion requests: a recipient sees its own; an admin filters by recipient and state (escalated = unconfirmed past the deadline)',
     tags: ['rights'],
     auth: { kind: ['recipient', 'admin'], scopes: ['recipients:read'] },
@@ -263,6 +272,7 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/recipients/deletions/:id/confirm',
+    operationId: 'confirmDeletionRequest',
     summary: 'A recipient confirms it deleted the data of a deletion request (idempotent)',
     description: 'Only the recipient the request was sent to; any other caller gets the same 404 as for an unknown id.',
     tags: ['rights'],
@@ -275,6 +285,7 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/outbox',
+    operationId: 'listOutboxMessages',
     summary: 'Outbox counts and the dead-letter list (deliveries that failed every attempt)',
     tags: ['rights'],
     auth: { kind: 'admin', scopes: ['recipients:read'] },
@@ -294,6 +305,7 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'POST',
     url: '/v1/outbox/:id/requeue',
+    operationId: 'requeueOutboxMessage',
     summary: 'Re-queue a dead letter with fresh attempts (after the recipient fixed its endpoint)',
     tags: ['rights'],
     auth: { kind: 'admin', scopes: ['recipients:write'] },

@@ -23,6 +23,7 @@ export const subjectDataRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'PUT',
     url: '/v1/subjects/:id/data',
+    operationId: 'putSubjectData',
     summary: "Store a subject's personal data in the encrypted vault",
     description:
       'Body: data category id → value (string), or null to remove the category. Only categories of the active registry ' +
@@ -43,6 +44,7 @@ export const subjectDataRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'GET',
     url: '/v1/subjects/:id/data',
+    operationId: 'getSubjectData',
     summary: 'What the vault holds about a subject: categories, sizes and dates — never values',
     tags: ['vault'],
     auth: { kind: 'admin', scopes: ['subjects:read'] },
@@ -54,6 +56,7 @@ export const subjectDataRoutes: RoutePlugin = (app, ctx) => {
   mount(app, defineRoute({
     method: 'DELETE',
     url: '/v1/subjects/:id/data',
+    operationId: 'eraseSubjectData',
     summary: "Erase a subject's data by destroying its data key (crypto-shredding)",
     description:
       'Idempotent. Every stored ciphertext of the subject — and every copy of it in backups or replicas — becomes ' +
