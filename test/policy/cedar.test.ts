@@ -78,7 +78,7 @@ describe('operator policies (policies/operator.cedar)', () => {
       retention: { duration: 'P30D', from: 'release' },
     });
     // context(): the fake consents resolve their terms against this registry (the new declaration's).
-    const c2 = context(new RegistryModel(doc), consents, members, subjects, { orders: ctx.orders });
+    const c2 = context(new RegistryModel(doc), consents, members, subjects, { orders: ordersFor(['kim', 'anna', 'nobody'], ['seller-cn'], ['sellers_fulfilment', 'sellers_customs']) });
     const r = req({ purpose: 'customs_clearance' });
     expect(decide(r, c2).allow).toBe(true);
     const d = gate(r, policies, c2);
