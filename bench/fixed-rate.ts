@@ -23,6 +23,8 @@ export interface RateResult {
   seconds: number;
   /** Responses per second actually achieved. */
   rps: number;
+  /** Whether the server kept up (≥ 95 % of the target): if not, the run measured saturation, not the rate. */
+  rate_reached: boolean;
   requests: number;
   non2xx: number;
   errors: number;
@@ -67,6 +69,7 @@ export function fixedRate(o: RateOptions): Promise<RateResult> {
           connections: o.connections,
           seconds: o.seconds,
           rps: round(r.requests.average, 1),
+          rate_reached: r.requests.average >= 0.95 * o.rate,
           requests: r.requests.total,
           non2xx: r.non2xx,
           errors: r.errors,

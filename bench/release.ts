@@ -82,7 +82,8 @@ export async function run(): Promise<void> {
     }
     console.log(
       `fixed rate ${RATE}/s ${engine}: p99 ${r.release.p99_ms} ms vs bare ${r.bare.p99_ms} ms (${r.ratio_p99}×); ` +
-        `server CPU ${r.release.server_cpu_us_per_request} µs/release vs bare ${r.bare.server_cpu_us_per_request} µs/request (${r.ratio_cpu}×); medians of ${RATE_ROUNDS} rounds`,
+        `server CPU ${r.release.server_cpu_us_per_request} µs/release vs bare ${r.bare.server_cpu_us_per_request} µs/request (${r.ratio_cpu}×); medians of ${RATE_ROUNDS} rounds` +
+        (r.release.rate_reached ? '' : `; release reached only ${r.release.rps}/s, so this is saturation, not the rate`),
     );
   }
 }
@@ -335,6 +336,7 @@ function medianRound(rounds: RateRound[]): RateSide {
     connections: first.connections,
     seconds: first.seconds,
     rps: pick((r) => r.rps)!,
+    rate_reached: rounds.every((r) => r.rate_reached),
     requests: pick((r) => r.requests)!,
     non2xx: rounds.reduce((a, r) => a + r.non2xx, 0),
     errors: rounds.reduce((a, r) => a + r.errors, 0),
