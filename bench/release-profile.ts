@@ -98,6 +98,34 @@ p.samples.forEach((id, k) => {
 });
 const start = end - MEASURED_S * 1e6;
 
+/**
+ * Areas of the release path, by the module of the sampled frame (self time, so they add up to
+ * 100 %); a socket write, a hash or cipher call or another native frame counts for the first
+ * module above it that has an area of its own (vault decryption for the vault, a leaf hash for the
+ * record).
+ */
+const AREAS: Array<[string, RegExp]> = [
+  ['database: PGlite (wasm + JS)', /^\(wasm\)$|^npm:@electric-sql\/pglite/],
+  ['database client (pg)', /^npm:pg/],
+  ['HTTP: Node http, Fastify, body parsing', /^npm:(fastify|find-my-way|secure-json-parse|light-my-request|@fastify\/.*|fast-json-stringify|avvio|fast-querystring)$|^node:(_http|internal\/http|http)/],
+  ['vault: AES-GCM and key handling', /^src\/vault/],
+  ['policy: Cedar rules', /^src\/policy/],
+  ['gate and transforms (src/core)', /^src\/core/],
+  ['record: journal, decision row, log leaves', /^src\/(store|ledger)|^src\/app\/decision-entry/],
+  ['service and routes (src/app, src/http)', /^src\/(app|http)/],
+  ['validation (zod)', /^npm:zod$/],
+  ['garbage collector', /^\(garbage collector\)$/],
+];
+const areaOf = (chain: Array<{ module: string }>) => {
+  for (const f of chain) {
+    const hit = AREAS.find(([, re]) => re.test(f.module));
+    if (hit) return hit[0];
+    // Pass-through frames: socket writes, streams, buffers and crypto count for their caller.
+    if (!(f.module === '(native)' || /^node:(internal\/stream|internal\/crypto|crypto$|net$|events$|buffer$)/.test(f.module))) break;
+  }
+  return 'other (Node internals, streams, timers, V8)';
+};
+const byArea = new Map<string, number>();
 const selfByModule = new Map<string, number>();
 const selfByFunction = new Map<string, number>();
 const inclusive = new Map<string, number>();
@@ -111,6 +139,7 @@ p.samples.forEach((id, k) => {
   const leaf = chain[0]!;
   if (leaf.module === '(idle)') return;
   busy += dt;
+  add(byArea, areaOf(chain), dt);
   add(selfByModule, leaf.module === '(native)' ? `(native) ${leaf.fn}` : leaf.module, dt);
   add(selfByFunction, `${leaf.module} ${leaf.fn}`, dt);
   for (const m of new Set(chain.map((f) => f.module))) add(inclusive, m, dt);
@@ -127,6 +156,7 @@ const top = (m: Map<string, number>, k: number) =>
     .map(([name, us]) => `${((100 * us) / busy).toFixed(1).padStart(5)}%  ${name}`)
     .join('\n');
 console.log(`on-CPU samples in the window: ${(busy / 1e6).toFixed(2)} s${responses ? ` for ${responses} responses (${Math.round(busy / responses)} µs each, profiler included)` : ''}`);
+console.log(`== by area of the release path ==\n${top(byArea, 20)}`);
 console.log(`== self, by module ==\n${top(selfByModule, 25)}`);
 console.log(`== self, by function ==\n${top(selfByFunction, 25)}`);
 console.log(`== inclusive, by module ==\n${top(inclusive, 40)}`);
