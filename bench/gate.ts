@@ -6,7 +6,9 @@ import type { ConsentStatus } from '../src/core/consent/lookup.ts';
 import { ConsentProjection } from '../src/core/consent/projection.ts';
 import { decide } from '../src/core/gate/decide.ts';
 import { gateIndex } from '../src/core/gate/gate-index.ts';
-import type { GateContext, MemberInfo, ReleaseRequest, SubjectInfo } from '../src/core/gate/types.ts';
+import type { GateContext, MemberInfo, OrderInfo, ReleaseRequest, SubjectInfo } from '../src/core/gate/types.ts';
+import { SuspensionIndex } from '../src/core/gate/suspension-index.ts';
+import { RightsStopIndex } from '../src/core/rights/stops.ts';
 import { EEA, type RegistryModel } from '../src/core/registry/model.ts';
 import type { Declaration, Jurisdiction } from '../src/core/registry/schema.ts';
 import { OperatorPolicies } from '../src/policy/cedar.ts';
@@ -32,7 +34,17 @@ export async function run(): Promise<void> {
   const registry = demoRegistry();
   const world = buildWorld(registry, rnd);
   const reqs = buildRequests(registry, world, rnd);
-  const ctx: GateContext = { registry, consents: world.consents, members: world.members, subjects: world.subjectInfo };
+  const ctx: GateContext = {
+    registry,
+    consents: world.consents,
+    members: world.members,
+    subjects: world.subjectInfo,
+    // Every seller request names an order of its subject with that seller (see buildRequests):
+    // the statutory Cedar policies below do not model orders.
+    orders: { get: benchOrder },
+    suspensions: new SuspensionIndex(),
+    rightsStops: new RightsStopIndex(),
+  };
 
   // Cedar: the statutory rules as policies, pre-parsed; entities built once; calls built before timing.
   const policies = statutoryPolicies(registry);
@@ -153,7 +165,7 @@ export function buildWorld(registry: RegistryModel, rnd: () => number): World {
     const id = `seller_${i}`;
     sellers.push(id);
     const x = rnd();
-    members.set(id, { classId: 'cn_sellers', country: x < 0.6 ? 'CN' : x < 0.98 ? 'HK' : 'JP' });
+    members.set(id, { classId: 'cn_sellers', country: x < 0.6 ? 'CN' : x < 0.98 ? 'HK' : 'JP', agreementVersion: registry.parties.get('cn_sellers')?.agreement?.version ?? null });
   }
   return { subjects, subjectInfo, facts, sellers, members, consents: ConsentProjection.fold(events) };
 }
@@ -180,9 +192,15 @@ export function buildRequests(registry: RegistryModel, w: World, rnd: () => numb
     else if (x < 0.94) r = { recipientId: `stranger_${i % 7}`, purpose: 'order_fulfilment', items: ['name'] };
     else if (x < 0.97) r = { recipientId: pick(w.sellers), purpose: pick(['marketing', 'payment', 'nonexistent']), items: ['name'] };
     else r = { recipientId: pick(w.sellers), purpose: 'order_fulfilment', items: ['name', 'email'] };
-    out.push({ ...r, subject, at });
+    out.push({ ...r, subject, at, ...(w.members.has(r.recipientId) ? { orderRef: `o|${subject}|${r.recipientId}` } : {}) });
   }
   return out;
+}
+
+/** The order behind a bench order ref `o|<subject>|<member>`: every seller has one with every subject. */
+function benchOrder(ref: string): OrderInfo | undefined {
+  const [o, subject, recipient] = ref.split('|');
+  return o === 'o' && subject && recipient ? { subject, recipient, declarations: ['sellers_fulfilment'] } : undefined;
 }
 
 // ---- Cedar: the same statutory rules as generated policies -------------------------------------

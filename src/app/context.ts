@@ -16,6 +16,8 @@ import type { OutboxService } from '../outbox/service.ts';
 import type { RightsService } from './rights-service.ts';
 import type { ClientCertBindings } from './client-certs.ts';
 import type { ReportService } from './report-service.ts';
+import type { OrdersService } from './orders-service.ts';
+import type { SuspensionsService } from './suspensions-service.ts';
 import type { UsageNoticeService } from './usage-notice-service.ts';
 
 /**
@@ -54,6 +56,10 @@ export interface AppContext {
   readonly rights: RightsService;
   /** Recipients bound to a client certificate (mutual TLS, src/http/tls.ts). */
   readonly clientCerts: ClientCertBindings;
+  /** Orders (PIPA 17(2)1, 18): a seller receives only its own customers' data; `get(ref)` is the gate's sync lookup. */
+  readonly orders: OrdersService;
+  /** PIPC suspension orders (PIPA 28-9) recorded by the operator; the gate refuses what they cover. */
+  readonly suspensions: SuspensionsService;
   /** Regulator-ready reports and breach impact from the stored records, anchored to a signed checkpoint (docs/audit.md). */
   readonly reports: ReportService;
   /** PIPA 20-2 usage-history notices: the threshold and each subject's yearly notice (docs/legal/usage-and-breach.md). */

@@ -19,6 +19,9 @@ import { createReleaseServices } from './release-wiring.ts';
 import { OutboxService } from '../outbox/service.ts';
 import { WebhookAddressPolicy } from '../outbox/address-policy.ts';
 import { RightsService } from './rights-service.ts';
+import { OrdersService } from './orders-service.ts';
+import { SuspensionsService } from './suspensions-service.ts';
+import { RightsStopIndex } from '../core/rights/stops.ts';
 import { ClientCertBindings } from './client-certs.ts';
 import { UsageNoticeService } from './usage-notice-service.ts';
 import { ReportService } from './report-service.ts';
@@ -83,8 +86,12 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
     const subjects = new SubjectsService(db, admin, secrets.pseudonymKey, keys);
     const consents = new ConsentService({ db, journal, admin, registry, subjects, members, receiptKeys: secrets.receiptKeys, pollMs: 5_000 });
     lifecycle.push(subjects, consents);
+    const orders = new OrdersService({ db, admin, registry, members, subjects });
+    const suspensions = new SuspensionsService(db, admin, registry, members);
+    const rightsStops = new RightsStopIndex();
+    lifecycle.push(orders, suspensions);
     const release = createReleaseServices({
-      db, journal, admin, registry, members, subjects, consents, order: consents,
+      db, journal, admin, registry, members, subjects, consents, order: consents, orders, suspensions, rightsStops,
       env: process.env, dataDir: config.dataDir, ephemeralKey: !config.dataDir && !config.databaseUrl,
       policyDir: process.env.CONSENTGATE_POLICY_DIR ?? 'policies',
     });
@@ -94,7 +101,7 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
     const outbox = new OutboxService(db, { natsUrl: config.rights?.natsUrl, journal, webhookPolicy, onAttempt: outboxAttemptMetrics(metrics) });
     const rights = new RightsService({
       db, journal, registry, members, subjects, consents,
-      vault: release.vault, issuers: release.issuers, events: outbox.events, admin,
+      vault: release.vault, issuers: release.issuers, events: outbox.events, admin, stops: rightsStops,
       ...(config.rights?.escalateAfterMs ? { escalateAfterMs: config.rights.escalateAfterMs } : {}),
       sweepMs: config.rights?.sweepMs ?? 0,
       allowHttpWebhooks: config.rights?.allowHttpWebhooks ?? false,
@@ -124,6 +131,8 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       outbox,
       rights,
       clientCerts,
+      orders,
+      suspensions,
       reports: new ReportService({ db, registry, ledger }),
       usageNotices: new UsageNoticeService({ db, registry }),
     };

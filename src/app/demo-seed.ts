@@ -1,6 +1,7 @@
 import { MarkersRepo } from '../store/markers-repo.ts';
 import type { AppContext } from './context.ts';
 import { releaseDemoStep } from './release-demo.ts';
+import { ordersDemoStep } from './orders-demo.ts';
 
 /**
  * Demo data for `npm start`: sellers registered under `cn_sellers` with recipient keys, and
@@ -25,16 +26,21 @@ export interface DemoData {
 export type DemoStep = (ctx: AppContext, demo: DemoData) => Promise<void>;
 
 /** ═══ Other features: add your demo step here. ═══ */
-export const demoSteps: DemoStep[] = [releaseDemoStep];
+export const demoSteps: DemoStep[] = [releaseDemoStep, ordersDemoStep];
 
 /** Returns the demo keys when this call seeded, undefined when the database was seeded before. */
 export async function seedDemo(ctx: AppContext): Promise<DemoData | undefined> {
   const markers = new MarkersRepo(ctx.db);
   if (await markers.get('demo_seeded')) return undefined;
   const sellerKeys: Record<string, string> = {};
+  // Every demo seller accepted the class's current agreement (PIPA 28-8(4)).
+  const agreementVersion = ctx.registry.model?.parties.get('cn_sellers')?.agreement?.version;
   for (const s of DEMO_SELLERS) {
     if (!ctx.members.get(s.id)) {
-      await ctx.members.register({ id: s.id, classId: 'cn_sellers', name: s.name, country: s.country, contact: { email: `${s.id}@sellers.example` } }, 'system');
+      await ctx.members.register(
+        { id: s.id, classId: 'cn_sellers', name: s.name, country: s.country, contact: { email: `${s.id}@sellers.example` }, agreementVersion },
+        'system',
+      );
     }
     sellerKeys[s.id] = (await ctx.members.issueKey(s.id, 'system', { label: 'demo' })).key;
   }

@@ -13,6 +13,8 @@ export interface MemberInfo {
   readonly classId: string;
   readonly country: string;
   readonly disabled: boolean;
+  /** The version of the class's agreement the member accepted (PIPA 28-8(4)); null: none. */
+  readonly agreementVersion: string | null;
 }
 
 export interface RegisterMemberInput {
@@ -21,6 +23,8 @@ export interface RegisterMemberInput {
   name: string;
   country: string;
   contact?: Record<string, string> | undefined;
+  /** The class agreement version the member accepted; must be the registry's current one. */
+  agreementVersion?: string | undefined;
 }
 
 export const MEMBERS_CHANNEL_PREFIX = 'cg_members_';
@@ -89,6 +93,7 @@ export class MembersService {
         { code: 'COUNTRY_NOT_IN_CLASS', message: `allowed: ${party.countries.join(', ')}`, path: 'country' },
       ]);
     }
+    if (input.agreementVersion !== undefined) checkAgreementVersion(party, input.agreementVersion);
     const id = input.id ?? `m_${randomBytes(6).toString('hex')}`;
     if (model.parties.has(id) || this.index.has(id) || (await this.repo.get(id))) {
       throw new CgError('MEMBER_EXISTS', `recipient id "${id}" is already taken`, 409, [{ code: 'MEMBER_EXISTS', message: 'duplicate id', path: 'id' }]);
@@ -98,9 +103,23 @@ export class MembersService {
     // member that was in fact created — with its ledger leaf — would contradict the write).
     let inserted = false;
     await this.admin.record(
-      { action: 'recipient.register', actor, target: id, facts: { class: party.id, country: input.country } },
+      {
+        action: 'recipient.register',
+        actor,
+        target: id,
+        facts: { class: party.id, country: input.country, ...(input.agreementVersion !== undefined ? { agreement: `${party.agreement!.id}@${input.agreementVersion}` } : {}) },
+      },
       async (tx, at) => {
-        inserted = await MembersRepo.insert(tx, { id, classId: party.id, name: input.name, country: input.country, contact: input.contact ?? {}, createdBy: actor, createdAt: at });
+        inserted = await MembersRepo.insert(tx, {
+          id,
+          classId: party.id,
+          name: input.name,
+          country: input.country,
+          contact: input.contact ?? {},
+          createdBy: actor,
+          createdAt: at,
+          agreementVersion: input.agreementVersion ?? null,
+        });
       },
     );
     const row = await this.repo.get(id);
@@ -108,6 +127,26 @@ export class MembersService {
     if (!inserted || !row) {
       throw new CgError('MEMBER_EXISTS', `recipient id "${id}" is already taken`, 409, [{ code: 'MEMBER_EXISTS', message: 'duplicate id', path: 'id' }]);
     }
+    this.remember(row, false);
+    await this.db.notify(this.channel, id).catch(() => {});
+    return row;
+  }
+
+  /**
+   * Records that a member accepted its class's current agreement (PIPA 28-8(4)): after the registry
+   * names a new version, members are refused (NO_RECIPIENT_CONTRACT) until they accept it.
+   */
+  async acceptAgreement(id: string, version: string, actor: string): Promise<MemberRow> {
+    const existing = await this.repo.get(id);
+    if (!existing) throw new CgError('MEMBER_NOT_FOUND', `no member ${id}`, 404, [{ code: 'MEMBER_NOT_FOUND', message: 'unknown member', path: 'params.id' }]);
+    const party = this.registry.model?.parties.get(existing.classId);
+    if (!party || party.kind !== 'class') throw new CgError('UNKNOWN_CLASS', `class ${existing.classId} is not in the active registry`, 409);
+    checkAgreementVersion(party, version);
+    await this.admin.record(
+      { action: 'recipient.agreement', actor, target: id, facts: { class: party.id, agreement: `${party.agreement!.id}@${version}` } },
+      (tx, at) => MembersRepo.acceptAgreement(tx, id, version, at),
+    );
+    const row = (await this.repo.get(id))!;
     this.remember(row, false);
     await this.db.notify(this.channel, id).catch(() => {});
     return row;
@@ -156,7 +195,21 @@ export class MembersService {
   }
 
   private remember(r: MemberRow, advance: boolean): void {
-    this.index.set(r.id, { id: r.id, classId: r.classId, country: r.country, disabled: r.disabledAt !== null });
+    this.index.set(r.id, { id: r.id, classId: r.classId, country: r.country, disabled: r.disabledAt !== null, agreementVersion: r.agreementVersion });
     if (advance && r.seq > this.lastSeq) this.lastSeq = r.seq;
+  }
+}
+
+/** A member accepts only the class's current agreement version (PIPA 28-8(4)). */
+function checkAgreementVersion(party: { id: string; agreement?: { id: string; version: string } | undefined }, version: string): void {
+  if (!party.agreement) {
+    throw new CgError('AGREEMENT_VERSION_MISMATCH', `class ${party.id} names no agreement to accept`, 422, [
+      { code: 'AGREEMENT_VERSION_MISMATCH', message: 'the class has no agreement', path: 'agreementVersion' },
+    ]);
+  }
+  if (version !== party.agreement.version) {
+    throw new CgError('AGREEMENT_VERSION_MISMATCH', `class ${party.id}'s agreement ${party.agreement.id} is at version ${party.agreement.version}, not ${version}`, 422, [
+      { code: 'AGREEMENT_VERSION_MISMATCH', message: `current version: ${party.agreement.version}`, path: 'agreementVersion' },
+    ]);
   }
 }

@@ -206,6 +206,7 @@ export class ReleaseService {
       subject: t.subject,
       purpose: declaration?.purpose ?? `(declaration ${t.declarationId} no longer in the registry)`,
       items: [t.category],
+      ...(t.orderRef !== null ? { orderRef: t.orderRef } : {}),
       at,
     };
     const version = await this.readConsentOrder(t.subject);

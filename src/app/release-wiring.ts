@@ -1,6 +1,9 @@
 import v8 from 'node:v8';
 import type { ConsentLookup } from '../core/consent/lookup.ts';
 import type { GateContext, SubjectInfo } from '../core/gate/types.ts';
+import type { RightsStopIndex } from '../core/rights/stops.ts';
+import type { OrdersService } from './orders-service.ts';
+import type { SuspensionsService } from './suspensions-service.ts';
 import type { RegistryModel } from '../core/registry/model.ts';
 import type { Database } from '../store/sql.ts';
 import type { Journal } from '../store/journal.ts';
@@ -27,6 +30,12 @@ export interface ReleaseWiringDeps {
   readonly members: MembersService;
   readonly subjects: SubjectsService;
   readonly consents: ConsentLookup;
+  /** Registered orders (a class member receives only for its orders' customers). */
+  readonly orders: Pick<OrdersService, 'get'>;
+  /** Recorded PIPC suspension orders (PIPA 28-9). */
+  readonly suspensions: Pick<SuspensionsService, 'find'>;
+  /** Completed objection and suspension requests (the rights service notes them). */
+  readonly rightsStops: Pick<RightsStopIndex, 'find'>;
   /** The consent ledger's write order (ConsentService): allowed decisions follow the consent writes they read. */
   readonly order?: ConsentOrder;
   /** Master key sources: CONSENTGATE_MASTER_KEY, else `<dataDir>/keys/master.key`. */
@@ -82,7 +91,9 @@ export function createReleaseServices(d: ReleaseWiringDeps): ReleaseServices {
   const gate = (): GateContext | undefined => {
     const model = d.registry.model;
     if (!model) return undefined;
-    if (cached?.model !== model) cached = { model, ctx: { registry: model, consents: d.consents, members, subjects } };
+    if (cached?.model !== model) {
+      cached = { model, ctx: { registry: model, consents: d.consents, members, subjects, orders: d.orders, suspensions: d.suspensions, rightsStops: d.rightsStops } };
+    }
     return cached.ctx;
   };
   const policy = d.policy ?? (d.policyDir ? OperatorPolicies.loadDir(d.policyDir) : undefined);

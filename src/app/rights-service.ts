@@ -14,6 +14,8 @@ import {
   type RightsScope,
   type RightsType,
 } from '../core/rights/request.ts';
+import { RightsStopIndex, STOPPING_TYPES } from '../core/rights/stops.ts';
+import type { RightsStop } from '../core/gate/types.ts';
 import type { EventStream } from '../events/stream.ts';
 import { disabledEventStream } from '../events/stream.ts';
 import { toRow, type OutboxMessage } from '../outbox/message.ts';
@@ -89,12 +91,15 @@ export interface RightsServiceDeps {
   readonly escalateAfterMs?: number;
   /** Background sweep interval (consent endings, retention, escalation); 0 = only on demand. */
   readonly sweepMs?: number;
+  /** Where completed objection and suspension requests are noted for the gate (shared with its context). */
+  readonly stops?: RightsStopIndex;
   /** Accept http:// webhook URLs on loopback (tests, local demo). */
   readonly allowHttpWebhooks?: boolean;
   /** Which addresses a webhook URL may name (literals are checked at registration). */
   readonly webhookPolicy?: WebhookAddressPolicy;
 }
 
+export const RIGHTS_STOPS_CHANNEL_PREFIX = 'cg_rights_stops_';
 export const DEFAULT_ESCALATE_AFTER_MS = 7 * 86_400_000;
 const CONSENT_CURSOR = 'consent_endings';
 /** Stream event type per lifecycle step. */
@@ -135,9 +140,13 @@ export class RightsService {
   private readonly queues = new Map<string, Promise<unknown>>();
   private sweeping: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  /** Completed objection and suspension requests: the gate's `rightsStops` (SUBJECT_OBJECTED). */
+  private readonly stops: RightsStopIndex;
+  private unlisten: (() => Promise<void>) | undefined;
 
   constructor(private readonly deps: RightsServiceDeps) {
     this.repo = new RightsRepo(deps.db);
+    this.stops = deps.stops ?? new RightsStopIndex();
     this.clock = deps.clock ?? Date.now;
     this.events = deps.events ?? disabledEventStream;
     this.escalateAfterMs = deps.escalateAfterMs ?? DEFAULT_ESCALATE_AFTER_MS;
@@ -148,12 +157,28 @@ export class RightsService {
   }
 
   async start(): Promise<void> {
+    // Other servers' completions arrive by NOTIFY; this server's are noted as they are recorded.
+    this.unlisten = await this.deps.db.listen(RIGHTS_STOPS_CHANNEL_PREFIX + this.deps.db.schema, () => void this.loadStops().catch(() => {}));
+    await this.loadStops();
     if (!this.deps.sweepMs) return;
     this.timer = setInterval(() => void this.sweep().catch(() => {}), this.deps.sweepMs);
     this.timer.unref();
   }
 
+  /**
+   * The gate's lookup: the completed objection or processing-suspension request (PIPA 37; GDPR 21,
+   * 18) that covers a release of `subject` under `declarationId` for `purposeId`. Synchronous.
+   */
+  stopFor(subject: string, declarationId: string, purposeId: string): RightsStop | undefined {
+    return this.stops.find(subject, declarationId, purposeId);
+  }
+
+  private async loadStops(): Promise<void> {
+    for (const r of await this.repo.completedOfTypes([...STOPPING_TYPES])) this.stops.note(r);
+  }
+
   async stop(): Promise<void> {
+    await this.unlisten?.();
     if (this.timer) clearInterval(this.timer);
     await this.sweeping.catch(() => {});
   }
@@ -506,6 +531,11 @@ export class RightsService {
       { request: req, at, outbox },
       { type: 'rights_request', id: req.id, request_type: req.type, subject: subject.pseudonym, action: step.action, state: req.state, due_date: req.deadline.dueDate, article: req.article, at: new Date(at).toISOString() },
     );
+    // Durable: from now on the gate refuses what a completed objection or suspension covers.
+    if (STOPPING_TYPES.has(req.type) && req.state === 'completed') {
+      this.stops.note(req);
+      await this.deps.db.notify(RIGHTS_STOPS_CHANNEL_PREFIX + this.deps.db.schema, req.id).catch(() => {});
+    }
   }
 
   private countryOf(recipient: string): string | null {

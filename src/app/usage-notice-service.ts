@@ -12,13 +12,10 @@ import {
 } from '../core/law/kr/usage-notice.ts';
 import type { RegistryModel } from '../core/registry/model.ts';
 import type { AppConfig } from '../config.ts';
-import { Journal } from '../store/journal.ts';
-import { sqlLedgerAppender } from '../store/ledger-appender.ts';
-import { openDatabase } from '../store/open.ts';
 import type { Database } from '../store/sql.ts';
 import * as q from '../store/usage-notice-queries.ts';
-import { AdminActions } from './admin-actions.ts';
-import { RegistryService } from './registry-service.ts';
+import { openRegistryReader } from './active-registry.ts';
+import type { RegistryService } from './registry-service.ts';
 
 export interface UsageNoticeDeps {
   readonly db: Database;
@@ -116,23 +113,6 @@ export class UsageNoticeService {
 export async function openUsageNoticeService(
   config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'schema'>,
 ): Promise<{ notices: UsageNoticeService; close(): Promise<void> }> {
-  const db = await openDatabase({
-    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
-    ...(config.dataDir && !config.databaseUrl ? { dataDir: config.dataDir } : {}),
-    ...(config.schema ? { schema: config.schema } : {}),
-  });
-  const journal = new Journal(db, sqlLedgerAppender);
-  const registry = new RegistryService(db, new AdminActions(journal));
-  const close = async () => {
-    await registry.stop().catch(() => {});
-    await journal.close().catch(() => {});
-    await db.close();
-  };
-  try {
-    await registry.start();
-  } catch (e) {
-    await close().catch(() => {});
-    throw e;
-  }
+  const { db, registry, close } = await openRegistryReader(config);
   return { notices: new UsageNoticeService({ db, registry }), close };
 }

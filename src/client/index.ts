@@ -1,6 +1,6 @@
 /**
  * `consentgate/client`: a small typed client for the ConsentGate HTTP API, for recipients
- * (release, explain, redeem) and operators (registry, members, subject data, consents).
+ * (release, explain, redeem) and operators (registry, members, orders, subject data, consents).
  * Dependency-free: global `fetch` (Node 20+, browsers, Deno) or one you pass in.
  *
  * ```ts
@@ -18,9 +18,9 @@
 
 // Wire types stand alone (./wire.ts), checked equal to the server's own by a compile-time test,
 // so the published client needs nothing of the server, not even its types.
-import type { DenyCode, Explanation, Release, ReleaseForm, SubjectDataSummary, TraceStep } from './wire.ts';
+import type { DenyCode, Explanation, Order, Release, ReleaseForm, SubjectDataSummary, TraceStep } from './wire.ts';
 
-export type { DenyCode, TraceStep, ReleaseForm, Explanation, Release, SubjectDataSummary };
+export type { DenyCode, TraceStep, ReleaseForm, Explanation, Release, SubjectDataSummary, Order };
 
 /** An RFC 9457 problem document as ConsentGate sends it. */
 export interface Problem {
@@ -160,8 +160,12 @@ export class ConsentGateClient {
   };
 
   readonly members = {
-    register: (m: { id?: string; class: string; name: string; country: string; contact?: Record<string, string> }): Promise<Record<string, unknown>> =>
+    /** `agreementVersion`: the class's current agreement version the member accepted (PIPA 28-8(4)). */
+    register: (m: { id?: string; class: string; name: string; country: string; contact?: Record<string, string>; agreementVersion?: string }): Promise<Record<string, unknown>> =>
       this.call('POST', '/v1/members', m),
+    /** Records that a member accepted a new version of its class's agreement. */
+    acceptAgreement: (id: string, agreementVersion: string): Promise<Record<string, unknown>> =>
+      this.call('POST', `/v1/members/${enc(id)}/agreement`, { agreementVersion }),
     get: (id: string): Promise<Record<string, unknown>> => this.call('GET', `/v1/members/${enc(id)}`),
     /** A recipient key for a member or a fixed recipient; the secret is in `key`. */
     issueKey: (recipientId: string, opts: { label?: string; expires_at?: string } = {}): Promise<IssuedKey> =>
@@ -179,6 +183,16 @@ export class ConsentGateClient {
     describeData: (id: string): Promise<SubjectDataSummary> => this.call('GET', `/v1/subjects/${enc(id)}/data`),
     /** Crypto-shredding: destroys the subject's data key. */
     eraseData: (id: string): Promise<{ subject: string; erased: true; erased_at: string }> => this.call('DELETE', `/v1/subjects/${enc(id)}/data`),
+  };
+
+  /**
+   * Orders (admin key with `orders:write`): a seller's release must name one of the customer with
+   * that seller (`order_ref`), or it is refused with NO_ORDER. Idempotent on `id`.
+   */
+  readonly orders = {
+    register: (o: { id: string; subject: string; recipient: string; declarations: readonly string[]; placedAt?: string }): Promise<Order> =>
+      this.call('POST', '/v1/orders', o),
+    get: (id: string): Promise<Order> => this.call('GET', `/v1/orders/${enc(id)}`),
   };
 
   /** Notices and consents (admin key, or the subject's own key for its own consents). */

@@ -78,3 +78,15 @@ export interface SubjectDataSummary {
   readonly key_version: number | null;
   readonly items: ReadonlyArray<{ category: string; bytes: number; key_version: number; updated_at: string }>;
 }
+
+/** `POST /v1/orders`, `GET /v1/orders/:id`: an order of a customer with one seller (class member). */
+export interface Order {
+  readonly id: string;
+  readonly subject: string;
+  readonly recipient: string;
+  readonly declarations: readonly string[];
+  readonly placedAt: string;
+  readonly createdAt: string;
+  /** True when the answer is an identical earlier registration (HTTP 200 instead of 201). */
+  readonly replayed: boolean;
+}

@@ -47,6 +47,7 @@ export const ADMIN_SCOPES = [
   'consents:write',
   'subjects:read',
   'subjects:write',
+  'orders:write',
   'ledger:read',
   'reports:read',
   'metrics:read',

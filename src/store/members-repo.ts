@@ -11,10 +11,14 @@ export interface MemberRow {
   readonly createdAt: Date;
   readonly createdBy: string;
   readonly disabledAt: Date | null;
+  /** The version of the class's agreement the member accepted (PIPA 28-8(4)); null: none. */
+  readonly agreementVersion: string | null;
+  readonly agreementAcceptedAt: Date | null;
 }
 
 const cols = `id, seq, class_id AS "classId", name, country, contact, created_at AS "createdAt",
-  created_by AS "createdBy", disabled_at AS "disabledAt"`;
+  created_by AS "createdBy", disabled_at AS "disabledAt", agreement_version AS "agreementVersion",
+  agreement_accepted_at AS "agreementAcceptedAt"`;
 
 export interface MemberFilter {
   classId?: string;
@@ -48,13 +52,19 @@ export class MembersRepo {
    */
   static async insert(
     tx: Sql,
-    m: Pick<MemberRow, 'id' | 'classId' | 'name' | 'country' | 'contact' | 'createdBy'> & { createdAt: Date },
+    m: Pick<MemberRow, 'id' | 'classId' | 'name' | 'country' | 'contact' | 'createdBy'> & { createdAt: Date; agreementVersion?: string | null },
   ): Promise<boolean> {
+    const version = m.agreementVersion ?? null;
     const rows = await tx.query(
-      `INSERT INTO recipient_members (id, class_id, name, country, contact, created_at, created_by)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [m.id, m.classId, m.name, m.country, JSON.stringify(m.contact), m.createdAt, m.createdBy],
+      `INSERT INTO recipient_members (id, class_id, name, country, contact, created_at, created_by, agreement_version, agreement_accepted_at)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [m.id, m.classId, m.name, m.country, JSON.stringify(m.contact), m.createdAt, m.createdBy, version, version === null ? null : m.createdAt],
     );
     return rows.length === 1;
+  }
+
+  /** Records that member `id` accepted agreement version `version` (inside the caller's transaction). */
+  static async acceptAgreement(tx: Sql, id: string, version: string, at: Date): Promise<void> {
+    await tx.query('UPDATE recipient_members SET agreement_version = $2, agreement_accepted_at = $3 WHERE id = $1', [id, version, at]);
   }
 }

@@ -352,6 +352,15 @@ export class RightsRepo {
     return r?.document;
   }
 
+  /** Every completed request of the given types (the gate's stops are loaded from these at start). */
+  async completedOfTypes(types: readonly string[]): Promise<RightsRequest[]> {
+    const rows = await this.sql.query<{ document: RightsRequest }>(
+      "SELECT document FROM rights_requests WHERE state = 'completed' AND type = ANY($1::text[]) ORDER BY seq",
+      [types],
+    );
+    return rows.map((r) => r.document);
+  }
+
   async requestsOf(subject: string, limit: number): Promise<RightsRequest[]> {
     const rows = await this.sql.query<{ document: RightsRequest }>(
       'SELECT document FROM rights_requests WHERE subject = $1 ORDER BY seq DESC LIMIT $2',

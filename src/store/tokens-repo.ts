@@ -11,6 +11,8 @@ export interface TokenRow {
   readonly category: string;
   readonly declarationId: string;
   readonly decisionId: string;
+  /** The order the issuing release named: a redemption is judged under the same order. */
+  readonly orderRef: string | null;
   readonly expiresAt: Date | null;
   readonly revokedAt: Date | null;
 }
@@ -57,11 +59,16 @@ export class TokensRepo {
       category: string;
       declaration_id: string;
       decision_id: string;
+      order_ref: string | null;
       expires_at: Date | null;
       revoked_at: Date | null;
-    }>('SELECT recipient, subject, category, declaration_id, decision_id, expires_at, revoked_at FROM release_tokens WHERE token_hash = $1', [Buffer.from(hash)]);
+    }>(
+      `SELECT t.recipient, t.subject, t.category, t.declaration_id, t.decision_id, d.order_ref, t.expires_at, t.revoked_at
+       FROM release_tokens t LEFT JOIN release_decisions d ON d.id = t.decision_id WHERE t.token_hash = $1`,
+      [Buffer.from(hash)],
+    );
     return r
-      ? { recipient: r.recipient, subject: r.subject, category: r.category, declarationId: r.declaration_id, decisionId: r.decision_id, expiresAt: r.expires_at, revokedAt: r.revoked_at }
+      ? { recipient: r.recipient, subject: r.subject, category: r.category, declarationId: r.declaration_id, decisionId: r.decision_id, orderRef: r.order_ref ?? null, expiresAt: r.expires_at, revokedAt: r.revoked_at }
       : undefined;
   }
 

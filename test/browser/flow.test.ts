@@ -32,9 +32,12 @@ beforeAll(async () => {
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.addresses()[0]!;
   base = `http://127.0.0.1:${typeof addr === 'string' ? addr : addr.port}`;
-  await app.ctx.members.register({ id: SELLER, classId: 'cn_sellers', name: 'Shenzhen Browser Test Gadgets', country: 'CN' }, 'test');
+  const agreementVersion = app.ctx.registry.model!.parties.get('cn_sellers')!.agreement!.version;
+  await app.ctx.members.register({ id: SELLER, classId: 'cn_sellers', name: 'Shenzhen Browser Test Gadgets', country: 'CN', agreementVersion }, 'test');
   sellerKey = (await app.ctx.members.issueKey(SELLER, 'test')).key;
   subjectKey = (await app.ctx.subjects.create({ id: SUBJECT, jurisdiction: 'KR', issueToken: true }, 'test')).token!;
+  // The customer's order with the seller, which every release below names.
+  await app.ctx.orders.register({ id: 'order-1001', subject: SUBJECT, recipient: SELLER, declarations: ['sellers_fulfilment'] }, 'test');
   // Made-up values: a release counts as "having my data" only when something was released.
   await app.ctx.vault.put(SUBJECT, { name: 'Kim Test', phone: '+82-10-0000-0000', address: '1 Test-ro, Seoul', customs_code: 'P000000000000' }, Date.now());
   browser = await launch();
@@ -154,12 +157,15 @@ describe.skipIf(!run)('web interfaces in Chromium', () => {
     await widget.getByText(/저장되었습니다: 동의 0건, 거부 \d+건/).waitFor();
     await expectAccessible(page, 'checkout widget (ko)');
     await screenshot(page, 'widget-checkout-ko');
+    // With an order, so that the refusal is the customer's choice in the widget, not the missing order.
+    await app.ctx.orders.register({ id: 'order-2001', subject: 'cust-browser-2', recipient: SELLER, declarations: ['sellers_fulfilment'] }, 'test');
     const res = await fetch(`${base}/v1/releases`, {
       method: 'POST',
       headers: { authorization: `Bearer ${sellerKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ subject: 'cust-browser-2', purpose: 'order_fulfilment' }),
+      body: JSON.stringify({ subject: 'cust-browser-2', purpose: 'order_fulfilment', order_ref: 'order-2001' }),
     });
     expect(res.status).toBe(403);
+    expect(((await res.json()) as { code: string }).code).not.toBe('NO_ORDER');
     await page.context().close();
   });
 

@@ -29,8 +29,8 @@ describe('consentgate notify usage', () => {
     try {
       for (const id of ['c1', 'c2', 'c3']) await h.customer(id);
       await h.grant('c1', 'checkout', ['sellers_fulfilment']);
-      expect((await h.release(h.keys.sellerA, { subject: 'c1', purpose: 'order_fulfilment' })).status).toBe(200);
-      expect((await h.release(h.keys.sellerA, { subject: 'c2', purpose: 'order_fulfilment' })).status).toBe(403);
+      expect((await h.release(h.keys.sellerA, { subject: 'c1', purpose: 'order_fulfilment', order_ref: 'c1/A' })).status).toBe(200);
+      expect((await h.release(h.keys.sellerA, { subject: 'c2', purpose: 'order_fulfilment', order_ref: 'c2/A' })).status).toBe(403);
       expect((await h.call('DELETE', '/v1/subjects/c3/data', h.admin)).status).toBe(200);
     } finally {
       await h.close();

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConsentStatus } from '../../src/core/consent/lookup.ts';
 import { decide } from '../../src/core/gate/decide.ts';
-import { DENY_CODES, type ReleaseRequest, type SubjectInfo } from '../../src/core/gate/types.ts';
+import { DENY_CODES, type MemberInfo, type OrderInfo, type ReleaseRequest, type SubjectInfo } from '../../src/core/gate/types.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
 import { registrySchema, type Registry } from '../../src/core/registry/schema.ts';
 import { structuralIssues } from '../../src/core/registry/structure.ts';
@@ -41,6 +41,7 @@ const registryArb = fc
       { minLength: 1, maxLength: 3 },
     ),
     classCountries: subset(['CN', 'HK', 'US', 'KR'], 1),
+    classAgreement: maybe(fc.constantFrom('v1', 'v2')),
     declarations: fc.array(
       fc.record({
         party: fc.nat(3),
@@ -74,7 +75,9 @@ const registryArb = fc
         safeguards: clean(r.safeguards),
         ...(r.sccModule ? { agreement: { id: `a${i}`, version: '1', clauses: [], scc: { version: '2021/914', module: r.sccModule } } } : {}),
       })),
-      recipient_classes: [{ id: 'k0', name: 'K', role: 'third_party', countries: g.classCountries, contact: {} }],
+      recipient_classes: [
+        { id: 'k0', name: 'K', role: 'third_party', countries: g.classCountries, contact: {}, ...(g.classAgreement ? { agreement: { id: 'ka', version: g.classAgreement, clauses: [] } } : {}) },
+      ],
       declarations: g.declarations.map((d, i) => ({
         id: `d${i}`,
         recipient: parties[d.party % parties.length],
@@ -116,7 +119,19 @@ const worldArb = fc.record({
   ),
   consents: fc.array(fc.record({ subject: fc.nat(2), decl: fc.nat(5), scope: fc.constantFrom('*', 'r0', 'r1', 'm0', 'm1'), status: statusArb }), { maxLength: 12 }),
   objections: fc.array(fc.record({ subject: fc.nat(2), purpose: fc.nat(2) }), { maxLength: 3 }),
+  agreements: fc.array(maybe(fc.constantFrom('v1', 'v2')), { minLength: 2, maxLength: 2 }),
+  // Orders by ref: a customer (or an unknown one), a member or a registry recipient, some declarations.
+  orders: fc.array(
+    fc.record({
+      subject: fc.constantFrom('s0', 's1', 's2', 'unknown'),
+      recipient: fc.constantFrom('m0', 'm1', 'r0'),
+      declarations: subset(['d0', 'd1', 'd2', 'd3', 'd4', 'd5']),
+    }),
+    { maxLength: 4 },
+  ),
 });
+
+const ORDER_REFS = ['o0', 'o1', 'o2', 'o3', 'zz'];
 
 const requestArb = fc.record({
   recipient: fc.constantFrom('r0', 'r1', 'r2', 'k0', 'm0', 'm1', 'stranger'),
@@ -124,6 +139,89 @@ const requestArb = fc.record({
   purpose: fc.constantFrom('p0', 'p1', 'p2', 'zz'),
   items: maybe(fc.subarray([...CATS, 'zz'])),
   at: fc.integer({ min: NOW - 10 * DAY, max: NOW + 10 * DAY }),
+  orderRef: maybe(fc.constantFrom(...ORDER_REFS)),
+});
+
+function worldContext(registry: RegistryModel, w: World) {
+  const consents = new FakeConsents();
+  for (const c of w.consents) consents.set(`s${c.subject}`, `d${c.decl}`, c.status, c.scope);
+  for (const o of w.objections) consents.object(`s${o.subject}`, `p${o.purpose}`);
+  const subjects: Record<string, SubjectInfo> = {};
+  w.subjects.forEach((s, i) => {
+    subjects[`s${i}`] = {
+      jurisdiction: s.jurisdiction,
+      erased: s.erased,
+      ...(s.collectedAgo !== undefined ? { collectedAt: NOW - s.collectedAgo * DAY } : {}),
+      contractEndedAt: () => (s.endedAgo === undefined ? undefined : NOW - s.endedAgo * DAY),
+    };
+  });
+  const members: Record<string, MemberInfo> = {
+    m0: { classId: 'k0', country: w.members[0]!, agreementVersion: w.agreements[0] },
+    m1: { classId: 'k0', country: w.members[1]!, agreementVersion: w.agreements[1] },
+  };
+  const orders = new Map<string, OrderInfo>(w.orders.map((o, i) => [`o${i}`, o]));
+  return { consents, subjects, members, orders, ctx: context(registry, consents, members, subjects, { orders }) };
+}
+
+type World = typeof worldArb extends fc.Arbitrary<infer W> ? W : never;
+type Req = typeof requestArb extends fc.Arbitrary<infer R> ? R : never;
+const toRequest = (r: Req): ReleaseRequest => ({
+  recipientId: r.recipient,
+  subject: r.subject,
+  purpose: r.purpose,
+  at: r.at,
+  ...(r.items ? { items: r.items } : {}),
+  ...(r.orderRef ? { orderRef: r.orderRef } : {}),
+});
+
+describe('orders: a class member never receives data of a customer without an order between them', () => {
+  it('an allow to a member names an order of that subject with that member covering the declaration; without one the answer never depends on the subject', () => {
+    let allowedMembers = 0;
+    let passedOrder = 0;
+    let noOrder = 0;
+    fc.assert(
+      fc.property(registryArb, worldArb, fc.array(requestArb, { minLength: 1, maxLength: 20 }), (registry, w, reqs) => {
+        const { ctx, members, orders } = worldContext(registry, w);
+        // Besides random requests, each order's own: its member, subject and a declaration's purpose.
+        const own: Req[] = w.orders.flatMap((o, i) =>
+          o.declarations.flatMap((id) => {
+            const decl = registry.declarations.get(id);
+            return decl ? [{ recipient: o.recipient, subject: o.subject, purpose: decl.purpose as Req['purpose'], items: undefined, at: NOW, orderRef: `o${i}` }] : [];
+          }),
+        );
+        for (const r of [...reqs, ...own]) {
+          const req = toRequest(r);
+          const d = decide(req, ctx);
+          const member = members[r.recipient];
+          if (member === undefined) continue;
+          const order = req.orderRef === undefined ? undefined : orders.get(req.orderRef);
+          const between = order !== undefined && order.subject === r.subject && order.recipient === r.recipient;
+          if (d.trace.some((t) => t.check === 'order' && t.ok)) passedOrder++;
+          if (d.allow) {
+            allowedMembers++;
+            expect(between).toBe(true);
+            expect(order!.declarations).toContain(d.declarationId);
+          }
+          if (!between) {
+            // No order between them: the same decision whoever the subject is, known, unknown or erased,
+            // and the same when explained.
+            for (const other of ['s0', 's1', 's2', 'unknown']) {
+              const o = decide({ ...req, subject: other }, ctx);
+              const oOrder = req.orderRef === undefined ? undefined : orders.get(req.orderRef);
+              if (oOrder !== undefined && oOrder.subject === other && oOrder.recipient === r.recipient) continue;
+              expect(o).toEqual(d);
+              expect(decide({ ...req, subject: other }, ctx, { explain: true })).toEqual(d);
+            }
+            if (!d.allow && d.code === 'NO_ORDER') noOrder++;
+          }
+        }
+      }),
+      { numRuns: 250 },
+    );
+    // The generators must reach members past the order check (allowed or refused later), or the property says little.
+    expect(passedOrder, `members past the order check (${allowedMembers} allowed)`).toBeGreaterThan(0);
+    expect(noOrder).toBeGreaterThan(0);
+  });
 });
 
 describe('decide over random registries, consents and requests', () => {
@@ -131,23 +229,17 @@ describe('decide over random registries, consents and requests', () => {
     const seen = new Set<string>();
     fc.assert(
       fc.property(registryArb, worldArb, fc.array(requestArb, { minLength: 1, maxLength: 20 }), (registry, w, reqs) => {
-        const consents = new FakeConsents();
-        for (const c of w.consents) consents.set(`s${c.subject}`, `d${c.decl}`, c.status, c.scope);
-        for (const o of w.objections) consents.object(`s${o.subject}`, `p${o.purpose}`);
-        const subjects: Record<string, SubjectInfo> = {};
-        w.subjects.forEach((s, i) => {
-          subjects[`s${i}`] = {
-            jurisdiction: s.jurisdiction,
-            erased: s.erased,
-            ...(s.collectedAgo !== undefined ? { collectedAt: NOW - s.collectedAgo * DAY } : {}),
-            contractEndedAt: () => (s.endedAgo === undefined ? undefined : NOW - s.endedAgo * DAY),
-          };
-        });
-        const members = { m0: { classId: 'k0', country: w.members[0]! }, m1: { classId: 'k0', country: w.members[1]! } };
-        const ctx = context(registry, consents, members, subjects);
+        const { consents, subjects, members, ctx } = worldContext(registry, w);
+        // Besides random requests, each order's own (members reach the checks after the order).
+        const own: Req[] = w.orders.flatMap((o, i) =>
+          o.declarations.flatMap((id) => {
+            const decl = registry.declarations.get(id);
+            return decl ? [{ recipient: o.recipient, subject: o.subject, purpose: decl.purpose as Req['purpose'], items: undefined, at: NOW, orderRef: `o${i}` }] : [];
+          }),
+        );
 
-        for (const r of reqs) {
-          const req: ReleaseRequest = { recipientId: r.recipient, subject: r.subject, purpose: r.purpose, at: r.at, ...(r.items ? { items: r.items } : {}) };
+        for (const r of [...reqs, ...own]) {
+          const req = toRequest(r);
           const d = decide(req, ctx);
           expect(decide(req, ctx)).toEqual(d);
           // Explaining never changes the outcome, only how much of the trace is shown.
@@ -162,7 +254,8 @@ describe('decide over random registries, consents and requests', () => {
             expect(DENY_CODES).toContain(d.code);
             expect(d.article.length).toBeGreaterThan(0);
             expect(d.trace[d.trace.length - 1]!.ok).toBe(false);
-            if (subject?.erased) expect(d.code).toBe('SUBJECT_ERASED');
+            // Erased: refused to everyone; a registry recipient is told so first, a member only once its order is checked.
+            if (subject?.erased && registry.parties.get(r.recipient)?.kind === 'recipient') expect(d.code).toBe('SUBJECT_ERASED');
             continue;
           }
           // Allowed: check against an independent reading of the inputs.
@@ -170,7 +263,9 @@ describe('decide over random registries, consents and requests', () => {
           expect(subject!.erased).toBe(false);
           expect(d.trace.every((s) => s.ok)).toBe(true);
           const decl = registry.declarations.get(d.declarationId)!;
-          const member = (members as Record<string, { classId: string; country: string }>)[r.recipient];
+          const member = members[r.recipient];
+          const classAgreement = member ? registry.parties.get(member.classId)?.agreement : undefined;
+          if (classAgreement) expect(member!.agreementVersion).toBe(classAgreement.version);
           const party = registry.parties.get(r.recipient);
           expect(decl.recipient).toBe(party?.kind === 'recipient' ? r.recipient : member?.classId);
           expect(decl.purpose).toBe(r.purpose);
@@ -202,8 +297,10 @@ describe('decide over random registries, consents and requests', () => {
           // A derogation carries only occasional transfers; PIPA 28-8(1)3 only entrustment.
           if (overseas && !euCovered && subject!.jurisdiction === 'EU') expect(decl.transfer!.occasional).toBe(true);
           if (overseas && subject!.jurisdiction === 'KR') {
-            expect(['consent', 'contract_necessity', 'law_or_treaty']).toContain(decl.transfer!.ground);
+            expect(['consent', 'contract_necessity', 'law_or_treaty', 'adequacy']).toContain(decl.transfer!.ground);
             if (decl.transfer!.ground === 'contract_necessity') expect(p.role).toBe('processor');
+            // PIPA 28-8(1)5: only a destination the PIPC recognised (built in: the EEA, from 2025-09-16).
+            if (decl.transfer!.ground === 'adequacy') expect(country).toBe('DE');
           }
           const purpose = registry.purposes.get(r.purpose)!;
           if (purpose.ad_targeting) expect(consents.hasObjected(r.subject, r.purpose)).toBe(false);
@@ -220,7 +317,7 @@ describe('decide over random registries, consents and requests', () => {
       { numRuns: 400 },
     );
     // The generators must reach allows and the statutory denies, or the property says little.
-    for (const c of ['ALLOW', 'UNDECLARED_RECIPIENT', 'UNDECLARED_PURPOSE', 'UNDECLARED_ITEMS', 'NO_CONSENT', 'NO_TRANSFER_GROUND', 'NO_LEGAL_BASIS', 'SUBJECT_ERASED']) {
+    for (const c of ['ALLOW', 'UNDECLARED_RECIPIENT', 'UNDECLARED_PURPOSE', 'UNDECLARED_ITEMS', 'NO_CONSENT', 'NO_TRANSFER_GROUND', 'NO_LEGAL_BASIS', 'SUBJECT_ERASED', 'NO_ORDER', 'NO_RECIPIENT_CONTRACT']) {
       expect(seen).toContain(c);
     }
   });

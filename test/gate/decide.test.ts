@@ -2,7 +2,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/gate/decide.ts';
 import { DENY_CODES, type Decision, type GateContext, type ReleaseRequest, type SubjectInfo } from '../../src/core/gate/types.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
-import { active, context, DAY, demoRegistry, FakeConsents } from './fakes.ts';
+import { SuspensionIndex } from '../../src/core/gate/suspension-index.ts';
+import { RightsStopIndex } from '../../src/core/rights/stops.ts';
+import type { RightsRequest } from '../../src/core/rights/request.ts';
+import { active, context, DAY, demoRegistry, FakeConsents, orderRef, ordersFor } from './fakes.ts';
 
 const NOW = Date.UTC(2026, 10, 23, 12);
 const registry = demoRegistry();
@@ -11,6 +14,10 @@ const SELLER_ITEMS = ['name', 'phone', 'address', 'customs_code'];
 let consents: FakeConsents;
 let ctx: GateContext;
 let subjects: Record<string, SubjectInfo>;
+let suspensions: SuspensionIndex;
+let stops: RightsStopIndex;
+const AGREEMENT = registry.parties.get('cn_sellers')!.agreement!.version;
+const MEMBERS = ['seller-cn', 'seller-hk', 'seller-jp', 'ghost-member'];
 
 beforeEach(() => {
   consents = new FakeConsents();
@@ -20,15 +27,32 @@ beforeEach(() => {
     gone: { jurisdiction: 'KR', erased: true },
     ended: { jurisdiction: 'KR', erased: false, contractEndedAt: (ref) => (ref === 'o-old' ? NOW - 31 * DAY : ref === 'o-recent' ? NOW - 5 * DAY : undefined) },
   };
+  suspensions = new SuspensionIndex();
+  stops = new RightsStopIndex();
+  // Every subject (known or not) has an order with every member for the sellers' declaration:
+  // tests about other checks name it by default (`req`); the NO_ORDER tests below do not.
+  const orders = ordersFor([...Object.keys(subjects), 'nobody'], MEMBERS, ['sellers_fulfilment']);
+  orders.set('o-2', { subject: 'kim', recipient: 'seller-cn', declarations: ['sellers_fulfilment'] });
   ctx = context(
     registry,
     consents,
-    { 'seller-cn': { classId: 'cn_sellers', country: 'CN' }, 'seller-hk': { classId: 'cn_sellers', country: 'HK' }, 'seller-jp': { classId: 'cn_sellers', country: 'JP' }, 'ghost-member': { classId: 'gone_class', country: 'CN' } },
+    {
+      'seller-cn': { classId: 'cn_sellers', country: 'CN', agreementVersion: AGREEMENT },
+      'seller-hk': { classId: 'cn_sellers', country: 'HK', agreementVersion: AGREEMENT },
+      'seller-jp': { classId: 'cn_sellers', country: 'JP', agreementVersion: AGREEMENT },
+      'seller-old-contract': { classId: 'cn_sellers', country: 'CN', agreementVersion: '2024-01' },
+      'seller-no-contract': { classId: 'cn_sellers', country: 'CN' },
+      'ghost-member': { classId: 'gone_class', country: 'CN' },
+    },
     subjects,
+    { orders, suspensions, rightsStops: stops },
   );
 });
 
-const req = (over: Partial<ReleaseRequest>): ReleaseRequest => ({ recipientId: 'seller-cn', subject: 'kim', purpose: 'order_fulfilment', at: NOW, ...over });
+const req = (over: Partial<ReleaseRequest>): ReleaseRequest => {
+  const r = { recipientId: 'seller-cn', subject: 'kim', purpose: 'order_fulfilment', at: NOW, ...over };
+  return 'orderRef' in over ? r : { ...r, orderRef: orderRef(r.subject, r.recipientId) };
+};
 
 function expectDeny(d: Decision, code: string, article?: string) {
   expect(d.allow).toBe(false);
@@ -58,7 +82,8 @@ describe('decide: allow', () => {
       ['address', 'plain', 'address'],
       ['customs_code', 'plain', 'identifier'],
     ]);
-    expect(d.trace.map((s) => s.check)).toEqual(['subject', 'recipient', 'purpose', 'items', 'objection', 'basis', 'transfer', 'consent', 'retention']);
+    // A member: what does not depend on the subject, then the order, then the subject (no status oracle).
+    expect(d.trace.map((s) => s.check)).toEqual(['recipient', 'agreement', 'suspension', 'order', 'subject', 'purpose', 'items', 'objection', 'basis', 'transfer', 'consent', 'retention']);
     expect(d.trace.find((s) => s.check === 'basis')?.article).toBe('PIPA 17(1)1');
     expect(d.trace.every((s) => s.ok)).toBe(true);
     expect(d.trace.find((s) => s.check === 'transfer')?.article).toBe('PIPA 28-8(1)1');
@@ -119,15 +144,97 @@ describe('decide: allow', () => {
 describe('decide: each deny code fires', () => {
   it('UNKNOWN_SUBJECT', () => expectDeny(decide(req({ subject: 'nobody' }), ctx), 'UNKNOWN_SUBJECT'));
 
-  it('SUBJECT_ERASED, before anything else', () => {
-    expectDeny(decide(req({ subject: 'gone', recipientId: 'stranger' }), ctx), 'SUBJECT_ERASED', 'PIPA 36');
+  it('SUBJECT_ERASED, before anything else for a registry recipient; after the order for a member', () => {
+    const d = decide(req({ subject: 'gone', recipientId: 'hanbit_express' }), ctx);
+    expectDeny(d, 'SUBJECT_ERASED', 'PIPA 36');
+    expect(d.trace.map((s) => s.check)).toEqual(['subject']);
+    const m = decide(req({ subject: 'gone' }), ctx);
+    expectDeny(m, 'SUBJECT_ERASED', 'PIPA 36');
+    expect(m.trace.map((s) => s.check)).toEqual(['recipient', 'agreement', 'suspension', 'order', 'subject']);
   });
 
   it('UNDECLARED_RECIPIENT for unknown callers, class ids and members of a class not in the registry', () => {
-    expectDeny(decide(req({ recipientId: 'stranger' }), ctx), 'UNDECLARED_RECIPIENT', 'PIPA 17(1)');
+    // Not a registry recipient: judged before the subject, so the subject's jurisdiction is not told.
+    expectDeny(decide(req({ recipientId: 'stranger' }), ctx), 'UNDECLARED_RECIPIENT', 'PIPA 17(1)/GDPR 6(1)');
     expectDeny(decide(req({ recipientId: 'cn_sellers' }), ctx), 'UNDECLARED_RECIPIENT');
     expectDeny(decide(req({ recipientId: 'ghost-member' }), ctx), 'UNDECLARED_RECIPIENT');
-    expectDeny(decide(req({ recipientId: 'stranger', subject: 'anna' }), ctx), 'UNDECLARED_RECIPIENT', 'GDPR 6(1)');
+    expectDeny(decide(req({ recipientId: 'stranger', subject: 'anna' }), ctx), 'UNDECLARED_RECIPIENT', 'PIPA 17(1)/GDPR 6(1)');
+    expectDeny(decide(req({ recipientId: 'stranger', subject: 'gone' }), ctx), 'UNDECLARED_RECIPIENT', 'PIPA 17(1)/GDPR 6(1)');
+  });
+
+  it('NO_ORDER without an order of this subject with this member for the declaration — the same answer whatever the subject', () => {
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    const orders = new Map([
+      ['A-1', { subject: 'kim', recipient: 'seller-cn', declarations: ['sellers_fulfilment'] }],
+      ['B-1', { subject: 'kim', recipient: 'seller-hk', declarations: ['sellers_fulfilment'] }],
+      ['C-1', { subject: 'kim', recipient: 'seller-cn', declarations: ['other_declaration'] }],
+    ]);
+    const c2 = { ...ctx, orders };
+    expect(decide(req({ orderRef: 'A-1' }), c2).allow).toBe(true);
+    const answers = [
+      decide(req({ orderRef: undefined }), c2), // no order_ref
+      decide(req({ orderRef: 'Z-404' }), c2), // an unknown order
+      decide(req({ orderRef: 'B-1' }), c2), // another seller's order
+      decide(req({ orderRef: 'C-1' }), c2), // an order for another declaration
+      decide(req({ orderRef: 'A-1', subject: 'anna' }), c2), // another customer (EU, fine)
+      decide(req({ orderRef: 'A-1', subject: 'nobody' }), c2), // unknown
+      decide(req({ orderRef: 'A-1', subject: 'gone' }), c2), // erased
+      decide(req({ orderRef: 'A-1', subject: 'anna' }), c2, { explain: true }), // explained
+    ];
+    for (const d of answers) expectDeny(d, 'NO_ORDER', 'PIPA 18(1)/GDPR 5(1)(b)');
+    // Byte for byte the same decision, whoever the customer is and whatever their state.
+    const text = (d: Decision) => JSON.stringify(d);
+    expect(new Set(answers.map(text)).size).toBe(1);
+    // A registry recipient (the courier) needs no order.
+    expect(decide(req({ recipientId: 'hanbit_express', orderRef: undefined }), c2).allow).toBe(true);
+  });
+
+  it('NO_RECIPIENT_CONTRACT for a member without the class’s current agreement version', () => {
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    expectDeny(decide(req({ recipientId: 'seller-old-contract' }), ctx), 'NO_RECIPIENT_CONTRACT', 'PIPA 28-8(4)/GDPR 46');
+    const d = decide(req({ recipientId: 'seller-no-contract' }), ctx);
+    expectDeny(d, 'NO_RECIPIENT_CONTRACT');
+    expect(d.allow ? '' : d.message).toContain(`seller-data-agreement v${AGREEMENT}`);
+    // A new agreement version in the registry: members on the old one are refused until they accept it.
+    const doc = structuredClone(registry.doc);
+    doc.recipient_classes.find((c) => c.id === 'cn_sellers')!.agreement!.version = '2027-01';
+    expectDeny(decide(req({}), { ...ctx, registry: new RegistryModel(doc) }), 'NO_RECIPIENT_CONTRACT');
+  });
+
+  it('TRANSFER_SUSPENDED from the date of a recorded suspension order, by country or recipient', () => {
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    suspensions.add({ id: 'sus-cn', country: 'CN', from: NOW + DAY });
+    expect(decide(req({}), ctx).allow).toBe(true); // not yet in force
+    expectDeny(decide(req({ at: NOW + DAY }), ctx), 'TRANSFER_SUSPENDED', 'PIPA 28-9/GDPR 58(2)(j)');
+    expect(decide(req({ recipientId: 'seller-hk', at: NOW + DAY }), ctx).allow).toBe(true); // HK is not suspended
+    suspensions.add({ id: 'sus-class', recipient: 'cn_sellers', from: NOW - DAY });
+    expectDeny(decide(req({ recipientId: 'seller-hk' }), ctx), 'TRANSFER_SUSPENDED');
+    // A registry recipient, with the subject's own article.
+    consents.set('anna', 'cloud_hosting', active(['name']));
+    const doc = structuredClone(registry.doc);
+    const c2 = { ...ctx, registry: new RegistryModel(doc) };
+    const before = decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), c2);
+    suspensions.add({ id: 'sus-nimbus', recipient: 'nimbus_cloud', from: NOW - DAY });
+    const after = decide(req({ recipientId: 'nimbus_cloud', subject: 'anna', purpose: 'hosting' }), c2);
+    expect(before.allow || (!before.allow && before.code !== 'TRANSFER_SUSPENDED')).toBe(true);
+    expectDeny(after, 'TRANSFER_SUSPENDED', 'GDPR 58(2)(j)');
+  });
+
+  it('SUBJECT_OBJECTED for a completed objection or suspension request in its scope, even for a required purpose', () => {
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    const request = (over: Partial<RightsRequest>): RightsRequest =>
+      ({ id: 'rr-1', type: 'objection', subject: 'kim', jurisdiction: 'KR', article: 'PIPA 37', scope: { declarations: [], purposes: [] }, state: 'completed', receivedAt: NOW, deadline: {} as never, history: [], ...over }) as RightsRequest;
+    stops.note(request({ state: 'in_progress' })); // not completed: no effect
+    stops.note(request({ type: 'access' })); // not a stopping request
+    expect(decide(req({}), ctx).allow).toBe(true);
+    stops.note(request({ id: 'rr-2', type: 'suspension', scope: { declarations: ['courier_delivery'], purposes: [] } }));
+    expect(decide(req({}), ctx).allow).toBe(true); // another declaration
+    const courier = decide(req({ recipientId: 'hanbit_express' }), ctx);
+    expectDeny(courier, 'SUBJECT_OBJECTED', 'PIPA 37'); // required purpose, contract necessity: still stopped
+    expect(courier.allow ? '' : courier.message).toContain('suspension request rr-2');
+    stops.note(request({ id: 'rr-3', scope: { declarations: [], purposes: ['order_fulfilment'] } }));
+    expectDeny(decide(req({}), ctx), 'SUBJECT_OBJECTED');
+    expect(decide(req({ subject: 'anna', recipientId: 'hanbit_express' }), ctx).allow).toBe(true); // another subject
   });
 
   it('UNDECLARED_PURPOSE for a purpose not declared for the party, or not existing', () => {
@@ -252,10 +359,13 @@ describe('decide: several declarations for one party and purpose', () => {
       transfer: { ground: 'law_or_treaty', instrument: 'Treaty X, Art. 5' },
       retention: { duration: 'P30D', from: 'release' },
     });
-    const c2 = { ...ctx, registry: new RegistryModel(doc) };
-    const d = decide(req({ items: ['name'] }), c2); // no consent: the consent declaration denies, the second allows
+    const both = new Map([['o-both', { subject: 'kim', recipient: 'seller-cn', declarations: ['sellers_fulfilment', 'sellers_fulfilment_min'] }]]);
+    const c2 = { ...ctx, registry: new RegistryModel(doc), orders: both };
+    // An order names the declarations it covers: only those are tried.
+    expectDeny(decide(req({ items: ['name'] }), { ...c2, orders: ctx.orders }), 'NO_CONSENT');
+    const d = decide(req({ items: ['name'], orderRef: 'o-both' }), c2); // no consent: the consent declaration denies, the second allows
     expect(d.allow && d.declarationId).toBe('sellers_fulfilment_min');
-    const d2 = decide(req({ items: ['name', 'phone'] }), c2); // first: NO_CONSENT (further); second: UNDECLARED_ITEMS
+    const d2 = decide(req({ items: ['name', 'phone'], orderRef: 'o-both' }), c2); // first: NO_CONSENT (further); second: UNDECLARED_ITEMS
     expectDeny(d2, 'NO_CONSENT');
   });
 });
@@ -271,13 +381,15 @@ describe('decide: explain mode', () => {
     if (full.allow || quick.allow) return;
     expect([full.code, full.article, full.message]).toEqual([quick.code, quick.article, quick.message]);
     expect(full.trace.map((s) => `${s.check}:${s.ok}`)).toEqual([
-      'subject:true', 'recipient:true', 'purpose:true', 'items:false', 'objection:false', 'basis:true', 'transfer:true', 'consent:false', 'retention:true',
+      'subject:true', 'recipient:true', 'suspension:true', 'purpose:true', 'items:false', 'objection:false', 'basis:true', 'transfer:true', 'consent:false', 'retention:true',
     ]);
     expect(full.trace.find((s) => s.check === 'objection')?.article).toBe('PIPA 37');
   });
 
   it('cannot go past an undeclared recipient or purpose', () => {
     const d = decide(req({ recipientId: 'stranger' }), ctx, { explain: true });
-    expect(d.trace.map((s) => s.check)).toEqual(['subject', 'recipient']);
+    expect(d.trace.map((s) => s.check)).toEqual(['recipient']);
+    const p = decide(req({ recipientId: 'hanbit_express', purpose: 'ad_targeting' }), ctx, { explain: true });
+    expect(p.trace.map((s) => s.check)).toEqual(['subject', 'recipient', 'suspension', 'purpose']);
   });
 });

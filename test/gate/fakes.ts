@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConsentLookup, ConsentStatus } from '../../src/core/consent/lookup.ts';
-import type { GateContext, MemberInfo, SubjectInfo } from '../../src/core/gate/types.ts';
+import type { GateContext, MemberInfo, OrderInfo, SubjectInfo } from '../../src/core/gate/types.ts';
+import { SuspensionIndex } from '../../src/core/gate/suspension-index.ts';
+import { RightsStopIndex } from '../../src/core/rights/stops.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
 import { parseRegistry } from '../../src/core/registry/parse.ts';
 
@@ -51,15 +53,34 @@ export function demoRegistry(): RegistryModel {
   return new RegistryModel(parseRegistry(text).registry);
 }
 
+/** What a test adds beyond consents, members and subjects: orders by ref, suspension orders, rights stops. */
+export interface Extras {
+  readonly orders?: Record<string, OrderInfo> | Map<string, OrderInfo>;
+  readonly suspensions?: SuspensionIndex;
+  readonly rightsStops?: RightsStopIndex;
+}
+
 export function context(
   registry: RegistryModel,
   consents: ConsentLookup,
   members: Record<string, MemberInfo>,
   subjects: Record<string, SubjectInfo>,
+  extras: Extras = {},
 ): GateContext {
   const m = new Map(Object.entries(members));
   const s = new Map(Object.entries(subjects));
-  return { registry, consents, members: m, subjects: s };
+  const orders = extras.orders instanceof Map ? extras.orders : new Map(Object.entries(extras.orders ?? {}));
+  return { registry, consents, members: m, subjects: s, orders, suspensions: extras.suspensions ?? new SuspensionIndex(), rightsStops: extras.rightsStops ?? new RightsStopIndex() };
+}
+
+/** The order ref the gate tests use for (subject, member): one order per pair, naming `declarations`. */
+export const orderRef = (subject: string, member: string) => `o-${subject}-${member}`;
+
+/** Orders of every subject with every member, for the given declarations (tests about other checks). */
+export function ordersFor(subjects: readonly string[], members: readonly string[], declarations: readonly string[]): Map<string, OrderInfo> {
+  const out = new Map<string, OrderInfo>();
+  for (const subject of subjects) for (const recipient of members) out.set(orderRef(subject, recipient), { subject, recipient, declarations });
+  return out;
 }
 
 export const DAY = 86_400_000;

@@ -120,7 +120,9 @@ describe('API keys, admin actions, logs and headers', () => {
     const notice = await call('GET', '/v1/notices/checkout', undefined);
     const grant = await call('POST', `/v1/subjects/${subject}/consents`, subjectToken, { noticeHash: notice.body.hash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] });
     expect(grant.status).toBe(201);
-    await app.ctx.members.register({ id: 'seller-log', classId: 'cn_sellers', name: 'Seller Log', country: 'CN', contact: {} }, 'test');
+    const agreementVersion = app.ctx.registry.model!.parties.get('cn_sellers')!.agreement!.version;
+    await app.ctx.members.register({ id: 'seller-log', classId: 'cn_sellers', name: 'Seller Log', country: 'CN', contact: {}, agreementVersion }, 'test');
+    await app.ctx.orders.register({ id: 'ORD-SECRET-991', subject, recipient: 'seller-log', declarations: ['sellers_fulfilment'] }, 'test');
     const seller = (await app.ctx.members.issueKey('seller-log', 'test', { label: 'log' })).key;
     const released = await call('POST', '/v1/releases', seller, { subject, purpose: 'order_fulfilment', order_ref: 'ORD-SECRET-991' });
     expect(released.status).toBe(200);
@@ -257,8 +259,9 @@ describe.skipIf(!needs('the mutual-TLS tests', [OPENSSL]))('mutual TLS for recip
     admin = (await app.ctx.keys.create({ kind: 'admin', principal: 'operator', scopes: ['*'], actor: 'test' })).key;
     const stored = await app.ctx.registry.store(readFileSync(new URL('../../examples/marketplace/registry.yaml', import.meta.url), 'utf8'), 'test');
     await app.ctx.registry.activate(stored.row.version, 'test');
-    await app.ctx.members.register({ id: 'seller-tls', classId: 'cn_sellers', name: 'Seller TLS', country: 'CN', contact: {} }, 'test');
-    await app.ctx.members.register({ id: 'seller-plain', classId: 'cn_sellers', name: 'Seller Plain', country: 'HK', contact: {} }, 'test');
+    const agreementVersion = app.ctx.registry.model!.parties.get('cn_sellers')!.agreement!.version;
+    await app.ctx.members.register({ id: 'seller-tls', classId: 'cn_sellers', name: 'Seller TLS', country: 'CN', contact: {}, agreementVersion }, 'test');
+    await app.ctx.members.register({ id: 'seller-plain', classId: 'cn_sellers', name: 'Seller Plain', country: 'HK', contact: {}, agreementVersion }, 'test');
     seller = (await app.ctx.members.issueKey('seller-tls', 'test', { label: 'tls' })).key;
     other = (await app.ctx.members.issueKey('seller-plain', 'test', { label: 'plain' })).key;
     await app.server.listen({ port: 0, host: '127.0.0.1' });
@@ -273,9 +276,9 @@ describe.skipIf(!needs('the mutual-TLS tests', [OPENSSL]))('mutual TLS for recip
 
   it('a bound recipient needs its own CA-signed certificate with its key; others are unaffected', async () => {
     const body = { subject: 'nobody-here', purpose: 'order_fulfilment' };
-    // Right certificate: authenticated, so the gate decides (an unknown subject → recorded refusal).
+    // Right certificate: authenticated, so the gate decides (no order with an unknown subject → recorded refusal).
     const ok = await send(seller, body, 'seller');
-    expect(ok).toMatchObject({ status: 403, body: { code: 'UNKNOWN_SUBJECT' } });
+    expect(ok).toMatchObject({ status: 403, body: { code: 'NO_ORDER' } });
     expect(ok.body.decision_id).toMatch(/^dec_/);
     expect(await send(seller, body)).toMatchObject({ status: 401, body: { code: 'CLIENT_CERT_REQUIRED' } });
     expect(await send(seller, body, 'stranger')).toMatchObject({ status: 403, body: { code: 'CLIENT_CERT_MISMATCH' } });
@@ -284,11 +287,11 @@ describe.skipIf(!needs('the mutual-TLS tests', [OPENSSL]))('mutual TLS for recip
     // Stolen certificate without the recipient's key: the key is still required.
     expect((await send('cg_recipient_0000000000000000_' + 'A'.repeat(43), body, 'seller')).status).toBe(401);
     // A recipient without a binding keeps working over plain server-side TLS.
-    expect((await send(other, body)).body.code).toBe('UNKNOWN_SUBJECT');
+    expect((await send(other, body)).body.code).toBe('NO_ORDER');
     // Unbinding is an admin action too.
     const un = await app.server.inject({ method: 'DELETE', url: '/v1/recipients/seller-tls/certificate', headers: { authorization: `Bearer ${admin}` } });
     expect(un.statusCode).toBe(200);
-    expect((await send(seller, body)).body.code).toBe('UNKNOWN_SUBJECT');
+    expect((await send(seller, body)).body.code).toBe('NO_ORDER');
   });
 });
 

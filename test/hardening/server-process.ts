@@ -137,7 +137,10 @@ export const PERSON = { name: '김민지', phone: '010-9876-5432', address: '부
  * `n` customers (ids `<prefix>-<i>`) with vault data and the checkout consent for sellers.
  */
 export async function seedMarketplace(base: string, n: number, prefix = 'cust'): Promise<{ sellerKey: string; checkoutHash: string; subjects: string[] }> {
-  await must(base, 'POST', '/v1/members', ADMIN_KEY, { id: 'seller-a', class: 'cn_sellers', name: 'Seller A', country: 'CN' });
+  // The seller accepted the class's current agreement (PIPA 28-8(4)).
+  const registry = await must(base, 'GET', '/v1/registry', ADMIN_KEY);
+  const agreementVersion = (registry.document.recipient_classes as Array<{ id: string; agreement?: { version: string } }>).find((c) => c.id === 'cn_sellers')!.agreement!.version;
+  await must(base, 'POST', '/v1/members', ADMIN_KEY, { id: 'seller-a', class: 'cn_sellers', name: 'Seller A', country: 'CN', agreementVersion });
   const { key: sellerKey } = await must(base, 'POST', '/v1/recipients/seller-a/keys', ADMIN_KEY, {});
   const checkoutHash = (await must(base, 'GET', '/v1/notices/checkout', ADMIN_KEY)).hash as string;
   const subjects: string[] = [];
@@ -149,11 +152,14 @@ export async function customer(base: string, id: string, checkoutHash: string): 
   await must(base, 'POST', '/v1/subjects', ADMIN_KEY, { id, jurisdiction: 'KR' });
   await must(base, 'PUT', `/v1/subjects/${id}/data`, ADMIN_KEY, PERSON);
   await must(base, 'POST', `/v1/subjects/${id}/consents`, ADMIN_KEY, grantBody(checkoutHash));
+  // The customer's order with seller-a, which `releaseBody` names.
+  await must(base, 'POST', '/v1/orders', ADMIN_KEY, { id: `${id}/A`, subject: id, recipient: 'seller-a', declarations: ['sellers_fulfilment'] });
   return id;
 }
 
 export const grantBody = (noticeHash: string) => ({ noticeHash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] });
 export const withdrawBody = () => ({ declarationIds: ['sellers_fulfilment'] });
-export const releaseBody = (subject: string) => ({ subject, purpose: 'order_fulfilment' });
+/** seller-a's release for `subject`, naming the order `customer` registered. */
+export const releaseBody = (subject: string) => ({ subject, purpose: 'order_fulfilment', order_ref: `${subject}/A` });
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

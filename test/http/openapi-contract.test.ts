@@ -55,6 +55,8 @@ interface State {
   deletionId: string;
   outboxId: string;
   releaseToken: string;
+  /** A PIPC suspension order recorded by createTransferSuspension. */
+  suspensionId: string;
   console: { cookie: string; csrf: string };
   privacy: { cookie: string; csrf: string };
 }
@@ -82,6 +84,20 @@ const SAMPLES: readonly Sample[] = [
   { op: 'listMembers', as: 'admin', query: { class: 'cn_sellers', country: 'CN' } },
   { op: 'getMember', as: 'admin', params: () => ({ id: MEMBER }) },
   { op: 'createRecipientKey', as: 'admin', params: () => ({ id: MEMBER }), body: { label: 'contract' }, status: 201 },
+  { op: 'acceptMemberAgreement', as: 'admin', params: () => ({ id: MEMBER }), body: { agreementVersion: '2026-01' } },
+  // Orders (a seller's release names one) and PIPC suspension orders (for the test's own member only).
+  { op: 'createOrder', as: 'admin', body: { id: 'A-CONTRACT-1', subject: CUSTOMER, recipient: SELLER, declarations: ['sellers_fulfilment'] }, status: 201 },
+  { op: 'createOrder', as: 'admin', body: { id: 'A-CONTRACT-1', subject: CUSTOMER, recipient: SELLER, declarations: ['sellers_fulfilment'] }, status: 200 },
+  { op: 'getOrder', as: 'admin', params: () => ({ id: 'A-CONTRACT-1' }) },
+  {
+    op: 'createTransferSuspension',
+    as: 'admin',
+    body: { recipient: MEMBER, effective_from: '2026-01-01T00:00:00Z', reference: 'PIPC order (contract test)' },
+    status: 201,
+    after: (b, s) => (s.suspensionId = b.id as string),
+  },
+  { op: 'listTransferSuspensions', as: 'admin' },
+  { op: 'getTransferSuspension', as: 'admin', params: (s) => ({ id: s.suspensionId }) },
   { op: 'createApiKey', as: 'admin', body: { kind: 'admin', scopes: ['registry:read'], label: 'contract' }, status: 201, after: (b, s) => (s.apiKeyId = b.id as string) },
   { op: 'listApiKeys', as: 'admin', query: { kind: 'admin' } },
   { op: 'rotateApiKey', as: 'admin', params: (s) => ({ id: s.apiKeyId }), body: { grace_seconds: 0 }, status: 201 },

@@ -25,7 +25,7 @@ describe('recipients and members', () => {
     const res = await register({ id: 'seller-yiwu-toys', class: 'cn_sellers', name: 'Yiwu Toys', country: 'CN', contact: { email: 'ops@yiwu.example' } });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ id: 'seller-yiwu-toys', class: 'cn_sellers', country: 'CN' });
-    expect(app.ctx.members.get('seller-yiwu-toys')).toEqual({ id: 'seller-yiwu-toys', classId: 'cn_sellers', country: 'CN', disabled: false });
+    expect(app.ctx.members.get('seller-yiwu-toys')).toEqual({ id: 'seller-yiwu-toys', classId: 'cn_sellers', country: 'CN', disabled: false, agreementVersion: null });
     const generated = await register({ class: 'cn_sellers', name: 'Anonymous HK', country: 'HK' });
     expect(generated.statusCode).toBe(201);
     expect(app.ctx.members.get(generated.json().id)?.country).toBe('HK');

@@ -23,9 +23,12 @@ describe('usage-notice route', () => {
     };
     c1Token = await create('c1');
     c2Token = await create('c2');
+    // Each customer's order with seller-a, which the seller's release names.
+    await h.order('c1/A', 'c1', 'seller-a');
+    await h.order('c2/A', 'c2', 'seller-a');
     await h.grant('c1', 'checkout', ['sellers_fulfilment']);
-    expect((await h.release(h.keys.sellerA, { subject: 'c1', purpose: 'order_fulfilment' })).status).toBe(200);
-    expect((await h.release(h.keys.sellerA, { subject: 'c2', purpose: 'order_fulfilment' })).status).toBe(403);
+    expect((await h.release(h.keys.sellerA, { subject: 'c1', purpose: 'order_fulfilment', order_ref: 'c1/A' })).status).toBe(200);
+    expect((await h.release(h.keys.sellerA, { subject: 'c2', purpose: 'order_fulfilment', order_ref: 'c2/A' })).status).toBe(403);
   }, 120_000);
 
   afterAll(() => h?.close());

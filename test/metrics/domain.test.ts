@@ -40,15 +40,16 @@ describe.each(engines())('privacy metrics on %s', (engine) => {
 
   it('a release moves exactly the series of its outcome and deny code', async () => {
     const cases = [
-      { key: h.keys.sellerA, subject: 'm-c1' }, // consent given
-      { key: h.keys.sellerB, subject: 'm-c1' },
-      { key: h.keys.sellerA, subject: 'm-c2' }, // no consent
-      { key: h.keys.sellerA, subject: 'm-nobody' }, // unknown subject
+      { key: h.keys.sellerA, subject: 'm-c1', order_ref: 'm-c1/A' }, // consent given
+      { key: h.keys.sellerB, subject: 'm-c1', order_ref: 'm-c1/B' },
+      { key: h.keys.sellerA, subject: 'm-c2', order_ref: 'm-c2/A' }, // no consent
+      { key: h.keys.sellerA, subject: 'm-c1' }, // no order named
+      { key: h.keys.courier, subject: 'm-nobody' }, // unknown subject
     ];
     const outcomes = new Set<string>();
     for (const c of cases) {
       const before = await now();
-      const r = await h.release(c.key, { subject: c.subject, purpose: 'order_fulfilment' });
+      const r = await h.release(c.key, { subject: c.subject, purpose: 'order_fulfilment', ...('order_ref' in c ? { order_ref: c.order_ref } : {}) });
       expect([200, 403]).toContain(r.status);
       const after = await now();
       const labels: Record<string, string> = r.status === 200 ? { outcome: 'allow' } : { outcome: 'deny', code: r.body.code as string };
@@ -58,7 +59,7 @@ describe.each(engines())('privacy metrics on %s', (engine) => {
       expect(sample(after, 'consentgate_group_commit_batch_size')! - sample(before, 'consentgate_group_commit_batch_size')!).toBeGreaterThanOrEqual(1);
       expect(sample(after, 'consentgate_group_commit_wait_seconds')).toBe(sample(after, 'consentgate_group_commit_batch_size'));
     }
-    expect(outcomes).toEqual(new Set(['allow', 'deny NO_CONSENT', 'deny UNKNOWN_SUBJECT']));
+    expect(outcomes).toEqual(new Set(['allow', 'deny NO_CONSENT', 'deny NO_ORDER', 'deny UNKNOWN_SUBJECT']));
 
     // Refused before any decision (bad body): no decision, nothing counted.
     const before = await now();
@@ -85,7 +86,7 @@ describe.each(engines())('privacy metrics on %s', (engine) => {
     const head = async () => (await h.app.ctx.ledger.reader.head()).size;
     const before = await now();
     expect(sample(before, 'consentgate_ledger_entries')).toBe(await head());
-    await h.release(h.keys.sellerA, { subject: 'm-c2', purpose: 'order_fulfilment' });
+    await h.release(h.keys.sellerA, { subject: 'm-c2', purpose: 'order_fulfilment', order_ref: 'm-c2/A' });
     const after = await now();
     expect(sample(after, 'consentgate_ledger_entries')).toBe(sample(before, 'consentgate_ledger_entries')! + 1);
     const cp = await h.app.ctx.ledger.checkpoint();
@@ -205,7 +206,7 @@ describe.each(engines())('privacy metrics on %s', (engine) => {
     expect(sample(after, 'consentgate_group_commit_failed_items_total')).toBe(sample(before, 'consentgate_group_commit_failed_items_total')! + 1);
     expect(sample(after, 'consentgate_group_commit_batch_size')).toBe(sample(before, 'consentgate_group_commit_batch_size'));
     // The log is unharmed: the next write commits.
-    expect((await h.release(h.keys.sellerA, { subject: 'm-c2', purpose: 'order_fulfilment' })).status).toBe(403);
+    expect((await h.release(h.keys.sellerA, { subject: 'm-c2', purpose: 'order_fulfilment', order_ref: 'm-c2/A' })).status).toBe(403);
     expect(sample(await now(), 'consentgate_group_commit_batch_size')).toBe(sample(after, 'consentgate_group_commit_batch_size')! + 1);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Explanation, ReleaseResult } from '../../src/app/release-service.ts';
 import type { SubjectDataSummary } from '../../src/app/vault-service.ts';
+import type { OrderView } from '../../src/app/orders-service.ts';
 import type * as wire from '../../src/client/wire.ts';
 import { DENY_CODES, type DenyCode, type TraceStep } from '../../src/core/gate/types.ts';
 import { releaseForm, type ReleaseForm } from '../../src/core/registry/schema.ts';
@@ -34,5 +35,6 @@ describe('client wire types are the server types', () => {
     expectTypeOf<wire.Release>().toEqualTypeOf<ReleaseResult>();
     expectTypeOf<wire.Explanation>().toEqualTypeOf<Explanation>();
     expectTypeOf<wire.SubjectDataSummary>().toEqualTypeOf<SubjectDataSummary>();
+    expectTypeOf<wire.Order>().toEqualTypeOf<OrderView>();
   });
 });

@@ -8,7 +8,7 @@ import { decide } from '../../src/core/gate/decide.ts';
 import type { ReleaseRequest } from '../../src/core/gate/types.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
 import { OperatorPolicies } from '../../src/policy/cedar.ts';
-import { active, context, DAY, demoRegistry, FakeConsents } from '../gate/fakes.ts';
+import { active, context, DAY, demoRegistry, FakeConsents, orderRef, ordersFor } from '../gate/fakes.ts';
 
 const registry = demoRegistry();
 const policies = OperatorPolicies.loadDir(new URL('../../policies/', import.meta.url).pathname);
@@ -20,14 +20,18 @@ const consents = new FakeConsents()
   .set('kim', 'ad_partner', active(['email', 'order_history', 'browsing_history']))
   .set('anna', 'ad_partner', active(['email', 'order_history', 'browsing_history']))
   .set('kim', 'sellers_customs', active(['name', 'customs_code']));
-const members = { 'seller-cn': { classId: 'cn_sellers', country: 'CN' } };
+const members = { 'seller-cn': { classId: 'cn_sellers', country: 'CN', agreementVersion: registry.parties.get('cn_sellers')!.agreement!.version } };
 const subjects = {
   kim: { jurisdiction: 'KR' as const, erased: false, contractEndedAt: () => undefined },
   anna: { jurisdiction: 'EU' as const, erased: false },
 };
-const ctx = context(registry, consents, members, subjects);
+// The seller has an order with each customer, for both of the class's declarations.
+const ctx = context(registry, consents, members, subjects, { orders: ordersFor(['kim', 'anna', 'nobody'], ['seller-cn'], ['sellers_fulfilment', 'sellers_customs']) });
 const gate = (req: ReleaseRequest, p = policies, c = ctx) => p.apply(req, decide(req, c), c);
-const req = (o: Partial<ReleaseRequest>): ReleaseRequest => ({ recipientId: 'seller-cn', subject: 'kim', purpose: 'order_fulfilment', at: NOON_KST, ...o });
+const req = (o: Partial<ReleaseRequest>): ReleaseRequest => {
+  const r = { recipientId: 'seller-cn', subject: 'kim', purpose: 'order_fulfilment', at: NOON_KST, ...o };
+  return { ...r, orderRef: orderRef(r.subject, r.recipientId) };
+};
 
 describe('operator policies (policies/operator.cedar)', () => {
   it('loads the demo rules with their file:line origins', () => {
@@ -89,7 +93,7 @@ describe('operator policies (policies/operator.cedar)', () => {
       purpose: fc.constantFrom('order_fulfilment', 'ad_targeting', 'hosting', 'payment', 'customs_clearance', 'marketing'),
       items: fc.option(fc.subarray(['name', 'phone', 'email', 'address', 'customs_code', 'order_history']), { nil: undefined }),
       at: fc.integer({ min: NOON_KST - DAY, max: NOON_KST + DAY }),
-    });
+    }).map((r) => ({ ...r, orderRef: orderRef(r.subject, r.recipientId) }));
     fc.assert(
       fc.property(reqArb, (r) => {
         const statutory = decide(r, ctx);
@@ -120,7 +124,9 @@ describe('operator policies (policies/operator.cedar)', () => {
     ]);
     // kim and a second KR subject alike in every attribute: only the uid tells them apart.
     const twin = { ...subjects, kim2: subjects.kim };
-    const c2 = context(registry, new FakeConsents().set('kim', 'sellers_fulfilment', active(['name'])).set('kim2', 'sellers_fulfilment', active(['name'])), members, twin);
+    const c2 = context(registry, new FakeConsents().set('kim', 'sellers_fulfilment', active(['name'])).set('kim2', 'sellers_fulfilment', active(['name'])), members, twin, {
+      orders: ordersFor(['kim', 'kim2'], ['seller-cn'], ['sellers_fulfilment']),
+    });
     const asKim = req({ items: ['name'] });
     const asTwin = req({ items: ['name'], subject: 'kim2' });
     for (let i = 0; i < 3; i++) {

@@ -31,11 +31,11 @@ describe('consentgate/client', () => {
 
   it('releases, explains and redeems for a recipient', async () => {
     const seller = client(h.keys.sellerA);
-    const r = await seller.release({ subject: 'cust-c1', purpose: 'order_fulfilment', items: ['name', 'phone'] });
+    const r = await seller.release({ subject: 'cust-c1', purpose: 'order_fulfilment', order_ref: 'cust-c1/A', items: ['name', 'phone'] });
     expect(r.items.name).toBe(DATA.name);
     expect(r.forms).toEqual({ name: 'plain', phone: 'safe_number' });
     expect(r.ledger_index).toBeGreaterThanOrEqual(0);
-    const e = await seller.explain({ subject: 'cust-c1', purpose: 'order_fulfilment' });
+    const e = await seller.explain({ subject: 'cust-c1', purpose: 'order_fulfilment', order_ref: 'cust-c1/A' });
     expect(e.allow).toBe(true);
     expect(e.trace.length).toBeGreaterThan(3);
     const ads = client(h.keys.adreach);
@@ -46,7 +46,8 @@ describe('consentgate/client', () => {
 
   it('surfaces refusals as typed errors with code, article and the decision record', async () => {
     const e = await failure(client(h.keys.sellerB).release({ subject: 'cust-c1', purpose: 'payment' }));
-    expect(e).toMatchObject({ status: 403, code: 'UNDECLARED_PURPOSE', article: 'PIPA 18(1)' });
+    // A seller is told nothing that depends on the customer before its order is checked: both laws' article.
+    expect(e).toMatchObject({ status: 403, code: 'UNDECLARED_PURPOSE', article: 'PIPA 18(1)/GDPR 5(1)(b)' });
     expect(e.decisionId).toMatch(/^dec_/);
     expect(typeof e.ledgerIndex).toBe('number');
     expect(e.isDenial).toBe(true);
@@ -65,7 +66,14 @@ describe('consentgate/client', () => {
     expect(created.token).toBeTruthy();
     await op.subjects.putData('cust-tour', { name: '이영희', phone: '010-2222-3333', address: '부산광역시 해운대구 1', customs_code: 'P000011112222' });
     const seller = client(h.keys.sellerA);
-    expect((await failure(seller.release({ subject: 'cust-tour', purpose: 'order_fulfilment' }))).code).toBe('NO_CONSENT');
+    // No order with this seller yet: NO_ORDER. The marketplace registers the order (idempotent on its id).
+    expect((await failure(seller.release({ subject: 'cust-tour', purpose: 'order_fulfilment', order_ref: 'T-1' }))).code).toBe('NO_ORDER');
+    const order = await op.orders.register({ id: 'T-1', subject: 'cust-tour', recipient: 'seller-a', declarations: ['sellers_fulfilment'] });
+    expect(order).toMatchObject({ id: 'T-1', recipient: 'seller-a', replayed: false });
+    expect(await op.orders.register({ id: 'T-1', subject: 'cust-tour', recipient: 'seller-a', declarations: ['sellers_fulfilment'] })).toEqual({ ...order, replayed: true });
+    expect((await failure(op.orders.register({ id: 'T-1', subject: 'cust-tour', recipient: 'seller-b', declarations: ['sellers_fulfilment'] }))).code).toBe('ORDER_CONFLICT');
+    expect((await op.orders.get('T-1')).subject).toBe('cust-tour');
+    expect((await failure(seller.release({ subject: 'cust-tour', purpose: 'order_fulfilment', order_ref: 'T-1' }))).code).toBe('NO_CONSENT');
     const notice = await op.consents.notice('checkout');
     // The customer consents with its own key.
     const self = client(created.token!);
@@ -75,7 +83,7 @@ describe('consentgate/client', () => {
     const r = await seller.release({ subject: 'cust-tour', purpose: 'order_fulfilment', order_ref: 'T-1' });
     expect(r.items).toMatchObject({ name: '이영희', customs_code: 'P000011112222' });
     await self.consents.withdraw('cust-tour', { declarationIds: ['sellers_fulfilment'] });
-    expect((await failure(seller.release({ subject: 'cust-tour', purpose: 'order_fulfilment' }))).code).toBe('CONSENT_WITHDRAWN');
+    expect((await failure(seller.release({ subject: 'cust-tour', purpose: 'order_fulfilment', order_ref: 'T-1' }))).code).toBe('CONSENT_WITHDRAWN');
   });
 
   it('manages vault data and reads the registry for an operator', async () => {

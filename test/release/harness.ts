@@ -18,7 +18,14 @@ export interface Harness {
   /** POST/PUT/GET/DELETE through `server.inject` with a key; returns status and parsed body. */
   call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, key: string | undefined, body?: unknown): Promise<{ status: number; body: any; type: string }>;
   release(key: string, body: unknown): Promise<{ status: number; body: any; type: string }>;
-  customer(id: string, opts?: { jurisdiction?: 'KR' | 'EU'; data?: Record<string, string> }): Promise<void>;
+  /**
+   * A customer with vault data. Like a shopper who checked out with both sellers, it gets an order
+   * with each (`<id>/A` with seller-a, `<id>/B` with seller-b, for sellers_fulfilment) unless
+   * `orders: false`: a seller's release names one as `order_ref`.
+   */
+  customer(id: string, opts?: { jurisdiction?: 'KR' | 'EU'; data?: Record<string, string>; orders?: boolean }): Promise<void>;
+  /** Registers an order through POST /v1/orders (asserts 201). */
+  order(id: string, subject: string, recipient: string, declarations?: string[]): Promise<void>;
   grant(subject: string, collectionPoint: string, declarationIds: string[], opts?: { recipientId?: string; expiresAt?: string; gpc?: boolean; grant?: boolean }): Promise<void>;
   withdraw(subject: string, declarationIds: string[]): Promise<void>;
   decisions(): Promise<number>;
@@ -52,8 +59,10 @@ export async function startHarness(over: Partial<AppConfig> = {}): Promise<Harne
   const ctx = app.ctx;
   const started = await firstStart(ctx);
   const admin = started.adminKey!;
-  await ctx.members.register({ id: 'seller-a', classId: 'cn_sellers', name: 'Seller A', country: 'CN', contact: {} }, 'system');
-  await ctx.members.register({ id: 'seller-b', classId: 'cn_sellers', name: 'Seller B', country: 'HK', contact: {} }, 'system');
+  // Both sellers accepted the class's current agreement (PIPA 28-8(4)).
+  const agreementVersion = ctx.registry.model!.parties.get('cn_sellers')!.agreement!.version;
+  await ctx.members.register({ id: 'seller-a', classId: 'cn_sellers', name: 'Seller A', country: 'CN', contact: {}, agreementVersion }, 'system');
+  await ctx.members.register({ id: 'seller-b', classId: 'cn_sellers', name: 'Seller B', country: 'HK', contact: {}, agreementVersion }, 'system');
   const key = async (id: string) => (await ctx.members.issueKey(id, 'system', { label: 'test' })).key;
   const keys = {
     courier: await key('hanbit_express'),
@@ -74,6 +83,11 @@ export async function startHarness(over: Partial<AppConfig> = {}): Promise<Harne
     return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, type: String(res.headers['content-type'] ?? '') };
   };
 
+  const order: Harness['order'] = async (id, subject, recipient, declarations = ['sellers_fulfilment']) => {
+    const res = await call('POST', '/v1/orders', admin, { id, subject, recipient, declarations });
+    if (res.status !== 201) throw new Error(`POST /v1/orders failed: ${res.status} ${JSON.stringify(res.body)}`);
+  };
+
   return {
     app,
     admin,
@@ -84,7 +98,12 @@ export async function startHarness(over: Partial<AppConfig> = {}): Promise<Harne
       await ctx.subjects.create({ id, jurisdiction: opts.jurisdiction ?? 'KR', issueToken: false }, 'system');
       const res = await call('PUT', `/v1/subjects/${id}/data`, admin, opts.data ?? DATA);
       if (res.status !== 200) throw new Error(`PUT data failed: ${res.status} ${JSON.stringify(res.body)}`);
+      if (opts.orders !== false) {
+        await order(`${id}/A`, id, 'seller-a');
+        await order(`${id}/B`, id, 'seller-b');
+      }
     },
+    order,
     async grant(subject, cp, declarationIds, opts = {}) {
       const notice = await ctx.consents.notice(cp);
       const req = grantRequestSchema.parse({

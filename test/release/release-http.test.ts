@@ -19,6 +19,7 @@ describe('release gate over HTTP', () => {
   beforeAll(async () => {
     h = await startHarness();
     await h.customer('cust-1');
+    await h.order('A-1001', 'cust-1', 'seller-a');
     await h.grant('cust-1', 'checkout', ['sellers_fulfilment']);
     await h.customer('cust-ads', { jurisdiction: 'EU', data: { email: 'ads@mail.example', order_history: '[]', browsing_history: '[]' } });
     await h.grant('cust-ads', 'marketing', ['ad_partner']);
@@ -65,8 +66,8 @@ describe('release gate over HTTP', () => {
   });
 
   it('keeps one relay number per recipient and subject, and masks for the courier', async () => {
-    const a = await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', items: ['phone'] });
-    const b = await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', items: ['phone'] });
+    const a = await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', order_ref: 'cust-1/A', items: ['phone'] });
+    const b = await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', order_ref: 'cust-1/A', items: ['phone'] });
     expect(Object.keys(a.body.items)).toEqual(['phone']);
     expect(a.body.items.phone).toBe(b.body.items.phone);
     const c = await records(h, 1, () => h.release(h.keys.courier, { subject: 'cust-1', purpose: 'order_fulfilment' }));
@@ -109,19 +110,19 @@ describe('release gate over HTTP', () => {
     await denied(ghost, { subject: 'cust-1', purpose: 'order_fulfilment' }, 'UNDECLARED_RECIPIENT');
 
     await h.customer('cust-noconsent');
-    expect((await denied(h.keys.sellerA, { subject: 'cust-noconsent', purpose: 'order_fulfilment' }, 'NO_CONSENT')).article).toBe('PIPA 17(1)');
+    expect((await denied(h.keys.sellerA, { subject: 'cust-noconsent', purpose: 'order_fulfilment', order_ref: 'cust-noconsent/A' }, 'NO_CONSENT')).article).toBe('PIPA 17(1)');
 
     await h.customer('cust-withdrawn');
     await h.grant('cust-withdrawn', 'checkout', ['sellers_fulfilment']);
-    expect((await h.release(h.keys.sellerA, { subject: 'cust-withdrawn', purpose: 'order_fulfilment' })).status).toBe(200);
+    expect((await h.release(h.keys.sellerA, { subject: 'cust-withdrawn', purpose: 'order_fulfilment', order_ref: 'cust-withdrawn/A' })).status).toBe(200);
     await h.withdraw('cust-withdrawn', ['sellers_fulfilment']);
-    await denied(h.keys.sellerA, { subject: 'cust-withdrawn', purpose: 'order_fulfilment' }, 'CONSENT_WITHDRAWN');
+    await denied(h.keys.sellerA, { subject: 'cust-withdrawn', purpose: 'order_fulfilment', order_ref: 'cust-withdrawn/A' }, 'CONSENT_WITHDRAWN');
 
     await h.customer('cust-expiring');
     await h.grant('cust-expiring', 'checkout', ['sellers_fulfilment'], { expiresAt: new Date(Date.now() + 1500).toISOString() });
-    expect((await h.release(h.keys.sellerA, { subject: 'cust-expiring', purpose: 'order_fulfilment' })).status).toBe(200);
+    expect((await h.release(h.keys.sellerA, { subject: 'cust-expiring', purpose: 'order_fulfilment', order_ref: 'cust-expiring/A' })).status).toBe(200);
     await sleep(1600);
-    await denied(h.keys.sellerA, { subject: 'cust-expiring', purpose: 'order_fulfilment' }, 'CONSENT_EXPIRED');
+    await denied(h.keys.sellerA, { subject: 'cust-expiring', purpose: 'order_fulfilment', order_ref: 'cust-expiring/A' }, 'CONSENT_EXPIRED');
 
     await h.customer('cust-objects', { jurisdiction: 'EU', data: { email: 'o@mail.example' } });
     await h.grant('cust-objects', 'marketing', ['ad_partner'], { grant: false, gpc: true });
@@ -143,12 +144,12 @@ describe('release gate over HTTP', () => {
   it('after erasure refuses with SUBJECT_ERASED; the stored ciphertext has no key left', async () => {
     await h.customer('cust-erase');
     await h.grant('cust-erase', 'checkout', ['sellers_fulfilment']);
-    const before = await h.release(h.keys.sellerA, { subject: 'cust-erase', purpose: 'order_fulfilment' });
+    const before = await h.release(h.keys.sellerA, { subject: 'cust-erase', purpose: 'order_fulfilment', order_ref: 'cust-erase/A' });
     expect(before.status).toBe(200);
     const relay = before.body.items.phone as string;
     const del = await h.call('DELETE', '/v1/subjects/cust-erase/data', h.admin);
     expect(del).toMatchObject({ status: 200, body: { subject: 'cust-erase', erased: true } });
-    await denied(h.keys.sellerA, { subject: 'cust-erase', purpose: 'order_fulfilment' }, 'SUBJECT_ERASED');
+    await denied(h.keys.sellerA, { subject: 'cust-erase', purpose: 'order_fulfilment', order_ref: 'cust-erase/A' }, 'SUBJECT_ERASED');
     const [key] = await h.app.ctx.db.query<any>("SELECT wrapped_key, destroyed_at FROM vault_keys WHERE subject = 'cust-erase'");
     expect(key.wrapped_key).toBeNull();
     expect(key.destroyed_at).toBeInstanceOf(Date);
@@ -166,12 +167,12 @@ describe('release gate over HTTP', () => {
   it('never lets one recipient obtain another recipient\'s release', async () => {
     await h.customer('cust-scoped');
     await h.grant('cust-scoped', 'checkout', ['sellers_fulfilment'], { recipientId: 'seller-a' });
-    expect((await h.release(h.keys.sellerA, { subject: 'cust-scoped', purpose: 'order_fulfilment' })).status).toBe(200);
-    await denied(h.keys.sellerB, { subject: 'cust-scoped', purpose: 'order_fulfilment' }, 'NO_CONSENT');
+    expect((await h.release(h.keys.sellerA, { subject: 'cust-scoped', purpose: 'order_fulfilment', order_ref: 'cust-scoped/A' })).status).toBe(200);
+    await denied(h.keys.sellerB, { subject: 'cust-scoped', purpose: 'order_fulfilment', order_ref: 'cust-scoped/B' }, 'NO_CONSENT');
     // The recipient is the key's; a body cannot name another.
-    const spoof = await records(h, 0, () => h.release(h.keys.sellerB, { subject: 'cust-scoped', purpose: 'order_fulfilment', recipient: 'seller-a' }));
+    const spoof = await records(h, 0, () => h.release(h.keys.sellerB, { subject: 'cust-scoped', purpose: 'order_fulfilment', order_ref: 'cust-scoped/B', recipient: 'seller-a' }));
     expect(spoof.status).toBe(422);
-    const explain = await h.call('POST', '/v1/releases/explain', h.keys.sellerB, { subject: 'cust-scoped', purpose: 'order_fulfilment', recipient: 'seller-a' });
+    const explain = await h.call('POST', '/v1/releases/explain', h.keys.sellerB, { subject: 'cust-scoped', purpose: 'order_fulfilment', order_ref: 'cust-scoped/B', recipient: 'seller-a' });
     expect(explain).toMatchObject({ status: 403, body: { code: 'FORBIDDEN_RECIPIENT', path: 'recipient' } });
     // Subject and admin keys are not recipient keys.
     expect((await h.release(h.admin, { subject: 'cust-scoped', purpose: 'order_fulfilment' })).status).toBe(403);
@@ -181,27 +182,27 @@ describe('release gate over HTTP', () => {
     await records(h, 0, async () => {
       expect((await h.release('cg_rcp_0000_bogus', { subject: 'cust-1', purpose: 'order_fulfilment' })).status).toBe(401);
       expect((await h.release(undefined as unknown as string, { subject: 'cust-1', purpose: 'order_fulfilment' })).status).toBe(401);
-      const bad = await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', items: ['name', 7] });
+      const bad = await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', order_ref: 'cust-1/A', items: ['name', 7] });
       expect(bad).toMatchObject({ status: 422, body: { code: 'VALIDATION_FAILED', path: 'items[1]' } });
-      const badSubject = await h.release(h.keys.sellerA, { subject: 'has space', purpose: 'order_fulfilment' });
+      const badSubject = await h.release(h.keys.sellerA, { subject: 'has space', purpose: 'order_fulfilment', order_ref: 'has space/A' });
       expect(badSubject.body.path).toBe('subject');
       const malformed = await h.release(h.keys.sellerA, '{"subject": ');
       expect(malformed.status).toBe(400);
       const huge = await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', order_ref: 'x'.repeat(20_000) });
       expect(huge.status).toBe(413);
-      const tooMany = await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', items: Array.from({ length: 101 }, () => 'name') });
+      const tooMany = await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', order_ref: 'cust-1/A', items: Array.from({ length: 101 }, () => 'name') });
       expect(tooMany.body.path).toBe('items');
     });
   });
 
   it('explains a decision with its trace, releasing and recording nothing', async () => {
-    const e = await records(h, 0, () => h.call('POST', '/v1/releases/explain', h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment' }));
+    const e = await records(h, 0, () => h.call('POST', '/v1/releases/explain', h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', order_ref: 'cust-1/A' }));
     expect(e.status).toBe(200);
     expect(e.body).toMatchObject({ allow: true, code: null, recipient: 'seller-a', declaration_id: 'sellers_fulfilment', basis: 'consent' });
     expect(e.body.items).toContainEqual({ category: 'phone', form: 'safe_number' });
     expect(e.body.trace.map((s: { check: string }) => s.check)).toEqual(expect.arrayContaining(['subject', 'recipient', 'consent', 'transfer', 'policy']));
     expect(JSON.stringify(e.body)).not.toContain(DATA.name);
-    const d = await h.call('POST', '/v1/releases/explain', h.admin, { recipient: 'seller-b', subject: 'cust-noconsent', purpose: 'order_fulfilment' });
+    const d = await h.call('POST', '/v1/releases/explain', h.admin, { recipient: 'seller-b', subject: 'cust-noconsent', purpose: 'order_fulfilment', order_ref: 'cust-noconsent/B' });
     expect(d.body).toMatchObject({ allow: false, code: 'NO_CONSENT', article: 'PIPA 17(1)' });
     expect(d.body.trace.at(-1)).toMatchObject({ check: 'consent', ok: false });
     const noRecipient = await h.call('POST', '/v1/releases/explain', h.admin, { subject: 'cust-1', purpose: 'order_fulfilment' });
@@ -213,7 +214,7 @@ describe('release gate over HTTP', () => {
     const leavesBefore = (await db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM ledger_entries'))[0]!.n;
     await db.exec('ALTER TABLE release_decisions ADD CONSTRAINT t_refuse_all CHECK (false) NOT VALID');
     try {
-      const r = await records(h, 0, () => h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment' }));
+      const r = await records(h, 0, () => h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', order_ref: 'cust-1/A' }));
       expect(r.status).toBe(500);
       expect(r.body.code).toBe('DECISION_NOT_RECORDED');
       expect(JSON.stringify(r.body)).not.toContain(DATA.name);
@@ -224,7 +225,7 @@ describe('release gate over HTTP', () => {
     }
     // The ledger leaf of the failed batch was rolled back with it.
     expect((await db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM ledger_entries'))[0]!.n).toBe(leavesBefore);
-    expect((await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment' })).status).toBe(200);
+    expect((await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', order_ref: 'cust-1/A' })).status).toBe(200);
   });
 
   it('property: released ⊆ declared ∩ requested, and every answer has exactly one record', async () => {
@@ -236,7 +237,8 @@ describe('release gate over HTTP', () => {
         fc.constantFrom('cust-1', 'cust-noconsent', 'cust-withdrawn'),
         fc.constantFrom<'sellerA' | 'sellerB' | 'courier'>('sellerA', 'sellerB', 'courier'),
         async (items, subject, who) => {
-          const r = await records(h, 1, () => h.release(h.keys[who], { subject, purpose: 'order_fulfilment', ...(items ? { items } : {}) }));
+          const orderRef = who === 'courier' ? {} : { order_ref: `${subject}/${who === 'sellerA' ? 'A' : 'B'}` };
+          const r = await records(h, 1, () => h.release(h.keys[who], { subject, purpose: 'order_fulfilment', ...orderRef, ...(items ? { items } : {}) }));
           expect([200, 403]).toContain(r.status);
           if (r.status !== 200) return;
           const got = Object.keys(r.body.items);
@@ -254,9 +256,9 @@ describe('release gate over HTTP', () => {
 
   it('records exactly one decision per answer under concurrency', async () => {
     const bodies = Array.from({ length: 60 }, (_, i) => [
-      [h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment' }],
+      [h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', order_ref: 'cust-1/A' }],
       [h.keys.courier, { subject: 'cust-1', purpose: 'marketing' }],
-      [h.keys.sellerB, { subject: 'cust-noconsent', purpose: 'order_fulfilment' }],
+      [h.keys.sellerB, { subject: 'cust-noconsent', purpose: 'order_fulfilment', order_ref: 'cust-noconsent/B' }],
     ][i % 3]! as [string, unknown]);
     const before = await h.decisions();
     const answers = await Promise.all(bodies.map(([k, b]) => h.release(k, b)));
@@ -291,8 +293,8 @@ describe('release gate over HTTP', () => {
     await h.app.ctx.registry.activate(stored.row.version, 'test');
     await h.customer('cust-hk');
     await h.grant('cust-hk', 'checkout', ['sellers_fulfilment']);
-    expect((await h.release(h.keys.sellerA, { subject: 'cust-hk', purpose: 'order_fulfilment' })).status).toBe(200);
-    expect((await denied(h.keys.sellerB, { subject: 'cust-hk', purpose: 'order_fulfilment' }, 'NO_TRANSFER_GROUND')).article).toBe('PIPA 28-8(1)');
+    expect((await h.release(h.keys.sellerA, { subject: 'cust-hk', purpose: 'order_fulfilment', order_ref: 'cust-hk/A' })).status).toBe(200);
+    expect((await denied(h.keys.sellerB, { subject: 'cust-hk', purpose: 'order_fulfilment', order_ref: 'cust-hk/B' }, 'NO_TRANSFER_GROUND')).article).toBe('PIPA 28-8(1)');
     await sleep(1100);
     expect((await denied(h.keys.broker, { subject: 'cust-hk', purpose: 'customs_clearance' }, 'RETENTION_EXPIRED')).article).toBe('PIPA 21');
   });

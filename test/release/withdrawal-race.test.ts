@@ -40,7 +40,7 @@ describe.each(engines())('releases racing a withdrawal on %s', (engine) => {
       const subject = `race-${round}`;
       await h.customer(subject);
       await h.grant(subject, 'checkout', ['sellers_fulfilment']);
-      const release = () => h.release(h.keys.sellerA, { subject, purpose: 'order_fulfilment' });
+      const release = () => h.release(h.keys.sellerA, { subject, purpose: 'order_fulfilment', order_ref: `${subject}/A` });
       // Half the releases go first; the withdrawal is submitted once one of them has its answer,
       // and the other half follow one per turn of the event loop while it is being stored — so
       // releases are at every stage (decided, reading the vault, waiting for a batch) when it lands.

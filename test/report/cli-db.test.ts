@@ -34,8 +34,8 @@ describe('consentgate report --data-dir', () => {
       await h.customer('c1');
       await h.customer('c2');
       await h.grant('c1', 'checkout', ['sellers_fulfilment']);
-      expect((await h.release(h.keys.sellerA, { subject: 'c1', purpose: 'order_fulfilment' })).status).toBe(200);
-      expect((await h.release(h.keys.sellerA, { subject: 'c2', purpose: 'order_fulfilment' })).status).toBe(403);
+      expect((await h.release(h.keys.sellerA, { subject: 'c1', purpose: 'order_fulfilment', order_ref: 'c1/A' })).status).toBe(200);
+      expect((await h.release(h.keys.sellerA, { subject: 'c2', purpose: 'order_fulfilment', order_ref: 'c2/A' })).status).toBe(403);
     } finally {
       await h.close();
     }

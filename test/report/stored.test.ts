@@ -48,9 +48,11 @@ describe.each(engines())('reports from stored records (%s)', (engine) => {
     await h.customer('e1', { jurisdiction: 'EU' });
     for (const id of ['c1', 'c2', 'e1']) await h.grant(id, 'checkout', ['sellers_fulfilment']);
     await h.grant('c3', 'checkout', ['sellers_fulfilment'], { grant: false });
-    const ok = async (key: string, subject: string) => expect((await h.release(key, { subject, purpose: 'order_fulfilment' })).status).toBe(200);
+    // A seller names the customer's order with it (the harness registers `<subject>/A` and `/B`).
+    const order = (key: string, subject: string) => (key === h.keys.sellerA ? { order_ref: `${subject}/A` } : key === h.keys.sellerB ? { order_ref: `${subject}/B` } : {});
+    const ok = async (key: string, subject: string) => expect((await h.release(key, { subject, purpose: 'order_fulfilment', ...order(key, subject) })).status).toBe(200);
     const no = async (key: string, subject: string, code: string) => {
-      const r = await h.release(key, { subject, purpose: 'order_fulfilment' });
+      const r = await h.release(key, { subject, purpose: 'order_fulfilment', ...order(key, subject) });
       expect(r.status).toBe(403);
       expect(r.body.code).toBe(code);
     };

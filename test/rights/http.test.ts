@@ -29,6 +29,7 @@ describe('rights over HTTP', () => {
     subjectKey = created.body.token;
     otherKey = (await h.call('POST', '/v1/subjects', h.admin, { id: 'cust-other', jurisdiction: 'EU' })).body.token;
     expect((await h.call('PUT', '/v1/subjects/cust-tour/data', h.admin, DATA)).status).toBe(200);
+    await h.order('cust-tour/A', 'cust-tour', 'seller-a');
     await h.grant('cust-tour', 'checkout', ['sellers_fulfilment']);
   }, 120_000);
   afterAll(async () => {
@@ -37,7 +38,7 @@ describe('rights over HTTP', () => {
   });
 
   it('walks the tour: release, who has my data, withdrawal request, signed webhook, confirmation', async () => {
-    const released = await h.release(h.keys.sellerA, { subject: 'cust-tour', purpose: 'order_fulfilment', order_ref: 'A-2001' });
+    const released = await h.release(h.keys.sellerA, { subject: 'cust-tour', purpose: 'order_fulfilment', order_ref: 'cust-tour/A' });
     expect(released.status).toBe(200);
 
     const hook = await h.call('PUT', '/v1/recipients/seller-a/webhook', h.admin, { url: seller.url });
@@ -71,7 +72,7 @@ describe('rights over HTTP', () => {
     expect((await h.call('GET', `/v1/rights/${rid}`, h.admin)).body).toMatchObject({ state: 'completed', allowed_actions: [] });
 
     // The seller can no longer get the data, and its relay number is revoked.
-    const after = await h.release(h.keys.sellerA, { subject: 'cust-tour', purpose: 'order_fulfilment' });
+    const after = await h.release(h.keys.sellerA, { subject: 'cust-tour', purpose: 'order_fulfilment', order_ref: 'cust-tour/A' });
     expect(after.status).toBe(403);
     expect(after.body.code).toBe('CONSENT_WITHDRAWN');
     expect(await h.app.ctx.issuers.resolveRelay(released.body.items.phone, Date.now())).toBeUndefined();
@@ -80,7 +81,7 @@ describe('rights over HTTP', () => {
     await seller.waitFor(1, 10_000);
     expect(received).toHaveLength(1);
     const del = received[0]!.body.data;
-    expect(del).toMatchObject({ cause: 'withdrawal', releases: [expect.objectContaining({ decision_id: released.body.decision_id, order_ref: 'A-2001' })] });
+    expect(del).toMatchObject({ cause: 'withdrawal', releases: [expect.objectContaining({ decision_id: released.body.decision_id, order_ref: 'cust-tour/A' })] });
     expect(received[0]!.key).toBe(del.deletion_request);
 
     const mine = await h.call('GET', '/v1/recipients/deletions', h.keys.sellerA);

@@ -3,22 +3,39 @@ import { articleFor, DENY_ARTICLES, TRANSFER_CONSENT_ARTICLE } from './articles.
 import { addDuration } from '../time/duration.ts';
 import type { RegistryModel } from '../registry/model.ts';
 import { gateIndex, step as frozenStep, type DeclarationPlan, type GateIndex, type PartyPlan } from './gate-index.ts';
-import type { Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, SubjectInfo, TraceStep } from './types.ts';
+import type { Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, SubjectInfo, SuspensionInfo, TraceStep } from './types.ts';
 
 /**
  * The statutory release decision. Pure: reads only the in-memory indexes in `ctx` and the time
  * in `req.at`. Checks run in a fixed order and stop at the first failure; every check performed
  * leaves a trace step (passing steps are shared frozen objects from the `GateIndex`).
  *
+ * A registry recipient (a courier, a processor):
  *  1. subject known and not erased        UNKNOWN_SUBJECT, SUBJECT_ERASED
- *  2. recipient declared (or class member) UNDECLARED_RECIPIENT
+ *  2. recipient declared                   UNDECLARED_RECIPIENT
+ *  2b. no suspension order in force        TRANSFER_SUSPENDED (PIPA 28-9)
  *  3. a declaration for (party, purpose)   UNDECLARED_PURPOSE
+ *
+ * A class member (one seller among many) never learns anything about a customer it has no
+ * order with, so everything that does not depend on the subject comes first, then the order,
+ * and only then the subject's state (no status oracle):
+ *  1. member of a declared class           UNDECLARED_RECIPIENT
+ *  1b. accepted the class's current agreement NO_RECIPIENT_CONTRACT (PIPA 28-8(4))
+ *  1c. no suspension order in force        TRANSFER_SUSPENDED (PIPA 28-9)
+ *  2. a declaration for (class, purpose)   UNDECLARED_PURPOSE
+ *  2b. an order of this subject with this member covers the declaration   NO_ORDER (PIPA 17(2)1, 18)
+ *  3. subject known and not erased        UNKNOWN_SUBJECT, SUBJECT_ERASED
+ *
+ * Then, for every caller, per declaration:
  *  4. requested items ⊆ declared items     UNDECLARED_ITEMS (refused, never silently dropped)
- *  5. no objection to the purpose          SUBJECT_OBJECTED
+ *  5. no objection to the purpose, no completed objection/suspension request   SUBJECT_OBJECTED
  *  5b. the legal basis carries it          NO_LEGAL_BASIS (law packs: PIPA 17(1), 26; GDPR 6)
  *  6. overseas → a valid transfer ground   NO_TRANSFER_GROUND
  *  7. consent (basis or transfer ground)   NO_CONSENT, CONSENT_WITHDRAWN, CONSENT_EXPIRED
  *  8. retention window not ended           RETENTION_EXPIRED
+ *
+ * Steps a class member fails before its order is checked cite both laws' articles: the
+ * subject's jurisdiction is itself something the member must not learn.
  *
  * When several declarations match (party, purpose), the first that allows wins; otherwise the
  * deny that got furthest through the checks is returned. Operator rules (POLICY_DENY) come after,
@@ -28,7 +45,8 @@ export interface DecideOptions {
   /**
    * Keep checking after the first failure (for `/v1/releases/explain`): the code, article and
    * message are still those of the first failing check, and the trace shows every check that
-   * could run. Checks that need a declaration cannot run when recipient or purpose fail.
+   * could run. Checks that need a declaration cannot run when recipient or purpose fail, and
+   * nothing after a class member's failed recipient, agreement, suspension or order check runs.
    */
   readonly explain?: boolean;
 }
@@ -36,6 +54,9 @@ export interface DecideOptions {
 export function decide(req: ReleaseRequest, ctx: GateContext, opts?: DecideOptions): Decision {
   const explain = opts?.explain === true;
   const idx = indexOf(ctx.registry);
+  const fixed = idx.parties.get(req.recipientId);
+  if (fixed === undefined || fixed.kind !== 'recipient') return decideForMember(req, ctx, idx, explain);
+
   const subject = ctx.subjects.get(req.subject);
   if (subject === undefined) {
     return deny('UNKNOWN_SUBJECT', undefined, [step('subject', false, 'no data is held for this subject', articleFor('UNKNOWN_SUBJECT', undefined))]);
@@ -44,34 +65,97 @@ export function decide(req: ReleaseRequest, ctx: GateContext, opts?: DecideOptio
   if (subject.erased) {
     return deny('SUBJECT_ERASED', undefined, [step('subject', false, 'the subject has been erased', DENY_ARTICLES.SUBJECT_ERASED[j])]);
   }
-  const trace: TraceStep[] = [SUBJECT_OK[j]];
+  const trace: TraceStep[] = [SUBJECT_OK[j], fixed.okStep];
+  const country = fixed.country!;
+  const suspended = ctx.suspensions.find([req.recipientId], country, req.at);
+  if (suspended !== undefined) {
+    trace.push(suspensionStep(suspended, articleFor('TRANSFER_SUSPENDED', j)));
+    return deny('TRANSFER_SUSPENDED', undefined, trace);
+  }
+  trace.push(SUSPENSION_OK);
 
-  let party = idx.parties.get(req.recipientId);
-  let country: string;
-  if (party !== undefined && party.kind === 'recipient') {
-    country = party.country!;
-  } else {
-    // Not a registry recipient: a class member registered later (a class id itself never calls).
-    const member = ctx.members.get(req.recipientId);
-    party = member ? idx.parties.get(member.classId) : undefined;
-    if (member === undefined || party === undefined || party.kind !== 'class') {
-      trace.push(step('recipient', false, `${req.recipientId} is neither a declared recipient nor a member of a declared class`, DENY_ARTICLES.UNDECLARED_RECIPIENT[j]));
-      return deny('UNDECLARED_RECIPIENT', undefined, trace);
-    }
-    country = member.country;
+  const plans = fixed.byPurpose.get(req.purpose);
+  if (plans === undefined) {
+    trace.push(step('purpose', false, undeclaredPurpose(idx, fixed, req.purpose), DENY_ARTICLES.UNDECLARED_PURPOSE[j]));
+    return deny('UNDECLARED_PURPOSE', undefined, trace);
+  }
+  return evaluatePlans(plans, req, ctx, subject, j, fixed, country, trace, explain);
+}
+
+/** A class member: everything that does not depend on the subject, then the order, then the subject. */
+function decideForMember(req: ReleaseRequest, ctx: GateContext, idx: GateIndex, explain: boolean): Decision {
+  // Not a registry recipient: a class member registered later (a class id itself never calls).
+  const member = ctx.members.get(req.recipientId);
+  const party = member ? idx.parties.get(member.classId) : undefined;
+  const trace: TraceStep[] = [];
+  if (member === undefined || party === undefined || party.kind !== 'class') {
+    trace.push(step('recipient', false, `${req.recipientId} is neither a declared recipient nor a member of a declared class`, articleFor('UNDECLARED_RECIPIENT', undefined)));
+    return deny('UNDECLARED_RECIPIENT', undefined, trace);
   }
   trace.push(party.okStep);
 
+  if (party.agreement !== undefined) {
+    if (member.agreementVersion !== party.agreement.version) {
+      const had = member.agreementVersion ? `accepted v${member.agreementVersion}` : 'accepted none';
+      trace.push(step('agreement', false, `${req.recipientId} has not accepted agreement ${party.agreement.id} v${party.agreement.version} (${had})`, articleFor('NO_RECIPIENT_CONTRACT', undefined)));
+      return deny('NO_RECIPIENT_CONTRACT', undefined, trace);
+    }
+    trace.push(party.agreementOkStep!);
+  }
+
+  const suspended = ctx.suspensions.find([req.recipientId, party.id], member.country, req.at);
+  if (suspended !== undefined) {
+    trace.push(suspensionStep(suspended, articleFor('TRANSFER_SUSPENDED', undefined)));
+    return deny('TRANSFER_SUSPENDED', undefined, trace);
+  }
+  trace.push(SUSPENSION_OK);
+
   const plans = party.byPurpose.get(req.purpose);
   if (plans === undefined) {
-    const why = idx.purposes.has(req.purpose)
-      ? `no declaration lets ${party.id} receive data for ${req.purpose}`
-      : `purpose ${req.purpose} is not in the registry`;
-    trace.push(step('purpose', false, why, DENY_ARTICLES.UNDECLARED_PURPOSE[j]));
+    trace.push(step('purpose', false, undeclaredPurpose(idx, party, req.purpose), articleFor('UNDECLARED_PURPOSE', undefined)));
     return deny('UNDECLARED_PURPOSE', undefined, trace);
   }
-  if (plans.length === 1) return evaluate(plans[0]!, req, ctx, subject, j, party, country, trace, explain);
 
+  // The order: registered for this subject, with this member, naming the declaration. One
+  // answer, one message for every way it can fail — no order_ref, an unknown one, another
+  // customer's or another seller's order — whatever the subject's state.
+  const order = req.orderRef === undefined ? undefined : ctx.orders.get(req.orderRef);
+  let covered: readonly DeclarationPlan[] = EMPTY_PLANS;
+  if (order !== undefined && order.subject === req.subject && order.recipient === req.recipientId) {
+    covered = plans.length === 1 ? (order.declarations.includes(plans[0]!.id) ? plans : EMPTY_PLANS) : plans.filter((p) => order.declarations.includes(p.id));
+  }
+  if (covered.length === 0) {
+    trace.push(step('order', false, `no registered order of this subject with ${req.recipientId} covers ${req.purpose}`, articleFor('NO_ORDER', undefined)));
+    return deny('NO_ORDER', undefined, trace);
+  }
+  trace.push(ORDER_OK);
+
+  const subject = ctx.subjects.get(req.subject);
+  if (subject === undefined) {
+    trace.push(step('subject', false, 'no data is held for this subject', articleFor('UNKNOWN_SUBJECT', undefined)));
+    return deny('UNKNOWN_SUBJECT', undefined, trace);
+  }
+  const j = subject.jurisdiction;
+  if (subject.erased) {
+    trace.push(step('subject', false, 'the subject has been erased', DENY_ARTICLES.SUBJECT_ERASED[j]));
+    return deny('SUBJECT_ERASED', undefined, trace);
+  }
+  trace.push(SUBJECT_OK[j]);
+  return evaluatePlans(covered, req, ctx, subject, j, party, member.country, trace, explain);
+}
+
+function evaluatePlans(
+  plans: readonly DeclarationPlan[],
+  req: ReleaseRequest,
+  ctx: GateContext,
+  subject: SubjectInfo,
+  j: Jurisdiction,
+  party: PartyPlan,
+  country: string,
+  trace: TraceStep[],
+  explain: boolean,
+): Decision {
+  if (plans.length === 1) return evaluate(plans[0]!, req, ctx, subject, j, party, country, trace, explain);
   let best: Decision | undefined;
   for (const plan of plans) {
     const d = evaluate(plan, req, ctx, subject, j, party, country, trace.slice(), explain);
@@ -80,6 +164,17 @@ export function decide(req: ReleaseRequest, ctx: GateContext, opts?: DecideOptio
   }
   return best!;
 }
+
+function undeclaredPurpose(idx: GateIndex, party: PartyPlan, purpose: string): string {
+  return idx.purposes.has(purpose) ? `no declaration lets ${party.id} receive data for ${purpose}` : `purpose ${purpose} is not in the registry`;
+}
+
+function suspensionStep(s: SuspensionInfo, article: string): TraceStep {
+  const what = s.country !== undefined ? `transfers to ${s.country}` : `releases to ${s.recipient}`;
+  return step('suspension', false, `suspension order ${s.id} stops ${what} since ${new Date(s.from).toISOString()}`, article);
+}
+
+const EMPTY_PLANS: readonly DeclarationPlan[] = Object.freeze([]);
 
 // The last registry's index, in front of the WeakMap: one registry is active at a time.
 let lastRegistry: RegistryModel | undefined;
@@ -127,8 +222,15 @@ function evaluate(
     } else trace.push(plan.steps.itemsOk);
   } else trace.push(plan.steps.itemsOk);
 
-  // 5. Objection (GDPR 21; Sec-GPC for ad targeting).
-  if (plan.objectionApplies && ctx.consents.hasObjected(req.subject, plan.purpose.id)) {
+  // 5. Objection: a completed objection or processing-suspension request (PIPA 37, GDPR 21) stops
+  // releases in its scope whatever the purpose; `Sec-GPC` and consent-ledger objections stop
+  // optional and ad-targeting purposes.
+  const stopped = ctx.rightsStops.find(req.subject, plan.id, plan.purpose.id);
+  if (stopped !== undefined) {
+    if (fail('SUBJECT_OBJECTED', step('objection', false, `the subject's ${stopped.type} request ${stopped.requestId} covers ${plan.id}`, DENY_ARTICLES.SUBJECT_OBJECTED[j]))) {
+      return deny('SUBJECT_OBJECTED', plan.id, trace);
+    }
+  } else if (plan.objectionApplies && ctx.consents.hasObjected(req.subject, plan.purpose.id)) {
     if (fail('SUBJECT_OBJECTED', step('objection', false, `the subject objected to ${plan.purpose.id}`, DENY_ARTICLES.SUBJECT_OBJECTED[j]))) {
       return deny('SUBJECT_OBJECTED', plan.id, trace);
     }
@@ -277,6 +379,9 @@ function step(check: string, ok: boolean, detail: string, article?: string): Tra
 
 const CONSENT_OK = frozenStep('consent', true, 'an active consent covers the released items (see consentEventId, noticeHash)');
 const TRANSFER_CONSENT_OK = frozenStep('consent', true, 'an active consent to the overseas transfer covers the released items (see consentEventId, noticeHash)');
+
+const SUSPENSION_OK = frozenStep('suspension', true, 'no suspension order (PIPA 28-9) covers the recipient or its country');
+const ORDER_OK = frozenStep('order', true, 'a registered order of this subject with the member covers the declaration');
 
 const SUBJECT_OK: Readonly<Record<Jurisdiction, TraceStep>> = {
   KR: frozenStep('subject', true, 'subject known and not erased (KR)'),

@@ -25,6 +25,10 @@ export interface PartyPlan {
   readonly safeguards: Safeguards;
   readonly byPurpose: ReadonlyMap<string, readonly DeclarationPlan[]>;
   readonly okStep: TraceStep;
+  /** The agreement the registry names for the party (PIPA 28-8(4)): a class member must have accepted this version. */
+  readonly agreement: { readonly id: string; readonly version: string } | undefined;
+  /** Passing step of the member's agreement check (classes with an agreement only). */
+  readonly agreementOkStep: TraceStep | undefined;
 }
 
 /** A transfer verdict for one destination country, per subject jurisdiction. */
@@ -95,6 +99,8 @@ function buildIndex(registry: RegistryModel): GateIndex {
       safeguards: p.safeguards,
       byPurpose,
       okStep: step('recipient', true, p.kind === 'recipient' ? `${id} is a declared recipient (${p.role}, ${p.country})` : `member of declared class ${id} (${p.role})`),
+      agreement: p.agreement ? freeze({ id: p.agreement.id, version: p.agreement.version }) : undefined,
+      agreementOkStep: p.agreement && p.kind === 'class' ? step('agreement', true, `the member accepted agreement ${p.agreement.id} v${p.agreement.version}`) : undefined,
     });
     parties.set(id, party);
     for (const d of registry.doc.declarations) {

@@ -54,6 +54,32 @@ export interface ReleaseRequest {
 export interface MemberInfo {
   readonly classId: string;
   readonly country: string;
+  /** The version of the class's agreement the member accepted (PIPA 28-8(4)); absent: none. */
+  readonly agreementVersion?: string | null | undefined;
+}
+
+/** A registered order (PIPA 17(2)1, 18): which customer ordered from which class member, under which declarations. */
+export interface OrderInfo {
+  readonly subject: string;
+  /** The member the order was placed with. */
+  readonly recipient: string;
+  readonly declarations: readonly string[];
+}
+
+/** A PIPC suspension order (PIPA 28-9) as recorded by the operator: a country or one recipient, from a date. */
+export interface SuspensionInfo {
+  readonly id: string;
+  /** Exactly one of country and recipient (a registry recipient, a class or a member id). */
+  readonly country?: string | undefined;
+  readonly recipient?: string | undefined;
+  /** Epoch ms from which releases are refused. */
+  readonly from: number;
+}
+
+/** A completed objection or processing-suspension request (PIPA 37, GDPR 21) that stops releases in its scope. */
+export interface RightsStop {
+  readonly requestId: string;
+  readonly type: 'objection' | 'suspension';
 }
 
 /** What the gate knows about a subject, from memory. */
@@ -71,6 +97,12 @@ export interface GateContext {
   readonly consents: ConsentLookup;
   readonly members: { get(id: string): MemberInfo | undefined };
   readonly subjects: { get(subject: string): SubjectInfo | undefined };
+  /** Registered orders by id (`order_ref`): a class member receives only for its own orders. */
+  readonly orders: { get(orderRef: string): OrderInfo | undefined };
+  /** Recorded PIPC suspension orders: the one in force at `at` for any of `recipients` or `country`. */
+  readonly suspensions: { find(recipients: readonly string[], country: string, at: number): SuspensionInfo | undefined };
+  /** Completed objection and suspension requests: the one covering (subject, declaration, purpose), if any. */
+  readonly rightsStops: { find(subject: string, declarationId: string, purposeId: string): RightsStop | undefined };
 }
 
 export interface TraceStep {

@@ -13,7 +13,7 @@ import { answerDeadline, extendDeadline, isOverdue, type Deadline, type Deadline
  * Every change returns a new value with one more history step; nothing is mutated, so the
  * store can write the result and the history in one statement.
  */
-export const RIGHTS_TYPES = ['access', 'portability', 'withdrawal', 'objection', 'suspension', 'erasure'] as const;
+export const RIGHTS_TYPES = ['access', 'portability', 'withdrawal', 'objection', 'suspension', 'erasure', 'correction'] as const;
 export type RightsType = (typeof RIGHTS_TYPES)[number];
 
 export const RIGHTS_STATES = ['received', 'verified', 'in_progress', 'completed', 'rejected'] as const;
@@ -30,6 +30,7 @@ export const RIGHT_ARTICLES: Readonly<Record<RightsType, Readonly<Record<Jurisdi
   objection: { KR: 'PIPA 37', EU: 'GDPR 21' },
   suspension: { KR: 'PIPA 37', EU: 'GDPR 18' },
   erasure: { KR: 'PIPA 36', EU: 'GDPR 17' },
+  correction: { KR: 'PIPA 36', EU: 'GDPR 16' },
 };
 
 export type RightsAction =

@@ -18,6 +18,7 @@ import { rightsRoutes } from './rights.ts';
 import { clientCertRoutes } from './client-certs.ts';
 import { reportRoutes } from './reports.ts';
 import { landingRoutes } from './landing.ts';
+import { orderRoutes } from './orders.ts';
 import { usageNoticeRoutes } from './usage-notice.ts';
 
-export const routes: RoutePlugin[] = [registryRoutes, recipientRoutes, keyRoutes, ledgerRoutes, noticeRoutes, consentRoutes, receiptKeyRoutes, consoleRoutes, subjectDataRoutes, releaseRoutes, rightsRoutes, clientCertRoutes, reportRoutes, usageNoticeRoutes, landingRoutes];
+export const routes: RoutePlugin[] = [registryRoutes, recipientRoutes, keyRoutes, ledgerRoutes, noticeRoutes, consentRoutes, receiptKeyRoutes, consoleRoutes, subjectDataRoutes, releaseRoutes, rightsRoutes, clientCertRoutes, reportRoutes, usageNoticeRoutes, landingRoutes, orderRoutes];

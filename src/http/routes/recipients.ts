@@ -18,6 +18,7 @@ const memberSchema = z
     contact: z.record(z.string(), z.string()),
     created_at: z.string(),
     seq: z.number().int(),
+    agreement_version: z.string().nullable().describe("the version of the class's agreement the member accepted (PIPA 28-8(4))"),
   })
   .meta({ id: 'RecipientMember' });
 
@@ -29,6 +30,7 @@ const memberJson = (m: MemberRow) => ({
   contact: m.contact,
   created_at: new Date(m.createdAt).toISOString(),
   seq: m.seq,
+  agreement_version: m.agreementVersion,
 });
 
 export const recipientRoutes: RoutePlugin = (app, ctx) => {
@@ -60,7 +62,10 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
     url: '/v1/members',
     operationId: 'createMember',
     summary: 'Register an individual recipient (e.g. one seller) under a recipient class',
-    description: 'The class must exist in the active registry (UNKNOWN_CLASS) and the country must be one of its countries (COUNTRY_NOT_IN_CLASS).',
+    description:
+      'The class must exist in the active registry (UNKNOWN_CLASS) and the country must be one of its countries (COUNTRY_NOT_IN_CLASS). ' +
+      "`agreementVersion` records that the member accepted the class's agreement (PIPA 28-8(4)); it must be the registry's current version " +
+      '(422 AGREEMENT_VERSION_MISMATCH). A member without the current version is refused at the gate (403 NO_RECIPIENT_CONTRACT).',
     tags: ['recipients'],
     auth: { kind: 'admin', scopes: ['recipients:write'] },
     body: z.strictObject({
@@ -69,12 +74,30 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
       name: z.string().min(1).max(200),
       country,
       contact: z.partialRecord(z.enum(['name', 'email', 'phone', 'url']), z.string().max(200)).optional(),
+      agreementVersion: z.string().min(1).max(64).optional(),
     }),
     response: { 201: memberSchema },
     handler: async ({ body, principal }) => {
-      const m = await ctx.members.register({ id: body.id, classId: body.class, name: body.name, country: body.country, contact: body.contact }, principal.keyId);
+      const m = await ctx.members.register(
+        { id: body.id, classId: body.class, name: body.name, country: body.country, contact: body.contact, agreementVersion: body.agreementVersion },
+        principal.keyId,
+      );
       return memberJson(m);
     },
+  }));
+
+  mount(app, defineRoute({
+    method: 'POST',
+    url: '/v1/members/:id/agreement',
+    operationId: 'acceptMemberAgreement',
+    summary: "Record that a member accepted its class's current agreement version (PIPA 28-8(4))",
+    description: 'After the registry names a new agreement version, members are refused (403 NO_RECIPIENT_CONTRACT) until they accept it here.',
+    tags: ['recipients'],
+    auth: { kind: 'admin', scopes: ['recipients:write'] },
+    params: z.object({ id: z.string().max(64) }),
+    body: z.strictObject({ agreementVersion: z.string().min(1).max(64) }),
+    response: { 200: memberSchema },
+    handler: async ({ params, body, principal }) => memberJson(await ctx.members.acceptAgreement(params.id, body.agreementVersion, principal.keyId)),
   }));
 
   mount(app, defineRoute({
