@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixedRate } from './fixed-rate.ts';
-import { startServer } from './release.ts';
+import { releaseBody, startServer } from './release.ts';
 
 /**
  * Where the release server's CPU goes at the fixed rate (issue 20 goal 2):
@@ -39,7 +39,7 @@ if (!file) {
       url: `http://127.0.0.1:${s.info.releasePort}`,
       path: '/v1/releases',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${s.info.key}` },
-      body: () => JSON.stringify({ subject: s.info.subjects[i++ % s.info.subjects.length], purpose: 'order_fulfilment', order_ref: 'A-1001' }),
+      body: () => JSON.stringify(releaseBody(s.info.subjects[i++ % s.info.subjects.length]!)),
       rate: RATE,
       connections: 10,
       seconds,

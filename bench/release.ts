@@ -149,9 +149,14 @@ export function childCpu(child: ChildProcess): Promise<number> {
   });
 }
 
+/** A seller's release request for one bench customer, naming the order the seed registered for it. */
+export function releaseBody(subject: string) {
+  return { subject, purpose: 'order_fulfilment', order_ref: `order-${subject}` };
+}
+
 export function loader(info: ServerInfo) {
   let i = 0;
-  const body = () => JSON.stringify({ subject: info.subjects[i++ % info.subjects.length], purpose: 'order_fulfilment', order_ref: 'A-1001' });
+  const body = () => JSON.stringify(releaseBody(info.subjects[i++ % info.subjects.length]!));
   return (port: number, seconds: number) =>
     cannon({
       url: `http://127.0.0.1:${port}`,
@@ -271,7 +276,7 @@ export async function rateBench() {
         url: `http://127.0.0.1:${side === 'bare' ? s.info.barePort : s.info.releasePort}`,
         path: side === 'bare' ? '/bare' : '/v1/releases',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${s.info.key}` },
-        body: () => JSON.stringify({ subject: subjects[i++ % subjects.length], purpose: 'order_fulfilment', order_ref: 'A-1001' }),
+        body: () => JSON.stringify(releaseBody(subjects[i++ % subjects.length]!)),
         rate: RATE,
         connections: RATE_CONNECTIONS,
         seconds,
@@ -391,7 +396,9 @@ async function serve(): Promise<void> {
   );
   const ctx = app.ctx;
   await firstStart(ctx);
-  await ctx.members.register({ id: 'bench-seller', classId: 'cn_sellers', name: 'Bench Seller', country: 'CN', contact: {} }, 'system');
+  // A seller releases only under its class's current agreement (PIPA 28-8(4)), as in test/release/harness.ts.
+  const agreementVersion = ctx.registry.model?.parties.get('cn_sellers')?.agreement?.version;
+  await ctx.members.register({ id: 'bench-seller', classId: 'cn_sellers', name: 'Bench Seller', country: 'CN', contact: {}, agreementVersion }, 'system');
   const key = (await ctx.members.issueKey('bench-seller', 'system', { label: 'bench' })).key;
   const notice = await ctx.consents.notice('checkout');
   const subjects: string[] = [];
@@ -400,6 +407,8 @@ async function serve(): Promise<void> {
     await ctx.subjects.create({ id, jurisdiction: 'KR', issueToken: false }, 'system');
     await ctx.vault.put(id, { name: `홍길${n}`, phone: `010-${String(1000 + n).padStart(4, '0')}-5678`, address: `서울특별시 강남구 테헤란로 ${n}`, customs_code: `P${String(n).padStart(12, '0')}` }, Date.now());
     await ctx.consents.grant(id, { noticeHash: notice.hash, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true }], evidence: {} }, { caller: 'admin' });
+    // The gate releases only for a registered order of this customer with this seller (NO_ORDER).
+    await ctx.orders.register({ id: releaseBody(id).order_ref, subject: id, recipient: 'bench-seller', declarations: ['sellers_fulfilment'] }, 'system');
     subjects.push(id);
   }
   await app.server.listen({ port: 0, host: '127.0.0.1' });
@@ -410,7 +419,7 @@ async function serve(): Promise<void> {
     method: 'POST',
     url: '/v1/releases',
     headers: { authorization: `Bearer ${key}` },
-    payload: { subject: subjects[0], purpose: 'order_fulfilment', order_ref: 'A-1001' },
+    payload: releaseBody(subjects[0]!),
   });
   if (sample.statusCode !== 200) throw new Error(`bench release failed: ${sample.statusCode} ${sample.body}`);
   const payloadBytes = Buffer.byteLength(sample.body);
