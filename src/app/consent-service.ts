@@ -17,7 +17,9 @@ import type { GrantRequest, WithdrawRequest } from '../core/consent/request.ts';
 import type { SubjectRecord } from '../core/consent/subject.ts';
 import type { PublicKeyInfo } from '../core/crypto/ed25519.ts';
 import { CgError } from '../core/errors.ts';
-import { buildNotices, noticeDeclarations } from '../core/notice/build.ts';
+import { parseChoice } from '../core/consent/choice.ts';
+import { buildNotices, nameMember, noticeDeclarations, noticeVersion } from '../core/notice/build.ts';
+import { termsOf } from '../core/gate/gate-index.ts';
 import { WITHDRAWAL_SHORT } from '../core/notice/text.ts';
 import type { NoticeDeclaration, NoticeVersion } from '../core/notice/types.ts';
 import type { RegistryModel } from '../core/registry/model.ts';
@@ -45,7 +47,11 @@ export interface ConsentServiceDeps {
   readonly subjects: SubjectsService;
   readonly receiptKeys: ReceiptKeyring;
   /** Class membership of registered recipients, to check a scoped grant names a member of the right class. */
-  readonly members?: { get(id: string): { classId: string } | undefined };
+  readonly members?: {
+    get(id: string): { classId: string } | undefined;
+    /** The member's registered details, for the notice that names it (PIPA 17(2)1). */
+    find?(id: string): Promise<{ classId: string; name: string; country: string; contact: Record<string, string>; disabledAt: Date | null } | undefined>;
+  };
   readonly now?: () => number;
   /** Safety net behind NOTIFY: re-read new events this often (ms); 0 = never. */
   readonly pollMs?: number;
@@ -82,6 +88,13 @@ export class ConsentService implements ConsentLookup {
   private syncing: Promise<void> = Promise.resolve();
   /** eventId → receipt and subject, for idempotent retries. */
   private readonly eventIndex = new Map<string, { receiptId: string; subjectId: string }>();
+  /**
+   * Client event ids of requests checked and not yet committed, across subjects: a second request
+   * naming one of them meanwhile is a conflict (409), never an insert the database would skip.
+   */
+  private readonly claimedIds = new Map<string, Promise<void>>();
+  /** `${notice hash}\u0000${member details}` → the notice naming that member (see `notice`). */
+  private readonly memberNotices = new Map<string, NoticeVersion>();
   private readonly subjectQueues = new Map<string, Promise<unknown>>();
   /** Highest leaf read from the table in order; local applies do not move it (another server may hold a lower leaf). */
   private caughtUpTo = -1;
@@ -169,8 +182,12 @@ export class ConsentService implements ConsentLookup {
 
   // ── Notices ─────────────────────────────────────────────────────────────────────────
 
-  /** The notice a collection point shows now (stored and logged before it is first returned). */
-  async notice(collectionPoint: string): Promise<NoticeVersion> {
+  /**
+   * The notice a collection point shows now (stored and logged before it is first returned).
+   * With `memberId`, the notice naming that member of a recipient class — legal name, country,
+   * contact (PIPA 17(2)1) — as its own version: a consent scoped to the member cites its hash.
+   */
+  async notice(collectionPoint: string, memberId?: string): Promise<NoticeVersion> {
     await this.syncNotices();
     const n = this.current.get(collectionPoint);
     if (!n) {
@@ -178,7 +195,34 @@ export class ConsentService implements ConsentLookup {
         { code: 'UNKNOWN_COLLECTION_POINT', message: `known: ${[...this.current.keys()].join(', ') || '(none)'}`, path: 'collectionPoint' },
       ]);
     }
-    return n;
+    if (memberId === undefined) return n;
+    const row = await this.deps.members?.find?.(memberId);
+    if (!row || row.disabledAt !== null) {
+      throw new CgError('UNKNOWN_RECIPIENT', `"${memberId}" is not a registered member of a recipient class`, 404, [
+        { code: 'UNKNOWN_RECIPIENT', message: 'unknown member', path: 'recipient' },
+      ]);
+    }
+    if (!noticeDeclarations(n.notice).some((d) => d.recipient.kind === 'class' && d.recipient.id === row.classId)) {
+      throw new CgError('INVALID_RECIPIENT_SCOPE', `the ${collectionPoint} notice shows no declaration to ${row.classId}, the class of "${memberId}"`, 422, [
+        { code: 'INVALID_RECIPIENT_SCOPE', message: 'the member\'s class is not in this notice', path: 'recipient' },
+      ]);
+    }
+    const contact: Record<string, string> = {};
+    for (const k of ['name', 'email', 'phone', 'address', 'url'] as const) if (typeof row.contact[k] === 'string') contact[k] = row.contact[k];
+    const member = { id: memberId, name: row.name, country: row.country, contact };
+    const key = `${n.hash}\u0000${JSON.stringify(member)}`;
+    let named = this.memberNotices.get(key);
+    if (!named) {
+      named = noticeVersion(nameMember(n.notice, row.classId, member));
+      if (!(await this.noticeByHash(named.hash))) {
+        // Stored (and logged) before it is first served, like every notice version.
+        await this.deps.journal.append(NOTICE_KIND, named, { type: 'notice', hash: named.hash, collectionPoint: named.collectionPoint });
+        this.noticeByHashMap.set(named.hash, named);
+      }
+      if (this.memberNotices.size >= MAX_MEMBER_NOTICES) this.memberNotices.clear();
+      this.memberNotices.set(key, named);
+    }
+    return named;
   }
 
   async noticeByHash(hash: string): Promise<NoticeVersion | undefined> {
@@ -214,11 +258,20 @@ export class ConsentService implements ConsentLookup {
 
   /** The decisions for one notice version, atomically. */
   grant(subjectId: string, req: GrantRequest, who: CallerInfo): Promise<ConsentResult> {
-    return this.serialised(subjectId, async () => {
+    return this.serialised(subjectId, () => this.claimed(req.decisions.flatMap((d) => (d.eventId ? [d.eventId] : [])), async () => {
       const subject = await this.deps.subjects.require(subjectId);
       const replay = await this.replay(
         subjectId,
-        req.decisions.map((d) => ({ id: d.eventId, declarationId: d.declarationId })),
+        req.decisions.map((d) => ({
+          id: d.eventId,
+          same: (e: ConsentEvent) =>
+            e.action === (d.grant ? 'grant' : 'withdraw') &&
+            e.declarationId === d.declarationId &&
+            e.recipientId === (d.recipientId ?? null) &&
+            e.noticeHash === req.noticeHash &&
+            e.expiresAt === (d.grant && d.expiresAt !== undefined ? Date.parse(d.expiresAt) : null) &&
+            e.channel === req.channel,
+        })),
         (i) => `decisions[${i}].eventId`,
       );
       if (replay) return replay;
@@ -242,14 +295,14 @@ export class ConsentService implements ConsentLookup {
         hasObjected: (p) => this.projection.hasObjected(subjectId, p),
       });
       return this.commit(subject, plan.events, req.guardian ? 'guardian' : who.caller, req.channel, notice, (e) => plan.shown.get(e.declarationId ?? ''));
-    });
+    }));
   }
 
   /** Withdrawal in one call: the named declarations, or everything granted. */
   withdraw(subjectId: string, req: WithdrawRequest, who: CallerInfo): Promise<ConsentResult> {
-    return this.serialised(subjectId, async () => {
+    return this.serialised(subjectId, () => this.claimed(req.eventId ? [req.eventId] : [], async (claim) => {
       const subject = await this.deps.subjects.require(subjectId);
-      const replay = await this.replay(subjectId, req.eventId ? [{ id: req.eventId }] : [], () => 'eventId');
+      const replay = await this.replayWithdrawal(subjectId, req);
       if (replay) return replay;
       const model = this.requireModel();
       const plan = planWithdraw({
@@ -261,24 +314,96 @@ export class ConsentService implements ConsentLookup {
         now: this.now(),
         newEventId,
       });
+      // The ids a withdrawal derives (`<eventId>.1`, …) must be free as well: one already used
+      // by another event would make the database skip this one — a withdrawal swallowed.
+      const derived = req.eventId ? plan.events.slice(1).map((e) => e.eventId) : [];
+      claim(derived, (i) => `eventId (derived "${derived[i]}")`);
+      await this.assertFree(derived, (i) => `eventId (derived "${derived[i]}")`);
       const shown = new Map<string, NoticeDeclaration | undefined>();
       for (const e of plan.events) shown.set(e.eventId, await this.shownFor(e));
       return this.commit(subject, plan.events, who.caller, req.channel, undefined, (e) => shown.get(e.eventId));
-    });
+    }));
   }
 
-  /** Current state of a subject, with what each declaration is (required or optional). */
-  async consents(subjectId: string): Promise<{ subject: SubjectRecord; entries: Array<StateRow & { status: ConsentStatus; required: boolean | null }>; objections: string[] }> {
+  /**
+   * Runs `fn` holding the client event ids of a request, across subjects: a request naming an id
+   * another one holds waits for it to settle (then replays or conflicts against what it stored),
+   * so an id is never checked free by two requests that both then write it — the database would
+   * keep one event and silently skip the other. `claim` adds ids known only later (non-blocking:
+   * held elsewhere = 409). Within one server; across servers the first stored event keeps the id.
+   */
+  private async claimed<T>(ids: readonly string[], fn: (claim: (more: readonly string[], path: (i: number) => string) => void) => Promise<T>): Promise<T> {
+    for (;;) {
+      const busy = ids.map((id) => this.claimedIds.get(id)).filter((p): p is Promise<void> => p !== undefined);
+      if (busy.length === 0) break;
+      await Promise.all(busy);
+    }
+    let release!: () => void;
+    const done = new Promise<void>((res) => (release = res));
+    const held = [...ids];
+    for (const id of held) this.claimedIds.set(id, done);
+    const claim = (more: readonly string[], path: (i: number) => string) => {
+      const i = more.findIndex((id) => this.claimedIds.has(id));
+      if (i >= 0) throw conflict(more[i]!, path(i));
+      for (const id of more) {
+        this.claimedIds.set(id, done);
+        held.push(id);
+      }
+    };
+    try {
+      return await fn(claim);
+    } finally {
+      for (const id of held) if (this.claimedIds.get(id) === done) this.claimedIds.delete(id);
+      release();
+    }
+  }
+
+  /**
+   * Current state of a subject, with what each declaration is (required or optional), which
+   * choice (provision or overseas transfer) and whether an active grant is stale: given to terms
+   * the active registry has changed since — the privacy centre asks the subject again.
+   */
+  async consents(subjectId: string): Promise<{
+    subject: SubjectRecord;
+    entries: Array<StateRow & { status: ConsentStatus; required: boolean | null; choice: 'provision' | 'transfer'; stale: boolean }>;
+    objections: string[];
+  }> {
     const subject = await this.deps.subjects.require(subjectId);
     const at = this.now();
     const model = this.deps.registry.model;
-    const entries = this.projection.entriesOf(subjectId).map((r) => ({
-      ...r,
-      status: this.projection.status(subjectId, r.declarationId, r.scope, at),
-      required: model?.purposes.get(r.purposeId)?.required ?? null,
-    }));
+    const entries = this.projection.entriesOf(subjectId).map((r) => {
+      const status = this.projection.status(subjectId, r.declarationId, r.scope, at);
+      return {
+        ...r,
+        status,
+        required: model?.purposes.get(r.purposeId)?.required ?? null,
+        choice: parseChoice(r.declarationId).kind,
+        stale: model !== undefined && status.state === 'active' && isStale(model, r),
+      };
+    });
     const objections = this.projection.objectionsOf(subjectId).filter((o) => o.objected).map((o) => o.purposeId);
     return { subject, entries, objections };
+  }
+
+  /**
+   * Active grants whose terms the active registry has changed since they were given: the gate
+   * answers CONSENT_STALE for them until the subject consents to the new notice. Counted at each
+   * activation and listed in the console. From memory (the projection), newest first.
+   */
+  staleConsents(limit = 500): { total: number; consents: Array<StateRow & { pseudonym: string | null }> } {
+    const model = this.deps.registry.model;
+    if (!model) return { total: 0, consents: [] };
+    const at = this.now();
+    const stale: StateRow[] = [];
+    for (const r of this.projection.snapshot().state) {
+      if (r.action !== 'grant' || this.projection.status(r.subjectId, r.declarationId, r.scope, at).state !== 'active') continue;
+      if (isStale(model, r)) stale.push(r);
+    }
+    stale.sort((a, b) => b.leafIndex - a.leafIndex || b.pos - a.pos);
+    return {
+      total: stale.length,
+      consents: stale.slice(0, limit).map((r) => ({ ...r, pseudonym: this.deps.subjects.record(r.subjectId)?.pseudonym ?? null })),
+    };
   }
 
   async history(subjectId: string, limit: number, beforeLeaf?: number): Promise<ConsentEvent[]> {
@@ -452,36 +577,72 @@ export class ConsentService implements ConsentLookup {
   }
 
   /**
-   * Idempotent retries: when every client-supplied event id of the request is already stored
-   * under one receipt of this subject, that receipt is the answer and nothing is written. Any
-   * other overlap is a conflict.
+   * Idempotent retries: when every client-supplied event id of the request is stored under one
+   * receipt of this subject, and the stored events are exactly what the request asks for (same
+   * action, choice, recipient, notice, expiry, channel — and no other decision in that receipt),
+   * that receipt is the answer and nothing is written. Any other use of a known id — above all
+   * a withdrawal reusing a grant's id — is 409 EVENT_ID_CONFLICT: the client learns that nothing
+   * was recorded, instead of a "replayed" answer that silently keeps the consent alive.
    */
   private async replay(
     subjectId: string,
-    ids: ReadonlyArray<{ id: string | undefined; declarationId?: string }>,
+    ids: ReadonlyArray<{ id: string | undefined; same: (e: ConsentEvent) => boolean }>,
     path: (i: number) => string,
   ): Promise<ConsentResult | undefined> {
-    const given = ids.map((x, i) => ({ ...x, i })).filter((x): x is { id: string; declarationId?: string; i: number } => x.id !== undefined);
+    const given = ids.map((x, i) => ({ ...x, i })).filter((x): x is { id: string; same: (e: ConsentEvent) => boolean; i: number } => x.id !== undefined);
     if (given.length === 0) return undefined;
-    const unknown = given.filter((g) => !this.eventIndex.has(g.id)).map((g) => g.id);
-    for (const e of await this.repo.eventsByIds(unknown)) this.eventIndex.set(e.eventId, { receiptId: e.receiptId, subjectId: e.subjectId });
-    const found = given.map((g) => ({ ...g, hit: this.eventIndex.get(g.id) }));
-    if (found.every((f) => !f.hit)) return undefined;
-    const receipts = new Set(found.map((f) => f.hit?.receiptId));
-    const first = found[0]!.hit;
-    if (given.length === ids.length && receipts.size === 1 && first && first.subjectId === subjectId) {
-      const receipt = await this.receipt(subjectId, first.receiptId);
-      // Same ids must mean the same request: a retry, not a different decision under reused ids.
-      const same = given.every((g) => {
-        const c = receipt.consents.find((x) => x.eventId === g.id);
-        return c !== undefined && (g.declarationId === undefined || c.declarationId === g.declarationId);
-      });
-      if (same) return { receipt, replayed: true };
+    const stored = await this.storedEvents(given.map((g) => g.id));
+    if (stored.size === 0) return undefined;
+    const first = stored.get(given[0]!.id);
+    if (given.length === ids.length && first && first.subjectId === subjectId) {
+      const all = await this.repo.eventsOfReceipt(first.receiptId);
+      const decisions = all.filter((e) => e.action !== 'object');
+      const same =
+        decisions.length === given.length &&
+        given.every((g) => {
+          const e = stored.get(g.id);
+          return e !== undefined && e.receiptId === first.receiptId && e.subjectId === subjectId && g.same(e);
+        });
+      if (same) return { receipt: await this.receipt(subjectId, first.receiptId), replayed: true };
     }
-    const bad = found.find((f) => f.hit) ?? found[0]!;
-    throw new CgError('EVENT_ID_CONFLICT', `event id "${bad.id}" already belongs to another request`, 409, [
-      { code: 'EVENT_ID_CONFLICT', message: 'reuse an event id only to retry the identical request', path: path(bad.i) },
-    ]);
+    const bad = given.find((g) => stored.has(g.id)) ?? given[0]!;
+    throw conflict(bad.id, path(bad.i));
+  }
+
+  /** A withdrawal retried: the same id, and the stored events withdraw exactly what the request names. */
+  private async replayWithdrawal(subjectId: string, req: WithdrawRequest): Promise<ConsentResult | undefined> {
+    if (!req.eventId) return undefined;
+    const stored = await this.storedEvents([req.eventId]);
+    const hit = stored.get(req.eventId);
+    if (!hit) return undefined;
+    if (hit.subjectId === subjectId && hit.action === 'withdraw' && hit.collectionPoint === null) {
+      const events = (await this.repo.eventsOfReceipt(hit.receiptId)).filter((e) => e.action !== 'object');
+      const derived = events.every((e, i) => e.eventId === (i === 0 ? req.eventId : `${req.eventId}.${i}`));
+      const same =
+        derived &&
+        events.every((e) => e.action === 'withdraw' && e.recipientId === (req.recipientId ?? null) && e.channel === req.channel) &&
+        (req.declarationIds === undefined || (events.length === req.declarationIds.length && events.every((e, i) => e.declarationId === req.declarationIds![i])));
+      if (same) return { receipt: await this.receipt(subjectId, hit.receiptId), replayed: true };
+    }
+    throw conflict(req.eventId, 'eventId');
+  }
+
+  /** Stored events by id (the index remembers which ids exist; the events themselves are read). */
+  private async storedEvents(ids: readonly string[]): Promise<Map<string, ConsentEvent>> {
+    const out = new Map<string, ConsentEvent>();
+    for (const e of await this.repo.eventsByIds(ids)) {
+      out.set(e.eventId, e);
+      this.eventIndex.set(e.eventId, { receiptId: e.receiptId, subjectId: e.subjectId });
+    }
+    return out;
+  }
+
+  /** Ids a request derives must not be stored or in flight already. */
+  private async assertFree(ids: readonly string[], path: (i: number) => string): Promise<void> {
+    if (ids.length === 0) return;
+    const stored = await this.storedEvents(ids);
+    const i = ids.findIndex((id) => stored.has(id));
+    if (i >= 0) throw conflict(ids[i]!, path(i));
   }
 
   /** A scoped grant must name the recipient itself or a registered member of the declaration's class. */
@@ -490,7 +651,7 @@ export class ConsentService implements ConsentLookup {
     if (!members) return;
     const shown = new Map(noticeDeclarations(notice.notice).map((d) => [d.id, d]));
     req.decisions.forEach((d, i) => {
-      const s = shown.get(d.declarationId);
+      const s = shown.get(parseChoice(d.declarationId).declarationId);
       if (!s || d.recipientId === undefined || s.recipient.kind !== 'class') return;
       if (members.get(d.recipientId)?.classId !== s.recipient.id) {
         throw new CgError('UNKNOWN_RECIPIENT', `"${d.recipientId}" is not a registered member of ${s.recipient.id}`, 422, [
@@ -504,8 +665,9 @@ export class ConsentService implements ConsentLookup {
   private async shownFor(e: PlannedEvent): Promise<NoticeDeclaration | undefined> {
     const fromGrant = e.noticeHash ? await this.noticeByHash(e.noticeHash) : undefined;
     const candidates = [...(fromGrant ? [fromGrant] : []), ...this.current.values()];
+    const id = e.declarationId === null ? null : parseChoice(e.declarationId).declarationId;
     for (const n of candidates) {
-      const d = noticeDeclarations(n.notice).find((x) => x.id === e.declarationId);
+      const d = noticeDeclarations(n.notice).find((x) => x.id === id);
       if (d) return d;
     }
     return undefined;
@@ -562,5 +724,18 @@ function operatorParts(model: RegistryModel): Pick<UnsignedReceipt, 'controller'
 }
 
 const newEventId = () => 'ce_' + randomUUID();
+
+/** A grant given to other terms than the registry's now (a declaration since removed is not stale: it is gone). */
+function isStale(model: RegistryModel, r: Pick<StateRow, 'declarationId' | 'fingerprint'>): boolean {
+  const now = termsOf(model, r.declarationId);
+  return now !== undefined && r.fingerprint !== now;
+}
+const MAX_MEMBER_NOTICES = 10_000;
+
+function conflict(id: string, path: string): CgError {
+  return new CgError('EVENT_ID_CONFLICT', `event id "${id}" already belongs to another request`, 409, [
+    { code: 'EVENT_ID_CONFLICT', message: 'reuse an event id only to retry the identical request; nothing was recorded', path },
+  ]);
+}
 const noop = () => {};
 const CATCH_UP_PAGE = 10_000;

@@ -4,8 +4,10 @@ import type { DEMO_CUSTOMERS, DemoStep } from './demo-seed.ts';
 
 /**
  * Demo step of the release gate: the demo customers' (obviously fake) personal data in the vault,
- * and consent to the sellers' fulfilment declaration for the first two — so a demo seller's key
- * gets a release for them and a NO_CONSENT refusal for the third.
+ * and, for the first two, consent at checkout to their order going to its seller abroad — on the
+ * notice naming that seller (PIPA 17(2)1), scoped to it, with the provision consent and the
+ * separate overseas-transfer consent as two choices (PIPA 22(1), 28-8(1)1) — so the demo seller's
+ * key gets a release for them and a NO_CONSENT refusal for the third, and any other seller none.
  */
 export const DEMO_CUSTOMER_DATA: Record<(typeof DEMO_CUSTOMERS)[number], Record<string, string>> = {
   'cust-kim-minji': {
@@ -32,9 +34,11 @@ export const DEMO_CUSTOMER_DATA: Record<(typeof DEMO_CUSTOMERS)[number], Record<
 };
 
 const CONSENTING: ReadonlySet<string> = new Set(['cust-kim-minji', 'cust-lee-junho']);
+/** The seller of the demo customers' orders. */
+export const DEMO_ORDER_SELLER = 'seller-sz-gadgets';
 
 export const releaseDemoStep: DemoStep = async (ctx) => {
-  const notice = await ctx.consents.notice('checkout');
+  const notice = await ctx.consents.notice('checkout', DEMO_ORDER_SELLER);
   for (const id of Object.keys(DEMO_CUSTOMER_DATA) as Array<keyof typeof DEMO_CUSTOMER_DATA>) {
     if (!ctx.subjects.record(id) && !(await ctx.subjects.reload(id))) {
       await ctx.subjects.create({ id, jurisdiction: 'KR', issueToken: false }, 'system');
@@ -44,7 +48,10 @@ export const releaseDemoStep: DemoStep = async (ctx) => {
       const req = grantRequestSchema.parse({
         noticeHash: notice.hash,
         channel: 'web',
-        decisions: [{ declarationId: 'sellers_fulfilment', grant: true, eventId: `demo-${id}-sellers` }],
+        decisions: [
+          { declarationId: 'sellers_fulfilment', grant: true, recipientId: DEMO_ORDER_SELLER, eventId: `demo-${id}-sellers` },
+          { declarationId: 'sellers_fulfilment:transfer', grant: true, recipientId: DEMO_ORDER_SELLER, eventId: `demo-${id}-sellers-transfer` },
+        ],
       });
       await ctx.consents.grant(id, req, { caller: 'subject' });
     }

@@ -18,9 +18,9 @@
 
 // Wire types stand alone (./wire.ts), checked equal to the server's own by a compile-time test,
 // so the published client needs nothing of the server, not even its types.
-import type { DenyCode, Explanation, Order, Release, ReleaseForm, SubjectDataSummary, TraceStep } from './wire.ts';
+import type { ConsentChoice, ConsentProblemCode, DenyCode, Explanation, Order, Release, ReleaseForm, SubjectDataSummary, TraceStep } from './wire.ts';
 
-export type { DenyCode, TraceStep, ReleaseForm, Explanation, Release, SubjectDataSummary, Order };
+export type { ConsentChoice, ConsentProblemCode, DenyCode, TraceStep, ReleaseForm, Explanation, Release, SubjectDataSummary, Order };
 
 /** An RFC 9457 problem document as ConsentGate sends it. */
 export interface Problem {
@@ -197,9 +197,18 @@ export class ConsentGateClient {
 
   /** Notices and consents (admin key, or the subject's own key for its own consents). */
   readonly consents = {
-    /** The current notice of a collection point; its `hash` is what a grant refers to. */
-    notice: (collectionPoint: string, lang?: 'ko' | 'en'): Promise<{ hash: string; [field: string]: unknown }> =>
-      this.call('GET', `/v1/notices/${enc(collectionPoint)}${lang ? `?lang=${lang}` : ''}`),
+    /**
+     * The current notice of a collection point; its `hash` is what a grant refers to. With
+     * `recipient` (a class member: the seller of the order) the notice names that member, and a
+     * grant scoped to it must cite this hash (PIPA 17(2)1).
+     */
+    notice: (collectionPoint: string, lang?: 'ko' | 'en', recipient?: string): Promise<{ hash: string; [field: string]: unknown }> => {
+      const q = new URLSearchParams();
+      if (lang) q.set('lang', lang);
+      if (recipient) q.set('recipient', recipient);
+      const qs = q.toString();
+      return this.call('GET', `/v1/notices/${enc(collectionPoint)}${qs ? `?${qs}` : ''}`);
+    },
     grant: (subject: string, body: ConsentGrant, opts: { gpc?: boolean } = {}): Promise<{ replayed: boolean; receipt: Record<string, unknown> }> =>
       this.call('POST', `/v1/subjects/${enc(subject)}/consents`, body, 'application/json', opts.gpc ? { 'sec-gpc': '1' } : {}),
     withdraw: (subject: string, body: { declarationIds?: string[]; recipientId?: string; eventId?: string; channel?: string } = {}): Promise<{ replayed: boolean; receipt: Record<string, unknown> }> =>

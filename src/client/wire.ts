@@ -27,6 +27,24 @@ export type DenyCode =
   | 'TRANSFER_SUSPENDED'
   | 'NO_RECIPIENT_CONTRACT';
 
+/**
+ * Problem codes a consent request can answer with that a client acts on (docs/consent.md):
+ * `RECIPIENT_REQUIRED` (422: a grant to a class names the seller), `INVALID_RECIPIENT_SCOPE` (422:
+ * cite the notice naming that seller, `GET /v1/notices/:cp?recipient=`), `EVENT_ID_CONFLICT` (409:
+ * the event id belongs to another event; nothing was recorded).
+ */
+export type ConsentProblemCode =
+  | 'RECIPIENT_REQUIRED'
+  | 'INVALID_RECIPIENT_SCOPE'
+  | 'EVENT_ID_CONFLICT'
+  | 'CONSENT_NOT_APPLICABLE'
+  | 'DECLARATION_NOT_IN_NOTICE'
+  | 'UNKNOWN_NOTICE'
+  | 'GUARDIAN_REQUIRED';
+
+/** A consent choice: the provision (`<declaration id>`) or the separate overseas transfer (`<declaration id>:transfer`). */
+export type ConsentChoice = 'provision' | 'transfer';
+
 /** How a released item is shaped (registry `form`). */
 export type ReleaseForm = 'plain' | 'masked' | 'safe_number' | 'token';
 

@@ -34,7 +34,7 @@ export function eventsOf(rows: ReadonlyArray<{ row: ConsentBatchRow; leafIndex: 
 
 const EVENT_COLS = `event_id text, leaf_index int8, pos int4, receipt_id text, subject_id text, action text,
   declaration_id text, purpose_id text, recipient_id text, notice_hash text, collection_point text,
-  items jsonb, expires_at int8, at int8, channel text, actor text, evidence jsonb`;
+  items jsonb, expires_at int8, at int8, channel text, actor text, evidence jsonb, fingerprint text`;
 
 const toRecord = (e: ConsentEvent) => ({
   event_id: e.eventId,
@@ -54,6 +54,7 @@ const toRecord = (e: ConsentEvent) => ({
   channel: e.channel,
   actor: e.actor,
   evidence: e.evidence,
+  fingerprint: e.fingerprint ?? null,
 });
 
 /**
@@ -118,12 +119,13 @@ async function upsertState(tx: Sql, events: readonly ConsentEvent[]): Promise<vo
   }
   if (state.size > 0) {
     await tx.query(
-      `INSERT INTO consent_state (subject_id, declaration_id, scope, action, event_id, purpose_id, notice_hash, items, expires_at, at, leaf_index, pos)
+      `INSERT INTO consent_state (subject_id, declaration_id, scope, action, event_id, purpose_id, notice_hash, items, expires_at, at, leaf_index, pos, fingerprint)
        SELECT * FROM json_to_recordset($1::json) AS x(subject_id text, declaration_id text, scope text, action text, event_id text,
-         purpose_id text, notice_hash text, items jsonb, expires_at int8, at int8, leaf_index int8, pos int4)
+         purpose_id text, notice_hash text, items jsonb, expires_at int8, at int8, leaf_index int8, pos int4, fingerprint text)
        ON CONFLICT (subject_id, declaration_id, scope) DO UPDATE SET
          action = EXCLUDED.action, event_id = EXCLUDED.event_id, purpose_id = EXCLUDED.purpose_id, notice_hash = EXCLUDED.notice_hash,
-         items = EXCLUDED.items, expires_at = EXCLUDED.expires_at, at = EXCLUDED.at, leaf_index = EXCLUDED.leaf_index, pos = EXCLUDED.pos
+         items = EXCLUDED.items, expires_at = EXCLUDED.expires_at, at = EXCLUDED.at, leaf_index = EXCLUDED.leaf_index, pos = EXCLUDED.pos,
+         fingerprint = EXCLUDED.fingerprint
        WHERE (consent_state.leaf_index, consent_state.pos) < (EXCLUDED.leaf_index, EXCLUDED.pos)`,
       [
         JSON.stringify(
@@ -140,6 +142,7 @@ async function upsertState(tx: Sql, events: readonly ConsentEvent[]): Promise<vo
             at: e.at,
             leaf_index: e.leafIndex,
             pos: e.pos,
+            fingerprint: e.fingerprint ?? null,
           })),
         ),
       ],
@@ -186,6 +189,7 @@ interface EventRecord {
   channel: string;
   actor: ConsentEvent['actor'];
   evidence: Record<string, string>;
+  fingerprint: string | null;
 }
 
 const fromRecord = (r: EventRecord): ConsentEvent => ({
@@ -206,6 +210,7 @@ const fromRecord = (r: EventRecord): ConsentEvent => ({
   channel: r.channel,
   actor: r.actor,
   evidence: r.evidence,
+  ...(r.fingerprint != null ? { fingerprint: r.fingerprint } : {}),
 });
 
 /** Receipt parts kept in memory per repository: a registry has a few dozen. */
@@ -243,6 +248,12 @@ export class ConsentRepo {
     return rows.map(fromRecord);
   }
 
+  /** The events one request (receipt) recorded, in order. */
+  async eventsOfReceipt(receiptId: string): Promise<ConsentEvent[]> {
+    const rows = await this.sql.query<EventRecord>('SELECT * FROM consent_events WHERE receipt_id = $1 ORDER BY leaf_index, pos', [receiptId]);
+    return rows.map(fromRecord);
+  }
+
   async receipt(receiptId: string): Promise<{ subjectId: string; body: UnsignedReceipt } | undefined> {
     const [row] = await this.sql.query<{ subject_id: string; body: string }>(
       'SELECT subject_id, body FROM consent_receipts WHERE receipt_id = $1',
@@ -276,6 +287,7 @@ export class ConsentRepo {
       at: Number(r.at),
       leafIndex: Number(r.leaf_index),
       pos: r.pos as number,
+      fingerprint: (r.fingerprint as string | null) ?? null,
     }));
   }
 

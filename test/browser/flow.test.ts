@@ -111,10 +111,16 @@ describe.skipIf(!run)('web interfaces in Chromium', () => {
     await widget.getByRole('button', { name: 'Submit my choices' }).click();
     await expect(widget.getByRole('status').last().innerText()).resolves.toMatch(/still need your choice/);
 
-    // Keyboard only: focus the seller's "I agree" and select it with Space.
-    await seller.getByRole('radio', { name: 'I agree' }).focus();
-    await page.keyboard.press('Space');
-    expect(await seller.getByRole('radio', { name: 'I agree' }).isChecked()).toBe(true);
+    // Two choices for the seller abroad, decided apart (PIPA 22(1), 28-8(1)1): the provision, and
+    // the transfer abroad. Keyboard only: focus each "I agree" and select it with Space.
+    const agree = seller.getByRole('radio', { name: 'I agree' });
+    expect(await agree.count()).toBe(2);
+    await expect(seller.getByRole('group', { name: /transfer abroad/ }).count()).resolves.toBe(1);
+    for (const one of await agree.all()) {
+      await one.focus();
+      await page.keyboard.press('Space');
+      expect(await one.isChecked()).toBe(true);
+    }
 
     const receipt = page.evaluate(
       () => new Promise<{ receipt: { receiptId: string; signature?: unknown; consents: Array<{ declarationId: string; recipient: { scope: string | null } | null }> }; granted: string[] }>((resolve) => {
@@ -124,6 +130,7 @@ describe.skipIf(!run)('web interfaces in Chromium', () => {
     await widget.getByRole('button', { name: 'Submit my choices' }).click();
     const detail = await receipt;
     expect(detail.granted).toContain('sellers_fulfilment');
+    expect(detail.granted).toContain('sellers_fulfilment:transfer');
     expect(detail.receipt.receiptId).toMatch(/^cr_/);
     const sellerConsent = detail.receipt.consents.find((c) => c.declarationId === 'sellers_fulfilment');
     // Scoped to the order's seller only: another seller of the class is not covered.
@@ -144,7 +151,7 @@ describe.skipIf(!run)('web interfaces in Chromium', () => {
     const widget = page.locator('consent-gate-widget');
     await widget.getByRole('heading', { name: '필수 동의 항목' }).waitFor();
     // Only the customer's overseas transfers are flagged: the Korean courier is domestic for a KR customer.
-    expect(await widget.getByText('국외 이전').count()).toBe(1);
+    expect(await widget.getByText('국외 이전', { exact: true }).count()).toBe(1);
     const receipt = page.evaluate(
       () => new Promise<{ refused: string[]; granted: string[] }>((resolve) => {
         document.addEventListener('consentgate:receipt', (e) => resolve(e.detail), { once: true });

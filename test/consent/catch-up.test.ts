@@ -47,13 +47,13 @@ describe.each(engines())('consent catch-up on %s', (engine) => {
   let checkout: string;
   const model = demoModel();
   const grant = (srv: Server, subject: string, eventId: string) =>
-    srv.consent.grant(subject, grantReq({ noticeHash: checkout, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, eventId }] }), { caller: 'subject' });
+    srv.consent.grant(subject, grantReq({ noticeHash: checkout, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-1', eventId }] }), { caller: 'subject' });
   const knows = (srv: Server, subject: string) => srv.consent.status(subject, 'sellers_fulfilment', 'seller-1', Date.now()).state === 'active';
 
   beforeAll(async () => {
     pair = await startServerPair(engine, model, (db) => (seen = observed(db)).db);
     ({ a, b } = pair);
-    checkout = (await a.consent.notice('checkout')).hash;
+    checkout = (await a.consent.notice('checkout', 'seller-1')).hash;
     for (const id of ['c-1', 'c-2', 'c-3', 'c-4', 'c-5']) await b.subjects.create({ id, jurisdiction: 'KR', issueToken: false }, 'test');
   }, 60_000);
   afterAll(async () => {

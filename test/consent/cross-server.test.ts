@@ -44,11 +44,12 @@ describe.each(engines())('consent across servers on %s', (engine) => {
 
   it('interleaved writes from both servers converge to one state', async () => {
     await a.subjects.create({ id: 'shared-2', jurisdiction: 'KR', issueToken: false }, 'test');
-    const hash = (await a.consent.notice('checkout')).hash;
+    // Each seller's grant cites the checkout notice naming that seller (PIPA 17(2)1).
+    const hashes = await Promise.all([0, 1, 2, 3].map(async (n) => (await a.consent.notice('checkout', `seller-${n}`)).hash));
     const writes = [];
     for (let i = 0; i < 10; i++) {
       const srv = i % 2 === 0 ? a : b;
-      writes.push(srv.consent.grant('shared-2', grantReq({ noticeHash: hash, decisions: [{ declarationId: 'sellers_fulfilment', grant: i % 3 !== 0, recipientId: `seller-${i % 4}` }] }), { caller: 'subject' }));
+      writes.push(srv.consent.grant('shared-2', grantReq({ noticeHash: hashes[i % 4]!, decisions: [{ declarationId: 'sellers_fulfilment', grant: i % 3 !== 0, recipientId: `seller-${i % 4}` }] }), { caller: 'subject' }));
     }
     await Promise.all(writes);
     await a.consent.catchUp();

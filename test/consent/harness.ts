@@ -40,7 +40,7 @@ export async function startServer(db: Database, model: RegistryModel, opts: { ps
   const registry = new RegistryHolder(model);
   const keys = ReceiptKeyring.ephemeral();
   const subjects = new SubjectsService(db, admin, opts.pseudonymKey ?? new Uint8Array(randomBytes(32)), undefined, opts.now);
-  const consent = new ConsentService({ db, journal, admin, registry, subjects, receiptKeys: keys, ...(opts.now ? { now: opts.now } : {}) });
+  const consent = new ConsentService({ db, journal, admin, registry, subjects, members: testSellers, receiptKeys: keys, ...(opts.now ? { now: opts.now } : {}) });
   await subjects.start();
   await consent.start();
   return {
@@ -57,6 +57,13 @@ export async function startServer(db: Database, model: RegistryModel, opts: { ps
     },
   };
 }
+
+/** Members of the demo class `cn_sellers`: every id starting with `seller-` is a seller in CN. */
+export const testSellers = {
+  get: (id: string) => (id.startsWith('seller-') ? { classId: 'cn_sellers' } : undefined),
+  find: async (id: string) =>
+    id.startsWith('seller-') ? { classId: 'cn_sellers', name: `Seller ${id.slice(7)} Co., Ltd.`, country: 'CN', contact: { email: `${id}@sellers.example` }, disabledAt: null } : undefined,
+};
 
 export const grantReq = (body: unknown) => grantRequestSchema.parse(body);
 export const withdrawReq = (body: unknown) => withdrawRequestSchema.parse(body);

@@ -3,7 +3,9 @@ import { planGrant, planWithdraw, type GrantPlanInput } from '../../src/core/con
 import { ConsentProjection } from '../../src/core/consent/projection.ts';
 import { grantRequestSchema, withdrawRequestSchema } from '../../src/core/consent/request.ts';
 import { ageAt, needsGuardian, type SubjectRecord } from '../../src/core/consent/subject.ts';
-import { buildNotices } from '../../src/core/notice/build.ts';
+import { buildNotices, nameMember, noticeVersion } from '../../src/core/notice/build.ts';
+import { termsFingerprint } from '../../src/core/notice/terms.ts';
+import { termsOf } from '../../src/core/gate/gate-index.ts';
 import { demoModel } from '../notice/support.ts';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
@@ -11,11 +13,14 @@ const model = demoModel();
 const notices = new Map(buildNotices(model).map((n) => [n.collectionPoint, n]));
 const adult: SubjectRecord = { id: 'u1', pseudonym: 'sp_1', jurisdiction: 'KR', birthDate: '1990-01-01', isChild: null, guardian: null, createdAt: 0, erasedAt: null };
 let n = 0;
+/** The checkout notice naming one seller (GET /v1/notices/checkout?recipient=…). */
+const naming = (id: string) => noticeVersion(nameMember(notices.get('checkout')!.notice, 'cn_sellers', { id, name: `Seller ${id}`, country: 'CN', contact: { email: `${id}@s.example` } }));
+const s1 = naming('seller-1');
 
 function input(cp: string, body: unknown, over: Partial<GrantPlanInput> = {}): GrantPlanInput {
   return {
     subject: adult,
-    notice: notices.get(cp)!,
+    notice: cp === 'checkout:seller-1' ? s1 : notices.get(cp)!,
     registry: model,
     request: grantRequestSchema.parse(body),
     gpc: false,
@@ -38,9 +43,23 @@ const codeOf = (fn: () => unknown) => {
 
 describe('planning a grant', () => {
   it('turns decisions into events carrying what that notice showed', () => {
-    const hash = notices.get('checkout')!.hash;
-    const { events } = planGrant(input('checkout', { noticeHash: hash, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-1', eventId: 'order-1-consent' }] }));
-    expect(events).toHaveLength(1);
+    const hash = s1.hash;
+    const { events } = planGrant(
+      input('checkout:seller-1', {
+        noticeHash: hash,
+        channel: 'web',
+        decisions: [
+          { declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-1', eventId: 'order-1-consent' },
+          { declarationId: 'sellers_fulfilment:transfer', grant: true, recipientId: 'seller-1', eventId: 'order-1-transfer' },
+        ],
+      }),
+    );
+    expect(events).toHaveLength(2);
+    // Two choices, two events: the provision and the separate overseas transfer (PIPA 22(1), 28-8(1)1).
+    expect(events[1]).toMatchObject({ eventId: 'order-1-transfer', declarationId: 'sellers_fulfilment:transfer', purposeId: 'order_fulfilment', recipientId: 'seller-1' });
+    // Each records the terms its notice showed: the gate's fingerprint for the same registry.
+    expect(events.map((e) => e.fingerprint)).toEqual([termsOf(model, 'sellers_fulfilment'), termsOf(model, 'sellers_fulfilment')]);
+    expect(termsFingerprint(notices.get('checkout')!.notice.required.declarations.find((d) => d.id === 'sellers_fulfilment')!)).toBe(events[0]!.fingerprint);
     expect(events[0]).toMatchObject({
       eventId: 'order-1-consent',
       action: 'grant',
@@ -73,8 +92,29 @@ describe('planning a grant', () => {
     expect(r).toEqual({
       code: 'DECLARATION_NOT_IN_NOTICE',
       status: 422,
-      paths: ['decisions[0].declarationId', 'decisions[1].declarationId', 'decisions[2].declarationId', 'decisions[3].expiresAt'],
+      paths: ['decisions[0].declarationId', 'decisions[1].declarationId', 'decisions[2].declarationId', 'decisions[3].recipientId', 'decisions[3].expiresAt'],
     });
+  });
+
+  it('RECIPIENT_REQUIRED: a grant to a class names its member, on the notice naming that member (PIPA 17(2)1)', () => {
+    const generic = notices.get('checkout')!.hash;
+    expect(codeOf(() => planGrant(input('checkout', { noticeHash: generic, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] })))).toEqual({
+      code: 'RECIPIENT_REQUIRED',
+      status: 422,
+      paths: ['decisions[0].recipientId'],
+    });
+    expect(codeOf(() => planGrant(input('checkout:seller-1', { noticeHash: s1.hash, decisions: [{ declarationId: 'sellers_fulfilment:transfer', grant: true }] })))?.code).toBe('RECIPIENT_REQUIRED');
+    // The class-wide notice names no seller; the notice naming seller-1 does not cover seller-2.
+    expect(codeOf(() => planGrant(input('checkout', { noticeHash: generic, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-1' }] })))).toEqual({
+      code: 'INVALID_RECIPIENT_SCOPE',
+      status: 422,
+      paths: ['decisions[0].recipientId'],
+    });
+    expect(codeOf(() => planGrant(input('checkout:seller-1', { noticeHash: s1.hash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-2' }] })))?.code).toBe('INVALID_RECIPIENT_SCOPE');
+    // Refusing needs no member: it refuses every seller.
+    expect(planGrant(input('checkout', { noticeHash: generic, decisions: [{ declarationId: 'sellers_fulfilment', grant: false }] })).events[0]).toMatchObject({ action: 'withdraw', recipientId: null });
+    // A transfer choice exists only where the notice offers one.
+    expect(codeOf(() => planGrant(input('checkout', { noticeHash: generic, decisions: [{ declarationId: 'courier_delivery:transfer', grant: true }] })))?.code).toBe('CONSENT_NOT_APPLICABLE');
   });
 
   it('refuses duplicate decisions and duplicate event ids in one request', () => {
@@ -83,7 +123,7 @@ describe('planning a grant', () => {
         input('checkout', {
           noticeHash: notices.get('checkout')!.hash,
           decisions: [
-            { declarationId: 'sellers_fulfilment', grant: true, eventId: 'same-id-123' },
+            { declarationId: 'sellers_fulfilment', grant: false, eventId: 'same-id-123' },
             { declarationId: 'sellers_fulfilment', grant: false, eventId: 'same-id-123' },
           ],
         }),
@@ -119,14 +159,14 @@ describe('planning a grant', () => {
   });
 
   it('records Sec-GPC: 1 as an objection to every ad-targeting purpose, and refuses granting ad targeting with it', () => {
-    const hash = notices.get('checkout')!.hash;
-    const { events } = planGrant(input('checkout', { noticeHash: hash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] }, { gpc: true }));
+    const hash = s1.hash;
+    const { events } = planGrant(input('checkout:seller-1', { noticeHash: hash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-1' }] }, { gpc: true }));
     expect(events.map((e) => [e.action, e.purposeId])).toEqual([
       ['grant', 'order_fulfilment'],
       ['object', 'ad_targeting'],
     ]);
     expect(events[0]!.evidence).toEqual({ gpc: 'Sec-GPC: 1' });
-    const again = planGrant(input('checkout', { noticeHash: hash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] }, { gpc: true, hasObjected: () => true }));
+    const again = planGrant(input('checkout:seller-1', { noticeHash: hash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-1' }] }, { gpc: true, hasObjected: () => true }));
     expect(again.events).toHaveLength(1);
     const conflict = codeOf(() => planGrant(input('marketing', { noticeHash: notices.get('marketing')!.hash, decisions: [{ declarationId: 'ad_partner', grant: true }] }, { gpc: true })));
     expect(conflict).toEqual({ code: 'GPC_CONFLICT', status: 422, paths: ['decisions[0].grant'] });

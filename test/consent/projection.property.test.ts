@@ -67,7 +67,7 @@ describe('consent projection', () => {
       { ...base, eventId: 'g2', action: 'grant', declarationId: 'd', recipientId: 'm1', noticeHash: 'h2', items: ['name', 'phone'], expiresAt: 50, at: 20, leafIndex: 2, pos: 0 },
       { ...base, eventId: 'w1', action: 'withdraw', declarationId: 'd', recipientId: 'm2', noticeHash: null, items: [], expiresAt: null, at: 30, leafIndex: 3, pos: 0 },
     ]);
-    expect(p.status('s', 'd', 'm1', 40)).toEqual({ state: 'active', noticeHash: 'h2', items: ['name', 'phone'], eventId: 'g2', at: 20 });
+    expect(p.status('s', 'd', 'm1', 40)).toEqual({ state: 'active', noticeHash: 'h2', items: ['name', 'phone'], eventId: 'g2', at: 20, fingerprint: null });
     // The member grant lapsed: the older grant for every recipient still holds.
     expect(p.status('s', 'd', 'm1', 60)).toMatchObject({ state: 'active', eventId: 'g1', items: ['name'] });
     expect(p.status('s', 'd', 'm2', 40)).toMatchObject({ state: 'withdrawn', eventId: 'w1' });

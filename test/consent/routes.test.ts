@@ -8,6 +8,13 @@ describe('consent HTTP API', () => {
   let subjectToken: string;
   let checkoutHash: string;
   let marketingHash: string;
+  /** The checkout notice naming the seller of the order (PIPA 17(2)1). */
+  let sellerHash: string;
+  const SELLER = 'seller-http-1';
+  const both = (grant: boolean, eventId?: string) => [
+    { declarationId: 'sellers_fulfilment', grant, recipientId: SELLER, ...(eventId ? { eventId } : {}) },
+    { declarationId: 'sellers_fulfilment:transfer', grant, recipientId: SELLER, ...(eventId ? { eventId: `${eventId}-t` } : {}) },
+  ];
 
   const inject = (method: 'GET' | 'POST', url: string, opts: { body?: unknown; key?: string | null; headers?: Record<string, string> } = {}) =>
     app.server.inject({
@@ -24,6 +31,9 @@ describe('consent HTTP API', () => {
     subjectToken = r.json().token;
     checkoutHash = (await inject('GET', '/v1/notices/checkout?lang=en', { key: null })).json().hash;
     marketingHash = (await inject('GET', '/v1/notices/marketing', { key: null })).json().hash;
+    const m = await inject('POST', '/v1/members', { body: { id: SELLER, class: 'cn_sellers', name: 'Ningbo Harbour Trading Co., Ltd.', country: 'CN', contact: { email: 'privacy@ningbo-harbour.example' } } });
+    expect(m.statusCode, m.body).toBe(201);
+    sellerHash = (await inject('GET', `/v1/notices/checkout?recipient=${SELLER}`, { key: null })).json().hash;
   }, 60_000);
   afterAll(async () => {
     await app?.close();
@@ -50,9 +60,9 @@ describe('consent HTTP API', () => {
   it('grants with a subject token and returns a receipt that verifies against the public keys', async () => {
     const r = await inject('POST', '/v1/subjects/cust-100/consents', {
       key: subjectToken,
-      body: { noticeHash: checkoutHash, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true, eventId: 'http-order-1' }] },
+      body: { noticeHash: sellerHash, channel: 'web', decisions: both(true, 'http-order-1') },
     });
-    expect(r.statusCode).toBe(201);
+    expect(r.statusCode, r.body).toBe(201);
     const { receipt, replayed } = r.json();
     expect(replayed).toBe(false);
     const keys = (await inject('GET', '/v1/keys', { key: null })).json().keys;
@@ -63,7 +73,7 @@ describe('consent HTTP API', () => {
 
     const retry = await inject('POST', '/v1/subjects/cust-100/consents', {
       key: subjectToken,
-      body: { noticeHash: checkoutHash, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true, eventId: 'http-order-1' }] },
+      body: { noticeHash: sellerHash, channel: 'web', decisions: both(true, 'http-order-1') },
     });
     expect(retry.statusCode).toBe(200);
     expect(retry.json()).toMatchObject({ replayed: true, receipt: { receiptId: receipt.receiptId } });
@@ -89,6 +99,12 @@ describe('consent HTTP API', () => {
     expect(state.consents.map((c: any) => [c.declaration_id, c.required, c.state])).toEqual([
       ['ad_partner', false, 'withdrawn'],
       ['sellers_fulfilment', true, 'active'],
+      ['sellers_fulfilment:transfer', true, 'active'],
+    ]);
+    expect(state.consents.map((c: any) => [c.choice, c.recipient_id, c.stale])).toEqual([
+      ['provision', null, false],
+      ['provision', SELLER, false],
+      ['transfer', SELLER, false],
     ]);
     const hist = (await inject('GET', '/v1/subjects/cust-100/consents/history?limit=2', { key: subjectToken })).json();
     expect(hist.events.map((e: any) => e.action)).toEqual(['object', 'withdraw']);
@@ -97,7 +113,8 @@ describe('consent HTTP API', () => {
   it('withdraws in one call and the gate lookup sees it immediately', async () => {
     const r = await inject('POST', '/v1/subjects/cust-100/consents/withdraw', { key: subjectToken, body: {} });
     expect(r.statusCode).toBe(201);
-    expect(app.ctx.consents.status('cust-100', 'sellers_fulfilment', 'any', Date.now()).state).toBe('withdrawn');
+    expect(app.ctx.consents.status('cust-100', 'sellers_fulfilment', SELLER, Date.now()).state).toBe('withdrawn');
+    expect(app.ctx.consents.status('cust-100', 'sellers_fulfilment:transfer', SELLER, Date.now()).state).toBe('withdrawn');
   });
 
   it('keeps subjects to their own data and checks admin scopes', async () => {
@@ -148,19 +165,19 @@ describe('consent HTTP API', () => {
 
   it('hostile consent requests: never a 5xx, always a coded problem with a path, nothing half-written', async () => {
     const events = async () => Number((await app.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM consent_events'))[0]!.n);
-    const valid = { noticeHash: checkoutHash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] };
+    const valid = { noticeHash: sellerHash, decisions: both(true) };
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
           fc.jsonValue(),
           fc.record({
-            noticeHash: fc.oneof(fc.constant(checkoutHash), fc.constant(marketingHash), fc.string()),
+            noticeHash: fc.oneof(fc.constant(checkoutHash), fc.constant(sellerHash), fc.constant(marketingHash), fc.string()),
             channel: fc.oneof(fc.constant('web'), fc.string()),
             decisions: fc.array(
               fc.record({
-                declarationId: fc.oneof(fc.constantFrom('sellers_fulfilment', 'ad_partner', 'courier_delivery'), fc.string()),
+                declarationId: fc.oneof(fc.constantFrom('sellers_fulfilment', 'sellers_fulfilment:transfer', 'ad_partner', 'ad_partner:transfer', 'courier_delivery'), fc.string()),
                 grant: fc.oneof(fc.boolean(), fc.jsonValue()),
-                recipientId: fc.option(fc.string(), { nil: undefined }),
+                recipientId: fc.option(fc.oneof(fc.constant(SELLER), fc.string()), { nil: undefined }),
                 expiresAt: fc.option(fc.oneof(fc.constant('2020-01-01T00:00:00Z'), fc.string()), { nil: undefined }),
               }, { requiredKeys: ['declarationId'] }),
               { maxLength: 4 },

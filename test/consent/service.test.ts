@@ -13,6 +13,8 @@ describe.each(engines())('consent service on %s', (engine) => {
   const model = demoModel();
   let checkout: string;
   let marketing: string;
+  /** The checkout notice naming one seller: what a consent scoped to that seller cites (PIPA 17(2)1). */
+  const naming = async (seller: string) => (await s.consent.notice('checkout', seller)).hash;
 
   beforeAll(async () => {
     db = await openTestDatabase(engine);
@@ -38,9 +40,10 @@ describe.each(engines())('consent service on %s', (engine) => {
   });
 
   it('grants, returns a signed receipt with its ledger leaf, and the gate sees it at once', async () => {
+    const c7 = await naming('seller-7');
     const { receipt, replayed } = await s.consent.grant(
       'cust-1',
-      grantReq({ noticeHash: checkout, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-7', eventId: 'order-1001-consent' }] }),
+      grantReq({ noticeHash: c7, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-7', eventId: 'order-1001-consent' }] }),
       { caller: 'subject' },
     );
     expect(replayed).toBe(false);
@@ -49,7 +52,7 @@ describe.each(engines())('consent service on %s', (engine) => {
       jurisdiction: 'KR',
       controller: { name: 'Harbor Bazaar Pte. Ltd.', contact: { email: 'privacy@harbor-bazaar.example' } },
       subject: { pseudonym: s.subjects.record('cust-1')!.pseudonym },
-      collection: { channel: 'web', actor: 'subject', collectionPoint: 'checkout', noticeHash: checkout },
+      collection: { channel: 'web', actor: 'subject', collectionPoint: 'checkout', noticeHash: c7 },
       consents: [
         {
           eventId: 'order-1001-consent',
@@ -65,7 +68,10 @@ describe.each(engines())('consent service on %s', (engine) => {
       ],
     });
     const status = s.consent.status('cust-1', 'sellers_fulfilment', 'seller-7', Date.now());
-    expect(status).toMatchObject({ state: 'active', noticeHash: checkout, eventId: 'order-1001-consent' });
+    expect(status).toMatchObject({ state: 'active', noticeHash: c7, eventId: 'order-1001-consent' });
+    // The notice cited names the seller (PIPA 17(2)1); the receipt says so too.
+    expect(receipt.consents[0]!.recipient).toMatchObject({ member: { id: 'seller-7', name: 'Seller 7 Co., Ltd.', country: 'CN' } });
+    expect(receipt.consents[0]!.choice).toBe('provision');
     // Scoped to one seller: another seller is not covered.
     expect(s.consent.status('cust-1', 'sellers_fulfilment', 'seller-8', Date.now()).state).toBe('none');
 
@@ -79,16 +85,23 @@ describe.each(engines())('consent service on %s', (engine) => {
 
   it('is idempotent on event ids: a retry returns the same receipt and writes nothing', async () => {
     const before = await count('consent_events');
-    const body = { noticeHash: checkout, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-7', eventId: 'order-1001-consent' }] };
+    const body = { noticeHash: await naming('seller-7'), channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-7', eventId: 'order-1001-consent' }] };
     const again = await s.consent.grant('cust-1', grantReq(body), { caller: 'subject' });
     expect(again.replayed).toBe(true);
     expect(again.receipt.consents[0]!.eventId).toBe('order-1001-consent');
     expect(verifyReceipt(again.receipt, s.keys.active.publicKey).valid).toBe(true);
     expect(await count('consent_events')).toBe(before);
-    // The same id for another decision, or from another subject, is a conflict.
+    // The same id for another decision (a refusal, another seller), or from another subject, is a
+    // conflict: only the identical request replays, and nothing is written.
     await expect(
       s.consent.grant('cust-1', grantReq({ ...body, decisions: [{ declarationId: 'sellers_fulfilment', grant: false, eventId: 'order-1001-consent', recipientId: 'seller-9' }] }), { caller: 'subject' }),
-    ).resolves.toMatchObject({ replayed: true }); // same declaration: same request retried
+    ).rejects.toMatchObject({ code: 'EVENT_ID_CONFLICT', status: 409, path: 'decisions[0].eventId' });
+    await expect(
+      s.consent.grant('cust-1', grantReq({ ...body, decisions: [{ declarationId: 'sellers_fulfilment', grant: false, eventId: 'order-1001-consent', recipientId: 'seller-7' }] }), { caller: 'subject' }),
+    ).rejects.toMatchObject({ code: 'EVENT_ID_CONFLICT' });
+    // A withdrawal reusing the grant's id is refused, never answered "replayed" with the consent still active.
+    await expect(s.consent.withdraw('cust-1', withdrawReq({ eventId: 'order-1001-consent' }), { caller: 'subject' })).rejects.toMatchObject({ code: 'EVENT_ID_CONFLICT', status: 409, path: 'eventId' });
+    expect(s.consent.status('cust-1', 'sellers_fulfilment', 'seller-7', Date.now()).state).toBe('active');
     await expect(
       s.consent.grant('cust-2', grantReq(body), { caller: 'subject' }),
     ).rejects.toMatchObject({ code: 'EVENT_ID_CONFLICT', status: 409, path: 'decisions[0].eventId' });
@@ -99,10 +112,10 @@ describe.each(engines())('consent service on %s', (engine) => {
   });
 
   it('keeps required and optional apart: refusing the optional leaves the required grant alone', async () => {
-    await s.consent.grant('cust-2', grantReq({ noticeHash: checkout, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] }), { caller: 'subject' });
+    await s.consent.grant('cust-2', grantReq({ noticeHash: await naming('seller-1'), decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-1' }] }), { caller: 'subject' });
     const r = await s.consent.grant('cust-2', grantReq({ noticeHash: marketing, decisions: [{ declarationId: 'ad_partner', grant: false }] }), { caller: 'subject' });
     expect(r.receipt.consents[0]).toMatchObject({ action: 'withdraw', purpose: { required: false } });
-    expect(s.consent.status('cust-2', 'sellers_fulfilment', 'any-seller', Date.now()).state).toBe('active');
+    expect(s.consent.status('cust-2', 'sellers_fulfilment', 'seller-1', Date.now()).state).toBe('active');
     expect(s.consent.status('cust-2', 'ad_partner', 'adreach', Date.now()).state).toBe('withdrawn');
     const view = await s.consent.consents('cust-2');
     expect(view.entries.map((e) => [e.declarationId, e.required, e.status.state])).toEqual([
@@ -115,7 +128,7 @@ describe.each(engines())('consent service on %s', (engine) => {
     const before = await count('consent_events');
     const leaves = await count('ledger_entries');
     await expect(
-      s.consent.grant('cust-2', grantReq({ noticeHash: checkout, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-1' }, { declarationId: 'ad_partner', grant: true }] }), { caller: 'subject' }),
+      s.consent.grant('cust-2', grantReq({ noticeHash: await naming('seller-1'), decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-1' }, { declarationId: 'ad_partner', grant: true }] }), { caller: 'subject' }),
     ).rejects.toMatchObject({ code: 'DECLARATION_NOT_IN_NOTICE', status: 422, path: 'decisions[1].declarationId' });
     await expect(s.consent.grant('nobody', grantReq({ noticeHash: checkout, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] }), { caller: 'admin' })).rejects.toMatchObject({ code: 'UNKNOWN_SUBJECT', status: 404 });
     await expect(s.consent.grant('cust-2', grantReq({ noticeHash: 'f'.repeat(64), decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] }), { caller: 'subject' })).rejects.toMatchObject({ code: 'UNKNOWN_NOTICE', path: 'noticeHash' });
@@ -133,7 +146,7 @@ describe.each(engines())('consent service on %s', (engine) => {
 
   it('records GPC as an objection the gate sees', async () => {
     expect(s.consent.hasObjected('cust-1', 'ad_targeting')).toBe(false);
-    const r = await s.consent.grant('cust-1', grantReq({ noticeHash: checkout, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] }), { caller: 'subject', gpc: true });
+    const r = await s.consent.grant('cust-1', grantReq({ noticeHash: await naming('seller-7'), decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-7' }] }), { caller: 'subject', gpc: true });
     expect(r.receipt.consents.map((c) => c.action)).toEqual(['grant', 'object']);
     expect(s.consent.hasObjected('cust-1', 'ad_targeting')).toBe(true);
     expect(s.consent.hasObjected('cust-1', 'marketing')).toBe(false);
@@ -152,20 +165,26 @@ describe.each(engines())('consent service on %s', (engine) => {
 
   it('never lets consent to an old notice version cover what only the new version shows', async () => {
     await s.subjects.create({ id: 'cust-3', jurisdiction: 'KR', issueToken: false }, 'test');
-    await s.consent.grant('cust-3', grantReq({ noticeHash: checkout, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] }), { caller: 'subject' });
+    const old = await naming('seller-1');
+    await s.consent.grant('cust-3', grantReq({ noticeHash: old, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-1' }] }), { caller: 'subject' });
     const v2 = demoModel((doc) => {
       doc.declarations.find((d: any) => d.id === 'sellers_fulfilment').items.push({ category: 'email', form: 'plain' });
     });
     s.registry.activate(v2);
-    const newHash = (await s.consent.notice('checkout')).hash;
-    expect(newHash).not.toBe(checkout);
+    const newHash = await naming('seller-1');
+    expect(newHash).not.toBe(old);
     const st = s.consent.status('cust-3', 'sellers_fulfilment', 'seller-1', Date.now());
-    expect(st).toMatchObject({ state: 'active', noticeHash: checkout });
+    expect(st).toMatchObject({ state: 'active', noticeHash: old });
     expect(st.state !== 'none' && st.items).not.toContain('email');
+    // The items changed: the consent is stale (the gate answers CONSENT_STALE) and is listed as such.
+    expect((await s.consent.consents('cust-3')).entries.find((e) => e.declarationId === 'sellers_fulfilment')).toMatchObject({ stale: true, choice: 'provision' });
+    expect(s.consent.staleConsents().consents.some((c) => c.subjectId === 'cust-3')).toBe(true);
     // The old version stays a known version; the new one covers the new item.
-    expect(await s.consent.noticeByHash(checkout)).toBeDefined();
-    const r = await s.consent.grant('cust-3', grantReq({ noticeHash: newHash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] }), { caller: 'subject' });
+    expect(await s.consent.noticeByHash(old)).toBeDefined();
+    const r = await s.consent.grant('cust-3', grantReq({ noticeHash: newHash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-1' }] }), { caller: 'subject' });
     expect(r.receipt.consents[0]!.items).toContain('email');
+    expect((await s.consent.consents('cust-3')).entries.find((e) => e.declarationId === 'sellers_fulfilment')).toMatchObject({ stale: false });
+    expect(s.consent.staleConsents().consents.some((c) => c.subjectId === 'cust-3')).toBe(false);
     s.registry.activate(model);
   });
 

@@ -57,8 +57,8 @@ describe.each(engines())('consent and release event relay on %s', (engine) => {
   }
 
   it('queues every consent event and release decision once, in log order, with pseudonyms only', async () => {
-    const notice = (await s.consent.notice('checkout')).hash;
-    await s.consent.grant('cust-1', grantReq({ noticeHash: notice, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, eventId: 'relay-grant-1' }] }), { caller: 'subject' });
+    const notice = (await s.consent.notice('checkout', 'seller-1')).hash;
+    await s.consent.grant('cust-1', grantReq({ noticeHash: notice, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-1', eventId: 'relay-grant-1' }] }), { caller: 'subject' });
     const allowLeaf = await decision(`dec_relay_${engine}_1`, true);
     await s.consent.withdraw('cust-1', withdrawReq({ declarationIds: ['sellers_fulfilment'], eventId: 'relay-withdraw-1' }), { caller: 'subject' });
     await decision(`dec_relay_${engine}_2`, false);

@@ -6,7 +6,8 @@ import { DENY_CODES, type MemberInfo, type OrderInfo, type ReleaseRequest, type 
 import { RegistryModel } from '../../src/core/registry/model.ts';
 import { registrySchema, type Registry } from '../../src/core/registry/schema.ts';
 import { structuralIssues } from '../../src/core/registry/structure.ts';
-import { context, DAY, FakeConsents } from './fakes.ts';
+import { termsOf } from '../../src/core/gate/gate-index.ts';
+import { context, CURRENT_TERMS, DAY, FakeConsents } from './fakes.ts';
 
 /**
  * Random small registries, consents and requests. Whatever they are, a release never exceeds
@@ -103,7 +104,15 @@ function dedupe<T extends { category: string }>(items: T[]): T[] {
 
 const statusArb: fc.Arbitrary<ConsentStatus> = fc.oneof(
   fc.constant({ state: 'none' as const }),
-  fc.record({ state: fc.constantFrom('active', 'active', 'withdrawn', 'expired' as const), items: subset(CATS), eventId: fc.constantFrom('e1', 'e2'), noticeHash: fc.constant('h'.repeat(64)), at: fc.constant(0) }),
+  fc.record({
+    state: fc.constantFrom('active', 'active', 'withdrawn', 'expired' as const),
+    items: subset(CATS),
+    eventId: fc.constantFrom('e1', 'e2'),
+    noticeHash: fc.constant('h'.repeat(64)),
+    at: fc.constant(0),
+    // Mostly the registry's current terms; sometimes other terms, or none recorded (stale).
+    fingerprint: fc.constantFrom<string | null>(CURRENT_TERMS, CURRENT_TERMS, CURRENT_TERMS, 'other-terms', null),
+  }),
 );
 
 const worldArb = fc.record({
@@ -117,7 +126,10 @@ const worldArb = fc.record({
     }),
     { minLength: 3, maxLength: 3 },
   ),
-  consents: fc.array(fc.record({ subject: fc.nat(2), decl: fc.nat(5), scope: fc.constantFrom('*', 'r0', 'r1', 'm0', 'm1'), status: statusArb }), { maxLength: 12 }),
+  consents: fc.array(
+    fc.record({ subject: fc.nat(2), decl: fc.nat(5), choice: fc.constantFrom('provision', 'transfer', 'both', 'both'), scope: fc.constantFrom('*', 'r0', 'r1', 'm0', 'm0', 'm1'), status: statusArb }),
+    { maxLength: 16 },
+  ),
   objections: fc.array(fc.record({ subject: fc.nat(2), purpose: fc.nat(2) }), { maxLength: 3 }),
   agreements: fc.array(maybe(fc.constantFrom('v1', 'v2')), { minLength: 2, maxLength: 2 }),
   // Orders by ref: a customer (or an unknown one), a member or a registry recipient, some declarations.
@@ -144,7 +156,10 @@ const requestArb = fc.record({
 
 function worldContext(registry: RegistryModel, w: World) {
   const consents = new FakeConsents();
-  for (const c of w.consents) consents.set(`s${c.subject}`, `d${c.decl}`, c.status, c.scope);
+  for (const c of w.consents) {
+    if (c.choice !== 'transfer') consents.set(`s${c.subject}`, `d${c.decl}`, c.status, c.scope);
+    if (c.choice !== 'provision') consents.set(`s${c.subject}`, `d${c.decl}:transfer`, c.status, c.scope);
+  }
   for (const o of w.objections) consents.object(`s${o.subject}`, `p${o.purpose}`);
   const subjects: Record<string, SubjectInfo> = {};
   w.subjects.forEach((s, i) => {
@@ -272,12 +287,19 @@ describe('decide over random registries, consents and requests', () => {
           const country = party?.kind === 'recipient' ? party.country : member!.country;
           const declared = new Map(decl.items.map((i) => [i.category, i.form]));
           const overseas = registry.isOverseas(country, subject!.jurisdiction);
-          const needsConsent = decl.legal_basis === 'consent' || (overseas && decl.transfer?.ground === 'consent');
-          const st = consents.status(r.subject, decl.id, r.recipient);
-          if (needsConsent) {
+          // Two choices, each needed on its own: the provision consent when the basis is consent, the
+          // separate transfer consent when abroad on consent; a class member only by a grant naming it;
+          // each given to the terms the registry holds now.
+          const needed = [
+            ...(decl.legal_basis === 'consent' ? [decl.id] : []),
+            ...(overseas && decl.transfer?.ground === 'consent' ? [`${decl.id}:transfer`] : []),
+          ];
+          const statuses = needed.map((choice) => consents.status(r.subject, choice, r.recipient, r.at, party?.kind !== 'recipient'));
+          for (const st of statuses) {
             expect(st.state).toBe('active');
-            expect(d.consentEventId).toBe(st.state === 'active' ? st.eventId : 'x');
+            expect(st.state === 'active' && st.fingerprint).toBe(termsOf(registry, decl.id));
           }
+          if (statuses.length > 0) expect(d.consentEventId).toBe(statuses[0]!.state === 'active' ? statuses[0]!.eventId : 'x');
           // The legal basis, read independently: a transfer mechanism never; a third party (KR) never on
           // contract necessity or the processor basis; legitimate interests never without a balancing test.
           const p = (party ?? registry.parties.get(member!.classId))!;
@@ -307,7 +329,7 @@ describe('decide over random registries, consents and requests', () => {
           for (const it of d.items) {
             expect(declared.get(it.category)).toBe(it.form);
             if (r.items) expect(r.items).toContain(it.category);
-            if (needsConsent && st.state === 'active') expect(st.items).toContain(it.category);
+            for (const st of statuses) if (st.state === 'active') expect(st.items).toContain(it.category);
           }
           expect(new Set(d.items.map((i) => i.category)).size).toBe(d.items.length);
           // Nothing requested is silently dropped: an explicit request gets all or nothing.

@@ -5,6 +5,7 @@ import { RegistryModel } from '../../src/core/registry/model.ts';
 import { SuspensionIndex } from '../../src/core/gate/suspension-index.ts';
 import { RightsStopIndex } from '../../src/core/rights/stops.ts';
 import type { RightsRequest } from '../../src/core/rights/request.ts';
+import { termsOf } from '../../src/core/gate/gate-index.ts';
 import { active, context, DAY, demoRegistry, FakeConsents, orderRef, ordersFor } from './fakes.ts';
 
 const NOW = Date.UTC(2026, 10, 23, 12);
@@ -49,6 +50,17 @@ beforeEach(() => {
   );
 });
 
+/** Both choices (provision and transfer) of the sellers' declaration, scoped to every member. */
+const grantAll = (subject: string) => {
+  for (const m of MEMBERS) consents.consent(subject, 'sellers_fulfilment', active(SELLER_ITEMS), m);
+};
+
+/** A member context for a modified registry: the current agreement, an order of every subject. */
+const memberCtx = (reg: RegistryModel, c: FakeConsents, id: string, country: string) =>
+  context(reg, c, { [id]: { classId: 'cn_sellers', country, agreementVersion: AGREEMENT } }, subjects, {
+    orders: ordersFor(Object.keys(subjects), [id], ['sellers_fulfilment']),
+  });
+
 const req = (over: Partial<ReleaseRequest>): ReleaseRequest => {
   const r = { recipientId: 'seller-cn', subject: 'kim', purpose: 'order_fulfilment', at: NOW, ...over };
   return 'orderRef' in over ? r : { ...r, orderRef: orderRef(r.subject, r.recipientId) };
@@ -68,7 +80,7 @@ function expectDeny(d: Decision, code: string, article?: string) {
 
 describe('decide: allow', () => {
   it('releases the seller fulfilment items in their declared forms on an active consent', () => {
-    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS, 'ev-42', 'f'.repeat(64)));
+    consents.consent('kim', 'sellers_fulfilment', active(SELLER_ITEMS, 'ev-42', 'f'.repeat(64)), 'seller-cn');
     const d = decide(req({}), ctx);
     expect(d.allow).toBe(true);
     if (!d.allow) return;
@@ -83,7 +95,7 @@ describe('decide: allow', () => {
       ['customs_code', 'plain', 'identifier'],
     ]);
     // A member: what does not depend on the subject, then the order, then the subject (no status oracle).
-    expect(d.trace.map((s) => s.check)).toEqual(['recipient', 'agreement', 'suspension', 'order', 'subject', 'purpose', 'items', 'objection', 'basis', 'transfer', 'consent', 'retention']);
+    expect(d.trace.map((s) => s.check)).toEqual(['recipient', 'agreement', 'suspension', 'order', 'subject', 'purpose', 'items', 'objection', 'basis', 'transfer', 'consent', 'transfer_consent', 'retention']);
     expect(d.trace.find((s) => s.check === 'basis')?.article).toBe('PIPA 17(1)1');
     expect(d.trace.every((s) => s.ok)).toBe(true);
     expect(d.trace.find((s) => s.check === 'transfer')?.article).toBe('PIPA 28-8(1)1');
@@ -97,13 +109,13 @@ describe('decide: allow', () => {
   });
 
   it('releases only the requested subset, in declaration order', () => {
-    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    consents.consent('kim', 'sellers_fulfilment', active(SELLER_ITEMS), 'seller-cn');
     const d = decide(req({ items: ['address', 'name', 'name'] }), ctx);
     expect(d.allow && d.items.map((i) => i.category)).toEqual(['name', 'address']);
   });
 
   it('narrows an open request to the items the consented notice showed', () => {
-    consents.set('kim', 'sellers_fulfilment', active(['name', 'address']));
+    consents.consent('kim', 'sellers_fulfilment', active(['name', 'address']), 'seller-cn');
     const d = decide(req({}), ctx);
     expect(d.allow && d.items.map((i) => i.category)).toEqual(['name', 'address']);
   });
@@ -163,7 +175,7 @@ describe('decide: each deny code fires', () => {
   });
 
   it('NO_ORDER without an order of this subject with this member for the declaration — the same answer whatever the subject', () => {
-    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    grantAll('kim');
     const orders = new Map([
       ['A-1', { subject: 'kim', recipient: 'seller-cn', declarations: ['sellers_fulfilment'] }],
       ['B-1', { subject: 'kim', recipient: 'seller-hk', declarations: ['sellers_fulfilment'] }],
@@ -190,7 +202,7 @@ describe('decide: each deny code fires', () => {
   });
 
   it('NO_RECIPIENT_CONTRACT for a member without the class’s current agreement version', () => {
-    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    grantAll('kim');
     expectDeny(decide(req({ recipientId: 'seller-old-contract' }), ctx), 'NO_RECIPIENT_CONTRACT', 'PIPA 28-8(4)/GDPR 46');
     const d = decide(req({ recipientId: 'seller-no-contract' }), ctx);
     expectDeny(d, 'NO_RECIPIENT_CONTRACT');
@@ -202,7 +214,7 @@ describe('decide: each deny code fires', () => {
   });
 
   it('TRANSFER_SUSPENDED from the date of a recorded suspension order, by country or recipient', () => {
-    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    grantAll('kim');
     suspensions.add({ id: 'sus-cn', country: 'CN', from: NOW + DAY });
     expect(decide(req({}), ctx).allow).toBe(true); // not yet in force
     expectDeny(decide(req({ at: NOW + DAY }), ctx), 'TRANSFER_SUSPENDED', 'PIPA 28-9/GDPR 58(2)(j)');
@@ -221,7 +233,7 @@ describe('decide: each deny code fires', () => {
   });
 
   it('SUBJECT_OBJECTED for a completed objection or suspension request in its scope, even for a required purpose', () => {
-    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    grantAll('kim');
     const request = (over: Partial<RightsRequest>): RightsRequest =>
       ({ id: 'rr-1', type: 'objection', subject: 'kim', jurisdiction: 'KR', article: 'PIPA 37', scope: { declarations: [], purposes: [] }, state: 'completed', receivedAt: NOW, deadline: {} as never, history: [], ...over }) as RightsRequest;
     stops.note(request({ state: 'in_progress' })); // not completed: no effect
@@ -245,23 +257,24 @@ describe('decide: each deny code fires', () => {
   });
 
   it('UNDECLARED_ITEMS refuses the whole request and names the items', () => {
-    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    consents.consent('kim', 'sellers_fulfilment', active(SELLER_ITEMS), 'seller-cn');
     const d = decide(req({ items: ['name', 'email', 'payment_token'] }), ctx);
     expectDeny(d, 'UNDECLARED_ITEMS', 'PIPA 3');
     expect(d.allow ? '' : d.message).toMatch(/email, payment_token/);
   });
 
   it('SUBJECT_OBJECTED for ad targeting, but not for a required purpose', () => {
-    consents.set('kim', 'ad_partner', active(['email', 'order_history', 'browsing_history'])).object('kim', 'ad_targeting');
+    consents.consent('kim', 'ad_partner', active(['email', 'order_history', 'browsing_history'])).object('kim', 'ad_targeting');
     expectDeny(decide(req({ recipientId: 'adreach', purpose: 'ad_targeting' }), ctx), 'SUBJECT_OBJECTED', 'PIPA 37');
-    consents.set('anna', 'ad_partner', active(['email'])).object('anna', 'ad_targeting');
+    consents.consent('anna', 'ad_partner', active(['email'])).object('anna', 'ad_targeting');
     expectDeny(decide(req({ recipientId: 'adreach', subject: 'anna', purpose: 'ad_targeting' }), ctx), 'SUBJECT_OBJECTED', 'GDPR 21');
     consents.object('kim', 'order_fulfilment');
     expect(decide(req({ recipientId: 'hanbit_express' }), ctx).allow).toBe(true);
   });
 
   it('NO_TRANSFER_GROUND for a member outside the class’s countries', () => {
-    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
+    consents.consent('kim', 'sellers_fulfilment', active(SELLER_ITEMS), 'seller-hk');
+    consents.consent('kim', 'sellers_fulfilment', active(SELLER_ITEMS), 'seller-jp');
     expect(decide(req({ recipientId: 'seller-hk' }), ctx).allow).toBe(true);
     expectDeny(decide(req({ recipientId: 'seller-jp' }), ctx), 'NO_TRANSFER_GROUND', 'PIPA 28-8(1)');
   });
@@ -282,7 +295,7 @@ describe('decide: each deny code fires', () => {
 
   it('NO_CONSENT without a grant, and for explicit items the notice did not show', () => {
     expectDeny(decide(req({}), ctx), 'NO_CONSENT', 'PIPA 17(1)');
-    consents.set('kim', 'sellers_fulfilment', active(['name', 'address']));
+    consents.consent('kim', 'sellers_fulfilment', active(['name', 'address']), 'seller-cn');
     const d = decide(req({ items: ['name', 'customs_code'] }), ctx);
     expectDeny(d, 'NO_CONSENT');
     expect(d.allow ? '' : d.message).toContain('customs_code');
@@ -292,8 +305,8 @@ describe('decide: each deny code fires', () => {
     const doc = structuredClone(registry.doc);
     doc.declarations.find((d) => d.id === 'sellers_fulfilment')!.legal_basis = 'contract_necessity';
     const c2 = { ...ctx, registry: new RegistryModel(doc) };
-    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS));
-    consents.set('anna', 'sellers_fulfilment', active(SELLER_ITEMS));
+    consents.consent('kim', 'sellers_fulfilment', active(SELLER_ITEMS), 'seller-cn');
+    consents.consent('anna', 'sellers_fulfilment', active(SELLER_ITEMS), 'seller-cn');
     // Even with every consent the customer could give, the provision has no ground.
     expectDeny(decide(req({}), c2), 'NO_LEGAL_BASIS', 'PIPA 17(1)');
     const eu = decide(req({ subject: 'anna' }), c2);
@@ -303,26 +316,110 @@ describe('decide: each deny code fires', () => {
     expectDeny(decide(req({ recipientId: 'seller-jp' }), c2), 'NO_LEGAL_BASIS');
   });
 
-  it('NO_CONSENT cites the transfer article when consent is only the transfer ground', () => {
+  it('NO_TRANSFER_CONSENT (PIPA 28-8(1)1) when consent is only the transfer ground and the transfer choice is missing', () => {
     const doc = structuredClone(registry.doc);
     const sellers = doc.declarations.find((d) => d.id === 'sellers_fulfilment')!;
     sellers.legal_basis = 'legal_obligation'; // a PIPA 17(1)2 ground; the transfer still rests on consent
     const c2 = { ...ctx, registry: new RegistryModel(doc) };
-    expectDeny(decide(req({}), c2), 'NO_CONSENT', 'PIPA 28-8(1)1');
-    expectDeny(decide(req({ subject: 'anna' }), c2), 'NO_CONSENT', 'GDPR 49(1)(a)');
+    expectDeny(decide(req({}), c2), 'NO_TRANSFER_CONSENT', 'PIPA 28-8(1)1');
+    expectDeny(decide(req({ subject: 'anna' }), c2), 'NO_TRANSFER_CONSENT', 'GDPR 49(1)(a)');
+    // A provision consent is not a transfer consent.
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS), 'seller-cn');
+    expectDeny(decide(req({}), c2), 'NO_TRANSFER_CONSENT', 'PIPA 28-8(1)1');
+    consents.set('kim', 'sellers_fulfilment:transfer', active(SELLER_ITEMS, 'ev-t'), 'seller-cn');
+    const d = decide(req({}), c2);
+    expect(d.allow && d.consentEventId).toBe('ev-t');
   });
 
-  it('a consent scoped to another seller does not apply', () => {
-    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS), 'seller-hk');
+  it('NO_TRANSFER_CONSENT: the provision consent alone does not carry an overseas transfer (PIPA 22(1), 28-8(1)1)', () => {
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS, 'ev-p'), 'seller-cn');
+    const d = decide(req({}), ctx);
+    expectDeny(d, 'NO_TRANSFER_CONSENT', 'PIPA 28-8(1)1');
+    expect(d.allow ? '' : d.message).toContain('sellers_fulfilment:transfer');
+    consents.set('anna', 'sellers_fulfilment', active(SELLER_ITEMS), 'seller-cn');
+    expectDeny(decide(req({ subject: 'anna' }), ctx), 'NO_TRANSFER_CONSENT', 'GDPR 49(1)(a)');
+    // The transfer consent alone is not the provision consent either.
+    consents.set('anna', 'sellers_fulfilment', { state: 'none' }, 'seller-cn').set('anna', 'sellers_fulfilment:transfer', active(SELLER_ITEMS), 'seller-cn');
+    expectDeny(decide(req({ subject: 'anna' }), ctx), 'NO_CONSENT', 'GDPR 6(1)(a)');
+    // Both: allowed, and the decision names both events.
+    consents.set('kim', 'sellers_fulfilment:transfer', active(SELLER_ITEMS, 'ev-t'), 'seller-cn');
+    const ok = decide(req({}), ctx);
+    expect(ok.allow).toBe(true);
+    if (!ok.allow) return;
+    expect([ok.consentEventId, ok.transferConsentEventId]).toEqual(['ev-p', 'ev-t']);
+    // Withdrawing only the transfer stops the release, the provision consent stays.
+    consents.set('kim', 'sellers_fulfilment:transfer', { state: 'withdrawn', items: SELLER_ITEMS, eventId: 'ev-w', noticeHash: 'b'.repeat(64), at: NOW, fingerprint: null }, 'seller-cn');
+    const w = decide(req({}), ctx);
+    expectDeny(w, 'CONSENT_WITHDRAWN', 'PIPA 37');
+    expect(w.allow ? '' : w.message).toContain('overseas transfer');
+    // A domestic destination needs no transfer consent: the same registry with the class in KR.
+    const doc = structuredClone(registry.doc);
+    doc.recipient_classes.find((c) => c.id === 'cn_sellers')!.countries = ['KR'];
+    const kr = memberCtx(new RegistryModel(doc), consents, 'seller-kr', 'KR');
+    consents.set('kim', 'sellers_fulfilment', active(SELLER_ITEMS), 'seller-kr');
+    expect(decide(req({ recipientId: 'seller-kr' }), kr).allow).toBe(true);
+  });
+
+  it('a consent scoped to another seller does not apply, and an unscoped grant covers no seller (PIPA 17(2)1)', () => {
+    consents.consent('kim', 'sellers_fulfilment', active(SELLER_ITEMS), 'seller-hk');
     expectDeny(decide(req({}), ctx), 'NO_CONSENT');
     expect(decide(req({ recipientId: 'seller-hk' }), ctx).allow).toBe(true);
+    consents.consent('anna', 'sellers_fulfilment', active(SELLER_ITEMS));
+    expectDeny(decide(req({ subject: 'anna' }), ctx), 'NO_CONSENT', 'GDPR 6(1)(a)');
+    // A single recipient is still covered by an unscoped grant.
+    consents.consent('kim', 'ad_partner', active(['email', 'order_history', 'browsing_history']));
+    expect(decide(req({ recipientId: 'adreach', purpose: 'ad_targeting' }), ctx).allow).toBe(true);
+  });
+
+  it('CONSENT_STALE once the registry changed the declaration’s terms, until the subject consents again', () => {
+    consents.consent('kim', 'sellers_fulfilment', active(SELLER_ITEMS, 'ev-old'), 'seller-cn');
+    expect(decide(req({}), ctx).allow).toBe(true);
+    const changes: Array<[string, (doc: ReturnType<typeof structuredClone<typeof registry.doc>>) => void]> = [
+      ['items', (doc) => doc.declarations.find((d) => d.id === 'sellers_fulfilment')!.items.push({ category: 'email', form: 'plain' })],
+      ['form', (doc) => (doc.declarations.find((d) => d.id === 'sellers_fulfilment')!.items[1]!.form = 'plain')],
+      ['retention', (doc) => (doc.declarations.find((d) => d.id === 'sellers_fulfilment')!.retention = { duration: 'P1Y', from: 'contract_end' })],
+      ['class countries', (doc) => doc.recipient_classes.find((c) => c.id === 'cn_sellers')!.countries.push('VN')],
+      ['purpose', (doc) => (doc.declarations.find((d) => d.id === 'sellers_fulfilment')!.purpose = 'customs_clearance')],
+      ['transfer ground', (doc) => (doc.declarations.find((d) => d.id === 'sellers_fulfilment')!.transfer!.ground = 'scc')],
+    ];
+    const fingerprint = termsOf(registry, 'sellers_fulfilment')!;
+    for (const [what, change] of changes) {
+      const doc = structuredClone(registry.doc);
+      change(doc);
+      const changed = new RegistryModel(doc);
+      expect(termsOf(changed, 'sellers_fulfilment'), what).not.toBe(fingerprint);
+      const stale = { ...active(SELLER_ITEMS, 'ev-old'), fingerprint };
+      const c = new FakeConsents().consent('kim', 'sellers_fulfilment', stale, 'seller-cn');
+      const purpose = what === 'purpose' ? 'customs_clearance' : 'order_fulfilment';
+      const d = decide(req({ purpose }), memberCtx(changed, c, 'seller-cn', 'CN'));
+      if (what === 'transfer ground') {
+        // The new ground is no 28-8(1) ground for a seller: refused before consent is looked at.
+        expectDeny(d, 'NO_TRANSFER_GROUND');
+        continue;
+      }
+      expectDeny(d, 'CONSENT_STALE', 'PIPA 17(2)');
+      expect(d.allow ? '' : d.message, what).toContain('ev-old');
+      // Consenting to the new notice records the new fingerprint: covered again.
+      c.consent('kim', 'sellers_fulfilment', active(SELLER_ITEMS.concat('email'), 'ev-new'), 'seller-cn');
+      expect(decide(req({ purpose }), memberCtx(changed, c, 'seller-cn', 'CN')).allow, what).toBe(true);
+    }
+    // Changes outside the terms (a label, a contact) keep the fingerprint: nothing goes stale.
+    const doc = structuredClone(registry.doc);
+    doc.recipient_classes.find((c) => c.id === 'cn_sellers')!.contact!.email = 'desk@harbor-bazaar.example';
+    doc.purposes.find((p) => p.id === 'order_fulfilment')!.labels.en = 'Shipping your order';
+    expect(termsOf(new RegistryModel(doc), 'sellers_fulfilment')).toBe(fingerprint);
+    // A consent recorded without terms (before they were fingerprinted) is stale too.
+    consents.consent('anna', 'sellers_fulfilment', active(SELLER_ITEMS, 'ev-legacy', 'c'.repeat(64), null), 'seller-cn');
+    expectDeny(decide(req({ subject: 'anna' }), ctx), 'CONSENT_STALE', 'GDPR 7(1)');
   });
 
   it('CONSENT_WITHDRAWN and CONSENT_EXPIRED', () => {
-    consents.set('kim', 'sellers_fulfilment', { state: 'withdrawn', items: SELLER_ITEMS, eventId: 'ev-9', noticeHash: 'b'.repeat(64), at: NOW - DAY });
+    consents.consent('kim', 'sellers_fulfilment', { state: 'withdrawn', items: SELLER_ITEMS, eventId: 'ev-9', noticeHash: 'b'.repeat(64), at: NOW - DAY, fingerprint: null }, 'seller-cn');
     expectDeny(decide(req({}), ctx), 'CONSENT_WITHDRAWN', 'PIPA 37');
-    consents.set('anna', 'sellers_fulfilment', { state: 'expired', items: SELLER_ITEMS, eventId: 'ev-8', noticeHash: 'b'.repeat(64), at: NOW - DAY });
+    consents.consent('anna', 'sellers_fulfilment', { state: 'expired', items: SELLER_ITEMS, eventId: 'ev-8', noticeHash: 'b'.repeat(64), at: NOW - DAY, fingerprint: null }, 'seller-cn');
     expectDeny(decide(req({ subject: 'anna' }), ctx), 'CONSENT_EXPIRED', 'GDPR 6(1)(a)');
+    // An unscoped withdrawal ends the scoped grants (the projection's order decides in real life).
+    consents.set('kim', 'sellers_fulfilment', { state: 'withdrawn', items: SELLER_ITEMS, eventId: 'ev-10', noticeHash: 'b'.repeat(64), at: NOW, fingerprint: null });
   });
 
   it('RETENTION_EXPIRED once the window from the end of the contract has run', () => {
@@ -381,7 +478,7 @@ describe('decide: explain mode', () => {
     if (full.allow || quick.allow) return;
     expect([full.code, full.article, full.message]).toEqual([quick.code, quick.article, quick.message]);
     expect(full.trace.map((s) => `${s.check}:${s.ok}`)).toEqual([
-      'subject:true', 'recipient:true', 'suspension:true', 'purpose:true', 'items:false', 'objection:false', 'basis:true', 'transfer:true', 'consent:false', 'retention:true',
+      'subject:true', 'recipient:true', 'suspension:true', 'purpose:true', 'items:false', 'objection:false', 'basis:true', 'transfer:true', 'consent:false', 'transfer_consent:false', 'retention:true',
     ]);
     expect(full.trace.find((s) => s.check === 'objection')?.article).toBe('PIPA 37');
   });

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConsentLookup, ConsentStatus } from '../../src/core/consent/lookup.ts';
+import { transferChoiceId } from '../../src/core/consent/choice.ts';
+import { termsOf } from '../../src/core/gate/gate-index.ts';
 import type { GateContext, MemberInfo, OrderInfo, SubjectInfo } from '../../src/core/gate/types.ts';
 import { SuspensionIndex } from '../../src/core/gate/suspension-index.ts';
 import { RightsStopIndex } from '../../src/core/rights/stops.ts';
@@ -14,6 +16,8 @@ export class FakeConsents implements ConsentLookup {
   /** subject → declaration → scope (recipient id or `*`) → status. */
   private readonly grants = new Map<string, Map<string, Map<string, ConsentStatus>>>();
   private readonly objections = new Map<string, Set<string>>();
+  /** Set by `context()`: the registry's terms fingerprint per declaration, for statuses made with `CURRENT_TERMS`. */
+  terms: ((declarationId: string) => string | undefined) | undefined;
 
   /** Sets the status for (subject, declaration), scoped to one recipient or to all (`*`). */
   set(subject: string, declarationId: string, status: ConsentStatus, recipientId = '*'): this {
@@ -25,6 +29,11 @@ export class FakeConsents implements ConsentLookup {
     return this;
   }
 
+  /** Both choices of a declaration: the provision consent and the separate transfer consent (`<id>:transfer`). */
+  consent(subject: string, declarationId: string, status: ConsentStatus, recipientId = '*'): this {
+    return this.set(subject, declarationId, status, recipientId).set(subject, transferChoiceId(declarationId), status, recipientId);
+  }
+
   object(subject: string, purposeId: string): this {
     let s = this.objections.get(subject);
     if (!s) this.objections.set(subject, (s = new Set()));
@@ -32,9 +41,13 @@ export class FakeConsents implements ConsentLookup {
     return this;
   }
 
-  status(subject: string, declarationId: string, recipientId: string): ConsentStatus {
+  status(subject: string, declarationId: string, recipientId: string, _at?: number, scopedOnly = false): ConsentStatus {
     const scopes = this.grants.get(subject)?.get(declarationId);
-    return scopes?.get(recipientId) ?? scopes?.get('*') ?? NONE;
+    let st = scopes?.get(recipientId) ?? scopes?.get('*') ?? NONE;
+    // A class's declaration: an unscoped grant covers no member (an unscoped withdrawal still counts).
+    if (scopedOnly && !scopes?.has(recipientId) && st.state !== 'withdrawn') st = NONE;
+    if (st.state !== 'none' && st.fingerprint === CURRENT_TERMS) st = { ...st, fingerprint: this.terms?.(declarationId) ?? null };
+    return st;
   }
 
   hasObjected(subject: string, purposeId: string): boolean {
@@ -44,8 +57,11 @@ export class FakeConsents implements ConsentLookup {
 
 const NONE: ConsentStatus = { state: 'none' };
 
-export function active(items: readonly string[], eventId = 'ev-1', noticeHash = 'a'.repeat(64)): ConsentStatus {
-  return { state: 'active', items, eventId, noticeHash, at: 0 };
+/** A status given to the terms the registry in `context()` holds now (resolved by `FakeConsents.status`). */
+export const CURRENT_TERMS = 'current-terms';
+
+export function active(items: readonly string[], eventId = 'ev-1', noticeHash = 'a'.repeat(64), fingerprint: string | null = CURRENT_TERMS): ConsentStatus {
+  return { state: 'active', items, eventId, noticeHash, at: 0, fingerprint };
 }
 
 export function demoRegistry(): RegistryModel {
@@ -70,6 +86,7 @@ export function context(
   const m = new Map(Object.entries(members));
   const s = new Map(Object.entries(subjects));
   const orders = extras.orders instanceof Map ? extras.orders : new Map(Object.entries(extras.orders ?? {}));
+  if (consents instanceof FakeConsents) consents.terms = (id) => termsOf(registry, id);
   return { registry, consents, members: m, subjects: s, orders, suspensions: extras.suspensions ?? new SuspensionIndex(), rightsStops: extras.rightsStops ?? new RightsStopIndex() };
 }
 

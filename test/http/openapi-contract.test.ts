@@ -118,7 +118,8 @@ const SAMPLES: readonly Sample[] = [
       s.marketingHash = hash('marketing');
     },
   },
-  { op: 'getNotice', as: 'none', params: () => ({ collectionPoint: 'checkout' }), query: { lang: 'en' } },
+  // The checkout notice naming the order's seller: what a consent scoped to that seller cites (PIPA 17(2)1).
+  { op: 'getNotice', as: 'none', params: () => ({ collectionPoint: 'checkout' }), query: { lang: 'en', recipient: SELLER }, after: (b, s) => (s.noticeHash = b.hash as string) },
   { op: 'getNotice', as: 'none', params: () => ({ collectionPoint: 'checkout' }), query: { format: 'html' } },
   { op: 'getNoticeByHash', as: 'none', params: (s) => ({ hash: s.noticeHash }) },
   { op: 'getReceiptKeys', as: 'none' },
@@ -127,7 +128,14 @@ const SAMPLES: readonly Sample[] = [
     op: 'recordConsents',
     as: 'subject',
     params: () => ({ id: SUBJECT }),
-    body: (s) => ({ noticeHash: s.noticeHash, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true, eventId: 'contract-consent-1' }] }),
+    body: (s) => ({
+      noticeHash: s.noticeHash,
+      channel: 'web',
+      decisions: [
+        { declarationId: 'sellers_fulfilment', grant: true, recipientId: SELLER, eventId: 'contract-consent-1' },
+        { declarationId: 'sellers_fulfilment:transfer', grant: true, recipientId: SELLER, eventId: 'contract-consent-1-t' },
+      ],
+    }),
     after: (b, s) => (s.receiptId = (b.receipt as Json).receiptId as string),
   },
   { op: 'listConsents', as: 'subject', params: () => ({ id: SUBJECT }) },
@@ -149,7 +157,14 @@ const SAMPLES: readonly Sample[] = [
     op: 'recordConsents',
     as: 'euSubject',
     params: () => ({ id: EU_SUBJECT }),
-    body: (s) => ({ noticeHash: s.marketingHash, decisions: [{ declarationId: 'ad_partner', grant: true, eventId: 'contract-consent-2' }] }),
+    // Ad targeting in the US: the provision and, apart, the transfer abroad (PIPA 22(1), 28-8(1)1).
+    body: (s) => ({
+      noticeHash: s.marketingHash,
+      decisions: [
+        { declarationId: 'ad_partner', grant: true, eventId: 'contract-consent-2' },
+        { declarationId: 'ad_partner:transfer', grant: true, eventId: 'contract-consent-2-t' },
+      ],
+    }),
     status: 201,
   },
   { op: 'createRecipientKey', as: 'admin', params: () => ({ id: 'adreach' }), status: 201, after: (b, s) => (s.ads = b.key as string) },
@@ -199,6 +214,7 @@ const SAMPLES: readonly Sample[] = [
   { op: 'getConsoleOverview', as: 'console' },
   { op: 'getConsoleRecipients', as: 'console' },
   { op: 'listConsoleDecisions', as: 'console', query: { limit: '5' } },
+  { op: 'listConsoleStaleConsents', as: 'console', query: { limit: '5' } },
   { op: 'getConsoleCharts', as: 'console', query: { days: '7' } },
   { op: 'getConsoleLedger', as: 'console' },
   { op: 'listConsoleRightsRequests', as: 'console' },

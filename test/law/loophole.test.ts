@@ -30,7 +30,7 @@ const T0 = Date.parse('2026-03-01T00:00:00Z');
 
 function releaseToSeller(registry: RegistryModel, explain = false) {
   // The customer consented to everything there is to consent to; the release must still be refused.
-  const consents = new FakeConsents().set('kr-cust', 'sellers_fulfilment', active(['name', 'phone', 'address', 'customs_code']));
+  const consents = new FakeConsents().consent('kr-cust', 'sellers_fulfilment', active(['name', 'phone', 'address', 'customs_code']), 'seller-cn-1');
   const ctx = context(registry, consents, { 'seller-cn-1': { classId: 'overseas_sellers', country: 'CN' } }, {
     'kr-cust': { jurisdiction: 'KR', erased: false, collectedAt: T0 - DAY },
   });

@@ -27,7 +27,9 @@ describe.each(engines())('privacy metrics on %s', (engine) => {
       ...(engine === 'postgres' ? { databaseUrl: POSTGRES_URL, schema, dataDir: mkdtempSync(join(tmpdir(), 'cg-metrics-keys-')) } : {}),
     });
     for (const id of ['m-c1', 'm-c2', 'm-c3']) await h.customer(id);
+    // A consent covers only the seller it names (PIPA 17(2)1): m-c1 consents for both sellers.
     await h.grant('m-c1', 'checkout', ['sellers_fulfilment']);
+    await h.grant('m-c1', 'checkout', ['sellers_fulfilment'], { recipientId: 'seller-b' });
   }, 120_000);
   afterAll(async () => {
     await h?.close();
@@ -71,7 +73,8 @@ describe.each(engines())('privacy metrics on %s', (engine) => {
     let before = await now();
     await h.grant('m-c3', 'checkout', ['sellers_fulfilment']);
     let after = await now();
-    expect(moved(before, after, 'consentgate_consent_events_total')).toEqual({ [key({ kind: 'grant', actor: 'subject' })]: 1 });
+    // Two choices, two events: the provision and the separate transfer abroad (PIPA 22(1), 28-8(1)1).
+    expect(moved(before, after, 'consentgate_consent_events_total')).toEqual({ [key({ kind: 'grant', actor: 'subject' })]: 2 });
     before = after;
     await h.withdraw('m-c3', ['sellers_fulfilment']);
     after = await now();
@@ -79,7 +82,7 @@ describe.each(engines())('privacy metrics on %s', (engine) => {
     // A refusal on the notice is recorded as a withdrawal (docs/consent.md).
     before = after;
     await h.grant('m-c2', 'checkout', ['sellers_fulfilment'], { grant: false });
-    expect(moved(before, await now(), 'consentgate_consent_events_total')).toEqual({ [key({ kind: 'withdraw', actor: 'subject' })]: 1 });
+    expect(moved(before, await now(), 'consentgate_consent_events_total')).toEqual({ [key({ kind: 'withdraw', actor: 'subject' })]: 2 });
   });
 
   it('ledger size follows the log head, and a checkpoint covers it', async () => {

@@ -5,6 +5,8 @@ import type { OrderView } from '../../src/app/orders-service.ts';
 import type * as wire from '../../src/client/wire.ts';
 import { DENY_CODES, type DenyCode, type TraceStep } from '../../src/core/gate/types.ts';
 import { releaseForm, type ReleaseForm } from '../../src/core/registry/schema.ts';
+import type { ChoiceKind } from '../../src/core/consent/choice.ts';
+import { documentedCodes } from '../hardening/codes.ts';
 
 /**
  * The client's wire types (src/client/wire.ts) are written out so the published client needs
@@ -22,6 +24,15 @@ describe('client wire types are the server types', () => {
       NO_ORDER: true, NO_TRANSFER_CONSENT: true, CONSENT_STALE: true, TRANSFER_SUSPENDED: true, NO_RECIPIENT_CONTRACT: true,
     };
     expect(Object.keys(client).sort()).toEqual([...DENY_CODES].sort());
+  });
+
+  it('consent choices and the consent problem codes, each documented', () => {
+    expectTypeOf<wire.ConsentChoice>().toEqualTypeOf<ChoiceKind>();
+    const codes: Record<wire.ConsentProblemCode, true> = {
+      RECIPIENT_REQUIRED: true, INVALID_RECIPIENT_SCOPE: true, EVENT_ID_CONFLICT: true, CONSENT_NOT_APPLICABLE: true,
+      DECLARATION_NOT_IN_NOTICE: true, UNKNOWN_NOTICE: true, GUARDIAN_REQUIRED: true,
+    };
+    for (const c of Object.keys(codes)) expect(documentedCodes()).toContain(c);
   });
 
   it('release forms', () => {

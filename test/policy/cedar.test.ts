@@ -16,10 +16,10 @@ const NOON_KST = Date.UTC(2026, 10, 23, 3); // 12:00 KST
 const NIGHT_KST = Date.UTC(2026, 10, 23, 14); // 23:00 KST
 
 const consents = new FakeConsents()
-  .set('kim', 'sellers_fulfilment', active(['name', 'phone', 'address', 'customs_code']))
-  .set('kim', 'ad_partner', active(['email', 'order_history', 'browsing_history']))
-  .set('anna', 'ad_partner', active(['email', 'order_history', 'browsing_history']))
-  .set('kim', 'sellers_customs', active(['name', 'customs_code']));
+  .consent('kim', 'sellers_fulfilment', active(['name', 'phone', 'address', 'customs_code']), 'seller-cn')
+  .consent('kim', 'ad_partner', active(['email', 'order_history', 'browsing_history']))
+  .consent('anna', 'ad_partner', active(['email', 'order_history', 'browsing_history']))
+  .consent('kim', 'sellers_customs', active(['name', 'customs_code']), 'seller-cn');
 const members = { 'seller-cn': { classId: 'cn_sellers', country: 'CN', agreementVersion: registry.parties.get('cn_sellers')!.agreement!.version } };
 const subjects = {
   kim: { jurisdiction: 'KR' as const, erased: false, contractEndedAt: () => undefined },
@@ -77,7 +77,8 @@ describe('operator policies (policies/operator.cedar)', () => {
       transfer: { ground: 'consent' },
       retention: { duration: 'P30D', from: 'release' },
     });
-    const c2 = { ...ctx, registry: new RegistryModel(doc) };
+    // context(): the fake consents resolve their terms against this registry (the new declaration's).
+    const c2 = context(new RegistryModel(doc), consents, members, subjects, { orders: ordersFor(['kim', 'anna', 'nobody'], ['seller-cn'], ['sellers_fulfilment', 'sellers_customs']) });
     const r = req({ purpose: 'customs_clearance' });
     expect(decide(r, c2).allow).toBe(true);
     const d = gate(r, policies, c2);
@@ -124,7 +125,7 @@ describe('operator policies (policies/operator.cedar)', () => {
     ]);
     // kim and a second KR subject alike in every attribute: only the uid tells them apart.
     const twin = { ...subjects, kim2: subjects.kim };
-    const c2 = context(registry, new FakeConsents().set('kim', 'sellers_fulfilment', active(['name'])).set('kim2', 'sellers_fulfilment', active(['name'])), members, twin, {
+    const c2 = context(registry, new FakeConsents().consent('kim', 'sellers_fulfilment', active(['name']), 'seller-cn').consent('kim2', 'sellers_fulfilment', active(['name']), 'seller-cn'), members, twin, {
       orders: ordersFor(['kim', 'kim2'], ['seller-cn'], ['sellers_fulfilment']),
     });
     const asKim = req({ items: ['name'] });

@@ -74,10 +74,17 @@ describe('consentgate/client', () => {
     expect((await failure(op.orders.register({ id: 'T-1', subject: 'cust-tour', recipient: 'seller-b', declarations: ['sellers_fulfilment'] }))).code).toBe('ORDER_CONFLICT');
     expect((await op.orders.get('T-1')).subject).toBe('cust-tour');
     expect((await failure(seller.release({ subject: 'cust-tour', purpose: 'order_fulfilment', order_ref: 'T-1' }))).code).toBe('NO_CONSENT');
-    const notice = await op.consents.notice('checkout');
-    // The customer consents with its own key.
+    // The notice naming the seller of the order; the customer consents with its own key to the
+    // provision and, apart, to the transfer abroad — both scoped to that seller.
+    const notice = await op.consents.notice('checkout', 'en', 'seller-a');
     const self = client(created.token!);
-    const g = await self.consents.grant('cust-tour', { noticeHash: notice.hash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] });
+    const g = await self.consents.grant('cust-tour', {
+      noticeHash: notice.hash,
+      decisions: [
+        { declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-a' },
+        { declarationId: 'sellers_fulfilment:transfer', grant: true, recipientId: 'seller-a' },
+      ],
+    });
     expect(g.replayed).toBe(false);
     expect((await op.consents.list('cust-tour')).consents).toContainEqual(expect.objectContaining({ declaration_id: 'sellers_fulfilment', state: 'active' }));
     const r = await seller.release({ subject: 'cust-tour', purpose: 'order_fulfilment', order_ref: 'T-1' });

@@ -5,6 +5,7 @@ import { createApp, type App } from '../../src/app/create.ts';
 import { firstStart } from '../../src/app/first-start.ts';
 import { testConfig, type AppConfig } from '../../src/config.ts';
 import { grantRequestSchema, withdrawRequestSchema } from '../../src/core/consent/request.ts';
+import { noticeDeclarations } from '../../src/core/notice/build.ts';
 
 /**
  * A whole ConsentGate (in-memory PGlite) with the demo registry active, an admin key, recipient
@@ -26,7 +27,7 @@ export interface Harness {
   customer(id: string, opts?: { jurisdiction?: 'KR' | 'EU'; data?: Record<string, string>; orders?: boolean }): Promise<void>;
   /** Registers an order through POST /v1/orders (asserts 201). */
   order(id: string, subject: string, recipient: string, declarations?: string[]): Promise<void>;
-  grant(subject: string, collectionPoint: string, declarationIds: string[], opts?: { recipientId?: string; expiresAt?: string; gpc?: boolean; grant?: boolean }): Promise<void>;
+  grant(subject: string, collectionPoint: string, declarationIds: string[], opts?: { recipientId?: string; expiresAt?: string; gpc?: boolean; grant?: boolean; only?: boolean }): Promise<void>;
   withdraw(subject: string, declarationIds: string[]): Promise<void>;
   decisions(): Promise<number>;
   close(): Promise<void>;
@@ -105,13 +106,22 @@ export async function startHarness(over: Partial<AppConfig> = {}): Promise<Harne
     },
     order,
     async grant(subject, cp, declarationIds, opts = {}) {
-      const notice = await ctx.consents.notice(cp);
+      // A class's declaration is consented to per member, on the notice naming it (PIPA 17(2)1):
+      // seller-a unless the test names another. Each declaration id stands for every choice the
+      // notice offers for it (provision and overseas transfer); `<id>:transfer` or `<id>` with
+      // `opts.only` decides that one choice alone.
+      const generic = await ctx.consents.notice(cp);
+      const classDecl = declarationIds.some((id) => noticeDeclarations(generic.notice).find((d) => d.id === id.replace(/:transfer$/, ''))?.recipient.kind === 'class');
+      const recipientId = opts.recipientId ?? (classDecl && (opts.grant ?? true) ? 'seller-a' : undefined);
+      const notice = classDecl && recipientId ? await ctx.consents.notice(cp, recipientId) : generic;
+      const choices = (id: string) =>
+        id.endsWith(':transfer') || opts.only ? [id] : (noticeDeclarations(notice.notice).find((d) => d.id === id)?.choices.map((c) => c.id) ?? [id]);
       const req = grantRequestSchema.parse({
         noticeHash: notice.hash,
-        decisions: declarationIds.map((declarationId) => ({
+        decisions: declarationIds.flatMap(choices).map((declarationId) => ({
           declarationId,
           grant: opts.grant ?? true,
-          ...(opts.recipientId ? { recipientId: opts.recipientId } : {}),
+          ...(recipientId ? { recipientId } : {}),
           ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}),
         })),
       });

@@ -137,7 +137,7 @@ describe.each(engines())('orders, agreements, suspensions and rights stops over 
     expect(c).toMatchObject({ status: 201, body: { agreement_version: null } });
     const key = (await h.call('POST', '/v1/recipients/seller-c/keys', h.admin, {})).body.key as string;
     await h.order('ORD-C', 'cust-fine', 'seller-c');
-    await h.grant('cust-fine', 'checkout', ['sellers_fulfilment']);
+    await h.grant('cust-fine', 'checkout', ['sellers_fulfilment'], { recipientId: 'seller-c' });
     const refused = await release(key, { subject: 'cust-fine', order_ref: 'ORD-C' });
     expect(refused).toMatchObject({ status: 403, body: { code: 'NO_RECIPIENT_CONTRACT', article: 'PIPA 28-8(4)/GDPR 46' } });
     const accepted = await h.call('POST', '/v1/members/seller-c/agreement', h.admin, { agreementVersion: agreement });
@@ -150,7 +150,7 @@ describe.each(engines())('orders, agreements, suspensions and rights stops over 
 
   it('TRANSFER_SUSPENDED from the date of a recorded PIPC suspension order; recorded in the log, listed', async () => {
     await h.customer('cust-hk', { orders: true });
-    await h.grant('cust-hk', 'checkout', ['sellers_fulfilment']);
+    for (const recipientId of ['seller-a', 'seller-b']) await h.grant('cust-hk', 'checkout', ['sellers_fulfilment'], { recipientId });
     expect((await release(h.keys.sellerB, { subject: 'cust-hk', order_ref: 'cust-hk/B' })).status).toBe(200);
     const later = new Date(Date.now() + 3_600_000).toISOString();
     const future = await h.call('POST', '/v1/transfer-suspensions', h.admin, { country: 'HK', effective_from: later, reference: 'PIPC 2026-77 (test)' });

@@ -48,7 +48,8 @@ describe('consentgate report --data-dir', () => {
     const body = JSON.parse(r.out);
     expect(body.decisions).toEqual({ allowed: 1, denied: 1 });
     expect(body.denies).toEqual([{ code: 'NO_CONSENT', article: 'PIPA 17(1)', denies: 1, subjects: 1 }]);
-    expect(body.consents).toEqual([{ purpose: 'order_fulfilment', grants: 1, withdrawals: 0, refusals: 0, objections: 0, refusal_rate: 0 }]);
+    // One consent request, two choices (provision and transfer abroad): two grant events.
+    expect(body.consents).toEqual([{ purpose: 'order_fulfilment', grants: 2, withdrawals: 0, refusals: 0, objections: 0, refusal_rate: 0 }]);
     expect(body.cross_border).toEqual([
       { recipient: 'seller-a', class_id: 'cn_sellers', declaration_id: 'sellers_fulfilment', country: 'CN', jurisdiction: 'KR', releases: 1, subjects: 1, items: ['address', 'customs_code', 'name', 'phone'] },
     ]);

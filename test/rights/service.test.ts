@@ -117,8 +117,9 @@ describe.each(engines())('rights service on %s', (engine) => {
     return { id: row.id, leafIndex };
   }
 
-  const grant = (subjectId: string, recipientId: string, eventId: string) =>
-    s.consent.grant(subjectId, grantReq({ noticeHash: checkout, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId, eventId }] }), { caller: 'subject' });
+  // On the checkout notice naming the seller (PIPA 17(2)1); the gate is not asked here, so the provision choice suffices.
+  const grant = async (subjectId: string, recipientId: string, eventId: string) =>
+    s.consent.grant(subjectId, grantReq({ noticeHash: (await s.consent.notice('checkout', recipientId)).hash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true, recipientId, eventId }] }), { caller: 'subject' });
 
   const revoked = async (subject: string) =>
     Object.fromEntries(

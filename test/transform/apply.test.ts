@@ -23,8 +23,8 @@ const kim = { name: '홍길동', phone: '010-1234-5678', address: '서울특별�
 
 describe('applyForms', () => {
   const consents = new FakeConsents()
-    .set('kim', 'sellers_fulfilment', active(['name', 'phone', 'address', 'customs_code']))
-    .set('kim', 'ad_partner', active(['email', 'order_history', 'browsing_history']));
+    .consent('kim', 'sellers_fulfilment', active(['name', 'phone', 'address', 'customs_code']), 'seller-cn')
+    .consent('kim', 'ad_partner', active(['email', 'order_history', 'browsing_history']));
   const ctx = context(registry, consents, { 'seller-cn': { classId: 'cn_sellers', country: 'CN' } }, {
     kim: { jurisdiction: 'KR', erased: false, contractEndedAt: () => NOW - DAY },
   });

@@ -18,6 +18,8 @@ const T = {
     signOut: '로그아웃',
     consents: '내 동의 현황',
     consentsCaption: '동의한 항목과 철회 여부',
+    transferChoice: '국외 이전 동의',
+    stale: '안내 내용이 바뀌었습니다: 다시 동의해 주셔야 제공됩니다',
     purpose: '목적',
     recipient: '받는 자',
     countries: '국가',
@@ -72,6 +74,8 @@ const T = {
     signOut: 'Sign out',
     consents: 'My consents',
     consentsCaption: 'What you agreed to, and whether it still applies',
+    transferChoice: 'consent to the transfer abroad',
+    stale: 'The terms changed since: your data is not provided until you consent again',
     purpose: 'Purpose',
     recipient: 'Recipient',
     countries: 'Countries',
@@ -160,12 +164,12 @@ function Consents({ t, lang, data, onWithdraw }) {
       <tbody>
         ${data.consents.map((c) => {
           const purpose = c.purpose[lang];
-          return html`<tr key=${c.declaration_id + (c.recipient_scope ?? '')}>
-            <th scope="row">${purpose} <span class="muted">(${c.required ? t.required : t.optional})</span></th>
+          return html`<tr key=${c.declaration_id + (c.recipient_scope ?? '')} data-choice=${c.choice}>
+            <th scope="row">${purpose} <span class="muted">(${c.required ? t.required : t.optional})</span>${c.choice === 'transfer' ? html` <span class="warn">— ${t.transferChoice}</span>` : ''}</th>
             <td>${c.recipient?.name ?? '—'}${c.recipient_scope ? html` <span class="muted">(${c.recipient_scope})</span>` : ''}</td>
             <td>${c.countries.join(', ')}${c.overseas ? html` <span class="warn">(${t.overseas})</span>` : ''}</td>
             <td>${c.items.map((i) => i.label[lang]).join(', ')}</td>
-            <td class=${c.state === 'active' ? 'ok' : 'muted'}>${t[c.state] ?? c.state}</td>
+            <td class=${c.state === 'active' && !c.stale ? 'ok' : 'muted'}>${t[c.state] ?? c.state}${c.stale ? html`<br /><span class="warn" data-stale=${c.declaration_id}>${t.stale}</span>` : ''}</td>
             <td>${fmt(c.at, lang)}</td>
             <td>${c.state === 'active'
               ? html`<button type="button" aria-label=${t.withdrawOf(purpose)} data-withdraw=${c.declaration_id} onClick=${() => onWithdraw(c, purpose)}>${t.withdraw}</button>`

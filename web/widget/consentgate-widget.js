@@ -51,6 +51,7 @@ const T = {
     decision: '결정',
     seller: '이번 주문의 판매자',
     legend: (s) => `${s}에 대한 결정`,
+    transferLegend: (s) => `${s}(으)로의 국외 이전에 대한 결정 (별도 동의)`,
   },
   en: {
     loading: 'Loading the notice…',
@@ -83,6 +84,7 @@ const T = {
     decision: 'Decision',
     seller: 'Seller of this order',
     legend: (s) => `Your decision on ${s}`,
+    transferLegend: (s) => `Your decision on the transfer abroad to ${s} (a separate consent)`,
   },
 };
 
@@ -168,7 +170,10 @@ class ConsentGateWidget extends HTMLElement {
     this.view.setAttribute('lang', this.lang);
     this.view.innerHTML = `<p role="status">${esc(this.t.loading)}</p>`;
     try {
-      const res = await fetch(`${this.api}/v1/notices/${encodeURIComponent(cp)}?lang=${this.lang}`, { headers: { accept: 'application/json' } });
+      // With the order's seller, the notice names it (PIPA 17(2)1): its hash is what the consent cites.
+      const recipient = this.getAttribute('recipient');
+      const q = `lang=${this.lang}${recipient ? `&recipient=${encodeURIComponent(recipient)}` : ''}`;
+      const res = await fetch(`${this.api}/v1/notices/${encodeURIComponent(cp)}?${q}`, { headers: { accept: 'application/json' } });
       if (!res.ok) throw new Error(await problemText(res));
       this.notice = await res.json();
       this.seller = await this.loadSeller();
@@ -190,13 +195,16 @@ class ConsentGateWidget extends HTMLElement {
     }
   }
 
-  /** Every consentable declaration of the notice, with the section it is in. */
+  /**
+   * Every choice of the notice, with its declaration: the provision (`<id>`) and, for a transfer
+   * abroad on consent, the separate transfer consent (`<id>:transfer`), each decided apart (PIPA 22(1)).
+   */
   consentable() {
     const n = this.notice.notice;
-    return [
-      ...n.required.declarations.filter((d) => d.consentable).map((d) => ({ d, required: true })),
-      ...n.optional.declarations.filter((d) => d.consentable).map((d) => ({ d, required: false })),
-    ];
+    const choices = (d) => (d.choices && d.choices.length ? d.choices : [{ id: d.id, kind: 'provision' }]);
+    return [...n.required.declarations, ...n.optional.declarations]
+      .filter((d) => d.consentable)
+      .flatMap((d) => choices(d).map((c) => ({ d, id: c.id, kind: c.kind })));
   }
 
   render() {
@@ -253,16 +261,22 @@ class ConsentGateWidget extends HTMLElement {
     // A transfer is "overseas" relative to the customer: a Korean courier is domestic for KR customers.
     const jurisdiction = this.getAttribute('jurisdiction') === 'EU' ? 'EU' : 'KR';
     const tr = d.transfer && d.transfer.overseasFor.includes(jurisdiction) ? d.transfer : null;
-    const seller = this.seller && r.kind === 'class' && this.seller.class_id === r.id ? this.seller : null;
+    const seller = r.member ? r.member : this.seller && r.kind === 'class' && this.seller.class_id === r.id ? this.seller : null;
     const countries = seller ? [seller.country] : tr ? tr.countries : [];
     const name = `${this.uid}-${d.id}`;
     const headId = `${name}-h`;
-    const choice = d.consentable
-      ? `<fieldset>
-          <legend>${esc(t.legend(r.name))}</legend>
-          <label><input type="radio" name="${esc(name)}" value="yes" data-decl="${esc(d.id)}"> ${esc(t.agree)}</label>
-          <label><input type="radio" name="${esc(name)}" value="no" data-decl="${esc(d.id)}"> ${esc(t.disagree)}</label>
-        </fieldset>`
+    const who = seller ? seller.name : r.name;
+    const choices = d.choices && d.choices.length ? d.choices : d.consentable ? [{ id: d.id, kind: 'provision' }] : [];
+    const choice = choices.length
+      ? choices
+          .map(
+            (c, i) => `<fieldset>
+          <legend>${esc(c.kind === 'transfer' ? t.transferLegend(who) : t.legend(who))}</legend>
+          <label><input type="radio" name="${esc(`${name}-${i}`)}" value="yes" data-decl="${esc(c.id)}"> ${esc(t.agree)}</label>
+          <label><input type="radio" name="${esc(`${name}-${i}`)}" value="no" data-decl="${esc(c.id)}"> ${esc(t.disagree)}</label>
+        </fieldset>`,
+          )
+          .join('')
       : `<p class="hint">${esc(t.notConsentable)}</p>`;
     return `<div class="card" role="group" aria-labelledby="${esc(headId)}">
       <strong id="${esc(headId)}">${esc(t.provision)}: ${esc(r.name)}${tr ? `<span class="badge">${esc(t.overseas)}</span>` : ''}</strong>
@@ -289,20 +303,20 @@ class ConsentGateWidget extends HTMLElement {
     const list = this.consentable();
     const decisions = [];
     const missing = [];
-    for (const { d } of list) {
+    for (const { d, id } of list) {
       let grant = all;
       if (grant === null) {
-        const picked = this.view.querySelector(`input[data-decl="${d.id}"]:checked`);
+        const picked = this.view.querySelector(`input[data-decl="${id}"]:checked`);
         if (!picked) {
-          missing.push(d.id);
+          missing.push(id);
           continue;
         }
         grant = picked.value === 'yes';
       } else {
-        for (const input of this.view.querySelectorAll(`input[data-decl="${d.id}"]`)) input.checked = (input.value === 'yes') === grant;
+        for (const input of this.view.querySelectorAll(`input[data-decl="${id}"]`)) input.checked = (input.value === 'yes') === grant;
       }
       const recipient = this.getAttribute('recipient');
-      decisions.push({ declarationId: d.id, grant, ...(recipient && d.recipient.kind === 'class' ? { recipientId: recipient } : {}) });
+      decisions.push({ declarationId: id, grant, ...(recipient && d.recipient.kind === 'class' ? { recipientId: recipient } : {}) });
     }
     status.className = 'status';
     if (missing.length > 0) {

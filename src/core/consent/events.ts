@@ -21,6 +21,12 @@ export interface ConsentEvent {
   readonly collectionPoint: string | null;
   /** Categories that notice showed for the declaration: consent never covers more. */
   readonly items: readonly string[];
+  /**
+   * Fingerprint of the declaration's terms as that notice showed them (src/core/notice/terms.ts):
+   * the gate compares it with the active registry's (CONSENT_STALE). Null on events recorded
+   * before terms were fingerprinted, and on objections; absent = null.
+   */
+  readonly fingerprint?: string | null;
   /** Epoch ms after which a grant no longer counts; null = until withdrawn. */
   readonly expiresAt: number | null;
   /** Epoch ms. */

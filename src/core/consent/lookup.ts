@@ -16,15 +16,20 @@ export type ConsentStatus =
       readonly eventId: string;
       /** Epoch ms of that event. */
       readonly at: number;
+      /** Fingerprint of the declaration's terms the consent was given to; null = not recorded (treated as stale). */
+      readonly fingerprint: string | null;
     };
 
 export interface ConsentLookup {
   /**
    * Consent state of `subject` for `declarationId` as it applies to `recipientId` at time `at`
    * (epoch ms): a grant scoped to another recipient does not apply; an unscoped grant covers
-   * every recipient of the declaration.
+   * every recipient of the declaration — unless `scopedOnly`: a declaration to a recipient class
+   * is covered only by a grant naming the member (PIPA 17(2)1), so an unscoped grant counts as
+   * none there, while an unscoped withdrawal still ends every scoped grant before it.
+   * `declarationId` is a choice id: `<id>` or `<id>:transfer` (src/core/consent/choice.ts).
    */
-  status(subject: string, declarationId: string, recipientId: string, at: number): ConsentStatus;
+  status(subject: string, declarationId: string, recipientId: string, at: number, scopedOnly?: boolean): ConsentStatus;
   /** The subject objected to the purpose (GDPR 21, `Sec-GPC: 1` for ad targeting). */
   hasObjected(subject: string, purposeId: string): boolean;
 }

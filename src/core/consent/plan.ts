@@ -1,5 +1,7 @@
 import { CgError, type ErrorDetail } from '../errors.ts';
-import { noticeDeclarations } from '../notice/build.ts';
+import { choiceOf, noticeDeclarations } from '../notice/build.ts';
+import { termsFingerprint } from '../notice/terms.ts';
+import { parseChoice } from './choice.ts';
 import type { NoticeDeclaration, NoticeVersion } from '../notice/types.ts';
 import type { RegistryModel } from '../registry/model.ts';
 import type { ConsentActor, ConsentEvent } from './events.ts';
@@ -45,20 +47,44 @@ export function planGrant(input: GrantPlanInput): PlanResult {
 
   req.decisions.forEach((d, i) => {
     const at = `decisions[${i}]`;
-    const s = shownById.get(d.declarationId);
+    const { declarationId: base, kind } = parseChoice(d.declarationId);
+    const s = shownById.get(base);
     if (!s) {
-      if (registry.declarations.has(d.declarationId)) {
-        bad('DECLARATION_NOT_IN_NOTICE', `declaration "${d.declarationId}" is not shown in notice ${notice.hash.slice(0, 12)}… (${notice.collectionPoint})`, `${at}.declarationId`);
+      if (registry.declarations.has(base)) {
+        bad('DECLARATION_NOT_IN_NOTICE', `declaration "${base}" is not shown in notice ${notice.hash.slice(0, 12)}… (${notice.collectionPoint})`, `${at}.declarationId`);
       } else {
-        bad('UNKNOWN_DECLARATION', `no declaration "${d.declarationId}"`, `${at}.declarationId`);
+        bad('UNKNOWN_DECLARATION', `no declaration "${base}"`, `${at}.declarationId`);
       }
       return;
     }
-    if (!s.consentable) {
-      bad('CONSENT_NOT_APPLICABLE', `declaration "${d.declarationId}" relies on ${s.legalBasis}, not on consent`, `${at}.declarationId`);
+    if (!choiceOf(s, d.declarationId)) {
+      bad(
+        'CONSENT_NOT_APPLICABLE',
+        kind === 'transfer'
+          ? `declaration "${base}" has no overseas transfer on consent to decide on`
+          : s.choices.length > 0
+            ? `declaration "${base}" relies on ${s.legalBasis}: only its overseas transfer ("${s.choices[0]!.id}") is decided on`
+            : `declaration "${base}" relies on ${s.legalBasis}, not on consent`,
+        `${at}.declarationId`,
+      );
     }
     if (d.recipientId !== undefined && s.recipient.kind === 'recipient' && d.recipientId !== s.recipient.id) {
-      bad('INVALID_RECIPIENT_SCOPE', `declaration "${d.declarationId}" has the single recipient "${s.recipient.id}"`, `${at}.recipientId`);
+      bad('INVALID_RECIPIENT_SCOPE', `declaration "${base}" has the single recipient "${s.recipient.id}"`, `${at}.recipientId`);
+    }
+    // A class's declaration is consented to per member, on the notice naming it (PIPA 17(2)1):
+    // a grant to "every seller, including those registered later" is no informed consent.
+    if (d.grant && s.recipient.kind === 'class') {
+      if (d.recipientId === undefined) {
+        bad('RECIPIENT_REQUIRED', `declaration "${base}" goes to the class ${s.recipient.id}: name the member (the seller of the order) in recipientId`, `${at}.recipientId`);
+      } else if (s.recipient.member?.id !== d.recipientId) {
+        bad(
+          'INVALID_RECIPIENT_SCOPE',
+          s.recipient.member
+            ? `notice ${notice.hash.slice(0, 12)}… names "${s.recipient.member.id}", not "${d.recipientId}"`
+            : `notice ${notice.hash.slice(0, 12)}… names no member of ${s.recipient.id}: consent on GET /v1/notices/${notice.collectionPoint}?recipient=${d.recipientId}`,
+          `${at}.recipientId`,
+        );
+      }
     }
     if (d.expiresAt !== undefined) {
       if (!d.grant) bad('INVALID_EXPIRY', 'only a grant can expire', `${at}.expiresAt`);
@@ -108,6 +134,8 @@ export function planGrant(input: GrantPlanInput): PlanResult {
       collectionPoint: notice.collectionPoint,
       items: s.items.map((it) => it.category),
       expiresAt: d.grant && d.expiresAt !== undefined ? Date.parse(d.expiresAt) : null,
+      // The terms this notice showed: the gate compares them with the active registry's.
+      fingerprint: termsFingerprint(s),
     };
   });
   if (input.gpc) events.push(...objections(input, base));
@@ -159,7 +187,7 @@ export function planWithdraw(input: WithdrawPlanInput): { events: PlannedEvent[]
   if (req.declarationIds) {
     const problems: ErrorDetail[] = [];
     req.declarationIds.forEach((id, i) => {
-      if (!registry.declarations.has(id) && !known.has(id)) {
+      if (!registry.declarations.has(parseChoice(id).declarationId) && !known.has(id)) {
         problems.push({ code: 'UNKNOWN_DECLARATION', message: `no declaration "${id}"`, path: `declarationIds[${i}]` });
       }
       if (req.declarationIds!.indexOf(id) !== i) problems.push({ code: 'DUPLICATE_DECISION', message: `"${id}" named twice`, path: `declarationIds[${i}]` });
@@ -180,7 +208,7 @@ export function planWithdraw(input: WithdrawPlanInput): { events: PlannedEvent[]
   const events = targets.map((declarationId, i): PlannedEvent => {
     const rows = known.get(declarationId) ?? [];
     const current = rows.find((r) => r.scope === (scope ?? '')) ?? rows.find((r) => r.scope === '') ?? rows[0];
-    const purposeId = registry.declarations.get(declarationId)?.purpose ?? current?.purposeId ?? '';
+    const purposeId = registry.declarations.get(parseChoice(declarationId).declarationId)?.purpose ?? current?.purposeId ?? '';
     return {
       eventId: req.eventId ? (i === 0 ? req.eventId : `${req.eventId}.${i}`) : input.newEventId(),
       subjectId: subject.id,

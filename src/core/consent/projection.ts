@@ -20,6 +20,8 @@ export interface StateEntry {
   readonly at: number;
   readonly leafIndex: number;
   readonly pos: number;
+  /** The terms fingerprint recorded with the event (null when none was). */
+  readonly fingerprint: string | null;
 }
 
 /** One row of the state, in the same shape as the SQL `consent_state` table. */
@@ -93,9 +95,10 @@ export class ConsentProjection implements ConsentLookup {
       at: e.at,
       leafIndex: e.leafIndex,
       pos: e.pos,
+      fingerprint: e.fingerprint ?? null,
     };
     const answer = (state: 'active' | 'withdrawn' | 'expired'): ConsentStatus =>
-      Object.freeze({ state, noticeHash: e.noticeHash ?? '', items: e.items, eventId: e.eventId, at: e.at });
+      Object.freeze({ state, noticeHash: e.noticeHash ?? '', items: e.items, eventId: e.eventId, at: e.at, fingerprint: e.fingerprint ?? null });
     const slot: Slot = {
       entry,
       grant: e.action === 'grant',
@@ -124,10 +127,11 @@ export class ConsentProjection implements ConsentLookup {
     });
   }
 
-  status(subject: string, declarationId: string, recipientId: string, at: number): ConsentStatus {
+  status(subject: string, declarationId: string, recipientId: string, at: number, scopedOnly = false): ConsentStatus {
     const node = this.slots.get(subject + '\u0000' + declarationId);
     if (!node) return NONE;
-    const all = node.all;
+    // Scoped only: an unscoped grant covers no member, an unscoped withdrawal still ends them all.
+    const all = scopedOnly && node.all?.grant ? undefined : node.all;
     const scoped = node.scoped?.get(recipientId);
     if (!scoped || !all) {
       const only = scoped ?? all;

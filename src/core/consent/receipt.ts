@@ -3,6 +3,7 @@ import { b64u, fromB64u, sign, signAsync, verify, type PublicKeyInfo, type Signi
 import type { Jurisdiction } from '../registry/schema.ts';
 import type { Notice, NoticeDeclaration, Text } from '../notice/types.ts';
 import type { ConsentAction, ConsentActor } from './events.ts';
+import { parseChoice, type ChoiceKind } from './choice.ts';
 import { sharedText, shareReceiptPart } from './receipt-parts.ts';
 
 export { shareReceiptPart };
@@ -20,6 +21,11 @@ export const RECEIPT_VERSION = 'ISO/IEC TS 27560:2023; Kantara CR v1.1';
 export interface ReceiptConsent {
   readonly eventId: string;
   readonly action: ConsentAction;
+  /**
+   * Which consent: the provision (`declarationId` is the declaration's) or the separate overseas
+   * transfer (`<declaration id>:transfer`, PIPA 28-8(1)1); absent on objections.
+   */
+  readonly choice?: ChoiceKind;
   readonly declarationId: string | null;
   readonly purpose: { readonly id: string; readonly label: Text; readonly required: boolean };
   readonly legalBasis: string;
@@ -28,6 +34,8 @@ export interface ReceiptConsent {
     readonly name: string;
     readonly role: string;
     readonly countries: readonly string[];
+    /** The member of a class the notice named (PIPA 17(2)1): legal name, country, contact. */
+    readonly member?: { readonly contact: Readonly<Record<string, string>>; readonly country: string; readonly id: string; readonly name: string };
     /** The one member this decision is scoped to, if any. */
     readonly scope: string | null;
   } | null;
@@ -82,22 +90,40 @@ export function receiptConsent(
   required: boolean,
 ): ReceiptConsent {
   const fixed = shown ? fixedParts(shown) : undefined;
+  const choice = e.declarationId === null || e.action === 'object' ? undefined : parseChoice(e.declarationId).kind;
+  const m = shown?.recipient.member;
   // Keys in JCS order (see signingInput).
   return {
     action: e.action,
+    ...(choice ? { choice } : {}),
     declarationId: e.declarationId,
     eventId: e.eventId,
     expiresAt: e.expiresAt === null ? null : new Date(e.expiresAt).toISOString(),
     items: [...e.items],
-    legalBasis: e.action === 'object' ? 'objection' : (shown?.legalBasis ?? 'consent'),
+    // The transfer choice rests on consent whatever the provision's basis (PIPA 28-8(1)1).
+    legalBasis: e.action === 'object' ? 'objection' : choice === 'transfer' ? 'consent' : (shown?.legalBasis ?? 'consent'),
     noticeHash: e.noticeHash,
     purpose: { id: e.purposeId, label: fixed?.label ?? purposeLabel, required: shown?.required ?? required },
     recipient: shown
-      ? { countries: fixed!.countries, id: shown.recipient.id, name: shown.recipient.name, role: shown.recipient.role, scope: e.recipientId }
+      ? {
+          countries: fixed!.countries,
+          id: shown.recipient.id,
+          ...(m ? { member: { contact: sortedContact(m.contact), country: m.country, id: m.id, name: m.name } } : {}),
+          name: shown.recipient.name,
+          role: shown.recipient.role,
+          scope: e.recipientId,
+        }
       : null,
     retention: fixed ? fixed.retention : null,
     transfer: fixed ? fixed.transfer : null,
   };
+}
+
+function sortedContact(contact: object): Record<string, string> {
+  const c = contact as Record<string, string | undefined>;
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(c).sort()) if (c[k] !== undefined) out[k] = c[k]!;
+  return out;
 }
 
 interface FixedParts {

@@ -6,6 +6,8 @@ import { isoDateTime } from '../time/date-range.ts';
  * validate with these schemas) and the service (which trusts their output types).
  */
 const id = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9_.-]*$/);
+/** A choice: a declaration id (the provision consent) or `<declaration id>:transfer` (the overseas-transfer consent). */
+const choiceId = z.string().min(1).max(73).regex(/^[a-z0-9][a-z0-9_.-]{0,63}(:transfer)?$/, 'a declaration id, or a declaration id with ":transfer"');
 /** Client idempotency ids: a retry with the same id gets the same receipt, and no second event. */
 export const eventIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{7,79}$/, '8–80 letters, digits, "_", ".", ":" or "-"');
 export const memberIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/);
@@ -30,11 +32,11 @@ export const grantRequestSchema = z.strictObject({
   decisions: z
     .array(
       z.strictObject({
-        declarationId: id,
+        declarationId: choiceId,
         /** true = consent, false = refuse (recorded, and withdraws an earlier grant). */
         grant: z.boolean(),
         eventId: eventIdSchema.optional(),
-        /** Scope the decision to one recipient (e.g. the seller of one order). */
+        /** Scope the decision to one recipient (the seller of one order); required to grant a class's declaration (RECIPIENT_REQUIRED). */
         recipientId: memberIdSchema.optional(),
         expiresAt: isoDateTime().optional(),
       }),
@@ -48,7 +50,7 @@ export type GrantRequest = z.output<typeof grantRequestSchema>;
 
 export const withdrawRequestSchema = z.strictObject({
   /** Omitted = every declaration with consent on record: withdrawal of everything in one call. */
-  declarationIds: z.array(id).min(1).max(100).optional(),
+  declarationIds: z.array(choiceId).min(1).max(100).optional(),
   recipientId: memberIdSchema.optional(),
   /** Idempotency id of the first event; further events of the same call get `.1`, `.2`, … */
   eventId: eventIdSchema.optional(),

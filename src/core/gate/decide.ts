@@ -31,7 +31,8 @@ import type { Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, Sub
  *  5. no objection to the purpose, no completed objection/suspension request   SUBJECT_OBJECTED
  *  5b. the legal basis carries it          NO_LEGAL_BASIS (law packs: PIPA 17(1), 26; GDPR 6)
  *  6. overseas → a valid transfer ground   NO_TRANSFER_GROUND
- *  7. consent (basis or transfer ground)   NO_CONSENT, CONSENT_WITHDRAWN, CONSENT_EXPIRED
+ *  7. consent (basis or transfer ground)   NO_CONSENT, NO_TRANSFER_CONSENT, CONSENT_WITHDRAWN,
+ *     each choice apart, naming the member  CONSENT_EXPIRED, CONSENT_STALE
  *  8. retention window not ended           RETENTION_EXPIRED
  *
  * Steps a class member fails before its order is checked cite both laws' articles: the
@@ -261,43 +262,68 @@ function evaluate(
     } else trace.push(r.step);
   }
 
-  // 7. Consent: as legal basis, or as the transfer ground for an overseas recipient.
+  // 7. Consent: the provision consent when the legal basis is consent, and — for an overseas
+  // recipient whose transfer ground is consent — the separate transfer consent (PIPA 28-8(1)1,
+  // 22(1)): two choices, each checked on its own. A class's declaration counts only consents
+  // naming the member asking (PIPA 17(2)1); a consent to other terms is stale (PIPA 17(2), 28-8(3)).
   let consentEventId: string | undefined;
+  let transferConsentEventId: string | undefined;
   let noticeHash: string | undefined;
-  if (plan.basis === 'consent' || (overseas && plan.transferGroundIsConsent)) {
-    const st = ctx.consents.status(req.subject, plan.id, req.recipientId, req.at);
-    const noConsentArticle = plan.basis === 'consent' ? DENY_ARTICLES.NO_CONSENT[j] : TRANSFER_CONSENT_ARTICLE[j];
-    if (st.state === 'none') {
-      if (fail('NO_CONSENT', step('consent', false, `no consent to ${plan.id}`, noConsentArticle))) return deny('NO_CONSENT', plan.id, trace);
-    } else if (st.state === 'withdrawn') {
-      if (fail('CONSENT_WITHDRAWN', step('consent', false, `consent to ${plan.id} withdrawn by ${st.eventId}`, DENY_ARTICLES.CONSENT_WITHDRAWN[j]))) {
-        return deny('CONSENT_WITHDRAWN', plan.id, trace);
-      }
-    } else if (st.state === 'expired') {
-      if (fail('CONSENT_EXPIRED', step('consent', false, `consent ${st.eventId} to ${plan.id} has expired`, DENY_ARTICLES.CONSENT_EXPIRED[j]))) {
-        return deny('CONSENT_EXPIRED', plan.id, trace);
-      }
-    } else {
-      // Consent never covers more than the notice showed: an explicit request beyond it is
-      // refused whole; an open request ("everything declared") is narrowed to what was shown.
-      let beyond: string[] | undefined;
-      if (requested !== undefined) {
-        for (const it of items) if (!st.items.includes(it.category)) (beyond ??= []).push(it.category);
-      } else {
-        items = narrow(items, st.items);
-      }
-      if (beyond !== undefined || items.length === 0) {
-        const what = beyond !== undefined ? `did not show: ${beyond.join(', ')}` : 'showed none of the declared items';
-        if (fail('NO_CONSENT', step('consent', false, `the notice consented to (${st.noticeHash.slice(0, 12)}) ${what}`, noConsentArticle))) {
-          return deny('NO_CONSENT', plan.id, trace);
+  const needProvision = plan.basis === 'consent';
+  const needTransfer = overseas && plan.transferGroundIsConsent;
+  if (needProvision || needTransfer) {
+    let ok = true;
+    for (const kind of CONSENT_KINDS) {
+      if (kind === 'provision' ? !needProvision : !needTransfer) continue;
+      const transfer = kind === 'transfer';
+      const choice = transfer ? plan.transferChoice : plan.id;
+      const st = ctx.consents.status(req.subject, choice, req.recipientId, req.at, plan.scopedOnly);
+      const noConsent: DenyCode = transfer ? 'NO_TRANSFER_CONSENT' : 'NO_CONSENT';
+      const noConsentArticle = transfer ? TRANSFER_CONSENT_ARTICLE[j] : DENY_ARTICLES.NO_CONSENT[j];
+      const what = transfer ? `the overseas transfer (${choice})` : plan.id;
+      const check = transfer ? 'transfer_consent' : 'consent';
+      let failed = true;
+      if (st.state === 'none') {
+        const why = transfer && needProvision ? `no separate consent to ${what}: the provision consent alone does not cover it` : `no consent to ${what}${plan.scopedOnly ? ` naming ${req.recipientId}` : ''}`;
+        if (fail(noConsent, step(check, false, why, noConsentArticle))) return deny(noConsent, plan.id, trace);
+      } else if (st.state === 'withdrawn') {
+        if (fail('CONSENT_WITHDRAWN', step(check, false, `consent to ${what} withdrawn by ${st.eventId}`, DENY_ARTICLES.CONSENT_WITHDRAWN[j]))) {
+          return deny('CONSENT_WITHDRAWN', plan.id, trace);
         }
+      } else if (st.state === 'expired') {
+        if (fail('CONSENT_EXPIRED', step(check, false, `consent ${st.eventId} to ${what} has expired`, DENY_ARTICLES.CONSENT_EXPIRED[j]))) {
+          return deny('CONSENT_EXPIRED', plan.id, trace);
+        }
+      } else if (st.fingerprint !== plan.fingerprint) {
+        const why = `consent ${st.eventId} to ${what} was given to other terms (notice ${st.noticeHash.slice(0, 12)}): the registry changed them since; ask the subject again`;
+        if (fail('CONSENT_STALE', step(check, false, why, DENY_ARTICLES.CONSENT_STALE[j]))) return deny('CONSENT_STALE', plan.id, trace);
       } else {
-        consentEventId = st.eventId;
-        noticeHash = st.noticeHash;
-        // The event and notice are in the decision itself: the passing step stays a shared constant.
-        trace.push(plan.basis === 'consent' ? CONSENT_OK : TRANSFER_CONSENT_OK);
+        // Consent never covers more than the notice showed: an explicit request beyond it is
+        // refused whole; an open request ("everything declared") is narrowed to what was shown.
+        let beyond: string[] | undefined;
+        if (requested !== undefined) {
+          for (const it of items) if (!st.items.includes(it.category)) (beyond ??= []).push(it.category);
+        } else {
+          items = narrow(items, st.items);
+        }
+        if (beyond !== undefined || items.length === 0) {
+          const shown = beyond !== undefined ? `did not show: ${beyond.join(', ')}` : 'showed none of the declared items';
+          if (fail(noConsent, step(check, false, `the notice consented to (${st.noticeHash.slice(0, 12)}) ${shown}`, noConsentArticle))) {
+            return deny(noConsent, plan.id, trace);
+          }
+        } else {
+          failed = false;
+          if (transfer) transferConsentEventId = st.eventId;
+          else consentEventId = st.eventId;
+          noticeHash ??= st.noticeHash;
+          // The event and notice are in the decision itself: the passing step stays a shared constant.
+          trace.push(transfer ? TRANSFER_CONSENT_OK : CONSENT_OK);
+        }
       }
+      if (failed) ok = false;
     }
+    // Only the transfer consent was needed: it is the consent the release relied on.
+    if (ok && consentEventId === undefined) consentEventId = transferConsentEventId;
   } else {
     trace.push(plan.steps.consentNotNeeded);
   }
@@ -338,6 +364,7 @@ function evaluate(
     basis: plan.basis,
     items,
     consentEventId,
+    ...(transferConsentEventId !== undefined && transferConsentEventId !== consentEventId ? { transferConsentEventId } : {}),
     noticeHash,
     retentionEndsAt,
     trace,
@@ -377,8 +404,10 @@ function step(check: string, ok: boolean, detail: string, article?: string): Tra
   return article === undefined ? { check, ok, detail } : { check, ok, detail, article };
 }
 
+const CONSENT_KINDS = ['provision', 'transfer'] as const;
+
 const CONSENT_OK = frozenStep('consent', true, 'an active consent covers the released items (see consentEventId, noticeHash)');
-const TRANSFER_CONSENT_OK = frozenStep('consent', true, 'an active consent to the overseas transfer covers the released items (see consentEventId, noticeHash)');
+const TRANSFER_CONSENT_OK = frozenStep('transfer_consent', true, 'an active, separate consent to the overseas transfer covers the released items (see transferConsentEventId)');
 
 const SUSPENSION_OK = frozenStep('suspension', true, 'no suspension order (PIPA 28-9) covers the recipient or its country');
 const ORDER_OK = frozenStep('order', true, 'a registered order of this subject with the member covers the declaration');

@@ -2,6 +2,9 @@ import type { Party, RegistryModel } from '../registry/model.ts';
 import type { Declaration, Jurisdiction, Purpose, Safeguards } from '../registry/schema.ts';
 import { parseDuration, type IsoDuration } from '../time/duration.ts';
 import { legalBasisVerdict, transferVerdict } from '../law/verdicts.ts';
+import { parseChoice, transferChoiceId } from '../consent/choice.ts';
+import { noticeDeclarationOf } from '../notice/build.ts';
+import { termsFingerprint } from '../notice/terms.ts';
 import type { ReleasedItem, TraceStep } from './types.ts';
 
 /**
@@ -60,6 +63,15 @@ export interface DeclarationPlan {
   /** An objection blocks optional purposes and, always, ad targeting (GDPR 21(3)). */
   readonly objectionApplies: boolean;
   readonly transferGroundIsConsent: boolean;
+  /** The id of the separate overseas-transfer consent: `<id>:transfer` (PIPA 28-8(1)1). */
+  readonly transferChoice: string;
+  /** A class's declaration is covered only by consents naming the member (PIPA 17(2)1). */
+  readonly scopedOnly: boolean;
+  /**
+   * Fingerprint of the declaration's terms in this registry (src/core/notice/terms.ts): a consent
+   * recorded with another fingerprint was given to different terms (CONSENT_STALE).
+   */
+  readonly fingerprint: string;
   /** Whether the legal basis can carry this provision or entrustment, per subject jurisdiction (the law packs). */
   readonly legalBasis: { readonly KR: CheckResult; readonly EU: CheckResult };
   /** Keyed by destination country: the recipient's, or each of the class's. */
@@ -145,6 +157,9 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
     byCategory: new Map(items.map((i) => [i.category, i])),
     objectionApplies: purpose.ad_targeting || !purpose.required,
     transferGroundIsConsent: d.transfer?.ground === 'consent',
+    transferChoice: transferChoiceId(d.id),
+    scopedOnly: p.kind === 'class',
+    fingerprint: termsFingerprint(noticeDeclarationOf(registry, d)),
     legalBasis: freeze({ KR: basisCheck(registry, d, p, 'KR'), EU: basisCheck(registry, d, p, 'EU') }),
     transfer,
     retention,
@@ -170,6 +185,15 @@ function transferCheck(registry: RegistryModel, d: Declaration, p: Party, countr
 function basisCheck(registry: RegistryModel, d: Declaration, p: Party, j: Jurisdiction): CheckResult {
   const v = legalBasisVerdict(registry, d, p, j);
   return freeze({ ok: v.ok, overseas: false, step: step('basis', v.ok, v.detail, v.article) });
+}
+
+/** The terms fingerprint the gate holds for a declaration (or `<id>:transfer`) of `registry`; undefined if not declared. */
+export function termsOf(registry: RegistryModel, declarationOrChoiceId: string): string | undefined {
+  const id = parseChoice(declarationOrChoiceId).declarationId;
+  const d = registry.declarations.get(id);
+  if (!d) return undefined;
+  const plans = gateIndex(registry).parties.get(d.recipient)?.byPurpose.get(d.purpose);
+  return plans?.find((p) => p.id === id)?.fingerprint;
 }
 
 export function step(check: string, ok: boolean, detail: string, article?: string): TraceStep {

@@ -127,6 +127,8 @@ export type Decision =
       readonly items: readonly ReleasedItem[];
       /** The consent event and notice the release relied on, when the basis is consent. */
       readonly consentEventId?: string;
+      /** The separate overseas-transfer consent (`<id>:transfer`) the release also relied on. */
+      readonly transferConsentEventId?: string;
       readonly noticeHash?: string;
       /**
        * Epoch ms at which the recipient's retention of this release ends (tokens and safe numbers

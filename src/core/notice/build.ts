@@ -10,7 +10,8 @@ import {
   refusalText,
   retentionText,
 } from './text.ts';
-import type { Notice, NoticeDeclaration, NoticeItem, NoticePurpose, NoticeSection, NoticeTransfer, NoticeVersion, Text } from './types.ts';
+import { transferChoiceId } from '../consent/choice.ts';
+import type { Notice, NoticeChoice, NoticeDeclaration, NoticeItem, NoticeMember, NoticePurpose, NoticeSection, NoticeTransfer, NoticeVersion, Text } from './types.ts';
 
 /**
  * Builds the notice of one collection point from the active registry: every purpose and
@@ -70,6 +71,31 @@ export function noticeVersion(notice: Notice): NoticeVersion {
   return { hash: contentHash(notice), collectionPoint: notice.collectionPoint.id, notice };
 }
 
+/**
+ * The notice as rendered for one member of a recipient class (`GET /v1/notices/:cp?recipient=`):
+ * the class's declarations name that member — legal name, country, contact (PIPA 17(2)1) — and
+ * the hash of this version is what a consent scoped to the member cites.
+ */
+export function nameMember(notice: Notice, classId: string, member: NoticeMember): Notice {
+  const named = (ds: readonly NoticeDeclaration[]) =>
+    ds.map((d) => (d.recipient.kind === 'class' && d.recipient.id === classId ? { ...d, recipient: { ...d.recipient, member: { ...member, contact: { ...member.contact } } } } : d));
+  return {
+    ...notice,
+    required: { ...notice.required, declarations: named(notice.required.declarations) },
+    optional: { ...notice.optional, declarations: named(notice.optional.declarations) },
+  };
+}
+
+/** A declaration as a notice shows it, outside any collection point (for its terms fingerprint). */
+export function noticeDeclarationOf(model: RegistryModel, d: Declaration): NoticeDeclaration {
+  return declarationEntry(model, d, { ko: '', en: '' });
+}
+
+/** A notice declaration's choice by id (`<id>` or `<id>:transfer`), if the notice offers it. */
+export function choiceOf(d: NoticeDeclaration, choiceId: string): NoticeChoice | undefined {
+  return d.choices.find((c) => c.id === choiceId);
+}
+
 /** Every declaration a notice shows, required and optional. */
 export function noticeDeclarations(n: Notice): readonly NoticeDeclaration[] {
   return [...n.required.declarations, ...n.optional.declarations];
@@ -118,12 +144,20 @@ function declarationEntry(model: RegistryModel, d: Declaration, cp: Text): Notic
   const articles = ['PIPA 17(2)', 'GDPR 13(1)(e)'];
   if (transfer) articles.push('PIPA 28-8(2)', 'GDPR 13(1)(f)');
   if (!required) articles.push('PIPA 22');
+  const choices: NoticeChoice[] = [];
+  if (d.legal_basis === 'consent') choices.push({ id: d.id, kind: 'provision', label: PROVISION_CHOICE, articles: ['PIPA 17(1)1', 'PIPA 22(1)', 'GDPR 6(1)(a)'] });
+  // The transfer abroad is its own choice, decided apart from the provision (PIPA 28-8(1)1, 22(1)).
+  // Only a *declared* consent ground (as the gate reads it): the notice's default label is not one.
+  if (transfer && d.transfer?.ground === 'consent') {
+    choices.push({ id: transferChoiceId(d.id), kind: 'transfer', label: TRANSFER_CHOICE, articles: ['PIPA 28-8(1)1', 'PIPA 22(1)', 'GDPR 49(1)(a)'] });
+  }
   return {
     id: d.id,
     purposeId: d.purpose,
     purpose: label,
     required,
-    consentable: d.legal_basis === 'consent' || d.transfer?.ground === 'consent',
+    consentable: choices.length > 0,
+    choices,
     legalBasis: d.legal_basis,
     recipient: {
       id: d.recipient,
@@ -144,6 +178,9 @@ function declarationEntry(model: RegistryModel, d: Declaration, cp: Text): Notic
     articles,
   };
 }
+
+const PROVISION_CHOICE: Text = { ko: '개인정보 제3자 제공 동의', en: 'Consent to the provision of your data to this recipient' };
+const TRANSFER_CHOICE: Text = { ko: '개인정보 국외 이전 동의', en: 'Consent to the transfer of your data abroad' };
 
 /**
  * The safeguards a recipient holds, as the notice names them (GDPR 13(1)(f)). Operator flags

@@ -36,6 +36,8 @@ const L = {
     none: '해당 없음',
     version: '안내문 버전(SHA-256)',
     decide: '동의 여부를 선택하는 항목',
+    seller: '이 주문의 판매자',
+    choices: '각각 선택하시는 동의',
   },
   en: {
     title: 'How we collect, use and share your personal data',
@@ -63,6 +65,8 @@ const L = {
     none: 'None',
     version: 'Notice version (SHA-256)',
     decide: 'You decide on this item',
+    seller: 'The seller of this order',
+    choices: 'Consents you decide on, each apart',
   },
 } as const;
 
@@ -89,9 +93,11 @@ export function renderNoticeHtml(v: NoticeVersion, lang: Lang): string {
         `</tbody></table>`;
 
   const declarationBlock = (d: ReturnType<typeof localize<NoticeDeclaration>>) => {
+    const m = d.recipient.member;
     const rows: Array<[string, string]> = [
       [t.recipient, `${esc(d.recipient.name)} (${esc(d.recipient.role)})`],
       [t.contact, contact(d.recipient.contact)],
+      ...(m ? ([[t.seller, `${esc(m.name)} (${esc(m.country)}); ${contact(m.contact)}`]] as Array<[string, string]>) : []),
       [t.purpose, esc(d.purpose)],
       [t.rpurpose, esc(d.recipientPurpose)],
       [t.items, d.items.map((i) => esc(i.label)).join(', ')],
@@ -104,8 +110,9 @@ export function renderNoticeHtml(v: NoticeVersion, lang: Lang): string {
       rows.push([t.safeguards, d.transfer.safeguards.length ? d.transfer.safeguards.map(esc).join('; ') : esc(t.none)]);
     }
     rows.push([t.refusal, esc(d.refusal)]);
+    if (d.choices.length > 0) rows.push([t.choices, `<ul>${d.choices.map((ch) => `<li>${esc(ch.label)} (${ch.articles.map(esc).join(', ')})</li>`).join('')}</ul>`]);
     return (
-      `<section aria-labelledby="d-${esc(d.id)}"><h4 id="d-${esc(d.id)}">${esc(d.recipient.name)}` +
+      `<section aria-labelledby="d-${esc(d.id)}"><h4 id="d-${esc(d.id)}">${esc(m ? `${m.name} — ${d.recipient.name}` : d.recipient.name)}` +
       `${d.consentable ? ` <small>(${esc(t.decide)})</small>` : ''}</h4><table><tbody>` +
       rows.map(([k, val]) => `<tr><th scope="row">${esc(k)}</th><td>${val}</td></tr>`).join('') +
       `</tbody></table></section>`

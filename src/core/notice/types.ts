@@ -58,6 +58,26 @@ export interface NoticeTransfer {
   readonly disclosedIn?: string;
 }
 
+/**
+ * One thing the subject decides on. PIPA 22(1) and 28-8(1)1 ask for the provision consent and
+ * the overseas-transfer consent separately: an overseas third party on consent shows two
+ * choices, `<declaration id>` (provision) and `<declaration id>:transfer` (transfer abroad).
+ */
+export interface NoticeChoice {
+  readonly id: string;
+  readonly kind: 'provision' | 'transfer';
+  readonly label: Text;
+  readonly articles: readonly string[];
+}
+
+/** The one member of a recipient class a notice names (PIPA 17(2)1: the recipient, not only its class). */
+export interface NoticeMember {
+  readonly id: string;
+  readonly name: string;
+  readonly country: string;
+  readonly contact: NoticeContact;
+}
+
 /** Provision to a recipient (PIPA 17(2), 18, 28-8(2); GDPR 13(1)(e)(f)). */
 export interface NoticeDeclaration {
   readonly id: string;
@@ -66,14 +86,19 @@ export interface NoticeDeclaration {
   readonly required: boolean;
   /** Whether the subject decides on this one (consent basis or consent as transfer ground). */
   readonly consentable: boolean;
+  /** What the subject decides on, each apart (empty when not consentable). */
+  readonly choices: readonly NoticeChoice[];
   readonly legalBasis: LegalBasis;
   readonly recipient: {
     readonly id: string;
     readonly kind: 'recipient' | 'class';
     readonly name: string;
     readonly role: 'third_party' | 'processor' | 'affiliate';
+    /** The recipient's country, or every country of the class. */
     readonly countries: readonly string[];
     readonly contact: NoticeContact;
+    /** For a class: the member this notice was rendered for (`?recipient=`), if any. */
+    readonly member?: NoticeMember;
   };
   readonly recipientPurpose: Text;
   readonly items: ReadonlyArray<NoticeItem & { readonly form: ReleaseForm }>;

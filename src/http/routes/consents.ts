@@ -91,10 +91,13 @@ export const consentRoutes: RoutePlugin = (app, ctx) => {
         subject: { id: v.subject.id, pseudonym: v.subject.pseudonym, jurisdiction: v.subject.jurisdiction },
         consents: v.entries.map((e) => ({
           declaration_id: e.declarationId,
+          choice: e.choice,
           purpose_id: e.purposeId,
           required: e.required,
           recipient_id: e.scope === '' ? null : e.scope,
           state: e.status.state,
+          // Given to terms the active registry has changed: the gate answers CONSENT_STALE until the subject consents again.
+          stale: e.stale,
           notice_hash: e.noticeHash,
           items: [...e.items],
           event_id: e.eventId,
@@ -114,7 +117,9 @@ export const consentRoutes: RoutePlugin = (app, ctx) => {
     description:
       'Each decision grants (`grant: true`) or refuses one declaration shown by the notice `noticeHash`, optionally scoped to one recipient and with an expiry. ' +
       'Optional declarations may be refused without affecting required ones. `Sec-GPC: 1` records an objection to every ad-targeting purpose. ' +
-      'Children need `guardian` (422 GUARDIAN_REQUIRED). Retrying with the same `eventId`s returns the same receipt (200, `replayed: true`).',
+      'Children need `guardian` (422 GUARDIAN_REQUIRED). A grant to a class\'s declaration names the member (`recipientId`, else 422 RECIPIENT_REQUIRED) and cites the notice naming it. ' +
+      'The overseas transfer is its own choice, `<declarationId>:transfer`. Retrying the identical request with the same `eventId`s returns the same receipt (200, `replayed: true`); ' +
+      'an `eventId` used by any other event is 409 EVENT_ID_CONFLICT and nothing is written.',
     tags: ['consent'],
     auth: { kind: ['subject', 'admin'], scopes: ['consents:write'] },
     params,

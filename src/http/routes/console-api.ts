@@ -142,6 +142,33 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
 
   mount(app, defineRoute({
     method: 'GET',
+    url: '/console/api/stale-consents',
+    operationId: 'listConsoleStaleConsents',
+    summary: 'Console: active consents given to terms the active registry has changed (CONSENT_STALE at the gate), newest first (session)',
+    tags,
+    auth: consoleAuth(['subjects:read']),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+    response: { 200: z.record(z.string(), z.unknown()) },
+    handler: async ({ request, query }) => {
+      await need(request);
+      const r = ctx.consents.staleConsents(query.limit);
+      return {
+        total: r.total,
+        consents: r.consents.map((c) => ({
+          // A pseudonym prefix is enough to tell subjects apart on screen.
+          subject: c.pseudonym?.slice(0, 10) ?? null,
+          declaration: c.declarationId,
+          recipient: c.scope === '' ? null : c.scope,
+          event_id: c.eventId,
+          notice_hash: c.noticeHash,
+          at: new Date(c.at).toISOString(),
+        })),
+      };
+    },
+  }));
+
+  mount(app, defineRoute({
+    method: 'GET',
     url: '/console/api/charts',
     operationId: 'getConsoleCharts',
     summary: 'Console: consents and release decisions per day, deny codes (session)',

@@ -25,6 +25,10 @@ const query = z.object({
   lang: z.enum(['ko', 'en']).optional(),
   format: z.enum(['json', 'html']).optional(),
 });
+const currentQuery = query.extend({
+  /** A member of a recipient class (the seller of the order): the notice then names it (PIPA 17(2)1). */
+  recipient: z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/).optional(),
+});
 
 function wantsHtml(request: FastifyRequest, format: 'json' | 'html' | undefined): boolean {
   if (format) return format === 'html';
@@ -52,13 +56,16 @@ export const noticeRoutes: RoutePlugin = (app, ctx) => {
     url: '/v1/notices/:collectionPoint',
     operationId: 'getNotice',
     summary: 'The current notice of a collection point (PIPA 15(2), 17(2), 28-8(2); GDPR 13), in Korean or English',
-    description: 'Required and optional matters are listed apart (PIPA 22). Declarations with `consentable: true` are the ones the subject decides on.',
+    description:
+      'Required and optional matters are listed apart (PIPA 22). Each declaration lists its `choices`: the provision consent (`<id>`) and, for an overseas transfer on consent, ' +
+      'the separate transfer consent (`<id>:transfer`, PIPA 28-8(1)1). With `recipient=<member id>` the declarations to that member\'s class name the member ' +
+      '(legal name, country, contact; PIPA 17(2)1): a consent scoped to the member must cite the hash of this version.',
     tags: ['consent'],
     auth: { kind: 'public' },
     params: z.object({ collectionPoint: z.string().min(1).max(64) }),
-    query,
+    query: currentQuery,
     response: { 200: content({ 'application/json': noticeResponse, 'text/html': z.string().describe('the accessible HTML notice') }) },
-    handler: async ({ params, query: q, request, reply }) => send(await ctx.consents.notice(params.collectionPoint), q, request, reply, 'ko'),
+    handler: async ({ params, query: q, request, reply }) => send(await ctx.consents.notice(params.collectionPoint, q.recipient), q, request, reply, 'ko'),
   }));
 
   mount(app, defineRoute({

@@ -1,3 +1,4 @@
+import { parseChoice } from '../../core/consent/choice.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
@@ -11,7 +12,8 @@ import type { SessionStore } from '../session.ts';
  * subject id, so there is none to swap.
  */
 const text = z.object({ ko: z.string(), en: z.string() });
-const id = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9_.-]*$/);
+/** A choice id: a declaration, or `<declaration>:transfer` (the separate overseas-transfer consent). */
+const id = z.string().min(1).max(73).regex(/^[a-z0-9][a-z0-9_.-]{0,63}(:transfer)?$/);
 
 export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: SessionStore): void {
   const tags = ['privacy-centre'];
@@ -36,8 +38,12 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
         consents: entries
           .map((e) => ({
             declaration_id: e.declarationId,
+            // Provision or the separate transfer abroad (PIPA 22(1), 28-8(1)1): shown and withdrawn apart.
+            choice: e.choice,
             recipient_scope: e.scope || null,
             state: e.status.state,
+            // Given to terms the registry has since changed: the centre asks the customer again.
+            stale: e.stale,
             action: e.action,
             at: new Date(e.at).toISOString(),
             expires_at: e.expiresAt ? new Date(e.expiresAt).toISOString() : null,
@@ -164,8 +170,8 @@ async function memberName(ctx: AppContext, model: RegistryModel | undefined, id:
 }
 
 /** Labels for one consent entry from the active registry; ids alone when it no longer declares it. */
-function describe(model: RegistryModel | undefined, declarationId: string, purposeId: string, items: readonly string[], jurisdiction: 'KR' | 'EU') {
-  const d = model?.declarations.get(declarationId);
+function describe(model: RegistryModel | undefined, choiceId: string, purposeId: string, items: readonly string[], jurisdiction: 'KR' | 'EU') {
+  const d = model?.declarations.get(parseChoice(choiceId).declarationId);
   const p = model?.purposes.get(purposeId);
   const party = d ? model?.parties.get(d.recipient) : undefined;
   const countries = d && model ? [...model.destinationCountries(d)] : [];

@@ -140,10 +140,20 @@ export const registryRoutes: RoutePlugin = (app, ctx) => {
     tags: ['registry'],
     auth: { kind: 'admin', scopes: ['registry:write'] },
     params: versionParams,
-    response: { 200: z.object({ version: z.number().int(), hash: z.string(), activated_at: z.string(), changed: z.boolean(), findings: z.array(findingSchema) }) },
+    description: '`stale_consents`: active consents given to declaration terms (recipient, class countries, purpose, items, retention, transfer ground) this version changes; the gate answers CONSENT_STALE for them until the customer consents again.',
+    response: {
+      200: z.object({ version: z.number().int(), hash: z.string(), activated_at: z.string(), changed: z.boolean(), stale_consents: z.number().int(), findings: z.array(findingSchema) }),
+    },
     handler: async ({ params, principal }) => {
       const r = await svc.activate(params.version, principal.keyId);
-      return { version: r.info.version, hash: r.info.hash, activated_at: r.info.activatedAt.toISOString(), changed: r.changed, findings: r.findings.map(plainFinding) };
+      return {
+        version: r.info.version,
+        hash: r.info.hash,
+        activated_at: r.info.activatedAt.toISOString(),
+        changed: r.changed,
+        stale_consents: ctx.consents.staleConsents(0).total,
+        findings: r.findings.map(plainFinding),
+      };
     },
   }));
 };
