@@ -400,13 +400,17 @@ async function serve(): Promise<void> {
   const agreementVersion = ctx.registry.model?.parties.get('cn_sellers')?.agreement?.version;
   await ctx.members.register({ id: 'bench-seller', classId: 'cn_sellers', name: 'Bench Seller', country: 'CN', contact: {}, agreementVersion }, 'system');
   const key = (await ctx.members.issueKey('bench-seller', 'system', { label: 'bench' })).key;
-  const notice = await ctx.consents.notice('checkout');
+  // A class's declaration is consented to per member, on the notice naming it (PIPA 17(2)1), for
+  // every choice that notice offers (provision and overseas transfer), as test/release/harness.ts.
+  const { noticeDeclarations } = await import('../src/core/notice/build.ts');
+  const notice = await ctx.consents.notice('checkout', 'bench-seller');
+  const choices = noticeDeclarations(notice.notice).find((d) => d.id === 'sellers_fulfilment')?.choices.map((c) => c.id) ?? ['sellers_fulfilment'];
   const subjects: string[] = [];
   for (let n = 0; n < N_SUBJECTS; n++) {
     const id = `bench-cust-${n}`;
     await ctx.subjects.create({ id, jurisdiction: 'KR', issueToken: false }, 'system');
     await ctx.vault.put(id, { name: `홍길${n}`, phone: `010-${String(1000 + n).padStart(4, '0')}-5678`, address: `서울특별시 강남구 테헤란로 ${n}`, customs_code: `P${String(n).padStart(12, '0')}` }, Date.now());
-    await ctx.consents.grant(id, { noticeHash: notice.hash, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true }], evidence: {} }, { caller: 'admin' });
+    await ctx.consents.grant(id, { noticeHash: notice.hash, channel: 'web', decisions: choices.map((declarationId) => ({ declarationId, grant: true, recipientId: 'bench-seller' })), evidence: {} }, { caller: 'admin' });
     // The gate releases only for a registered order of this customer with this seller (NO_ORDER).
     await ctx.orders.register({ id: releaseBody(id).order_ref, subject: id, recipient: 'bench-seller', declarations: ['sellers_fulfilment'] }, 'system');
     subjects.push(id);
