@@ -197,6 +197,21 @@ function Ledger() {
     <ul>${data.monitor.map((m) => html`<li key=${m.check}><span class=${m.ok ? 'ok' : 'bad'}>${m.ok ? 'OK' : 'FAILED'}</span> ${m.check}: ${m.detail}</li>`)}</ul>`;
 }
 
+/** Consents the active registry no longer covers (CONSENT_STALE at the gate): the customer must consent again. */
+function StaleConsents() {
+  const { data, error } = useData('/stale-consents?limit=100');
+  if (!data) return html`<${Failed} error=${error} />`;
+  if (data.total === 0) return html`<p class="ok" data-stale-total="0">No stale consents: every active consent covers the terms the active registry declares.</p>`;
+  return html`<p class="warn" data-stale-total=${data.total}>${data.total} active consents were given to terms the active registry has changed; the gate refuses releases under them (CONSENT_STALE) until the customer consents again, and the privacy centre asks them to.</p>
+    <table>
+      <caption>Stale consents, newest first (first ${data.consents.length})</caption>
+      <thead><tr><th scope="col">Subject</th><th scope="col">Declaration</th><th scope="col">Recipient</th><th scope="col">Consent event</th><th scope="col">Given</th></tr></thead>
+      <tbody>${data.consents.map((c) => html`<tr key=${c.event_id}>
+        <td class="mono">${c.subject}…</td><td class="mono">${c.declaration}</td><td>${c.recipient ?? 'all'}</td><td class="mono">${c.event_id}</td><td>${when(c.at)}</td>
+      </tr>`)}</tbody>
+    </table>`;
+}
+
 function Reports() {
   return html`<ul>
     <li><a href="/console/api/reports/findings.json" download>Registry lint findings (JSON)</a></li>
@@ -243,13 +258,14 @@ function App() {
   return html`${header}
     <nav class="sections" aria-label="Console sections">
       <a href="#decisions-panel">Live decisions</a><a href="#charts">Charts</a><a href="#registry">Registry and lint</a><a href="#recipients">Recipients by country</a>
-      <a href="#rights">Rights requests</a><a href="#ledger">Ledger</a><a href="#reports">Reports</a>
+      <a href="#stale">Stale consents</a><a href="#rights">Rights requests</a><a href="#ledger">Ledger</a><a href="#reports">Reports</a>
     </nav>
     <main>
       <${Panel} id="decisions-panel" title="Live release decisions"><${Decisions} /><//>
       <${Panel} id="charts" title="Consents and decisions over time"><${Charts} /><//>
       <${Panel} id="registry" title="Registry and statutory lint"><${Registry} /><//>
       <${Panel} id="recipients" title="Recipients by country"><${Recipients} /><//>
+      <${Panel} id="stale" title="Stale consents"><${StaleConsents} /><//>
       <${Panel} id="rights" title="Rights requests and deadlines"><${Rights} /><//>
       <${Panel} id="ledger" title="Transparency ledger"><${Ledger} /><//>
       <${Panel} id="reports" title="Reports"><${Reports} /><//>

@@ -164,6 +164,8 @@ function Consents({ t, lang, data, onWithdraw }) {
       <tbody>
         ${data.consents.map((c) => {
           const purpose = c.purpose[lang];
+          // The provision and the overseas transfer are two consents: each row and button says which.
+          const label = c.choice === 'transfer' ? `${purpose} — ${t.transferChoice}` : purpose;
           return html`<tr key=${c.declaration_id + (c.recipient_scope ?? '')} data-choice=${c.choice}>
             <th scope="row">${purpose} <span class="muted">(${c.required ? t.required : t.optional})</span>${c.choice === 'transfer' ? html` <span class="warn">— ${t.transferChoice}</span>` : ''}</th>
             <td>${c.recipient?.name ?? '—'}${c.recipient_scope ? html` <span class="muted">(${c.recipient_scope})</span>` : ''}</td>
@@ -172,7 +174,7 @@ function Consents({ t, lang, data, onWithdraw }) {
             <td class=${c.state === 'active' && !c.stale ? 'ok' : 'muted'}>${t[c.state] ?? c.state}${c.stale ? html`<br /><span class="warn" data-stale=${c.declaration_id}>${t.stale}</span>` : ''}</td>
             <td>${fmt(c.at, lang)}</td>
             <td>${c.state === 'active'
-              ? html`<button type="button" aria-label=${t.withdrawOf(purpose)} data-withdraw=${c.declaration_id} onClick=${() => onWithdraw(c, purpose)}>${t.withdraw}</button>`
+              ? html`<button type="button" aria-label=${t.withdrawOf(label)} data-withdraw=${c.declaration_id} onClick=${() => onWithdraw(c, label)}>${t.withdraw}</button>`
               : '—'}</td>
           </tr>`;
         })}
