@@ -8,6 +8,8 @@ import { ledgerEntry, type ConsentEvent } from '../src/core/consent/events.ts';
 import { compactJson } from '../src/core/consent/receipt-parts.ts';
 import { ConsentProjection } from '../src/core/consent/projection.ts';
 import { grantRequestSchema } from '../src/core/consent/request.ts';
+import { termsOf } from '../src/core/gate/gate-index.ts';
+import { noticeDeclarations } from '../src/core/notice/build.ts';
 import { parseRegistry } from '../src/core/registry/parse.ts';
 import { RegistryModel } from '../src/core/registry/model.ts';
 import { CONSENT_KIND, consentBatchWriter, type ConsentBatchRow } from '../src/store/consent-repo.ts';
@@ -32,7 +34,16 @@ import { measure, ratio, report, round, summarize, type Stats } from './lib.ts';
 const CONCURRENCY = 256;
 /** The naive path holds a pooled connection per transaction: more callers than the pool (10) only queue. */
 const NAIVE_CONCURRENCY = 8;
-const ROUNDS = 7;
+/** `--rounds N` (e.g. 1 for a smoke run; results then are not comparable with the committed ones). */
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = roundsArg >= 0 ? Number(process.argv[roundsArg + 1]) : 7;
+/** The seller every bench grant names: a consent to a seller-class declaration names the member (PIPA 17(2)1). */
+const SELLER = { id: 'bench-seller', classId: 'cn_sellers', name: 'Bench Seller Co.', country: 'CN', contact: { email: 'privacy@seller.example' }, disabledAt: null };
+/** The member directory the service checks scoped grants against: the one bench seller. */
+const members = {
+  get: (id: string) => (id === SELLER.id ? { classId: SELLER.classId } : undefined),
+  find: async (id: string) => (id === SELLER.id ? SELLER : undefined),
+};
 /** Per measured round; one more round runs first, unmeasured, to bring every path to steady state. */
 const PER_ROUND: Record<Engine, { ours: number; naive: number }> = {
   pglite: { ours: 1_500, naive: 300 },
@@ -74,28 +85,40 @@ export async function writes(target: BenchTarget) {
     const admin = new AdminActions(journal);
     const subjects = new SubjectsService(db, admin, new Uint8Array(randomBytes(32)));
     const registry = { model };
-    const consent = new ConsentService({ db, journal, admin, registry, subjects, receiptKeys: ReceiptKeyring.ephemeral() });
+    const consent = new ConsentService({ db, journal, admin, registry, subjects, members, receiptKeys: ReceiptKeyring.ephemeral() });
     await subjects.start();
     await consent.start();
-    const hash = (await consent.notice('checkout')).hash;
+    // The checkout notice naming the seller; the grant decides every choice it offers for
+    // sellers_fulfilment (the provision and, separately, the overseas transfer), naming the seller.
+    const notice = await consent.notice('checkout', SELLER.id);
+    const hash = notice.hash;
+    const choices = noticeDeclarations(notice.notice).find((d) => d.id === 'sellers_fulfilment')!.choices.map((c) => c.id);
     await pool(n.ours, CONCURRENCY, (i) => subjects.create({ id: `b-${i}`, jurisdiction: i % 2 ? 'KR' : 'EU', issueToken: false }, 'bench'));
-    const request = grantRequestSchema.parse({ noticeHash: hash, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] });
+    const request = grantRequestSchema.parse({ noticeHash: hash, channel: 'web', decisions: choices.map((declarationId) => ({ declarationId, grant: true, recipientId: SELLER.id })) });
 
     // Warm both paths (JIT, prepared plans) outside the measurement; keep one real receipt as
     // the body the storage-only and naive paths store, so every path writes the same bytes.
     const { receipt } = await consent.grant('b-0', request, { caller: 'subject' });
     const { signature: _s, ledger: _l, ...sample } = receipt;
     await pool(200, CONCURRENCY, (i) => consent.grant(`b-${i}`, request, { caller: 'subject' }));
+    // The grant must be one the gate accepts for the seller: both choices active, to the current terms.
+    await consent.catchUp();
+    for (const c of choices) {
+      const st = consent.status('b-0', c, SELLER.id, Date.now());
+      if (st.state !== 'active' || st.fingerprint !== termsOf(model, c)) throw new Error(`bench grant of ${c} is not usable by the gate: ${JSON.stringify(st)}`);
+    }
 
     const rowOf = (i: number, prefix: string) => {
-      const ev: Omit<ConsentEvent, 'leafIndex' | 'pos' | 'receiptId'> = {
-        eventId: `${prefix}-${i}`, subjectId: `b-${i}`, action: 'grant', declarationId: 'sellers_fulfilment', purposeId: 'order_fulfilment',
-        recipientId: null, noticeHash: hash, collectionPoint: 'checkout', items: ['name', 'phone', 'address', 'customs_code'],
-        expiresAt: null, at: Date.now(), channel: 'web', actor: 'subject', evidence: {},
-      };
-      const row: ConsentBatchRow = { receiptId: `${prefix}-r-${i}`, subjectId: ev.subjectId, events: [ev], receipt: compactJson({ ...sample, receiptId: `${prefix}-r-${i}` }) };
+      // One event per choice, as the service writes them: scoped to the seller, with the terms' fingerprint.
+      const at = Date.now();
+      const evs: Array<Omit<ConsentEvent, 'leafIndex' | 'pos' | 'receiptId'>> = choices.map((declarationId, k) => ({
+        eventId: `${prefix}-${i}-${k}`, subjectId: `b-${i}`, action: 'grant', declarationId, purposeId: 'order_fulfilment',
+        recipientId: SELLER.id, noticeHash: hash, collectionPoint: 'checkout', items: ['name', 'phone', 'address', 'customs_code'],
+        expiresAt: null, at, channel: 'web', actor: 'subject', evidence: {}, fingerprint: termsOf(model, declarationId) ?? null,
+      }));
+      const row: ConsentBatchRow = { receiptId: `${prefix}-r-${i}`, subjectId: `b-${i}`, events: evs, receipt: compactJson({ ...sample, receiptId: `${prefix}-r-${i}` }) };
       // The log entry the service writes for the same request (same fields, same size).
-      const entry = ledgerEntry({ receiptId: row.receiptId, pseudonym: subjects.pseudonymOf(ev.subjectId), at: ev.at, events: [{ ...ev, scoped: false }] });
+      const entry = ledgerEntry({ receiptId: row.receiptId, pseudonym: subjects.pseudonymOf(`b-${i}`), at, events: evs.map((ev) => ({ ...ev, scoped: true })) });
       return { row, entry };
     };
     // Storage only: the same rows through the journal's group commit, no validation or signing.
