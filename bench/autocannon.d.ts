@@ -14,6 +14,8 @@ declare module 'autocannon' {
       duration?: number;
       amount?: number;
       pipelining?: number;
+      /** Requests per second over all connections (each connection gets its share per second). */
+      overallRate?: number;
       requests?: Request[];
     }
     interface Histogram {

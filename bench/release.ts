@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { Journal } from '../src/store/journal.ts';
 import { sqlLedgerAppender } from '../src/store/ledger-appender.ts';
 import type { Database } from '../src/store/sql.ts';
 import { openBenchDatabase, PG_URL } from './databases.ts';
+import { fixedRate, median, type RateResult } from './fixed-rate.ts';
 import { ratio, report, round } from './lib.ts';
 
 /**
@@ -26,24 +27,37 @@ import { ratio, report, round } from './lib.ts';
  *    loaded by autocannon over loopback, beside a bare Fastify route that parses the same body
  *    and returns a payload of the same size. The servers run in a child process so the load
  *    generator does not steal their CPU; both are measured with the same connections and time.
- * 2. Durable decisions per second: the release record path (Journal → decisions writer +
+ * 2. The same at a fixed rate (BENCH_RATE releases/s, autocannon `overallRate`): p99 latency and
+ *    the server process's CPU time per request (`process.cpuUsage`, reported by the child over
+ *    IPC), release on PGlite and on PostgreSQL each beside the bare route in the same child;
+ *    medians of BENCH_RATE_ROUNDS rounds.
+ * 3. Durable decisions per second: the release record path (Journal → decisions writer +
  *    ledger leaves) with group commit, beside one transaction per decision, on PGlite and — when
  *    reachable — PostgreSQL.
  */
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const N_SUBJECTS = 200;
+/** Fixed-rate mode (issue 20 goals 1 and 2). */
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const RATE_CONNECTIONS = Number(process.env.BENCH_RATE_CONNECTIONS ?? 10);
+const RATE_DURATION_S = Number(process.env.BENCH_RATE_DURATION ?? 10);
+const RATE_ROUNDS = Number(process.env.BENCH_RATE_ROUNDS ?? 5);
 /** The server runs as `npm start` runs it (package.json). */
 const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 export async function run(): Promise<void> {
   const loadBefore = loadavg().map((x) => round(x, 2));
   const http = await httpBench();
+  const fixed_rate = await rateBench();
   const durable = await durableBench();
   report('release', {
     // Other processes on the machine skew absolute numbers: the 1/5/15-minute load averages.
     load_average: { before: loadBefore, after: loadavg().map((x) => round(x, 2)) },
+    // BENCH_NOTE: what the person running the bench knows about the machine (shared, loaded…).
+    ...(process.env.BENCH_NOTE ? { conditions: process.env.BENCH_NOTE } : {}),
     http,
+    fixed_rate,
     durable,
     targets: {
       http_ratio_min: 0.5,
@@ -53,8 +67,25 @@ export async function run(): Promise<void> {
       http_ratio_postgres_met: 'ratio_rps' in http.release_on_postgres ? http.release_on_postgres.ratio_rps >= 0.5 : null,
       http_p99_met: http.release.p99_ms <= 5,
       pg_met: durable.postgres ? durable.postgres.group_commit.per_s >= 20_000 : null,
+      rate_p99_ms_max: 5,
+      rate_cpu_ratio_max: 3,
+      rate_p99_pglite_met: 'error' in fixed_rate.pglite ? null : fixed_rate.pglite.release.p99_ms <= 5,
+      rate_p99_postgres_met: 'error' in fixed_rate.postgres ? null : fixed_rate.postgres.release.p99_ms <= 5,
+      rate_cpu_pglite_met: 'error' in fixed_rate.pglite ? null : fixed_rate.pglite.ratio_cpu <= 3,
+      rate_cpu_postgres_met: 'error' in fixed_rate.postgres ? null : fixed_rate.postgres.ratio_cpu <= 3,
     },
   });
+  for (const [engine, r] of Object.entries({ pglite: fixed_rate.pglite, postgres: fixed_rate.postgres })) {
+    if ('error' in r) {
+      console.log(`fixed rate ${RATE}/s ${engine}: ${r.error}`);
+      continue;
+    }
+    console.log(
+      `fixed rate ${RATE}/s ${engine}: p99 ${r.release.p99_ms} ms vs bare ${r.bare.p99_ms} ms (${r.ratio_p99}×); ` +
+        `server CPU ${r.release.server_cpu_us_per_request} µs/release vs bare ${r.bare.server_cpu_us_per_request} µs/request (${r.ratio_cpu}×); medians of ${RATE_ROUNDS} rounds` +
+        (r.release.rate_reached ? '' : `; release reached only ${r.release.rps}/s, so this is saturation, not the rate`),
+    );
+  }
 }
 
 // ── HTTP ────────────────────────────────────────────────────────────────────────────────
@@ -88,7 +119,8 @@ export async function startServer(engine: 'pglite' | 'postgres') {
       CG_BENCH_ENGINE: engine,
       ...(engine === 'postgres' ? { CONSENTGATE_MASTER_KEY: randomBytes(32).toString('base64') } : {}),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // fd 3 = IPC: the parent asks for the server's own CPU time (childCpu).
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   try {
     const info = await new Promise<ServerInfo>((resolve, reject) => {
@@ -103,9 +135,28 @@ export async function startServer(engine: 'pglite' | 'postgres') {
   }
 }
 
+/** The child server's `process.cpuUsage()` in µs (user + system), asked over IPC. */
+export function childCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: unknown) => {
+      const cpu = (m as { cpu?: NodeJS.CpuUsage }).cpu;
+      if (!cpu) return;
+      child.off('message', onMessage);
+      resolve(cpu.user + cpu.system);
+    };
+    child.on('message', onMessage);
+    if (!child.send('cpu')) reject(new Error('bench server has no IPC channel'));
+  });
+}
+
+/** A seller's release request for one bench customer, naming the order the seed registered for it. */
+export function releaseBody(subject: string) {
+  return { subject, purpose: 'order_fulfilment', order_ref: `order-${subject}` };
+}
+
 export function loader(info: ServerInfo) {
   let i = 0;
-  const body = () => JSON.stringify({ subject: info.subjects[i++ % info.subjects.length], purpose: 'order_fulfilment', order_ref: 'A-1001' });
+  const body = () => JSON.stringify(releaseBody(info.subjects[i++ % info.subjects.length]!));
   return (port: number, seconds: number) =>
     cannon({
       url: `http://127.0.0.1:${port}`,
@@ -131,8 +182,8 @@ export async function httpBench() {
     // Warm-up (JIT, caches, relay numbers allocated once per subject), then measure.
     await load(info.barePort, 2);
     await load(info.releasePort, 3);
-    bare = await metered(child.pid!, () => load(info.barePort, DURATION_S));
-    release = await metered(child.pid!, () => load(info.releasePort, DURATION_S));
+    bare = await metered(child, () => load(info.barePort, DURATION_S));
+    release = await metered(child, () => load(info.releasePort, DURATION_S));
   } finally {
     child.kill('SIGTERM');
   }
@@ -142,7 +193,7 @@ export async function httpBench() {
     try {
       const load = loader(pg.info);
       await load(pg.info.releasePort, 3);
-      const r = await metered(pg.child.pid!, () => load(pg.info.releasePort, DURATION_S));
+      const r = await metered(pg.child, () => load(pg.info.releasePort, DURATION_S));
       postgres = { release: r, ratio_rps: ratio(r.rps, bare.rps) };
     } finally {
       pg.child.kill('SIGTERM');
@@ -164,20 +215,22 @@ export async function httpBench() {
 }
 
 /**
- * Where the CPU went, per request, while `run` loaded the server: the server process, this
- * process (the load generator) and everything else on the machine (PostgreSQL, the kernel's
- * share of other processes). From Linux's /proc in clock ticks (USER_HZ, 100 per second);
- * null elsewhere. It says what a target needs from a machine, not how fast the code is.
+ * Where the CPU went, per request, while `run` loaded the server: the server process (its own
+ * `process.cpuUsage`, µs), this process (the load generator) and everything else on the machine
+ * (PostgreSQL, the kernel's share of other processes; from Linux's /proc in clock ticks, USER_HZ
+ * 100 per second). null off Linux. It says what a target needs from a machine, not how fast the
+ * code is.
  */
-async function metered(serverPid: number, run: () => Promise<LoadResult>): Promise<LoadResult> {
-  const before = cpuTicks(serverPid);
+async function metered<R extends { requests: number }>(child: ChildProcess, run: () => Promise<R>): Promise<R & { cpu_us_per_request: LoadResult['cpu_us_per_request'] }> {
+  const before = cpuTicks(child.pid!);
+  const server0 = await childCpu(child);
   const self0 = process.cpuUsage();
   const result = await run();
-  const after = cpuTicks(serverPid);
-  if (!before || !after || result.requests === 0) return { ...result, cpu_us_per_request: null };
   const self = process.cpuUsage(self0);
+  const server = (await childCpu(child)) - server0;
+  const after = cpuTicks(child.pid!);
+  if (!before || !after || result.requests === 0) return { ...result, cpu_us_per_request: null };
   const perRequest = (us: number) => round(us / result.requests, 0);
-  const server = (after.server - before.server) * TICK_US;
   const generator = self.user + self.system;
   return {
     ...result,
@@ -190,6 +243,116 @@ async function metered(serverPid: number, run: () => Promise<LoadResult>): Promi
   };
 }
 const TICK_US = 10_000;
+
+// ── Fixed rate ──────────────────────────────────────────────────────────────────────────
+
+type RateRound = RateResult & { server_cpu_us_per_request: number | null; cpu_us_per_request: LoadResult['cpu_us_per_request'] };
+type RateSide = Omit<RateRound, 'cpu_us_per_request'>;
+type RateEngine = { bare: RateSide; release: RateSide; ratio_p99: number; ratio_cpu: number; rounds: { bare: RateRound[]; release: RateRound[] } } | { error: string };
+
+/**
+ * Goals 1 and 2 of issue 20: both engines' servers run at once, each in its own child with its
+ * own bare route, and every round loads bare and release alternately on each at RATE/s, so drift
+ * of the (shared) machine hits both sides of a ratio alike. Medians over rounds, field by field.
+ */
+export async function rateBench() {
+  const servers: Partial<Record<'pglite' | 'postgres', Awaited<ReturnType<typeof startServer>> | { error: string }>> = {};
+  for (const engine of ['pglite', 'postgres'] as const) {
+    try {
+      servers[engine] = await startServer(engine);
+    } catch (e) {
+      servers[engine] = { error: `${engine} server did not start: ${(e as Error).message}` };
+    }
+  }
+  const runs: Record<'pglite' | 'postgres', { bare: RateRound[]; release: RateRound[] }> = { pglite: { bare: [], release: [] }, postgres: { bare: [], release: [] } };
+  const errors: Partial<Record<'pglite' | 'postgres', string>> = {};
+  const once = async (engine: 'pglite' | 'postgres', side: 'bare' | 'release', seconds: number) => {
+    const s = servers[engine]!;
+    if ('error' in s) return null;
+    let i = 0;
+    const subjects = s.info.subjects;
+    const run = () =>
+      fixedRate({
+        url: `http://127.0.0.1:${side === 'bare' ? s.info.barePort : s.info.releasePort}`,
+        path: side === 'bare' ? '/bare' : '/v1/releases',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${s.info.key}` },
+        body: () => JSON.stringify(releaseBody(subjects[i++ % subjects.length]!)),
+        rate: RATE,
+        connections: RATE_CONNECTIONS,
+        seconds,
+      });
+    const r = await metered(s.child, run);
+    return { ...r, server_cpu_us_per_request: r.cpu_us_per_request?.server ?? null };
+  };
+  try {
+    // Warm-up at the rate (JIT, relay numbers, the PostgreSQL pool), not recorded.
+    for (const engine of ['pglite', 'postgres'] as const) for (const side of ['bare', 'release'] as const) await once(engine, side, 3);
+    for (let round = 0; round < RATE_ROUNDS; round++) {
+      for (const engine of ['pglite', 'postgres'] as const) {
+        for (const side of ['bare', 'release'] as const) {
+          try {
+            const r = await once(engine, side, RATE_DURATION_S);
+            if (r) runs[engine][side].push(r);
+          } catch (e) {
+            errors[engine] = (e as Error).message;
+          }
+        }
+      }
+    }
+  } finally {
+    for (const s of Object.values(servers)) if (s && !('error' in s)) s.child.kill('SIGTERM');
+  }
+  const summarise = (engine: 'pglite' | 'postgres'): RateEngine => {
+    const s = servers[engine]!;
+    if ('error' in s) return { error: s.error };
+    const { bare, release } = runs[engine];
+    if (bare.length === 0 || release.length === 0) return { error: errors[engine] ?? 'no rounds completed' };
+    const b = medianRound(bare);
+    const r = medianRound(release);
+    return {
+      bare: b,
+      release: r,
+      ratio_p99: ratio(r.p99_ms, b.p99_ms),
+      ratio_cpu: b.server_cpu_us_per_request && r.server_cpu_us_per_request ? ratio(r.server_cpu_us_per_request, b.server_cpu_us_per_request) : NaN,
+      rounds: runs[engine],
+      ...(errors[engine] ? { round_error: errors[engine] } : {}),
+    };
+  };
+  return {
+    rate: RATE,
+    connections: RATE_CONNECTIONS,
+    duration_s: RATE_DURATION_S,
+    rounds: RATE_ROUNDS,
+    note:
+      'autocannon overallRate over loopback; each engine\'s server (full app + bare Fastify route) in its own child process; p50/p99/max from every 2xx response time (hrtime), autocannon_p99_ms = its own whole-ms, coordinated-omission-corrected figure; server_cpu_us_per_request = the child\'s process.cpuUsage (user+system) over the window / responses; medians of rounds field by field (so a median p99 and a median CPU may come from different rounds). autocannon paces by a per-connection budget per second sent back to back, so arrivals come in bursts at the start of each second (busiest_100ms_share: 0.1 = even, 1 = all in one slice).',
+    pglite: summarise('pglite'),
+    postgres: summarise('postgres'),
+  };
+}
+
+function medianRound(rounds: RateRound[]): RateSide {
+  const pick = (f: (r: RateRound) => number | null) => {
+    const xs = rounds.map(f).filter((x): x is number => x !== null);
+    return xs.length ? round(median(xs), 2) : null;
+  };
+  const first = rounds[0]!;
+  return {
+    rate_target: first.rate_target,
+    connections: first.connections,
+    seconds: first.seconds,
+    rps: pick((r) => r.rps)!,
+    rate_reached: rounds.every((r) => r.rate_reached),
+    requests: pick((r) => r.requests)!,
+    non2xx: rounds.reduce((a, r) => a + r.non2xx, 0),
+    errors: rounds.reduce((a, r) => a + r.errors, 0),
+    p50_ms: pick((r) => r.p50_ms)!,
+    p99_ms: pick((r) => r.p99_ms)!,
+    max_ms: pick((r) => r.max_ms)!,
+    autocannon_p99_ms: pick((r) => r.autocannon_p99_ms)!,
+    busiest_100ms_share: pick((r) => r.busiest_100ms_share)!,
+    server_cpu_us_per_request: pick((r) => r.server_cpu_us_per_request),
+  };
+}
 
 function cpuTicks(pid: number): { server: number; busy: number; idle: number } | null {
   try {
@@ -233,15 +396,23 @@ async function serve(): Promise<void> {
   );
   const ctx = app.ctx;
   await firstStart(ctx);
-  await ctx.members.register({ id: 'bench-seller', classId: 'cn_sellers', name: 'Bench Seller', country: 'CN', contact: {} }, 'system');
+  // A seller releases only under its class's current agreement (PIPA 28-8(4)), as in test/release/harness.ts.
+  const agreementVersion = ctx.registry.model?.parties.get('cn_sellers')?.agreement?.version;
+  await ctx.members.register({ id: 'bench-seller', classId: 'cn_sellers', name: 'Bench Seller', country: 'CN', contact: {}, agreementVersion }, 'system');
   const key = (await ctx.members.issueKey('bench-seller', 'system', { label: 'bench' })).key;
-  const notice = await ctx.consents.notice('checkout');
+  // A class's declaration is consented to per member, on the notice naming it (PIPA 17(2)1), for
+  // every choice that notice offers (provision and overseas transfer), as test/release/harness.ts.
+  const { noticeDeclarations } = await import('../src/core/notice/build.ts');
+  const notice = await ctx.consents.notice('checkout', 'bench-seller');
+  const choices = noticeDeclarations(notice.notice).find((d) => d.id === 'sellers_fulfilment')?.choices.map((c) => c.id) ?? ['sellers_fulfilment'];
   const subjects: string[] = [];
   for (let n = 0; n < N_SUBJECTS; n++) {
     const id = `bench-cust-${n}`;
     await ctx.subjects.create({ id, jurisdiction: 'KR', issueToken: false }, 'system');
     await ctx.vault.put(id, { name: `홍길${n}`, phone: `010-${String(1000 + n).padStart(4, '0')}-5678`, address: `서울특별시 강남구 테헤란로 ${n}`, customs_code: `P${String(n).padStart(12, '0')}` }, Date.now());
-    await ctx.consents.grant(id, { noticeHash: notice.hash, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true }], evidence: {} }, { caller: 'admin' });
+    await ctx.consents.grant(id, { noticeHash: notice.hash, channel: 'web', decisions: choices.map((declarationId) => ({ declarationId, grant: true, recipientId: 'bench-seller' })), evidence: {} }, { caller: 'admin' });
+    // The gate releases only for a registered order of this customer with this seller (NO_ORDER).
+    await ctx.orders.register({ id: releaseBody(id).order_ref, subject: id, recipient: 'bench-seller', declarations: ['sellers_fulfilment'] }, 'system');
     subjects.push(id);
   }
   await app.server.listen({ port: 0, host: '127.0.0.1' });
@@ -252,7 +423,7 @@ async function serve(): Promise<void> {
     method: 'POST',
     url: '/v1/releases',
     headers: { authorization: `Bearer ${key}` },
-    payload: { subject: subjects[0], purpose: 'order_fulfilment', order_ref: 'A-1001' },
+    payload: releaseBody(subjects[0]!),
   });
   if (sample.statusCode !== 200) throw new Error(`bench release failed: ${sample.statusCode} ${sample.body}`);
   const payloadBytes = Buffer.byteLength(sample.body);
@@ -265,6 +436,10 @@ async function serve(): Promise<void> {
   await bare.listen({ port: 0, host: '127.0.0.1' });
   const barePort = (bare.server.address() as { port: number }).port;
   process.stdout.write(JSON.stringify({ releasePort, barePort, key, subjects, payloadBytes } satisfies ServerInfo) + '\n');
+  // The parent's CPU meter: this process's own user + system time, on request.
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
+  });
   process.on('SIGTERM', () => {
     void Promise.all([app.close(), bare.close()])
       .then(async () => {

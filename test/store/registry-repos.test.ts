@@ -91,7 +91,7 @@ describe.each(engines())('registry, keys and members storage on %s', (engine) =>
   it('a member registered on one server is in the other’s memory index', async () => {
     await a.members.register({ id: 'seller-a', classId: 'cn_sellers', name: 'A', country: 'CN' }, 'k1');
     await waitFor(() => b.members.get('seller-a') !== undefined);
-    expect(b.members.get('seller-a')).toEqual({ id: 'seller-a', classId: 'cn_sellers', country: 'CN', disabled: false });
+    expect(b.members.get('seller-a')).toEqual({ id: 'seller-a', classId: 'cn_sellers', country: 'CN', disabled: false, agreementVersion: null });
     const repo = new MembersRepo(db);
     expect((await repo.list({ classId: 'cn_sellers', country: 'CN' })).map((m) => m.id)).toContain('seller-a');
     expect(await repo.list({ country: 'HK' })).toEqual([]);
