@@ -8,6 +8,8 @@ import { ledgerEntry, type ConsentEvent } from '../src/core/consent/events.ts';
 import { compactJson } from '../src/core/consent/receipt-parts.ts';
 import { ConsentProjection } from '../src/core/consent/projection.ts';
 import { grantRequestSchema } from '../src/core/consent/request.ts';
+import { termsOf } from '../src/core/gate/gate-index.ts';
+import { noticeDeclarations } from '../src/core/notice/build.ts';
 import { parseRegistry } from '../src/core/registry/parse.ts';
 import { RegistryModel } from '../src/core/registry/model.ts';
 import { CONSENT_KIND, consentBatchWriter, type ConsentBatchRow } from '../src/store/consent-repo.ts';
@@ -32,7 +34,16 @@ import { measure, ratio, report, round, summarize, type Stats } from './lib.ts';
 const CONCURRENCY = 256;
 /** The naive path holds a pooled connection per transaction: more callers than the pool (10) only queue. */
 const NAIVE_CONCURRENCY = 8;
-const ROUNDS = 7;
+/** `--rounds N` (e.g. 1 for a smoke run; results then are not comparable with the committed ones). */
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = roundsArg >= 0 ? Number(process.argv[roundsArg + 1]) : 7;
+/** The seller every bench grant names: a consent to a seller-class declaration names the member (PIPA 17(2)1). */
+const SELLER = { id: 'bench-seller', classId: 'cn_sellers', name: 'Bench Seller Co.', country: 'CN', contact: { email: 'privacy@seller.example' }, disabledAt: null };
+/** The member directory the service checks scoped grants against: the one bench seller. */
+const members = {
+  get: (id: string) => (id === SELLER.id ? { classId: SELLER.classId } : undefined),
+  find: async (id: string) => (id === SELLER.id ? SELLER : undefined),
+};
 /** Per measured round; one more round runs first, unmeasured, to bring every path to steady state. */
 const PER_ROUND: Record<Engine, { ours: number; naive: number }> = {
   pglite: { ours: 1_500, naive: 300 },
@@ -74,28 +85,40 @@ export async function writes(target: BenchTarget) {
     const admin = new AdminActions(journal);
     const subjects = new SubjectsService(db, admin, new Uint8Array(randomBytes(32)));
     const registry = { model };
-    const consent = new ConsentService({ db, journal, admin, registry, subjects, receiptKeys: ReceiptKeyring.ephemeral() });
+    const consent = new ConsentService({ db, journal, admin, registry, subjects, members, receiptKeys: ReceiptKeyring.ephemeral() });
     await subjects.start();
     await consent.start();
-    const hash = (await consent.notice('checkout')).hash;
+    // The checkout notice naming the seller; the grant decides every choice it offers for
+    // sellers_fulfilment (the provision and, separately, the overseas transfer), naming the seller.
+    const notice = await consent.notice('checkout', SELLER.id);
+    const hash = notice.hash;
+    const choices = noticeDeclarations(notice.notice).find((d) => d.id === 'sellers_fulfilment')!.choices.map((c) => c.id);
     await pool(n.ours, CONCURRENCY, (i) => subjects.create({ id: `b-${i}`, jurisdiction: i % 2 ? 'KR' : 'EU', issueToken: false }, 'bench'));
-    const request = grantRequestSchema.parse({ noticeHash: hash, channel: 'web', decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] });
+    const request = grantRequestSchema.parse({ noticeHash: hash, channel: 'web', decisions: choices.map((declarationId) => ({ declarationId, grant: true, recipientId: SELLER.id })) });
 
     // Warm both paths (JIT, prepared plans) outside the measurement; keep one real receipt as
     // the body the storage-only and naive paths store, so every path writes the same bytes.
     const { receipt } = await consent.grant('b-0', request, { caller: 'subject' });
     const { signature: _s, ledger: _l, ...sample } = receipt;
     await pool(200, CONCURRENCY, (i) => consent.grant(`b-${i}`, request, { caller: 'subject' }));
+    // The grant must be one the gate accepts for the seller: both choices active, to the current terms.
+    await consent.catchUp();
+    for (const c of choices) {
+      const st = consent.status('b-0', c, SELLER.id, Date.now());
+      if (st.state !== 'active' || st.fingerprint !== termsOf(model, c)) throw new Error(`bench grant of ${c} is not usable by the gate: ${JSON.stringify(st)}`);
+    }
 
     const rowOf = (i: number, prefix: string) => {
-      const ev: Omit<ConsentEvent, 'leafIndex' | 'pos' | 'receiptId'> = {
-        eventId: `${prefix}-${i}`, subjectId: `b-${i}`, action: 'grant', declarationId: 'sellers_fulfilment', purposeId: 'order_fulfilment',
-        recipientId: null, noticeHash: hash, collectionPoint: 'checkout', items: ['name', 'phone', 'address', 'customs_code'],
-        expiresAt: null, at: Date.now(), channel: 'web', actor: 'subject', evidence: {},
-      };
-      const row: ConsentBatchRow = { receiptId: `${prefix}-r-${i}`, subjectId: ev.subjectId, events: [ev], receipt: compactJson({ ...sample, receiptId: `${prefix}-r-${i}` }) };
+      // One event per choice, as the service writes them: scoped to the seller, with the terms' fingerprint.
+      const at = Date.now();
+      const evs: Array<Omit<ConsentEvent, 'leafIndex' | 'pos' | 'receiptId'>> = choices.map((declarationId, k) => ({
+        eventId: `${prefix}-${i}-${k}`, subjectId: `b-${i}`, action: 'grant', declarationId, purposeId: 'order_fulfilment',
+        recipientId: SELLER.id, noticeHash: hash, collectionPoint: 'checkout', items: ['name', 'phone', 'address', 'customs_code'],
+        expiresAt: null, at, channel: 'web', actor: 'subject', evidence: {}, fingerprint: termsOf(model, declarationId) ?? null,
+      }));
+      const row: ConsentBatchRow = { receiptId: `${prefix}-r-${i}`, subjectId: `b-${i}`, events: evs, receipt: compactJson({ ...sample, receiptId: `${prefix}-r-${i}` }) };
       // The log entry the service writes for the same request (same fields, same size).
-      const entry = ledgerEntry({ receiptId: row.receiptId, pseudonym: subjects.pseudonymOf(ev.subjectId), at: ev.at, events: [{ ...ev, scoped: false }] });
+      const entry = ledgerEntry({ receiptId: row.receiptId, pseudonym: subjects.pseudonymOf(`b-${i}`), at, events: evs.map((ev) => ({ ...ev, scoped: true })) });
       return { row, entry };
     };
     // Storage only: the same rows through the journal's group commit, no validation or signing.
@@ -167,14 +190,19 @@ export async function writes(target: BenchTarget) {
 }
 
 export async function lookups() {
-  // A projection with 100k subjects × 3 declarations, some scoped, some withdrawn, some objections.
+  // A projection with 100k subjects × 3 declarations, some withdrawn, some expired. The seller
+  // class's declaration is consented to per seller (each subject's own seller), and its overseas
+  // transfer as a second choice beside it, as the consent rules require.
   const events: ConsentEvent[] = [];
   const decls = ['sellers_fulfilment', 'ad_partner', 'cloud_hosting'];
+  const CLASS_DECL = 'sellers_fulfilment';
+  const sellerOf = (s: number) => `seller-${s % 50}`;
   for (let s = 0; s < LOOKUP_SUBJECTS; s++) {
-    decls.forEach((d, k) => {
+    [...decls, `${CLASS_DECL}:transfer`].forEach((d, k) => {
+      const kk = k % 3;
       events.push({
-        eventId: `e${s}-${k}`, subjectId: `s${s}`, action: (s + k) % 7 === 0 ? 'withdraw' : 'grant', declarationId: d, purposeId: 'p',
-        recipientId: k === 0 && s % 3 === 0 ? `seller-${s % 50}` : null, noticeHash: 'h', collectionPoint: 'checkout', items: ['name'],
+        eventId: `e${s}-${k}`, subjectId: `s${s}`, action: (s + kk) % 7 === 0 ? 'withdraw' : 'grant', declarationId: d, purposeId: 'p',
+        recipientId: kk === 0 ? sellerOf(s) : null, noticeHash: 'h', collectionPoint: 'checkout', items: ['name'],
         expiresAt: s % 11 === 0 ? 1_000 : null, at: 0, channel: 'web', actor: 'subject', evidence: {}, receiptId: 'r', leafIndex: s, pos: k,
       });
     });
@@ -182,19 +210,26 @@ export async function lookups() {
   const p = ConsentProjection.fold(events);
   let seed = 7;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  const queries = Array.from({ length: LOOKUPS }, () => ({ s: `s${Math.floor(rnd() * LOOKUP_SUBJECTS)}`, d: decls[Math.floor(rnd() * 3)]!, r: `seller-${Math.floor(rnd() * 50)}` }));
-  measure(queries.slice(0, 20_000), (q) => p.status(q.s, q.d, q.r, 2_000)); // warm-up
-  const memory = measure(queries, (q) => p.status(q.s, q.d, q.r, 2_000));
+  // A seller asks about its own customer (a release names an order); the gate counts only
+  // consents naming the member for the class's declaration (scopedOnly).
+  const queries = Array.from({ length: LOOKUPS }, () => {
+    const n = Math.floor(rnd() * LOOKUP_SUBJECTS);
+    const d = decls[Math.floor(rnd() * 3)]!;
+    const other = `seller-${Math.floor(rnd() * 50)}`;
+    return { s: `s${n}`, d, r: d === CLASS_DECL ? sellerOf(n) : other, scoped: d === CLASS_DECL };
+  });
+  measure(queries.slice(0, 20_000), (q) => p.status(q.s, q.d, q.r, 2_000, q.scoped)); // warm-up
+  const memory = measure(queries, (q) => p.status(q.s, q.d, q.r, 2_000, q.scoped));
   // The same lookups in a tight loop: per-call timing above includes two hrtime reads.
   let hits = 0;
   const tl = process.hrtime.bigint();
-  for (const q of queries) if (p.status(q.s, q.d, q.r, 2_000).state === 'active') hits++;
+  for (const q of queries) if (p.status(q.s, q.d, q.r, 2_000, q.scoped).state === 'active') hits++;
   const tightNs = Number(process.hrtime.bigint() - tl) / queries.length;
 
   // Baseline: the same question asked of the SQL state table (PGlite in process, indexed by primary key).
   const db = await openBenchDatabase('pglite_memory');
   try {
-    const rows = events.slice(0, 30_000).map((e) => ({ subject_id: e.subjectId, declaration_id: e.declarationId, scope: e.recipientId ?? '', action: e.action, event_id: e.eventId, purpose_id: 'p', notice_hash: 'h', items: e.items, expires_at: e.expiresAt, at: 0, leaf_index: e.leafIndex, pos: e.pos }));
+    const rows = events.slice(0, 40_000).map((e) => ({ subject_id: e.subjectId, declaration_id: e.declarationId, scope: e.recipientId ?? '', action: e.action, event_id: e.eventId, purpose_id: 'p', notice_hash: 'h', items: e.items, expires_at: e.expiresAt, at: 0, leaf_index: e.leafIndex, pos: e.pos }));
     await db.query(
       `INSERT INTO consent_state SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(subject_id text, declaration_id text, scope text, action text,
        event_id text, purpose_id text, notice_hash text, items jsonb, expires_at int8, at int8, leaf_index int8, pos int4)`,

@@ -1,11 +1,12 @@
 import { mulberry32 } from '../src/core/seeded-random.ts';
 import { loadavg } from 'node:os';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { transferChoiceId } from '../src/core/consent/choice.ts';
 import type { ConsentEvent } from '../src/core/consent/events.ts';
 import type { ConsentStatus } from '../src/core/consent/lookup.ts';
 import { ConsentProjection } from '../src/core/consent/projection.ts';
 import { decide } from '../src/core/gate/decide.ts';
-import { gateIndex } from '../src/core/gate/gate-index.ts';
+import { gateIndex, termsOf } from '../src/core/gate/gate-index.ts';
 import type { GateContext, MemberInfo, OrderInfo, ReleaseRequest, SubjectInfo } from '../src/core/gate/types.ts';
 import { SuspensionIndex } from '../src/core/gate/suspension-index.ts';
 import { RightsStopIndex } from '../src/core/rights/stops.ts';
@@ -21,11 +22,16 @@ import { measure, ratio, report, round, summarize, type Stats } from './lib.ts';
  * contract dates carried as entity attributes and tags) on the same 100k requests over the demo
  * registry. Cedar gets every advantage: policies pre-parsed once, entities built once per subject
  * and recipient, the whole call object built before timing. Both must agree on allow/deny.
- * Consents are answered by the real in-memory `ConsentProjection`, folded from generated events.
+ * Consents are answered by the real in-memory `ConsentProjection`, folded from generated events
+ * that follow the consent rules: each choice (provision, overseas transfer) granted on its own,
+ * a seller-class declaration's consents naming the seller (each subject buys from a few sellers,
+ * with a registered order each), and every grant given to the registry's current terms.
  */
 const N_REQUESTS = 100_000;
 const N_SUBJECTS = 20_000;
 const N_SELLERS = 1_000;
+/** Sellers each subject has an order with (and, for seller-class declarations, consents naming). */
+const SELLERS_PER_SUBJECT = 3;
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 23, 3);
 
@@ -39,9 +45,9 @@ export async function run(): Promise<void> {
     consents: world.consents,
     members: world.members,
     subjects: world.subjectInfo,
-    // Every seller request names an order of its subject with that seller (see buildRequests):
-    // the statutory Cedar policies below do not model orders.
-    orders: { get: benchOrder },
+    // Every seller request to a known subject names that subject's order with the seller (see
+    // buildRequests): the statutory Cedar policies below do not model orders.
+    orders: world.orders,
     suspensions: new SuspensionIndex(),
     rightsStops: new RightsStopIndex(),
   };
@@ -122,18 +128,33 @@ interface World {
   facts: Map<string, { jurisdiction: Jurisdiction; erased: boolean; contractEndedAt?: number; objected: string[]; consents: Record<string, ConsentStatus['state']> }>;
   sellers: string[];
   members: Map<string, MemberInfo>;
+  /** The sellers a subject has orders with (its seller-class consents name them). */
+  sellersOf: (subject: string) => readonly string[];
+  orders: Map<string, OrderInfo>;
   consents: ConsentProjection;
 }
 
+/** The sellers subject number `i` buys from: fixed by `i`, so the generator's random sequence is the one the bench always used. */
+const sellersOfIndex = (i: number): string[] => Array.from({ length: SELLERS_PER_SUBJECT }, (_, k) => `seller_${(i * 7 + k * 331) % N_SELLERS}`);
+
+/** The order ref a bench request names for (subject, member). */
+export const benchOrderRef = (subject: string, member: string) => `o|${subject}|${member}`;
+
 export function buildWorld(registry: RegistryModel, rnd: () => number): World {
   const events: ConsentEvent[] = [];
-  const event = (subjectId: string, action: ConsentEvent['action'], purposeId: string, declarationId: string | null, items: readonly string[], expiresAt: number | null): void => {
+  const event = (
+    subjectId: string, action: ConsentEvent['action'], purposeId: string, declarationId: string | null, items: readonly string[], expiresAt: number | null, recipientId: string | null = null,
+  ): void => {
     const n = events.length;
+    // Grants carry the fingerprint of the terms they were given to: the registry's current ones.
+    const fingerprint = action === 'grant' && declarationId !== null ? (termsOf(registry, declarationId) ?? null) : null;
     events.push({
-      eventId: `ev_${n}`, subjectId, action, declarationId, purposeId, recipientId: null, noticeHash: action === 'object' ? null : 'a'.repeat(64),
-      collectionPoint: null, items, expiresAt, at: NOW - 30 * DAY + n, channel: 'bench', actor: 'subject', evidence: {}, receiptId: `rc_${n}`, leafIndex: n, pos: 0,
+      eventId: `ev_${n}`, subjectId, action, declarationId, purposeId, recipientId, noticeHash: action === 'object' ? null : 'a'.repeat(64),
+      collectionPoint: null, items, expiresAt, at: NOW - 30 * DAY + n, channel: 'bench', actor: 'subject', evidence: {}, receiptId: `rc_${n}`, leafIndex: n, pos: 0, fingerprint,
     });
   };
+  const orders = new Map<string, OrderInfo>();
+  const sellersBySubject = new Map<string, readonly string[]>();
   const subjectInfo = new Map<string, SubjectInfo>();
   const facts: World['facts'] = new Map();
   const subjects: string[] = [];
@@ -146,12 +167,23 @@ export function buildWorld(registry: RegistryModel, rnd: () => number): World {
     // Contracts ended 0–200 days ago (or not yet): exact-day windows decide RETENTION_EXPIRED.
     const contractEndedAt = rnd() < 0.6 ? NOW - Math.floor(rnd() * 200) * DAY : undefined;
     subjectInfo.set(id, { jurisdiction, erased, contractEndedAt: () => contractEndedAt });
+    const mySellers = sellersOfIndex(i);
+    sellersBySubject.set(id, mySellers);
+    for (const s of mySellers) orders.set(benchOrderRef(id, s), { subject: id, recipient: s, declarations: ['sellers_fulfilment'] });
     const mine: Record<string, ConsentStatus['state']> = {};
     for (const d of consentDecls) {
       const x = rnd();
       const items = d.items.map((i) => i.category);
-      if (x < 0.88) event(id, 'grant', d.purpose, d.id, items, x >= 0.85 ? NOW - DAY : null);
-      if (x >= 0.8 && x < 0.85) event(id, 'withdraw', d.purpose, d.id, items, null);
+      // Each choice the notice offers is decided apart (PIPA 28-8(1)1): the subject decides both alike.
+      const choices = [...(d.legal_basis === 'consent' ? [d.id] : []), ...(d.transfer?.ground === 'consent' ? [transferChoiceId(d.id)] : [])];
+      // A seller-class declaration is consented to per seller, on the notice naming it (PIPA 17(2)1).
+      const scopes = registry.parties.get(d.recipient)?.kind === 'class' ? mySellers : [null];
+      for (const scope of scopes) {
+        for (const c of choices) {
+          if (x < 0.88) event(id, 'grant', d.purpose, c, items, x >= 0.85 ? NOW - DAY : null, scope);
+          if (x >= 0.8 && x < 0.85) event(id, 'withdraw', d.purpose, c, items, null, scope);
+        }
+      }
       mine[d.id] = x < 0.8 ? 'active' : x < 0.85 ? 'withdrawn' : x < 0.88 ? 'expired' : 'none';
     }
     // Objections come after the grants (a later grant would lift them).
@@ -167,7 +199,8 @@ export function buildWorld(registry: RegistryModel, rnd: () => number): World {
     const x = rnd();
     members.set(id, { classId: 'cn_sellers', country: x < 0.6 ? 'CN' : x < 0.98 ? 'HK' : 'JP', agreementVersion: registry.parties.get('cn_sellers')?.agreement?.version ?? null });
   }
-  return { subjects, subjectInfo, facts, sellers, members, consents: ConsentProjection.fold(events) };
+  const sellersOf = (subject: string) => sellersBySubject.get(subject) ?? sellers;
+  return { subjects, subjectInfo, facts, sellers, members, sellersOf, orders, consents: ConsentProjection.fold(events) };
 }
 
 export function buildRequests(registry: RegistryModel, w: World, rnd: () => number): ReleaseRequest[] {
@@ -182,25 +215,21 @@ export function buildRequests(registry: RegistryModel, w: World, rnd: () => numb
     const x = rnd();
     const subject = rnd() < 0.01 ? `sp_unknown_${i}` : pick(w.subjects);
     const at = NOW + Math.floor(rnd() * DAY);
+    // A seller asks about a customer of its own (an unknown subject: any seller, no order).
+    const seller = () => pick(w.sellersOf(subject));
     let r: Omit<ReleaseRequest, 'subject' | 'at'>;
-    if (x < 0.5) r = { recipientId: pick(w.sellers), purpose: 'order_fulfilment', items: subsetOf(itemsOf('sellers_fulfilment')) };
+    if (x < 0.5) r = { recipientId: seller(), purpose: 'order_fulfilment', items: subsetOf(itemsOf('sellers_fulfilment')) };
     else if (x < 0.65) r = { recipientId: 'hanbit_express', purpose: 'order_fulfilment', items: subsetOf(itemsOf('courier_delivery')) };
     else if (x < 0.72) r = { recipientId: 'kr_customs_broker', purpose: 'customs_clearance', items: itemsOf('customs_filing') };
     else if (x < 0.77) r = { recipientId: 'nimbus_cloud', purpose: 'hosting', items: subsetOf(itemsOf('cloud_hosting')) };
     else if (x < 0.82) r = { recipientId: 'paybridge', purpose: 'payment', items: itemsOf('payment_processing') };
     else if (x < 0.92) r = { recipientId: 'adreach', purpose: 'ad_targeting', items: subsetOf(itemsOf('ad_partner')) };
     else if (x < 0.94) r = { recipientId: `stranger_${i % 7}`, purpose: 'order_fulfilment', items: ['name'] };
-    else if (x < 0.97) r = { recipientId: pick(w.sellers), purpose: pick(['marketing', 'payment', 'nonexistent']), items: ['name'] };
-    else r = { recipientId: pick(w.sellers), purpose: 'order_fulfilment', items: ['name', 'email'] };
-    out.push({ ...r, subject, at, ...(w.members.has(r.recipientId) ? { orderRef: `o|${subject}|${r.recipientId}` } : {}) });
+    else if (x < 0.97) r = { recipientId: seller(), purpose: pick(['marketing', 'payment', 'nonexistent']), items: ['name'] };
+    else r = { recipientId: seller(), purpose: 'order_fulfilment', items: ['name', 'email'] };
+    out.push({ ...r, subject, at, ...(w.members.has(r.recipientId) ? { orderRef: benchOrderRef(subject, r.recipientId) } : {}) });
   }
   return out;
-}
-
-/** The order behind a bench order ref `o|<subject>|<member>`: every seller has one with every subject. */
-function benchOrder(ref: string): OrderInfo | undefined {
-  const [o, subject, recipient] = ref.split('|');
-  return o === 'o' && subject && recipient ? { subject, recipient, declarations: ['sellers_fulfilment'] } : undefined;
 }
 
 // ---- Cedar: the same statutory rules as generated policies -------------------------------------

@@ -5,16 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/store/open.ts';
-import { ADMIN_KEY, customer, must, seedMarketplace, sharedSecrets, startServer, type ServerProcess } from '../test/hardening/server-process.ts';
+import { ADMIN_KEY, must, PERSON, sharedSecrets, startServer, type ServerProcess } from '../test/hardening/server-process.ts';
 import { report, round } from './lib.ts';
 
 /**
  * `npm run bench load [-- --seconds N] [--connections C]`: the real server (`node bin/server.mjs`)
  * on loopback, on PostgreSQL (a fresh schema; PGlite if no server answers — said in the output),
  * under a mixed autocannon workload for 60 s: every connection cycles through
- *   create a customer → grant consent → release a stable customer's data → withdraw the new
- *   customer's consent → try to release the withdrawn customer (must be 403 CONSENT_WITHDRAWN)
- *   → fetch an inclusion proof of an acknowledged ledger entry.
+ *   create a customer → grant consent (both choices of sellers_fulfilment, naming the seller, on
+ *   the notice naming it) → register the customer's order with the seller → release a stable
+ *   customer's data (naming its order) → withdraw the new customer's consent → try to release the
+ *   withdrawn customer (naming its order: must be 403 CONSENT_WITHDRAWN) → fetch an inclusion
+ *   proof of an acknowledged ledger entry.
  * Any other status is an error. At the end every acknowledged write (customers, receipts,
  * decisions) is looked up in the database and the log is checked gapless. Baseline, same run:
  * GET /healthz (the server's floor cost per request).
@@ -27,8 +29,37 @@ const SECONDS = arg('seconds', 60);
 const CONNECTIONS = arg('connections', 32);
 const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-type Step = 'subject' | 'grant' | 'release' | 'withdraw' | 'release_withdrawn' | 'proof';
-const EXPECTED: Record<Step, number> = { subject: 201, grant: 201, release: 200, withdraw: 201, release_withdrawn: 403, proof: 200 };
+type Step = 'subject' | 'grant' | 'order' | 'release' | 'withdraw' | 'release_withdrawn' | 'proof';
+const EXPECTED: Record<Step, number> = { subject: 201, grant: 201, order: 201, release: 200, withdraw: 201, release_withdrawn: 403, proof: 200 };
+
+/** The seller every release comes from; customers consent to it by name and have an order with it. */
+const SELLER = 'seller-a';
+const orderOf = (subject: string) => `${subject}/A`;
+/** A grant of both choices of sellers_fulfilment (provision, overseas transfer) naming the seller (PIPA 17(2)1, 28-8(1)1). */
+const grantBody = (noticeHash: string) => ({
+  noticeHash,
+  decisions: ['sellers_fulfilment', 'sellers_fulfilment:transfer'].map((declarationId) => ({ declarationId, grant: true, recipientId: SELLER })),
+});
+const orderBody = (subject: string) => ({ id: orderOf(subject), subject, recipient: SELLER, declarations: ['sellers_fulfilment'] });
+
+/** The seller (holding the class's current agreement) and its key, and the checkout notice naming it. */
+async function seedSeller(base: string): Promise<{ sellerKey: string; noticeHash: string }> {
+  const registry = await must(base, 'GET', '/v1/registry', ADMIN_KEY);
+  const agreementVersion = (registry.document.recipient_classes as Array<{ id: string; agreement?: { version: string } }>).find((c) => c.id === 'cn_sellers')!.agreement!.version;
+  await must(base, 'POST', '/v1/members', ADMIN_KEY, { id: SELLER, class: 'cn_sellers', name: 'Seller A', country: 'CN', agreementVersion });
+  const { key: sellerKey } = await must(base, 'POST', `/v1/recipients/${SELLER}/keys`, ADMIN_KEY, {});
+  const noticeHash = (await must(base, 'GET', `/v1/notices/checkout?recipient=${SELLER}`, ADMIN_KEY)).hash as string;
+  return { sellerKey, noticeHash };
+}
+
+/** A customer with vault data, a consent naming the seller and an order with it. */
+async function customer(base: string, id: string, noticeHash: string): Promise<string> {
+  await must(base, 'POST', '/v1/subjects', ADMIN_KEY, { id, jurisdiction: 'KR' });
+  await must(base, 'PUT', `/v1/subjects/${id}/data`, ADMIN_KEY, PERSON);
+  await must(base, 'POST', `/v1/subjects/${id}/consents`, ADMIN_KEY, grantBody(noticeHash));
+  await must(base, 'POST', '/v1/orders', ADMIN_KEY, orderBody(id));
+  return id;
+}
 
 async function postgresReachable(): Promise<boolean> {
   const c = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
@@ -57,8 +88,9 @@ export async function run(): Promise<void> {
   );
   try {
     const base = server.url;
-    const { sellerKey, checkoutHash } = await seedMarketplace(base, 50, 'stable');
-    const stable = Array.from({ length: 50 }, (_, i) => `stable-${i}`);
+    const { sellerKey, noticeHash: checkoutHash } = await seedSeller(base);
+    const stable: string[] = [];
+    for (let i = 0; i < 50; i++) stable.push(await customer(base, `stable-${i}`, checkoutHash));
     const withdrawnSeed = await customer(base, 'warmup', checkoutHash);
     await must(base, 'POST', `/v1/subjects/${withdrawnSeed}/consents/withdraw`, ADMIN_KEY, { declarationIds: ['sellers_fulfilment'] });
 
@@ -89,10 +121,11 @@ export async function run(): Promise<void> {
     };
     const requests = [
       { method: 'POST', headers: admin, setupRequest: (req: any, ctx: any) => ((ctx.subject = `ld-${seq++}`), (ctx.broken = false), { ...req, path: '/v1/subjects', body: JSON.stringify({ id: ctx.subject, jurisdiction: 'KR' }) }), onResponse: check('subject') },
-      { method: 'POST', headers: admin, setupRequest: (req: any, ctx: any) => ({ ...req, path: `/v1/subjects/${ctx.subject}/consents`, body: JSON.stringify({ noticeHash: checkoutHash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] }) }), onResponse: check('grant') },
-      { method: 'POST', headers: seller, setupRequest: (req: any) => ({ ...req, path: '/v1/releases', body: JSON.stringify({ subject: stable[seq % stable.length], purpose: 'order_fulfilment', items: ['name', 'address'] }) }), onResponse: check('release') },
+      { method: 'POST', headers: admin, setupRequest: (req: any, ctx: any) => ({ ...req, path: `/v1/subjects/${ctx.subject}/consents`, body: JSON.stringify(grantBody(checkoutHash)) }), onResponse: check('grant') },
+      { method: 'POST', headers: admin, setupRequest: (req: any, ctx: any) => ({ ...req, path: '/v1/orders', body: JSON.stringify(orderBody(ctx.subject)) }), onResponse: check('order') },
+      { method: 'POST', headers: seller, setupRequest: (req: any) => ({ ...req, path: '/v1/releases', body: JSON.stringify((() => { const subject = stable[seq % stable.length]!; return { subject, purpose: 'order_fulfilment', items: ['name', 'address'], order_ref: orderOf(subject) }; })()) }), onResponse: check('release') },
       { method: 'POST', headers: admin, setupRequest: (req: any, ctx: any) => ({ ...req, path: `/v1/subjects/${ctx.broken ? withdrawnSeed : ctx.subject}/consents/withdraw`, body: JSON.stringify({ declarationIds: ['sellers_fulfilment'] }) }), onResponse: check('withdraw') },
-      { method: 'POST', headers: seller, setupRequest: (req: any, ctx: any) => ({ ...req, path: '/v1/releases', body: JSON.stringify({ subject: ctx.broken ? withdrawnSeed : ctx.subject, purpose: 'order_fulfilment', items: ['name'] }) }), onResponse: check('release_withdrawn') },
+      { method: 'POST', headers: seller, setupRequest: (req: any, ctx: any) => ({ ...req, path: '/v1/releases', body: JSON.stringify((() => { const subject = ctx.broken ? withdrawnSeed : ctx.subject; return { subject, purpose: 'order_fulfilment', items: ['name'], order_ref: orderOf(subject) }; })()) }), onResponse: check('release_withdrawn') },
       { method: 'GET', setupRequest: (req: any) => ({ ...req, path: `/v1/ledger/entries/${acks.leaves.length ? acks.leaves[(seq * 7919) % acks.leaves.length] : 0}` }), onResponse: check('proof') },
     ];
 
@@ -134,7 +167,7 @@ export async function run(): Promise<void> {
       database: onPostgres ? 'postgresql' : 'pglite (fallback: PostgreSQL unreachable)',
       seconds: SECONDS,
       connections: CONNECTIONS,
-      workload: 'per connection: create customer → grant → release (stable customer) → withdraw → release withdrawn (expect 403) → inclusion proof',
+      workload: 'per connection: create customer → grant (naming the seller, both choices) → register order → release (stable customer, its order) → withdraw → release withdrawn (its order; expect 403) → inclusion proof',
       requests: mixed.requests.total,
       throughput_rps: round(mixed.requests.average, 1),
       latency_ms: { p50: mixed.latency.p50, p99: mixed.latency.p99, mean: round(mixed.latency.average, 2) },
