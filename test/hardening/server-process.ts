@@ -142,7 +142,8 @@ export async function seedMarketplace(base: string, n: number, prefix = 'cust'):
   const agreementVersion = (registry.document.recipient_classes as Array<{ id: string; agreement?: { version: string } }>).find((c) => c.id === 'cn_sellers')!.agreement!.version;
   await must(base, 'POST', '/v1/members', ADMIN_KEY, { id: 'seller-a', class: 'cn_sellers', name: 'Seller A', country: 'CN', agreementVersion });
   const { key: sellerKey } = await must(base, 'POST', '/v1/recipients/seller-a/keys', ADMIN_KEY, {});
-  const checkoutHash = (await must(base, 'GET', '/v1/notices/checkout', ADMIN_KEY)).hash as string;
+  // The checkout notice naming seller-a: what a consent scoped to it cites (PIPA 17(2)1).
+  const checkoutHash = (await must(base, 'GET', '/v1/notices/checkout?recipient=seller-a', ADMIN_KEY)).hash as string;
   const subjects: string[] = [];
   for (let i = 0; i < n; i++) subjects.push(await customer(base, `${prefix}-${i}`, checkoutHash));
   return { sellerKey, checkoutHash, subjects };
@@ -157,7 +158,14 @@ export async function customer(base: string, id: string, checkoutHash: string): 
   return id;
 }
 
-export const grantBody = (noticeHash: string) => ({ noticeHash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] });
+/** Both consents to seller-a: the provision and, apart, the transfer abroad. */
+export const grantBody = (noticeHash: string) => ({
+  noticeHash,
+  decisions: [
+    { declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-a' },
+    { declarationId: 'sellers_fulfilment:transfer', grant: true, recipientId: 'seller-a' },
+  ],
+});
 export const withdrawBody = () => ({ declarationIds: ['sellers_fulfilment'] });
 /** seller-a's release for `subject`, naming the order `customer` registered. */
 export const releaseBody = (subject: string) => ({ subject, purpose: 'order_fulfilment', order_ref: `${subject}/A` });
