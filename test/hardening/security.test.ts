@@ -117,11 +117,18 @@ describe('API keys, admin actions, logs and headers', () => {
     expect(created.status).toBe(201);
     const subjectToken = created.body.token as string;
     expect((await call('PUT', `/v1/subjects/${subject}/data`, app.adminKey, PERSON)).status).toBe(200);
-    const notice = await call('GET', '/v1/notices/checkout', undefined);
-    const grant = await call('POST', `/v1/subjects/${subject}/consents`, subjectToken, { noticeHash: notice.body.hash, decisions: [{ declarationId: 'sellers_fulfilment', grant: true }] });
-    expect(grant.status).toBe(201);
     const agreementVersion = app.ctx.registry.model!.parties.get('cn_sellers')!.agreement!.version;
     await app.ctx.members.register({ id: 'seller-log', classId: 'cn_sellers', name: 'Seller Log', country: 'CN', contact: {}, agreementVersion }, 'test');
+    // Both consents to that seller, on the notice naming it.
+    const notice = await call('GET', '/v1/notices/checkout?recipient=seller-log', undefined);
+    const grant = await call('POST', `/v1/subjects/${subject}/consents`, subjectToken, {
+      noticeHash: notice.body.hash,
+      decisions: [
+        { declarationId: 'sellers_fulfilment', grant: true, recipientId: 'seller-log' },
+        { declarationId: 'sellers_fulfilment:transfer', grant: true, recipientId: 'seller-log' },
+      ],
+    });
+    expect(grant.status).toBe(201);
     await app.ctx.orders.register({ id: 'ORD-SECRET-991', subject, recipient: 'seller-log', declarations: ['sellers_fulfilment'] }, 'test');
     const seller = (await app.ctx.members.issueKey('seller-log', 'test', { label: 'log' })).key;
     const released = await call('POST', '/v1/releases', seller, { subject, purpose: 'order_fulfilment', order_ref: 'ORD-SECRET-991' });
