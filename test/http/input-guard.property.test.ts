@@ -188,7 +188,10 @@ describe.each(engines())('route input on %s', (engine) => {
     const before = await tableCounts(app.ctx.db, BACKGROUND_TABLES);
     for (const op of targets) {
       const name = `${op.method} ${op.path}`;
-      const bodies = arbitraryFor(op.body!, components, context).filter((b) => stringPaths(b).length > 0);
+      // Bodies the schema accepts, so the surrogate check is what refuses them: ids that fit the id
+      // refinement and a contact with known keys (free-form generation rarely hits either).
+      const valid = { ...context, id: fc.constantFrom('ig-new-1', 'ig-new-2'), contact: fc.constant({ email: 'desk@example.com' }) };
+      const bodies = arbitraryFor(op.body!, components, valid).filter((b) => stringPaths(b).length > 0);
       await fc.assert(
         fc.asyncProperty(bodies, fc.nat(), lone, fc.nat(), async (body, pick, bad, at) => {
           const paths = stringPaths(body);
