@@ -6,7 +6,7 @@ import { main } from '../../src/cli/main.ts';
 import { decide } from '../../src/core/gate/decide.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
 import { parseRegistry } from '../../src/core/registry/parse.ts';
-import { context, DAY, FakeConsents, active } from '../gate/fakes.ts';
+import { active, context, DAY, FakeConsents } from '../gate/fakes.ts';
 
 /**
  * Issue 16's loophole: the AliExpress example with an operator privacy policy and the sellers'
@@ -29,12 +29,14 @@ function forcedActive(path: string): RegistryModel {
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 
 function releaseToSeller(registry: RegistryModel, explain = false) {
-  // The customer consented to everything there is to consent to; the release must still be refused.
+  // The customer consented to everything there is to consent to, and ordered from this seller;
+  // the release must still be refused.
   const consents = new FakeConsents().consent('kr-cust', 'sellers_fulfilment', active(['name', 'phone', 'address', 'customs_code']), 'seller-cn-1');
-  const ctx = context(registry, consents, { 'seller-cn-1': { classId: 'overseas_sellers', country: 'CN' } }, {
+  const agreementVersion = registry.parties.get('overseas_sellers')?.agreement?.version;
+  const ctx = context(registry, consents, { 'seller-cn-1': { classId: 'overseas_sellers', country: 'CN', ...(agreementVersion ? { agreementVersion } : {}) } }, {
     'kr-cust': { jurisdiction: 'KR', erased: false, collectedAt: T0 - DAY },
-  });
-  return decide({ recipientId: 'seller-cn-1', subject: 'kr-cust', purpose: 'order_fulfilment', at: T0 }, ctx, { explain });
+  }, { orders: { 'order-1': { subject: 'kr-cust', recipient: 'seller-cn-1', declarations: ['sellers_fulfilment'] } } });
+  return decide({ recipientId: 'seller-cn-1', subject: 'kr-cust', purpose: 'order_fulfilment', at: T0, orderRef: 'order-1' }, ctx, { explain });
 }
 
 describe('the AliExpress loophole', () => {
