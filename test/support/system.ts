@@ -28,6 +28,7 @@ export function chromium(path: string): SystemProgram {
 export const OPENSSL: SystemProgram = { name: 'OpenSSL', command: 'openssl', install: 'apt-get install -y openssl' };
 
 /** A POSIX shell: runs the deployment scripts under deploy/. */
+export const BASH: SystemProgram = { name: 'bash', command: 'bash', install: 'apt-get install -y bash' };
 export const POSIX_SH: SystemProgram = { name: 'a POSIX shell', command: 'sh', install: 'a POSIX system (sh on PATH)' };
 
 /** Where the program is, or undefined. */

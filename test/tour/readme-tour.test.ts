@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { needs, type SystemProgram } from '../support/system.ts';
+import { BASH, needs, type SystemProgram } from '../support/system.ts';
 import { announcedCodes, runnerScript, tourSteps, type Step } from './tour-steps.ts';
 
 /**
@@ -52,7 +52,6 @@ const EXPECTED: readonly Expectation[] = [
 const NEVER = ['UNAUTHENTICATED', 'FORBIDDEN_SCOPE', 'VALIDATION_FAILED', 'MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'INTERNAL', 'NOT_FOUND', 'RATE_LIMITED'];
 const SHELL_ERRORS = /command not found|No such file or directory|SyntaxError|Cannot find module|ENOENT|Unexpected end of JSON|ERR_[A-Z_]+|Usage: |error: (unknown|missing)/;
 
-const BASH: SystemProgram = { name: 'bash', command: 'bash', install: 'apt-get install -y bash' };
 const CURL: SystemProgram = { name: 'curl', command: 'curl', install: 'apt-get install -y curl' };
 const canRun = needs('the README tour test', [BASH, CURL]);
 
