@@ -26,7 +26,7 @@ beforeAll(async () => {
   h = await startHarness();
   await h.customer('c-doc');
   await h.grant('c-doc', 'checkout', ['sellers_fulfilment']);
-  const released = await h.release(h.keys.sellerA, { subject: 'c-doc', purpose: 'order_fulfilment' });
+  const released = await h.release(h.keys.sellerA, { subject: 'c-doc', purpose: 'order_fulfilment', order_ref: 'c-doc/A' });
   expect(released.status).toBe(200);
   const entries = await h.call('GET', '/v1/subjects/c-doc/ledger', h.admin);
   expect(entries.status).toBe(200);

@@ -47,6 +47,8 @@ describe.each(engines())('reports from stored records (%s)', (engine) => {
     for (const id of ['c1', 'c2', 'c3', 'c4']) await h.customer(id);
     await h.customer('e1', { jurisdiction: 'EU' });
     for (const id of ['c1', 'c2', 'e1']) await h.grant(id, 'checkout', ['sellers_fulfilment']);
+    // c1 ordered from both sellers and consented to each (a consent names its seller).
+    await h.grant('c1', 'checkout', ['sellers_fulfilment'], { recipientId: 'seller-b' });
     await h.grant('c3', 'checkout', ['sellers_fulfilment'], { grant: false });
     // A seller names the customer's order with it (the harness registers `<subject>/A` and `/B`).
     const order = (key: string, subject: string) => (key === h.keys.sellerA ? { order_ref: `${subject}/A` } : key === h.keys.sellerB ? { order_ref: `${subject}/B` } : {});
@@ -123,12 +125,13 @@ describe.each(engines())('reports from stored records (%s)', (engine) => {
 
   it('gives consent statistics per purpose with the refusal rate', async () => {
     const { body } = await json();
-    expect(body.consents).toEqual([{ purpose: 'order_fulfilment', grants: 3, withdrawals: 1, refusals: 1, objections: 0, refusal_rate: 0.25 }]);
+    // Each choice is a consent event: four grants of both choices (c1 to two sellers, c2, e1), c3 refusing both.
+    expect(body.consents).toEqual([{ purpose: 'order_fulfilment', grants: 8, withdrawals: 1, refusals: 2, objections: 0, refusal_rate: 0.2 }]);
     // A three-day period is charted per day: yesterday, today, tomorrow.
     const bucket = day(today);
     expect(body.timeline.granularity).toBe('day');
     expect(body.timeline.rows.map((r: { bucket: string }) => r.bucket)).toEqual([from, bucket, to]);
-    expect(body.timeline.rows.find((r: { bucket: string }) => r.bucket === bucket)).toEqual({ bucket, grants: 3, withdrawals: 1, refusals: 1, allowed: 6, denied: 3 });
+    expect(body.timeline.rows.find((r: { bucket: string }) => r.bucket === bucket)).toEqual({ bucket, grants: 8, withdrawals: 1, refusals: 2, allowed: 6, denied: 3 });
   });
 
   it('gives deny statistics by code and article', async () => {
