@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observeState } from '../../src/metrics/state-metrics.ts';
-import { openDatabase } from '../../src/store/open.ts';
 import { insertOutboxMessages } from '../../src/store/outbox-repo.ts';
 import { startHarness, type Harness } from '../release/harness.ts';
-import { engines, POSTGRES_URL } from '../support/engines.ts';
+import { engines, POSTGRES_URL, dropTestSchema } from '../support/engines.ts';
 import { key, moved, parseScrape, sample, scrape, type Scrape } from './scrape.ts';
 
 /**
@@ -33,11 +32,7 @@ describe.each(engines())('privacy metrics on %s', (engine) => {
   }, 120_000);
   afterAll(async () => {
     await h?.close();
-    if (engine === 'postgres') {
-      const db = await openDatabase({ databaseUrl: POSTGRES_URL, schema });
-      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.close();
-    }
+    await dropTestSchema(engine, schema);
   });
 
   it('a release moves exactly the series of its outcome and deny code', async () => {

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app/create.ts';
 import { testConfig, type AppConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/store/open.ts';
-import { POSTGRES_URL, engines } from '../support/engines.ts';
+import { POSTGRES_URL, engines, dropTestSchema } from '../support/engines.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 /**
@@ -37,11 +36,7 @@ describe.each(engines())('orders, agreements, suspensions and rights stops over 
   }, 180_000);
   afterAll(async () => {
     await h?.close();
-    if (engine === 'postgres') {
-      const db = await openDatabase({ databaseUrl: POSTGRES_URL, schema });
-      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.close();
-    }
+    await dropTestSchema(engine, schema);
   });
 
   const release = (key: string, body: Record<string, unknown>) => h.release(key, { purpose: 'order_fulfilment', ...body });

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withdrawRequestSchema } from '../../src/core/consent/request.ts';
-import { openDatabase } from '../../src/store/open.ts';
-import { POSTGRES_URL, engines } from '../support/engines.ts';
+import { POSTGRES_URL, engines, dropTestSchema } from '../support/engines.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 /**
@@ -26,11 +25,7 @@ describe.each(engines())('releases racing a withdrawal on %s', (engine) => {
   }, 180_000);
   afterAll(async () => {
     await h?.close();
-    if (engine === 'postgres') {
-      const db = await openDatabase({ databaseUrl: POSTGRES_URL, schema });
-      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.close();
-    }
+    await dropTestSchema(engine, schema);
   });
 
   it(`in ${ROUNDS} rounds of ${PARALLEL} releases and one withdrawal, no allowed decision follows the withdrawal's leaf`, async () => {

@@ -7,9 +7,8 @@ import { verifyCheckpoint } from '../../src/ledger/checkpoint.ts';
 import { parseVerifierKey } from '../../src/ledger/note.ts';
 import { chromiumPath, htmlScreenshot, htmlToPdf } from '../../src/report/pdf.ts';
 import { randomBytes } from 'node:crypto';
-import { openDatabase } from '../../src/store/open.ts';
 import { startHarness, type Harness } from '../release/harness.ts';
-import { engines, POSTGRES_URL } from '../support/engines.ts';
+import { engines, POSTGRES_URL, dropTestSchema } from '../support/engines.ts';
 import { readPdf } from '../support/pdf.ts';
 import { chromium, needs } from '../support/system.ts';
 
@@ -76,11 +75,7 @@ describe.each(engines())('reports from stored records (%s)', (engine) => {
   }, 120_000);
   afterAll(async () => {
     await h?.close();
-    if (engine === 'postgres') {
-      const db = await openDatabase({ databaseUrl: POSTGRES_URL, schema });
-      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.close();
-    }
+    await dropTestSchema(engine, schema);
   });
 
   const json = async (query = `from=${from}&to=${to}`) => {

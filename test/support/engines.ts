@@ -33,3 +33,11 @@ export async function openTestDatabase(engine: Engine): Promise<Database> {
 }
 
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+
+/** Drops a test's PostgreSQL schema after its harness closed (PGlite schemas vanish with the process). */
+export async function dropTestSchema(engine: Engine, schema: string): Promise<void> {
+  if (engine !== 'postgres') return;
+  const db = await openDatabase({ databaseUrl: POSTGRES_URL, schema });
+  await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await db.close();
+}
