@@ -621,6 +621,8 @@ export class ConsentService implements ConsentLookup {
       const same =
         derived &&
         events.every((e) => e.action === 'withdraw' && e.recipientId === (req.recipientId ?? null) && e.channel === req.channel) &&
+        // "Everything granted" and a list naming the same declarations are different requests.
+        events.every((e) => (e.withdrawAll === true) === (req.declarationIds === undefined)) &&
         (req.declarationIds === undefined || (events.length === req.declarationIds.length && events.every((e, i) => e.declarationId === req.declarationIds![i])));
       if (same) return { receipt: await this.receipt(subjectId, hit.receiptId), replayed: true };
     }

@@ -34,7 +34,7 @@ export function eventsOf(rows: ReadonlyArray<{ row: ConsentBatchRow; leafIndex: 
 
 const EVENT_COLS = `event_id text, leaf_index int8, pos int4, receipt_id text, subject_id text, action text,
   declaration_id text, purpose_id text, recipient_id text, notice_hash text, collection_point text,
-  items jsonb, expires_at int8, at int8, channel text, actor text, evidence jsonb, fingerprint text`;
+  items jsonb, expires_at int8, at int8, channel text, actor text, evidence jsonb, fingerprint text, withdraw_all boolean`;
 
 const toRecord = (e: ConsentEvent) => ({
   event_id: e.eventId,
@@ -55,6 +55,7 @@ const toRecord = (e: ConsentEvent) => ({
   actor: e.actor,
   evidence: e.evidence,
   fingerprint: e.fingerprint ?? null,
+  withdraw_all: e.withdrawAll === true ? true : null,
 });
 
 /**
@@ -190,6 +191,7 @@ interface EventRecord {
   actor: ConsentEvent['actor'];
   evidence: Record<string, string>;
   fingerprint: string | null;
+  withdraw_all: boolean | null;
 }
 
 const fromRecord = (r: EventRecord): ConsentEvent => ({
@@ -211,6 +213,7 @@ const fromRecord = (r: EventRecord): ConsentEvent => ({
   actor: r.actor,
   evidence: r.evidence,
   ...(r.fingerprint != null ? { fingerprint: r.fingerprint } : {}),
+  ...(r.withdraw_all === true ? { withdrawAll: true } : {}),
 });
 
 /** Receipt parts kept in memory per repository: a registry has a few dozen. */

@@ -160,6 +160,13 @@ describe.each(engines())('consent service on %s', (engine) => {
     expect(s.consent.status('cust-1', 'sellers_fulfilment', 'seller-7', Date.now()).state).toBe('withdrawn');
     const again = await s.consent.withdraw('cust-1', withdrawReq({ eventId: 'withdraw-cust-1-all' }), { caller: 'subject' });
     expect(again).toMatchObject({ replayed: true, receipt: { receiptId: r.receipt.receiptId } });
+    // The same id naming exactly what "everything" withdrew is another request: 409, not a replay.
+    const named = r.receipt.consents.map((c) => c.declarationId!);
+    await expect(s.consent.withdraw('cust-1', withdrawReq({ eventId: 'withdraw-cust-1-all', declarationIds: named }), { caller: 'subject' })).rejects.toMatchObject({ code: 'EVENT_ID_CONFLICT', status: 409, path: 'eventId' });
+    // And the other way round (the property test's counterexample, seed 1114513442).
+    const one = await s.consent.withdraw('cust-2', withdrawReq({ eventId: 'withdraw-cust-2-named', declarationIds: ['sellers_fulfilment:transfer'] }), { caller: 'subject' });
+    expect(one.replayed).toBe(false);
+    await expect(s.consent.withdraw('cust-2', withdrawReq({ eventId: 'withdraw-cust-2-named' }), { caller: 'subject' })).rejects.toMatchObject({ code: 'EVENT_ID_CONFLICT', status: 409, path: 'eventId' });
     await expect(s.consent.withdraw('cust-1', withdrawReq({}), { caller: 'subject' })).rejects.toMatchObject({ code: 'NO_CONSENT_TO_WITHDRAW', status: 409 });
   });
 

@@ -27,6 +27,11 @@ export interface ConsentEvent {
    * before terms were fingerprinted, and on objections; absent = null.
    */
   readonly fingerprint?: string | null;
+  /**
+   * A withdrawal asked as "everything granted" rather than naming declarations: a retry with the
+   * same event id must ask the same way to replay (EVENT_ID_CONFLICT otherwise). Absent = named.
+   */
+  readonly withdrawAll?: boolean;
   /** Epoch ms after which a grant no longer counts; null = until withdrawn. */
   readonly expiresAt: number | null;
   /** Epoch ms. */

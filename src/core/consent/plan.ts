@@ -224,6 +224,7 @@ export function planWithdraw(input: WithdrawPlanInput): { events: PlannedEvent[]
       channel: req.channel,
       actor: input.caller,
       evidence: { ...req.evidence },
+      ...(req.declarationIds ? {} : { withdrawAll: true }),
     };
   });
   return { events };
