@@ -48,6 +48,7 @@ export const ADMIN_SCOPES = [
   'subjects:read',
   'subjects:write',
   'orders:write',
+  'rights:write',
   'ledger:read',
   'reports:read',
   'metrics:read',
