@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { noticeText } from '../core/registry/local-text.ts';
 import { compactJson } from '../core/consent/receipt-parts.ts';
 import { ledgerEntry, type ConsentActor, type ConsentEvent } from '../core/consent/events.ts';
 import type { ConsentLookup, ConsentStatus } from '../core/consent/lookup.ts';
@@ -712,10 +713,10 @@ function operatorParts(model: RegistryModel): Pick<UnsignedReceipt, 'controller'
     const op = model.operator;
     parts = {
       controller: shareReceiptPart({
-        name: op.legal_name,
+        name: noticeText(op.legal_name),
         country: op.country,
-        address: op.address ?? null,
-        contact: { ...op.privacy_officer },
+        address: op.address ? noticeText(op.address) : null,
+        contact: { ...op.privacy_officer, name: noticeText(op.privacy_officer.name) },
         privacyPolicy: op.privacy_policy_url ?? null,
       }),
       withdrawal: shareReceiptPart({ how: structuredClone(WITHDRAWAL_SHORT), endpoint: 'POST /v1/subjects/{subjectId}/consents/withdraw', contact: op.privacy_officer.email }),

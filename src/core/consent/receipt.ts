@@ -1,7 +1,7 @@
 import { canonicalJson } from '../canonical.ts';
 import { b64u, fromB64u, sign, signAsync, verify, type PublicKeyInfo, type SigningKey } from '../crypto/ed25519.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
-import type { Notice, NoticeDeclaration, Text } from '../notice/types.ts';
+import type { Notice, NoticeDeclaration, NoticeText, Text } from '../notice/types.ts';
 import type { ConsentAction, ConsentActor } from './events.ts';
 import { parseChoice, type ChoiceKind } from './choice.ts';
 import { sharedText, shareReceiptPart } from './receipt-parts.ts';
@@ -31,7 +31,7 @@ export interface ReceiptConsent {
   readonly legalBasis: string;
   readonly recipient: {
     readonly id: string;
-    readonly name: string;
+    readonly name: NoticeText;
     readonly role: string;
     readonly countries: readonly string[];
     /** The member of a class the notice named (PIPA 17(2)1): legal name, country, contact. */
@@ -41,7 +41,7 @@ export interface ReceiptConsent {
   } | null;
   readonly items: readonly string[];
   readonly retention: { readonly duration: string; readonly from?: string; readonly text: Text } | null;
-  readonly transfer: { readonly countries: readonly string[]; readonly ground: string; readonly timing: string; readonly method: string; readonly safeguards: readonly string[] } | null;
+  readonly transfer: { readonly countries: readonly string[]; readonly ground: string; readonly timing: NoticeText; readonly method: NoticeText; readonly safeguards: readonly string[] } | null;
   readonly noticeHash: string | null;
   /** ISO 8601, or null when the grant lasts until withdrawn. */
   readonly expiresAt: string | null;
@@ -54,10 +54,10 @@ export interface UnsignedReceipt {
   readonly issuedAt: string;
   readonly jurisdiction: Jurisdiction;
   readonly controller: {
-    readonly name: string;
+    readonly name: NoticeText;
     readonly country: string;
-    readonly address: string | null;
-    readonly contact: { readonly name: string; readonly email: string; readonly phone: string };
+    readonly address: NoticeText | null;
+    readonly contact: { readonly name: NoticeText; readonly email: string; readonly phone: string };
     readonly privacyPolicy: string | null;
   };
   readonly subject: { readonly pseudonym: string };

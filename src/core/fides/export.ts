@@ -1,4 +1,5 @@
 import type { Declaration, Recipient, RecipientClass, Registry } from '../registry/schema.ts';
+import { text } from '../registry/local-text.ts';
 import { LEGAL_BASIS_FROM_FIDES, TRANSFER_FROM_FIDES } from './import.ts';
 import type { FidesLegalBasis } from './manifest.ts';
 import type { MappingNote } from './report.ts';
@@ -98,7 +99,7 @@ export function registryToFides(registry: Registry, taxonomy: Taxonomy = default
       else if (d.legal_basis !== 'processor') note('unmapped', `${dat}.legal_basis`, d.legal_basis, 'fideslang’s legal bases are GDPR 6(1) only');
       if (d.retention === 'indefinite') note('unmapped', `${dat}.retention`, 'indefinite', 'left empty in fideslang');
       else out.retention_period = d.retention.from === 'release' ? d.retention.duration : `${d.retention.duration} after ${d.retention.from}`;
-      if (r.role !== 'processor') out.third_parties = r.name;
+      if (r.role !== 'processor') out.third_parties = text(r.name, 'en');
       if (d.items.some((it) => it.form !== 'plain')) note('unmapped', `${dat}.items`, 'release forms (masked, safe_number, token)', 'fideslang has no field for how an item leaves the gate');
       if (d.recipient_purpose) note('unmapped', `${dat}.recipient_purpose`, 'recipient purpose', 'fideslang has no field for it');
       if (d.balancing_test) note('unmapped', `${dat}.balancing_test`, 'balancing test', 'fideslang has no field for it');
@@ -116,13 +117,15 @@ export function registryToFides(registry: Registry, taxonomy: Taxonomy = default
       return out;
     });
     if (r.agreement) note('unmapped', `${at}.agreement`, 'agreement', 'fideslang has no agreement terms (only dpa_location text)');
+    if (typeof r.name !== 'string' && r.name.ko !== undefined) note('unmapped', `${at}.name.ko`, 'Korean name', 'fideslang names have one language: the English name is exported');
     if (r.entrustment) note('unmapped', `${at}.entrustment`, 'entrustment', 'fideslang has no field for entrusted work');
     if (Object.keys(r.contact).length > 0) note('unmapped', `${at}.contact`, 'contact', 'fideslang has no contact for a system');
     if (Object.values(r.safeguards).some((v) => v !== undefined)) note('unmapped', `${at}.safeguards`, 'safeguards', 'fideslang has no field for them');
     return {
       fides_key: r.id,
       organization_fides_key: 'default_organization',
-      name: r.name,
+      // fideslang names have one language: the English text goes out, the Korean one is noted.
+      name: text(r.name, 'en'),
       system_type: 'Service',
       responsibility: [r.role === 'processor' ? 'Processor' : 'Controller'],
       meta: 'country' in r ? { country: r.country } : { countries: [...r.countries] },
@@ -140,12 +143,12 @@ export function registryToFides(registry: Registry, taxonomy: Taxonomy = default
   const op = registry.operator;
   const organization: FidesOrganizationOut = {
     fides_key: 'default_organization',
-    name: op.legal_name,
-    data_protection_officer: { ...op.privacy_officer },
+    name: text(op.legal_name, 'en'),
+    data_protection_officer: { ...op.privacy_officer, name: text(op.privacy_officer.name, 'en') },
   };
   const eu = op.domestic_agents.find((a) => a.jurisdiction === 'EU');
   if (eu) {
-    organization.representative = { name: eu.name, address: eu.address, ...(eu.email ? { email: eu.email } : {}), ...(eu.phone ? { phone: eu.phone } : {}) };
+    organization.representative = { name: text(eu.name, 'en'), address: text(eu.address, 'en'), ...(eu.email ? { email: eu.email } : {}), ...(eu.phone ? { phone: eu.phone } : {}) };
   }
   if (op.domestic_agents.some((a) => a.jurisdiction === 'KR')) note('unmapped', 'operator.domestic_agents', 'KR domestic agent', 'fideslang has a representative field only (read as the GDPR 27 representative)');
   note('unmapped', 'operator', 'country, jurisdictions, children, privacy policy URL', 'fideslang’s organization has no fields for them; pass --operator-country and --jurisdictions when importing back');

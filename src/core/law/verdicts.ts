@@ -1,4 +1,5 @@
 import type { Party, RegistryModel } from '../registry/model.ts';
+import { text } from '../registry/local-text.ts';
 import type { Declaration, Jurisdiction } from '../registry/schema.ts';
 import { ask, packFor } from './packs.ts';
 import { REFERENCE } from './reference/index.ts';
@@ -19,7 +20,7 @@ export interface LawOptions {
 const dated = (o: LawOptions | undefined) => ({ on: o?.on, reference: o?.reference ?? REFERENCE });
 
 export function basisCase(model: RegistryModel, d: Declaration, party: Party, o?: LawOptions): BasisCase {
-  return { ...dated(o), declarationId: d.id, basis: d.legal_basis, role: party.role, partyName: party.name, balancingTest: d.balancing_test };
+  return { ...dated(o), declarationId: d.id, basis: d.legal_basis, role: party.role, partyName: text(party.name, 'en'), balancingTest: d.balancing_test };
 }
 
 /** Whether `d` may give `party` its data at all, for subjects of `j` (PIPA 15, 17, 26; GDPR 6). */
@@ -38,7 +39,7 @@ export function transferCase(model: RegistryModel, d: Declaration, party: Party,
     declaration: d,
     country,
     role: party.role,
-    partyName: party.name,
+    partyName: text(party.name, 'en'),
     ground: d.transfer?.ground,
     transfer: d.transfer,
     safeguards: party.safeguards,
@@ -64,7 +65,7 @@ export function partyCase(model: RegistryModel, party: Party, j: Jurisdiction, o
   return {
     ...dated(o),
     partyId: party.id,
-    partyName: party.name,
+    partyName: text(party.name, 'en'),
     role: party.role,
     agreement: party.agreement,
     entrustment: party.entrustment,

@@ -8,6 +8,7 @@ import { childConsentRule } from './rules/child-consent.ts';
 import { consentNoticeRule } from './rules/consent-notice.ts';
 import { domesticAgentRule } from './rules/domestic-agent.ts';
 import { euRepresentativeRule } from './rules/eu-representative.ts';
+import { koreanTextRule } from './rules/korean-text.ts';
 import { minimisationRule } from './rules/minimisation.ts';
 import { noticeCompletenessRule } from './rules/notice-completeness.ts';
 import { optionalContractRule } from './rules/optional-contract.ts';
@@ -52,6 +53,7 @@ export const rules: readonly Rule[] = [
   euRepresentativeRule,
   retentionRule,
   childConsentRule,
+  koreanTextRule,
   duplicateIdRule,
   unknownReferenceRule,
   emptyDeclarationRule,

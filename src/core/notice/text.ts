@@ -1,5 +1,6 @@
 import type { Retention } from '../registry/schema.ts';
 import type { Text } from './types.ts';
+import { text, type LocalText } from '../registry/local-text.ts';
 
 /**
  * The fixed wording of notices in both languages. Kept apart from the builder so a legal
@@ -85,10 +86,12 @@ export const WITHDRAWAL_SHORT: Text = {
   en: 'Withdraw at any time, in one step, as easily as you consented.',
 };
 
-export function childrenText(krAge: number, gdprAge: number, method?: string): Text {
+export function childrenText(krAge: number, gdprAge: number, method?: LocalText): Text {
+  const ko = text(method, 'ko');
+  const en = text(method, 'en');
   return {
-    ko: `만 ${krAge}세 미만 아동의 개인정보 처리에는 법정대리인의 동의가 필요합니다(제22조의2)${method ? `. 확인 방법: ${method}` : ''}.`,
-    en: `Children under ${krAge} in Korea (PIPA 22-2) and under ${gdprAge} in the EU (GDPR 8) need the consent of a parent or guardian${method ? `, verified by ${method}` : ''}.`,
+    ko: `만 ${krAge}세 미만 아동의 개인정보 처리에는 법정대리인의 동의가 필요합니다(제22조의2)${ko ? `. 확인 방법: ${ko}` : ''}.`,
+    en: `Children under ${krAge} in Korea (PIPA 22-2) and under ${gdprAge} in the EU (GDPR 8) need the consent of a parent or guardian${en ? `, verified by ${en}` : ''}.`,
   };
 }
 

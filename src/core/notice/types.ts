@@ -11,6 +11,12 @@ export interface Text {
   readonly en: string;
 }
 
+/**
+ * A registry text as the notice carries it: a plain string (an older, unlocalised registry: the
+ * notice and its hash stay as they were) or a `Text` that `localize` renders in one language.
+ */
+export type NoticeText = string | Text;
+
 export interface NoticeItem {
   readonly category: string;
   readonly label: Text;
@@ -39,6 +45,15 @@ export interface NoticePurpose {
 }
 
 export interface NoticeContact {
+  readonly name?: NoticeText;
+  readonly email?: string;
+  readonly phone?: string;
+  readonly address?: NoticeText;
+  readonly url?: string;
+}
+
+/** A member's contact, as registered through the API (plain strings). */
+export interface MemberContact {
   readonly name?: string;
   readonly email?: string;
   readonly phone?: string;
@@ -52,8 +67,8 @@ export interface NoticeTransfer {
   readonly countries: readonly string[];
   readonly ground: TransferGround;
   /** PIPA 28-8(2)3. */
-  readonly timing: string;
-  readonly method: string;
+  readonly timing: NoticeText;
+  readonly method: NoticeText;
   readonly safeguards: readonly string[];
   readonly disclosedIn?: string;
 }
@@ -75,7 +90,7 @@ export interface NoticeMember {
   readonly id: string;
   readonly name: string;
   readonly country: string;
-  readonly contact: NoticeContact;
+  readonly contact: MemberContact;
 }
 
 /** Provision to a recipient (PIPA 17(2), 18, 28-8(2); GDPR 13(1)(e)(f)). */
@@ -92,7 +107,7 @@ export interface NoticeDeclaration {
   readonly recipient: {
     readonly id: string;
     readonly kind: 'recipient' | 'class';
-    readonly name: string;
+    readonly name: NoticeText;
     readonly role: 'third_party' | 'processor' | 'affiliate';
     /** The recipient's country, or every country of the class. */
     readonly countries: readonly string[];
@@ -117,11 +132,11 @@ export interface Notice {
   readonly schema: 'consentgate.notice/1';
   readonly collectionPoint: { readonly id: string; readonly label: Text };
   readonly controller: {
-    readonly name: string;
+    readonly name: NoticeText;
     readonly country: string;
-    readonly address?: string;
+    readonly address?: NoticeText;
     readonly privacyPolicyUrl?: string;
-    readonly privacyOfficer: { readonly name: string; readonly email: string; readonly phone: string };
+    readonly privacyOfficer: { readonly name: NoticeText; readonly email: string; readonly phone: string };
     readonly representatives: ReadonlyArray<{ readonly jurisdiction: Jurisdiction } & NoticeContact>;
   };
   /** PIPA 22(1): required and optional matters are shown, and decided, separately. */

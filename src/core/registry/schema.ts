@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { localText } from './local-text.ts';
 
 /**
  * The privacy-as-code registry: who may receive which personal data, why, on what legal basis,
@@ -49,11 +50,12 @@ const LOCAL_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::
 /** A calendar date, YYYY-MM-DD. */
 export const civilDate = z.iso.date();
 
+/** Human texts (`name`, `address`) are localised: a plain string or `{ ko, en }` (local-text.ts). */
 const contact = z.strictObject({
-  name: z.string().min(1).max(200).optional(),
+  name: localText(200).optional(),
   email: z.email().max(254).optional(),
   phone: z.string().min(3).max(40).optional(),
-  address: z.string().min(1).max(500).optional(),
+  address: localText(500).optional(),
   url: httpsUrl.optional(),
 });
 
@@ -179,12 +181,12 @@ export const entrustmentSchema = z.strictObject({
 });
 
 export const operatorSchema = z.strictObject({
-  legal_name: z.string().min(1).max(200),
+  legal_name: localText(200),
   country,
-  address: z.string().min(1).max(500).optional(),
+  address: localText(500).optional(),
   privacy_policy_url: httpsUrl.optional(),
   privacy_officer: z.strictObject({
-    name: z.string().min(1).max(200),
+    name: localText(200),
     email: z.email().max(254),
     phone: z.string().min(3).max(40),
   }),
@@ -193,8 +195,8 @@ export const operatorSchema = z.strictObject({
     .array(
       z.strictObject({
         jurisdiction,
-        name: z.string().min(1).max(200),
-        address: z.string().min(1).max(500),
+        name: localText(200),
+        address: localText(500),
         email: z.email().max(254).optional(),
         phone: z.string().min(3).max(40).optional(),
       }),
@@ -209,7 +211,7 @@ export const operatorSchema = z.strictObject({
       /** Age below which a guardian must consent: 14 in Korea (PIPA 22-2), 13–16 under GDPR 8. */
       kr_age: z.number().int().min(14).max(19).default(14),
       gdpr_age: z.number().int().min(13).max(16).default(16),
-      guardian_consent_method: z.string().min(1).max(200).optional(),
+      guardian_consent_method: localText(200).optional(),
     })
     .default({ serves_children: false, kr_age: 14, gdpr_age: 16 }),
 });
@@ -255,7 +257,8 @@ export const recipientRole = z.enum(['third_party', 'processor', 'affiliate']);
 
 export const recipientSchema = z.strictObject({
   id,
-  name: z.string().min(1).max(200),
+  /** The name a subject is told (PIPA 17(2)1): localised, `{ ko, en }`, or a plain string. */
+  name: localText(200),
   role: recipientRole,
   country,
   contact,
@@ -267,7 +270,7 @@ export const recipientSchema = z.strictObject({
 /** A class of recipients registered individually later (e.g. "marketplace sellers in CN"). */
 export const recipientClassSchema = z.strictObject({
   id,
-  name: z.string().min(1).max(200),
+  name: localText(200),
   role: recipientRole,
   /** Countries members may be located in; a member elsewhere is refused at registration. */
   countries: z.array(country).min(1).max(250),
@@ -343,14 +346,14 @@ export const declarationSchema = z.strictObject({
     .strictObject({
       ground: transferGround,
       /** PIPA 28-8(2)3: when and how the data is transferred. */
-      timing: z.string().min(1).max(500).optional(),
-      method: z.string().min(1).max(500).optional(),
+      timing: localText(500).optional(),
+      method: localText(500).optional(),
       /** Where an entrusted transfer (28-8(1)3) is disclosed; defaults to `operator.privacy_policy_url`. */
       disclosed_in: httpsUrl.optional(),
       /** PIPA 28-8(2)6: how the subject refuses the transfer and what refusing means. */
       refusal: z.strictObject({ method: labels, consequence: labels }).optional(),
       /** PIPA 28-8(1)2: the law or treaty that provides for the transfer. */
-      instrument: z.string().min(1).max(500).optional(),
+      instrument: localText(500).optional(),
       /** GDPR 49: derogations cover only occasional, non-repetitive transfers. */
       occasional: z.boolean().optional(),
       /** GDPR 49(1)(a): the risks of a transfer without adequacy or safeguards, as the notice states them. */

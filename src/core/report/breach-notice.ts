@@ -1,4 +1,5 @@
 import type { RegistryModel } from '../registry/model.ts';
+import { text as txt } from '../registry/local-text.ts';
 import { categoryLabel } from './labels.ts';
 import type { Lang } from './model.ts';
 
@@ -56,7 +57,7 @@ function text(m: RegistryModel, lang: Lang, b: { items: ReadonlyArray<{ category
   const x = T[lang];
   const op = m.operator;
   const lines = [
-    x.intro(op.legal_name),
+    x.intro(txt(op.legal_name, lang)),
     '',
     x.items,
     `   ${b.items.map((i) => categoryLabel(m, lang, i.category)).join(', ') || '—'}`,
@@ -70,9 +71,9 @@ function text(m: RegistryModel, lang: Lang, b: { items: ReadonlyArray<{ category
     `   ${gap('likely_consequences')}`,
     x.measures,
     `   ${gap('measures_taken')}`,
-    x.contact(op.privacy_officer.name, op.privacy_officer.email, op.privacy_officer.phone),
+    x.contact(txt(op.privacy_officer.name, lang), op.privacy_officer.email, op.privacy_officer.phone),
   ];
-  return { subject: x.subject(op.legal_name), text: `${lines.join('\n')}\n` };
+  return { subject: x.subject(txt(op.legal_name, lang)), text: `${lines.join('\n')}\n` };
 }
 
 export function breachSubjectNotice(

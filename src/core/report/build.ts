@@ -1,4 +1,5 @@
 import { t } from './i18n.ts';
+import { text } from '../registry/local-text.ts';
 import type { Report, ReportContext, ReportSource } from './model.ts';
 import { privacyPolicySource } from './privacy-policy.ts';
 import { replaySource } from './replay-section.ts';
@@ -34,7 +35,7 @@ export function buildReport(ctx: ReportContext, sources: readonly ReportSource[]
   return {
     lang: ctx.lang,
     title: t(ctx.lang, 'title'),
-    operator: ctx.registry.operator.legal_name,
+    operator: text(ctx.registry.operator.legal_name, ctx.lang),
     period: { from: dayIn(ctx.from, zone), to: dayIn(ctx.to, zone), time_zone: zoneLabel(zone, ctx.from) },
     generated_at: new Date(ctx.generatedAt).toISOString(),
     registry_hash: ctx.registry.hash,

@@ -1,4 +1,5 @@
 import type { Party, RegistryModel } from '../registry/model.ts';
+import { text } from '../registry/local-text.ts';
 import type { Declaration } from '../registry/schema.ts';
 import type { Lang } from './model.ts';
 
@@ -8,9 +9,12 @@ export const purposeLabel = (m: RegistryModel, lang: Lang, id: string) => m.purp
 export const itemsLabel = (m: RegistryModel, lang: Lang, ids: readonly string[]) => ids.map((i) => categoryLabel(m, lang, i)).join(', ');
 export const declarationItems = (d: Declaration) => d.items.map((i) => i.category);
 
-export function contactLabel(p: Party): string {
+/** A party's name in the reader's language. */
+export const partyName = (p: Party, lang: Lang) => text(p.name, lang);
+
+export function contactLabel(p: Party, lang: Lang): string {
   const c = p.contact;
-  return [c.name, c.email, c.phone, c.address, c.url].filter(Boolean).join(', ');
+  return [text(c.name, lang), c.email, c.phone, text(c.address, lang), c.url].filter(Boolean).join(', ');
 }
 
 /** Declarations with their party, in registry order (parties always resolve after parseRegistry). */

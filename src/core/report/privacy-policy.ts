@@ -1,5 +1,6 @@
 import { basisLabel, groundLabel, retentionLabel, t } from './i18n.ts';
-import { contactLabel, declarationItems, declarationsWithParty, itemsLabel, purposeLabel } from './labels.ts';
+import { text } from '../registry/local-text.ts';
+import { contactLabel, partyName, declarationItems, declarationsWithParty, itemsLabel, purposeLabel } from './labels.ts';
 import type { Block, ReportContext, ReportSource, Section } from './model.ts';
 
 /**
@@ -15,22 +16,22 @@ export const privacyPolicySource: ReportSource = {
     const table = (caption: string, columns: string[], rows: Array<Array<string | number>>): Block =>
       rows.length > 0 ? { kind: 'table', caption, columns, rows } : { kind: 'paragraph', text: `${caption}: ${t(lang, 'none')}` };
     const purposes = m.doc.purposes.map((p) => [purposeLabel(m, lang, p.id), itemsLabel(m, lang, p.items), t(lang, p.required ? 'required' : 'optional')]);
-    const retention = decls.map(({ d, party }) => [party.name, purposeLabel(m, lang, d.purpose), retentionLabel(lang, d.retention)]);
+    const retention = decls.map(({ d, party }) => [partyName(party, lang), purposeLabel(m, lang, d.purpose), retentionLabel(lang, d.retention)]);
     const third = decls
       .filter(({ party }) => party.role !== 'processor')
-      .map(({ d, party }) => [party.name, d.recipient_purpose?.[lang] ?? purposeLabel(m, lang, d.purpose), itemsLabel(m, lang, declarationItems(d)), retentionLabel(lang, d.retention), basisLabel(lang, d.legal_basis)]);
+      .map(({ d, party }) => [partyName(party, lang), d.recipient_purpose?.[lang] ?? purposeLabel(m, lang, d.purpose), itemsLabel(m, lang, declarationItems(d)), retentionLabel(lang, d.retention), basisLabel(lang, d.legal_basis)]);
     // PIPA 26(2): the entrusted work and the entrustee.
     const processors = decls
       .filter(({ party }) => party.role === 'processor')
-      .map(({ d, party }) => [party.name, party.entrustment?.work[lang] ?? purposeLabel(m, lang, d.purpose), itemsLabel(m, lang, declarationItems(d))]);
+      .map(({ d, party }) => [partyName(party, lang), party.entrustment?.work[lang] ?? purposeLabel(m, lang, d.purpose), itemsLabel(m, lang, declarationItems(d))]);
     // PIPA 28-8(2): every item, so that an entrusted transfer (28-8(1)3) is disclosed here in full.
     const overseas = decls.flatMap(({ d, party }) => {
       const countries = m.destinationCountries(d).filter((c) => m.isOverseas(c, 'KR'));
       if (countries.length === 0) return [];
-      const timing = [d.transfer?.timing, d.transfer?.method].filter(Boolean).join(' / ') || '—';
+      const timing = [text(d.transfer?.timing, lang), text(d.transfer?.method, lang)].filter(Boolean).join(' / ') || '—';
       const r = d.transfer?.refusal;
       const refusal = r ? `${r.method[lang]} ${r.consequence[lang]}` : d.transfer?.ground === 'consent' ? t(lang, 'refuse_consent') : '—';
-      return [[itemsLabel(m, lang, declarationItems(d)), countries.join(', '), timing, `${party.name} (${contactLabel(party)})`, d.recipient_purpose?.[lang] ?? purposeLabel(m, lang, d.purpose), retentionLabel(lang, d.retention), groundLabel(lang, d.transfer?.ground), refusal]];
+      return [[itemsLabel(m, lang, declarationItems(d)), countries.join(', '), timing, `${partyName(party, lang)} (${contactLabel(party, lang)})`, d.recipient_purpose?.[lang] ?? purposeLabel(m, lang, d.purpose), retentionLabel(lang, d.retention), groundLabel(lang, d.transfer?.ground), refusal]];
     });
     const op = m.operator;
     const agent = op.domestic_agents.find((a) => a.jurisdiction === 'KR');
@@ -49,8 +50,8 @@ export const privacyPolicySource: ReportSource = {
           {
             kind: 'facts',
             items: [
-              [t(lang, 'dpo'), `${op.privacy_officer.name}, ${op.privacy_officer.email}, ${op.privacy_officer.phone}`],
-              [t(lang, 'domestic_agent'), agent ? [agent.name, agent.address, agent.email, agent.phone].filter(Boolean).join(', ') : t(lang, 'no_agent')],
+              [t(lang, 'dpo'), `${text(op.privacy_officer.name, lang)}, ${op.privacy_officer.email}, ${op.privacy_officer.phone}`],
+              [t(lang, 'domestic_agent'), agent ? [text(agent.name, lang), text(agent.address, lang), agent.email, agent.phone].filter(Boolean).join(', ') : t(lang, 'no_agent')],
             ],
           },
         ],

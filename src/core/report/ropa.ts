@@ -1,6 +1,7 @@
 import { transferVerdict } from '../law/verdicts.ts';
+import { text } from '../registry/local-text.ts';
 import { basisLabel, carryingGround, groundLabel, retentionLabel, t } from './i18n.ts';
-import { declarationItems, declarationsWithParty, itemsLabel, purposeLabel } from './labels.ts';
+import { declarationItems, declarationsWithParty, itemsLabel, partyName, purposeLabel } from './labels.ts';
 import type { ReportContext, ReportSource, Section } from './model.ts';
 
 /**
@@ -15,15 +16,15 @@ export const ropaSource: ReportSource = {
     const op = m.operator;
     const rep = op.domestic_agents.find((a) => a.jurisdiction === 'EU');
     const facts: Array<[string, string]> = [
-      [t(lang, 'controller'), [op.legal_name, op.address, op.privacy_policy_url].filter(Boolean).join(', ')],
-      [t(lang, 'representative'), rep ? [rep.name, rep.address, rep.email].filter(Boolean).join(', ') : t(lang, 'none')],
-      [t(lang, 'dpo'), `${op.privacy_officer.name}, ${op.privacy_officer.email}, ${op.privacy_officer.phone}`],
+      [t(lang, 'controller'), [text(op.legal_name, lang), text(op.address, lang), op.privacy_policy_url].filter(Boolean).join(', ')],
+      [t(lang, 'representative'), rep ? [text(rep.name, lang), text(rep.address, lang), rep.email].filter(Boolean).join(', ') : t(lang, 'none')],
+      [t(lang, 'dpo'), `${text(op.privacy_officer.name, lang)}, ${op.privacy_officer.email}, ${op.privacy_officer.phone}`],
       [t(lang, 'subjects_cat'), t(lang, 'subjects_value')],
     ];
     const decls = declarationsWithParty(m);
     const rows = m.doc.purposes.map((p) => {
       const own = decls.filter(({ d }) => d.purpose === p.id);
-      const recipients = own.map(({ d, party }) => `${party.name} (${basisLabel(lang, d.legal_basis)})`).join('; ') || t(lang, 'none');
+      const recipients = own.map(({ d, party }) => `${partyName(party, lang)} (${basisLabel(lang, d.legal_basis)})`).join('; ') || t(lang, 'none');
       const abroad = own.flatMap(({ d, party }) =>
         m.destinationCountries(d)
           .filter((c) => m.isOverseas(c, 'EU'))
@@ -32,10 +33,10 @@ export const ropaSource: ReportSource = {
             const ok = v.ok;
             // What carries the transfer: the adequacy decision, SCCs or BCRs when they do, else the declared ground.
             const ground = carryingGround(d.transfer?.ground, v);
-            return `${c}: ${party.name} — ${groundLabel(lang, ground)}${ok ? '' : ` (${t(lang, 'valid')}: ${t(lang, 'no')})`}`;
+            return `${c}: ${partyName(party, lang)} — ${groundLabel(lang, ground)}${ok ? '' : ` (${t(lang, 'valid')}: ${t(lang, 'no')})`}`;
           }),
       );
-      const retention = own.map(({ d, party }) => `${party.name}: ${retentionLabel(lang, d.retention)}`).join('; ') || '—';
+      const retention = own.map(({ d, party }) => `${partyName(party, lang)}: ${retentionLabel(lang, d.retention)}`).join('; ') || '—';
       const collectionBasis = p.required ? basisLabel(lang, 'contract_necessity') : basisLabel(lang, 'consent');
       const items = [...new Set([...p.items, ...own.flatMap(({ d }) => declarationItems(d))])];
       return [purposeLabel(m, lang, p.id), collectionBasis, itemsLabel(m, lang, items), recipients, abroad.join('; ') || t(lang, 'none'), retention];

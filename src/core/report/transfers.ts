@@ -2,7 +2,7 @@ import { dayIn } from './zone.ts';
 import type { ReplaySummary } from '../audit/summary.ts';
 import { transferVerdict } from '../law/verdicts.ts';
 import { carryingGround, groundLabel, t } from './i18n.ts';
-import { declarationItems, declarationsWithParty, itemsLabel } from './labels.ts';
+import { declarationItems, declarationsWithParty, itemsLabel, partyName } from './labels.ts';
 import type { ReportContext, ReportSource, Section, TransferVolumes } from './model.ts';
 
 /**
@@ -25,7 +25,7 @@ export const transferRegisterSource: ReportSource = {
         // The declared ground; with none, what carries it where valid (an adequacy decision, SCCs, BCRs).
         const ground = d.transfer?.ground ?? (verdicts.every(({ v }) => v.ok) ? carryingGround(undefined, verdicts[0]!.v) : undefined);
         const v = volumes?.get(d.id, country);
-        rows.push([country, party.name, itemsLabel(m, lang, declarationItems(d)), groundLabel(lang, ground), valid, v?.releases ?? '—', v?.subjects ?? '—']);
+        rows.push([country, partyName(party, lang), itemsLabel(m, lang, declarationItems(d)), groundLabel(lang, ground), valid, v?.releases ?? '—', v?.subjects ?? '—']);
       }
     }
     for (const u of volumes?.undeclared() ?? []) {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { text } from '../../core/registry/local-text.ts';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { CgError } from '../../core/errors.ts';
@@ -54,7 +55,7 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
           version: active.version,
           hash: active.hash,
           activated_at: active.activatedAt.toISOString(),
-          operator: m.operator.legal_name,
+          operator: text(m.operator.legal_name, 'en'),
           purposes: m.purposes.size,
           declarations: m.declarations.size,
           recipients: m.parties.size,
@@ -88,7 +89,7 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
       };
       for (const p of model.parties.values()) {
         const countries = p.kind === 'recipient' ? [p.country] : p.countries;
-        for (const c of countries) at(c).recipients.push({ id: p.id, name: p.name, kind: p.kind, role: p.role });
+        for (const c of countries) at(c).recipients.push({ id: p.id, name: text(p.name, 'en'), kind: p.kind, role: p.role });
       }
       for (const d of model.declarations.values()) for (const c of model.destinationCountries(d)) at(c).declarations.add(d.id);
       for (const m of await ctx.members.list({ limit: 10_000 })) if (!m.disabledAt) at(m.country).members++;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { localTextOut } from '../../core/registry/local-text.ts';
 import { CgError } from '../../core/errors.ts';
 import type { MemberRow } from '../../store/members-repo.ts';
 import { MEMBER_ID_RE } from '../../app/members-service.ts';
@@ -43,8 +44,8 @@ export const recipientRoutes: RoutePlugin = (app, ctx) => {
     auth: { kind: 'admin', scopes: ['recipients:read'] },
     response: {
       200: z.object({
-        recipients: z.array(z.object({ id: z.string(), name: z.string(), role: z.string(), country: z.string() })),
-        classes: z.array(z.object({ id: z.string(), name: z.string(), role: z.string(), countries: z.array(z.string()) })),
+        recipients: z.array(z.object({ id: z.string(), name: localTextOut, role: z.string(), country: z.string() })),
+        classes: z.array(z.object({ id: z.string(), name: localTextOut, role: z.string(), countries: z.array(z.string()) })),
       }),
     },
     handler: () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { localTextOut } from '../../core/registry/local-text.ts';
 import { subjectIdSchema } from '../../app/subjects-service.ts';
 import { CgError } from '../../core/errors.ts';
 import { parseNoticeYear } from '../../core/law/kr/usage-notice.ts';
@@ -12,7 +13,7 @@ import type { RoutePlugin } from './index.ts';
  */
 const entrySchema = z.object({
   recipient: z.string(),
-  recipient_name: z.string(),
+  recipient_name: localTextOut,
   country: z.string(),
   role: z.enum(['third_party', 'processor', 'affiliate']),
   declaration_id: z.string().nullable(),
@@ -32,7 +33,7 @@ const noticeSchema = z
     subject: z.string(),
     year: z.number().int(),
     period: z.object({ from: z.string(), to: z.string(), time_zone: z.literal('Asia/Seoul') }),
-    controller: z.string(),
+    controller: localTextOut,
     article: z.literal('PIPA 20-2'),
     entries: z.array(entrySchema),
     messages: z.object({ ko: message, en: message }),

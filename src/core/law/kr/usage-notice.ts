@@ -1,5 +1,6 @@
 import { CgError } from '../../errors.ts';
 import type { RegistryModel } from '../../registry/model.ts';
+import { text, type LocalText } from '../../registry/local-text.ts';
 import { legalBasis, type LegalBasis } from '../../registry/schema.ts';
 import { basisLabel } from '../../report/i18n.ts';
 import { categoryLabel, purposeLabel } from '../../report/labels.ts';
@@ -137,7 +138,8 @@ export interface UsageRelease {
 
 /** Who a recipient is, for the reader: a registry recipient, or a class member (a seller). */
 export interface RecipientInfo {
-  readonly name: string;
+  /** A registry recipient's localised name, or a member's registered name. */
+  readonly name: LocalText;
   readonly country: string;
   /** `third_party` (provision, PIPA 17) or `processor` (entrustment, PIPA 26); affiliates are third parties. */
   readonly role: 'third_party' | 'processor' | 'affiliate';
@@ -145,7 +147,7 @@ export interface RecipientInfo {
 
 export interface UsageEntry {
   readonly recipient: string;
-  readonly recipient_name: string;
+  readonly recipient_name: LocalText;
   readonly country: string;
   readonly role: RecipientInfo['role'];
   readonly declaration_id: string | null;
@@ -164,7 +166,7 @@ export interface UsageNotice {
   readonly subject: string;
   readonly year: number;
   readonly period: { readonly from: string; readonly to: string; readonly time_zone: 'Asia/Seoul' };
-  readonly controller: string;
+  readonly controller: LocalText;
   readonly article: 'PIPA 20-2';
   readonly entries: readonly UsageEntry[];
   readonly messages: Readonly<Record<Lang, { readonly subject: string; readonly text: string }>>;
@@ -235,7 +237,7 @@ const isBasis = (b: string): b is LegalBasis => (legalBasis.options as readonly 
 function message(m: RegistryModel, lang: Lang, year: number, entries: readonly UsageEntry[]): { subject: string; text: string } {
   const x = TEXT[lang];
   const op = m.operator;
-  const c = op.legal_name;
+  const c = text(op.legal_name, lang);
   const { from, to } = noticeYearRange(year);
   const lines = [x.intro(c), '', x.period(kstDate(from), kstDate(to)), ''];
   if (entries.length === 0) lines.push(x.none);
@@ -244,7 +246,7 @@ function message(m: RegistryModel, lang: Lang, year: number, entries: readonly U
     entries.forEach((e, i) => {
       const ground = e.ground === null ? '—' : isBasis(e.ground) ? basisLabel(lang, e.ground) : e.ground;
       lines.push(
-        `${i + 1}. ${e.recipient_name} (${e.country}) — ${x.role[e.role]}`,
+        `${i + 1}. ${text(e.recipient_name, lang)} (${e.country}) — ${x.role[e.role]}`,
         `   ${x.purpose}: ${purposeLabel(m, lang, e.purpose)}`,
         `   ${x.items}: ${e.items.map((i) => categoryLabel(m, lang, i)).join(', ')}`,
         `   ${x.ground}: ${ground}`,
@@ -253,7 +255,7 @@ function message(m: RegistryModel, lang: Lang, year: number, entries: readonly U
     });
     lines.push('', x.proof);
   }
-  lines.push('', x.contact(op.privacy_officer.name, op.privacy_officer.email, op.privacy_officer.phone));
+  lines.push('', x.contact(text(op.privacy_officer.name, lang), op.privacy_officer.email, op.privacy_officer.phone));
   return { subject: x.subject(year, c), text: `${lines.join('\n')}\n` };
 }
 

@@ -1,4 +1,5 @@
 import type { RegistryModel } from '../../registry/model.ts';
+import { text } from '../../registry/local-text.ts';
 import { answers, packFor } from '../../law/packs.ts';
 import { partyCase } from '../../law/verdicts.ts';
 import { problemKo } from '../law-text.ts';
@@ -20,7 +21,7 @@ function entrustmentRule(meta: RuleMeta, ruleIds: ReadonlySet<string>, field: (h
           .filter((v) => !v.ok && ruleIds.has(v.rule));
         const first = failed[0];
         if (!first) return [];
-        return [finding(meta, [key, i, ...field(p.entrustment !== undefined)], first.detail, `${p.name}("${p.id}"): ${problemKo(first.problem)}`)];
+        return [finding(meta, [key, i, ...field(p.entrustment !== undefined)], first.detail, `${text(p.name, 'en')}("${p.id}"): ${problemKo(first.problem)}`)];
       }),
     );
   });

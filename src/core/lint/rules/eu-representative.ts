@@ -1,4 +1,5 @@
 import { EEA, type RegistryModel } from '../../registry/model.ts';
+import { text } from '../../registry/local-text.ts';
 import { defineRule, finding, type RuleFinding, type RuleMeta } from '../rule.ts';
 
 const meta: RuleMeta = {
@@ -20,8 +21,8 @@ export function euRepresentativeForNonEeaOperator(model: RegistryModel): RuleFin
     finding(
       meta,
       ['operator', 'domestic_agents'],
-      `${op.legal_name} is established in ${op.country}, outside the EEA, and serves EU residents but names no representative in the Union`,
-      `${op.legal_name}은(는) EEA 밖(${op.country})에 소재하면서 EU 정보주체에게 서비스를 제공하지만 EU 대리인을 지정하지 않았습니다`,
+      `${text(op.legal_name, 'en')} is established in ${op.country}, outside the EEA, and serves EU residents but names no representative in the Union`,
+      `${text(op.legal_name, 'ko')}은(는) EEA 밖(${op.country})에 소재하면서 EU 정보주체에게 서비스를 제공하지만 EU 대리인을 지정하지 않았습니다`,
     ),
   ];
 }

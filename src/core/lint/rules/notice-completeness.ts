@@ -1,4 +1,5 @@
 import type { RegistryModel } from '../../registry/model.ts';
+import { text } from '../../registry/local-text.ts';
 import { at, declarationContexts, defineRule, finding, type RuleFinding, type RuleMeta } from '../rule.ts';
 
 const meta: RuleMeta = {
@@ -20,8 +21,8 @@ export function thirdPartyNoticeComplete(model: RegistryModel): RuleFinding[] {
       finding(
         meta,
         at(index, 'recipient_purpose'),
-        `declaration "${d.id}" gives data to ${party.name} by consent but does not state the recipient's purpose of use, which the consent notice must show`,
-        `선언 "${d.id}"은(는) 동의에 근거하여 ${party.name}에게 제3자 제공하지만, 동의 안내에 표시해야 할 제공받는 자의 이용 목적(recipient_purpose)이 없습니다`,
+        `declaration "${d.id}" gives data to ${text(party.name, 'en')} by consent but does not state the recipient's purpose of use, which the consent notice must show`,
+        `선언 "${d.id}"은(는) 동의에 근거하여 ${text(party.name, 'ko')}에게 제3자 제공하지만, 동의 안내에 표시해야 할 제공받는 자의 이용 목적(recipient_purpose)이 없습니다`,
       ),
     ];
   });

@@ -1,4 +1,5 @@
 import type { RegistryModel } from '../../registry/model.ts';
+import { text } from '../../registry/local-text.ts';
 import { transferVerdict } from '../../law/verdicts.ts';
 import { problemKo } from '../law-text.ts';
 import { at, declarationContexts, defineRule, finding, type RuleFinding, type RuleMeta } from '../rule.ts';
@@ -35,8 +36,8 @@ export function thirdCountryTransferGroundEu(model: RegistryModel): RuleFinding[
       finding(
         meta,
         d.transfer ? at(index, 'transfer', 'ground') : at(index, 'transfer'),
-        `declaration "${d.id}" transfers data of EU residents to ${party.name} in ${where} without a Chapter V mechanism that holds: ${first.v.detail}`,
-        `선언 "${d.id}"은(는) EU 정보주체의 개인정보를 ${where}의 ${party.name}에게 이전하지만 유효한 GDPR 제5장 이전 수단이 없습니다: ${problemKo(first.v.problem)}`,
+        `declaration "${d.id}" transfers data of EU residents to ${text(party.name, 'en')} in ${where} without a Chapter V mechanism that holds: ${first.v.detail}`,
+        `선언 "${d.id}"은(는) EU 정보주체의 개인정보를 ${where}의 ${text(party.name, 'ko')}에게 이전하지만 유효한 GDPR 제5장 이전 수단이 없습니다: ${problemKo(first.v.problem)}`,
       ),
     ];
   });

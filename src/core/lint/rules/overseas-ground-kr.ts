@@ -1,4 +1,5 @@
 import type { RegistryModel } from '../../registry/model.ts';
+import { text } from '../../registry/local-text.ts';
 import { transferVerdict } from '../../law/verdicts.ts';
 import { problemKo } from '../law-text.ts';
 import { at, declarationContexts, defineRule, finding, type RuleFinding, type RuleMeta } from '../rule.ts';
@@ -33,8 +34,8 @@ export function overseasTransferGroundKr(model: RegistryModel): RuleFinding[] {
       finding(
         meta,
         d.transfer ? at(index, 'transfer', 'ground') : at(index, 'transfer'),
-        `declaration "${d.id}" transfers data of Korean residents to ${party.name} (${where}) ${first.v.problem === 'no_ground' ? 'without any transfer ground; declare `transfer.ground`' : `on a ground that does not hold: ${first.v.detail}`}`,
-        `선언 "${d.id}"은(는) 국내 정보주체의 개인정보를 ${party.name}(${where})에게 국외 이전하지만 ${problemKo(first.v.problem)}`,
+        `declaration "${d.id}" transfers data of Korean residents to ${text(party.name, 'en')} (${where}) ${first.v.problem === 'no_ground' ? 'without any transfer ground; declare `transfer.ground`' : `on a ground that does not hold: ${first.v.detail}`}`,
+        `선언 "${d.id}"은(는) 국내 정보주체의 개인정보를 ${text(party.name, 'ko')}(${where})에게 국외 이전하지만 ${problemKo(first.v.problem)}`,
       ),
     ];
   });

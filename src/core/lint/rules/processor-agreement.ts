@@ -1,4 +1,5 @@
 import type { Party, RegistryModel } from '../../registry/model.ts';
+import { text } from '../../registry/local-text.ts';
 import { answers, packFor } from '../../law/packs.ts';
 import { partyCase } from '../../law/verdicts.ts';
 import type { Jurisdiction } from '../../registry/schema.ts';
@@ -29,8 +30,8 @@ function agreementRule(meta: RuleMeta, ruleIds: ReadonlySet<string>): Rule {
           finding(
             meta,
             p.agreement ? [key, i, 'agreement', 'clauses'] : [key, i, 'agreement'],
-            `${p.name} ("${p.id}"): ${what} (${articles})`,
-            `${p.name}("${p.id}"): ${problemKo(failed[0]!.problem)} (${missing.join(', ')})`,
+            `${text(p.name, 'en')} ("${p.id}"): ${what} (${articles})`,
+            `${text(p.name, 'en')}("${p.id}"): ${problemKo(failed[0]!.problem)} (${missing.join(', ')})`,
           ),
         ];
       }),

@@ -1,4 +1,5 @@
 import type { RegistryModel } from '../../registry/model.ts';
+import { text } from '../../registry/local-text.ts';
 import { at, declarationContexts, defineRule, finding, type RuleFinding, type RuleMeta } from '../rule.ts';
 
 const meta: RuleMeta = {
@@ -21,8 +22,8 @@ export function processorActsForOperatorPurpose(model: RegistryModel): RuleFindi
       finding(
         meta,
         at(index, 'recipient_purpose'),
-        `declaration "${d.id}" gives processor ${party.name} a purpose of its own ("${own.en}") instead of the operator's purpose "${purpose.labels.en}"; a recipient with its own purpose is a third party`,
-        `선언 "${d.id}"은(는) 수탁자 ${party.name}에게 위탁 목적("${purpose.labels.ko}")과 다른 자체 목적("${own.ko}")을 부여합니다. 자신의 목적으로 처리하는 자는 제3자입니다`,
+        `declaration "${d.id}" gives processor ${text(party.name, 'en')} a purpose of its own ("${own.en}") instead of the operator's purpose "${purpose.labels.en}"; a recipient with its own purpose is a third party`,
+        `선언 "${d.id}"은(는) 수탁자 ${text(party.name, 'ko')}에게 위탁 목적("${purpose.labels.ko}")과 다른 자체 목적("${own.ko}")을 부여합니다. 자신의 목적으로 처리하는 자는 제3자입니다`,
       ),
     ];
   });
