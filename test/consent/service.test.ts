@@ -50,7 +50,7 @@ describe.each(engines())('consent service on %s', (engine) => {
     expect(verifyReceipt(receipt, await s.consent.publicKeys())).toEqual({ valid: true, kid: s.keys.active.kid });
     expect(receipt).toMatchObject({
       jurisdiction: 'KR',
-      controller: { name: 'Harbor Bazaar Pte. Ltd.', contact: { email: 'privacy@harbor-bazaar.example' } },
+      controller: { name: { ko: '하버바자 주식회사', en: 'Harbor Bazaar Pte. Ltd.' }, contact: { email: 'privacy@harbor-bazaar.example' } },
       subject: { pseudonym: s.subjects.record('cust-1')!.pseudonym },
       collection: { channel: 'web', actor: 'subject', collectionPoint: 'checkout', noticeHash: c7 },
       consents: [

@@ -57,7 +57,7 @@ describe('consentgate import fides', () => {
     const check = await run('check', out, '--format', 'json');
     expect(check.code).toBe(1);
     const codes = new Set((JSON.parse(check.out) as { findings: Array<{ code: string }> }).findings.map((f) => f.code));
-    expect([...codes].sort()).toEqual(['ENTRUSTMENT_UNDISCLOSED', 'PROCESSOR_NO_DPA', 'RETENTION_INDEFINITE']);
+    expect([...codes].sort()).toEqual(['ENTRUSTMENT_UNDISCLOSED', 'KO_TEXT_MISSING', 'PROCESSOR_NO_DPA', 'RETENTION_INDEFINITE']);
   });
 
   it('bad input: exit 2 with the file and the path of the bad field, nothing written', async () => {

@@ -84,7 +84,7 @@ describe('import fides: the Fides sample project and the fideslang demo resource
     expect(unexpected).toEqual([]);
     const { gaps, other } = sortFindings(findings);
     expect(other).toEqual([]);
-    expect(gaps.map((g) => g.code).sort()).toEqual(['ENTRUSTMENT_UNDISCLOSED', 'PROCESSOR_NO_DPA', 'RETENTION_INDEFINITE']);
+    expect(gaps.map((g) => g.code).sort()).toEqual(['ENTRUSTMENT_UNDISCLOSED', 'KO_TEXT_MISSING', 'PROCESSOR_NO_DPA', 'RETENTION_INDEFINITE']);
   });
 
   it('takes countries from meta.country / meta.countries, the role from responsibility and bases from the enum', () => {

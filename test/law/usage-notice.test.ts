@@ -117,7 +117,7 @@ describe('buildUsageNotice', () => {
     expect(n.period).toEqual({ from: '2026-01-01', to: '2026-12-31', time_zone: 'Asia/Seoul' });
     expect(n.entries).toEqual([
       { recipient: 'seller-a', recipient_name: 'Seller A', country: 'CN', role: 'third_party', declaration_id: 'sellers_fulfilment', purpose: 'order_fulfilment', ground: 'consent', items: ['address', 'name', 'phone'], dates: ['2026-03-04', '2026-05-11'], releases: 2, ledger_indexes: [1, 7] },
-      { recipient: 'hanbit_express', recipient_name: 'Hanbit Express Co., Ltd.', country: 'KR', role: 'processor', declaration_id: 'courier_delivery', purpose: 'order_fulfilment', ground: 'processor', items: ['address', 'name'], dates: ['2026-03-05'], releases: 1, ledger_indexes: [3] },
+      { recipient: 'hanbit_express', recipient_name: { ko: '한빛익스프레스 주식회사', en: 'Hanbit Express Co., Ltd.' }, country: 'KR', role: 'processor', declaration_id: 'courier_delivery', purpose: 'order_fulfilment', ground: 'processor', items: ['address', 'name'], dates: ['2026-03-05'], releases: 1, ledger_indexes: [3] },
     ]);
     expect(n.messages.en.subject).toBe('[Harbor Bazaar Pte. Ltd.] How your personal data was used and provided in 2026');
     expect(n.messages.en.text).toContain('1. Seller A (CN) — provided to a third party');
@@ -125,7 +125,8 @@ describe('buildUsageNotice', () => {
     expect(n.messages.en.text).toContain('Ground: consent');
     expect(n.messages.en.text).toContain('When: 2026-03-04, 2026-05-11 (2 releases)');
     expect(n.messages.en.text).toContain('2. Hanbit Express Co., Ltd. (KR) — entrusted to a processor');
-    expect(n.messages.ko.subject).toBe('[Harbor Bazaar Pte. Ltd.] 2026년 개인정보 이용·제공 내역 안내');
+    expect(n.messages.ko.text).toContain('2. 한빛익스프레스 주식회사 (KR)');
+    expect(n.messages.ko.subject).toBe('[하버바자 주식회사] 2026년 개인정보 이용·제공 내역 안내');
     expect(n.messages.ko.text).toContain('제20조의2');
     expect(n.messages.ko.text).toContain('항목: 배송지 주소, 이름, 휴대전화번호');
     expect(n.messages.ko.text).toContain('근거: 동의');

@@ -3,6 +3,7 @@ import { lintRegistry, ruleCatalog, rules } from '../../src/core/lint/index.ts';
 import type { RuleFinding } from '../../src/core/lint/rule.ts';
 import { adTargetingNeverRequired } from '../../src/core/lint/rules/ad-targeting-required.ts';
 import { guardianConsentConfigured } from '../../src/core/lint/rules/child-consent.ts';
+import { koreanTexts } from '../../src/core/lint/rules/korean-text.ts';
 import { consentShownAtCollection } from '../../src/core/lint/rules/consent-notice.ts';
 import { domesticAgentForForeignOperator } from '../../src/core/lint/rules/domestic-agent.ts';
 import { euRepresentativeForNonEeaOperator } from '../../src/core/lint/rules/eu-representative.ts';
@@ -850,6 +851,46 @@ const cases: Record<string, RuleCases> = {
       {
         name: 'an operator that does not serve children',
         mutate: (r) => (r.operator.children = { serves_children: false, kr_age: 14, gdpr_age: 16 }),
+      },
+    ],
+  },
+
+  KO_TEXT_MISSING: {
+    check: koreanTexts,
+    fires: [
+      {
+        name: 'a recipient class named in English only, for Korean customers',
+        mutate: (r) => (byId(r.recipient_classes, 'cn_sellers').name = 'Marketplace sellers in mainland China and Hong Kong'),
+        paths: ['recipient_classes[0].name'],
+        mentions: ['Marketplace sellers in mainland China and Hong Kong', 'no Korean text'],
+      },
+      {
+        name: 'a transfer timing localised without Korean, and a contact address in English',
+        mutate: (r) => {
+          byId(r.declarations, 'sellers_fulfilment').transfer!.timing = { en: 'At payment of each order' };
+          byId(r.recipients, 'nimbus_cloud').contact.address = 'Seattle, WA, USA';
+        },
+        paths: ['declarations[0].transfer.timing', 'recipients[3].contact.address'],
+      },
+      {
+        name: 'the operator’s legal name and officer in English only',
+        mutate: (r) => {
+          r.operator.legal_name = 'Harbor Bazaar Pte. Ltd.';
+          r.operator.privacy_officer.name = { en: 'Jiwon Park' };
+        },
+        paths: ['operator.legal_name', 'operator.privacy_officer.name'],
+      },
+    ],
+    silent: [
+      { name: 'the clean registry', mutate: () => {} },
+      { name: 'a plain string written in Korean (the operator’s language)', mutate: (r) => (byId(r.recipients, 'adreach').name = '애드리치') },
+      { name: 'a Korean text without an English one', mutate: (r) => (byId(r.declarations, 'ad_partner').transfer!.method = { ko: '매일 전송' }) },
+      {
+        name: 'an operator serving EU residents only',
+        mutate: (r) => {
+          r.operator.jurisdictions = ['EU'];
+          byId(r.recipient_classes, 'cn_sellers').name = 'Marketplace sellers in mainland China and Hong Kong';
+        },
       },
     ],
   },

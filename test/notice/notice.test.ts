@@ -35,9 +35,9 @@ describe('notice generation', () => {
     const d = noticeDeclarations(buildNotice(model, 'checkout')).find((x) => x.id === 'sellers_fulfilment')!;
     expect(d.consentable).toBe(true);
     expect(d.items.map((i) => i.category)).toEqual(['name', 'phone', 'address', 'customs_code']);
-    expect(d.transfer).toMatchObject({ countries: ['CN', 'HK'], overseasFor: ['KR', 'EU'], ground: 'consent', timing: 'At payment of each order' });
-    expect(d.transfer!.method).toContain('HTTPS');
-    expect(d.recipient).toMatchObject({ kind: 'class', name: 'Marketplace sellers in mainland China and Hong Kong' });
+    expect(d.transfer).toMatchObject({ countries: ['CN', 'HK'], overseasFor: ['KR', 'EU'], ground: 'consent', timing: { ko: '각 주문 결제 시', en: 'At payment of each order' } });
+    expect((d.transfer!.method as { en: string }).en).toContain('HTTPS');
+    expect(d.recipient).toMatchObject({ kind: 'class', name: { ko: '중국 본토 및 홍콩의 마켓플레이스 판매자', en: 'Marketplace sellers in mainland China and Hong Kong' } });
     expect(d.recipient.contact.email).toBe('sellers@harbor-bazaar.example');
     expect(d.recipientPurpose.en).toBe('Packing and shipping the ordered goods from abroad');
     expect(d.retention).toMatchObject({ duration: 'P90D', from: 'contract_end' });
@@ -60,7 +60,7 @@ describe('notice generation', () => {
 
   it('names the controller, privacy officer and representatives (GDPR 13(1)(a)(b), PIPA 31-2)', () => {
     const n = buildNotice(model, 'signup');
-    expect(n.controller.name).toBe('Harbor Bazaar Pte. Ltd.');
+    expect(n.controller.name).toEqual({ ko: '하버바자 주식회사', en: 'Harbor Bazaar Pte. Ltd.' });
     expect(n.controller.privacyOfficer.email).toBe('privacy@harbor-bazaar.example');
     expect(n.controller.representatives.map((r) => r.jurisdiction)).toEqual(['KR', 'EU']);
     expect(n.children?.en).toContain('under 14');

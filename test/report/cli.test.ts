@@ -34,7 +34,7 @@ describe('consentgate report', () => {
   it('prints Korean CSV to stdout', async () => {
     const r = await cli('report', '--registry', fixture('registry.yaml'), '--from', '2024-01-01', '--to', '2024-12-31', '--format', 'csv', '--lang', 'ko');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('privacy_policy,처리 위탁,Cloud,보관,"이름, 이메일"');
+    expect(r.out).toContain('privacy_policy,처리 위탁,클라우드,보관,"이름, 이메일"');
   });
 
   it('refuses a replay summary computed against another registry (exit 2, nothing written)', async () => {

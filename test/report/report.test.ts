@@ -59,15 +59,15 @@ describe('report model from the registry', () => {
     expect(s.title).toBe('개인정보 처리방침 기재사항 (개인정보 보호법 제30조)');
     // PIPA 26(2): each entrustee with its entrusted work (the registry's, else the purpose).
     const processors = tableOf(r, 'privacy_policy', '처리 위탁');
-    expect(processors.rows).toEqual([['Courier', '배송', '이름, 전화번호, 주소'], ['Cloud', '보관', '이름, 이메일']]);
+    expect(processors.rows).toEqual([['택배사', '배송', '이름, 전화번호, 주소'], ['클라우드', '보관', '이름, 이메일']]);
     const third = tableOf(r, 'privacy_policy', '제3자 제공');
-    expect(third.rows.map((x) => x[0])).toEqual(['Broker', 'AdCo', 'Overseas sellers', 'Partners in Singapore']);
-    expect(third.rows.find((x) => x[0] === 'Broker')![3]).toBe('수집일로부터 10일');
+    expect(third.rows.map((x) => x[0])).toEqual(['관세사', '광고사', '해외 판매자', '싱가포르의 제휴사']);
+    expect(third.rows.find((x) => x[0] === '관세사')![3]).toBe('수집일로부터 10일');
     // PIPA 28-8(2): every item of an entrusted transfer, how to refuse it and what refusing means included.
     const overseas = tableOf(r, 'privacy_policy', '국외 이전');
     expect(overseas.columns).toHaveLength(8);
     expect(overseas.rows.map((x) => [x[1], x[6]])).toEqual([['US', '계약 이행을 위한 처리위탁·보관(처리방침 공개)'], ['CN, HK', '없음'], ['SG', '별도 동의']]);
-    expect(overseas.rows[0]).toEqual(['이름, 이메일', 'US', 'Continuously / TLS', 'Cloud (c@cloud.example)', '보관', '기한 없음(목적 달성 시 파기)', '계약 이행을 위한 처리위탁·보관(처리방침 공개)', '문의 탈퇴']);
+    expect(overseas.rows[0]).toEqual(['이름, 이메일', 'US', '수시로 / 암호화된 통신망', '클라우드 (c@cloud.example)', '보관', '기한 없음(목적 달성 시 파기)', '계약 이행을 위한 처리위탁·보관(처리방침 공개)', '문의 탈퇴']);
     expect(overseas.rows[2]![7]).toContain('국외 이전 동의를 거부');
   });
 
@@ -107,7 +107,7 @@ describe('report model from the registry', () => {
 
 describe('renderers', () => {
   it('HTML is self-contained, escapes registry text, and shows every chart beside its data', async () => {
-    const text = readFileSync(fixture('registry.yaml'), 'utf8').replace('legal_name: Test Market Ltd.', 'legal_name: "Evil <script>alert(1)</script> & Co"');
+    const text = readFileSync(fixture('registry.yaml'), 'utf8').replace('legal_name: { ko: 테스트마켓, en: Test Market Ltd. }', 'legal_name: "Evil <script>alert(1)</script> & Co"');
     const m = new RegistryModel(parseRegistry(text).registry);
     const s = { ...(await replayed()), registry_hash: m.hash };
     const html = renderHtml(buildReport({ ...base, registry: m, replay: s }));
@@ -123,7 +123,7 @@ describe('renderers', () => {
   });
 
   it('CSV carries every table, guards formulas, and starts with a BOM for spreadsheets', () => {
-    const text = readFileSync(fixture('registry.yaml'), 'utf8').replace('name: Courier,', 'name: "=HYPERLINK(1)",');
+    const text = readFileSync(fixture('registry.yaml'), 'utf8').replace('name: { ko: 택배사, en: Courier },', 'name: "=HYPERLINK(1)",');
     const m = new RegistryModel(parseRegistry(text).registry);
     const csv = renderCsv(buildReport({ ...base, registry: m }));
     expect(csv.startsWith('\uFEFFsection,table,')).toBe(true);

@@ -18,6 +18,7 @@ export const FIDESLANG_GAPS: Readonly<Record<string, string>> = {
   OVERSEAS_NOTICE_INCOMPLETE: 'fideslang has no transfer timing, method or recipient contact',
   OVERSEAS_AGREEMENT_MISSING: 'fideslang records no agreement terms',
   LEGITIMATE_INTEREST_UNBALANCED: 'fideslang records no balancing test reference',
+  KO_TEXT_MISSING: 'fideslang names and descriptions have one language: the Korean text is added to the draft by hand',
   DOMESTIC_AGENT_MISSING: 'fideslang has no PIPA 31-2 domestic agent (its representative is read as the GDPR 27 one)',
 };
 
