@@ -63,7 +63,17 @@ const T = {
     lang: '언어',
     error: '오류: ',
     states: { received: '접수', verified: '확인', in_progress: '처리 중', completed: '완료', rejected: '거절' },
-    types: { erasure: '삭제', access: '열람', suspension: '처리정지', portability: '이동', withdrawal: '철회', objection: '반대' },
+    types: { erasure: '삭제', access: '열람', suspension: '처리정지', portability: '이동', withdrawal: '철회', objection: '반대', correction: '정정' },
+    forms: { plain: '원래 값', masked: '일부 가림', safe_number: '안심번호', token: '대체 값' },
+    otherRequests: '그 밖의 요청 (열람·처리정지 등)',
+    withdrawals: '동의 철회 내역',
+    withdrawalsHint: '철회한 동의와 철회 요청입니다. 철회 후에는 더 이상 제공되지 않으며, 이미 받은 곳에는 삭제를 요청합니다.',
+    noWithdrawals: '철회 내역이 없습니다.',
+    withdrawnConsent: '철회한 동의',
+    sellerDeletions: '받은 곳의 삭제 확인',
+    deletionStates: { requested: '삭제 요청함 (확인 대기)', confirmed: '삭제 확인됨', escalated: '기한 내 미확인 (담당자 확인 중)' },
+    confirmedAt: '확인 일시',
+    deletion: '삭제',
   },
   en: {
     title: 'Privacy centre',
@@ -119,7 +129,17 @@ const T = {
     lang: 'Language',
     error: 'Error: ',
     states: { received: 'received', verified: 'verified', in_progress: 'in progress', completed: 'completed', rejected: 'rejected' },
-    types: { erasure: 'erasure', access: 'access', suspension: 'suspension', portability: 'portability', withdrawal: 'withdrawal', objection: 'objection' },
+    types: { erasure: 'erasure', access: 'access', suspension: 'suspension', portability: 'portability', withdrawal: 'withdrawal', objection: 'objection', correction: 'correction' },
+    forms: { plain: 'as given', masked: 'partly hidden', safe_number: 'safe number', token: 'replacement value' },
+    otherRequests: 'Other requests (access, suspension …)',
+    withdrawals: 'Withdrawn consents',
+    withdrawalsHint: 'Consents you withdrew and withdrawal requests. Nothing more is provided after a withdrawal; whoever already has the data is asked to delete it.',
+    noWithdrawals: 'No withdrawals.',
+    withdrawnConsent: 'Withdrawn consent',
+    sellerDeletions: 'Deletion confirmed by the recipients',
+    deletionStates: { requested: 'deletion requested (awaiting confirmation)', confirmed: 'deletion confirmed', escalated: 'not confirmed in time (being followed up)' },
+    confirmedAt: 'Confirmed',
+    deletion: 'Deletion',
   },
 };
 
@@ -168,7 +188,7 @@ function Consents({ t, lang, data, onWithdraw }) {
           const label = c.choice === 'transfer' ? `${purpose} — ${t.transferChoice}` : purpose;
           return html`<tr key=${c.declaration_id + (c.recipient_scope ?? '')} data-choice=${c.choice}>
             <th scope="row">${purpose} <span class="muted">(${c.required ? t.required : t.optional})</span>${c.choice === 'transfer' ? html` <span class="warn">— ${t.transferChoice}</span>` : ''}</th>
-            <td>${c.recipient?.name ?? '—'}${c.recipient_scope ? html` <span class="muted">(${c.recipient_scope})</span>` : ''}</td>
+            <td>${c.recipient_scope_name ? c.recipient_scope_name[lang] : (c.recipient?.name[lang] ?? '—')}</td>
             <td>${c.countries.join(', ')}${c.overseas ? html` <span class="warn">(${t.overseas})</span>` : ''}</td>
             <td>${c.items.map((i) => i.label[lang]).join(', ')}</td>
             <td class=${c.state === 'active' && !c.stale ? 'ok' : 'muted'}>${t[c.state] ?? c.state}${c.stale ? html`<br /><span class="warn" data-stale=${c.declaration_id}>${t.stale}</span>` : ''}</td>
@@ -204,21 +224,63 @@ function Holdings({ t, lang, data }) {
   if (!data) return null;
   if (data.recipients.length === 0) return html`<p>${t.noReleases}</p>`;
   return html`${data.recipients.map((r) => html`<div class="card" key=${r.recipient}>
-    <h3>${r.name} <span class="muted">${r.country ?? ''}</span></h3>
-    <p>${t.items}: ${r.items.join(', ')}</p>
+    <h3>${r.name[lang]} <span class="muted">${r.country ?? ''}</span></h3>
+    <p>${t.items}: ${r.item_labels.map((l) => l[lang]).join(', ')}</p>
+    ${r.deletion ? html`<p>${t.deletion}: <span class=${r.deletion.state === 'confirmed' ? 'ok' : 'warn'}>${t.deletionStates[r.deletion.state]}</span>${r.deletion.confirmed_at ? ` (${fmt(r.deletion.confirmed_at, lang)})` : ''}</p>` : ''}
     <ul>
       ${r.releases.map((x) => html`<li key=${x.decision_id}>
-        ${t.release} ${fmt(x.at, lang)} — ${x.purpose} (${x.items.map((i) => `${i.category}:${i.form}`).join(', ')})
+        ${t.release} ${fmt(x.at, lang)} — ${x.purpose_label[lang]} (${x.items.map((i) => `${i.label[lang]}: ${t.forms[i.form] ?? i.form}`).join(', ')})
         <${ProofButton} t=${t} index=${x.ledger_index} />
       </li>`)}
     </ul>
   </div>`)}`;
 }
 
+/** Each recipient's deletion request and whether it confirmed the deletion. */
+function Deletions({ t, lang, list }) {
+  if (!list || list.length === 0) return '';
+  return html`<ul class="deletions" aria-label=${t.sellerDeletions}>
+    ${list.map((d) => html`<li key=${d.recipient.id + d.requested_at} data-deletion=${d.state}>
+      ${d.recipient.name[lang]}: <span class=${d.state === 'confirmed' ? 'ok' : 'warn'}>${t.deletionStates[d.state] ?? d.state}</span>${d.confirmed_at ? ` (${t.confirmedAt} ${fmt(d.confirmed_at, lang)})` : ''}
+    </li>`)}
+  </ul>`;
+}
+
+function RequestTable({ t, lang, list, caption, id }) {
+  return html`<table id=${id}>
+    <caption>${caption}</caption>
+    <thead><tr><th scope="col">${t.type}</th><th scope="col">${t.state}</th><th scope="col">${t.since}</th><th scope="col">${t.due}</th><th scope="col">${t.sellerDeletions}</th></tr></thead>
+    <tbody>${list.map((r) => html`<tr key=${r.id} data-type=${r.type}>
+      <td>${t.types[r.type] ?? r.type}</td>
+      <td>${t.states[r.state] ?? r.state}</td>
+      <td>${fmt(r.received_at, lang)}</td>
+      <td>${r.due_date} ${r.overdue ? html`<span class="bad">(${t.overdue})</span>` : ''}</td>
+      <td>${r.deletions && r.deletions.length ? html`<${Deletions} t=${t} lang=${lang} list=${r.deletions} />` : '—'}</td>
+    </tr>`)}</tbody>
+  </table>`;
+}
+
+/** Withdrawals apart from erasures: withdrawn consents, withdrawal requests, and the deletions they caused. */
+function Withdrawals({ t, lang, consents, requests }) {
+  const withdrawn = (consents?.consents ?? []).filter((c) => c.state === 'withdrawn');
+  const asked = (requests?.requests ?? []).filter((r) => r.type === 'withdrawal');
+  const deletions = requests?.withdrawal_deletions ?? [];
+  if (withdrawn.length === 0 && asked.length === 0) return html`<p>${t.noWithdrawals}</p>`;
+  return html`<div>
+    ${withdrawn.length ? html`<ul>${withdrawn.map((c) => html`<li key=${c.declaration_id + (c.recipient_scope ?? '')} data-withdrawn=${c.declaration_id}>
+      ${t.withdrawnConsent}: ${c.purpose[lang]}${c.choice === 'transfer' ? ` — ${t.transferChoice}` : ''} · ${c.recipient_scope_name ? c.recipient_scope_name[lang] : (c.recipient?.name[lang] ?? '—')} · ${fmt(c.at, lang)}
+    </li>`)}</ul>` : ''}
+    ${asked.length ? html`<${RequestTable} t=${t} lang=${lang} list=${asked} caption=${t.withdrawals} id="withdrawal-requests" />` : ''}
+    ${deletions.length ? html`<h3>${t.sellerDeletions}</h3><${Deletions} t=${t} lang=${lang} list=${deletions} />` : ''}
+  </div>`;
+}
+
 function Requests({ t, lang, data, onRequest }) {
   const [confirming, setConfirming] = useState(false);
   if (!data) return null;
   if (!data.available) return html`<p class="muted">${t.notAvailable}</p>`;
+  const erasures = data.requests.filter((r) => r.type === 'erasure');
+  const others = data.requests.filter((r) => r.type !== 'erasure' && r.type !== 'withdrawal');
   return html`<div>
     ${confirming
       ? html`<div class="card" role="alertdialog" aria-labelledby="erase-q">
@@ -229,17 +291,10 @@ function Requests({ t, lang, data, onRequest }) {
           </div>
         </div>`
       : html`<button type="button" onClick=${() => setConfirming(true)}>${t.requestErasure}</button>`}
-    ${data.requests.length === 0
+    ${erasures.length === 0
       ? html`<p>${t.noRequests}</p>`
-      : html`<table>
-          <thead><tr><th scope="col">${t.type}</th><th scope="col">${t.state}</th><th scope="col">${t.since}</th><th scope="col">${t.due}</th></tr></thead>
-          <tbody>${data.requests.map((r) => html`<tr key=${r.id}>
-            <td>${t.types[r.type] ?? r.type}</td>
-            <td>${t.states[r.state] ?? r.state}</td>
-            <td>${fmt(r.received_at, lang)}</td>
-            <td>${r.due_date} ${r.overdue ? html`<span class="bad">(${t.overdue})</span>` : ''}</td>
-          </tr>`)}</tbody>
-        </table>`}
+      : html`<${RequestTable} t=${t} lang=${lang} list=${erasures} caption=${t.requests} id="erasure-requests" />`}
+    ${others.length ? html`<${RequestTable} t=${t} lang=${lang} list=${others} caption=${t.otherRequests} id="other-requests" />` : ''}
   </div>`;
 }
 
@@ -299,7 +354,7 @@ function App() {
   };
 
   const header = html`<header class="top">
-    <h1>${t.title}${session ? html` — <span class="mono">${session.principal.id}</span>` : ''}</h1>
+    <h1>${t.title}</h1>
     <div class="row">
       <${LangSwitch} lang=${lang} setLang=${setLang} />
       ${session ? html`<button type="button" onClick=${async () => { await api.signOut(); setSession(null); }}>${t.signOut}</button>` : ''}
@@ -309,7 +364,7 @@ function App() {
   if (!session) return html`${header}<${SignIn} t=${t} onDone=${setSession} />`;
   return html`${header}
     <nav class="sections" aria-label=${t.title}>
-      <a href="#consents">${t.consents}</a><a href="#who">${t.who}</a><a href="#export">${t.export}</a><a href="#requests">${t.requests}</a>
+      <a href="#consents">${t.consents}</a><a href="#who">${t.who}</a><a href="#export">${t.export}</a><a href="#requests">${t.requests}</a><a href="#withdrawals">${t.withdrawals}</a>
     </nav>
     <main>
       <p role="status" aria-live="polite" class="ok">${message}</p>
@@ -326,6 +381,10 @@ function App() {
       </section>
       <section class="panel" id="requests" aria-labelledby="requests-h"><h2 id="requests-h">${t.requests}</h2>
         <${Requests} t=${t} lang=${lang} data=${requests} onRequest=${request} />
+      </section>
+      <section class="panel" id="withdrawals" aria-labelledby="withdrawals-h"><h2 id="withdrawals-h">${t.withdrawals}</h2>
+        <p class="muted">${t.withdrawalsHint}</p>
+        <${Withdrawals} t=${t} lang=${lang} consents=${consents} requests=${requests} />
       </section>
     </main>`;
 }

@@ -58,3 +58,8 @@ export function noticeText(t: LocalText): string | { ko: string; en: string } {
 
 /** A localised text in an API response: the registry's value as it is. */
 export const localTextOut = z.union([z.string(), z.object({ ko: z.string().optional(), en: z.string().optional() })]);
+
+/** Both languages of a text, for a page that switches language on the client (the privacy centre). */
+export function bilingual(t: LocalText): { ko: string; en: string } {
+  return { ko: text(t, 'ko'), en: text(t, 'en') };
+}

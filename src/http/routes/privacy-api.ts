@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { RegistryModel } from '../../core/registry/model.ts';
+import { bilingual } from '../../core/registry/local-text.ts';
+import type { DeletionRequest } from '../../store/rights-repo.ts';
 import { content, defineRoute, mount } from '../route.ts';
 import type { SessionStore } from '../session.ts';
 
@@ -32,15 +34,21 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
       const subjectId = await subjectOf(request);
       const { subject, entries, objections } = await ctx.consents.consents(subjectId);
       const model = ctx.registry.model;
+      // A consent scoped to one seller shows the seller's name, never its id.
+      const scopes = new Map<string, Bilingual>();
+      for (const e of entries) if (e.scope && !scopes.has(e.scope)) scopes.set(e.scope, await memberName(ctx, model, e.scope));
       return {
         subject: { id: subject.id, jurisdiction: subject.jurisdiction, erased: subject.erasedAt !== null },
-        controller: model ? { name: model.operator.legal_name, officer: { ...model.operator.privacy_officer } } : null,
+        controller: model
+          ? { name: bilingual(model.operator.legal_name), officer: { ...model.operator.privacy_officer, name: bilingual(model.operator.privacy_officer.name) } }
+          : null,
         consents: entries
           .map((e) => ({
             declaration_id: e.declarationId,
             // Provision or the separate transfer abroad (PIPA 22(1), 28-8(1)1): shown and withdrawn apart.
             choice: e.choice,
             recipient_scope: e.scope || null,
+            recipient_scope_name: e.scope ? (scopes.get(e.scope) ?? null) : null,
             state: e.status.state,
             // Given to terms the registry has since changed: the centre asks the customer again.
             stale: e.stale,
@@ -89,11 +97,23 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
     handler: async ({ request }) => {
       const subjectId = await subjectOf(request);
       const model = ctx.registry.model;
-      const names = new Map<string, string>();
-      const nameOf = (r: string) => names.get(r) ?? model?.parties.get(r)?.name ?? r;
       const holdings = await ctx.rights.holdings(subjectId);
-      for (const h of holdings) if (!model?.parties.has(h.recipient)) names.set(h.recipient, await memberName(ctx, model, h.recipient));
-      return { source: 'rights', recipients: holdings.map((h) => ({ ...h, name: nameOf(h.recipient) })) };
+      const names = await recipientNames(ctx, model, holdings.map((h) => h.recipient));
+      // Labels from the registry for every id the page shows: categories, purposes.
+      const category = (c: string) => label(model?.categories.get(c)?.labels, c);
+      return {
+        source: 'rights',
+        recipients: holdings.map((h) => ({
+          ...h,
+          name: names.get(h.recipient)!,
+          item_labels: h.items.map(category),
+          releases: h.releases.map((x) => ({
+            ...x,
+            purpose_label: label(model?.purposes.get(x.purpose)?.labels, x.purpose),
+            items: x.items.map((i) => ({ ...i, label: category(i.category) })),
+          })),
+        })),
+      };
     },
   }));
 
@@ -126,7 +146,16 @@ export function privacyApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
     handler: async ({ request }) => {
       const subjectId = await subjectOf(request);
       const now = Date.now();
-      return { available: true, requests: (await ctx.rights.requestsOf(subjectId, 50)).map((r) => requestView(r, now)) };
+      const requests = await ctx.rights.requestsOf(subjectId, 50);
+      // Each recipient's deletion request and its confirmation, on the erasure request that caused it.
+      const deletions = await ctx.rights.deletions({ subject: subjectId, limit: 500 });
+      const names = await recipientNames(ctx, ctx.registry.model, deletions.map((d) => d.recipientId));
+      return {
+        available: true,
+        requests: requests.map((r) => ({ ...requestView(r, now), deletions: deletionsOf((d) => d.rightsRequest === r.id, deletions, names) })),
+        // A withdrawn consent ends the basis too: the recipients that had the data are asked to delete it.
+        withdrawal_deletions: deletionsOf((d) => d.cause === 'withdrawal' && d.rightsRequest === null, deletions, names),
+      };
     },
   }));
 
@@ -161,13 +190,41 @@ function requestView(r: { id: string; type: string; state: string; article: stri
   };
 }
 
-/** A class member by its registered trade name, with the class it belongs to. */
-async function memberName(ctx: AppContext, model: RegistryModel | undefined, id: string): Promise<string> {
+type Bilingual = { ko: string; en: string };
+
+/** A class member by its registered trade name, with the class it belongs to (in both languages). */
+async function memberName(ctx: AppContext, model: RegistryModel | undefined, id: string): Promise<Bilingual> {
   const m = ctx.members.get(id) ? await ctx.members.find(id) : undefined;
-  if (!m) return id;
+  if (!m) return { ko: id, en: id };
   const cls = model?.parties.get(m.classId);
-  return cls ? `${m.name} — ${cls.name}` : m.name;
+  if (!cls) return { ko: m.name, en: m.name };
+  const c = bilingual(cls.name);
+  return { ko: `${m.name} — ${c.ko}`, en: `${m.name} — ${c.en}` };
 }
+
+/** Names of recipients (registry parties or class members), both languages. */
+async function recipientNames(ctx: AppContext, model: RegistryModel | undefined, ids: readonly string[]): Promise<Map<string, Bilingual>> {
+  const out = new Map<string, Bilingual>();
+  for (const id of new Set(ids)) {
+    const party = model?.parties.get(id);
+    out.set(id, party ? bilingual(party.name) : await memberName(ctx, model, id));
+  }
+  return out;
+}
+
+/** Deletion requests sent to recipients (for one rights request, or for withdrawn consents), with their confirmations. */
+function deletionsOf(which: (d: DeletionRequest) => boolean, all: readonly DeletionRequest[], names: ReadonlyMap<string, Bilingual>) {
+  return all
+    .filter(which)
+    .map((d) => ({
+      recipient: { id: d.recipientId, name: names.get(d.recipientId) ?? { ko: d.recipientId, en: d.recipientId } },
+      state: d.state,
+      requested_at: new Date(d.createdAt).toISOString(),
+      confirmed_at: d.confirmedAt === null ? null : new Date(d.confirmedAt).toISOString(),
+    }));
+}
+
+const label = (t: { ko: string; en: string } | undefined, fallback: string): Bilingual => (t ? { ko: t.ko, en: t.en } : { ko: fallback, en: fallback });
 
 /** Labels for one consent entry from the active registry; ids alone when it no longer declares it. */
 function describe(model: RegistryModel | undefined, choiceId: string, purposeId: string, items: readonly string[], jurisdiction: 'KR' | 'EU') {
@@ -178,7 +235,7 @@ function describe(model: RegistryModel | undefined, choiceId: string, purposeId:
   const label = (t: { ko: string; en: string } | undefined, fallback: string): z.infer<typeof text> => (t ? { ko: t.ko, en: t.en } : { ko: fallback, en: fallback });
   return {
     purpose: label(p?.labels, purposeId),
-    recipient: party ? { id: party.id, name: party.name, kind: party.kind } : null,
+    recipient: party ? { id: party.id, name: bilingual(party.name), kind: party.kind } : null,
     countries,
     overseas: model ? countries.some((c) => model.isOverseas(c, jurisdiction)) : false,
     items: items.map((c) => ({ id: c, label: label(model?.categories.get(c)?.labels, c) })),
