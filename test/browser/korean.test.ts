@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../http/app-support.ts';
+import { englishWords as latinWords } from '../support/english-words.ts';
 import { chromiumAvailable, expectAccessible, launch, screenshot } from './support.ts';
 
 /**
@@ -29,13 +30,7 @@ const SELLER_NAME = 'Shenzhen Bright Gadgets Co.';
  */
 const ALLOWED = new Set([...SELLER_NAME.replace(/\./g, '').split(' '), 'CN', 'HK', 'KR', 'US', 'English']);
 
-/** Latin-letter words of a visible text that are not allowed. */
-export function englishWords(text: string): string[] {
-  const stripped = text
-    .replace(/https?:\/\/\S+/g, ' ')
-    .replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, ' ');
-  return [...new Set(stripped.match(/[A-Za-z][A-Za-z'’-]*/g) ?? [])].filter((w) => !ALLOWED.has(w));
-}
+const englishWords = (text: string) => latinWords(text, ALLOWED);
 
 let app: TestApp;
 let base: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { englishWords } from '../support/english-words.ts';
 import { contentHash } from '../../src/core/canonical.ts';
 import { buildNotice, buildNotices, noticeDeclarations } from '../../src/core/notice/build.ts';
 import { renderNoticeHtml } from '../../src/core/notice/html.ts';
@@ -64,6 +65,18 @@ describe('notice generation', () => {
     expect(n.controller.privacyOfficer.email).toBe('privacy@harbor-bazaar.example');
     expect(n.controller.representatives.map((r) => r.jurisdiction)).toEqual(['KR', 'EU']);
     expect(n.children?.en).toContain('under 14');
+  });
+
+  it('in Korean, a rendered notice shows no English: names, timing, bases, roles, safeguards and articles in Korean', () => {
+    const allowed = new Set(['CN', 'HK', 'KR', 'US', 'SG', 'EU']);
+    for (const v of buildNotices(model)) {
+      const visible = renderNoticeHtml(v, 'ko').replace(/<title>.*?<\/title>/, '').replace(/<[^>]+>/g, ' ').replace(/&[a-z]+;/g, ' ');
+      expect(englishWords(visible, allowed), v.collectionPoint).toEqual([]);
+    }
+    const checkout = renderNoticeHtml(buildNotices(model).find((v) => v.collectionPoint === 'checkout')!, 'ko');
+    expect(checkout).toContain('중국 본토 및 홍콩의 마켓플레이스 판매자 (제3자)');
+    expect(checkout).toContain('각 주문 결제 시');
+    expect(checkout).toContain('개인정보 보호법 제28조의8제1항제1호');
   });
 
   it('keeps the hash when an unrelated part of the registry changes, and changes it when the notice would', () => {

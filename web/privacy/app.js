@@ -70,6 +70,7 @@ const T = {
     withdrawalsHint: '철회한 동의와 철회 요청입니다. 철회 후에는 더 이상 제공되지 않으며, 이미 받은 곳에는 삭제를 요청합니다.',
     noWithdrawals: '철회 내역이 없습니다.',
     withdrawnConsent: '철회한 동의',
+    withdrawalRequests: '철회 요청',
     sellerDeletions: '받은 곳의 삭제 확인',
     deletionStates: { requested: '삭제 요청함 (확인 대기)', confirmed: '삭제 확인됨', escalated: '기한 내 미확인 (담당자 확인 중)' },
     confirmedAt: '확인 일시',
@@ -136,6 +137,7 @@ const T = {
     withdrawalsHint: 'Consents you withdrew and withdrawal requests. Nothing more is provided after a withdrawal; whoever already has the data is asked to delete it.',
     noWithdrawals: 'No withdrawals.',
     withdrawnConsent: 'Withdrawn consent',
+    withdrawalRequests: 'Withdrawal requests',
     sellerDeletions: 'Deletion confirmed by the recipients',
     deletionStates: { requested: 'deletion requested (awaiting confirmation)', confirmed: 'deletion confirmed', escalated: 'not confirmed in time (being followed up)' },
     confirmedAt: 'Confirmed',
@@ -270,7 +272,7 @@ function Withdrawals({ t, lang, consents, requests }) {
     ${withdrawn.length ? html`<ul>${withdrawn.map((c) => html`<li key=${c.declaration_id + (c.recipient_scope ?? '')} data-withdrawn=${c.declaration_id}>
       ${t.withdrawnConsent}: ${c.purpose[lang]}${c.choice === 'transfer' ? ` — ${t.transferChoice}` : ''} · ${c.recipient_scope_name ? c.recipient_scope_name[lang] : (c.recipient?.name[lang] ?? '—')} · ${fmt(c.at, lang)}
     </li>`)}</ul>` : ''}
-    ${asked.length ? html`<${RequestTable} t=${t} lang=${lang} list=${asked} caption=${t.withdrawals} id="withdrawal-requests" />` : ''}
+    ${asked.length ? html`<${RequestTable} t=${t} lang=${lang} list=${asked} caption=${t.withdrawalRequests} id="withdrawal-requests" />` : ''}
     ${deletions.length ? html`<h3>${t.sellerDeletions}</h3><${Deletions} t=${t} lang=${lang} list=${deletions} />` : ''}
   </div>`;
 }

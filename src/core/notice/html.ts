@@ -1,4 +1,5 @@
 import { localize, type Lang } from './localize.ts';
+import { basisText, citationKo, roleText, safeguardKo } from './ko-terms.ts';
 import type { Notice, NoticeDeclaration, NoticePurpose, NoticeVersion } from './types.ts';
 
 /**
@@ -34,7 +35,7 @@ const L = {
     withdrawal: '동의 철회',
     children: '아동',
     none: '해당 없음',
-    version: '안내문 버전(SHA-256)',
+    version: '안내문 버전(고유 식별값)',
     decide: '동의 여부를 선택하는 항목',
     seller: '이 주문의 판매자',
     choices: '각각 선택하시는 동의',
@@ -74,6 +75,8 @@ export function renderNoticeHtml(v: NoticeVersion, lang: Lang): string {
   const n = localize<Notice>(v.notice, lang);
   const t = L[lang];
   const c = n.controller;
+  const cite = (a: string) => (lang === 'ko' ? citationKo(a) : a);
+  const safeguard = (s: string) => (lang === 'ko' ? safeguardKo(s) : s);
   const contact = (x: { name?: string; email?: string; phone?: string; address?: string; url?: string }) =>
     [x.name, x.email, x.phone, x.address, x.url].filter(Boolean).map((s) => esc(s!)).join(', ');
 
@@ -87,7 +90,7 @@ export function renderNoticeHtml(v: NoticeVersion, lang: Lang): string {
           .map(
             (p) =>
               `<tr><th scope="row">${esc(p.label)}</th><td>${p.items.map((i) => esc(i.label)).join(', ')}</td>` +
-              `<td>${esc(p.retention)}</td><td>${esc(p.legalBasis)}</td><td>${esc(p.refusal)}</td></tr>`,
+              `<td>${esc(p.retention)}</td><td>${esc(basisText(lang, p.legalBasis))}</td><td>${esc(p.refusal)}</td></tr>`,
           )
           .join('') +
         `</tbody></table>`;
@@ -95,22 +98,22 @@ export function renderNoticeHtml(v: NoticeVersion, lang: Lang): string {
   const declarationBlock = (d: ReturnType<typeof localize<NoticeDeclaration>>) => {
     const m = d.recipient.member;
     const rows: Array<[string, string]> = [
-      [t.recipient, `${esc(d.recipient.name)} (${esc(d.recipient.role)})`],
+      [t.recipient, `${esc(d.recipient.name)} (${esc(roleText(lang, d.recipient.role))})`],
       [t.contact, contact(d.recipient.contact)],
       ...(m ? ([[t.seller, `${esc(m.name)} (${esc(m.country)}); ${contact(m.contact)}`]] as Array<[string, string]>) : []),
       [t.purpose, esc(d.purpose)],
       [t.rpurpose, esc(d.recipientPurpose)],
       [t.items, d.items.map((i) => esc(i.label)).join(', ')],
       [t.retention, esc(d.retention.text)],
-      [t.basis, esc(d.legalBasis)],
+      [t.basis, esc(basisText(lang, d.legalBasis))],
     ];
     if (d.transfer) {
       rows.push([t.country, d.transfer.countries.map(esc).join(', ')]);
       rows.push([t.when, `${esc(d.transfer.timing)}; ${esc(d.transfer.method)}`]);
-      rows.push([t.safeguards, d.transfer.safeguards.length ? d.transfer.safeguards.map(esc).join('; ') : esc(t.none)]);
+      rows.push([t.safeguards, d.transfer.safeguards.length ? d.transfer.safeguards.map((s) => esc(safeguard(s))).join('; ') : esc(t.none)]);
     }
     rows.push([t.refusal, esc(d.refusal)]);
-    if (d.choices.length > 0) rows.push([t.choices, `<ul>${d.choices.map((ch) => `<li>${esc(ch.label)} (${ch.articles.map(esc).join(', ')})</li>`).join('')}</ul>`]);
+    if (d.choices.length > 0) rows.push([t.choices, `<ul>${d.choices.map((ch) => `<li>${esc(ch.label)} (${ch.articles.map((a) => esc(cite(a))).join(', ')})</li>`).join('')}</ul>`]);
     return (
       `<section aria-labelledby="d-${esc(d.id)}"><h4 id="d-${esc(d.id)}">${esc(m ? `${m.name} — ${d.recipient.name}` : d.recipient.name)}` +
       `${d.consentable ? ` <small>(${esc(t.decide)})</small>` : ''}</h4><table><tbody>` +

@@ -76,7 +76,8 @@ export const RIGHTS: Text = {
 };
 
 export const WITHDRAWAL: Text = {
-  ko: '동의 철회는 동의와 같은 방법으로 언제든지 한 번에 할 수 있습니다: POST /v1/subjects/{id}/consents/withdraw 또는 개인정보 보호책임자에게 연락.',
+  // No API path in Korean: the subject withdraws in the privacy centre or through the officer (PIPA 22; docs/legal/korean-text.md).
+  ko: '동의 철회는 동의하신 것과 같은 방법으로 언제든지 한 번에 할 수 있습니다: 개인정보 센터에서 철회하시거나 개인정보 보호책임자에게 연락하십시오.',
   en: 'You can withdraw consent at any time, as easily as you gave it, in one step: POST /v1/subjects/{id}/consents/withdraw or contact the privacy officer.',
 };
 
