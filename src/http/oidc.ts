@@ -114,7 +114,13 @@ export class OidcSignIn {
     });
     const claims = tokens.claims();
     if (!claims) throw new Error('the provider returned no ID token');
-    const email = typeof claims.email === 'string' && claims.email_verified === true ? claims.email : undefined;
+    let email = typeof claims.email === 'string' && claims.email_verified === true ? claims.email : undefined;
+    // Providers that keep scope claims out of the ID token (OIDC Core 5.4) answer them at userinfo,
+    // for the subject of the ID token only (openid-client checks that `sub` matches).
+    if (claims.email === undefined && tokens.access_token) {
+      const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub).catch(() => undefined);
+      if (info && typeof info.email === 'string' && info.email_verified === true) email = info.email;
+    }
     return { issuer: claims.iss, subject: claims.sub, verifiedEmail: email };
   }
 
