@@ -69,7 +69,7 @@ describe('OpenID Connect sign-in against a real provider', () => {
     // The whole way went through the provider's own pages.
     expect(first.visited.some((v) => v.startsWith(`POST ${op.issuer}/interaction/`))).toBe(true);
     expect(first.jar.get('cg_console')).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const session = await (await first.jar.fetch(`${cg}/console/api/session`)).json();
+    const session = (await (await first.jar.fetch(`${cg}/console/api/session`)).json()) as { principal: unknown; account: unknown };
     expect(session.principal).toEqual({ kind: 'admin', id: aliceId, key_id: `account:${aliceId}`, scopes: ['subjects:read', 'rights:write'] });
     expect(session.account).toMatchObject({ id: aliceId, role: 'support', via: 'oidc' });
     // The session works like any other: the role's scopes, enforced by the server.
@@ -83,7 +83,7 @@ describe('OpenID Connect sign-in against a real provider', () => {
     // Again: found by subject this time.
     const second = await signInThroughProvider(start(), 'alice-sub');
     expect(second.final).toBe(`${cg}/console/`);
-    expect((await (await second.jar.fetch(`${cg}/console/api/session`)).json()).account.id).toBe(aliceId);
+    expect(((await (await second.jar.fetch(`${cg}/console/api/session`)).json()) as { account: { id: string } }).account.id).toBe(aliceId);
   }, 60_000);
 
   it('refuses a callback whose state was forged, without a session', async () => {
