@@ -122,7 +122,7 @@ describe('roles on the console API', () => {
     for (const url of ['/console/api/overview', '/console/api/ledger', '/console/api/rights', '/console/api/recipients']) expect((await get(auditor, url)).statusCode, url).toBe(200);
     const list = await get(auditor, '/console/api/accounts');
     expect(list.statusCode).toBe(403);
-    expect(list.json()).toMatchObject({ code: 'FORBIDDEN_SCOPE', detail: 'the auditor role lacks *' });
+    expect(list.json()).toMatchObject({ code: 'FORBIDDEN_SCOPE', detail: 'the auditor role lacks * (officer only)' });
     const add = await post(auditor, '/console/api/accounts', { login: 'mallory@x.example', display_name: 'M', role: 'officer', password: 'mallory password' });
     expect(add.statusCode).toBe(403);
     expect(await app.ctx.accounts.findByLogin('mallory@x.example')).toBeUndefined();

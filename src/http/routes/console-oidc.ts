@@ -33,6 +33,19 @@ export function consoleOidcRoutes(app: FastifyInstance, ctx: AppContext, session
   const tags = ['console'];
   const refuse = (reply: FastifyReply, why: OidcRefusal) => reply.redirect(`/console/?sign_in_error=${why}`, 302);
 
+  // The sign-in page asks which ways in this server offers (public: it is what the page shows anyway).
+  mount(app, defineRoute({
+    method: 'GET',
+    url: '/console/auth/options',
+    operationId: 'getConsoleSignInOptions',
+    summary: 'Console: the sign-in methods this server offers',
+    tags,
+    hide: true,
+    auth: { kind: 'public' },
+    response: { 200: z.object({ oidc: z.boolean(), password: z.boolean(), key: z.boolean() }) },
+    handler: async () => ({ oidc: oidc !== undefined, password: true, key: true }),
+  }));
+
   mount(app, defineRoute({
     method: 'GET',
     url: `${PENDING_PATH}/start`,

@@ -98,7 +98,8 @@ function requireSessionFirst(app: FastifyInstance, stores: Record<'console' | 'p
 
 function forbidden(session: Session, scopes: readonly string[]): CgError {
   const who = session.account ? `the ${session.account.role} role` : 'this admin key';
-  return new CgError('FORBIDDEN_SCOPE', `${who} lacks ${scopes.join(', ')}`, 403, [], { required_scopes: [...scopes] });
+  const what = scopes.map((s) => (s === '*' ? '* (officer only)' : s)).join(', ');
+  return new CgError('FORBIDDEN_SCOPE', `${who} lacks ${what}`, 403, [], { required_scopes: [...scopes] });
 }
 
 /** The app-wide headers forbid everything; a page needs its own policy, the widget script must be embeddable. */
