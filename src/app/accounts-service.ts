@@ -28,6 +28,8 @@ export interface Account {
   readonly createdAt: string;
   readonly createdBy: string;
   readonly disabledAt: string | null;
+  /** Changes with the password or the OpenID binding: a session opened under an older one ends. */
+  readonly credentialsVersion: number;
 }
 
 export interface CreateAccountInput {
@@ -49,6 +51,7 @@ interface Row {
   created_at: Date | string;
   created_by: string;
   disabled_at: Date | string | null;
+  credentials_version: number | string;
 }
 
 export const ACCOUNT_ID_RE = /^acct_[A-Za-z0-9_-]{12}$/;
@@ -156,7 +159,7 @@ export class AccountsService {
     await this.mustGet(id);
     const hash = password === null ? null : await hashPassword(password);
     await this.admin.record({ action: 'account.set_password', actor, target: id, facts: { password: hash !== null } }, async (tx) => {
-      await tx.query('UPDATE console_accounts SET password_hash = $2 WHERE id = $1', [id, hash]);
+      await tx.query('UPDATE console_accounts SET password_hash = $2, credentials_version = credentials_version + 1 WHERE id = $1', [id, hash]);
     });
     return this.mustGet(id);
   }
@@ -169,7 +172,7 @@ export class AccountsService {
     await this.admin.record({ action: 'account.bind_oidc', actor, target: id, facts: { issuer } }, async (tx) => {
       // Conflict-free: only when the subject is still free (the unique index would fail the batch).
       await tx.query(
-        `UPDATE console_accounts SET oidc_issuer = $2, oidc_subject = $3
+        `UPDATE console_accounts SET oidc_issuer = $2, oidc_subject = $3, credentials_version = credentials_version + 1
           WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM console_accounts WHERE oidc_issuer = $2 AND oidc_subject = $3)`,
         [id, issuer, subject],
       );
@@ -229,6 +232,7 @@ function view(r: Row): Account {
     createdAt: iso(r.created_at)!,
     createdBy: r.created_by,
     disabledAt: iso(r.disabled_at),
+    credentialsVersion: Number(r.credentials_version),
   };
 }
 

@@ -36,7 +36,7 @@ export interface SessionSpec {
 }
 
 /** What a session was opened with, re-verified on each request: an API key, or a person's account. */
-export type Credential = { readonly key: string } | { readonly account: string };
+export type Credential = { readonly key: string } | { readonly account: string; readonly version: number };
 
 /** A person's account as the session shows it (display only; the principal carries the scopes). */
 export interface SessionAccount {
@@ -45,6 +45,8 @@ export interface SessionAccount {
   readonly displayName: string;
   readonly role: string;
   readonly via: 'password' | 'oidc';
+  /** The account's credentials version at sign-in: a later password or binding change ends the session. */
+  readonly credentialsVersion: number;
 }
 
 export interface Session {
@@ -107,7 +109,7 @@ export class SessionStore {
     if (!v?.ok || v.principal.kind !== this.spec.kind) {
       throw new CgError('SIGN_IN_FAILED', 'sign-in refused', 401, [{ code: 'SIGN_IN_FAILED', message: 'account rejected', path: 'login' }]);
     }
-    return this.open(request, reply, v.principal, { account: accountId }, { ...v.account, via });
+    return this.open(request, reply, v.principal, { account: accountId, version: v.account.credentialsVersion }, { ...v.account, via });
   }
 
   private open(request: FastifyRequest, reply: FastifyReply, principal: Principal, credential: Credential, account: SessionAccount | null): Session {
@@ -161,10 +163,13 @@ export class SessionStore {
         throw new CgError('NO_SESSION', `the key of this session is ${v.reason === 'revoked' || v.reason === 'expired' ? v.reason : 'no longer valid'}: sign in again`, 401);
       }
     } else {
-      const v = this.verifyAccount ? await this.verifyAccount(session.credential.account) : { ok: false as const, reason: 'unknown' };
+      const { account, version } = session.credential;
+      const found = this.verifyAccount ? await this.verifyAccount(account) : undefined;
+      const v = !found ? { ok: false as const, reason: 'unknown' } : found.ok && found.account.credentialsVersion !== version ? { ok: false as const, reason: 'credentials' } : found;
       if (!v.ok) {
         this.sessions.delete(hash);
-        throw new CgError('NO_SESSION', `the account of this session is ${v.reason === 'disabled' ? 'disabled' : 'no longer valid'}: sign in again`, 401);
+        const why = v.reason === 'disabled' ? 'is disabled' : v.reason === 'credentials' ? 'has a new password or sign-in binding' : 'is no longer valid';
+        throw new CgError('NO_SESSION', `the account of this session ${why}: sign in again`, 401);
       }
       // The role as it is now, not as it was at sign-in.
       session.principal = v.principal;

@@ -156,6 +156,23 @@ describe('roles on the console API', () => {
     expect(list.roles).toEqual(['officer', 'auditor', 'support']);
   });
 
+  it("a new password ends the account's sessions opened with the old one", async () => {
+    const pat = await app.ctx.accounts.create({ login: 'pat', displayName: 'Pat', role: 'auditor', password: 'old password 1234' }, 'test');
+    const live = await signIn({ login: 'pat', password: 'old password 1234' });
+    expect((await get(live, '/console/api/ledger')).statusCode).toBe(200);
+    const res = await post(officer, `/console/api/accounts/${pat.id}/password`, { password: 'new password 5678' });
+    expect(res.statusCode).toBe(200);
+    const after = await get(live, '/console/api/ledger');
+    expect(after.statusCode).toBe(401);
+    expect(after.json().detail).toBe('the account of this session has a new password or sign-in binding: sign in again');
+    expect((await signIn({ login: 'pat', password: 'old password 1234' })).res.statusCode).toBe(401);
+    const fresh = await signIn({ login: 'pat', password: 'new password 5678' });
+    expect((await get(fresh, '/console/api/ledger')).statusCode).toBe(200);
+    // Removing the password leaves single sign-on only.
+    expect((await post(officer, `/console/api/accounts/${pat.id}/password`, { password: null })).json().password).toBe(false);
+    expect((await get(fresh, '/console/api/ledger')).statusCode).toBe(401);
+  });
+
   it('the shared admin key still signs in for automation', async () => {
     const s = await signIn({ key: app.adminKey });
     expect(s.res.statusCode).toBe(200);

@@ -68,7 +68,7 @@ function accountVerifier(accounts: AccountsService): VerifyAccount {
     const v = await accounts.principalOf(id);
     if (!v.ok) return v;
     const a = v.account;
-    return { ok: true, principal: v.principal, account: { id: a.id, login: a.login, displayName: a.displayName, role: a.role } };
+    return { ok: true, principal: v.principal, account: { id: a.id, login: a.login, displayName: a.displayName, role: a.role, credentialsVersion: a.credentialsVersion } };
   };
 }
 

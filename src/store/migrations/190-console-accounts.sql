@@ -12,6 +12,8 @@ CREATE TABLE console_accounts (
   created_at     timestamptz NOT NULL,
   created_by     text NOT NULL,
   disabled_at    timestamptz,
+  -- Bumped when the password or the OpenID binding changes: sessions opened before end.
+  credentials_version integer NOT NULL DEFAULT 0,
   CHECK ((oidc_issuer IS NULL) = (oidc_subject IS NULL))
 );
 -- Logins compare case-insensitively (they are usually e-mail addresses): stored lower-case.
