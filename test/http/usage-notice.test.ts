@@ -36,7 +36,7 @@ describe('usage-notice route', () => {
   it('a subject token reads its own notice: who received which items, when and on what ground', async () => {
     const r = await notice('c1', c1Token);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ format: 'consentgate.usage-notice/1', subject: 'c1', year: Number(year), article: 'PIPA 20-2', controller: 'Harbor Bazaar Pte. Ltd.' });
+    expect(r.body).toMatchObject({ format: 'consentgate.usage-notice/1', subject: 'c1', year: Number(year), article: 'PIPA 20-2', controller: { ko: '하버바자 주식회사', en: 'Harbor Bazaar Pte. Ltd.' } });
     expect(r.body.entries).toEqual([
       expect.objectContaining({
         recipient: 'seller-a',
