@@ -80,6 +80,9 @@ describe.skipIf(!run)('Korean pages show no English (Chromium, lang=ko)', () => 
     await widget.getByRole('heading', { name: '필수 동의 항목' }).waitFor();
     const text = await page.evaluate(() => document.querySelector('consent-gate-widget')!.shadowRoot.querySelector('.cg').innerText);
     for (const s of ['중국 본토 및 홍콩의 마켓플레이스 판매자', '각 주문 결제 시', '하버바자 주식회사', '박지원', '하버바자 판매자 지원 창구']) expect(text).toContain(s);
+    // An entrustee (PIPA 26) is not a third party (PIPA 17): the card says so.
+    expect(text).toContain('처리 위탁: 한빛익스프레스 주식회사');
+    expect(text).toContain('제3자 제공: 중국 본토 및 홍콩의 마켓플레이스 판매자');
     expect(englishWords(text)).toEqual([]);
     await expectAccessible(page, 'widget (ko)');
     await screenshot(page, 'widget-checkout-ko-only');

@@ -27,6 +27,7 @@ const T = {
     optionalHint: '선택 항목에 동의하지 않아도 서비스를 이용할 수 있습니다.',
     operatorUse: '수집·이용',
     provision: '제3자 제공',
+    entrustment: '처리 위탁',
     items: '항목',
     purpose: '목적',
     recipient: '받는 자',
@@ -60,6 +61,7 @@ const T = {
     optionalHint: 'You can use the service without agreeing to optional items.',
     operatorUse: 'Collection and use',
     provision: 'Provision to third parties',
+    entrustment: 'Entrusted processing',
     items: 'Items',
     purpose: 'Purpose',
     recipient: 'Recipient',
@@ -279,7 +281,7 @@ class ConsentGateWidget extends HTMLElement {
           .join('')
       : `<p class="hint">${esc(t.notConsentable)}</p>`;
     return `<div class="card" role="group" aria-labelledby="${esc(headId)}">
-      <strong id="${esc(headId)}">${esc(t.provision)}: ${esc(r.name)}${tr ? `<span class="badge">${esc(t.overseas)}</span>` : ''}</strong>
+      <strong id="${esc(headId)}">${esc(r.role === 'processor' ? t.entrustment : t.provision)}: ${esc(r.name)}${tr ? `<span class="badge">${esc(t.overseas)}</span>` : ''}</strong>
       <dl>
         ${seller ? `<dt>${esc(t.seller)}</dt><dd>${esc(seller.name)} (${esc(seller.country)})</dd>` : ''}
         <dt>${esc(t.purpose)}</dt><dd>${esc(d.recipientPurpose || d.purpose)}</dd>
