@@ -190,7 +190,7 @@ const SAMPLES: readonly Sample[] = [
   },
   { op: 'listRightsRequests', as: 'customer', params: () => ({ id: CUSTOMER }) },
   { op: 'getRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }) },
-  { op: 'advanceRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }), body: { action: 'verify' } },
+  { op: 'advanceRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }), body: { action: 'verify', evidence: { method: 'signed_in_account', reference: 'case-1' } } },
   { op: 'advanceRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }), body: { action: 'start' } },
   { op: 'advanceRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }), body: { action: 'complete' } },
   { op: 'listOverdueRightsRequests', as: 'admin' },
