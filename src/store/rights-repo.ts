@@ -380,6 +380,15 @@ export class RightsRepo {
     return rows.map((r) => r.document);
   }
 
+  /** Open requests, nearest statutory deadline first (the console's queue). */
+  async openByDeadline(limit: number): Promise<RightsRequest[]> {
+    const rows = await this.sql.query<{ document: RightsRequest }>(
+      "SELECT document FROM rights_requests WHERE state NOT IN ('completed', 'rejected') ORDER BY due_before, seq LIMIT $1",
+      [limit],
+    );
+    return rows.map((r) => r.document);
+  }
+
   /** Open requests whose deadline has passed at `now`, most overdue first. */
   async overdue(now: number, limit: number): Promise<RightsRequest[]> {
     const rows = await this.sql.query<{ document: RightsRequest }>(

@@ -52,6 +52,8 @@ interface State {
   apiKeyId: string;
   receiptId: string;
   rightsId: string;
+  /** An open request the console acts on. */
+  consoleRightsId: string;
   deletionId: string;
   outboxId: string;
   releaseToken: string;
@@ -218,6 +220,11 @@ const SAMPLES: readonly Sample[] = [
   { op: 'getConsoleCharts', as: 'console', query: { days: '7' } },
   { op: 'getConsoleLedger', as: 'console' },
   { op: 'listConsoleRightsRequests', as: 'console' },
+  { op: 'listConsoleRightsQueue', as: 'console' },
+  { op: 'getConsoleRightsRequest', as: 'console', params: (s) => ({ rid: s.rightsId }) },
+  { op: 'createRightsRequest', as: 'customer', params: () => ({ id: CUSTOMER }), body: { type: 'access' }, status: 201, after: (b, s) => (s.consoleRightsId = b.id as string) },
+  { op: 'actOnConsoleRightsRequest', as: 'console', params: (s) => ({ rid: s.consoleRightsId }), body: { action: 'verify', evidence: { method: 'mobile_identity', reference: 'ticket-77' } } },
+  { op: 'exportConsoleReport', as: 'console', query: () => ({ kind: 'transfers', format: 'csv', from: '2026-01-01', to: today(), lang: 'ko', tz: 'Asia/Seoul' }) },
   { op: 'getConsoleReport', as: 'console', params: () => ({ name: 'findings.json' }) },
   { op: 'getConsoleReport', as: 'console', params: () => ({ name: 'findings.sarif' }) },
   { op: 'deleteConsoleSession', as: 'console', status: 204 },
@@ -228,6 +235,7 @@ const SAMPLES: readonly Sample[] = [
   { op: 'listMyReleases', as: 'privacy' },
   { op: 'exportMyData', as: 'privacy' },
   { op: 'listMyRightsRequests', as: 'privacy' },
+  { op: 'listMyRightsNotices', as: 'privacy' },
   { op: 'createMyRightsRequest', as: 'privacy', body: { type: 'access' }, status: 201 },
   { op: 'withdrawMyConsent', as: 'privacy', body: { declarationId: 'sellers_fulfilment' } },
   { op: 'deletePrivacySession', as: 'privacy', status: 204 },
