@@ -26,6 +26,12 @@ const TYPE: Readonly<Record<RightsType, { ko: string; en: string }>> = {
   correction: { ko: '개인정보 정정', en: 'correction of your personal data' },
 };
 
+/** A free text as a sentence: the officer's reason may or may not end with a full stop. */
+const sentence = (s: string | undefined) => {
+  const t = (s ?? '').trim();
+  return /[.!?。]$/.test(t) ? t : `${t}.`;
+};
+
 export function noticeLang(req: Pick<RightsRequest, 'jurisdiction'>): NoticeLang {
   return req.jurisdiction === 'KR' ? 'ko' : 'en';
 }
@@ -48,7 +54,7 @@ function ko(req: RightsRequest, step: HistoryStep, c: string): RightsNotice {
     case 'start':
       return { lang: 'ko', title: `${what} 요구를 처리하고 있습니다`, text: `${c}는 고객님의 ${what} 요구를 처리하고 있습니다. ${due}.` };
     case 'extend':
-      return { lang: 'ko', title: `처리 기한이 연장되었습니다`, text: `${what} 요구의 처리 기한을 ${req.deadline.dueDate}까지 연장합니다. 사유: ${step.reason ?? ''}` };
+      return { lang: 'ko', title: `처리 기한이 연장되었습니다`, text: `${what} 요구의 처리 기한을 ${req.deadline.dueDate}까지 연장합니다. 사유: ${sentence(step.reason)}` };
     case 'complete':
       return { lang: 'ko', title: `${what} 요구를 처리했습니다`, text: `${c}는 고객님의 ${what} 요구(${req.article})를 처리했습니다.` };
     case 'reject': {
@@ -57,7 +63,7 @@ function ko(req: RightsRequest, step: HistoryStep, c: string): RightsNotice {
         lang: 'ko',
         title: `${what} 요구를 처리할 수 없습니다`,
         text:
-          `${c}는 다음 사유로 고객님의 ${what} 요구를 처리할 수 없습니다. 근거: ${step.article ?? ''}${ground ? ` (${ground.ko})` : ''}. 사유: ${step.reason ?? ''} ` +
+          `${c}는 다음 사유로 고객님의 ${what} 요구를 처리할 수 없습니다. 근거: ${step.article ?? ''}${ground ? ` (${ground.ko})` : ''}. 사유: ${sentence(step.reason)} ` +
           `이 결정에 이의가 있으시면 개인정보 보호책임자에게 이의를 제기하거나 개인정보침해 신고센터(국번 없이 118) 또는 개인정보 분쟁조정위원회에 도움을 요청하실 수 있습니다.`,
       };
     }
@@ -75,7 +81,7 @@ function en(req: RightsRequest, step: HistoryStep, c: string): RightsNotice {
     case 'start':
       return { lang: 'en', title: 'We are working on your request', text: `${c} is working on your request for ${what}. ${due}` };
     case 'extend':
-      return { lang: 'en', title: 'We need more time', text: `We extended the period for answering your request for ${what} to ${req.deadline.dueDate} (GDPR Article 12(3)). Reason: ${step.reason ?? ''}` };
+      return { lang: 'en', title: 'We need more time', text: `We extended the period for answering your request for ${what} to ${req.deadline.dueDate} (GDPR Article 12(3)). Reason: ${sentence(step.reason)}` };
     case 'complete':
       return { lang: 'en', title: 'Your request is done', text: `${c} has carried out your request for ${what} (${req.article}).` };
     case 'reject': {
@@ -84,7 +90,7 @@ function en(req: RightsRequest, step: HistoryStep, c: string): RightsNotice {
         lang: 'en',
         title: 'We cannot act on your request',
         text:
-          `${c} cannot act on your request for ${what}. Provision relied on: ${step.article ?? ''}${ground ? ` (${ground.en})` : ''}. Reason: ${step.reason ?? ''} ` +
+          `${c} cannot act on your request for ${what}. Provision relied on: ${step.article ?? ''}${ground ? ` (${ground.en})` : ''}. Reason: ${sentence(step.reason)} ` +
           'You may lodge a complaint with a supervisory authority and seek a judicial remedy (GDPR Article 12(4)).',
       };
     }
