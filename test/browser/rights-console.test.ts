@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../http/app-support.ts';
-import { chromiumAvailable, expectAccessible, launch, screenshot } from './support.ts';
+import { chromiumAvailable, expectAccessible, launch, RESULTS, screenshot } from './support.ts';
 
 /**
  * The officer works rights requests and downloads reports from the console, in Chromium:
@@ -102,7 +103,9 @@ describe.skipIf(!run)('console: rights requests and reports in Chromium', () => 
     await page.getByRole('button', { name: 'Reject the request' }).click();
     await page.locator(`.rights-detail[data-state="rejected"]`).waitFor();
     await expectAccessible(page, 'console rights detail (closed)');
-    await screenshot(page, 'console-rights');
+    // The panel alone (docs/screenshots/console-rights.png): the support role sees no other panel's data.
+    mkdirSync(RESULTS, { recursive: true });
+    await page.locator('#rights').screenshot({ path: join(RESULTS, 'console-rights.png') });
 
     const eu = await app.ctx.rights.get(rids.eu);
     expect(eu.history.map((h) => h.action)).toEqual(['receive', 'verify', 'start', 'extend', 'complete']);
@@ -155,6 +158,7 @@ describe.skipIf(!run)('console: rights requests and reports in Chromium', () => 
     await field('Language').selectOption('ko');
     await field('Time zone').fill('Asia/Seoul');
     await expectAccessible(page, 'console reports');
+    await page.locator('#reports').screenshot({ path: join(RESULTS, 'console-reports.png') });
     const get = async (format: string) => {
       const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.locator(`a[data-format="${format}"]`).click()]);
       return { name: download.suggestedFilename(), body: readFileSync((await download.path())!) };

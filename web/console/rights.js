@@ -64,7 +64,7 @@ function Actions({ api, detail, onDone }) {
           <textarea id="extend-reason" name="reason" required maxlength="2000" rows="2"></textarea>
           <button type="submit" disabled=${busy}>Extend the deadline</button>
         </form>`
-      : html`<p class="muted" data-extension="unavailable">${r.jurisdiction === 'KR' ? 'No extension: PIPA sets a fixed 10-day period.' : r.deadline.extended ? 'Already extended once (GDPR 12(3)).' : 'The first month has passed: GDPR 12(3) no longer allows an extension.'}</p>`}
+      : html`<p class="muted" data-extension="unavailable">${r.jurisdiction === 'KR' ? 'No extension: PIPA sets a 10-day period. Postponing access for a justified reason (Decree 41(4)) has no end date a deadline could move to, so it is not offered here.' : r.deadline.extended ? 'Already extended once (GDPR 12(3)).' : 'The first month has passed: GDPR 12(3) no longer allows an extension.'}</p>`}
     ${allowed.has('reject')
       ? html`<form data-action="reject" onSubmit=${submit((f) => ({ action: 'reject', article: f.article.value, reason: f.reason.value }))}>
           <label for="reject-article">Provision relied on</label>
