@@ -46,6 +46,8 @@ export interface DocumentRequest {
   readonly tz?: string | undefined;
   /** Breach form: when the breach was discovered (default: now). */
   readonly discoveredAt?: string | undefined;
+  /** Breach form: the compromised recipient, class or member (default: every release in the period). */
+  readonly recipient?: string | undefined;
 }
 
 export async function renderDocument(reports: ReportService, q: DocumentRequest, now: number): Promise<RenderedReport & { period: { from: string; to: string; time_zone: string } }> {
@@ -55,7 +57,7 @@ export async function renderDocument(reports: ReportService, q: DocumentRequest,
   const period = { from: q.from, to: q.to, time_zone: zone };
   if (q.kind === 'breach') {
     const discoveredAt = q.discoveredAt ? parseBound(q.discoveredAt, 'discovered_at', false, zone) : now;
-    const r = await reports.breach({ from, to, discoveredAt }, { lang: q.lang, format: q.format, title, timeZone: zone });
+    const r = await reports.breach({ from, to, discoveredAt, ...(q.recipient ? { recipient: q.recipient } : {}) }, { lang: q.lang, format: q.format, title, timeZone: zone });
     return { ...r, period };
   }
   const part = q.kind === 'regulator' ? undefined : { ...PARTS[q.kind], title };

@@ -7,6 +7,7 @@ import { renderHtml } from '../core/report/html.ts';
 import type { Checkpoint, Lang, Report, ReportContext, ReportSource } from '../core/report/model.ts';
 import { bucketsBetween, crossBorder, granularityOf, storedVolumes, type StoredFacts, verificationSource } from '../core/report/stored.ts';
 import { htmlToPdf } from '../report/pdf.ts';
+import { dayIn } from '../core/report/zone.ts';
 import * as q from '../store/report-queries.ts';
 import type { Database } from '../store/sql.ts';
 import type { AppConfig } from '../config.ts';
@@ -185,7 +186,8 @@ export class ReportService {
     await this.validateBreach(m, query);
     const checkpoint = await this.checkpoint();
     const impact = await this.assess(m, query, checkpoint.size);
-    const name = `consentgate-breach-${new Date(query.discoveredAt).toISOString().slice(0, 10)}`;
+    // The discovery day as the report counts days (UTC unless a zone is given).
+    const name = `consentgate-breach-${dayIn(query.discoveredAt, opts.timeZone ?? 'UTC')}`;
     if (opts.format === 'json') return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ ...impact, checkpoint }, null, 2) + '\n', filename: `${name}.json` };
     const built = buildReport(
       {

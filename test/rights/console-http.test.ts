@@ -177,5 +177,12 @@ describe('console report downloads', () => {
     const entries = (await app.ctx.db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries')).map((e) => Buffer.from(e.entry).toString());
     const first = entries.map((e) => JSON.parse(e) as Record<string, unknown>).find((e) => e.action === 'report.export');
     expect(first).toMatchObject({ actor: auditor.id, target: 'transfers', facts: { kind: 'transfers', format: 'csv', from: '2026-01-01', to: '2026-12-31', time_zone: 'Asia/Seoul', lang: 'ko' } });
+
+    // The breach form for one compromised recipient class, discovered on a given day.
+    const scoped = await a.get(q('breach', 'csv', '&recipient=cn_sellers&discovered_at=2026-06-01'));
+    expect(scoped.statusCode).toBe(200);
+    expect(scoped.headers['content-disposition']).toBe('attachment; filename="consentgate-breach-2026-06-01.csv"');
+    const unknown = await a.get(q('breach', 'csv', '&recipient=nobody'));
+    expect(unknown.json()).toMatchObject({ code: 'UNKNOWN_RECIPIENT' });
   });
 });

@@ -22,11 +22,13 @@ const FORMATS = [
 const today = () => new Date().toISOString().slice(0, 10);
 
 export function ReportDownloads() {
-  const [q, setQ] = useState({ kind: 'regulator', from: `${today().slice(0, 4)}-01-01`, to: today(), lang: 'en', tz: '' });
+  const [q, setQ] = useState({ kind: 'regulator', from: `${today().slice(0, 4)}-01-01`, to: today(), lang: 'en', tz: '', discovered: '', recipient: '' });
   const set = (k) => (ev) => setQ({ ...q, [k]: ev.target.value });
   const href = (format) => {
     const p = new URLSearchParams({ kind: q.kind, format, from: q.from, to: q.to, lang: q.lang });
     if (q.tz.trim()) p.set('tz', q.tz.trim());
+    if (q.kind === 'breach' && q.discovered) p.set('discovered_at', q.discovered);
+    if (q.kind === 'breach' && q.recipient.trim()) p.set('recipient', q.recipient.trim());
     return `/console/api/report-exports?${p}`;
   };
   return html`<form class="report-form" onSubmit=${(ev) => ev.preventDefault()}>
@@ -40,6 +42,13 @@ export function ReportDownloads() {
       <label for="rep-tz">Time zone</label>
       <input id="rep-tz" value=${q.tz} onInput=${set('tz')} placeholder="default: the regulator's" aria-describedby="rep-tz-hint" />
     </div>
+    ${q.kind === 'breach'
+      ? html`<div class="row">
+          <label for="rep-discovered">Discovered on</label><input id="rep-discovered" type="date" value=${q.discovered} onInput=${set('discovered')} aria-describedby="rep-breach-hint" />
+          <label for="rep-recipient">Compromised recipient</label><input id="rep-recipient" value=${q.recipient} onInput=${set('recipient')} aria-describedby="rep-breach-hint" />
+          <span id="rep-breach-hint" class="muted">Releases in the period to this recipient, class or seller (empty: every release); the 72-hour clocks start on the discovery date (empty: now).</span>
+        </div>`
+      : ''}
     <p id="rep-tz-hint" class="muted">Days are counted in this IANA zone (e.g. Asia/Seoul); empty: Asia/Seoul when Korean subjects are served, else Europe/Brussels. Each download is recorded in the transparency log.</p>
     <p class="row">Download: ${FORMATS.map(([f, l]) => html`<a class="button" data-format=${f} href=${href(f)} download>${l}</a> `)}</p>
   </form>`;

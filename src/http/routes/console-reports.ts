@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
+import { MEMBER_ID_RE } from '../../app/members-service.ts';
 import { DOCUMENT_FORMATS, DOCUMENT_KINDS, renderDocument } from '../../app/report-documents.ts';
 import { content, defineRoute, mount } from '../route.ts';
 import type { SessionStore } from '../session.ts';
@@ -31,19 +32,28 @@ export function consoleReportsApi(app: FastifyInstance, ctx: AppContext, session
       to: day,
       lang: z.enum(['ko', 'en']).default('en'),
       tz: z.string().min(1).max(64).optional(),
-      discovered_at: z.string().min(10).max(64).optional(),
+      discovered_at: z.string().min(10).max(64).optional().describe('breach form: when the breach was discovered (YYYY-MM-DD in tz, or an ISO timestamp); default now'),
+      recipient: z.string().regex(MEMBER_ID_RE).optional().describe('breach form: the compromised recipient, class or member; default every release in the period'),
     }),
     rateLimit: { max: 20, timeWindow: 60_000 },
     response: { 200: content({ 'text/html': z.string(), 'text/csv': z.string(), 'application/pdf': z.string().describe('PDF bytes') }, 'An attachment: the document in the format asked for') },
     handler: async ({ request, query, reply }) => {
       const session = await sessions.require(request);
-      const r = await renderDocument(ctx.reports, { kind: query.kind, format: query.format, from: query.from, to: query.to, lang: query.lang, tz: query.tz, discoveredAt: query.discovered_at }, Date.now());
+      const r = await renderDocument(ctx.reports, { kind: query.kind, format: query.format, from: query.from, to: query.to, lang: query.lang, tz: query.tz, discoveredAt: query.discovered_at, recipient: query.recipient }, Date.now());
       await ctx.admin.record(
         {
           action: 'report.export',
           actor: session.principal.keyId,
           target: query.kind,
-          facts: { kind: query.kind, format: query.format, from: r.period.from, to: r.period.to, time_zone: r.period.time_zone, lang: query.lang },
+          facts: {
+            kind: query.kind,
+            format: query.format,
+            from: r.period.from,
+            to: r.period.to,
+            time_zone: r.period.time_zone,
+            lang: query.lang,
+            ...(query.recipient ? { recipient: query.recipient } : {}),
+          },
         },
         async () => {},
       );
