@@ -59,6 +59,8 @@ interface State {
   releaseToken: string;
   /** A PIPC suspension order recorded by createTransferSuspension. */
   suspensionId: string;
+  /** A console account added by createConsoleAccount. */
+  accountId: string;
   console: { cookie: string; csrf: string };
   privacy: { cookie: string; csrf: string };
 }
@@ -228,6 +230,18 @@ const SAMPLES: readonly Sample[] = [
   { op: 'exportConsoleReport', as: 'console', query: () => ({ kind: 'transfers', format: 'csv', from: '2026-01-01', to: today(), lang: 'ko', tz: 'Asia/Seoul' }) },
   { op: 'getConsoleReport', as: 'console', params: () => ({ name: 'findings.json' }) },
   { op: 'getConsoleReport', as: 'console', params: () => ({ name: 'findings.sarif' }) },
+  // People (officer only; the admin-key session holds `*`): add, change the role and password, disable.
+  {
+    op: 'createConsoleAccount',
+    as: 'console',
+    body: { login: 'contract-auditor@shop.example', display_name: 'Contract Auditor', role: 'auditor', password: 'contract password 1' },
+    status: 201,
+    after: (b, s) => (s.accountId = b.id as string),
+  },
+  { op: 'listConsoleAccounts', as: 'console' },
+  { op: 'setConsoleAccountRole', as: 'console', params: (s) => ({ id: s.accountId }), body: { role: 'support' } },
+  { op: 'setConsoleAccountPassword', as: 'console', params: (s) => ({ id: s.accountId }), body: { password: 'another contract password' } },
+  { op: 'disableConsoleAccount', as: 'console', params: (s) => ({ id: s.accountId }) },
   { op: 'deleteConsoleSession', as: 'console', status: 204 },
   // The privacy centre: a session cookie from a subject token (cust-lee-junho, still consenting).
   { op: 'createPrivacySession', as: 'none', body: (s) => ({ key: s.privacyKey }), after: (b, s, res) => (s.privacy = { cookie: cookieOf(res), csrf: b.csrf as string }) },
