@@ -7,7 +7,7 @@ import { chromiumAvailable, expectAccessible, launch, RESULTS, screenshot } from
 
 /**
  * The officer works rights requests and downloads reports from the console, in Chromium:
- * a support-role account verifies, starts, extends and completes an EU customer's request and
+ * a support-role account (password sign-in) verifies, starts, extends and completes an EU customer's request and
  * rejects a Korean customer's request with a reason and a provision; each customer then reads
  * what they were told in the privacy centre (in their language). An auditor downloads the
  * transfer register as HTML, CSV and PDF. Every page passes axe-core.
@@ -16,7 +16,9 @@ const run = chromiumAvailable();
 let app: TestApp;
 let base: string;
 let browser: Browser;
-const keys = {} as { eu: string; kr: string; support: string; auditor: string };
+const keys = {} as { eu: string; kr: string };
+/** Console accounts (password sign-in): their sessions act as `account:<id>`. */
+const people = {} as { support: string; auditor: string };
 const rids = {} as { eu: string; kr: string; other: string };
 
 beforeAll(async () => {
@@ -27,8 +29,8 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${typeof addr === 'string' ? addr : addr.port}`;
   keys.eu = (await app.ctx.subjects.create({ id: 'cust-browser-eu', jurisdiction: 'EU', issueToken: true }, 'test')).token!;
   keys.kr = (await app.ctx.subjects.create({ id: 'cust-browser-kr', jurisdiction: 'KR', issueToken: true }, 'test')).token!;
-  keys.support = (await app.ctx.keys.create({ kind: 'admin', principal: 'operator', scopes: ['subjects:read', 'rights:write'], actor: 'test' })).key;
-  keys.auditor = (await app.ctx.keys.create({ kind: 'admin', principal: 'operator', scopes: ['subjects:read', 'reports:read', 'ledger:read', 'registry:read', 'recipients:read'], actor: 'test' })).key;
+  people.support = (await app.ctx.accounts.create({ login: 'sam@shop.example', displayName: 'Sam Support', role: 'support', password: 'support password 123' }, 'test')).id;
+  people.auditor = (await app.ctx.accounts.create({ login: 'audrey@shop.example', displayName: 'Audrey Auditor', role: 'auditor', password: 'auditor password 123' }, 'test')).id;
   rids.eu = (await app.ctx.rights.receive('cust-browser-eu', { type: 'access' }, 'test')).id;
   rids.kr = (await app.ctx.rights.receive('cust-browser-kr', { type: 'erasure' }, 'test')).id;
   rids.other = (await app.ctx.rights.receive('cust-browser-eu', { type: 'portability' }, 'test')).id;
@@ -55,18 +57,19 @@ afterEach(() => {
   expect(pageErrors.splice(0)).toEqual([]);
 });
 
-async function consoleAs(key: string): Promise<Page> {
+async function consoleAs(login: string, password: string): Promise<Page> {
   const page = await newPage();
   await page.goto(`${base}/console/`);
-  await page.getByLabel('Admin key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Login or e-mail').fill(login);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in with password' }).click();
   await page.getByRole('heading', { name: 'Rights requests and deadlines' }).waitFor();
   return page;
 }
 
 describe.skipIf(!run)('console: rights requests and reports in Chromium', () => {
   it('the support role verifies, starts, extends and completes one request, and rejects another with its ground', async () => {
-    const page = await consoleAs(keys.support);
+    const page = await consoleAs('sam@shop.example', 'support password 123');
     const queue = page.locator('#rights-queue');
     await queue.waitFor();
     // Deadline order: the Korean request (10 days) before the EU one (a month).
@@ -110,6 +113,8 @@ describe.skipIf(!run)('console: rights requests and reports in Chromium', () => 
     const eu = await app.ctx.rights.get(rids.eu);
     expect(eu.history.map((h) => h.action)).toEqual(['receive', 'verify', 'start', 'extend', 'complete']);
     expect(eu.deadline.extended).toBe(true);
+    // Who acted is the person's account, in the request's history and in the transparency log.
+    expect(eu.history.slice(1).map((h) => h.actor)).toEqual(Array(4).fill(`account:${people.support}`));
     expect((await app.ctx.rights.get(rids.kr)).rejectionArticle).toBe('PIPA 36(1)');
     await page.context().close();
   });
@@ -141,12 +146,12 @@ describe.skipIf(!run)('console: rights requests and reports in Chromium', () => 
   });
 
   it('an auditor downloads the transfer register as HTML, CSV and PDF for a chosen period', async () => {
-    const page = await consoleAs(keys.auditor);
+    const page = await consoleAs('audrey@shop.example', 'auditor password 123');
     // Read-only: the auditor sees the request, but the server refuses to act (no rights:write).
     await page.getByRole('button', { name: `Open portability request ${rids.other}` }).click();
     await page.getByLabel('Case reference').fill('T-1');
     await page.getByRole('button', { name: 'Verify identity' }).click();
-    await page.getByRole('alert').filter({ hasText: 'FORBIDDEN_SCOPE' }).waitFor();
+    await page.locator('.rights-detail').getByRole('alert').filter({ hasText: 'FORBIDDEN_SCOPE' }).waitFor();
     expect((await app.ctx.rights.get(rids.other)).state).toBe('received');
 
     await page.getByRole('heading', { name: 'Reports' }).waitFor();
@@ -173,8 +178,8 @@ describe.skipIf(!run)('console: rights requests and reports in Chromium', () => 
     expect(pdf.name).toBe('consentgate-transfer-register-2026-01-01_2026-12-31.pdf');
     expect(pdf.body.subarray(0, 4).toString('latin1')).toBe('%PDF');
 
-    const exported = await app.ctx.db.query<{ target: string }>("SELECT target FROM admin_actions WHERE action = 'report.export'");
-    expect(exported.map((e) => e.target)).toEqual(['transfers', 'transfers', 'transfers']);
+    const exported = await app.ctx.db.query<{ target: string; actor: string }>("SELECT target, actor FROM admin_actions WHERE action = 'report.export'");
+    expect(exported).toEqual(Array(3).fill({ target: 'transfers', actor: `account:${people.auditor}` }));
     await page.context().close();
   });
 });
