@@ -3,7 +3,7 @@ import { parseBound, parsePeriod } from '../core/report/period.ts';
 import { ropaSource } from '../core/report/ropa.ts';
 import { provisionsSource, storedTransfersSource, verificationSource } from '../core/report/stored.ts';
 import { transferRegisterSource } from '../core/report/transfers.ts';
-import { reportZone } from '../core/report/zone.ts';
+import { defaultPeriodDays, reportZone } from '../core/report/zone.ts';
 import type { RenderedReport, ReportPart, ReportService } from './report-service.ts';
 
 /**
@@ -38,9 +38,9 @@ const PARTS: Readonly<Record<Exclude<DocumentKind, 'regulator' | 'breach'>, Omit
 export interface DocumentRequest {
   readonly kind: DocumentKind;
   readonly format: DocumentFormat;
-  /** `YYYY-MM-DD`, counted in `tz`. */
-  readonly from: string;
-  readonly to: string;
+  /** `YYYY-MM-DD`, counted in `tz`; default (as the CLI): 1 January to today. */
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
   readonly lang: Lang;
   /** IANA zone; default: the regulator's zone for the registry's jurisdictions (as the CLI). */
   readonly tz?: string | undefined;
@@ -52,9 +52,11 @@ export interface DocumentRequest {
 
 export async function renderDocument(reports: ReportService, q: DocumentRequest, now: number): Promise<RenderedReport & { period: { from: string; to: string; time_zone: string } }> {
   const { zone } = reportZone(reports.model().operator.jurisdictions, { tz: q.tz });
-  const { from, to } = parsePeriod(q.from, q.to, { from: 'from', to: 'to' }, zone);
+  const def = defaultPeriodDays(now, zone);
+  const days = { from: q.from ?? def.from, to: q.to ?? def.to };
+  const { from, to } = parsePeriod(days.from, days.to, { from: 'from', to: 'to' }, zone);
   const title = DOCUMENT_TITLES[q.kind][q.lang];
-  const period = { from: q.from, to: q.to, time_zone: zone };
+  const period = { ...days, time_zone: zone };
   if (q.kind === 'breach') {
     const discoveredAt = q.discoveredAt ? parseBound(q.discoveredAt, 'discovered_at', false, zone) : now;
     const r = await reports.breach({ from, to, discoveredAt, ...(q.recipient ? { recipient: q.recipient } : {}) }, { lang: q.lang, format: q.format, title, timeZone: zone });

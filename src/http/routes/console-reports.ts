@@ -21,15 +21,15 @@ export function consoleReportsApi(app: FastifyInstance, ctx: AppContext, session
     operationId: 'exportConsoleReport',
     summary: 'Console: download a report document (regulator report, transfer register, ROPA, PIPA 17 provision records, breach-impact form) as HTML, CSV or PDF for a period (session)',
     description:
-      '`from`/`to`: whole days in `tz` (default: Asia/Seoul when the registry serves Korean subjects, else Europe/Brussels, as `consentgate report`). ' +
+      'Defaults: the regulator report as HTML for 1 January to today. `from`/`to`: whole days in `tz` (default: Asia/Seoul when the registry serves Korean subjects, else Europe/Brussels, as `consentgate report`). ' +
       'The answer is an attachment; the export is recorded in the transparency log (`report.export`, with the kind, period and format). PDF needs headless Chromium (503 PDF_UNAVAILABLE).',
     tags: ['console'],
     auth: { kind: 'session', session: 'console', scopes: ['reports:read'] },
     query: z.object({
-      kind: z.enum(DOCUMENT_KINDS),
-      format: z.enum(DOCUMENT_FORMATS),
-      from: day,
-      to: day,
+      kind: z.enum(DOCUMENT_KINDS).default('regulator'),
+      format: z.enum(DOCUMENT_FORMATS).default('html'),
+      from: day.optional(),
+      to: day.optional(),
       lang: z.enum(['ko', 'en']).default('en'),
       tz: z.string().min(1).max(64).optional(),
       discovered_at: z.string().min(10).max(64).optional().describe('breach form: when the breach was discovered (YYYY-MM-DD in tz, or an ISO timestamp); default now'),
