@@ -129,6 +129,11 @@ export class RegistryService {
     return this.repo.list(limit, before);
   }
 
+  /** Activations, newest first (a version activated twice appears twice). */
+  activations(limit?: number) {
+    return this.repo.activations(limit);
+  }
+
   getVersion(version: number) {
     return this.repo.get(version);
   }
