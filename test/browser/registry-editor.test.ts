@@ -73,10 +73,17 @@ describe.skipIf(!run)('console registry editor in Chromium', () => {
     await item.waitFor();
     expect(await item.innerText()).toContain('GDPR 44');
     await panel.locator(`.reg-gutter [data-line="${line}"][data-severity="error"]`).waitFor();
+    // …and written after that line's text in the editor itself, on the same row as the text.
+    const inline = panel.locator(`[data-inline-line="${line}"]`);
+    expect(await inline.innerText()).toContain('BASIS_IS_TRANSFER_MECHANISM');
+    const rowTop = async () => (await inline.boundingBox())!.y;
+    const textTop = async () => (await editor.boundingBox())!.y + 6 + (line - 1) * 20 - (await editor.evaluate((t) => (t as unknown as { scrollTop: number }).scrollTop));
     await panel.locator('[data-lint-state="errors"]').waitFor();
     // The finding's button puts the caret on that line, and the line strip names the finding.
     await item.getByRole('button', { name: `Line ${line}` }).click();
     await expect.poll(() => panel.locator('#reg-caret').innerText()).toContain('BASIS_IS_TRANSFER_MECHANISM');
+    // Scrolled to the line, the inline finding stays aligned with it.
+    expect(Math.abs((await rowTop()) - (await textTop()))).toBeLessThan(2);
     await expectAccessible(page, 'registry editor with a finding');
     await screenshot(page, 'console-registry-finding');
 

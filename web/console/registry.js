@@ -9,6 +9,8 @@ import htm from 'htm';
 
 const html = htm.bind(h);
 const LINT_DELAY_MS = 350;
+// Must match `.reg-text` line-height in registry.css: the inline findings are placed by it.
+const LINE_PX = 20;
 const SEV = { error: 'bad', warning: 'warn', info: 'muted' };
 const SEV_MARK = { error: '✖', warning: '▲', info: '●' };
 const when = (iso) => (iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '—');
@@ -37,29 +39,42 @@ function FindingText({ f }) {
 }
 
 /**
- * A textarea with a line-number gutter that marks lines with findings. The gutter is decoration
- * (aria-hidden): the findings list below says the same in text, each item jumping to its line.
+ * A textarea with a line-number gutter that marks lines with findings, and behind the text a
+ * layer that tints each line with a finding and writes the finding after the line's text — the
+ * way code editors show diagnostics, without a build step. Gutter and layer are decoration
+ * (aria-hidden): the line strip under the editor (its description) and the findings list below
+ * say the same in text, each item jumping to its line.
  */
-function Editor({ text, onInput, findings, readOnly, taRef, label }) {
+function Editor({ text, onInput, findings, taRef, label }) {
   const gutter = useRef(null);
-  const lines = useMemo(() => text.split('\n').length, [text]);
+  const layer = useRef(null);
+  const lineTexts = useMemo(() => text.split('\n'), [text]);
   const marks = useMemo(() => byLine(findings), [findings]);
   const [caret, setCaret] = useState(1);
+  // The gutter and the inline-finding layer follow the textarea's scroll (CSSOM, allowed by the CSP).
   const sync = (ev) => {
     if (gutter.current) gutter.current.scrollTop = ev.target.scrollTop;
+    if (layer.current) layer.current.style.transform = `translate(${-ev.target.scrollLeft}px, ${-ev.target.scrollTop}px)`;
   };
   const track = (ev) => setCaret(ev.target.value.slice(0, ev.target.selectionStart).split('\n').length);
   const here = marks.get(caret) ?? [];
   return html`<div class="reg-editor">
       <div class="reg-gutter" ref=${gutter} aria-hidden="true">
-        ${Array.from({ length: lines }, (_, i) => {
+        ${lineTexts.map((_, i) => {
           const fs = marks.get(i + 1);
           return html`<div key=${i} class=${'reg-ln' + (fs ? ' sev-' + fs[0].severity : '')} data-line=${i + 1} data-severity=${fs ? fs[0].severity : undefined}
             title=${fs ? fs.map((f) => `${f.severity} ${f.code}: ${f.message}`).join('\n') : undefined}>${fs ? SEV_MARK[fs[0].severity] + ' ' : ''}${i + 1}</div>`;
         })}
       </div>
-      <textarea ref=${taRef} class="reg-text" aria-label=${label} spellcheck="false" wrap="off" readOnly=${readOnly}
-        value=${text} onInput=${(ev) => { onInput?.(ev.target.value); track(ev); }} onScroll=${sync} onKeyUp=${track} onClick=${track} onSelect=${track}></textarea>
+      <div class="reg-code">
+        <div class="reg-layer-clip" aria-hidden="true"><div class="reg-layer" ref=${layer}>
+          ${[...marks].map(([line, fs]) => html`<div key=${line} class=${'reg-inline sev-' + fs[0].severity} data-inline-line=${line} style=${{ top: `${(line - 1) * LINE_PX}px` }}>
+            <span class="reg-ghost">${lineTexts[line - 1] ?? ''}</span><span class="reg-inline-msg">${SEV_MARK[fs[0].severity]} ${fs[0].code}: ${fs[0].message}${fs.length > 1 ? ` (+${fs.length - 1} more)` : ''}</span>
+          </div>`)}
+        </div></div>
+        <textarea ref=${taRef} class="reg-text" aria-label=${label} aria-describedby="reg-caret" spellcheck="false" wrap="off"
+          value=${text} onInput=${(ev) => { onInput?.(ev.target.value); track(ev); sync(ev); }} onScroll=${sync} onKeyUp=${track} onClick=${track} onSelect=${track}></textarea>
+      </div>
     </div>
     <p class="reg-caret" id="reg-caret">Line ${caret}${here.length ? ': ' : ''}${here.map((f, i) => html`<span key=${i}>${i ? '; ' : ''}<${FindingText} f=${f} /></span>`)}</p>`;
 }
