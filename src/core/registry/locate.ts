@@ -10,9 +10,10 @@ export interface Position {
 
 /**
  * Maps a field path (`['declarations', 2, 'transfer']`) to where an editor should put the
- * finding: the line of the KEY `transfer:` rather than of its value (a nested map's value starts
- * on the next line, a finding about "transfer" belongs on the line that says so). A sequence item
- * is located at its first character. When the path leaves the document — a missing field, the
+ * finding: a value written on its key's line is located at the value; a value that starts below
+ * its key (a nested map or list) at the KEY — a finding about "transfer" belongs on the line that
+ * says `transfer:`, not on the first line inside it. A sequence item is located at its first
+ * character. When the path leaves the document — a missing field, the
  * usual subject of a finding — the deepest existing ancestor's position is used, so every path
  * lands on a line of the document.
  */
@@ -24,7 +25,11 @@ export function locatePath(doc: Document, lc: LineCounter, path: FieldPath): Pos
     if (isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
-      offset = rangeStart(pair.key) ?? rangeStart(pair.value) ?? offset;
+      const k = rangeStart(pair.key);
+      const v = rangeStart(pair.value);
+      // The value where it starts on the key's line (`kr_age: 14` → at `14`, as the CLI has
+      // always shown it); the key where the value starts below it (a nested map or list).
+      offset = v !== undefined && (k === undefined || lc.linePos(v).line === lc.linePos(k).line) ? v : (k ?? offset);
       node = pair.value;
     } else if (isSeq(node) && typeof seg === 'number') {
       const item = node.items[seg];
