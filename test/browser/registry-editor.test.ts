@@ -1,7 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_YAML, testApp, type TestApp } from '../http/app-support.ts';
-import { chromiumAvailable, expectAccessible, launch, screenshot } from './support.ts';
+import { join } from 'node:path';
+import { chromiumAvailable, expectAccessible, launch, RESULTS, screenshot } from './support.ts';
 
 /**
  * The console's registry editor in Chromium against the real server: the officer breaks the
@@ -86,6 +87,8 @@ describe.skipIf(!run)('console registry editor in Chromium', () => {
     expect(Math.abs((await rowTop()) - (await textTop()))).toBeLessThan(2);
     await expectAccessible(page, 'registry editor with a finding');
     await screenshot(page, 'console-registry-finding');
+    // The panel alone, for docs/screenshots/console-registry-editor.png.
+    await panel.screenshot({ path: join(RESULTS, 'console-registry-editor.png') });
 
     // A YAML syntax error is shown at its line too.
     await editor.fill(DEMO_YAML.replace('jurisdictions: [KR, EU]', 'jurisdictions: [KR, EU'));
