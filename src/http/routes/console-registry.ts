@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { Validation } from '../../app/registry-service.ts';
@@ -7,8 +7,9 @@ import { hasErrors, type Finding } from '../../core/lint/finding.ts';
 import { hunks, lineDiff } from '../../core/registry/line-diff.ts';
 import { impactDigest, registryImpact, staleImpact, type RegistryImpact } from '../../core/registry/impact.ts';
 import { MAX_REGISTRY_BYTES } from '../../core/registry/parse.ts';
+import { hasScopes } from '../principal.ts';
 import { defineRoute, mount } from '../route.ts';
-import type { SessionStore } from '../session.ts';
+import type { Session, SessionStore } from '../session.ts';
 
 /**
  * The officer console's registry editor API under `/console/api/registry` (session cookie,
@@ -78,6 +79,15 @@ function oneCandidate(body: { yaml?: string | undefined; version?: number | unde
 
 export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessions: SessionStore): void {
   const svc = ctx.registry;
+  // The session hook (console.ts) already refused a session without the route's scopes; the
+  // handler checks again on the session it acts for, as console-api.ts does.
+  const need = async (request: FastifyRequest): Promise<Session> => {
+    const s = await sessions.require(request);
+    const auth = request.routeOptions.config.auth;
+    const scopes = auth?.kind === 'session' ? (auth.scopes ?? []) : [];
+    if (!hasScopes(s.principal, scopes)) throw new CgError('FORBIDDEN_SCOPE', `this admin key lacks ${scopes.join(', ')}`, 403);
+    return s;
+  };
 
   const stored = async (v: number, path: string) => {
     const r = await svc.getVersion(v);
@@ -128,7 +138,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
     auth: READ,
     response: { 200: z.object({ active: z.object({ version: z.number().int(), hash: z.string(), source: z.string(), activated_at: z.string(), activated_by: z.string() }).nullable() }) },
     handler: async ({ request }) => {
-      await sessions.require(request);
+      await need(request);
       const a = svc.active;
       if (!a) return { active: null };
       const row = await stored(a.version, 'version');
@@ -148,7 +158,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
     body: z.strictObject({ yaml: yamlText }),
     response: { 200: z.object({ parsed: z.boolean(), valid: z.boolean(), hash: z.string().nullable(), counts, findings: z.array(finding) }) },
     handler: async ({ request, body }) => {
-      await sessions.require(request);
+      await need(request);
       try {
         const v = svc.validate(body.yaml);
         return { parsed: true, valid: !hasErrors(v.findings), hash: v.model.hash, counts: countOf(v.findings), findings: v.findings.map(plain) };
@@ -190,7 +200,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       }),
     },
     handler: async ({ request, body }) => {
-      await sessions.require(request);
+      await need(request);
       if ((body.yaml === undefined) === (body.to === undefined)) {
         throw new CgError('CANDIDATE_REQUIRED', 'give exactly one of `yaml` (the editor text) and `to` (a stored version)', 400, [
           { code: 'CANDIDATE_REQUIRED', message: 'exactly one of yaml and to', path: body.yaml === undefined ? 'to' : 'yaml' },
@@ -248,7 +258,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       }),
     },
     handler: async ({ request, body }) => {
-      await sessions.require(request);
+      await need(request);
       const r = await dryRun(await candidate(body));
       return { ...r, impact: r.impact as unknown as Record<string, unknown>, consents: r.consents as unknown as Record<string, unknown> };
     },
@@ -268,7 +278,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       200: z.object({ version: z.number().int(), hash: z.string(), created: z.boolean(), counts, findings: z.array(finding) }),
     },
     handler: async ({ request, reply, body }) => {
-      const s = await sessions.require(request);
+      const s = await need(request);
       const r = await svc.store(body.yaml, s.principal.keyId);
       reply.code(r.created ? 201 : 200);
       return { version: r.row.version, hash: r.row.hash, created: r.created, counts: countOf(r.findings), findings: r.findings.map(plain) };
@@ -289,7 +299,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       200: z.object({ version: z.number().int(), hash: z.string(), activated_at: z.string(), activated_by: z.string(), changed: z.boolean(), stale_consents: z.number().int(), counts }),
     },
     handler: async ({ request, body }) => {
-      const s = await sessions.require(request);
+      const s = await need(request);
       const c = await candidate(body);
       const actor = s.principal.keyId;
       if (hasErrors(c.v.findings)) {
@@ -335,7 +345,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       }),
     },
     handler: async ({ request, query }) => {
-      await sessions.require(request);
+      await need(request);
       const [rows, acts] = await Promise.all([svc.list(query.limit, query.before), svc.activations(2_000)]);
       const active = svc.active?.version ?? null;
       return {
@@ -364,7 +374,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       200: z.object({ version: z.number().int(), hash: z.string(), created_at: z.string(), created_by: z.string(), active: z.boolean(), source: z.string(), counts, findings: z.array(finding) }),
     },
     handler: async ({ request, params }) => {
-      await sessions.require(request);
+      await need(request);
       const r = await stored(params.version, 'version');
       const v = svc.validate(r.source);
       return {
