@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readCookie } from '../../src/http/session.ts';
+import { RegistryRepo } from '../../src/store/registry-repo.ts';
 import { startHarness, type Harness } from '../release/harness.ts';
 
 /**
@@ -173,6 +174,24 @@ describe('console registry editor API', () => {
     const stale = await call(officer, 'POST', '/activate', { yaml: withEmailToSellers(), confirmation: other.body.confirmation });
     expect(stale.status).toBe(409);
     expect(stale.body).toMatchObject({ code: 'CONFIRMATION_STALE', path: 'confirmation' });
+  });
+
+  it('refuses when the database has another active registry than the dry run replaced (another server activated)', async () => {
+    const active = h.app.ctx.registry.active!;
+    const other = await h.app.ctx.registry.store(YAML.replace('kr_age: 14', 'kr_age: 15'), 'other-server');
+    // As another server would: the row changes, this server has not heard of it yet.
+    await RegistryRepo.activate(h.app.ctx.db, other.row.version, 'other-server', new Date());
+    try {
+      const text = withEmailToSellers();
+      const dr = await call(officer, 'POST', '/dry-run', { yaml: text });
+      expect(dr.body.from.hash).toBe(active.hash);
+      const res = await call(officer, 'POST', '/activate', { yaml: text, confirmation: dr.body.confirmation });
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ code: 'CONFIRMATION_STALE', path: 'confirmation' });
+    } finally {
+      await RegistryRepo.activate(h.app.ctx.db, active.version, 'test', new Date());
+    }
+    expect(h.app.ctx.registry.active!.version).toBe(active.version);
   });
 
   it('activates with the confirmation, logs the officer as actor, and shows it in the history', async () => {
