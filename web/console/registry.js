@@ -322,6 +322,8 @@ export function RegistryEditor({ api, session }) {
     setBase({ version: r.version, hash: r.hash });
     setRefresh((x) => x + 1);
     setTimeout(() => outcome.current?.focus(), 0);
+    // Other panels showing the active registry (overview, stale consents) may listen and reload.
+    window.dispatchEvent(new CustomEvent('consentgate:registry-activated', { detail: { version: r.version } }));
   });
   const diffVersions = (from, to) => act(async () => {
     setRun(null);
