@@ -145,6 +145,9 @@ describe.skipIf(!run)('console registry editor in Chromium', () => {
     await panel.getByRole('button', { name: 'Dry run activation' }).click();
     await panel.locator('.reg-dryrun').waitFor();
     expect(await panel.getByRole('button', { name: 'Activate…' }).count()).toBe(0);
+    // Editing the text withdraws the dry run of the previous text.
+    await panel.getByLabel('Registry YAML').fill(DEMO_YAML.replace('kr_age: 14', 'kr_age: 15'));
+    await expect.poll(() => panel.locator('.reg-dryrun').count()).toBe(0);
     await page.context().close();
   });
 });

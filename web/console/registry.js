@@ -325,6 +325,13 @@ export function RegistryEditor({ api, session }) {
     // Other panels showing the active registry (overview, stale consents) may listen and reload.
     window.dispatchEvent(new CustomEvent('consentgate:registry-activated', { detail: { version: r.version } }));
   });
+  // An edit makes a shown diff or dry run of the editor text out of date: it is withdrawn, so a
+  // confirmation always concerns the text on screen.
+  const edit = (t) => {
+    setText(t);
+    setDiff((d) => (d && d.to.version === null ? null : d));
+    setRun((r) => (r && r.source.yaml !== undefined ? null : r));
+  };
   const diffVersions = (from, to) => act(async () => {
     setRun(null);
     setDiff(await api.post('/registry/diff', { from, to }));
@@ -332,7 +339,7 @@ export function RegistryEditor({ api, session }) {
 
   if (text === null) return error ? html`<p class="error" role="alert">${error}</p>` : html`<p class="muted">Loading…</p>`;
   return html`<p class="muted">Editing ${base ? `from version ${base.version}` : 'a new registry'}. Findings appear at their line as you type; nothing changes until you activate.</p>
-    <${Editor} text=${text} onInput=${setText} findings=${lint?.findings ?? []} taRef=${ta} label="Registry YAML" />
+    <${Editor} text=${text} onInput=${edit} findings=${lint?.findings ?? []} taRef=${ta} label="Registry YAML" />
     <${FindingsList} lint=${lint} onGo=${(line) => goToLine(ta.current, line)} />
     <div class="row reg-actions">
       <button type="button" disabled=${busy} onClick=${showDiff}>Diff against active</button>
@@ -343,7 +350,7 @@ export function RegistryEditor({ api, session }) {
     <p class="reg-outcome" tabindex="-1" ref=${outcome} role="status" aria-live="polite">${note}</p>
     ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
     ${diff ? html`<h3>Diff</h3><${DiffView} diff=${diff} />` : ''}
-    ${run ? html`<h3>Dry run</h3><${DryRun} run=${run} write=${write} busy=${busy} onActivate=${activate} onCancel=${() => {}} />` : ''}
+    ${run ? html`<h3>Dry run</h3><${DryRun} key=${run.confirmation} run=${run} write=${write} busy=${busy} onActivate=${activate} onCancel=${() => {}} />` : ''}
     <h3>Version history</h3>
     <${History} api=${api} refresh=${refresh} write=${write}
       onOpen=${(v) => load(v).catch((e) => setError(e.message))} onDryRun=${dryRun} onDiff=${diffVersions} />`;
