@@ -6,6 +6,7 @@ import { sessionApi } from '/shared/api.js';
 import { RightsWork } from '/console/rights.js';
 import { ReportDownloads } from '/console/reports.js';
 import { People } from '/console/people.js';
+import { RegistryEditor } from '/console/registry.js';
 
 const html = htm.bind(h);
 const api = sessionApi('/console/api');
@@ -275,13 +276,14 @@ function App() {
   if (!session) return html`${header}<${SignIn} onDone=${setSession} />`;
   return html`${header}
     <nav class="sections" aria-label="Console sections">
-      <a href="#decisions-panel">Live decisions</a><a href="#charts">Charts</a><a href="#registry">Registry and lint</a><a href="#recipients">Recipients by country</a>
+      <a href="#decisions-panel">Live decisions</a><a href="#charts">Charts</a><a href="#registry">Registry and lint</a><a href="#registry-editor">Registry editor</a><a href="#recipients">Recipients by country</a>
       <a href="#stale">Stale consents</a><a href="#rights">Rights requests</a><a href="#ledger">Ledger</a><a href="#reports">Reports</a><a href="#people">People</a>
     </nav>
     <main>
       <${Panel} id="decisions-panel" title="Live release decisions"><${Decisions} /><//>
       <${Panel} id="charts" title="Consents and decisions over time"><${Charts} /><//>
       <${Panel} id="registry" title="Registry and statutory lint"><${Registry} /><//>
+      <${Panel} id="registry-editor" title="Registry editor"><${RegistryEditor} api=${api} session=${session} /><//>
       <${Panel} id="recipients" title="Recipients by country"><${Recipients} /><//>
       <${Panel} id="stale" title="Stale consents"><${StaleConsents} /><//>
       <${Panel} id="rights" title="Rights requests and deadlines"><${RightsWork} api=${api} /><//>

@@ -7,6 +7,7 @@ import { guardedSignIn } from '../auth.ts';
 import { checkOrigin, SessionStore, type Session, type SessionSpec } from '../session.ts';
 import { loadWebAssets, type WebAsset } from '../web-assets.ts';
 import { consoleApi } from './console-api.ts';
+import { consoleRegistryApi } from './console-registry.ts';
 import { consoleRightsApi } from './console-rights.ts';
 import { consoleReportsApi } from './console-reports.ts';
 import { privacyNoticesApi } from './privacy-notices.ts';
@@ -43,6 +44,7 @@ export const consoleRoutes: RoutePlugin = (app, ctx) => {
   consoleApi(app, ctx, consoleSessions);
   consoleAccountsApi(app, ctx, consoleSessions);
   consoleOidcRoutes(app, ctx, consoleSessions);
+  consoleRegistryApi(app, ctx, consoleSessions);
   privacyApi(app, ctx, privacySessions);
   consoleRightsApi(app, ctx, consoleSessions);
   consoleReportsApi(app, ctx, consoleSessions);
