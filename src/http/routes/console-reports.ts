@@ -5,6 +5,7 @@ import { MEMBER_ID_RE } from '../../app/members-service.ts';
 import { DOCUMENT_FORMATS, DOCUMENT_KINDS, renderDocument } from '../../app/report-documents.ts';
 import { content, defineRoute, mount } from '../route.ts';
 import type { SessionStore } from '../session.ts';
+import { sessionWithScopes } from '../console-scopes.ts';
 
 /**
  * Report downloads from the console (session, `reports:read`): the regulator report, the transfer
@@ -38,7 +39,7 @@ export function consoleReportsApi(app: FastifyInstance, ctx: AppContext, session
     rateLimit: { max: 20, timeWindow: 60_000 },
     response: { 200: content({ 'text/html': z.string(), 'text/csv': z.string(), 'application/pdf': z.string().describe('PDF bytes') }, 'An attachment: the document in the format asked for') },
     handler: async ({ request, query, reply }) => {
-      const session = await sessions.require(request);
+      const session = await sessionWithScopes(sessions, request);
       const r = await renderDocument(ctx.reports, { kind: query.kind, format: query.format, from: query.from, to: query.to, lang: query.lang, tz: query.tz, discoveredAt: query.discovered_at, recipient: query.recipient }, Date.now());
       await ctx.admin.record(
         {

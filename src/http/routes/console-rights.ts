@@ -8,6 +8,7 @@ import { RightsRepo } from '../../store/rights-repo.ts';
 import { rightsActionBody, toRightsAction } from '../rights-action-body.ts';
 import { defineRoute, mount } from '../route.ts';
 import type { SessionStore } from '../session.ts';
+import { sessionWithScopes } from '../console-scopes.ts';
 import { deletionJson, requestJson, requestSchema } from './rights.ts';
 
 /**
@@ -40,7 +41,7 @@ export function consoleRightsApi(app: FastifyInstance, ctx: AppContext, sessions
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(200) }),
     response: { 200: z.record(z.string(), z.unknown()) },
     handler: async ({ request, query }) => {
-      await sessions.require(request);
+      await sessionWithScopes(sessions, request);
       const now = Date.now();
       const [open, closed] = await Promise.all([repo.openByDeadline(query.limit), repo.requests({ limit: query.limit })]);
       const recentClosed = closed.filter((r) => !isOpen(r)).slice(0, Math.max(0, query.limit - open.length));
@@ -72,7 +73,7 @@ export function consoleRightsApi(app: FastifyInstance, ctx: AppContext, sessions
     params: requestId,
     response: { 200: z.record(z.string(), z.unknown()) },
     handler: async ({ request, params }) => {
-      await sessions.require(request);
+      await sessionWithScopes(sessions, request);
       const now = Date.now();
       const r = await ctx.rights.get(params.rid);
       const [deletions, notices] = await Promise.all([ctx.rights.deletions({ subject: r.subject, limit: 1000 }), ctx.rights.noticesOfRequest(r.id)]);
@@ -107,7 +108,7 @@ export function consoleRightsApi(app: FastifyInstance, ctx: AppContext, sessions
     bodyLimit: 16 * 1024,
     response: { 200: requestSchema },
     handler: async ({ request, params, body }) => {
-      const session = await sessions.require(request);
+      const session = await sessionWithScopes(sessions, request);
       return requestJson(await ctx.rights.act(params.rid, toRightsAction(body), session.principal.keyId), Date.now());
     },
   }));
