@@ -131,7 +131,8 @@ describe.skipIf(!run)('Korean pages show no English (Chromium, lang=ko)', () => 
     await page.getByRole('button', { name: '삭제 요청 확인' }).click();
     await page.getByText('요청이 접수되었습니다.').waitFor();
     const [erasure] = (await app.ctx.rights.requestsOf(SUBJECT)).filter((r) => r.type === 'erasure');
-    for (const kind of ['verify', 'start', 'complete'] as const) await app.ctx.rights.act(erasure!.id, { kind }, 'officer');
+    await app.ctx.rights.act(erasure!.id, { kind: 'verify', evidence: { method: 'signed_in_account', reference: 'case-ko-1' } }, 'officer');
+    for (const kind of ['start', 'complete'] as const) await app.ctx.rights.act(erasure!.id, { kind }, 'officer');
     const deletion = (await app.ctx.rights.deletions({ subject: SUBJECT })).find((d) => d.rightsRequest === erasure!.id && d.recipientId === SELLER);
     expect(deletion).toBeDefined();
     await app.ctx.rights.confirmDeletion(deletion!.id, SELLER, 'seller');

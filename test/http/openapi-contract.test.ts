@@ -52,6 +52,8 @@ interface State {
   apiKeyId: string;
   receiptId: string;
   rightsId: string;
+  /** An open request the console acts on. */
+  consoleRightsId: string;
   deletionId: string;
   outboxId: string;
   releaseToken: string;
@@ -60,6 +62,8 @@ interface State {
   /** A console account added by createConsoleAccount. */
   accountId: string;
   console: { cookie: string; csrf: string };
+  /** The console registry dry run's confirmation digest, for activateConsoleRegistry. */
+  registryConfirmation: string;
   privacy: { cookie: string; csrf: string };
 }
 
@@ -193,7 +197,7 @@ const SAMPLES: readonly Sample[] = [
   },
   { op: 'listRightsRequests', as: 'customer', params: () => ({ id: CUSTOMER }) },
   { op: 'getRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }) },
-  { op: 'advanceRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }), body: { action: 'verify' } },
+  { op: 'advanceRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }), body: { action: 'verify', evidence: { method: 'signed_in_account', reference: 'case-1' } } },
   { op: 'advanceRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }), body: { action: 'start' } },
   { op: 'advanceRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }), body: { action: 'complete' } },
   { op: 'listOverdueRightsRequests', as: 'admin' },
@@ -221,6 +225,11 @@ const SAMPLES: readonly Sample[] = [
   { op: 'getConsoleCharts', as: 'console', query: { days: '7' } },
   { op: 'getConsoleLedger', as: 'console' },
   { op: 'listConsoleRightsRequests', as: 'console' },
+  { op: 'listConsoleRightsQueue', as: 'console' },
+  { op: 'getConsoleRightsRequest', as: 'console', params: (s) => ({ rid: s.rightsId }) },
+  { op: 'createRightsRequest', as: 'customer', params: () => ({ id: CUSTOMER }), body: { type: 'access' }, status: 201, after: (b, s) => (s.consoleRightsId = b.id as string) },
+  { op: 'actOnConsoleRightsRequest', as: 'console', params: (s) => ({ rid: s.consoleRightsId }), body: { action: 'verify', evidence: { method: 'mobile_identity', reference: 'ticket-77' } } },
+  { op: 'exportConsoleReport', as: 'console', query: () => ({ kind: 'transfers', format: 'csv', from: '2026-01-01', to: today(), lang: 'ko', tz: 'Asia/Seoul' }) },
   { op: 'getConsoleReport', as: 'console', params: () => ({ name: 'findings.json' }) },
   { op: 'getConsoleReport', as: 'console', params: () => ({ name: 'findings.sarif' }) },
   // People (officer only; the admin-key session holds `*`): add, change the role and password, disable.
@@ -235,6 +244,17 @@ const SAMPLES: readonly Sample[] = [
   { op: 'setConsoleAccountRole', as: 'console', params: (s) => ({ id: s.accountId }), body: { role: 'support' } },
   { op: 'setConsoleAccountPassword', as: 'console', params: (s) => ({ id: s.accountId }), body: { password: 'another contract password' } },
   { op: 'disableConsoleAccount', as: 'console', params: (s) => ({ id: s.accountId }) },
+  // The console registry editor: lint, diff, dry run, store, confirmed activation, history.
+  { op: 'getConsoleActiveRegistrySource', as: 'console' },
+  { op: 'lintConsoleRegistry', as: 'console', body: { yaml: DEMO_YAML } },
+  { op: 'lintConsoleRegistry', as: 'console', body: { yaml: 'version: 1\noperator: [' } },
+  { op: 'diffConsoleRegistry', as: 'console', body: { yaml: DEMO_YAML.replace('kr_age: 14', 'kr_age: 15') } },
+  { op: 'diffConsoleRegistry', as: 'console', body: (s) => ({ from: s.registryVersion, to: s.registryVersion }) },
+  { op: 'createConsoleRegistryVersion', as: 'console', body: { yaml: DEMO_YAML } },
+  { op: 'dryRunConsoleRegistry', as: 'console', body: (s) => ({ version: s.registryVersion }), after: (b, s) => (s.registryConfirmation = b.confirmation as string) },
+  { op: 'activateConsoleRegistry', as: 'console', body: (s) => ({ version: s.registryVersion, confirmation: s.registryConfirmation }) },
+  { op: 'listConsoleRegistryVersions', as: 'console', query: { limit: '5' } },
+  { op: 'getConsoleRegistryVersion', as: 'console', params: (s) => ({ version: s.registryVersion }) },
   { op: 'deleteConsoleSession', as: 'console', status: 204 },
   // The privacy centre: a session cookie from a subject token (cust-lee-junho, still consenting).
   { op: 'createPrivacySession', as: 'none', body: (s) => ({ key: s.privacyKey }), after: (b, s, res) => (s.privacy = { cookie: cookieOf(res), csrf: b.csrf as string }) },
@@ -243,6 +263,7 @@ const SAMPLES: readonly Sample[] = [
   { op: 'listMyReleases', as: 'privacy' },
   { op: 'exportMyData', as: 'privacy' },
   { op: 'listMyRightsRequests', as: 'privacy' },
+  { op: 'listMyRightsNotices', as: 'privacy' },
   { op: 'createMyRightsRequest', as: 'privacy', body: { type: 'access' }, status: 201 },
   { op: 'withdrawMyConsent', as: 'privacy', body: { declarationId: 'sellers_fulfilment' } },
   { op: 'deletePrivacySession', as: 'privacy', status: 204 },

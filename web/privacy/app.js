@@ -4,6 +4,7 @@ import { useEffect, useState, useCallback } from 'preact/hooks';
 import htm from 'htm';
 import { sessionApi } from '/shared/api.js';
 import { verifyEntryProof } from '/shared/merkle.js';
+import { RightsNotices } from '/privacy/notices.js';
 
 const html = htm.bind(h);
 const api = sessionApi('/privacy/api');
@@ -388,6 +389,7 @@ function App() {
         <p class="muted">${t.withdrawalsHint}</p>
         <${Withdrawals} t=${t} lang=${lang} consents=${consents} requests=${requests} />
       </section>
+      <${RightsNotices} api=${api} lang=${lang} />
     </main>`;
 }
 
