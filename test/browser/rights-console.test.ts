@@ -138,7 +138,8 @@ describe.skipIf(!run)('console: rights requests and reports in Chromium', () => 
     await notices.getByRole('heading', { name: '요청 처리 안내' }).waitFor();
     const rejected = await notices.locator('[data-notice="reject"]').innerText();
     expect(rejected).toContain('개인정보 삭제 요구를 처리할 수 없습니다');
-    expect(rejected).toContain('PIPA 36(1)');
+    // The provision in Korean words for a Korean reader (docs/legal/korean-text.md).
+    expect(rejected).toContain('개인정보 보호법 제36조제1항');
     expect(rejected).toContain('5년간 보관');
     await expectAccessible(page, 'privacy centre notices (ko)');
     await screenshot(page, 'privacy-notices');
