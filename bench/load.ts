@@ -134,6 +134,16 @@ interface SessionSamples {
   lock_wait_share: number;
   /** Mean number waiting on the WAL flush of their own commit (IO / WALSync, LWLock WALWrite). */
   waiting_wal: number;
+  /**
+   * Mean number idle inside a transaction: between two statements of a batch, waiting for its
+   * server to send the next one. A batch on the locked path holds the ledger head all that time.
+   */
+  idle_in_transaction: number;
+  /**
+   * Of those, the ones that have written (a transaction id assigned): a journal batch writes the
+   * ledger head first, so these hold the head row lock while their server prepares the next statement.
+   */
+  idle_holding_head: number;
   by_wait_event: Record<string, number>;
 }
 
@@ -145,18 +155,26 @@ function sampleSessions(url: string, appName: string, everyMs = 50): { stop(): P
   let active = 0;
   let waitingLock = 0;
   let waitingWal = 0;
+  let idleInTx = 0;
+  let idleHolding = 0;
   let stopped = false;
   const loop = (async () => {
     await c.connect();
     while (!stopped) {
       const { rows } = await c.query<{ t: string | null; e: string | null; n: number }>(
-        `SELECT wait_event_type AS t, wait_event AS e, count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' GROUP BY 1, 2`,
+        `SELECT CASE WHEN state = 'active' THEN wait_event_type ELSE 'Idle' END AS t, CASE WHEN state = 'active' THEN wait_event WHEN backend_xid IS NULL THEN 'in_transaction' ELSE 'in_transaction_holding_head' END AS e, count(*)::int AS n
+           FROM pg_stat_activity WHERE application_name = $1 AND state IN ('active', 'idle in transaction') GROUP BY 1, 2`,
         [appName],
       );
       samples++;
       for (const r of rows) {
         const key = r.t ? `${r.t}:${r.e}` : 'cpu';
         counts[key] = (counts[key] ?? 0) + r.n;
+        if (r.t === 'Idle') {
+          idleInTx += r.n;
+          if (r.e === 'in_transaction_holding_head') idleHolding += r.n;
+          continue;
+        }
         active += r.n;
         if (r.t === 'Lock') waitingLock += r.n;
         if ((r.t === 'IO' && r.e === 'WALSync') || (r.t === 'LWLock' && r.e === 'WALWrite')) waitingWal += r.n;
@@ -176,6 +194,8 @@ function sampleSessions(url: string, appName: string, everyMs = 50): { stop(): P
         waiting_lock: per(waitingLock),
         lock_wait_share: round(waitingLock / Math.max(1, active), 3),
         waiting_wal: per(waitingWal),
+        idle_in_transaction: per(idleInTx),
+        idle_holding_head: per(idleHolding),
         by_wait_event: Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, per(v)])),
       };
     },
@@ -356,6 +376,10 @@ export async function run(): Promise<void> {
       lock_wait_share: mine[0]!.sessions ? round(median(mine.map((x) => x.sessions!.lock_wait_share)), 3) : null,
       sessions_active: mine[0]!.sessions ? round(median(mine.map((x) => x.sessions!.active)), 2) : null,
       sessions_waiting_lock: mine[0]!.sessions ? round(median(mine.map((x) => x.sessions!.waiting_lock)), 2) : null,
+      sessions_idle_in_transaction: mine[0]!.sessions ? round(median(mine.map((x) => x.sessions!.idle_in_transaction)), 2) : null,
+      sessions_idle_holding_head: mine[0]!.sessions ? round(median(mine.map((x) => x.sessions!.idle_holding_head)), 2) : null,
+      // Batches committed per second by all servers together: what passes the one log head.
+      head_batches_per_s: round(median(mine.map((x) => x.group_commit.reduce((a, g) => a + g.batches, 0) / x.seconds)), 1),
       mean_batch: round(median(mine.map((x) => x.group_commit.reduce((a, g) => a + g.mean_batch, 0) / x.group_commit.length)), 1),
       rounds_rps: mine.map((x) => x.throughput_rps),
       errors: mine.reduce((a, x) => a + x.errors, 0),
