@@ -24,15 +24,19 @@ export class SuspensionIndex {
     map.set(key, list);
   }
 
-  /** The order in force at `at` for any of `recipients` (member, class, recipient ids) or for `country`. */
-  find(recipients: readonly string[], country: string, at: number): SuspensionInfo | undefined {
+  /**
+   * The order in force at `at` for `country`, the caller `recipient` (a registry recipient or a
+   * class member) or, for a member, its `classId`. Two ids rather than a list: the gate calls
+   * this on every decision, and a list would be an array per call.
+   */
+  find(recipient: string, classId: string | undefined, country: string, at: number): SuspensionInfo | undefined {
     if (this.ids.size === 0) return undefined;
     const first = this.byCountry.get(country)?.[0];
     if (first !== undefined && first.from <= at) return first;
-    for (const r of recipients) {
-      const s = this.byRecipient.get(r)?.[0];
-      if (s !== undefined && s.from <= at) return s;
-    }
-    return undefined;
+    const own = this.byRecipient.get(recipient)?.[0];
+    if (own !== undefined && own.from <= at) return own;
+    if (classId === undefined) return undefined;
+    const cls = this.byRecipient.get(classId)?.[0];
+    return cls !== undefined && cls.from <= at ? cls : undefined;
   }
 }
