@@ -1,5 +1,6 @@
 import v8 from 'node:v8';
 import type { ConsentLookup } from '../core/consent/lookup.ts';
+import { gateIndex } from '../core/gate/gate-index.ts';
 import type { GateContext, SubjectInfo } from '../core/gate/types.ts';
 import type { RightsStopIndex } from '../core/rights/stops.ts';
 import type { OrdersService } from './orders-service.ts';
@@ -92,6 +93,8 @@ export function createReleaseServices(d: ReleaseWiringDeps): ReleaseServices {
     const model = d.registry.model;
     if (!model) return undefined;
     if (cached?.model !== model) {
+      // Compile the registry's gate tables (law-pack verdicts, allowed traces) now, not in the first release.
+      gateIndex(model);
       cached = { model, ctx: { registry: model, consents: d.consents, members, subjects, orders: d.orders, suspensions: d.suspensions, rightsStops: d.rightsStops } };
     }
     return cached.ctx;
