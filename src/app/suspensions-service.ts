@@ -20,6 +20,17 @@ export interface Suspension {
   readonly note: string;
   readonly created_at: string;
   readonly created_by: string;
+  /** ISO 8601: from this instant the order no longer applies (null while in force). */
+  readonly lifted_from: string | null;
+  /** The PIPC decision lifting the order. */
+  readonly lift_reference: string | null;
+  readonly lifted_at: string | null;
+  readonly lifted_by: string | null;
+}
+
+export interface LiftSuspensionInput {
+  readonly liftedFrom: string;
+  readonly reference: string;
 }
 
 export interface RecordSuspensionInput {
@@ -40,14 +51,19 @@ interface Row {
   note: string;
   created_at: Date | string;
   created_by: string;
+  lifted_from: Date | string | null;
+  lift_reference: string | null;
+  lifted_at: Date | string | null;
+  lifted_by: string | null;
 }
 
 /**
  * Suspension orders of the PIPC (PIPA 28-9): the operator records one for a destination country or
  * one recipient (a registry recipient, a class or a member), from a date; from then on the gate
  * refuses every release it covers (TRANSFER_SUSPENDED). An order is a journaled admin action (its
- * own ledger leaf); orders are never edited or deleted here — lifting one is a new registry or a
- * later feature, and the log keeps what was in force when.
+ * own ledger leaf); orders are never edited or deleted. When the PIPC lifts one, the operator
+ * records that (another admin action): the order stays, with the instant it stopped applying, so
+ * the log and the gate keep what was in force when.
  */
 export class SuspensionsService {
   private readonly index = new SuspensionIndex();
@@ -112,6 +128,37 @@ export class SuspensionsService {
     return s;
   }
 
+  /** Records that the PIPC lifted an order, from an instant on (not before the order began). */
+  async lift(id: string, input: LiftSuspensionInput, actor: string): Promise<Suspension> {
+    const s = await this.get(id);
+    if (s.lifted_from !== null) {
+      throw new CgError('SUSPENSION_ALREADY_LIFTED', `suspension order ${id} was lifted from ${s.lifted_from}`, 409, [
+        { code: 'SUSPENSION_ALREADY_LIFTED', message: 'already lifted', path: 'params.id' },
+      ]);
+    }
+    const from = new Date(input.liftedFrom);
+    if (from.getTime() < Date.parse(s.effective_from)) {
+      throw new CgError('VALIDATION_FAILED', 'an order cannot be lifted before it took effect', 422, [
+        { code: 'BEFORE_EFFECTIVE_FROM', message: `lifted_from must not be before ${s.effective_from}`, path: 'lifted_from' },
+      ]);
+    }
+    await this.admin.record(
+      { action: 'transfer.suspension_lift', actor, target: id, facts: { lifted_from: from.toISOString(), reference: input.reference } },
+      async (tx: Sql, at) => {
+        // Conditional: a concurrent lift by another server leaves the first one standing.
+        await tx.query(
+          `UPDATE transfer_suspensions SET lifted_from = $2, lift_reference = $3, lifted_at = $4, lifted_by = $5
+           WHERE id = $1 AND lifted_from IS NULL`,
+          [id, from, input.reference, at, actor],
+        );
+      },
+    );
+    const lifted = await this.get(id);
+    this.remember(lifted);
+    await this.db.notify(this.channel, id).catch(() => {});
+    return lifted;
+  }
+
   async list(): Promise<Suspension[]> {
     const rows = await this.db.query<Row>('SELECT * FROM transfer_suspensions ORDER BY seq');
     return rows.map(view);
@@ -128,7 +175,13 @@ export class SuspensionsService {
   }
 
   private remember(s: Suspension): void {
-    this.index.add({ id: s.id, country: s.country ?? undefined, recipient: s.recipient ?? undefined, from: Date.parse(s.effective_from) });
+    this.index.add({
+      id: s.id,
+      country: s.country ?? undefined,
+      recipient: s.recipient ?? undefined,
+      from: Date.parse(s.effective_from),
+      until: s.lifted_from === null ? undefined : Date.parse(s.lifted_from),
+    });
   }
 }
 
@@ -142,5 +195,9 @@ function view(r: Row): Suspension {
     note: r.note,
     created_at: new Date(r.created_at).toISOString(),
     created_by: r.created_by,
+    lifted_from: r.lifted_from === null ? null : new Date(r.lifted_from).toISOString(),
+    lift_reference: r.lift_reference,
+    lifted_at: r.lifted_at === null ? null : new Date(r.lifted_at).toISOString(),
+    lifted_by: r.lifted_by,
   };
 }

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { testApp, type TestApp } from './app-support.ts';
@@ -77,6 +77,27 @@ describe('the metrics listener (CONSENTGATE_METRICS_PORT)', () => {
       expect(res.headers.get('x-frame-options')).toBe('DENY');
     }
     expect((await fetch(`${base}/metrics`, { method: 'POST', body: 'x' })).status).toBe(404);
+  });
+
+  it("answers broken HTTP (Node's own 400/431) with a problem and the security headers, then closes", async () => {
+    const port = (app.metricsServer!.server.address() as AddressInfo).port;
+    for (const [raw, status] of [
+      ['GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400],
+      [`GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`, 431],
+    ] as const) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const s = connect(port, '127.0.0.1', () => s.write(raw));
+        let got = '';
+        s.on('data', (b: Buffer) => (got += b.toString()));
+        s.on('error', () => resolve(got)); // a reset after the answer was written
+        s.on('close', () => resolve(got));
+        setTimeout(() => reject(new Error('no answer')), 5_000).unref();
+      });
+      expect(answer.split('\r\n')[0]).toContain(` ${status} `);
+      expect(answer.toLowerCase()).toContain('content-type: application/problem+json');
+      expect(answer.toLowerCase()).toContain('x-content-type-options: nosniff');
+      expect(answer.toLowerCase()).toContain("content-security-policy: default-src 'none'");
+    }
   });
 
   it('leaves the API port key-protected', async () => {

@@ -98,6 +98,7 @@ const SAMPLES: readonly Sample[] = [
   },
   { op: 'listTransferSuspensions', as: 'admin' },
   { op: 'getTransferSuspension', as: 'admin', params: (s) => ({ id: s.suspensionId }) },
+  { op: 'liftTransferSuspension', as: 'admin', params: (s) => ({ id: s.suspensionId }), body: { lifted_from: '2026-02-01T00:00:00Z', reference: 'PIPC lifting (contract test)' } },
   { op: 'createApiKey', as: 'admin', body: { kind: 'admin', scopes: ['registry:read'], label: 'contract' }, status: 201, after: (b, s) => (s.apiKeyId = b.id as string) },
   { op: 'listApiKeys', as: 'admin', query: { kind: 'admin' } },
   { op: 'rotateApiKey', as: 'admin', params: (s) => ({ id: s.apiKeyId }), body: { grace_seconds: 0 }, status: 201 },

@@ -166,6 +166,23 @@ describe.each(engines())('orders, agreements, suspensions and rights stops over 
     expect((await h.call('POST', '/v1/transfer-suspensions', h.admin, { country: 'CN', recipient: 'seller-a', effective_from: later, reference: 'x' })).status).toBe(422);
     expect((await h.call('POST', '/v1/transfer-suspensions', h.admin, { effective_from: later, reference: 'x' })).status).toBe(422);
     expect((await h.call('POST', '/v1/transfer-suspensions', h.admin, { recipient: 'nobody-here', effective_from: later, reference: 'x' })).body).toMatchObject({ code: 'UNKNOWN_RECIPIENT', path: 'recipient' });
+
+    // The PIPC lifts an order: releases flow again; the order and both log entries stay.
+    const onA = await h.call('POST', '/v1/transfer-suspensions', h.admin, { recipient: 'seller-a', effective_from: new Date(Date.now() - 1000).toISOString(), reference: 'PIPC 2026-90 (test)' });
+    expect((await release(h.keys.sellerA, { subject: 'cust-hk', order_ref: 'cust-hk/A' })).body.code).toBe('TRANSFER_SUSPENDED');
+    const lift = (id: string, body: Record<string, unknown>) => h.call('POST', `/v1/transfer-suspensions/${id}/lift`, h.admin, body);
+    const early = await lift(onA.body.id, { lifted_from: new Date(Date.parse(onA.body.effective_from) - 60_000).toISOString(), reference: 'x' });
+    expect(early).toMatchObject({ status: 422, body: { code: 'VALIDATION_FAILED', path: 'lifted_from' } });
+    const lifted = await lift(onA.body.id, { lifted_from: new Date().toISOString(), reference: 'PIPC 2026-91 (test)' });
+    expect(lifted).toMatchObject({ status: 200, body: { id: onA.body.id, lift_reference: 'PIPC 2026-91 (test)', lifted_by: expect.any(String) } });
+    expect((await release(h.keys.sellerA, { subject: 'cust-hk', order_ref: 'cust-hk/A' })).status).toBe(200);
+    expect((await lift(onA.body.id, { lifted_from: new Date().toISOString(), reference: 'again' })).body).toMatchObject({ code: 'SUSPENSION_ALREADY_LIFTED' });
+    expect((await lift('sus_nope', { lifted_from: new Date().toISOString(), reference: 'x' })).status).toBe(404);
+    const actions = await h.app.ctx.db.query<{ action: string }>('SELECT action FROM admin_actions WHERE target = $1 ORDER BY leaf_index', [onA.body.id]);
+    expect(actions.map((x) => x.action)).toEqual(['transfer.suspend', 'transfer.suspension_lift']);
+    // The other orders are untouched.
+    expect((await release(h.keys.sellerB, { subject: 'cust-hk', order_ref: 'cust-hk/B' })).body.code).toBe('TRANSFER_SUSPENDED');
+    expect((await h.call('GET', `/v1/transfer-suspensions/${future.body.id}`, h.admin)).body).toMatchObject({ lifted_from: null });
   });
 
   it('SUBJECT_OBJECTED once an objection or suspension request is completed, for its scope only; correction is a request kind', async () => {
@@ -214,6 +231,8 @@ describe.each(engines())('orders, agreements, suspensions and rights stops over 
       const ex = app.ctx.releases;
       expect(app.ctx.orders.get('ORD-1')).toEqual({ subject: 'cust-fine', recipient: 'seller-a', declarations: ['sellers_fulfilment'] });
       expect(ex.explain('seller-a', { subject: 'cust-fine', purpose: 'order_fulfilment', orderRef: 'ORD-1' }).allow).toBe(true);
+      // A lifted suspension order comes back lifted (in force only inside its period).
+      expect(ex.explain('seller-a', { subject: 'cust-hk', purpose: 'order_fulfilment', orderRef: 'cust-hk/A' }).allow).toBe(true);
       expect(ex.explain('seller-a', { subject: 'cust-fine', purpose: 'order_fulfilment', orderRef: 'ORD-C' }).code).toBe('NO_ORDER');
       expect(ex.explain('seller-c', { subject: 'cust-fine', purpose: 'order_fulfilment', orderRef: 'ORD-C' }).allow).toBe(true);
       expect(ex.explain('seller-b', { subject: 'cust-hk', purpose: 'order_fulfilment', orderRef: 'cust-hk/B' }).code).toBe('TRANSFER_SUSPENDED');

@@ -74,6 +74,8 @@ export interface SuspensionInfo {
   readonly recipient?: string | undefined;
   /** Epoch ms from which releases are refused. */
   readonly from: number;
+  /** Epoch ms from which the order no longer applies (the PIPC lifted it); absent = in force. */
+  readonly until?: number | undefined;
 }
 
 /** A completed objection or processing-suspension request (PIPA 37, GDPR 21) that stops releases in its scope. */

@@ -38,6 +38,10 @@ const suspensionSchema = z
     note: z.string(),
     created_at: z.string(),
     created_by: z.string(),
+    lifted_from: z.string().nullable().describe('from this instant the order no longer applies; null while in force'),
+    lift_reference: z.string().nullable().describe('the PIPC decision lifting the order'),
+    lifted_at: z.string().nullable(),
+    lifted_by: z.string().nullable(),
   })
   .meta({ id: 'TransferSuspension' });
 
@@ -94,7 +98,7 @@ export const orderRoutes: RoutePlugin = (app, ctx) => {
     summary: 'Record a PIPC order suspending transfers (PIPA 28-9) to a country or a recipient, from a date',
     description:
       'Exactly one of `country` and `recipient` (a registry recipient, a class or a member). From `effective_from` on, the gate refuses ' +
-      'every release the order covers with 403 TRANSFER_SUSPENDED. Recorded in the transparency log; never edited.',
+      'every release the order covers with 403 TRANSFER_SUSPENDED. Recorded in the transparency log; never edited (lifting is recorded with POST …/{id}/lift).',
     tags: ['recipients'],
     auth: { kind: 'admin', scopes: ['recipients:write'] },
     body: z.strictObject({
@@ -107,6 +111,25 @@ export const orderRoutes: RoutePlugin = (app, ctx) => {
     response: { 201: suspensionSchema },
     handler: ({ body, principal }) =>
       ctx.suspensions.record({ country: body.country, recipient: body.recipient, effectiveFrom: body.effective_from, reference: body.reference, note: body.note }, principal.keyId),
+  }));
+
+  mount(app, defineRoute({
+    method: 'POST',
+    url: '/v1/transfer-suspensions/:id/lift',
+    operationId: 'liftTransferSuspension',
+    summary: 'Record that the PIPC lifted a suspension order (PIPA 28-9), from an instant on',
+    description:
+      'Releases dated from `lifted_from` on are no longer refused by this order; releases dated inside the suspension stay refused. ' +
+      'The order is kept; the lifting is its own transparency-log entry. 409 SUSPENSION_ALREADY_LIFTED for a second lift.',
+    tags: ['recipients'],
+    auth: { kind: 'admin', scopes: ['recipients:write'] },
+    params: z.object({ id: z.string().max(64) }),
+    body: z.strictObject({
+      lifted_from: isoDateTime(),
+      reference: z.string().min(1).max(200).describe("the PIPC decision lifting the order (number and date)"),
+    }),
+    response: { 200: suspensionSchema },
+    handler: ({ params, body, principal }) => ctx.suspensions.lift(params.id, { liftedFrom: body.lifted_from, reference: body.reference }, principal.keyId),
   }));
 
   mount(app, defineRoute({
