@@ -84,8 +84,9 @@ export function createReleaseServices(d: ReleaseWiringDeps): ReleaseServices {
     get(id: string): SubjectInfo | undefined {
       const s = d.subjects.get(id);
       if (!s) return undefined;
-      // Always the same object shape (erasure can come from either side).
-      return { jurisdiction: s.jurisdiction, erased: s.erased || vault.isErased(id), collectedAt: s.collectedAt, contractEndedAt: s.contractEndedAt };
+      // Erasure can come from either side. The subjects' own view is shared (no object per
+      // decision); only an erasure the vault knows of first makes a copy, of the same shape.
+      return s.erased || !vault.isErased(id) ? s : { jurisdiction: s.jurisdiction, erased: true, collectedAt: s.collectedAt, contractEndedAt: s.contractEndedAt };
     },
   };
   let cached: { model: RegistryModel; ctx: GateContext } | undefined;
