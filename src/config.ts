@@ -6,6 +6,7 @@ import { addDuration } from './core/time/duration.ts';
 import { parseAllowList } from './outbox/address-policy.ts';
 import type { AuthFailLimit } from './http/auth-failures.ts';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/connection-guard.ts';
+import type { OidcConfig } from './http/oidc.ts';
 
 /**
  * Server configuration from the environment, validated once at start-up. Anything wrong is
@@ -31,6 +32,10 @@ import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/connect
  * CONSENTGATE_REQUEST_TIMEOUT_MS (10000: headers and body of a request must arrive within this, else 408)
  * CONSENTGATE_HEADERS_TIMEOUT_MS (10000, at most the request timeout: the header block alone)
  * CONSENTGATE_MAX_CONNECTIONS_PER_ADDRESS (256; 0 with CONSENTGATE_TRUST_PROXY, where every client is the load balancer)
+ * CONSENTGATE_OIDC_ISSUER / _CLIENT_ID / _CLIENT_SECRET (optional: public client) / _REDIRECT_URI (…/console/auth/oidc/callback):
+ *   console sign-in through the company's OpenID provider (all but the secret, or none);
+ *   CONSENTGATE_OIDC_LINK_EMAIL (true: a first sign-in links the unbound account whose login is the verified e-mail);
+ *   CONSENTGATE_OIDC_ALLOW_HTTP (false: a plain-HTTP provider, for development only)
  */
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -74,6 +79,13 @@ export const envSchema = z.object({
   CONSENTGATE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   CONSENTGATE_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   CONSENTGATE_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  // Console sign-in through an OpenID provider (docs/security.md "People and roles").
+  CONSENTGATE_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  CONSENTGATE_OIDC_CLIENT_ID: z.string().min(1).max(500).optional(),
+  CONSENTGATE_OIDC_CLIENT_SECRET: z.string().min(1).max(2000).optional(),
+  CONSENTGATE_OIDC_REDIRECT_URI: z.url({ protocol: /^https?$/ }).optional(),
+  CONSENTGATE_OIDC_LINK_EMAIL: bool.default(true),
+  CONSENTGATE_OIDC_ALLOW_HTTP: bool.default(false),
 });
 
 export interface AppConfig {
@@ -110,6 +122,8 @@ export interface AppConfig {
   readonly authFailLimit?: AuthFailLimit;
   /** Request deadlines and the per-address connection cap (src/http/connection-guard.ts); defaults when omitted. */
   readonly connectionLimits?: ConnectionLimits;
+  /** Console sign-in through an OpenID provider (src/http/oidc.ts); password and key sign-in only when undefined. */
+  readonly oidc?: OidcConfig | undefined;
 }
 
 export interface RightsOptions {
@@ -126,6 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // An empty variable (`DATABASE_URL=`) means "not set", as in most shells' intent.
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const r = envSchema
+    .refine((e) => [e.CONSENTGATE_OIDC_ISSUER, e.CONSENTGATE_OIDC_CLIENT_ID, e.CONSENTGATE_OIDC_REDIRECT_URI].every((v) => v === undefined) || [e.CONSENTGATE_OIDC_ISSUER, e.CONSENTGATE_OIDC_CLIENT_ID, e.CONSENTGATE_OIDC_REDIRECT_URI].every((v) => v !== undefined), {
+      path: ['CONSENTGATE_OIDC_ISSUER'],
+      message: 'set CONSENTGATE_OIDC_ISSUER, CONSENTGATE_OIDC_CLIENT_ID and CONSENTGATE_OIDC_REDIRECT_URI together',
+    })
     .refine((e) => e.CONSENTGATE_METRICS_PORT === undefined || e.CONSENTGATE_METRICS_PORT === 0 || e.CONSENTGATE_METRICS_PORT !== e.PORT, {
       path: ['CONSENTGATE_METRICS_PORT'],
       message: 'must differ from PORT',
@@ -155,6 +173,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     dataDir: e.DATABASE_URL ? undefined : e.CONSENTGATE_DATA_DIR,
     adminKey: e.CONSENTGATE_ADMIN_KEY,
+    oidc:
+      e.CONSENTGATE_OIDC_ISSUER && e.CONSENTGATE_OIDC_CLIENT_ID && e.CONSENTGATE_OIDC_REDIRECT_URI
+        ? {
+            issuer: e.CONSENTGATE_OIDC_ISSUER,
+            clientId: e.CONSENTGATE_OIDC_CLIENT_ID,
+            clientSecret: e.CONSENTGATE_OIDC_CLIENT_SECRET,
+            redirectUri: e.CONSENTGATE_OIDC_REDIRECT_URI,
+            linkByEmail: e.CONSENTGATE_OIDC_LINK_EMAIL,
+            allowHttp: e.CONSENTGATE_OIDC_ALLOW_HTTP,
+          }
+        : undefined,
     logLevel: e.CONSENTGATE_LOG_LEVEL,
     bodyLimit: e.CONSENTGATE_BODY_LIMIT,
     rateLimit: { max: e.CONSENTGATE_RATE_LIMIT, timeWindowMs: 60_000 },

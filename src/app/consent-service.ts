@@ -406,6 +406,17 @@ export class ConsentService implements ConsentLookup {
     };
   }
 
+  /**
+   * Every active grant with the terms fingerprint it was given to, from memory: what a registry
+   * dry run compares against a candidate registry (src/core/registry/impact.ts, staleImpact).
+   */
+  activeGrants(): StateRow[] {
+    const at = this.now();
+    return this.projection
+      .snapshot()
+      .state.filter((r) => r.action === 'grant' && this.projection.status(r.subjectId, r.declarationId, r.scope, at).state === 'active');
+  }
+
   async history(subjectId: string, limit: number, beforeLeaf?: number): Promise<ConsentEvent[]> {
     await this.deps.subjects.require(subjectId);
     return this.repo.history(subjectId, limit, beforeLeaf);

@@ -19,6 +19,7 @@ import type { ReportService } from './report-service.ts';
 import type { OrdersService } from './orders-service.ts';
 import type { SuspensionsService } from './suspensions-service.ts';
 import type { UsageNoticeService } from './usage-notice-service.ts';
+import type { AccountsService } from './accounts-service.ts';
 
 /**
  * The running application: every service an adapter (HTTP, CLI, console) may call.
@@ -64,4 +65,6 @@ export interface AppContext {
   readonly reports: ReportService;
   /** PIPA 20-2 usage-history notices: the threshold and each subject's yearly notice (docs/legal/usage-and-breach.md). */
   readonly usageNotices: UsageNoticeService;
+  /** People who sign in to the console: roles, passwords, OpenID Connect bindings (src/app/accounts-service.ts). */
+  readonly accounts: AccountsService;
 }

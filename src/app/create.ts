@@ -25,6 +25,7 @@ import { RightsStopIndex } from '../core/rights/stops.ts';
 import { ClientCertBindings } from './client-certs.ts';
 import { UsageNoticeService } from './usage-notice-service.ts';
 import { ReportService } from './report-service.ts';
+import { AccountsService } from './accounts-service.ts';
 import { redisRateLimit } from '../http/rate-limit-store.ts';
 import type { FailureCounter } from '../http/auth-failures.ts';
 import { httpsOptions } from '../http/tls.ts';
@@ -135,6 +136,7 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
       suspensions,
       reports: new ReportService({ db, registry, ledger }),
       usageNotices: new UsageNoticeService({ db, registry }),
+      accounts: new AccountsService(db, admin),
     };
 
     for (const s of lifecycle) await s.start();

@@ -93,8 +93,10 @@ export class RegistryService {
   /**
    * Makes a stored version active. The stored source is linted again (rules may have changed
    * since it was stored); any error finding refuses activation with ALL findings listed.
+   * `expectActive`: the hash of the registry the caller expects to replace (null: none), checked
+   * against the database's active row — 409 CONFIRMATION_STALE otherwise.
    */
-  async activate(version: number, actor: string): Promise<{ info: ActiveInfo; findings: readonly Finding[]; changed: boolean }> {
+  async activate(version: number, actor: string, opts: { expectActive?: string | null } = {}): Promise<{ info: ActiveInfo; findings: readonly Finding[]; changed: boolean }> {
     const stored = await this.repo.get(version);
     if (!stored) {
       throw new CgError('REGISTRY_VERSION_NOT_FOUND', `registry version ${version} does not exist`, 404, [
@@ -112,6 +114,13 @@ export class RegistryService {
       );
     }
     const cur = await this.repo.active();
+    // A confirmed change (the console's dry run) names the registry it replaces: if the database
+    // says another one is active by now (another officer, another server), the confirmation is stale.
+    if (opts.expectActive !== undefined && (cur?.hash ?? null) !== opts.expectActive) {
+      throw new CgError('CONFIRMATION_STALE', 'another registry version was activated since the dry run: run it again and confirm what it shows', 409, [
+        { code: 'CONFIRMATION_STALE', message: 'the active registry changed', path: 'confirmation' },
+      ]);
+    }
     if (cur?.version === version) {
       await this.reload();
       return { info: this.current!, findings: v.findings, changed: false };
@@ -127,6 +136,11 @@ export class RegistryService {
 
   list(limit?: number, before?: number) {
     return this.repo.list(limit, before);
+  }
+
+  /** Activations, newest first (a version activated twice appears twice). */
+  activations(limit?: number) {
+    return this.repo.activations(limit);
   }
 
   getVersion(version: number) {

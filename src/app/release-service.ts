@@ -1,9 +1,10 @@
 import { CgError } from '../core/errors.ts';
 import { decide } from '../core/gate/decide.ts';
-import type { Decision, DenyCode, GateContext, ReleaseRequest } from '../core/gate/types.ts';
+import type { Decision, GateContext, ReleaseRequest } from '../core/gate/types.ts';
 import { applyForms } from '../core/transform/apply.ts';
 import type { RegistryModel } from '../core/registry/model.ts';
 import type { Jurisdiction, ReleaseForm } from '../core/registry/schema.ts';
+import type { Explanation, Release as ReleaseResult } from '../client/wire.ts';
 import { articleFor } from '../core/gate/articles.ts';
 import { registerDecisionWriter, type DecisionRow, type IssuedToken } from '../store/decisions-repo.ts';
 import type { Journal } from '../store/journal.ts';
@@ -63,35 +64,11 @@ export interface ReleaseDeps {
   readonly order?: ConsentOrder | undefined;
 }
 
-export interface ReleaseResult {
-  readonly decision_id: string;
-  readonly ledger_index: number;
-  readonly declaration_id: string;
-  readonly basis: string;
-  /** category → value in its declared form. */
-  readonly items: Record<string, unknown>;
-  readonly forms: Record<string, ReleaseForm>;
-  /** Allowed categories the vault holds no value for. */
-  readonly missing: string[];
-  /** When the recipient must have deleted the data; null while unbounded (ongoing contract, indefinite). */
-  readonly retention_until: string | null;
-}
-
-export interface Explanation {
-  readonly allow: boolean;
-  readonly code: DenyCode | null;
-  readonly article: string | null;
-  readonly message: string | null;
-  readonly recipient: string;
-  readonly declaration_id: string | null;
-  readonly basis: string | null;
-  readonly items: ReadonlyArray<{ category: string; form: string }>;
-  readonly retention_until: string | null;
-  readonly consent_event_id: string | null;
-  readonly notice_hash: string | null;
-  readonly registry_hash: string;
-  readonly trace: Decision['trace'];
-}
+/**
+ * What the API answers is what the SDK reads: one definition, in the client's wire types
+ * (src/client/wire.ts, which must stay free of server imports).
+ */
+export type { Release as ReleaseResult, Explanation } from '../client/wire.ts';
 
 function toRequest(recipientId: string, input: ReleaseInput, at: number): ReleaseRequest {
   return {

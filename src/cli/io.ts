@@ -3,6 +3,8 @@ export interface CliIO {
   out(s: string): void;
   err(s: string): void;
   readonly isTTY: boolean;
+  /** The whole of standard input (a password given with `--password-stdin`). */
+  readStdin?(): Promise<string>;
 }
 
 export const processIO: CliIO = {
@@ -11,10 +13,15 @@ export const processIO: CliIO = {
   get isTTY() {
     return Boolean(process.stdout.isTTY);
   },
+  async readStdin() {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
 };
 
-export function captureIO(): CliIO & { stdout: () => string; stderr: () => string } {
+export function captureIO(stdin = ''): CliIO & { stdout: () => string; stderr: () => string } {
   let o = '';
   let e = '';
-  return { out: (s) => void (o += s), err: (s) => void (e += s), isTTY: false, stdout: () => o, stderr: () => e };
+  return { out: (s) => void (o += s), err: (s) => void (e += s), isTTY: false, readStdin: async () => stdin, stdout: () => o, stderr: () => e };
 }

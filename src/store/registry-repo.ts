@@ -79,6 +79,14 @@ export class RegistryRepo {
     return row;
   }
 
+  /** Every activation, newest first: who made which version active, when (the console's history). */
+  async activations(limit = 500): Promise<Array<{ version: number; activatedAt: Date; activatedBy: string }>> {
+    return this.sql.query(
+      `SELECT version, activated_at AS "activatedAt", activated_by AS "activatedBy" FROM registry_activations ORDER BY activated_at DESC, version DESC LIMIT $1`,
+      [limit],
+    );
+  }
+
   /** Makes `version` the active one; run inside the transaction that records the admin action. */
   static async activate(tx: Sql, version: number, by: string, at: Date): Promise<void> {
     await tx.query(

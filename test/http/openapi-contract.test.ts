@@ -57,7 +57,11 @@ interface State {
   releaseToken: string;
   /** A PIPC suspension order recorded by createTransferSuspension. */
   suspensionId: string;
+  /** A console account added by createConsoleAccount. */
+  accountId: string;
   console: { cookie: string; csrf: string };
+  /** The console registry dry run's confirmation digest, for activateConsoleRegistry. */
+  registryConfirmation: string;
   privacy: { cookie: string; csrf: string };
 }
 
@@ -221,6 +225,29 @@ const SAMPLES: readonly Sample[] = [
   { op: 'listConsoleRightsRequests', as: 'console' },
   { op: 'getConsoleReport', as: 'console', params: () => ({ name: 'findings.json' }) },
   { op: 'getConsoleReport', as: 'console', params: () => ({ name: 'findings.sarif' }) },
+  // People (officer only; the admin-key session holds `*`): add, change the role and password, disable.
+  {
+    op: 'createConsoleAccount',
+    as: 'console',
+    body: { login: 'contract-auditor@shop.example', display_name: 'Contract Auditor', role: 'auditor', password: 'contract password 1' },
+    status: 201,
+    after: (b, s) => (s.accountId = b.id as string),
+  },
+  { op: 'listConsoleAccounts', as: 'console' },
+  { op: 'setConsoleAccountRole', as: 'console', params: (s) => ({ id: s.accountId }), body: { role: 'support' } },
+  { op: 'setConsoleAccountPassword', as: 'console', params: (s) => ({ id: s.accountId }), body: { password: 'another contract password' } },
+  { op: 'disableConsoleAccount', as: 'console', params: (s) => ({ id: s.accountId }) },
+  // The console registry editor: lint, diff, dry run, store, confirmed activation, history.
+  { op: 'getConsoleActiveRegistrySource', as: 'console' },
+  { op: 'lintConsoleRegistry', as: 'console', body: { yaml: DEMO_YAML } },
+  { op: 'lintConsoleRegistry', as: 'console', body: { yaml: 'version: 1\noperator: [' } },
+  { op: 'diffConsoleRegistry', as: 'console', body: { yaml: DEMO_YAML.replace('kr_age: 14', 'kr_age: 15') } },
+  { op: 'diffConsoleRegistry', as: 'console', body: (s) => ({ from: s.registryVersion, to: s.registryVersion }) },
+  { op: 'createConsoleRegistryVersion', as: 'console', body: { yaml: DEMO_YAML } },
+  { op: 'dryRunConsoleRegistry', as: 'console', body: (s) => ({ version: s.registryVersion }), after: (b, s) => (s.registryConfirmation = b.confirmation as string) },
+  { op: 'activateConsoleRegistry', as: 'console', body: (s) => ({ version: s.registryVersion, confirmation: s.registryConfirmation }) },
+  { op: 'listConsoleRegistryVersions', as: 'console', query: { limit: '5' } },
+  { op: 'getConsoleRegistryVersion', as: 'console', params: (s) => ({ version: s.registryVersion }) },
   { op: 'deleteConsoleSession', as: 'console', status: 204 },
   // The privacy centre: a session cookie from a subject token (cust-lee-junho, still consenting).
   { op: 'createPrivacySession', as: 'none', body: (s) => ({ key: s.privacyKey }), after: (b, s, res) => (s.privacy = { cookie: cookieOf(res), csrf: b.csrf as string }) },

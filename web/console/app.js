@@ -3,6 +3,8 @@ import { h, render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import { sessionApi } from '/shared/api.js';
+import { People } from '/console/people.js';
+import { RegistryEditor } from '/console/registry.js';
 
 const html = htm.bind(h);
 const api = sessionApi('/console/api');
@@ -220,26 +222,55 @@ function Reports() {
   </ul>`;
 }
 
+const SIGN_IN_ERRORS = {
+  not_configured: 'Single sign-on is not configured on this server.',
+  expired: 'The single sign-on attempt expired or was already used. Please try again.',
+  state: 'The single sign-on answer did not match this browser’s request, so it was refused. Please try again.',
+  provider: 'The identity provider could not confirm the sign-in. Please try again.',
+  unknown_account: 'Your identity provider account is not linked to a console account. Ask a privacy officer to add you.',
+  disabled: 'This console account is disabled.',
+  rate_limited: 'Too many failed sign-ins from this address. Please wait a minute.',
+};
+
 function SignIn({ onDone }) {
-  const [error, setError] = useState('');
-  const submit = async (ev) => {
+  const [error, setError] = useState(() => SIGN_IN_ERRORS[new URLSearchParams(location.search).get('sign_in_error')] ?? '');
+  const [sso, setSso] = useState(false);
+  useEffect(() => {
+    fetch('/console/auth/options').then((r) => r.json()).then((o) => setSso(Boolean(o.oidc)), () => {});
+  }, []);
+  const run = (fn) => async (ev) => {
     ev.preventDefault();
     setError('');
     try {
-      onDone(await api.signIn(ev.target.key.value.trim()));
+      onDone(await fn(ev.target));
     } catch (e) {
       setError(e.message);
     }
   };
+  // The key form keeps its label and its "Sign in" button: automation and tests drive it by them.
   return html`<main class="signin">
     <h2>Sign in</h2>
-    <form onSubmit=${submit}>
-      <label for="key">Admin key</label>
-      <p id="key-hint" class="muted">The admin key printed on the server's first start (cg_admin_…). It stays on the server; your browser keeps only a session cookie.</p>
-      <input id="key" name="key" type="password" autocomplete="off" required aria-describedby="key-hint" />
-      <button type="submit">Sign in</button>
-      <p role="alert" class="error">${error}</p>
-    </form>
+    <p role="alert" class="error">${error}</p>
+    <section aria-labelledby="person-h">
+      <h3 id="person-h">People</h3>
+      ${sso ? html`<p><a class="button" href="/console/auth/oidc/start">Log in with your company account</a></p>` : ''}
+      <form onSubmit=${run((f) => api.signInPassword(f.login.value.trim(), f.password.value))}>
+        <label for="login">Login or e-mail</label>
+        <input id="login" name="login" type="text" autocomplete="username" required />
+        <label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <button type="submit">Log in with password</button>
+      </form>
+    </section>
+    <section aria-labelledby="key-h">
+      <h3 id="key-h">Automation</h3>
+      <form onSubmit=${run((f) => api.signIn(f.key.value.trim()))}>
+        <label for="key">Admin key</label>
+        <p id="key-hint" class="muted">The shared admin key printed on the server's first start (cg_admin_…), for automation; people use their own accounts. It stays on the server; your browser keeps only a session cookie.</p>
+        <input id="key" name="key" type="password" autocomplete="off" required aria-describedby="key-hint" />
+        <button type="submit">Sign in</button>
+      </form>
+    </section>
   </main>`;
 }
 
@@ -250,25 +281,29 @@ function App() {
   }, []);
   const header = html`<header class="top">
     <h1>ConsentGate — privacy officer console</h1>
-    ${session ? html`<div class="row"><span>Key <span class="mono">${session.principal.key_id}</span></span>
+    ${session ? html`<div class="row">${session.account
+        ? html`<span data-role=${session.account.role}>${session.account.display_name} (${session.account.role})</span>`
+        : html`<span>Key <span class="mono">${session.principal.key_id}</span></span>`}
       <button type="button" onClick=${async () => { await api.signOut(); setSession(null); }}>Sign out</button></div>` : ''}
   </header>`;
   if (session === undefined) return header;
   if (!session) return html`${header}<${SignIn} onDone=${setSession} />`;
   return html`${header}
     <nav class="sections" aria-label="Console sections">
-      <a href="#decisions-panel">Live decisions</a><a href="#charts">Charts</a><a href="#registry">Registry and lint</a><a href="#recipients">Recipients by country</a>
-      <a href="#stale">Stale consents</a><a href="#rights">Rights requests</a><a href="#ledger">Ledger</a><a href="#reports">Reports</a>
+      <a href="#decisions-panel">Live decisions</a><a href="#charts">Charts</a><a href="#registry">Registry and lint</a><a href="#registry-editor">Registry editor</a><a href="#recipients">Recipients by country</a>
+      <a href="#stale">Stale consents</a><a href="#rights">Rights requests</a><a href="#ledger">Ledger</a><a href="#reports">Reports</a><a href="#people">People</a>
     </nav>
     <main>
       <${Panel} id="decisions-panel" title="Live release decisions"><${Decisions} /><//>
       <${Panel} id="charts" title="Consents and decisions over time"><${Charts} /><//>
       <${Panel} id="registry" title="Registry and statutory lint"><${Registry} /><//>
+      <${Panel} id="registry-editor" title="Registry editor"><${RegistryEditor} api=${api} session=${session} /><//>
       <${Panel} id="recipients" title="Recipients by country"><${Recipients} /><//>
       <${Panel} id="stale" title="Stale consents"><${StaleConsents} /><//>
       <${Panel} id="rights" title="Rights requests and deadlines"><${Rights} /><//>
       <${Panel} id="ledger" title="Transparency ledger"><${Ledger} /><//>
       <${Panel} id="reports" title="Reports"><${Reports} /><//>
+      <${Panel} id="people" title="People and roles"><${People} api=${api} me=${session.account?.id} /><//>
     </main>`;
 }
 

@@ -28,6 +28,11 @@ export function sessionApi(base) {
       csrf = s.csrf;
       return s;
     },
+    async signInPassword(login, password) {
+      const s = await call('POST', '/session', { login, password });
+      csrf = s.csrf;
+      return s;
+    },
     async resume() {
       const s = await call('GET', '/session');
       csrf = s.csrf;

@@ -8,6 +8,7 @@ import { registerLedger } from './ledger.ts';
 import { registerReceipt } from './receipt.ts';
 import { registerNotify } from './notify.ts';
 import { registerFides } from './fides.ts';
+import { registerAccounts } from './accounts.ts';
 
 /**
  * Each command module exports one `register` function; add it to this list.
@@ -24,4 +25,5 @@ export const commands: RegisterCommand[] = [
   registerReceipt,
   registerNotify,
   registerFides,
+  registerAccounts,
 ];

@@ -1,7 +1,8 @@
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { ZodError } from 'zod';
 import { CgError, formatPath, type ErrorDetail, type FieldPath } from '../errors.ts';
 import { textIssue } from '../text.ts';
+import { locatePath } from './locate.ts';
 import { registrySchema, type Registry } from './schema.ts';
 import { structuralIssues } from './structure.ts';
 
@@ -73,21 +74,7 @@ function decode(input: Uint8Array | string): string {
 }
 
 function locator(doc: Document, lc: LineCounter): ParsedRegistry['locate'] {
-  return (path) => {
-    // Walk up the path until a node exists: a missing field is reported at its parent.
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && (typeof node === 'object') && node.range) {
-        const { line, col } = lc.linePos(node.range[0]);
-        return { line, column: col };
-      }
-      if (n === 0 && (isMap(doc.contents) || isSeq(doc.contents)) && doc.contents.range) {
-        const { line, col } = lc.linePos(doc.contents.range[0]);
-        return { line, column: col };
-      }
-    }
-    return undefined;
-  };
+  return (path) => locatePath(doc, lc, path);
 }
 
 function schemaError(error: ZodError, locate: ParsedRegistry['locate']): CgError {
