@@ -43,6 +43,11 @@ import type { Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, Sub
  * When several declarations match (party, purpose), the first that allows wins; otherwise the
  * deny that got furthest through the checks is returned. Operator rules (POLICY_DENY) come after,
  * in src/policy/cedar.ts.
+ *
+ * Two evaluations of the same checks: the allow path (`allowOrGiveUp`) answers an allow from the
+ * index's tables without building anything but the decision, and gives up at the first check
+ * that does not pass; the traced one (`decideTraced`) then builds the deny, and answers every
+ * `explain`. They never disagree (test/gate/fast-path.test.ts, test/gate/decide.property.test.ts).
  */
 export interface DecideOptions {
   /**
