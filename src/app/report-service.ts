@@ -4,9 +4,10 @@ import { assessBreach, breachSource, type BreachImpact, type BreachQuery } from 
 import { buildReport } from '../core/report/build.ts';
 import { renderCsv } from '../core/report/csv.ts';
 import { renderHtml } from '../core/report/html.ts';
-import type { Checkpoint, Lang, Report, ReportContext } from '../core/report/model.ts';
+import type { Checkpoint, Lang, Report, ReportContext, ReportSource } from '../core/report/model.ts';
 import { bucketsBetween, crossBorder, granularityOf, storedVolumes, type StoredFacts, verificationSource } from '../core/report/stored.ts';
 import { htmlToPdf } from '../report/pdf.ts';
+import { dayIn } from '../core/report/zone.ts';
 import * as q from '../store/report-queries.ts';
 import type { Database } from '../store/sql.ts';
 import type { AppConfig } from '../config.ts';
@@ -19,6 +20,18 @@ import { MEMBER_ID_RE } from './members-service.ts';
 import { RegistryService } from './registry-service.ts';
 
 export type ReportFormat = 'html' | 'csv' | 'pdf' | 'json';
+
+/**
+ * One document of the report instead of the whole (src/app/report-documents.ts): its sections,
+ * its title, and the stem of its file name.
+ */
+export interface ReportPart {
+  readonly sources: readonly ReportSource[];
+  readonly title: string;
+  readonly name: string;
+}
+
+type RenderOpts = { from: number; to: number; lang: Lang; format: ReportFormat; breach?: BreachQuery; timeZone?: string; part?: ReportPart };
 
 export interface RenderedReport {
   readonly contentType: string;
@@ -104,7 +117,7 @@ export class ReportService {
   }
 
   /** The report model plus its raw numbers (the JSON format). */
-  async compute(opts: { from: number; to: number; lang: Lang; format: ReportFormat; breach?: BreachQuery; timeZone?: string }): Promise<{ report: Report; stored: StoredFacts; checkpoint: Checkpoint; breach?: BreachImpact }> {
+  async compute(opts: RenderOpts): Promise<{ report: Report; stored: StoredFacts; checkpoint: Checkpoint; breach?: BreachImpact }> {
     const m = this.model();
     // Refuse bad input before signing anything.
     if (opts.breach) await this.validateBreach(m, opts.breach);
@@ -130,12 +143,13 @@ export class ReportService {
       provisionRows: full ? Infinity : HTML_PROVISION_ROWS,
       ...(breach ? { breach } : {}),
     };
-    return { report: buildReport(ctx), stored, checkpoint, ...(breach ? { breach } : {}) };
+    const report = opts.part ? { ...buildReport(ctx, opts.part.sources), title: opts.part.title } : buildReport(ctx);
+    return { report, stored, checkpoint, ...(breach ? { breach } : {}) };
   }
 
-  async render(opts: { from: number; to: number; lang: Lang; format: ReportFormat; breach?: BreachQuery; timeZone?: string }): Promise<RenderedReport> {
+  async render(opts: RenderOpts): Promise<RenderedReport> {
     const { report, stored, checkpoint, breach } = await this.compute(opts);
-    const name = `consentgate-report-${report.period.from}_${report.period.to}`;
+    const name = `${opts.part?.name ?? 'consentgate-report'}-${report.period.from}_${report.period.to}`;
     switch (opts.format) {
       case 'json': {
         const m = this.model();
@@ -167,26 +181,29 @@ export class ReportService {
   }
 
   /** Breach impact alone: JSON (the assessment), or a report of the breach and verification sections. */
-  async breach(query: BreachQuery, opts: { lang: Lang; format: ReportFormat }): Promise<RenderedReport> {
+  async breach(query: BreachQuery, opts: { lang: Lang; format: ReportFormat; title?: string; timeZone?: string }): Promise<RenderedReport> {
     const m = this.model();
     await this.validateBreach(m, query);
     const checkpoint = await this.checkpoint();
     const impact = await this.assess(m, query, checkpoint.size);
-    const name = `consentgate-breach-${new Date(query.discoveredAt).toISOString().slice(0, 10)}`;
+    // The discovery day as the report counts days (UTC unless a zone is given).
+    const name = `consentgate-breach-${dayIn(query.discoveredAt, opts.timeZone ?? 'UTC')}`;
     if (opts.format === 'json') return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ ...impact, checkpoint }, null, 2) + '\n', filename: `${name}.json` };
-    const report = buildReport(
+    const built = buildReport(
       {
         registry: m,
         lang: opts.lang,
         from: query.from ?? 0,
         to: query.to ?? query.discoveredAt,
         generatedAt: this.now(),
+        ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
         checkpoint,
         breach: impact,
         provisionRows: opts.format === 'csv' ? Infinity : HTML_PROVISION_ROWS,
       },
       [breachSource, verificationSource],
     );
+    const report = opts.title ? { ...built, title: opts.title } : built;
     if (opts.format === 'csv') return { contentType: 'text/csv; charset=utf-8', body: renderCsv(report), filename: `${name}.csv` };
     const html = renderHtml(report);
     if (opts.format === 'pdf') return { contentType: 'application/pdf', body: await this.pdf(html), filename: `${name}.pdf` };

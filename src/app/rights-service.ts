@@ -42,6 +42,8 @@ import {
 } from '../store/rights-repo.ts';
 import type { Database, Sql } from '../store/sql.ts';
 import type { AdminAction } from './admin-actions.ts';
+import { rightsNotice } from '../core/rights/notice.ts';
+import { noticesOfRequest, noticesOfSubject, type StoredRightsNotice } from '../store/rights-notices-repo.ts';
 
 /**
  * Data-subject rights (PIPA 35-37; GDPR 15-21) and their propagation to recipients.
@@ -100,6 +102,12 @@ export interface RightsServiceDeps {
 }
 
 export const RIGHTS_STOPS_CHANNEL_PREFIX = 'cg_rights_stops_';
+/**
+ * The webhook "recipient" through which the operator's own mailer (e-mail, SMS, app push) gets
+ * each notice to a subject: register it with PUT /v1/recipients/subject-notices/webhook. Without
+ * one, notices are still stored and shown in the privacy centre.
+ */
+export const SUBJECT_NOTICE_ENDPOINT = 'subject-notices';
 export const DEFAULT_ESCALATE_AFTER_MS = 7 * 86_400_000;
 const CONSENT_CURSOR = 'consent_endings';
 /** Stream event type per lifecycle step. */
@@ -305,7 +313,7 @@ export class RightsService {
 
   /** Registers (or replaces) a recipient's webhook; returns the signing secret, shown once. */
   async registerWebhook(recipientId: string, url: string): Promise<{ id: string; recipient: string; url: string; secret: string }> {
-    if (!this.isKnownRecipient(recipientId)) {
+    if (recipientId !== SUBJECT_NOTICE_ENDPOINT && !this.isKnownRecipient(recipientId)) {
       throw new CgError('UNKNOWN_RECIPIENT', `no recipient "${recipientId}" in the registry or among registered members`, 404);
     }
     const clean = validateWebhookUrl(url, this.deps.allowHttpWebhooks ?? false, this.deps.webhookPolicy);
@@ -518,24 +526,67 @@ export class RightsService {
 
   private async record(req: RightsRequest, subject: SubjectRecord, at: number): Promise<void> {
     const step = req.history.at(-1)!;
-    const outbox = this.events
-      .messages({
+    const notice = await this.noticeFor(req, subject, at);
+    const outbox = [
+      ...this.events.messages({
         id: `evt_${req.id}_${req.history.length}`,
         type: EVENT_TYPE[step.action],
         at,
         data: { request: req.id, type: req.type, subject: subject.pseudonym, state: req.state, due_date: req.deadline.dueDate },
-      })
-      .map(toRow);
+      }),
+      ...notice.messages,
+    ].map(toRow);
+    // The log names who acted and on what ground — never the evidence reference or a reason's text.
     await this.deps.journal.append(
       RIGHTS_REQUEST_KIND,
-      { request: req, at, outbox },
-      { type: 'rights_request', id: req.id, request_type: req.type, subject: subject.pseudonym, action: step.action, state: req.state, due_date: req.deadline.dueDate, article: req.article, at: new Date(at).toISOString() },
+      { request: req, at, outbox, notice: notice.stored },
+      {
+        type: 'rights_request',
+        id: req.id,
+        request_type: req.type,
+        subject: subject.pseudonym,
+        action: step.action,
+        actor: step.actor,
+        state: req.state,
+        due_date: req.deadline.dueDate,
+        article: req.article,
+        ...(step.evidence ? { evidence_method: step.evidence.method } : {}),
+        ...(step.article ? { ground: step.article } : {}),
+        notice: notice.stored.id,
+        at: new Date(at).toISOString(),
+      },
     );
     // Durable: from now on the gate refuses what a completed objection or suspension covers.
     if (STOPPING_TYPES.has(req.type) && req.state === 'completed') {
       this.stops.note(req);
       await this.deps.db.notify(RIGHTS_STOPS_CHANNEL_PREFIX + this.deps.db.schema, req.id).catch(() => {});
     }
+  }
+
+  /**
+   * The subject's notice of this step (core/rights/notice.ts): stored with the step and, when the
+   * operator registered a subject-notice webhook, queued for its mailer in the same transaction.
+   */
+  private async noticeFor(req: RightsRequest, subject: SubjectRecord, at: number): Promise<{ stored: StoredRightsNotice; messages: OutboxMessage[] }> {
+    const n = rightsNotice(req, this.deps.registry.model?.operator.legal_name ?? '');
+    const id = `rn_${req.id.slice(3)}_${req.history.length}`;
+    const endpoint = subject.erasedAt === null ? await webhookEndpointOf(this.deps.db, SUBJECT_NOTICE_ENDPOINT) : undefined;
+    const step = req.history.at(-1)!;
+    const stored: StoredRightsNotice = { id, requestId: req.id, subject: subject.id, action: step.action, lang: n.lang, title: n.title, body: n.text, outboxId: endpoint ? id : null, createdAt: at };
+    const messages: OutboxMessage[] = endpoint
+      ? [{ id, kind: 'webhook', destination: endpoint.id, topic: 'rights.notice', at, data: { notice: id, request: req.id, subject: subject.id, state: req.state, lang: n.lang, title: n.title, text: n.text } }]
+      : [];
+    return { stored, messages };
+  }
+
+  /** The notices of one request, oldest first (console), or of one subject, newest first (privacy centre). */
+  noticesOfRequest(requestId: string): Promise<StoredRightsNotice[]> {
+    return noticesOfRequest(this.deps.db, requestId);
+  }
+
+  async noticesOf(subjectId: string, limit = 100): Promise<StoredRightsNotice[]> {
+    const subject = await this.deps.subjects.require(subjectId);
+    return noticesOfSubject(this.deps.db, subject.id, limit);
   }
 
   private countryOf(recipient: string): string | null {

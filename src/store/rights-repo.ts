@@ -2,6 +2,7 @@ import type { RightsRequest, RightsState } from '../core/rights/request.ts';
 import type { BatchWriter } from './journal.ts';
 import { insertOutboxMessages, notifyOutbox, type OutboxRow } from './outbox-repo.ts';
 import type { Sql } from './sql.ts';
+import { insertRightsNotices, type StoredRightsNotice } from './rights-notices-repo.ts';
 
 /**
  * Data-subject requests and recipient deletion requests (migration 040). Every change is a
@@ -56,7 +57,7 @@ async function enqueueAll(tx: Sql, rows: ReadonlyArray<{ row: WithOutbox }>): Pr
 }
 
 /** Upserts request documents; within one batch the last version of a request wins. */
-export const writeRightsRequests: BatchWriter<{ request: RightsRequest; at: number } & WithOutbox> = async (tx, rows) => {
+export const writeRightsRequests: BatchWriter<{ request: RightsRequest; at: number; notice?: StoredRightsNotice } & WithOutbox> = async (tx, rows) => {
   const latest = new Map<string, { request: RightsRequest; at: number }>();
   for (const { row } of rows) latest.set(row.request.id, row);
   const docs = [...latest.values()].map(({ request: r, at }) => ({
@@ -79,6 +80,8 @@ export const writeRightsRequests: BatchWriter<{ request: RightsRequest; at: numb
             document = EXCLUDED.document, updated_at = EXCLUDED.updated_at`,
     [JSON.stringify(docs)],
   );
+  // Every step's notice to the subject, including those of versions superseded within the batch.
+  await insertRightsNotices(tx, rows.flatMap(({ row }) => (row.notice ? [row.notice] : [])));
   await enqueueAll(tx, rows);
 };
 
@@ -373,6 +376,15 @@ export class RightsRepo {
     const rows = await this.sql.query<{ document: RightsRequest }>(
       'SELECT document FROM rights_requests WHERE ($1::text IS NULL OR state = $1) ORDER BY seq DESC LIMIT $2',
       [filter.state ?? null, filter.limit],
+    );
+    return rows.map((r) => r.document);
+  }
+
+  /** Open requests, nearest statutory deadline first (the console's queue). */
+  async openByDeadline(limit: number): Promise<RightsRequest[]> {
+    const rows = await this.sql.query<{ document: RightsRequest }>(
+      "SELECT document FROM rights_requests WHERE state NOT IN ('completed', 'rejected') ORDER BY due_before, seq LIMIT $1",
+      [limit],
     );
     return rows.map((r) => r.document);
   }

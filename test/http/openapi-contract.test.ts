@@ -52,6 +52,8 @@ interface State {
   apiKeyId: string;
   receiptId: string;
   rightsId: string;
+  /** An open request the console acts on. */
+  consoleRightsId: string;
   deletionId: string;
   outboxId: string;
   releaseToken: string;
@@ -195,7 +197,7 @@ const SAMPLES: readonly Sample[] = [
   },
   { op: 'listRightsRequests', as: 'customer', params: () => ({ id: CUSTOMER }) },
   { op: 'getRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }) },
-  { op: 'advanceRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }), body: { action: 'verify' } },
+  { op: 'advanceRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }), body: { action: 'verify', evidence: { method: 'signed_in_account', reference: 'case-1' } } },
   { op: 'advanceRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }), body: { action: 'start' } },
   { op: 'advanceRightsRequest', as: 'admin', params: (s) => ({ rid: s.rightsId }), body: { action: 'complete' } },
   { op: 'listOverdueRightsRequests', as: 'admin' },
@@ -223,6 +225,11 @@ const SAMPLES: readonly Sample[] = [
   { op: 'getConsoleCharts', as: 'console', query: { days: '7' } },
   { op: 'getConsoleLedger', as: 'console' },
   { op: 'listConsoleRightsRequests', as: 'console' },
+  { op: 'listConsoleRightsQueue', as: 'console' },
+  { op: 'getConsoleRightsRequest', as: 'console', params: (s) => ({ rid: s.rightsId }) },
+  { op: 'createRightsRequest', as: 'customer', params: () => ({ id: CUSTOMER }), body: { type: 'access' }, status: 201, after: (b, s) => (s.consoleRightsId = b.id as string) },
+  { op: 'actOnConsoleRightsRequest', as: 'console', params: (s) => ({ rid: s.consoleRightsId }), body: { action: 'verify', evidence: { method: 'mobile_identity', reference: 'ticket-77' } } },
+  { op: 'exportConsoleReport', as: 'console', query: () => ({ kind: 'transfers', format: 'csv', from: '2026-01-01', to: today(), lang: 'ko', tz: 'Asia/Seoul' }) },
   { op: 'getConsoleReport', as: 'console', params: () => ({ name: 'findings.json' }) },
   { op: 'getConsoleReport', as: 'console', params: () => ({ name: 'findings.sarif' }) },
   // People (officer only; the admin-key session holds `*`): add, change the role and password, disable.
@@ -256,6 +263,7 @@ const SAMPLES: readonly Sample[] = [
   { op: 'listMyReleases', as: 'privacy' },
   { op: 'exportMyData', as: 'privacy' },
   { op: 'listMyRightsRequests', as: 'privacy' },
+  { op: 'listMyRightsNotices', as: 'privacy' },
   { op: 'createMyRightsRequest', as: 'privacy', body: { type: 'access' }, status: 201 },
   { op: 'withdrawMyConsent', as: 'privacy', body: { declarationId: 'sellers_fulfilment' } },
   { op: 'deletePrivacySession', as: 'privacy', status: 204 },

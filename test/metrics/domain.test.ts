@@ -9,6 +9,7 @@ import { insertOutboxMessages } from '../../src/store/outbox-repo.ts';
 import { startHarness, type Harness } from '../release/harness.ts';
 import { engines, POSTGRES_URL, dropTestSchema } from '../support/engines.ts';
 import { key, moved, parseScrape, sample, scrape, type Scrape } from './scrape.ts';
+import { stepBody } from '../support/rights-actions.ts';
 
 /**
  * Issue 18 item 7: the metrics a privacy team watches move when — and only when — their event
@@ -107,7 +108,7 @@ describe.each(engines())('privacy metrics on %s', (engine) => {
     expect(sample(after, 'consentgate_rights_requests_overdue', { type: 'access' })).toBe(0);
 
     before = after;
-    expect((await h.call('POST', `/v1/rights/${filed.body.id}/actions`, h.admin, { action: 'verify' })).status).toBe(200);
+    expect((await h.call('POST', `/v1/rights/${filed.body.id}/actions`, h.admin, stepBody('verify'))).status).toBe(200);
     after = await now();
     expect(moved(before, after, 'consentgate_rights_request_steps_total')).toEqual({ [key({ type: 'access', state: 'verified' })]: 1 });
     expect(moved(before, after, 'consentgate_rights_requests_open')).toEqual({});
@@ -128,7 +129,7 @@ describe.each(engines())('privacy metrics on %s', (engine) => {
     expect(sample(late, 'consentgate_rights_requests_open', { type: 'access' })).toBe(1);
 
     before = await now();
-    for (const action of ['start', 'complete']) expect((await h.call('POST', `/v1/rights/${filed.body.id}/actions`, h.admin, { action })).status).toBe(200);
+    for (const action of ['start', 'complete']) expect((await h.call('POST', `/v1/rights/${filed.body.id}/actions`, h.admin, stepBody(action))).status).toBe(200);
     after = await now();
     expect(moved(before, after, 'consentgate_rights_request_steps_total')).toEqual({
       [key({ type: 'access', state: 'in_progress' })]: 1,
@@ -142,7 +143,7 @@ describe.each(engines())('privacy metrics on %s', (engine) => {
     const unconfirmed = (s: Scrape, state: string) => sample(s, 'consentgate_deletion_requests_unconfirmed', { state })!;
     let before = await now();
     const filed = await h.call('POST', '/v1/subjects/m-c1/rights', h.admin, { type: 'withdrawal', scope: { declarations: ['sellers_fulfilment'] } });
-    for (const action of ['verify', 'start', 'complete']) expect((await h.call('POST', `/v1/rights/${filed.body.id}/actions`, h.admin, { action })).status).toBe(200);
+    for (const action of ['verify', 'start', 'complete']) expect((await h.call('POST', `/v1/rights/${filed.body.id}/actions`, h.admin, stepBody(action))).status).toBe(200);
     let after = await now();
     // Both sellers received m-c1's data in the first test: each gets a deletion request.
     const mine = (k: string) => h.call('GET', '/v1/recipients/deletions', k).then((r) => r.body.deletions as Array<{ id: string; state: string }>);

@@ -7,6 +7,7 @@ import { createApp } from '../../src/app/create.ts';
 import { testConfig, type AppConfig } from '../../src/config.ts';
 import { POSTGRES_URL, engines, dropTestSchema } from '../support/engines.ts';
 import { startHarness, type Harness } from './harness.ts';
+import { stepBody } from '../support/rights-actions.ts';
 
 /**
  * Issue 16 over HTTP, on every storage engine: orders (NO_ORDER, no status oracle, idempotent
@@ -193,7 +194,7 @@ describe.each(engines())('orders, agreements, suspensions and rights stops over 
     const file = async (type: string, scope?: Record<string, string[]>) =>
       (await h.call('POST', '/v1/subjects/cust-objects/rights', h.admin, { type, ...(scope ? { scope } : {}) })).body as { id: string; article: string; type: string };
     const act = async (id: string, actions: string[]) => {
-      for (const action of actions) expect((await h.call('POST', `/v1/rights/${id}/actions`, h.admin, { action })).status).toBe(200);
+      for (const action of actions) expect((await h.call('POST', `/v1/rights/${id}/actions`, h.admin, stepBody(action))).status).toBe(200);
     };
     // A suspension request (PIPA 37) scoped to the courier's declaration: open, nothing changes.
     const suspension = await file('suspension', { declarations: ['courier_delivery'] });
@@ -206,7 +207,7 @@ describe.each(engines())('orders, agreements, suspensions and rights stops over 
     expect((await release(h.keys.sellerA, { subject: 'cust-objects', order_ref: 'cust-objects/A' })).status).toBe(200);
     // A rejected objection stops nothing; a completed one does.
     const rejected = await file('objection', { purposes: ['order_fulfilment'] });
-    expect((await h.call('POST', `/v1/rights/${rejected.id}/actions`, h.admin, { action: 'reject', reason: 'the contract cannot be performed otherwise (PIPA 37(2)4)' })).status).toBe(200);
+    expect((await h.call('POST', `/v1/rights/${rejected.id}/actions`, h.admin, { action: 'reject', reason: 'the contract cannot be performed otherwise', article: 'PIPA 37(2)' })).status).toBe(200);
     expect((await release(h.keys.sellerA, { subject: 'cust-objects', order_ref: 'cust-objects/A' })).status).toBe(200);
     const objection = await file('objection', { purposes: ['order_fulfilment'] });
     await act(objection.id, ['verify', 'start', 'complete']);

@@ -11,6 +11,7 @@ import { startHarness, type Harness } from '../release/harness.ts';
 import { engines, POSTGRES_URL, dropTestSchema } from '../support/engines.ts';
 import { readPdf } from '../support/pdf.ts';
 import { chromium, needs } from '../support/system.ts';
+import { stepBody } from '../support/rights-actions.ts';
 
 /**
  * Reports from stored records, against a seeded in-memory ConsentGate. Every expectation below is
@@ -69,7 +70,7 @@ describe.each(engines())('reports from stored records (%s)', (engine) => {
     await no(h.keys.sellerA, 'c4', 'NO_CONSENT');
     const done = await h.call('POST', '/v1/subjects/c1/rights', h.admin, { type: 'access' });
     expect(done.status).toBe(201);
-    for (const action of ['verify', 'start', 'complete']) expect((await h.call('POST', `/v1/rights/${done.body.id}/actions`, h.admin, { action })).status).toBe(200);
+    for (const action of ['verify', 'start', 'complete']) expect((await h.call('POST', `/v1/rights/${done.body.id}/actions`, h.admin, stepBody(action))).status).toBe(200);
     expect((await h.call('POST', '/v1/subjects/c2/rights', h.admin, { type: 'access' })).status).toBe(201);
     mkdirSync(RESULTS, { recursive: true });
   }, 120_000);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/outbox/signature.ts';
 import { fakeRecipient, type FakeRecipient } from '../outbox/fake-recipient.ts';
 import { DATA, startHarness, type Harness } from '../release/harness.ts';
+import { stepBody } from '../support/rights-actions.ts';
 
 /** The README tour, end to end over HTTP: a customer's withdrawal reaches the seller that holds their data. */
 describe('rights over HTTP', () => {
@@ -68,7 +69,7 @@ describe('rights over HTTP', () => {
     expect(bad.status).toBe(409);
     expect(bad.body).toMatchObject({ code: 'RIGHTS_INVALID_TRANSITION' });
     expect((await h.call('POST', `/v1/rights/${rid}/actions`, h.admin, { action: 'reject' })).status).toBe(422);
-    for (const action of ['verify', 'start', 'complete']) expect((await h.call('POST', `/v1/rights/${rid}/actions`, h.admin, { action })).status).toBe(200);
+    for (const action of ['verify', 'start', 'complete']) expect((await h.call('POST', `/v1/rights/${rid}/actions`, h.admin, stepBody(action))).status).toBe(200);
     expect((await h.call('GET', `/v1/rights/${rid}`, h.admin)).body).toMatchObject({ state: 'completed', allowed_actions: [] });
 
     // The seller can no longer get the data, and its relay number is revoked.

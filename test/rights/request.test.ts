@@ -11,6 +11,7 @@ import {
   type RightsRequest,
 } from '../../src/core/rights/request.ts';
 
+const V: RightsAction = { kind: 'verify', evidence: { method: 'signed_in_account', reference: 'case-1' } };
 const t0 = Date.parse('2027-01-31T12:00:00+01:00');
 const day = 86_400_000;
 
@@ -24,7 +25,7 @@ describe('rights request lifecycle', () => {
     expect(r.state).toBe('received');
     expect(r.article).toBe('GDPR 17');
     expect(r.deadline.dueDate).toBe('2027-02-28');
-    r = applyAction(r, { kind: 'verify' }, t0 + 1000, 'key_b');
+    r = applyAction(r, V, t0 + 1000, 'key_b');
     r = applyAction(r, { kind: 'start' }, t0 + 2000, 'key_b');
     r = applyAction(r, { kind: 'complete' }, t0 + 3000, 'key_c');
     expect(r.state).toBe('completed');
@@ -44,15 +45,16 @@ describe('rights request lifecycle', () => {
   });
 
   it('rejects from any open state only with a reason, and keeps it', () => {
-    for (const path of [[], [{ kind: 'verify' }], [{ kind: 'verify' }, { kind: 'start' }]] as RightsAction[][]) {
+    for (const path of [[], [V], [V, { kind: 'start' }]] as RightsAction[][]) {
       let r = fresh();
       for (const a of path) r = applyAction(r, a, t0, 'k');
-      expect(() => applyAction(r, { kind: 'reject', reason: ' ' }, t0, 'k')).toThrow(
+      expect(() => applyAction(r, { kind: 'reject', reason: ' ', article: 'GDPR 12(5)(b)' }, t0, 'k')).toThrow(
         expect.objectContaining({ code: 'RIGHTS_REASON_REQUIRED', path: 'reason' }),
       );
-      const rejected = applyAction(r, { kind: 'reject', reason: 'identity could not be verified' }, t0, 'k');
+      const rejected = applyAction(r, { kind: 'reject', reason: 'identity could not be verified', article: 'GDPR 12(2)' }, t0, 'k');
       expect(rejected.state).toBe('rejected');
       expect(rejected.rejectionReason).toBe('identity could not be verified');
+      expect(rejected.rejectionArticle).toBe('GDPR 12(2)');
       expect(rejected.history.at(-1)).toMatchObject({ action: 'reject', from: r.state, to: 'rejected' });
     }
   });
@@ -63,20 +65,20 @@ describe('rights request lifecycle', () => {
       expect.objectContaining({ code: 'RIGHTS_INVALID_TRANSITION', status: 409, extra: expect.objectContaining({ state: 'received', action: 'complete' }) }),
     );
     expect(() => applyAction(r, { kind: 'start' }, t0, 'k')).toThrow(expect.objectContaining({ code: 'RIGHTS_INVALID_TRANSITION' }));
-    const done = applyAction(applyAction(applyAction(r, { kind: 'verify' }, t0, 'k'), { kind: 'start' }, t0, 'k'), { kind: 'complete' }, t0, 'k');
-    for (const a of [{ kind: 'verify' }, { kind: 'reject', reason: 'x' }, { kind: 'extend', reason: 'x' }] as RightsAction[]) {
+    const done = applyAction(applyAction(applyAction(r, V, t0, 'k'), { kind: 'start' }, t0, 'k'), { kind: 'complete' }, t0, 'k');
+    for (const a of [V, { kind: 'reject', reason: 'x', article: 'GDPR 12(2)' }, { kind: 'extend', reason: 'x' }] as RightsAction[]) {
       expect(() => applyAction(done, a, t0, 'k')).toThrow(expect.objectContaining({ code: 'RIGHTS_INVALID_TRANSITION' }));
     }
   });
 
   it('refuses a step dated before the previous one', () => {
-    expect(() => applyAction(fresh(), { kind: 'verify' }, t0 - 1, 'k')).toThrow(expect.objectContaining({ code: 'RIGHTS_TIME_ORDER' }));
+    expect(() => applyAction(fresh(), V, t0 - 1, 'k')).toThrow(expect.objectContaining({ code: 'RIGHTS_TIME_ORDER' }));
   });
 
   it('only ever reaches states through allowed actions (property)', () => {
     const action = fc.oneof(
-      fc.constantFrom<RightsAction>({ kind: 'verify' }, { kind: 'start' }, { kind: 'complete' }),
-      fc.constant<RightsAction>({ kind: 'reject', reason: 'no' }),
+      fc.constantFrom<RightsAction>(V, { kind: 'start' }, { kind: 'complete' }),
+      fc.constant<RightsAction>({ kind: 'reject', reason: 'no', article: 'GDPR 17(3)(b)' }),
     );
     fc.assert(
       fc.property(fc.array(action, { maxLength: 8 }), (actions) => {
@@ -115,7 +117,7 @@ describe('rights request lifecycle', () => {
     const kr = fresh('KR', 'kr', t0); // due 10 days later
     const eu = fresh('EU', 'eu', t0 - 5 * day); // due ~1 month later
     const euOld = fresh('EU', 'eu-old', t0 - 40 * day); // overdue already at t0 + 11 days
-    const closed = applyAction(fresh('KR', 'closed', t0 - 40 * day), { kind: 'reject', reason: 'duplicate' }, t0, 'k');
+    const closed = applyAction(fresh('KR', 'closed', t0 - 40 * day), { kind: 'reject', reason: 'duplicate', article: 'PIPA 38(1)' }, t0, 'k');
     const now = t0 + 11 * day;
     expect(overdueRequests([kr, eu, euOld, closed], now).map((r) => r.id)).toEqual(['eu-old', 'kr']);
     expect(overdueRequests([kr, eu, euOld, closed], t0).map((r) => r.id)).toEqual(['eu-old']);

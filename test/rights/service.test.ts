@@ -18,6 +18,7 @@ import { grantReq, startServer, withdrawReq, type Server } from '../consent/harn
 import { demoModel } from '../notice/support.ts';
 import { fakeRecipient, type FakeRecipient } from '../outbox/fake-recipient.ts';
 import { engines, openTestDatabase } from '../support/engines.ts';
+import { stepAction } from '../support/rights-actions.ts';
 
 const LOCAL_RECEIVERS = new WebhookAddressPolicy({ allow: ['127.0.0.1'] });
 
@@ -172,7 +173,7 @@ describe.each(engines())('rights service on %s', (engine) => {
     const req = await rights.receive('cust-1', { type: 'withdrawal', scope: { declarations: ['sellers_fulfilment'] } }, 'key_subject');
     expect(req).toMatchObject({ state: 'received', article: 'PIPA 37', deadline: { jurisdiction: 'KR', receivedOn: '2027-01-31', dueDate: '2027-02-10' } });
     await expect(rights.act(req.id, { kind: 'complete' }, 'key_admin')).rejects.toMatchObject({ code: 'RIGHTS_INVALID_TRANSITION' });
-    await rights.act(req.id, { kind: 'verify' }, 'key_admin');
+    await rights.act(req.id, stepAction('verify'), 'key_admin');
     await rights.act(req.id, { kind: 'start' }, 'key_admin');
     clock += 1000;
     const done = await rights.act(req.id, { kind: 'complete' }, 'key_admin');
@@ -248,7 +249,7 @@ describe.each(engines())('rights service on %s', (engine) => {
     await release('cust-3', 'hanbit_express', 'courier_delivery', ['address']);
     const req = await rights.receive('cust-3', { type: 'erasure' }, 'key_subject');
     expect(req.deadline).toMatchObject({ jurisdiction: 'EU', article: 'GDPR 12(3)' });
-    for (const kind of ['verify', 'start', 'complete'] as const) await rights.act(req.id, { kind }, 'key_admin');
+    for (const kind of ['verify', 'start', 'complete'] as const) await rights.act(req.id, stepAction(kind), 'key_admin');
     const dels = await rights.deletions({ subject: 'cust-3' });
     expect(dels.map((d) => [d.recipientId, d.cause]).sort()).toEqual([
       ['hanbit_express', 'erasure'],
@@ -302,7 +303,7 @@ describe.each(engines())('rights service on %s', (engine) => {
     expect(overdue.map((r) => r.id)).toContain(kr.id);
     expect(overdue.map((r) => r.id)).not.toContain(eu.id);
     expect(overdue.every((r) => r.state !== 'completed' && r.state !== 'rejected')).toBe(true);
-    await rights.act(kr.id, { kind: 'reject', reason: 'identity not verified' }, 'key_admin');
+    await rights.act(kr.id, { kind: 'reject', reason: 'identity not verified', article: 'PIPA 38(1)' }, 'key_admin');
     expect((await rights.overdue()).map((r) => r.id)).not.toContain(kr.id);
     expect(await rights.get(kr.id)).toMatchObject({ state: 'rejected', rejectionReason: 'identity not verified' });
   });

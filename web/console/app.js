@@ -3,6 +3,8 @@ import { h, render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import { sessionApi } from '/shared/api.js';
+import { RightsWork } from '/console/rights.js';
+import { ReportDownloads } from '/console/reports.js';
 import { People } from '/console/people.js';
 import { RegistryEditor } from '/console/registry.js';
 
@@ -168,22 +170,6 @@ function Charts() {
     ${data.deny_codes.length === 0 ? html`<p>No denials.</p>` : html`<ul>${data.deny_codes.map((c) => html`<li key=${c.code}><span class="mono">${c.code}</span>: ${c.n}</li>`)}</ul>`}`;
 }
 
-function Rights() {
-  const { data, error } = useData('/rights');
-  if (!data) return html`<${Failed} error=${error} />`;
-  if (!data.available) return html`<p class="muted">Rights requests are not available on this server.</p>`;
-  if (data.requests.length === 0) return html`<p>No rights requests.</p>`;
-  const overdue = data.requests.filter((r) => r.overdue).length;
-  return html`<p>${data.requests.length} requests, <span class=${overdue ? 'bad' : 'ok'}>${overdue} overdue</span>.</p>
-    <table>
-      <thead><tr><th scope="col">Received</th><th scope="col">Type</th><th scope="col">Subject</th><th scope="col">State</th><th scope="col">Due</th><th scope="col">Article</th></tr></thead>
-      <tbody>${data.requests.map((r) => html`<tr key=${r.id}>
-        <td>${when(r.received_at)}</td><td>${r.type}</td><td class="mono">${r.subject}</td><td>${r.state}</td>
-        <td>${r.due_date}${r.extended ? ' (extended)' : ''} ${r.overdue ? html`<span class="bad">OVERDUE</span>` : ''}</td><td>${r.article}</td>
-      </tr>`)}</tbody>
-    </table>`;
-}
-
 function Ledger() {
   const { data, error } = useData('/ledger');
   if (!data) return html`<${Failed} error=${error} />`;
@@ -276,8 +262,14 @@ function SignIn({ onDone }) {
 
 function App() {
   const [session, setSession] = useState(undefined);
+  // A registry activated from the editor changes what the overview, recipients and stale-consent
+  // panels show: they are mounted again (and fetch again) under a new key.
+  const [activations, setActivations] = useState(0);
   useEffect(() => {
     api.resume().then(setSession, () => setSession(null));
+    const reload = () => setActivations((n) => n + 1);
+    window.addEventListener('consentgate:registry-activated', reload);
+    return () => window.removeEventListener('consentgate:registry-activated', reload);
   }, []);
   const header = html`<header class="top">
     <h1>ConsentGate — privacy officer console</h1>
@@ -296,13 +288,13 @@ function App() {
     <main>
       <${Panel} id="decisions-panel" title="Live release decisions"><${Decisions} /><//>
       <${Panel} id="charts" title="Consents and decisions over time"><${Charts} /><//>
-      <${Panel} id="registry" title="Registry and statutory lint"><${Registry} /><//>
+      <${Panel} id="registry" title="Registry and statutory lint"><${Registry} key=${'registry-' + activations} /><//>
       <${Panel} id="registry-editor" title="Registry editor"><${RegistryEditor} api=${api} session=${session} /><//>
-      <${Panel} id="recipients" title="Recipients by country"><${Recipients} /><//>
-      <${Panel} id="stale" title="Stale consents"><${StaleConsents} /><//>
-      <${Panel} id="rights" title="Rights requests and deadlines"><${Rights} /><//>
+      <${Panel} id="recipients" title="Recipients by country"><${Recipients} key=${'recipients-' + activations} /><//>
+      <${Panel} id="stale" title="Stale consents"><${StaleConsents} key=${'stale-' + activations} /><//>
+      <${Panel} id="rights" title="Rights requests and deadlines"><${RightsWork} api=${api} /><//>
       <${Panel} id="ledger" title="Transparency ledger"><${Ledger} /><//>
-      <${Panel} id="reports" title="Reports"><${Reports} /><//>
+      <${Panel} id="reports" title="Reports"><${ReportDownloads} /><${Reports} /><//>
       <${Panel} id="people" title="People and roles"><${People} api=${api} me=${session.account?.id} /><//>
     </main>`;
 }

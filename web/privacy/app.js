@@ -4,6 +4,7 @@ import { useEffect, useState, useCallback } from 'preact/hooks';
 import htm from 'htm';
 import { sessionApi } from '/shared/api.js';
 import { verifyEntryProof } from '/shared/merkle.js';
+import { RightsNotices } from '/privacy/notices.js';
 
 const html = htm.bind(h);
 const api = sessionApi('/privacy/api');
@@ -327,6 +328,7 @@ function App() {
       <section class="panel" id="requests" aria-labelledby="requests-h"><h2 id="requests-h">${t.requests}</h2>
         <${Requests} t=${t} lang=${lang} data=${requests} onRequest=${request} />
       </section>
+      <${RightsNotices} api=${api} lang=${lang} />
     </main>`;
 }
 

@@ -1,6 +1,7 @@
 import { CgError } from '../errors.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
 import { answerDeadline, extendDeadline, isOverdue, type Deadline, type DeadlinePolicy } from './deadline.ts';
+import { EVIDENCE_REF_RE, refusalGrounds, VERIFY_METHODS, type VerifyEvidence } from './grounds.ts';
 
 /**
  * A data-subject request and its lifecycle:
@@ -10,6 +11,9 @@ import { answerDeadline, extendDeadline, isOverdue, type Deadline, type Deadline
  *       └──────reject───────┴────────reject───────┴──────────────────▶ rejected (with reason)
  *
  * `extend` (GDPR 12(3)) changes the deadline, not the state, and is allowed while open.
+ * `verify` records how identity was checked (method + case reference, grounds.ts); `reject`
+ * needs a reason and the provision it rests on, from the list for the request's jurisdiction
+ * and type — the console can offer only those, and the core refuses anything else.
  * Every change returns a new value with one more history step; nothing is mutated, so the
  * store can write the result and the history in one statement.
  */
@@ -34,10 +38,10 @@ export const RIGHT_ARTICLES: Readonly<Record<RightsType, Readonly<Record<Jurisdi
 };
 
 export type RightsAction =
-  | { readonly kind: 'verify' }
+  | { readonly kind: 'verify'; readonly evidence: VerifyEvidence }
   | { readonly kind: 'start' }
   | { readonly kind: 'complete' }
-  | { readonly kind: 'reject'; readonly reason: string }
+  | { readonly kind: 'reject'; readonly reason: string; readonly article: string }
   | { readonly kind: 'extend'; readonly reason: string };
 
 export type RightsActionKind = RightsAction['kind'];
@@ -51,6 +55,10 @@ export interface HistoryStep {
   /** Who acted: an API key id, never a person's name or contact. */
   readonly actor: string;
   readonly reason?: string;
+  /** `verify`: how identity was checked. */
+  readonly evidence?: VerifyEvidence;
+  /** `reject`: the provision relied on. */
+  readonly article?: string;
 }
 
 /** What the request is about; empty lists mean "everything of mine". */
@@ -72,6 +80,7 @@ export interface RightsRequest {
   readonly deadline: Deadline;
   readonly extensionReason?: string;
   readonly rejectionReason?: string;
+  readonly rejectionArticle?: string;
   readonly history: readonly HistoryStep[];
 }
 
@@ -123,6 +132,31 @@ function requireReason(reason: string): string {
   return reason;
 }
 
+function requireGround(req: RightsRequest, article: string | undefined): string {
+  const grounds = refusalGrounds(req.jurisdiction, req.type);
+  const hit = grounds.find((g) => g.article === article);
+  if (!hit) {
+    throw new CgError('RIGHTS_GROUND_REQUIRED', `a refusal of a ${req.jurisdiction} ${req.type} request must cite one of: ${grounds.map((g) => g.article).join(', ')}`, 400, [
+      { code: 'RIGHTS_GROUND_REQUIRED', message: 'cite the provision relied on', path: 'article' },
+    ], { allowed: grounds.map((g) => g.article) });
+  }
+  return hit.article;
+}
+
+function requireEvidence(e: VerifyEvidence | undefined): VerifyEvidence {
+  if (!e || !(VERIFY_METHODS as readonly string[]).includes(e.method)) {
+    throw new CgError('RIGHTS_EVIDENCE_REQUIRED', `identity evidence is required: method one of ${VERIFY_METHODS.join(', ')}`, 400, [
+      { code: 'RIGHTS_EVIDENCE_REQUIRED', message: 'how identity was checked', path: 'evidence.method' },
+    ]);
+  }
+  if (typeof e.reference !== 'string' || !EVIDENCE_REF_RE.test(e.reference)) {
+    throw new CgError('RIGHTS_EVIDENCE_REQUIRED', 'the evidence reference is a case or ticket id (letters, digits, _ . : # / -; at most 100), not the evidence itself', 400, [
+      { code: 'RIGHTS_EVIDENCE_REQUIRED', message: 'a case or ticket reference', path: 'evidence.reference' },
+    ]);
+  }
+  return { method: e.method, reference: e.reference };
+}
+
 /** Applies `action` at `at` (epoch ms); throws a CgError with a stable code when not allowed. */
 export function applyAction(req: RightsRequest, action: RightsAction, at: number, actor: string, policy: DeadlinePolicy = {}): RightsRequest {
   const last = req.history[req.history.length - 1];
@@ -139,8 +173,13 @@ export function applyAction(req: RightsRequest, action: RightsAction, at: number
   if (!to) throw invalid(req, action.kind);
   if (action.kind === 'reject') {
     const reason = requireReason(action.reason);
-    const step: HistoryStep = { action: 'reject', from: req.state, to, at, actor, reason };
-    return { ...req, state: to, rejectionReason: reason, history: [...req.history, step] };
+    const article = requireGround(req, action.article);
+    const step: HistoryStep = { action: 'reject', from: req.state, to, at, actor, reason, article };
+    return { ...req, state: to, rejectionReason: reason, rejectionArticle: article, history: [...req.history, step] };
+  }
+  if (action.kind === 'verify') {
+    const evidence = requireEvidence(action.evidence);
+    return { ...req, state: to, history: [...req.history, { action: 'verify', from: req.state, to, at, actor, evidence }] };
   }
   return { ...req, state: to, history: [...req.history, { action: action.kind, from: req.state, to, at, actor }] };
 }

@@ -8,6 +8,9 @@ import { checkOrigin, SessionStore, type Session, type SessionSpec } from '../se
 import { loadWebAssets, type WebAsset } from '../web-assets.ts';
 import { consoleApi } from './console-api.ts';
 import { consoleRegistryApi } from './console-registry.ts';
+import { consoleRightsApi } from './console-rights.ts';
+import { consoleReportsApi } from './console-reports.ts';
+import { privacyNoticesApi } from './privacy-notices.ts';
 import type { RoutePlugin } from './index.ts';
 import { privacyApi } from './privacy-api.ts';
 import { consoleAccountsApi } from './console-accounts.ts';
@@ -43,6 +46,9 @@ export const consoleRoutes: RoutePlugin = (app, ctx) => {
   consoleOidcRoutes(app, ctx, consoleSessions);
   consoleRegistryApi(app, ctx, consoleSessions);
   privacyApi(app, ctx, privacySessions);
+  consoleRightsApi(app, ctx, consoleSessions);
+  consoleReportsApi(app, ctx, consoleSessions);
+  privacyNoticesApi(app, ctx, privacySessions);
 
   // The widget names the one seller of an order (PIPA 28-8(2): who receives, in which country).
   // A seller's trade name and country are what the notice must disclose anyway: public.

@@ -6,6 +6,7 @@ import type { DeletionRequest } from '../../store/rights-repo.ts';
 import type { Principal } from '../principal.ts';
 import { content, defineRoute, mount } from '../route.ts';
 import type { RoutePlugin } from './index.ts';
+import { rightsActionBody, toRightsAction } from '../rights-action-body.ts';
 
 /**
  * Data-subject rights over HTTP: who has my data, export, requests with deadlines, recipient
@@ -27,7 +28,7 @@ function assertSelf(p: Principal, id: string): void {
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-const requestSchema = z
+export const requestSchema = z
   .object({
     id: z.string(),
     type: z.enum(RIGHTS_TYPES),
@@ -40,12 +41,24 @@ const requestSchema = z
     deadline: z.object({ article: z.string(), time_zone: z.string(), due_date: z.string(), due_before: z.string(), extended: z.boolean(), overdue: z.boolean() }),
     extension_reason: z.string().nullable(),
     rejection_reason: z.string().nullable(),
+    rejection_article: z.string().nullable(),
     allowed_actions: z.array(z.string()),
-    history: z.array(z.object({ action: z.string(), from: z.string().nullable(), to: z.string(), at: z.string(), actor: z.string(), reason: z.string().optional() })),
+    history: z.array(
+      z.object({
+        action: z.string(),
+        from: z.string().nullable(),
+        to: z.string(),
+        at: z.string(),
+        actor: z.string(),
+        reason: z.string().optional(),
+        article: z.string().optional(),
+        evidence: z.object({ method: z.string(), reference: z.string() }).optional(),
+      }),
+    ),
   })
   .meta({ id: 'RightsRequest' });
 
-function requestJson(r: RightsRequest, now: number): z.input<typeof requestSchema> {
+export function requestJson(r: RightsRequest, now: number): z.input<typeof requestSchema> {
   const open = r.state !== 'completed' && r.state !== 'rejected';
   return {
     id: r.id,
@@ -66,8 +79,18 @@ function requestJson(r: RightsRequest, now: number): z.input<typeof requestSchem
     },
     extension_reason: r.extensionReason ?? null,
     rejection_reason: r.rejectionReason ?? null,
+    rejection_article: r.rejectionArticle ?? null,
     allowed_actions: allowedActions(r.state),
-    history: r.history.map((h) => ({ action: h.action, from: h.from, to: h.to, at: iso(h.at)!, actor: h.actor, ...(h.reason ? { reason: h.reason } : {}) })),
+    history: r.history.map((h) => ({
+      action: h.action,
+      from: h.from,
+      to: h.to,
+      at: iso(h.at)!,
+      actor: h.actor,
+      ...(h.reason ? { reason: h.reason } : {}),
+      ...(h.article ? { article: h.article } : {}),
+      ...(h.evidence ? { evidence: { ...h.evidence } } : {}),
+    })),
   };
 }
 
@@ -91,7 +114,7 @@ const deletionSchema = z
   .meta({ id: 'DeletionRequest' });
 
 /** Recipients see their requests without the operator's subject id; the decision ids identify the data. */
-const deletionJson = (d: DeletionRequest): z.input<typeof deletionSchema> => ({
+export const deletionJson = (d: DeletionRequest): z.input<typeof deletionSchema> => ({
   id: d.id,
   recipient: d.recipientId,
   cause: d.cause,
@@ -218,20 +241,16 @@ export const rightsRoutes: RoutePlugin = (app, ctx) => {
     url: '/v1/rights/:rid/actions',
     operationId: 'advanceRightsRequest',
     summary: 'Move a request on: verify, start, complete (carries out withdrawal/erasure/suspension/objection), reject or extend (EU, with reason)',
-    description: 'Invalid moves are 409 RIGHTS_INVALID_TRANSITION with the allowed actions; reject and extend need a reason (RIGHTS_REASON_REQUIRED).',
+    description:
+      'Invalid moves are 409 RIGHTS_INVALID_TRANSITION with the allowed actions. `verify` needs `evidence: { method, reference }` (RIGHTS_EVIDENCE_REQUIRED); ' +
+      '`reject` needs a `reason` and the `article` relied on, from the grounds for the request\'s jurisdiction and type (RIGHTS_GROUND_REQUIRED); `extend` needs a `reason` (RIGHTS_REASON_REQUIRED) and is GDPR 12(3) only.',
     tags: ['rights'],
     auth: { kind: 'admin', scopes: ['subjects:write'] },
     params: requestId,
-    body: z.discriminatedUnion('action', [
-      z.strictObject({ action: z.enum(['verify', 'start', 'complete']) }),
-      z.strictObject({ action: z.enum(['reject', 'extend']), reason: z.string().min(1).max(2000) }),
-    ]),
+    body: rightsActionBody,
     bodyLimit: 16 * 1024,
     response: { 200: requestSchema },
-    handler: async ({ params, body, principal }) => {
-      const action = body.action === 'reject' || body.action === 'extend' ? { kind: body.action, reason: body.reason } : { kind: body.action };
-      return requestJson(await ctx.rights.act(params.rid, action, principal.keyId), Date.now());
-    },
+    handler: async ({ params, body, principal }) => requestJson(await ctx.rights.act(params.rid, toRightsAction(body), principal.keyId), Date.now()),
   }));
 
   mount(app, defineRoute({
