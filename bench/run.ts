@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   ledger: () => import('./ledger.ts'),
   consent: () => import('./consent.ts'),
   load: () => import('./load.ts'),
+  durable: () => import('./durable.ts'),
 };
 
 // Bench names; `--flag value` pairs are options for the benches themselves (e.g. load --seconds 10).

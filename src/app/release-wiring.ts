@@ -1,5 +1,6 @@
 import v8 from 'node:v8';
 import type { ConsentLookup } from '../core/consent/lookup.ts';
+import { gateIndex } from '../core/gate/gate-index.ts';
 import type { GateContext, SubjectInfo } from '../core/gate/types.ts';
 import type { RightsStopIndex } from '../core/rights/stops.ts';
 import type { OrdersService } from './orders-service.ts';
@@ -83,8 +84,9 @@ export function createReleaseServices(d: ReleaseWiringDeps): ReleaseServices {
     get(id: string): SubjectInfo | undefined {
       const s = d.subjects.get(id);
       if (!s) return undefined;
-      // Always the same object shape (erasure can come from either side).
-      return { jurisdiction: s.jurisdiction, erased: s.erased || vault.isErased(id), collectedAt: s.collectedAt, contractEndedAt: s.contractEndedAt };
+      // Erasure can come from either side. The subjects' own view is shared (no object per
+      // decision); only an erasure the vault knows of first makes a copy, of the same shape.
+      return s.erased || !vault.isErased(id) ? s : { jurisdiction: s.jurisdiction, erased: true, collectedAt: s.collectedAt, contractEndedAt: s.contractEndedAt };
     },
   };
   let cached: { model: RegistryModel; ctx: GateContext } | undefined;
@@ -92,6 +94,8 @@ export function createReleaseServices(d: ReleaseWiringDeps): ReleaseServices {
     const model = d.registry.model;
     if (!model) return undefined;
     if (cached?.model !== model) {
+      // Compile the registry's gate tables (law-pack verdicts, allowed traces) now, not in the first release.
+      gateIndex(model);
       cached = { model, ctx: { registry: model, consents: d.consents, members, subjects, orders: d.orders, suspensions: d.suspensions, rightsStops: d.rightsStops } };
     }
     return cached.ctx;

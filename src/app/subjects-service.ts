@@ -35,6 +35,8 @@ export type CreateSubjectInput = z.input<typeof createSubjectSchema>;
 export class SubjectsService {
   private readonly repo: SubjectsRepo;
   private readonly byId = new Map<string, SubjectRecord>();
+  /** The gate's view of each record, built when the record is stored: the gate reads it on every decision. */
+  private readonly infos = new Map<string, SubjectInfo>();
   private readonly completing = new Map<string, Promise<unknown>>();
   private unlisten: (() => Promise<void>) | undefined;
 
@@ -54,17 +56,21 @@ export class SubjectsService {
 
   async start(): Promise<void> {
     this.unlisten = await this.db.listen(this.channel, (id) => void this.reload(id).catch(() => {}));
-    for (const s of await this.repo.all()) this.byId.set(s.id, s);
+    for (const s of await this.repo.all()) this.put(s.id, s);
   }
 
   async stop(): Promise<void> {
     await this.unlisten?.();
   }
 
-  /** The gate's view, from memory. */
+  /** The gate's view, from memory: one shared frozen object per record (always the same shape). */
   get(id: string): SubjectInfo | undefined {
-    const s = this.byId.get(id);
-    return s ? { jurisdiction: s.jurisdiction, erased: s.erasedAt !== null, collectedAt: s.createdAt } : undefined;
+    return this.infos.get(id);
+  }
+
+  private put(id: string, s: SubjectRecord): void {
+    this.byId.set(id, s);
+    this.infos.set(id, Object.freeze({ jurisdiction: s.jurisdiction, erased: s.erasedAt !== null, collectedAt: s.createdAt, contractEndedAt: undefined }));
   }
 
   record(id: string): SubjectRecord | undefined {
@@ -84,13 +90,13 @@ export class SubjectsService {
 
   async reload(id: string): Promise<SubjectRecord | undefined> {
     const s = await this.repo.get(id);
-    if (s) this.byId.set(id, s);
+    if (s) this.put(id, s);
     return s;
   }
 
   /** Replaces the in-memory record (e.g. after erasure); the caller has already stored the change. */
   update(s: SubjectRecord): void {
-    this.byId.set(s.id, s);
+    this.put(s.id, s);
   }
 
   get size(): number {

@@ -90,8 +90,8 @@ export class SuspensionsService {
   }
 
   /** The gate's lookup (see SuspensionIndex.find). */
-  find(recipients: readonly string[], country: string, at: number): SuspensionInfo | undefined {
-    return this.index.find(recipients, country, at);
+  find(recipient: string, classId: string | undefined, country: string, at: number): SuspensionInfo | undefined {
+    return this.index.find(recipient, classId, country, at);
   }
 
   async record(input: RecordSuspensionInput, actor: string): Promise<Suspension> {

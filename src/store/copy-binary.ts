@@ -40,7 +40,7 @@ export function encodeCopyBinaryRows(rows: readonly (readonly CopyValue[])[], ty
   return buf.subarray(0, o);
 }
 
-function bound(v: CopyValue): number {
+export function bound(v: CopyValue): number {
   if (typeof v === 'string') return 3 * v.length;
   if (v instanceof Uint8Array) return v.length;
   if (v !== null && typeof v === 'object') return 1 + 3 * ('utf8' in v ? v.utf8.length : v.json.length);
@@ -50,7 +50,7 @@ function bound(v: CopyValue): number {
 /** PostgreSQL's timestamp epoch, 2000-01-01T00:00:00Z, in Unix milliseconds. */
 const PG_EPOCH_MS = 946_684_800_000;
 
-function field(buf: Buffer, o: number, v: CopyValue, type: BinaryType): number {
+export function field(buf: Buffer, o: number, v: CopyValue, type: BinaryType): number {
   if (v === null) return buf.writeInt32BE(-1, o);
   switch (type) {
     case 'int8':

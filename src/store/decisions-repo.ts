@@ -1,4 +1,5 @@
 import { encodeJsonRows, jsonRowsIfHeadMoved, jsonText, type CopyValue } from './bulk-rows.ts';
+import { binaryColumns } from './binary-arrays.ts';
 import { binaryCopies, encodeBinarySliced, encodeBulkSliced } from './bulk-slices.ts';
 import type { BinaryType } from './copy-binary.ts';
 import { isoTime, itemJson, traceStepJson } from './decision-json.ts';
@@ -72,7 +73,10 @@ export const writeDecisions: PreparedWriter<DecisionRow> = {
     };
   },
   statements(rows, param) {
-    const out = [jsonRowsIfHeadMoved('release_decisions', DECISION_COLUMNS, param(encodeJsonRows(rows.map(decisionValues), DECISION_COLUMNS)))];
+    // One binary array per column (binary-arrays.ts): on PGlite, where every batch is one
+    // statement, parsing the rows out of a JSON document cost more than inserting them.
+    const columns = binaryColumns(rows.map(binaryValues), DECISION_TYPES, param);
+    const out = [`INSERT INTO release_decisions (${DECISION_COLUMNS.join(', ')}) SELECT x.* FROM ${columns} AS x(${DECISION_COLUMNS.join(', ')}), h`];
     const tokens = tokenValues(rows);
     if (tokens.length > 0) out.push(jsonRowsIfHeadMoved('release_tokens', TOKEN_COLUMNS, param(encodeJsonRows(tokens, TOKEN_COLUMNS))));
     return out;

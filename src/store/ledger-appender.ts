@@ -1,5 +1,6 @@
 import { extendFrontier, decodeFrontier, encodeFrontier, type StoredNode } from '../ledger/frontier.ts';
 import { COPY_MIN_ROWS, encodeJsonRows, utf8Bytes, type CopyValue } from './bulk-rows.ts';
+import { binaryColumns } from './binary-arrays.ts';
 import { binaryCopies, encodeBinarySliced } from './bulk-slices.ts';
 import type { BinaryType } from './copy-binary.ts';
 import { leafHash, leafHashOfText } from '../ledger/hash.ts';
@@ -55,7 +56,7 @@ export const sqlLedgerAppender: LedgerAppender = {
       end: plan.end,
       ...(ready ? { ready } : {}),
       write: async (tx) => (await appendIfHead(tx, leaves, hashes, after, plan, bulk)) ?? (await appendLocked(tx, leaves, hashes)),
-      // One statement for the leaves and the rows: possible when the leaves go in as a JSON document.
+      // One statement for the leaves and the rows: possible when the leaves are parameters (not COPY).
       ...(viaCopy
         ? {}
         : { firstParam: FIRST_ROW_PARAM, writeWith: (one: Sql, rows: readonly string[], params: readonly unknown[]) => appendIfHead(one, leaves, hashes, after, plan, undefined, { rows, params }) }),
@@ -87,19 +88,24 @@ const ENTRY_TYPES: readonly BinaryType[] = ['int8', 'bytea', 'bytea', 'text'];
 /** A leaf as a ledger_entries row; text entries travel as text (see utf8Bytes). */
 const entryValues = (l: LedgerLeaf, hash: Uint8Array, idx: number): CopyValue[] => [idx, l.text !== undefined ? utf8Bytes(l.text) : l.entry, hash, l.subject];
 const hashOf = (l: LedgerLeaf) => (l.text !== undefined ? leafHashOfText(l.text) : leafHash(l.entry));
-const bytesOf = (l: LedgerLeaf) => (l.text !== undefined ? utf8.encode(l.text) : l.entry);
-const utf8 = new TextEncoder();
 
 /**
- * Leaves and subtrees as JSON documents for json_populate_recordset: one string parameter each
- * on both engines (PGlite serialises bytea[] parameters byte by byte in JavaScript).
+ * The leaves of a batch written in one statement (PGlite always, PostgreSQL below COPY_MIN_LEAVES):
+ * one binary array per column (binary-arrays.ts), so the server copies each entry's bytes
+ * instead of parsing them out of a JSON document — on PGlite that parsing was a third of a
+ * durable decision's database time. Parameters $6–$9 of the one write (appendIfHead).
  */
-function entriesDoc(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): { doc: string; from: string } {
-  // Text entries travel as text (hex would double them, and PGlite counts every character).
-  if (leaves.every((l) => l.text !== undefined)) {
-    return { doc: encodeJsonRows(leaves.map((l, i) => [first + i, l.text!, hashes[i]!, l.subject]), ENTRY_COLUMNS), from: ENTRIES_FROM_TEXT };
-  }
-  return { doc: encodeJsonRows(leaves.map((l, i) => [first + i, bytesOf(l), hashes[i]!, l.subject]), ENTRY_COLUMNS), from: ENTRIES_FROM_BYTES };
+function entriesArrays(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): { params: Buffer[]; from: string } {
+  const params: Buffer[] = [];
+  const call = binaryColumns(
+    leaves.map((l, i) => entryValues(l, hashes[i]!, first + i)),
+    ENTRY_TYPES,
+    (v) => {
+      params.push(v);
+      return `$${ENTRY_PARAM + params.length - 1}`;
+    },
+  );
+  return { params, from: `SELECT x.idx, x.entry, x.leaf_hash, x.subject FROM ${call} AS x(idx, entry, leaf_hash, subject)` };
 }
 // Only the stored levels (tree-math.ts NODE_STRIDE): the reader derives the others.
 const nodesDoc = (closed: readonly StoredNode[]) =>
@@ -107,11 +113,10 @@ const nodesDoc = (closed: readonly StoredNode[]) =>
 const NODE_COLUMNS = ['level', 'idx', 'hash'] as const;
 
 const INSERT_ENTRIES = `INSERT INTO ledger_entries (idx, entry, leaf_hash, subject)`;
-// The leaves' document is parameter $6 and the subtrees' $1 of the one write (appendIfHead);
-// rows that come along in the same statement number theirs from $7.
-const FIRST_ROW_PARAM = 7;
-const ENTRIES_FROM_BYTES = `SELECT x.idx, x.entry, x.leaf_hash, x.subject FROM json_populate_recordset(NULL::ledger_entries, $6::json) AS x`;
-const ENTRIES_FROM_TEXT = `SELECT x.idx, convert_to(x.entry, 'UTF8'), x.leaf_hash, x.subject FROM json_to_recordset($6::json) AS x(idx int8, entry text, leaf_hash bytea, subject text)`;
+// The leaves' columns are parameters $6–$9 and the subtrees' document $1 of the one write
+// (appendIfHead); rows that come along in the same statement number theirs from $10.
+const ENTRY_PARAM = 6;
+const FIRST_ROW_PARAM = ENTRY_PARAM + ENTRY_COLUMNS.length;
 const INSERT_NODES = `INSERT INTO ledger_nodes (level, idx, hash)`;
 const NODES_FROM = `SELECT x.level, x.idx, x.hash FROM json_populate_recordset(NULL::ledger_nodes, $1::json) AS x`;
 
@@ -137,7 +142,7 @@ async function appendIfHead(
   withRows?: { rows: readonly string[]; params: readonly unknown[] },
 ): Promise<{ first: number; end: LogHead } | undefined> {
   if (leaves.length === 0) return undefined;
-  const entries = copies(tx, leaves) ? undefined : entriesDoc(leaves, hashes, expected.size);
+  const entries = copies(tx, leaves) ? undefined : entriesArrays(leaves, hashes, expected.size);
   if (withRows && !entries) throw new Error('a COPY append cannot take rows into its statement');
   // The batch's own rows, when they come along: more CTEs that read `h` like the entries do.
   const rows = withRows ? withRows.rows.map((r, i) => `, r${i} AS (${r})`).join('') : '';
@@ -152,7 +157,7 @@ async function appendIfHead(
        UPDATE ledger_head SET size = $2, frontier = $3 FROM l WHERE ledger_head.singleton AND l.size = $4 AND l.frontier = $5 RETURNING ledger_head.size
      ), n AS (${INSERT_NODES} ${NODES_FROM}, h)${entries ? `, e AS (${INSERT_ENTRIES} ${entries.from}, h)` : ''}${rows}
      SELECT count(*)::int AS moved FROM h`,
-    [nodes, end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ? [entries.doc] : []), ...(withRows?.params ?? [])],
+    [nodes, end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ? entries.params : []), ...(withRows?.params ?? [])],
     // A handful of texts (which kinds ride along), run for every batch.
     { prepare: true },
   );

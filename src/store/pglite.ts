@@ -33,6 +33,7 @@ export async function openPGlite(opts: PGliteOptions = {}): Promise<Database> {
     pg = await PGlite.create({
       ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
       parsers: { [types.INT8]: toNumber },
+      serializers: { [types.JSON]: jsonParam },
     });
     if (schema !== 'public') await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`);
   } catch (e) {
@@ -41,6 +42,8 @@ export async function openPGlite(opts: PGliteOptions = {}): Promise<Database> {
     throw e;
   }
 
+  // Bytes go in the binary parameter format, whatever the parameter's type (see bytesAsBinary).
+  const bytesOptions = { serializers: bytesAsBinary(pg.serializers) };
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Sql => {
     const insertBulk = async (bulk: BulkRows) => {
       if (bulk.engine !== 'pglite' || typeof bulk.payload !== 'string') throw new Error('bulk rows were encoded for another engine');
@@ -49,7 +52,7 @@ export async function openPGlite(opts: PGliteOptions = {}): Promise<Database> {
     return sqlHandle({
       engine: 'pglite',
       async query<R>(text: string, params: readonly unknown[] = []) {
-        const res = await q.query<R>(text, params as unknown[]);
+        const res = await q.query<R>(text, params as unknown[], params.some(isBytes) ? bytesOptions : undefined);
         return res.rows;
       },
       async exec(script: string) {
@@ -92,6 +95,37 @@ function lockDir(dir: string, mustExist: boolean): DirLock {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
   return lockDataDir(dir);
+}
+
+const isBytes = (v: unknown) => v instanceof Uint8Array;
+
+/**
+ * Serializers under which a Uint8Array parameter is sent as it is, in the binary format, as
+ * node-postgres sends a Buffer: a bytea travels as its bytes (PGlite's own bytea serializer
+ * builds a hex string one byte at a time in JavaScript), and a batch's columns as binary
+ * arrays (binary-arrays.ts). Every other value goes through PGlite's serializer for its type.
+ */
+function bytesAsBinary(defaults: Record<number | string, (v: any) => string>): Record<number, (v: any) => string> {
+  return new Proxy({} as Record<number, (v: any) => string>, {
+    get: (_target, oid) => (v: unknown) => (v instanceof Uint8Array ? v : (defaults[oid as string]?.(v) ?? String(v))) as string,
+  });
+}
+
+/** From this length on, a json parameter travels as UTF-8 bytes (see jsonParam). */
+export const BINARY_JSON_MIN = 512;
+const defaultJson = types.serializers[types.JSON]!;
+
+/**
+ * A json parameter: a long text (a batch's rows as one JSON document, bulk-rows.ts) is sent as
+ * its UTF-8 bytes in the binary parameter format, which json_recv takes as the text itself.
+ * PGlite sends text parameters by first counting their UTF-8 length in a JavaScript loop, one
+ * character at a time: for a group-commit batch's documents that loop alone was a fifth of the
+ * durable write path's time (docs/scaling.md). `Buffer.from` encodes natively; the server still
+ * checks the bytes are valid UTF-8 and valid JSON, exactly as for text. Short values keep the
+ * text form (encoding them to bytes would cost more than the loop).
+ */
+function jsonParam(v: unknown): string {
+  return typeof v === 'string' && v.length >= BINARY_JSON_MIN ? (Buffer.from(v, 'utf8') as unknown as string) : defaultJson(v);
 }
 
 /** Not COPY on PGlite: see bulk-rows.ts for why it takes one JSON document instead. */

@@ -119,6 +119,8 @@ describe.skipIf(!run)('console registry editor in Chromium', () => {
     await confirm.getByRole('button', { name: 'Confirm activation' }).click();
     await panel.getByText(/Version 2 is active/).waitFor();
     expect(app.ctx.registry.active!.version).toBe(2);
+    // The overview panel fetches again after the activation: it names the new version.
+    await page.locator('#registry dd', { hasText: /^2 \(activated/ }).waitFor();
     expect(app.ctx.registry.model!.declarations.get('sellers_fulfilment')!.retention).toEqual({ duration: 'P60D', from: 'contract_end' });
 
     const keyId = (await app.ctx.db.query<{ actor: string }>("SELECT actor FROM admin_actions WHERE action = 'registry.activate' ORDER BY leaf_index DESC LIMIT 1"))[0]!.actor;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConsentStatus } from '../../src/core/consent/lookup.ts';
-import { decide } from '../../src/core/gate/decide.ts';
+import { decide, decideTraced } from '../../src/core/gate/decide.ts';
 import { DENY_CODES, type MemberInfo, type OrderInfo, type ReleaseRequest, type SubjectInfo } from '../../src/core/gate/types.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
 import { registrySchema, type Registry } from '../../src/core/registry/schema.ts';
@@ -257,6 +257,8 @@ describe('decide over random registries, consents and requests', () => {
           const req = toRequest(r);
           const d = decide(req, ctx);
           expect(decide(req, ctx)).toEqual(d);
+          // The allow path answers exactly as the traced evaluation it short-cuts.
+          expect(decideTraced(req, ctx)).toStrictEqual(d);
           // Explaining never changes the outcome, only how much of the trace is shown.
           const x = decide(req, ctx, { explain: true });
           expect(x.allow).toBe(d.allow);

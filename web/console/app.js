@@ -262,8 +262,14 @@ function SignIn({ onDone }) {
 
 function App() {
   const [session, setSession] = useState(undefined);
+  // A registry activated from the editor changes what the overview, recipients and stale-consent
+  // panels show: they are mounted again (and fetch again) under a new key.
+  const [activations, setActivations] = useState(0);
   useEffect(() => {
     api.resume().then(setSession, () => setSession(null));
+    const reload = () => setActivations((n) => n + 1);
+    window.addEventListener('consentgate:registry-activated', reload);
+    return () => window.removeEventListener('consentgate:registry-activated', reload);
   }, []);
   const header = html`<header class="top">
     <h1>ConsentGate — privacy officer console</h1>
@@ -282,10 +288,10 @@ function App() {
     <main>
       <${Panel} id="decisions-panel" title="Live release decisions"><${Decisions} /><//>
       <${Panel} id="charts" title="Consents and decisions over time"><${Charts} /><//>
-      <${Panel} id="registry" title="Registry and statutory lint"><${Registry} /><//>
+      <${Panel} id="registry" title="Registry and statutory lint"><${Registry} key=${'registry-' + activations} /><//>
       <${Panel} id="registry-editor" title="Registry editor"><${RegistryEditor} api=${api} session=${session} /><//>
-      <${Panel} id="recipients" title="Recipients by country"><${Recipients} /><//>
-      <${Panel} id="stale" title="Stale consents"><${StaleConsents} /><//>
+      <${Panel} id="recipients" title="Recipients by country"><${Recipients} key=${'recipients-' + activations} /><//>
+      <${Panel} id="stale" title="Stale consents"><${StaleConsents} key=${'stale-' + activations} /><//>
       <${Panel} id="rights" title="Rights requests and deadlines"><${RightsWork} api=${api} /><//>
       <${Panel} id="ledger" title="Transparency ledger"><${Ledger} /><//>
       <${Panel} id="reports" title="Reports"><${ReportDownloads} /><${Reports} /><//>

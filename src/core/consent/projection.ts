@@ -56,11 +56,11 @@ interface Slot {
 
 export class ConsentProjection implements ConsentLookup {
   /**
-   * `${subject}\u0000${declaration}` → its unscoped slot and scoped slots. One flat table: one
-   * probe per lookup instead of three nested ones, and no scoped map unless a grant was scoped.
+   * subject → declaration → its unscoped slot and scoped slots (no scoped map unless a grant was
+   * scoped). Two probes with the caller's own strings: a flat table keyed by a concatenated string
+   * cost a new string and its hash on every lookup of the gate's hot path.
    */
-  private readonly slots = new Map<string, Node>();
-  private readonly declarationsOf = new Map<string, Set<string>>();
+  private readonly slots = new Map<string, Map<string, Node>>();
   private readonly objections = new Map<string, Map<string, ObjectionRow>>();
   /** Highest leaf applied. */
   lastLeaf = -1;
@@ -75,14 +75,10 @@ export class ConsentProjection implements ConsentLookup {
     if (e.leafIndex > this.lastLeaf) this.lastLeaf = e.leafIndex;
     if (e.action === 'object' || e.action === 'grant') this.applyObjection(e);
     if (e.action === 'object' || e.declarationId === null) return;
-    const key = e.subjectId + '\u0000' + e.declarationId;
-    let node = this.slots.get(key);
-    if (!node) {
-      this.slots.set(key, (node = { all: undefined, scoped: undefined }));
-      let decls = this.declarationsOf.get(e.subjectId);
-      if (!decls) this.declarationsOf.set(e.subjectId, (decls = new Set()));
-      decls.add(e.declarationId);
-    }
+    let decls = this.slots.get(e.subjectId);
+    if (!decls) this.slots.set(e.subjectId, (decls = new Map()));
+    let node = decls.get(e.declarationId);
+    if (!node) decls.set(e.declarationId, (node = { all: undefined, scoped: undefined }));
     const cur = e.recipientId === null ? node.all : node.scoped?.get(e.recipientId);
     if (cur && compareOrder(cur, e) >= 0) return;
     const entry: StateEntry = {
@@ -128,8 +124,8 @@ export class ConsentProjection implements ConsentLookup {
   }
 
   status(subject: string, declarationId: string, recipientId: string, at: number, scopedOnly = false): ConsentStatus {
-    const node = this.slots.get(subject + '\u0000' + declarationId);
-    if (!node) return NONE;
+    const node = this.slots.get(subject)?.get(declarationId);
+    if (node === undefined) return NONE;
     // Scoped only: an unscoped grant covers no member, an unscoped withdrawal still ends them all.
     const all = scopedOnly && node.all?.grant ? undefined : node.all;
     const scoped = node.scoped?.get(recipientId);
@@ -156,10 +152,9 @@ export class ConsentProjection implements ConsentLookup {
   /** Entries of one subject: (declaration, scope) → entry. */
   entriesOf(subject: string): StateRow[] {
     const out: StateRow[] = [];
-    for (const declarationId of this.declarationsOf.get(subject) ?? []) {
-      const node = this.slots.get(subject + '\u0000' + declarationId);
-      if (node?.all) out.push({ subjectId: subject, declarationId, scope: '', ...node.all.entry });
-      for (const [scope, slot] of node?.scoped ?? []) out.push({ subjectId: subject, declarationId, scope, ...slot.entry });
+    for (const [declarationId, node] of this.slots.get(subject) ?? []) {
+      if (node.all) out.push({ subjectId: subject, declarationId, scope: '', ...node.all.entry });
+      for (const [scope, slot] of node.scoped ?? []) out.push({ subjectId: subject, declarationId, scope, ...slot.entry });
     }
     return out.sort(rowOrder);
   }
@@ -171,7 +166,7 @@ export class ConsentProjection implements ConsentLookup {
   /** The whole state in a canonical order: for comparing with a fold or with SQL. */
   snapshot(): { state: StateRow[]; objections: ObjectionRow[] } {
     const state: StateRow[] = [];
-    for (const s of this.declarationsOf.keys()) state.push(...this.entriesOf(s));
+    for (const s of this.slots.keys()) state.push(...this.entriesOf(s));
     const objections: ObjectionRow[] = [];
     for (const s of this.objections.keys()) objections.push(...this.objectionsOf(s));
     state.sort(rowOrder);

@@ -2,7 +2,9 @@ import type { Jurisdiction } from '../registry/schema.ts';
 import { articleFor, DENY_ARTICLES, TRANSFER_CONSENT_ARTICLE } from './articles.ts';
 import { addDuration } from '../time/duration.ts';
 import type { RegistryModel } from '../registry/model.ts';
-import { gateIndex, step as frozenStep, type DeclarationPlan, type GateIndex, type PartyPlan } from './gate-index.ts';
+import { allowTraces, gateIndex, itemsOfMask, type DeclarationPlan, type FastPlan, type GateIndex, type PartyPlan } from './gate-index.ts';
+import { CONSENT_OK, ORDER_OK, SUBJECT_OK, SUSPENSION_OK, TRANSFER_CONSENT_OK } from './steps.ts';
+import type { ConsentStatus } from '../consent/lookup.ts';
 import type { Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, SubjectInfo, SuspensionInfo, TraceStep } from './types.ts';
 
 /**
@@ -41,6 +43,11 @@ import type { Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, Sub
  * When several declarations match (party, purpose), the first that allows wins; otherwise the
  * deny that got furthest through the checks is returned. Operator rules (POLICY_DENY) come after,
  * in src/policy/cedar.ts.
+ *
+ * Two evaluations of the same checks: the allow path (`allowOrGiveUp`) answers an allow from the
+ * index's tables without building anything but the decision, and gives up at the first check
+ * that does not pass; the traced one (`decideTraced`) then builds the deny, and answers every
+ * `explain`. They never disagree (test/gate/fast-path.test.ts, test/gate/decide.property.test.ts).
  */
 export interface DecideOptions {
   /**
@@ -54,6 +61,19 @@ export interface DecideOptions {
 
 export function decide(req: ReleaseRequest, ctx: GateContext, opts?: DecideOptions): Decision {
   const explain = opts?.explain === true;
+  if (!explain) {
+    const allowed = allowOrGiveUp(req, ctx);
+    if (allowed !== undefined) return allowed;
+  }
+  return decideTraced(req, ctx, explain);
+}
+
+/**
+ * The same checks in the same order, building the trace and the messages as they go: every deny
+ * and every explanation comes from here. `allowOrGiveUp` must never answer differently from this
+ * (test/gate/fast-path.test.ts compares them on every request of the gate bench).
+ */
+export function decideTraced(req: ReleaseRequest, ctx: GateContext, explain = false): Decision {
   const idx = indexOf(ctx.registry);
   const fixed = idx.parties.get(req.recipientId);
   if (fixed === undefined || fixed.kind !== 'recipient') return decideForMember(req, ctx, idx, explain);
@@ -68,7 +88,7 @@ export function decide(req: ReleaseRequest, ctx: GateContext, opts?: DecideOptio
   }
   const trace: TraceStep[] = [SUBJECT_OK[j], fixed.okStep];
   const country = fixed.country!;
-  const suspended = ctx.suspensions.find([req.recipientId], country, req.at);
+  const suspended = ctx.suspensions.find(req.recipientId, undefined, country, req.at);
   if (suspended !== undefined) {
     trace.push(suspensionStep(suspended, articleFor('TRANSFER_SUSPENDED', j)));
     return deny('TRANSFER_SUSPENDED', undefined, trace);
@@ -80,7 +100,148 @@ export function decide(req: ReleaseRequest, ctx: GateContext, opts?: DecideOptio
     trace.push(step('purpose', false, undeclaredPurpose(idx, fixed, req.purpose), DENY_ARTICLES.UNDECLARED_PURPOSE[j]));
     return deny('UNDECLARED_PURPOSE', undefined, trace);
   }
-  return evaluatePlans(plans, req, ctx, subject, j, fixed, country, trace, explain);
+  return evaluatePlans(plans, { req, ctx, subject, j, party: fixed, country, explain }, trace);
+}
+
+// ---- The allow path ---------------------------------------------------------------------------
+//
+// The checks of `decideTraced`, in its order, without a trace: an allow is built from values the
+// index holds (the trace and item lists are shared frozen arrays, consent answers are the
+// projection's own objects), so the only allocation is the decision itself. At the first check
+// that fails — or anything the tables do not cover — it gives up (undefined) and `decide` asks
+// `decideTraced`, which builds the deny with its trace and messages.
+
+function allowOrGiveUp(req: ReleaseRequest, ctx: GateContext): Decision | undefined {
+  const idx = indexOf(ctx.registry);
+  const fixed = idx.parties.get(req.recipientId);
+  if (fixed !== undefined && fixed.kind === 'recipient') {
+    const subject = ctx.subjects.get(req.subject);
+    if (subject === undefined || subject.erased) return undefined;
+    const country = fixed.country!;
+    if (ctx.suspensions.find(req.recipientId, undefined, country, req.at) !== undefined) return undefined;
+    const plans = fixed.byPurpose.get(req.purpose);
+    if (plans === undefined) return undefined;
+    for (let i = 0; i < plans.length; i++) {
+      const d = allowOf(plans[i]!, req, ctx, subject, country);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  const member = ctx.members.get(req.recipientId);
+  if (member === undefined) return undefined;
+  const party = idx.parties.get(member.classId);
+  if (party === undefined || party.kind !== 'class') return undefined;
+  if (party.agreement !== undefined && member.agreementVersion !== party.agreement.version) return undefined;
+  if (ctx.suspensions.find(req.recipientId, party.id, member.country, req.at) !== undefined) return undefined;
+  const plans = party.byPurpose.get(req.purpose);
+  if (plans === undefined || req.orderRef === undefined) return undefined;
+  const order = ctx.orders.get(req.orderRef);
+  if (order === undefined || order.subject !== req.subject || order.recipient !== req.recipientId) return undefined;
+  const subject = ctx.subjects.get(req.subject);
+  if (subject === undefined || subject.erased) return undefined;
+  for (let i = 0; i < plans.length; i++) {
+    const plan = plans[i]!;
+    if (!order.declarations.includes(plan.id)) continue;
+    const d = allowOf(plan, req, ctx, subject, member.country);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+/** Checks 4–8 of one declaration; the allow, or undefined at the first check that does not pass. */
+function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, subject: SubjectInfo, country: string): Decision | undefined {
+  const fast = plan.fast;
+  if (fast === undefined) return undefined;
+  const j = subject.jurisdiction;
+
+  // 4. Items, as bits of the declaration's items.
+  const requested = req.items;
+  let mask = fast.full;
+  if (requested !== undefined) {
+    mask = 0;
+    for (let i = 0; i < requested.length; i++) {
+      const b = fast.bit.get(requested[i]!);
+      if (b === undefined) return undefined;
+      mask |= b;
+    }
+  }
+
+  // 5. Objection.
+  if (ctx.rightsStops.find(req.subject, plan.id, plan.purpose.id) !== undefined) return undefined;
+  if (plan.objectionApplies && ctx.consents.hasObjected(req.subject, plan.purpose.id)) return undefined;
+
+  // 5b. Legal basis, 6. transfer: verdicts of the law packs, compiled into the index.
+  if (!plan.legalBasis[j].ok) return undefined;
+  const tp = plan.transfer.get(country);
+  let overseas = false;
+  if (tp === undefined) {
+    if (ctx.registry.isOverseas(country, j)) return undefined;
+  } else {
+    const r = tp[j];
+    if (!r.ok) return undefined;
+    overseas = r.overseas;
+  }
+
+  // 7. Consent: each choice needed on its own, active, to the current terms, covering the items.
+  let consentEventId: string | undefined;
+  let transferConsentEventId: string | undefined;
+  let noticeHash: string | undefined;
+  if (plan.basis === 'consent') {
+    const st = ctx.consents.status(req.subject, plan.id, req.recipientId, req.at, plan.scopedOnly);
+    mask = consentedMask(st, plan, fast, mask, requested !== undefined);
+    if (mask < 0) return undefined;
+    consentEventId = (st as ActiveConsent).eventId;
+    noticeHash = (st as ActiveConsent).noticeHash;
+  }
+  if (overseas && plan.transferGroundIsConsent) {
+    const st = ctx.consents.status(req.subject, plan.transferChoice, req.recipientId, req.at, plan.scopedOnly);
+    mask = consentedMask(st, plan, fast, mask, requested !== undefined);
+    if (mask < 0) return undefined;
+    transferConsentEventId = (st as ActiveConsent).eventId;
+    noticeHash ??= (st as ActiveConsent).noticeHash;
+    consentEventId ??= transferConsentEventId;
+  }
+
+  // 8. Retention.
+  let retentionEndsAt: number | undefined;
+  const ret = plan.retention;
+  if (ret.kind === 'release') {
+    retentionEndsAt = addDuration(req.at, ret.duration);
+  } else if (ret.kind === 'collection') {
+    if (subject.collectedAt === undefined) return undefined;
+    retentionEndsAt = addDuration(subject.collectedAt, ret.duration);
+    if (req.at >= retentionEndsAt) return undefined;
+  } else if (ret.kind === 'contract_end') {
+    const ended = subject.contractEndedAt?.(req.orderRef);
+    if (ended !== undefined) {
+      retentionEndsAt = addDuration(ended, ret.duration);
+      if (req.at >= retentionEndsAt) return undefined;
+    }
+  }
+
+  const items = itemsOfMask(plan, fast, mask);
+  const trace = allowTraces(plan, country)[j];
+  // Two literal shapes rather than a spread: the transfer consent is named only when it differs.
+  return transferConsentEventId !== undefined && transferConsentEventId !== consentEventId
+    ? { allow: true, declarationId: plan.id, basis: plan.basis, items, consentEventId, transferConsentEventId, noticeHash, retentionEndsAt, trace }
+    : { allow: true, declarationId: plan.id, basis: plan.basis, items, consentEventId, noticeHash, retentionEndsAt, trace };
+}
+
+type ActiveConsent = Extract<ConsentStatus, { readonly eventId: string }>;
+
+/**
+ * The items left once consent `st` is applied to `mask`, or -1 when it does not carry the release:
+ * not active, given to other terms, or not showing an explicitly requested item (an open request
+ * is narrowed to what the notice showed, and fails when nothing is left).
+ */
+function consentedMask(st: ConsentStatus, plan: DeclarationPlan, fast: FastPlan, mask: number, explicit: boolean): number {
+  if (st.state !== 'active' || st.fingerprint !== plan.fingerprint) return -1;
+  let shown = 0;
+  const items = st.items;
+  for (let i = 0; i < items.length; i++) shown |= fast.bit.get(items[i]!) ?? 0;
+  const left = mask & shown;
+  if (left === 0 || (explicit && left !== mask)) return -1;
+  return left;
 }
 
 /** A class member: everything that does not depend on the subject, then the order, then the subject. */
@@ -104,7 +265,7 @@ function decideForMember(req: ReleaseRequest, ctx: GateContext, idx: GateIndex, 
     trace.push(party.agreementOkStep!);
   }
 
-  const suspended = ctx.suspensions.find([req.recipientId, party.id], member.country, req.at);
+  const suspended = ctx.suspensions.find(req.recipientId, party.id, member.country, req.at);
   if (suspended !== undefined) {
     trace.push(suspensionStep(suspended, articleFor('TRANSFER_SUSPENDED', undefined)));
     return deny('TRANSFER_SUSPENDED', undefined, trace);
@@ -142,24 +303,28 @@ function decideForMember(req: ReleaseRequest, ctx: GateContext, idx: GateIndex, 
     return deny('SUBJECT_ERASED', undefined, trace);
   }
   trace.push(SUBJECT_OK[j]);
-  return evaluatePlans(covered, req, ctx, subject, j, party, member.country, trace, explain);
+  return evaluatePlans(covered, { req, ctx, subject, j, party, country: member.country, explain }, trace);
 }
 
-function evaluatePlans(
-  plans: readonly DeclarationPlan[],
-  req: ReleaseRequest,
-  ctx: GateContext,
-  subject: SubjectInfo,
-  j: Jurisdiction,
-  party: PartyPlan,
-  country: string,
-  trace: TraceStep[],
-  explain: boolean,
-): Decision {
-  if (plans.length === 1) return evaluate(plans[0]!, req, ctx, subject, j, party, country, trace, explain);
+/** What one traced evaluation of a declaration reads besides the plan and the trace. */
+interface Evaluation {
+  readonly req: ReleaseRequest;
+  readonly ctx: GateContext;
+  readonly subject: SubjectInfo;
+  /** The subject's jurisdiction. */
+  readonly j: Jurisdiction;
+  /** The registry recipient, or the class of the member asking. */
+  readonly party: PartyPlan;
+  /** The destination: the recipient's country or the member's. */
+  readonly country: string;
+  readonly explain: boolean;
+}
+
+function evaluatePlans(plans: readonly DeclarationPlan[], ev: Evaluation, trace: TraceStep[]): Decision {
+  if (plans.length === 1) return evaluate(plans[0]!, ev, trace);
   let best: Decision | undefined;
   for (const plan of plans) {
-    const d = evaluate(plan, req, ctx, subject, j, party, country, trace.slice(), explain);
+    const d = evaluate(plan, ev, trace.slice());
     if (d.allow) return d;
     if (best === undefined || reached(d) > reached(best)) best = d;
   }
@@ -188,26 +353,34 @@ function indexOf(registry: RegistryModel): GateIndex {
   return lastIndex!;
 }
 
-function evaluate(
-  plan: DeclarationPlan,
-  req: ReleaseRequest,
-  ctx: GateContext,
-  subject: SubjectInfo,
-  j: Jurisdiction,
-  party: PartyPlan,
-  country: string,
-  trace: TraceStep[],
-  explain: boolean,
-): Decision {
+/**
+ * The first failure decides the code. Normally it also ends the evaluation; when explaining, the
+ * remaining checks still run so the trace shows every problem at once. (A class rather than a
+ * closure per evaluation.)
+ */
+class Failures {
+  code: DenyCode | undefined;
+  step: TraceStep | undefined;
+  constructor(
+    private readonly trace: TraceStep[],
+    private readonly explain: boolean,
+  ) {}
+
+  /** Records a failed check; true when the evaluation stops here. */
+  fail(code: DenyCode, s: TraceStep): boolean {
+    this.trace.push(s);
+    if (this.code === undefined) {
+      this.code = code;
+      this.step = s;
+    }
+    return !this.explain;
+  }
+}
+
+function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): Decision {
+  const { req, ctx, subject, j, party, country } = ev;
   trace.push(plan.steps.purposeOk);
-  // The first failure decides the code. Normally it also ends the evaluation; when explaining,
-  // the remaining checks still run so the trace shows every problem at once.
-  let first: { code: DenyCode; step: TraceStep } | undefined;
-  const fail = (code: DenyCode, s: TraceStep): boolean => {
-    trace.push(s);
-    first ??= { code, step: s };
-    return !explain;
-  };
+  const failures = new Failures(trace, ev.explain);
 
   // 4. Items: all requested must be declared; the answer keeps declaration order.
   let items = plan.items;
@@ -217,7 +390,7 @@ function evaluate(
     for (const c of requested) if (!plan.byCategory.has(c)) (undeclared ??= []).push(c);
     items = pick(plan.items, requested);
     if (undeclared !== undefined) {
-      if (fail('UNDECLARED_ITEMS', step('items', false, `not declared in ${plan.id}: ${unique(undeclared).join(', ')}`, DENY_ARTICLES.UNDECLARED_ITEMS[j]))) {
+      if (failures.fail('UNDECLARED_ITEMS', step('items', false, `not declared in ${plan.id}: ${unique(undeclared).join(', ')}`, DENY_ARTICLES.UNDECLARED_ITEMS[j]))) {
         return deny('UNDECLARED_ITEMS', plan.id, trace);
       }
     } else trace.push(plan.steps.itemsOk);
@@ -228,11 +401,11 @@ function evaluate(
   // optional and ad-targeting purposes.
   const stopped = ctx.rightsStops.find(req.subject, plan.id, plan.purpose.id);
   if (stopped !== undefined) {
-    if (fail('SUBJECT_OBJECTED', step('objection', false, `the subject's ${stopped.type} request ${stopped.requestId} covers ${plan.id}`, DENY_ARTICLES.SUBJECT_OBJECTED[j]))) {
+    if (failures.fail('SUBJECT_OBJECTED', step('objection', false, `the subject's ${stopped.type} request ${stopped.requestId} covers ${plan.id}`, DENY_ARTICLES.SUBJECT_OBJECTED[j]))) {
       return deny('SUBJECT_OBJECTED', plan.id, trace);
     }
   } else if (plan.objectionApplies && ctx.consents.hasObjected(req.subject, plan.purpose.id)) {
-    if (fail('SUBJECT_OBJECTED', step('objection', false, `the subject objected to ${plan.purpose.id}`, DENY_ARTICLES.SUBJECT_OBJECTED[j]))) {
+    if (failures.fail('SUBJECT_OBJECTED', step('objection', false, `the subject objected to ${plan.purpose.id}`, DENY_ARTICLES.SUBJECT_OBJECTED[j]))) {
       return deny('SUBJECT_OBJECTED', plan.id, trace);
     }
   } else trace.push(plan.steps.objectionOk);
@@ -240,7 +413,7 @@ function evaluate(
   // 5b. Legal basis: the pack's verdict for the subject's jurisdiction, precomputed (shared step).
   const lb = plan.legalBasis[j];
   if (!lb.ok) {
-    if (fail('NO_LEGAL_BASIS', lb.step)) return deny('NO_LEGAL_BASIS', plan.id, trace);
+    if (failures.fail('NO_LEGAL_BASIS', lb.step)) return deny('NO_LEGAL_BASIS', plan.id, trace);
   } else trace.push(lb.step);
 
   // 6. Transfer: verdicts are precomputed per destination country and jurisdiction.
@@ -250,7 +423,7 @@ function evaluate(
     // A class member outside the class's declared countries: the notice never named its country.
     overseas = ctx.registry.isOverseas(country, j);
     if (overseas) {
-      if (fail('NO_TRANSFER_GROUND', step('transfer', false, `${country} is not among the countries declared for ${party.id}`, DENY_ARTICLES.NO_TRANSFER_GROUND[j]))) {
+      if (failures.fail('NO_TRANSFER_GROUND', step('transfer', false, `${country} is not among the countries declared for ${party.id}`, DENY_ARTICLES.NO_TRANSFER_GROUND[j]))) {
         return deny('NO_TRANSFER_GROUND', plan.id, trace);
       }
     } else trace.push(step('transfer', true, `${country} is not overseas for ${j} subjects`));
@@ -258,7 +431,7 @@ function evaluate(
     const r = tp[j];
     overseas = r.overseas;
     if (!r.ok) {
-      if (fail('NO_TRANSFER_GROUND', r.step)) return deny('NO_TRANSFER_GROUND', plan.id, trace);
+      if (failures.fail('NO_TRANSFER_GROUND', r.step)) return deny('NO_TRANSFER_GROUND', plan.id, trace);
     } else trace.push(r.step);
   }
 
@@ -285,18 +458,18 @@ function evaluate(
       let failed = true;
       if (st.state === 'none') {
         const why = transfer && needProvision ? `no separate consent to ${what}: the provision consent alone does not cover it` : `no consent to ${what}${plan.scopedOnly ? ` naming ${req.recipientId}` : ''}`;
-        if (fail(noConsent, step(check, false, why, noConsentArticle))) return deny(noConsent, plan.id, trace);
+        if (failures.fail(noConsent, step(check, false, why, noConsentArticle))) return deny(noConsent, plan.id, trace);
       } else if (st.state === 'withdrawn') {
-        if (fail('CONSENT_WITHDRAWN', step(check, false, `consent to ${what} withdrawn by ${st.eventId}`, DENY_ARTICLES.CONSENT_WITHDRAWN[j]))) {
+        if (failures.fail('CONSENT_WITHDRAWN', step(check, false, `consent to ${what} withdrawn by ${st.eventId}`, DENY_ARTICLES.CONSENT_WITHDRAWN[j]))) {
           return deny('CONSENT_WITHDRAWN', plan.id, trace);
         }
       } else if (st.state === 'expired') {
-        if (fail('CONSENT_EXPIRED', step(check, false, `consent ${st.eventId} to ${what} has expired`, DENY_ARTICLES.CONSENT_EXPIRED[j]))) {
+        if (failures.fail('CONSENT_EXPIRED', step(check, false, `consent ${st.eventId} to ${what} has expired`, DENY_ARTICLES.CONSENT_EXPIRED[j]))) {
           return deny('CONSENT_EXPIRED', plan.id, trace);
         }
       } else if (st.fingerprint !== plan.fingerprint) {
         const why = `consent ${st.eventId} to ${what} was given to other terms (notice ${st.noticeHash.slice(0, 12)}): the registry changed them since; ask the subject again`;
-        if (fail('CONSENT_STALE', step(check, false, why, DENY_ARTICLES.CONSENT_STALE[j]))) return deny('CONSENT_STALE', plan.id, trace);
+        if (failures.fail('CONSENT_STALE', step(check, false, why, DENY_ARTICLES.CONSENT_STALE[j]))) return deny('CONSENT_STALE', plan.id, trace);
       } else {
         // Consent never covers more than the notice showed: an explicit request beyond it is
         // refused whole; an open request ("everything declared") is narrowed to what was shown.
@@ -308,7 +481,7 @@ function evaluate(
         }
         if (beyond !== undefined || items.length === 0) {
           const shown = beyond !== undefined ? `did not show: ${beyond.join(', ')}` : 'showed none of the declared items';
-          if (fail(noConsent, step(check, false, `the notice consented to (${st.noticeHash.slice(0, 12)}) ${shown}`, noConsentArticle))) {
+          if (failures.fail(noConsent, step(check, false, `the notice consented to (${st.noticeHash.slice(0, 12)}) ${shown}`, noConsentArticle))) {
             return deny(noConsent, plan.id, trace);
           }
         } else {
@@ -339,7 +512,7 @@ function evaluate(
     if (anchor === undefined && ret.kind === 'collection') {
       // Fail closed: without the collection time the window cannot be shown to be open.
       retentionFailed = true;
-      if (fail('RETENTION_EXPIRED', step('retention', false, 'collection time unknown: the retention window cannot be established', DENY_ARTICLES.RETENTION_EXPIRED[j]))) {
+      if (failures.fail('RETENTION_EXPIRED', step('retention', false, 'collection time unknown: the retention window cannot be established', DENY_ARTICLES.RETENTION_EXPIRED[j]))) {
         return deny('RETENTION_EXPIRED', plan.id, trace);
       }
     } else if (anchor !== undefined) {
@@ -347,7 +520,7 @@ function evaluate(
       if (req.at >= end) {
         retentionFailed = true;
         const why = `retention ${ret.text} from ${ret.kind.replace('_', ' ')} ended ${new Date(end).toISOString()}`;
-        if (fail('RETENTION_EXPIRED', step('retention', false, why, DENY_ARTICLES.RETENTION_EXPIRED[j]))) {
+        if (failures.fail('RETENTION_EXPIRED', step('retention', false, why, DENY_ARTICLES.RETENTION_EXPIRED[j]))) {
           return deny('RETENTION_EXPIRED', plan.id, trace);
         }
       }
@@ -357,7 +530,7 @@ function evaluate(
   }
   if (!retentionFailed) trace.push(plan.steps.retentionOk);
 
-  if (first !== undefined) return deny(first.code, plan.id, trace, first.step);
+  if (failures.code !== undefined) return deny(failures.code, plan.id, trace, failures.step);
   return {
     allow: true,
     declarationId: plan.id,
@@ -405,14 +578,3 @@ function step(check: string, ok: boolean, detail: string, article?: string): Tra
 }
 
 const CONSENT_KINDS = ['provision', 'transfer'] as const;
-
-const CONSENT_OK = frozenStep('consent', true, 'an active consent covers the released items (see consentEventId, noticeHash)');
-const TRANSFER_CONSENT_OK = frozenStep('transfer_consent', true, 'an active, separate consent to the overseas transfer covers the released items (see transferConsentEventId)');
-
-const SUSPENSION_OK = frozenStep('suspension', true, 'no suspension order (PIPA 28-9) covers the recipient or its country');
-const ORDER_OK = frozenStep('order', true, 'a registered order of this subject with the member covers the declaration');
-
-const SUBJECT_OK: Readonly<Record<Jurisdiction, TraceStep>> = {
-  KR: frozenStep('subject', true, 'subject known and not erased (KR)'),
-  EU: frozenStep('subject', true, 'subject known and not erased (EU)'),
-};

@@ -5,13 +5,18 @@ import { legalBasisVerdict, transferVerdict } from '../law/verdicts.ts';
 import { parseChoice, transferChoiceId } from '../consent/choice.ts';
 import { noticeDeclarationOf } from '../notice/build.ts';
 import { termsFingerprint } from '../notice/terms.ts';
+import { CONSENT_OK, ORDER_OK, step, SUBJECT_OK, SUSPENSION_OK, TRANSFER_CONSENT_OK } from './steps.ts';
 import type { ReleasedItem, TraceStep } from './types.ts';
+
+export { step } from './steps.ts';
 
 /**
  * Everything `decide` needs about one registry, resolved once: per party, per purpose, the
  * declarations with their item forms, transfer verdicts for every possible destination and
  * jurisdiction, parsed retention — and the trace steps of the passing checks as shared frozen
- * objects, so the hot path allocates little beyond the decision itself.
+ * objects, so the hot path allocates little beyond the decision itself. For the allow path
+ * (`decide`'s `allowOf`) each declaration also carries a `FastPlan`: item bit masks, the released
+ * item lists by mask and whole allowed traces, so an allow is answered from shared frozen values.
  */
 export interface GateIndex {
   readonly registry: RegistryModel;
@@ -77,6 +82,8 @@ export interface DeclarationPlan {
   /** Keyed by destination country: the recipient's, or each of the class's. */
   readonly transfer: ReadonlyMap<string, TransferPlan>;
   readonly retention: RetentionPlan;
+  /** Allow-path tables; undefined when items repeat a category or exceed 30 (those take the traced path). */
+  readonly fast: FastPlan | undefined;
   readonly steps: {
     readonly purposeOk: TraceStep;
     readonly itemsOk: TraceStep;
@@ -84,6 +91,24 @@ export interface DeclarationPlan {
     readonly consentNotNeeded: TraceStep;
     readonly retentionOk: TraceStep;
   };
+}
+
+/**
+ * What the allow path needs beyond the plan: items as bits, and answers cached by bits and by
+ * destination. The caches fill on first use (a registry has few item subsets and countries in
+ * use) and hold only frozen values, so sharing them between decisions is safe.
+ */
+export interface FastPlan {
+  /** Declared category → its bit (declaration order: item i is bit i). */
+  readonly bit: ReadonlyMap<string, number>;
+  /** Every declared item. */
+  readonly full: number;
+  /** Released items by mask, in declaration order (frozen). */
+  readonly subsets: Map<number, readonly ReleasedItem[]>;
+  /** The whole trace of an allow, by destination country, per jurisdiction (frozen). */
+  readonly traces: Map<string, { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] }>;
+  /** The trace steps before the declaration's own: the party's checks, in the order `decide` runs them. */
+  readonly prefix: { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] };
 }
 
 const cache = new WeakMap<RegistryModel, GateIndex>();
@@ -148,7 +173,14 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
       : retention.kind === 'release'
         ? `retention ${retention.text} runs from each release: no bound on new releases`
         : `within retention ${retention.text} from ${retention.kind.replace('_', ' ')}`;
-  return freeze({
+  const steps = freeze({
+    purposeOk: step('purpose', true, `declaration ${d.id}: ${party.id} for ${purpose.id}`),
+    itemsOk: step('items', true, `requested items are within declaration ${d.id}`),
+    objectionOk: step('objection', true, purpose.ad_targeting || !purpose.required ? 'no objection recorded' : 'purpose is required for the contract: objection does not apply'),
+    consentNotNeeded: step('consent', true, `legal basis ${d.legal_basis}: consent not required`),
+    retentionOk: step('retention', true, retentionText),
+  });
+  const plan: DeclarationPlan = freeze({
     id: d.id,
     declaration: d,
     purpose,
@@ -163,14 +195,77 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
     legalBasis: freeze({ KR: basisCheck(registry, d, p, 'KR'), EU: basisCheck(registry, d, p, 'EU') }),
     transfer,
     retention,
-    steps: freeze({
-      purposeOk: step('purpose', true, `declaration ${d.id}: ${party.id} for ${purpose.id}`),
-      itemsOk: step('items', true, `requested items are within declaration ${d.id}`),
-      objectionOk: step('objection', true, purpose.ad_targeting || !purpose.required ? 'no objection recorded' : 'purpose is required for the contract: objection does not apply'),
-      consentNotNeeded: step('consent', true, `legal basis ${d.legal_basis}: consent not required`),
-      retentionOk: step('retention', true, retentionText),
-    }),
+    fast: fastPlan(items, party),
+    steps,
   });
+  // Every destination the registry declares gets its allowed traces now; others on first use.
+  for (const country of transfer.keys()) allowTraces(plan, country);
+  return plan;
+}
+
+function fastPlan(items: readonly ReleasedItem[], party: PartyPlan): FastPlan | undefined {
+  const bit = new Map<string, number>();
+  items.forEach((it, i) => bit.set(it.category, 1 << i));
+  if (items.length > 30 || bit.size !== items.length) return undefined;
+  // The party's checks, in decide's order: a recipient's subject first; a member's after its order.
+  const prefix = (j: Jurisdiction): readonly TraceStep[] =>
+    Object.freeze(
+      party.kind === 'recipient'
+        ? [SUBJECT_OK[j], party.okStep, SUSPENSION_OK]
+        : [party.okStep, ...(party.agreement !== undefined ? [party.agreementOkStep!] : []), SUSPENSION_OK, ORDER_OK, SUBJECT_OK[j]],
+    );
+  return {
+    bit,
+    full: items.length === 0 ? 0 : 2 ** items.length - 1,
+    subsets: new Map(),
+    traces: new Map(),
+    prefix: freeze({ KR: prefix('KR'), EU: prefix('EU') }),
+  };
+}
+
+/** The released items of `mask` (bits of `fast.bit`), in declaration order: shared, frozen. */
+export function itemsOfMask(plan: DeclarationPlan, fast: FastPlan, mask: number): readonly ReleasedItem[] {
+  if (mask === fast.full) return plan.items;
+  let out = fast.subsets.get(mask);
+  if (out === undefined) {
+    out = Object.freeze(plan.items.filter((_, i) => (mask & (1 << i)) !== 0));
+    fast.subsets.set(mask, out);
+  }
+  return out;
+}
+
+/**
+ * The trace of an allow of `plan` to a recipient in `country`, per jurisdiction: every check
+ * passed, each with its shared step, in the order `decide` runs them. Only meaningful where the
+ * legal basis and the transfer pass (the allow path asks only then).
+ */
+export function allowTraces(plan: DeclarationPlan, country: string): { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] } {
+  const fast = plan.fast;
+  if (fast === undefined) throw new Error(`declaration ${plan.id} has no allow-path tables`);
+  let t = fast.traces.get(country);
+  if (t === undefined) {
+    const tp = plan.transfer.get(country);
+    const one = (j: Jurisdiction): readonly TraceStep[] => {
+      // A destination outside the declared countries reaches an allow only when not overseas.
+      const transfer = tp?.[j] ?? { overseas: false, step: step('transfer', true, `${country} is not overseas for ${j} subjects`) };
+      const needProvision = plan.basis === 'consent';
+      const needTransfer = transfer.overseas && plan.transferGroundIsConsent;
+      const consent = needProvision || needTransfer ? [...(needProvision ? [CONSENT_OK] : []), ...(needTransfer ? [TRANSFER_CONSENT_OK] : [])] : [plan.steps.consentNotNeeded];
+      return Object.freeze([
+        ...fast.prefix[j],
+        plan.steps.purposeOk,
+        plan.steps.itemsOk,
+        plan.steps.objectionOk,
+        plan.legalBasis[j].step,
+        transfer.step,
+        ...consent,
+        plan.steps.retentionOk,
+      ]);
+    };
+    t = freeze({ KR: one('KR'), EU: one('EU') });
+    fast.traces.set(country, t);
+  }
+  return t;
 }
 
 function transferCheck(registry: RegistryModel, d: Declaration, p: Party, country: string, j: Jurisdiction): CheckResult {
@@ -194,10 +289,6 @@ export function termsOf(registry: RegistryModel, declarationOrChoiceId: string):
   if (!d) return undefined;
   const plans = gateIndex(registry).parties.get(d.recipient)?.byPurpose.get(d.purpose);
   return plans?.find((p) => p.id === id)?.fingerprint;
-}
-
-export function step(check: string, ok: boolean, detail: string, article?: string): TraceStep {
-  return Object.freeze(article === undefined ? { check, ok, detail } : { check, ok, detail, article });
 }
 
 function freeze<T extends object>(o: T): T {

@@ -27,16 +27,14 @@ export class SuspensionIndex {
     map.set(key, list);
   }
 
-  /** An order in force at `at` for any of `recipients` (member, class, recipient ids) or for `country`. */
-  find(recipients: readonly string[], country: string, at: number): SuspensionInfo | undefined {
+  /**
+   * An order in force at `at` for `country`, the caller `recipient` (a registry recipient or a
+   * class member) or, for a member, its `classId`. Two ids rather than a list: the gate calls
+   * this on every decision, and a list would be an array per call.
+   */
+  find(recipient: string, classId: string | undefined, country: string, at: number): SuspensionInfo | undefined {
     if (this.byId.size === 0) return undefined;
-    const s = inForce(this.byCountry.get(country), at);
-    if (s !== undefined) return s;
-    for (const r of recipients) {
-      const hit = inForce(this.byRecipient.get(r), at);
-      if (hit !== undefined) return hit;
-    }
-    return undefined;
+    return inForce(this.byCountry.get(country), at) ?? inForce(this.byRecipient.get(recipient), at) ?? (classId === undefined ? undefined : inForce(this.byRecipient.get(classId), at));
   }
 }
 

@@ -101,8 +101,8 @@ export interface GateContext {
   readonly subjects: { get(subject: string): SubjectInfo | undefined };
   /** Registered orders by id (`order_ref`): a class member receives only for its own orders. */
   readonly orders: { get(orderRef: string): OrderInfo | undefined };
-  /** Recorded PIPC suspension orders: the one in force at `at` for any of `recipients` or `country`. */
-  readonly suspensions: { find(recipients: readonly string[], country: string, at: number): SuspensionInfo | undefined };
+  /** Recorded PIPC suspension orders: the one in force at `at` for `country`, `recipient` or (a member's) `classId`. */
+  readonly suspensions: { find(recipient: string, classId: string | undefined, country: string, at: number): SuspensionInfo | undefined };
   /** Completed objection and suspension requests: the one covering (subject, declaration, purpose), if any. */
   readonly rightsStops: { find(subject: string, declarationId: string, purposeId: string): RightsStop | undefined };
 }

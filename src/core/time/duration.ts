@@ -25,18 +25,61 @@ export function parseDuration(text: string): IsoDuration {
   return { years: n(1), months: n(2), weeks: n(3), days: n(4), hours: n(5), minutes: n(6), seconds: n(7) };
 }
 
-/** `start` (epoch ms) plus `duration`, in UTC. Accepts a parsed duration or its text. */
+/**
+ * `start` (epoch ms) plus `duration`, in UTC. Accepts a parsed duration or its text.
+ *
+ * Pure integer arithmetic on the proleptic Gregorian calendar (the days-from-civil algorithms of
+ * H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"), the calendar `Date` uses: the gate
+ * calls this on every allowed release, and a `Date` per call was garbage on that path.
+ * test/time/duration.test.ts checks it against the `Date` arithmetic it replaced.
+ */
 export function addDuration(start: number, duration: IsoDuration | string): number {
   const d = typeof duration === 'string' ? parseDuration(duration) : duration;
-  const date = new Date(start);
+  // `new Date(start)` clipped the time to a whole millisecond in range; keep its answers.
+  const t0 = Math.trunc(start);
+  if (!(Math.abs(t0) <= MAX_TIME)) return Number.NaN;
+  let t = t0;
   if (d.years !== 0 || d.months !== 0) {
-    const day = date.getUTCDate();
-    const monthIndex = date.getUTCFullYear() * 12 + date.getUTCMonth() + d.years * 12 + d.months;
-    const year = Math.floor(monthIndex / 12);
-    const month = monthIndex - year * 12;
-    const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-    date.setUTCFullYear(year, month, Math.min(day, lastDay));
+    const days = Math.floor(t0 / DAY_MS);
+    const msOfDay = t0 - days * DAY_MS;
+    // civil_from_days: days since 1970-01-01 → (year, month 1–12, day 1–31).
+    const z = days + 719_468;
+    const era = Math.floor(z / 146_097);
+    const doe = z - era * 146_097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    // Add the calendar part, clamping the day to the target month's length.
+    const monthIndex = year * 12 + (month - 1) + d.years * 12 + d.months;
+    const ty = Math.floor(monthIndex / 12);
+    const tm = monthIndex - ty * 12 + 1;
+    const last = daysInMonth(ty, tm);
+    // The `Date` version read the month's length from its last day: NaN when that day is out of range.
+    if (!(Math.abs(daysFromCivil(ty, tm, last) * DAY_MS) <= MAX_TIME)) return Number.NaN;
+    t = daysFromCivil(ty, tm, Math.min(day, last)) * DAY_MS + msOfDay;
+    if (!(Math.abs(t) <= MAX_TIME)) return Number.NaN;
   }
   const exact = (((d.weeks * 7 + d.days) * 24 + d.hours) * 60 + d.minutes) * 60 + d.seconds;
-  return date.getTime() + exact * 1000;
+  return t + exact * 1000;
+}
+
+const DAY_MS = 86_400_000;
+const MAX_TIME = 8.64e15;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+function daysInMonth(y: number, m: number): number {
+  return m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : MONTH_DAYS[m - 1]!;
+}
+
+/** days_from_civil: (year, month 1–12, day) → days since 1970-01-01. */
+function daysFromCivil(year: number, m: number, d: number): number {
+  const y = m <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }

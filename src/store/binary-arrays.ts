@@ -1,0 +1,59 @@
+import type { CopyValue } from './bulk-rows.ts';
+import { bound, field, type BinaryType } from './copy-binary.ts';
+
+/**
+ * One column of a batch as a one-dimensional PostgreSQL array in the binary wire format
+ * (array_send/array_recv), for `INSERT … SELECT * FROM unnest($1::int8[], $2::text[], …)`:
+ * one parameter per column, sent as bytes. The server reads each element as the type's binary
+ * form — a text or bytea value is one memcpy after a UTF-8 check, a timestamp eight bytes —
+ * instead of scanning a JSON document for every row's keys and escapes and converting each
+ * field from text. Both engines take it: node-postgres sends a Buffer parameter in binary
+ * form, and so does PGlite through src/store/pglite.ts.
+ *
+ * Format: ndim (1), has-nulls flag, element type OID, then per dimension its length and lower
+ * bound (1); then per element a 32-bit length (−1 = NULL) and the bytes (copy-binary.ts).
+ */
+export const ELEMENT_OID: Readonly<Record<BinaryType, number>> = {
+  bool: 16,
+  bytea: 17,
+  int8: 20,
+  text: 25,
+  json: 114,
+  timestamptz: 1184,
+  jsonb: 3802,
+};
+
+/** The SQL array type of a column type, for the `$n::type[]` cast. */
+export const arrayCast = (type: BinaryType) => `${type}[]`;
+
+/** `values` (one per row) as a binary array of `type`. */
+export function encodeBinaryArray(type: BinaryType, values: readonly CopyValue[]): Buffer {
+  let cap = 20;
+  for (const v of values) cap += 4 + bound(v);
+  const buf = Buffer.allocUnsafe(cap);
+  let o = buf.writeInt32BE(1, 0);
+  o = buf.writeInt32BE(values.includes(null) ? 1 : 0, o);
+  o = buf.writeInt32BE(ELEMENT_OID[type], o);
+  o = buf.writeInt32BE(values.length, o);
+  o = buf.writeInt32BE(1, o);
+  for (const v of values) o = field(buf, o, v, type);
+  return buf.subarray(0, o);
+}
+
+/**
+ * Rows (one value per column, in `types` order) as one binary array per column, and the
+ * `unnest(…)` call reading them from parameters `param(array)` in the same order.
+ */
+export function binaryColumns(rows: readonly (readonly CopyValue[])[], types: readonly BinaryType[], param: (value: Buffer) => string): string {
+  const args: string[] = [];
+  for (let c = 0; c < types.length; c++) {
+    const column = new Array<CopyValue>(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      if (row.length !== types.length) throw new Error(`bulk row has ${row.length} values for ${types.length} columns`);
+      column[r] = row[c]!;
+    }
+    args.push(`${param(encodeBinaryArray(types[c]!, column))}::${arrayCast(types[c]!)}`);
+  }
+  return `unnest(${args.join(', ')})`;
+}
