@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../http/app-support.ts';
-import { chromiumAvailable, expectAccessible, launch, screenshot } from './support.ts';
+import { chromiumAvailable, expectAccessible, launch, screenshot, listen, cnSeller } from './support.ts';
 
 /**
  * The three web interfaces in a real browser (Debian Chromium), against the real server on
@@ -29,12 +29,8 @@ let sellerKey: string;
 beforeAll(async () => {
   if (!run) return;
   app = await testApp();
-  await app.server.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.addresses()[0]!;
-  base = `http://127.0.0.1:${typeof addr === 'string' ? addr : addr.port}`;
-  const agreementVersion = app.ctx.registry.model!.parties.get('cn_sellers')!.agreement!.version;
-  await app.ctx.members.register({ id: SELLER, classId: 'cn_sellers', name: 'Shenzhen Browser Test Gadgets', country: 'CN', agreementVersion }, 'test');
-  sellerKey = (await app.ctx.members.issueKey(SELLER, 'test')).key;
+  base = await listen(app);
+  sellerKey = await cnSeller(app, SELLER, 'Shenzhen Browser Test Gadgets');
   subjectKey = (await app.ctx.subjects.create({ id: SUBJECT, jurisdiction: 'KR', issueToken: true }, 'test')).token!;
   // The customer's order with the seller, which every release below names.
   await app.ctx.orders.register({ id: 'order-1001', subject: SUBJECT, recipient: SELLER, declarations: ['sellers_fulfilment'] }, 'test');

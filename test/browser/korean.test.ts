@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../http/app-support.ts';
 import { englishWords as latinWords } from '../support/english-words.ts';
-import { chromiumAvailable, expectAccessible, launch, screenshot } from './support.ts';
+import { chromiumAvailable, expectAccessible, launch, screenshot, listen, cnSeller } from './support.ts';
 
 /**
  * Korean customers are told in Korean (PIPA 22, 17(2), 28-8(2); docs/legal/korean-text.md): the
@@ -41,12 +41,8 @@ let sellerKey: string;
 beforeAll(async () => {
   if (!run) return;
   app = await testApp();
-  await app.server.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.addresses()[0]!;
-  base = `http://127.0.0.1:${typeof addr === 'string' ? addr : addr.port}`;
-  const agreementVersion = app.ctx.registry.model!.parties.get('cn_sellers')!.agreement!.version;
-  await app.ctx.members.register({ id: SELLER, classId: 'cn_sellers', name: SELLER_NAME, country: 'CN', agreementVersion }, 'test');
-  sellerKey = (await app.ctx.members.issueKey(SELLER, 'test')).key;
+  base = await listen(app);
+  sellerKey = await cnSeller(app, SELLER, SELLER_NAME);
   subjectKey = (await app.ctx.subjects.create({ id: SUBJECT, jurisdiction: 'KR', issueToken: true }, 'test')).token!;
   await app.ctx.orders.register({ id: 'order-ko-1', subject: SUBJECT, recipient: SELLER, declarations: ['sellers_fulfilment'] }, 'test');
   await app.ctx.vault.put(SUBJECT, { name: '김테스트', phone: '+82-10-0000-0000', address: '서울특별시 테스트로 1', customs_code: 'P000000000000' }, Date.now());

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../http/app-support.ts';
-import { chromiumAvailable, expectAccessible, launch, screenshot } from './support.ts';
+import { chromiumAvailable, expectAccessible, launch, screenshot, listen } from './support.ts';
 
 /** The landing page (GET /) in Chromium: accessible, no CSP refusals, links that work by keyboard. */
 declare const document: { activeElement: { getAttribute(name: string): string | null } | null };
@@ -14,9 +14,7 @@ let browser: Browser;
 beforeAll(async () => {
   if (!run) return;
   app = await testApp({ demo: true });
-  await app.server.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.addresses()[0]!;
-  base = `http://127.0.0.1:${typeof addr === 'string' ? addr : addr.port}`;
+  base = await listen(app);
   browser = await launch();
 });
 afterAll(async () => {

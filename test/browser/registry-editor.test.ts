@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_YAML, testApp, type TestApp } from '../http/app-support.ts';
 import { join } from 'node:path';
-import { chromiumAvailable, expectAccessible, launch, RESULTS, screenshot } from './support.ts';
+import { chromiumAvailable, expectAccessible, launch, RESULTS, screenshot, listen } from './support.ts';
 
 /**
  * The console's registry editor in Chromium against the real server: the officer breaks the
@@ -23,9 +23,7 @@ let browser: Browser;
 beforeAll(async () => {
   if (!run) return;
   app = await testApp();
-  await app.server.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.addresses()[0]!;
-  base = `http://127.0.0.1:${typeof addr === 'string' ? addr : addr.port}`;
+  base = await listen(app);
   browser = await launch();
 });
 afterAll(async () => {

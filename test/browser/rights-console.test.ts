@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../http/app-support.ts';
-import { chromiumAvailable, expectAccessible, launch, RESULTS, screenshot } from './support.ts';
+import { chromiumAvailable, expectAccessible, launch, RESULTS, screenshot, listen } from './support.ts';
 
 /**
  * The officer works rights requests and downloads reports from the console, in Chromium:
@@ -24,9 +24,7 @@ const rids = {} as { eu: string; kr: string; other: string };
 beforeAll(async () => {
   if (!run) return;
   app = await testApp();
-  await app.server.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.addresses()[0]!;
-  base = `http://127.0.0.1:${typeof addr === 'string' ? addr : addr.port}`;
+  base = await listen(app);
   keys.eu = (await app.ctx.subjects.create({ id: 'cust-browser-eu', jurisdiction: 'EU', issueToken: true }, 'test')).token!;
   keys.kr = (await app.ctx.subjects.create({ id: 'cust-browser-kr', jurisdiction: 'KR', issueToken: true }, 'test')).token!;
   people.support = (await app.ctx.accounts.create({ login: 'sam@shop.example', displayName: 'Sam Support', role: 'support', password: 'support password 123' }, 'test')).id;

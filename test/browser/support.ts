@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { chromium, needs } from '../support/system.ts';
+import type { TestApp } from '../http/app-support.ts';
 
 /**
  * Browser-test plumbing: Debian's Chromium through playwright-core (never a downloaded browser),
@@ -67,4 +68,18 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
   });
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious, `${label}: axe found ${JSON.stringify(serious, null, 1)}`).toEqual([]);
+}
+
+/** Starts `app` on a free loopback port; answers its base URL. */
+export async function listen(app: TestApp): Promise<string> {
+  await app.server.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.addresses()[0]!;
+  return `http://127.0.0.1:${typeof addr === 'string' ? addr : addr.port}`;
+}
+
+/** Registers a seller of the demo's `cn_sellers` class under the class's current agreement; answers its API key. */
+export async function cnSeller(app: TestApp, id: string, name: string): Promise<string> {
+  const agreementVersion = app.ctx.registry.model!.parties.get('cn_sellers')!.agreement!.version;
+  await app.ctx.members.register({ id, classId: 'cn_sellers', name, country: 'CN', agreementVersion }, 'test');
+  return (await app.ctx.members.issueKey(id, 'test')).key;
 }
