@@ -111,6 +111,13 @@ export const SUBJECT_NOTICE_ENDPOINT = 'subject-notices';
 export const DEFAULT_ESCALATE_AFTER_MS = 7 * 86_400_000;
 const CONSENT_CURSOR = 'consent_endings';
 /** Stream event type per lifecycle step. */
+/** What carrying out a request adds to its completion step: messages sent with it, facts for its log entry. */
+interface StepEffect {
+  readonly messages: readonly OutboxMessage[];
+  readonly facts?: Readonly<Record<string, readonly string[]>>;
+}
+const NO_EFFECT: StepEffect = { messages: [] };
+
 const EVENT_TYPE: Readonly<Record<HistoryStep['action'], string>> = {
   receive: 'rights.received',
   verify: 'rights.verified',
@@ -215,8 +222,8 @@ export class RightsService {
       const at = Math.max(this.clock(), current.history.at(-1)?.at ?? 0);
       const next = applyAction(current, action, at, actor, this.deps.deadlines);
       const subject = await this.deps.subjects.require(current.subject);
-      if (action.kind === 'complete') await this.carryOut(next, subject, actor, at);
-      await this.record(next, subject, at);
+      const effect = action.kind === 'complete' ? await this.carryOut(next, subject, actor, at) : NO_EFFECT;
+      await this.record(next, subject, at, effect);
       return next;
     });
   }
@@ -411,7 +418,7 @@ export class RightsService {
   // ── internals ─────────────────────────────────────────────────────────────────────
 
   /** The effect of completing a request. Idempotent: deletion ids derive from the request id. */
-  private async carryOut(req: RightsRequest, subject: SubjectRecord, actor: string, at: number): Promise<void> {
+  private async carryOut(req: RightsRequest, subject: SubjectRecord, actor: string, at: number): Promise<StepEffect> {
     const inScope = (r: ReleaseRecord) =>
       (req.scope.declarations.length === 0 || (r.declarationId !== null && req.scope.declarations.includes(r.declarationId))) &&
       (req.scope.purposes.length === 0 || req.scope.purposes.includes(r.purpose));
@@ -433,7 +440,7 @@ export class RightsService {
           if ((e as CgError).code !== 'NO_CONSENT_TO_WITHDRAW') throw e;
         });
         await this.sweep(); // the withdrawal events propagate now, not at the next tick
-        return;
+        return NO_EFFECT;
       }
       case 'objection':
       case 'suspension':
@@ -444,11 +451,42 @@ export class RightsService {
           if (!this.deps.vault) throw new CgError('RIGHTS_EFFECT_UNAVAILABLE', 'the vault is not configured', 503);
           await this.deps.vault.erase(subject.id, at, actor);
         }
-        return;
+        return NO_EFFECT;
       }
+      case 'correction':
+        return this.rectificationNotices(req, subject, await this.releasesWhere(subject, inScope), at);
       default:
-        return; // access and portability are answered with the export
+        return NO_EFFECT; // access and portability are answered with the export
     }
+  }
+
+  /**
+   * GDPR 19 (and PIPA 36 read for the customer): a completed correction is communicated to every
+   * recipient that received the subject's data in its scope, so that it fetches the corrected
+   * values again (a new release for its order). One webhook message per recipient that has an
+   * endpoint, plus the event stream; the step's log entry names the recipients. They commit with
+   * the completion step (same journal record), so a retried completion sends nothing twice.
+   */
+  private async rectificationNotices(req: RightsRequest, subject: SubjectRecord, releases: readonly ReleaseRecord[], at: number): Promise<StepEffect> {
+    const byRecipient = new Map<string, ReleaseRecord[]>();
+    for (const r of releases) byRecipient.set(r.recipient, [...(byRecipient.get(r.recipient) ?? []), r]);
+    const messages: OutboxMessage[] = [];
+    for (const [recipient, list] of byRecipient) {
+      const id = 'rect_' + sha256Hex(`${req.id}|${recipient}`).slice(0, 32);
+      const items = [...new Set(list.flatMap((r) => r.items.map((i) => i.category)))].sort();
+      const data = {
+        rectification: id,
+        rights_request: req.id,
+        subject: subject.pseudonym,
+        items,
+        releases: list.map((r) => ({ decision_id: r.decisionId, order_ref: r.orderRef, released_at: new Date(r.at).toISOString() })),
+        refetch: 'POST /v1/releases with the same order_ref returns the corrected values',
+      };
+      const endpoint = await webhookEndpointOf(this.deps.db, recipient);
+      if (endpoint) messages.push({ id, kind: 'webhook', destination: endpoint.id, topic: 'rectification.notified', data, at });
+      messages.push(...this.events.messages({ id: `evt_${id}`, type: 'rectification.notified', at, data: { rectification: id, recipient, rights_request: req.id, subject: subject.pseudonym, items } }));
+    }
+    return { messages, facts: { recipients_notified: [...byRecipient.keys()].sort() } };
   }
 
   /** The subject's releases that `covers` selects. */
@@ -524,7 +562,7 @@ export class RightsService {
     return created.map(({ outbox: _outbox, ...d }) => d);
   }
 
-  private async record(req: RightsRequest, subject: SubjectRecord, at: number): Promise<void> {
+  private async record(req: RightsRequest, subject: SubjectRecord, at: number, effect: StepEffect = NO_EFFECT): Promise<void> {
     const step = req.history.at(-1)!;
     const notice = await this.noticeFor(req, subject, at);
     const outbox = [
@@ -535,6 +573,7 @@ export class RightsService {
         data: { request: req.id, type: req.type, subject: subject.pseudonym, state: req.state, due_date: req.deadline.dueDate },
       }),
       ...notice.messages,
+      ...effect.messages,
     ].map(toRow);
     // The log names who acted and on what ground — never the evidence reference or a reason's text.
     await this.deps.journal.append(
@@ -553,6 +592,7 @@ export class RightsService {
         ...(step.evidence ? { evidence_method: step.evidence.method } : {}),
         ...(step.article ? { ground: step.article } : {}),
         notice: notice.stored.id,
+        ...effect.facts,
         at: new Date(at).toISOString(),
       },
     );

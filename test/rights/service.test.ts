@@ -261,6 +261,36 @@ describe.each(engines())('rights service on %s', (engine) => {
     expect((x.requests as Array<{ id: string; state: string }>)[0]).toMatchObject({ id: req.id, state: 'completed' });
   });
 
+  it('communicates a completed correction to every recipient that received the data (GDPR 19), once, without deletions', async () => {
+    await s.subjects.create({ id: 'cust-corr', jurisdiction: 'EU', issueToken: false }, 'test');
+    await vault.put('cust-corr', { name: 'Max Muster', address: 'Ringstr. 2' }, clock);
+    await grant('cust-corr', 'seller-7', 'order-corr-consent');
+    await release('cust-corr', 'seller-7', 'sellers_fulfilment', ['name', 'address']);
+    await release('cust-corr', 'hanbit_express', 'courier_delivery', ['address']);
+    const pseudonym = s.subjects.record('cust-corr')!.pseudonym;
+    const req = await rights.receive('cust-corr', { type: 'correction' }, 'key_subject');
+    for (const kind of ['verify', 'start'] as const) await rights.act(req.id, stepAction(kind), 'key_admin');
+    expect(await db.query("SELECT id FROM outbox_messages WHERE topic = 'rectification.notified'")).toEqual([]);
+    await vault.put('cust-corr', { name: 'Max Mustermann', address: 'Ringstr. 2' }, clock); // the corrected value
+    await rights.act(req.id, { kind: 'complete' }, 'key_admin');
+
+    // The completion's log entry names who was told; the message carries no customer id.
+    const entries = (await db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries ORDER BY idx DESC LIMIT 20')).map((r) => JSON.parse(Buffer.from(r.entry).toString()));
+    const step = entries.find((e) => e.type === 'rights_request' && e.id === req.id && e.action === 'complete');
+    expect(step).toMatchObject({ request_type: 'correction', recipients_notified: ['hanbit_express', 'seller-7'] });
+    const events = await db.query<{ body: string }>("SELECT body FROM outbox_messages WHERE kind = 'nats' AND topic = 'rectification.notified'");
+    expect(events.map((e) => JSON.parse(e.body).data.recipient).sort()).toEqual(['hanbit_express', 'seller-7']);
+    // seller-7's webhook gets it signed, with the releases to fetch again.
+    const before = deliveries.length;
+    await dispatcher().runOnce();
+    const told = deliveries.slice(before).filter((d) => (d.body as { type: string }).type === 'rectification.notified');
+    expect(told).toHaveLength(1);
+    expect(told[0]!.body).toMatchObject({ data: { rights_request: req.id, subject: pseudonym, items: ['address', 'name'] } });
+    expect(JSON.stringify(told[0]!.body)).not.toContain('cust-corr');
+    // A correction is not a deletion: nothing to delete, no token revoked.
+    expect(await rights.deletions({ subject: 'cust-corr' })).toEqual([]);
+  });
+
   it('exports stored items, consents, releases and requests as JSON and as formula-safe CSV', async () => {
     await s.subjects.create({ id: 'cust-4', jurisdiction: 'KR', issueToken: false }, 'test');
     await vault.put('cust-4', { name: '=HYPERLINK("http://evil")', phone: '010-1234-5678' }, clock);
@@ -279,14 +309,14 @@ describe.each(engines())('rights service on %s', (engine) => {
   });
 
   it('asks a recipient to delete when a release\'s retention ends (PIPA 21), once', async () => {
-    await s.subjects.create({ id: 'cust-5', jurisdiction: 'KR', issueToken: false }, 'test');
-    const r = await release('cust-5', 'kr_customs_broker', 'customs_filing', ['customs_code'], { retentionUntil: clock + DAY });
+    await s.subjects.create({ id: 'cust-6', jurisdiction: 'KR', issueToken: false }, 'test');
+    const r = await release('cust-6', 'kr_customs_broker', 'customs_filing', ['customs_code'], { retentionUntil: clock + DAY });
     await rights.sweep();
-    expect(await rights.deletions({ subject: 'cust-5' })).toEqual([]);
+    expect(await rights.deletions({ subject: 'cust-6' })).toEqual([]);
     clock += DAY;
     await rights.sweep();
     await rights.sweep();
-    const dels = await rights.deletions({ subject: 'cust-5' });
+    const dels = await rights.deletions({ subject: 'cust-6' });
     expect(dels).toEqual([expect.objectContaining({ recipientId: 'kr_customs_broker', cause: 'retention_end', decisions: [r.id], items: ['customs_code'] })]);
   });
 
