@@ -3,7 +3,7 @@ import { text } from '../../core/registry/local-text.ts';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { CgError } from '../../core/errors.ts';
-import { lintRegistry, type Finding } from '../../core/lint/index.ts';
+import { lintRegistry } from '../../core/lint/index.ts';
 import { formatSarif } from '../../core/lint/format/sarif.ts';
 import { lintReport, summarize } from '../../core/lint/report.ts';
 import { checkConsistency } from '../../ledger/verify.ts';
@@ -12,6 +12,7 @@ import { parseVerifierKey } from '../../ledger/note.ts';
 import { ConsoleQueries } from '../../store/console-queries.ts';
 import { hasScopes } from '../principal.ts';
 import { content, defineRoute, mount } from '../route.ts';
+import { findingJson } from '../finding-json.ts';
 import type { SessionStore } from '../session.ts';
 import { RightsRepo } from '../../store/rights-repo.ts';
 
@@ -61,7 +62,7 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
           recipients: m.parties.size,
           categories: m.categories.size,
         },
-        findings: findings.map(plainFinding),
+        findings: findings.map(findingJson),
         counts: summarize(findings),
         subjects: ctx.subjects.size,
         members: ctx.members.size,
@@ -277,7 +278,7 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
       const body =
         params.name === 'findings.sarif'
           ? formatSarif(lintReport(file, active.hash, findings), { uri: file })
-          : JSON.stringify({ registry: { version: active.version, hash: active.hash }, counts: summarize(findings), findings: findings.map(plainFinding) }, null, 2) + '\n';
+          : JSON.stringify({ registry: { version: active.version, hash: active.hash }, counts: summarize(findings), findings: findings.map(findingJson) }, null, 2) + '\n';
       return reply
         .type(params.name.endsWith('.sarif') ? 'application/sarif+json' : 'application/json; charset=utf-8')
         .header('content-disposition', `attachment; filename="consentgate-v${active.version}-${params.name}"`)
@@ -286,11 +287,3 @@ export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: Sess
   }));
 }
 
-const plainFinding = (f: Finding) => ({
-  code: f.code,
-  severity: f.severity,
-  articles: [...f.articles],
-  message: f.message,
-  ...(f.message_ko ? { message_ko: f.message_ko } : {}),
-  path: f.path,
-});

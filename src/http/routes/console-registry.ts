@@ -3,11 +3,12 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { Validation } from '../../app/registry-service.ts';
 import { CgError } from '../../core/errors.ts';
-import { hasErrors, type Finding } from '../../core/lint/finding.ts';
+import { hasErrors } from '../../core/lint/finding.ts';
 import { hunks, lineDiff } from '../../core/registry/line-diff.ts';
 import { impactDigest, registryImpact, staleImpact, type RegistryImpact } from '../../core/registry/impact.ts';
 import { MAX_REGISTRY_BYTES } from '../../core/registry/parse.ts';
 import { hasScopes } from '../principal.ts';
+import { findingJson, findingSchema, type FindingJson } from '../finding-json.ts';
 import { defineRoute, mount } from '../route.ts';
 import type { Session, SessionStore } from '../session.ts';
 
@@ -37,31 +38,13 @@ const BODY_LIMIT = 3 * MAX_REGISTRY_BYTES + 4096;
 const version = z.number().int().min(1).max(2_147_483_647);
 const yamlText = z.string().max(4 * MAX_REGISTRY_BYTES).describe('registry YAML; at most 1 MiB of UTF-8 (413 REGISTRY_TOO_LARGE)');
 const digest = z.string().regex(/^[0-9a-f]{64}$/).describe('the `confirmation` of the dry run the officer confirmed');
-const finding = z.object({
-  code: z.string(),
-  severity: z.enum(['error', 'warning', 'info']),
-  articles: z.array(z.string()),
-  message: z.string(),
-  message_ko: z.string().optional(),
-  path: z.string(),
-  line: z.number().int().optional(),
-  column: z.number().int().optional(),
-});
+const finding = findingSchema;
 const counts = z.object({ errors: z.number().int(), warnings: z.number().int(), notes: z.number().int() });
 const anyObject = z.record(z.string(), z.unknown());
 const versionRef = z.object({ version: z.number().int().nullable(), hash: z.string() });
 
-type Plain = z.infer<typeof finding>;
 
-const plain = (f: Finding): Plain => ({
-  code: f.code,
-  severity: f.severity,
-  articles: [...f.articles],
-  message: f.message,
-  ...(f.message_ko ? { message_ko: f.message_ko } : {}),
-  path: f.path,
-  ...(f.line !== undefined ? { line: f.line, column: f.column ?? 1 } : {}),
-});
+const plain = findingJson;
 const countOf = (fs: readonly { severity: string }[]) => ({
   errors: fs.filter((f) => f.severity === 'error').length,
   warnings: fs.filter((f) => f.severity === 'warning').length,
@@ -165,7 +148,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       } catch (e) {
         if (!(e instanceof CgError) || e.status === 413 || e.status >= 500) throw e;
         const details = e.details.length > 0 ? e.details : [{ code: e.code, message: e.message }];
-        const findings = details.map((d): Plain => ({
+        const findings = details.map((d): FindingJson => ({
           code: d.code,
           severity: 'error',
           articles: [],

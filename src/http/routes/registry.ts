@@ -3,20 +3,10 @@ import { CgError } from '../../core/errors.ts';
 import type { Finding } from '../../core/lint/finding.ts';
 import { MAX_REGISTRY_BYTES } from '../../core/registry/parse.ts';
 import { defineRoute, mount } from '../route.ts';
+import { findingJson, findingSchema } from '../finding-json.ts';
 import type { RoutePlugin } from './index.ts';
 
-export const findingSchema = z
-  .object({
-    code: z.string(),
-    severity: z.enum(['error', 'warning', 'info']),
-    articles: z.array(z.string()),
-    message: z.string(),
-    message_ko: z.string().optional(),
-    path: z.string(),
-    line: z.number().int().optional(),
-    column: z.number().int().optional(),
-  })
-  .meta({ id: 'Finding' });
+export { findingSchema } from '../finding-json.ts';
 
 /** A registry arrives as YAML text (text/yaml, application/yaml, text/plain) or as JSON `{ "yaml": "…" }`. */
 const registryBody = z.union([z.string(), z.object({ yaml: z.string() })]);
@@ -25,7 +15,6 @@ const YAML_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text
 const REGISTRY_BODY_LIMIT = 3 * MAX_REGISTRY_BYTES;
 
 const yamlOf = (b: z.infer<typeof registryBody>) => (typeof b === 'string' ? b : b.yaml);
-const plainFinding = (f: Finding) => ({ ...f, articles: [...f.articles] });
 const counts = (fs: readonly Finding[]) => ({
   errors: fs.filter((f) => f.severity === 'error').length,
   warnings: fs.filter((f) => f.severity === 'warning').length,
@@ -69,7 +58,7 @@ export const registryRoutes: RoutePlugin = (app, ctx) => {
     handler: ({ body }) => {
       const v = svc.validate(yamlOf(body));
       const c = counts(v.findings);
-      return { hash: v.model.hash, valid: c.errors === 0, counts: c, findings: v.findings.map(plainFinding) };
+      return { hash: v.model.hash, valid: c.errors === 0, counts: c, findings: v.findings.map(findingJson) };
     },
   }));
 
@@ -91,7 +80,7 @@ export const registryRoutes: RoutePlugin = (app, ctx) => {
     handler: async ({ body, principal, reply }) => {
       const r = await svc.store(yamlOf(body), principal.keyId);
       reply.code(r.created ? 201 : 200);
-      return { version: r.row.version, hash: r.row.hash, created: r.created, counts: counts(r.findings), findings: r.findings.map(plainFinding) };
+      return { version: r.row.version, hash: r.row.hash, created: r.created, counts: counts(r.findings), findings: r.findings.map(findingJson) };
     },
   }));
 
@@ -152,7 +141,7 @@ export const registryRoutes: RoutePlugin = (app, ctx) => {
         activated_at: r.info.activatedAt.toISOString(),
         changed: r.changed,
         stale_consents: ctx.consents.staleConsents(0).total,
-        findings: r.findings.map(plainFinding),
+        findings: r.findings.map(findingJson),
       };
     },
   }));
