@@ -78,6 +78,9 @@ describe.skipIf(!run)('Korean pages show no English (Chromium, lang=ko)', () => 
     for (const s of ['중국 본토 및 홍콩의 마켓플레이스 판매자', '각 주문 결제 시', '하버바자 주식회사', '박지원', '하버바자 판매자 지원 창구']) expect(text).toContain(s);
     // An entrustee (PIPA 26) is not a third party (PIPA 17): the card says so.
     expect(text).toContain('처리 위탁: 한빛익스프레스 주식회사');
+    // … and no consent is asked because the work is entrusted, not because data is "provided".
+    expect(text).toContain('개인정보 보호법 제26조에 따라 별도 동의를 받지 않습니다');
+    expect(text).not.toContain('계약 이행에 근거하여 제공');
     expect(text).toContain('제3자 제공: 중국 본토 및 홍콩의 마켓플레이스 판매자');
     expect(englishWords(text)).toEqual([]);
     await expectAccessible(page, 'widget (ko)');

@@ -48,7 +48,10 @@ const T = {
     failed: '저장하지 못했습니다: ',
     controller: '개인정보처리자',
     officer: '개인정보 보호책임자',
-    notConsentable: '법령 또는 계약 이행에 근거하여 제공되며 별도 동의를 받지 않습니다.',
+    // An entrustee processes for the operator (PIPA 26): nothing is provided to it. A third party
+    // without a consent choice can only receive on a statutory ground (PIPA 17(1)2), never a contract.
+    notConsentableEntrusted: '회사의 업무를 위탁받아 처리하는 곳으로, 개인정보 보호법 제26조에 따라 별도 동의를 받지 않습니다.',
+    notConsentableProvided: '법령에 근거하여 제공되며 별도 동의를 받지 않습니다.',
     decision: '결정',
     seller: '이번 주문의 판매자',
     legend: (s) => `${s}에 대한 결정`,
@@ -82,7 +85,8 @@ const T = {
     failed: 'Could not save: ',
     controller: 'Controller',
     officer: 'Privacy officer',
-    notConsentable: 'Provided on a legal or contractual basis; no separate consent is asked.',
+    notConsentableEntrusted: 'Processes the data on our behalf (entrustment, PIPA 26 / GDPR 28); no separate consent is asked.',
+    notConsentableProvided: 'Provided where a law requires it; no separate consent is asked.',
     decision: 'Decision',
     seller: 'Seller of this order',
     legend: (s) => `Your decision on ${s}`,
@@ -279,7 +283,7 @@ class ConsentGateWidget extends HTMLElement {
         </fieldset>`,
           )
           .join('')
-      : `<p class="hint">${esc(t.notConsentable)}</p>`;
+      : `<p class="hint">${esc(r.role === 'processor' ? t.notConsentableEntrusted : t.notConsentableProvided)}</p>`;
     return `<div class="card" role="group" aria-labelledby="${esc(headId)}">
       <strong id="${esc(headId)}">${esc(r.role === 'processor' ? t.entrustment : t.provision)}: ${esc(r.name)}${tr ? `<span class="badge">${esc(t.overseas)}</span>` : ''}</strong>
       <dl>
