@@ -137,20 +137,44 @@ export class AccountsService {
   async disable(id: string, actor: string): Promise<Account> {
     const a = await this.mustGet(id);
     if (a.disabledAt) return a;
+    await this.keepAnOfficer(a, 'params.id');
     await this.admin.record({ action: 'account.disable', actor, target: id, facts: { role: a.role } }, async (tx, at) => {
-      await tx.query('UPDATE console_accounts SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL', [id, at]);
+      await tx.query(`UPDATE console_accounts SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL AND ${ANOTHER_OFFICER}`, [id, at]);
     });
-    return this.mustGet(id);
+    return this.changed(id, (b) => b.disabledAt !== null, 'params.id');
   }
 
   async setRole(id: string, role: Role, actor: string): Promise<Account> {
     if (!isRole(role)) throw invalid('role', `one of ${ROLES.join(', ')}`);
     const a = await this.mustGet(id);
     if (a.role === role) return a;
+    if (role !== 'officer') await this.keepAnOfficer(a, 'role');
     await this.admin.record({ action: 'account.set_role', actor, target: id, facts: { from: a.role, to: role } }, async (tx) => {
-      await tx.query('UPDATE console_accounts SET role = $2 WHERE id = $1', [id, role]);
+      await tx.query(`UPDATE console_accounts SET role = $2 WHERE id = $1 AND ($2 = 'officer' OR ${ANOTHER_OFFICER})`, [id, role]);
     });
-    return this.mustGet(id);
+    return this.changed(id, (b) => b.role === role, 'role');
+  }
+
+  /**
+   * The console keeps at least one enabled officer once it has one: disabling or demoting the
+   * last would leave nobody able to manage people (only the shared admin key, meant for
+   * automation). Checked first for a clear answer, and again inside the write (ANOTHER_OFFICER),
+   * so two officers demoting each other at once cannot both succeed.
+   */
+  private async keepAnOfficer(a: Account, path: string): Promise<void> {
+    if (a.role !== 'officer' || a.disabledAt) return;
+    const [row] = await this.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM console_accounts WHERE role = 'officer' AND disabled_at IS NULL AND id <> $1",
+      [a.id],
+    );
+    if (Number(row!.n) === 0) throw lastOfficer(path);
+  }
+
+  /** The account after a guarded write: refused (409) when the guard kept it unchanged. */
+  private async changed(id: string, done: (a: Account) => boolean, path: string): Promise<Account> {
+    const b = await this.mustGet(id);
+    if (!done(b)) throw lastOfficer(path);
+    return b;
   }
 
   /** Sets (or, with null, removes) the account's local password. */
@@ -249,3 +273,11 @@ export const viewAccount = (a: Account) => ({
   created_by: a.createdBy,
   disabled_at: a.disabledAt,
 });
+
+/** SQL guard for a write to account $1: it is no enabled officer, or another enabled officer remains. */
+const ANOTHER_OFFICER = `(role <> 'officer' OR disabled_at IS NOT NULL OR EXISTS (SELECT 1 FROM console_accounts o WHERE o.role = 'officer' AND o.disabled_at IS NULL AND o.id <> $1))`;
+
+const lastOfficer = (path: string) =>
+  new CgError('LAST_OFFICER', 'the last enabled officer cannot be disabled or given another role; make another officer first', 409, [
+    { code: 'LAST_OFFICER', message: 'at least one enabled officer must remain', path },
+  ]);

@@ -55,9 +55,25 @@ describe.each(engines())('accounts on %s', (engine) => {
     await accounts.setRole(a.id, 'officer', 'test');
     expect(await accounts.principalOf(a.id)).toMatchObject({ ok: true, principal: { scopes: ['*'] } });
     expect((await accounts.checkPassword('PRINCIPAL', 'principal password'))?.id).toBe(a.id);
+    await accounts.create({ login: 'principal-backup', displayName: 'Backup officer', role: 'officer' }, 'test'); // not the last officer
     await accounts.disable(a.id, 'test');
     expect(await accounts.principalOf(a.id)).toEqual({ ok: false, reason: 'disabled' });
     expect(await accounts.checkPassword('principal', 'principal password')).toBeUndefined();
     expect(await accounts.principalOf('acct_doesnotexist')).toEqual({ ok: false, reason: 'unknown' });
+  });
+
+  it('keeps one enabled officer: the last cannot be disabled or demoted, even by two officers at once', async () => {
+    for (const o of (await accounts.list()).filter((x) => x.role === 'officer' && !x.disabledAt)) await accounts.setRole(o.id, 'auditor', 'test').catch(() => {});
+    const [last] = (await accounts.list()).filter((x) => x.role === 'officer' && !x.disabledAt);
+    const only = last ?? (await accounts.create({ login: 'only-officer', displayName: 'Only', role: 'officer' }, 'test'));
+    await expect(accounts.disable(only.id, 'test')).rejects.toMatchObject({ code: 'LAST_OFFICER', status: 409, path: 'params.id' });
+    await expect(accounts.setRole(only.id, 'support', 'test')).rejects.toMatchObject({ code: 'LAST_OFFICER', status: 409, path: 'role' });
+    expect(await accounts.get(only.id)).toMatchObject({ role: 'officer', disabledAt: null });
+    // Two officers, each demoting the other at the same moment: one of them stays an officer.
+    const second = await accounts.create({ login: 'second-officer', displayName: 'Second', role: 'officer' }, 'test');
+    const results = await Promise.allSettled([accounts.setRole(only.id, 'auditor', 'test'), accounts.disable(second.id, 'test')]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as { code: string }).code).toBe('LAST_OFFICER');
+    expect((await accounts.list()).filter((x) => x.role === 'officer' && !x.disabledAt)).toHaveLength(1);
   });
 });
