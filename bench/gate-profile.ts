@@ -1,12 +1,8 @@
 import { Session } from 'node:inspector/promises';
-import { mulberry32 } from '../src/core/seeded-random.ts';
 import { decide } from '../src/core/gate/decide.ts';
-import type { GateContext, ReleaseRequest } from '../src/core/gate/types.ts';
-import { SuspensionIndex } from '../src/core/gate/suspension-index.ts';
-import { RightsStopIndex } from '../src/core/rights/stops.ts';
-import { demoRegistry } from '../test/gate/fakes.ts';
+import type { ReleaseRequest } from '../src/core/gate/types.ts';
 import { allocatedBytesPerCall } from '../test/support/alloc.ts';
-import { buildRequests, buildWorld } from './gate.ts';
+import { benchSample } from './gate.ts';
 
 /**
  * Where each microsecond of the statutory decision goes (issue 20 goal 4):
@@ -20,19 +16,7 @@ import { buildRequests, buildWorld } from './gate.ts';
  */
 const SECONDS = Number(process.argv[2] ?? 3);
 
-const registry = demoRegistry();
-const rnd = mulberry32(20261123);
-const world = buildWorld(registry, rnd);
-const reqs = buildRequests(registry, world, rnd);
-const ctx: GateContext = {
-  registry,
-  consents: world.consents,
-  members: world.members,
-  subjects: world.subjectInfo,
-  orders: world.orders,
-  suspensions: new SuspensionIndex(),
-  rightsStops: new RightsStopIndex(),
-};
+const { world, reqs, ctx } = benchSample();
 const allows = reqs.filter((r) => decide(r, ctx).allow);
 const denies = reqs.filter((r) => !decide(r, ctx).allow);
 for (let i = 0; i < 200_000; i++) decide(reqs[i % reqs.length]!, ctx);

@@ -44,21 +44,7 @@ const ROUNDS = 5;
 const NOW = Date.UTC(2026, 10, 23, 3);
 
 export async function run(): Promise<void> {
-  const rnd = mulberry32(20261123);
-  const registry = demoRegistry();
-  const world = buildWorld(registry, rnd);
-  const reqs = buildRequests(registry, world, rnd);
-  const ctx: GateContext = {
-    registry,
-    consents: world.consents,
-    members: world.members,
-    subjects: world.subjectInfo,
-    // Every seller request to a known subject names that subject's order with the seller (see
-    // buildRequests): the statutory Cedar policies below do not model orders.
-    orders: world.orders,
-    suspensions: new SuspensionIndex(),
-    rightsStops: new RightsStopIndex(),
-  };
+  const { registry, world, reqs, ctx } = benchSample();
 
   // Cedar: the statutory rules as policies, pre-parsed; entities built once; calls built before timing.
   const policies = statutoryPolicies(registry);
@@ -173,6 +159,30 @@ interface World {
 const sellersOfIndex = (i: number): string[] => Array.from({ length: SELLERS_PER_SUBJECT }, (_, k) => `seller_${(i * 7 + k * 331) % N_SELLERS}`);
 
 /** The order ref a bench request names for (subject, member). */
+/**
+ * The bench's fixed sample (seed 20261123): the demo registry, a world of subjects, members,
+ * orders and consents, the requests, and the gate context over them. Shared by the bench, its
+ * profile and the fast-path test, so all three judge the same decisions.
+ */
+export function benchSample(): { registry: RegistryModel; world: World; reqs: ReleaseRequest[]; ctx: GateContext } {
+  const registry = demoRegistry();
+  const rnd = mulberry32(20261123);
+  const world = buildWorld(registry, rnd);
+  const reqs = buildRequests(registry, world, rnd);
+  const ctx: GateContext = {
+    registry,
+    consents: world.consents,
+    members: world.members,
+    subjects: world.subjectInfo,
+    // Every seller request to a known subject names that subject's order with the seller (see
+    // buildRequests): the statutory Cedar policies below do not model orders.
+    orders: world.orders,
+    suspensions: new SuspensionIndex(),
+    rightsStops: new RightsStopIndex(),
+  };
+  return { registry, world, reqs, ctx };
+}
+
 export const benchOrderRef = (subject: string, member: string) => `o|${subject}|${member}`;
 
 export function buildWorld(registry: RegistryModel, rnd: () => number): World {

@@ -1,14 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { describe, expect, it } from 'vitest';
-import { buildRequests, buildWorld, cedarCall, cedarEntities, statutoryPolicies } from '../../bench/gate.ts';
+import { benchSample, cedarCall, cedarEntities, statutoryPolicies } from '../../bench/gate.ts';
 import { decide, decideTraced } from '../../src/core/gate/decide.ts';
-import { SuspensionIndex } from '../../src/core/gate/suspension-index.ts';
-import type { GateContext } from '../../src/core/gate/types.ts';
-import { RightsStopIndex } from '../../src/core/rights/stops.ts';
-import { mulberry32 } from '../../src/core/seeded-random.ts';
 import { allocatedBytesPerCall } from '../support/alloc.ts';
-import { demoRegistry } from './fakes.ts';
 
 /**
  * The gate's allow path (`allowOf` in src/core/gate/decide.ts) against what it short-cuts and
@@ -16,19 +11,7 @@ import { demoRegistry } from './fakes.ts';
  * the traced evaluation, Cedar-wasm running the statutory rules as policies, and the heap.
  * No timings here: those are the bench's (`npm run bench gate`).
  */
-const registry = demoRegistry();
-const rnd = mulberry32(20261123);
-const world = buildWorld(registry, rnd);
-const reqs = buildRequests(registry, world, rnd);
-const ctx: GateContext = {
-  registry,
-  consents: world.consents,
-  members: world.members,
-  subjects: world.subjectInfo,
-  orders: world.orders,
-  suspensions: new SuspensionIndex(),
-  rightsStops: new RightsStopIndex(),
-};
+const { registry, world, reqs, ctx } = benchSample();
 
 describe('the gate allow path on the bench workload', () => {
   it('answers every request exactly as the traced evaluation (allow and deny, items, consents, retention, trace)', () => {
