@@ -5,6 +5,7 @@ import { OrdersRepo, type OrderRow } from '../store/orders-repo.ts';
 import type { Database } from '../store/sql.ts';
 import type { AdminActions } from './admin-actions.ts';
 import type { RegistryService } from './registry-service.ts';
+import type { Order as OrderView } from '../client/wire.ts';
 
 export const ORDERS_CHANNEL_PREFIX = 'cg_orders_';
 export const ORDER_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$/;
@@ -19,17 +20,8 @@ export interface RegisterOrderInput {
   readonly placedAt?: string | undefined;
 }
 
-/** An order as the API answers it (`POST /v1/orders`, `GET /v1/orders/:id`). */
-export interface OrderView {
-  readonly id: string;
-  readonly subject: string;
-  readonly recipient: string;
-  readonly declarations: readonly string[];
-  readonly placedAt: string;
-  readonly createdAt: string;
-  /** True when the answer is an identical earlier registration (HTTP 200 instead of 201). */
-  readonly replayed: boolean;
-}
+/** An order as the API answers it: the client's wire type (src/client/wire.ts), one definition. */
+export type { Order as OrderView } from '../client/wire.ts';
 
 export function orderView(o: OrderRow, replayed: boolean): OrderView {
   return {
