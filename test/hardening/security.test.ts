@@ -1,3 +1,4 @@
+import { REDIS_URL, redisReachable as probeRedis } from '../support/system.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -177,23 +178,9 @@ describe('API keys, admin actions, logs and headers', () => {
   });
 });
 
-/** Redis: required under CI=true; locally when reachable. */
-const redisUrl = process.env.CONSENTGATE_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisReachable = await (async () => {
-  const { Redis } = await import('ioredis');
-  const c = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } catch (e) {
-    if (process.env.CI === 'true') throw new Error(`CI=true requires Redis at ${redisUrl}: ${(e as Error).message}`);
-    console.warn(`[skipped: shared rate limits] Redis at ${redisUrl} unreachable: apt-get install -y redis-server and start it, or set CONSENTGATE_REDIS_URL`);
-    return false;
-  } finally {
-    c.disconnect();
-  }
-})();
+/** Redis: required under CI=true; locally when reachable (test/support/system.ts). */
+const redisUrl = REDIS_URL;
+const redisReachable = await probeRedis('shared rate limits');
 
 describe.skipIf(!redisReachable)('rate limits shared through Redis', () => {
   it('two servers count one budget per key; an unreachable Redis stops the server from starting', async () => {

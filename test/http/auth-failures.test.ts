@@ -1,3 +1,4 @@
+import { REDIS_URL, redisReachable as probeRedis } from '../support/system.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomInt } from 'node:crypto';
 import { createApp, type App } from '../../src/app/create.ts';
@@ -100,23 +101,9 @@ describe('the guard and its counter', () => {
   });
 });
 
-/** Redis: required under CI=true; locally when reachable (as test/hardening/security.test.ts). */
-const redisUrl = process.env.CONSENTGATE_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisReachable = await (async () => {
-  const { Redis } = await import('ioredis');
-  const c = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } catch (e) {
-    if (process.env.CI === 'true') throw new Error(`CI=true requires Redis at ${redisUrl}: ${(e as Error).message}`);
-    console.warn(`[skipped: shared failed-authentication limit] Redis at ${redisUrl} unreachable: apt-get install -y redis-server and start it, or set CONSENTGATE_REDIS_URL`);
-    return false;
-  } finally {
-    c.disconnect();
-  }
-})();
+/** Redis: required under CI=true; locally when reachable (test/support/system.ts). */
+const redisUrl = REDIS_URL;
+const redisReachable = await probeRedis('shared failed-authentication limit');
 
 describe.skipIf(!redisReachable)('failed authentications shared through Redis', () => {
   it('two servers count one budget per address; other addresses are unaffected', async () => {

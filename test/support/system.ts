@@ -63,3 +63,26 @@ export function needs(what: string, programs: readonly SystemProgram[], env: Nod
   }
   return false;
 }
+
+/** The Redis the shared-limit tests use: CONSENTGATE_REDIS_URL, else the local default. */
+export const REDIS_URL = process.env.CONSENTGATE_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Whether a Redis answers at REDIS_URL. Required under CI=true (throws); elsewhere a missing
+ * Redis skips the suite with a notice naming `what` and how to install it.
+ */
+export async function redisReachable(what: string): Promise<boolean> {
+  const { Redis } = await import('ioredis');
+  const c = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    return (await c.ping()) === 'PONG';
+  } catch (e) {
+    if (process.env.CI === 'true') throw new Error(`CI=true requires Redis at ${REDIS_URL}: ${(e as Error).message}`);
+    console.warn(`[skipped: ${what}] Redis at ${REDIS_URL} unreachable: apt-get install -y redis-server and start it, or set CONSENTGATE_REDIS_URL`);
+    return false;
+  } finally {
+    c.disconnect();
+  }
+}
