@@ -1,8 +1,7 @@
-import { createServer, type AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../http/app-support.ts';
-import { startProvider, type TestProvider } from '../support/oidc-provider.ts';
+import { freePort, startProvider, type TestProvider } from '../support/oidc-provider.ts';
 import { chromiumAvailable, expectAccessible, launch, screenshot } from './support.ts';
 
 /**
@@ -19,14 +18,6 @@ let op: TestProvider;
 let base: string;
 let browser: Browser;
 const problems: string[] = [];
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 beforeAll(async () => {
   if (!run) return;

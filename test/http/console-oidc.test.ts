@@ -1,8 +1,6 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from './app-support.ts';
-import { CookieJar, signInThroughProvider, startProvider, type TestProvider } from '../support/oidc-provider.ts';
+import { CookieJar, freePort, signInThroughProvider, startProvider, type TestProvider } from '../support/oidc-provider.ts';
 
 /**
  * Console sign-in through OpenID Connect (authorization code + PKCE) against a REAL OpenID
@@ -15,14 +13,6 @@ let op: TestProvider;
 let cg: string;
 let aliceId: string;
 let carolId: string;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 beforeAll(async () => {
   const port = await freePort();

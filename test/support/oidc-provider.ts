@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
 
@@ -106,4 +106,13 @@ export async function signInThroughProvider(
     init = { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } };
   }
   throw new Error(`too many redirects: ${visited.join(' → ')}`);
+}
+
+/** A loopback port free right now: for a server whose URL must be known before it starts (redirect URIs). */
+export async function freePort(): Promise<number> {
+  const s = createTcpServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }
