@@ -249,14 +249,13 @@ export class RightsService {
     const subject = await this.deps.subjects.require(subjectId);
     const releases = await this.repo.releasesOf(subject.pseudonym, MAX_RELEASES);
     const deletions = await this.repo.deletions({ subject: subject.id, limit: MAX_RELEASES });
-    const byRecipient = new Map<string, ReleaseRecord[]>();
-    for (const r of releases) byRecipient.set(r.recipient, [...(byRecipient.get(r.recipient) ?? []), r]);
+    const byRecipient = byRecipientOf(releases);
     return [...byRecipient].sort(([a], [b]) => a.localeCompare(b)).map(([recipient, list]) => {
       const latestDeletion = deletions.find((d) => d.recipientId === recipient);
       return {
         recipient,
         country: this.countryOf(recipient),
-        items: [...new Set(list.flatMap((r) => r.items.map((i) => i.category)))].sort(),
+        items: categoriesOf(list),
         releases: list.map((r) => ({
           decision_id: r.decisionId,
           ledger_index: r.leafIndex,
@@ -468,12 +467,11 @@ export class RightsService {
    * the completion step (same journal record), so a retried completion sends nothing twice.
    */
   private async rectificationNotices(req: RightsRequest, subject: SubjectRecord, releases: readonly ReleaseRecord[], at: number): Promise<StepEffect> {
-    const byRecipient = new Map<string, ReleaseRecord[]>();
-    for (const r of releases) byRecipient.set(r.recipient, [...(byRecipient.get(r.recipient) ?? []), r]);
+    const byRecipient = byRecipientOf(releases);
     const messages: OutboxMessage[] = [];
     for (const [recipient, list] of byRecipient) {
       const id = 'rect_' + sha256Hex(`${req.id}|${recipient}`).slice(0, 32);
-      const items = [...new Set(list.flatMap((r) => r.items.map((i) => i.category)))].sort();
+      const items = categoriesOf(list);
       const data = {
         rectification: id,
         rights_request: req.id,
@@ -503,8 +501,7 @@ export class RightsService {
     spec: { cause: DeletionCause; causeRef: string; rightsRequest: string | null },
     releases: readonly ReleaseRecord[],
   ): Promise<DeletionRequest[]> {
-    const byRecipient = new Map<string, ReleaseRecord[]>();
-    for (const r of releases) byRecipient.set(r.recipient, [...(byRecipient.get(r.recipient) ?? []), r]);
+    const byRecipient = byRecipientOf(releases);
     const idOf = (recipient: string) => 'del_' + sha256Hex(`${spec.causeRef}|${recipient}`).slice(0, 32);
     const existing = await this.repo.existingDeletions([...byRecipient.keys()].map(idOf));
     const now = this.clock();
@@ -513,7 +510,7 @@ export class RightsService {
         .filter(([recipient]) => !existing.has(idOf(recipient)))
         .map(async ([recipient, list]) => {
           const id = idOf(recipient);
-          const items = [...new Set(list.flatMap((r) => r.items.map((i) => i.category)))].sort();
+          const items = categoriesOf(list);
           const declarations = [...new Set(list.map((r) => r.declarationId).filter((d): d is string => d !== null))].sort();
           const payload = {
             deletion_request: id,
@@ -651,3 +648,17 @@ export class RightsService {
     return next;
   }
 }
+
+/** Releases grouped by the recipient that received them, in release order. */
+function byRecipientOf(releases: readonly ReleaseRecord[]): Map<string, ReleaseRecord[]> {
+  const out = new Map<string, ReleaseRecord[]>();
+  for (const r of releases) {
+    const list = out.get(r.recipient);
+    if (list) list.push(r);
+    else out.set(r.recipient, [r]);
+  }
+  return out;
+}
+
+/** The categories a set of releases carried, sorted, each once. */
+const categoriesOf = (releases: readonly ReleaseRecord[]): string[] => [...new Set(releases.flatMap((r) => r.items.map((i) => i.category)))].sort();
