@@ -44,6 +44,8 @@ import type { Database, Sql } from '../store/sql.ts';
 import type { AdminAction } from './admin-actions.ts';
 import { rightsNotice } from '../core/rights/notice.ts';
 import { noticesOfRequest, noticesOfSubject, type StoredRightsNotice } from '../store/rights-notices-repo.ts';
+import { dutiesOf, packFor } from '../core/law/packs.ts';
+import { civilDateAt, formatCivil } from '../core/time/civil-date.ts';
 
 /**
  * Data-subject rights (PIPA 35-37; GDPR 15-21) and their propagation to recipients.
@@ -468,6 +470,10 @@ export class RightsService {
    */
   private async rectificationNotices(req: RightsRequest, subject: SubjectRecord, releases: readonly ReleaseRecord[], at: number): Promise<StepEffect> {
     const byRecipient = byRecipientOf(releases);
+    // The law pack says whether telling them is due (EU.RECTIFICATION_RECIPIENTS, KR.RECTIFICATION_RECIPIENTS).
+    const pack = packFor(subject.jurisdiction);
+    const due = dutiesOf(pack.duties.rectification, { on: formatCivil(civilDateAt(at, pack.timeZone)), recipients: byRecipient.size }).filter((v) => v.ok);
+    if (due.length === 0) return NO_EFFECT;
     const messages: OutboxMessage[] = [];
     for (const [recipient, list] of byRecipient) {
       const id = 'rect_' + sha256Hex(`${req.id}|${recipient}`).slice(0, 32);
@@ -484,7 +490,7 @@ export class RightsService {
       if (endpoint) messages.push({ id, kind: 'webhook', destination: endpoint.id, topic: 'rectification.notified', data, at });
       messages.push(...this.events.messages({ id: `evt_${id}`, type: 'rectification.notified', at, data: { rectification: id, recipient, rights_request: req.id, subject: subject.pseudonym, items } }));
     }
-    return { messages, facts: { recipients_notified: [...byRecipient.keys()].sort() } };
+    return { messages, facts: { recipients_notified: [...byRecipient.keys()].sort(), duty: due.map((v) => v.rule) } };
   }
 
   /** The subject's releases that `covers` selects. */

@@ -64,3 +64,16 @@ describe('KR usage-history notice (PIPA 20-2)', () => {
     expect(dutiesOf(PACKS.EU.duties.usageNotice, usage({ averageDailySubjects: 5_000_000 }))).toEqual([]);
   });
 });
+
+describe('telling recipients of a correction (GDPR 19; PIPA 36(2) read protectively)', () => {
+  const on = '2026-12-06';
+  it('EU.RECTIFICATION_RECIPIENTS: due whenever a recipient received the data', () => {
+    expect(dutiesOf(PACKS.EU.duties.rectification, { on, recipients: 0 })).toEqual([expect.objectContaining({ ok: false, rule: 'EU.RECTIFICATION_RECIPIENTS', article: 'GDPR 19' })]);
+    expect(dutiesOf(PACKS.EU.duties.rectification, { on, recipients: 1 })).toEqual([expect.objectContaining({ ok: true, rule: 'EU.RECTIFICATION_RECIPIENTS' })]);
+    expect(dutiesOf(PACKS.EU.duties.rectification, { on: '2018-05-24', recipients: 3 })).toEqual([]); // before the GDPR applied
+  });
+  it('KR.RECTIFICATION_RECIPIENTS: due whenever a recipient received the data', () => {
+    expect(dutiesOf(PACKS.KR.duties.rectification, { on, recipients: 0 })).toEqual([expect.objectContaining({ ok: false, rule: 'KR.RECTIFICATION_RECIPIENTS', article: 'PIPA 36(2)' })]);
+    expect(dutiesOf(PACKS.KR.duties.rectification, { on, recipients: 2 })).toEqual([expect.objectContaining({ ok: true, rule: 'KR.RECTIFICATION_RECIPIENTS' })]);
+  });
+});

@@ -277,7 +277,7 @@ describe.each(engines())('rights service on %s', (engine) => {
     // The completion's log entry names who was told; the message carries no customer id.
     const entries = (await db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries ORDER BY idx DESC LIMIT 20')).map((r) => JSON.parse(Buffer.from(r.entry).toString()));
     const step = entries.find((e) => e.type === 'rights_request' && e.id === req.id && e.action === 'complete');
-    expect(step).toMatchObject({ request_type: 'correction', recipients_notified: ['hanbit_express', 'seller-7'] });
+    expect(step).toMatchObject({ request_type: 'correction', recipients_notified: ['hanbit_express', 'seller-7'], duty: ['EU.RECTIFICATION_RECIPIENTS'] });
     const events = await db.query<{ body: string }>("SELECT body FROM outbox_messages WHERE kind = 'nats' AND topic = 'rectification.notified'");
     expect(events.map((e) => JSON.parse(e.body).data.recipient).sort()).toEqual(['hanbit_express', 'seller-7']);
     // seller-7's webhook gets it signed, with the releases to fetch again.

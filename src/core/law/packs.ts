@@ -16,7 +16,7 @@ export type QuestionName = 'basis' | 'transfer' | 'agreement' | 'entrustment';
 export const QUESTIONS: readonly QuestionName[] = ['basis', 'transfer', 'agreement', 'entrustment'];
 
 export type DutyName = keyof LawPack['duties'];
-export const DUTIES: readonly DutyName[] = ['breach', 'usageNotice'];
+export const DUTIES: readonly DutyName[] = ['breach', 'usageNotice', 'rectification'];
 
 /** Every rule of a pack, whatever its question and dates: for docs and tests. */
 export function allRules(pack: LawPack): ReadonlyArray<LawRule<never>> {

@@ -155,6 +155,14 @@ export interface Duties {
   readonly breach: DutyQuestion<BreachCase>;
   /** The yearly usage-history notice (PIPA 20-2 and decree 15-3). */
   readonly usageNotice: DutyQuestion<UsageNoticeCase>;
+  /** Telling earlier recipients of a completed correction (GDPR 19; PIPA 36 read protectively). */
+  readonly rectification: DutyQuestion<RectificationCase>;
+}
+
+export interface RectificationCase {
+  readonly on: LawDate | undefined;
+  /** Recipients that received the subject's data in the correction's scope (from the release ledger). */
+  readonly recipients: number;
 }
 
 /** Sensitivity of a data category (registry `data_categories[].sensitivity`). */

@@ -1,5 +1,5 @@
 import { GDPR_APPLIES, SOURCES } from '../sources.ts';
-import type { BreachCase, LawRule } from '../types.ts';
+import type { BreachCase, LawRule, RectificationCase } from '../types.ts';
 
 /**
  * GDPR breach duties: the supervisory authority (Art. 33) and the data subjects (Art. 34). Each
@@ -36,3 +36,19 @@ const subjects: LawRule<BreachCase> = {
 };
 
 export const EU_BREACH_RULES: readonly LawRule<BreachCase>[] = [authority, subjects];
+
+const rectification: LawRule<RectificationCase> = {
+  id: 'EU.RECTIFICATION_RECIPIENTS',
+  title: 'Communicate a rectification to each recipient the data was disclosed to',
+  article: 'GDPR 19',
+  effectiveFrom: GDPR_APPLIES,
+  source: SOURCES.GDPR,
+  reading:
+    'Every recipient the release ledger shows received the data in the correction\'s scope is told. The Art. 19 exception ("impossible or involves disproportionate effort") is not presumed: the ledger names each recipient and its endpoint, so telling them is neither.',
+  judge: (c) =>
+    c.recipients > 0
+      ? { ok: true, detail: `${c.recipients} recipient(s) received the data`, article: 'GDPR 19' }
+      : { ok: false, detail: 'no recipient received the data', article: 'GDPR 19' },
+};
+
+export const EU_RECTIFICATION_RULES: readonly LawRule<RectificationCase>[] = [rectification];

@@ -2,7 +2,7 @@ import type { LawPack } from '../types.ts';
 import { refuse } from '../types.ts';
 import { EU_AGREEMENT_RULES } from './agreement.ts';
 import { EU_BASIS_RULES } from './basis.ts';
-import { EU_BREACH_RULES } from './duties.ts';
+import { EU_BREACH_RULES, EU_RECTIFICATION_RULES } from './duties.ts';
 import { EU_ENTRUSTMENT_RULES } from './entrustment.ts';
 import { EU_TRANSFER_RULES } from './transfer.ts';
 import { GDPR_APPLIES, SOURCES } from '../sources.ts';
@@ -26,5 +26,5 @@ export const EU_PACK: LawPack = {
   },
   agreement: { mode: 'every', rules: EU_AGREEMENT_RULES, fallback: () => ({ ok: true, detail: 'no agreement required', article: 'GDPR 28(3)' }) },
   entrustment: { mode: 'every', rules: EU_ENTRUSTMENT_RULES, fallback: () => ({ ok: true, detail: 'not a processor', article: 'GDPR 28(2)' }) },
-  duties: { breach: { rules: EU_BREACH_RULES }, usageNotice: { rules: [] } },
+  duties: { breach: { rules: EU_BREACH_RULES }, usageNotice: { rules: [] }, rectification: { rules: EU_RECTIFICATION_RULES } },
 };

@@ -1,5 +1,5 @@
-import { PIPA_2023, SOURCES } from '../sources.ts';
-import type { BreachCase, LawRule, RuleAnswer, UsageNoticeCase } from '../types.ts';
+import { PIPA_2020, PIPA_2023, SOURCES } from '../sources.ts';
+import type { BreachCase, LawRule, RectificationCase, RuleAnswer, UsageNoticeCase } from '../types.ts';
 
 /**
  * Duties PIPA attaches to events rather than to a release: telling subjects and the PIPC about a
@@ -97,3 +97,17 @@ const usageNotice: LawRule<UsageNoticeCase> = {
 };
 
 export const KR_USAGE_NOTICE_RULES: readonly LawRule<UsageNoticeCase>[] = [usageNotice];
+
+const rectification: LawRule<RectificationCase> = {
+  id: 'KR.RECTIFICATION_RECIPIENTS',
+  title: 'Tell the recipients of the data about a completed correction',
+  article: 'PIPA 36(2)',
+  effectiveFrom: PIPA_2020,
+  source: SOURCES.PIPA,
+  reading:
+    'PIPA 36(2) requires the controller to correct the data without delay; it names no duty to tell earlier recipients. Protective reading: data already provided keeps its error until the recipient learns of the correction, so a correction is complete only once every recipient the release ledger shows is told (as GDPR 19 requires for EU subjects).',
+  judge: (c) =>
+    c.recipients > 0 ? applies(`${c.recipients} recipient(s) received the data`, 'PIPA 36(2)') : notApplies('no recipient received the data', 'PIPA 36(2)'),
+};
+
+export const KR_RECTIFICATION_RULES: readonly LawRule<RectificationCase>[] = [rectification];

@@ -2,7 +2,7 @@ import type { LawPack } from '../types.ts';
 import { refuse } from '../types.ts';
 import { KR_AGREEMENT_RULES } from './agreement.ts';
 import { KR_BASIS_RULES } from './basis.ts';
-import { KR_BREACH_RULES, KR_USAGE_NOTICE_RULES } from './duties.ts';
+import { KR_BREACH_RULES, KR_RECTIFICATION_RULES, KR_USAGE_NOTICE_RULES } from './duties.ts';
 import { KR_ENTRUSTMENT_RULES } from './entrustment.ts';
 import { KR_FORMER_BASIS_RULES } from './former-basis.ts';
 import { KR_FORMER_TRANSFER_RULES } from './former-transfer.ts';
@@ -52,5 +52,5 @@ export const KR_PACK: LawPack = {
   },
   agreement: { mode: 'every', rules: KR_AGREEMENT_RULES, fallback: () => ({ ok: true, detail: 'no agreement required', article: 'PIPA 26(1)' }) },
   entrustment: { mode: 'every', rules: KR_ENTRUSTMENT_RULES, fallback: () => ({ ok: true, detail: 'not an entrustment', article: 'PIPA 26(2)' }) },
-  duties: { breach: { rules: KR_BREACH_RULES }, usageNotice: { rules: KR_USAGE_NOTICE_RULES } },
+  duties: { breach: { rules: KR_BREACH_RULES }, usageNotice: { rules: KR_USAGE_NOTICE_RULES }, rectification: { rules: KR_RECTIFICATION_RULES } },
 };
