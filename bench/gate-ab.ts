@@ -45,15 +45,19 @@ async function load(name: string, root: string): Promise<Tree> {
   const rnd = mulberry32(20261123);
   const world = gate.buildWorld(registry, rnd);
   const reqs = gate.buildRequests(registry, world, rnd);
-  const ctx = {
-    registry,
-    consents: world.consents,
-    members: world.members,
-    subjects: world.subjectInfo,
-    orders: world.orders,
-    suspensions: new SuspensionIndex(),
-    rightsStops: new RightsStopIndex(),
-  };
+  // A tree whose bench builds its own context (per-subject records) says how; older trees had the tables.
+  const ctx =
+    typeof gate.contextOf === 'function'
+      ? gate.contextOf(registry, world)
+      : {
+          registry,
+          consents: world.consents,
+          members: world.members,
+          subjects: world.subjectInfo,
+          orders: world.orders,
+          suspensions: new SuspensionIndex(),
+          rightsStops: new RightsStopIndex(),
+        };
   return { name, decide, ctx, reqs, registry, world };
 }
 

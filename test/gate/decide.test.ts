@@ -6,7 +6,7 @@ import { SuspensionIndex } from '../../src/core/gate/suspension-index.ts';
 import { RightsStopIndex } from '../../src/core/rights/stops.ts';
 import type { RightsRequest } from '../../src/core/rights/request.ts';
 import { termsOf } from '../../src/core/gate/gate-index.ts';
-import { active, context, DAY, demoRegistry, FakeConsents, orderRef, ordersFor } from './fakes.ts';
+import { active, context, DAY, demoRegistry, FakeConsents, orderRef, ordersFor, withOrders } from './fakes.ts';
 
 const NOW = Date.UTC(2026, 10, 23, 12);
 const registry = demoRegistry();
@@ -181,7 +181,7 @@ describe('decide: each deny code fires', () => {
       ['B-1', { subject: 'kim', recipient: 'seller-hk', declarations: ['sellers_fulfilment'] }],
       ['C-1', { subject: 'kim', recipient: 'seller-cn', declarations: ['other_declaration'] }],
     ]);
-    const c2 = { ...ctx, orders };
+    const c2 = withOrders(ctx, orders);
     expect(decide(req({ orderRef: 'A-1' }), c2).allow).toBe(true);
     const answers = [
       decide(req({ orderRef: undefined }), c2), // no order_ref
@@ -457,9 +457,9 @@ describe('decide: several declarations for one party and purpose', () => {
       retention: { duration: 'P30D', from: 'release' },
     });
     const both = new Map([['o-both', { subject: 'kim', recipient: 'seller-cn', declarations: ['sellers_fulfilment', 'sellers_fulfilment_min'] }]]);
-    const c2 = { ...ctx, registry: new RegistryModel(doc), orders: both };
+    const c2 = withOrders({ ...ctx, registry: new RegistryModel(doc) }, both);
     // An order names the declarations it covers: only those are tried.
-    expectDeny(decide(req({ items: ['name'] }), { ...c2, orders: ctx.orders }), 'NO_CONSENT');
+    expectDeny(decide(req({ items: ['name'] }), { ...ctx, registry: new RegistryModel(doc) }), 'NO_CONSENT');
     const d = decide(req({ items: ['name'], orderRef: 'o-both' }), c2); // no consent: the consent declaration denies, the second allows
     expect(d.allow && d.declarationId).toBe('sellers_fulfilment_min');
     const d2 = decide(req({ items: ['name', 'phone'], orderRef: 'o-both' }), c2); // first: NO_CONSENT (further); second: UNDECLARED_ITEMS

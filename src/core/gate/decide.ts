@@ -5,7 +5,7 @@ import type { RegistryModel } from '../registry/model.ts';
 import { allowTraces, gateIndex, itemsOfMask, type DeclarationPlan, type FastPlan, type GateIndex, type PartyPlan } from './gate-index.ts';
 import { CONSENT_OK, ORDER_OK, SUBJECT_OK, SUSPENSION_OK, TRANSFER_CONSENT_OK } from './steps.ts';
 import type { ConsentStatus } from '../consent/lookup.ts';
-import type { Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, SubjectInfo, SuspensionInfo, TraceStep } from './types.ts';
+import type { ActiveConsent, Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, SubjectGate, SuspensionInfo, TraceStep } from './types.ts';
 
 /**
  * The statutory release decision. Pure: reads only the in-memory indexes in `ctx` and the time
@@ -79,7 +79,7 @@ export function decideTraced(req: ReleaseRequest, ctx: GateContext, explain = fa
   if (fixed === undefined || fixed.kind !== 'recipient') return decideForMember(req, ctx, idx, explain);
 
   const subject = ctx.subjects.get(req.subject);
-  if (subject === undefined) {
+  if (subject === undefined || !subject.known) {
     return deny('UNKNOWN_SUBJECT', undefined, [step('subject', false, 'no data is held for this subject', articleFor('UNKNOWN_SUBJECT', undefined))]);
   }
   const j = subject.jurisdiction;
@@ -109,14 +109,15 @@ export function decideTraced(req: ReleaseRequest, ctx: GateContext, explain = fa
 // index holds (the trace and item lists are shared frozen arrays, consent answers are the
 // projection's own objects), so the only allocation is the decision itself. At the first check
 // that fails — or anything the tables do not cover — it gives up (undefined) and `decide` asks
-// `decideTraced`, which builds the deny with its trace and messages.
+// `decideTraced`, which builds the deny with its trace and messages. Everything about the
+// subject comes from its one record (`ctx.subjects`): one hash lookup per decision.
 
 function allowOrGiveUp(req: ReleaseRequest, ctx: GateContext): Decision | undefined {
   const idx = indexOf(ctx.registry);
   const fixed = idx.parties.get(req.recipientId);
   if (fixed !== undefined && fixed.kind === 'recipient') {
     const subject = ctx.subjects.get(req.subject);
-    if (subject === undefined || subject.erased) return undefined;
+    if (subject === undefined || !subject.known || subject.erased) return undefined;
     const country = fixed.country!;
     if (ctx.suspensions.find(req.recipientId, undefined, country, req.at) !== undefined) return undefined;
     const plans = fixed.byPurpose.get(req.purpose);
@@ -135,13 +136,14 @@ function allowOrGiveUp(req: ReleaseRequest, ctx: GateContext): Decision | undefi
   if (ctx.suspensions.find(req.recipientId, party.id, member.country, req.at) !== undefined) return undefined;
   const plans = party.byPurpose.get(req.purpose);
   if (plans === undefined || req.orderRef === undefined) return undefined;
-  const order = ctx.orders.get(req.orderRef);
-  if (order === undefined || order.subject !== req.subject || order.recipient !== req.recipientId) return undefined;
   const subject = ctx.subjects.get(req.subject);
-  if (subject === undefined || subject.erased) return undefined;
+  if (subject === undefined) return undefined;
+  const ordered = subject.orderedDeclarations(req.recipientId, req.orderRef);
+  if (ordered === undefined) return undefined;
+  if (!subject.known || subject.erased) return undefined;
   for (let i = 0; i < plans.length; i++) {
     const plan = plans[i]!;
-    if (!order.declarations.includes(plan.id)) continue;
+    if (!ordered.includes(plan.id)) continue;
     const d = allowOf(plan, req, ctx, subject, member.country);
     if (d !== undefined) return d;
   }
@@ -149,7 +151,7 @@ function allowOrGiveUp(req: ReleaseRequest, ctx: GateContext): Decision | undefi
 }
 
 /** Checks 4–8 of one declaration; the allow, or undefined at the first check that does not pass. */
-function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, subject: SubjectInfo, country: string): Decision | undefined {
+function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, subject: SubjectGate, country: string): Decision | undefined {
   const fast = plan.fast;
   if (fast === undefined) return undefined;
   const j = subject.jurisdiction;
@@ -167,8 +169,8 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
   }
 
   // 5. Objection.
-  if (ctx.rightsStops.find(req.subject, plan.id, plan.purpose.id) !== undefined) return undefined;
-  if (plan.objectionApplies && ctx.consents.hasObjected(req.subject, plan.purpose.id)) return undefined;
+  if (subject.stop(plan.id, plan.purposeId) !== undefined) return undefined;
+  if (plan.objectionApplies && subject.objected(plan.purposeId)) return undefined;
 
   // 5b. Legal basis, 6. transfer: verdicts of the law packs, compiled into the index.
   if (!plan.legalBasis[j].ok) return undefined;
@@ -187,18 +189,20 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
   let transferConsentEventId: string | undefined;
   let noticeHash: string | undefined;
   if (plan.basis === 'consent') {
-    const st = ctx.consents.status(req.subject, plan.id, req.recipientId, req.at, plan.scopedOnly);
+    const st = subject.activeConsent(plan.id, req.recipientId, req.at, plan.scopedOnly);
+    if (st === undefined) return undefined;
     mask = consentedMask(st, plan, fast, mask, requested !== undefined);
     if (mask < 0) return undefined;
-    consentEventId = (st as ActiveConsent).eventId;
-    noticeHash = (st as ActiveConsent).noticeHash;
+    consentEventId = st.eventId;
+    noticeHash = st.noticeHash;
   }
   if (overseas && plan.transferGroundIsConsent) {
-    const st = ctx.consents.status(req.subject, plan.transferChoice, req.recipientId, req.at, plan.scopedOnly);
+    const st = subject.activeConsent(plan.transferChoice, req.recipientId, req.at, plan.scopedOnly);
+    if (st === undefined) return undefined;
     mask = consentedMask(st, plan, fast, mask, requested !== undefined);
     if (mask < 0) return undefined;
-    transferConsentEventId = (st as ActiveConsent).eventId;
-    noticeHash ??= (st as ActiveConsent).noticeHash;
+    transferConsentEventId = st.eventId;
+    noticeHash ??= st.noticeHash;
     consentEventId ??= transferConsentEventId;
   }
 
@@ -227,15 +231,13 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
     : { allow: true, declarationId: plan.id, basis: plan.basis, items, consentEventId, noticeHash, retentionEndsAt, trace };
 }
 
-type ActiveConsent = Extract<ConsentStatus, { readonly eventId: string }>;
-
 /**
- * The items left once consent `st` is applied to `mask`, or -1 when it does not carry the release:
- * not active, given to other terms, or not showing an explicitly requested item (an open request
- * is narrowed to what the notice showed, and fails when nothing is left).
+ * The items left once active consent `st` is applied to `mask`, or -1 when it does not carry the
+ * release: given to other terms, or not showing an explicitly requested item (an open request is
+ * narrowed to what the notice showed, and fails when nothing is left).
  */
-function consentedMask(st: ConsentStatus, plan: DeclarationPlan, fast: FastPlan, mask: number, explicit: boolean): number {
-  if (st.state !== 'active' || st.fingerprint !== plan.fingerprint) return -1;
+function consentedMask(st: ActiveConsent, plan: DeclarationPlan, fast: FastPlan, mask: number, explicit: boolean): number {
+  if (st.fingerprint !== plan.fingerprint) return -1;
   let shown = 0;
   const items = st.items;
   for (let i = 0; i < items.length; i++) shown |= fast.bit.get(items[i]!) ?? 0;
@@ -278,13 +280,15 @@ function decideForMember(req: ReleaseRequest, ctx: GateContext, idx: GateIndex, 
     return deny('UNDECLARED_PURPOSE', undefined, trace);
   }
 
-  // The order: registered for this subject, with this member, naming the declaration. One
-  // answer, one message for every way it can fail — no order_ref, an unknown one, another
-  // customer's or another seller's order — whatever the subject's state.
-  const order = req.orderRef === undefined ? undefined : ctx.orders.get(req.orderRef);
+  // The order: registered for this subject (orders are held under their subject), with this
+  // member, naming the declaration. One answer, one message for every way it can fail — no
+  // order_ref, an unknown one, another customer's or another seller's order — whatever the
+  // subject's state.
+  const subject = ctx.subjects.get(req.subject);
+  const ordered = req.orderRef === undefined || subject === undefined ? undefined : subject.orderedDeclarations(req.recipientId, req.orderRef);
   let covered: readonly DeclarationPlan[] = EMPTY_PLANS;
-  if (order !== undefined && order.subject === req.subject && order.recipient === req.recipientId) {
-    covered = plans.length === 1 ? (order.declarations.includes(plans[0]!.id) ? plans : EMPTY_PLANS) : plans.filter((p) => order.declarations.includes(p.id));
+  if (ordered !== undefined) {
+    covered = plans.length === 1 ? (ordered.includes(plans[0]!.id) ? plans : EMPTY_PLANS) : plans.filter((p) => ordered.includes(p.id));
   }
   if (covered.length === 0) {
     trace.push(step('order', false, `no registered order of this subject with ${req.recipientId} covers ${req.purpose}`, articleFor('NO_ORDER', undefined)));
@@ -292,8 +296,7 @@ function decideForMember(req: ReleaseRequest, ctx: GateContext, idx: GateIndex, 
   }
   trace.push(ORDER_OK);
 
-  const subject = ctx.subjects.get(req.subject);
-  if (subject === undefined) {
+  if (subject === undefined || !subject.known) {
     trace.push(step('subject', false, 'no data is held for this subject', articleFor('UNKNOWN_SUBJECT', undefined)));
     return deny('UNKNOWN_SUBJECT', undefined, trace);
   }
@@ -310,7 +313,7 @@ function decideForMember(req: ReleaseRequest, ctx: GateContext, idx: GateIndex, 
 interface Evaluation {
   readonly req: ReleaseRequest;
   readonly ctx: GateContext;
-  readonly subject: SubjectInfo;
+  readonly subject: SubjectGate;
   /** The subject's jurisdiction. */
   readonly j: Jurisdiction;
   /** The registry recipient, or the class of the member asking. */
@@ -399,12 +402,12 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
   // 5. Objection: a completed objection or processing-suspension request (PIPA 37, GDPR 21) stops
   // releases in its scope whatever the purpose; `Sec-GPC` and consent-ledger objections stop
   // optional and ad-targeting purposes.
-  const stopped = ctx.rightsStops.find(req.subject, plan.id, plan.purpose.id);
+  const stopped = subject.stop(plan.id, plan.purposeId);
   if (stopped !== undefined) {
     if (failures.fail('SUBJECT_OBJECTED', step('objection', false, `the subject's ${stopped.type} request ${stopped.requestId} covers ${plan.id}`, DENY_ARTICLES.SUBJECT_OBJECTED[j]))) {
       return deny('SUBJECT_OBJECTED', plan.id, trace);
     }
-  } else if (plan.objectionApplies && ctx.consents.hasObjected(req.subject, plan.purpose.id)) {
+  } else if (plan.objectionApplies && subject.objected(plan.purposeId)) {
     if (failures.fail('SUBJECT_OBJECTED', step('objection', false, `the subject objected to ${plan.purpose.id}`, DENY_ARTICLES.SUBJECT_OBJECTED[j]))) {
       return deny('SUBJECT_OBJECTED', plan.id, trace);
     }
@@ -450,7 +453,7 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
       if (kind === 'provision' ? !needProvision : !needTransfer) continue;
       const transfer = kind === 'transfer';
       const choice = transfer ? plan.transferChoice : plan.id;
-      const st = ctx.consents.status(req.subject, choice, req.recipientId, req.at, plan.scopedOnly);
+      const st = subject.consent(choice, req.recipientId, req.at, plan.scopedOnly);
       const noConsent: DenyCode = transfer ? 'NO_TRANSFER_CONSENT' : 'NO_CONSENT';
       const noConsentArticle = transfer ? TRANSFER_CONSENT_ARTICLE[j] : DENY_ARTICLES.NO_CONSENT[j];
       const what = transfer ? `the overseas transfer (${choice})` : plan.id;

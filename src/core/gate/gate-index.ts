@@ -5,6 +5,7 @@ import { legalBasisVerdict, transferVerdict } from '../law/verdicts.ts';
 import { parseChoice, transferChoiceId } from '../consent/choice.ts';
 import { noticeDeclarationOf } from '../notice/build.ts';
 import { termsFingerprint } from '../notice/terms.ts';
+import { intern } from './intern.ts';
 import { CONSENT_OK, ORDER_OK, step, SUBJECT_OK, SUSPENSION_OK, TRANSFER_CONSENT_OK } from './steps.ts';
 import type { ReleasedItem, TraceStep } from './types.ts';
 
@@ -61,6 +62,8 @@ export interface DeclarationPlan {
   readonly id: string;
   readonly declaration: Declaration;
   readonly purpose: Purpose;
+  /** `purpose.id`, interned (intern.ts) like the purposes in the subjects' records. */
+  readonly purposeId: string;
   readonly basis: Declaration['legal_basis'];
   /** Declared items in declaration order, each with its form and format. */
   readonly items: readonly ReleasedItem[];
@@ -181,17 +184,19 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
     retentionOk: step('retention', true, retentionText),
   });
   const plan: DeclarationPlan = freeze({
-    id: d.id,
+    // Ids and fingerprint interned (intern.ts): the subjects' records hold the same objects.
+    id: intern(d.id),
     declaration: d,
     purpose,
+    purposeId: intern(purpose.id),
     basis: d.legal_basis,
     items: Object.freeze(items),
     byCategory: new Map(items.map((i) => [i.category, i])),
     objectionApplies: purpose.ad_targeting || !purpose.required,
     transferGroundIsConsent: d.transfer?.ground === 'consent',
-    transferChoice: transferChoiceId(d.id),
+    transferChoice: intern(transferChoiceId(d.id)),
     scopedOnly: p.kind === 'class',
-    fingerprint: termsFingerprint(noticeDeclarationOf(registry, d)),
+    fingerprint: intern(termsFingerprint(noticeDeclarationOf(registry, d))),
     legalBasis: freeze({ KR: basisCheck(registry, d, p, 'KR'), EU: basisCheck(registry, d, p, 'EU') }),
     transfer,
     retention,

@@ -1,6 +1,6 @@
 import type { DataCategory, Jurisdiction, LegalBasis, ReleaseForm } from '../registry/schema.ts';
 import type { RegistryModel } from '../registry/model.ts';
-import type { ConsentLookup } from '../consent/lookup.ts';
+import type { ConsentStatus } from '../consent/lookup.ts';
 
 /**
  * The release gate's contract. `decide` (src/core/gate/decide.ts) is pure: everything it needs
@@ -94,17 +94,50 @@ export interface SubjectInfo {
   readonly contractEndedAt?: (orderRef?: string) => number | undefined;
 }
 
+/**
+ * Everything the gate holds about one subject, reached by one lookup (`GateContext.subjects`):
+ * its own state, its registered orders, its consents and objections, its completed objection and
+ * suspension requests. In production one `GateRecord` (gate-records.ts) per subject, kept by the
+ * projections as each event arrives, so a decision reads a few neighbouring objects instead of
+ * probing five tables keyed by subject.
+ */
+export interface SubjectGate extends SubjectInfo {
+  /**
+   * Whether the subject itself is known. Orders or consents can arrive before the subject does
+   * (another server's NOTIFY): the record then exists, and the subject is still unknown.
+   */
+  readonly known: boolean;
+  /**
+   * The declarations of this subject's order `orderRef`, when that order was placed with
+   * `recipientId` (PIPA 17(2)1, 18); undefined for no such order, another subject's or another member's.
+   */
+  orderedDeclarations(recipientId: string, orderRef: string): readonly string[] | undefined;
+  /** The consent answer for a choice (`<declaration>` or `<declaration>:transfer`), as `ConsentLookup.status` defines it. */
+  consent(choiceId: string, recipientId: string, at: number, scopedOnly: boolean): ConsentStatus;
+  /** When `consent(…)` is active: its event, notice, items and terms (read without a second object); else undefined. */
+  activeConsent(choiceId: string, recipientId: string, at: number, scopedOnly: boolean): ActiveConsent | undefined;
+  /** The subject objected to the purpose (GDPR 21, `Sec-GPC: 1` for ad targeting), as `ConsentLookup.hasObjected`. */
+  objected(purposeId: string): boolean;
+  /** A completed objection or suspension request covering (declaration, purpose), if any. */
+  stop(declarationId: string, purposeId: string): RightsStop | undefined;
+}
+
+/** The fields of an active consent answer the gate reads (a consent projection slot has them). */
+export interface ActiveConsent {
+  readonly eventId: string;
+  readonly noticeHash: string;
+  /** Items of the declaration the notice showed. */
+  readonly items: readonly string[];
+  readonly fingerprint: string | null;
+}
+
 export interface GateContext {
   readonly registry: RegistryModel;
-  readonly consents: ConsentLookup;
   readonly members: { get(id: string): MemberInfo | undefined };
-  readonly subjects: { get(subject: string): SubjectInfo | undefined };
-  /** Registered orders by id (`order_ref`): a class member receives only for its own orders. */
-  readonly orders: { get(orderRef: string): OrderInfo | undefined };
+  /** What the gate holds per subject (state, orders, consents, objections, rights stops): one lookup. */
+  readonly subjects: { get(subject: string): SubjectGate | undefined };
   /** Recorded PIPC suspension orders: the one in force at `at` for `country`, `recipient` or (a member's) `classId`. */
   readonly suspensions: { find(recipient: string, classId: string | undefined, country: string, at: number): SuspensionInfo | undefined };
-  /** Completed objection and suspension requests: the one covering (subject, declaration, purpose), if any. */
-  readonly rightsStops: { find(subject: string, declarationId: string, purposeId: string): RightsStop | undefined };
 }
 
 export interface TraceStep {
