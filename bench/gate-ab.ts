@@ -63,6 +63,9 @@ async function load(name: string, root: string): Promise<Tree> {
 
 const before = await load('before', other);
 const after = await load('after', resolve(new URL('..', import.meta.url).pathname));
+// Both sides decide requests built the same way (as the server receives them, when this tree says how).
+const { asReceived } = (await import('./gate.ts')) as { asReceived?: (r: unknown) => unknown };
+if (asReceived) for (const t of [before, after]) t.reqs = t.reqs.map(asReceived);
 
 let same = 0;
 for (let i = 0; i < before.reqs.length; i++) {

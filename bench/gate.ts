@@ -8,6 +8,7 @@ import { ConsentProjection } from '../src/core/consent/projection.ts';
 import { decide } from '../src/core/gate/decide.ts';
 import { gateIndex, termsOf } from '../src/core/gate/gate-index.ts';
 import { GateRecords } from '../src/core/gate/gate-records.ts';
+import { idKey } from '../src/core/gate/intern.ts';
 import type { GateContext, MemberInfo, OrderInfo, ReleaseRequest, SubjectInfo } from '../src/core/gate/types.ts';
 import { SuspensionIndex } from '../src/core/gate/suspension-index.ts';
 import { RightsStopIndex } from '../src/core/rights/stops.ts';
@@ -175,8 +176,18 @@ export function benchSample(): { registry: RegistryModel; world: World; reqs: Re
   const registry = demoRegistry();
   const rnd = mulberry32(20261123);
   const world = buildWorld(registry, rnd);
-  const reqs = buildRequests(registry, world, rnd);
+  const reqs = buildRequests(registry, world, rnd).map(asReceived);
   return { registry, world, reqs, ctx: contextOf(registry, world) };
+}
+
+/**
+ * A request as the server holds it: parsed from a JSON body, its strings its own (flat, next to
+ * each other), not the generator's strings shared with the world's tables or concatenated ones.
+ * (Measured, same code: building the requests this way moved the p50 from 2.9 to 2.25 µs — the
+ * generator's requests scattered each request over more cache lines than a parsed body.)
+ */
+export function asReceived(r: ReleaseRequest): ReleaseRequest {
+  return JSON.parse(JSON.stringify(r)) as ReleaseRequest;
 }
 
 /**
@@ -256,7 +267,7 @@ export function buildWorld(registry: RegistryModel, rnd: () => number): World {
     const id = `seller_${i}`;
     sellers.push(id);
     const x = rnd();
-    members.set(id, { classId: 'cn_sellers', country: x < 0.6 ? 'CN' : x < 0.98 ? 'HK' : 'JP', agreementVersion: registry.parties.get('cn_sellers')?.agreement?.version ?? null });
+    members.set(id, { key: idKey(id), classId: 'cn_sellers', country: x < 0.6 ? 'CN' : x < 0.98 ? 'HK' : 'JP', agreementVersion: registry.parties.get('cn_sellers')?.agreement?.version ?? null });
   }
   const sellersOf = (subject: string) => sellersBySubject.get(subject) ?? sellers;
   // The consent projection folds the events and writes each slot and objection into the records.

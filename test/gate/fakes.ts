@@ -4,6 +4,7 @@ import { transferChoiceId } from '../../src/core/consent/choice.ts';
 import { termsOf } from '../../src/core/gate/gate-index.ts';
 import type { ActiveConsent, GateContext, MemberInfo, OrderInfo, RightsStop, SubjectGate, SubjectInfo } from '../../src/core/gate/types.ts';
 import type { Jurisdiction } from '../../src/core/registry/schema.ts';
+import { idKey, idOfKey } from '../../src/core/gate/intern.ts';
 import { SuspensionIndex } from '../../src/core/gate/suspension-index.ts';
 import { RightsStopIndex } from '../../src/core/rights/stops.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
@@ -77,14 +78,17 @@ export interface Extras {
   readonly rightsStops?: RightsStopIndex;
 }
 
+/** A member as the tests give it: `context()` adds its key. */
+export type MemberSpec = Omit<MemberInfo, 'key'>;
+
 export function context(
   registry: RegistryModel,
   consents: ConsentLookup,
-  members: Record<string, MemberInfo>,
+  members: Record<string, MemberSpec>,
   subjects: Record<string, SubjectInfo>,
   extras: Extras = {},
 ): GateContext {
-  const m = new Map(Object.entries(members));
+  const m = new Map<string, MemberInfo>(Object.entries(members).map(([id, spec]) => [id, { ...spec, key: idKey(id) }]));
   const orders = extras.orders instanceof Map ? extras.orders : new Map(Object.entries(extras.orders ?? {}));
   if (consents instanceof FakeConsents) consents.terms = (id) => termsOf(registry, id);
   return {
@@ -142,17 +146,17 @@ class FakeSubjectGate implements SubjectGate {
     this.contractEndedAt = info?.contractEndedAt;
   }
 
-  orderedDeclarations(recipientId: string, orderRef: string): readonly string[] | undefined {
+  orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined {
     const o = this.orders.get(orderRef);
-    return o !== undefined && o.subject === this.id && o.recipient === recipientId ? o.declarations : undefined;
+    return o !== undefined && o.subject === this.id && o.recipient === idOfKey(recipientKey) ? o.declarations : undefined;
   }
 
-  consent(choiceId: string, recipientId: string, at: number, scopedOnly: boolean): ConsentStatus {
-    return this.consents.status(this.id, choiceId, recipientId, at, scopedOnly);
+  consent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentStatus {
+    return this.consents.status(this.id, idOfKey(choiceKey), idOfKey(recipientKey), at, scopedOnly);
   }
 
-  activeConsent(choiceId: string, recipientId: string, at: number, scopedOnly: boolean): ActiveConsent | undefined {
-    const st = this.consent(choiceId, recipientId, at, scopedOnly);
+  activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ActiveConsent | undefined {
+    const st = this.consent(choiceKey, recipientKey, at, scopedOnly);
     return st.state === 'active' ? st : undefined;
   }
 

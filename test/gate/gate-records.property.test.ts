@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConsentProjection } from '../../src/core/consent/projection.ts';
 import { GateRecords } from '../../src/core/gate/gate-records.ts';
+import { idKey } from '../../src/core/gate/intern.ts';
 import type { OrderInfo, SubjectInfo } from '../../src/core/gate/types.ts';
 import type { RightsRequest } from '../../src/core/rights/request.ts';
 import { RightsStopIndex } from '../../src/core/rights/stops.ts';
@@ -126,10 +127,10 @@ describe('gate records answer as the projections they mirror', () => {
               for (const m of [...MEMBERS, 'other']) {
                 for (const scopedOnly of [false, true]) {
                   const want = reference.status(s, c, m, at, scopedOnly);
-                  const got = r.consent(c, m, at, scopedOnly);
+                  const got = r.consent(idKey(c), idKey(m), at, scopedOnly);
                   expect(got).toEqual(want);
                   // The allow path's view: the active answer's own slot, or nothing.
-                  const slot = r.activeConsent(c, m, at, scopedOnly);
+                  const slot = r.activeConsent(idKey(c), idKey(m), at, scopedOnly);
                   if (want.state === 'active') {
                     expect(slot).toBeDefined();
                     expect({ eventId: slot!.eventId, noticeHash: slot!.noticeHash, items: slot!.items, fingerprint: slot!.fingerprint }).toEqual({
@@ -153,7 +154,7 @@ describe('gate records answer as the projections they mirror', () => {
               const o = refOrders.get(ref);
               for (const m of [...MEMBERS, 'other']) {
                 const want = o !== undefined && o.subject === s && o.recipient === m ? o.declarations : undefined;
-                expect(r.orderedDeclarations(m, ref)).toEqual(want);
+                expect(r.orderedDeclarations(idKey(m), ref)).toEqual(want);
               }
             }
           }

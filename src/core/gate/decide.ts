@@ -100,7 +100,7 @@ export function decideTraced(req: ReleaseRequest, ctx: GateContext, explain = fa
     trace.push(step('purpose', false, undeclaredPurpose(idx, fixed, req.purpose), DENY_ARTICLES.UNDECLARED_PURPOSE[j]));
     return deny('UNDECLARED_PURPOSE', undefined, trace);
   }
-  return evaluatePlans(plans, { req, ctx, subject, j, party: fixed, country, explain }, trace);
+  return evaluatePlans(plans, { req, ctx, subject, j, party: fixed, recipientKey: fixed.key, country, explain }, trace);
 }
 
 // ---- The allow path ---------------------------------------------------------------------------
@@ -123,7 +123,7 @@ function allowOrGiveUp(req: ReleaseRequest, ctx: GateContext): Decision | undefi
     const plans = fixed.byPurpose.get(req.purpose);
     if (plans === undefined) return undefined;
     for (let i = 0; i < plans.length; i++) {
-      const d = allowOf(plans[i]!, req, ctx, subject, country);
+      const d = allowOf(plans[i]!, req, ctx, subject, fixed.key, country);
       if (d !== undefined) return d;
     }
     return undefined;
@@ -138,20 +138,20 @@ function allowOrGiveUp(req: ReleaseRequest, ctx: GateContext): Decision | undefi
   if (plans === undefined || req.orderRef === undefined) return undefined;
   const subject = ctx.subjects.get(req.subject);
   if (subject === undefined) return undefined;
-  const ordered = subject.orderedDeclarations(req.recipientId, req.orderRef);
+  const ordered = subject.orderedDeclarations(member.key, req.orderRef);
   if (ordered === undefined) return undefined;
   if (!subject.known || subject.erased) return undefined;
   for (let i = 0; i < plans.length; i++) {
     const plan = plans[i]!;
     if (!ordered.includes(plan.id)) continue;
-    const d = allowOf(plan, req, ctx, subject, member.country);
+    const d = allowOf(plan, req, ctx, subject, member.key, member.country);
     if (d !== undefined) return d;
   }
   return undefined;
 }
 
 /** Checks 4–8 of one declaration; the allow, or undefined at the first check that does not pass. */
-function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, subject: SubjectGate, country: string): Decision | undefined {
+function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, subject: SubjectGate, recipientKey: number, country: string): Decision | undefined {
   const fast = plan.fast;
   if (fast === undefined) return undefined;
   const j = subject.jurisdiction;
@@ -189,7 +189,7 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
   let transferConsentEventId: string | undefined;
   let noticeHash: string | undefined;
   if (plan.basis === 'consent') {
-    const st = subject.activeConsent(plan.id, req.recipientId, req.at, plan.scopedOnly);
+    const st = subject.activeConsent(plan.key, recipientKey, req.at, plan.scopedOnly);
     if (st === undefined) return undefined;
     mask = consentedMask(st, plan, fast, mask, requested !== undefined);
     if (mask < 0) return undefined;
@@ -197,7 +197,7 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
     noticeHash = st.noticeHash;
   }
   if (overseas && plan.transferGroundIsConsent) {
-    const st = subject.activeConsent(plan.transferChoice, req.recipientId, req.at, plan.scopedOnly);
+    const st = subject.activeConsent(plan.transferKey, recipientKey, req.at, plan.scopedOnly);
     if (st === undefined) return undefined;
     mask = consentedMask(st, plan, fast, mask, requested !== undefined);
     if (mask < 0) return undefined;
@@ -285,7 +285,7 @@ function decideForMember(req: ReleaseRequest, ctx: GateContext, idx: GateIndex, 
   // order_ref, an unknown one, another customer's or another seller's order — whatever the
   // subject's state.
   const subject = ctx.subjects.get(req.subject);
-  const ordered = req.orderRef === undefined || subject === undefined ? undefined : subject.orderedDeclarations(req.recipientId, req.orderRef);
+  const ordered = req.orderRef === undefined || subject === undefined ? undefined : subject.orderedDeclarations(member.key, req.orderRef);
   let covered: readonly DeclarationPlan[] = EMPTY_PLANS;
   if (ordered !== undefined) {
     covered = plans.length === 1 ? (ordered.includes(plans[0]!.id) ? plans : EMPTY_PLANS) : plans.filter((p) => ordered.includes(p.id));
@@ -306,7 +306,7 @@ function decideForMember(req: ReleaseRequest, ctx: GateContext, idx: GateIndex, 
     return deny('SUBJECT_ERASED', undefined, trace);
   }
   trace.push(SUBJECT_OK[j]);
-  return evaluatePlans(covered, { req, ctx, subject, j, party, country: member.country, explain }, trace);
+  return evaluatePlans(covered, { req, ctx, subject, j, party, recipientKey: member.key, country: member.country, explain }, trace);
 }
 
 /** What one traced evaluation of a declaration reads besides the plan and the trace. */
@@ -318,6 +318,8 @@ interface Evaluation {
   readonly j: Jurisdiction;
   /** The registry recipient, or the class of the member asking. */
   readonly party: PartyPlan;
+  /** The key (`idKey`) of the caller: the registry recipient or the member. */
+  readonly recipientKey: number;
   /** The destination: the recipient's country or the member's. */
   readonly country: string;
   readonly explain: boolean;
@@ -381,7 +383,7 @@ class Failures {
 }
 
 function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): Decision {
-  const { req, ctx, subject, j, party, country } = ev;
+  const { req, ctx, subject, j, party, country, recipientKey } = ev;
   trace.push(plan.steps.purposeOk);
   const failures = new Failures(trace, ev.explain);
 
@@ -453,7 +455,7 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
       if (kind === 'provision' ? !needProvision : !needTransfer) continue;
       const transfer = kind === 'transfer';
       const choice = transfer ? plan.transferChoice : plan.id;
-      const st = subject.consent(choice, req.recipientId, req.at, plan.scopedOnly);
+      const st = subject.consent(transfer ? plan.transferKey : plan.key, recipientKey, req.at, plan.scopedOnly);
       const noConsent: DenyCode = transfer ? 'NO_TRANSFER_CONSENT' : 'NO_CONSENT';
       const noConsentArticle = transfer ? TRANSFER_CONSENT_ARTICLE[j] : DENY_ARTICLES.NO_CONSENT[j];
       const what = transfer ? `the overseas transfer (${choice})` : plan.id;

@@ -1,6 +1,6 @@
 import type { ConsentStatus } from '../consent/lookup.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
-import { intern, internList } from './intern.ts';
+import { idKey, intern, internList, UNSCOPED_KEY } from './intern.ts';
 import type { OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts';
 
 /**
@@ -48,7 +48,7 @@ export class GateRecords {
 
   /** The consent projection's slot for (subject, choice, scope): `scope` null = every recipient. */
   consent(subject: string, choiceId: string, scope: string | null, slot: ConsentSlot): void {
-    this.recordOf(subject).setConsent(intern(choiceId), scope === null ? ALL : intern(scope), slot);
+    this.recordOf(subject).setConsent(idKey(choiceId), scope === null ? UNSCOPED_KEY : idKey(scope), slot);
   }
 
   /** The consent projection's current objection state of (subject, purpose). */
@@ -59,7 +59,7 @@ export class GateRecords {
   /** A registered order, under its subject (member and declaration ids interned: the gate compares them with its own). */
   order(orderRef: string, order: OrderInfo): void {
     const held: OrderInfo = Object.freeze({ subject: order.subject, recipient: intern(order.recipient), declarations: internList(order.declarations) });
-    this.recordOf(order.subject).setOrder(orderRef, held);
+    this.recordOf(order.subject).setOrder(orderRef, idKey(order.recipient), held);
   }
 
   /** A completed objection or suspension request of `subject` with its scope (empty lists: everything). */
@@ -95,7 +95,6 @@ export interface ScopedStop extends RightsStop {
   readonly purposes: readonly string[];
 }
 
-const ALL = '';
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 const NO_CELLS: readonly never[] = Object.freeze([]);
 const NO_STOPS: readonly ScopedStop[] = Object.freeze([]);
@@ -103,10 +102,10 @@ export const NO_CONSENT: ConsentStatus = Object.freeze({ state: 'none' });
 
 /**
  * One subject's record. Fields are always present and always of one type (one hidden class), the
- * lists start as shared empty arrays, and lookups scan a few interned strings laid out side by
- * side: the consents as (choice, scope, slot) triples in one array, the orders as (member, ref,
- * declarations, order) quadruples in another. A consent or order lookup reads one array's
- * neighbouring cache lines and then only the entry that matches.
+ * lists start as shared empty arrays, and lookups scan small integers laid out side by side: the
+ * consents as (choice key, scope key, slot) triples in one array, the orders as (member key, ref,
+ * declarations, order) quadruples in another (keys: `idKey`, intern.ts). A lookup reads one
+ * array's neighbouring cache lines, compares integers, and then reads only the entry that matches.
  */
 export class GateRecord implements SubjectGate {
   known = false;
@@ -117,10 +116,10 @@ export class GateRecord implements SubjectGate {
   contractEndedAt: ((orderRef?: string) => number | undefined) | undefined = undefined;
   private directoryErased = false;
   private vaultHasErased = false;
-  /** (choice id, scope, slot) triples; scope '' is the unscoped slot, else a member id (interned strings). */
-  private consents: readonly (string | ConsentSlot)[] = NO_CELLS;
-  /** (member id, order ref, declarations, order) quadruples: the member (interned) is compared first. */
-  private orders: readonly (string | readonly string[] | OrderInfo)[] = NO_CELLS;
+  /** (choice key, scope key, slot) triples; scope key 0 is the unscoped slot, else a recipient's key. */
+  private consents: readonly (number | ConsentSlot)[] = NO_CELLS;
+  /** (member key, order ref, declarations, order) quadruples: the member's key is compared before the ref string. */
+  private orders: readonly (number | string | readonly string[] | OrderInfo)[] = NO_CELLS;
   /** Purposes the subject currently objects to. */
   private objectedTo: readonly string[] = NO_STRINGS;
   private stops: readonly ScopedStop[] = NO_STOPS;
@@ -132,23 +131,23 @@ export class GateRecord implements SubjectGate {
     return undefined;
   }
 
-  /** Compares the (interned, shared) member id before the order ref, which is one string per order. */
-  orderedDeclarations(recipientId: string, orderRef: string): readonly string[] | undefined {
+  /** Compares the member's key before the order ref, which is one string per order (a read of memory). */
+  orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined {
     const xs = this.orders;
-    for (let i = 0; i < xs.length; i += 4) if (xs[i] === recipientId && xs[i + 1] === orderRef) return xs[i + 2] as readonly string[];
+    for (let i = 0; i < xs.length; i += 4) if (xs[i] === recipientKey && xs[i + 1] === orderRef) return xs[i + 2] as readonly string[];
     return undefined;
   }
 
   /** Same answer as `ConsentProjection.status` (src/core/consent/projection.ts) for this subject. */
-  consent(choiceId: string, recipientId: string, at: number, scopedOnly: boolean): ConsentStatus {
+  consent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentStatus {
     const xs = this.consents;
     let all: ConsentSlot | undefined;
     let scoped: ConsentSlot | undefined;
     for (let i = 0; i < xs.length; i += 3) {
-      if (xs[i] !== choiceId) continue;
+      if (xs[i] !== choiceKey) continue;
       const scope = xs[i + 1];
-      if (scope === ALL) all = xs[i + 2] as ConsentSlot;
-      else if (scope === recipientId) scoped = xs[i + 2] as ConsentSlot;
+      if (scope === UNSCOPED_KEY) all = xs[i + 2] as ConsentSlot;
+      else if (scope === recipientKey) scoped = xs[i + 2] as ConsentSlot;
     }
     return consentAnswer(all, scoped, at, scopedOnly);
   }
@@ -157,15 +156,15 @@ export class GateRecord implements SubjectGate {
    * The slot whose answer `consent` gives when that answer is `active` (its `live` answer),
    * otherwise undefined: the allow path reads the consent's fields from the slot itself.
    */
-  activeConsent(choiceId: string, recipientId: string, at: number, scopedOnly: boolean): ConsentSlot | undefined {
+  activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentSlot | undefined {
     const xs = this.consents;
     let all: ConsentSlot | undefined;
     let scoped: ConsentSlot | undefined;
     for (let i = 0; i < xs.length; i += 3) {
-      if (xs[i] !== choiceId) continue;
+      if (xs[i] !== choiceKey) continue;
       const scope = xs[i + 1];
-      if (scope === ALL) all = xs[i + 2] as ConsentSlot;
-      else if (scope === recipientId) scoped = xs[i + 2] as ConsentSlot;
+      if (scope === UNSCOPED_KEY) all = xs[i + 2] as ConsentSlot;
+      else if (scope === recipientKey) scoped = xs[i + 2] as ConsentSlot;
     }
     return activeSlot(all, scoped, at, scopedOnly);
   }
@@ -201,17 +200,17 @@ export class GateRecord implements SubjectGate {
     this.erased = true;
   }
 
-  setConsent(choiceId: string, scope: string, slot: ConsentSlot): void {
+  setConsent(choiceKey: number, scopeKey: number, slot: ConsentSlot): void {
     const xs = this.consents;
     for (let i = 0; i < xs.length; i += 3) {
-      if (xs[i] === choiceId && xs[i + 1] === scope) {
+      if (xs[i] === choiceKey && xs[i + 1] === scopeKey) {
         const next = xs.slice();
         next[i + 2] = slot;
         this.consents = next;
         return;
       }
     }
-    this.consents = [...xs, choiceId, scope, slot];
+    this.consents = [...xs, choiceKey, scopeKey, slot];
   }
 
   setObjection(purposeId: string, objected: boolean): void {
@@ -220,18 +219,18 @@ export class GateRecord implements SubjectGate {
     else if (!objected && had) this.objectedTo = this.objectedTo.filter((p) => p !== purposeId);
   }
 
-  /** `order` with its member and declarations interned. An order ref names one order: a repeat replaces it. */
-  setOrder(orderRef: string, order: OrderInfo): void {
+  /** `order` with its member's key. An order ref names one order: a repeat replaces it. */
+  setOrder(orderRef: string, memberKey: number, order: OrderInfo): void {
     const xs = this.orders;
     for (let i = 0; i < xs.length; i += 4) {
       if (xs[i + 1] === orderRef) {
         const next = xs.slice();
-        next.splice(i, 4, order.recipient, orderRef, order.declarations, order);
+        next.splice(i, 4, memberKey, orderRef, order.declarations, order);
         this.orders = next;
         return;
       }
     }
-    this.orders = [...xs, order.recipient, orderRef, order.declarations, order];
+    this.orders = [...xs, memberKey, orderRef, order.declarations, order];
   }
 
   addStop(stop: ScopedStop): void {

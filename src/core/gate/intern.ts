@@ -32,3 +32,31 @@ export function internList(xs: readonly string[]): readonly string[] {
   lists.set(key, list);
   return list;
 }
+
+/**
+ * A small integer per distinct id (member, registry party, declaration or choice), for the keys
+ * of the per-subject records: comparing two integers reads no memory, where comparing two
+ * different string objects reads both (and a record scan compares against every entry). Key 0
+ * is the empty id: an unscoped consent. Module-wide, like the strings above.
+ */
+const keys = new Map<string, number>([['', 0]]);
+const names: string[] = [''];
+
+export const UNSCOPED_KEY = 0;
+
+export function idKey(id: string): number {
+  let k = keys.get(id);
+  if (k === undefined) {
+    k = names.length;
+    names.push(intern(id));
+    keys.set(id, k);
+  }
+  return k;
+}
+
+/** The id a key was made from. */
+export function idOfKey(key: number): string {
+  const id = names[key];
+  if (id === undefined) throw new Error(`no id has key ${key}`);
+  return id;
+}

@@ -52,6 +52,8 @@ export interface ReleaseRequest {
 
 /** A class member (e.g. one seller) as the gate sees it. */
 export interface MemberInfo {
+  /** The member id's key (`idKey`, src/core/gate/intern.ts): the per-subject records name members by key. */
+  readonly key: number;
   readonly classId: string;
   readonly country: string;
   /** The version of the class's agreement the member accepted (PIPA 28-8(4)); absent: none. */
@@ -108,14 +110,18 @@ export interface SubjectGate extends SubjectInfo {
    */
   readonly known: boolean;
   /**
-   * The declarations of this subject's order `orderRef`, when that order was placed with
-   * `recipientId` (PIPA 17(2)1, 18); undefined for no such order, another subject's or another member's.
+   * The declarations of this subject's order `orderRef`, when that order was placed with the
+   * member keyed `recipientKey` (PIPA 17(2)1, 18); undefined for no such order, another subject's
+   * or another member's.
    */
-  orderedDeclarations(recipientId: string, orderRef: string): readonly string[] | undefined;
-  /** The consent answer for a choice (`<declaration>` or `<declaration>:transfer`), as `ConsentLookup.status` defines it. */
-  consent(choiceId: string, recipientId: string, at: number, scopedOnly: boolean): ConsentStatus;
+  orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined;
+  /**
+   * The consent answer for a choice (`<declaration>` or `<declaration>:transfer`) as it applies to
+   * a recipient, as `ConsentLookup.status` defines it. Choice and recipient by key (`idKey`, intern.ts).
+   */
+  consent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentStatus;
   /** When `consent(…)` is active: its event, notice, items and terms (read without a second object); else undefined. */
-  activeConsent(choiceId: string, recipientId: string, at: number, scopedOnly: boolean): ActiveConsent | undefined;
+  activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ActiveConsent | undefined;
   /** The subject objected to the purpose (GDPR 21, `Sec-GPC: 1` for ad targeting), as `ConsentLookup.hasObjected`. */
   objected(purposeId: string): boolean;
   /** A completed objection or suspension request covering (declaration, purpose), if any. */
