@@ -229,7 +229,7 @@ export function buildWorld(registry: RegistryModel, rnd: () => number): World {
     // Contracts ended 0–200 days ago (or not yet): exact-day windows decide RETENTION_EXPIRED.
     const contractEndedAt = rnd() < 0.6 ? NOW - Math.floor(rnd() * 200) * DAY : undefined;
     // As the subject directory writes a subject (SubjectsService.put), with a contract-end anchor.
-    const info: SubjectInfo = Object.freeze({ jurisdiction, erased, collectedAt: undefined, contractEndedAt: () => contractEndedAt });
+    const info: SubjectInfo = Object.freeze({ jurisdiction, erased, collectedAt: undefined, contractEndedAt });
     records.subject(id, info);
     const mySellers = sellersOfIndex(i);
     sellersBySubject.set(id, mySellers);

@@ -167,7 +167,7 @@ function worldContext(registry: RegistryModel, w: World) {
       jurisdiction: s.jurisdiction,
       erased: s.erased,
       ...(s.collectedAgo !== undefined ? { collectedAt: NOW - s.collectedAgo * DAY } : {}),
-      contractEndedAt: () => (s.endedAgo === undefined ? undefined : NOW - s.endedAgo * DAY),
+      contractEndedAt: s.endedAgo === undefined ? undefined : NOW - s.endedAgo * DAY,
     };
   });
   const members: Record<string, MemberSpec> = {

@@ -26,7 +26,7 @@ beforeEach(() => {
     kim: { jurisdiction: 'KR', erased: false, collectedAt: NOW - 100 * DAY },
     anna: { jurisdiction: 'EU', erased: false, collectedAt: NOW - 10 * DAY },
     gone: { jurisdiction: 'KR', erased: true },
-    ended: { jurisdiction: 'KR', erased: false, contractEndedAt: (ref) => (ref === 'o-old' ? NOW - 31 * DAY : ref === 'o-recent' ? NOW - 5 * DAY : undefined) },
+    ended: { jurisdiction: 'KR', erased: false },
   };
   suspensions = new SuspensionIndex();
   stops = new RightsStopIndex();
@@ -34,6 +34,9 @@ beforeEach(() => {
   // tests about other checks name it by default (`req`); the NO_ORDER tests below do not.
   const orders = ordersFor([...Object.keys(subjects), 'nobody'], MEMBERS, ['sellers_fulfilment']);
   orders.set('o-2', { subject: 'kim', recipient: 'seller-cn', declarations: ['sellers_fulfilment'] });
+  // Two orders of `ended` whose contracts have ended (a release naming one is bounded from its end).
+  orders.set('o-old', { subject: 'ended', recipient: 'seller-cn', declarations: ['sellers_fulfilment'], contractEndedAt: NOW - 31 * DAY });
+  orders.set('o-recent', { subject: 'ended', recipient: 'seller-cn', declarations: ['sellers_fulfilment'], contractEndedAt: NOW - 5 * DAY });
   ctx = context(
     registry,
     consents,

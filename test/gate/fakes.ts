@@ -131,7 +131,7 @@ class FakeSubjectGate implements SubjectGate {
   readonly jurisdiction: Jurisdiction;
   readonly erased: boolean;
   readonly collectedAt: number | undefined;
-  readonly contractEndedAt: ((orderRef?: string) => number | undefined) | undefined;
+  readonly contractEndedAt: number | undefined;
   constructor(
     private readonly id: string,
     info: SubjectInfo | undefined,
@@ -166,6 +166,11 @@ class FakeSubjectGate implements SubjectGate {
 
   stop(declarationId: string, purposeId: string): RightsStop | undefined {
     return this.stops.find(this.id, declarationId, purposeId);
+  }
+
+  contractEnd(orderRef: string | undefined): number | undefined {
+    const o = orderRef === undefined ? undefined : this.orders.get(orderRef);
+    return (o !== undefined && o.subject === this.id ? o.contractEndedAt : undefined) ?? this.contractEndedAt;
   }
 }
 

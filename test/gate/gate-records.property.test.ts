@@ -22,6 +22,7 @@ const orderArb = fc.record({
   subject: fc.constantFrom(...SUBJECTS),
   recipient: fc.constantFrom(...MEMBERS),
   declarations: fc.subarray(DECLS),
+  ended: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
 });
 const stopArb = fc.record({
   id: fc.constantFrom('r1', 'r2', 'r3'),
@@ -36,6 +37,7 @@ const subjectArb = fc.record({
   jurisdiction: fc.constantFrom('KR', 'EU' as const),
   erased: fc.boolean(),
   collectedAt: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+  ended: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
 });
 
 type Value<A> = A extends fc.Arbitrary<infer T> ? T : never;
@@ -89,14 +91,14 @@ describe('gate records answer as the projections they mirror', () => {
             if (o.kind === 'order') {
               // An order id names one order: the first registration of a ref stands (OrdersService).
               if (refOrders.has(o.o.ref)) continue;
-              const info: OrderInfo = { subject: o.o.subject, recipient: o.o.recipient, declarations: o.o.declarations };
+              const info: OrderInfo = { subject: o.o.subject, recipient: o.o.recipient, declarations: o.o.declarations, contractEndedAt: o.o.ended };
               refOrders.set(o.o.ref, info);
               records.order(o.o.ref, info);
             } else if (o.kind === 'stop') {
               refStops.note(rightsRequest(o.s));
               stops.note(rightsRequest(o.s));
             } else if (o.kind === 'subject') {
-              const info: SubjectInfo = { jurisdiction: o.s.jurisdiction, erased: o.s.erased, collectedAt: o.s.collectedAt };
+              const info: SubjectInfo = { jurisdiction: o.s.jurisdiction, erased: o.s.erased, collectedAt: o.s.collectedAt, contractEndedAt: o.s.ended };
               refSubjects.set(o.s.id, info);
               records.subject(o.s.id, info);
             } else {
@@ -150,8 +152,12 @@ describe('gate records answer as the projections they mirror', () => {
                 expect(got === undefined ? undefined : { requestId: got.requestId, type: got.type }).toEqual(want);
               }
             }
+            // The contract-end anchor: the named order's own end, else the subject's.
+            expect(r.contractEnd(undefined)).toBe(held?.contractEndedAt);
             for (const ref of ['o1', 'o2', 'o3', 'o4', 'o5']) {
               const o = refOrders.get(ref);
+              const ownEnd = o !== undefined && o.subject === s ? o.contractEndedAt : undefined;
+              expect(r.contractEnd(ref)).toBe(ownEnd ?? held?.contractEndedAt);
               for (const m of [...MEMBERS, 'other']) {
                 const want = o !== undefined && o.subject === s && o.recipient === m ? o.declarations : undefined;
                 expect(r.orderedDeclarations(idKey(m), ref)).toEqual(want);

@@ -216,7 +216,7 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
     retentionEndsAt = addDuration(subject.collectedAt, ret.duration);
     if (req.at >= retentionEndsAt) return undefined;
   } else if (ret.kind === 'contract_end') {
-    const ended = subject.contractEndedAt?.(req.orderRef);
+    const ended = subject.contractEnd(req.orderRef);
     if (ended !== undefined) {
       retentionEndsAt = addDuration(ended, ret.duration);
       if (req.at >= retentionEndsAt) return undefined;
@@ -513,7 +513,7 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
   if (ret.kind === 'release') {
     retentionEndsAt = addDuration(req.at, ret.duration);
   } else if (ret.kind !== 'indefinite') {
-    const anchor = ret.kind === 'collection' ? subject.collectedAt : subject.contractEndedAt?.(req.orderRef);
+    const anchor = ret.kind === 'collection' ? subject.collectedAt : subject.contractEnd(req.orderRef);
     if (anchor === undefined && ret.kind === 'collection') {
       // Fail closed: without the collection time the window cannot be shown to be open.
       retentionFailed = true;

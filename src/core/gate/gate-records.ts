@@ -56,10 +56,9 @@ export class GateRecords {
     this.recordOf(subject).setObjection(intern(purposeId), objected);
   }
 
-  /** A registered order, under its subject (member and declaration ids interned: the gate compares them with its own). */
+  /** A registered order, under its subject: its member by key, its declarations interned (the gate compares them with its own). */
   order(orderRef: string, order: OrderInfo): void {
-    const held: OrderInfo = Object.freeze({ subject: order.subject, recipient: intern(order.recipient), declarations: internList(order.declarations) });
-    this.recordOf(order.subject).setOrder(orderRef, idKey(order.recipient), held);
+    this.recordOf(order.subject).setOrder(orderRef, idKey(order.recipient), internList(order.declarations), order.contractEndedAt);
   }
 
   /** A completed objection or suspension request of `subject` with its scope (empty lists: everything). */
@@ -113,23 +112,18 @@ export class GateRecord implements SubjectGate {
   /** Erased as the subject directory or the vault knows it: either one stops releases. */
   erased = false;
   collectedAt: number | undefined = undefined;
-  contractEndedAt: ((orderRef?: string) => number | undefined) | undefined = undefined;
+  contractEndedAt: number | undefined = undefined;
   private directoryErased = false;
   private vaultHasErased = false;
   /** (choice key, scope key, slot) triples; scope key 0 is the unscoped slot, else a recipient's key. */
   private consents: readonly (number | ConsentSlot)[] = NO_CELLS;
-  /** (member key, order ref, declarations, order) quadruples: the member's key is compared before the ref string. */
-  private orders: readonly (number | string | readonly string[] | OrderInfo)[] = NO_CELLS;
+  /** (member key, order ref, declarations, contract end) quadruples: the member's key is compared before the ref string. */
+  private orders: readonly (number | string | readonly string[] | undefined)[] = NO_CELLS;
+  /** Whether any order has its own contract end: otherwise the anchor is the subject's, without a scan. */
+  private orderEnds = false;
   /** Purposes the subject currently objects to. */
   private objectedTo: readonly string[] = NO_STRINGS;
   private stops: readonly ScopedStop[] = NO_STOPS;
-
-  /** The order registered as `orderRef` under this subject. */
-  order(orderRef: string): OrderInfo | undefined {
-    const xs = this.orders;
-    for (let i = 0; i < xs.length; i += 4) if (xs[i + 1] === orderRef) return xs[i + 3] as OrderInfo;
-    return undefined;
-  }
 
   /** Compares the member's key before the order ref, which is one string per order (a read of memory). */
   orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined {
@@ -167,6 +161,20 @@ export class GateRecord implements SubjectGate {
       else if (scope === recipientKey) scoped = xs[i + 2] as ConsentSlot;
     }
     return activeSlot(all, scoped, at, scopedOnly);
+  }
+
+  contractEnd(orderRef: string | undefined): number | undefined {
+    if (orderRef !== undefined && this.orderEnds) {
+      const xs = this.orders;
+      for (let i = 0; i < xs.length; i += 4) {
+        if (xs[i + 1] === orderRef) {
+          const end = xs[i + 3] as number | undefined;
+          if (end !== undefined) return end;
+          break;
+        }
+      }
+    }
+    return this.contractEndedAt;
   }
 
   objected(purposeId: string): boolean {
@@ -219,18 +227,19 @@ export class GateRecord implements SubjectGate {
     else if (!objected && had) this.objectedTo = this.objectedTo.filter((p) => p !== purposeId);
   }
 
-  /** `order` with its member's key. An order ref names one order: a repeat replaces it. */
-  setOrder(orderRef: string, memberKey: number, order: OrderInfo): void {
+  /** An order by its member's key. An order ref names one order: a repeat replaces it. */
+  setOrder(orderRef: string, memberKey: number, declarations: readonly string[], contractEndedAt: number | undefined): void {
+    if (contractEndedAt !== undefined) this.orderEnds = true;
     const xs = this.orders;
     for (let i = 0; i < xs.length; i += 4) {
       if (xs[i + 1] === orderRef) {
         const next = xs.slice();
-        next.splice(i, 4, memberKey, orderRef, order.declarations, order);
+        next.splice(i, 4, memberKey, orderRef, declarations, contractEndedAt);
         this.orders = next;
         return;
       }
     }
-    this.orders = [...xs, memberKey, orderRef, order.declarations, order];
+    this.orders = [...xs, memberKey, orderRef, declarations, contractEndedAt];
   }
 
   addStop(stop: ScopedStop): void {

@@ -66,6 +66,8 @@ export interface OrderInfo {
   /** The member the order was placed with. */
   readonly recipient: string;
   readonly declarations: readonly string[];
+  /** Epoch ms when this order's contract ended (anchor for `from: contract_end` of releases naming it); absent: ongoing, or the subject's. */
+  readonly contractEndedAt?: number | undefined;
 }
 
 /** A PIPC suspension order (PIPA 28-9) as recorded by the operator: a country or one recipient, from a date. */
@@ -92,8 +94,11 @@ export interface SubjectInfo {
   readonly erased: boolean;
   /** Epoch ms when the subject's data was collected (anchor for `from: collection`). */
   readonly collectedAt?: number;
-  /** Epoch ms when the contract (order) ended, per order ref or overall (anchor for `from: contract_end`). */
-  readonly contractEndedAt?: (orderRef?: string) => number | undefined;
+  /**
+   * Epoch ms when the subject's contract ended (anchor for `from: contract_end`), unless the
+   * request names an order with its own end (`OrderInfo.contractEndedAt`). Absent: ongoing.
+   */
+  readonly contractEndedAt?: number | undefined;
 }
 
 /**
@@ -126,6 +131,8 @@ export interface SubjectGate extends SubjectInfo {
   objected(purposeId: string): boolean;
   /** A completed objection or suspension request covering (declaration, purpose), if any. */
   stop(declarationId: string, purposeId: string): RightsStop | undefined;
+  /** The `contract_end` anchor of a release naming `orderRef`: that order's end if it has one, else the subject's. */
+  contractEnd(orderRef: string | undefined): number | undefined;
 }
 
 /** The fields of an active consent answer the gate reads (a consent projection slot has them). */
