@@ -96,15 +96,17 @@ export interface ScopedStop extends RightsStop {
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 const NO_CELLS: readonly never[] = Object.freeze([]);
+/** One cell of a record's orders-and-consents array (see `GateRecord.cells`). */
+type Cell = number | string | readonly string[] | undefined | ConsentSlot;
 const NO_STOPS: readonly ScopedStop[] = Object.freeze([]);
 export const NO_CONSENT: ConsentStatus = Object.freeze({ state: 'none' });
 
 /**
  * One subject's record. Fields are always present and always of one type (one hidden class), the
- * lists start as shared empty arrays, and lookups scan small integers laid out side by side: the
- * consents as (choice key, scope key, slot) triples in one array, the orders as (member key, ref,
- * declarations, order) quadruples in another (keys: `idKey`, intern.ts). A lookup reads one
- * array's neighbouring cache lines, compares integers, and then reads only the entry that matches.
+ * lists start as shared empty arrays, and lookups scan small integers laid out side by side in
+ * one array: the orders as (member key, ref, declarations, contract end) quadruples, then the
+ * consents as (choice key, scope key, slot) triples (keys: `idKey`, intern.ts). A decision reads
+ * that array's neighbouring cache lines, compares integers, and then reads only what matches.
  */
 export class GateRecord implements SubjectGate {
   known = false;
@@ -115,10 +117,14 @@ export class GateRecord implements SubjectGate {
   contractEndedAt: number | undefined = undefined;
   private directoryErased = false;
   private vaultHasErased = false;
-  /** (choice key, scope key, slot) triples; scope key 0 is the unscoped slot, else a recipient's key. */
-  private consents: readonly (number | ConsentSlot)[] = NO_CELLS;
-  /** (member key, order ref, declarations, contract end) quadruples: the member's key is compared before the ref string. */
-  private orders: readonly (number | string | readonly string[] | undefined)[] = NO_CELLS;
+  /**
+   * Orders, then consents, in one array (one object and its elements to read, not two):
+   * [0, ordersEnd) (member key, order ref, declarations, contract end) quadruples — the member's
+   * key is compared before the ref string; [ordersEnd, length) (choice key, scope key, slot)
+   * triples — scope key 0 is the unscoped slot, else a recipient's key.
+   */
+  private cells: readonly Cell[] = NO_CELLS;
+  private ordersEnd = 0;
   /** Whether any order has its own contract end: otherwise the anchor is the subject's, without a scan. */
   private orderEnds = false;
   /** Purposes the subject currently objects to. */
@@ -127,17 +133,17 @@ export class GateRecord implements SubjectGate {
 
   /** Compares the member's key before the order ref, which is one string per order (a read of memory). */
   orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined {
-    const xs = this.orders;
-    for (let i = 0; i < xs.length; i += 4) if (xs[i] === recipientKey && xs[i + 1] === orderRef) return xs[i + 2] as readonly string[];
+    const xs = this.cells;
+    for (let i = 0; i < this.ordersEnd; i += 4) if (xs[i] === recipientKey && xs[i + 1] === orderRef) return xs[i + 2] as readonly string[];
     return undefined;
   }
 
   /** Same answer as `ConsentProjection.status` (src/core/consent/projection.ts) for this subject. */
   consent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentStatus {
-    const xs = this.consents;
+    const xs = this.cells;
     let all: ConsentSlot | undefined;
     let scoped: ConsentSlot | undefined;
-    for (let i = 0; i < xs.length; i += 3) {
+    for (let i = this.ordersEnd; i < xs.length; i += 3) {
       if (xs[i] !== choiceKey) continue;
       const scope = xs[i + 1];
       if (scope === UNSCOPED_KEY) all = xs[i + 2] as ConsentSlot;
@@ -151,10 +157,10 @@ export class GateRecord implements SubjectGate {
    * otherwise undefined: the allow path reads the consent's fields from the slot itself.
    */
   activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentSlot | undefined {
-    const xs = this.consents;
+    const xs = this.cells;
     let all: ConsentSlot | undefined;
     let scoped: ConsentSlot | undefined;
-    for (let i = 0; i < xs.length; i += 3) {
+    for (let i = this.ordersEnd; i < xs.length; i += 3) {
       if (xs[i] !== choiceKey) continue;
       const scope = xs[i + 1];
       if (scope === UNSCOPED_KEY) all = xs[i + 2] as ConsentSlot;
@@ -165,8 +171,8 @@ export class GateRecord implements SubjectGate {
 
   contractEnd(orderRef: string | undefined): number | undefined {
     if (orderRef !== undefined && this.orderEnds) {
-      const xs = this.orders;
-      for (let i = 0; i < xs.length; i += 4) {
+      const xs = this.cells;
+      for (let i = 0; i < this.ordersEnd; i += 4) {
         if (xs[i + 1] === orderRef) {
           const end = xs[i + 3] as number | undefined;
           if (end !== undefined) return end;
@@ -209,16 +215,16 @@ export class GateRecord implements SubjectGate {
   }
 
   setConsent(choiceKey: number, scopeKey: number, slot: ConsentSlot): void {
-    const xs = this.consents;
-    for (let i = 0; i < xs.length; i += 3) {
+    const xs = this.cells;
+    for (let i = this.ordersEnd; i < xs.length; i += 3) {
       if (xs[i] === choiceKey && xs[i + 1] === scopeKey) {
         const next = xs.slice();
         next[i + 2] = slot;
-        this.consents = next;
+        this.cells = next;
         return;
       }
     }
-    this.consents = [...xs, choiceKey, scopeKey, slot];
+    this.cells = [...xs, choiceKey, scopeKey, slot];
   }
 
   setObjection(purposeId: string, objected: boolean): void {
@@ -230,16 +236,18 @@ export class GateRecord implements SubjectGate {
   /** An order by its member's key. An order ref names one order: a repeat replaces it. */
   setOrder(orderRef: string, memberKey: number, declarations: readonly string[], contractEndedAt: number | undefined): void {
     if (contractEndedAt !== undefined) this.orderEnds = true;
-    const xs = this.orders;
-    for (let i = 0; i < xs.length; i += 4) {
+    const xs = this.cells;
+    const end = this.ordersEnd;
+    for (let i = 0; i < end; i += 4) {
       if (xs[i + 1] === orderRef) {
         const next = xs.slice();
         next.splice(i, 4, memberKey, orderRef, declarations, contractEndedAt);
-        this.orders = next;
+        this.cells = next;
         return;
       }
     }
-    this.orders = [...xs, memberKey, orderRef, declarations, contractEndedAt];
+    this.cells = [...xs.slice(0, end), memberKey, orderRef, declarations, contractEndedAt, ...xs.slice(end)];
+    this.ordersEnd = end + 4;
   }
 
   addStop(stop: ScopedStop): void {
