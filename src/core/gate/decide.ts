@@ -5,7 +5,6 @@ import { isoString } from '../time/iso.ts';
 import type { RegistryModel } from '../registry/model.ts';
 import { allowTraces, gateIndex, itemsOfMask, type DeclarationPlan, type FastPlan, type GateIndex, type PartyPlan, type RetentionPlan } from './gate-index.ts';
 import { CONSENT_OK, ORDER_OK, SUBJECT_OK, SUSPENSION_OK, TRANSFER_CONSENT_OK } from './steps.ts';
-import type { ConsentStatus } from '../consent/lookup.ts';
 import type { ActiveConsent, Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, SubjectGate, SuspensionInfo, TraceStep } from './types.ts';
 
 /**
