@@ -159,7 +159,6 @@ interface World {
   members: Map<string, MemberInfo>;
   /** The sellers a subject has orders with (its seller-class consents name them). */
   sellersOf: (subject: string) => readonly string[];
-  orders: Map<string, OrderInfo>;
   consents: ConsentProjection;
 }
 
@@ -215,7 +214,6 @@ export function buildWorld(registry: RegistryModel, rnd: () => number): World {
       collectionPoint: null, items, expiresAt, at: NOW - 30 * DAY + n, channel: 'bench', actor: 'subject', evidence: {}, receiptId: `rc_${n}`, leafIndex: n, pos: 0, fingerprint,
     });
   };
-  const orders = new Map<string, OrderInfo>();
   const records = new GateRecords();
   const sellersBySubject = new Map<string, readonly string[]>();
   const facts: World['facts'] = new Map();
@@ -237,7 +235,6 @@ export function buildWorld(registry: RegistryModel, rnd: () => number): World {
     for (const s of mySellers) {
       const ref = benchOrderRef(id, s);
       const order: OrderInfo = Object.freeze({ subject: id, recipient: s, declarations: Object.freeze(['sellers_fulfilment']) });
-      orders.set(ref, order);
       records.order(ref, order);
     }
     const mine: Record<string, ConsentStatus['state']> = {};
@@ -272,7 +269,7 @@ export function buildWorld(registry: RegistryModel, rnd: () => number): World {
   const sellersOf = (subject: string) => sellersBySubject.get(subject) ?? sellers;
   // The consent projection folds the events and writes each slot and objection into the records.
   const consents = ConsentProjection.fold(events, records);
-  return { subjects, records, rightsStops: new RightsStopIndex(records), facts, sellers, members, sellersOf, orders, consents };
+  return { subjects, records, rightsStops: new RightsStopIndex(records), facts, sellers, members, sellersOf, consents };
 }
 
 export function buildRequests(registry: RegistryModel, w: World, rnd: () => number): ReleaseRequest[] {
