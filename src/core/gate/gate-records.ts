@@ -11,7 +11,7 @@ import type { OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts
  * Why: a decision used to probe five tables keyed by the subject (subjects, orders, consents,
  * objections, rights stops), each a hash-table walk into memory nothing else touches, and on a
  * busy machine each of those is a cache miss (docs/gate.md, "Where each microsecond goes"). One
- * lookup now reaches one record whose parts are small arrays of shared, interned strings.
+ * lookup now reaches one record whose parts are small arrays of integer keys and shared values.
  *
  * The records hold no truth of their own: each projection writes its part as it applies an event
  * (the subject directory, the vault's erasures, the consent projection, the orders index, the
@@ -99,7 +99,8 @@ const NO_CELLS: readonly never[] = Object.freeze([]);
 /** One cell of a record's orders-and-consents array (see `GateRecord.cells`). */
 type Cell = number | string | readonly string[] | undefined | ConsentSlot;
 const NO_STOPS: readonly ScopedStop[] = Object.freeze([]);
-export const NO_CONSENT: ConsentStatus = Object.freeze({ state: 'none' });
+/** The answer when no slot applies. */
+const NO_ANSWER: ConsentStatus = Object.freeze({ state: 'none' });
 
 /**
  * One subject's record. Fields are always present and always of one type (one hidden class), the
@@ -267,7 +268,7 @@ export function consentAnswer(allSlot: ConsentSlot | undefined, scoped: ConsentS
   const all = scopedOnly && allSlot !== undefined && allSlot.grant ? undefined : allSlot;
   if (scoped === undefined || all === undefined) {
     const only = scoped ?? all;
-    return only === undefined ? NO_CONSENT : answerAt(only, at);
+    return only === undefined ? NO_ANSWER : answerAt(only, at);
   }
   const scopedLater = scoped.leafIndex - all.leafIndex || scoped.pos - all.pos;
   const latest = scopedLater > 0 ? scoped : all;
