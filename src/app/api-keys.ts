@@ -127,7 +127,8 @@ export class ApiKeys {
 
   /** Other servers' revocations reach this cache at once through NOTIFY. */
   async start(): Promise<void> {
-    this.unlisten = await this.db.listen(KEYS_CHANNEL_PREFIX + this.db.schema, (id) => this.cache.delete(id));
+    // A revocation notified while the LISTEN session was down is unknown: forget every cached key.
+    this.unlisten = await this.db.listen(KEYS_CHANNEL_PREFIX + this.db.schema, (id) => this.cache.delete(id), () => this.cache.clear());
   }
 
   async stop(): Promise<void> {

@@ -33,7 +33,7 @@ export class ClientCertBindings {
   ) {}
 
   async start(): Promise<void> {
-    this.unlisten = await this.db.listen(CERTS_CHANNEL_PREFIX + this.db.schema, (principal) => this.cache.delete(principal));
+    this.unlisten = await this.db.listen(CERTS_CHANNEL_PREFIX + this.db.schema, (principal) => this.cache.delete(principal), () => this.cache.clear());
   }
 
   async stop(): Promise<void> {

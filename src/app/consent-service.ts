@@ -136,7 +136,7 @@ export class ConsentService implements ConsentLookup {
   async start(): Promise<void> {
     // A macrotask later: a NOTIFY from this server's own batch arrives before the journal has
     // reported that batch, and reading it back would only re-apply what `commit` applies.
-    this.unlisten = await this.deps.db.listen(this.channel, (payload) => void setImmediate(() => this.onNotify(payload)));
+    this.unlisten = await this.deps.db.listen(this.channel, (payload) => void setImmediate(() => this.onNotify(payload)), () => void this.catchUp().catch(() => {}));
     for (const n of await this.notices.all()) this.noticeByHashMap.set(n.hash, n);
     await this.catchUp();
     await this.publishKeys();

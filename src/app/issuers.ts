@@ -106,7 +106,7 @@ export class Issuers {
 
   /** Revocations on another server reach this one's relay cache over LISTEN/NOTIFY. */
   async start(): Promise<void> {
-    this.unlisten = await this.db.listen(this.channel, (subject) => this.forget(subject));
+    this.unlisten = await this.db.listen(this.channel, (subject) => this.forget(subject), () => this.cache.clear());
   }
 
   async stop(): Promise<void> {

@@ -65,7 +65,7 @@ export class MembersService {
     this.unlisten = await this.db.listen(this.channel, (id) => {
       void this.repo.get(id).then((r) => r && this.remember(r, false)).catch(() => {});
       void this.catchUp().catch(() => {});
-    });
+    }, () => void this.reloadAll().catch(() => {}));
     await this.catchUp();
   }
 
@@ -182,6 +182,23 @@ export class MembersService {
       ]);
     }
     return this.keys.create({ kind: 'recipient', principal: recipientId, scopes: ['release'], label: opts.label ?? '', expiresAt: opts.expiresAt ?? null, actor, ...(opts.authority ? { authority: opts.authority } : {}) });
+  }
+
+  /**
+   * Re-reads every member, after a lost LISTEN session: the notifications missed may have been an
+   * agreement acceptance or a disabling, which change a member the `seq` catch-up already read.
+   */
+  private reloadAll(): Promise<void> {
+    const next = this.catchingUp.then(async () => {
+      for (let after = 0; ; ) {
+        const rows = await this.repo.list({ after, limit: 5000 });
+        for (const r of rows) this.remember(r, true);
+        if (rows.length < 5000) return;
+        after = rows[rows.length - 1]!.seq;
+      }
+    });
+    this.catchingUp = next.catch(() => {});
+    return next;
   }
 
   /** Loads members added since the last load (start-up, and on every NOTIFY). */

@@ -72,7 +72,7 @@ export class OrdersService {
     this.unlisten = await this.deps.db.listen(this.channel, (id) => {
       void this.repo.get(id).then((r) => r && this.remember(r, false)).catch(() => {});
       void this.catchUp().catch(() => {});
-    });
+    }, () => void this.catchUp().catch(() => {}));
     await this.catchUp();
   }
 

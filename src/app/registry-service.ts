@@ -51,7 +51,8 @@ export class RegistryService {
   }
 
   async start(): Promise<void> {
-    this.unlisten = await this.db.listen(this.channel, () => void this.reload().catch(() => {}));
+    const reload = () => void this.reload().catch(() => {});
+    this.unlisten = await this.db.listen(this.channel, reload, reload);
     await this.reload();
   }
 

@@ -175,7 +175,9 @@ export class RightsService {
 
   async start(): Promise<void> {
     // Other servers' completions arrive by NOTIFY; this server's are noted as they are recorded.
-    this.unlisten = await this.deps.db.listen(RIGHTS_STOPS_CHANNEL_PREFIX + this.deps.db.schema, () => void this.loadStops().catch(() => {}));
+    // After a lost LISTEN session, the same full re-read catches up what was notified meanwhile.
+    const load = () => void this.loadStops().catch(() => {});
+    this.unlisten = await this.deps.db.listen(RIGHTS_STOPS_CHANNEL_PREFIX + this.deps.db.schema, load, load);
     await this.loadStops();
     if (!this.deps.sweepMs) return;
     this.timer = setInterval(() => void this.sweep().catch(() => {}), this.deps.sweepMs);

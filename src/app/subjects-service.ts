@@ -58,8 +58,17 @@ export class SubjectsService {
   }
 
   async start(): Promise<void> {
-    this.unlisten = await this.db.listen(this.channel, (id) => void this.reload(id).catch(() => {}));
-    for (const s of await this.repo.all()) this.put(s.id, s);
+    // After a lost LISTEN session the missed notifications are unknown: every subject is re-read, as at start.
+    this.unlisten = await this.db.listen(this.channel, (id) => void this.reload(id).catch(() => {}), () => void this.loadAll().catch(() => {}));
+    await this.loadAll();
+  }
+
+  private async loadAll(): Promise<void> {
+    for (const s of await this.repo.all()) {
+      // A row read before this server's own erasure committed must not undo it in memory.
+      if (s.erasedAt === null && (this.byId.get(s.id)?.erasedAt ?? null) !== null) continue;
+      this.put(s.id, s);
+    }
   }
 
   async stop(): Promise<void> {

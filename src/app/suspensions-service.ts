@@ -81,7 +81,9 @@ export class SuspensionsService {
   }
 
   async start(): Promise<void> {
-    this.unlisten = await this.db.listen(this.channel, () => void this.load().catch(() => {}));
+    // Every NOTIFY, and every re-established LISTEN session (notifications lost meanwhile), re-reads all orders.
+    const load = () => void this.load().catch(() => {});
+    this.unlisten = await this.db.listen(this.channel, load, load);
     await this.load();
   }
 

@@ -83,7 +83,13 @@ export class VaultService {
 
   /** Follows other servers' writes over LISTEN/NOTIFY, then loads the erasure tombstones. */
   async start(): Promise<void> {
-    this.unlisten = await this.db.listen(this.channel, (payload) => this.onNotify(payload));
+    // After a lost LISTEN session, the tombstones are re-read as at start: an erasure notified
+    // meanwhile is learnt then. (A missed `put:` only left a stale cache entry: see onNotify.)
+    this.unlisten = await this.db.listen(this.channel, (payload) => this.onNotify(payload), () => void this.loadTombstones().catch(() => {}));
+    await this.loadTombstones();
+  }
+
+  private async loadTombstones(): Promise<void> {
     const now = Date.now();
     for (const s of await this.repo.erasedSubjects()) if (!this.erased.has(s)) this.markErased(s, now);
   }

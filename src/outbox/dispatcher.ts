@@ -91,10 +91,11 @@ export class Dispatcher {
   async start(): Promise<void> {
     if (this.loop) return;
     this.stopping = false;
-    this.unlisten = await this.db.listen(outboxChannel(this.db.schema), () => {
+    const poke = () => {
       this.poked = true;
       this.wake?.();
-    });
+    };
+    this.unlisten = await this.db.listen(outboxChannel(this.db.schema), poke, poke);
     this.loop = this.run();
   }
 

@@ -26,7 +26,7 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
   pool.on('error', () => {});
   if (schema !== 'public') await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
 
-  const listeners: pg.Client[] = [];
+  const listeners: ListenSession[] = [];
   const wrap = (c: pg.Pool | pg.PoolClient): Sql => {
     const insertBulk = async (bulk: BulkRows) => {
       if (bulk.engine !== 'postgres') throw new Error('bulk rows were encoded for another engine');
@@ -71,25 +71,17 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
         client.release();
       }
     },
-    async listen(channel, onPayload) {
+    async listen(channel, onPayload, onResync) {
       // LISTEN needs a dedicated connection that is never returned to the pool.
-      const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
-      client.on('error', () => {});
-      await client.connect();
-      client.on('notification', (n) => {
-        if (n.channel === channel) onPayload(n.payload ?? '');
-      });
-      await client.query(`LISTEN ${quoteIdent(channel)}`);
-      listeners.push(client);
-      return async () => {
-        await client.end().catch(() => {});
-      };
+      const session = await listenSession(url, schema, channel, onPayload, onResync);
+      listeners.push(session);
+      return () => session.end();
     },
     async notify(channel, payload) {
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
     async close() {
-      await Promise.all(listeners.map((c) => c.end().catch(() => {})));
+      await Promise.all(listeners.map((c) => c.end()));
       await pool.end();
     },
   };
@@ -131,4 +123,80 @@ function encodeBulk(table: string, columns: readonly string[], rows: Iterable<re
 
 function quoteIdent(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
+}
+
+interface ListenSession {
+  end(): Promise<void>;
+}
+
+/** Longest wait between two attempts to re-establish a lost LISTEN session. */
+const LISTEN_RETRY_MAX_MS = 2_000;
+
+/**
+ * A LISTEN session that outlives its connection: when the server ends it (a restart, a failover,
+ * `pg_terminate_backend`, a network cut), it reconnects — 50 ms, then doubling up to
+ * LISTEN_RETRY_MAX_MS — and, once listening again, calls `onResync`, since whatever was notified
+ * in between is gone. The first connection's failure is the caller's (start-up fails loudly).
+ */
+async function listenSession(
+  url: string,
+  schema: string,
+  channel: string,
+  onPayload: (payload: string) => void,
+  onResync: (() => void) | undefined,
+): Promise<ListenSession> {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let delay = 50;
+
+  const open = async (): Promise<pg.Client> => {
+    const c = new pg.Client({ connectionString: url, options: `-c search_path=${schema}`, connectionTimeoutMillis: 5_000 });
+    c.on('error', () => {}); // followed by 'end', which is where the session is re-established
+    c.on('notification', (n) => {
+      if (n.channel === channel) onPayload(n.payload ?? '');
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${quoteIdent(channel)}`);
+    } catch (e) {
+      await c.end().catch(() => {});
+      throw e;
+    }
+    c.once('end', () => {
+      if (client === c) client = undefined;
+      if (!stopped) reconnectSoon();
+    });
+    return c;
+  };
+
+  const reconnectSoon = () => {
+    if (stopped || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void open().then(
+        async (c) => {
+          if (stopped) return void (await c.end().catch(() => {}));
+          client = c;
+          delay = 50;
+          onResync?.();
+        },
+        () => {
+          delay = Math.min(delay * 2, LISTEN_RETRY_MAX_MS);
+          reconnectSoon();
+        },
+      );
+    }, delay);
+    retry.unref();
+  };
+
+  client = await open();
+  return {
+    async end() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      retry = undefined;
+      await client?.end().catch(() => {});
+    },
+  };
 }

@@ -51,8 +51,14 @@ export interface Database extends Sql {
   readonly schema: string;
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
-  /** LISTEN on a channel; returns the function that stops listening. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * LISTEN on a channel; returns the function that stops listening. Notifications sent while the
+   * LISTEN session was down are lost for good (PostgreSQL queues them for listening sessions
+   * only), so a lost session is re-established and `onResync` then runs: the caller re-reads what
+   * it keeps from the tables, as at start (docs/scaling.md, "What another server sees, and when").
+   * PGlite runs in the process and never loses one.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onResync?: () => void): Promise<() => Promise<void>>;
   notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app/create.ts';
+import { testConfig, type AppConfig } from '../../src/config.ts';
+import { withdrawRequestSchema } from '../../src/core/consent/request.ts';
+import { POSTGRES_URL, dropTestSchema } from '../support/engines.ts';
+import { stepBody } from '../support/rights-actions.ts';
+import { startHarness, type Harness } from '../release/harness.ts';
+
+/**
+ * Two apps on one PostgreSQL schema, as two servers behind a balancer: every fact that stops (or
+ * allows) a release, written on server B, changes server A's gate without a restart — by NOTIFY
+ * within `NOTIFY_BOUND_MS`, and, when A's LISTEN connections were lost, by the catch-up that
+ * follows their reconnection within `RECONNECT_BOUND_MS` (docs/scaling.md, "What another server
+ * sees, and when"). A reads its own in-memory gate (`releases.explain`), which is what decides.
+ * Mandatory under CI=true; locally it runs whenever PostgreSQL is reachable.
+ */
+const NOTIFY_BOUND_MS = 2_000;
+const RECONNECT_BOUND_MS = 8_000;
+
+const required = process.env.CI === 'true' || Boolean(process.env.DATABASE_URL);
+const reachable = await (async () => {
+  const c = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    return true;
+  } catch (e) {
+    if (required) throw new Error(`cross-server gate test requires PostgreSQL at ${POSTGRES_URL}: ${(e as Error).message}`);
+    console.warn(`[skipped: cross-server gate] PostgreSQL at ${POSTGRES_URL} unreachable`);
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+})();
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!reachable)('what server B stores, server A’s gate sees without a restart', () => {
+  const schema = `cg_t_xsrv_${process.pid}_${randomBytes(3).toString('hex')}`;
+  // One data directory: both servers hold the same pseudonym and receipt keys, as a deployment's do.
+  const dataDir = mkdtempSync(join(tmpdir(), 'cg-xsrv-'));
+  const config: Partial<AppConfig> = { databaseUrl: POSTGRES_URL, schema, dataDir };
+  let h: Harness; // server A, with the demo world (sellers, keys, customers)
+  let b: App;
+
+  beforeAll(async () => {
+    h = await startHarness(config);
+    b = await createApp(testConfig(config));
+  }, 180_000);
+  afterAll(async () => {
+    await b?.close();
+    await h?.close();
+    await dropTestSchema('postgres', schema);
+  });
+
+  /** An admin request on server B. */
+  const onB = async (method: 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) => {
+    const res = await b.server.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${h.admin}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+    });
+    const parsed = res.body ? JSON.parse(res.body) : undefined;
+    if (res.statusCode >= 300) throw new Error(`${method} ${url} on B: ${res.statusCode} ${res.body}`);
+    return parsed;
+  };
+
+  type Ask = { recipient: string; subject: string; orderRef?: string };
+  const explainOnA = (q: Ask) => {
+    const r = h.app.ctx.releases.explain(q.recipient, { subject: q.subject, purpose: 'order_fulfilment', ...(q.orderRef ? { orderRef: q.orderRef } : {}) });
+    return r.allow ? 'ALLOW' : r.code;
+  };
+  /** Polls A's gate until it answers `want`; fails with what it still answered after `bound` ms. */
+  const seenOnA = async (q: Ask, want: string, bound = NOTIFY_BOUND_MS) => {
+    const t0 = Date.now();
+    let got = explainOnA(q);
+    while (got !== want && Date.now() - t0 < bound) {
+      await sleep(10);
+      got = explainOnA(q);
+    }
+    expect(got, `A still answers ${got} ${Date.now() - t0} ms after B stored it`).toBe(want);
+    return Date.now() - t0;
+  };
+
+  const sellerA = (subject: string, orderRef = `${subject}/A`): Ask => ({ recipient: 'seller-a', subject, orderRef });
+  /** A customer created on A with orders and a grant to seller-a, released to seller-a on A. */
+  const releasable = async (id: string) => {
+    await h.customer(id);
+    await h.grant(id, 'checkout', ['sellers_fulfilment']);
+    expect(explainOnA(sellerA(id))).toBe('ALLOW');
+  };
+
+  /**
+   * Every fact, done on B and seen on A within `bound`. `delivered` runs after each write on B,
+   * before A is asked: by NOTIFY it does nothing; in the lost-notification mode it checks that A
+   * has not heard (`q` still answers `before`) and then cuts A's LISTEN sessions.
+   */
+  type Delivered = (q?: Ask, before?: string) => Promise<void>;
+  const facts = (tag: string, bound: number, delivered: Delivered) => {
+    it(`${tag}: a completed objection and a completed suspension request`, async () => {
+      for (const type of ['objection', 'suspension'] as const) {
+        const id = `${tag}-${type}`;
+        await releasable(id);
+        const req = await onB('POST', `/v1/subjects/${id}/rights`, { type, scope: { purposes: ['order_fulfilment'] } });
+        for (const action of ['verify', 'start', 'complete']) await onB('POST', `/v1/rights/${req.id}/actions`, stepBody(action));
+        await delivered(sellerA(id), 'ALLOW');
+        await seenOnA(sellerA(id), 'SUBJECT_OBJECTED', bound);
+      }
+    }, 60_000);
+
+    it(`${tag}: an erasure`, async () => {
+      const id = `${tag}-erased`;
+      await releasable(id);
+      await onB('DELETE', `/v1/subjects/${id}/data`);
+      await delivered(sellerA(id), 'ALLOW');
+      await seenOnA(sellerA(id), 'SUBJECT_ERASED', bound);
+    }, 60_000);
+
+    it(`${tag}: a consent withdrawal`, async () => {
+      const id = `${tag}-withdrawn`;
+      await releasable(id);
+      await b.ctx.consents.withdraw(id, withdrawRequestSchema.parse({ declarationIds: ['sellers_fulfilment'] }), { caller: 'subject' });
+      // Not checked for "not heard yet": the consent NOTIFY is sent by the batch's own transaction.
+      await delivered();
+      await seenOnA(sellerA(id), 'CONSENT_WITHDRAWN', bound);
+    }, 60_000);
+
+    it(`${tag}: an order registration`, async () => {
+      const id = `${tag}-order`;
+      await releasable(id);
+      const q = sellerA(id, `${id}/late`);
+      expect(explainOnA(q)).toBe('NO_ORDER');
+      await onB('POST', '/v1/orders', { id: `${id}/late`, subject: id, recipient: 'seller-a', declarations: ['sellers_fulfilment'] });
+      await delivered(q, 'NO_ORDER');
+      await seenOnA(q, 'ALLOW', bound);
+    }, 60_000);
+
+    it(`${tag}: a PIPC suspension order and its lift`, async () => {
+      const id = `${tag}-suspended`;
+      await releasable(id);
+      const sus = await onB('POST', '/v1/transfer-suspensions', { recipient: 'seller-a', effective_from: new Date(Date.now() - 1000).toISOString(), reference: `PIPC ${tag}` });
+      await delivered(sellerA(id), 'ALLOW');
+      await seenOnA(sellerA(id), 'TRANSFER_SUSPENDED', bound);
+      await onB('POST', `/v1/transfer-suspensions/${sus.id}/lift`, { lifted_from: new Date().toISOString(), reference: `PIPC ${tag} lift` });
+      await delivered(sellerA(id), 'TRANSFER_SUSPENDED');
+      await seenOnA(sellerA(id), 'ALLOW', bound);
+    }, 60_000);
+
+    it(`${tag}: a member's registration and its agreement acceptance`, async () => {
+      const id = `${tag}-member`;
+      const member = `seller-${tag}`;
+      await h.customer(id);
+      const q = { recipient: member, subject: id, orderRef: `${id}/M` };
+      expect(explainOnA(q)).toBe('UNDECLARED_RECIPIENT');
+      await onB('POST', '/v1/members', { id: member, class: 'cn_sellers', name: `Seller ${tag}`, country: 'CN' });
+      await delivered(q, 'UNDECLARED_RECIPIENT');
+      await seenOnA(q, 'NO_RECIPIENT_CONTRACT', bound);
+      const agreement = h.app.ctx.registry.model!.parties.get('cn_sellers')!.agreement!.version;
+      await onB('POST', `/v1/members/${member}/agreement`, { agreementVersion: agreement });
+      await delivered(q, 'NO_RECIPIENT_CONTRACT');
+      await seenOnA(q, 'NO_ORDER', bound);
+      await onB('POST', '/v1/orders', { id: `${id}/M`, subject: id, recipient: member, declarations: ['sellers_fulfilment'] });
+      await delivered(q, 'NO_ORDER');
+      await seenOnA(q, 'NO_CONSENT', bound);
+      await h.grant(id, 'checkout', ['sellers_fulfilment'], { recipientId: member });
+      expect(explainOnA(q)).toBe('ALLOW');
+    }, 60_000);
+
+    it(`${tag}: a registry activation`, async () => {
+      const id = `${tag}-registry`;
+      await releasable(id);
+      const before = h.app.ctx.registry.active!.version;
+      // A new version of the class's agreement: members that accepted the old one may no longer receive.
+      const yaml = readFileSync(new URL('../../examples/marketplace/registry.yaml', import.meta.url), 'utf8')
+        .replace('version: "2026-01"', `version: "2099-${tag === 'n' ? '01' : '02'}"`);
+      const stored = await b.ctx.registry.store(yaml, 'test');
+      await b.ctx.registry.activate(stored.row.version, 'test');
+      await delivered(sellerA(id), 'ALLOW');
+      await seenOnA(sellerA(id), 'NO_RECIPIENT_CONTRACT', bound);
+      // And back: the previous version active again releases again.
+      await b.ctx.registry.activate(before, 'test');
+      await delivered(sellerA(id), 'NO_RECIPIENT_CONTRACT');
+      await seenOnA(sellerA(id), 'ALLOW', bound);
+    }, 60_000);
+  };
+
+  describe('by NOTIFY', () => facts('n', NOTIFY_BOUND_MS, async () => {}));
+
+  describe('notifications lost while A’s LISTEN sessions were down', () => {
+    // B's NOTIFYs are withheld: to A that is the same as B sending them while A's LISTEN sessions
+    // were down (PostgreSQL keeps no notification for a session that is not listening). Then the
+    // sessions end, as a PostgreSQL restart or a network cut ends them; A must reconnect and re-read.
+    let notify: App['ctx']['db']['notify'];
+    beforeAll(() => {
+      notify = b.ctx.db.notify;
+      b.ctx.db.notify = async () => {};
+    });
+    afterAll(() => {
+      b.ctx.db.notify = notify;
+    });
+    // Both servers' LISTEN sessions on this schema (B's too: the same channels); each cut waits
+    // until every session the first cut found is listening again, so it also checks reconnection.
+    let sessions = 0;
+    const cutListeners = async () => {
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      try {
+        const listening = async () =>
+          Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE query ILIKE $1 AND state = 'idle'`, [`LISTEN "cg_%${schema}"`])).rows[0].n);
+        for (const t0 = Date.now(); sessions > 0 && (await listening()) < sessions && Date.now() - t0 < RECONNECT_BOUND_MS; ) await sleep(20);
+        const cut = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE $1 AND pid <> pg_backend_pid()`, [`LISTEN "cg_%${schema}"`]);
+        if (sessions === 0) sessions = cut.rowCount ?? 0;
+        expect(cut.rowCount, 'LISTEN sessions re-established since the last cut').toBe(sessions);
+        expect(sessions).toBeGreaterThan(0);
+      } finally {
+        await admin.end();
+      }
+    };
+    facts('r', RECONNECT_BOUND_MS, async (q, before) => {
+      if (q && before) expect(explainOnA(q), 'A heard of it without a NOTIFY').toBe(before);
+      await cutListeners();
+    });
+  });
+});
