@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import { CgError } from '../core/errors.ts';
 import { MembersRepo, type MemberFilter, type MemberRow } from '../store/members-repo.ts';
 import type { Database } from '../store/sql.ts';
@@ -123,6 +124,7 @@ export class MembersService {
           createdAt: at,
           agreementVersion: input.agreementVersion ?? null,
         });
+        await notifyOnCommit(tx, MEMBERS_CHANNEL_PREFIX, id);
       },
     );
     const row = await this.repo.get(id);
@@ -131,7 +133,6 @@ export class MembersService {
       throw new CgError('MEMBER_EXISTS', `recipient id "${id}" is already taken`, 409, [{ code: 'MEMBER_EXISTS', message: 'duplicate id', path: 'id' }]);
     }
     this.remember(row, false);
-    await this.db.notify(this.channel, id).catch(() => {});
     return row;
   }
 
@@ -147,11 +148,13 @@ export class MembersService {
     checkAgreementVersion(party, version);
     await this.admin.record(
       { action: 'recipient.agreement', actor, target: id, facts: { class: party.id, agreement: `${party.agreement!.id}@${version}` } },
-      (tx, at) => MembersRepo.acceptAgreement(tx, id, version, at),
+      async (tx, at) => {
+        await MembersRepo.acceptAgreement(tx, id, version, at);
+        await notifyOnCommit(tx, MEMBERS_CHANNEL_PREFIX, id);
+      },
     );
     const row = (await this.repo.get(id))!;
     this.remember(row, false);
-    await this.db.notify(this.channel, id).catch(() => {});
     return row;
   }
 

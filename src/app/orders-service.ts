@@ -1,4 +1,5 @@
 import { canonicalJson, sha256Hex } from '../core/canonical.ts';
+import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import { CgError } from '../core/errors.ts';
 import type { OrderInfo } from '../core/gate/types.ts';
 import type { GateRecords } from '../core/gate/gate-records.ts';
@@ -141,6 +142,7 @@ export class OrdersService {
           createdAt: now,
           createdBy: actor,
         });
+        await notifyOnCommit(tx, ORDERS_CHANNEL_PREFIX, input.id);
       },
     );
     const row = await this.repo.get(input.id);
@@ -148,7 +150,6 @@ export class OrdersService {
     // A racing registration of the same id (this or another server) won the insert.
     const order = inserted ? row : same(row, requestHash);
     this.remember(order, false);
-    await this.deps.db.notify(this.channel, order.id).catch(() => {});
     return { order, created: inserted };
   }
 

@@ -1,4 +1,5 @@
 import { CgError } from '../core/errors.ts';
+import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import { hasErrors, type Finding } from '../core/lint/finding.ts';
 import { lintRegistry } from '../core/lint/index.ts';
 import { parseRegistry } from '../core/registry/parse.ts';
@@ -128,10 +129,12 @@ export class RegistryService {
     }
     await this.admin.record(
       { action: 'registry.activate', actor, target: String(version), facts: { hash: stored.hash } },
-      (tx, at) => RegistryRepo.activate(tx, version, actor, at),
+      async (tx, at) => {
+        await RegistryRepo.activate(tx, version, actor, at);
+        await notifyOnCommit(tx, REGISTRY_CHANNEL_PREFIX, String(version));
+      },
     );
     await this.reload();
-    await this.db.notify(this.channel, String(version)).catch(() => {});
     return { info: this.current!, findings: v.findings, changed: true };
   }
 

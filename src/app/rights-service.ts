@@ -15,6 +15,7 @@ import {
   type RightsType,
 } from '../core/rights/request.ts';
 import { RightsStopIndex, STOPPING_TYPES } from '../core/rights/stops.ts';
+import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import type { RightsStop } from '../core/gate/types.ts';
 import type { EventStream } from '../events/stream.ts';
 import { disabledEventStream } from '../events/stream.ts';
@@ -147,6 +148,9 @@ export interface RecipientHolding {
   readonly deletion: { id: string; state: DeletionState; requested_at: string; confirmed_at: string | null } | null;
 }
 
+/** One step of a rights request as the journal writes it (`writeRightsRequests`). */
+type RightsRequestRow = Parameters<typeof writeRightsRequests>[1][number]['row'];
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export class RightsService {
@@ -167,7 +171,12 @@ export class RightsService {
     this.clock = deps.clock ?? Date.now;
     this.events = deps.events ?? disabledEventStream;
     this.escalateAfterMs = deps.escalateAfterMs ?? DEFAULT_ESCALATE_AFTER_MS;
-    deps.journal.register(RIGHTS_REQUEST_KIND, writeRightsRequests);
+    deps.journal.register<RightsRequestRow>(RIGHTS_REQUEST_KIND, async (tx, rows) => {
+      await writeRightsRequests(tx, rows);
+      // Other servers' gates hear of a completed stop from the transaction that stores it.
+      const stop = rows.find(({ row }) => STOPPING_TYPES.has(row.request.type) && row.request.state === 'completed');
+      if (stop) await notifyOnCommit(tx, RIGHTS_STOPS_CHANNEL_PREFIX, stop.row.request.id);
+    });
     deps.journal.register(DELETION_REQUEST_KIND, writeDeletionRequests);
     deps.journal.register(DELETION_CONFIRMED_KIND, writeDeletionConfirmations);
     deps.journal.register(DELETION_ESCALATED_KIND, writeDeletionEscalations);
@@ -601,11 +610,9 @@ export class RightsService {
         at: new Date(at).toISOString(),
       },
     );
-    // Durable: from now on the gate refuses what a completed objection or suspension covers.
-    if (STOPPING_TYPES.has(req.type) && req.state === 'completed') {
-      this.stops.note(req);
-      await this.deps.db.notify(RIGHTS_STOPS_CHANNEL_PREFIX + this.deps.db.schema, req.id).catch(() => {});
-    }
+    // Durable: from now on the gate refuses what a completed objection or suspension covers
+    // (other servers were notified by the batch's commit itself).
+    if (STOPPING_TYPES.has(req.type) && req.state === 'completed') this.stops.note(req);
   }
 
   /**

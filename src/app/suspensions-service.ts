@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import { CgError } from '../core/errors.ts';
 import { SuspensionIndex } from '../core/gate/suspension-index.ts';
 import type { SuspensionInfo } from '../core/gate/types.ts';
@@ -122,11 +123,11 @@ export class SuspensionsService {
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
           [id, input.country ?? null, input.recipient ?? null, from, input.reference, input.note ?? '', at, actor],
         );
+        await notifyOnCommit(tx, SUSPENSIONS_CHANNEL_PREFIX, id);
       },
     );
     const s = await this.get(id);
     this.remember(s);
-    await this.db.notify(this.channel, id).catch(() => {});
     return s;
   }
 
@@ -153,11 +154,11 @@ export class SuspensionsService {
            WHERE id = $1 AND lifted_from IS NULL`,
           [id, from, input.reference, at, actor],
         );
+        await notifyOnCommit(tx, SUSPENSIONS_CHANNEL_PREFIX, id);
       },
     );
     const lifted = await this.get(id);
     this.remember(lifted);
-    await this.db.notify(this.channel, id).catch(() => {});
     return lifted;
   }
 

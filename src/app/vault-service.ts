@@ -1,4 +1,5 @@
 import { CgError, formatPath } from '../core/errors.ts';
+import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import type { Database } from '../store/sql.ts';
 import { VaultRepo, type ItemMeta, type KeyRow, type SealedItem } from '../store/vault-repo.ts';
 import { dataKeyAad, itemAad, newDataKey, openText, sealText } from '../vault/envelope.ts';
@@ -199,14 +200,17 @@ export class VaultService {
     assertSubject(subject);
     const audit = this.opts.audit;
     if (audit) {
-      await audit.admin.record({ action: 'subject.erase', actor, target: audit.pseudonym(subject), facts: { method: 'crypto-shredding' } }, (tx) =>
-        this.repo.destroyKey(tx, subject, new Date(at)),
-      );
+      await audit.admin.record({ action: 'subject.erase', actor, target: audit.pseudonym(subject), facts: { method: 'crypto-shredding' } }, async (tx) => {
+        await this.repo.destroyKey(tx, subject, new Date(at));
+        await notifyOnCommit(tx, CHANNEL_PREFIX, `erase:${subject}`);
+      });
     } else {
-      await this.db.transaction((tx) => this.repo.destroyKey(tx, subject, new Date(at)));
+      await this.db.transaction(async (tx) => {
+        await this.repo.destroyKey(tx, subject, new Date(at));
+        await notifyOnCommit(tx, CHANNEL_PREFIX, `erase:${subject}`);
+      });
     }
     this.markErased(subject, at);
-    await this.db.notify(this.channel, `erase:${subject}`).catch(() => {});
     for (const fn of this.erasedListeners) await fn(subject, at);
     const key = await this.repo.getKey(subject);
     return { erased_at: new Date(key?.destroyedAt ?? at).toISOString() };

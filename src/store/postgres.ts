@@ -34,9 +34,11 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
       if (!(c instanceof pg.Pool)) return copyIn(c, bulk.statement, bulk.payload);
       // Outside a transaction COPY needs a connection of its own for its copy-in exchange.
       const client = await c.connect();
+      client.on('error', ignore); // as in `transaction`: a lost connection fails the copy, not the process
       try {
         await copyIn(client, bulk.statement, bulk.payload);
       } finally {
+        client.removeListener('error', ignore);
         client.release();
       }
     };
@@ -59,6 +61,10 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
     ...wrap(pool),
     async transaction(fn) {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: a connection lost mid-transaction (a network
+      // cut, a failover) would otherwise be an uncaught 'error' that ends the process. The
+      // statement in flight fails with it, and the transaction with that.
+      client.on('error', ignore);
       try {
         await client.query('BEGIN');
         const out = await fn(wrap(client));
@@ -68,7 +74,8 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
         await client.query('ROLLBACK').catch(() => {});
         throw e;
       } finally {
-        client.release();
+        client.removeListener('error', ignore);
+        client.release(); // the pool discards a client whose connection ended
       }
     },
     async listen(channel, onPayload, onResync) {
@@ -124,6 +131,8 @@ function encodeBulk(table: string, columns: readonly string[], rows: Iterable<re
 function quoteIdent(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
+
+const ignore = () => {};
 
 interface ListenSession {
   end(): Promise<void>;

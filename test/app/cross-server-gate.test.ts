@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +15,10 @@ import { startHarness, type Harness } from '../release/harness.ts';
 /**
  * Two apps on one PostgreSQL schema, as two servers behind a balancer: every fact that stops (or
  * allows) a release, written on server B, changes server A's gate without a restart — by NOTIFY
- * within `NOTIFY_BOUND_MS`, and, when A's LISTEN connections were lost, by the catch-up that
- * follows their reconnection within `RECONNECT_BOUND_MS` (docs/scaling.md, "What another server
- * sees, and when"). A reads its own in-memory gate (`releases.explain`), which is what decides.
+ * within `NOTIFY_BOUND_MS`, and, when A was cut off from PostgreSQL while B wrote (its LISTEN
+ * sessions down, the notifications lost), by the re-read that follows their reconnection within
+ * `RECONNECT_BOUND_MS` of the network coming back (docs/scaling.md, "What another server sees,
+ * and when"). A reaches PostgreSQL through a TCP relay the test can cut. A reads its own in-memory gate (`releases.explain`), which is what decides.
  * Mandatory under CI=true; locally it runs whenever PostgreSQL is reachable.
  */
 const NOTIFY_BOUND_MS = 2_000;
@@ -44,16 +46,18 @@ describe.skipIf(!reachable)('what server B stores, server A’s gate sees withou
   // One data directory: both servers hold the same pseudonym and receipt keys, as a deployment's do.
   const dataDir = mkdtempSync(join(tmpdir(), 'cg-xsrv-'));
   const config: Partial<AppConfig> = { databaseUrl: POSTGRES_URL, schema, dataDir };
-  let h: Harness; // server A, with the demo world (sellers, keys, customers)
+  const link = new NetworkLink(new URL(POSTGRES_URL));
+  let h: Harness; // server A, with the demo world (sellers, keys, customers), behind the link
   let b: App;
 
   beforeAll(async () => {
-    h = await startHarness(config);
+    h = await startHarness({ ...config, databaseUrl: await link.open() });
     b = await createApp(testConfig(config));
   }, 180_000);
   afterAll(async () => {
     await b?.close();
     await h?.close();
+    await link.close();
     await dropTestSchema('postgres', schema);
   });
 
@@ -96,19 +100,20 @@ describe.skipIf(!reachable)('what server B stores, server A’s gate sees withou
   };
 
   /**
-   * Every fact, done on B and seen on A within `bound`. `delivered` runs after each write on B,
-   * before A is asked: by NOTIFY it does nothing; in the lost-notification mode it checks that A
-   * has not heard (`q` still answers `before`) and then cuts A's LISTEN sessions.
+   * Every fact, done on B (`onB`/`b`) inside `via`, and seen on A within `bound`. By NOTIFY `via`
+   * just writes; in the cut mode it cuts A off first, checks after the write that A has not heard
+   * (`q` still answers `before`), and then restores the link.
    */
-  type Delivered = (q?: Ask, before?: string) => Promise<void>;
-  const facts = (tag: string, bound: number, delivered: Delivered) => {
+  type Via = <T>(write: () => Promise<T>, q?: Ask, before?: string) => Promise<T>;
+  const facts = (tag: string, bound: number, via: Via) => {
     it(`${tag}: a completed objection and a completed suspension request`, async () => {
       for (const type of ['objection', 'suspension'] as const) {
         const id = `${tag}-${type}`;
         await releasable(id);
-        const req = await onB('POST', `/v1/subjects/${id}/rights`, { type, scope: { purposes: ['order_fulfilment'] } });
-        for (const action of ['verify', 'start', 'complete']) await onB('POST', `/v1/rights/${req.id}/actions`, stepBody(action));
-        await delivered(sellerA(id), 'ALLOW');
+        await via(async () => {
+          const req = await onB('POST', `/v1/subjects/${id}/rights`, { type, scope: { purposes: ['order_fulfilment'] } });
+          for (const action of ['verify', 'start', 'complete']) await onB('POST', `/v1/rights/${req.id}/actions`, stepBody(action));
+        }, sellerA(id), 'ALLOW');
         await seenOnA(sellerA(id), 'SUBJECT_OBJECTED', bound);
       }
     }, 60_000);
@@ -116,17 +121,14 @@ describe.skipIf(!reachable)('what server B stores, server A’s gate sees withou
     it(`${tag}: an erasure`, async () => {
       const id = `${tag}-erased`;
       await releasable(id);
-      await onB('DELETE', `/v1/subjects/${id}/data`);
-      await delivered(sellerA(id), 'ALLOW');
+      await via(() => onB('DELETE', `/v1/subjects/${id}/data`), sellerA(id), 'ALLOW');
       await seenOnA(sellerA(id), 'SUBJECT_ERASED', bound);
     }, 60_000);
 
     it(`${tag}: a consent withdrawal`, async () => {
       const id = `${tag}-withdrawn`;
       await releasable(id);
-      await b.ctx.consents.withdraw(id, withdrawRequestSchema.parse({ declarationIds: ['sellers_fulfilment'] }), { caller: 'subject' });
-      // Not checked for "not heard yet": the consent NOTIFY is sent by the batch's own transaction.
-      await delivered();
+      await via(() => b.ctx.consents.withdraw(id, withdrawRequestSchema.parse({ declarationIds: ['sellers_fulfilment'] }), { caller: 'subject' }), sellerA(id), 'ALLOW');
       await seenOnA(sellerA(id), 'CONSENT_WITHDRAWN', bound);
     }, 60_000);
 
@@ -135,19 +137,20 @@ describe.skipIf(!reachable)('what server B stores, server A’s gate sees withou
       await releasable(id);
       const q = sellerA(id, `${id}/late`);
       expect(explainOnA(q)).toBe('NO_ORDER');
-      await onB('POST', '/v1/orders', { id: `${id}/late`, subject: id, recipient: 'seller-a', declarations: ['sellers_fulfilment'] });
-      await delivered(q, 'NO_ORDER');
+      await via(() => onB('POST', '/v1/orders', { id: `${id}/late`, subject: id, recipient: 'seller-a', declarations: ['sellers_fulfilment'] }), q, 'NO_ORDER');
       await seenOnA(q, 'ALLOW', bound);
     }, 60_000);
 
     it(`${tag}: a PIPC suspension order and its lift`, async () => {
       const id = `${tag}-suspended`;
       await releasable(id);
-      const sus = await onB('POST', '/v1/transfer-suspensions', { recipient: 'seller-a', effective_from: new Date(Date.now() - 1000).toISOString(), reference: `PIPC ${tag}` });
-      await delivered(sellerA(id), 'ALLOW');
+      const sus = await via(
+        () => onB('POST', '/v1/transfer-suspensions', { recipient: 'seller-a', effective_from: new Date(Date.now() - 1000).toISOString(), reference: `PIPC ${tag}` }),
+        sellerA(id),
+        'ALLOW',
+      );
       await seenOnA(sellerA(id), 'TRANSFER_SUSPENDED', bound);
-      await onB('POST', `/v1/transfer-suspensions/${sus.id}/lift`, { lifted_from: new Date().toISOString(), reference: `PIPC ${tag} lift` });
-      await delivered(sellerA(id), 'TRANSFER_SUSPENDED');
+      await via(() => onB('POST', `/v1/transfer-suspensions/${sus.id}/lift`, { lifted_from: new Date().toISOString(), reference: `PIPC ${tag} lift` }), sellerA(id), 'TRANSFER_SUSPENDED');
       await seenOnA(sellerA(id), 'ALLOW', bound);
     }, 60_000);
 
@@ -157,15 +160,12 @@ describe.skipIf(!reachable)('what server B stores, server A’s gate sees withou
       await h.customer(id);
       const q = { recipient: member, subject: id, orderRef: `${id}/M` };
       expect(explainOnA(q)).toBe('UNDECLARED_RECIPIENT');
-      await onB('POST', '/v1/members', { id: member, class: 'cn_sellers', name: `Seller ${tag}`, country: 'CN' });
-      await delivered(q, 'UNDECLARED_RECIPIENT');
+      await via(() => onB('POST', '/v1/members', { id: member, class: 'cn_sellers', name: `Seller ${tag}`, country: 'CN' }), q, 'UNDECLARED_RECIPIENT');
       await seenOnA(q, 'NO_RECIPIENT_CONTRACT', bound);
       const agreement = h.app.ctx.registry.model!.parties.get('cn_sellers')!.agreement!.version;
-      await onB('POST', `/v1/members/${member}/agreement`, { agreementVersion: agreement });
-      await delivered(q, 'NO_RECIPIENT_CONTRACT');
+      await via(() => onB('POST', `/v1/members/${member}/agreement`, { agreementVersion: agreement }), q, 'NO_RECIPIENT_CONTRACT');
       await seenOnA(q, 'NO_ORDER', bound);
-      await onB('POST', '/v1/orders', { id: `${id}/M`, subject: id, recipient: member, declarations: ['sellers_fulfilment'] });
-      await delivered(q, 'NO_ORDER');
+      await via(() => onB('POST', '/v1/orders', { id: `${id}/M`, subject: id, recipient: member, declarations: ['sellers_fulfilment'] }), q, 'NO_ORDER');
       await seenOnA(q, 'NO_CONSENT', bound);
       await h.grant(id, 'checkout', ['sellers_fulfilment'], { recipientId: member });
       expect(explainOnA(q)).toBe('ALLOW');
@@ -177,53 +177,93 @@ describe.skipIf(!reachable)('what server B stores, server A’s gate sees withou
       const before = h.app.ctx.registry.active!.version;
       // A new version of the class's agreement: members that accepted the old one may no longer receive.
       const yaml = readFileSync(new URL('../../examples/marketplace/registry.yaml', import.meta.url), 'utf8')
-        .replace('version: "2026-01"', `version: "2099-${tag === 'n' ? '01' : '02'}"`);
+        .replace('version: "2026-01"', `version: "2099-${{ n: '01', d: '02', r: '03' }[tag]}"`);
       const stored = await b.ctx.registry.store(yaml, 'test');
-      await b.ctx.registry.activate(stored.row.version, 'test');
-      await delivered(sellerA(id), 'ALLOW');
+      await via(() => b.ctx.registry.activate(stored.row.version, 'test'), sellerA(id), 'ALLOW');
       await seenOnA(sellerA(id), 'NO_RECIPIENT_CONTRACT', bound);
       // And back: the previous version active again releases again.
-      await b.ctx.registry.activate(before, 'test');
-      await delivered(sellerA(id), 'NO_RECIPIENT_CONTRACT');
+      await via(() => b.ctx.registry.activate(before, 'test'), sellerA(id), 'NO_RECIPIENT_CONTRACT');
       await seenOnA(sellerA(id), 'ALLOW', bound);
     }, 60_000);
   };
 
-  describe('by NOTIFY', () => facts('n', NOTIFY_BOUND_MS, async () => {}));
+  describe('by NOTIFY', () => facts('n', NOTIFY_BOUND_MS, (write) => write()));
 
-  describe('notifications lost while A’s LISTEN sessions were down', () => {
-    // B's NOTIFYs are withheld: to A that is the same as B sending them while A's LISTEN sessions
-    // were down (PostgreSQL keeps no notification for a session that is not listening). Then the
-    // sessions end, as a PostgreSQL restart or a network cut ends them; A must reconnect and re-read.
-    let notify: App['ctx']['db']['notify'];
-    beforeAll(() => {
-      notify = b.ctx.db.notify;
+  describe('B gone between its COMMIT and any NOTIFY it would send after it', () => {
+    // A server that dies right after committing never sends a NOTIFY it would send afterwards:
+    // with B's post-commit `notify` withheld, A must still hear by the one the transaction sent.
+    facts('d', NOTIFY_BOUND_MS, async (write) => {
+      const notify = b.ctx.db.notify;
       b.ctx.db.notify = async () => {};
-    });
-    afterAll(() => {
-      b.ctx.db.notify = notify;
-    });
-    // Both servers' LISTEN sessions on this schema (B's too: the same channels); each cut waits
-    // until every session the first cut found is listening again, so it also checks reconnection.
-    let sessions = 0;
-    const cutListeners = async () => {
-      const admin = new pg.Client({ connectionString: POSTGRES_URL });
-      await admin.connect();
       try {
-        const listening = async () =>
-          Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE query ILIKE $1 AND state = 'idle'`, [`LISTEN "cg_%${schema}"`])).rows[0].n);
-        for (const t0 = Date.now(); sessions > 0 && (await listening()) < sessions && Date.now() - t0 < RECONNECT_BOUND_MS; ) await sleep(20);
-        const cut = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE $1 AND pid <> pg_backend_pid()`, [`LISTEN "cg_%${schema}"`]);
-        if (sessions === 0) sessions = cut.rowCount ?? 0;
-        expect(cut.rowCount, 'LISTEN sessions re-established since the last cut').toBe(sessions);
-        expect(sessions).toBeGreaterThan(0);
+        return await write();
       } finally {
-        await admin.end();
+        b.ctx.db.notify = notify;
       }
-    };
-    facts('r', RECONNECT_BOUND_MS, async (q, before) => {
-      if (q && before) expect(explainOnA(q), 'A heard of it without a NOTIFY').toBe(before);
-      await cutListeners();
+    });
+  });
+
+  describe('A cut off from PostgreSQL while B writes (notifications lost)', () => {
+    // What a network cut or a PostgreSQL failover does to A: its sessions end, and PostgreSQL keeps
+    // no notification for a session that is not listening. When the link is back, A must
+    // re-establish its LISTEN sessions and re-read what it keeps.
+    facts('r', RECONNECT_BOUND_MS, async (write, q, before) => {
+      link.cut();
+      try {
+        const out = await write();
+        if (q && before) expect(explainOnA(q), 'A heard of it while cut off').toBe(before);
+        return out;
+      } finally {
+        link.restore();
+      }
     });
   });
 });
+
+/** A TCP relay to PostgreSQL that the test can cut (every connection through it ends, new ones are refused) and restore. */
+class NetworkLink {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  private down = false;
+
+  constructor(private readonly target: URL) {}
+
+  /** Starts relaying; returns the database URL that goes through the link. */
+  async open(): Promise<string> {
+    const port = Number(this.target.port || 5432);
+    const host = this.target.hostname;
+    this.server = net.createServer((client) => {
+      if (this.down) return void client.destroy();
+      const upstream = net.connect(port, host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('error', () => {});
+        s.on('close', () => {
+          this.sockets.delete(s);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    const url = new URL(this.target.href);
+    url.hostname = '127.0.0.1';
+    url.port = String((this.server.address() as net.AddressInfo).port);
+    return url.href;
+  }
+
+  cut(): void {
+    this.down = true;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  restore(): void {
+    this.down = false;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
