@@ -116,7 +116,7 @@ interface Item {
 export interface JournalOptions {
   maxBatch?: number;
   maxDelayMs?: number;
-  /** Batches in flight at once; defaults to 2 on PostgreSQL, 1 on PGlite. */
+  /** Batches in flight at once (default 2): one committing, the next being prepared. */
   maxInFlight?: number;
 }
 
@@ -141,10 +141,11 @@ export class Journal {
       flush: (items) => this.flush(items),
       maxBatch: opts.maxBatch ?? 2000,
       maxDelayMs: opts.maxDelayMs ?? 0,
-      // On PostgreSQL the next batch is sent while the previous one commits: it then waits on
-      // the ledger-head row lock, which keeps batches in order. PGlite has one connection and
-      // runs transactions one at a time, so pipelining there would only deadlock on the order gate.
-      maxInFlight: opts.maxInFlight ?? (db.engine === 'postgres' ? 2 : 1),
+      // The next batch is prepared (and on PostgreSQL sent) while the previous one commits: on
+      // PostgreSQL it then waits on the ledger-head row lock, which keeps batches in order; on
+      // PGlite, whose database runs in a worker thread (pglite-proxy.ts), its encoding on the
+      // server's thread overlaps the previous batch's insert in the worker.
+      maxInFlight: opts.maxInFlight ?? 2,
       onBatch: (stats) => this.batchObserver?.(stats),
     });
   }
@@ -233,6 +234,10 @@ export class Journal {
       }
       // A value no engine can store fails the batch as a whole here, before it touches the database.
       let [writes] = await Promise.all([predicted !== undefined ? this.prepareWriters(items, predicted.size) : undefined, ledgerWrite?.ready]);
+      // PGlite runs one transaction at a time: one opened before the previous batch took its turn
+      // would hold the database while that batch waits to open its own — a deadlock. There the
+      // turn comes first (the statements queue behind the previous batch's anyway).
+      if (this.db.engine === 'pglite') await prevLocked;
       const indexes = await this.db.transaction(async (tx) => {
         await prevLocked;
         let first: number;
