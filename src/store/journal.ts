@@ -118,7 +118,16 @@ export interface JournalOptions {
   maxDelayMs?: number;
   /** Batches in flight at once; defaults to 2 on PostgreSQL, 1 on PGlite. */
   maxInFlight?: number;
+  /** Items that must wait before a second batch goes beside a running one (PIPELINE_MIN_ITEMS). */
+  pipelineMinItems?: number;
 }
+
+/**
+ * Measured at 1,000 releases/s on PostgreSQL (docs/release.md "Where the release server's CPU
+ * goes"): 18 % less server CPU per release and half the p99 of starting the second batch at
+ * once, with saturated throughput unchanged; the durable bench's batches are far above it.
+ */
+export const PIPELINE_MIN_ITEMS = 32;
 
 export class Journal {
   private readonly writers = new Map<string, PreparedWriter<unknown>>();
@@ -145,6 +154,10 @@ export class Journal {
       // the ledger-head row lock, which keeps batches in order. PGlite has one connection and
       // runs transactions one at a time, so pipelining there would only deadlock on the order gate.
       maxInFlight: opts.maxInFlight ?? (db.engine === 'postgres' ? 2 : 1),
+      // …but only for a batch worth it: below PIPELINE_MIN_ITEMS waiting, the queue waits for
+      // the running batch instead (group-commit.ts). At a moderate rate that makes one batch of
+      // what pipelining cut in two, each with its own statement, round trip and commit.
+      pipelineMinItems: opts.pipelineMinItems ?? PIPELINE_MIN_ITEMS,
       onBatch: (stats) => this.batchObserver?.(stats),
     });
   }
