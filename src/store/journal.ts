@@ -125,7 +125,7 @@ export interface JournalOptions {
 /**
  * Measured at 1,000 releases/s on PostgreSQL (docs/release.md "Where the release server's CPU
  * goes"): 18 % less server CPU per release and half the p99 of starting the second batch at
- * once, with saturated throughput unchanged; the durable bench's batches are far above it.
+ * once, and saturated throughput no lower; the durable bench's batches are far above it.
  */
 export const PIPELINE_MIN_ITEMS = 32;
 
