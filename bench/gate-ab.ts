@@ -45,20 +45,27 @@ async function load(name: string, root: string): Promise<Tree> {
   const rnd = mulberry32(20261123);
   const world = gate.buildWorld(registry, rnd);
   const reqs = gate.buildRequests(registry, world, rnd);
-  const ctx = {
-    registry,
-    consents: world.consents,
-    members: world.members,
-    subjects: world.subjectInfo,
-    orders: world.orders,
-    suspensions: new SuspensionIndex(),
-    rightsStops: new RightsStopIndex(),
-  };
+  // A tree whose bench builds its own context (per-subject records) says how; older trees had the tables.
+  const ctx =
+    typeof gate.contextOf === 'function'
+      ? gate.contextOf(registry, world)
+      : {
+          registry,
+          consents: world.consents,
+          members: world.members,
+          subjects: world.subjectInfo,
+          orders: world.orders,
+          suspensions: new SuspensionIndex(),
+          rightsStops: new RightsStopIndex(),
+        };
   return { name, decide, ctx, reqs, registry, world };
 }
 
 const before = await load('before', other);
 const after = await load('after', resolve(new URL('..', import.meta.url).pathname));
+// Both sides decide requests built the same way (as the server receives them, when this tree says how).
+const { asReceived } = (await import('./gate.ts')) as { asReceived?: (r: unknown) => unknown };
+if (asReceived) for (const t of [before, after]) t.reqs = t.reqs.map(asReceived);
 
 let same = 0;
 for (let i = 0; i < before.reqs.length; i++) {

@@ -5,6 +5,7 @@ import { ledgerEntry, type ConsentActor, type ConsentEvent } from '../core/conse
 import type { ConsentLookup, ConsentStatus } from '../core/consent/lookup.ts';
 import { planGrant, planWithdraw, type PlannedEvent } from '../core/consent/plan.ts';
 import { ConsentProjection, type StateRow } from '../core/consent/projection.ts';
+import type { GateRecords } from '../core/gate/gate-records.ts';
 import {
   RECEIPT_SCHEMA,
   RECEIPT_VERSION,
@@ -56,6 +57,8 @@ export interface ConsentServiceDeps {
   readonly now?: () => number;
   /** Safety net behind NOTIFY: re-read new events this often (ms); 0 = never. */
   readonly pollMs?: number;
+  /** The gate's per-subject records: the projection writes every consent and objection there too. */
+  readonly records?: GateRecords;
 }
 
 export interface ConsentResult {
@@ -79,7 +82,7 @@ export interface CallerInfo {
  * safety net) and are read from the table in log order.
  */
 export class ConsentService implements ConsentLookup {
-  readonly projection = new ConsentProjection();
+  readonly projection: ConsentProjection;
   private readonly repo: ConsentRepo;
   private readonly notices: NoticesRepo;
   private readonly noticeByHashMap = new Map<string, NoticeVersion>();
@@ -117,6 +120,7 @@ export class ConsentService implements ConsentLookup {
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: ConsentServiceDeps) {
+    this.projection = new ConsentProjection(deps.records);
     this.repo = new ConsentRepo(deps.db);
     this.notices = new NoticesRepo(deps.db);
     this.now = deps.now ?? Date.now;
@@ -152,8 +156,8 @@ export class ConsentService implements ConsentLookup {
 
   // ── ConsentLookup (the gate's hot path) ─────────────────────────────────────────────
 
-  status(subject: string, declarationId: string, recipientId: string, at: number): ConsentStatus {
-    return this.projection.status(subject, declarationId, recipientId, at);
+  status(subject: string, declarationId: string, recipientId: string, at: number, scopedOnly = false): ConsentStatus {
+    return this.projection.status(subject, declarationId, recipientId, at, scopedOnly);
   }
 
   hasObjected(subject: string, purposeId: string): boolean {

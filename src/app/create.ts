@@ -22,6 +22,7 @@ import { RightsService } from './rights-service.ts';
 import { OrdersService } from './orders-service.ts';
 import { SuspensionsService } from './suspensions-service.ts';
 import { RightsStopIndex } from '../core/rights/stops.ts';
+import { GateRecords } from '../core/gate/gate-records.ts';
 import { ClientCertBindings } from './client-certs.ts';
 import { UsageNoticeService } from './usage-notice-service.ts';
 import { ReportService } from './report-service.ts';
@@ -84,15 +85,18 @@ export async function createApp(config: AppConfig, opts: CreateOptions = {}): Pr
     const ledger = new LedgerService(db, journal, config.ledger ?? {});
     lifecycle.push(ledger);
     const secrets = loadConsentSecrets({ dataDir: config.dataDir, env: process.env });
-    const subjects = new SubjectsService(db, admin, secrets.pseudonymKey, keys);
-    const consents = new ConsentService({ db, journal, admin, registry, subjects, members, receiptKeys: secrets.receiptKeys, pollMs: 5_000 });
+    // What the release gate reads per subject, one record each: every projection below writes its
+    // part (subject state, consents and objections, orders, rights stops, the vault's erasures).
+    const records = new GateRecords();
+    const subjects = new SubjectsService(db, admin, secrets.pseudonymKey, keys, Date.now, records);
+    const consents = new ConsentService({ db, journal, admin, registry, subjects, members, receiptKeys: secrets.receiptKeys, pollMs: 5_000, records });
     lifecycle.push(subjects, consents);
-    const orders = new OrdersService({ db, admin, registry, members, subjects });
+    const orders = new OrdersService({ db, admin, registry, members, subjects, records });
     const suspensions = new SuspensionsService(db, admin, registry, members);
-    const rightsStops = new RightsStopIndex();
+    const rightsStops = new RightsStopIndex(records);
     lifecycle.push(orders, suspensions);
     const release = createReleaseServices({
-      db, journal, admin, registry, members, subjects, consents, order: consents, orders, suspensions, rightsStops,
+      db, journal, admin, registry, members, subjects, records, order: consents, suspensions,
       env: process.env, dataDir: config.dataDir, ephemeralKey: !config.dataDir && !config.databaseUrl,
       policyDir: process.env.CONSENTGATE_POLICY_DIR ?? 'policies',
     });

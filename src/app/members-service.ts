@@ -6,10 +6,13 @@ import type { AdminActions } from './admin-actions.ts';
 import { assertMayMint, type ApiKeys, type ApiKeyView } from './api-keys.ts';
 import type { KeyAuthority } from '../core/keys/mint-authority.ts';
 import type { RegistryService } from './registry-service.ts';
+import { idKey } from '../core/gate/intern.ts';
 
 /** What the release gate needs to know about a member, read synchronously from memory. */
 export interface MemberInfo {
   readonly id: string;
+  /** The id's key (`idKey`): the gate's per-subject records name members by key. */
+  readonly key: number;
   readonly classId: string;
   readonly country: string;
   readonly disabled: boolean;
@@ -195,7 +198,7 @@ export class MembersService {
   }
 
   private remember(r: MemberRow, advance: boolean): void {
-    this.index.set(r.id, { id: r.id, classId: r.classId, country: r.country, disabled: r.disabledAt !== null, agreementVersion: r.agreementVersion });
+    this.index.set(r.id, { id: r.id, key: idKey(r.id), classId: r.classId, country: r.country, disabled: r.disabledAt !== null, agreementVersion: r.agreementVersion });
     if (advance && r.seq > this.lastSeq) this.lastSeq = r.seq;
   }
 }

@@ -1,6 +1,7 @@
 import { canonicalJson, sha256Hex } from '../core/canonical.ts';
 import { CgError } from '../core/errors.ts';
 import type { OrderInfo } from '../core/gate/types.ts';
+import type { GateRecords } from '../core/gate/gate-records.ts';
 import { OrdersRepo, type OrderRow } from '../store/orders-repo.ts';
 import type { Database } from '../store/sql.ts';
 import type { AdminActions } from './admin-actions.ts';
@@ -41,6 +42,8 @@ export interface OrdersDeps {
   readonly registry: RegistryService;
   readonly members: { get(id: string): { classId: string; disabled: boolean } | undefined };
   readonly subjects: { require(id: string): Promise<{ id: string; pseudonym: string }> };
+  /** The gate's per-subject records: every order is written there too, under its subject. */
+  readonly records?: GateRecords;
 }
 
 /**
@@ -163,7 +166,9 @@ export class OrdersService {
 
   /** `advance` only from the catch-up scan: sequence numbers can commit out of order across servers. */
   private remember(r: OrderRow, advance: boolean): void {
-    this.index.set(r.id, Object.freeze({ subject: r.subject, recipient: r.recipient, declarations: Object.freeze([...r.declarations]) }));
+    const order: OrderInfo = Object.freeze({ subject: r.subject, recipient: r.recipient, declarations: Object.freeze([...r.declarations]) });
+    this.index.set(r.id, order);
+    this.deps.records?.order(r.id, order);
     if (advance && r.seq > this.lastSeq) this.lastSeq = r.seq;
   }
 }

@@ -226,7 +226,9 @@ export class ReleaseService {
   }
 
   private jurisdictionOf(subject: string): Jurisdiction | undefined {
-    return this.deps.gate()?.subjects.get(subject)?.jurisdiction;
+    // A record can exist before its subject does (an order or consent arrived first): not known yet.
+    const s = this.deps.gate()?.subjects.get(subject);
+    return s?.known ? s.jurisdiction : undefined;
   }
 
   private gateOrFail(): GateContext {

@@ -1,9 +1,7 @@
 import v8 from 'node:v8';
-import type { ConsentLookup } from '../core/consent/lookup.ts';
 import { gateIndex } from '../core/gate/gate-index.ts';
-import type { GateContext, SubjectInfo } from '../core/gate/types.ts';
-import type { RightsStopIndex } from '../core/rights/stops.ts';
-import type { OrdersService } from './orders-service.ts';
+import type { GateRecords } from '../core/gate/gate-records.ts';
+import type { GateContext } from '../core/gate/types.ts';
 import type { SuspensionsService } from './suspensions-service.ts';
 import type { RegistryModel } from '../core/registry/model.ts';
 import type { Database } from '../store/sql.ts';
@@ -20,8 +18,9 @@ import { VaultService } from './vault-service.ts';
 
 /**
  * Wires the vault, the token/relay issuers and the release service from the services they
- * read: the active registry, the consent projection, class members and subjects — all in
- * memory — so `createApp` adds one call.
+ * read: the active registry, class members, suspension orders and the gate's per-subject
+ * records (which the subject directory, the consent projection, the orders index, the rights
+ * stops and this vault keep) — all in memory — so `createApp` adds one call.
  */
 export interface ReleaseWiringDeps {
   readonly db: Database;
@@ -30,13 +29,14 @@ export interface ReleaseWiringDeps {
   readonly registry: RegistryService;
   readonly members: MembersService;
   readonly subjects: SubjectsService;
-  readonly consents: ConsentLookup;
-  /** Registered orders (a class member receives only for its orders' customers). */
-  readonly orders: Pick<OrdersService, 'get'>;
+  /**
+   * What the gate reads per subject: its state, orders, consents, objections and completed
+   * objection/suspension requests, written by the projections that own each (src/core/gate/gate-records.ts).
+   * The vault created here writes its erasures into it.
+   */
+  readonly records: GateRecords;
   /** Recorded PIPC suspension orders (PIPA 28-9). */
   readonly suspensions: Pick<SuspensionsService, 'find'>;
-  /** Completed objection and suspension requests (the rights service notes them). */
-  readonly rightsStops: Pick<RightsStopIndex, 'find'>;
   /** The consent ledger's write order (ConsentService): allowed decisions follow the consent writes they read. */
   readonly order?: ConsentOrder;
   /** Master key sources: CONSENTGATE_MASTER_KEY, else `<dataDir>/keys/master.key`. */
@@ -66,6 +66,8 @@ export function createReleaseServices(d: ReleaseWiringDeps): ReleaseServices {
     keys,
     categories: () => d.registry.model?.categories ?? EMPTY,
     audit: { admin: d.admin, pseudonym: (s) => d.subjects.pseudonymOf(s) },
+    // Erasure can come from either side: the vault knows first, the subject directory on reload.
+    erasures: d.records,
   });
   // The subject projection learns of the erasure from the row the vault just wrote.
   vault.onErased(async (subject) => {
@@ -80,15 +82,6 @@ export function createReleaseServices(d: ReleaseWiringDeps): ReleaseServices {
       return m && !(m as { disabled?: boolean }).disabled ? m : undefined;
     },
   };
-  const subjects = {
-    get(id: string): SubjectInfo | undefined {
-      const s = d.subjects.get(id);
-      if (!s) return undefined;
-      // Erasure can come from either side. The subjects' own view is shared (no object per
-      // decision); only an erasure the vault knows of first makes a copy, of the same shape.
-      return s.erased || !vault.isErased(id) ? s : { jurisdiction: s.jurisdiction, erased: true, collectedAt: s.collectedAt, contractEndedAt: s.contractEndedAt };
-    },
-  };
   let cached: { model: RegistryModel; ctx: GateContext } | undefined;
   const gate = (): GateContext | undefined => {
     const model = d.registry.model;
@@ -96,7 +89,7 @@ export function createReleaseServices(d: ReleaseWiringDeps): ReleaseServices {
     if (cached?.model !== model) {
       // Compile the registry's gate tables (law-pack verdicts, allowed traces) now, not in the first release.
       gateIndex(model);
-      cached = { model, ctx: { registry: model, consents: d.consents, members, subjects, orders: d.orders, suspensions: d.suspensions, rightsStops: d.rightsStops } };
+      cached = { model, ctx: { registry: model, members, subjects: d.records, suspensions: d.suspensions } };
     }
     return cached.ctx;
   };

@@ -4,6 +4,7 @@ import { canonicalJson } from '../core/canonical.ts';
 import { pseudonymize } from '../core/crypto/pseudonym.ts';
 import { CgError } from '../core/errors.ts';
 import type { SubjectInfo } from '../core/gate/types.ts';
+import type { GateRecords } from '../core/gate/gate-records.ts';
 import { SubjectsRepo } from '../store/subjects-repo.ts';
 import type { Database } from '../store/sql.ts';
 import type { AdminActions } from './admin-actions.ts';
@@ -46,6 +47,8 @@ export class SubjectsService {
     private readonly pseudonymKey: Uint8Array,
     private readonly keys?: ApiKeys,
     private readonly now: () => number = Date.now,
+    /** The gate's per-subject records: every stored record's gate view is written there too. */
+    private readonly records?: GateRecords,
   ) {
     this.repo = new SubjectsRepo(db);
   }
@@ -70,7 +73,9 @@ export class SubjectsService {
 
   private put(id: string, s: SubjectRecord): void {
     this.byId.set(id, s);
-    this.infos.set(id, Object.freeze({ jurisdiction: s.jurisdiction, erased: s.erasedAt !== null, collectedAt: s.createdAt, contractEndedAt: undefined }));
+    const info: SubjectInfo = Object.freeze({ jurisdiction: s.jurisdiction, erased: s.erasedAt !== null, collectedAt: s.createdAt, contractEndedAt: undefined });
+    this.infos.set(id, info);
+    this.records?.subject(id, info);
   }
 
   record(id: string): SubjectRecord | undefined {

@@ -31,6 +31,8 @@ export interface VaultServiceOptions {
    * one journal transaction, the log naming the subject by `pseudonym` only.
    */
   readonly audit?: { readonly admin: AdminActions; readonly pseudonym: (subject: string) => string };
+  /** Told synchronously of every erasure this vault learns of (its own, another server's, at start): the gate's records. */
+  readonly erasures?: { vaultErased(subject: string): void };
 }
 
 export interface SubjectDataSummary {
@@ -89,7 +91,7 @@ export class VaultService {
   async start(): Promise<void> {
     this.unlisten = await this.db.listen(this.channel, (payload) => this.onNotify(payload));
     const now = Date.now();
-    for (const s of await this.repo.erasedSubjects()) if (!this.erased.has(s)) this.erased.set(s, now);
+    for (const s of await this.repo.erasedSubjects()) if (!this.erased.has(s)) this.markErased(s, now);
   }
 
   async stop(): Promise<void> {
@@ -272,6 +274,7 @@ export class VaultService {
 
   private markErased(subject: string, at: number): void {
     this.erased.set(subject, at);
+    this.opts.erasures?.vaultErased(subject);
     this.invalidate(subject);
   }
 

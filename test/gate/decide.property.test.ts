@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConsentStatus } from '../../src/core/consent/lookup.ts';
 import { decide, decideTraced } from '../../src/core/gate/decide.ts';
-import { DENY_CODES, type MemberInfo, type OrderInfo, type ReleaseRequest, type SubjectInfo } from '../../src/core/gate/types.ts';
+import { DENY_CODES, type OrderInfo, type ReleaseRequest, type SubjectInfo } from '../../src/core/gate/types.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
 import { registrySchema, type Registry } from '../../src/core/registry/schema.ts';
 import { structuralIssues } from '../../src/core/registry/structure.ts';
 import { termsOf } from '../../src/core/gate/gate-index.ts';
-import { context, CURRENT_TERMS, DAY, FakeConsents } from './fakes.ts';
+import { context, CURRENT_TERMS, DAY, FakeConsents, type MemberSpec } from './fakes.ts';
 
 /**
  * Random small registries, consents and requests. Whatever they are, a release never exceeds
@@ -167,10 +167,10 @@ function worldContext(registry: RegistryModel, w: World) {
       jurisdiction: s.jurisdiction,
       erased: s.erased,
       ...(s.collectedAgo !== undefined ? { collectedAt: NOW - s.collectedAgo * DAY } : {}),
-      contractEndedAt: () => (s.endedAgo === undefined ? undefined : NOW - s.endedAgo * DAY),
+      contractEndedAt: s.endedAgo === undefined ? undefined : NOW - s.endedAgo * DAY,
     };
   });
-  const members: Record<string, MemberInfo> = {
+  const members: Record<string, MemberSpec> = {
     m0: { classId: 'k0', country: w.members[0]!, agreementVersion: w.agreements[0] },
     m1: { classId: 'k0', country: w.members[1]!, agreementVersion: w.agreements[1] },
   };

@@ -6,7 +6,7 @@ import { SuspensionIndex } from '../../src/core/gate/suspension-index.ts';
 import { RightsStopIndex } from '../../src/core/rights/stops.ts';
 import type { RightsRequest } from '../../src/core/rights/request.ts';
 import { termsOf } from '../../src/core/gate/gate-index.ts';
-import { active, context, DAY, demoRegistry, FakeConsents, orderRef, ordersFor } from './fakes.ts';
+import { active, context, DAY, demoRegistry, FakeConsents, orderRef, ordersFor, withOrders } from './fakes.ts';
 
 const NOW = Date.UTC(2026, 10, 23, 12);
 const registry = demoRegistry();
@@ -26,7 +26,7 @@ beforeEach(() => {
     kim: { jurisdiction: 'KR', erased: false, collectedAt: NOW - 100 * DAY },
     anna: { jurisdiction: 'EU', erased: false, collectedAt: NOW - 10 * DAY },
     gone: { jurisdiction: 'KR', erased: true },
-    ended: { jurisdiction: 'KR', erased: false, contractEndedAt: (ref) => (ref === 'o-old' ? NOW - 31 * DAY : ref === 'o-recent' ? NOW - 5 * DAY : undefined) },
+    ended: { jurisdiction: 'KR', erased: false },
   };
   suspensions = new SuspensionIndex();
   stops = new RightsStopIndex();
@@ -34,6 +34,9 @@ beforeEach(() => {
   // tests about other checks name it by default (`req`); the NO_ORDER tests below do not.
   const orders = ordersFor([...Object.keys(subjects), 'nobody'], MEMBERS, ['sellers_fulfilment']);
   orders.set('o-2', { subject: 'kim', recipient: 'seller-cn', declarations: ['sellers_fulfilment'] });
+  // Two orders of `ended` whose contracts have ended (a release naming one is bounded from its end).
+  orders.set('o-old', { subject: 'ended', recipient: 'seller-cn', declarations: ['sellers_fulfilment'], contractEndedAt: NOW - 31 * DAY });
+  orders.set('o-recent', { subject: 'ended', recipient: 'seller-cn', declarations: ['sellers_fulfilment'], contractEndedAt: NOW - 5 * DAY });
   ctx = context(
     registry,
     consents,
@@ -181,7 +184,7 @@ describe('decide: each deny code fires', () => {
       ['B-1', { subject: 'kim', recipient: 'seller-hk', declarations: ['sellers_fulfilment'] }],
       ['C-1', { subject: 'kim', recipient: 'seller-cn', declarations: ['other_declaration'] }],
     ]);
-    const c2 = { ...ctx, orders };
+    const c2 = withOrders(ctx, orders);
     expect(decide(req({ orderRef: 'A-1' }), c2).allow).toBe(true);
     const answers = [
       decide(req({ orderRef: undefined }), c2), // no order_ref
@@ -457,9 +460,9 @@ describe('decide: several declarations for one party and purpose', () => {
       retention: { duration: 'P30D', from: 'release' },
     });
     const both = new Map([['o-both', { subject: 'kim', recipient: 'seller-cn', declarations: ['sellers_fulfilment', 'sellers_fulfilment_min'] }]]);
-    const c2 = { ...ctx, registry: new RegistryModel(doc), orders: both };
+    const c2 = withOrders({ ...ctx, registry: new RegistryModel(doc) }, both);
     // An order names the declarations it covers: only those are tried.
-    expectDeny(decide(req({ items: ['name'] }), { ...c2, orders: ctx.orders }), 'NO_CONSENT');
+    expectDeny(decide(req({ items: ['name'] }), { ...ctx, registry: new RegistryModel(doc) }), 'NO_CONSENT');
     const d = decide(req({ items: ['name'], orderRef: 'o-both' }), c2); // no consent: the consent declaration denies, the second allows
     expect(d.allow && d.declarationId).toBe('sellers_fulfilment_min');
     const d2 = decide(req({ items: ['name', 'phone'], orderRef: 'o-both' }), c2); // first: NO_CONSENT (further); second: UNDECLARED_ITEMS

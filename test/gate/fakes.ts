@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { ConsentLookup, ConsentStatus } from '../../src/core/consent/lookup.ts';
 import { transferChoiceId } from '../../src/core/consent/choice.ts';
 import { termsOf } from '../../src/core/gate/gate-index.ts';
-import type { GateContext, MemberInfo, OrderInfo, SubjectInfo } from '../../src/core/gate/types.ts';
+import type { ActiveConsent, GateContext, MemberInfo, OrderInfo, RightsStop, SubjectGate, SubjectInfo } from '../../src/core/gate/types.ts';
+import type { Jurisdiction } from '../../src/core/registry/schema.ts';
+import { idKey, idOfKey } from '../../src/core/gate/intern.ts';
 import { SuspensionIndex } from '../../src/core/gate/suspension-index.ts';
 import { RightsStopIndex } from '../../src/core/rights/stops.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
@@ -76,18 +78,100 @@ export interface Extras {
   readonly rightsStops?: RightsStopIndex;
 }
 
+/** A member as the tests give it: `context()` adds its key. */
+export type MemberSpec = Omit<MemberInfo, 'key'>;
+
 export function context(
   registry: RegistryModel,
   consents: ConsentLookup,
-  members: Record<string, MemberInfo>,
+  members: Record<string, MemberSpec>,
   subjects: Record<string, SubjectInfo>,
   extras: Extras = {},
 ): GateContext {
-  const m = new Map(Object.entries(members));
-  const s = new Map(Object.entries(subjects));
+  const m = new Map<string, MemberInfo>(Object.entries(members).map(([id, spec]) => [id, { ...spec, key: idKey(id) }]));
   const orders = extras.orders instanceof Map ? extras.orders : new Map(Object.entries(extras.orders ?? {}));
   if (consents instanceof FakeConsents) consents.terms = (id) => termsOf(registry, id);
-  return { registry, consents, members: m, subjects: s, orders, suspensions: extras.suspensions ?? new SuspensionIndex(), rightsStops: extras.rightsStops ?? new RightsStopIndex() };
+  return {
+    registry,
+    members: m,
+    subjects: new FakeSubjects(new Map(Object.entries(subjects)), consents, orders, extras.rightsStops ?? new RightsStopIndex()),
+    suspensions: extras.suspensions ?? new SuspensionIndex(),
+  };
+}
+
+/** `ctx` with other orders (the fakes' subject view reads orders from the table it was built with). */
+export function withOrders(ctx: GateContext, orders: Map<string, OrderInfo>): GateContext {
+  return { ...ctx, subjects: (ctx.subjects as FakeSubjects).withOrders(orders) };
+}
+
+/**
+ * The gate's per-subject view over the fakes' separate tables: subject infos, a consent lookup,
+ * orders by ref and rights stops. (Production keeps one `GateRecord` per subject, written by the
+ * projections: src/core/gate/gate-records.ts.) A view is answered for any id, known or not.
+ */
+export class FakeSubjects {
+  constructor(
+    private readonly infos: ReadonlyMap<string, SubjectInfo>,
+    private readonly consents: ConsentLookup,
+    private readonly orders: ReadonlyMap<string, OrderInfo>,
+    private readonly stops: RightsStopIndex,
+  ) {}
+
+  get(subject: string): SubjectGate {
+    return new FakeSubjectGate(subject, this.infos.get(subject), this.consents, this.orders, this.stops);
+  }
+
+  withOrders(orders: ReadonlyMap<string, OrderInfo>): FakeSubjects {
+    return new FakeSubjects(this.infos, this.consents, orders, this.stops);
+  }
+}
+
+class FakeSubjectGate implements SubjectGate {
+  readonly known: boolean;
+  readonly jurisdiction: Jurisdiction;
+  readonly erased: boolean;
+  readonly collectedAt: number | undefined;
+  readonly contractEndedAt: number | undefined;
+  constructor(
+    private readonly id: string,
+    info: SubjectInfo | undefined,
+    private readonly consents: ConsentLookup,
+    private readonly orders: ReadonlyMap<string, OrderInfo>,
+    private readonly stops: RightsStopIndex,
+  ) {
+    this.known = info !== undefined;
+    this.jurisdiction = info?.jurisdiction ?? 'KR';
+    this.erased = info?.erased ?? false;
+    this.collectedAt = info?.collectedAt;
+    this.contractEndedAt = info?.contractEndedAt;
+  }
+
+  orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined {
+    const o = this.orders.get(orderRef);
+    return o !== undefined && o.subject === this.id && o.recipient === idOfKey(recipientKey) ? o.declarations : undefined;
+  }
+
+  consent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentStatus {
+    return this.consents.status(this.id, idOfKey(choiceKey), idOfKey(recipientKey), at, scopedOnly);
+  }
+
+  activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ActiveConsent | undefined {
+    const st = this.consent(choiceKey, recipientKey, at, scopedOnly);
+    return st.state === 'active' ? st : undefined;
+  }
+
+  objected(purposeId: string): boolean {
+    return this.consents.hasObjected(this.id, purposeId);
+  }
+
+  stop(declarationId: string, purposeId: string): RightsStop | undefined {
+    return this.stops.find(this.id, declarationId, purposeId);
+  }
+
+  contractEnd(orderRef: string | undefined): number | undefined {
+    const o = orderRef === undefined ? undefined : this.orders.get(orderRef);
+    return (o !== undefined && o.subject === this.id ? o.contractEndedAt : undefined) ?? this.contractEndedAt;
+  }
 }
 
 /** The order ref the gate tests use for (subject, member): one order per pair, naming `declarations`. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKey } from '../../src/app/api-keys.ts';
 import { testApp, type TestApp } from './app-support.ts';
+import { idKey } from '../../src/core/gate/intern.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -25,7 +26,7 @@ describe('recipients and members', () => {
     const res = await register({ id: 'seller-yiwu-toys', class: 'cn_sellers', name: 'Yiwu Toys', country: 'CN', contact: { email: 'ops@yiwu.example' } });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ id: 'seller-yiwu-toys', class: 'cn_sellers', country: 'CN' });
-    expect(app.ctx.members.get('seller-yiwu-toys')).toEqual({ id: 'seller-yiwu-toys', classId: 'cn_sellers', country: 'CN', disabled: false, agreementVersion: null });
+    expect(app.ctx.members.get('seller-yiwu-toys')).toEqual({ id: 'seller-yiwu-toys', key: idKey('seller-yiwu-toys'), classId: 'cn_sellers', country: 'CN', disabled: false, agreementVersion: null });
     const generated = await register({ class: 'cn_sellers', name: 'Anonymous HK', country: 'HK' });
     expect(generated.statusCode).toBe(201);
     expect(app.ctx.members.get(generated.json().id)?.country).toBe('HK');

@@ -22,7 +22,7 @@ const consents = new FakeConsents()
   .consent('kim', 'sellers_customs', active(['name', 'customs_code']), 'seller-cn');
 const members = { 'seller-cn': { classId: 'cn_sellers', country: 'CN', agreementVersion: registry.parties.get('cn_sellers')!.agreement!.version } };
 const subjects = {
-  kim: { jurisdiction: 'KR' as const, erased: false, contractEndedAt: () => undefined },
+  kim: { jurisdiction: 'KR' as const, erased: false, contractEndedAt: undefined },
   anna: { jurisdiction: 'EU' as const, erased: false },
 };
 // The seller has an order with each customer, for both of the class's declarations.

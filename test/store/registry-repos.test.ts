@@ -12,6 +12,7 @@ import { RegistryRepo } from '../../src/store/registry-repo.ts';
 import { Journal } from '../../src/store/journal.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { engines, openTestDatabase, POSTGRES_URL } from '../support/engines.ts';
+import { idKey } from '../../src/core/gate/intern.ts';
 
 const DEMO_YAML = readFileSync(new URL('../../examples/marketplace/registry.yaml', import.meta.url), 'utf8');
 
@@ -91,7 +92,7 @@ describe.each(engines())('registry, keys and members storage on %s', (engine) =>
   it('a member registered on one server is in the other’s memory index', async () => {
     await a.members.register({ id: 'seller-a', classId: 'cn_sellers', name: 'A', country: 'CN' }, 'k1');
     await waitFor(() => b.members.get('seller-a') !== undefined);
-    expect(b.members.get('seller-a')).toEqual({ id: 'seller-a', classId: 'cn_sellers', country: 'CN', disabled: false, agreementVersion: null });
+    expect(b.members.get('seller-a')).toEqual({ id: 'seller-a', key: idKey('seller-a'), classId: 'cn_sellers', country: 'CN', disabled: false, agreementVersion: null });
     const repo = new MembersRepo(db);
     expect((await repo.list({ classId: 'cn_sellers', country: 'CN' })).map((m) => m.id)).toContain('seller-a');
     expect(await repo.list({ country: 'HK' })).toEqual([]);

@@ -26,7 +26,7 @@ describe('applyForms', () => {
     .consent('kim', 'sellers_fulfilment', active(['name', 'phone', 'address', 'customs_code']), 'seller-cn')
     .consent('kim', 'ad_partner', active(['email', 'order_history', 'browsing_history']));
   const ctx = context(registry, consents, { 'seller-cn': { classId: 'cn_sellers', country: 'CN' } }, {
-    kim: { jurisdiction: 'KR', erased: false, contractEndedAt: () => NOW - DAY },
+    kim: { jurisdiction: 'KR', erased: false, contractEndedAt: NOW - DAY },
   });
 
   it('gives each item in its declared form; masks deterministically; only allowed categories are read', async () => {

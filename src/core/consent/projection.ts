@@ -1,5 +1,7 @@
 import type { ConsentLookup, ConsentStatus } from './lookup.ts';
 import { compareOrder, type ConsentAction, type ConsentEvent } from './events.ts';
+import { consentAnswer, type ConsentSlot, type GateRecords } from '../gate/gate-records.ts';
+import { intern, internList, internOrNull } from '../gate/intern.ts';
 
 /**
  * Current consent state, folded from events. Applying an event keeps, per key, whichever event
@@ -41,17 +43,8 @@ export interface ObjectionRow {
 }
 
 /** A state entry with its answers built once, so a lookup on the gate's hot path allocates nothing. */
-interface Slot {
+interface Slot extends ConsentSlot {
   readonly entry: StateEntry;
-  /** Copied from `entry` so the hot path touches one object per candidate. */
-  readonly grant: boolean;
-  readonly expiresAt: number | null;
-  readonly leafIndex: number;
-  readonly pos: number;
-  /** The answer while the entry holds: `active` for a grant, `withdrawn` for a withdrawal. */
-  readonly live: ConsentStatus;
-  /** The answer once a grant has lapsed. */
-  readonly lapsed: ConsentStatus;
 }
 
 export class ConsentProjection implements ConsentLookup {
@@ -65,8 +58,14 @@ export class ConsentProjection implements ConsentLookup {
   /** Highest leaf applied. */
   lastLeaf = -1;
 
-  static fold(events: Iterable<ConsentEvent>): ConsentProjection {
-    const p = new ConsentProjection();
+  /**
+   * @param records the gate's per-subject records (src/core/gate/gate-records.ts): every slot and
+   *   objection this projection decides is also written there, where the release gate reads it.
+   */
+  constructor(private readonly records?: GateRecords) {}
+
+  static fold(events: Iterable<ConsentEvent>, records?: GateRecords): ConsentProjection {
+    const p = new ConsentProjection(records);
     for (const e of [...events].sort(compareOrder)) p.apply(e);
     return p;
   }
@@ -93,19 +92,29 @@ export class ConsentProjection implements ConsentLookup {
       pos: e.pos,
       fingerprint: e.fingerprint ?? null,
     };
+    // The answers carry interned item lists and fingerprints: the gate compares them with its
+    // own (interned) tables, and thousands of subjects share the same few.
+    const items = internList(e.items);
+    const fingerprint = internOrNull(e.fingerprint ?? null);
     const answer = (state: 'active' | 'withdrawn' | 'expired'): ConsentStatus =>
-      Object.freeze({ state, noticeHash: e.noticeHash ?? '', items: e.items, eventId: e.eventId, at: e.at, fingerprint: e.fingerprint ?? null });
+      Object.freeze({ state, noticeHash: e.noticeHash ?? '', items, eventId: e.eventId, at: e.at, fingerprint });
+    // What an allow reads first comes first (one cache line): see GateRecord.activeConsent.
     const slot: Slot = {
-      entry,
       grant: e.action === 'grant',
       expiresAt: e.expiresAt,
+      fingerprint,
+      items,
+      eventId: e.eventId,
+      noticeHash: e.noticeHash ?? '',
       leafIndex: e.leafIndex,
       pos: e.pos,
       live: answer(e.action === 'withdraw' ? 'withdrawn' : 'active'),
       lapsed: answer('expired'),
+      entry,
     };
     if (e.recipientId === null) node.all = slot;
     else (node.scoped ??= new Map()).set(e.recipientId, slot);
+    this.records?.consent(e.subjectId, e.declarationId, e.recipientId, slot);
   }
 
   private applyObjection(e: ConsentEvent): void {
@@ -121,28 +130,13 @@ export class ConsentProjection implements ConsentLookup {
       leafIndex: e.leafIndex,
       pos: e.pos,
     });
+    this.records?.objection(e.subjectId, intern(e.purposeId), e.action === 'object');
   }
 
   status(subject: string, declarationId: string, recipientId: string, at: number, scopedOnly = false): ConsentStatus {
     const node = this.slots.get(subject)?.get(declarationId);
     if (node === undefined) return NONE;
-    // Scoped only: an unscoped grant covers no member, an unscoped withdrawal still ends them all.
-    const all = scopedOnly && node.all?.grant ? undefined : node.all;
-    const scoped = node.scoped?.get(recipientId);
-    if (!scoped || !all) {
-      const only = scoped ?? all;
-      return only ? answerAt(only, at) : NONE;
-    }
-    const scopedLater = compareOrder(scoped, all) > 0;
-    const latest = scopedLater ? scoped : all;
-    const other = scopedLater ? all : scoped;
-    const st = answerAt(latest, at);
-    // A lapsed grant does not hide a still-running one for the same recipient.
-    if (st.state === 'expired') {
-      const alt = answerAt(other, at);
-      if (alt.state === 'active') return alt;
-    }
-    return st;
+    return consentAnswer(node.all, node.scoped?.get(recipientId), at, scopedOnly);
   }
 
   hasObjected(subject: string, purposeId: string): boolean {
@@ -175,15 +169,11 @@ export class ConsentProjection implements ConsentLookup {
   }
 }
 
-const NONE: ConsentStatus = { state: 'none' };
+const NONE: ConsentStatus = Object.freeze({ state: 'none' });
 
 interface Node {
   all: Slot | undefined;
   scoped: Map<string, Slot> | undefined;
-}
-
-function answerAt(slot: Slot, at: number): ConsentStatus {
-  return slot.grant && slot.expiresAt !== null && slot.expiresAt <= at ? slot.lapsed : slot.live;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

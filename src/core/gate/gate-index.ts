@@ -5,6 +5,7 @@ import { legalBasisVerdict, transferVerdict } from '../law/verdicts.ts';
 import { parseChoice, transferChoiceId } from '../consent/choice.ts';
 import { noticeDeclarationOf } from '../notice/build.ts';
 import { termsFingerprint } from '../notice/terms.ts';
+import { idKey, intern } from './intern.ts';
 import { CONSENT_OK, ORDER_OK, step, SUBJECT_OK, SUSPENSION_OK, TRANSFER_CONSENT_OK } from './steps.ts';
 import type { ReleasedItem, TraceStep } from './types.ts';
 
@@ -26,6 +27,8 @@ export interface GateIndex {
 
 export interface PartyPlan {
   readonly id: string;
+  /** The id's key (`idKey`): a registry recipient's scoped consents are found by it. */
+  readonly key: number;
   readonly kind: 'recipient' | 'class';
   /** A recipient's own country; undefined for a class (members carry theirs). */
   readonly country: string | undefined;
@@ -61,6 +64,11 @@ export interface DeclarationPlan {
   readonly id: string;
   readonly declaration: Declaration;
   readonly purpose: Purpose;
+  /** `purpose.id`, interned (intern.ts) like the purposes in the subjects' records. */
+  readonly purposeId: string;
+  /** Keys (`idKey`) of the provision choice (the declaration id) and of the transfer choice, as the records hold them. */
+  readonly key: number;
+  readonly transferKey: number;
   readonly basis: Declaration['legal_basis'];
   /** Declared items in declaration order, each with its form and format. */
   readonly items: readonly ReleasedItem[];
@@ -130,6 +138,7 @@ function buildIndex(registry: RegistryModel): GateIndex {
     const countries = new Set(p.kind === 'recipient' ? [p.country] : p.countries);
     const party: PartyPlan = freeze({
       id,
+      key: idKey(id),
       kind: p.kind,
       country: p.kind === 'recipient' ? p.country : undefined,
       countries,
@@ -181,17 +190,21 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
     retentionOk: step('retention', true, retentionText),
   });
   const plan: DeclarationPlan = freeze({
-    id: d.id,
+    // Ids and fingerprint interned (intern.ts): the subjects' records hold the same objects.
+    id: intern(d.id),
     declaration: d,
     purpose,
+    purposeId: intern(purpose.id),
+    key: idKey(d.id),
+    transferKey: idKey(transferChoiceId(d.id)),
     basis: d.legal_basis,
     items: Object.freeze(items),
     byCategory: new Map(items.map((i) => [i.category, i])),
     objectionApplies: purpose.ad_targeting || !purpose.required,
     transferGroundIsConsent: d.transfer?.ground === 'consent',
-    transferChoice: transferChoiceId(d.id),
+    transferChoice: intern(transferChoiceId(d.id)),
     scopedOnly: p.kind === 'class',
-    fingerprint: termsFingerprint(noticeDeclarationOf(registry, d)),
+    fingerprint: intern(termsFingerprint(noticeDeclarationOf(registry, d))),
     legalBasis: freeze({ KR: basisCheck(registry, d, p, 'KR'), EU: basisCheck(registry, d, p, 'EU') }),
     transfer,
     retention,

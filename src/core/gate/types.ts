@@ -1,6 +1,6 @@
 import type { DataCategory, Jurisdiction, LegalBasis, ReleaseForm } from '../registry/schema.ts';
 import type { RegistryModel } from '../registry/model.ts';
-import type { ConsentLookup } from '../consent/lookup.ts';
+import type { ConsentStatus } from '../consent/lookup.ts';
 
 /**
  * The release gate's contract. `decide` (src/core/gate/decide.ts) is pure: everything it needs
@@ -52,6 +52,8 @@ export interface ReleaseRequest {
 
 /** A class member (e.g. one seller) as the gate sees it. */
 export interface MemberInfo {
+  /** The member id's key (`idKey`, src/core/gate/intern.ts): the per-subject records name members by key. */
+  readonly key: number;
   readonly classId: string;
   readonly country: string;
   /** The version of the class's agreement the member accepted (PIPA 28-8(4)); absent: none. */
@@ -64,6 +66,8 @@ export interface OrderInfo {
   /** The member the order was placed with. */
   readonly recipient: string;
   readonly declarations: readonly string[];
+  /** Epoch ms when this order's contract ended (anchor for `from: contract_end` of releases naming it); absent: ongoing, or the subject's. */
+  readonly contractEndedAt?: number | undefined;
 }
 
 /** A PIPC suspension order (PIPA 28-9) as recorded by the operator: a country or one recipient, from a date. */
@@ -90,21 +94,63 @@ export interface SubjectInfo {
   readonly erased: boolean;
   /** Epoch ms when the subject's data was collected (anchor for `from: collection`). */
   readonly collectedAt?: number;
-  /** Epoch ms when the contract (order) ended, per order ref or overall (anchor for `from: contract_end`). */
-  readonly contractEndedAt?: (orderRef?: string) => number | undefined;
+  /**
+   * Epoch ms when the subject's contract ended (anchor for `from: contract_end`), unless the
+   * request names an order with its own end (`OrderInfo.contractEndedAt`). Absent: ongoing.
+   */
+  readonly contractEndedAt?: number | undefined;
+}
+
+/**
+ * Everything the gate holds about one subject, reached by one lookup (`GateContext.subjects`):
+ * its own state, its registered orders, its consents and objections, its completed objection and
+ * suspension requests. In production one `GateRecord` (gate-records.ts) per subject, kept by the
+ * projections as each event arrives, so a decision reads a few neighbouring objects instead of
+ * probing five tables keyed by subject.
+ */
+export interface SubjectGate extends SubjectInfo {
+  /**
+   * Whether the subject itself is known. Orders or consents can arrive before the subject does
+   * (another server's NOTIFY): the record then exists, and the subject is still unknown.
+   */
+  readonly known: boolean;
+  /**
+   * The declarations of this subject's order `orderRef`, when that order was placed with the
+   * member keyed `recipientKey` (PIPA 17(2)1, 18); undefined for no such order, another subject's
+   * or another member's.
+   */
+  orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined;
+  /**
+   * The consent answer for a choice (`<declaration>` or `<declaration>:transfer`) as it applies to
+   * a recipient, as `ConsentLookup.status` defines it. Choice and recipient by key (`idKey`, intern.ts).
+   */
+  consent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentStatus;
+  /** When `consent(…)` is active: its event, notice, items and terms (read without a second object); else undefined. */
+  activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ActiveConsent | undefined;
+  /** The subject objected to the purpose (GDPR 21, `Sec-GPC: 1` for ad targeting), as `ConsentLookup.hasObjected`. */
+  objected(purposeId: string): boolean;
+  /** A completed objection or suspension request covering (declaration, purpose), if any. */
+  stop(declarationId: string, purposeId: string): RightsStop | undefined;
+  /** The `contract_end` anchor of a release naming `orderRef`: that order's end if it has one, else the subject's. */
+  contractEnd(orderRef: string | undefined): number | undefined;
+}
+
+/** The fields of an active consent answer the gate reads (a consent projection slot has them). */
+export interface ActiveConsent {
+  readonly eventId: string;
+  readonly noticeHash: string;
+  /** Items of the declaration the notice showed. */
+  readonly items: readonly string[];
+  readonly fingerprint: string | null;
 }
 
 export interface GateContext {
   readonly registry: RegistryModel;
-  readonly consents: ConsentLookup;
   readonly members: { get(id: string): MemberInfo | undefined };
-  readonly subjects: { get(subject: string): SubjectInfo | undefined };
-  /** Registered orders by id (`order_ref`): a class member receives only for its own orders. */
-  readonly orders: { get(orderRef: string): OrderInfo | undefined };
+  /** What the gate holds per subject (state, orders, consents, objections, rights stops): one lookup. */
+  readonly subjects: { get(subject: string): SubjectGate | undefined };
   /** Recorded PIPC suspension orders: the one in force at `at` for `country`, `recipient` or (a member's) `classId`. */
   readonly suspensions: { find(recipient: string, classId: string | undefined, country: string, at: number): SuspensionInfo | undefined };
-  /** Completed objection and suspension requests: the one covering (subject, declaration, purpose), if any. */
-  readonly rightsStops: { find(subject: string, declarationId: string, purposeId: string): RightsStop | undefined };
 }
 
 export interface TraceStep {

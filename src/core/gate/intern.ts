@@ -1,0 +1,62 @@
+/**
+ * One string object per distinct value, for the ids the gate compares on every decision:
+ * declaration and choice ids, purposes, member ids, terms fingerprints and consented item
+ * lists. The gate's tables (gate-index.ts) and the per-subject records (gate-records.ts) both
+ * store the interned object, so the decision compares pointers — and the few shared strings stay
+ * in cache — instead of comparing, and first loading, one copy per database row.
+ *
+ * The tables are module-wide and only grow: they hold registry ids, member ids and item lists,
+ * which the operator defines (a few thousand), never subject ids or anything per request.
+ */
+const strings = new Map<string, string>();
+const lists = new Map<string, readonly string[]>();
+
+export function intern(s: string): string {
+  const had = strings.get(s);
+  if (had !== undefined) return had;
+  strings.set(s, s);
+  return s;
+}
+
+export function internOrNull(s: string | null): string | null {
+  return s === null ? null : intern(s);
+}
+
+/** One frozen array per distinct list (of interned strings): subjects consent to the same few item lists. */
+export function internList(xs: readonly string[]): readonly string[] {
+  // Ids never contain NUL (registry ids are slugs); the length keeps [] and [''] apart.
+  const key = `${xs.length}\u0000${xs.join('\u0000')}`;
+  const had = lists.get(key);
+  if (had !== undefined) return had;
+  const list = Object.freeze(xs.map(intern));
+  lists.set(key, list);
+  return list;
+}
+
+/**
+ * A small integer per distinct id (member, registry party, declaration or choice), for the keys
+ * of the per-subject records: comparing two integers reads no memory, where comparing two
+ * different string objects reads both (and a record scan compares against every entry). Key 0
+ * is the empty id: an unscoped consent. Module-wide, like the strings above.
+ */
+const keys = new Map<string, number>([['', 0]]);
+const names: string[] = [''];
+
+export const UNSCOPED_KEY = 0;
+
+export function idKey(id: string): number {
+  let k = keys.get(id);
+  if (k === undefined) {
+    k = names.length;
+    names.push(intern(id));
+    keys.set(id, k);
+  }
+  return k;
+}
+
+/** The id a key was made from. */
+export function idOfKey(key: number): string {
+  const id = names[key];
+  if (id === undefined) throw new Error(`no id has key ${key}`);
+  return id;
+}
