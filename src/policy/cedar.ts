@@ -181,7 +181,9 @@ export class OperatorPolicies {
       return policyDeny(decision, `operator policy ${e.policyId} (${this.origins.get(e.policyId) ?? '?'}) failed to evaluate: ${e.error.message}`);
     }
     if (verdict === 'deny') {
-      const by = diagnostics.reason.map((id) => `${id} (${this.origins.get(id) ?? '?'})`).join(', ');
+      // Cedar reports the matching rules as a set, in no fixed order: sorted, the same decision
+      // always records the same message.
+      const by = [...diagnostics.reason].sort().map((id) => `${id} (${this.origins.get(id) ?? '?'})`).join(', ');
       return policyDeny(decision, `forbidden by operator policy ${by || '(no permit)'}`);
     }
     return { ...decision, trace: [...decision.trace, passStep(this.size)] };
