@@ -118,7 +118,16 @@ export interface JournalOptions {
   maxDelayMs?: number;
   /** Batches in flight at once (default 2): one committing, the next being prepared. */
   maxInFlight?: number;
+  /** Items that must wait before a second batch goes beside a running one (PIPELINE_MIN_ITEMS). */
+  pipelineMinItems?: number;
 }
+
+/**
+ * Measured at 1,000 releases/s on PostgreSQL (docs/release.md "Where the release server's CPU
+ * goes"): 18 % less server CPU per release and half the p99 of starting the second batch at
+ * once, and saturated throughput no lower; the durable bench's batches are far above it.
+ */
+export const PIPELINE_MIN_ITEMS = 32;
 
 export class Journal {
   private readonly writers = new Map<string, PreparedWriter<unknown>>();
@@ -146,6 +155,10 @@ export class Journal {
       // PGlite, whose database runs in a worker thread (pglite-proxy.ts), its encoding on the
       // server's thread overlaps the previous batch's insert in the worker.
       maxInFlight: opts.maxInFlight ?? 2,
+      // …but only for a batch worth it: below PIPELINE_MIN_ITEMS waiting, the queue waits for
+      // the running batch instead (group-commit.ts). At a moderate rate that makes one batch of
+      // what pipelining cut in two, each with its own statement, round trip and commit.
+      pipelineMinItems: opts.pipelineMinItems ?? PIPELINE_MIN_ITEMS,
       onBatch: (stats) => this.batchObserver?.(stats),
     });
   }
