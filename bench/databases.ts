@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../src/store/open.ts';
+import { openDatabase, type OpenOptions } from '../src/store/open.ts';
 import type { Database } from '../src/store/sql.ts';
 
 /**
@@ -18,11 +18,11 @@ export type BenchTarget = 'pglite' | 'pglite_memory' | 'postgres';
 export const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Opens a fresh, migrated database; `close()` also drops what the benchmark created. */
-export async function openBenchDatabase(target: BenchTarget, name = 'bench'): Promise<Database> {
-  if (target === 'pglite_memory') return openDatabase({});
+export async function openBenchDatabase(target: BenchTarget, name = 'bench', opts: Pick<OpenOptions, 'pgliteThread'> = {}): Promise<Database> {
+  if (target === 'pglite_memory') return openDatabase({ ...opts });
   if (target === 'pglite') {
     const dir = mkdtempSync(join(tmpdir(), `cg-${name}-`));
-    const db = await openDatabase({ dataDir: dir });
+    const db = await openDatabase({ dataDir: dir, ...opts });
     return withClose(db, async (close) => {
       await close();
       rmSync(dir, { recursive: true, force: true });

@@ -490,8 +490,8 @@ export function decisionRow(i: number): DecisionRow {
   };
 }
 
-export async function perSecond(db: Database, n: number, maxBatch: number, inFlight: number): Promise<{ n: number; seconds: number; per_s: number }> {
-  const journal = new Journal(db, sqlLedgerAppender, { maxBatch });
+export async function perSecond(db: Database, n: number, maxBatch: number, inFlight: number, maxInFlight?: number): Promise<{ n: number; seconds: number; per_s: number }> {
+  const journal = new Journal(db, sqlLedgerAppender, { maxBatch, ...(maxInFlight ? { maxInFlight } : {}) });
   registerDecisionWriter(journal);
   const rows = Array.from({ length: n }, (_, i) => decisionRow(i));
   const t0 = process.hrtime.bigint();

@@ -202,6 +202,10 @@ export class LedgerService {
   }
 
   async latestCheckpoint(): Promise<StoredCheckpoint> {
+    // A checkpoint already being issued (every N entries, the timer) is the newest one: a reader
+    // who saw the entries acknowledged also sees the checkpoint they triggered, however the
+    // database interleaves the reader's statement with the issuer's.
+    await this.chain;
     return (await this.checkpoints.latest()) ?? this.checkpoint();
   }
 

@@ -50,6 +50,12 @@ interface CacheEntry {
   keyVersion: number;
   dataKey: Uint8Array;
   items: Map<string, SealedItem>;
+  /**
+   * Each item's AAD (subject, category, key version: envelope.ts itemAad), made on its first
+   * read. The entry is replaced whenever the subject's items change, so an AAD never outlives
+   * the item it was made for.
+   */
+  aads: Map<string, Uint8Array>;
 }
 
 const CHANNEL_PREFIX = 'cg_vault_';
@@ -187,7 +193,13 @@ export class VaultService {
     if (!entry) return out;
     for (const c of categories) {
       const item = entry.items.get(c);
-      if (item) out.set(c, openText(entry.dataKey, itemAad(subject, c, item.keyVersion), item.sealed));
+      if (!item) continue;
+      let aad = entry.aads.get(c);
+      if (aad === undefined) {
+        aad = itemAad(subject, c, item.keyVersion);
+        entry.aads.set(c, aad);
+      }
+      out.set(c, openText(entry.dataKey, aad, item.sealed));
     }
     return out;
   }
@@ -250,7 +262,7 @@ export class VaultService {
       throw erasedError(subject);
     }
     const [dataKey, items] = await Promise.all([this.unwrap(key), this.repo.readItems(subject)]);
-    const entry: CacheEntry = { keyVersion: key.keyVersion, dataKey, items: new Map(items.map((i) => [i.category, i])) };
+    const entry: CacheEntry = { keyVersion: key.keyVersion, dataKey, items: new Map(items.map((i) => [i.category, i])), aads: new Map() };
     if ((this.generation.get(subject) ?? 0) === gen && !this.erased.has(subject)) {
       this.cache.set(subject, entry);
       if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);

@@ -127,34 +127,50 @@ export class OperatorPolicies {
     const country = party?.kind === 'recipient' ? party.country : (member?.country ?? '');
     const classParty = member ? ctx.registry.parties.get(member.classId) : undefined;
     const jurisdiction = subject?.jurisdiction ?? 'KR';
-    const principal = { type: 'Recipient', id: req.recipientId };
-    const principalAttrs: Record<string, string> = {
-      role: party?.role ?? classParty?.role ?? '',
-      country,
-      kind: member ? 'member' : 'recipient',
-    };
-    if (member) principalAttrs.class = member.classId;
-    const hourUtc = new Date(req.at).getUTCHours();
-    const answer = this.evaluate({
-      principal,
-      action: { type: 'Action', id: 'release' },
-      resource: { type: 'Subject', id: req.subject },
-      context: {
-        purpose: req.purpose,
-        declaration: decision.declarationId,
-        basis: decision.basis,
-        items: decision.items.map((i) => i.category),
-        plain_items: decision.items.filter((i) => i.form === 'plain').map((i) => i.category),
-        overseas: ctx.registry.isOverseas(country, jurisdiction),
-        hour_utc: hourUtc,
-        hour_kst: (hourUtc + KST_OFFSET_H) % 24,
-        weekday_utc: new Date(req.at).getUTCDay(),
-      },
-      preparsedPolicySetId: this.setId,
-      entities: [
-        { uid: principal, attrs: principalAttrs, parents: member ? [{ type: 'RecipientClass', id: member.classId }] : [] },
-        { uid: { type: 'Subject', id: req.subject }, attrs: { jurisdiction }, parents: [] },
-      ],
+    const role = party?.role ?? classParty?.role ?? '';
+    const classId = member ? member.classId : null;
+    const at = new Date(req.at);
+    const hourUtc = at.getUTCHours();
+    const weekdayUtc = at.getUTCDay();
+    const items: string[] = [];
+    const plainItems: string[] = [];
+    for (const i of decision.items) {
+      items.push(i.category);
+      if (i.form === 'plain') plainItems.push(i.category);
+    }
+    const overseas = ctx.registry.isOverseas(country, jurisdiction);
+    // The memo key: every value the call below is built from, and nothing else, so equal keys
+    // mean equal calls (test/policy/cedar.test.ts holds memoised answers to fresh ones). One
+    // native stringify of flat values; the call itself is built only when Cedar is asked.
+    const key = JSON.stringify([
+      req.recipientId, role, country, classId, this.subjectBlind ? null : req.subject, jurisdiction,
+      req.purpose, decision.declarationId, decision.basis, items, plainItems, overseas, hourUtc, weekdayUtc,
+    ]);
+    const answer = this.evaluate(key, () => {
+      const principal = { type: 'Recipient', id: req.recipientId };
+      const principalAttrs: Record<string, string> = { role, country, kind: member ? 'member' : 'recipient' };
+      if (classId !== null) principalAttrs.class = classId;
+      return {
+        principal,
+        action: { type: 'Action', id: 'release' },
+        resource: { type: 'Subject', id: req.subject },
+        context: {
+          purpose: req.purpose,
+          declaration: decision.declarationId,
+          basis: decision.basis,
+          items,
+          plain_items: plainItems,
+          overseas,
+          hour_utc: hourUtc,
+          hour_kst: (hourUtc + KST_OFFSET_H) % 24,
+          weekday_utc: weekdayUtc,
+        },
+        preparsedPolicySetId: this.setId,
+        entities: [
+          { uid: principal, attrs: principalAttrs, parents: classId !== null ? [{ type: 'RecipientClass', id: classId }] : [] },
+          { uid: { type: 'Subject', id: req.subject }, attrs: { jurisdiction }, parents: [] },
+        ],
+      };
     });
     if (answer.type === 'failure') {
       return policyDeny(decision, `operator policies could not be evaluated: ${answer.errors[0]?.message ?? 'unknown error'}`);
@@ -165,20 +181,19 @@ export class OperatorPolicies {
       return policyDeny(decision, `operator policy ${e.policyId} (${this.origins.get(e.policyId) ?? '?'}) failed to evaluate: ${e.error.message}`);
     }
     if (verdict === 'deny') {
-      const by = diagnostics.reason.map((id) => `${id} (${this.origins.get(id) ?? '?'})`).join(', ');
+      // Cedar reports the matching rules as a set, in no fixed order: sorted, the same decision
+      // always records the same message.
+      const by = [...diagnostics.reason].sort().map((id) => `${id} (${this.origins.get(id) ?? '?'})`).join(', ');
       return policyDeny(decision, `forbidden by operator policy ${by || '(no permit)'}`);
     }
     return { ...decision, trace: [...decision.trace, passStep(this.size)] };
   }
 
-  private evaluate(call: CedarCall): CedarAnswer {
-    // The subject's uid (resource, and its entity) is blanked out of the key when no rule can see it.
-    const key = JSON.stringify(call, (_k, v: unknown) =>
-      this.subjectBlind && isSubjectUid(v) ? 'Subject' : v,
-    );
+  /** The memoised answer for `key`, else Cedar's answer to `call()` (remembered under `key`). */
+  private evaluate(key: string, call: () => CedarCall): CedarAnswer {
     const hit = this.answers.get(key);
     if (hit) return hit;
-    const answer = cedar.statefulIsAuthorized(call);
+    const answer = cedar.statefulIsAuthorized(call());
     if (this.answers.size >= MAX_MEMO) this.answers.delete(this.answers.keys().next().value!);
     this.answers.set(key, answer);
     return answer;
@@ -187,9 +202,6 @@ export class OperatorPolicies {
 
 type CedarCall = Parameters<typeof cedar.statefulIsAuthorized>[0];
 type CedarAnswer = ReturnType<typeof cedar.statefulIsAuthorized>;
-
-const isSubjectUid = (v: unknown): boolean =>
-  typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'Subject' && 'id' in v;
 
 // One shared frozen step per rule count, like the gate's own passing steps: the record path
 // serialises each once (src/store/decision-json.ts).

@@ -26,6 +26,15 @@ export interface GroupCommitOptions<I, R> {
    * prepared and sent while the previous one is still committing.
    */
   maxInFlight?: number;
+  /**
+   * With a batch already in flight, another one starts only once this many items wait for it
+   * (default 1: as soon as there is one). Pipelining pays when the queue is long (a saturated
+   * server); at a moderate rate it only splits what would have been one batch into two, each
+   * paying its own statement, round trip and commit — and on PostgreSQL the second waits for
+   * the first's ledger-head lock anyway. Below the threshold the queue waits for the running
+   * batch to end, which starts the next one with everything that came in meanwhile.
+   */
+  pipelineMinItems?: number;
   /** Told about every batch once it settled (metrics). Must not throw. */
   onBatch?: (stats: BatchStats) => void;
 }
@@ -58,11 +67,13 @@ export class GroupCommit<I, R> {
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
   private readonly maxInFlight: number;
+  private readonly pipelineMinItems: number;
 
   constructor(private readonly opts: GroupCommitOptions<I, R>) {
     this.maxBatch = opts.maxBatch ?? 1000;
     this.maxDelayMs = opts.maxDelayMs ?? 0;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 1);
+    this.pipelineMinItems = Math.max(1, opts.pipelineMinItems ?? 1);
   }
 
   submit(item: I): Promise<R> {
@@ -91,8 +102,14 @@ export class GroupCommit<I, R> {
     await this.drain();
   }
 
+  /** Whether the queue may start a batch now: a free slot, and beside a running batch, enough items. */
+  private mayStart(): boolean {
+    const running = this.inFlight.size;
+    return running < this.maxInFlight && (running === 0 || this.queue.length >= this.pipelineMinItems);
+  }
+
   private schedule(): void {
-    if (this.inFlight.size >= this.maxInFlight) return; // a running batch re-kicks when it ends
+    if (!this.mayStart()) return; // a running batch re-kicks when it ends
     if (this.queue.length >= this.maxBatch) return this.kick();
     if (this.timer) return;
     if (this.maxDelayMs > 0) {
@@ -109,7 +126,7 @@ export class GroupCommit<I, R> {
       this.timer.cancel();
       this.timer = null;
     }
-    if (this.inFlight.size >= this.maxInFlight || this.queue.length === 0) return;
+    if (this.queue.length === 0 || !this.mayStart()) return;
     const batch = this.queue.splice(0, this.maxBatch);
     const running: Promise<void> = this.run(batch).finally(() => {
       this.inFlight.delete(running);

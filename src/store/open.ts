@@ -1,4 +1,4 @@
-import { openPGlite } from './pglite.ts';
+import { openPGlite, type PGliteThread } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 import { migrate } from './migrate.ts';
 import type { Database } from './sql.ts';
@@ -11,6 +11,8 @@ export interface OpenOptions {
   schema?: string;
   /** The PGlite directory must already hold a database (read-only commands): no new one is created. */
   mustExist?: boolean;
+  /** Where PGlite runs (pglite.ts): its own worker thread by default. */
+  pgliteThread?: PGliteThread;
 }
 
 /** Opens the configured engine and brings its schema up to date. */
@@ -21,6 +23,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
         ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
         ...(opts.schema ? { schema: opts.schema } : {}),
         ...(opts.mustExist ? { mustExist: true } : {}),
+        ...(opts.pgliteThread ? { thread: opts.pgliteThread } : {}),
       });
   try {
     await migrate(db);

@@ -61,6 +61,11 @@ export interface Database extends Sql {
   listen(channel: string, onPayload: (payload: string) => void, onResync?: () => void): Promise<() => Promise<void>>;
   notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
+  /**
+   * CPU time (µs) of the thread that runs the database, when that is not the caller's: PGlite's
+   * worker thread (pglite-proxy.ts). Absent otherwise; null where the platform cannot tell.
+   */
+  threadCpuMicros?(): Promise<number | null>;
 }
 
 /** Schema names are interpolated into DDL, so they are restricted to a safe alphabet. */

@@ -37,6 +37,11 @@ export function seal(key: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): U
 
 /** Opens what `seal` produced; any change to key, AAD or bytes → VAULT_DECRYPT_FAILED. */
 export function open(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
+  return new Uint8Array(openBuffer(key, aad, sealed));
+}
+
+/** `open`'s plaintext as the decipher returns it: a release decodes it once, without a copy. */
+function openBuffer(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Buffer {
   const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
   if (buf.length < 1 + IV_BYTES + TAG_BYTES || buf[0] !== FORMAT || key.length !== DATA_KEY_BYTES) throw decryptFailed();
   const iv = buf.subarray(1, 1 + IV_BYTES);
@@ -46,15 +51,18 @@ export function open(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint
     const d = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     d.setAAD(aad);
     d.setAuthTag(tag);
-    return new Uint8Array(Buffer.concat([d.update(body), d.final()]));
+    const plain = d.update(body);
+    // final() authenticates (GCM's tag): nothing of `plain` is used unless it passes. A stream
+    // cipher's final() adds no bytes, but concatenate if it ever does.
+    const rest = d.final();
+    return rest.length === 0 ? plain : Buffer.concat([plain, rest]);
   } catch {
     throw decryptFailed();
   }
 }
 
 export const sealText = (key: Uint8Array, aad: Uint8Array, text: string): Uint8Array => seal(key, aad, Buffer.from(text, 'utf8'));
-export const openText = (key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): string =>
-  Buffer.from(open(key, aad, sealed)).toString('utf8');
+export const openText = (key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): string => openBuffer(key, aad, sealed).toString('utf8');
 
 // Deliberately says nothing about why: an oracle distinguishing "bad tag" from "bad format" helps nobody but an attacker.
 const decryptFailed = () => new CgError('VAULT_DECRYPT_FAILED', 'vault ciphertext could not be authenticated', 500);

@@ -142,6 +142,58 @@ describe('operator policies (policies/operator.cedar)', () => {
     }
   });
 
+  it('a memoised answer is the answer a fresh policy set gives: the memo key holds every input Cedar sees', () => {
+    // One rule per input (principal uid, class, role, country, kind, subject uid, jurisdiction and
+    // every context field): a memo key missing any of them would return another request's answer,
+    // and the deny message names every rule that matched, so a wrong hit shows.
+    const rules = [
+      'forbid (principal == Recipient::"adreach", action, resource) when { context.hour_utc == 1 };',
+      'forbid (principal in RecipientClass::"cn_sellers", action, resource) when { context.hour_utc == 2 };',
+      'forbid (principal, action, resource) when { principal.role == "processor" && context.hour_utc == 3 };',
+      'forbid (principal, action, resource) when { principal.country == "KR" && context.hour_utc == 4 };',
+      'forbid (principal, action, resource) when { principal.kind == "member" && context.hour_utc == 5 };',
+      'forbid (principal, action, resource) when { resource.jurisdiction == "EU" && context.hour_utc == 6 };',
+      'forbid (principal, action, resource) when { context.purpose == "order_fulfilment" && context.hour_utc == 7 };',
+      'forbid (principal, action, resource) when { context.declaration == "ad_partner" && context.hour_utc == 8 };',
+      'forbid (principal, action, resource) when { context.basis == "consent" && context.hour_utc == 9 };',
+      'forbid (principal, action, resource) when { context.items.contains("phone") && context.hour_utc == 10 };',
+      'forbid (principal, action, resource) when { context.plain_items.contains("address") && context.hour_utc == 11 };',
+      'forbid (principal, action, resource) when { context.overseas && context.hour_utc == 12 };',
+      'forbid (principal, action, resource) when { context.hour_kst == 22 };',
+      'forbid (principal, action, resource) when { context.weekday_utc == 3 && context.hour_utc < 12 };',
+    ].map((text, i) => ({ file: `r${String(i).padStart(2, '0')}.cedar`, text }));
+    const withSubject = [...rules, { file: 'subject.cedar', text: 'forbid (principal, action, resource == Subject::"kim") when { context.hour_utc == 13 };' }];
+    const sets = [rules, withSubject].map((sources) => ({ sources, shared: OperatorPolicies.compile(sources) }));
+    const reqArb = fc.record({
+      recipientId: fc.constantFrom('seller-cn', 'hanbit_express', 'adreach', 'nimbus_cloud', 'paybridge', 'kr_customs_broker'),
+      subject: fc.constantFrom('kim', 'anna'),
+      purpose: fc.constantFrom('order_fulfilment', 'ad_targeting', 'hosting', 'payment', 'customs_clearance'),
+      items: fc.option(fc.subarray(['name', 'phone', 'email', 'address', 'customs_code', 'order_history'], { minLength: 1 }), { nil: undefined }),
+      // Every hour of a week, so each rule above matches some requests and not others.
+      at: fc.integer({ min: NOON_KST - 7 * DAY, max: NOON_KST }).map((ms) => ms - (ms % 3_600_000)),
+    }).map((r) => ({ ...r, orderRef: orderRef(r.subject, r.recipientId) }));
+    let denied = 0;
+    let allowed = 0;
+    fc.assert(
+      fc.property(fc.array(reqArb, { minLength: 1, maxLength: 8 }), (batch) => {
+        for (const { sources, shared } of sets) {
+          for (const r of batch) {
+            const statutory = decide(r, ctx);
+            if (!statutory.allow) continue;
+            const memoised = shared.apply(r, statutory, ctx);
+            expect(memoised).toEqual(OperatorPolicies.compile(sources).apply(r, statutory, ctx));
+            if (memoised.allow) allowed++;
+            else denied++;
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+    // The sample exercised both answers.
+    expect(denied).toBeGreaterThan(0);
+    expect(allowed).toBeGreaterThan(0);
+  });
+
   it('with no rules, adds a passing policy step', () => {
     const none = OperatorPolicies.loadDir(join(tmpdir(), 'does-not-exist-cg'));
     expect(none.size).toBe(0);

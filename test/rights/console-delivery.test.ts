@@ -26,6 +26,9 @@ describe('console request detail: deliveries and seller confirmations', () => {
 
   beforeAll(async () => {
     h = await startHarness({ rights: { allowHttpWebhooks: true, webhookAllow: ['127.0.0.1'], sweepMs: 0 } });
+    // The test delivers with runOnce() itself, so it can see the deletion pending first: the
+    // background dispatcher, woken by the enqueue's NOTIFY, would otherwise race it there.
+    await h.app.ctx.outbox.stop();
     seller = await fakeRecipient(verified('seller'));
     mailer = await fakeRecipient(verified('mailer'));
     await h.customer('cust-del', { orders: false });

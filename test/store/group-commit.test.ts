@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { GroupCommit } from '../../src/store/group-commit.ts';
 
@@ -41,5 +42,113 @@ describe('group commit', () => {
     expect(batches.slice(1)).toEqual([[3, 4, 5], [6]]);
     expect(many).toEqual([2, 2, 2, 3]);
     await gc.close();
+  });
+
+  describe('pipelining (maxInFlight 2) and its threshold (pipelineMinItems)', () => {
+    /** A flush each of whose batches stays in flight until the test lets it commit. */
+    function held(opts: { maxInFlight: number; pipelineMinItems?: number }) {
+      const batches: number[][] = [];
+      /** Per batch: whether another was in flight when it started. */
+      const beside: boolean[] = [];
+      const open: Array<() => void> = [];
+      let inFlight = 0;
+      let maxSeen = 0;
+      const gc = new GroupCommit<number, number>({
+        ...opts,
+        flush: async (items) => {
+          batches.push([...items]);
+          beside.push(inFlight > 0);
+          const n = batches.length;
+          inFlight++;
+          maxSeen = Math.max(maxSeen, inFlight);
+          await new Promise<void>((r) => open.push(r));
+          inFlight--;
+          return items.map(() => n);
+        },
+      });
+      /** Lets the oldest batch in flight commit and the event loop run its consequences. */
+      const commitOldest = async () => {
+        open.shift()?.();
+        await turns();
+      };
+      return { gc, batches, beside, commitOldest, running: () => inFlight, maxSeen: () => maxSeen };
+    }
+    const turns = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    };
+
+    it('by default a second batch goes as soon as one item waits beside a running batch', async () => {
+      const h = held({ maxInFlight: 2 });
+      const a = h.gc.submit(1);
+      await turns();
+      const b = h.gc.submit(2);
+      await turns();
+      expect(h.batches).toEqual([[1], [2]]);
+      expect(h.running()).toBe(2);
+      await h.commitOldest();
+      await h.commitOldest();
+      expect(await Promise.all([a, b])).toEqual([1, 2]);
+    });
+
+    it('below the threshold the queue waits for the running batch, then goes as one batch; at it, a second batch goes beside', async () => {
+      const h = held({ maxInFlight: 2, pipelineMinItems: 3 });
+      const first = h.gc.submit(1);
+      await turns();
+      const waiting = [h.gc.submit(2), h.gc.submit(3)];
+      await turns();
+      // Two waiting, threshold three: no second batch while the first is in flight.
+      expect(h.batches).toEqual([[1]]);
+      await h.commitOldest();
+      expect(await first).toBe(1);
+      expect(h.batches).toEqual([[1], [2, 3]]);
+      // Three waiting beside the running batch: pipelined.
+      const more = [4, 5, 6].map((v) => h.gc.submit(v));
+      await turns();
+      expect(h.batches).toEqual([[1], [2, 3], [4, 5, 6]]);
+      expect(h.running()).toBe(2);
+      await h.commitOldest();
+      await h.commitOldest();
+      expect(await Promise.all(waiting)).toEqual([2, 2]);
+      expect(await Promise.all(more)).toEqual([3, 3, 3]);
+      await h.gc.close();
+    });
+
+    it('whatever the arrivals: every item is answered once by the batch that holds it, in order, never more batches in flight than allowed', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 6 }),
+          // Each step: submit that many items (0 = let the oldest batch commit instead).
+          fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 1, maxLength: 25 }),
+          async (maxInFlight, pipelineMinItems, steps) => {
+            const h = held({ maxInFlight, pipelineMinItems });
+            const submitted: Array<{ v: number; p: Promise<number> }> = [];
+            let next = 0;
+            for (const k of steps) {
+              if (k === 0) await h.commitOldest();
+              else for (let i = 0; i < k; i++, next++) submitted.push({ v: next, p: h.gc.submit(next) });
+              await turns();
+              // A batch started beside a running one only with enough items waiting.
+              h.batches.forEach((b, i) => {
+                if (h.beside[i]) expect(b.length).toBeGreaterThanOrEqual(pipelineMinItems);
+              });
+              expect(h.running()).toBeLessThanOrEqual(maxInFlight);
+            }
+            const drained = h.gc.drain();
+            while (h.running() > 0 || h.gc.pending > 0) await h.commitOldest();
+            await drained;
+            expect(h.maxSeen()).toBeLessThanOrEqual(maxInFlight);
+            h.batches.forEach((b, i) => {
+              if (h.beside[i]) expect(b.length).toBeGreaterThanOrEqual(pipelineMinItems);
+            });
+            // Batches hold the items in submission order, each exactly once.
+            expect(h.batches.flat()).toEqual(submitted.map((s) => s.v));
+            const batchOf = new Map(h.batches.flatMap((b, i) => b.map((v) => [v, i + 1] as const)));
+            for (const s of submitted) expect(await s.p).toBe(batchOf.get(s.v));
+          },
+        ),
+        { numRuns: 100 },
+      );
+    });
   });
 });

@@ -1,0 +1,93 @@
+import { pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { fixedRate, median } from './fixed-rate.ts';
+
+/**
+ * Same-run A/B of the release server's CPU per release at a fixed rate, for development on a
+ * shared machine (issue 20 goal 2): two checkouts of this repository (e.g. main exported to a
+ * directory, and a working tree), each with its own bench server (bench/release.ts, PostgreSQL
+ * or PGlite), loaded in alternation — bare route then release, A then B, round after round — so
+ * drift of the machine falls on both sides.
+ *
+ *   node --import tsx bench/release-ab.ts <dirA>[:ENV=v,…] <dirB>[:ENV=v,…] [postgres|pglite] [rounds] [seconds]
+ *
+ * A side may name environment variables for its server after a colon (settings to compare on one
+ * checkout, e.g. `.:CONSENTGATE_COMMIT_DELAY_MS=1`).
+ *
+ * Prints per round and as medians: the server's process.cpuUsage per request (µs), p50 and p99.
+ * Not part of `npm run bench`; the committed numbers come from bench/release.ts.
+ */
+const spec = (arg: string | undefined) => {
+  const [dir, env] = (arg ?? '.').split(':');
+  return { dir: resolve(dir || '.'), env: Object.fromEntries((env ? env.split(',') : []).map((kv) => kv.split('=') as [string, string])) };
+};
+const [specA, specB] = [spec(process.argv[2]), spec(process.argv[3])];
+const engine = (process.argv[4] ?? 'postgres') as 'pglite' | 'postgres';
+const ROUNDS = Number(process.argv[5] ?? 5);
+const SECONDS = Number(process.argv[6] ?? 5);
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+
+type Bench = typeof import('./release.ts');
+const load = async (dir: string) => (await import(pathToFileURL(join(dir, 'bench/release.ts')).href)) as Bench;
+const sides = [
+  { name: 'A', ...specA, bench: await load(specA.dir) },
+  { name: 'B', ...specB, bench: await load(specB.dir) },
+];
+const servers: Array<Awaited<ReturnType<Bench['startServer']>>> = [];
+for (const s of sides) {
+  // The child inherits process.env at spawn: this side's settings only.
+  const saved = { ...process.env };
+  Object.assign(process.env, s.env);
+  try {
+    servers.push(await s.bench.startServer(engine));
+  } finally {
+    for (const k of Object.keys(s.env)) if (saved[k] === undefined) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+const rows: Record<string, Array<{ cpu: number; p50: number; p99: number; rps: number }>> = {};
+const once = async (k: number, bare: boolean, seconds: number) => {
+  const s = servers[k]!;
+  const bench = sides[k]!.bench;
+  let i = 0;
+  const c0 = await bench.childCpu(s.child);
+  const r = await fixedRate({
+    url: `http://127.0.0.1:${bare ? s.info.barePort : s.info.releasePort}`,
+    path: bare ? '/bare' : '/v1/releases',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.info.key}` },
+    body: () => JSON.stringify(bench.releaseBody(s.info.subjects[i++ % s.info.subjects.length]!)),
+    rate: RATE,
+    connections: 10,
+    seconds,
+  });
+  const cpu = ((await bench.childCpu(s.child)) - c0) / r.requests;
+  if (r.non2xx || r.errors) throw new Error(`side ${sides[k]!.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return { cpu: Math.round(cpu), p50: r.p50_ms, p99: r.p99_ms, rps: r.rps };
+};
+console.log(`A = ${process.argv[2]}\nB = ${process.argv[3]}\nengine ${engine}, ${RATE}/s, ${ROUNDS} rounds of ${SECONDS} s; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+try {
+  for (let k = 0; k < 2; k++) for (const bare of [true, false]) await once(k, bare, 3);
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which side goes first, so neither always follows the other.
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const k of order) {
+      for (const bare of [true, false]) {
+        const r = await once(k, bare, SECONDS);
+        const key = `${sides[k]!.name} ${bare ? 'bare   ' : 'release'}`;
+        (rows[key] ??= []).push(r);
+        console.log(`round ${round + 1} ${key}: ${r.cpu} µs/req, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.rps}/s`);
+      }
+    }
+  }
+} finally {
+  for (const s of servers) s.child.kill('SIGTERM');
+}
+console.log(`== medians (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}) ==`);
+for (const [key, rs] of Object.entries(rows).sort()) {
+  const m = (f: (r: (typeof rs)[number]) => number) => median(rs.map(f));
+  console.log(`${key}: ${m((r) => r.cpu)} µs/req, p50 ${m((r) => r.p50).toFixed(2)} ms, p99 ${m((r) => r.p99).toFixed(2)} ms`);
+}
+const ratio = (side: string) => median(rows[`${side} release`]!.map((r, i) => r.cpu / rows[`${side} bare   `]![i]!.cpu));
+console.log(`release/bare CPU (median of per-round ratios): A ${ratio('A').toFixed(2)}×, B ${ratio('B').toFixed(2)}×`);
+process.exit(0);

@@ -1,0 +1,192 @@
+import { Worker } from 'node:worker_threads';
+import { bulkStatement, encodeBulk, type EngineOptions } from './pglite-engine.ts';
+import { deserializeError, postableParams, type Answer, type Call, type Notification, type Reply, type Request, type Started } from './pglite-messages.ts';
+import { sqlHandle, type Database, type Sql } from './sql.ts';
+
+/**
+ * PGlite in a worker thread, behind the same `Database` interface as in the caller's thread.
+ * PGlite is PostgreSQL compiled to WASM: every statement runs synchronously in the thread that
+ * calls it, and on the server's thread a group-commit batch's insert (and its file writes) held
+ * the event loop while HTTP requests and the next batch's encoding waited. In a worker of its
+ * own the database and the server's JavaScript run at the same time, on two cores.
+ *
+ * Each call is a message with an id (pglite-messages.ts); the worker answers in order. A
+ * transaction is opened without waiting for the worker (its statements queue there until
+ * BEGIN ran) and ended by one message once `fn` settled, so it costs no round trip of its own.
+ * Errors come back with their PostgreSQL fields. The worker holds no reference on the event
+ * loop unless a call is waiting for it, so an unclosed handle does not keep a process alive.
+ */
+export interface WorkerDatabase extends Database {
+  threadCpuMicros(): Promise<number | null>;
+}
+
+/** Runs the thread's TypeScript module with tsx, as the server itself runs (bin/server.mjs). */
+function startWorker(opts: EngineOptions): Worker {
+  return new Worker(new URL('./pglite-thread.mjs', import.meta.url), {
+    workerData: opts,
+    // Not the server's flags: its loaders (`--import tsx`) would be registered twice, test
+    // runners' flags mean nothing here, and V8 heap flags are refused for a worker. The young
+    // generation the server asks for (npm start: --max-semi-space-size=64, fewer scavenges of
+    // short-lived results) is given as the worker's resource limit instead.
+    execArgv: [],
+    ...youngGeneration(),
+  });
+}
+
+/** V8's young generation is three semi-spaces (two plus the new large-object space). */
+function youngGeneration(): { resourceLimits?: { maxYoungGenerationSizeMb: number } } {
+  const flag = process.execArgv.find((a) => a.startsWith('--max-semi-space-size='));
+  const mb = flag ? Number(flag.slice(flag.indexOf('=') + 1)) : NaN;
+  return Number.isFinite(mb) && mb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: mb * 3 } } : {};
+}
+
+export async function openPGliteWorker(opts: EngineOptions, onClosed: () => void): Promise<WorkerDatabase> {
+  const worker = startWorker(opts);
+  let onMessage!: (m: Started) => void;
+  let onError!: (e: Error) => void;
+  let onExit!: (code: number) => void;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      onMessage = (m) => (m.started ? resolve() : reject(deserializeError(m.error)));
+      onError = reject;
+      onExit = (code) => reject(new Error(`the PGlite worker exited with code ${code} while starting`));
+      worker.once('message', onMessage).once('error', onError).once('exit', onExit);
+    });
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  } finally {
+    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+  }
+  worker.unref();
+  return proxy(worker, opts.schema, onClosed);
+}
+
+interface Waiting {
+  resolve(reply: Reply): void;
+  reject(e: Error): void;
+}
+
+function proxy(worker: Worker, schema: string, onClosed: () => void): WorkerDatabase {
+  const waiting = new Map<number, Waiting>();
+  const listeners = new Map<number, (payload: string) => void>();
+  let nextId = 0;
+  let nextTx = 0;
+  let nextListener = 0;
+  let gone: Error | undefined;
+  let closing: Promise<void> | undefined;
+
+  const settle = (id: number) => {
+    const w = waiting.get(id);
+    waiting.delete(id);
+    if (waiting.size === 0) worker.unref();
+    return w;
+  };
+  worker.on('message', (m: Reply | Notification) => {
+    if (m.id === undefined) {
+      listeners.get(m.listener)?.(m.payload);
+      return;
+    }
+    settle(m.id)?.resolve(m);
+  });
+  const stop = (e: Error) => {
+    gone ??= e;
+    for (const id of [...waiting.keys()]) settle(id)?.reject(gone);
+  };
+  worker.on('error', (e) => stop(new Error(`the PGlite worker failed: ${e.message}`, { cause: e })));
+  worker.on('exit', (code) => stop(new Error(`the PGlite worker exited (code ${code})`)));
+
+  /** Posts `req` and resolves with its reply; an error reply rejects (made here, see deserializeError). */
+  const call = (req: Call, transfer: ArrayBuffer[] = [], query?: { text: string; params?: readonly unknown[] }): Promise<Answer> => {
+    if (gone) return Promise.reject(gone);
+    // Closing waits for what was asked before, transactions included: their statements still run.
+    const inTx = (req.op === 'query' || req.op === 'exec') && req.tx !== undefined;
+    if (closing && req.op !== 'close' && !inTx) return Promise.reject(new Error('the database is closed'));
+    return new Promise<Answer>((resolve, reject) => {
+      if (waiting.size === 0) worker.ref();
+      waiting.set(req.id, { resolve: (r) => (r.error ? reject(deserializeError(r.error, query)) : resolve(r)), reject });
+      worker.postMessage(req, transfer);
+    });
+  };
+
+  const query = async <R>(text: string, params: readonly unknown[] = [], tx?: number): Promise<R[]> => {
+    const p = postableParams(params);
+    const r = await call({ op: 'query', id: ++nextId, ...(tx !== undefined ? { tx } : {}), text, params: p.params }, p.transfer, { text, params });
+    return r.rows as R[];
+  };
+  const exec = async (script: string, tx?: number): Promise<void> => {
+    await call({ op: 'exec', id: ++nextId, ...(tx !== undefined ? { tx } : {}), script }, [], { text: script });
+  };
+  const handle = (tx?: number, isOpen: () => boolean = () => true): Sql => {
+    const closed = () => Promise.reject(new Error('Transaction is closed'));
+    return sqlHandle({
+      engine: 'pglite',
+      query: <R>(text: string, params?: readonly unknown[]) => (isOpen() ? query<R>(text, params, tx) : closed()),
+      exec: (script) => (isOpen() ? exec(script, tx) : closed()),
+      encodeBulk,
+      insertBulk: async (bulk) => {
+        const { text, params } = bulkStatement(bulk);
+        if (!isOpen()) return closed();
+        await query(text, params, tx);
+      },
+    });
+  };
+
+  return {
+    schema,
+    ...handle(),
+    async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      const tx = ++nextTx;
+      const ended = call({ op: 'begin', id: ++nextId, tx });
+      ended.catch(() => {}); // awaited below; a failed BEGIN also fails fn's statements
+      let open = true;
+      const end = (commit: boolean) => {
+        open = false;
+        if (!gone) worker.postMessage({ op: 'end', tx, commit } satisfies Request);
+      };
+      let result: T;
+      try {
+        result = await fn(handle(tx, () => open));
+      } catch (e) {
+        end(false);
+        await ended.catch(() => {});
+        throw e;
+      }
+      end(true);
+      await ended;
+      return result;
+    },
+    async listen(channel, onPayload) {
+      const listener = ++nextListener;
+      listeners.set(listener, onPayload);
+      try {
+        await call({ op: 'listen', id: ++nextId, listener, channel });
+      } catch (e) {
+        listeners.delete(listener);
+        throw e;
+      }
+      return async () => {
+        listeners.delete(listener);
+        await call({ op: 'unlisten', id: ++nextId, listener });
+      };
+    },
+    async notify(channel, payload) {
+      await query('SELECT pg_notify($1, $2)', [channel, payload]);
+    },
+    async threadCpuMicros() {
+      return (await call({ op: 'cpu', id: ++nextId })).value as number | null;
+    },
+    close() {
+      closing ??= (async () => {
+        try {
+          if (!gone) await call({ op: 'close', id: ++nextId });
+        } finally {
+          gone ??= new Error('the database is closed');
+          await worker.terminate();
+          onClosed();
+        }
+      })();
+      return closing;
+    },
+  };
+}

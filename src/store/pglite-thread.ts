@@ -1,0 +1,123 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { startPGlite, statementRunner, type EngineOptions } from './pglite-engine.ts';
+import { rowTransfers, serializeError, type Notification, type Reply, type Request, type Started } from './pglite-messages.ts';
+import { threadCpuMicros } from './thread-cpu.ts';
+
+/**
+ * The worker thread that owns the PGlite instance (started by src/store/pglite-proxy.ts). The
+ * WASM database runs here, on its own core, while the server's thread goes on with HTTP,
+ * decisions and the encoding of the next batch. Requests are handled in arrival order; PGlite's
+ * own locks do the rest: a statement outside a transaction waits until the open transaction
+ * ended, statements of a transaction run in the order they came.
+ */
+const port = parentPort!;
+
+interface OpenTx {
+  /** Settles with PGlite's transaction once BEGIN ran (or with BEGIN's failure). */
+  readonly handle: Promise<Transaction>;
+  /** The caller's decision: commit (true) or roll back. */
+  end(commit: boolean): void;
+}
+
+/** Thrown inside PGlite's transaction to make it roll back on the caller's request. */
+const ROLLBACK = Symbol('rollback');
+
+async function main(): Promise<void> {
+  let pg: PGlite;
+  try {
+    pg = await startPGlite(workerData as EngineOptions);
+  } catch (e) {
+    port.postMessage({ started: false, error: serializeError(e) } satisfies Started);
+    return;
+  }
+  const run = statementRunner(pg);
+  const txs = new Map<number, OpenTx>();
+  const unlisteners = new Map<number, () => Promise<void>>();
+
+  const reply = (id: number, rows: unknown[]) => port.postMessage({ id, rows } satisfies Reply, rowTransfers(rows));
+  const fail = (id: number, e: unknown) => port.postMessage({ id, error: serializeError(e) } satisfies Reply);
+  const answer = (id: number, work: Promise<unknown>) =>
+    work.then(
+      (value) => port.postMessage({ id, value } satisfies Reply),
+      (e) => fail(id, e),
+    );
+  const on = (tx: number | undefined): Promise<PGlite | Transaction> => {
+    if (tx === undefined) return Promise.resolve(pg);
+    const open = txs.get(tx);
+    return open ? open.handle : Promise.reject(new Error('Transaction is closed'));
+  };
+
+  const begin = (id: number, tx: number) => {
+    let opened!: (t: Transaction) => void;
+    let failed!: (e: unknown) => void;
+    const handle = new Promise<Transaction>((resolve, reject) => {
+      opened = resolve;
+      failed = reject;
+    });
+    handle.catch(() => {}); // BEGIN's failure reaches the caller through the begin's reply
+    let end!: (commit: boolean) => void;
+    const ended = new Promise<boolean>((r) => (end = r));
+    txs.set(tx, { handle, end });
+    pg.transaction(async (t) => {
+      opened(t);
+      if (!(await ended)) throw ROLLBACK;
+    }).then(
+      () => port.postMessage({ id } satisfies Reply),
+      (e) => {
+        failed(e); // a BEGIN that failed fails the statements waiting for it too
+        if (e === ROLLBACK) port.postMessage({ id } satisfies Reply);
+        else fail(id, e);
+      },
+    ).finally(() => {
+      failed(new Error('Transaction is closed'));
+      txs.delete(tx);
+    });
+  };
+
+  port.on('message', (m: Request) => {
+    switch (m.op) {
+      case 'query':
+        on(m.tx)
+          .then((q) => run.query(q, m.text, m.params))
+          .then(
+            (rows) => reply(m.id, rows),
+            (e) => fail(m.id, e),
+          );
+        return;
+      case 'exec':
+        void answer(m.id, on(m.tx).then((q) => run.exec(q, m.script)));
+        return;
+      case 'begin':
+        begin(m.id, m.tx);
+        return;
+      case 'end':
+        txs.get(m.tx)?.end(m.commit);
+        return;
+      case 'listen':
+        void answer(
+          m.id,
+          pg
+            .listen(m.channel, (payload) => port.postMessage({ listener: m.listener, payload } satisfies Notification))
+            .then((unlisten) => void unlisteners.set(m.listener, unlisten)),
+        );
+        return;
+      case 'unlisten': {
+        const unlisten = unlisteners.get(m.listener);
+        unlisteners.delete(m.listener);
+        void answer(m.id, unlisten ? unlisten() : Promise.resolve());
+        return;
+      }
+      case 'cpu':
+        port.postMessage({ id: m.id, value: threadCpuMicros() } satisfies Reply);
+        return;
+      case 'close':
+        // PGlite's close waits for every statement and transaction it was given before.
+        void answer(m.id, pg.close());
+        return;
+    }
+  });
+  port.postMessage({ started: true } satisfies Started);
+}
+
+await main();
