@@ -210,7 +210,7 @@ export async function httpBench() {
     release,
     ratio_rps: ratio(release.rps, bare.rps),
     release_on_postgres: postgres,
-    note: 'release = seller (class member, CN) asking for a KR customer for order_fulfilment: consent + overseas-transfer checks, Cedar rules, AES-GCM decrypt, safe-number relay, decision recorded (group commit) before the reply; `release` on PGlite with its data directory on disk (same thread as the server, as `npm start`), `release_on_postgres` on the local PostgreSQL server',
+    note: 'release = seller (class member, CN) asking for a KR customer for order_fulfilment: consent + overseas-transfer checks, Cedar rules, AES-GCM decrypt, safe-number relay, decision recorded (group commit) before the reply; `release` on PGlite with its data directory on disk (in its worker thread, as `npm start` runs it), `release_on_postgres` on the local PostgreSQL server',
   };
 }
 
