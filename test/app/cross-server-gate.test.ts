@@ -3,12 +3,11 @@ import net from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app/create.ts';
 import { testConfig, type AppConfig } from '../../src/config.ts';
 import { withdrawRequestSchema } from '../../src/core/consent/request.ts';
-import { POSTGRES_URL, dropTestSchema } from '../support/engines.ts';
+import { POSTGRES_URL, postgresReachable, dropTestSchema } from '../support/engines.ts';
 import { stepBody } from '../support/rights-actions.ts';
 import { startHarness, type Harness } from '../release/harness.ts';
 
@@ -24,20 +23,7 @@ import { startHarness, type Harness } from '../release/harness.ts';
 const NOTIFY_BOUND_MS = 2_000;
 const RECONNECT_BOUND_MS = 8_000;
 
-const required = process.env.CI === 'true' || Boolean(process.env.DATABASE_URL);
-const reachable = await (async () => {
-  const c = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    return true;
-  } catch (e) {
-    if (required) throw new Error(`cross-server gate test requires PostgreSQL at ${POSTGRES_URL}: ${(e as Error).message}`);
-    console.warn(`[skipped: cross-server gate] PostgreSQL at ${POSTGRES_URL} unreachable`);
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-})();
+const reachable = await postgresReachable('the cross-server gate test');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,10 +1,9 @@
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { loadRun } from '../../bench/load.ts';
 import { verifyStoredLog } from '../../bench/verify-log.ts';
 import { Journal } from '../../src/store/journal.ts';
 import { sqlLedgerAppender } from '../../src/store/ledger-appender.ts';
-import { engines, openTestDatabase, POSTGRES_URL } from '../support/engines.ts';
+import { engines, openTestDatabase, POSTGRES_URL, postgresReachable } from '../support/engines.ts';
 
 /**
  * The several-servers harness of `npm run bench load` (issue 20 goal 5), not its timing: a short
@@ -12,20 +11,7 @@ import { engines, openTestDatabase, POSTGRES_URL } from '../support/engines.ts';
  * acknowledged writes and a log verified from its leaves; and the verifier it relies on does
  * catch a gap and a rewritten entry. The run needs PostgreSQL (mandatory under CI=true).
  */
-const required = process.env.CI === 'true' || Boolean(process.env.DATABASE_URL);
-const reachable = await (async () => {
-  const c = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    return true;
-  } catch (e) {
-    if (required) throw new Error(`the load harness test requires PostgreSQL at ${POSTGRES_URL}: ${(e as Error).message}`);
-    console.warn(`[skipped: bench load with two servers] PostgreSQL at ${POSTGRES_URL} unreachable: install and start PostgreSQL, or set DATABASE_URL`);
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-})();
+const reachable = await postgresReachable('bench load with two servers');
 
 describe.skipIf(!reachable)('bench load with two servers on one PostgreSQL', () => {
   it('splits the load over both, loses no acknowledged write, and leaves a gapless, verified log', async () => {

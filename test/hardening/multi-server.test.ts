@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseVerifierKey, verifyCheckpoint, verifyConsistency } from '../../src/ledger/index.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import type { Database } from '../../src/store/sql.ts';
-import { POSTGRES_URL } from '../support/engines.ts';
+import { POSTGRES_URL, postgresReachable } from '../support/engines.ts';
 import {
   ADMIN_KEY, call, customer, grantBody, must, releaseBody, seedMarketplace, sharedSecrets, sleep, startServer, withdrawBody,
   type ServerProcess,
@@ -17,21 +16,7 @@ import {
  * serves the same registry, members, consents and ledger head. Mandatory under CI=true; locally
  * it runs whenever PostgreSQL is reachable.
  */
-const required = process.env.CI === 'true' || Boolean(process.env.DATABASE_URL);
-const reachable = await (async () => {
-  const c = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query('select 1');
-    return true;
-  } catch (e) {
-    if (required) throw new Error(`multi-server test requires PostgreSQL at ${POSTGRES_URL}: ${(e as Error).message}`);
-    console.warn(`[skipped: several servers on one PostgreSQL] PostgreSQL at ${POSTGRES_URL} unreachable: install and start PostgreSQL, or set DATABASE_URL`);
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-})();
+const reachable = await postgresReachable('several servers on one PostgreSQL');
 
 describe.skipIf(!reachable)('several servers on one PostgreSQL', () => {
   const schema = `cg_multi_${process.pid}_${randomBytes(3).toString('hex')}`;

@@ -5,6 +5,26 @@ import type { Database, Engine } from '../../src/store/sql.ts';
 export const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /**
+ * Whether PostgreSQL answers at POSTGRES_URL. Required under CI=true or with DATABASE_URL set
+ * (throws, naming `what`); elsewhere a missing server skips the suite with a notice.
+ */
+export async function postgresReachable(what: string): Promise<boolean> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return true;
+  } catch (e) {
+    if (process.env.CI === 'true' || process.env.DATABASE_URL) throw new Error(`${what} requires PostgreSQL at ${POSTGRES_URL}: ${(e as Error).message}`);
+    console.warn(`[skipped: ${what}] PostgreSQL at ${POSTGRES_URL} unreachable: install and start PostgreSQL, or set DATABASE_URL`);
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+/**
  * The engines a storage test must pass on. PGlite always; PostgreSQL when DATABASE_URL is set
  * and always under CI=true — where an unreachable server fails the run instead of skipping it.
  */

@@ -103,6 +103,13 @@ const NO_STOPS: readonly ScopedStop[] = Object.freeze([]);
 const NO_ANSWER: ConsentStatus = Object.freeze({ state: 'none' });
 
 /**
+ * Where `GateRecord.findSlots` leaves the two grants it found: one shared scratch instead of a
+ * pair per call (the allow path allocates only its decision). Safe because the scan and its
+ * reader run back to back, synchronously.
+ */
+const FOUND: { all: ConsentSlot | undefined; scoped: ConsentSlot | undefined } = { all: undefined, scoped: undefined };
+
+/**
  * One subject's record. Fields are always present and always of one type (one hidden class), the
  * lists start as shared empty arrays, and lookups scan small integers laid out side by side in
  * one array: the orders as (member key, ref, declarations, contract end) quadruples, then the
@@ -141,16 +148,8 @@ export class GateRecord implements SubjectGate {
 
   /** Same answer as `ConsentProjection.status` (src/core/consent/projection.ts) for this subject. */
   consent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentStatus {
-    const xs = this.cells;
-    let all: ConsentSlot | undefined;
-    let scoped: ConsentSlot | undefined;
-    for (let i = this.ordersEnd; i < xs.length; i += 3) {
-      if (xs[i] !== choiceKey) continue;
-      const scope = xs[i + 1];
-      if (scope === UNSCOPED_KEY) all = xs[i + 2] as ConsentSlot;
-      else if (scope === recipientKey) scoped = xs[i + 2] as ConsentSlot;
-    }
-    return consentAnswer(all, scoped, at, scopedOnly);
+    this.findSlots(choiceKey, recipientKey);
+    return consentAnswer(FOUND.all, FOUND.scoped, at, scopedOnly);
   }
 
   /**
@@ -158,16 +157,21 @@ export class GateRecord implements SubjectGate {
    * otherwise undefined: the allow path reads the consent's fields from the slot itself.
    */
   activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentSlot | undefined {
+    this.findSlots(choiceKey, recipientKey);
+    return activeSlot(FOUND.all, FOUND.scoped, at, scopedOnly);
+  }
+
+  /** The choice's unscoped grant and the one scoped to the recipient, into FOUND. */
+  private findSlots(choiceKey: number, recipientKey: number): void {
     const xs = this.cells;
-    let all: ConsentSlot | undefined;
-    let scoped: ConsentSlot | undefined;
+    FOUND.all = undefined;
+    FOUND.scoped = undefined;
     for (let i = this.ordersEnd; i < xs.length; i += 3) {
       if (xs[i] !== choiceKey) continue;
       const scope = xs[i + 1];
-      if (scope === UNSCOPED_KEY) all = xs[i + 2] as ConsentSlot;
-      else if (scope === recipientKey) scoped = xs[i + 2] as ConsentSlot;
+      if (scope === UNSCOPED_KEY) FOUND.all = xs[i + 2] as ConsentSlot;
+      else if (scope === recipientKey) FOUND.scoped = xs[i + 2] as ConsentSlot;
     }
-    return activeSlot(all, scoped, at, scopedOnly);
   }
 
   contractEnd(orderRef: string | undefined): number | undefined {

@@ -42,16 +42,10 @@ export function addDuration(start: number, duration: IsoDuration | string): numb
   if (d.years !== 0 || d.months !== 0) {
     const days = Math.floor(t0 / DAY_MS);
     const msOfDay = t0 - days * DAY_MS;
-    // civil_from_days: days since 1970-01-01 → (year, month 1–12, day 1–31).
-    const z = days + 719_468;
-    const era = Math.floor(z / 146_097);
-    const doe = z - era * 146_097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    civilFromDays(days, CIVIL);
+    const year = CIVIL[0]!;
+    const month = CIVIL[1]!;
+    const day = CIVIL[2]!;
     // Add the calendar part, clamping the day to the target month's length.
     const monthIndex = year * 12 + (month - 1) + d.years * 12 + d.months;
     const ty = Math.floor(monthIndex / 12);
@@ -72,6 +66,27 @@ const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
 function daysInMonth(y: number, m: number): number {
   return m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : MONTH_DAYS[m - 1]!;
+}
+
+/** Scratch for civilFromDays: the allow path calls addDuration, and a result object per call would be garbage. */
+const CIVIL = new Int32Array(3);
+
+/**
+ * civil_from_days (H. Hinnant): days since 1970-01-01 → year, month 1–12 and day 1–31, written
+ * into `out` (0, 1, 2) instead of returned as an object, so callers on the gate's allow path
+ * allocate nothing.
+ */
+export function civilFromDays(days: number, out: Int32Array): void {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  out[0] = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  out[1] = month;
+  out[2] = doy - Math.floor((153 * mp + 2) / 5) + 1;
 }
 
 /** days_from_civil: (year, month 1–12, day) → days since 1970-01-01. */

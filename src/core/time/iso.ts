@@ -1,3 +1,5 @@
+import { civilFromDays } from './duration.ts';
+
 /**
  * `new Date(ms).toISOString()` without the `Date`: `YYYY-MM-DDTHH:mm:ss.sssZ` by integer
  * arithmetic (civil_from_days, H. Hinnant's algorithm, as in duration.ts). The gate writes one
@@ -9,15 +11,10 @@ export function isoString(ms: number): string {
   if (!(ms >= MIN_FAST && ms <= MAX_FAST) || !Number.isInteger(ms)) return new Date(ms).toISOString();
   const days = Math.floor(ms / DAY_MS);
   let rest = ms - days * DAY_MS;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  civilFromDays(days, CIVIL);
+  const year = CIVIL[0]!;
+  const month = CIVIL[1]!;
+  const day = CIVIL[2]!;
   const hour = Math.floor(rest / 3_600_000);
   rest -= hour * 3_600_000;
   const minute = Math.floor(rest / 60_000);
@@ -31,6 +28,9 @@ export function isoString(ms: number): string {
 
 /** "00" … "99": the fields are read from here rather than padded per call. */
 const TWO: readonly string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+
+/** Scratch for civilFromDays (no object per call). */
+const CIVIL = new Int32Array(3);
 
 const DAY_MS = 86_400_000;
 /** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the four-digit years. */
