@@ -43,8 +43,11 @@ const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const RATE_CONNECTIONS = Number(process.env.BENCH_RATE_CONNECTIONS ?? 10);
 const RATE_DURATION_S = Number(process.env.BENCH_RATE_DURATION ?? 10);
 const RATE_ROUNDS = Number(process.env.BENCH_RATE_ROUNDS ?? 5);
-/** The server runs as `npm start` runs it (package.json). */
-const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+/**
+ * The server runs as `npm start` runs it (package.json); BENCH_SERVER_NODE_FLAGS (space-separated)
+ * replaces the flags to compare settings, e.g. with bench/release-ab.ts.
+ */
+const SERVER_NODE_FLAGS = (process.env.BENCH_SERVER_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
 
 export async function run(): Promise<void> {
   const loadBefore = loadavg().map((x) => round(x, 2));
