@@ -20,7 +20,7 @@ import { fixedRate, median } from './fixed-rate.ts';
  */
 const spec = (arg: string | undefined) => {
   const [dir, env] = (arg ?? '.').split(':');
-  return { dir: resolve(dir || '.'), env: Object.fromEntries((env ? env.split(',') : []).map((kv) => kv.split('=') as [string, string])) };
+  return { dir: resolve(dir || '.'), env: Object.fromEntries((env ? env.split(',') : []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string])) };
 };
 const [specA, specB] = [spec(process.argv[2]), spec(process.argv[3])];
 const engine = (process.argv[4] ?? 'postgres') as 'pglite' | 'postgres';

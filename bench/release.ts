@@ -47,7 +47,7 @@ const RATE_ROUNDS = Number(process.env.BENCH_RATE_ROUNDS ?? 5);
  * The server runs as `npm start` runs it (package.json); BENCH_SERVER_NODE_FLAGS (space-separated)
  * replaces the flags to compare settings, e.g. with bench/release-ab.ts.
  */
-const SERVER_NODE_FLAGS = (process.env.BENCH_SERVER_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
+const serverNodeFlags = () => (process.env.BENCH_SERVER_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
 
 export async function run(): Promise<void> {
   const loadBefore = loadavg().map((x) => round(x, 2));
@@ -115,7 +115,7 @@ interface LoadResult {
 export async function startServer(engine: 'pglite' | 'postgres') {
   // CG_BENCH_PROF=<dir>: the server writes a V8 CPU profile there when it stops.
   // CG_BENCH_SERVER_IMPORT=<module>: preloaded into the server (instrumentation while profiling).
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(process.env.CG_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.CG_BENCH_PROF] : []), '--import', 'tsx', ...(process.env.CG_BENCH_SERVER_IMPORT ? ['--import', process.env.CG_BENCH_SERVER_IMPORT] : []), fileURLToPath(import.meta.url)], {
+  const child = spawn(process.execPath, [...serverNodeFlags(), ...(process.env.CG_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.CG_BENCH_PROF] : []), '--import', 'tsx', ...(process.env.CG_BENCH_SERVER_IMPORT ? ['--import', process.env.CG_BENCH_SERVER_IMPORT] : []), fileURLToPath(import.meta.url)], {
     env: {
       ...process.env,
       CG_BENCH_ROLE: 'server',
