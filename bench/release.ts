@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
@@ -122,13 +121,19 @@ export async function startServer(engine: 'pglite' | 'postgres') {
       CG_BENCH_ENGINE: engine,
       ...(engine === 'postgres' ? { CONSENTGATE_MASTER_KEY: randomBytes(32).toString('base64') } : {}),
     },
-    // fd 3 = IPC: the parent asks for the server's own CPU time (childCpu).
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    // fd 3 = IPC: the server's ports, and its own CPU time on request (childCpu). Its stdout —
+    // the access log, when BENCH_LOG_LEVEL asks for one — goes nowhere, as to a log shipper.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   try {
     const info = await new Promise<ServerInfo>((resolve, reject) => {
-      const rl = createInterface({ input: child.stdout! });
-      rl.once('line', (l) => resolve(JSON.parse(l) as ServerInfo));
+      const onInfo = (m: unknown) => {
+        const info = (m as { info?: ServerInfo }).info;
+        if (!info) return;
+        child.off('message', onInfo);
+        resolve(info);
+      };
+      child.on('message', onInfo);
       child.once('exit', (code) => reject(new Error(`bench server (${engine}) exited with ${code}`)));
     });
     return { child, info };
@@ -395,7 +400,8 @@ async function serve(): Promise<void> {
   // PGlite with its data directory on disk, as `npm start` runs it.
   const dataDir = pg ? undefined : mkdtempSync(join(tmpdir(), 'cg-release-http-'));
   const app = await createApp(
-    testConfig({ logLevel: 'silent', rateLimit: { max: 1e9, timeWindowMs: 60_000 }, ...(pg ? { databaseUrl: PG_URL, schema } : { dataDir }) }),
+    // BENCH_LOG_LEVEL=info writes the access lines `npm start` writes (its default level).
+    testConfig({ logLevel: process.env.BENCH_LOG_LEVEL ?? 'silent', rateLimit: { max: 1e9, timeWindowMs: 60_000 }, ...(pg ? { databaseUrl: PG_URL, schema } : { dataDir }) }),
   );
   const ctx = app.ctx;
   await firstStart(ctx);
@@ -438,7 +444,7 @@ async function serve(): Promise<void> {
   });
   await bare.listen({ port: 0, host: '127.0.0.1' });
   const barePort = (bare.server.address() as { port: number }).port;
-  process.stdout.write(JSON.stringify({ releasePort, barePort, key, subjects, payloadBytes } satisfies ServerInfo) + '\n');
+  process.send!({ info: { releasePort, barePort, key, subjects, payloadBytes } satisfies ServerInfo });
   // The parent's CPU meter: this process's own user + system time, on request.
   process.on('message', (m) => {
     if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
