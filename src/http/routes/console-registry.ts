@@ -8,7 +8,7 @@ import { hunks, lineDiff } from '../../core/registry/line-diff.ts';
 import { impactDigest, registryImpact, staleImpact, type RegistryImpact } from '../../core/registry/impact.ts';
 import { MAX_REGISTRY_BYTES } from '../../core/registry/parse.ts';
 import { hasScopes } from '../principal.ts';
-import { findingJson, findingSchema, type FindingJson } from '../finding-json.ts';
+import { findingCounts, findingJson, findingSchema, type FindingJson } from '../finding-json.ts';
 import { defineRoute, mount } from '../route.ts';
 import type { Session, SessionStore } from '../session.ts';
 
@@ -44,12 +44,6 @@ const anyObject = z.record(z.string(), z.unknown());
 const versionRef = z.object({ version: z.number().int().nullable(), hash: z.string() });
 
 
-const plain = findingJson;
-const countOf = (fs: readonly { severity: string }[]) => ({
-  errors: fs.filter((f) => f.severity === 'error').length,
-  warnings: fs.filter((f) => f.severity === 'warning').length,
-  notes: fs.filter((f) => f.severity === 'info').length,
-});
 
 /** Exactly one of `yaml` and `version` names the candidate registry. */
 function oneCandidate(body: { yaml?: string | undefined; version?: number | undefined }): void {
@@ -103,8 +97,8 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       from: active ? { version: active.version, hash: active.hash } : null,
       to: { version: existing, hash: c.v.model.hash },
       activatable: !hasErrors(c.v.findings),
-      counts: countOf(c.v.findings),
-      findings: c.v.findings.filter((f) => f.severity === 'error').map(plain),
+      counts: findingCounts(c.v.findings),
+      findings: c.v.findings.filter((f) => f.severity === 'error').map(findingJson),
       impact,
       consents,
       members_by_class: members,
@@ -144,7 +138,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       await need(request);
       try {
         const v = svc.validate(body.yaml);
-        return { parsed: true, valid: !hasErrors(v.findings), hash: v.model.hash, counts: countOf(v.findings), findings: v.findings.map(plain) };
+        return { parsed: true, valid: !hasErrors(v.findings), hash: v.model.hash, counts: findingCounts(v.findings), findings: v.findings.map(findingJson) };
       } catch (e) {
         if (!(e instanceof CgError) || e.status === 413 || e.status >= 500) throw e;
         const details = e.details.length > 0 ? e.details : [{ code: e.code, message: e.message }];
@@ -156,7 +150,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
           path: d.path ?? '',
           ...(d.line !== undefined ? { line: d.line, column: d.column ?? 1 } : { line: 1, column: 1 }),
         }));
-        return { parsed: false, valid: false, hash: null, counts: countOf(findings), findings };
+        return { parsed: false, valid: false, hash: null, counts: findingCounts(findings), findings };
       }
     },
   }));
@@ -264,7 +258,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       const s = await need(request);
       const r = await svc.store(body.yaml, s.principal.keyId);
       reply.code(r.created ? 201 : 200);
-      return { version: r.row.version, hash: r.row.hash, created: r.created, counts: countOf(r.findings), findings: r.findings.map(plain) };
+      return { version: r.row.version, hash: r.row.hash, created: r.created, counts: findingCounts(r.findings), findings: r.findings.map(findingJson) };
     },
   }));
 
@@ -305,7 +299,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
         activated_by: r.info.activatedBy,
         changed: r.changed,
         stale_consents: ctx.consents.staleConsents(0).total,
-        counts: countOf(r.findings),
+        counts: findingCounts(r.findings),
       };
     },
   }));
@@ -367,8 +361,8 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
         created_by: r.createdBy,
         active: r.version === svc.active?.version,
         source: r.source,
-        counts: countOf(v.findings),
-        findings: v.findings.map(plain),
+        counts: findingCounts(v.findings),
+        findings: v.findings.map(findingJson),
       };
     },
   }));

@@ -3,7 +3,7 @@ import { CgError } from '../../core/errors.ts';
 import type { Finding } from '../../core/lint/finding.ts';
 import { MAX_REGISTRY_BYTES } from '../../core/registry/parse.ts';
 import { defineRoute, mount } from '../route.ts';
-import { findingJson, findingSchema } from '../finding-json.ts';
+import { findingCounts, findingJson, findingSchema } from '../finding-json.ts';
 import type { RoutePlugin } from './index.ts';
 
 export { findingSchema } from '../finding-json.ts';
@@ -15,10 +15,11 @@ const YAML_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml', 'text
 const REGISTRY_BODY_LIMIT = 3 * MAX_REGISTRY_BYTES;
 
 const yamlOf = (b: z.infer<typeof registryBody>) => (typeof b === 'string' ? b : b.yaml);
-const counts = (fs: readonly Finding[]) => ({
-  errors: fs.filter((f) => f.severity === 'error').length,
-  warnings: fs.filter((f) => f.severity === 'warning').length,
-});
+/** The public API reports errors and warnings (the console adds notes). */
+const counts = (fs: readonly Finding[]) => {
+  const { errors, warnings } = findingCounts(fs);
+  return { errors, warnings };
+};
 
 const versionParams = z.object({ version: z.coerce.number().int().min(1).max(2_147_483_647) });
 const versionRow = z.object({ version: z.number().int(), hash: z.string(), created_at: z.string(), created_by: z.string(), active: z.boolean() });
