@@ -212,7 +212,8 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
     steps,
   });
   // Every destination the registry declares gets its allowed traces now; others on first use.
-  for (const country of transfer.keys()) allowTraces(plan, country);
+  // A declaration without allow-path tables (over 30 items) is decided by the traced path alone.
+  if (plan.fast !== undefined) for (const country of transfer.keys()) allowTraces(plan, country);
   return plan;
 }
 
