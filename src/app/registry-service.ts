@@ -151,6 +151,11 @@ export class RegistryService {
     return this.repo.get(version);
   }
 
+  /** The stored version with this hash, if any (one indexed lookup). */
+  byHash(hash: string) {
+    return this.repo.byHash(hash);
+  }
+
   /** Re-reads the active version; serialised so NOTIFY storms cannot interleave. */
   reload(): Promise<void> {
     const next = this.reloading.then(() => this.doReload());

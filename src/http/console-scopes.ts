@@ -3,6 +3,9 @@ import { CgError } from '../core/errors.ts';
 import { hasScopes } from './principal.ts';
 import type { Session, SessionStore } from './session.ts';
 
+/** A console route's auth: a console session holding `scopes` (checked on request and again in the handler). */
+export const consoleAuth = (scopes: readonly string[]) => ({ kind: 'session', session: 'console', scopes }) as const;
+
 /**
  * The session a console handler acts for, with the route's declared scopes checked again on it.
  * The onRequest hook (console.ts) already refused a session without them; checking the session the

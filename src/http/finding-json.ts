@@ -31,13 +31,3 @@ export const findingJson = (f: Finding): FindingJson => ({
   ...(f.line !== undefined ? { line: f.line, column: f.column ?? 1 } : {}),
 });
 
-/** How many findings of each severity; `info` findings are the console's notes. */
-export function findingCounts(fs: readonly { severity: string }[]): { errors: number; warnings: number; notes: number } {
-  const n = { errors: 0, warnings: 0, notes: 0 };
-  for (const f of fs) {
-    if (f.severity === 'error') n.errors++;
-    else if (f.severity === 'warning') n.warnings++;
-    else if (f.severity === 'info') n.notes++;
-  }
-  return n;
-}

@@ -36,7 +36,7 @@ export function invalidReport(file: string, error: CgError): CheckReport {
   return { file, status: 'invalid', findings, error: { code: error.code, message: error.message } };
 }
 
-export function summarize(findings: readonly Finding[]): { errors: number; warnings: number; notes: number } {
+export function summarize(findings: readonly { readonly severity: string }[]): { errors: number; warnings: number; notes: number } {
   let errors = 0;
   let warnings = 0;
   let notes = 0;

@@ -10,10 +10,10 @@ import { checkConsistency } from '../../ledger/verify.ts';
 import { verifyCheckpoint } from '../../ledger/checkpoint.ts';
 import { parseVerifierKey } from '../../ledger/note.ts';
 import { ConsoleQueries } from '../../store/console-queries.ts';
-import { hasScopes } from '../principal.ts';
 import { content, defineRoute, mount } from '../route.ts';
 import { findingJson } from '../finding-json.ts';
 import type { SessionStore } from '../session.ts';
+import { consoleAuth, sessionWithScopes } from '../console-scopes.ts';
 import { RightsRepo } from '../../store/rights-repo.ts';
 
 /**
@@ -22,19 +22,12 @@ import { RightsRepo } from '../../store/rights-repo.ts';
  * It calls the services directly — what the pages show is what the API would answer.
  */
 const DAY = 86_400_000;
-const consoleAuth = (scopes: readonly string[]) => ({ kind: 'session', session: 'console', scopes }) as const;
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
 export function consoleApi(app: FastifyInstance, ctx: AppContext, sessions: SessionStore): void {
   const queries = new ConsoleQueries(ctx.db);
-  // The scopes checked are the ones the route declares (and the OpenAPI document lists).
-  const need = async (request: FastifyRequest) => {
-    const s = await sessions.require(request);
-    const auth = request.routeOptions.config.auth;
-    const scopes = auth?.kind === 'session' ? (auth.scopes ?? []) : [];
-    if (!hasScopes(s.principal, scopes)) throw new CgError('FORBIDDEN_SCOPE', `this admin key lacks ${scopes.join(', ')}`, 403);
-    return s;
-  };
+  // The route's declared scopes (the ones the OpenAPI document lists), checked again on the session.
+  const need = (request: FastifyRequest) => sessionWithScopes(sessions, request);
   const tags = ['console'];
 
   mount(app, defineRoute({

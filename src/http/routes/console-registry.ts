@@ -7,10 +7,11 @@ import { hasErrors } from '../../core/lint/finding.ts';
 import { hunks, lineDiff } from '../../core/registry/line-diff.ts';
 import { impactDigest, registryImpact, staleImpact, type RegistryImpact } from '../../core/registry/impact.ts';
 import { MAX_REGISTRY_BYTES } from '../../core/registry/parse.ts';
-import { hasScopes } from '../principal.ts';
-import { findingCounts, findingJson, findingSchema, type FindingJson } from '../finding-json.ts';
+import { findingJson, findingSchema, type FindingJson } from '../finding-json.ts';
+import { summarize } from '../../core/lint/report.ts';
 import { defineRoute, mount } from '../route.ts';
-import type { Session, SessionStore } from '../session.ts';
+import type { SessionStore } from '../session.ts';
+import { consoleAuth, sessionWithScopes } from '../console-scopes.ts';
 
 /**
  * The officer console's registry editor API under `/console/api/registry` (session cookie,
@@ -28,7 +29,6 @@ import type { Session, SessionStore } from '../session.ts';
  * 409 CONFIRMATION_STALE when the change is no longer the one the officer was shown (another
  * activation came first, or the text changed).
  */
-const consoleAuth = (scopes: readonly string[]) => ({ kind: 'session', session: 'console', scopes }) as const;
 const tags = ['console'];
 const READ = consoleAuth(['registry:read']);
 const WRITE = consoleAuth(['registry:write']);
@@ -57,14 +57,8 @@ function oneCandidate(body: { yaml?: string | undefined; version?: number | unde
 export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessions: SessionStore): void {
   const svc = ctx.registry;
   // The session hook (console.ts) already refused a session without the route's scopes; the
-  // handler checks again on the session it acts for, as console-api.ts does.
-  const need = async (request: FastifyRequest): Promise<Session> => {
-    const s = await sessions.require(request);
-    const auth = request.routeOptions.config.auth;
-    const scopes = auth?.kind === 'session' ? (auth.scopes ?? []) : [];
-    if (!hasScopes(s.principal, scopes)) throw new CgError('FORBIDDEN_SCOPE', `this admin key lacks ${scopes.join(', ')}`, 403);
-    return s;
-  };
+  // The route's declared scopes (the ones the OpenAPI document lists), checked again on the session.
+  const need = (request: FastifyRequest) => sessionWithScopes(sessions, request);
 
   const stored = async (v: number, path: string) => {
     const r = await svc.getVersion(v);
@@ -92,12 +86,12 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
         if (!m.disabledAt && classes.has(m.classId)) members[m.classId] = (members[m.classId] ?? 0) + 1;
       }
     }
-    const existing = c.version ?? (await svc.list(1_000)).find((r) => r.hash === c.v.model.hash)?.version ?? null;
+    const existing = c.version ?? (await svc.byHash(c.v.model.hash))?.version ?? null;
     return {
       from: active ? { version: active.version, hash: active.hash } : null,
       to: { version: existing, hash: c.v.model.hash },
       activatable: !hasErrors(c.v.findings),
-      counts: findingCounts(c.v.findings),
+      counts: summarize(c.v.findings),
       findings: c.v.findings.filter((f) => f.severity === 'error').map(findingJson),
       impact,
       consents,
@@ -138,7 +132,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       await need(request);
       try {
         const v = svc.validate(body.yaml);
-        return { parsed: true, valid: !hasErrors(v.findings), hash: v.model.hash, counts: findingCounts(v.findings), findings: v.findings.map(findingJson) };
+        return { parsed: true, valid: !hasErrors(v.findings), hash: v.model.hash, counts: summarize(v.findings), findings: v.findings.map(findingJson) };
       } catch (e) {
         if (!(e instanceof CgError) || e.status === 413 || e.status >= 500) throw e;
         const details = e.details.length > 0 ? e.details : [{ code: e.code, message: e.message }];
@@ -150,7 +144,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
           path: d.path ?? '',
           ...(d.line !== undefined ? { line: d.line, column: d.column ?? 1 } : { line: 1, column: 1 }),
         }));
-        return { parsed: false, valid: false, hash: null, counts: findingCounts(findings), findings };
+        return { parsed: false, valid: false, hash: null, counts: summarize(findings), findings };
       }
     },
   }));
@@ -258,7 +252,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       const s = await need(request);
       const r = await svc.store(body.yaml, s.principal.keyId);
       reply.code(r.created ? 201 : 200);
-      return { version: r.row.version, hash: r.row.hash, created: r.created, counts: findingCounts(r.findings), findings: r.findings.map(findingJson) };
+      return { version: r.row.version, hash: r.row.hash, created: r.created, counts: summarize(r.findings), findings: r.findings.map(findingJson) };
     },
   }));
 
@@ -299,7 +293,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
         activated_by: r.info.activatedBy,
         changed: r.changed,
         stale_consents: ctx.consents.staleConsents(0).total,
-        counts: findingCounts(r.findings),
+        counts: summarize(r.findings),
       };
     },
   }));
@@ -361,7 +355,7 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
         created_by: r.createdBy,
         active: r.version === svc.active?.version,
         source: r.source,
-        counts: findingCounts(v.findings),
+        counts: summarize(v.findings),
         findings: v.findings.map(findingJson),
       };
     },

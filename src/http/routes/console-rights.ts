@@ -8,7 +8,7 @@ import { RightsRepo } from '../../store/rights-repo.ts';
 import { rightsActionBody, toRightsAction } from '../rights-action-body.ts';
 import { defineRoute, mount } from '../route.ts';
 import type { SessionStore } from '../session.ts';
-import { sessionWithScopes } from '../console-scopes.ts';
+import { consoleAuth, sessionWithScopes } from '../console-scopes.ts';
 import { deletionJson, requestJson, requestSchema } from './rights.ts';
 
 /**
@@ -19,7 +19,6 @@ import { deletionJson, requestJson, requestSchema } from './rights.ts';
  * these two). What the law requires of each action is enforced by the core, as on /v1; the actor
  * recorded is the session's key id (`account:<id>` for a person's account).
  */
-const consoleAuth = (scopes: readonly string[]) => ({ kind: 'session', session: 'console', scopes }) as const;
 const requestId = z.object({ rid: z.string().regex(/^rr_[A-Za-z0-9_-]{1,64}$/) });
 const tags = ['console'];
 

@@ -3,7 +3,8 @@ import { CgError } from '../../core/errors.ts';
 import type { Finding } from '../../core/lint/finding.ts';
 import { MAX_REGISTRY_BYTES } from '../../core/registry/parse.ts';
 import { defineRoute, mount } from '../route.ts';
-import { findingCounts, findingJson, findingSchema } from '../finding-json.ts';
+import { findingJson, findingSchema } from '../finding-json.ts';
+import { summarize } from '../../core/lint/report.ts';
 import type { RoutePlugin } from './index.ts';
 
 export { findingSchema } from '../finding-json.ts';
@@ -17,7 +18,7 @@ const REGISTRY_BODY_LIMIT = 3 * MAX_REGISTRY_BYTES;
 const yamlOf = (b: z.infer<typeof registryBody>) => (typeof b === 'string' ? b : b.yaml);
 /** The public API reports errors and warnings (the console adds notes). */
 const counts = (fs: readonly Finding[]) => {
-  const { errors, warnings } = findingCounts(fs);
+  const { errors, warnings } = summarize(fs);
   return { errors, warnings };
 };
 
