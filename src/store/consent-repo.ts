@@ -1,3 +1,4 @@
+import { notifyOnCommit } from './notify-on-commit.ts';
 import type { ConsentEvent } from '../core/consent/events.ts';
 import type { PlannedEvent } from '../core/consent/plan.ts';
 import type { ObjectionRow, StateRow } from '../core/consent/projection.ts';
@@ -73,7 +74,7 @@ export const consentBatchWriter: BatchWriter<ConsentBatchRow> = async (tx, rows)
   // Delivered at commit and only if the batch commits: other servers then read these events.
   // The payload is the batch's last consent leaf; a listener that has applied every leaf up to
   // it (its own batch, or one it read already) skips the read (ConsentService.onNotify).
-  await tx.query(`SELECT pg_notify($1 || current_schema(), $2)`, [CONSENT_CHANNEL_PREFIX, String(rows[rows.length - 1]?.leafIndex ?? -1)]);
+  await notifyOnCommit(tx, CONSENT_CHANNEL_PREFIX, String(rows[rows.length - 1]?.leafIndex ?? -1));
   const ok = new Set(inserted.map((r) => r.event_id));
   const stored = events.filter((e) => ok.has(e.eventId));
   await upsertState(tx, stored);

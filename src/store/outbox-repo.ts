@@ -1,3 +1,4 @@
+import { notifyOnCommit } from './notify-on-commit.ts';
 import type { Database, Sql } from './sql.ts';
 
 /**
@@ -81,7 +82,7 @@ function toRecord(r: DbRow): OutboxRecord {
 
 /** Wakes dispatchers once the surrounding transaction commits (nothing on rollback). */
 export async function notifyOutbox(tx: Sql): Promise<void> {
-  await tx.query(`SELECT pg_notify($1 || current_schema(), '')`, [OUTBOX_CHANNEL]);
+  await notifyOnCommit(tx, OUTBOX_CHANNEL, '');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { compareOrder } from '../consent/events.ts';
 import type { ConsentStatus } from '../consent/lookup.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
 import { idKey, intern, internList, UNSCOPED_KEY } from './intern.ts';
@@ -274,7 +275,7 @@ export function consentAnswer(allSlot: ConsentSlot | undefined, scoped: ConsentS
     const only = scoped ?? all;
     return only === undefined ? NO_ANSWER : answerAt(only, at);
   }
-  const scopedLater = scoped.leafIndex - all.leafIndex || scoped.pos - all.pos;
+  const scopedLater = compareOrder(scoped, all);
   const latest = scopedLater > 0 ? scoped : all;
   const other = scopedLater > 0 ? all : scoped;
   const st = answerAt(latest, at);
@@ -292,7 +293,7 @@ export function activeSlot(allSlot: ConsentSlot | undefined, scoped: ConsentSlot
     const only = scoped ?? all;
     return only !== undefined && isActive(only, at) ? only : undefined;
   }
-  const scopedLater = scoped.leafIndex - all.leafIndex || scoped.pos - all.pos;
+  const scopedLater = compareOrder(scoped, all);
   const latest = scopedLater > 0 ? scoped : all;
   if (isActive(latest, at)) return latest;
   // A lapsed grant does not hide a still-running one; a withdrawal does.
