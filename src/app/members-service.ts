@@ -192,25 +192,22 @@ export class MembersService {
    * agreement acceptance or a disabling, which change a member the `seq` catch-up already read.
    */
   private reloadAll(): Promise<void> {
-    const next = this.catchingUp.then(async () => {
-      for (let after = 0; ; ) {
-        const rows = await this.repo.list({ after, limit: 5000 });
-        for (const r of rows) this.remember(r, true);
-        if (rows.length < 5000) return;
-        after = rows[rows.length - 1]!.seq;
-      }
-    });
-    this.catchingUp = next.catch(() => {});
-    return next;
+    return this.scan(() => 0);
   }
 
   /** Loads members added since the last load (start-up, and on every NOTIFY). */
   private catchUp(): Promise<void> {
+    return this.scan(() => this.lastSeq);
+  }
+
+  /** Reads members in `seq` order from `from()` on, one page at a time, queued behind any read running. */
+  private scan(from: () => number): Promise<void> {
     const next = this.catchingUp.then(async () => {
-      for (;;) {
-        const rows = await this.repo.list({ after: this.lastSeq, limit: 5000 });
+      for (let after = from(); ; ) {
+        const rows = await this.repo.list({ after, limit: 5000 });
         for (const r of rows) this.remember(r, true);
         if (rows.length < 5000) return;
+        after = rows[rows.length - 1]!.seq;
       }
     });
     this.catchingUp = next.catch(() => {});

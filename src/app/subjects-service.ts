@@ -36,8 +36,6 @@ export type CreateSubjectInput = z.input<typeof createSubjectSchema>;
 export class SubjectsService {
   private readonly repo: SubjectsRepo;
   private readonly byId = new Map<string, SubjectRecord>();
-  /** The gate's view of each record, built when the record is stored: the gate reads it on every decision. */
-  private readonly infos = new Map<string, SubjectInfo>();
   private readonly completing = new Map<string, Promise<unknown>>();
   private unlisten: (() => Promise<void>) | undefined;
 
@@ -75,15 +73,10 @@ export class SubjectsService {
     await this.unlisten?.();
   }
 
-  /** The gate's view, from memory: one shared frozen object per record (always the same shape). */
-  get(id: string): SubjectInfo | undefined {
-    return this.infos.get(id);
-  }
-
   private put(id: string, s: SubjectRecord): void {
     this.byId.set(id, s);
+    // The gate's view, one frozen object per record (always the same shape), kept in its record.
     const info: SubjectInfo = Object.freeze({ jurisdiction: s.jurisdiction, erased: s.erasedAt !== null, collectedAt: s.createdAt, contractEndedAt: undefined });
-    this.infos.set(id, info);
     this.records?.subject(id, info);
   }
 
