@@ -1,7 +1,7 @@
 import { CgError } from '../core/errors.ts';
 import { decide } from '../core/gate/decide.ts';
 import type { Decision, GateContext, ReleaseRequest } from '../core/gate/types.ts';
-import { applyForms } from '../core/transform/apply.ts';
+import { applyForms, formNeedsValue } from '../core/transform/apply.ts';
 import type { RegistryModel } from '../core/registry/model.ts';
 import type { Jurisdiction, ReleaseForm } from '../core/registry/schema.ts';
 import type { Explanation, Release as ReleaseResult } from '../client/wire.ts';
@@ -106,9 +106,12 @@ export class ReleaseService {
     const { decision, registry } = this.decide(req);
     if (!decision.allow) throw await this.refuse(req, decision, registry, null);
 
-    let plaintext: Map<string, string>;
+    let plaintext: Map<string, unknown>;
     try {
-      plaintext = await this.deps.vault.read(req.subject, decision.items.map((i) => i.category));
+      // Only what leaves as itself (plain, masked) is decrypted; a token or a safe number needs
+      // to know that a value is stored, never the value.
+      const decrypt = decision.items.some((i) => !formNeedsValue(i.form)) ? decryptedForms(decision.items) : undefined;
+      plaintext = await (decrypt ? this.deps.vault.read(req.subject, decision.items.map((i) => i.category), decrypt) : this.deps.vault.read(req.subject, decision.items.map((i) => i.category)));
     } catch (e) {
       // Erased between the gate's check and the read: that is the decision.
       if ((e as CgError).code === 'SUBJECT_ERASED') throw await this.refuse(req, erasedDeny(decision, this.jurisdictionOf(req.subject)), registry, null);
@@ -315,6 +318,13 @@ function erasedDeny(d: Decision, jurisdiction: Jurisdiction | undefined): Decisi
     ...(d.declarationId ? { declarationId: d.declarationId } : {}),
     trace: [...d.trace, { check: 'vault', ok: false, detail: 'the subject was erased before the data could be read', article }],
   };
+}
+
+/** The categories of `items` whose form is made from the value (a category named twice: if any of its forms is). */
+function decryptedForms(items: ReadonlyArray<{ readonly category: string; readonly form: ReleaseForm }>): (category: string) => boolean {
+  const decrypt = new Set<string>();
+  for (const i of items) if (formNeedsValue(i.form)) decrypt.add(i.category);
+  return (category) => decrypt.has(category);
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
