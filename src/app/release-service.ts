@@ -101,7 +101,11 @@ export class ReleaseService {
 
   /** One decision; undefined when the subject's consent moved before it could be recorded (decide again). */
   private async releaseOnce(recipientId: string, input: ReleaseInput, attempt: number): Promise<ReleaseResult | undefined> {
-    const version = await this.readConsentOrder(input.subject);
+    // Waited for only when this server has a consent write of the subject in flight: a release
+    // without one goes on in the same turn (no promise, no microtask).
+    const pending = this.deps.order?.writesSettled(input.subject);
+    if (pending) await pending;
+    const version = this.deps.order?.writeVersion(input.subject);
     const req = toRequest(recipientId, input, this.clock());
     const { decision, registry } = this.decide(req);
     if (!decision.allow) throw await this.refuse(req, decision, registry, null);
@@ -189,7 +193,9 @@ export class ReleaseService {
       ...(t.orderRef !== null ? { orderRef: t.orderRef } : {}),
       at,
     };
-    const version = await this.readConsentOrder(t.subject);
+    const pending = this.deps.order?.writesSettled(t.subject);
+    if (pending) await pending;
+    const version = this.deps.order?.writeVersion(t.subject);
     const { decision, registry } = this.decide(req);
     if (!decision.allow) throw await this.refuse(req, decision, registry, t.decisionId);
     let value: string | undefined;
@@ -205,15 +211,6 @@ export class ReleaseService {
     const { leafIndex } = await this.record(row);
     await this.deps.issuers.markRedeemed(token, at).catch(() => {});
     return { decision_id: row.id, ledger_index: leafIndex, category: t.category, value, expires_at: t.expiresAt ? t.expiresAt.toISOString() : null };
-  }
-
-  /** Waits out this server's consent write of the subject in flight, then reads the version a decision is made on. */
-  private async readConsentOrder(subject: string): Promise<number | undefined> {
-    const order = this.deps.order;
-    if (!order) return undefined;
-    const pending = order.writesSettled(subject);
-    if (pending) await pending;
-    return order.writeVersion(subject);
   }
 
   /**

@@ -48,31 +48,30 @@ export async function applyForms(
       missing.push(it.category);
       continue;
     }
-    const issue = {
-      recipientId: req.recipientId,
-      subject: req.subject,
-      category: it.category,
-      declarationId: decision.declarationId,
-      at: req.at,
-      expiresAt: decision.retentionEndsAt,
-    };
-    items.push({ category: it.category, form: it.form, value: await formValue(it, value, issue, issuers) });
+    // Plain and masked values are made here and now; only an issuer (token, safe number) is waited for.
+    if (it.form === 'plain') items.push({ category: it.category, form: it.form, value });
+    // An item without a known format is fully redacted rather than guessed at.
+    else if (it.form === 'masked') items.push({ category: it.category, form: it.form, value: mask(it.format ?? 'text', value) });
+    else {
+      const issue = {
+        recipientId: req.recipientId,
+        subject: req.subject,
+        category: it.category,
+        declarationId: decision.declarationId,
+        at: req.at,
+        expiresAt: decision.retentionEndsAt,
+      };
+      items.push({ category: it.category, form: it.form, value: await issued(it, issue, issuers) });
+    }
   }
   return { items, missing };
 }
 
-async function formValue(
-  it: ReleasedItem,
-  value: unknown,
-  issue: Parameters<Issuers['tokens']['issueToken']>[0],
-  issuers: Issuers,
-): Promise<unknown> {
+function issued(it: ReleasedItem, issue: Parameters<Issuers['tokens']['issueToken']>[0], issuers: Issuers): Promise<string> {
   switch (it.form) {
     case 'plain':
-      return value;
     case 'masked':
-      // An item without a known format is fully redacted rather than guessed at.
-      return mask(it.format ?? 'text', value);
+      throw new Error(`${it.form} is not an issued form`);
     case 'token':
       return issuers.tokens.issueToken(issue);
     case 'safe_number': {
