@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readCookie } from '../../src/http/session.ts';
 import { RegistryRepo } from '../../src/store/registry-repo.ts';
@@ -167,6 +167,12 @@ describe('console registry editor API', () => {
     const refused = await call(officer, 'POST', '/activate', { yaml: bad, confirmation: dr.body.confirmation });
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('REGISTRY_HAS_ERRORS');
+    // The registry service's refusal, as /v1 activation answers it: every error a detail, the
+    // first one's path, and all findings.
+    const errorCodes = dr.body.findings.map((f: { code: string }) => f.code);
+    expect(refused.body.errors.map((e: { code: string }) => e.code)).toEqual(errorCodes);
+    expect(refused.body.path).toBe(refused.body.errors[0].path);
+    expect(refused.body.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code)).toEqual(errorCodes);
     expect((await call(reader, 'GET', '/versions')).body.versions.length).toBe(versionsBefore);
 
     // A confirmation of another change (here: the dry run of a different text) is stale.
@@ -198,7 +204,15 @@ describe('console registry editor API', () => {
     const before = h.app.ctx.registry.active!.version;
     const text = withEmailToSellers();
     const dr = await call(officer, 'POST', '/dry-run', { yaml: text });
-    const act = await call(officer, 'POST', '/activate', { yaml: text, confirmation: dr.body.confirmation });
+    // The text is parsed and linted once for the whole activation (candidate, store, activate).
+    const validate = vi.spyOn(h.app.ctx.registry, 'validate');
+    let act;
+    try {
+      act = await call(officer, 'POST', '/activate', { yaml: text, confirmation: dr.body.confirmation });
+      expect(validate).toHaveBeenCalledTimes(1);
+    } finally {
+      validate.mockRestore();
+    }
     expect(act.status).toBe(200);
     expect(act.body).toMatchObject({ changed: true, activated_by: officer.keyId });
     expect(act.body.version).toBeGreaterThan(before);
@@ -228,7 +242,14 @@ describe('console registry editor API', () => {
     const back = await call(officer, 'POST', '/dry-run', { version: before });
     expect(back.body.to.version).toBe(before);
     expect(back.body.consents.no_longer_stale).toBeGreaterThanOrEqual(1);
-    const rolled = await call(officer, 'POST', '/activate', { version: before, confirmation: back.body.confirmation });
+    const validateStored = vi.spyOn(h.app.ctx.registry, 'validate');
+    let rolled;
+    try {
+      rolled = await call(officer, 'POST', '/activate', { version: before, confirmation: back.body.confirmation });
+      expect(validateStored).toHaveBeenCalledTimes(1);
+    } finally {
+      validateStored.mockRestore();
+    }
     expect(rolled.status).toBe(200);
     expect(h.app.ctx.registry.active!.version).toBe(before);
   });
