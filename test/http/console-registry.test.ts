@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { readCookie } from '../../src/http/session.ts';
 import { RegistryRepo } from '../../src/store/registry-repo.ts';
 import { startHarness, type Harness } from '../release/harness.ts';
+import { signedIn } from '../support/web-session.ts';
 
 /**
  * The console's registry editor API over HTTP, on the real app (PGlite, demo registry, two
@@ -23,11 +23,8 @@ interface Session {
 }
 
 async function signIn(key: string): Promise<Session> {
-  const res = await h.app.server.inject({ method: 'POST', url: '/console/api/session', headers: { 'content-type': 'application/json', ...HOST }, payload: { key } });
-  expect(res.statusCode).toBe(200);
-  const body = res.json() as { csrf: string; principal: { key_id: string } };
-  const set = String(res.headers['set-cookie']).split(';')[0]!;
-  return { cookie: `cg_console=${readCookie(set, 'cg_console')}`, csrf: body.csrf, keyId: body.principal.key_id };
+  const s = await signedIn(h.app.server, { key });
+  return { cookie: s.cookie, csrf: s.csrf, keyId: (s.res.json() as { principal: { key_id: string } }).principal.key_id };
 }
 
 async function call(s: Session, method: 'GET' | 'POST', url: string, payload?: unknown, opts: { csrf?: boolean } = {}) {
