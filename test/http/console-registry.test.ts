@@ -37,6 +37,17 @@ async function call(s: Session, method: 'GET' | 'POST', url: string, payload?: u
   return { status: res.statusCode, body: res.json() as any, type: String(res.headers['content-type']) };
 }
 
+/** `fn`'s result and how many times the registry service parsed and linted a document meanwhile. */
+async function validations<T>(fn: () => Promise<T>): Promise<{ result: T; calls: number }> {
+  const spy = vi.spyOn(h.app.ctx.registry, 'validate');
+  try {
+    const result = await fn();
+    return { result, calls: spy.mock.calls.length };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 let officer: Session;
 let reader: Session;
 
@@ -202,14 +213,8 @@ describe('console registry editor API', () => {
     const text = withEmailToSellers();
     const dr = await call(officer, 'POST', '/dry-run', { yaml: text });
     // The text is parsed and linted once for the whole activation (candidate, store, activate).
-    const validate = vi.spyOn(h.app.ctx.registry, 'validate');
-    let act;
-    try {
-      act = await call(officer, 'POST', '/activate', { yaml: text, confirmation: dr.body.confirmation });
-      expect(validate).toHaveBeenCalledTimes(1);
-    } finally {
-      validate.mockRestore();
-    }
+    const { result: act, calls } = await validations(() => call(officer, 'POST', '/activate', { yaml: text, confirmation: dr.body.confirmation }));
+    expect(calls).toBe(1);
     expect(act.status).toBe(200);
     expect(act.body).toMatchObject({ changed: true, activated_by: officer.keyId });
     expect(act.body.version).toBeGreaterThan(before);
@@ -239,14 +244,8 @@ describe('console registry editor API', () => {
     const back = await call(officer, 'POST', '/dry-run', { version: before });
     expect(back.body.to.version).toBe(before);
     expect(back.body.consents.no_longer_stale).toBeGreaterThanOrEqual(1);
-    const validateStored = vi.spyOn(h.app.ctx.registry, 'validate');
-    let rolled;
-    try {
-      rolled = await call(officer, 'POST', '/activate', { version: before, confirmation: back.body.confirmation });
-      expect(validateStored).toHaveBeenCalledTimes(1);
-    } finally {
-      validateStored.mockRestore();
-    }
+    const { result: rolled, calls: rollbackCalls } = await validations(() => call(officer, 'POST', '/activate', { version: before, confirmation: back.body.confirmation }));
+    expect(rollbackCalls).toBe(1);
     expect(rolled.status).toBe(200);
     expect(h.app.ctx.registry.active!.version).toBe(before);
   });
