@@ -5,6 +5,7 @@ import { VaultRepo, type ItemMeta, type KeyRow, type SealedItem } from '../store
 import { dataKeyAad, itemAad, newDataKey, openText, sealText } from '../vault/envelope.ts';
 import type { KeyProvider } from '../vault/key-provider.ts';
 import type { AdminActions } from './admin-actions.ts';
+import type { SubjectDataSummary } from '../client/wire.ts';
 
 /**
  * The encrypted vault: a subject's personal data, one sealed item per data category. Values are
@@ -36,13 +37,8 @@ export interface VaultServiceOptions {
   readonly erasures?: { vaultErased(subject: string): void };
 }
 
-export interface SubjectDataSummary {
-  readonly subject: string;
-  readonly erased: boolean;
-  readonly erased_at: string | null;
-  readonly key_version: number | null;
-  readonly items: ReadonlyArray<{ category: string; bytes: number; key_version: number; updated_at: string }>;
-}
+/** What the vault holds for a subject, as the API answers it: the client's wire type (src/client/wire.ts), one definition. */
+export type { SubjectDataSummary };
 
 type ErasedListener = (subject: string, at: number) => void | Promise<void>;
 
