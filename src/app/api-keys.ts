@@ -227,7 +227,22 @@ export class ApiKeys {
   async verify(token: string): Promise<Verification> {
     const parsed = parseKey(token);
     if (!parsed) return { ok: false, reason: 'malformed' };
-    const entry = await this.lookup(parsed.id);
+    return this.check(parsed, await this.lookup(parsed.id));
+  }
+
+  /**
+   * The same verification answered in this turn from a fresh cache entry, with no promise (the
+   * per-request hook, src/http/auth.ts); undefined when the key's row must be loaded — then
+   * `verify`.
+   */
+  verifyCached(token: string): Verification | undefined {
+    const parsed = parseKey(token);
+    if (!parsed) return { ok: false, reason: 'malformed' };
+    const hit = this.cache.get(parsed.id);
+    return hit && Date.now() - hit.loadedAt < this.ttl ? this.check(parsed, hit) : undefined;
+  }
+
+  private check(parsed: ParsedKey, entry: CacheEntry): Verification {
     const row = entry.row;
     if (!row || row.kind !== parsed.kind) return { ok: false, reason: 'unknown' };
     const digest = hash('sha256', parsed.secret, 'buffer') as unknown as Buffer;

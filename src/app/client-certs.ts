@@ -40,10 +40,20 @@ export class ClientCertBindings {
     await this.unlisten?.();
   }
 
+  /**
+   * The cached entry of a recipient if it is fresh, without waiting: the per-request check
+   * (src/http/tls.ts) answers from it in its own turn, with no promise, and calls
+   * fingerprintOf only on a miss.
+   */
+  cached(principal: string): { readonly fingerprint: string | undefined } | undefined {
+    const hit = this.cache.get(principal);
+    return hit && Date.now() - hit.loadedAt < this.ttlMs ? hit : undefined;
+  }
+
   /** The bound fingerprint of a recipient (cached briefly; other servers' changes arrive by NOTIFY). */
   async fingerprintOf(principal: string): Promise<string | undefined> {
-    const hit = this.cache.get(principal);
-    if (hit && Date.now() - hit.loadedAt < this.ttlMs) return hit.fingerprint;
+    const hit = this.cached(principal);
+    if (hit) return hit.fingerprint;
     const [row] = await this.db.query<{ fingerprint: string }>('SELECT fingerprint FROM recipient_certificates WHERE principal = $1', [principal]);
     if (this.cache.size >= 10_000) this.cache.clear();
     this.cache.set(principal, { fingerprint: row?.fingerprint, loadedAt: Date.now() });

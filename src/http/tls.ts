@@ -43,6 +43,9 @@ export function installClientCertCheck(app: FastifyInstance, bindings: ClientCer
   app.addHook('onRequest', (request, _reply, done) => {
     const p = request.principal;
     if (!p || p.kind !== 'recipient') return done();
+    // A fresh cache entry (the common case) is answered in this turn, without a promise.
+    const hit = bindings.cached(p.id);
+    if (hit) return done(hit.fingerprint === undefined ? undefined : certRefusal(hit.fingerprint, peerFingerprint(request.raw.socket)));
     bindings.fingerprintOf(p.id).then((bound) => done(bound === undefined ? undefined : certRefusal(bound, peerFingerprint(request.raw.socket))), done);
   });
 }

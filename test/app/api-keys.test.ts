@@ -38,11 +38,13 @@ describe('ApiKeys', () => {
   let journal: Journal;
   let clock = new Date('2026-01-01T00:00:00Z');
   let keys: ApiKeys;
+  let admin: AdminActions;
 
   beforeAll(async () => {
     db = await openDatabase({});
     journal = new Journal(db, sqlLedgerAppender);
-    keys = new ApiKeys(db, new AdminActions(journal), { now: () => clock, cacheTtlMs: 0 });
+    admin = new AdminActions(journal);
+    keys = new ApiKeys(db, admin, { now: () => clock, cacheTtlMs: 0 });
   }, 180_000);
   afterAll(async () => {
     await journal.close();
@@ -74,5 +76,25 @@ describe('ApiKeys', () => {
     expect(await keys.ensure(`cg_admin_00000000000000aa_${'T'.repeat(43)}`, { principal: 'operator', scopes: ['*'], actor: 'system' })).toBe(false);
     expect((await keys.verify(chosen)).ok).toBe(true);
     await expect(keys.ensure('not-a-key', { principal: 'operator', scopes: ['*'], actor: 'system' })).rejects.toMatchObject({ code: 'INVALID_KEY_FORMAT' });
+  });
+
+  it('verifyCached answers from a fresh cache entry exactly as verify does, and defers to verify otherwise', async () => {
+    const cachedKeys = new ApiKeys(db, admin, { now: () => new Date('2026-01-15T00:00:00Z'), cacheTtlMs: 60_000 });
+    const { key, view } = await cachedKeys.create({ kind: 'recipient', principal: 'r-cache', scopes: ['release'], actor: 't' });
+    // Not loaded yet: no answer without the database.
+    expect(cachedKeys.verifyCached(key)).toBeUndefined();
+    expect(cachedKeys.verifyCached('not-a-key')).toEqual({ ok: false, reason: 'malformed' });
+    const loaded = await cachedKeys.verify(key);
+    expect(loaded).toEqual({ ok: true, principal: { kind: 'recipient', id: 'r-cache', keyId: view.id, scopes: ['release'] } });
+    expect(cachedKeys.verifyCached(key)).toEqual(loaded);
+    // A wrong secret under the cached id is refused in this turn too, and does not spoil the entry.
+    const wrong = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
+    expect(cachedKeys.verifyCached(wrong)).toEqual({ ok: false, reason: 'unknown' });
+    expect(cachedKeys.verifyCached(key)).toEqual(loaded);
+    // Revocation drops the entry: the next request loads the row again.
+    await cachedKeys.revoke(view.id, 't');
+    expect(cachedKeys.verifyCached(key)).toBeUndefined();
+    expect(await cachedKeys.verify(key)).toEqual({ ok: false, reason: 'revoked' });
+    expect(cachedKeys.verifyCached(key)).toEqual({ ok: false, reason: 'revoked' });
   });
 });

@@ -38,12 +38,10 @@ export async function applyForms(
   issuers: Issuers,
 ): Promise<AppliedRelease> {
   if (!decision.allow) throw new CgError('RELEASE_DENIED', `cannot apply forms to a denied release (${decision.code})`, 403);
-  const get = (c: string) =>
-    plaintext instanceof Map ? plaintext.get(c) : Object.hasOwn(plaintext, c) ? (plaintext as Record<string, unknown>)[c] : undefined;
   const items: ReleasedValue[] = [];
   const missing: string[] = [];
   for (const it of decision.items) {
-    const value = get(it.category);
+    const value = valueOf(plaintext, it.category);
     if (value === undefined || value === null) {
       missing.push(it.category);
       continue;
@@ -65,6 +63,15 @@ export async function applyForms(
     }
   }
   return { items, missing };
+}
+
+/**
+ * A module-level function, not a closure made per call: the tsx loader `npm start` runs names
+ * every inner named closure as it is made (esbuild's keepNames), which costs a defineProperty,
+ * a dictionary-mode function and ~0.4 µs per release.
+ */
+function valueOf(plaintext: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>, c: string): unknown {
+  return plaintext instanceof Map ? plaintext.get(c) : Object.hasOwn(plaintext, c) ? (plaintext as Record<string, unknown>)[c] : undefined;
 }
 
 function issued(it: ReleasedItem, issue: Parameters<Issuers['tokens']['issueToken']>[0], issuers: Issuers): Promise<string> {
