@@ -62,7 +62,8 @@ interface Pending<I, R> {
 export class GroupCommit<I, R> {
   private queue: Pending<I, R>[] = [];
   private readonly inFlight = new Set<Promise<void>>();
-  private timer: { cancel(): void } | null = null;
+  /** The pending kick: a timeout (maxDelayMs > 0) or an immediate. No closure made per batch. */
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private closed = false;
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
@@ -113,17 +114,18 @@ export class GroupCommit<I, R> {
     if (this.queue.length >= this.maxBatch) return this.kick();
     if (this.timer) return;
     if (this.maxDelayMs > 0) {
-      const t = setTimeout(() => this.kick(), this.maxDelayMs);
-      this.timer = { cancel: () => clearTimeout(t) };
+      this.timer = setTimeout(this.kickBound, this.maxDelayMs);
     } else {
-      const t = setImmediate(() => this.kick());
-      this.timer = { cancel: () => clearImmediate(t) };
+      this.timer = setImmediate(this.kickBound);
     }
   }
 
+  private readonly kickBound = (): void => this.kick();
+
   private kick(): void {
     if (this.timer) {
-      this.timer.cancel();
+      if (this.maxDelayMs > 0) clearTimeout(this.timer as NodeJS.Timeout);
+      else clearImmediate(this.timer as NodeJS.Immediate);
       this.timer = null;
     }
     if (this.queue.length === 0 || !this.mayStart()) return;

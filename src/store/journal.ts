@@ -316,15 +316,18 @@ export class Journal {
   private oneStatement(items: readonly Item[], first: number, firstParam: number): { statements: string[]; params: unknown[] } | undefined {
     const byKind = this.byKind(items, first);
     const params: unknown[] = [];
-    const param = (v: unknown) => {
-      params.push(v);
-      return `$${firstParam + params.length - 1}`;
-    };
     const statements: string[] = [];
     for (const [kind, rows] of byKind) {
       const writer = this.writers.get(kind)!;
       if (!writer.statements) return undefined;
-      statements.push(...writer.statements(rows, param));
+      // An argument, not a named `const`: the tsx loader npm start runs would name a named
+      // closure with defineProperty each time it is made (esbuild's keepNames).
+      statements.push(
+        ...writer.statements(rows, (v: unknown) => {
+          params.push(v);
+          return `$${firstParam + params.length - 1}`;
+        }),
+      );
     }
     return { statements, params };
   }
