@@ -55,6 +55,9 @@ interface CacheEntry {
 }
 
 const CHANNEL_PREFIX = 'cg_vault_';
+
+/** In `read`'s answer: a value is stored for this category, and was not decrypted. */
+export const STORED: unique symbol = Symbol('stored, not decrypted');
 const SUBJECT_RE = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
 
 export class VaultService {
@@ -182,14 +185,24 @@ export class VaultService {
    * Decrypts the requested categories that are stored (absent ones are simply missing from the
    * result). The only decrypting path: callers are the release service and token redemption.
    */
-  async read(subject: string, categories: readonly string[]): Promise<Map<string, string>> {
+  async read(subject: string, categories: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * `read` for a release: of the categories `decrypt` refuses, only whether a value is stored
+   * (STORED in the map) — nothing is decrypted for them (src/core/transform/apply.ts, formNeedsValue).
+   */
+  async read(subject: string, categories: readonly string[], decrypt: (category: string) => boolean): Promise<Map<string, string | typeof STORED>>;
+  async read(subject: string, categories: readonly string[], decrypt?: (category: string) => boolean): Promise<Map<string, string | typeof STORED>> {
     if (this.erased.has(subject)) throw erasedError(subject);
     const entry = await this.entry(subject);
-    const out = new Map<string, string>();
+    const out = new Map<string, string | typeof STORED>();
     if (!entry) return out;
     for (const c of categories) {
       const item = entry.items.get(c);
       if (!item) continue;
+      if (decrypt && !decrypt(c)) {
+        out.set(c, STORED);
+        continue;
+      }
       let aad = entry.aads.get(c);
       if (aad === undefined) {
         aad = itemAad(subject, c, item.keyVersion);
