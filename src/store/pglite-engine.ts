@@ -48,7 +48,7 @@ export async function startPGlite(opts: EngineOptions): Promise<PGlite> {
 export type Runner = PGlite | Transaction;
 
 export interface StatementRunner {
-  query<R>(on: Runner, text: string, params: readonly unknown[], opts?: WireOptions): Promise<R[]>;
+  query<R>(on: Runner, text: string, params?: readonly unknown[], opts?: WireOptions): Promise<R[]>;
   exec(on: Runner, script: string): Promise<void>;
   /** LISTEN through PGlite, so notifications reach `onPayload` whichever way a statement ran. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
@@ -71,7 +71,7 @@ export function statementRunner(pg: PGlite): StatementRunner {
   });
   const inTx = (on: Runner) => on !== pg;
   return {
-    query<R>(on: Runner, text: string, params: readonly unknown[], opts?: WireOptions) {
+    query<R>(on: Runner, text: string, params: readonly unknown[] = [], opts?: WireOptions) {
       if (!inTx(on)) return pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => wire.query<R>(text, params, opts)));
       if ((on as Transaction).closed) return Promise.reject(new Error('Transaction is closed'));
       return pg._runExclusiveQuery(() => wire.query<R>(text, params, opts));

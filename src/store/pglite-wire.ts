@@ -63,7 +63,7 @@ export class Wire {
    * Runs one statement; resolves with its rows as objects, as PGlite's `query` gives them. The
    * first run of a text describes it (one more call into the backend); later runs are one call.
    */
-  async query<R>(text: string, params: readonly unknown[], opts?: WireOptions): Promise<R[]> {
+  async query<R>(text: string, params: readonly unknown[] = [], opts?: WireOptions): Promise<R[]> {
     let d = opts?.prepare ? this.#prepared.get(text) : this.#described.get(text);
     let parse: Uint8Array | undefined;
     if (!d) {
