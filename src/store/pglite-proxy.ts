@@ -25,11 +25,11 @@ function startWorker(opts: EngineOptions): Worker {
   return new Worker(new URL('./pglite-thread.mjs', import.meta.url), {
     workerData: opts,
     // Not the server's flags: its loaders (`--import tsx`) would be registered twice, test
-    // runners' flags mean nothing here, and V8 heap flags are refused for a worker. The young
-    // generation the server asks for (npm start: --max-semi-space-size=64, fewer scavenges of
-    // short-lived results) is given as the worker's resource limit instead.
+    // runners' flags mean nothing here, and V8 heap flags are refused for a worker. Nor the
+    // server's young generation (npm start: --max-semi-space-size=64) as a resource limit: since
+    // statements go through the wire this thread allocates little, and V8's default size cost
+    // less CPU per release in two same-run A/Bs (docs/scaling.md).
     execArgv: profilerFlags(),
-    ...youngGeneration(),
   });
 }
 
@@ -39,13 +39,6 @@ function startWorker(opts: EngineOptions): Worker {
  */
 function profilerFlags(): string[] {
   return process.execArgv.includes('--cpu-prof') ? process.execArgv.filter((a) => a.startsWith('--cpu-prof')) : [];
-}
-
-/** V8's young generation is three semi-spaces (two plus the new large-object space). */
-function youngGeneration(): { resourceLimits?: { maxYoungGenerationSizeMb: number } } {
-  const flag = process.execArgv.find((a) => a.startsWith('--max-semi-space-size='));
-  const mb = flag ? Number(flag.slice(flag.indexOf('=') + 1)) : NaN;
-  return Number.isFinite(mb) && mb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: mb * 3 } } : {};
 }
 
 export async function openPGliteWorker(opts: EngineOptions, onClosed: () => void): Promise<WorkerDatabase> {

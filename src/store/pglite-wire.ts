@@ -64,7 +64,8 @@ export class Wire {
    * first run of a text describes it (one more call into the backend); later runs are one call.
    */
   async query<R>(text: string, params: readonly unknown[] = [], opts?: WireOptions): Promise<R[]> {
-    let d = opts?.prepare ? this.#prepared.get(text) : this.#described.get(text);
+    // A `prepare` statement beyond MAX_PREPARED is kept as an unnamed statement's description.
+    let d = (opts?.prepare ? this.#prepared.get(text) : undefined) ?? this.#described.get(text);
     let parse: Uint8Array | undefined;
     if (!d) {
       // The description's Parse leaves the statement (named, or the unnamed one) in place.

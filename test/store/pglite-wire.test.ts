@@ -82,6 +82,14 @@ describe('PGlite statements through the wire', () => {
     expect(await run.query(pg, 'SELECT * FROM d WHERE k = $1', [1])).toEqual([{ k: 1, x: '2' }]);
   });
 
+  it('answers every text asked to be prepared, beyond the number it keeps prepared', async () => {
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 80; i++) {
+        expect(await run.query(pg, `SELECT $1::int + ${i} AS x`, [round], { prepare: true })).toEqual([{ x: round + i }]);
+      }
+    }
+  });
+
   it('runs inside a transaction in order, and the transaction commits or rolls back as a whole', async () => {
     await run.exec(pg, 'CREATE TABLE tx (k int PRIMARY KEY)');
     await pg.transaction(async (tx) => {
