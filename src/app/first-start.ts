@@ -19,7 +19,7 @@ export async function firstStart(ctx: AppContext): Promise<FirstStart> {
   if (!ctx.registry.active) {
     const source = await readFile(ctx.config.registryFile);
     const stored = await ctx.registry.store(source, 'system');
-    const r = await ctx.registry.activate(stored.row.version, 'system');
+    const r = await ctx.registry.activate(stored.row.version, 'system', { validated: stored.validation });
     activatedVersion = r.info.version;
   }
   let adminKey: string | undefined;

@@ -1,6 +1,6 @@
 import { CgError } from '../core/errors.ts';
 import { notifyOnCommit } from '../store/notify-on-commit.ts';
-import { hasErrors, type Finding } from '../core/lint/finding.ts';
+import type { Finding } from '../core/lint/finding.ts';
 import { lintRegistry } from '../core/lint/index.ts';
 import { parseRegistry } from '../core/registry/parse.ts';
 import { RegistryModel } from '../core/registry/model.ts';
@@ -22,6 +22,8 @@ export interface Validation {
   readonly findings: readonly Finding[];
   readonly source: string;
 }
+
+const isValidation = (input: string | Uint8Array | Validation): input is Validation => typeof input === 'object' && 'model' in input;
 
 export type ActivationListener = (active: ActiveInfo) => void;
 
@@ -85,36 +87,50 @@ export class RegistryService {
     return { model, findings, source };
   }
 
-  /** Stores a version (lint errors allowed: a draft may be stored, never activated). */
-  async store(input: string | Uint8Array, actor: string): Promise<{ row: RegistryVersionRow; created: boolean; findings: readonly Finding[] }> {
-    const v = this.validate(input);
+  /**
+   * Stores a version (lint errors allowed: a draft may be stored, never activated). Takes the
+   * text, or a `validate` result of it so a caller that already linted it does not parse it again.
+   */
+  async store(input: string | Uint8Array | Validation, actor: string): Promise<{ row: RegistryVersionRow; created: boolean; findings: readonly Finding[]; validation: Validation }> {
+    const v = isValidation(input) ? input : this.validate(input);
     const { row, created } = await this.repo.store({ hash: v.model.hash, source: v.source, document: v.model.doc, createdBy: actor });
-    return { row, created, findings: v.findings };
+    return { row, created, findings: v.findings, validation: v };
+  }
+
+  /**
+   * Refuses a registry with error findings: 422 REGISTRY_HAS_ERRORS, every error finding as a
+   * detail (with its path and line), all findings as the problem's `findings`. Activation (here
+   * and in the console, before anything is stored) refuses with this one error.
+   */
+  assertActivatable(v: Validation, version?: number): void {
+    const errors = v.findings.filter((f) => f.severity === 'error');
+    if (errors.length === 0) return;
+    throw new CgError(
+      'REGISTRY_HAS_ERRORS',
+      `${version === undefined ? 'the registry' : `registry version ${version}`} has ${errors.length} error finding(s); fix them before activating`,
+      422,
+      errors.map((f) => ({ code: f.code, message: f.message, path: f.path, ...(f.line ? { line: f.line, column: f.column } : {}) })),
+      { findings: v.findings },
+    );
   }
 
   /**
    * Makes a stored version active. The stored source is linted again (rules may have changed
    * since it was stored); any error finding refuses activation with ALL findings listed.
    * `expectActive`: the hash of the registry the caller expects to replace (null: none), checked
-   * against the database's active row — 409 CONFIRMATION_STALE otherwise.
+   * against the database's active row — 409 CONFIRMATION_STALE otherwise. `validated`: a
+   * `validate` result the caller made just now; used instead of linting again when its source is
+   * the stored one.
    */
-  async activate(version: number, actor: string, opts: { expectActive?: string | null } = {}): Promise<{ info: ActiveInfo; findings: readonly Finding[]; changed: boolean }> {
+  async activate(version: number, actor: string, opts: { expectActive?: string | null; validated?: Validation } = {}): Promise<{ info: ActiveInfo; findings: readonly Finding[]; changed: boolean }> {
     const stored = await this.repo.get(version);
     if (!stored) {
       throw new CgError('REGISTRY_VERSION_NOT_FOUND', `registry version ${version} does not exist`, 404, [
         { code: 'REGISTRY_VERSION_NOT_FOUND', message: 'unknown version', path: 'version' },
       ]);
     }
-    const v = this.validate(stored.source);
-    if (hasErrors(v.findings)) {
-      throw new CgError(
-        'REGISTRY_HAS_ERRORS',
-        `registry version ${version} has ${v.findings.filter((f) => f.severity === 'error').length} error finding(s); fix them before activating`,
-        422,
-        v.findings.filter((f) => f.severity === 'error').map((f) => ({ code: f.code, message: f.message, path: f.path, ...(f.line ? { line: f.line, column: f.column } : {}) })),
-        { findings: v.findings },
-      );
-    }
+    const v = opts.validated?.source === stored.source ? opts.validated : this.validate(stored.source);
+    this.assertActivatable(v, version);
     const cur = await this.repo.active();
     // A confirmed change (the console's dry run) names the registry it replaces: if the database
     // says another one is active by now (another officer, another server), the confirmation is stale.

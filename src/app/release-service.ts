@@ -1,7 +1,7 @@
 import { CgError } from '../core/errors.ts';
 import { decide } from '../core/gate/decide.ts';
 import type { Decision, GateContext, ReleaseRequest } from '../core/gate/types.ts';
-import { applyForms } from '../core/transform/apply.ts';
+import { applyForms, formNeedsValue } from '../core/transform/apply.ts';
 import type { RegistryModel } from '../core/registry/model.ts';
 import type { Jurisdiction, ReleaseForm } from '../core/registry/schema.ts';
 import type { Explanation, Release as ReleaseResult } from '../client/wire.ts';
@@ -101,14 +101,21 @@ export class ReleaseService {
 
   /** One decision; undefined when the subject's consent moved before it could be recorded (decide again). */
   private async releaseOnce(recipientId: string, input: ReleaseInput, attempt: number): Promise<ReleaseResult | undefined> {
-    const version = await this.readConsentOrder(input.subject);
+    // Waited for only when this server has a consent write of the subject in flight: a release
+    // without one goes on in the same turn (no promise, no microtask).
+    const pending = this.deps.order?.writesSettled(input.subject);
+    if (pending) await pending;
+    const version = this.deps.order?.writeVersion(input.subject);
     const req = toRequest(recipientId, input, this.clock());
     const { decision, registry } = this.decide(req);
     if (!decision.allow) throw await this.refuse(req, decision, registry, null);
 
-    let plaintext: Map<string, string>;
+    let plaintext: Map<string, unknown>;
     try {
-      plaintext = await this.deps.vault.read(req.subject, decision.items.map((i) => i.category));
+      // Only what leaves as itself (plain, masked) is decrypted; a token or a safe number needs
+      // to know that a value is stored, never the value.
+      const decrypt = decision.items.some((i) => !formNeedsValue(i.form)) ? decryptedForms(decision.items) : undefined;
+      plaintext = await (decrypt ? this.deps.vault.read(req.subject, decision.items.map((i) => i.category), decrypt) : this.deps.vault.read(req.subject, decision.items.map((i) => i.category)));
     } catch (e) {
       // Erased between the gate's check and the read: that is the decision.
       if ((e as CgError).code === 'SUBJECT_ERASED') throw await this.refuse(req, erasedDeny(decision, this.jurisdictionOf(req.subject)), registry, null);
@@ -186,7 +193,9 @@ export class ReleaseService {
       ...(t.orderRef !== null ? { orderRef: t.orderRef } : {}),
       at,
     };
-    const version = await this.readConsentOrder(t.subject);
+    const pending = this.deps.order?.writesSettled(t.subject);
+    if (pending) await pending;
+    const version = this.deps.order?.writeVersion(t.subject);
     const { decision, registry } = this.decide(req);
     if (!decision.allow) throw await this.refuse(req, decision, registry, t.decisionId);
     let value: string | undefined;
@@ -202,15 +211,6 @@ export class ReleaseService {
     const { leafIndex } = await this.record(row);
     await this.deps.issuers.markRedeemed(token, at).catch(() => {});
     return { decision_id: row.id, ledger_index: leafIndex, category: t.category, value, expires_at: t.expiresAt ? t.expiresAt.toISOString() : null };
-  }
-
-  /** Waits out this server's consent write of the subject in flight, then reads the version a decision is made on. */
-  private async readConsentOrder(subject: string): Promise<number | undefined> {
-    const order = this.deps.order;
-    if (!order) return undefined;
-    const pending = order.writesSettled(subject);
-    if (pending) await pending;
-    return order.writeVersion(subject);
   }
 
   /**
@@ -315,6 +315,13 @@ function erasedDeny(d: Decision, jurisdiction: Jurisdiction | undefined): Decisi
     ...(d.declarationId ? { declarationId: d.declarationId } : {}),
     trace: [...d.trace, { check: 'vault', ok: false, detail: 'the subject was erased before the data could be read', article }],
   };
+}
+
+/** The categories of `items` whose form is made from the value (a category named twice: if any of its forms is). */
+function decryptedForms(items: ReadonlyArray<{ readonly category: string; readonly form: ReleaseForm }>): (category: string) => boolean {
+  const decrypt = new Set<string>();
+  for (const i of items) if (formNeedsValue(i.form)) decrypt.add(i.category);
+  return (category) => decrypt.has(category);
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

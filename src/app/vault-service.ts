@@ -5,6 +5,7 @@ import { VaultRepo, type ItemMeta, type KeyRow, type SealedItem } from '../store
 import { dataKeyAad, itemAad, newDataKey, openText, sealText } from '../vault/envelope.ts';
 import type { KeyProvider } from '../vault/key-provider.ts';
 import type { AdminActions } from './admin-actions.ts';
+import type { SubjectDataSummary } from '../client/wire.ts';
 
 /**
  * The encrypted vault: a subject's personal data, one sealed item per data category. Values are
@@ -36,13 +37,8 @@ export interface VaultServiceOptions {
   readonly erasures?: { vaultErased(subject: string): void };
 }
 
-export interface SubjectDataSummary {
-  readonly subject: string;
-  readonly erased: boolean;
-  readonly erased_at: string | null;
-  readonly key_version: number | null;
-  readonly items: ReadonlyArray<{ category: string; bytes: number; key_version: number; updated_at: string }>;
-}
+/** What the vault holds for a subject, as the API answers it: the client's wire type (src/client/wire.ts), one definition. */
+export type { SubjectDataSummary };
 
 type ErasedListener = (subject: string, at: number) => void | Promise<void>;
 
@@ -59,6 +55,9 @@ interface CacheEntry {
 }
 
 const CHANNEL_PREFIX = 'cg_vault_';
+
+/** In `read`'s answer: a value is stored for this category, and was not decrypted. */
+export const STORED: unique symbol = Symbol('stored, not decrypted');
 const SUBJECT_RE = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
 
 export class VaultService {
@@ -186,14 +185,24 @@ export class VaultService {
    * Decrypts the requested categories that are stored (absent ones are simply missing from the
    * result). The only decrypting path: callers are the release service and token redemption.
    */
-  async read(subject: string, categories: readonly string[]): Promise<Map<string, string>> {
+  async read(subject: string, categories: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * `read` for a release: of the categories `decrypt` refuses, only whether a value is stored
+   * (STORED in the map) — nothing is decrypted for them (src/core/transform/apply.ts, formNeedsValue).
+   */
+  async read(subject: string, categories: readonly string[], decrypt: (category: string) => boolean): Promise<Map<string, string | typeof STORED>>;
+  async read(subject: string, categories: readonly string[], decrypt?: (category: string) => boolean): Promise<Map<string, string | typeof STORED>> {
     if (this.erased.has(subject)) throw erasedError(subject);
     const entry = await this.entry(subject);
-    const out = new Map<string, string>();
+    const out = new Map<string, string | typeof STORED>();
     if (!entry) return out;
     for (const c of categories) {
       const item = entry.items.get(c);
       if (!item) continue;
+      if (decrypt && !decrypt(c)) {
+        out.set(c, STORED);
+        continue;
+      }
       let aad = entry.aads.get(c);
       if (aad === undefined) {
         aad = itemAad(subject, c, item.keyVersion);

@@ -29,6 +29,11 @@ export interface SignerKey extends VerifierKey {
   readonly seed: Uint8Array;
   /** `PRIVATE+KEY+<name>+<hex key hash>+<base64(0x01 ‖ seed)>` — keep secret. */
   readonly secretText: string;
+  /**
+   * The same RFC 8032 signature by another implementation (the server's OpenSSL: this library
+   * loads no Node built-in). Ed25519 is deterministic, so it must give @noble's bytes exactly.
+   */
+  readonly sign?: (message: Uint8Array) => Uint8Array;
 }
 
 export interface NoteSignature {
@@ -121,7 +126,8 @@ export function signatureLine(s: NoteSignature): string {
 
 export function signText(text: string, signer: SignerKey): NoteSignature {
   checkText(text);
-  return { name: signer.name, keyHash: signer.keyHash, signature: ed25519.sign(enc.encode(text), signer.seed) };
+  const message = enc.encode(text);
+  return { name: signer.name, keyHash: signer.keyHash, signature: signer.sign ? signer.sign(message) : ed25519.sign(message, signer.seed) };
 }
 
 /** Serialises a note: text, blank line, signature lines. */

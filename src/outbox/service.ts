@@ -2,7 +2,7 @@ import { NatsTransport } from '../events/nats.ts';
 import { EventRelay } from '../events/relay.ts';
 import type { Journal } from '../store/journal.ts';
 import { disabledEventStream, natsEventStream, type EventStream } from '../events/stream.ts';
-import { getWebhookEndpoint, listDead, outboxCounts, requeueDead, type OutboxRecord, type OutboxState } from '../store/outbox-repo.ts';
+import { getWebhookEndpoint, listDead, outboxCounts, outboxStatus, requeueDead, type OutboxRecord, type OutboxState, type OutboxStatus } from '../store/outbox-repo.ts';
 import type { Database } from '../store/sql.ts';
 import { Dispatcher, type AttemptEvent } from './dispatcher.ts';
 import { WebhookTransport } from './webhook.ts';
@@ -76,6 +76,11 @@ export class OutboxService {
 
   counts(): Promise<Record<OutboxState, number>> {
     return outboxCounts(this.db);
+  }
+
+  /** Delivery status of these messages (unknown ids are left out), in queue order. */
+  status(ids: readonly string[]): Promise<OutboxStatus[]> {
+    return outboxStatus(this.db, ids);
   }
 
   dead(limit = 100): Promise<OutboxRecord[]> {

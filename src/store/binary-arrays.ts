@@ -45,14 +45,14 @@ export function encodeBinaryArray(type: BinaryType, values: readonly CopyValue[]
  * `unnest(…)` call reading them from parameters `param(array)` in the same order.
  */
 export function binaryColumns(rows: readonly (readonly CopyValue[])[], types: readonly BinaryType[], param: (value: Buffer) => string): string {
+  // Every row's width once, before any column is built (not once per column and row).
+  for (const row of rows) {
+    if (row.length !== types.length) throw new Error(`bulk row has ${row.length} values for ${types.length} columns`);
+  }
   const args: string[] = [];
   for (let c = 0; c < types.length; c++) {
     const column = new Array<CopyValue>(rows.length);
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r]!;
-      if (row.length !== types.length) throw new Error(`bulk row has ${row.length} values for ${types.length} columns`);
-      column[r] = row[c]!;
-    }
+    for (let r = 0; r < rows.length; r++) column[r] = rows[r]![c]!;
     args.push(`${param(encodeBinaryArray(types[c]!, column))}::${arrayCast(types[c]!)}`);
   }
   return `unnest(${args.join(', ')})`;

@@ -195,6 +195,30 @@ export async function requeueDead(db: Sql, id: string, at: number): Promise<bool
   return rows.length > 0;
 }
 
+/** A message's delivery as the console shows it: the wire's snake_case, times as ISO strings. */
+export interface OutboxStatus {
+  readonly id: string;
+  readonly kind: OutboxRow['kind'];
+  readonly topic: string;
+  readonly state: OutboxState;
+  readonly attempts: number;
+  readonly last_status: number | null;
+  readonly last_error: string | null;
+  readonly delivered_at: string | null;
+  readonly dead_at: string | null;
+}
+
+/** Delivery status of outbox messages by id, in queue order (a request's deletion webhooks and notices). */
+export async function outboxStatus(db: Sql, ids: readonly string[]): Promise<OutboxStatus[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<Pick<DbRow, 'id' | 'kind' | 'topic' | 'state' | 'attempts' | 'last_status' | 'last_error' | 'delivered_at' | 'dead_at'>>(
+    'SELECT id, kind, topic, state, attempts, last_status, last_error, delivered_at, dead_at FROM outbox_messages WHERE id = ANY($1::text[]) ORDER BY seq',
+    [ids],
+  );
+  const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
+  return rows.map((r) => ({ ...r, attempts: Number(r.attempts), delivered_at: iso(r.delivered_at), dead_at: iso(r.dead_at) }));
+}
+
 export async function outboxCounts(db: Sql): Promise<Record<OutboxState, number>> {
   const rows = await db.query<{ state: OutboxState; n: number }>('SELECT state, count(*)::int8 AS n FROM outbox_messages GROUP BY state');
   const out: Record<OutboxState, number> = { pending: 0, delivered: 0, dead: 0 };

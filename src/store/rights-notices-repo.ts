@@ -76,17 +76,3 @@ export async function noticesOfRequest(sql: Sql, requestId: string): Promise<Sto
   const rows = await sql.query<Row>('SELECT * FROM rights_notices WHERE request_id = $1 ORDER BY seq', [requestId]);
   return rows.map(toNotice);
 }
-
-/** Delivery status of outbox messages by id (a request's deletion webhooks and notices). */
-export async function outboxStatus(
-  sql: Sql,
-  ids: readonly string[],
-): Promise<Array<{ id: string; kind: string; topic: string; state: string; attempts: number; last_status: number | null; last_error: string | null; delivered_at: string | null; dead_at: string | null }>> {
-  if (ids.length === 0) return [];
-  const rows = await sql.query<{ id: string; kind: string; topic: string; state: string; attempts: number; last_status: number | null; last_error: string | null; delivered_at: Date | string | null; dead_at: Date | string | null }>(
-    'SELECT id, kind, topic, state, attempts, last_status, last_error, delivered_at, dead_at FROM outbox_messages WHERE id = ANY($1::text[]) ORDER BY seq',
-    [ids],
-  );
-  const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
-  return rows.map((r) => ({ ...r, attempts: Number(r.attempts), delivered_at: iso(r.delivered_at), dead_at: iso(r.dead_at) }));
-}

@@ -9,6 +9,7 @@ import { testConfig, type AppConfig } from '../../src/config.ts';
 import { withdrawRequestSchema } from '../../src/core/consent/request.ts';
 import { POSTGRES_URL, postgresReachable, dropTestSchema } from '../support/engines.ts';
 import { stepBody } from '../support/rights-actions.ts';
+import { pollUntil } from '../support/wait.ts';
 import { startHarness, type Harness } from '../release/harness.ts';
 
 /**
@@ -25,7 +26,6 @@ const RECONNECT_BOUND_MS = 8_000;
 
 const reachable = await postgresReachable('the cross-server gate test');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!reachable)('what server B stores, server A’s gate sees without a restart', () => {
   const schema = `cg_t_xsrv_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -68,11 +68,7 @@ describe.skipIf(!reachable)('what server B stores, server A’s gate sees withou
   /** Polls A's gate until it answers `want`; fails with what it still answered after `bound` ms. */
   const seenOnA = async (q: Ask, want: string, bound = NOTIFY_BOUND_MS) => {
     const t0 = Date.now();
-    let got = explainOnA(q);
-    while (got !== want && Date.now() - t0 < bound) {
-      await sleep(10);
-      got = explainOnA(q);
-    }
+    const got = await pollUntil(() => explainOnA(q), (answer) => answer === want, bound, 10);
     expect(got, `A still answers ${got} ${Date.now() - t0} ms after B stored it`).toBe(want);
     return Date.now() - t0;
   };

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../http/app-support.ts';
-import { chromiumAvailable, expectAccessible, launch, screenshot, listen, cnSeller } from './support.ts';
+import { chromiumAvailable, consoleSignIn, expectAccessible, launch, openPage, pageProblems, screenshot, listen, cnSeller } from './support.ts';
 
 /**
  * The three web interfaces in a real browser (Debian Chromium), against the real server on
@@ -54,23 +54,8 @@ async function release(): Promise<{ status: number; body: { code?: string; ledge
 }
 
 /** Script errors and Content-Security-Policy reports of every page, checked after each test. */
-const pageProblems: string[] = [];
-
-async function newPage(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) pageProblems.push(m.text());
-  });
-  return page;
-}
-
-afterEach(() => {
-  const found = pageProblems.splice(0);
-  expect(found).toEqual([]);
-});
+const problems = pageProblems();
+const newPage = () => openPage(browser, { problems, context: { acceptDownloads: true } });
 
 describe.skipIf(!run)('web interfaces in Chromium', () => {
   it('before any consent, the seller is refused', async () => {
@@ -240,10 +225,7 @@ describe.skipIf(!run)('web interfaces in Chromium', () => {
 
   it('console: sign in with the admin key; the live stream shows the allow and the deny with its reason', async () => {
     const page = await newPage();
-    await page.goto(`${base}/console/`);
-    await page.getByLabel('Admin key').fill(app.adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Live release decisions' }).waitFor();
+    await consoleSignIn(page, base, { key: app.adminKey }, 'Live release decisions');
     const table = page.locator('#decisions');
     await table.locator('tr[data-decision="deny"]', { hasText: 'CONSENT_WITHDRAWN' }).first().waitFor();
     await table.locator('tr[data-decision="allow"]', { hasText: SELLER }).first().waitFor();

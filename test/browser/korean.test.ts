@@ -1,8 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../http/app-support.ts';
 import { englishWords as latinWords } from '../support/english-words.ts';
-import { chromiumAvailable, expectAccessible, launch, screenshot, listen, cnSeller } from './support.ts';
+import { chromiumAvailable, expectAccessible, launch, openPage, screenshot, listen, cnSeller } from './support.ts';
 
 /**
  * Korean customers are told in Korean (PIPA 22, 17(2), 28-8(2); docs/legal/korean-text.md): the
@@ -54,12 +54,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function newPage(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'ko-KR' });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(10_000);
-  return page;
-}
+const newPage = () => openPage(browser, { context: { locale: 'ko-KR' } });
 
 describe('englishWords', () => {
   it('finds English words and ignores URLs, e-mail addresses and the allow-list', () => {

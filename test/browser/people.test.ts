@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../http/app-support.ts';
 import { freePort, startProvider, type TestProvider } from '../support/oidc-provider.ts';
-import { chromiumAvailable, expectAccessible, launch, screenshot } from './support.ts';
+import { chromiumAvailable, consoleSignIn, expectAccessible, launch, openPage, pageProblems, screenshot } from './support.ts';
 
 /**
  * People and roles in the console, in Chromium against the real server: an officer signs in with
@@ -17,7 +17,7 @@ let app: TestApp;
 let op: TestProvider;
 let base: string;
 let browser: Browser;
-const problems: string[] = [];
+const problems = pageProblems();
 
 beforeAll(async () => {
   if (!run) return;
@@ -38,28 +38,8 @@ afterAll(async () => {
   await op?.close();
 });
 
-afterEach(() => {
-  expect(problems.splice(0)).toEqual([]);
-});
-
-async function newPage(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-  });
-  return page;
-}
-
-async function passwordSignIn(page: Page, login: string, password: string): Promise<void> {
-  await page.goto(`${base}/console/`);
-  await page.getByLabel('Login or e-mail').fill(login);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log in with password' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
+const newPage = () => openPage(browser, { problems });
+const passwordSignIn = (page: Page, login: string, password: string) => consoleSignIn(page, base, { login, password });
 
 describe.skipIf(!run)('people and roles in Chromium', () => {
   it('an officer signs in with a password and adds an auditor in the People panel', async () => {

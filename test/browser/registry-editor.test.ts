@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_YAML, testApp, type TestApp } from '../http/app-support.ts';
 import { join } from 'node:path';
-import { chromiumAvailable, expectAccessible, launch, RESULTS, screenshot, listen } from './support.ts';
+import { chromiumAvailable, consoleSignIn, expectAccessible, launch, openPage, pageProblems, RESULTS, screenshot, listen } from './support.ts';
 
 /**
  * The console's registry editor in Chromium against the real server: the officer breaks the
@@ -31,26 +31,13 @@ afterAll(async () => {
   await app?.close();
 });
 
-const pageProblems: string[] = [];
+const problems = pageProblems();
 
 async function signedIn(key: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) pageProblems.push(m.text());
-  });
-  await page.goto(`${base}/console/`);
-  await page.getByLabel('Admin key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Registry editor' }).waitFor();
+  const page = await openPage(browser, { problems });
+  await consoleSignIn(page, base, { key }, 'Registry editor');
   return page;
 }
-
-afterEach(() => {
-  expect(pageProblems.splice(0)).toEqual([]);
-});
 
 /** 1-based line of the first line containing `needle`. */
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;

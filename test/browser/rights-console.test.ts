@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../http/app-support.ts';
-import { chromiumAvailable, expectAccessible, launch, RESULTS, screenshot, listen } from './support.ts';
+import { chromiumAvailable, consoleSignIn, expectAccessible, launch, openPage, pageProblems, RESULTS, screenshot, listen } from './support.ts';
 
 /**
  * The officer works rights requests and downloads reports from the console, in Chromium:
@@ -40,28 +40,12 @@ afterAll(async () => {
   await app?.close();
 });
 
-const pageErrors: string[] = [];
-async function newPage(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => pageErrors.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) pageErrors.push(m.text());
-  });
-  return page;
-}
-afterEach(() => {
-  expect(pageErrors.splice(0)).toEqual([]);
-});
+const problems = pageProblems();
+const newPage = () => openPage(browser, { problems, timeoutMs: 15_000, context: { acceptDownloads: true } });
 
 async function consoleAs(login: string, password: string): Promise<Page> {
   const page = await newPage();
-  await page.goto(`${base}/console/`);
-  await page.getByLabel('Login or e-mail').fill(login);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log in with password' }).click();
-  await page.getByRole('heading', { name: 'Rights requests and deadlines' }).waitFor();
+  await consoleSignIn(page, base, { login, password }, 'Rights requests and deadlines');
   return page;
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKey } from '../../src/app/api-keys.ts';
 import { testApp, type TestApp } from '../http/app-support.ts';
-import { readCookie } from '../../src/http/session.ts';
+import { signInSession } from '../support/web-session.ts';
 
 /**
  * The console and privacy-centre sessions over HTTP (no browser): cookie flags, CSRF, origin
@@ -21,12 +21,7 @@ afterAll(async () => {
 
 const json = { 'content-type': 'application/json', host: 'cg.test' };
 
-async function signIn(path: '/console' | '/privacy', key: string, headers: Record<string, string> = {}) {
-  const res = await app.server.inject({ method: 'POST', url: `${path}/api/session`, headers: { ...json, ...headers }, payload: { key } });
-  const setCookie = String(res.headers['set-cookie'] ?? '');
-  const name = path === '/console' ? 'cg_console' : 'cg_privacy';
-  return { res, setCookie, cookie: `${name}=${readCookie(setCookie.split(';')[0], name) ?? ''}`, csrf: res.statusCode === 200 ? (res.json() as { csrf: string }).csrf : '' };
-}
+const signIn = (path: '/console' | '/privacy', key: string, headers: Record<string, string> = {}) => signInSession(app.server, { key }, { path, headers });
 
 describe('console session', () => {
   it('sets an HttpOnly, SameSite=Strict cookie scoped to /console with a random id, and no key in it', async () => {

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { afterEach, expect } from 'vitest';
 import { chromium, needs } from '../support/system.ts';
 import type { TestApp } from '../http/app-support.ts';
 
@@ -35,6 +35,51 @@ export function chromiumAvailable(): boolean {
 export async function launch(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/**
+ * The script errors and Content-Security-Policy refusals of the pages a test file opens with
+ * `openPage(browser, { problems })`, checked empty after each of its tests. Call once, at the
+ * file's top level (it registers the afterEach).
+ */
+export function pageProblems(): string[] {
+  const problems: string[] = [];
+  afterEach(() => {
+    expect(problems.splice(0)).toEqual([]);
+  });
+  return problems;
+}
+
+/** A page in a fresh context (1200×900 unless `context` says otherwise); its problems go to `problems`. */
+export async function openPage(browser: Browser, opts: { problems?: string[]; timeoutMs?: number; context?: BrowserContextOptions } = {}): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, ...opts.context });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(opts.timeoutMs ?? 10_000);
+  const problems = opts.problems;
+  if (problems) {
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+    });
+  }
+  return page;
+}
+
+/**
+ * Signs in to the console at `base` with an admin key, or a login and password, and waits until
+ * it shows the heading `ready` (by default: until its Sign out button is there).
+ */
+export async function consoleSignIn(page: Page, base: string, credentials: { key: string } | { login: string; password: string }, ready?: string): Promise<void> {
+  await page.goto(`${base}/console/`);
+  if ('key' in credentials) {
+    await page.getByLabel('Admin key').fill(credentials.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  } else {
+    await page.getByLabel('Login or e-mail').fill(credentials.login);
+    await page.getByLabel('Password', { exact: true }).fill(credentials.password);
+    await page.getByRole('button', { name: 'Log in with password' }).click();
+  }
+  await (ready === undefined ? page.getByRole('button', { name: 'Sign out' }) : page.getByRole('heading', { name: ready })).waitFor();
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/sql.ts';
 import { engines } from '../support/engines.ts';
 import { demoModel } from '../notice/support.ts';
-import { grantReq, startServerPair, waitFor, type Server, type ServerPair } from './harness.ts';
+import { grantReq, startServerPair, type Server, type ServerPair } from './harness.ts';
+import { waitFor } from '../support/wait.ts';
 
 /** The catch-up read: events after a leaf, in log order (ConsentRepo.eventsAfter). */
 const CATCH_UP_READ = /FROM consent_events WHERE leaf_index > \$1/;

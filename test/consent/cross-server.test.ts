@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyReceipt } from '../../src/core/consent/receipt.ts';
 import { engines } from '../support/engines.ts';
 import { demoModel } from '../notice/support.ts';
-import { grantReq, startServerPair, waitFor, withdrawReq, type Server, type ServerPair } from './harness.ts';
+import { grantReq, startServerPair, withdrawReq, type Server, type ServerPair } from './harness.ts';
+import { waitFor } from '../support/wait.ts';
 
 /**
  * Two servers sharing one database: a withdrawal on one must reach the other's in-memory

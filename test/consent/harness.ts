@@ -68,14 +68,6 @@ export const testSellers = {
 export const grantReq = (body: unknown) => grantRequestSchema.parse(body);
 export const withdrawReq = (body: unknown) => withdrawRequestSchema.parse(body);
 
-export async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return cond();
-}
 
 export interface ServerPair {
   readonly a: Server;

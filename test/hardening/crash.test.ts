@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { parseVerifierKey, verifyCheckpoint, verifyConsistency } from '../../src/ledger/index.ts';
 import { POSTGRES_URL, engines } from '../support/engines.ts';
+import { waitFor } from '../support/wait.ts';
 import {
   ADMIN_KEY, call, customer, grantBody, must, releaseBody, seedMarketplace, sharedSecrets, sleep, startServer, withdrawBody,
   type ServerProcess, type StartOptions,
@@ -99,7 +100,7 @@ it(`keeps every acknowledged write, checkpoint and withdrawal across ${KILLS} SI
     // A random moment: somewhere between 0.5 and 2.5 s into the load — and not before this
     // round has some acknowledged releases to lose, however slow the machine is today.
     await sleep(500 + Math.floor(Math.random() * 2000));
-    for (const until = Date.now() + 60_000; acks.decisions.length - acked < 5 && Date.now() < until; ) await sleep(50);
+    await waitFor(() => acks.decisions.length - acked >= 5, 60_000, 50);
     const exit = await server.kill('SIGKILL');
     expect(exit.signal).toBe('SIGKILL');
     stopped = true;

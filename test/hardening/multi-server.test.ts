@@ -4,6 +4,7 @@ import { parseVerifierKey, verifyCheckpoint, verifyConsistency } from '../../src
 import { openDatabase } from '../../src/store/open.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { POSTGRES_URL, postgresReachable } from '../support/engines.ts';
+import { pollUntil } from '../support/wait.ts';
 import {
   ADMIN_KEY, call, customer, grantBody, must, releaseBody, seedMarketplace, sharedSecrets, sleep, startServer, withdrawBody,
   type ServerProcess,
@@ -45,10 +46,7 @@ describe.skipIf(!reachable)('several servers on one PostgreSQL', () => {
     for (const [from, to, n] of [[a, b, 0], [b, a, 1], [a, b, 2], [b, a, 3]] as const) {
       const subject = await customer(from.url, `wd-${n}`, checkoutHash);
       // The other server releases first, once the grant has reached it (a grant arriving late only ever denies)…
-      let allowed = 0;
-      for (const t0 = Date.now(); allowed !== 200 && Date.now() - t0 < 2000; await sleep(20)) {
-        allowed = (await call(to.url, 'POST', '/v1/releases', sellerKey, releaseBody(subject))).status;
-      }
+      const allowed = await pollUntil(async () => (await call(to.url, 'POST', '/v1/releases', sellerKey, releaseBody(subject))).status, (s) => s === 200, 2_000, 20);
       expect(allowed).toBe(200);
       const w = await call(from.url, 'POST', `/v1/subjects/${subject}/consents/withdraw`, ADMIN_KEY, withdrawBody());
       expect(w.status).toBe(201);

@@ -170,4 +170,4 @@ export const withdrawBody = () => ({ declarationIds: ['sellers_fulfilment'] });
 /** seller-a's release for `subject`, naming the order `customer` registered. */
 export const releaseBody = (subject: string) => ({ subject, purpose: 'order_fulfilment', order_ref: `${subject}/A` });
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../support/wait.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from './app-support.ts';
-import { readCookie } from '../../src/http/session.ts';
+import { signInSession, type WebSession } from '../support/web-session.ts';
 import { verifyPassword } from '../../src/core/accounts/password.ts';
 
 /**
@@ -22,12 +22,8 @@ afterAll(async () => {
 
 const json = { 'content-type': 'application/json', host: 'cg.test' };
 
-async function signIn(body: Record<string, string>) {
-  const res = await app.server.inject({ method: 'POST', url: '/console/api/session', headers: json, payload: body });
-  const setCookie = String(res.headers['set-cookie'] ?? '');
-  return { res, cookie: `cg_console=${readCookie(setCookie.split(';')[0], 'cg_console') ?? ''}`, csrf: res.statusCode === 200 ? (res.json() as { csrf: string }).csrf : '' };
-}
-type S = Awaited<ReturnType<typeof signIn>>;
+const signIn = (body: Record<string, string>) => signInSession(app.server, body);
+type S = WebSession;
 const get = (s: S, url: string) => app.server.inject({ method: 'GET', url, headers: { cookie: s.cookie } });
 const post = (s: S, url: string, payload: unknown) => app.server.inject({ method: 'POST', url, headers: { ...json, cookie: s.cookie, 'x-csrf-token': s.csrf }, payload: payload as Record<string, unknown> });
 

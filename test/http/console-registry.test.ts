@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { readCookie } from '../../src/http/session.ts';
 import { RegistryRepo } from '../../src/store/registry-repo.ts';
 import { startHarness, type Harness } from '../release/harness.ts';
+import { signedIn } from '../support/web-session.ts';
 
 /**
  * The console's registry editor API over HTTP, on the real app (PGlite, demo registry, two
@@ -23,11 +23,8 @@ interface Session {
 }
 
 async function signIn(key: string): Promise<Session> {
-  const res = await h.app.server.inject({ method: 'POST', url: '/console/api/session', headers: { 'content-type': 'application/json', ...HOST }, payload: { key } });
-  expect(res.statusCode).toBe(200);
-  const body = res.json() as { csrf: string; principal: { key_id: string } };
-  const set = String(res.headers['set-cookie']).split(';')[0]!;
-  return { cookie: `cg_console=${readCookie(set, 'cg_console')}`, csrf: body.csrf, keyId: body.principal.key_id };
+  const s = await signedIn(h.app.server, { key });
+  return { cookie: s.cookie, csrf: s.csrf, keyId: (s.res.json() as { principal: { key_id: string } }).principal.key_id };
 }
 
 async function call(s: Session, method: 'GET' | 'POST', url: string, payload?: unknown, opts: { csrf?: boolean } = {}) {
@@ -38,6 +35,17 @@ async function call(s: Session, method: 'GET' | 'POST', url: string, payload?: u
   }
   const res = await h.app.server.inject({ method, url: `/console/api/registry${url}`, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
   return { status: res.statusCode, body: res.json() as any, type: String(res.headers['content-type']) };
+}
+
+/** `fn`'s result and how many times the registry service parsed and linted a document meanwhile. */
+async function validations<T>(fn: () => Promise<T>): Promise<{ result: T; calls: number }> {
+  const spy = vi.spyOn(h.app.ctx.registry, 'validate');
+  try {
+    const result = await fn();
+    return { result, calls: spy.mock.calls.length };
+  } finally {
+    spy.mockRestore();
+  }
 }
 
 let officer: Session;
@@ -167,6 +175,12 @@ describe('console registry editor API', () => {
     const refused = await call(officer, 'POST', '/activate', { yaml: bad, confirmation: dr.body.confirmation });
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('REGISTRY_HAS_ERRORS');
+    // The registry service's refusal, as /v1 activation answers it: every error a detail, the
+    // first one's path, and all findings.
+    const errorCodes = dr.body.findings.map((f: { code: string }) => f.code);
+    expect(refused.body.errors.map((e: { code: string }) => e.code)).toEqual(errorCodes);
+    expect(refused.body.path).toBe(refused.body.errors[0].path);
+    expect(refused.body.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code)).toEqual(errorCodes);
     expect((await call(reader, 'GET', '/versions')).body.versions.length).toBe(versionsBefore);
 
     // A confirmation of another change (here: the dry run of a different text) is stale.
@@ -198,7 +212,9 @@ describe('console registry editor API', () => {
     const before = h.app.ctx.registry.active!.version;
     const text = withEmailToSellers();
     const dr = await call(officer, 'POST', '/dry-run', { yaml: text });
-    const act = await call(officer, 'POST', '/activate', { yaml: text, confirmation: dr.body.confirmation });
+    // The text is parsed and linted once for the whole activation (candidate, store, activate).
+    const { result: act, calls } = await validations(() => call(officer, 'POST', '/activate', { yaml: text, confirmation: dr.body.confirmation }));
+    expect(calls).toBe(1);
     expect(act.status).toBe(200);
     expect(act.body).toMatchObject({ changed: true, activated_by: officer.keyId });
     expect(act.body.version).toBeGreaterThan(before);
@@ -228,7 +244,8 @@ describe('console registry editor API', () => {
     const back = await call(officer, 'POST', '/dry-run', { version: before });
     expect(back.body.to.version).toBe(before);
     expect(back.body.consents.no_longer_stale).toBeGreaterThanOrEqual(1);
-    const rolled = await call(officer, 'POST', '/activate', { version: before, confirmation: back.body.confirmation });
+    const { result: rolled, calls: rollbackCalls } = await validations(() => call(officer, 'POST', '/activate', { version: before, confirmation: back.body.confirmation }));
+    expect(rollbackCalls).toBe(1);
     expect(rolled.status).toBe(200);
     expect(h.app.ctx.registry.active!.version).toBe(before);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from './app-support.ts';
 import { operations, type Json, type Operation } from './openapi-support.ts';
-import { readCookie } from '../../src/http/session.ts';
+import { signedIn } from '../support/web-session.ts';
 import { ROLES, scopesOfRole, type Role } from '../../src/core/accounts/roles.ts';
 import { hasScopes } from '../../src/http/principal.ts';
 
@@ -22,14 +22,8 @@ beforeAll(async () => {
   ops = operations(doc).filter((o) => o.path.startsWith('/console/api/'));
   for (const role of ROLES) {
     await app.ctx.accounts.create({ login: `${role}@roles.example`, displayName: role, role, password: `${role} password 123` }, 'test');
-    const res = await app.server.inject({
-      method: 'POST',
-      url: '/console/api/session',
-      headers: { 'content-type': 'application/json', host: 'cg.test' },
-      payload: { login: `${role}@roles.example`, password: `${role} password 123` },
-    });
-    expect(res.statusCode).toBe(200);
-    sessions.set(role, { cookie: `cg_console=${readCookie(String(res.headers['set-cookie']).split(';')[0], 'cg_console')}`, csrf: res.json().csrf });
+    const s = await signedIn(app.server, { login: `${role}@roles.example`, password: `${role} password 123` });
+    sessions.set(role, { cookie: s.cookie, csrf: s.csrf });
   }
 }, 120_000);
 afterAll(async () => {

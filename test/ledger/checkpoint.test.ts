@@ -16,6 +16,7 @@ import {
   ALG_ED25519,
 } from '../../src/ledger/index.ts';
 import { GO_NOTE, ROOTS, unhex } from './vectors.ts';
+import { signWithSeed } from '../../src/core/crypto/ed25519.ts';
 
 describe('signed notes — byte compatibility with golang.org/x/mod/sumdb/note', () => {
   it('parses the reference keys and reproduces the reference signature byte for byte', () => {
@@ -26,6 +27,19 @@ describe('signed notes — byte compatibility with golang.org/x/mod/sumdb/note',
     expect(s.secretText).toBe(GO_NOTE.signerKey);
     expect(signNote(GO_NOTE.text, [s])).toBe(GO_NOTE.signed);
     expect(openNote(GO_NOTE.signed, [v])).toMatchObject({ text: GO_NOTE.text, verifiedBy: ['PeterNeumann'] });
+  });
+
+  it('a signer with its own implementation (the server signs through OpenSSL) gives the same bytes as @noble, for any seed and text', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.stringMatching(/^[a-z0-9 .:/+=-]{1,200}$/), (seed, line) => {
+        const plain = signerFromSeed('log.example', seed);
+        const native = { ...plain, sign: (m: Uint8Array) => signWithSeed(seed, m) };
+        const text = `log.example\n${line}\n`;
+        expect(signNote(text, [native])).toBe(signNote(text, [plain]));
+        expect(openNote(signNote(text, [native]), [parseVerifierKey(plain.text)]).text).toBe(text);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('key hash is SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)[0:4]', () => {

@@ -8,6 +8,7 @@ import { testConfig } from '../../src/config.ts';
 import { main } from '../../src/cli/main.ts';
 import { captureIO } from '../../src/cli/io.ts';
 import { decodeProof, leafHash, parseVerifierKey, verifyCheckpoint, verifyConsistency, verifyInclusion, generateSigner } from '../../src/ledger/index.ts';
+import { waitFor } from '../support/wait.ts';
 
 const KIND = 'test.ledger';
 let app: App;
@@ -272,8 +273,7 @@ describe('consentgate ledger monitor --interval', () => {
     const running = main(['node', 'consentgate', 'ledger', 'monitor', '--url', base, '--state', state, '--interval', '100ms'], io);
     const lines = () => out.split('\n').filter((l) => l.startsWith('✓')).length;
     const until = async (cond: () => boolean) => {
-      for (let i = 0; i < 300 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(cond(), `monitor output so far:\n${out}${err}`).toBe(true);
+      expect(await waitFor(cond, 15_000, 50), `monitor output so far:\n${out}${err}`).toBe(true);
     };
     await until(() => lines() >= 2); // it did not stop after one check
     await appendMany(5, 'watched');

@@ -5,14 +5,8 @@ import { Journal } from '../../src/store/journal.ts';
 import { sqlLedgerAppender } from '../../src/store/ledger-appender.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { engines, openTestDatabase } from '../support/engines.ts';
+import { until } from '../support/wait.ts';
 
-async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe.each(engines())('ledger service on %s', (engine) => {
   let db: Database;

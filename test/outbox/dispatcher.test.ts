@@ -11,6 +11,7 @@ import {
   getWebhookEndpoint,
   listDead,
   outboxCounts,
+  outboxStatus,
   requeueDead,
   upsertWebhookEndpoint,
 } from '../../src/store/outbox-repo.ts';
@@ -176,6 +177,11 @@ describe.each(engines())('outbox on %s', (engine) => {
     expect(row!.lastError).toMatch(/ECONNREFUSED/);
     expect(events.map((e) => e.outcome)).toEqual(['retry', 'retry', 'retry', 'dead']);
     expect(events.map((e) => e.attempt)).toEqual([1, 2, 3, 4]);
+    // The status the console shows (outboxStatus): wire form, unknown ids left out, none asked none read.
+    const [status, ...more] = await outboxStatus(db, ['ob_unknown', id]);
+    expect(more).toEqual([]);
+    expect(status).toEqual({ id, kind: 'webhook', topic: 'deletion.requested', state: 'dead', attempts: 4, last_status: null, last_error: row!.lastError, delivered_at: null, dead_at: new Date(row!.deadAt!).toISOString() });
+    expect(await outboxStatus(db, [])).toEqual([]);
 
     // The seller fixes its server; an operator re-queues the dead letter with fresh attempts.
     const secret = randomBytes(32);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCookie } from '../../src/http/session.ts';
+import { signedIn } from '../support/web-session.ts';
 import { verifySignature } from '../../src/outbox/signature.ts';
 import { fakeRecipient, type FakeRecipient } from '../outbox/fake-recipient.ts';
 import { startHarness, type Harness } from '../release/harness.ts';
@@ -46,9 +46,7 @@ describe('console request detail: deliveries and seller confirmations', () => {
 
   it('shows the delivered deletion webhook, the seller confirmation and the delivered notices', async () => {
     const server = h.app.server;
-    const signIn = await server.inject({ method: 'POST', url: '/console/api/session', headers: { 'content-type': 'application/json', host: 'cg.test' }, payload: { key: h.admin } });
-    const cookie = `cg_console=${readCookie(String(signIn.headers['set-cookie']).split(';')[0], 'cg_console')}`;
-    const csrf = signIn.json().csrf as string;
+    const { cookie, csrf } = await signedIn(server, { key: h.admin });
     const act = (rid: string, body: unknown) => server.inject({ method: 'POST', url: `/console/api/rights/${rid}/actions`, headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf }, payload: body as object });
     const detail = async (rid: string) => (await server.inject({ method: 'GET', url: `/console/api/rights/${rid}`, headers: { cookie } })).json();
 

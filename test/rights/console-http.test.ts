@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCookie } from '../../src/http/session.ts';
 import { testApp, type TestApp } from '../http/app-support.ts';
+import { signedIn } from '../support/web-session.ts';
 
 /**
  * The console's rights-request and report routes over HTTP: who may read and who may act (the
@@ -9,7 +9,6 @@ import { testApp, type TestApp } from '../http/app-support.ts';
  */
 let app: TestApp;
 let krKey: string;
-const json = { 'content-type': 'application/json', host: 'cg.test' };
 
 beforeAll(async () => {
   app = await testApp({ rights: { allowHttpWebhooks: true, webhookAllow: ['127.0.0.1'], sweepMs: 0 } });
@@ -26,15 +25,8 @@ async function keyWith(scopes: string[]): Promise<{ key: string; id: string }> {
 }
 
 async function signIn(path: '/console' | '/privacy', key: string) {
-  const res = await app.server.inject({ method: 'POST', url: `${path}/api/session`, headers: json, payload: { key } });
-  expect(res.statusCode).toBe(200);
-  const name = path === '/console' ? 'cg_console' : 'cg_privacy';
-  const cookie = `${name}=${readCookie(String(res.headers['set-cookie']).split(';')[0], name)}`;
-  const csrf = (res.json() as { csrf: string }).csrf;
-  const get = (url: string) => app.server.inject({ method: 'GET', url, headers: { cookie } });
-  const post = (url: string, payload: unknown, withCsrf = true) =>
-    app.server.inject({ method: 'POST', url, headers: { ...json, cookie, ...(withCsrf ? { 'x-csrf-token': csrf } : {}) }, payload: payload as object });
-  return { get, post };
+  const s = await signedIn(app.server, { key }, { path });
+  return { get: s.get, post: (url: string, payload: unknown, withCsrf = true) => s.post(url, payload, { csrf: withCsrf }) };
 }
 
 const file = (subject: string, type: string) => app.ctx.rights.receive(subject, { type: type as 'access' }, 'test');

@@ -3,6 +3,7 @@ import { GroupCommit } from '../../src/store/group-commit.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { engines, openTestDatabase } from '../support/engines.ts';
+import { sleep, waitFor } from '../support/wait.ts';
 
 describe.each(engines())('SQL engine %s', (engine) => {
   let db: Database;
@@ -79,7 +80,7 @@ describe.each(engines())('SQL engine %s', (engine) => {
     const got: string[] = [];
     const stop = await db.listen('cg_test_channel', (p) => got.push(p));
     await db.notify('cg_test_channel', 'hello');
-    for (let i = 0; i < 50 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => got.length > 0, 1_000, 20);
     await stop();
     expect(got).toEqual(['hello']);
   });
@@ -91,9 +92,7 @@ describe.each(engines())('SQL engine %s', (engine) => {
       const got: string[] = [];
       let resyncs = 0;
       const stop = await db.listen(channel, (p) => got.push(p), () => resyncs++);
-      const wait = async (done: () => boolean) => {
-        for (const t0 = Date.now(); !done() && Date.now() - t0 < 5_000; ) await new Promise((r) => setTimeout(r, 20));
-      };
+      const wait = (done: () => boolean) => waitFor(done, 5_000, 20);
       try {
         // What a PostgreSQL restart or a network cut does to the session: it ends.
         const [cut] = await db.query<{ n: number }>(
@@ -111,7 +110,7 @@ describe.each(engines())('SQL engine %s', (engine) => {
         await stop();
       }
       // Stopped means stopped: no session comes back.
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       const [left] = await db.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${channel}"`]);
       expect(left!.n).toBe(0);
     });

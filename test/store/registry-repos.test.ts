@@ -12,6 +12,7 @@ import { RegistryRepo } from '../../src/store/registry-repo.ts';
 import { Journal } from '../../src/store/journal.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { engines, openTestDatabase, POSTGRES_URL } from '../support/engines.ts';
+import { pollUntil, until } from '../support/wait.ts';
 import { idKey } from '../../src/core/gate/intern.ts';
 
 const DEMO_YAML = readFileSync(new URL('../../examples/marketplace/registry.yaml', import.meta.url), 'utf8');
@@ -30,13 +31,6 @@ function server(db: Database) {
   };
 }
 
-const waitFor = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe.each(engines())('registry, keys and members storage on %s', (engine) => {
   let db: Database;
@@ -82,7 +76,7 @@ describe.each(engines())('registry, keys and members storage on %s', (engine) =>
     const stored = await a.registry.store(DEMO_YAML, 'k1');
     await a.registry.activate(stored.row.version, 'k1');
     expect(a.registry.active?.version).toBe(stored.row.version);
-    await waitFor(() => b.registry.active?.version === stored.row.version);
+    await until(() => b.registry.active?.version === stored.row.version, 'the activation on server b', 3_000);
     expect(b.registry.model?.hash).toBe(a.registry.model?.hash);
     expect(seen).toEqual([stored.row.version]);
     const active = await new RegistryRepo(db).active();
@@ -91,7 +85,7 @@ describe.each(engines())('registry, keys and members storage on %s', (engine) =>
 
   it('a member registered on one server is in the other’s memory index', async () => {
     await a.members.register({ id: 'seller-a', classId: 'cn_sellers', name: 'A', country: 'CN' }, 'k1');
-    await waitFor(() => b.members.get('seller-a') !== undefined);
+    await until(() => b.members.get('seller-a') !== undefined, 'the member on server b', 3_000);
     expect(b.members.get('seller-a')).toEqual({ id: 'seller-a', key: idKey('seller-a'), classId: 'cn_sellers', country: 'CN', disabled: false, agreementVersion: null });
     const repo = new MembersRepo(db);
     expect((await repo.list({ classId: 'cn_sellers', country: 'CN' })).map((m) => m.id)).toContain('seller-a');
@@ -110,11 +104,7 @@ describe.each(engines())('registry, keys and members storage on %s', (engine) =>
 
     expect((await b.keys.verify(key)).ok).toBe(true); // now cached on b
     await a.keys.revoke(view.id, 'k1');
-    let result = await b.keys.verify(key);
-    for (let i = 0; i < 100 && result.ok; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      result = await b.keys.verify(key);
-    }
+    const result = await pollUntil(() => b.keys.verify(key), (r) => !r.ok, 2_000, 20);
     expect(result).toEqual({ ok: false, reason: 'revoked' });
   });
 

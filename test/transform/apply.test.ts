@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/gate/decide.ts';
 import type { Decision } from '../../src/core/gate/types.ts';
-import { applyForms } from '../../src/core/transform/apply.ts';
+import { applyForms, formNeedsValue } from '../../src/core/transform/apply.ts';
 import type { IssueRequest, Issuers } from '../../src/core/transform/issuers.ts';
 import { isCgError } from '../../src/core/errors.ts';
 import { active, context, DAY, demoRegistry, FakeConsents } from '../gate/fakes.ts';
@@ -9,12 +9,12 @@ import { active, context, DAY, demoRegistry, FakeConsents } from '../gate/fakes.
 const NOW = Date.UTC(2026, 10, 23, 12);
 const registry = demoRegistry();
 
-/** Records every issue call so the test can check what the store layer would be asked. */
+/** Records every issue call so the test can check what the store layer would be asked — and that it is never handed a value. */
 function recordingIssuers() {
-  const calls: Array<{ kind: string; req: IssueRequest; value: unknown }> = [];
+  const calls: Array<{ kind: string; req: IssueRequest; args: number }> = [];
   const issuers: Issuers = {
-    tokens: { issueToken: async (req, value) => (calls.push({ kind: 'token', req, value }), `tok_${calls.length}`) },
-    safeNumbers: { issueSafeNumber: async (req, value) => (calls.push({ kind: req.kind, req, value }), '050-0000-0001') },
+    tokens: { issueToken: async (...a: [IssueRequest]) => (calls.push({ kind: 'token', req: a[0], args: a.length }), `tok_${calls.length}`) },
+    safeNumbers: { issueSafeNumber: async (...a: [IssueRequest & { kind: 'phone' | 'email' }]) => (calls.push({ kind: a[0].kind, req: a[0], args: a.length }), '050-0000-0001') },
   };
   return { calls, issuers };
 }
@@ -41,7 +41,7 @@ describe('applyForms', () => {
     ]);
     expect(out.missing).toEqual([]);
     expect(calls).toEqual([
-      { kind: 'phone', value: '010-1234-5678', req: { recipientId: 'hanbit_express', subject: 'kim', category: 'phone', declarationId: 'courier_delivery', at: NOW, expiresAt: NOW - DAY + 30 * DAY, kind: 'phone' } },
+      { kind: 'phone', args: 1, req: { recipientId: 'hanbit_express', subject: 'kim', category: 'phone', declarationId: 'courier_delivery', at: NOW, expiresAt: NOW - DAY + 30 * DAY, kind: 'phone' } },
     ]);
   });
 
@@ -57,6 +57,22 @@ describe('applyForms', () => {
     ]);
     expect(out.missing).toEqual(['browsing_history']);
     expect(calls[0]!.req.expiresAt).toBe(Date.UTC(2027, 10, 23, 12));
+    expect(calls[0]!.args).toBe(1);
+  });
+
+  it('a token or a safe number is issued from the knowledge that a value is stored, without the value', async () => {
+    const { calls, issuers } = recordingIssuers();
+    const req = { recipientId: 'hanbit_express', subject: 'kim', purpose: 'order_fulfilment', at: NOW };
+    const d = decide(req, ctx);
+    const stored = Symbol('stored');
+    const out = await applyForms(d, req, new Map<string, unknown>([['name', '홍길동'], ['phone', stored], ['address', '서울특별시 강남구 테헤란로 100']]), issuers);
+    expect(out.items.map((i) => [i.category, i.form, i.value])).toEqual([
+      ['name', 'masked', '홍*동'],
+      ['phone', 'safe_number', '050-0000-0001'],
+      ['address', 'plain', '서울특별시 강남구 테헤란로 100'],
+    ]);
+    expect(calls.map((c) => [c.req.category, c.args])).toEqual([['phone', 1]]);
+    expect(d.allow && d.items.map((i) => [i.category, formNeedsValue(i.form)])).toEqual([['name', true], ['phone', false], ['address', true]]);
   });
 
   it('refuses to apply forms to a deny, and a safe number for a non-contact category', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VaultService } from '../../src/app/vault-service.ts';
+import { STORED, VaultService } from '../../src/app/vault-service.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { itemAad, newDataKey, open } from '../../src/vault/envelope.ts';
 import { LocalKeyProvider } from '../../src/vault/key-provider.ts';
@@ -69,6 +69,20 @@ describe.each(engines())('vault service on %s', (engine) => {
     await db.query('UPDATE vault_items SET sealed = $1 WHERE subject = $2', [t, 'cust-5']);
     const fresh = await VaultService.open(db, { keys, categories: () => CATEGORIES });
     await expect(fresh.read('cust-5', ['phone'])).rejects.toMatchObject({ code: 'VAULT_DECRYPT_FAILED' });
+    await fresh.close();
+  });
+
+  it('a read for a release decrypts only the categories it is told to; of the others it says only that a value is stored', async () => {
+    await vault.put('cust-5b', { name: 'Pre Sence', phone: '010-9999-0001' }, T0);
+    // The phone's ciphertext is broken: a read that decrypted it would fail.
+    const row = (await sealedRow('cust-5b', 'phone'))!;
+    const t = Buffer.from(row.sealed);
+    t[t.length - 20]! ^= 0x40;
+    await db.query('UPDATE vault_items SET sealed = $1 WHERE subject = $2 AND category = $3', [t, 'cust-5b', 'phone']);
+    const fresh = await VaultService.open(db, { keys, categories: () => CATEGORIES });
+    const got = await fresh.read('cust-5b', ['name', 'phone', 'address'], (c) => c === 'name' || c === 'address');
+    expect([...got]).toEqual([['name', 'Pre Sence'], ['phone', STORED]]);
+    await expect(fresh.read('cust-5b', ['phone'], () => true)).rejects.toMatchObject({ code: 'VAULT_DECRYPT_FAILED' });
     await fresh.close();
   });
 

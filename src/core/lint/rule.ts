@@ -1,6 +1,6 @@
 import { formatPath, type FieldPath } from '../errors.ts';
 import type { Party, RegistryModel } from '../registry/model.ts';
-import type { Declaration, Purpose } from '../registry/schema.ts';
+import type { Declaration, Purpose, Recipient, RecipientClass } from '../registry/schema.ts';
 import type { Finding, Severity } from './finding.ts';
 
 /** What a rule is, independent of any registry: the row of the rule table in docs/registry.md. */
@@ -60,6 +60,27 @@ export function declarationContexts(model: RegistryModel): DeclarationContext[] 
     party: model.parties.get(d.recipient),
     purpose: model.purposes.get(d.purpose),
   }));
+}
+
+/** A recipient or recipient class as the registry lists it (`key[index]`), with the model's party; none for an unknown id. */
+export interface PartyContext {
+  readonly key: 'recipients' | 'recipient_classes';
+  readonly index: number;
+  readonly p: Recipient | RecipientClass;
+  readonly party: Party;
+}
+
+export function partyContexts(model: RegistryModel): PartyContext[] {
+  const lists = [
+    ['recipients', model.doc.recipients],
+    ['recipient_classes', model.doc.recipient_classes],
+  ] as const;
+  return lists.flatMap(([key, list]) =>
+    list.flatMap((p: Recipient | RecipientClass, index) => {
+      const party = model.parties.get(p.id);
+      return party ? [{ key, index, p, party }] : [];
+    }),
+  );
 }
 
 export const at = (index: number, ...rest: Array<string | number>): FieldPath => ['declarations', index, ...rest];

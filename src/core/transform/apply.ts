@@ -17,9 +17,19 @@ export interface AppliedRelease {
 }
 
 /**
+ * Whether an item's released form is made from its value (plain, masked). A token or a safe
+ * number only points at the stored value — redemption and the relay read it from the vault when
+ * they need it — so a release decrypts nothing for them, and their plaintext never exists in
+ * the release path.
+ */
+export const formNeedsValue = (form: ReleasedItem['form']): boolean => form === 'plain' || form === 'masked';
+
+/**
  * Turns an allow decision and the subject's decrypted items into what the recipient receives,
  * each in its declared form. Pure except for the issuer calls (tokens, safe numbers).
- * `plaintext` holds the subject's values by category; only allowed categories are read.
+ * `plaintext` holds the subject's values by category; only allowed categories are read. For an
+ * item whose form does not need its value (formNeedsValue), any non-null entry says that a
+ * value is stored; it is not read.
  */
 export async function applyForms(
   decision: Decision,
@@ -38,41 +48,42 @@ export async function applyForms(
       missing.push(it.category);
       continue;
     }
-    const issue = {
-      recipientId: req.recipientId,
-      subject: req.subject,
-      category: it.category,
-      declarationId: decision.declarationId,
-      at: req.at,
-      expiresAt: decision.retentionEndsAt,
-    };
-    items.push({ category: it.category, form: it.form, value: await formValue(it, value, issue, issuers) });
+    // Plain and masked values are made here and now; only an issuer (token, safe number) is waited for.
+    if (it.form === 'plain') items.push({ category: it.category, form: it.form, value });
+    // An item without a known format is fully redacted rather than guessed at.
+    else if (it.form === 'masked') items.push({ category: it.category, form: it.form, value: mask(it.format ?? 'text', value) });
+    else {
+      const issue = {
+        recipientId: req.recipientId,
+        subject: req.subject,
+        category: it.category,
+        declarationId: decision.declarationId,
+        at: req.at,
+        expiresAt: decision.retentionEndsAt,
+      };
+      items.push({ category: it.category, form: it.form, value: await issued(it, issue, issuers) });
+    }
   }
   return { items, missing };
 }
 
-async function formValue(
-  it: ReleasedItem,
-  value: unknown,
-  issue: Parameters<Issuers['tokens']['issueToken']>[0],
-  issuers: Issuers,
-): Promise<unknown> {
+function issued(it: ReleasedItem, issue: Parameters<Issuers['tokens']['issueToken']>[0], issuers: Issuers): Promise<string> {
   switch (it.form) {
     case 'plain':
-      return value;
     case 'masked':
-      // An item without a known format is fully redacted rather than guessed at.
-      return mask(it.format ?? 'text', value);
+      throw new Error(`${it.form} is not an issued form`);
     case 'token':
-      return issuers.tokens.issueToken(issue, value);
+      return issuers.tokens.issueToken(issue);
     case 'safe_number': {
-      if ((it.format !== 'phone' && it.format !== 'email') || typeof value !== 'string') {
+      // The format is the registry's: a relay exists for contact categories only (their values
+      // are vault strings; the relay checks the real one when it routes).
+      if (it.format !== 'phone' && it.format !== 'email') {
         // A relay exists only for phone numbers and e-mail; anything else must not leave in plain.
         throw new CgError('UNSUPPORTED_FORM', `safe_number needs a phone or email value, ${it.category} is ${it.format ?? 'unknown'}`, 500, [
           { code: 'UNSUPPORTED_FORM', message: 'safe_number on a non-contact category', path: it.category },
         ]);
       }
-      return issuers.safeNumbers.issueSafeNumber({ ...issue, kind: it.format }, value);
+      return issuers.safeNumbers.issueSafeNumber({ ...issue, kind: it.format });
     }
   }
 }

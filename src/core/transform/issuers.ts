@@ -25,7 +25,8 @@ export interface IssueRequest {
  * category, declaration) may return the same token.
  */
 export interface TokenIssuer {
-  issueToken(req: IssueRequest, value: unknown): Promise<string>;
+  /** Never given the value: a token points at the stored item, which redemption decrypts. */
+  issueToken(req: IssueRequest): Promise<string>;
 }
 
 /**
@@ -33,7 +34,8 @@ export interface TokenIssuer {
  * to the real one until `expiresAt`. `kind` follows the category's value format.
  */
 export interface SafeNumberIssuer {
-  issueSafeNumber(req: IssueRequest & { readonly kind: 'phone' | 'email' }, realValue: string): Promise<string>;
+  /** Never given the real value: the relay resolves it through the vault when it routes. */
+  issueSafeNumber(req: IssueRequest & { readonly kind: 'phone' | 'email' }): Promise<string>;
 }
 
 export interface Issuers {

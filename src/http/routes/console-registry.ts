@@ -273,19 +273,16 @@ export function consoleRegistryApi(app: FastifyInstance, ctx: AppContext, sessio
       const s = await need(request);
       const c = await candidate(body);
       const actor = s.principal.keyId;
-      if (hasErrors(c.v.findings)) {
-        const errors = c.v.findings.filter((f) => f.severity === 'error');
-        throw new CgError('REGISTRY_HAS_ERRORS', `the registry has ${errors.length} error finding(s); fix them before activating`, 422,
-          errors.map((f) => ({ code: f.code, message: f.message, path: f.path, ...(f.line ? { line: f.line, column: f.column } : {}) })));
-      }
+      svc.assertActivatable(c.v, c.version ?? undefined);
       const impact = registryImpact(svc.active?.model, c.v.model);
       if (impactDigest(impact) !== body.confirmation) {
         throw new CgError('CONFIRMATION_STALE', 'the change is no longer the one confirmed (the active registry or the text changed): run the dry run again and confirm what it shows', 409, [
           { code: 'CONFIRMATION_STALE', message: 'confirmation does not match the current dry run', path: 'confirmation' },
         ]);
       }
-      const versionNo = c.version ?? (await svc.store(c.v.source, actor)).row.version;
-      const r = await svc.activate(versionNo, actor, { expectActive: impact.from });
+      // The candidate was parsed and linted once (above): storing and activating reuse that.
+      const versionNo = c.version ?? (await svc.store(c.v, actor)).row.version;
+      const r = await svc.activate(versionNo, actor, { expectActive: impact.from, validated: c.v });
       return {
         version: r.info.version,
         hash: r.info.hash,

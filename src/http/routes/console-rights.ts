@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { refusalGrounds, VERIFY_METHODS } from '../../core/rights/grounds.ts';
 import { isOpen, type RightsRequest } from '../../core/rights/request.ts';
-import { outboxStatus } from '../../store/rights-notices-repo.ts';
 import { RightsRepo } from '../../store/rights-repo.ts';
 import { rightsActionBody, toRightsAction } from '../rights-action-body.ts';
 import { defineRoute, mount } from '../route.ts';
@@ -78,7 +77,7 @@ export function consoleRightsApi(app: FastifyInstance, ctx: AppContext, sessions
       const [deletions, notices] = await Promise.all([ctx.rights.deletions({ subject: r.subject, limit: 1000 }), ctx.rights.noticesOfRequest(r.id)]);
       const mine = deletions.filter((d) => d.rightsRequest === r.id);
       const deliveries = new Map(
-        (await outboxStatus(ctx.db, [...mine.flatMap((d) => (d.outboxId ? [d.outboxId] : [])), ...notices.flatMap((n) => (n.outboxId ? [n.outboxId] : []))])).map((m) => [m.id, m]),
+        (await ctx.outbox.status([...mine.flatMap((d) => (d.outboxId ? [d.outboxId] : [])), ...notices.flatMap((n) => (n.outboxId ? [n.outboxId] : []))])).map((m) => [m.id, m]),
       );
       const delivery = (id: string | null) => (id ? (deliveries.get(id) ?? null) : null);
       return {

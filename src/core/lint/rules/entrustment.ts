@@ -3,28 +3,20 @@ import { text } from '../../registry/local-text.ts';
 import { answers, packFor } from '../../law/packs.ts';
 import { partyCase } from '../../law/verdicts.ts';
 import { problemKo } from '../law-text.ts';
-import { defineRule, finding, type Rule, type RuleMeta } from '../rule.ts';
+import { defineRule, finding, partyContexts, type Rule, type RuleMeta } from '../rule.ts';
 
 /** Entrustment records, from the packs' entrustment rules (PIPA 26(2), (3), (6); GDPR 28(2)). */
 function entrustmentRule(meta: RuleMeta, ruleIds: ReadonlySet<string>, field: (hasEntrustment: boolean) => string[]): Rule {
-  return defineRule(meta, (model: RegistryModel) => {
-    const lists = [
-      ['recipients', model.doc.recipients],
-      ['recipient_classes', model.doc.recipient_classes],
-    ] as const;
-    return lists.flatMap(([key, list]) =>
-      list.flatMap((p, i) => {
-        const party = model.parties.get(p.id);
-        if (!party) return [];
-        const failed = model.operator.jurisdictions
-          .flatMap((j) => answers(packFor(j).entrustment, partyCase(model, party, j)))
-          .filter((v) => !v.ok && ruleIds.has(v.rule));
-        const first = failed[0];
-        if (!first) return [];
-        return [finding(meta, [key, i, ...field(p.entrustment !== undefined)], first.detail, `${text(p.name, 'en')}("${p.id}"): ${problemKo(first.problem)}`)];
-      }),
-    );
-  });
+  return defineRule(meta, (model: RegistryModel) =>
+    partyContexts(model).flatMap(({ key, index: i, p, party }) => {
+      const failed = model.operator.jurisdictions
+        .flatMap((j) => answers(packFor(j).entrustment, partyCase(model, party, j)))
+        .filter((v) => !v.ok && ruleIds.has(v.rule));
+      const first = failed[0];
+      if (!first) return [];
+      return [finding(meta, [key, i, ...field(p.entrustment !== undefined)], first.detail, `${text(p.name, 'en')}("${p.id}"): ${problemKo(first.problem)}`)];
+    }),
+  );
 }
 
 export const entrustmentDisclosedRule = entrustmentRule(

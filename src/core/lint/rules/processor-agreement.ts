@@ -5,38 +5,30 @@ import { partyCase } from '../../law/verdicts.ts';
 import type { Jurisdiction } from '../../registry/schema.ts';
 import type { Verdict } from '../../law/types.ts';
 import { problemKo } from '../law-text.ts';
-import { defineRule, finding, type Rule, type RuleFinding, type RuleMeta } from '../rule.ts';
+import { defineRule, finding, partyContexts, type Rule, type RuleFinding, type RuleMeta } from '../rule.ts';
 
 /**
  * Agreements with recipients, from the packs' agreement rules: an entrustee's or processor's terms
  * (PIPA 26(1), GDPR 28(3)) and every overseas recipient's protective measures (PIPA 28-8(4)).
  */
 function agreementRule(meta: RuleMeta, ruleIds: ReadonlySet<string>): Rule {
-  return defineRule(meta, (model: RegistryModel) => {
-    const lists = [
-      ['recipients', model.doc.recipients],
-      ['recipient_classes', model.doc.recipient_classes],
-    ] as const;
-    return lists.flatMap(([key, list]) =>
-      list.flatMap((p, i) => {
-        const party = model.parties.get(p.id);
-        if (!party) return [];
-        const failed = refusals(model, party).filter((v) => ruleIds.has(v.rule));
-        if (failed.length === 0) return [];
-        const missing = [...new Set(failed.flatMap((v) => v.missing ?? []))];
-        const articles = [...new Set(failed.map((v) => v.article))].join(', ');
-        const what = p.agreement ? `agreement ${p.agreement.id} v${p.agreement.version} lacks ${missing.join(', ')}` : `no agreement (needs ${missing.join(', ')})`;
-        return [
-          finding(
-            meta,
-            p.agreement ? [key, i, 'agreement', 'clauses'] : [key, i, 'agreement'],
-            `${text(p.name, 'en')} ("${p.id}"): ${what} (${articles})`,
-            `${text(p.name, 'en')}("${p.id}"): ${problemKo(failed[0]!.problem)} (${missing.join(', ')})`,
-          ),
-        ];
-      }),
-    );
-  });
+  return defineRule(meta, (model: RegistryModel) =>
+    partyContexts(model).flatMap(({ key, index: i, p, party }) => {
+      const failed = refusals(model, party).filter((v) => ruleIds.has(v.rule));
+      if (failed.length === 0) return [];
+      const missing = [...new Set(failed.flatMap((v) => v.missing ?? []))];
+      const articles = [...new Set(failed.map((v) => v.article))].join(', ');
+      const what = p.agreement ? `agreement ${p.agreement.id} v${p.agreement.version} lacks ${missing.join(', ')}` : `no agreement (needs ${missing.join(', ')})`;
+      return [
+        finding(
+          meta,
+          p.agreement ? [key, i, 'agreement', 'clauses'] : [key, i, 'agreement'],
+          `${text(p.name, 'en')} ("${p.id}"): ${what} (${articles})`,
+          `${text(p.name, 'en')}("${p.id}"): ${problemKo(failed[0]!.problem)} (${missing.join(', ')})`,
+        ),
+      ];
+    }),
+  );
 }
 
 function refusals(model: RegistryModel, party: Party): Verdict[] {

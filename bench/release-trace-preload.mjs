@@ -1,0 +1,60 @@
+// Preloaded into the bench server by bench/release-trace.ts (CG_BENCH_SERVER_IMPORT): per release,
+// when it arrived, was submitted to the journal and was acknowledged; every journal batch; every
+// GC pause (perf_hooks); the event loop's delay. Written as JSON to CG_TRACE_OUT on SIGTERM.
+// Diagnosis only: AsyncLocalStorage and the wrappers cost CPU of their own.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import dc from 'node:diagnostics_channel';
+import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
+
+const out = process.env.CG_TRACE_OUT;
+const reqs = [];
+const batches = [];
+const gcs = [];
+const als = new AsyncLocalStorage();
+const recOf = new WeakMap();
+dc.subscribe('http.server.request.start', ({ request }) => {
+  if (request.url !== '/v1/releases') return;
+  const rec = { a: performance.now() };
+  recOf.set(request, rec);
+  // The release handler runs in this call's continuation: the journal submit finds its record.
+  als.enterWith(rec);
+});
+dc.subscribe('http.server.response.finish', ({ request }) => {
+  const rec = recOf.get(request);
+  if (!rec) return;
+  rec.b = performance.now();
+  reqs.push(rec);
+});
+const { GroupCommit } = await import(new URL('../src/store/group-commit.ts', import.meta.url).href);
+const submit = GroupCommit.prototype.submit;
+GroupCommit.prototype.submit = function (item) {
+  const rec = als.getStore();
+  const p = submit.call(this, item);
+  if (rec) {
+    rec.s = performance.now();
+    p.then(() => (rec.r = performance.now()), () => {});
+  }
+  return p;
+};
+const run = GroupCommit.prototype.run;
+GroupCommit.prototype.run = function (batch) {
+  const b = { st: performance.now(), size: batch.length };
+  batches.push(b);
+  return run.call(this, batch).finally(() => (b.en = performance.now()));
+};
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcs.push([e.startTime, e.duration, e.detail?.kind ?? 0]);
+}).observe({ entryTypes: ['gc'] });
+const delay = monitorEventLoopDelay({ resolution: 1 });
+delay.enable();
+process.on('message', (m) => {
+  if (m !== 'trace-reset') return;
+  reqs.length = batches.length = gcs.length = 0;
+  delay.reset();
+});
+process.prependListener('SIGTERM', () => {
+  if (!out) return;
+  const ms = (ns) => Math.round(ns / 1e3) / 1e3;
+  writeFileSync(out, JSON.stringify({ reqs, batches, gcs, loopDelay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) } }));
+});

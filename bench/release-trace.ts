@@ -1,0 +1,95 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixedRate } from './fixed-rate.ts';
+import { releaseBody, startServer } from './release.ts';
+
+/**
+ * What the slowest releases wait on at the fixed rate (issue 20 goal 1):
+ *
+ *   node --import tsx bench/release-trace.ts [postgres|pglite] [seconds]
+ *
+ * Starts the bench server (bench/release.ts) with bench/release-trace-preload.mjs, loads
+ * `POST /v1/releases` at BENCH_RATE/s (default 1,000; 10 connections) for 3 s of warm-up and the
+ * given seconds (default 10) measured, and splits each release's time in the server into: before
+ * the journal (parse, auth, decision, vault, forms, entry), waiting for a batch to start (the
+ * one before it still committing), its batch's commit, and after (response write); and says how
+ * many of the slowest 1 % overlapped a GC pause, against all releases. Not part of `npm run
+ * bench`: the tracing costs CPU of its own, so read its shares and counts, not its absolute times.
+ */
+const engine = (process.argv[2] ?? 'postgres') as 'pglite' | 'postgres';
+const SECONDS = Number(process.argv[3] ?? 10);
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const out = join(tmpdir(), `cg-release-trace-${process.pid}.json`);
+process.env.CG_TRACE_OUT = out;
+process.env.CG_BENCH_SERVER_IMPORT = fileURLToPath(new URL('./release-trace-preload.mjs', import.meta.url));
+const load0 = loadavg()[0]!;
+const s = await startServer(engine);
+let i = 0;
+const go = (seconds: number) =>
+  fixedRate({
+    url: `http://127.0.0.1:${s.info.releasePort}`,
+    path: '/v1/releases',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.info.key}` },
+    body: () => JSON.stringify(releaseBody(s.info.subjects[i++ % s.info.subjects.length]!)),
+    rate: RATE,
+    connections: 10,
+    seconds,
+  });
+await go(3);
+s.child.send('trace-reset');
+const r = await go(SECONDS);
+await new Promise((resolve) => {
+  s.child.once('exit', resolve);
+  s.child.kill('SIGTERM');
+});
+console.log(`${engine}, ${RATE}/s for ${SECONDS} s, load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}: ${r.rps}/s reached, client p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`);
+if (!existsSync(out)) throw new Error('the server wrote no trace');
+
+interface Rec { a: number; b: number; s?: number; r?: number }
+const t = JSON.parse(readFileSync(out, 'utf8')) as { reqs: Rec[]; batches: Array<{ st: number; en?: number; size: number }>; gcs: Array<[number, number, number]>; loopDelay: Record<string, number> };
+rmSync(out, { force: true });
+const batches = t.batches.filter((b) => b.en !== undefined).sort((x, y) => x.st - y.st);
+// The batch a release went into: the first to start at or after its submit.
+const batchOf = (at: number) => {
+  let lo = 0;
+  let hi = batches.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (batches[m]!.st < at) lo = m + 1;
+    else hi = m;
+  }
+  return batches[lo];
+};
+const rows = t.reqs
+  .filter((x) => x.s !== undefined && x.r !== undefined)
+  .map((x) => {
+    const b = batchOf(x.s!);
+    const gc = t.gcs.filter(([st, d]) => st < x.b && st + d > x.a);
+    return { total: x.b - x.a, before: x.s! - x.a, wait: b ? b.st - x.s! : NaN, commit: b ? b.en! - b.st : NaN, after: x.b - x.r!, size: b?.size ?? NaN, gcMs: gc.reduce((n, [, d]) => n + d, 0), gcKinds: gc.map(([, , k]) => k) };
+  });
+const sorted = rows.map((x) => x.total).sort((x, y) => x - y);
+const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const KIND: Record<number, string> = { 1: 'scavenge', 4: 'mark-compact', 8: 'incremental marking', 16: 'weak callbacks' };
+const gcSummary = Object.entries(
+  t.gcs.reduce<Record<string, number[]>>((m, [, d, k]) => ((m[KIND[k] ?? String(k)] ??= []).push(d), m), {}),
+).map(([k, ds]) => `${k} ×${ds.length} (max ${Math.max(...ds).toFixed(1)} ms, total ${ds.reduce((x, y) => x + y, 0).toFixed(0)} ms)`);
+console.log(`in the server: p50 ${pick(0.5).toFixed(2)} ms, p99 ${pick(0.99).toFixed(2)} ms, max ${sorted.at(-1)!.toFixed(2)} ms over ${rows.length} releases`);
+console.log(`GC pauses: ${gcSummary.join(', ') || 'none'}; event-loop delay p50 ${t.loopDelay.p50} ms, p99 ${t.loopDelay.p99} ms, max ${t.loopDelay.max} ms`);
+const sizes = batches.map((b) => b.size);
+console.log(`journal batches: ${batches.length}, ${(sizes.reduce((x, y) => x + y, 0) / batches.length).toFixed(2)} releases each on average`);
+const p99 = pick(0.99);
+const groups: Array<[string, typeof rows]> = [
+  ['all', rows],
+  ['p50–p90', rows.filter((x) => x.total >= pick(0.5) && x.total < pick(0.9))],
+  ['slowest 1 %', rows.filter((x) => x.total >= p99)],
+];
+for (const [name, g] of groups) {
+  const mean = (f: (x: (typeof rows)[number]) => number) => (g.reduce((n, x) => n + f(x), 0) / g.length).toFixed(2);
+  const withGc = g.filter((x) => x.gcMs > 0).length;
+  console.log(
+    `${name.padEnd(12)} n=${String(g.length).padStart(5)}: ${mean((x) => x.total)} ms = before the journal ${mean((x) => x.before)} + waiting for a batch ${mean((x) => x.wait)} + commit ${mean((x) => x.commit)} + after ${mean((x) => x.after)}; batch of ${mean((x) => x.size)}; ${((100 * withGc) / g.length).toFixed(1)} % overlapped a GC pause (${mean((x) => x.gcMs)} ms of GC each on average)`,
+  );
+}
+process.exit(0);
