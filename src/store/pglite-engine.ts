@@ -29,8 +29,12 @@ const toNumber = (v: string) => Number(v);
  * plan for the actual values looks cheaper than the generic one — and for the batch it always
  * does, because it can count the rows of an `unnest` over constant arrays but not over parameters
  * — so the planner ran for every batch, a fifth of the database thread's time at 1,000
- * releases/s. Only named prepared statements are affected: every other statement is planned for
- * its values as before, and no migration defines functions whose statements would be cached.
+ * releases/s. The setting holds for every statement with parameters, named or not (checked with
+ * auto_explain on PostgreSQL 15: an unnamed `relname = $1` keeps `$1` in its index condition), so
+ * every query of the embedded database is planned without its values. That is safe for this
+ * schema: the queries are key lookups and ranges on indexed columns, and the partial indexes
+ * (migrations 030, 040, 170, 190) have constant predicates or `IS NOT NULL`, which a strict `=`
+ * on a parameter still implies. PostgreSQL deployments keep the server's default.
  */
 const SETTINGS = ['-c', 'wal_init_zero=off', '-c', 'plan_cache_mode=force_generic_plan'];
 
