@@ -12,8 +12,10 @@ import { releaseBody, startServer } from './release.ts';
  * Starts the bench server (bench/release.ts) with `--cpu-prof`, loads `POST /v1/releases` at
  * BENCH_RATE/s (default 1,000) for 3 s of warm-up and 8 s measured, stops it, and prints the
  * main thread's on-CPU samples of the measured window grouped by module (self and inclusive) and
- * by function, plus who calls `writev`. With a profile file as second argument it only analyses
- * that file. Not part of `npm run bench`: the profiler itself costs CPU.
+ * by function, plus who calls `writev`; on PGlite also the database thread's samples of the same
+ * window, by function (PostgreSQL's functions named from the WASM module's export table). With a
+ * profile file as second argument (and the database thread's as third) it only analyses those.
+ * Not part of `npm run bench`: the profiler itself costs CPU.
  */
 const engine = (process.argv[2] ?? 'postgres') as 'pglite' | 'postgres';
 const existing = process.argv[3];
@@ -27,6 +29,7 @@ interface Profile {
 }
 
 let file = existing;
+let databaseFile = process.argv[4];
 let responses = 0;
 if (!file) {
   const dir = join(tmpdir(), `cg-release-profile-${engine}-${process.pid}`);
@@ -60,6 +63,12 @@ if (!file) {
     .pop();
   if (!file) throw new Error(`no main-thread profile in ${dir}`);
   console.log(`profile: ${file}`);
+  // PGlite's worker thread writes its own profile (pglite-proxy.ts passes --cpu-prof on): the
+  // one with WebAssembly frames.
+  databaseFile = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile') && join(dir, f) !== file)
+    .map((f) => join(dir, f))
+    .find((f) => readFileSync(f, 'utf8').includes('"wasm://'));
 }
 
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -161,4 +170,92 @@ console.log(`== self, by module ==\n${top(selfByModule, 25)}`);
 console.log(`== self, by function ==\n${top(selfByFunction, 25)}`);
 console.log(`== inclusive, by module ==\n${top(inclusive, 40)}`);
 console.log(`== writev (socket writes), by first npm/src caller ==\n${top(writevCallers, 6)}`);
+
+if (databaseFile) databaseThread(databaseFile);
 process.exit(0);
+
+/**
+ * The database thread's on-CPU samples in the main thread's window (profiles of one process
+ * share a clock), self and inclusive by function, in µs per response when responses are known.
+ */
+function databaseThread(path: string): void {
+  const w = JSON.parse(readFileSync(path, 'utf8')) as Profile & { startTime: number };
+  const mainStart = (p as Profile & { startTime: number }).startTime;
+  const names = wasmExportNames();
+  const ids = new Map(w.nodes.map((n) => [n.id, n]));
+  const up = new Map<number, number>();
+  for (const n of w.nodes) for (const c of n.children ?? []) up.set(c, n.id);
+  const nameOf = (id: number) => {
+    const { url, functionName } = ids.get(id)!.callFrame;
+    const wasm = /^wasm-function\[(\d+)\]$/.exec(functionName);
+    if (wasm) return `(wasm) ${names.get(Number(wasm[1])) ?? '(not exported: internal functions together)'}`;
+    return `${moduleOf(url, functionName)} ${functionName || '(anonymous)'}`;
+  };
+  const self = new Map<string, number>();
+  const incl = new Map<string, number>();
+  let on = 0;
+  let at = w.startTime;
+  w.samples.forEach((id, k) => {
+    at += w.timeDeltas[k] ?? 0;
+    const rel = at - mainStart;
+    if (rel < start || rel > end) return;
+    const dt = w.timeDeltas[k] ?? 0;
+    if (ids.get(id)!.callFrame.functionName === '(idle)') return;
+    on += dt;
+    add(self, nameOf(id), dt);
+    const seen = new Set<string>();
+    for (let x: number | undefined = id; x !== undefined; x = up.get(x)) seen.add(nameOf(x));
+    for (const f of seen) add(incl, f, dt);
+  });
+  const per = (us: number) => (responses ? `${(us / responses).toFixed(1).padStart(6)} µs` : '');
+  const list = (m: Map<string, number>, k: number, skip: RegExp) =>
+    [...m]
+      .filter(([f]) => !skip.test(f))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([f, us]) => `${((100 * us) / on).toFixed(1).padStart(5)}% ${per(us)}  ${f}`)
+      .join('\n');
+  console.log(`\n== database thread (${path}) ==\non-CPU ${(on / 1e6).toFixed(2)} s in the window${responses ? ` (${Math.round(on / responses)} µs per response)` : ''}`);
+  console.log(`== database thread, self by function ==\n${list(self, 25, /^$/)}`);
+  console.log(`== database thread, inclusive by function ==\n${list(incl, 30, /not exported|wasm-to-js|js-to-wasm|\(root\)/)}`);
+}
+
+/** Function index → name from the export section of PGlite's WASM module (it has no name section). */
+function wasmExportNames(): Map<number, string> {
+  const names = new Map<number, string>();
+  let b: Buffer;
+  try {
+    b = readFileSync(new URL(import.meta.resolve('@electric-sql/pglite')).pathname.replace(/index\.js$/, 'pglite.wasm'));
+  } catch {
+    return names;
+  }
+  let i = 8;
+  const leb = () => {
+    let r = 0;
+    let shift = 0;
+    let x: number;
+    do {
+      x = b[i++]!;
+      r |= (x & 0x7f) << shift;
+      shift += 7;
+    } while (x & 0x80);
+    return r >>> 0;
+  };
+  while (i < b.length) {
+    const section = b[i++]!;
+    const size = leb();
+    const endOfSection = i + size;
+    if (section === 7) {
+      for (let n = leb(); n > 0; n--) {
+        const len = leb();
+        const name = b.toString('utf8', i, i + len);
+        i += len;
+        const kind = b[i++]!;
+        const index = leb();
+        if (kind === 0) names.set(index, name);
+      }
+    }
+    i = endOfSection;
+  }
+  return names;
+}

@@ -1,6 +1,7 @@
 import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CgError } from '../core/errors.ts';
 import { KeysRepo, type ApiKeyRow, type KeyKind } from '../store/keys-repo.ts';
+import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import type { Database } from '../store/sql.ts';
 import { ADMIN_SCOPES, type Principal } from '../http/principal.ts';
 import type { AdminActions } from './admin-actions.ts';
@@ -175,9 +176,12 @@ export class ApiKeys {
   async revoke(id: string, actor: string): Promise<ApiKeyView> {
     const row = await this.mustGet(id);
     if (!row.revokedAt) {
-      await this.admin.record({ action: 'key.revoke', actor, target: id }, (tx, at) => KeysRepo.revoke(tx, id, at));
+      // The NOTIFY is part of the revoking transaction: no server learns of it later than it commits.
+      await this.admin.record({ action: 'key.revoke', actor, target: id }, async (tx, at) => {
+        await KeysRepo.revoke(tx, id, at);
+        await notifyOnCommit(tx, KEYS_CHANNEL_PREFIX, id);
+      });
       this.cache.delete(id);
-      await this.db.notify(KEYS_CHANNEL_PREFIX + this.db.schema, id).catch(() => {});
     }
     return viewKey((await this.repo.get(id))!);
   }
@@ -206,10 +210,10 @@ export class ApiKeys {
       async (tx, at) => {
         await KeysRepo.insert(tx, { ...row, createdAt: at });
         await KeysRepo.expireBy(tx, id, graceEnd);
+        await notifyOnCommit(tx, KEYS_CHANNEL_PREFIX, id);
       },
     );
     this.cache.delete(id);
-    await this.db.notify(KEYS_CHANNEL_PREFIX + this.db.schema, id).catch(() => {});
     return { key: formatKey(parsed), view: viewKey({ ...row, createdAt: at, revokedAt: null }), previous: viewKey((await this.repo.get(id))!) };
   }
 

@@ -1,4 +1,5 @@
 import { CgError } from '../core/errors.ts';
+import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import type { Database } from '../store/sql.ts';
 import type { AdminActions } from './admin-actions.ts';
 
@@ -63,28 +64,26 @@ export class ClientCertBindings {
   async bind(principal: string, fingerprint: string, actor: string): Promise<{ principal: string; fingerprint: string }> {
     const fp = normaliseFingerprint(fingerprint);
     if (!fp) throw new CgError('VALIDATION_FAILED', 'fingerprint must be a SHA-256 certificate fingerprint (64 hex digits, colons allowed)', 422, [{ code: 'INVALID_FINGERPRINT', message: '64 hex digits', path: 'fingerprint' }]);
-    await this.admin.record({ action: 'recipient.certificate.bind', actor, target: principal, facts: { fingerprint: fp } }, (tx, at) =>
-      tx.query(
+    await this.admin.record({ action: 'recipient.certificate.bind', actor, target: principal, facts: { fingerprint: fp } }, async (tx, at) => {
+      await tx.query(
         `INSERT INTO recipient_certificates (principal, fingerprint, bound_at, bound_by) VALUES ($1, $2, $3, $4)
          ON CONFLICT (principal) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, bound_at = EXCLUDED.bound_at, bound_by = EXCLUDED.bound_by`,
         [principal, fp, at, actor],
-      ).then(() => undefined),
-    );
-    await this.changed(principal);
+      );
+      await notifyOnCommit(tx, CERTS_CHANNEL_PREFIX, principal);
+    });
+    this.cache.delete(principal);
     return { principal, fingerprint: fp };
   }
 
   async unbind(principal: string, actor: string): Promise<boolean> {
     if ((await this.fingerprintOf(principal)) === undefined) return false;
-    await this.admin.record({ action: 'recipient.certificate.unbind', actor, target: principal }, (tx) =>
-      tx.query('DELETE FROM recipient_certificates WHERE principal = $1', [principal]).then(() => undefined),
-    );
-    await this.changed(principal);
-    return true;
-  }
-
-  private async changed(principal: string): Promise<void> {
+    // The NOTIFY is part of the writing transaction: other servers hear of it iff it commits.
+    await this.admin.record({ action: 'recipient.certificate.unbind', actor, target: principal }, async (tx) => {
+      await tx.query('DELETE FROM recipient_certificates WHERE principal = $1', [principal]);
+      await notifyOnCommit(tx, CERTS_CHANNEL_PREFIX, principal);
+    });
     this.cache.delete(principal);
-    await this.db.notify(CERTS_CHANNEL_PREFIX + this.db.schema, principal).catch(() => {});
+    return true;
   }
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { CgError } from '../core/errors.ts';
 import type { IssueRequest, Issuers as FormIssuers, SafeNumberIssuer, TokenIssuer } from '../core/transform/issuers.ts';
 import type { IssuedToken } from '../store/decisions-repo.ts';
+import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import type { Database } from '../store/sql.ts';
 import { TokensRepo, type RelayRow, type TokenRow } from '../store/tokens-repo.ts';
 import type { VaultService } from './vault-service.ts';
@@ -179,9 +180,13 @@ export class Issuers {
    * every recipient (`null`: erasure, objection).
    */
   async revoke(subject: string, recipientId: string | null, at: number): Promise<{ tokens: number; relays: number }> {
-    const n = await this.repo.revoke(subject, recipientId, new Date(at));
+    // One transaction with its NOTIFY: no server keeps handing out a relay revoked here.
+    const n = await this.db.transaction(async (tx) => {
+      const counts = await new TokensRepo(tx).revoke(subject, recipientId, new Date(at));
+      await notifyOnCommit(tx, CHANNEL_PREFIX, subject);
+      return counts;
+    });
     this.forget(subject);
-    await this.db.notify(this.channel, subject).catch(() => {});
     return n;
   }
 

@@ -7,7 +7,7 @@ import type { AdminActions } from './admin-actions.ts';
 import { assertMayMint, type ApiKeys, type ApiKeyView } from './api-keys.ts';
 import type { KeyAuthority } from '../core/keys/mint-authority.ts';
 import type { RegistryService } from './registry-service.ts';
-import { idKey } from '../core/gate/intern.ts';
+import { idKey, intern, internOrNull } from '../core/gate/intern.ts';
 
 /** What the release gate needs to know about a member, read synchronously from memory. */
 export interface MemberInfo {
@@ -215,7 +215,8 @@ export class MembersService {
   }
 
   private remember(r: MemberRow, advance: boolean): void {
-    this.index.set(r.id, { id: r.id, key: idKey(r.id), classId: r.classId, country: r.country, disabled: r.disabledAt !== null, agreementVersion: r.agreementVersion });
+    // Class, country and agreement version interned (intern.ts): the gate compares them with its own by pointer.
+    this.index.set(r.id, { id: r.id, key: idKey(r.id), classId: intern(r.classId), country: intern(r.country), disabled: r.disabledAt !== null, agreementVersion: internOrNull(r.agreementVersion) });
     if (advance && r.seq > this.lastSeq) this.lastSeq = r.seq;
   }
 }

@@ -6,6 +6,7 @@ import { CgError } from '../core/errors.ts';
 import type { SubjectInfo } from '../core/gate/types.ts';
 import type { GateRecords } from '../core/gate/gate-records.ts';
 import { SubjectsRepo } from '../store/subjects-repo.ts';
+import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import type { Database } from '../store/sql.ts';
 import type { AdminActions } from './admin-actions.ts';
 import type { ApiKeys } from './api-keys.ts';
@@ -140,12 +141,12 @@ export class SubjectsService {
       { action: 'subject.create', actor, target: pseudonym, facts: { jurisdiction: input.jurisdiction } },
       async (tx) => {
         inserted = await SubjectsRepo.insert(tx, record, wantsToken);
+        if (inserted) await notifyOnCommit(tx, SUBJECTS_CHANNEL_PREFIX, input.id);
       },
     );
     // ON CONFLICT DO NOTHING: a concurrent create of the same id on another server won.
     const stored = await this.reload(input.id);
     if (!inserted || !stored) throw exists(input.id);
-    await this.db.notify(this.channel, input.id).catch(() => {});
     if (!wantsToken) return { subject: stored };
     return { subject: stored, token: await this.issueToken(input.id, actor) };
   }

@@ -161,9 +161,9 @@ export class VaultService {
         }));
       await this.repo.upsertItems(tx, subject, sealed, new Date(at));
       await this.repo.deleteItems(tx, subject, removed);
+      await notifyOnCommit(tx, CHANNEL_PREFIX, `put:${subject}`);
     });
     this.invalidate(subject);
-    await this.db.notify(this.channel, `put:${subject}`).catch(() => {});
     return { stored, removed };
   }
 

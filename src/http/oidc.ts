@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
+import type { Sql } from '../store/sql.ts';
 
 /**
  * OpenID Connect sign-in for the officer console: the authorization code flow with PKCE (S256),
@@ -9,7 +10,8 @@ import * as client from 'openid-client';
  * What a browser starts with (`state`, `nonce`, the PKCE verifier) stays on the server, keyed by
  * the digest of a random id in a short-lived cookie of the browser that started: a callback from
  * another browser, a replayed callback, or a late one (after `ttlMs`) finds nothing and is refused.
- * Kept in this process's memory like the sessions themselves (session.ts).
+ * Kept in the database (`oidc_pending`, PendingSignIns): the provider's redirect back may reach
+ * another server than the one the browser started on (several servers behind one name).
  */
 export interface OidcConfig {
   /** The provider's issuer URL (its discovery document is at `/.well-known/openid-configuration`). */
@@ -39,15 +41,53 @@ export interface OidcIdentity {
   readonly verifiedEmail: string | undefined;
 }
 
-const MAX_PENDING = 10_000;
 const digest = (id: string) => createHash('sha256').update(id).digest('base64url');
+const PENDING_ID_RE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The sign-ins under way, shared by every server on the database. Keyed by the digest of the
+ * browser's cookie id, so a database reader learns no cookie; `take` is single use — one
+ * `DELETE … RETURNING`, so of two callbacks with the same cookie (two servers, a replay) at most
+ * one gets the row — and refuses a row past its expiry. Expired rows are purged as sign-ins start.
+ */
+export class PendingSignIns {
+  constructor(private readonly db: Sql) {}
+
+  async put(pendingId: string, p: PendingSignIn, now: number): Promise<void> {
+    await this.purge(now);
+    await this.db.query('INSERT INTO oidc_pending (id_digest, state, nonce, verifier, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+      digest(pendingId),
+      p.state,
+      p.nonce,
+      p.verifier,
+      new Date(p.expiresAt),
+    ]);
+  }
+
+  /** Takes (once) what the browser with this cookie id started; undefined when unknown, used or expired. */
+  async take(pendingId: string | undefined, now: number): Promise<PendingSignIn | undefined> {
+    if (!pendingId || !PENDING_ID_RE.test(pendingId)) return undefined;
+    const [row] = await this.db.query<{ state: string; nonce: string; verifier: string; expires_at: Date | string }>(
+      'DELETE FROM oidc_pending WHERE id_digest = $1 RETURNING state, nonce, verifier, expires_at',
+      [digest(pendingId)],
+    );
+    if (!row) return undefined;
+    const expiresAt = new Date(row.expires_at).getTime();
+    return expiresAt > now ? { state: row.state, nonce: row.nonce, verifier: row.verifier, expiresAt } : undefined;
+  }
+
+  /** Deletes the sign-ins that expired before `now`; how many. */
+  async purge(now: number): Promise<number> {
+    return (await this.db.query('DELETE FROM oidc_pending WHERE expires_at <= $1 RETURNING 1', [new Date(now)])).length;
+  }
+}
 
 export class OidcSignIn {
   private configuration: Promise<client.Configuration> | undefined;
-  private readonly pending = new Map<string, PendingSignIn>();
 
   constructor(
     readonly config: OidcConfig,
+    private readonly pending: PendingSignIns,
     private readonly ttlMs = 10 * 60_000,
     private readonly now: () => number = Date.now,
   ) {}
@@ -83,19 +123,14 @@ export class OidcSignIn {
       state: p.state,
       nonce: p.nonce,
     });
-    this.sweep();
     const pendingId = randomBytes(32).toString('base64url');
-    this.pending.set(digest(pendingId), p);
+    await this.pending.put(pendingId, p, this.now());
     return { url, pendingId };
   }
 
-  /** Takes (once) what the browser with this cookie started; undefined when unknown or expired. */
-  take(pendingId: string | undefined): PendingSignIn | undefined {
-    if (!pendingId || !/^[A-Za-z0-9_-]{43}$/.test(pendingId)) return undefined;
-    const key = digest(pendingId);
-    const p = this.pending.get(key);
-    this.pending.delete(key);
-    return p && p.expiresAt > this.now() ? p : undefined;
+  /** Takes (once, on whichever server) what the browser with this cookie started; undefined when unknown, used or expired. */
+  take(pendingId: string | undefined): Promise<PendingSignIn | undefined> {
+    return this.pending.take(pendingId, this.now());
   }
 
   /**
@@ -122,14 +157,5 @@ export class OidcSignIn {
       if (info && typeof info.email === 'string' && info.email_verified === true) email = info.email;
     }
     return { issuer: claims.iss, subject: claims.sub, verifiedEmail: email };
-  }
-
-  private sweep(): void {
-    const t = this.now();
-    for (const [k, p] of this.pending) if (p.expiresAt <= t) this.pending.delete(k);
-    if (this.pending.size >= MAX_PENDING) {
-      const oldest = this.pending.keys().next().value;
-      if (oldest !== undefined) this.pending.delete(oldest);
-    }
   }
 }

@@ -1,4 +1,5 @@
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite, types, type Transaction } from '@electric-sql/pglite';
+import { Wire, type WireOptions } from './pglite-wire.ts';
 import { encodeJsonRows, jsonRowsStatement, type CopyValue } from './bulk-rows.ts';
 import type { BulkRows } from './sql.ts';
 
@@ -22,8 +23,20 @@ const toNumber = (v: string) => Number(v);
  * last byte instead of 16 MB of zeros. The WASM build runs without fsync (PGlite's `-F`), so a
  * commit is durable once its WAL is written to the file, and the zero-fill protects nothing
  * that a sparse file does not: it only doubled the WAL's write volume (docs/scaling.md).
+ *
+ * `plan_cache_mode=force_generic_plan`: a prepared statement (QueryOptions.prepare: the journal's
+ * batch statement) is planned once. By default PostgreSQL plans it again for every run whenever a
+ * plan for the actual values looks cheaper than the generic one — and for the batch it always
+ * does, because it can count the rows of an `unnest` over constant arrays but not over parameters
+ * — so the planner ran for every batch, a fifth of the database thread's time at 1,000
+ * releases/s. The setting holds for every statement with parameters, named or not (checked with
+ * auto_explain on PostgreSQL 15: an unnamed `relname = $1` keeps `$1` in its index condition), so
+ * every query of the embedded database is planned without its values. That is safe for this
+ * schema: the queries are key lookups and ranges on indexed columns, and the partial indexes
+ * (migrations 030, 040, 170, 190) have constant predicates or `IS NOT NULL`, which a strict `=`
+ * on a parameter still implies. PostgreSQL deployments keep the server's default.
  */
-const SETTINGS = ['-c', 'wal_init_zero=off'];
+const SETTINGS = ['-c', 'wal_init_zero=off', '-c', 'plan_cache_mode=force_generic_plan'];
 
 /** Starts PGlite, with `search_path` set to `schema` (PGlite has one connection: it stays). */
 export async function startPGlite(opts: EngineOptions): Promise<PGlite> {
@@ -44,37 +57,62 @@ export async function startPGlite(opts: EngineOptions): Promise<PGlite> {
 }
 
 /** Something that runs statements: the instance itself or one of its transactions. */
-export type Runner = Pick<PGlite, 'query' | 'exec'>;
+export type Runner = PGlite | Transaction;
 
-/** Runs statements the way every caller of the Sql interface expects (see bytesAsBinary). */
-export function statementRunner(pg: PGlite): {
-  query<R>(on: Runner, text: string, params: readonly unknown[]): Promise<R[]>;
+export interface StatementRunner {
+  query<R>(on: Runner, text: string, params?: readonly unknown[], opts?: WireOptions): Promise<R[]>;
   exec(on: Runner, script: string): Promise<void>;
-} {
-  const bytesOptions = { serializers: bytesAsBinary(pg.serializers) };
-  return {
-    async query<R>(on: Runner, text: string, params: readonly unknown[]) {
-      const res = await on.query<R>(text, params as unknown[], params.some(isBytes) ? bytesOptions : undefined);
-      return res.rows;
-    },
-    async exec(on: Runner, script: string) {
-      await on.exec(script);
-    },
-  };
+  /** LISTEN through PGlite, so notifications reach `onPayload` whichever way a statement ran. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
-const isBytes = (v: unknown) => v instanceof Uint8Array;
-
 /**
- * Serializers under which a Uint8Array parameter is sent as it is, in the binary format, as
- * node-postgres sends a Buffer: a bytea travels as its bytes (PGlite's own bytea serializer
- * builds a hex string one byte at a time in JavaScript), and a batch's columns as binary
- * arrays (binary-arrays.ts). Every other value goes through PGlite's serializer for its type.
+ * Runs statements the way every caller of the Sql interface expects, through the wire
+ * (pglite-wire.ts) instead of PGlite's `query`, under PGlite's own locks exactly as `query` takes
+ * them: a statement outside a transaction waits until an open transaction ended, one inside runs
+ * in its turn. Transactions themselves (BEGIN, COMMIT or ROLLBACK, and COMMIT of an aborted
+ * transaction failing) stay PGlite's, as do scripts (`exec`: migrations).
  */
-function bytesAsBinary(defaults: Record<number | string, (v: any) => string>): Record<number, (v: any) => string> {
-  return new Proxy({} as Record<number, (v: any) => string>, {
-    get: (_target, oid) => (v: unknown) => (v instanceof Uint8Array ? v : (defaults[oid as string]?.(v) ?? String(v))) as string,
+export function statementRunner(pg: PGlite): StatementRunner {
+  // Listeners by channel as PostgreSQL names it: a notification that arrives with a statement
+  // run through the wire is delivered here; one that arrives through PGlite's own calls (COMMIT),
+  // by PGlite, to the same callbacks.
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  const wire = new Wire(pg, (channel, payload) => {
+    for (const cb of listeners.get(channel) ?? []) cb(payload);
   });
+  const inTx = (on: Runner) => on !== pg;
+  return {
+    query<R>(on: Runner, text: string, params: readonly unknown[] = [], opts?: WireOptions) {
+      if (!inTx(on)) return pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => wire.query<R>(text, params, opts)));
+      if ((on as Transaction).closed) return Promise.reject(new Error('Transaction is closed'));
+      return pg._runExclusiveQuery(() => wire.query<R>(text, params, opts));
+    },
+    async exec(on: Runner, script: string) {
+      try {
+        await on.exec(script);
+      } finally {
+        // A script may change what a statement's parameters and columns are (DDL).
+        await pg._runExclusiveQuery(() => wire.forget());
+      }
+    },
+    async listen(channel, onPayload) {
+      const name = channel.startsWith('"') && channel.endsWith('"') ? channel.slice(1, -1) : channel.toLowerCase();
+      const set = listeners.get(name) ?? new Set();
+      listeners.set(name, set);
+      set.add(onPayload);
+      try {
+        const unlisten = await pg.listen(channel, onPayload);
+        return async () => {
+          set.delete(onPayload);
+          await unlisten();
+        };
+      } catch (e) {
+        set.delete(onPayload);
+        throw e;
+      }
+    },
+  };
 }
 
 /**

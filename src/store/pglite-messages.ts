@@ -5,7 +5,8 @@
  * the statements in between name it by `tx`.
  */
 export type Request =
-  | { readonly op: 'query'; readonly id: number; readonly tx?: number; readonly text: string; readonly params: readonly unknown[] }
+  /** `prepare`: keep the statement prepared in the worker (QueryOptions.prepare). */
+  | { readonly op: 'query'; readonly id: number; readonly tx?: number; readonly text: string; readonly params: readonly unknown[]; readonly prepare?: true }
   | { readonly op: 'exec'; readonly id: number; readonly tx?: number; readonly script: string }
   /** Opens transaction `tx`; replied to once it committed or rolled back (after its `end`). */
   | { readonly op: 'begin'; readonly id: number; readonly tx: number }

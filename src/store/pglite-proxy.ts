@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { bulkStatement, encodeBulk, type EngineOptions } from './pglite-engine.ts';
 import { deserializeError, postableParams, type Answer, type Call, type Notification, type Reply, type Request, type Started } from './pglite-messages.ts';
-import { sqlHandle, type Database, type Sql } from './sql.ts';
+import { sqlHandle, type Database, type QueryOptions, type Sql } from './sql.ts';
 
 /**
  * PGlite in a worker thread, behind the same `Database` interface as in the caller's thread.
@@ -25,19 +25,20 @@ function startWorker(opts: EngineOptions): Worker {
   return new Worker(new URL('./pglite-thread.mjs', import.meta.url), {
     workerData: opts,
     // Not the server's flags: its loaders (`--import tsx`) would be registered twice, test
-    // runners' flags mean nothing here, and V8 heap flags are refused for a worker. The young
-    // generation the server asks for (npm start: --max-semi-space-size=64, fewer scavenges of
-    // short-lived results) is given as the worker's resource limit instead.
-    execArgv: [],
-    ...youngGeneration(),
+    // runners' flags mean nothing here, and V8 heap flags are refused for a worker. Nor the
+    // server's young generation (npm start: --max-semi-space-size=64) as a resource limit: since
+    // statements go through the wire this thread allocates little, and V8's default size cost
+    // less CPU per release in two same-run A/Bs (docs/scaling.md).
+    execArgv: profilerFlags(),
   });
 }
 
-/** V8's young generation is three semi-spaces (two plus the new large-object space). */
-function youngGeneration(): { resourceLimits?: { maxYoungGenerationSizeMb: number } } {
-  const flag = process.execArgv.find((a) => a.startsWith('--max-semi-space-size='));
-  const mb = flag ? Number(flag.slice(flag.indexOf('=') + 1)) : NaN;
-  return Number.isFinite(mb) && mb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: mb * 3 } } : {};
+/**
+ * `--cpu-prof` given to the server profiles the database's thread too (its own profile file, in
+ * the same directory): where a release's CPU goes includes this thread.
+ */
+function profilerFlags(): string[] {
+  return process.execArgv.includes('--cpu-prof') ? process.execArgv.filter((a) => a.startsWith('--cpu-prof')) : [];
 }
 
 export async function openPGliteWorker(opts: EngineOptions, onClosed: () => void): Promise<WorkerDatabase> {
@@ -109,9 +110,9 @@ function proxy(worker: Worker, schema: string, onClosed: () => void): WorkerData
     });
   };
 
-  const query = async <R>(text: string, params: readonly unknown[] = [], tx?: number): Promise<R[]> => {
+  const query = async <R>(text: string, params: readonly unknown[] = [], tx?: number, opts?: QueryOptions): Promise<R[]> => {
     const p = postableParams(params);
-    const r = await call({ op: 'query', id: ++nextId, ...(tx !== undefined ? { tx } : {}), text, params: p.params }, p.transfer, { text, params });
+    const r = await call({ op: 'query', id: ++nextId, ...(tx !== undefined ? { tx } : {}), text, params: p.params, ...(opts?.prepare ? { prepare: true } : {}) }, p.transfer, { text, params });
     return r.rows as R[];
   };
   const exec = async (script: string, tx?: number): Promise<void> => {
@@ -121,7 +122,7 @@ function proxy(worker: Worker, schema: string, onClosed: () => void): WorkerData
     const closed = () => Promise.reject(new Error('Transaction is closed'));
     return sqlHandle({
       engine: 'pglite',
-      query: <R>(text: string, params?: readonly unknown[]) => (isOpen() ? query<R>(text, params, tx) : closed()),
+      query: <R>(text: string, params?: readonly unknown[], opts?: QueryOptions) => (isOpen() ? query<R>(text, params, tx, opts) : closed()),
       exec: (script) => (isOpen() ? exec(script, tx) : closed()),
       encodeBulk,
       insertBulk: async (bulk) => {

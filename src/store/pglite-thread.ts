@@ -22,6 +22,7 @@ interface OpenTx {
 
 /** Thrown inside PGlite's transaction to make it roll back on the caller's request. */
 const ROLLBACK = Symbol('rollback');
+const PREPARE = { prepare: true } as const;
 
 async function main(): Promise<void> {
   let pg: PGlite;
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
     switch (m.op) {
       case 'query':
         on(m.tx)
-          .then((q) => run.query(q, m.text, m.params))
+          .then((q) => run.query(q, m.text, m.params, m.prepare ? PREPARE : undefined))
           .then(
             (rows) => reply(m.id, rows),
             (e) => fail(m.id, e),
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
       case 'listen':
         void answer(
           m.id,
-          pg
+          run
             .listen(m.channel, (payload) => port.postMessage({ listener: m.listener, payload } satisfies Notification))
             .then((unlisten) => void unlisteners.set(m.listener, unlisten)),
         );

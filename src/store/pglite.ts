@@ -51,7 +51,7 @@ async function openInline(schema: string, dataDir: string | undefined, lock: Dir
   const wrap = (q: Runner): Sql =>
     sqlHandle({
       engine: 'pglite',
-      query: (text, params = []) => run.query(q, text, params),
+      query: (text, params = [], opts) => run.query(q, text, params, opts),
       exec: (script) => run.exec(q, script),
       encodeBulk,
       async insertBulk(bulk) {
@@ -63,12 +63,9 @@ async function openInline(schema: string, dataDir: string | undefined, lock: Dir
     schema,
     ...wrap(pg),
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
-    async listen(channel, onPayload) {
-      const unlisten = await pg.listen(channel, onPayload);
-      return () => unlisten();
-    },
+    listen: (channel, onPayload) => run.listen(channel, onPayload),
     async notify(channel, payload) {
-      await pg.query('SELECT pg_notify($1, $2)', [channel, payload]);
+      await run.query(pg, 'SELECT pg_notify($1, $2)', [channel, payload]);
     },
     async close() {
       try {

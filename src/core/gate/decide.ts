@@ -84,9 +84,9 @@ export function decideTraced(req: ReleaseRequest, ctx: GateContext, explain = fa
   }
   const j = subject.jurisdiction;
   if (subject.erased) {
-    return deny('SUBJECT_ERASED', undefined, [step('subject', false, 'the subject has been erased', DENY_ARTICLES.SUBJECT_ERASED[j])]);
+    return deny('SUBJECT_ERASED', undefined, [step('subject', false, 'the subject has been erased', ofJ(DENY_ARTICLES.SUBJECT_ERASED, j))]);
   }
-  const trace: TraceStep[] = [SUBJECT_OK[j], fixed.okStep];
+  const trace: TraceStep[] = [ofJ(SUBJECT_OK, j), fixed.okStep];
   const country = fixed.country!;
   const suspended = ctx.suspensions.find(req.recipientId, undefined, country, req.at);
   if (suspended !== undefined) {
@@ -97,7 +97,7 @@ export function decideTraced(req: ReleaseRequest, ctx: GateContext, explain = fa
 
   const plans = fixed.byPurpose.get(req.purpose);
   if (plans === undefined) {
-    trace.push(step('purpose', false, undeclaredPurpose(idx, fixed, req.purpose), DENY_ARTICLES.UNDECLARED_PURPOSE[j]));
+    trace.push(step('purpose', false, undeclaredPurpose(idx, fixed, req.purpose), ofJ(DENY_ARTICLES.UNDECLARED_PURPOSE, j)));
     return deny('UNDECLARED_PURPOSE', undefined, trace);
   }
   return evaluatePlans(plans, { req, ctx, subject, j, party: fixed, recipientKey: fixed.key, country, explain }, trace);
@@ -180,14 +180,16 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
   if (subject.stop(plan.id, plan.purposeId) !== undefined) return undefined;
   if (plan.objectionApplies && subject.objected(plan.purposeId)) return undefined;
 
-  // 5b. Legal basis, 6. transfer: verdicts of the law packs, compiled into the index.
-  if (!plan.legalBasis[j].ok) return undefined;
+  // 5b. Legal basis, 6. transfer: verdicts of the law packs, compiled into the index. (Read by
+  // name, not as `x[j]`: a load keyed by a string variable taking two values is a megamorphic
+  // inline-cache call on every decision, a named load is inlined.)
+  if (!(j === 'KR' ? plan.legalBasis.KR : plan.legalBasis.EU).ok) return undefined;
   const tp = plan.transfer.get(country);
   let overseas = false;
   if (tp === undefined) {
     if (ctx.registry.isOverseas(country, j)) return undefined;
   } else {
-    const r = tp[j];
+    const r = j === 'KR' ? tp.KR : tp.EU;
     if (!r.ok) return undefined;
     overseas = r.overseas;
   }
@@ -232,7 +234,8 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
   }
 
   const items = itemsOfMask(plan, fast, mask);
-  const trace = allowTraces(plan, country)[j];
+  const traces = allowTraces(plan, country);
+  const trace = j === 'KR' ? traces.KR : traces.EU;
   // Two literal shapes rather than a spread: the transfer consent is named only when it differs.
   return transferConsentEventId !== undefined && transferConsentEventId !== consentEventId
     ? { allow: true, declarationId: plan.id, basis: plan.basis, items, consentEventId, transferConsentEventId, noticeHash, retentionEndsAt, trace }
@@ -241,12 +244,12 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
 
 /** RETENTION_EXPIRED as `evaluate` builds it for a sole declaration whose other checks all passed. */
 function retentionExpired(plan: DeclarationPlan, ret: RetentionPlan, end: number, country: string, j: Jurisdiction): Decision {
-  const passed = allowTraces(plan, country)[j];
+  const passed = ofJ(allowTraces(plan, country), j);
   // Copied by hand: `slice` of a frozen array takes V8's slow path.
   const n = passed.length;
   const trace: TraceStep[] = new Array<TraceStep>(n);
   for (let i = 0; i < n - 1; i++) trace[i] = passed[i]!;
-  const failed = step('retention', false, retentionEnded(ret, end), DENY_ARTICLES.RETENTION_EXPIRED[j]);
+  const failed = step('retention', false, retentionEnded(ret, end), ofJ(DENY_ARTICLES.RETENTION_EXPIRED, j));
   trace[n - 1] = failed;
   return deny('RETENTION_EXPIRED', plan.id, trace, failed);
 }
@@ -263,9 +266,14 @@ function retentionEnded(ret: RetentionPlan, end: number): string {
  */
 function consentedMask(st: ActiveConsent, plan: DeclarationPlan, fast: FastPlan, mask: number, explicit: boolean): number {
   if (st.fingerprint !== plan.fingerprint) return -1;
-  let shown = 0;
   const items = st.items;
-  for (let i = 0; i < items.length; i++) shown |= fast.bit.get(items[i]!) ?? 0;
+  let shown = fast.shown.get(items);
+  if (shown === undefined) {
+    shown = 0;
+    for (let i = 0; i < items.length; i++) shown |= fast.bit.get(items[i]!) ?? 0;
+    // Only a list that cannot change is remembered (the records' lists are interned and frozen).
+    if (Object.isFrozen(items)) fast.shown.set(items, shown);
+  }
   const left = mask & shown;
   if (left === 0 || (explicit && left !== mask)) return -1;
   return left;
@@ -327,10 +335,10 @@ function decideForMember(req: ReleaseRequest, ctx: GateContext, idx: GateIndex, 
   }
   const j = subject.jurisdiction;
   if (subject.erased) {
-    trace.push(step('subject', false, 'the subject has been erased', DENY_ARTICLES.SUBJECT_ERASED[j]));
+    trace.push(step('subject', false, 'the subject has been erased', ofJ(DENY_ARTICLES.SUBJECT_ERASED, j)));
     return deny('SUBJECT_ERASED', undefined, trace);
   }
-  trace.push(SUBJECT_OK[j]);
+  trace.push(ofJ(SUBJECT_OK, j));
   return evaluatePlans(covered, { req, ctx, subject, j, party, recipientKey: member.key, country: member.country, explain }, trace);
 }
 
@@ -420,7 +428,7 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
     for (const c of requested) if (!plan.byCategory.has(c)) (undeclared ??= []).push(c);
     items = pick(plan.items, requested);
     if (undeclared !== undefined) {
-      if (failures.fail('UNDECLARED_ITEMS', step('items', false, `not declared in ${plan.id}: ${unique(undeclared).join(', ')}`, DENY_ARTICLES.UNDECLARED_ITEMS[j]))) {
+      if (failures.fail('UNDECLARED_ITEMS', step('items', false, `not declared in ${plan.id}: ${unique(undeclared).join(', ')}`, ofJ(DENY_ARTICLES.UNDECLARED_ITEMS, j)))) {
         return deny('UNDECLARED_ITEMS', plan.id, trace);
       }
     } else trace.push(plan.steps.itemsOk);
@@ -431,17 +439,17 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
   // optional and ad-targeting purposes.
   const stopped = subject.stop(plan.id, plan.purposeId);
   if (stopped !== undefined) {
-    if (failures.fail('SUBJECT_OBJECTED', step('objection', false, `the subject's ${stopped.type} request ${stopped.requestId} covers ${plan.id}`, DENY_ARTICLES.SUBJECT_OBJECTED[j]))) {
+    if (failures.fail('SUBJECT_OBJECTED', step('objection', false, `the subject's ${stopped.type} request ${stopped.requestId} covers ${plan.id}`, ofJ(DENY_ARTICLES.SUBJECT_OBJECTED, j)))) {
       return deny('SUBJECT_OBJECTED', plan.id, trace);
     }
   } else if (plan.objectionApplies && subject.objected(plan.purposeId)) {
-    if (failures.fail('SUBJECT_OBJECTED', step('objection', false, `the subject objected to ${plan.purpose.id}`, DENY_ARTICLES.SUBJECT_OBJECTED[j]))) {
+    if (failures.fail('SUBJECT_OBJECTED', step('objection', false, `the subject objected to ${plan.purpose.id}`, ofJ(DENY_ARTICLES.SUBJECT_OBJECTED, j)))) {
       return deny('SUBJECT_OBJECTED', plan.id, trace);
     }
   } else trace.push(plan.steps.objectionOk);
 
   // 5b. Legal basis: the pack's verdict for the subject's jurisdiction, precomputed (shared step).
-  const lb = plan.legalBasis[j];
+  const lb = ofJ(plan.legalBasis, j);
   if (!lb.ok) {
     if (failures.fail('NO_LEGAL_BASIS', lb.step)) return deny('NO_LEGAL_BASIS', plan.id, trace);
   } else trace.push(lb.step);
@@ -453,12 +461,12 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
     // A class member outside the class's declared countries: the notice never named its country.
     overseas = ctx.registry.isOverseas(country, j);
     if (overseas) {
-      if (failures.fail('NO_TRANSFER_GROUND', step('transfer', false, `${country} is not among the countries declared for ${party.id}`, DENY_ARTICLES.NO_TRANSFER_GROUND[j]))) {
+      if (failures.fail('NO_TRANSFER_GROUND', step('transfer', false, `${country} is not among the countries declared for ${party.id}`, ofJ(DENY_ARTICLES.NO_TRANSFER_GROUND, j)))) {
         return deny('NO_TRANSFER_GROUND', plan.id, trace);
       }
     } else trace.push(step('transfer', true, `${country} is not overseas for ${j} subjects`));
   } else {
-    const r = tp[j];
+    const r = ofJ(tp, j);
     overseas = r.overseas;
     if (!r.ok) {
       if (failures.fail('NO_TRANSFER_GROUND', r.step)) return deny('NO_TRANSFER_GROUND', plan.id, trace);
@@ -482,7 +490,7 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
       const choice = transfer ? plan.transferChoice : plan.id;
       const st = subject.consent(transfer ? plan.transferKey : plan.key, recipientKey, req.at, plan.scopedOnly);
       const noConsent: DenyCode = transfer ? 'NO_TRANSFER_CONSENT' : 'NO_CONSENT';
-      const noConsentArticle = transfer ? TRANSFER_CONSENT_ARTICLE[j] : DENY_ARTICLES.NO_CONSENT[j];
+      const noConsentArticle = transfer ? ofJ(TRANSFER_CONSENT_ARTICLE, j) : ofJ(DENY_ARTICLES.NO_CONSENT, j);
       const what = transfer ? `the overseas transfer (${choice})` : plan.id;
       const check = transfer ? 'transfer_consent' : 'consent';
       let failed = true;
@@ -490,16 +498,16 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
         const why = transfer && needProvision ? `no separate consent to ${what}: the provision consent alone does not cover it` : `no consent to ${what}${plan.scopedOnly ? ` naming ${req.recipientId}` : ''}`;
         if (failures.fail(noConsent, step(check, false, why, noConsentArticle))) return deny(noConsent, plan.id, trace);
       } else if (st.state === 'withdrawn') {
-        if (failures.fail('CONSENT_WITHDRAWN', step(check, false, `consent to ${what} withdrawn by ${st.eventId}`, DENY_ARTICLES.CONSENT_WITHDRAWN[j]))) {
+        if (failures.fail('CONSENT_WITHDRAWN', step(check, false, `consent to ${what} withdrawn by ${st.eventId}`, ofJ(DENY_ARTICLES.CONSENT_WITHDRAWN, j)))) {
           return deny('CONSENT_WITHDRAWN', plan.id, trace);
         }
       } else if (st.state === 'expired') {
-        if (failures.fail('CONSENT_EXPIRED', step(check, false, `consent ${st.eventId} to ${what} has expired`, DENY_ARTICLES.CONSENT_EXPIRED[j]))) {
+        if (failures.fail('CONSENT_EXPIRED', step(check, false, `consent ${st.eventId} to ${what} has expired`, ofJ(DENY_ARTICLES.CONSENT_EXPIRED, j)))) {
           return deny('CONSENT_EXPIRED', plan.id, trace);
         }
       } else if (st.fingerprint !== plan.fingerprint) {
         const why = `consent ${st.eventId} to ${what} was given to other terms (notice ${st.noticeHash.slice(0, 12)}): the registry changed them since; ask the subject again`;
-        if (failures.fail('CONSENT_STALE', step(check, false, why, DENY_ARTICLES.CONSENT_STALE[j]))) return deny('CONSENT_STALE', plan.id, trace);
+        if (failures.fail('CONSENT_STALE', step(check, false, why, ofJ(DENY_ARTICLES.CONSENT_STALE, j)))) return deny('CONSENT_STALE', plan.id, trace);
       } else {
         // Consent never covers more than the notice showed: an explicit request beyond it is
         // refused whole; an open request ("everything declared") is narrowed to what was shown.
@@ -542,7 +550,7 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
     if (anchor === undefined && ret.kind === 'collection') {
       // Fail closed: without the collection time the window cannot be shown to be open.
       retentionFailed = true;
-      if (failures.fail('RETENTION_EXPIRED', step('retention', false, 'collection time unknown: the retention window cannot be established', DENY_ARTICLES.RETENTION_EXPIRED[j]))) {
+      if (failures.fail('RETENTION_EXPIRED', step('retention', false, 'collection time unknown: the retention window cannot be established', ofJ(DENY_ARTICLES.RETENTION_EXPIRED, j)))) {
         return deny('RETENTION_EXPIRED', plan.id, trace);
       }
     } else if (anchor !== undefined) {
@@ -550,7 +558,7 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
       if (req.at >= end) {
         retentionFailed = true;
         const why = retentionEnded(ret, end);
-        if (failures.fail('RETENTION_EXPIRED', step('retention', false, why, DENY_ARTICLES.RETENTION_EXPIRED[j]))) {
+        if (failures.fail('RETENTION_EXPIRED', step('retention', false, why, ofJ(DENY_ARTICLES.RETENTION_EXPIRED, j)))) {
           return deny('RETENTION_EXPIRED', plan.id, trace);
         }
       }
@@ -608,3 +616,11 @@ function step(check: string, ok: boolean, detail: string, article?: string): Tra
 }
 
 const CONSENT_KINDS = ['provision', 'transfer'] as const;
+
+/**
+ * `x[j]` for a per-jurisdiction pair, as two named loads: V8 inlines those, where a load keyed by
+ * a string variable that takes both values goes through a megamorphic inline-cache stub.
+ */
+function ofJ<T>(x: Readonly<Record<Jurisdiction, T>>, j: Jurisdiction): T {
+  return j === 'KR' ? x.KR : x.EU;
+}

@@ -115,6 +115,12 @@ export interface FastPlan {
   readonly subsets: Map<number, readonly ReleasedItem[]>;
   /** The whole trace of an allow, by destination country, per jurisdiction (frozen). */
   readonly traces: Map<string, { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] }>;
+  /**
+   * The mask of the declared items a consented item list shows (`consentedMask` in decide.ts), by
+   * list: consent slots hold interned frozen lists (intern.ts), a few distinct ones per
+   * declaration, so one lookup by the list replaces one per item. Weak: nothing is kept alive.
+   */
+  readonly shown: WeakMap<readonly string[], number>;
   /** The trace steps before the declaration's own: the party's checks, in the order `decide` runs them. */
   readonly prefix: { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] };
 }
@@ -135,27 +141,28 @@ function buildIndex(registry: RegistryModel): GateIndex {
   const parties = new Map<string, PartyPlan>();
   for (const [id, p] of registry.parties) {
     const byPurpose = new Map<string, DeclarationPlan[]>();
-    const countries = new Set(p.kind === 'recipient' ? [p.country] : p.countries);
+    // Keys and compared values interned (intern.ts): lookups with a request's strings compare pointers.
+    const countries = new Set((p.kind === 'recipient' ? [p.country] : p.countries).map(intern));
     const party: PartyPlan = freeze({
-      id,
+      id: intern(id),
       key: idKey(id),
       kind: p.kind,
-      country: p.kind === 'recipient' ? p.country : undefined,
+      country: p.kind === 'recipient' ? intern(p.country) : undefined,
       countries,
       safeguards: p.safeguards,
       byPurpose,
       okStep: step('recipient', true, p.kind === 'recipient' ? `${id} is a declared recipient (${p.role}, ${p.country})` : `member of declared class ${id} (${p.role})`),
-      agreement: p.agreement ? freeze({ id: p.agreement.id, version: p.agreement.version }) : undefined,
+      agreement: p.agreement ? freeze({ id: p.agreement.id, version: intern(p.agreement.version) }) : undefined,
       agreementOkStep: p.agreement && p.kind === 'class' ? step('agreement', true, `the member accepted agreement ${p.agreement.id} v${p.agreement.version}`) : undefined,
     });
-    parties.set(id, party);
+    parties.set(party.id, party);
     for (const d of registry.doc.declarations) {
       if (d.recipient !== id) continue;
       const purpose = registry.purposes.get(d.purpose);
       if (!purpose) continue; // structure.ts rejects dangling refs; be safe anyway
       const list = byPurpose.get(d.purpose) ?? [];
       list.push(planDeclaration(registry, d, purpose, party, p));
-      byPurpose.set(d.purpose, list);
+      byPurpose.set(intern(d.purpose), list);
     }
   }
   return { registry, parties, purposes: registry.purposes };
@@ -219,7 +226,7 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
 
 function fastPlan(items: readonly ReleasedItem[], party: PartyPlan): FastPlan | undefined {
   const bit = new Map<string, number>();
-  items.forEach((it, i) => bit.set(it.category, 1 << i));
+  items.forEach((it, i) => bit.set(intern(it.category), 1 << i));
   if (items.length > 30 || bit.size !== items.length) return undefined;
   // The party's checks, in decide's order: a recipient's subject first; a member's after its order.
   const prefix = (j: Jurisdiction): readonly TraceStep[] =>
@@ -233,6 +240,7 @@ function fastPlan(items: readonly ReleasedItem[], party: PartyPlan): FastPlan | 
     full: items.length === 0 ? 0 : 2 ** items.length - 1,
     subsets: new Map(),
     traces: new Map(),
+    shown: new WeakMap(),
     prefix: freeze({ KR: prefix('KR'), EU: prefix('EU') }),
   };
 }
@@ -240,11 +248,16 @@ function fastPlan(items: readonly ReleasedItem[], party: PartyPlan): FastPlan | 
 /** The released items of `mask` (bits of `fast.bit`), in declaration order: shared, frozen. */
 export function itemsOfMask(plan: DeclarationPlan, fast: FastPlan, mask: number): readonly ReleasedItem[] {
   if (mask === fast.full) return plan.items;
-  let out = fast.subsets.get(mask);
-  if (out === undefined) {
-    out = Object.freeze(plan.items.filter((_, i) => (mask & (1 << i)) !== 0));
-    fast.subsets.set(mask, out);
-  }
+  return fast.subsets.get(mask) ?? subsetOf(plan, fast, mask);
+}
+
+/**
+ * The first `itemsOfMask` of a mask. Apart because its callback captures `mask`: a function
+ * with a closure allocates its context on every call, even when the closure is not created.
+ */
+function subsetOf(plan: DeclarationPlan, fast: FastPlan, mask: number): readonly ReleasedItem[] {
+  const out = Object.freeze(plan.items.filter((_, i) => (mask & (1 << i)) !== 0));
+  fast.subsets.set(mask, out);
   return out;
 }
 
@@ -256,8 +269,12 @@ export function itemsOfMask(plan: DeclarationPlan, fast: FastPlan, mask: number)
 export function allowTraces(plan: DeclarationPlan, country: string): { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] } {
   const fast = plan.fast;
   if (fast === undefined) throw new Error(`declaration ${plan.id} has no allow-path tables`);
-  let t = fast.traces.get(country);
-  if (t === undefined) {
+  return fast.traces.get(country) ?? buildAllowTraces(plan, fast, country);
+}
+
+/** The first `allowTraces` of a destination (apart, like `subsetOf`: it has closures). */
+function buildAllowTraces(plan: DeclarationPlan, fast: FastPlan, country: string): { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] } {
+  {
     const tp = plan.transfer.get(country);
     const one = (j: Jurisdiction): readonly TraceStep[] => {
       // A destination outside the declared countries reaches an allow only when not overseas.
@@ -276,10 +293,10 @@ export function allowTraces(plan: DeclarationPlan, country: string): { readonly 
         plan.steps.retentionOk,
       ]);
     };
-    t = freeze({ KR: one('KR'), EU: one('EU') });
+    const t = freeze({ KR: one('KR'), EU: one('EU') });
     fast.traces.set(country, t);
+    return t;
   }
-  return t;
 }
 
 function transferCheck(registry: RegistryModel, d: Declaration, p: Party, country: string, j: Jurisdiction): CheckResult {

@@ -14,7 +14,23 @@ const lists = new Map<string, readonly string[]>();
 export function intern(s: string): string {
   const had = strings.get(s);
   if (had !== undefined) return had;
-  strings.set(s, s);
+  const v = internalized(s);
+  strings.set(v, v);
+  return v;
+}
+
+/**
+ * V8's own copy of `s` from its string table (an "internalized" string), which a property name
+ * always is. Map lookups and `===` compare pointers first, and two internalized strings that are
+ * not the same object are known to differ without reading their characters: a lookup of the
+ * gate's tables (keyed by these) with a string V8 internalized too — the short strings of a
+ * parsed JSON body are — neither reads the stored key nor compares characters. A string that
+ * looks like an array index is not a property name; it comes back as an equal string.
+ */
+function internalized(s: string): string {
+  const o: Record<string, 0> = {};
+  o[s] = 0;
+  for (const k in o) return k;
   return s;
 }
 

@@ -40,24 +40,41 @@ export function addDuration(start: number, duration: IsoDuration | string): numb
   if (!(Math.abs(t0) <= MAX_TIME)) return Number.NaN;
   let t = t0;
   if (d.years !== 0 || d.months !== 0) {
-    const days = Math.floor(t0 / DAY_MS);
-    const msOfDay = t0 - days * DAY_MS;
-    civilFromDays(days, CIVIL);
-    const year = CIVIL[0]!;
-    const month = CIVIL[1]!;
-    const day = CIVIL[2]!;
-    // Add the calendar part, clamping the day to the target month's length.
-    const monthIndex = year * 12 + (month - 1) + d.years * 12 + d.months;
-    const ty = Math.floor(monthIndex / 12);
-    const tm = monthIndex - ty * 12 + 1;
-    const last = daysInMonth(ty, tm);
-    // The `Date` version read the month's length from its last day: NaN when that day is out of range.
-    if (!(Math.abs(daysFromCivil(ty, tm, last) * DAY_MS) <= MAX_TIME)) return Number.NaN;
-    t = daysFromCivil(ty, tm, Math.min(day, last)) * DAY_MS + msOfDay;
-    if (!(Math.abs(t) <= MAX_TIME)) return Number.NaN;
+    // The calendar part out of line, through a scratch cell: this function stays small enough
+    // for V8 to inline into the gate's allow path, and no number is boxed on the way (a double
+    // passed to or returned from a call that is not inlined is a heap object each time).
+    TIME[0] = t0;
+    addMonthsInPlace(d.years * 12 + d.months);
+    t = TIME[0]!;
+    if (Number.isNaN(t)) return t;
   }
   const exact = (((d.weeks * 7 + d.days) * 24 + d.hours) * 60 + d.minutes) * 60 + d.seconds;
   return t + exact * 1000;
+}
+
+/** Scratch for `addMonthsInPlace`: the time in, the time out (NaN when out of range). */
+const TIME = new Float64Array(1);
+
+/** `TIME[0]` plus `months` calendar months, the day clamped to the target month's length. */
+function addMonthsInPlace(months: number): void {
+  const t0 = TIME[0]!;
+  const days = Math.floor(t0 / DAY_MS);
+  const msOfDay = t0 - days * DAY_MS;
+  civilFromDays(days, CIVIL);
+  const year = CIVIL[0]!;
+  const month = CIVIL[1]!;
+  const day = CIVIL[2]!;
+  const monthIndex = year * 12 + (month - 1) + months;
+  const ty = Math.floor(monthIndex / 12);
+  const tm = monthIndex - ty * 12 + 1;
+  const last = daysInMonth(ty, tm);
+  // The `Date` version read the month's length from its last day: NaN when that day is out of range.
+  if (!(Math.abs(daysFromCivil(ty, tm, last) * DAY_MS) <= MAX_TIME)) {
+    TIME[0] = Number.NaN;
+    return;
+  }
+  const t = daysFromCivil(ty, tm, Math.min(day, last)) * DAY_MS + msOfDay;
+  TIME[0] = Math.abs(t) <= MAX_TIME ? t : Number.NaN;
 }
 
 const DAY_MS = 86_400_000;

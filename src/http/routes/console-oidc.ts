@@ -4,7 +4,7 @@ import { accountKeyId, type Account } from '../../app/accounts-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import { CgError } from '../../core/errors.ts';
 import { guardedSignIn } from '../auth.ts';
-import { OidcSignIn } from '../oidc.ts';
+import { OidcSignIn, PendingSignIns } from '../oidc.ts';
 import { defineRoute, mount } from '../route.ts';
 import { readCookie, type SessionStore } from '../session.ts';
 
@@ -29,7 +29,7 @@ const PENDING_PATH = '/console/auth/oidc';
 export type OidcRefusal = 'not_configured' | 'expired' | 'state' | 'provider' | 'unknown_account' | 'disabled' | 'rate_limited';
 
 export function consoleOidcRoutes(app: FastifyInstance, ctx: AppContext, sessions: SessionStore): void {
-  const oidc = ctx.config.oidc ? new OidcSignIn(ctx.config.oidc) : undefined;
+  const oidc = ctx.config.oidc ? new OidcSignIn(ctx.config.oidc, new PendingSignIns(ctx.db)) : undefined;
   const tags = ['console'];
   const refuse = (reply: FastifyReply, why: OidcRefusal) => reply.redirect(`/console/?sign_in_error=${why}`, 302);
 
@@ -84,7 +84,7 @@ export function consoleOidcRoutes(app: FastifyInstance, ctx: AppContext, session
     response: { 302: z.null() },
     handler: async ({ request, reply, query }) => {
       if (!oidc) return refuse(reply, 'not_configured');
-      const p = oidc.take(readCookie(request.headers.cookie, PENDING_COOKIE));
+      const p = await oidc.take(readCookie(request.headers.cookie, PENDING_COOKIE));
       reply.header('set-cookie', pendingCookie(request, '', 0));
       try {
         await guardedSignIn(request, async () => {

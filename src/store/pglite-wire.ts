@@ -1,0 +1,345 @@
+import { protocol, type PGlite } from '@electric-sql/pglite';
+
+/**
+ * One statement on PGlite as one buffer of PostgreSQL's extended protocol, and its answer read
+ * here. PGlite's own `query` enters the WASM backend six times per statement (Parse, Describe,
+ * Bind, Describe, Execute, Sync — each with its JavaScript message parser, result copies and
+ * ReadyForQuery bookkeeping), re-parses and re-plans the text every time, and serializes text
+ * parameters with a JavaScript UTF-8 loop: about 140 µs of CPU per statement before any SQL ran
+ * (docs/scaling.md). Here a statement is Bind + Execute + Sync (with a Parse in front unless it
+ * is prepared), handed to the backend in one call; the answer's few message kinds are read
+ * directly. Values mean exactly what they meant through `query`: parameters are serialized by
+ * the same serializers for the type PostgreSQL inferred for them (a byte parameter in the binary
+ * format), results parsed by the same parsers, errors are PGlite's own DatabaseError with the
+ * statement and parameters attached.
+ */
+
+/** What a statement's parameters and result columns are, as PostgreSQL described them. */
+interface Described {
+  /** The prepared statement's name; '' for the unnamed one (parsed again on every run). */
+  readonly name: string;
+  readonly paramTypes: readonly number[];
+  /** Result columns (name, type oid); undefined for a statement that returns no rows. */
+  readonly fields: ReadonlyArray<{ readonly name: string; readonly type: number }> | undefined;
+}
+
+/** Statements kept prepared (named) in the backend; beyond it, `prepare` ones go unnamed. */
+const MAX_PREPARED = 64;
+/** Descriptions of unnamed statements kept (their parameter types), by text. */
+const MAX_DESCRIBED = 512;
+
+export interface WireOptions {
+  readonly prepare?: boolean;
+}
+
+/**
+ * Runs statements on `pg` through the wire. Not a lock: the caller runs a statement only where
+ * PGlite's `query` would (its own mutexes, see pglite-engine.ts), and one call runs to the end
+ * synchronously inside PGlite, so nothing interleaves with it.
+ */
+export class Wire {
+  readonly #pg: PGlite;
+  readonly #serializers: Record<number, (v: any) => unknown>;
+  readonly #parsers: Record<number, (v: string, type: number) => unknown>;
+  readonly #prepared = new Map<string, Described>();
+  readonly #described = new Map<string, Described>();
+  readonly #onNotify: (channel: string, payload: string) => void;
+  #chunks: Uint8Array[] = [];
+  #length = 0;
+  readonly #collect = (bytes: Uint8Array) => {
+    // A view of the backend's memory, valid only during the call: copied.
+    this.#chunks.push(bytes.slice());
+    this.#length += bytes.length;
+  };
+
+  constructor(pg: PGlite, onNotify: (channel: string, payload: string) => void) {
+    this.#pg = pg;
+    this.#serializers = pg.serializers as Record<number, (v: any) => unknown>;
+    this.#parsers = pg.parsers as Record<number, (v: string, type: number) => unknown>;
+    this.#onNotify = onNotify;
+  }
+
+  /**
+   * Runs one statement; resolves with its rows as objects, as PGlite's `query` gives them. The
+   * first run of a text describes it (one more call into the backend); later runs are one call.
+   */
+  async query<R>(text: string, params: readonly unknown[] = [], opts?: WireOptions): Promise<R[]> {
+    // A `prepare` statement beyond MAX_PREPARED is kept as an unnamed statement's description.
+    let d = (opts?.prepare ? this.#prepared.get(text) : undefined) ?? this.#described.get(text);
+    let parse: Uint8Array | undefined;
+    if (!d) {
+      // The description's Parse leaves the statement (named, or the unnamed one) in place.
+      d = await this.#describe(text, params, opts?.prepare === true && this.#prepared.size < MAX_PREPARED);
+    } else if (!d.name) {
+      // Parsed again with the types it was described with: the same statement PostgreSQL inferred.
+      parse = parseMessage('', text, d.paramTypes);
+    }
+    const bind = this.#bind(d, params);
+    const tail = d.name ? EXECUTE : DESCRIBE_PORTAL_EXECUTE;
+    const answer = await this.#run(parse ? [parse, bind, tail, SYNC] : [bind, tail, SYNC]);
+    return this.#rows<R>(answer, d, text, params, opts);
+  }
+
+  /** Forgets every description (after DDL, which may change them) and closes the prepared ones. */
+  async forget(): Promise<void> {
+    this.#described.clear();
+    if (this.#prepared.size === 0) return;
+    const closes = [...this.#prepared.values()].map((d) => closeMessage(d.name));
+    this.#prepared.clear();
+    // Names are never reused (#names), so a Close that failed would leave nothing to collide with.
+    await this.#run([...closes, SYNC]);
+  }
+
+  #names = 0;
+
+  async #describe(text: string, params: readonly unknown[], named: boolean): Promise<Described> {
+    const name = named ? `cg_${++this.#names}` : '';
+    const answer = await this.#run([parseMessage(name, text, []), DESCRIBE_STATEMENT(name), SYNC]);
+    let paramTypes: number[] = [];
+    let fields: Described['fields'];
+    let error: Error | undefined;
+    for (const m of messages(answer)) {
+      if (m.code === T_PARAMS) paramTypes = readParamTypes(answer, m.at);
+      else if (m.code === T_ROWDESC) fields = readFields(answer, m.at);
+      else if (m.code === T_ERROR) error ??= this.#error(answer, m, text, params);
+      else if (m.code === T_NOTIFY) this.#notify(answer, m.at);
+    }
+    if (error) throw error;
+    const d = { name, paramTypes, fields };
+    if (named) this.#prepared.set(text, d);
+    else {
+      if (this.#described.size >= MAX_DESCRIBED) this.#described.delete(this.#described.keys().next().value!);
+      this.#described.set(text, d);
+    }
+    return d;
+  }
+
+  #bind(d: Described, params: readonly unknown[]): Uint8Array {
+    if (params.length !== d.paramTypes.length) {
+      // What PostgreSQL says to a Bind with the wrong count; sent so the error is its own.
+      return bindMessage(d.name, params.map((v) => (v === null || v === undefined ? null : String(v))));
+    }
+    const values: Array<Uint8Array | string | null> = new Array(params.length);
+    for (let i = 0; i < params.length; i++) {
+      const v = params[i];
+      if (v === null || v === undefined) values[i] = null;
+      else if (v instanceof Uint8Array) values[i] = v;
+      else {
+        const serialize = this.#serializers[d.paramTypes[i]!];
+        const s = serialize ? serialize(v) : (v as { toString(): string }).toString();
+        values[i] = s instanceof Uint8Array ? s : (s as string);
+      }
+    }
+    return bindMessage(d.name, values);
+  }
+
+  /** Hands the messages to the backend in one call; the answer's bytes. */
+  async #run(parts: readonly Uint8Array[]): Promise<Buffer> {
+    let n = 0;
+    for (const p of parts) n += p.length;
+    const message = new Uint8Array(n);
+    n = 0;
+    for (const p of parts) {
+      message.set(p, n);
+      n += p.length;
+    }
+    this.#chunks = [];
+    this.#length = 0;
+    // Synchronous inside: `syncToFs: false` because there is nothing to sync for the data
+    // directory's file system (NODEFS writes through) or memory — PGlite's own call is a no-op.
+    const ran = this.#pg.execProtocolRawStream(message, { syncToFs: false, onRawData: this.#collect });
+    const chunks = this.#chunks;
+    const length = this.#length;
+    this.#chunks = [];
+    await ran; // settled already: it rejects only on a failure of PGlite itself
+    return chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks, length);
+  }
+
+  #rows<R>(answer: Buffer, d: Described, text: string, params: readonly unknown[], opts: WireOptions | undefined): R[] {
+    const rows: R[] = [];
+    let fields = d.fields;
+    let error: Error | undefined;
+    for (const m of messages(answer)) {
+      switch (m.code) {
+        case T_DATAROW:
+          if (fields) rows.push(this.#row<R>(answer, m.at, fields));
+          break;
+        case T_ROWDESC:
+          fields = readFields(answer, m.at);
+          break;
+        case T_ERROR:
+          error ??= this.#error(answer, m, text, params, opts);
+          break;
+        case T_NOTIFY:
+          this.#notify(answer, m.at);
+          break;
+      }
+    }
+    if (error) throw error;
+    return rows;
+  }
+
+  #row<R>(b: Buffer, at: number, fields: NonNullable<Described['fields']>): R {
+    const row: Record<string, unknown> = {};
+    const n = b.readInt16BE(at);
+    let p = at + 2;
+    for (let i = 0; i < n; i++) {
+      const len = b.readInt32BE(p);
+      p += 4;
+      const f = fields[i]!;
+      if (len < 0) {
+        row[f.name] = null;
+        continue;
+      }
+      const s = b.toString('utf8', p, p + len);
+      p += len;
+      const parse = this.#parsers[f.type];
+      row[f.name] = parse ? parse(s, f.type) : s;
+    }
+    return row as R;
+  }
+
+  /** PGlite's own error object for the message (its parser), with the statement attached as PGlite does. */
+  #error(b: Buffer, m: Message, text: string, params: readonly unknown[], opts?: WireOptions): Error {
+    let e: Error | undefined;
+    new protocol.Parser().parse(b.subarray(m.start, m.end), (msg) => {
+      if (msg instanceof Error) e = msg;
+    });
+    const err = e ?? new Error('PGlite returned an error it could not read');
+    Object.assign(err, { query: text, params, queryOptions: opts });
+    return err;
+  }
+
+  #notify(b: Buffer, at: number): void {
+    const channelEnd = b.indexOf(0, at + 4);
+    const payloadEnd = b.indexOf(0, channelEnd + 1);
+    const channel = b.toString('utf8', at + 4, channelEnd);
+    const payload = b.toString('utf8', channelEnd + 1, payloadEnd);
+    // As PGlite delivers them: after the statement's own synchronous code.
+    queueMicrotask(() => this.#onNotify(channel, payload));
+  }
+}
+
+const T_PARAMS = 0x74; // 't' ParameterDescription
+const T_ROWDESC = 0x54; // 'T' RowDescription
+const T_DATAROW = 0x44; // 'D' DataRow
+const T_ERROR = 0x45; // 'E' ErrorResponse
+const T_NOTIFY = 0x41; // 'A' NotificationResponse
+
+interface Message {
+  readonly code: number;
+  /** Offset of the body (after type and length). */
+  readonly at: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+function* messages(b: Buffer): Generator<Message> {
+  let p = 0;
+  while (p + 5 <= b.length) {
+    const code = b[p]!;
+    const len = b.readInt32BE(p + 1);
+    yield { code, at: p + 5, start: p, end: p + 1 + len };
+    p += 1 + len;
+  }
+}
+
+function readParamTypes(b: Buffer, at: number): number[] {
+  const n = b.readInt16BE(at);
+  const out: number[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = b.readUInt32BE(at + 2 + 4 * i);
+  return out;
+}
+
+function readFields(b: Buffer, at: number): Array<{ name: string; type: number }> {
+  const n = b.readInt16BE(at);
+  const out: Array<{ name: string; type: number }> = new Array(n);
+  let p = at + 2;
+  for (let i = 0; i < n; i++) {
+    const end = b.indexOf(0, p);
+    const name = b.toString('utf8', p, end);
+    p = end + 1;
+    const type = b.readUInt32BE(p + 6);
+    p += 18;
+    out[i] = { name, type };
+  }
+  return out;
+}
+
+// ---- frontend messages -------------------------------------------------------------------
+
+const cstringLength = (s: string) => Buffer.byteLength(s, 'utf8') + 1;
+
+function message(code: number, bodyLength: number): { b: Buffer; p: number } {
+  const b = Buffer.allocUnsafe(1 + 4 + bodyLength);
+  b[0] = code;
+  b.writeInt32BE(4 + bodyLength, 1);
+  return { b, p: 5 };
+}
+
+function writeCString(b: Buffer, p: number, s: string): number {
+  const n = b.write(s, p, 'utf8');
+  b[p + n] = 0;
+  return p + n + 1;
+}
+
+export function parseMessage(name: string, text: string, types: readonly number[]): Uint8Array {
+  const m = message(0x50, cstringLength(name) + cstringLength(text) + 2 + 4 * types.length);
+  let p = writeCString(m.b, m.p, name);
+  p = writeCString(m.b, p, text);
+  p = m.b.writeInt16BE(types.length, p);
+  for (const t of types) p = m.b.writeUInt32BE(t, p);
+  return m.b;
+}
+
+/** Bind of the unnamed portal: a Uint8Array value in the binary format, a string as text; results as text. */
+export function bindMessage(statement: string, values: ReadonlyArray<Uint8Array | string | null>): Uint8Array {
+  let body = 1 + cstringLength(statement) + 2 + 2 * values.length + 2 + 2 + 2;
+  const lengths: number[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const len = v === null || v === undefined ? -1 : typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.byteLength;
+    lengths[i] = len;
+    body += 4 + (len > 0 ? len : 0);
+  }
+  const m = message(0x42, body);
+  const b = m.b;
+  let p = m.p;
+  b[p++] = 0; // unnamed portal
+  p = writeCString(b, p, statement);
+  p = b.writeInt16BE(values.length, p);
+  for (const v of values) p = b.writeInt16BE(v instanceof Uint8Array ? 1 : 0, p);
+  p = b.writeInt16BE(values.length, p);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    p = b.writeInt32BE(lengths[i]!, p);
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'string') p += b.write(v, p, 'utf8');
+    else {
+      b.set(v, p);
+      p += v.byteLength;
+    }
+  }
+  p = b.writeInt16BE(1, p); // one result format code for all columns:
+  b.writeInt16BE(0, p); // text
+  return b;
+}
+
+function closeMessage(name: string): Uint8Array {
+  const m = message(0x43, 1 + cstringLength(name));
+  m.b[m.p] = 0x53; // 'S'tatement
+  writeCString(m.b, m.p + 1, name);
+  return m.b;
+}
+
+function DESCRIBE_STATEMENT(name: string): Uint8Array {
+  const m = message(0x44, 1 + cstringLength(name));
+  m.b[m.p] = 0x53; // 'S'tatement
+  writeCString(m.b, m.p + 1, name);
+  return m.b;
+}
+
+const EXECUTE = Uint8Array.of(0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0); // unnamed portal, all rows
+const SYNC = Uint8Array.of(0x53, 0, 0, 0, 4);
+/** Describe of the unnamed portal, then Execute: an unnamed statement's columns come with its rows. */
+const DESCRIBE_PORTAL_EXECUTE = Uint8Array.of(0x44, 0, 0, 0, 6, 0x50, 0, ...EXECUTE);
