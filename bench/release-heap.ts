@@ -1,0 +1,62 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/**
+ * JS heap allocated per release, by function (issue 20 goal 1: a scavenge catches the releases in
+ * flight, so fewer bytes per release means fewer releases caught):
+ *
+ *   node --import tsx bench/release-heap.ts <checkout dir> <profile.json>   # run and analyse
+ *   node --import tsx bench/release-heap.ts <checkout dir> <profile.json> x # analyse only
+ *
+ * Starts that checkout's bench server (bench/release.ts, PostgreSQL, flags as npm start) with
+ * bench/release-heap-preload.mjs, loads it at BENCH_RATE/s for 4 s, samples the heap (every 512
+ * bytes on average, CG_HEAP_INTERVAL) from the CG_HEAP_WARM-th release (default 3,000) for SECS
+ * seconds (default 6), and prints bytes per release by innermost src/ frame, by allocating
+ * function and inclusive. Bytes per release hardly depend on the machine's load (unlike time);
+ * the batch size does, a little (per-batch allocations spread over fewer releases).
+ */
+const [dir, outFile, analyseOnly] = [resolve(process.argv[2] ?? '.'), process.argv[3] ?? 'release-heap.json', process.argv[4]];
+if (!analyseOnly) {
+  const preload = join(fileURLToPath(new URL('.', import.meta.url)), 'release-heap-preload.mjs');
+  if (!existsSync(preload)) throw new Error(`no ${preload}`);
+  process.env.CG_BENCH_SERVER_IMPORT = preload;
+  process.env.CG_HEAP_OUT = resolve(outFile);
+  const { fixedRate } = await import(pathToFileURL(join(dir, 'bench/fixed-rate.ts')).href);
+  const { releaseBody, startServer } = await import(pathToFileURL(join(dir, 'bench/release.ts')).href);
+  const s = await startServer('postgres');
+  let i = 0;
+  const go = (seconds: number) => fixedRate({ url: `http://127.0.0.1:${s.info.releasePort}`, path: '/v1/releases',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.info.key}` },
+    body: () => JSON.stringify(releaseBody(s.info.subjects[i++ % s.info.subjects.length]!)), rate: Number(process.env.BENCH_RATE ?? 1000), connections: 10, seconds });
+  await go(4); const r = await go(Number(process.env.SECS ?? 6)); console.log(JSON.stringify(r));
+  await new Promise((res) => { s.child.once('exit', res); s.child.kill('SIGTERM'); });
+}
+const { releases, profile } = JSON.parse(readFileSync(outFile, 'utf8'));
+type N = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; id: number; children: N[] };
+const samples: Array<{ size: number; nodeId: number; ordinal: number }> = profile.samples;
+const parent = new Map<number, N>(); const byId = new Map<number, N>();
+const walk = (n: N) => { byId.set(n.id, n); for (const c of n.children) { parent.set(c.id, n); walk(c); } };
+walk(profile.head);
+const total = samples.reduce((a, s) => a + s.size, 0);
+console.log(`releases ${releases}, sampled bytes ${total}, per release ${(total / releases).toFixed(0)} B`);
+const short = (u: string) => u.replace(/^.*node_modules\//, 'npm:').replace(/^.*\/(src|bench)\//, '$1/').replace(/^file:\/\//, '');
+const self = new Map<string, number>(), incl = new Map<string, number>(), mod = new Map<string, number>();
+const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+for (const s of samples) {
+  let n: N | undefined = byId.get(s.nodeId)!;
+  add(self, `${n.callFrame.functionName || '(anon)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`, s.size);
+  const seen = new Set<string>(); const seenM = new Set<string>();
+  let firstOwn = '';
+  for (; n; n = parent.get(n.id)) {
+    const k = `${n.callFrame.functionName || '(anon)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+    if (!seen.has(k)) { seen.add(k); add(incl, k, s.size); }
+    const u = short(n.callFrame.url);
+    if (!firstOwn && /^src\//.test(u)) firstOwn = u;
+  }
+  add(mod, firstOwn || '(no src frame)', s.size);
+}
+const top = (m: Map<string, number>, k: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, b]) => `${(b / releases).toFixed(0).padStart(7)} B  ${name}`).join('\n');
+console.log('== by first src/ frame (innermost) ==\n' + top(mod, 30));
+console.log('== self ==\n' + top(self, 110));
+console.log('== inclusive ==\n' + top(incl, 70));
