@@ -1,8 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixedRate } from './fixed-rate.ts';
-import { releaseBody, startServer } from './release.ts';
+import { loadAtRate, startServer, stopServer } from './release.ts';
 
 /**
  * Where the release server's CPU goes at the fixed rate (issue 20 goal 2):
@@ -36,25 +35,12 @@ if (!file) {
   mkdirSync(dir, { recursive: true });
   process.env.CG_BENCH_PROF = dir;
   const s = await startServer(engine);
-  let i = 0;
-  const go = (seconds: number) =>
-    fixedRate({
-      url: `http://127.0.0.1:${s.info.releasePort}`,
-      path: '/v1/releases',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${s.info.key}` },
-      body: () => JSON.stringify(releaseBody(s.info.subjects[i++ % s.info.subjects.length]!)),
-      rate: RATE,
-      connections: 10,
-      seconds,
-    });
+  const go = (seconds: number) => loadAtRate(s.info, 'release', { rate: RATE, connections: 10, seconds });
   await go(3);
   const r = await go(MEASURED_S);
   responses = r.requests;
   console.log(JSON.stringify(r));
-  await new Promise((resolve) => {
-    s.child.once('exit', resolve);
-    s.child.kill('SIGTERM');
-  });
+  await stopServer(s.child);
   // The main thread's profile (thread id 0); tsx's loader thread writes its own.
   file = readdirSync(dir)
     .filter((f) => /\.0\.\d+\.cpuprofile$/.test(f))

@@ -2,8 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixedRate } from './fixed-rate.ts';
-import { releaseBody, startServer } from './release.ts';
+import { loadAtRate, startServer, stopServer } from './release.ts';
 
 /**
  * What the slowest releases wait on at the fixed rate (issue 20 goal 1):
@@ -26,24 +25,11 @@ process.env.CG_TRACE_OUT = out;
 process.env.CG_BENCH_SERVER_IMPORT = fileURLToPath(new URL('./release-trace-preload.mjs', import.meta.url));
 const load0 = loadavg()[0]!;
 const s = await startServer(engine);
-let i = 0;
-const go = (seconds: number) =>
-  fixedRate({
-    url: `http://127.0.0.1:${s.info.releasePort}`,
-    path: '/v1/releases',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.info.key}` },
-    body: () => JSON.stringify(releaseBody(s.info.subjects[i++ % s.info.subjects.length]!)),
-    rate: RATE,
-    connections: 10,
-    seconds,
-  });
+const go = (seconds: number) => loadAtRate(s.info, 'release', { rate: RATE, connections: 10, seconds });
 await go(3);
 s.child.send('trace-reset');
 const r = await go(SECONDS);
-await new Promise((resolve) => {
-  s.child.once('exit', resolve);
-  s.child.kill('SIGTERM');
-});
+await stopServer(s.child);
 console.log(`${engine}, ${RATE}/s for ${SECONDS} s, load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}: ${r.rps}/s reached, client p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`);
 if (!existsSync(out)) throw new Error('the server wrote no trace');
 

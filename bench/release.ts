@@ -158,6 +158,29 @@ export function childCpu(child: ChildProcess): Promise<number> {
 }
 
 /** A seller's release request for one bench customer, naming the order the seed registered for it. */
+/**
+ * Loads one of a bench server's routes at a fixed rate with the bench's release bodies, cycling
+ * through its subjects: the release route, or the bare route that parses the same body.
+ */
+export function loadAtRate(info: ServerInfo, side: 'bare' | 'release', o: { rate: number; connections: number; seconds: number }): Promise<RateResult> {
+  let i = 0;
+  return fixedRate({
+    url: `http://127.0.0.1:${side === 'bare' ? info.barePort : info.releasePort}`,
+    path: side === 'bare' ? '/bare' : '/v1/releases',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${info.key}` },
+    body: () => JSON.stringify(releaseBody(info.subjects[i++ % info.subjects.length]!)),
+    ...o,
+  });
+}
+
+/** Stops a bench server and waits for it to exit (it writes its profile or trace on the way out). */
+export function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
 export function releaseBody(subject: string) {
   return { subject, purpose: 'order_fulfilment', order_ref: `order-${subject}` };
 }
@@ -277,18 +300,7 @@ export async function rateBench() {
   const once = async (engine: 'pglite' | 'postgres', side: 'bare' | 'release', seconds: number) => {
     const s = servers[engine]!;
     if ('error' in s) return null;
-    let i = 0;
-    const subjects = s.info.subjects;
-    const run = () =>
-      fixedRate({
-        url: `http://127.0.0.1:${side === 'bare' ? s.info.barePort : s.info.releasePort}`,
-        path: side === 'bare' ? '/bare' : '/v1/releases',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${s.info.key}` },
-        body: () => JSON.stringify(releaseBody(subjects[i++ % subjects.length]!)),
-        rate: RATE,
-        connections: RATE_CONNECTIONS,
-        seconds,
-      });
+    const run = () => loadAtRate(s.info, side, { rate: RATE, connections: RATE_CONNECTIONS, seconds });
     const r = await metered(s.child, run);
     return { ...r, server_cpu_us_per_request: r.cpu_us_per_request?.server ?? null };
   };
