@@ -10,9 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  *   node --import tsx bench/release-heap.ts <checkout dir> <profile.json> x # analyse only
  *
  * Starts that checkout's bench server (bench/release.ts, PostgreSQL, flags as npm start) with
- * bench/release-heap-preload.mjs, loads it at BENCH_RATE/s for 4 s, samples the heap (every 512
- * bytes on average, CG_HEAP_INTERVAL) from the CG_HEAP_WARM-th release (default 3,000) for SECS
- * seconds (default 6), and prints bytes per release by innermost src/ frame, by allocating
+ * bench/release-heap-preload.mjs, loads it at BENCH_RATE/s for 4 s and then SECS seconds (default
+ * 6), samples the heap (every 512 bytes on average, CG_HEAP_INTERVAL) from the CG_HEAP_WARM-th
+ * release (default 3,000) until the server stops, and prints bytes per release by innermost src/ frame, by allocating
  * function and inclusive. Bytes per release hardly depend on the machine's load (unlike time);
  * the batch size does, a little (per-batch allocations spread over fewer releases).
  */
@@ -22,15 +22,13 @@ if (!analyseOnly) {
   if (!existsSync(preload)) throw new Error(`no ${preload}`);
   process.env.CG_BENCH_SERVER_IMPORT = preload;
   process.env.CG_HEAP_OUT = resolve(outFile);
-  const { fixedRate } = await import(pathToFileURL(join(dir, 'bench/fixed-rate.ts')).href);
-  const { releaseBody, startServer } = await import(pathToFileURL(join(dir, 'bench/release.ts')).href);
-  const s = await startServer('postgres');
-  let i = 0;
-  const go = (seconds: number) => fixedRate({ url: `http://127.0.0.1:${s.info.releasePort}`, path: '/v1/releases',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.info.key}` },
-    body: () => JSON.stringify(releaseBody(s.info.subjects[i++ % s.info.subjects.length]!)), rate: Number(process.env.BENCH_RATE ?? 1000), connections: 10, seconds });
-  await go(4); const r = await go(Number(process.env.SECS ?? 6)); console.log(JSON.stringify(r));
-  await new Promise((res) => { s.child.once('exit', res); s.child.kill('SIGTERM'); });
+  // The checkout's own bench server (its src), loaded through its release.ts.
+  const bench = (await import(pathToFileURL(join(dir, 'bench/release.ts')).href)) as typeof import('./release.ts');
+  const s = await bench.startServer('postgres');
+  const o = { rate: Number(process.env.BENCH_RATE ?? 1000), connections: 10 };
+  await bench.loadAtRate(s.info, 'release', { ...o, seconds: 4 });
+  console.log(JSON.stringify(await bench.loadAtRate(s.info, 'release', { ...o, seconds: Number(process.env.SECS ?? 6) })));
+  await bench.stopServer(s.child);
 }
 const { releases, profile } = JSON.parse(readFileSync(outFile, 'utf8'));
 type N = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; id: number; children: N[] };
