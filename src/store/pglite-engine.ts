@@ -83,9 +83,13 @@ export function statementRunner(pg: PGlite): StatementRunner {
   });
   const inTx = (on: Runner) => on !== pg;
   return {
-    query<R>(on: Runner, text: string, params: readonly unknown[] = [], opts?: WireOptions) {
+    async query<R>(on: Runner, text: string, params: readonly unknown[] = [], opts?: WireOptions) {
+      // PGlite's own `query` refuses once closed ("PGlite is closing"/"closed"); the wire path
+      // must too: a late timer's statement would otherwise fail inside the WASM backend with an
+      // error nobody can recognise.
+      await pg._checkReady();
       if (!inTx(on)) return pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => wire.query<R>(text, params, opts)));
-      if ((on as Transaction).closed) return Promise.reject(new Error('Transaction is closed'));
+      if ((on as Transaction).closed) throw new Error('Transaction is closed');
       return pg._runExclusiveQuery(() => wire.query<R>(text, params, opts));
     },
     async exec(on: Runner, script: string) {

@@ -163,3 +163,14 @@ describe('wire messages', () => {
     );
   });
 });
+
+describe('PGlite statements through the wire, at close', () => {
+  it('are refused after close with the error PGlite gives for its own queries', async () => {
+    const own = await startPGlite({ schema: 'wire_close' });
+    const r = statementRunner(own);
+    expect(await r.query(own, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    await own.close();
+    await expect(own.query('SELECT 1 AS one')).rejects.toThrow('PGlite is closed');
+    await expect(r.query(own, 'SELECT 1 AS one')).rejects.toThrow('PGlite is closed');
+  });
+});
