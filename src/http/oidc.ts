@@ -49,9 +49,17 @@ const PENDING_ID_RE = /^[A-Za-z0-9_-]{43}$/;
  * browser's cookie id, so a database reader learns no cookie; `take` is single use — one
  * `DELETE … RETURNING`, so of two callbacks with the same cookie (two servers, a replay) at most
  * one gets the row — and refuses a row past its expiry. Expired rows are purged as sign-ins start.
+ *
+ * The start route is public, so the table is capped (`max`, 10,000 by default, as the in-memory
+ * map before it was): beyond it the sign-ins that would expire first are dropped. Rate limits
+ * (per address and server) bound how fast it fills; the cap bounds what many addresses and
+ * servers together can store.
  */
 export class PendingSignIns {
-  constructor(private readonly db: Sql) {}
+  constructor(
+    private readonly db: Sql,
+    private readonly max = 10_000,
+  ) {}
 
   async put(pendingId: string, p: PendingSignIn, now: number): Promise<void> {
     await this.purge(now);
@@ -62,6 +70,10 @@ export class PendingSignIns {
       p.verifier,
       new Date(p.expiresAt),
     ]);
+    await this.db.query(
+      'DELETE FROM oidc_pending WHERE id_digest IN (SELECT id_digest FROM oidc_pending ORDER BY expires_at DESC, id_digest OFFSET $1)',
+      [this.max],
+    );
   }
 
   /** Takes (once) what the browser with this cookie id started; undefined when unknown, used or expired. */

@@ -58,6 +58,20 @@ describe.each(engines())('OpenID sign-ins under way on %s', (engine) => {
     expect(await store.take(live, T + 2_000)).toBeDefined();
   });
 
+  it('keeps at most its cap of sign-ins under way, dropping those that expire first', async () => {
+    await db.query('DELETE FROM oidc_pending');
+    const capped = new PendingSignIns(db, 3);
+    const ids = [id(), id(), id(), id(), id()];
+    // Expiring in order 5, 1, 4, 2, 3 minutes from T: the two soonest (ids[0], ids[2]) go.
+    const minutes = [5, 1, 4, 2, 3];
+    for (let i = 0; i < ids.length; i++) await capped.put(ids[i]!, pending(T + minutes[i]! * 60_000), T);
+    const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM oidc_pending');
+    expect(row!.n).toBe(3);
+    expect(await capped.take(ids[1]!, T)).toBeUndefined();
+    expect(await capped.take(ids[3]!, T)).toBeUndefined();
+    for (const k of [ids[0]!, ids[2]!, ids[4]!]) expect(await capped.take(k, T)).toBeDefined();
+  });
+
   it('stores digests of the cookie ids, never the ids', async () => {
     const k = id();
     await store.put(k, pending(T + 600_000), T);

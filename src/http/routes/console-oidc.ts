@@ -84,10 +84,14 @@ export function consoleOidcRoutes(app: FastifyInstance, ctx: AppContext, session
     response: { 302: z.null() },
     handler: async ({ request, reply, query }) => {
       if (!oidc) return refuse(reply, 'not_configured');
-      const p = await oidc.take(readCookie(request.headers.cookie, PENDING_COOKIE));
+      // The pending cookie is cleared whatever happens next, a database error included.
       reply.header('set-cookie', pendingCookie(request, '', 0));
       try {
         await guardedSignIn(request, async () => {
+          const p = await oidc.take(readCookie(request.headers.cookie, PENDING_COOKIE)).catch((e: unknown) => {
+            request.log.warn({ err: (e as Error).message }, 'OpenID sign-in state could not be read');
+            throw new Refused('provider');
+          });
           if (!p) throw new Refused('expired');
           // Checked here too (openid-client checks it again): a wrong state never reaches the token endpoint.
           if (query.state !== p.state) throw new Refused('state');
