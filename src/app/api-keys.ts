@@ -242,8 +242,14 @@ export class ApiKeys {
   verifyCached(token: string): Verification | undefined {
     const parsed = parseKey(token);
     if (!parsed) return { ok: false, reason: 'malformed' };
-    const hit = this.cache.get(parsed.id);
-    return hit && Date.now() - hit.loadedAt < this.ttl ? this.check(parsed, hit) : undefined;
+    const hit = this.fresh(parsed.id, Date.now());
+    return hit ? this.check(parsed, hit) : undefined;
+  }
+
+  /** The cache entry of `id` if it was loaded less than the TTL before `t`. */
+  private fresh(id: string, t: number): CacheEntry | undefined {
+    const hit = this.cache.get(id);
+    return hit && t - hit.loadedAt < this.ttl ? hit : undefined;
   }
 
   private check(parsed: ParsedKey, entry: CacheEntry): Verification {
@@ -262,8 +268,8 @@ export class ApiKeys {
 
   private async lookup(id: string): Promise<CacheEntry> {
     const t = Date.now();
-    const hit = this.cache.get(id);
-    if (hit && t - hit.loadedAt < this.ttl) return hit;
+    const hit = this.fresh(id, t);
+    if (hit) return hit;
     const row = await this.repo.get(id);
     // Unknown ids are cached too (briefly), so guessing ids cannot hammer the database.
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
