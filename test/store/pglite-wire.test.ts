@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PGlite } from '@electric-sql/pglite';
 import { startPGlite, statementRunner, type StatementRunner } from '../../src/store/pglite-engine.ts';
 import { bindMessage, parseMessage } from '../../src/store/pglite-wire.ts';
+import { waitFor } from '../support/wait.ts';
 
 /**
  * Statements through the wire (src/store/pglite-wire.ts) mean what they meant through PGlite's
@@ -112,11 +113,17 @@ describe('PGlite statements through the wire', () => {
     await pg.transaction(async (tx) => {
       await run.query(tx, 'SELECT pg_notify($1, $2)', ['wire_chan', 'two']);
     });
-    await new Promise((r) => setTimeout(r, 10));
+    expect(await waitFor(() => got.length >= 2, 5_000)).toBe(true);
     expect(got).toEqual(['one', 'two']);
     await stop();
+    // A sentinel on a channel still listened to, sent after 'three': once it arrives, 'three'
+    // would have arrived too (one connection, notifications in order).
+    const sentinel: string[] = [];
+    const stopSentinel = await run.listen('wire_sentinel', (p) => sentinel.push(p));
     await run.query(pg, 'SELECT pg_notify($1, $2)', ['wire_chan', 'three']);
-    await new Promise((r) => setTimeout(r, 10));
+    await run.query(pg, 'SELECT pg_notify($1, $2)', ['wire_sentinel', 'after']);
+    expect(await waitFor(() => sentinel.length > 0, 5_000)).toBe(true);
+    await stopSentinel();
     expect(got).toEqual(['one', 'two']);
   });
 });
