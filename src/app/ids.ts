@@ -7,7 +7,20 @@ import { randomFillSync } from 'node:crypto';
  * full-page WAL image each); 96 random bits keep ids unguessable and unique.
  */
 export function timeOrderedId(prefix: string, now: number = Date.now()): string {
-  return prefix + now.toString(36).padStart(9, '0') + randomChars();
+  return prefix + timePart(now) + randomChars();
+}
+
+// Ids made under load share their millisecond, and a base-36 conversion is a runtime call:
+// the last millisecond's digits are kept.
+let lastMs = Number.NaN;
+let lastDigits = '';
+
+function timePart(ms: number): string {
+  if (ms !== lastMs) {
+    lastDigits = ms.toString(36).padStart(9, '0');
+    lastMs = ms;
+  }
+  return lastDigits;
 }
 
 // randomBytes(12) per id is a syscall-sized cost on the release path; one fill serves 341 ids.

@@ -115,7 +115,9 @@ export class ReleaseService {
       // Only what leaves as itself (plain, masked) is decrypted; a token or a safe number needs
       // to know that a value is stored, never the value.
       const decrypt = decision.items.some((i) => !formNeedsValue(i.form)) ? decryptedForms(decision.items) : undefined;
-      plaintext = await (decrypt ? this.deps.vault.read(req.subject, decision.items.map((i) => i.category), decrypt) : this.deps.vault.read(req.subject, decision.items.map((i) => i.category)));
+      const categories = decision.items.map((i) => i.category);
+      // A cached subject is read in this turn; only a cache miss waits for the database.
+      plaintext = this.deps.vault.readCached(req.subject, categories, decrypt) ?? (await this.deps.vault.read(req.subject, categories, decrypt ?? all));
     } catch (e) {
       // Erased between the gate's check and the read: that is the decision.
       if ((e as CgError).code === 'SUBJECT_ERASED') throw await this.refuse(req, erasedDeny(decision, this.jurisdictionOf(req.subject)), registry, null);
@@ -300,9 +302,26 @@ export class ReleaseService {
  */
 export function narrowOnly(statutory: Decision, fromPolicy: Decision): Decision {
   if (!statutory.allow || !fromPolicy.allow) return statutory.allow ? fromPolicy : statutory;
-  const allowed = new Map(statutory.items.map((i) => [i.category, i.form]));
-  const ok = fromPolicy.items.every((i) => allowed.get(i.category) === i.form) && fromPolicy.declarationId === statutory.declarationId;
-  return ok ? fromPolicy : statutory;
+  if (fromPolicy.declarationId !== statutory.declarationId) return statutory;
+  const items = statutory.items;
+  // Every release passes here: a declaration's few items are compared in place (no Map per
+  // release); a long list the way that stays linear. Either way, a category's form is that of
+  // its last statutory item.
+  if (items.length > 16) {
+    const allowed = new Map(items.map((i) => [i.category, i.form]));
+    return fromPolicy.items.every((i) => allowed.get(i.category) === i.form) ? fromPolicy : statutory;
+  }
+  for (const i of fromPolicy.items) {
+    let form: string | undefined;
+    for (let k = items.length - 1; k >= 0; k--) {
+      if (items[k]!.category === i.category) {
+        form = items[k]!.form;
+        break;
+      }
+    }
+    if (form !== i.form) return statutory;
+  }
+  return fromPolicy;
 }
 
 function erasedDeny(d: Decision, jurisdiction: Jurisdiction | undefined): Decision {
@@ -316,6 +335,8 @@ function erasedDeny(d: Decision, jurisdiction: Jurisdiction | undefined): Decisi
     trace: [...d.trace, { check: 'vault', ok: false, detail: 'the subject was erased before the data could be read', article }],
   };
 }
+
+const all = (): boolean => true;
 
 /** The categories of `items` whose form is made from the value (a category named twice: if any of its forms is). */
 function decryptedForms(items: ReadonlyArray<{ readonly category: string; readonly form: ReleaseForm }>): (category: string) => boolean {

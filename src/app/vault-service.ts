@@ -193,9 +193,24 @@ export class VaultService {
   async read(subject: string, categories: readonly string[], decrypt: (category: string) => boolean): Promise<Map<string, string | typeof STORED>>;
   async read(subject: string, categories: readonly string[], decrypt?: (category: string) => boolean): Promise<Map<string, string | typeof STORED>> {
     if (this.erased.has(subject)) throw erasedError(subject);
-    const entry = await this.entry(subject);
+    const entry = this.cachedEntry(subject) ?? (await this.entry(subject));
+    return entry ? this.open(subject, entry, categories, decrypt) : new Map();
+  }
+
+  /**
+   * `read` answered in the caller's turn when the subject's key and items are cached (a release
+   * of a recently used subject, the common case): no async function, promise or microtask.
+   * Undefined when they are not cached — then `read`, which goes to the database. Throws
+   * SUBJECT_ERASED as `read` does.
+   */
+  readCached(subject: string, categories: readonly string[], decrypt?: (category: string) => boolean): Map<string, string | typeof STORED> | undefined {
+    if (this.erased.has(subject)) throw erasedError(subject);
+    const entry = this.cachedEntry(subject);
+    return entry ? this.open(subject, entry, categories, decrypt) : undefined;
+  }
+
+  private open(subject: string, entry: CacheEntry, categories: readonly string[], decrypt: ((category: string) => boolean) | undefined): Map<string, string | typeof STORED> {
     const out = new Map<string, string | typeof STORED>();
-    if (!entry) return out;
     for (const c of categories) {
       const item = entry.items.get(c);
       if (!item) continue;
@@ -256,13 +271,19 @@ export class VaultService {
     }
   }
 
-  private async entry(subject: string): Promise<CacheEntry | undefined> {
+  /** The subject's cache entry, marked most recently used; undefined if not cached. */
+  private cachedEntry(subject: string): CacheEntry | undefined {
     const hit = this.cache.get(subject);
     if (hit) {
       this.cache.delete(subject);
       this.cache.set(subject, hit);
-      return hit;
     }
+    return hit;
+  }
+
+  private async entry(subject: string): Promise<CacheEntry | undefined> {
+    const hit = this.cachedEntry(subject);
+    if (hit) return hit;
     const gen = this.generation.get(subject) ?? 0;
     const key = await this.repo.getKey(subject);
     if (!key) return undefined;

@@ -179,27 +179,43 @@ export function mount(app: FastifyInstance, spec: AnyRoute): void {
       ...(spec.rateLimit !== undefined ? { rateLimit: spec.rateLimit } : {}),
     },
   };
+  const input = (request: FastifyRequest, reply: FastifyReply): Parameters<AnyRoute['handler']>[0] => ({
+    params: request.params,
+    query: request.query,
+    body: request.body,
+    headers: request.headers,
+    principal: request.principal,
+    request,
+    reply,
+  });
   app.route({
     method: spec.method,
     url: spec.url,
     ...opts,
-    handler: async (request, reply) => {
-      reply.code(success);
-      const result = await spec.handler({
-        params: request.params,
-        query: request.query,
-        body: request.body,
-        headers: request.headers,
-        principal: request.principal,
-        request,
-        reply,
-      });
-      if (result === reply) return reply;
-      if (success === 204 && reply.statusCode === 204) return reply.send();
-      return result;
-    },
+    handler:
+      success === 204
+        ? async (request, reply) => {
+            reply.code(success);
+            const result = await spec.handler(input(request, reply));
+            if (result === reply) return reply;
+            if (reply.statusCode === 204) return reply.send();
+            return result;
+          }
+        : // The handler's promise (of the body, or of `reply` when it sent it) goes to Fastify as it
+          // is: what an async wrapper awaiting it would return, without its promise and turn per request.
+          (request, reply) => {
+            reply.code(success);
+            try {
+              const result = spec.handler(input(request, reply));
+              return isThenable(result) ? result : Promise.resolve(result);
+            } catch (e) {
+              return Promise.reject(e);
+            }
+          },
   });
 }
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 
 /** Reason phrases for the document's response descriptions. */
 const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 206: 'Partial Content' };

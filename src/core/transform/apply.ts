@@ -90,7 +90,17 @@ function issued(it: ReleasedItem, issue: Parameters<Issuers['tokens']['issueToke
           { code: 'UNSUPPORTED_FORM', message: 'safe_number on a non-contact category', path: it.category },
         ]);
       }
-      return issuers.safeNumbers.issueSafeNumber({ ...issue, kind: it.format });
+      // Written out, not `{ ...issue, kind }`: a spread then a new key made this object the slow
+      // way on every release (a runtime call per property, and loads from it missing their cache).
+      return issuers.safeNumbers.issueSafeNumber({
+        recipientId: issue.recipientId,
+        subject: issue.subject,
+        category: issue.category,
+        declarationId: issue.declarationId,
+        at: issue.at,
+        expiresAt: issue.expiresAt,
+        kind: it.format,
+      });
     }
   }
 }
