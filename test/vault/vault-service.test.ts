@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { STORED, VaultService } from '../../src/app/vault-service.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { itemAad, newDataKey, open } from '../../src/vault/envelope.ts';
@@ -139,5 +139,25 @@ describe.each(engines())('vault service on %s', (engine) => {
     expect(Object.fromEntries(await onlyNew.read('cust-8', ['name']))).toEqual({ name: 'Rota Tion' });
     await v2.close();
     await onlyNew.close();
+  });
+
+  it("readCached answers a cached subject's read in the caller's turn, as read would; a subject not cached is left to read", async () => {
+    await vault.put('cust-cached', { name: '김민지', phone: '010-2222-3333' }, T0);
+    // A write drops the subject's cache entry: nothing to answer from until a read loads it.
+    expect(vault.readCached('cust-cached', ['name'])).toBeUndefined();
+    const decrypt = (c: string) => c !== 'phone';
+    const viaRead = await vault.read('cust-cached', ['name', 'phone', 'address'], decrypt);
+    // On PostgreSQL the write's own NOTIFY may arrive after that read and drop the entry again:
+    // read until it stays.
+    await vi.waitFor(async () => {
+      await vault.read('cust-cached', ['name'], decrypt);
+      expect(vault.readCached('cust-cached', ['name'], decrypt)).toBeInstanceOf(Map);
+    });
+    const cached = vault.readCached('cust-cached', ['name', 'phone', 'address'], decrypt);
+    expect(cached).toEqual(viaRead);
+    expect(cached!.get('phone')).toBe(STORED);
+    expect(Object.fromEntries(vault.readCached('cust-cached', ['name', 'phone'])!)).toEqual({ name: '김민지', phone: '010-2222-3333' });
+    await vault.erase('cust-cached', T0 + 1);
+    expect(() => vault.readCached('cust-cached', ['name'])).toThrow(expect.objectContaining({ code: 'SUBJECT_ERASED' }));
   });
 });
