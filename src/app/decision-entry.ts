@@ -65,7 +65,20 @@ export function decisionEntryText(r: DecisionRow): string {
 }
 
 const KIND = canonicalJson(DECISION_KIND);
-const str = (s: string | null): string => (s === null ? 'null' : canonicalJson(s));
+const str = (s: string | null): string => (s === null ? 'null' : plainAscii(s) ? '"' + s + '"' : canonicalJson(s));
+
+/**
+ * Printable ASCII without `"` or `\\`: the JSON (and JCS) text of such a string is the string in
+ * quotes. Ids, codes, hashes and times all are, and a loop over their characters costs less than
+ * the native stringify and the surrogate scan `canonicalJson` makes for any string.
+ */
+function plainAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
 
 /** Records a decision and its log entry in one group-commit batch: the one way decisions are written. */
 export function appendDecision(journal: Journal, row: DecisionRow): Promise<{ leafIndex: number }> {
