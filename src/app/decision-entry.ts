@@ -68,7 +68,7 @@ const KIND = canonicalJson(DECISION_KIND);
 const str = (s: string | null): string => (s === null ? 'null' : plainAscii(s) ? '"' + s + '"' : canonicalJson(s));
 
 /**
- * Printable ASCII without `"` or `\\`: the JSON (and JCS) text of such a string is the string in
+ * Printable ASCII without `"` or a backslash: the JSON (and JCS) text of such a string is the string in
  * quotes. Ids, codes, hashes and times all are, and a loop over their characters costs less than
  * the native stringify and the surrogate scan `canonicalJson` makes for any string.
  */
