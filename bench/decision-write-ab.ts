@@ -29,7 +29,7 @@ const SECONDS = Number(process.argv[6] ?? 4);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const BURST = 20_000;
 
-type Sql = { query(text: string, params?: readonly unknown[], o?: unknown): Promise<unknown[]> };
+type Sql = { query(text: string, params?: readonly unknown[], o?: unknown): Promise<unknown[]>; insertBulk?: unknown };
 type Db = Sql & { close(): Promise<void>; threadCpuMicros?: () => Promise<number | null>; transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> };
 
 // The side's PostgreSQL backends are told apart by application_name (its modules read the URL
@@ -72,6 +72,15 @@ async function side(name: string, dir: string) {
       for (const p of params ?? []) bytes += size(p);
       return q(text, params, o);
     };
+    // Large batches' COPY data (PostgreSQL) or JSON document (PGlite).
+    const bulk = (s as { insertBulk?: (b: { payload: unknown }) => Promise<void> }).insertBulk;
+    if (bulk) {
+      (s as { insertBulk?: unknown }).insertBulk = (b: { payload: unknown }) => {
+        const p = b.payload;
+        bytes += Array.isArray(p) ? p.reduce((n: number, c: unknown) => n + size(c), 0) : size(p);
+        return bulk.call(s, b);
+      };
+    }
     return s;
   };
   counted(db);
