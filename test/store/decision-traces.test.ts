@@ -8,6 +8,9 @@ import { sqlLedgerAppender } from '../../src/store/ledger-appender.ts';
 import { loadMigrations, migrate } from '../../src/store/migrate.ts';
 import { openPGlite } from '../../src/store/pglite.ts';
 import { openPostgres } from '../../src/store/postgres.ts';
+import { decisionCounts, denyStats, provisionRows, timelineRows } from '../../src/store/report-queries.ts';
+import { decisionsAfter } from '../../src/store/rights-repo.ts';
+import { releasesOf } from '../../src/store/usage-notice-queries.ts';
 import type { Database, Engine } from '../../src/store/sql.ts';
 import { engines, openTestDatabase, POSTGRES_URL } from '../support/engines.ts';
 
@@ -129,10 +132,23 @@ describe.each(engines())('decision traces stored once on %s', (engine) => {
         );
       }
       const read = (table: string) => old.query<Record<string, unknown>>(`SELECT *, trace::text AS trace_text FROM ${table} ORDER BY id`);
+      // What the readers of decisions answer (reports, the relay's stream, usage notices).
+      const period = { from: 1_779_999_000_000, to: 1_780_001_000_000, belowLeaf: 2_000_000 };
+      const readers = async () => ({
+        counts: await decisionCounts(old, period),
+        provisions: await provisionRows(old, period, 100),
+        denies: await denyStats(old, period),
+        timeline: [...(await timelineRows(old, period, 'day')).entries()],
+        stream: await decisionsAfter(old, -1, 100),
+        usage: [...(await releasesOf(old, traces.map((_, i) => `sp_old_${i}`), period.from, period.to)).entries()],
+      });
       const before = await read('release_decisions');
+      const answered = await readers();
       await migrate(old, all);
       const after = await read('release_decision_records');
       expect(after).toEqual(before);
+      expect(await readers()).toEqual(answered);
+      expect(answered.counts).toEqual({ allowed: 4, denied: 1 });
       expect(await count(old, 'decision_traces')).toBe(3);
       // The writer's key for a trace is the one the migration gave it: the shared text is not stored twice.
       const j = await withJournal(old);
