@@ -19,7 +19,8 @@ import { threadCpuMicros } from '../src/store/thread-cpu.ts';
  * - bytes: the parameters of every statement the side sends (what travels and is parsed);
  * - db µs: PostgreSQL — CPU of the side's backends (/proc/<pid>/stat, 10 ms ticks, summed over
  *   the round); PGlite — CPU of its database worker thread;
- * - app µs: the calling thread's CPU (journal, encoding).
+ * - app µs: the calling thread's CPU (journal, encoding);
+ * - decisions per statement: how large the batches were (per-batch costs dominate small ones).
  * Not part of `npm run bench`.
  */
 const [dirA, dirB] = [resolve(process.argv[2] ?? '.'), resolve(process.argv[3] ?? '.')];
@@ -65,10 +66,12 @@ async function side(name: string, dir: string) {
   const db = (await openBenchDatabase(engine, `dw${name}`)) as Db;
   // Every statement's parameters, counted where the journal hands them to the engine.
   let bytes = 0;
+  let statements = 0;
   const size = (p: unknown): number => (p === null || p === undefined ? 0 : typeof p === 'string' ? Buffer.byteLength(p) : p instanceof Uint8Array ? p.length : String(p).length);
   const counted = <T extends Sql>(s: T): T => {
     const q = s.query.bind(s);
     s.query = (text, params, o) => {
+      statements++;
       for (const p of params ?? []) bytes += size(p);
       return q(text, params, o);
     };
@@ -118,6 +121,7 @@ async function side(name: string, dir: string) {
   let i = 0;
   const run = async (seconds: number) => {
     const b0 = bytes;
+    const s0 = statements;
     const d0 = await dbStart();
     const a0 = threadCpuMicros()!;
     let n = 0;
@@ -136,14 +140,14 @@ async function side(name: string, dir: string) {
     const a1 = threadCpuMicros()!;
     await sleep(50); // the backends' last ticks
     const d = await dbDelta(d0);
-    return { bytes: Math.round((bytes - b0) / n), db: Math.round((d / n) * 10) / 10, app: Math.round((a1 - a0) / n * 10) / 10 };
+    return { perStatement: Math.round((n / (statements - s0)) * 10) / 10, bytes: Math.round((bytes - b0) / n), db: Math.round((d / n) * 10) / 10, app: Math.round((a1 - a0) / n * 10) / 10 };
   };
   return { name, dir, run, close: async () => { await journal.close(); await db.close(); } };
 }
 
 const sides = [await side('a', dirA), await side('b', dirB)];
 console.log(`A = ${dirA}\nB = ${dirB}\nengine ${engine}, ${RATE > 0 ? `${RATE}/s` : `bursts of ${BURST}`}, ${ROUNDS} rounds of ${SECONDS} s; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-const rows: Record<string, Array<{ bytes: number; db: number; app: number }>> = {};
+const rows: Record<string, Array<{ perStatement: number; bytes: number; db: number; app: number }>> = {};
 try {
   for (const s of sides) await s.run(1); // warm-up: JIT, first pages
   for (let round = 0; round < ROUNDS; round++) {
@@ -151,7 +155,7 @@ try {
       const s = sides[k]!;
       const r = await s.run(SECONDS);
       (rows[s.name] ??= []).push(r);
-      console.log(`round ${round + 1} ${s.name.toUpperCase()}: ${r.bytes} B, db ${r.db} µs, app ${r.app} µs per decision`);
+      console.log(`round ${round + 1} ${s.name.toUpperCase()}: ${r.bytes} B, db ${r.db} µs, app ${r.app} µs per decision; ${r.perStatement} decisions per statement`);
     }
   }
 } finally {
@@ -160,5 +164,7 @@ try {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`== medians per decision (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}) ==`);
-for (const [k, rs] of Object.entries(rows)) console.log(`${k.toUpperCase()}: ${median(rs.map((r) => r.bytes))} B, db ${median(rs.map((r) => r.db))} µs, app ${median(rs.map((r) => r.app))} µs`);
+for (const [k, rs] of Object.entries(rows)) {
+  console.log(`${k.toUpperCase()}: ${median(rs.map((r) => r.bytes))} B, db ${median(rs.map((r) => r.db))} µs, app ${median(rs.map((r) => r.app))} µs; ${median(rs.map((r) => r.perStatement))} decisions per statement`);
+}
 process.exit(0);
