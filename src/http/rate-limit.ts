@@ -95,15 +95,9 @@ function limiter(store: RateLimitStore, { max, timeWindow }: RateLimitParams, ke
 /**
  * The in-memory store (one server): a fixed window per key, the least recently counted keys
  * forgotten beyond `capacity` (as @fastify/rate-limit's LocalStore, 5,000 by default).
- *
- * The map's order is its recency order. Moving a key to the end on every count (delete, then
- * set) shrank and regrew the map's table per request, so a key moves only once `capacity / 2`
- * other keys have been added or moved since it last did: a key counted within the last
- * `capacity / 2` of those is never forgotten (an exact LRU keeps it for `capacity`).
  */
 export class MemoryStore implements RateLimitStore {
-  private readonly windows = new Map<string, { current: number; start: number; seq: number }>();
-  private seq = 0;
+  private readonly windows = new Map<string, { current: number; start: number }>();
 
   constructor(private readonly capacity = 5000) {}
 
@@ -111,15 +105,11 @@ export class MemoryStore implements RateLimitStore {
     const now = Date.now();
     let w = this.windows.get(key);
     if (w === undefined) {
+      w = { current: 1, start: now };
       if (this.windows.size >= this.capacity) this.windows.delete(this.windows.keys().next().value!);
-      w = { current: 1, start: now, seq: this.seq++ };
-      this.windows.set(key, w);
     } else {
-      if (this.seq - w.seq > this.capacity / 2) {
-        this.windows.delete(key);
-        this.windows.set(key, w);
-        w.seq = this.seq++;
-      }
+      // Most recently counted last: the first key of the map is the one to forget.
+      this.windows.delete(key);
       if (w.start + timeWindow <= now) {
         w.current = 1;
         w.start = now;
@@ -127,6 +117,7 @@ export class MemoryStore implements RateLimitStore {
         w.current++;
       }
     }
+    this.windows.set(key, w);
     cb(null, { current: w.current, ttl: timeWindow - (now - w.start) });
   }
 

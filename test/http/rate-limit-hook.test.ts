@@ -83,25 +83,15 @@ describe('rate limit hook', () => {
   });
 
   it('the memory store forgets the least recently counted keys beyond its capacity', () => {
-    const count = (store: MemoryStore, key: string) => {
+    const store = new MemoryStore(2);
+    const count = (key: string) => {
       let current = 0;
       store.incr(key, (_e, r) => (current = r!.current), 60_000);
       return current;
     };
-    const two = new MemoryStore(2);
-    expect(['a', 'b', 'a', 'c'].map((k) => count(two, k))).toEqual([1, 1, 2, 1]);
+    expect([count('a'), count('b'), count('a'), count('c')]).toEqual([1, 1, 2, 1]);
     // 'b' was the least recently counted: forgotten; 'a' is kept.
-    expect(['a', 'b'].map((k) => count(two, k))).toEqual([3, 1]);
-    // A larger store: a key counted among the last capacity/2 keys added is never forgotten,
-    // however many others come and go.
-    const store = new MemoryStore(100);
-    for (let i = 0; i < 1000; i++) {
-      count(store, `guess-${i}`);
-      if (i % 40 === 0) count(store, 'busy');
-    }
-    expect(count(store, 'busy')).toBe(1000 / 40 + 1);
-    // One that stopped being counted is forgotten.
-    expect(count(store, 'guess-0')).toBe(1);
+    expect([count('a'), count('b')]).toEqual([3, 1]);
   });
 
   it('words durations and reads windows as the plugin it replaced did', () => {
