@@ -1,4 +1,4 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { DENY_CODES } from '../core/gate/types.ts';
 import { RIGHTS_STATES, RIGHTS_TYPES } from '../core/rights/request.ts';
 import { metric } from '../http/metrics.ts';
@@ -7,7 +7,6 @@ import { DECISION_KIND } from '../store/decisions-repo.ts';
 import type { Committed, Journal } from '../store/journal.ts';
 import { DELETION_CONFIRMED_KIND, DELETION_ESCALATED_KIND, DELETION_REQUEST_KIND, RIGHTS_REQUEST_KIND } from '../store/rights-repo.ts';
 import { Tally } from './tally.ts';
-import { BucketHistogram } from './histogram.ts';
 
 /**
  * What the privacy team counts, observed where it becomes true: the journal's committed batches.
@@ -72,15 +71,13 @@ export function observeJournal(journal: Journal, registry: Registry): void {
     }
   });
 
-  // On every batch: BucketHistograms, whose observe is a few numbers bumped (histogram.ts).
-  const size = histogram(registry, 'consentgate_group_commit_batch_size', 'Records per committed group-commit batch (one database transaction)', BATCH_BUCKETS);
-  const wait = histogram(
-    registry,
-    'consentgate_group_commit_wait_seconds',
-    'Per committed batch: from its oldest record being submitted until the batch was durable (the longest any caller of the batch waited)',
-    SECONDS_BUCKETS,
-  );
-  const commit = histogram(registry, 'consentgate_group_commit_duration_seconds', 'Per committed batch: time spent writing and committing it', SECONDS_BUCKETS);
+  const size = metric(registry, Histogram, { name: 'consentgate_group_commit_batch_size', help: 'Records per committed group-commit batch (one database transaction)', buckets: BATCH_BUCKETS });
+  const wait = metric(registry, Histogram, {
+    name: 'consentgate_group_commit_wait_seconds',
+    help: 'Per committed batch: from its oldest record being submitted until the batch was durable (the longest any caller of the batch waited)',
+    buckets: SECONDS_BUCKETS,
+  });
+  const commit = metric(registry, Histogram, { name: 'consentgate_group_commit_duration_seconds', help: 'Per committed batch: time spent writing and committing it', buckets: SECONDS_BUCKETS });
   const failed = metric(registry, Counter, { name: 'consentgate_group_commit_failed_items_total', help: 'Records whose batch failed to commit: each was refused to its caller (5xx), nothing of it stored' });
   journal.onBatch((b) => {
     if (!b.ok) return failed.inc(b.size);
@@ -96,16 +93,3 @@ function tally<L extends string>(registry: Registry, name: string, help: string,
   t = new Tally(counter);
   return t;
 }
-
-/** The registry's histogram `name` (one per registry: a journal's metrics are installed once per app). */
-function histogram(registry: Registry, name: string, help: string, buckets: readonly number[]): BucketHistogram {
-  let h = histograms.get(registry)?.get(name);
-  if (h === undefined) {
-    h = new BucketHistogram(registry, name, help, buckets);
-    let byName = histograms.get(registry);
-    if (byName === undefined) histograms.set(registry, (byName = new Map()));
-    byName.set(name, h);
-  }
-  return h;
-}
-const histograms = new WeakMap<Registry, Map<string, BucketHistogram>>();
