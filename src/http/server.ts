@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
@@ -14,7 +15,6 @@ import { applySecurityHeaders, frameworkErrors } from './security-headers.ts';
 import { installWidgetCors } from './widget-cors.ts';
 import { capConnectionsPerAddress, clientErrorHandler, DEFAULT_CONNECTION_LIMITS, nodeServerOptions, type ConnectionLimits } from './connection-guard.ts';
 import { httpMetrics } from './metrics.ts';
-import { installRateLimit, type RateLimitStoreClass } from './rate-limit.ts';
 import { lazyChildLogger } from './request-log.ts';
 import { transformRouteSchema } from './openapi.ts';
 import { securitySchemes } from './openapi-security.ts';
@@ -128,11 +128,15 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
   installClientCertCheck(app, ctx.clientCerts);
 
   const limit = opts.rateLimit ?? { max: 6000, timeWindowMs: 60_000 };
-  installRateLimit(app, {
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'onRequest',
     max: limit.max,
     timeWindow: limit.timeWindowMs,
     keyGenerator: (req) => (req.principal ? `k:${req.principal.keyId}` : `ip:${req.ip}`),
-    ...(opts.rateLimitStore ? { store: opts.rateLimitStore as RateLimitStoreClass } : {}),
+    errorResponseBuilder: (_req, c) => new CgError('RATE_LIMITED', `rate limit of ${c.max} requests per ${c.after} exceeded`, 429),
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    ...(opts.rateLimitStore ? { store: opts.rateLimitStore as any } : {}),
   });
   installAuthorize(app);
 
