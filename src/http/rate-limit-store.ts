@@ -3,7 +3,7 @@ import { CgError } from '../core/errors.ts';
 import type { FailureCounter } from './auth-failures.ts';
 
 /**
- * A rate-limit store (src/http/rate-limit.ts) in Redis, so every ConsentGate server behind a load balancer
+ * A @fastify/rate-limit store in Redis, so every ConsentGate server behind a load balancer
  * counts against one budget per key: a recipient cannot multiply its limit by the number of
  * servers. One Lua script per request makes increment-and-expire atomic (fixed window).
  *
