@@ -20,21 +20,54 @@ import type { OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts
  * answers exactly as the projection it mirrors (test/gate/gate-records.property.test.ts).
  */
 export class GateRecords {
-  private readonly bySubject = new Map<string, GateRecord>();
+  /**
+   * The records by subject id: an open-addressing table of the records themselves, probed by
+   * `idHash`; each record holds its id's characters packed into its own cells (`GateRecord.is`).
+   * Why not a Map: a Map lookup reads a bucket, then an entry, then the key string (to compare
+   * characters), then the record — four cache lines in a table of every subject, each a miss on
+   * a decision that follows other work. Here: one slot, then the record and its cells, which the
+   * decision reads anyway (docs/gate.md). Load factor at most 1/2; records are never removed.
+   */
+  private table: Array<GateRecord | undefined> = new Array<GateRecord | undefined>(1024).fill(undefined);
+  private count = 0;
 
   /** The record of `subject`, if anything about it is held. Never creates one. */
   get(subject: string): GateRecord | undefined {
-    return this.bySubject.get(subject);
+    const t = this.table;
+    const mask = t.length - 1;
+    const h = idHash(subject);
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const r = t[i];
+      if (r === undefined) return undefined;
+      if (r.hash === h && r.is(subject)) return r;
+    }
   }
 
   get size(): number {
-    return this.bySubject.size;
+    return this.count;
   }
 
   private recordOf(subject: string): GateRecord {
-    let r = this.bySubject.get(subject);
-    if (r === undefined) this.bySubject.set(subject, (r = new GateRecord()));
+    const had = this.get(subject);
+    if (had !== undefined) return had;
+    if (2 * (this.count + 1) > this.table.length) this.grow();
+    const r = new GateRecord(subject, idHash(subject));
+    this.put(this.table, r);
+    this.count++;
     return r;
+  }
+
+  private put(t: Array<GateRecord | undefined>, r: GateRecord): void {
+    const mask = t.length - 1;
+    let i = r.hash & mask;
+    while (t[i] !== undefined) i = (i + 1) & mask;
+    t[i] = r;
+  }
+
+  private grow(): void {
+    const next = new Array<GateRecord | undefined>(this.table.length * 2).fill(undefined);
+    for (const r of this.table) if (r !== undefined) this.put(next, r);
+    this.table = next;
   }
 
   /** The subject directory's view of the subject (created, reloaded, erased). */
@@ -68,6 +101,16 @@ export class GateRecords {
   }
 }
 
+/** FNV-1a over the UTF-16 code units, as a small integer (a Smi: no boxing). */
+export function idHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h & 0x3fffffff;
+}
+
+/** Code units below this are packed two to a cell (30 bits: a small integer on every V8 build). */
+const PACKABLE = 1 << 15;
+
 /**
  * One consent state entry as the consent projection keeps it, with its answers built once: a
  * lookup returns one of them and allocates nothing. The fields an allow reads (`activeConsent`)
@@ -96,8 +139,7 @@ export interface ScopedStop extends RightsStop {
 }
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
-const NO_CELLS: readonly never[] = Object.freeze([]);
-/** One cell of a record's orders-and-consents array (see `GateRecord.cells`). */
+/** One cell of a record's orders-and-consents elements (see `GateRecord`). */
 type Cell = number | string | readonly string[] | undefined | ConsentSlot;
 const NO_STOPS: readonly ScopedStop[] = Object.freeze([]);
 /** The answer when no slot applies. */
@@ -110,40 +152,103 @@ const NO_ANSWER: ConsentStatus = Object.freeze({ state: 'none' });
  */
 const FOUND: { all: ConsentSlot | undefined; scoped: ConsentSlot | undefined } = { all: undefined, scoped: undefined };
 
+/** Epoch-ms times are kept as two small integers (see `GateRecord`): `hi * 2^30 + lo`. */
+const LO = 2 ** 30;
+/** `hi` of a time that is not there. No epoch-ms time this side of the year 275760 has it. */
+const NO_TIME = -(2 ** 30);
+const hiOf = (t: number | undefined): number => (t === undefined ? NO_TIME : Math.floor(t / LO));
+const loOf = (t: number | undefined): number => (t === undefined ? 0 : t - Math.floor(t / LO) * LO);
+const timeOf = (hi: number, lo: number): number | undefined => (hi === NO_TIME ? undefined : hi * LO + lo);
+
 /**
  * One subject's record. Fields are always present and always of one type (one hidden class), the
- * lists start as shared empty arrays, and lookups scan small integers laid out side by side in
- * one array: the orders as (member key, ref, declarations, contract end) quadruples, then the
- * consents as (choice key, scope key, slot) triples (keys: `idKey`, intern.ts). A decision reads
- * that array's neighbouring cache lines, compares integers, and then reads only what matches.
+ * lists start as shared empty arrays, and lookups scan small integers laid out side by side.
+ *
+ * Layout, for the cache lines a decision reads after something else (Cedar's wasm, the rest of
+ * the server) has evicted them (docs/gate.md): the fields every decision reads come first, in
+ * the object itself; times are two small integers each (a number field that is not a small
+ * integer is a pointer to a separately allocated box, one more line to fetch); and the orders
+ * and consents are the record's own indexed elements — `this[i]`, one backing store reached
+ * straight from the record, where a `cells` array was a second object (its header) in between:
+ *   [0, idCells)    the subject id's code units, two to a cell (`is`);
+ *   [idCells, ordersEnd) (member key, order ref, declarations, contract end) quadruples — the member's
+ *                   key is compared before the ref string;
+ *   [ordersEnd, n)  (choice key, scope key, slot) triples — scope key 0 is the unscoped slot,
+ *                   else a recipient's key.
+ * Writes change the elements in place: a decision runs synchronously from its first read to its
+ * answer, so it never sees a write half done.
  */
 export class GateRecord implements SubjectGate {
+  [cell: number]: Cell;
+  // The fields a decision reads come first (the first cache line or two of the record).
+  readonly hash: number;
+  private readonly idLength: number;
+  private readonly idCells: number;
   known = false;
-  jurisdiction: Jurisdiction = 'KR';
   /** Erased as the subject directory or the vault knows it: either one stops releases. */
   erased = false;
-  collectedAt: number | undefined = undefined;
-  contractEndedAt: number | undefined = undefined;
-  private directoryErased = false;
-  private vaultHasErased = false;
-  /**
-   * Orders, then consents, in one array (one object and its elements to read, not two):
-   * [0, ordersEnd) (member key, order ref, declarations, contract end) quadruples — the member's
-   * key is compared before the ref string; [ordersEnd, length) (choice key, scope key, slot)
-   * triples — scope key 0 is the unscoped slot, else a recipient's key.
-   */
-  private cells: readonly Cell[] = NO_CELLS;
+  jurisdiction: Jurisdiction = 'KR';
+  /** Cells in use, and where the consents start. */
+  private n = 0;
   private ordersEnd = 0;
   /** Whether any order has its own contract end: otherwise the anchor is the subject's, without a scan. */
   private orderEnds = false;
+  private contractHi = NO_TIME;
+  private contractLo = 0;
   /** Purposes the subject currently objects to. */
   private objectedTo: readonly string[] = NO_STRINGS;
   private stops: readonly ScopedStop[] = NO_STOPS;
+  private collectedHi = NO_TIME;
+  private collectedLo = 0;
+  private directoryErased = false;
+  private vaultHasErased = false;
+  /** The subject id; its code units are also packed into cells [0, idCells) when all are below PACKABLE (else idCells is 0). */
+  private readonly id: string;
+
+  constructor(id: string, hash: number) {
+    this.id = id;
+    this.idLength = id.length;
+    this.hash = hash;
+    let packable = true;
+    for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) >= PACKABLE) packable = false;
+    let k = 0;
+    if (packable) {
+      for (let i = 0; i < id.length; i += 2, k++) this[k] = id.charCodeAt(i) | (i + 1 < id.length ? id.charCodeAt(i + 1) << 15 : 0);
+    }
+    this.idCells = k;
+    this.n = k;
+    this.ordersEnd = k;
+  }
+
+  /**
+   * Whether this is the record of subject `s`: compared with the packed code units in the
+   * record's cells — the first line the decision reads next anyway — not with the id string, one
+   * more line of memory. (An id with a code unit beyond PACKABLE is compared as a string.)
+   */
+  is(s: string): boolean {
+    const n = s.length;
+    if (this.idCells === 0) return s === this.id;
+    if (n !== this.idLength) return false;
+    for (let i = 0, k = 0; i < n; i += 2, k++) {
+      const w = this[k] as number;
+      if (s.charCodeAt(i) !== (w & 0x7fff)) return false;
+      if (i + 1 < n && s.charCodeAt(i + 1) !== w >>> 15) return false;
+    }
+    return true;
+  }
+
+  get collectedAt(): number | undefined {
+    return timeOf(this.collectedHi, this.collectedLo);
+  }
+
+  get contractEndedAt(): number | undefined {
+    return timeOf(this.contractHi, this.contractLo);
+  }
 
   /** Compares the member's key before the order ref, which is one string per order (a read of memory). */
   orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined {
-    const xs = this.cells;
-    for (let i = 0; i < this.ordersEnd; i += 4) if (xs[i] === recipientKey && xs[i + 1] === orderRef) return xs[i + 2] as readonly string[];
+    const end = this.ordersEnd;
+    for (let i = this.idCells; i < end; i += 4) if (this[i] === recipientKey && this[i + 1] === orderRef) return this[i + 2] as readonly string[];
     return undefined;
   }
 
@@ -170,24 +275,24 @@ export class GateRecord implements SubjectGate {
 
   /** The choice's unscoped grant and the one scoped to the recipient, into FOUND. */
   private findSlots(choiceKey: number, recipientKey: number): void {
-    const xs = this.cells;
+    const n = this.n;
     FOUND.all = undefined;
     FOUND.scoped = undefined;
-    for (let i = this.ordersEnd; i < xs.length; i += 3) {
-      if (xs[i] !== choiceKey) continue;
-      const scope = xs[i + 1];
-      if (scope === UNSCOPED_KEY) FOUND.all = xs[i + 2] as ConsentSlot;
-      else if (scope === recipientKey) FOUND.scoped = xs[i + 2] as ConsentSlot;
+    for (let i = this.ordersEnd; i < n; i += 3) {
+      if (this[i] !== choiceKey) continue;
+      const scope = this[i + 1];
+      if (scope === UNSCOPED_KEY) FOUND.all = this[i + 2] as ConsentSlot;
+      else if (scope === recipientKey) FOUND.scoped = this[i + 2] as ConsentSlot;
     }
   }
 
   contractEnd(orderRef: string | undefined): number | undefined {
     if (orderRef !== undefined && this.orderEnds) {
-      const xs = this.cells;
-      for (let i = 0; i < this.ordersEnd; i += 4) {
-        if (xs[i + 1] === orderRef) {
-          const end = xs[i + 3] as number | undefined;
-          if (end !== undefined) return end;
+      const end = this.ordersEnd;
+      for (let i = this.idCells; i < end; i += 4) {
+        if (this[i + 1] === orderRef) {
+          const at = this[i + 3] as number | undefined;
+          if (at !== undefined) return at;
           break;
         }
       }
@@ -210,15 +315,17 @@ export class GateRecord implements SubjectGate {
     return undefined;
   }
 
-  // ---- writes, from the projections (copy on write: a decision never sees a half-written list) ----
+  // ---- writes, from the projections ----
 
   setSubject(info: SubjectInfo): void {
     this.known = true;
     this.jurisdiction = info.jurisdiction;
     this.directoryErased = info.erased;
     this.erased = this.directoryErased || this.vaultHasErased;
-    this.collectedAt = info.collectedAt;
-    this.contractEndedAt = info.contractEndedAt;
+    this.collectedHi = hiOf(info.collectedAt);
+    this.collectedLo = loOf(info.collectedAt);
+    this.contractHi = hiOf(info.contractEndedAt);
+    this.contractLo = loOf(info.contractEndedAt);
   }
 
   setVaultErased(): void {
@@ -227,16 +334,17 @@ export class GateRecord implements SubjectGate {
   }
 
   setConsent(choiceKey: number, scopeKey: number, slot: ConsentSlot): void {
-    const xs = this.cells;
-    for (let i = this.ordersEnd; i < xs.length; i += 3) {
-      if (xs[i] === choiceKey && xs[i + 1] === scopeKey) {
-        const next = xs.slice();
-        next[i + 2] = slot;
-        this.cells = next;
+    const n = this.n;
+    for (let i = this.ordersEnd; i < n; i += 3) {
+      if (this[i] === choiceKey && this[i + 1] === scopeKey) {
+        this[i + 2] = slot;
         return;
       }
     }
-    this.cells = [...xs, choiceKey, scopeKey, slot];
+    this[n] = choiceKey;
+    this[n + 1] = scopeKey;
+    this[n + 2] = slot;
+    this.n = n + 3;
   }
 
   setObjection(purposeId: string, objected: boolean): void {
@@ -248,18 +356,25 @@ export class GateRecord implements SubjectGate {
   /** An order by its member's key. An order ref names one order: a repeat replaces it. */
   setOrder(orderRef: string, memberKey: number, declarations: readonly string[], contractEndedAt: number | undefined): void {
     if (contractEndedAt !== undefined) this.orderEnds = true;
-    const xs = this.cells;
     const end = this.ordersEnd;
-    for (let i = 0; i < end; i += 4) {
-      if (xs[i + 1] === orderRef) {
-        const next = xs.slice();
-        next.splice(i, 4, memberKey, orderRef, declarations, contractEndedAt);
-        this.cells = next;
-        return;
+    let at = end;
+    for (let i = this.idCells; i < end; i += 4) {
+      if (this[i + 1] === orderRef) {
+        at = i;
+        break;
       }
     }
-    this.cells = [...xs.slice(0, end), memberKey, orderRef, declarations, contractEndedAt, ...xs.slice(end)];
-    this.ordersEnd = end + 4;
+    if (at === end) {
+      // A new order: the consents move up by one quadruple, the last first.
+      const n = this.n;
+      for (let i = n - 1; i >= end; i--) this[i + 4] = this[i];
+      this.n = n + 4;
+      this.ordersEnd = end + 4;
+    }
+    this[at] = memberKey;
+    this[at + 1] = orderRef;
+    this[at + 2] = declarations;
+    this[at + 3] = contractEndedAt;
   }
 
   addStop(stop: ScopedStop): void {
