@@ -2,7 +2,7 @@ import { compareOrder } from '../consent/events.ts';
 import type { ConsentStatus } from '../consent/lookup.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
 import { idKey, intern, internList, UNSCOPED_KEY } from './intern.ts';
-import type { OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts';
+import type { ActiveConsent, OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts';
 
 /**
  * The gate's per-subject records: for each subject, one object holding what a decision reads
@@ -140,7 +140,7 @@ export interface ScopedStop extends RightsStop {
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 /** One cell of a record's orders-and-consents elements (see `GateRecord`). */
-type Cell = number | string | readonly string[] | undefined | ConsentSlot;
+type Cell = number | string | readonly string[] | undefined | null | boolean | ConsentSlot;
 const NO_STOPS: readonly ScopedStop[] = Object.freeze([]);
 /** The answer when no slot applies. */
 const NO_ANSWER: ConsentStatus = Object.freeze({ state: 'none' });
@@ -150,7 +150,17 @@ const NO_ANSWER: ConsentStatus = Object.freeze({ state: 'none' });
  * pair per call (the allow path allocates only its decision). Safe because the scan and its
  * reader run back to back, synchronously.
  */
-const FOUND: { all: ConsentSlot | undefined; scoped: ConsentSlot | undefined } = { all: undefined, scoped: undefined };
+const FOUND = { all: -1, scoped: -1 };
+
+/**
+ * What `GateRecord.activeConsent` answers when one consent entry decides: the entry's fields,
+ * copied from the record's cells into this one shared object (no slot object to fetch, nothing
+ * allocated). Valid until the next call; the allow path reads it at once.
+ */
+const ACTIVE: { eventId: string; noticeHash: string; items: readonly string[]; fingerprint: string | null } = { eventId: '', noticeHash: '', items: [], fingerprint: null };
+
+/** Cells per consent entry's data: slot, grant, expiry (hi, lo), fingerprint, items, event, notice. */
+const DATA = 8;
 
 /** Epoch-ms times are kept as two small integers (see `GateRecord`): `hi * 2^30 + lo`. */
 const LO = 2 ** 30;
@@ -173,8 +183,12 @@ const timeOf = (hi: number, lo: number): number | undefined => (hi === NO_TIME ?
  *   [0, idCells)    the subject id's code units, two to a cell (`is`);
  *   [idCells, ordersEnd) (member key, order ref, declarations, contract end) quadruples — the member's
  *                   key is compared before the ref string;
- *   [ordersEnd, n)  (choice key, scope key, slot) triples — scope key 0 is the unscoped slot,
- *                   else a recipient's key.
+ *   [ordersEnd, keysEnd) (choice key, scope key) pairs, one per consent entry — scope key 0 is
+ *                   the unscoped slot, else a recipient's key: the scan reads only these;
+ *   [keysEnd, n)    per entry, in the same order, DATA cells: the projection's slot, and the
+ *                   fields an allow reads copied from it (grant, expiry as two small integers,
+ *                   fingerprint, items, event id, notice hash) — so an allow reads the record's
+ *                   own cells, not one more object per consent elsewhere in the heap.
  * Writes change the elements in place: a decision runs synchronously from its first read to its
  * answer, so it never sees a write half done.
  */
@@ -191,6 +205,7 @@ export class GateRecord implements SubjectGate {
   /** Cells in use, and where the consents start. */
   private n = 0;
   private ordersEnd = 0;
+  private keysEnd = 0;
   /** Whether any order has its own contract end: otherwise the anchor is the subject's, without a scan. */
   private orderEnds = false;
   private contractHi = NO_TIME;
@@ -218,6 +233,7 @@ export class GateRecord implements SubjectGate {
     this.idCells = k;
     this.n = k;
     this.ordersEnd = k;
+    this.keysEnd = k;
   }
 
   /**
@@ -255,34 +271,55 @@ export class GateRecord implements SubjectGate {
   /** Same answer as `ConsentProjection.status` (src/core/consent/projection.ts) for this subject. */
   consent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentStatus {
     this.findSlots(choiceKey, recipientKey);
-    return consentAnswer(FOUND.all, FOUND.scoped, at, scopedOnly);
+    return consentAnswer(this.slotAt(FOUND.all), this.slotAt(FOUND.scoped), at, scopedOnly);
   }
 
   /**
-   * The slot whose answer `consent` gives when that answer is `active` (its `live` answer),
-   * otherwise undefined: the allow path reads the consent's fields from the slot itself.
+   * When `consent` answers `active`: the deciding entry's event, notice, items and terms (in a
+   * shared object valid until the next call), otherwise undefined. Read from the record's cells
+   * when one entry applies; when both an unscoped and a scoped entry do, from their slots.
    */
-  activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentSlot | undefined {
+  activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ActiveConsent | undefined {
     this.findSlots(choiceKey, recipientKey);
     const all = FOUND.all;
     const scoped = FOUND.scoped;
-    // `activeSlot` when one slot applies, written out here: this method is inlined into the allow
+    // `activeSlot` when one entry applies, written out here: this method is inlined into the allow
     // path, and a call that is not would take the request time as a boxed number (an allocation).
-    if (all === undefined || (scopedOnly && all.grant)) return scoped !== undefined && isActive(scoped, at) ? scoped : undefined;
-    if (scoped === undefined) return isActive(all, at) ? all : undefined;
-    return activeSlot(all, scoped, at, scopedOnly);
+    if (all < 0 || (scopedOnly && this[all + 1] === true)) return scoped >= 0 && this.activeAt(scoped, at) ? this.answer(scoped) : undefined;
+    if (scoped < 0) return this.activeAt(all, at) ? this.answer(all) : undefined;
+    return activeSlot(this.slotAt(all), this.slotAt(scoped), at, scopedOnly);
   }
 
-  /** The choice's unscoped grant and the one scoped to the recipient, into FOUND. */
+  /** Whether the entry whose data starts at `d` is a grant running at `at` (`isActive` on its slot). */
+  private activeAt(d: number, at: number): boolean {
+    if (this[d + 1] !== true) return false;
+    const hi = this[d + 2] as number;
+    return hi === NO_TIME || hi * LO + (this[d + 3] as number) > at;
+  }
+
+  private answer(d: number): ActiveConsent {
+    ACTIVE.fingerprint = this[d + 4] as string | null;
+    ACTIVE.items = this[d + 5] as readonly string[];
+    ACTIVE.eventId = this[d + 6] as string;
+    ACTIVE.noticeHash = this[d + 7] as string;
+    return ACTIVE;
+  }
+
+  private slotAt(d: number): ConsentSlot | undefined {
+    return d < 0 ? undefined : (this[d] as ConsentSlot);
+  }
+
+  /** Where the data of the choice's unscoped entry and of the one scoped to the recipient start (-1: none), into FOUND. */
   private findSlots(choiceKey: number, recipientKey: number): void {
-    const n = this.n;
-    FOUND.all = undefined;
-    FOUND.scoped = undefined;
-    for (let i = this.ordersEnd; i < n; i += 3) {
+    const from = this.ordersEnd;
+    const end = this.keysEnd;
+    FOUND.all = -1;
+    FOUND.scoped = -1;
+    for (let i = from; i < end; i += 2) {
       if (this[i] !== choiceKey) continue;
       const scope = this[i + 1];
-      if (scope === UNSCOPED_KEY) FOUND.all = this[i + 2] as ConsentSlot;
-      else if (scope === recipientKey) FOUND.scoped = this[i + 2] as ConsentSlot;
+      if (scope === UNSCOPED_KEY) FOUND.all = end + ((i - from) >> 1) * DATA;
+      else if (scope === recipientKey) FOUND.scoped = end + ((i - from) >> 1) * DATA;
     }
   }
 
@@ -334,17 +371,33 @@ export class GateRecord implements SubjectGate {
   }
 
   setConsent(choiceKey: number, scopeKey: number, slot: ConsentSlot): void {
-    const n = this.n;
-    for (let i = this.ordersEnd; i < n; i += 3) {
+    const from = this.ordersEnd;
+    let end = this.keysEnd;
+    let d = -1;
+    for (let i = from; i < end; i += 2) {
       if (this[i] === choiceKey && this[i + 1] === scopeKey) {
-        this[i + 2] = slot;
-        return;
+        d = end + ((i - from) >> 1) * DATA;
+        break;
       }
     }
-    this[n] = choiceKey;
-    this[n + 1] = scopeKey;
-    this[n + 2] = slot;
-    this.n = n + 3;
+    if (d < 0) {
+      // A new entry: its keys go after the others (the data moves up by two cells), its data last.
+      const n = this.n;
+      for (let i = n - 1; i >= end; i--) this[i + 2] = this[i];
+      this[end] = choiceKey;
+      this[end + 1] = scopeKey;
+      this.keysEnd = end += 2;
+      d = n + 2;
+      this.n = d + DATA;
+    }
+    this[d] = slot;
+    this[d + 1] = slot.grant;
+    this[d + 2] = slot.expiresAt === null ? NO_TIME : hiOf(slot.expiresAt);
+    this[d + 3] = slot.expiresAt === null ? 0 : loOf(slot.expiresAt);
+    this[d + 4] = slot.fingerprint;
+    this[d + 5] = slot.items;
+    this[d + 6] = slot.eventId;
+    this[d + 7] = slot.noticeHash;
   }
 
   setObjection(purposeId: string, objected: boolean): void {
@@ -370,6 +423,7 @@ export class GateRecord implements SubjectGate {
       for (let i = n - 1; i >= end; i--) this[i + 4] = this[i];
       this.n = n + 4;
       this.ordersEnd = end + 4;
+      this.keysEnd += 4;
     }
     this[at] = memberKey;
     this[at + 1] = orderRef;
