@@ -159,16 +159,16 @@ const FOUND = { all: -1, scoped: -1 };
  */
 const ACTIVE: { eventId: string; noticeHash: string; items: readonly string[]; fingerprint: string | null } = { eventId: '', noticeHash: '', items: [], fingerprint: null };
 
+const BOTH = -2;
 /** Cells per consent entry's data: slot, grant, expiry (hi, lo), fingerprint, items, event, notice. */
 const DATA = 8;
 
-/** Epoch-ms times are kept as two small integers (see `GateRecord`): `hi * 2^30 + lo`. */
+/** A consent's expiry is kept in the cells as two small integers: `hi * 2^30 + lo` (see `GateRecord`). */
 const LO = 2 ** 30;
 /** `hi` of a time that is not there. No epoch-ms time this side of the year 275760 has it. */
 const NO_TIME = -(2 ** 30);
 const hiOf = (t: number | undefined): number => (t === undefined ? NO_TIME : Math.floor(t / LO));
 const loOf = (t: number | undefined): number => (t === undefined ? 0 : t - Math.floor(t / LO) * LO);
-const timeOf = (hi: number, lo: number): number | undefined => (hi === NO_TIME ? undefined : hi * LO + lo);
 
 /**
  * One subject's record. Fields are always present and always of one type (one hidden class), the
@@ -208,13 +208,11 @@ export class GateRecord implements SubjectGate {
   private keysEnd = 0;
   /** Whether any order has its own contract end: otherwise the anchor is the subject's, without a scan. */
   private orderEnds = false;
-  private contractHi = NO_TIME;
-  private contractLo = 0;
+  contractEndedAt: number | undefined = undefined;
   /** Purposes the subject currently objects to. */
   private objectedTo: readonly string[] = NO_STRINGS;
   private stops: readonly ScopedStop[] = NO_STOPS;
-  private collectedHi = NO_TIME;
-  private collectedLo = 0;
+  collectedAt: number | undefined = undefined;
   private directoryErased = false;
   private vaultHasErased = false;
   /** The subject id; its code units are also packed into cells [0, idCells) when all are below PACKABLE (else idCells is 0). */
@@ -253,14 +251,6 @@ export class GateRecord implements SubjectGate {
     return true;
   }
 
-  get collectedAt(): number | undefined {
-    return timeOf(this.collectedHi, this.collectedLo);
-  }
-
-  get contractEndedAt(): number | undefined {
-    return timeOf(this.contractHi, this.contractLo);
-  }
-
   /** Compares the member's key before the order ref, which is one string per order (a read of memory). */
   orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined {
     const end = this.ordersEnd;
@@ -280,21 +270,37 @@ export class GateRecord implements SubjectGate {
    * when one entry applies; when both an unscoped and a scoped entry do, from their slots.
    */
   activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ActiveConsent | undefined {
-    this.findSlots(choiceKey, recipientKey);
-    const all = FOUND.all;
-    const scoped = FOUND.scoped;
-    // `activeSlot` when one entry applies, written out here: this method is inlined into the allow
-    // path, and a call that is not would take the request time as a boxed number (an allocation).
-    if (all < 0 || (scopedOnly && this[all + 1] === true)) return scoped >= 0 && this.activeAt(scoped, at) ? this.answer(scoped) : undefined;
-    if (scoped < 0) return this.activeAt(all, at) ? this.answer(all) : undefined;
-    return activeSlot(this.slotAt(all), this.slotAt(scoped), at, scopedOnly);
+    const d = this.deciding(choiceKey, recipientKey, scopedOnly);
+    // The expiry test on the entry's copied fields (`isActive`), written out here: this method
+    // is inlined into the allow path, and a call that is not would take the request time as a
+    // boxed number (an allocation). Kept short for the same reason; both entries: `activeSlot`.
+    if (d < 0) return d === BOTH ? activeSlot(this[FOUND.all] as ConsentSlot, this[FOUND.scoped] as ConsentSlot, at, scopedOnly) : undefined;
+    const hi = this[d + 2] as number;
+    return this[d + 1] === true && (hi === NO_TIME || hi * LO + (this[d + 3] as number) > at) ? this.answer(d) : undefined;
   }
 
-  /** Whether the entry whose data starts at `d` is a grant running at `at` (`isActive` on its slot). */
-  private activeAt(d: number, at: number): boolean {
-    if (this[d + 1] !== true) return false;
-    const hi = this[d + 2] as number;
-    return hi === NO_TIME || hi * LO + (this[d + 3] as number) > at;
+  /**
+   * Where the data of the one entry that decides `activeConsent` starts, -1 for none, or BOTH
+   * when the unscoped entry and the recipient's both count (their order decides: `activeSlot`,
+   * from FOUND). Scoped only, an unscoped grant covers no member (its withdrawal still counts).
+   */
+  private deciding(choiceKey: number, recipientKey: number, scopedOnly: boolean): number {
+    const from = this.ordersEnd;
+    const end = this.keysEnd;
+    let all = -1;
+    let scoped = -1;
+    for (let i = from; i < end; i += 2) {
+      if (this[i] === choiceKey) {
+        const scope = this[i + 1];
+        if (scope === UNSCOPED_KEY) all = end + (i - from) * (DATA / 2);
+        else if (scope === recipientKey) scoped = end + (i - from) * (DATA / 2);
+      }
+    }
+    if (all < 0 || (scopedOnly && this[all + 1] === true)) return scoped;
+    if (scoped < 0) return all;
+    FOUND.all = all;
+    FOUND.scoped = scoped;
+    return BOTH;
   }
 
   private answer(d: number): ActiveConsent {
@@ -359,10 +365,8 @@ export class GateRecord implements SubjectGate {
     this.jurisdiction = info.jurisdiction;
     this.directoryErased = info.erased;
     this.erased = this.directoryErased || this.vaultHasErased;
-    this.collectedHi = hiOf(info.collectedAt);
-    this.collectedLo = loOf(info.collectedAt);
-    this.contractHi = hiOf(info.contractEndedAt);
-    this.contractLo = loOf(info.contractEndedAt);
+    this.collectedAt = info.collectedAt;
+    this.contractEndedAt = info.contractEndedAt;
   }
 
   setVaultErased(): void {
