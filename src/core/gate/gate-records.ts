@@ -163,7 +163,13 @@ const BOTH = -2;
 /** Cells per consent entry's data: slot, grant, expiry (hi, lo), fingerprint, items, event, notice. */
 const DATA = 8;
 
-/** A consent's expiry is kept in the cells as two small integers: `hi * 2^30 + lo` (see `GateRecord`). */
+/**
+ * A consent's expiry is kept in the cells as two small integers, `hi * 2^30 + lo`: a number that
+ * is not a small integer would be a pointer to a box elsewhere in the heap, one more line to
+ * fetch. (The subject's own times stay plain fields: a getter computing them returns a fresh
+ * box wherever it is not inlined — an allocation on the allow path — and they are read only
+ * for the retention windows anchored on them.)
+ */
 const LO = 2 ** 30;
 /** `hi` of a time that is not there. No epoch-ms time this side of the year 275760 has it. */
 const NO_TIME = -(2 ** 30);
@@ -176,8 +182,7 @@ const loOf = (t: number | undefined): number => (t === undefined ? 0 : t - Math.
  *
  * Layout, for the cache lines a decision reads after something else (Cedar's wasm, the rest of
  * the server) has evicted them (docs/gate.md): the fields every decision reads come first, in
- * the object itself; times are two small integers each (a number field that is not a small
- * integer is a pointer to a separately allocated box, one more line to fetch); and the orders
+ * the object itself; and the orders
  * and consents are the record's own indexed elements — `this[i]`, one backing store reached
  * straight from the record, where a `cells` array was a second object (its header) in between:
  *   [0, idCells)    the subject id's code units, two to a cell (`is`);
