@@ -42,7 +42,7 @@ describe('gate records layout', () => {
     times.forEach((t, i) => records.subject(`s${i}`, { jurisdiction: 'KR', erased: false, collectedAt: t, contractEndedAt: -t }));
     times.forEach((t, i) => {
       expect(records.get(`s${i}`)?.collectedAt).toBe(t);
-      expect(records.get(`s${i}`)?.contractEndedAt).toBe(-t === 0 ? 0 : -t);
+      expect(records.get(`s${i}`)?.contractEndedAt).toBe(-t);
     });
     records.subject('none', { jurisdiction: 'EU', erased: false });
     expect(records.get('none')?.collectedAt).toBeUndefined();
