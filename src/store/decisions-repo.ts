@@ -2,7 +2,8 @@ import { encodeJsonRows, jsonRowsIfHeadMoved, jsonText, type CopyValue } from '.
 import { binaryColumns } from './binary-arrays.ts';
 import { binaryCopies, encodeBinarySliced, encodeBulkSliced } from './bulk-slices.ts';
 import type { BinaryType } from './copy-binary.ts';
-import { isoTime, itemJson, traceStepJson } from './decision-json.ts';
+import { isoTime, itemJson } from './decision-json.ts';
+import { insertTraces, TraceIds, unstored, type Trace } from './decision-traces.ts';
 import type { BatchRows, Journal, PreparedWriter } from './journal.ts';
 import type { Sql } from './sql.ts';
 
@@ -54,49 +55,76 @@ export interface DecisionRow {
 
 const DECISION_COLUMNS = [
   'id', 'leaf_index', 'recipient', 'subject_pseudonym', 'purpose', 'requested', 'released', 'allow', 'code', 'article',
-  'basis', 'declaration_id', 'trace', 'registry_hash', 'notice_hash', 'consent_event_id', 'order_ref', 'retention_until',
+  'basis', 'declaration_id', 'trace_id', 'registry_hash', 'notice_hash', 'consent_event_id', 'order_ref', 'retention_until',
   'decided_at', 'via_decision',
 ] as const;
 
 /**
- * One bulk insert per batch for decisions, one for the tokens they issued. The decisions are
- * encoded in `prepare`, before the batch holds the ledger head (see Journal).
+ * One bulk insert per batch for decisions, one for the tokens they issued, and one for the
+ * traces not stored yet (decision-traces.ts). The decisions are encoded in `prepare`, before the
+ * batch holds the ledger head (see Journal). One writer per journal: what it knows stored is
+ * about that journal's database, and learnt from its commits (`committed`).
  */
-export const writeDecisions: PreparedWriter<DecisionRow> = {
-  async prepare(sql, rows) {
-    const decisions = binaryCopies(sql, rows.length)
-      ? await encodeBinarySliced('release_decisions', DECISION_COLUMNS, DECISION_TYPES, rows, binaryValues)
-      : await encodeBulkSliced(sql, 'release_decisions', DECISION_COLUMNS, rows, decisionValues);
-    return async (tx) => {
-      if (decisions) await tx.insertBulk(decisions);
-      await writeTokens(tx, rows);
-    };
-  },
-  statements(rows, param) {
-    // One binary array per column (binary-arrays.ts): on PGlite, where every batch is one
-    // statement, parsing the rows out of a JSON document cost more than inserting them.
-    const columns = binaryColumns(rows.map(binaryValues), DECISION_TYPES, param);
-    const out = [`INSERT INTO release_decisions (${DECISION_COLUMNS.join(', ')}) SELECT x.* FROM ${columns} AS x(${DECISION_COLUMNS.join(', ')}), h`];
-    const tokens = tokenValues(rows);
-    if (tokens.length > 0) out.push(jsonRowsIfHeadMoved('release_tokens', TOKEN_COLUMNS, param(encodeJsonRows(tokens, TOKEN_COLUMNS))));
-    return out;
-  },
-};
+export function decisionWriter(): PreparedWriter<DecisionRow> & { committed(rows: readonly unknown[]): void } {
+  const traces = new TraceIds();
+  // Rows whose trace was sent with their batch: once that batch commits, the trace is stored.
+  const sent = new WeakMap<object, Trace>();
+  const tracesOf = (rows: BatchRows<DecisionRow>) => {
+    const all = rows.map(({ row }) => traces.of(row.trace));
+    const fresh = unstored(all);
+    if (fresh.length > 0) rows.forEach(({ row }, i) => !all[i]!.stored && sent.set(row, all[i]!));
+    return { all, fresh };
+  };
+  return {
+    async prepare(sql, rows) {
+      const { all, fresh } = tracesOf(rows);
+      const batched = rows.map((b, i) => ({ ...b, traceId: all[i]!.id }));
+      const decisions = binaryCopies(sql, rows.length)
+        ? await encodeBinarySliced('release_decisions', DECISION_COLUMNS, DECISION_TYPES, batched, binaryValues)
+        : await encodeBulkSliced(sql, 'release_decisions', DECISION_COLUMNS, batched, decisionValues);
+      return async (tx) => {
+        if (fresh.length > 0) {
+          const params: Buffer[] = [];
+          await tx.query(insertTraces(fresh, (v) => `$${params.push(v)}`), params);
+        }
+        if (decisions) await tx.insertBulk(decisions);
+        await writeTokens(tx, rows);
+      };
+    },
+    statements(rows, param) {
+      const { all, fresh } = tracesOf(rows);
+      // One binary array per column (binary-arrays.ts): on PGlite, where every batch is one
+      // statement, parsing the rows out of a JSON document cost more than inserting them.
+      const columns = binaryColumns(rows.map((b, i) => binaryValues({ ...b, traceId: all[i]!.id })), DECISION_TYPES, param);
+      const out = [`INSERT INTO release_decisions (${DECISION_COLUMNS.join(', ')}) SELECT x.* FROM ${columns} AS x(${DECISION_COLUMNS.join(', ')}), h`];
+      if (fresh.length > 0) out.push(insertTraces(fresh, param, ', h'));
+      const tokens = tokenValues(rows);
+      if (tokens.length > 0) out.push(jsonRowsIfHeadMoved('release_tokens', TOKEN_COLUMNS, param(encodeJsonRows(tokens, TOKEN_COLUMNS))));
+      return out;
+    },
+    committed(rows) {
+      for (const row of rows) {
+        const t = sent.get(row as object);
+        if (t) t.stored = true;
+      }
+    },
+  };
+}
 
 /** Column types for COPY in binary form (copy-binary.ts), in DECISION_COLUMNS order. */
 const DECISION_TYPES: readonly BinaryType[] = [
   'text', 'int8', 'text', 'text', 'text', 'jsonb', 'jsonb', 'bool', 'text', 'text',
-  'text', 'text', 'json', 'text', 'text', 'text', 'text', 'timestamptz', 'timestamptz', 'text',
+  'text', 'text', 'bytea', 'text', 'text', 'text', 'text', 'timestamptz', 'timestamptz', 'text',
 ];
 
-type Batched = { row: DecisionRow; leafIndex: number };
+type Batched = { row: DecisionRow; leafIndex: number; traceId: Buffer };
 
 /** Values for text forms (COPY text, JSON documents): times as ISO strings. */
 const decisionValues = (b: Batched): CopyValue[] => values(b, isoTime);
 /** Values for COPY in binary form: times as epoch milliseconds. */
 const binaryValues = (b: Batched): CopyValue[] => values(b, (ms) => ms);
 
-function values({ row: r, leafIndex }: Batched, time: (ms: number) => CopyValue): CopyValue[] {
+function values({ row: r, leafIndex, traceId }: Batched, time: (ms: number) => CopyValue): CopyValue[] {
   return [
     r.id,
     leafIndex,
@@ -110,7 +138,7 @@ function values({ row: r, leafIndex }: Batched, time: (ms: number) => CopyValue)
     r.article,
     r.basis,
     r.declarationId,
-    { json: traceStepJson.array(r.trace) },
+    traceId,
     r.registryHash,
     r.noticeHash,
     r.consentEventId,
@@ -130,9 +158,15 @@ async function writeTokens(tx: Sql, rows: BatchRows<DecisionRow>): Promise<void>
 const tokenValues = (rows: BatchRows<DecisionRow>): CopyValue[][] =>
   rows.flatMap(({ row: r }) => r.tokens.map((t) => [Buffer.from(t.hash, 'hex'), r.recipient, t.subject, t.category, t.declarationId, r.id, isoTime(r.at), t.expiresAt === null ? null : isoTime(t.expiresAt)]));
 
-/** Registers the writer once per journal. */
+/** Registers a writer once per journal. */
 export function registerDecisionWriter(journal: Journal): void {
-  journal.register<DecisionRow>(DECISION_KIND, writeDecisions);
+  const writer = decisionWriter();
+  journal.register<DecisionRow>(DECISION_KIND, writer);
+  journal.onCommitted((batch) => {
+    const rows: unknown[] = [];
+    for (const c of batch) if (c.kind === DECISION_KIND) rows.push(c.row);
+    writer.committed(rows);
+  });
 }
 
 /** A stored decision as read back (audits, access requests, tests). */
@@ -163,7 +197,8 @@ export class DecisionsRepo {
   constructor(private readonly sql: Sql) {}
 
   async get(id: string): Promise<StoredDecision | undefined> {
-    const [r] = await this.sql.query<StoredDecision>('SELECT * FROM release_decisions WHERE id = $1', [id]);
+    // The record with its trace joined back (migration 221).
+    const [r] = await this.sql.query<StoredDecision>('SELECT * FROM release_decision_records WHERE id = $1', [id]);
     return r;
   }
 

@@ -93,8 +93,11 @@ async function send(method: string, url: string, headers: Record<string, string>
     // The journal acknowledges only after commit, so a rejected request has nothing pending.
     // A refused release is itself a decision: recorded (one row, one ledger leaf) by design.
     const recorded = typeof (res.json() as { decision_id?: unknown }).decision_id === 'string';
-    const expected = recorded ? { ...before, release_decisions: before.release_decisions! + 1, ledger_entries: before.ledger_entries! + 1 } : before;
-    expect(await tableCounts(app.ctx.db, BACKGROUND_TABLES), `partial write by rejected ${what}`).toEqual(expected);
+    const after = await tableCounts(app.ctx.db, BACKGROUND_TABLES);
+    // …and its trace, the first time that trace text is recorded (decision_traces, migration 221).
+    const newTrace = recorded && after.decision_traces === before.decision_traces! + 1 ? 1 : 0;
+    const expected = recorded ? { ...before, release_decisions: before.release_decisions! + 1, ledger_entries: before.ledger_entries! + 1, decision_traces: before.decision_traces! + newTrace } : before;
+    expect(after, `partial write by rejected ${what}`).toEqual(expected);
   }
   return res;
 }

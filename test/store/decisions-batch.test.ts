@@ -24,7 +24,8 @@ const decision = (id: string): fc.Arbitrary<DecisionRow> =>
     text,
     ms,
     item: fc.tuple(text, fc.constantFrom('plain', 'masked', 'token')).map(([c, f]) => releasedItem(c, f)),
-    step: fc.record({ check: text, ok: fc.boolean(), detail: text }),
+    // Frozen steps as the gate shares them (traces found by identity) and fresh ones (denials).
+    step: fc.tuple(fc.record({ check: text, ok: fc.boolean(), detail: text }), fc.boolean()).map(([s, frozen]) => (frozen ? Object.freeze(s) : s)),
   });
 
 /** A stored row as the values it was written from (what every read path sees). */
@@ -72,7 +73,8 @@ describe.each(engines())('release decisions stored in large and small batches on
     await fc.assert(
       fc.asyncProperty(batch, async (rows) => {
         const done = await Promise.all(rows.map((r) => appendDecision(journal, r)));
-        const stored = await db.query<Record<string, unknown>>('SELECT * FROM release_decisions WHERE id = ANY($1::text[])', [rows.map((r) => r.id)]);
+        // The record as release_decisions held it before migration 221, trace joined back.
+        const stored = await db.query<Record<string, unknown>>('SELECT * FROM release_decision_records WHERE id = ANY($1::text[])', [rows.map((r) => r.id)]);
         const byId = new Map(stored.map((s) => [s.id, s]));
         rows.forEach((r, i) => {
           const { leaf_index, ...rest } = byId.get(r.id)!;

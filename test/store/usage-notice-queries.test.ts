@@ -40,8 +40,8 @@ describe.each(engines())('usage-notice queries (%s)', (engine) => {
     }
     const decision = (id: string, leaf: number, subject: string, at: number, allow: boolean, items: string[], recipient = 'seller-a') =>
       db.query(
-        `INSERT INTO release_decisions (id, leaf_index, recipient, subject_pseudonym, purpose, released, allow, basis, declaration_id, trace, registry_hash, decided_at)
-         VALUES ($1, $2, $3, $4, 'order_fulfilment', $5::jsonb, $6, 'consent', 'sellers_fulfilment', '[]', 'h', $7)`,
+        `INSERT INTO release_decisions (id, leaf_index, recipient, subject_pseudonym, purpose, released, allow, basis, declaration_id, trace_id, registry_hash, decided_at)
+         VALUES ($1, $2, $3, $4, 'order_fulfilment', $5::jsonb, $6, 'consent', 'sellers_fulfilment', sha256('[]'), 'h', $7)`,
         [id, leaf, recipient, subject, JSON.stringify(items.map((category) => ({ category, form: 'plain' }))), allow, new Date(at).toISOString()],
       );
     await decision('d1', 1, 'p-s-before', kstMidnight(2026, 3, 4), true, ['name', 'phone']);
