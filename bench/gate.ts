@@ -8,7 +8,7 @@ import { ConsentProjection } from '../src/core/consent/projection.ts';
 import { decide } from '../src/core/gate/decide.ts';
 import { gateIndex, termsOf } from '../src/core/gate/gate-index.ts';
 import { GateRecords } from '../src/core/gate/gate-records.ts';
-import { idKey } from '../src/core/gate/intern.ts';
+import { idKey, intern } from '../src/core/gate/intern.ts';
 import type { GateContext, MemberInfo, OrderInfo, ReleaseRequest, SubjectInfo } from '../src/core/gate/types.ts';
 import { SuspensionIndex } from '../src/core/gate/suspension-index.ts';
 import { RightsStopIndex } from '../src/core/rights/stops.ts';
@@ -264,7 +264,8 @@ export function buildWorld(registry: RegistryModel, rnd: () => number): World {
     const id = `seller_${i}`;
     sellers.push(id);
     const x = rnd();
-    members.set(id, { key: idKey(id), classId: 'cn_sellers', country: x < 0.6 ? 'CN' : x < 0.98 ? 'HK' : 'JP', agreementVersion: registry.parties.get('cn_sellers')?.agreement?.version ?? null });
+    // As MembersService.remember keeps a member: by its interned id (the API keys hand the gate the same object).
+    members.set(intern(id), { key: idKey(id), classId: 'cn_sellers', country: x < 0.6 ? 'CN' : x < 0.98 ? 'HK' : 'JP', agreementVersion: registry.parties.get('cn_sellers')?.agreement?.version ?? null });
   }
   const sellersOf = (subject: string) => sellersBySubject.get(subject) ?? sellers;
   // The consent projection folds the events and writes each slot and objection into the records.

@@ -5,6 +5,7 @@ import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import type { Database } from '../store/sql.ts';
 import { ADMIN_SCOPES, type Principal } from '../http/principal.ts';
 import type { AdminActions } from './admin-actions.ts';
+import { intern } from '../core/gate/intern.ts';
 import { missingToMint, type KeyAuthority } from '../core/keys/mint-authority.ts';
 
 /**
@@ -90,6 +91,11 @@ export type Verification = { ok: true; principal: Principal } | { ok: false; rea
 
 interface CacheEntry {
   row: ApiKeyRow | undefined;
+  /**
+   * `row.principal`, for a recipient key interned (src/core/gate/intern.ts) as the member
+   * registry's keys are: the release gate then finds the caller among the members by pointer.
+   */
+  principal: string | undefined;
   loadedAt: number;
   /**
    * SHA-256 of the secret that last matched `row.secretHash`. A request presenting it again is
@@ -263,7 +269,7 @@ export class ApiKeys {
     }
     if (row.revokedAt) return { ok: false, reason: 'revoked' };
     if (row.expiresAt && new Date(row.expiresAt).getTime() <= this.now().getTime()) return { ok: false, reason: 'expired' };
-    return { ok: true, principal: { kind: row.kind, id: row.principal, keyId: row.id, scopes: row.scopes } };
+    return { ok: true, principal: { kind: row.kind, id: entry.principal ?? row.principal, keyId: row.id, scopes: row.scopes } };
   }
 
   private async lookup(id: string): Promise<CacheEntry> {
@@ -273,7 +279,7 @@ export class ApiKeys {
     const row = await this.repo.get(id);
     // Unknown ids are cached too (briefly), so guessing ids cannot hammer the database.
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    const entry: CacheEntry = { row, loadedAt: t };
+    const entry: CacheEntry = { row, principal: row === undefined ? undefined : row.kind === 'recipient' ? intern(row.principal) : row.principal, loadedAt: t };
     this.cache.set(id, entry);
     return entry;
   }

@@ -216,7 +216,10 @@ export class MembersService {
 
   private remember(r: MemberRow, advance: boolean): void {
     // Class, country and agreement version interned (intern.ts): the gate compares them with its own by pointer.
-    this.index.set(r.id, { id: r.id, key: idKey(r.id), classId: intern(r.classId), country: intern(r.country), disabled: r.disabledAt !== null, agreementVersion: internOrNull(r.agreementVersion) });
+    // The id too, and the API keys hand the gate the same interned id as the caller's: the gate's
+    // member lookup then finds its key by pointer, without reading the key string (a cache line).
+    const id = intern(r.id);
+    this.index.set(id, { id, key: idKey(id), classId: intern(r.classId), country: intern(r.country), disabled: r.disabledAt !== null, agreementVersion: internOrNull(r.agreementVersion) });
     if (advance && r.seq > this.lastSeq) this.lastSeq = r.seq;
   }
 }

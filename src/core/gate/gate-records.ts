@@ -2,7 +2,7 @@ import { compareOrder } from '../consent/events.ts';
 import type { ConsentStatus } from '../consent/lookup.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
 import { idKey, intern, internList, UNSCOPED_KEY } from './intern.ts';
-import type { OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts';
+import type { ActiveConsent, OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts';
 
 /**
  * The gate's per-subject records: for each subject, one object holding what a decision reads
@@ -20,21 +20,54 @@ import type { OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts
  * answers exactly as the projection it mirrors (test/gate/gate-records.property.test.ts).
  */
 export class GateRecords {
-  private readonly bySubject = new Map<string, GateRecord>();
+  /**
+   * The records by subject id: an open-addressing table of the records themselves, probed by
+   * `idHash`; each record holds its id's characters packed into its own cells (`GateRecord.is`).
+   * Why not a Map: a Map lookup reads a bucket, then an entry, then the key string (to compare
+   * characters), then the record — four cache lines in a table of every subject, each a miss on
+   * a decision that follows other work. Here: one slot, then the record and its cells, which the
+   * decision reads anyway (docs/gate.md). Load factor at most 1/2; records are never removed.
+   */
+  private table: Array<GateRecord | undefined> = new Array<GateRecord | undefined>(1024).fill(undefined);
+  private count = 0;
 
   /** The record of `subject`, if anything about it is held. Never creates one. */
   get(subject: string): GateRecord | undefined {
-    return this.bySubject.get(subject);
+    const t = this.table;
+    const mask = t.length - 1;
+    const h = idHash(subject);
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const r = t[i];
+      if (r === undefined) return undefined;
+      if (r.hash === h && r.is(subject)) return r;
+    }
   }
 
   get size(): number {
-    return this.bySubject.size;
+    return this.count;
   }
 
   private recordOf(subject: string): GateRecord {
-    let r = this.bySubject.get(subject);
-    if (r === undefined) this.bySubject.set(subject, (r = new GateRecord()));
+    const had = this.get(subject);
+    if (had !== undefined) return had;
+    if (2 * (this.count + 1) > this.table.length) this.grow();
+    const r = new GateRecord(subject, idHash(subject));
+    this.put(this.table, r);
+    this.count++;
     return r;
+  }
+
+  private put(t: Array<GateRecord | undefined>, r: GateRecord): void {
+    const mask = t.length - 1;
+    let i = r.hash & mask;
+    while (t[i] !== undefined) i = (i + 1) & mask;
+    t[i] = r;
+  }
+
+  private grow(): void {
+    const next = new Array<GateRecord | undefined>(this.table.length * 2).fill(undefined);
+    for (const r of this.table) if (r !== undefined) this.put(next, r);
+    this.table = next;
   }
 
   /** The subject directory's view of the subject (created, reloaded, erased). */
@@ -68,6 +101,16 @@ export class GateRecords {
   }
 }
 
+/** FNV-1a over the UTF-16 code units, as a small integer (a Smi: no boxing). */
+export function idHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h & 0x3fffffff;
+}
+
+/** Code units below this are packed two to a cell (30 bits: a small integer on every V8 build). */
+const PACKABLE = 1 << 15;
+
 /**
  * One consent state entry as the consent projection keeps it, with its answers built once: a
  * lookup returns one of them and allocates nothing. The fields an allow reads (`activeConsent`)
@@ -96,9 +139,8 @@ export interface ScopedStop extends RightsStop {
 }
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
-const NO_CELLS: readonly never[] = Object.freeze([]);
-/** One cell of a record's orders-and-consents array (see `GateRecord.cells`). */
-type Cell = number | string | readonly string[] | undefined | ConsentSlot;
+/** One cell of a record's orders-and-consents elements (see `GateRecord`). */
+type Cell = number | string | readonly string[] | undefined | null | boolean | ConsentSlot;
 const NO_STOPS: readonly ScopedStop[] = Object.freeze([]);
 /** The answer when no slot applies. */
 const NO_ANSWER: ConsentStatus = Object.freeze({ state: 'none' });
@@ -108,86 +150,197 @@ const NO_ANSWER: ConsentStatus = Object.freeze({ state: 'none' });
  * pair per call (the allow path allocates only its decision). Safe because the scan and its
  * reader run back to back, synchronously.
  */
-const FOUND: { all: ConsentSlot | undefined; scoped: ConsentSlot | undefined } = { all: undefined, scoped: undefined };
+const FOUND = { all: -1, scoped: -1 };
+
+/**
+ * What `GateRecord.activeConsent` answers when one consent entry decides: the entry's fields,
+ * copied from the record's cells into this one shared object (no slot object to fetch, nothing
+ * allocated). Valid until the next call; the allow path reads it at once.
+ */
+const ACTIVE: { eventId: string; noticeHash: string; items: readonly string[]; fingerprint: string | null } = { eventId: '', noticeHash: '', items: [], fingerprint: null };
+
+const BOTH = -2;
+/** Cells per consent entry's data: slot, grant, expiry (hi, lo), fingerprint, items, event, notice. */
+const DATA = 8;
+
+/**
+ * A consent's expiry is kept in the cells as two small integers, `hi * 2^30 + lo`: a number that
+ * is not a small integer would be a pointer to a box elsewhere in the heap, one more line to
+ * fetch. (The subject's own times stay plain fields: a getter computing them returns a fresh
+ * box wherever it is not inlined — an allocation on the allow path — and they are read only
+ * for the retention windows anchored on them.)
+ */
+const LO = 2 ** 30;
+/** `hi` of a time that is not there. No epoch-ms time this side of the year 275760 has it. */
+const NO_TIME = -(2 ** 30);
+const hiOf = (t: number | undefined): number => (t === undefined ? NO_TIME : Math.floor(t / LO));
+const loOf = (t: number | undefined): number => (t === undefined ? 0 : t - Math.floor(t / LO) * LO);
 
 /**
  * One subject's record. Fields are always present and always of one type (one hidden class), the
- * lists start as shared empty arrays, and lookups scan small integers laid out side by side in
- * one array: the orders as (member key, ref, declarations, contract end) quadruples, then the
- * consents as (choice key, scope key, slot) triples (keys: `idKey`, intern.ts). A decision reads
- * that array's neighbouring cache lines, compares integers, and then reads only what matches.
+ * lists start as shared empty arrays, and lookups scan small integers laid out side by side.
+ *
+ * Layout, for the cache lines a decision reads after something else (Cedar's wasm, the rest of
+ * the server) has evicted them (docs/gate.md): the fields every decision reads come first, in
+ * the object itself; and the orders
+ * and consents are the record's own indexed elements — `this[i]`, one backing store reached
+ * straight from the record, where a `cells` array was a second object (its header) in between:
+ *   [0, idCells)    the subject id's code units, two to a cell (`is`);
+ *   [idCells, ordersEnd) (member key, order ref, declarations, contract end) quadruples — the member's
+ *                   key is compared before the ref string;
+ *   [ordersEnd, keysEnd) (choice key, scope key) pairs, one per consent entry — scope key 0 is
+ *                   the unscoped slot, else a recipient's key: the scan reads only these;
+ *   [keysEnd, n)    per entry, in the same order, DATA cells: the projection's slot, and the
+ *                   fields an allow reads copied from it (grant, expiry as two small integers,
+ *                   fingerprint, items, event id, notice hash) — so an allow reads the record's
+ *                   own cells, not one more object per consent elsewhere in the heap.
+ * Writes change the elements in place: a decision runs synchronously from its first read to its
+ * answer, so it never sees a write half done.
  */
 export class GateRecord implements SubjectGate {
+  [cell: number]: Cell;
+  // The fields a decision reads come first (the first cache line or two of the record).
+  readonly hash: number;
+  private readonly idLength: number;
+  private readonly idCells: number;
   known = false;
-  jurisdiction: Jurisdiction = 'KR';
   /** Erased as the subject directory or the vault knows it: either one stops releases. */
   erased = false;
-  collectedAt: number | undefined = undefined;
-  contractEndedAt: number | undefined = undefined;
-  private directoryErased = false;
-  private vaultHasErased = false;
-  /**
-   * Orders, then consents, in one array (one object and its elements to read, not two):
-   * [0, ordersEnd) (member key, order ref, declarations, contract end) quadruples — the member's
-   * key is compared before the ref string; [ordersEnd, length) (choice key, scope key, slot)
-   * triples — scope key 0 is the unscoped slot, else a recipient's key.
-   */
-  private cells: readonly Cell[] = NO_CELLS;
+  jurisdiction: Jurisdiction = 'KR';
+  /** Cells in use, and where the consents start. */
+  private n = 0;
   private ordersEnd = 0;
+  private keysEnd = 0;
   /** Whether any order has its own contract end: otherwise the anchor is the subject's, without a scan. */
   private orderEnds = false;
+  contractEndedAt: number | undefined = undefined;
   /** Purposes the subject currently objects to. */
   private objectedTo: readonly string[] = NO_STRINGS;
   private stops: readonly ScopedStop[] = NO_STOPS;
+  collectedAt: number | undefined = undefined;
+  private directoryErased = false;
+  private vaultHasErased = false;
+  /** The subject id; its code units are also packed into cells [0, idCells) when all are below PACKABLE (else idCells is 0). */
+  private readonly id: string;
+
+  constructor(id: string, hash: number) {
+    this.id = id;
+    this.idLength = id.length;
+    this.hash = hash;
+    let packable = true;
+    for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) >= PACKABLE) packable = false;
+    let k = 0;
+    if (packable) {
+      for (let i = 0; i < id.length; i += 2, k++) this[k] = id.charCodeAt(i) | (i + 1 < id.length ? id.charCodeAt(i + 1) << 15 : 0);
+    }
+    this.idCells = k;
+    this.n = k;
+    this.ordersEnd = k;
+    this.keysEnd = k;
+  }
+
+  /**
+   * Whether this is the record of subject `s`: compared with the packed code units in the
+   * record's cells — the first line the decision reads next anyway — not with the id string, one
+   * more line of memory. (An id with a code unit beyond PACKABLE is compared as a string.)
+   */
+  is(s: string): boolean {
+    const n = s.length;
+    if (this.idCells === 0) return s === this.id;
+    if (n !== this.idLength) return false;
+    for (let i = 0, k = 0; i < n; i += 2, k++) {
+      const w = this[k] as number;
+      if (s.charCodeAt(i) !== (w & 0x7fff)) return false;
+      if (i + 1 < n && s.charCodeAt(i + 1) !== w >>> 15) return false;
+    }
+    return true;
+  }
 
   /** Compares the member's key before the order ref, which is one string per order (a read of memory). */
   orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined {
-    const xs = this.cells;
-    for (let i = 0; i < this.ordersEnd; i += 4) if (xs[i] === recipientKey && xs[i + 1] === orderRef) return xs[i + 2] as readonly string[];
+    const end = this.ordersEnd;
+    for (let i = this.idCells; i < end; i += 4) if (this[i] === recipientKey && this[i + 1] === orderRef) return this[i + 2] as readonly string[];
     return undefined;
   }
 
   /** Same answer as `ConsentProjection.status` (src/core/consent/projection.ts) for this subject. */
   consent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentStatus {
     this.findSlots(choiceKey, recipientKey);
-    return consentAnswer(FOUND.all, FOUND.scoped, at, scopedOnly);
+    return consentAnswer(this.slotAt(FOUND.all), this.slotAt(FOUND.scoped), at, scopedOnly);
   }
 
   /**
-   * The slot whose answer `consent` gives when that answer is `active` (its `live` answer),
-   * otherwise undefined: the allow path reads the consent's fields from the slot itself.
+   * When `consent` answers `active`: the deciding entry's event, notice, items and terms (in a
+   * shared object valid until the next call), otherwise undefined. Read from the record's cells
+   * when one entry applies; when both an unscoped and a scoped entry do, from their slots.
    */
-  activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentSlot | undefined {
-    this.findSlots(choiceKey, recipientKey);
-    const all = FOUND.all;
-    const scoped = FOUND.scoped;
-    // `activeSlot` when one slot applies, written out here: this method is inlined into the allow
-    // path, and a call that is not would take the request time as a boxed number (an allocation).
-    if (all === undefined || (scopedOnly && all.grant)) return scoped !== undefined && isActive(scoped, at) ? scoped : undefined;
-    if (scoped === undefined) return isActive(all, at) ? all : undefined;
-    return activeSlot(all, scoped, at, scopedOnly);
+  activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ActiveConsent | undefined {
+    const d = this.deciding(choiceKey, recipientKey, scopedOnly);
+    // The expiry test on the entry's copied fields (`isActive`), written out here: this method
+    // is inlined into the allow path, and a call that is not would take the request time as a
+    // boxed number (an allocation). Kept short for the same reason; both entries: `activeSlot`.
+    if (d < 0) return d === BOTH ? activeSlot(this[FOUND.all] as ConsentSlot, this[FOUND.scoped] as ConsentSlot, at, scopedOnly) : undefined;
+    const hi = this[d + 2] as number;
+    return this[d + 1] === true && (hi === NO_TIME || hi * LO + (this[d + 3] as number) > at) ? this.answer(d) : undefined;
   }
 
-  /** The choice's unscoped grant and the one scoped to the recipient, into FOUND. */
+  /**
+   * Where the data of the one entry that decides `activeConsent` starts, -1 for none, or BOTH
+   * when the unscoped entry and the recipient's both count (their order decides: `activeSlot`,
+   * from FOUND). Scoped only, an unscoped grant covers no member (its withdrawal still counts).
+   */
+  private deciding(choiceKey: number, recipientKey: number, scopedOnly: boolean): number {
+    const from = this.ordersEnd;
+    const end = this.keysEnd;
+    let all = -1;
+    let scoped = -1;
+    for (let i = from; i < end; i += 2) {
+      if (this[i] === choiceKey) {
+        const scope = this[i + 1];
+        if (scope === UNSCOPED_KEY) all = end + (i - from) * (DATA / 2);
+        else if (scope === recipientKey) scoped = end + (i - from) * (DATA / 2);
+      }
+    }
+    if (all < 0 || (scopedOnly && this[all + 1] === true)) return scoped;
+    if (scoped < 0) return all;
+    FOUND.all = all;
+    FOUND.scoped = scoped;
+    return BOTH;
+  }
+
+  private answer(d: number): ActiveConsent {
+    ACTIVE.fingerprint = this[d + 4] as string | null;
+    ACTIVE.items = this[d + 5] as readonly string[];
+    ACTIVE.eventId = this[d + 6] as string;
+    ACTIVE.noticeHash = this[d + 7] as string;
+    return ACTIVE;
+  }
+
+  private slotAt(d: number): ConsentSlot | undefined {
+    return d < 0 ? undefined : (this[d] as ConsentSlot);
+  }
+
+  /** Where the data of the choice's unscoped entry and of the one scoped to the recipient start (-1: none), into FOUND. */
   private findSlots(choiceKey: number, recipientKey: number): void {
-    const xs = this.cells;
-    FOUND.all = undefined;
-    FOUND.scoped = undefined;
-    for (let i = this.ordersEnd; i < xs.length; i += 3) {
-      if (xs[i] !== choiceKey) continue;
-      const scope = xs[i + 1];
-      if (scope === UNSCOPED_KEY) FOUND.all = xs[i + 2] as ConsentSlot;
-      else if (scope === recipientKey) FOUND.scoped = xs[i + 2] as ConsentSlot;
+    const from = this.ordersEnd;
+    const end = this.keysEnd;
+    FOUND.all = -1;
+    FOUND.scoped = -1;
+    for (let i = from; i < end; i += 2) {
+      if (this[i] !== choiceKey) continue;
+      const scope = this[i + 1];
+      if (scope === UNSCOPED_KEY) FOUND.all = end + ((i - from) >> 1) * DATA;
+      else if (scope === recipientKey) FOUND.scoped = end + ((i - from) >> 1) * DATA;
     }
   }
 
   contractEnd(orderRef: string | undefined): number | undefined {
     if (orderRef !== undefined && this.orderEnds) {
-      const xs = this.cells;
-      for (let i = 0; i < this.ordersEnd; i += 4) {
-        if (xs[i + 1] === orderRef) {
-          const end = xs[i + 3] as number | undefined;
-          if (end !== undefined) return end;
+      const end = this.ordersEnd;
+      for (let i = this.idCells; i < end; i += 4) {
+        if (this[i + 1] === orderRef) {
+          const at = this[i + 3] as number | undefined;
+          if (at !== undefined) return at;
           break;
         }
       }
@@ -210,7 +363,7 @@ export class GateRecord implements SubjectGate {
     return undefined;
   }
 
-  // ---- writes, from the projections (copy on write: a decision never sees a half-written list) ----
+  // ---- writes, from the projections ----
 
   setSubject(info: SubjectInfo): void {
     this.known = true;
@@ -227,16 +380,33 @@ export class GateRecord implements SubjectGate {
   }
 
   setConsent(choiceKey: number, scopeKey: number, slot: ConsentSlot): void {
-    const xs = this.cells;
-    for (let i = this.ordersEnd; i < xs.length; i += 3) {
-      if (xs[i] === choiceKey && xs[i + 1] === scopeKey) {
-        const next = xs.slice();
-        next[i + 2] = slot;
-        this.cells = next;
-        return;
+    const from = this.ordersEnd;
+    let end = this.keysEnd;
+    let d = -1;
+    for (let i = from; i < end; i += 2) {
+      if (this[i] === choiceKey && this[i + 1] === scopeKey) {
+        d = end + ((i - from) >> 1) * DATA;
+        break;
       }
     }
-    this.cells = [...xs, choiceKey, scopeKey, slot];
+    if (d < 0) {
+      // A new entry: its keys go after the others (the data moves up by two cells), its data last.
+      const n = this.n;
+      for (let i = n - 1; i >= end; i--) this[i + 2] = this[i];
+      this[end] = choiceKey;
+      this[end + 1] = scopeKey;
+      this.keysEnd = end += 2;
+      d = n + 2;
+      this.n = d + DATA;
+    }
+    this[d] = slot;
+    this[d + 1] = slot.grant;
+    this[d + 2] = slot.expiresAt === null ? NO_TIME : hiOf(slot.expiresAt);
+    this[d + 3] = slot.expiresAt === null ? 0 : loOf(slot.expiresAt);
+    this[d + 4] = slot.fingerprint;
+    this[d + 5] = slot.items;
+    this[d + 6] = slot.eventId;
+    this[d + 7] = slot.noticeHash;
   }
 
   setObjection(purposeId: string, objected: boolean): void {
@@ -248,18 +418,26 @@ export class GateRecord implements SubjectGate {
   /** An order by its member's key. An order ref names one order: a repeat replaces it. */
   setOrder(orderRef: string, memberKey: number, declarations: readonly string[], contractEndedAt: number | undefined): void {
     if (contractEndedAt !== undefined) this.orderEnds = true;
-    const xs = this.cells;
     const end = this.ordersEnd;
-    for (let i = 0; i < end; i += 4) {
-      if (xs[i + 1] === orderRef) {
-        const next = xs.slice();
-        next.splice(i, 4, memberKey, orderRef, declarations, contractEndedAt);
-        this.cells = next;
-        return;
+    let at = end;
+    for (let i = this.idCells; i < end; i += 4) {
+      if (this[i + 1] === orderRef) {
+        at = i;
+        break;
       }
     }
-    this.cells = [...xs.slice(0, end), memberKey, orderRef, declarations, contractEndedAt, ...xs.slice(end)];
-    this.ordersEnd = end + 4;
+    if (at === end) {
+      // A new order: the consents move up by one quadruple, the last first.
+      const n = this.n;
+      for (let i = n - 1; i >= end; i--) this[i + 4] = this[i];
+      this.n = n + 4;
+      this.ordersEnd = end + 4;
+      this.keysEnd += 4;
+    }
+    this[at] = memberKey;
+    this[at + 1] = orderRef;
+    this[at + 2] = declarations;
+    this[at + 3] = contractEndedAt;
   }
 
   addStop(stop: ScopedStop): void {

@@ -125,7 +125,10 @@ export interface SubjectGate extends SubjectInfo {
    * a recipient, as `ConsentLookup.status` defines it. Choice and recipient by key (`idKey`, intern.ts).
    */
   consent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentStatus;
-  /** When `consent(…)` is active: its event, notice, items and terms (read without a second object); else undefined. */
+  /**
+   * When `consent(…)` is active: its event, notice, items and terms, else undefined. The answer
+   * may be a shared object that the next call overwrites (GateRecord): read it at once.
+   */
   activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ActiveConsent | undefined;
   /** The subject objected to the purpose (GDPR 21, `Sec-GPC: 1` for ad targeting), as `ConsentLookup.hasObjected`. */
   objected(purposeId: string): boolean;
