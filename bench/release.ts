@@ -122,8 +122,9 @@ export async function startServer(engine: 'pglite' | 'postgres') {
       ...(engine === 'postgres' ? { CONSENTGATE_MASTER_KEY: randomBytes(32).toString('base64') } : {}),
     },
     // fd 3 = IPC: the server's ports, and its own CPU time on request (childCpu). Its stdout —
-    // the access log, when BENCH_LOG_LEVEL asks for one — goes nowhere, as to a log shipper.
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // the access log, when BENCH_LOG_LEVEL asks for one — goes nowhere, as to a log shipper,
+    // unless BENCH_SERVER_STDOUT=1 (V8's own traces, e.g. BENCH_SERVER_NODE_FLAGS=--trace-gc-nvp).
+    stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
   try {
     const info = await new Promise<ServerInfo>((resolve, reject) => {

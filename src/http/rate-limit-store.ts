@@ -53,7 +53,13 @@ export function redisRateLimit(url: string, prefix = 'cg:rl:'): RedisRateLimit {
   client.on('error', () => {});
 
   class Store {
-    constructor(private readonly keyPrefix: string = prefix) {}
+    private readonly keyPrefix: string;
+    // @fastify/rate-limit constructs the global store with its options object (`new Store(params)`);
+    // only a route's child names its own prefix. Taking that object as the prefix made every
+    // global key "[object Object]…", so deployments sharing one Redis shared one global budget.
+    constructor(keyPrefix?: unknown) {
+      this.keyPrefix = typeof keyPrefix === 'string' ? keyPrefix : prefix;
+    }
     incr(key: string, cb: Callback, timeWindow: number): void {
       client.cgRateLimit(this.keyPrefix + key, timeWindow).then(
         ([current, ttl]) => cb(null, { current: Number(current), ttl: Number(ttl) }),

@@ -1,4 +1,5 @@
 import { REDIS_URL, redisReachable as probeRedis } from '../support/system.ts';
+import { redisRateLimit } from '../../src/http/rate-limit-store.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -205,6 +206,28 @@ describe.skipIf(!redisReachable)('rate limits shared through Redis', () => {
     }
     await expect(createApp(testConfig({ redisUrl: 'redis://127.0.0.1:1' }))).rejects.toThrow(/Redis at redis:\/\/127\.0\.0\.1:1 is unreachable/);
   }, 90_000);
+
+  it('keeps every key under the deployment\'s prefix, the global budget as well as a route\'s own', async () => {
+    const prefix = `cg:test:${process.pid}:${Date.now()}:`;
+    const rl = redisRateLimit(redisUrl, prefix);
+    await rl.ready();
+    try {
+      // As @fastify/rate-limit builds them: the global store from its options, a route's store as its child.
+      type Incr = { incr(key: string, cb: (e: Error | null, r?: { current: number }) => void, windowMs: number): void };
+      const Store = rl.store as new (params: unknown) => Incr & { child(o: unknown): Incr };
+      const global = new Store({ max: 5, timeWindow: 60_000 });
+      const route = global.child({ routeInfo: { method: 'POST', url: '/v1/releases' } });
+      const count = (s: Incr, key: string) => new Promise<number>((res, rej) => s.incr(key, (e, r) => (e ? rej(e) : res(r!.current)), 60_000));
+      expect(await count(global, 'k:one')).toBe(1);
+      expect(await count(global, 'k:one')).toBe(2);
+      expect(await count(route, 'k:one')).toBe(1);
+      expect((await rl.client.keys(`${prefix}*`)).sort()).toEqual([`${prefix}POST/v1/releases:k:one`, `${prefix}k:one`]);
+    } finally {
+      const keys = await rl.client.keys(`${prefix}*`);
+      if (keys.length > 0) await rl.client.del(...keys);
+      await rl.close();
+    }
+  });
 });
 
 describe.skipIf(!needs('the mutual-TLS tests', [OPENSSL]))('mutual TLS for recipients', () => {
