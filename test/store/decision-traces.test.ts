@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendDecision } from '../../src/app/decision-entry.ts';
 import type { TraceStep } from '../../src/core/gate/types.ts';
 import { DecisionsRepo, registerDecisionWriter, type DecisionRow } from '../../src/store/decisions-repo.ts';
@@ -12,6 +12,7 @@ import { decisionCounts, denyStats, provisionRows, timelineRows } from '../../sr
 import { decisionsAfter } from '../../src/store/rights-repo.ts';
 import { releasesOf } from '../../src/store/usage-notice-queries.ts';
 import type { Database, Engine } from '../../src/store/sql.ts';
+import { allowedRow, decisionJournal } from '../support/decision-rows.ts';
 import { engines, openTestDatabase, POSTGRES_URL } from '../support/engines.ts';
 
 /**
@@ -24,29 +25,7 @@ const ALLOW_TRACE = [step('subject', 'known'), step('recipient', 'seller-a is a 
 let n = 0;
 function row(trace: readonly TraceStep[], over: Partial<DecisionRow> = {}): DecisionRow {
   const id = `dec_t${process.pid}_${n++}`;
-  return {
-    id,
-    recipient: 'seller-a',
-    subjectPseudonym: 'sp_' + id,
-    purpose: 'order_fulfilment',
-    requested: null,
-    released: [],
-    allow: true,
-    code: null,
-    article: null,
-    basis: 'consent',
-    declarationId: 'sellers_fulfilment',
-    trace: trace.slice(),
-    registryHash: 'r'.repeat(64),
-    noticeHash: null,
-    consentEventId: null,
-    orderRef: null,
-    retentionUntil: null,
-    at: 1_780_000_000_000 + n,
-    viaDecision: null,
-    tokens: [],
-    ...over,
-  };
+  return allowedRow(id, trace.slice(), { at: 1_780_000_000_000 + n, ...over });
 }
 
 async function withJournal(db: Database): Promise<Journal> {
@@ -59,44 +38,35 @@ const count = async (db: Database, table: string) => (await db.query<{ n: number
 const traceOf = async (db: Database, id: string) => (await new DecisionsRepo(db).get(id))!.trace;
 
 describe.each(engines())('decision traces stored once on %s', (engine) => {
-  let db: Database;
-  let journal: Journal;
-  beforeAll(async () => {
-    db = await openTestDatabase(engine);
-    journal = await withJournal(db);
-  });
-  afterAll(async () => {
-    await journal?.close();
-    await db?.close();
-  });
+  const t = decisionJournal(engine);
 
   it('stores one trace row for many decisions with the same trace, and reads each back whole', async () => {
-    const before = await count(db, 'decision_traces');
+    const before = await count(t.db, 'decision_traces');
     // Large (COPY on PostgreSQL) and small (one statement) batches alike.
     for (const size of [80, 3, 1]) {
       const rows = Array.from({ length: size }, () => row(ALLOW_TRACE));
-      await Promise.all(rows.map((r) => appendDecision(journal, r)));
-      for (const r of rows.slice(0, 2)) expect(await traceOf(db, r.id)).toEqual(ALLOW_TRACE.map((s) => ({ ...s })));
+      await Promise.all(rows.map((r) => appendDecision(t.journal, r)));
+      for (const r of rows.slice(0, 2)) expect(await traceOf(t.db, r.id)).toEqual(ALLOW_TRACE.map((s) => ({ ...s })));
     }
-    expect(await count(db, 'decision_traces')).toBe(before + 1);
+    expect(await count(t.db, 'decision_traces')).toBe(before + 1);
     // A denial's fresh steps with the same text share the row too: the key is the text's hash.
     const same = row(ALLOW_TRACE.map((s) => ({ ...s })));
-    await appendDecision(journal, same);
-    expect(await count(db, 'decision_traces')).toBe(before + 1);
-    expect(await traceOf(db, same.id)).toEqual(ALLOW_TRACE.map((s) => ({ ...s })));
+    await appendDecision(t.journal, same);
+    expect(await count(t.db, 'decision_traces')).toBe(before + 1);
+    expect(await traceOf(t.db, same.id)).toEqual(ALLOW_TRACE.map((s) => ({ ...s })));
   });
 
   it('writes a trace again after the batch that carried it failed', async () => {
     const trace = [step('subject', 'known'), step('policy', `failed-batch ${randomBytes(4).toString('hex')}`)];
-    await db.exec('ALTER TABLE release_decisions ADD CONSTRAINT t_refuse_all CHECK (false) NOT VALID');
+    await t.db.exec('ALTER TABLE release_decisions ADD CONSTRAINT t_refuse_all CHECK (false) NOT VALID');
     try {
-      await expect(appendDecision(journal, row(trace))).rejects.toThrow();
+      await expect(appendDecision(t.journal, row(trace))).rejects.toThrow();
     } finally {
-      await db.exec('ALTER TABLE release_decisions DROP CONSTRAINT t_refuse_all');
+      await t.db.exec('ALTER TABLE release_decisions DROP CONSTRAINT t_refuse_all');
     }
     const ok = row(trace);
-    await appendDecision(journal, ok);
-    expect(await traceOf(db, ok.id)).toEqual(trace.map((s) => ({ ...s })));
+    await appendDecision(t.journal, ok);
+    expect(await traceOf(t.db, ok.id)).toEqual(trace.map((s) => ({ ...s })));
   });
 
   it('writes a trace into each database, though one writer of the process stored it elsewhere', async () => {
@@ -104,7 +74,7 @@ describe.each(engines())('decision traces stored once on %s', (engine) => {
     const otherJournal = await withJournal(other);
     try {
       const trace = [step('subject', 'known'), step('items', `two databases ${randomBytes(4).toString('hex')}`)];
-      await appendDecision(journal, row(trace));
+      await appendDecision(t.journal, row(trace));
       const there = row(trace);
       await appendDecision(otherJournal, there);
       expect(await traceOf(other, there.id)).toEqual(trace.map((s) => ({ ...s })));

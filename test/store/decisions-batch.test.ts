@@ -1,13 +1,10 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendDecision } from '../../src/app/decision-entry.ts';
 import { releasedItem } from '../../src/store/decision-json.ts';
-import { registerDecisionWriter, type DecisionRow } from '../../src/store/decisions-repo.ts';
-import { Journal } from '../../src/store/journal.ts';
-import { sqlLedgerAppender } from '../../src/store/ledger-appender.ts';
-import type { Database } from '../../src/store/sql.ts';
-import { decisionRows } from '../support/decision-rows.ts';
-import { engines, openTestDatabase } from '../support/engines.ts';
+import type { DecisionRow } from '../../src/store/decisions-repo.ts';
+import { decisionJournal, decisionRows } from '../support/decision-rows.ts';
+import { engines } from '../support/engines.ts';
 
 // Text PostgreSQL can hold (no NUL, no lone surrogate), with COPY's and JSON's specials.
 const text = fc.oneof(
@@ -52,17 +49,7 @@ const asWritten = (r: DecisionRow) => ({
 });
 
 describe.each(engines())('release decisions stored in large and small batches on %s', (engine) => {
-  let db: Database;
-  let journal: Journal;
-  beforeAll(async () => {
-    db = await openTestDatabase(engine);
-    journal = new Journal(db, sqlLedgerAppender);
-    registerDecisionWriter(journal);
-  });
-  afterAll(async () => {
-    await journal?.close();
-    await db?.close();
-  });
+  const t = decisionJournal(engine);
 
   let n = 0;
   it('reads back every field exactly as written, whichever form the batch took (property)', async () => {
@@ -72,9 +59,9 @@ describe.each(engines())('release decisions stored in large and small batches on
     );
     await fc.assert(
       fc.asyncProperty(batch, async (rows) => {
-        const done = await Promise.all(rows.map((r) => appendDecision(journal, r)));
+        const done = await Promise.all(rows.map((r) => appendDecision(t.journal, r)));
         // The record as release_decisions held it before migration 221, trace joined back.
-        const stored = await db.query<Record<string, unknown>>('SELECT * FROM release_decision_records WHERE id = ANY($1::text[])', [rows.map((r) => r.id)]);
+        const stored = await t.db.query<Record<string, unknown>>('SELECT * FROM release_decision_records WHERE id = ANY($1::text[])', [rows.map((r) => r.id)]);
         const byId = new Map(stored.map((s) => [s.id, s]));
         rows.forEach((r, i) => {
           const { leaf_index, ...rest } = byId.get(r.id)!;

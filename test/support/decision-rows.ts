@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import type { TraceStep } from '../../src/core/gate/types.ts';
-import type { DecisionItem, DecisionRow } from '../../src/store/decisions-repo.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { registerDecisionWriter, type DecisionItem, type DecisionRow } from '../../src/store/decisions-repo.ts';
+import { Journal } from '../../src/store/journal.ts';
+import { sqlLedgerAppender } from '../../src/store/ledger-appender.ts';
+import type { Database, Engine } from '../../src/store/sql.ts';
+import { openTestDatabase } from './engines.ts';
 
 /** Random release decisions built from the given kinds of text, times, items and trace steps. */
 export function decisionRows(parts: {
@@ -35,4 +40,49 @@ export function decisionRows(parts: {
     viaDecision: nullable(text),
     tokens: fc.constant([]),
   });
+}
+
+/** One allowed decision with plain defaults (no items, no tokens), `over` replacing any field. */
+export function allowedRow(id: string, trace: readonly TraceStep[], over: Partial<DecisionRow> = {}): DecisionRow {
+  return {
+    id,
+    recipient: 'seller-a',
+    subjectPseudonym: 'sp_' + id,
+    purpose: 'order_fulfilment',
+    requested: null,
+    released: [],
+    allow: true,
+    code: null,
+    article: null,
+    basis: 'consent',
+    declarationId: 'sellers_fulfilment',
+    trace,
+    registryHash: 'r'.repeat(64),
+    noticeHash: null,
+    consentEventId: null,
+    orderRef: null,
+    retentionUntil: null,
+    at: 1_780_000_000_000,
+    viaDecision: null,
+    tokens: [],
+    ...over,
+  };
+}
+
+/**
+ * A test database of `engine` with a journal that records release decisions, opened before the
+ * suite's tests and closed after them (call inside a `describe`).
+ */
+export function decisionJournal(engine: Engine): { readonly db: Database; readonly journal: Journal } {
+  const opened = {} as { db: Database; journal: Journal };
+  beforeAll(async () => {
+    opened.db = await openTestDatabase(engine);
+    opened.journal = new Journal(opened.db, sqlLedgerAppender);
+    registerDecisionWriter(opened.journal);
+  });
+  afterAll(async () => {
+    await opened.journal?.close();
+    await opened.db?.close();
+  });
+  return opened;
 }
