@@ -193,7 +193,7 @@ export class VaultService {
   async read(subject: string, categories: readonly string[], decrypt: (category: string) => boolean): Promise<Map<string, string | typeof STORED>>;
   async read(subject: string, categories: readonly string[], decrypt?: (category: string) => boolean): Promise<Map<string, string | typeof STORED>> {
     if (this.erased.has(subject)) throw erasedError(subject);
-    const entry = this.cachedEntry(subject) ?? (await this.entry(subject));
+    const entry = await this.entry(subject);
     return entry ? this.open(subject, entry, categories, decrypt) : new Map();
   }
 
