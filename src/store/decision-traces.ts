@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { TraceStep } from '../core/gate/types.ts';
 import { binaryColumns } from './binary-arrays.ts';
 import { traceStepJson } from './decision-json.ts';
@@ -54,7 +54,8 @@ export class TraceIds {
 
 const fresh = (steps: readonly TraceStep[]): Trace => {
   const text = traceStepJson.array(steps);
-  return { id: createHash('sha256').update(text).digest(), text, stored: false };
+  // One-shot: no Hash object for the next scavenge to free (docs/release.md, weak callbacks).
+  return { id: hash('sha256', text, 'buffer') as unknown as Buffer, text, stored: false };
 };
 
 /** The traces of `all` not yet known stored, each once. */
