@@ -173,7 +173,10 @@ describe.each(engines())('route input on %s', (engine) => {
           }
           if (res.statusCode < 300) stored.set(name, (stored.get(name) ?? 0) + 1);
         }),
-        { numRuns: 40 },
+        // A valid recent day runs first: a route with a low limit of its own (reports: 20 a minute
+        // per key) answers 429 to the later runs, so random runs alone sometimes never reached
+        // storage there (seen once in CI: 0 of 40 stored, 20 of them 429).
+        { numRuns: 40, examples: [[fc.sample(rest, { numRuns: 1, seed: 20261206 })[0], '2024-02-29']] },
       );
     }
     // The values reached storage for the fields that store them (not only early refusals).
