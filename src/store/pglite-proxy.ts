@@ -63,6 +63,9 @@ export async function openPGliteWorker(opts: EngineOptions, onClosed: () => void
   return proxy(worker, opts.schema, onClosed);
 }
 
+/** Statement texts kept by number in the worker; later ones travel as text every time. */
+const MAX_SENT_TEXTS = 512;
+
 interface Waiting {
   resolve(reply: Reply): void;
   reject(e: Error): void;
@@ -110,9 +113,20 @@ function proxy(worker: Worker, schema: string, onClosed: () => void): WorkerData
     });
   };
 
+  // Statement texts the worker keeps by number: sent once, then named by it (pglite-messages.ts).
+  // Messages arrive in the order they were posted, so a number never arrives before its text.
+  const sids = new Map<string, number>();
+  const textOrSid = (text: string): { text: string; sid?: number } | { sid: number } => {
+    const sid = sids.get(text);
+    if (sid !== undefined) return { sid };
+    if (sids.size >= MAX_SENT_TEXTS) return { text };
+    sids.set(text, sids.size + 1);
+    return { text, sid: sids.size };
+  };
+
   const query = async <R>(text: string, params: readonly unknown[] = [], tx?: number, opts?: QueryOptions): Promise<R[]> => {
     const p = postableParams(params);
-    const r = await call({ op: 'query', id: ++nextId, ...(tx !== undefined ? { tx } : {}), text, params: p.params, ...(opts?.prepare ? { prepare: true } : {}) }, p.transfer, { text, params });
+    const r = await call({ op: 'query', id: ++nextId, ...(tx !== undefined ? { tx } : {}), ...textOrSid(text), params: p.params, ...(opts?.prepare ? { prepare: true } : {}) }, p.transfer, { text, params });
     return r.rows as R[];
   };
   const exec = async (script: string, tx?: number): Promise<void> => {

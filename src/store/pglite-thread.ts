@@ -35,6 +35,8 @@ async function main(): Promise<void> {
   const run = statementRunner(pg);
   const txs = new Map<number, OpenTx>();
   const unlisteners = new Map<number, () => Promise<void>>();
+  /** Statement texts by the number the proxy gave them (a query's `sid`). */
+  const texts = new Map<number, string>();
 
   const reply = (id: number, rows: unknown[]) => port.postMessage({ id, rows } satisfies Reply, rowTransfers(rows));
   const fail = (id: number, e: unknown) => port.postMessage({ id, error: serializeError(e) } satisfies Reply);
@@ -78,14 +80,21 @@ async function main(): Promise<void> {
 
   port.on('message', (m: Request) => {
     switch (m.op) {
-      case 'query':
-        on(m.tx)
-          .then((q) => run.query(q, m.text, m.params, m.prepare ? PREPARE : undefined))
-          .then(
-            (rows) => reply(m.id, rows),
-            (e) => fail(m.id, e),
-          );
+      case 'query': {
+        // Outside a transaction (a one-statement batch, every read) straight to the runner: no
+        // turn through a resolved promise first.
+        const opts = m.prepare ? PREPARE : undefined;
+        let text = m.text;
+        if (text === undefined) text = texts.get(m.sid!)!;
+        else if (m.sid !== undefined) texts.set(m.sid, text);
+        const t = text;
+        const rows = m.tx === undefined ? run.query(pg, t, m.params, opts) : on(m.tx).then((q) => run.query(q, t, m.params, opts));
+        rows.then(
+          (r) => reply(m.id, r),
+          (e) => fail(m.id, e),
+        );
         return;
+      }
       case 'exec':
         void answer(m.id, on(m.tx).then((q) => run.exec(q, m.script)));
         return;

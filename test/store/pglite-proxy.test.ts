@@ -37,6 +37,20 @@ describe('PGlite in a worker thread', () => {
     expect([...r!.b]).toEqual([0, 255, 16]);
   });
 
+  it('runs a statement the worker keeps by number with each run’s own parameters, and texts beyond what it keeps as text', async () => {
+    // The first run sends the text with a number, later runs the number alone (pglite-proxy.ts).
+    for (let i = 0; i < 3; i++) {
+      const [r] = await db.query<{ v: number; b: Uint8Array }>('SELECT $1::int8 * 2 AS v, $2::bytea AS b', [i, Uint8Array.of(i, 7)], { prepare: true });
+      expect(r!.v).toBe(i * 2);
+      expect([...r!.b]).toEqual([i, 7]);
+    }
+    // More distinct texts than the worker keeps: each still runs as itself, in order.
+    const answers = await Promise.all(Array.from({ length: 600 }, (_, i) => db.query<{ v: number }>(`SELECT ${i}::int8 + $1::int8 AS v`, [1])));
+    expect(answers.map((a) => a[0]!.v)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    const [again] = await db.query<{ v: number }>('SELECT 599::int8 + $1::int8 AS v', [2]);
+    expect(again!.v).toBe(601);
+  });
+
   it('gives errors their PostgreSQL fields: a unique violation is code 23505 with its constraint', async () => {
     await db.query('INSERT INTO items (id, label) VALUES (1, $1)', ['one']);
     const e = await db.query('INSERT INTO items (id, label) VALUES (1, $1)', ['again']).catch((x: unknown) => x);
@@ -230,15 +244,20 @@ describe('the same statements in the caller thread (inline)', () => {
 });
 
 describe('messages between the threads', () => {
-  it('copies byte parameters into buffers of their own and moves only those', () => {
+  it('copies byte parameters into one buffer of their own and moves only that', () => {
     const pooled = Buffer.from('abc');
-    const { params, transfer } = postableParams(['x', pooled, 3, null]);
+    const other = Uint8Array.of(7, 8);
+    const { params, transfer } = postableParams(['x', pooled, 3, null, other]);
     expect(params[0]).toBe('x');
     expect(params[2]).toBe(3);
     expect(params[3]).toBeNull();
     const moved = params[1] as Uint8Array;
+    const moved2 = params[4] as Uint8Array;
     expect(moved).not.toBe(pooled);
-    expect(moved.buffer.byteLength).toBe(3);
+    expect([...moved]).toEqual([...pooled]);
+    expect([...moved2]).toEqual([7, 8]);
+    expect(moved.buffer).toBe(moved2.buffer);
+    expect(moved.buffer.byteLength).toBe(5);
     expect(transfer).toEqual([moved.buffer]);
     // Without bytes nothing is copied.
     const plain = ['a', 1];
