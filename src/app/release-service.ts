@@ -92,15 +92,16 @@ export class ReleaseService {
   }
 
   /** A release for the authenticated recipient (registry recipient id or class member id). */
-  async release(recipientId: string, input: ReleaseInput): Promise<ReleaseResult> {
-    for (let attempt = 1; ; attempt++) {
-      const done = await this.releaseOnce(recipientId, input, attempt);
-      if (done) return done;
-    }
+  release(recipientId: string, input: ReleaseInput): Promise<ReleaseResult> {
+    return this.releaseOnce(recipientId, input, 1);
   }
 
-  /** One decision; undefined when the subject's consent moved before it could be recorded (decide again). */
-  private async releaseOnce(recipientId: string, input: ReleaseInput, attempt: number): Promise<ReleaseResult | undefined> {
+  /**
+   * One decision; when the subject's consent moved before it could be recorded, the next
+   * attempt's answer (decided again). The retry is made from here rather than by a loop around
+   * it: the common release then has no async function of its own besides this one.
+   */
+  private async releaseOnce(recipientId: string, input: ReleaseInput, attempt: number): Promise<ReleaseResult> {
     // Waited for only when this server has a consent write of the subject in flight: a release
     // without one goes on in the same turn (no promise, no microtask).
     const pending = this.deps.order?.writesSettled(input.subject);
@@ -128,7 +129,7 @@ export class ReleaseService {
     const released = applied.items.map((i) => releasedItem(i.category, i.form));
     const row = this.row(req, decision, registry, released, session.issued, null);
     // Checked and submitted in one turn of the event loop: nothing can come in between.
-    if (this.consentMoved(input.subject, version, attempt)) return undefined;
+    if (this.consentMoved(input.subject, version, attempt)) return this.releaseOnce(recipientId, input, attempt + 1);
     const { leafIndex } = await this.record(row);
     const items: Record<string, unknown> = {};
     const forms: Record<string, ReleaseForm> = {};
@@ -287,11 +288,12 @@ export class ReleaseService {
   }
 
   /** Journal append; any failure becomes a 500 that carries no data. */
-  private async record(row: DecisionRow): Promise<{ leafIndex: number }> {
+  private record(row: DecisionRow): Promise<{ leafIndex: number }> {
     try {
-      return await appendDecision(this.deps.journal, row);
+      // A promise's own catch, not an async function awaiting it: one promise fewer per release.
+      return appendDecision(this.deps.journal, row).catch(notRecorded);
     } catch {
-      throw new CgError('DECISION_NOT_RECORDED', 'the decision could not be recorded, so nothing was released', 500);
+      return Promise.reject(notRecordedError());
     }
   }
 }
@@ -337,6 +339,11 @@ function erasedDeny(d: Decision, jurisdiction: Jurisdiction | undefined): Decisi
 }
 
 const all = (): boolean => true;
+
+const notRecordedError = () => new CgError('DECISION_NOT_RECORDED', 'the decision could not be recorded, so nothing was released', 500);
+const notRecorded = (): never => {
+  throw notRecordedError();
+};
 
 /** The categories of `items` whose form is made from the value (a category named twice: if any of its forms is). */
 function decryptedForms(items: ReadonlyArray<{ readonly category: string; readonly form: ReleaseForm }>): (category: string) => boolean {
