@@ -115,8 +115,8 @@ function int64(buf: Buffer, o: number, n: number, scale: 1 | 1000): number {
 const TWO_32 = 2 ** 32;
 
 /**
- * Length-prefixed UTF-8; the length is written after the bytes, once known. Most values of a
- * batch are short ASCII (ids, codes, hashes): those are copied byte by byte here, which costs
+ * Length-prefixed UTF-8; the length is written after the bytes, once known. Many values of a
+ * batch are short ASCII (ids, codes, names): those are copied byte by byte here, which costs
  * less than the native UTF-8 write and the NUL/surrogate scan `checkedText` makes for any text;
  * anything else (longer, non-ASCII, or with a NUL, which checkedText refuses) takes that way.
  */
@@ -139,4 +139,5 @@ function utf8(buf: Buffer, o: number, text: string): number {
   buf.writeInt32BE(written, o);
   return o + 4 + written;
 }
-const SHORT_TEXT = 128;
+// Measured: the loop costs ~3.5 ns a character, the native write ~80 ns plus less than 1 a character.
+const SHORT_TEXT = 24;
