@@ -71,14 +71,9 @@ export interface ReleaseDeps {
 export type { Release as ReleaseResult, Explanation } from '../client/wire.ts';
 
 function toRequest(recipientId: string, input: ReleaseInput, at: number): ReleaseRequest {
-  return {
-    recipientId,
-    subject: input.subject,
-    purpose: input.purpose,
-    ...(input.items !== undefined ? { items: input.items } : {}),
-    ...(input.orderRef !== undefined ? { orderRef: input.orderRef } : {}),
-    at,
-  };
+  // One literal of one shape (absent options are undefined): conditional spreads made this
+  // object the slow way on every release.
+  return { recipientId, subject: input.subject, purpose: input.purpose, items: input.items, orderRef: input.orderRef, at };
 }
 
 export const newDecisionId = () => timeOrderedId('dec_');
@@ -115,8 +110,13 @@ export class ReleaseService {
     try {
       // Only what leaves as itself (plain, masked) is decrypted; a token or a safe number needs
       // to know that a value is stored, never the value.
-      const decrypt = decision.items.some((i) => !formNeedsValue(i.form)) ? decryptedForms(decision.items) : undefined;
-      const categories = decision.items.map((i) => i.category);
+      const categories: string[] = [];
+      let storedOnly = false;
+      for (const i of decision.items) {
+        categories.push(i.category);
+        if (!formNeedsValue(i.form)) storedOnly = true;
+      }
+      const decrypt = storedOnly ? decryptedForms(decision.items) : undefined;
       // A cached subject is read in this turn; only a cache miss waits for the database.
       plaintext = this.deps.vault.readCached(req.subject, categories, decrypt) ?? (await this.deps.vault.read(req.subject, categories, decrypt ?? all));
     } catch (e) {
@@ -126,17 +126,19 @@ export class ReleaseService {
     }
     const session = this.deps.issuers.session();
     const applied = await applyForms(decision, req, plaintext, session);
-    const released = applied.items.map((i) => releasedItem(i.category, i.form));
+    // The record's items and the answer's, in one pass; the answer leaves only once the record is durable.
+    const released: DecisionRow['released'][number][] = [];
+    const items: Record<string, unknown> = {};
+    const forms: Record<string, ReleaseForm> = {};
+    for (const i of applied.items) {
+      released.push(releasedItem(i.category, i.form));
+      items[i.category] = i.value;
+      forms[i.category] = i.form;
+    }
     const row = this.row(req, decision, registry, released, session.issued, null);
     // Checked and submitted in one turn of the event loop: nothing can come in between.
     if (this.consentMoved(input.subject, version, attempt)) return this.releaseOnce(recipientId, input, attempt + 1);
     const { leafIndex } = await this.record(row);
-    const items: Record<string, unknown> = {};
-    const forms: Record<string, ReleaseForm> = {};
-    for (const i of applied.items) {
-      items[i.category] = i.value;
-      forms[i.category] = i.form;
-    }
     return {
       decision_id: row.id,
       ledger_index: leafIndex,
@@ -144,7 +146,8 @@ export class ReleaseService {
       basis: decision.basis,
       items,
       forms,
-      missing: [...applied.missing],
+      // applyForms' own fresh array: no copy.
+      missing: applied.missing as string[],
       retention_until: iso(decision.retentionEndsAt),
     };
   }
