@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConsentStatus } from '../../src/core/consent/lookup.ts';
 import { GateRecords, type ConsentSlot } from '../../src/core/gate/gate-records.ts';
 import { idKey } from '../../src/core/gate/intern.ts';
+import { addDuration, parseDuration } from '../../src/core/time/duration.ts';
 
 /**
  * The records' own layout (src/core/gate/gate-records.ts): the open-addressing table by subject
@@ -39,15 +40,18 @@ describe('gate records layout', () => {
   it('keeps epoch-ms times exactly, before 1970 and far ahead, and undefined as undefined', () => {
     const records = new GateRecords();
     const times = [0, 1, 2 ** 30 - 1, 2 ** 30, 2 ** 30 + 1, Date.UTC(2026, 10, 23, 3, 4, 5, 678), -1, -(2 ** 30), -2_208_988_800_000, 8.64e15, -8.64e15];
-    times.forEach((t, i) => records.subject(`s${i}`, { jurisdiction: 'KR', erased: false, collectedAt: t, contractEndedAt: -t }));
+    // `0 - t`, not `-t`: the contract end is kept as two small integers, so -0 comes back as 0 (the same instant).
+    times.forEach((t, i) => records.subject(`s${i}`, { jurisdiction: 'KR', erased: false, collectedAt: t, contractEndedAt: 0 - t }));
     times.forEach((t, i) => {
       expect(records.get(`s${i}`)?.collectedAt).toBe(t);
-      expect(records.get(`s${i}`)?.contractEndedAt).toBe(-t);
+      expect(records.get(`s${i}`)?.contractEndedAt).toBe(0 - t);
+      expect(records.get(`s${i}`)?.contractWindowEnd(undefined, parseDuration('P1M'))).toBe(addDuration(0 - t, 'P1M'));
     });
     records.subject('none', { jurisdiction: 'EU', erased: false });
     expect(records.get('none')?.collectedAt).toBeUndefined();
     expect(records.get('none')?.contractEndedAt).toBeUndefined();
     expect(records.get('none')?.contractEnd('o1')).toBeUndefined();
+    expect(records.get('none')?.contractWindowEnd('o1', parseDuration('P1M'))).toBeNaN();
   });
 
   it('answers consents from the copied fields as from the slots, across expiry and with orders added after the consents', () => {

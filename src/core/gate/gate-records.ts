@@ -1,4 +1,5 @@
 import { compareOrder } from '../consent/events.ts';
+import { addDuration, addDurationToParts, type IsoDuration } from '../time/duration.ts';
 import type { ConsentStatus } from '../consent/lookup.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
 import { idKey, intern, internList, UNSCOPED_KEY } from './intern.ts';
@@ -160,20 +161,28 @@ const FOUND = { all: -1, scoped: -1 };
 const ACTIVE: { eventId: string; noticeHash: string; items: readonly string[]; fingerprint: string | null } = { eventId: '', noticeHash: '', items: [], fingerprint: null };
 
 const BOTH = -2;
+
+/** `GateRecord.flags`: known to the subject directory, erased (directory or vault), an EU subject, an order with its own contract end, objections, stopping requests. */
+const KNOWN = 1;
+const ERASED = 2;
+const EU = 4;
+const ORDER_ENDS = 8;
+const OBJECTS = 16;
+const STOPS = 32;
 /** Cells per consent entry's data: slot, grant, expiry (hi, lo), fingerprint, items, event, notice. */
 const DATA = 8;
 
 /**
  * A consent's expiry is kept in the cells as two small integers, `hi * 2^30 + lo`: a number that
  * is not a small integer would be a pointer to a box elsewhere in the heap, one more line to
- * fetch. (The subject's own times stay plain fields: a getter computing them returns a fresh
- * box wherever it is not inlined — an allocation on the allow path — and they are read only
- * for the retention windows anchored on them.)
+ * fetch. The subject's contract end is kept the same way; the allow path reads it through
+ * `contractWindowEnd`, which hands the two integers to the date arithmetic as they are.
  */
 const LO = 2 ** 30;
 /** `hi` of a time that is not there. No epoch-ms time this side of the year 275760 has it. */
 const NO_TIME = -(2 ** 30);
-const hiOf = (t: number | undefined): number => (t === undefined ? NO_TIME : Math.floor(t / LO));
+// `+ 0`: -0 (the instant 0) is kept as 0, a small integer, not a boxed -0 in a field of every record's shape.
+const hiOf = (t: number | undefined): number => (t === undefined ? NO_TIME : Math.floor(t / LO) + 0);
 const loOf = (t: number | undefined): number => (t === undefined ? 0 : t - Math.floor(t / LO) * LO);
 
 /**
@@ -199,24 +208,30 @@ const loOf = (t: number | undefined): number => (t === undefined ? 0 : t - Math.
  */
 export class GateRecord implements SubjectGate {
   [cell: number]: Cell;
-  // The fields a decision reads come first (the first cache line or two of the record).
+  // The fields a decision reads come first, and are few: this build of V8 has no pointer
+  // compression, so each is 8 bytes after a 24-byte header, and these eight end at byte 88 — the
+  // record's first line or two. The subject's state is one bit set (`flags`), its contract end two
+  // small integers: as a plain number field it was a pointer to a box elsewhere in the heap, one
+  // more line to fetch on every `contract_end` window (docs/gate.md, fifth round).
   readonly hash: number;
   private readonly idLength: number;
+  /** Where the orders start: the number of cells the id is packed into (0: compared as a string). */
   private readonly idCells: number;
-  known = false;
-  /** Erased as the subject directory or the vault knows it: either one stops releases. */
-  erased = false;
-  jurisdiction: Jurisdiction = 'KR';
-  /** Cells in use, and where the consents start. */
-  private n = 0;
   private ordersEnd = 0;
   private keysEnd = 0;
-  /** Whether any order has its own contract end: otherwise the anchor is the subject's, without a scan. */
-  private orderEnds = false;
-  contractEndedAt: number | undefined = undefined;
-  /** Purposes the subject currently objects to. */
+  /** KNOWN, ERASED, EU, ORDER_ENDS, OBJECTS, STOPS. */
+  private flags = 0;
+  /** The subject's contract end (`hiOf`/`loOf`), NO_TIME for none. */
+  private endHi = NO_TIME;
+  private endLo = 0;
+  // Cold: read for writes, the traced evaluation, or rare windows.
+  /** Cells in use. */
+  private n = 0;
+  /** Purposes the subject currently objects to (OBJECTS: not empty). */
   private objectedTo: readonly string[] = NO_STRINGS;
+  /** STOPS: not empty. */
   private stops: readonly ScopedStop[] = NO_STOPS;
+  /** Read only for `from: collection` windows (none in the bench's registry): a plain field. */
   collectedAt: number | undefined = undefined;
   private directoryErased = false;
   private vaultHasErased = false;
@@ -224,9 +239,8 @@ export class GateRecord implements SubjectGate {
   private readonly id: string;
 
   constructor(id: string, hash: number) {
-    this.id = id;
-    this.idLength = id.length;
     this.hash = hash;
+    this.idLength = id.length;
     let packable = true;
     for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) >= PACKABLE) packable = false;
     let k = 0;
@@ -237,6 +251,30 @@ export class GateRecord implements SubjectGate {
     this.n = k;
     this.ordersEnd = k;
     this.keysEnd = k;
+    this.id = id;
+  }
+
+  /** Whether the subject itself is known (see `SubjectGate.known`). */
+  get known(): boolean {
+    return (this.flags & KNOWN) !== 0;
+  }
+
+  /** Erased as the subject directory or the vault knows it: either one stops releases. */
+  get erased(): boolean {
+    return (this.flags & ERASED) !== 0;
+  }
+
+  get jurisdiction(): Jurisdiction {
+    return (this.flags & EU) !== 0 ? 'EU' : 'KR';
+  }
+
+  /** Known and not erased: one test of the bit set, for the allow path. */
+  releasable(): boolean {
+    return (this.flags & (KNOWN | ERASED)) === KNOWN;
+  }
+
+  get contractEndedAt(): number | undefined {
+    return this.endHi === NO_TIME ? undefined : this.endHi * LO + this.endLo;
   }
 
   /**
@@ -335,7 +373,7 @@ export class GateRecord implements SubjectGate {
   }
 
   contractEnd(orderRef: string | undefined): number | undefined {
-    if (orderRef !== undefined && this.orderEnds) {
+    if (orderRef !== undefined && (this.flags & ORDER_ENDS) !== 0) {
       const end = this.ordersEnd;
       for (let i = this.idCells; i < end; i += 4) {
         if (this[i + 1] === orderRef) {
@@ -348,13 +386,35 @@ export class GateRecord implements SubjectGate {
     return this.contractEndedAt;
   }
 
+  /**
+   * The end of a `from: contract_end` window of `duration` for a release naming `orderRef`, NaN
+   * while the contract runs: the allow path's `contractEnd`. The subject's end goes to
+   * `addDurationToParts` as its two small integers, an order's own as the number its cell holds:
+   * neither is boxed on the way (a computed time passed to a call that is not inlined would be).
+   */
+  contractWindowEnd(orderRef: string | undefined, duration: IsoDuration): number {
+    if (orderRef !== undefined && (this.flags & ORDER_ENDS) !== 0) {
+      const end = this.ordersEnd;
+      for (let i = this.idCells; i < end; i += 4) {
+        if (this[i + 1] === orderRef) {
+          const at = this[i + 3] as number | undefined;
+          if (at !== undefined) return addDuration(at, duration);
+          break;
+        }
+      }
+    }
+    return this.endHi === NO_TIME ? Number.NaN : addDurationToParts(this.endHi, this.endLo, duration);
+  }
+
   objected(purposeId: string): boolean {
+    if ((this.flags & OBJECTS) === 0) return false;
     const xs = this.objectedTo;
     for (let i = 0; i < xs.length; i++) if (xs[i] === purposeId) return true;
     return false;
   }
 
   stop(declarationId: string, purposeId: string): RightsStop | undefined {
+    if ((this.flags & STOPS) === 0) return undefined;
     const xs = this.stops;
     for (let i = 0; i < xs.length; i++) {
       const s = xs[i]!;
@@ -366,17 +426,17 @@ export class GateRecord implements SubjectGate {
   // ---- writes, from the projections ----
 
   setSubject(info: SubjectInfo): void {
-    this.known = true;
-    this.jurisdiction = info.jurisdiction;
     this.directoryErased = info.erased;
-    this.erased = this.directoryErased || this.vaultHasErased;
+    const erased = this.directoryErased || this.vaultHasErased;
+    this.flags = (this.flags & ~(ERASED | EU)) | KNOWN | (erased ? ERASED : 0) | (info.jurisdiction === 'EU' ? EU : 0);
     this.collectedAt = info.collectedAt;
-    this.contractEndedAt = info.contractEndedAt;
+    this.endHi = hiOf(info.contractEndedAt);
+    this.endLo = loOf(info.contractEndedAt);
   }
 
   setVaultErased(): void {
     this.vaultHasErased = true;
-    this.erased = true;
+    this.flags |= ERASED;
   }
 
   setConsent(choiceKey: number, scopeKey: number, slot: ConsentSlot): void {
@@ -413,11 +473,12 @@ export class GateRecord implements SubjectGate {
     const had = this.objected(purposeId);
     if (objected && !had) this.objectedTo = [...this.objectedTo, purposeId];
     else if (!objected && had) this.objectedTo = this.objectedTo.filter((p) => p !== purposeId);
+    this.flags = this.objectedTo.length > 0 ? this.flags | OBJECTS : this.flags & ~OBJECTS;
   }
 
   /** An order by its member's key. An order ref names one order: a repeat replaces it. */
   setOrder(orderRef: string, memberKey: number, declarations: readonly string[], contractEndedAt: number | undefined): void {
-    if (contractEndedAt !== undefined) this.orderEnds = true;
+    if (contractEndedAt !== undefined) this.flags |= ORDER_ENDS;
     const end = this.ordersEnd;
     let at = end;
     for (let i = this.idCells; i < end; i += 4) {
@@ -443,6 +504,7 @@ export class GateRecord implements SubjectGate {
   addStop(stop: ScopedStop): void {
     for (const s of this.stops) if (s.requestId === stop.requestId) return;
     this.stops = [...this.stops, stop];
+    this.flags |= STOPS;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { DataCategory, Jurisdiction, LegalBasis, ReleaseForm } from '../registry/schema.ts';
 import type { RegistryModel } from '../registry/model.ts';
 import type { ConsentStatus } from '../consent/lookup.ts';
+import type { IsoDuration } from '../time/duration.ts';
 
 /**
  * The release gate's contract. `decide` (src/core/gate/decide.ts) is pure: everything it needs
@@ -136,6 +137,13 @@ export interface SubjectGate extends SubjectInfo {
   stop(declarationId: string, purposeId: string): RightsStop | undefined;
   /** The `contract_end` anchor of a release naming `orderRef`: that order's end if it has one, else the subject's. */
   contractEnd(orderRef: string | undefined): number | undefined;
+  /**
+   * `addDuration(contractEnd(orderRef), duration)`, NaN while the contract runs: the allow path's
+   * window end, computed where the anchor is kept so that it is never a boxed number on the way.
+   */
+  contractWindowEnd(orderRef: string | undefined, duration: IsoDuration): number;
+  /** `known && !erased`, as one read for the allow path. */
+  releasable(): boolean;
 }
 
 /** The fields of an active consent answer the gate reads (a consent projection slot has them). */
