@@ -22,25 +22,30 @@ import type { ActiveConsent, OrderInfo, RightsStop, SubjectGate, SubjectInfo } f
  */
 export class GateRecords {
   /**
-   * The records by subject id: an open-addressing table of the records themselves, probed by
-   * `idHash`; each record holds its id's characters packed into its own cells (`GateRecord.is`).
-   * Why not a Map: a Map lookup reads a bucket, then an entry, then the key string (to compare
-   * characters), then the record — four cache lines in a table of every subject, each a miss on
-   * a decision that follows other work. Here: one slot, then the record and its cells, which the
-   * decision reads anyway (docs/gate.md). Load factor at most 1/2; records are never removed.
+   * The records by subject id: an open-addressing table of (hash, record) pairs side by side,
+   * probed by `idHash`; each record holds its id's characters packed into its own cells
+   * (`GateRecord.is`). Why not a Map: a Map lookup reads a bucket, then an entry, then the key
+   * string (to compare characters), then the record — four cache lines in a table of every
+   * subject, each a miss on a decision that follows other work. Here: one slot, then the record
+   * and its cells, which the decision reads anyway (docs/gate.md). The hash beside the record
+   * lets a probe pass over another subject's slot without fetching its record (a miss each).
+   * Load factor at most 1/2; records are never removed.
    */
-  private table: Array<GateRecord | undefined> = new Array<GateRecord | undefined>(1024).fill(undefined);
+  private table: Array<number | GateRecord> = new Array<number | GateRecord>(2 * 1024).fill(EMPTY);
   private count = 0;
 
   /** The record of `subject`, if anything about it is held. Never creates one. */
   get(subject: string): GateRecord | undefined {
     const t = this.table;
-    const mask = t.length - 1;
+    const mask = (t.length >> 1) - 1;
     const h = idHash(subject);
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const r = t[i];
-      if (r === undefined) return undefined;
-      if (r.hash === h && r.is(subject)) return r;
+      const held = t[2 * i];
+      if (held === EMPTY) return undefined;
+      if (held === h) {
+        const r = t[2 * i + 1] as GateRecord;
+        if (r.is(subject)) return r;
+      }
     }
   }
 
@@ -51,23 +56,27 @@ export class GateRecords {
   private recordOf(subject: string): GateRecord {
     const had = this.get(subject);
     if (had !== undefined) return had;
-    if (2 * (this.count + 1) > this.table.length) this.grow();
+    if (4 * (this.count + 1) > this.table.length) this.grow();
     const r = new GateRecord(subject, idHash(subject));
     this.put(this.table, r);
     this.count++;
     return r;
   }
 
-  private put(t: Array<GateRecord | undefined>, r: GateRecord): void {
-    const mask = t.length - 1;
+  private put(t: Array<number | GateRecord>, r: GateRecord): void {
+    const mask = (t.length >> 1) - 1;
     let i = r.hash & mask;
-    while (t[i] !== undefined) i = (i + 1) & mask;
-    t[i] = r;
+    while (t[2 * i] !== EMPTY) i = (i + 1) & mask;
+    t[2 * i] = r.hash;
+    t[2 * i + 1] = r;
   }
 
   private grow(): void {
-    const next = new Array<GateRecord | undefined>(this.table.length * 2).fill(undefined);
-    for (const r of this.table) if (r !== undefined) this.put(next, r);
+    const next = new Array<number | GateRecord>(this.table.length * 2).fill(EMPTY);
+    for (let i = 1; i < this.table.length; i += 2) {
+      const r = this.table[i];
+      if (typeof r !== 'number') this.put(next, r!);
+    }
     this.table = next;
   }
 
@@ -101,6 +110,9 @@ export class GateRecords {
     this.recordOf(subject).addStop(stop);
   }
 }
+
+/** An empty slot's hash: `idHash` is never negative. */
+const EMPTY = -1;
 
 /** FNV-1a over the UTF-16 code units, as a small integer (a Smi: no boxing). */
 export function idHash(s: string): number {
