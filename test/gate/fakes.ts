@@ -122,6 +122,10 @@ export class FakeSubjects {
     return new FakeSubjectGate(subject, this.infos.get(subject), this.consents, this.orders, this.stops);
   }
 
+  find(subject: string): SubjectGate {
+    return this.get(subject);
+  }
+
   withOrders(orders: ReadonlyMap<string, OrderInfo>): FakeSubjects {
     return new FakeSubjects(this.infos, this.consents, orders, this.stops);
   }

@@ -116,8 +116,9 @@ describe('gate records answer as the projections they mirror', () => {
           // A catch-up re-reads events already applied: nothing changes.
           for (const e of events) consents.apply(e);
 
-          for (const s of SUBJECTS) {
-            const r = records.get(s);
+          // Each subject through its record and through the allow path's shared view (`find`).
+          for (const [s, view] of SUBJECTS.flatMap((x) => [[x, false] as const, [x, true] as const])) {
+            const r = view ? records.find(s) : records.get(s);
             const held = refSubjects.get(s);
             if (r === undefined) {
               // Nothing about the subject: no subject, no consent, order, stop or erasure either.

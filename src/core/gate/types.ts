@@ -159,7 +159,14 @@ export interface GateContext {
   readonly registry: RegistryModel;
   readonly members: { get(id: string): MemberInfo | undefined };
   /** What the gate holds per subject (state, orders, consents, objections, rights stops): one lookup. */
-  readonly subjects: { get(subject: string): SubjectGate | undefined };
+  readonly subjects: {
+    get(subject: string): SubjectGate | undefined;
+    /**
+     * `get` for the allow path: the same answers, possibly from one shared view that the next
+     * `find` re-aims (GateRecords: so that the record object itself is not fetched). Read at once.
+     */
+    find(subject: string): SubjectGate | undefined;
+  };
   /** Recorded PIPC suspension orders: the one in force at `at` for `country`, `recipient` or (a member's) `classId`. */
   readonly suspensions: { find(recipient: string, classId: string | undefined, country: string, at: number): SuspensionInfo | undefined };
 }
