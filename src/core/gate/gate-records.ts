@@ -6,14 +6,16 @@ import { idKey, intern, internList, UNSCOPED_KEY } from './intern.ts';
 import type { ActiveConsent, OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts';
 
 /**
- * The gate's per-subject records: for each subject, one object holding what a decision reads
- * about it — its state (jurisdiction, erasure, retention anchors), its orders, its consent
- * answers per (choice, member), its objections and its completed objection/suspension requests.
+ * The gate's per-subject records: for each subject, one region of cells holding what a decision
+ * reads about it — its state (jurisdiction, erasure, retention anchors), its orders, its consent
+ * answers per (choice, member) — and a record object with its objections and completed
+ * objection/suspension requests and the methods that read it all.
  *
  * Why: a decision used to probe five tables keyed by the subject (subjects, orders, consents,
  * objections, rights stops), each a hash-table walk into memory nothing else touches, and on a
  * busy machine each of those is a cache miss (docs/gate.md, "Where each microsecond goes"). One
- * lookup now reaches one record whose parts are small arrays of integer keys and shared values.
+ * lookup now reaches one region of small integer keys and shared values (docs/gate.md, fifth
+ * round: why the regions share one array).
  *
  * The records hold no truth of their own: each projection writes its part as it applies an event
  * (the subject directory, the vault's erasures, the consent projection, the orders index, the
