@@ -57,3 +57,40 @@ export function binaryColumns(rows: readonly (readonly CopyValue[])[], types: re
   }
   return `unnest(${args.join(', ')})`;
 }
+
+/**
+ * Rows as ONE binary array of a composite type `typeOid` (array_recv over record_recv), for
+ * `INSERT … SELECT x.* FROM unnest($1::table[]) AS x`: one set-returning function and one
+ * parameter for the whole batch, where `binaryColumns` takes one of each per column — and
+ * PostgreSQL materialises every function of a multi-argument `unnest` in a tuplestore of its
+ * own, so a twenty-column batch of two rows paid twenty of them (docs/release.md, issue 20).
+ *
+ * Each element: its field count, then per field the type's OID, a 32-bit length (−1 = NULL)
+ * and the value's binary form. `order` lists the row's values in the composite's attribute
+ * order (indexes into each row and `types`); record_recv checks every OID and the count, so a
+ * mismatch is refused by the server, never stored.
+ */
+export function encodeBinaryRecordArray(typeOid: number, rows: readonly (readonly CopyValue[])[], types: readonly BinaryType[], order: readonly number[]): Buffer {
+  let cap = 20;
+  for (const row of rows) {
+    if (row.length !== types.length) throw new Error(`bulk row has ${row.length} values for ${types.length} columns`);
+    cap += 8 + 8 * order.length;
+    for (const i of order) cap += bound(row[i]!);
+  }
+  const buf = Buffer.allocUnsafe(cap);
+  let o = buf.writeInt32BE(1, 0);
+  o = buf.writeInt32BE(0, o); // no NULL elements (fields may be NULL)
+  o = buf.writeUInt32BE(typeOid, o);
+  o = buf.writeInt32BE(rows.length, o);
+  o = buf.writeInt32BE(1, o);
+  for (const row of rows) {
+    const at = o;
+    o = buf.writeInt32BE(order.length, o + 4);
+    for (const i of order) {
+      o = buf.writeUInt32BE(ELEMENT_OID[types[i]!], o);
+      o = field(buf, o, row[i]!, types[i]!);
+    }
+    buf.writeInt32BE(o - at - 4, at);
+  }
+  return buf.subarray(0, o);
+}

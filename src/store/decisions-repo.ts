@@ -1,5 +1,5 @@
 import { encodeJsonRows, jsonRowsIfHeadMoved, jsonText, type CopyValue } from './bulk-rows.ts';
-import { binaryColumns } from './binary-arrays.ts';
+import { binaryColumns, ELEMENT_OID, encodeBinaryRecordArray } from './binary-arrays.ts';
 import { binaryCopies, encodeBinarySliced, encodeBulkSliced } from './bulk-slices.ts';
 import type { BinaryType } from './copy-binary.ts';
 import { isoTime, itemJson } from './decision-json.ts';
@@ -75,6 +75,9 @@ export function decisionWriter(): PreparedWriter<DecisionRow> & { committed(rows
     if (fresh.length > 0) rows.forEach(({ row }, i) => !all[i]!.stored && sent.set(row, all[i]!));
     return { all, fresh };
   };
+  // The table's row type, once a batch's transaction has read it (see rowTypeOf): until then,
+  // and for good if the table is not the one this writer knows, a batch goes column by column.
+  let rowType: RowType | null | undefined;
   return {
     async prepare(sql, rows) {
       const { all, fresh } = tracesOf(rows);
@@ -83,6 +86,9 @@ export function decisionWriter(): PreparedWriter<DecisionRow> & { committed(rows
         ? await encodeBinarySliced('release_decisions', DECISION_COLUMNS, DECISION_TYPES, batched, binaryValues)
         : await encodeBulkSliced(sql, 'release_decisions', DECISION_COLUMNS, batched, decisionValues);
       return async (tx) => {
+        // In the transaction, not before it: on PGlite a statement outside the open transaction
+        // would wait for it to end. The first batch of a journal always comes this way.
+        if (rowType === undefined) rowType = await rowTypeOf(tx);
         if (fresh.length > 0) {
           const params: Buffer[] = [];
           await tx.query(insertTraces(fresh, (v) => `$${params.push(v)}`), params);
@@ -93,10 +99,15 @@ export function decisionWriter(): PreparedWriter<DecisionRow> & { committed(rows
     },
     statements(rows, param) {
       const { all, fresh } = tracesOf(rows);
-      // One binary array per column (binary-arrays.ts): on PGlite, where every batch is one
-      // statement, parsing the rows out of a JSON document cost more than inserting them.
-      const columns = binaryColumns(rows.map((b, i) => binaryValues({ ...b, traceId: all[i]!.id })), DECISION_TYPES, param);
-      const out = [`INSERT INTO release_decisions (${DECISION_COLUMNS.join(', ')}) SELECT x.* FROM ${columns} AS x(${DECISION_COLUMNS.join(', ')}), h`];
+      const values = rows.map((b, i) => binaryValues({ ...b, traceId: all[i]!.id }));
+      // Binary, not a JSON document: on PGlite, where every batch is one statement, parsing the
+      // rows out of JSON cost more than inserting them. One array of the table's row type when
+      // it is known (one function scan for the batch), else one array per column.
+      const out = [
+        rowType
+          ? `INSERT INTO release_decisions (${rowType.columns}) SELECT x.* FROM unnest(${param(encodeBinaryRecordArray(rowType.oid, values, DECISION_TYPES, rowType.order))}::release_decisions[]) AS x, h`
+          : `INSERT INTO release_decisions (${DECISION_COLUMNS.join(', ')}) SELECT x.* FROM ${binaryColumns(values, DECISION_TYPES, param)} AS x(${DECISION_COLUMNS.join(', ')}), h`,
+      ];
       if (fresh.length > 0) out.push(insertTraces(fresh, param, ', h'));
       const tokens = tokenValues(rows);
       if (tokens.length > 0) out.push(jsonRowsIfHeadMoved('release_tokens', TOKEN_COLUMNS, param(encodeJsonRows(tokens, TOKEN_COLUMNS))));
@@ -109,6 +120,31 @@ export function decisionWriter(): PreparedWriter<DecisionRow> & { committed(rows
       }
     },
   };
+}
+
+/** release_decisions' row type as this database has it, for encodeBinaryRecordArray. */
+interface RowType {
+  readonly oid: number;
+  /** DECISION_COLUMNS indexes in the table's attribute order, and those columns' names. */
+  readonly order: readonly number[];
+  readonly columns: string;
+}
+
+/**
+ * The row type of release_decisions (in the search path, as the INSERT resolves it), or null
+ * when its columns are not exactly DECISION_COLUMNS with DECISION_TYPES (a migration changed the
+ * table and this writer was not changed with it): then batches keep the column-by-column form.
+ */
+async function rowTypeOf(tx: Sql): Promise<RowType | null> {
+  const attrs = await tx.query<{ oid: number | string; name: string; type: number | string }>(
+    `SELECT c.reltype::int8 AS oid, a.attname AS name, a.atttypid::int8 AS type
+       FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+      WHERE c.oid = 'release_decisions'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attnum`,
+  );
+  const order = attrs.map((a) => DECISION_COLUMNS.indexOf(a.name as (typeof DECISION_COLUMNS)[number]));
+  const same = attrs.length === DECISION_COLUMNS.length && order.every((i, k) => i >= 0 && ELEMENT_OID[DECISION_TYPES[i]!] === Number(attrs[k]!.type));
+  return same ? { oid: Number(attrs[0]!.oid), order, columns: order.map((i) => DECISION_COLUMNS[i]).join(', ') } : null;
 }
 
 /** Column types for COPY in binary form (copy-binary.ts), in DECISION_COLUMNS order. */

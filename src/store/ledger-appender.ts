@@ -93,7 +93,7 @@ const hashOf = (l: LedgerLeaf) => (l.text !== undefined ? leafHashOfText(l.text)
  * The leaves of a batch written in one statement (PGlite always, PostgreSQL below COPY_MIN_LEAVES):
  * one binary array per column (binary-arrays.ts), so the server copies each entry's bytes
  * instead of parsing them out of a JSON document — on PGlite that parsing was a third of a
- * durable decision's database time. Parameters $6–$9 of the one write (appendIfHead).
+ * durable decision's database time. Parameters $5–$8 of the one write (appendIfHead).
  */
 function entriesArrays(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): { params: Buffer[]; from: string } {
   const params: Buffer[] = [];
@@ -109,16 +109,19 @@ function entriesArrays(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Arra
 }
 // Only the stored levels (tree-math.ts NODE_STRIDE): the reader derives the others.
 const nodesDoc = (closed: readonly StoredNode[]) =>
-  encodeJsonRows(closed.filter((n) => isStoredLevel(n.level)).map((n) => [n.level, n.index, n.hash]), NODE_COLUMNS) || '[]';
+  encodeJsonRows(closed.filter((n) => isStoredLevel(n.level)).map((n) => [n.level, n.index, n.hash]), NODE_COLUMNS) || NO_NODES;
 const NODE_COLUMNS = ['level', 'idx', 'hash'] as const;
 
 const INSERT_ENTRIES = `INSERT INTO ledger_entries (idx, entry, leaf_hash, subject)`;
-// The leaves' columns are parameters $6–$9 and the subtrees' document $1 of the one write
-// (appendIfHead); rows that come along in the same statement number theirs from $10.
-const ENTRY_PARAM = 6;
+// The head's parameters are $1–$4 of the one write (appendIfHead), the leaves' columns $5–$8;
+// rows that come along in the same statement number theirs from $9, and the subtrees'
+// document, when the batch closes a stored one, comes last.
+const ENTRY_PARAM = 5;
 const FIRST_ROW_PARAM = ENTRY_PARAM + ENTRY_COLUMNS.length;
 const INSERT_NODES = `INSERT INTO ledger_nodes (level, idx, hash)`;
-const NODES_FROM = `SELECT x.level, x.idx, x.hash FROM json_populate_recordset(NULL::ledger_nodes, $1::json) AS x`;
+const nodesFrom = (param: number) => `SELECT x.level, x.idx, x.hash FROM json_populate_recordset(NULL::ledger_nodes, $${param}::json) AS x`;
+/** What nodesDoc gives for a batch that closes no stored subtree (most: one in 2^NODE_STRIDE leaves closes one). */
+const NO_NODES = '[]';
 
 async function appendLocked(tx: Sql, leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[]): Promise<{ first: number; end: LogHead }> {
   const [row] = await tx.query<{ size: number; frontier: Uint8Array }>('SELECT size, frontier FROM ledger_head WHERE singleton FOR UPDATE');
@@ -146,19 +149,30 @@ async function appendIfHead(
   if (withRows && !entries) throw new Error('a COPY append cannot take rows into its statement');
   // The batch's own rows, when they come along: more CTEs that read `h` like the entries do.
   const rows = withRows ? withRows.rows.map((r, i) => `, r${i} AS (${r})`).join('') : '';
-  // Every insert reads `h`, so none happens unless the head moved from exactly `expected`.
-  // The head is compared as `l` reads it — locked, so after any other writer's commit — not
-  // as this statement's snapshot saw it: a batch sent while the previous one still holds the
-  // head waits for it and then goes on, instead of failing against the older row version.
+  // Every insert reads `h`, so none happens unless the head moved from exactly `expected`. The
+  // head is compared as the UPDATE finds it — the row's latest version, locked, so after any
+  // other writer's commit — not as this statement's snapshot saw it: a batch sent while the
+  // previous one still holds the head waits for it and then goes on (READ COMMITTED re-reads
+  // the updated row), instead of failing against the older row version. That is why the
+  // comparison is in the SET, not the WHERE: a WHERE would be tested on the snapshot's version
+  // first. A head that is not `expected` is written back unchanged and `moved` is false (it
+  // cannot read true by accident: the new head pins the tree, so it equals the old one only if
+  // these very leaves were already appended there, and their indexes would then collide).
+  // One UPDATE instead of a `SELECT … FOR UPDATE` beside it: no separate row lock (and its WAL
+  // record) and one plan node less per batch.
+  const params: unknown[] = [end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ? entries.params : []), ...(withRows?.params ?? [])];
+  // The subtrees' CTE only when the batch closes a stored one: an empty insert still costs its
+  // plan nodes, its function scan and the table's indexes opened, on every batch.
+  const n = nodes === NO_NODES ? '' : `, n AS (${INSERT_NODES} ${nodesFrom(params.push(nodes))}, h)`;
   const [r] = await tx.query<{ moved: number }>(
-    `WITH l AS (
-       SELECT size, frontier FROM ledger_head WHERE singleton FOR UPDATE
-     ), h AS (
-       UPDATE ledger_head SET size = $2, frontier = $3 FROM l WHERE ledger_head.singleton AND l.size = $4 AND l.frontier = $5 RETURNING ledger_head.size
-     ), n AS (${INSERT_NODES} ${NODES_FROM}, h)${entries ? `, e AS (${INSERT_ENTRIES} ${entries.from}, h)` : ''}${rows}
+    `WITH u AS (
+       UPDATE ledger_head SET size = CASE WHEN size = $3 AND frontier = $4 THEN $1 ELSE size END,
+                              frontier = CASE WHEN size = $3 AND frontier = $4 THEN $2 ELSE frontier END
+       WHERE singleton RETURNING size = $1 AND frontier = $2 AS moved
+     ), h AS (SELECT true FROM u WHERE u.moved)${n}${entries ? `, e AS (${INSERT_ENTRIES} ${entries.from}, h)` : ''}${rows}
      SELECT count(*)::int AS moved FROM h`,
-    [nodes, end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ? entries.params : []), ...(withRows?.params ?? [])],
-    // A handful of texts (which kinds ride along), run for every batch.
+    params,
+    // A handful of texts (which kinds ride along, whether subtrees close), run for every batch.
     { prepare: true },
   );
   if (r!.moved !== 1) return undefined;
