@@ -9,6 +9,7 @@ import { SuspensionIndex } from '../../src/core/gate/suspension-index.ts';
 import { RightsStopIndex } from '../../src/core/rights/stops.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
 import { parseRegistry } from '../../src/core/registry/parse.ts';
+import { addDuration, type IsoDuration } from '../../src/core/time/duration.ts';
 
 /**
  * In-memory stand-ins for the consent projection, member registry and subject directory,
@@ -121,6 +122,10 @@ export class FakeSubjects {
     return new FakeSubjectGate(subject, this.infos.get(subject), this.consents, this.orders, this.stops);
   }
 
+  find(subject: string): SubjectGate {
+    return this.get(subject);
+  }
+
   withOrders(orders: ReadonlyMap<string, OrderInfo>): FakeSubjects {
     return new FakeSubjects(this.infos, this.consents, orders, this.stops);
   }
@@ -171,6 +176,15 @@ class FakeSubjectGate implements SubjectGate {
   contractEnd(orderRef: string | undefined): number | undefined {
     const o = orderRef === undefined ? undefined : this.orders.get(orderRef);
     return (o !== undefined && o.subject === this.id ? o.contractEndedAt : undefined) ?? this.contractEndedAt;
+  }
+
+  contractWindowEnd(orderRef: string | undefined, duration: IsoDuration): number {
+    const end = this.contractEnd(orderRef);
+    return end === undefined ? Number.NaN : addDuration(end, duration);
+  }
+
+  releasable(): boolean {
+    return this.known && !this.erased;
   }
 }
 

@@ -6,6 +6,7 @@ import { idKey } from '../../src/core/gate/intern.ts';
 import type { OrderInfo, SubjectInfo } from '../../src/core/gate/types.ts';
 import type { RightsRequest } from '../../src/core/rights/request.ts';
 import { RightsStopIndex } from '../../src/core/rights/stops.ts';
+import { addDuration, parseDuration } from '../../src/core/time/duration.ts';
 import { DECLS, history, MEMBERS, PURPOSES, SUBJECTS } from '../consent/arbitraries.ts';
 
 /**
@@ -15,6 +16,10 @@ import { DECLS, history, MEMBERS, PURPOSES, SUBJECTS } from '../consent/arbitrar
  * erasure from either the subject directory or the vault — whatever order the events arrive in
  * (another server's NOTIFY, a catch-up re-reading events already applied).
  */
+
+/** Windows for the contract-end anchor: exact days, and calendar months (which `addDurationToParts` must add alike). */
+const P30D = parseDuration('P30D');
+const P1Y = parseDuration('P1Y');
 const CHOICES = [...DECLS, ...DECLS.map((d) => `${d}:transfer`)];
 
 const orderArb = fc.record({
@@ -22,7 +27,8 @@ const orderArb = fc.record({
   subject: fc.constantFrom(...SUBJECTS),
   recipient: fc.constantFrom(...MEMBERS),
   declarations: fc.subarray(DECLS),
-  ended: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+  // Small times, and epoch-ms ones of either sign (the record keeps the end as two small integers).
+  ended: fc.option(fc.oneof(fc.integer({ min: 0, max: 100 }), fc.maxSafeInteger().map((x) => (x % 8.64e15) + 0)), { nil: undefined }),
 });
 const stopArb = fc.record({
   id: fc.constantFrom('r1', 'r2', 'r3'),
@@ -37,7 +43,8 @@ const subjectArb = fc.record({
   jurisdiction: fc.constantFrom('KR', 'EU' as const),
   erased: fc.boolean(),
   collectedAt: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
-  ended: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+  // Small times, and epoch-ms ones of either sign (the record keeps the end as two small integers).
+  ended: fc.option(fc.oneof(fc.integer({ min: 0, max: 100 }), fc.maxSafeInteger().map((x) => (x % 8.64e15) + 0)), { nil: undefined }),
 });
 
 type Value<A> = A extends fc.Arbitrary<infer T> ? T : never;
@@ -109,8 +116,9 @@ describe('gate records answer as the projections they mirror', () => {
           // A catch-up re-reads events already applied: nothing changes.
           for (const e of events) consents.apply(e);
 
-          for (const s of SUBJECTS) {
-            const r = records.get(s);
+          // Each subject through its record and through the allow path's shared view (`find`).
+          for (const [s, view] of SUBJECTS.flatMap((x) => [[x, false] as const, [x, true] as const])) {
+            const r = view ? records.find(s) : records.get(s);
             const held = refSubjects.get(s);
             if (r === undefined) {
               // Nothing about the subject: no subject, no consent, order, stop or erasure either.
@@ -125,6 +133,7 @@ describe('gate records answer as the projections they mirror', () => {
               expect(r.collectedAt).toBe(held.collectedAt);
             }
             expect(r.erased).toBe((held?.erased ?? false) || refVault.has(s));
+            expect(r.releasable()).toBe(held !== undefined && !r.erased);
             for (const c of CHOICES) {
               for (const m of [...MEMBERS, 'other']) {
                 for (const scopedOnly of [false, true]) {
@@ -154,10 +163,13 @@ describe('gate records answer as the projections they mirror', () => {
             }
             // The contract-end anchor: the named order's own end, else the subject's.
             expect(r.contractEnd(undefined)).toBe(held?.contractEndedAt);
+            expect(r.contractWindowEnd(undefined, P30D)).toBe(held?.contractEndedAt === undefined ? Number.NaN : addDuration(held.contractEndedAt, P30D));
             for (const ref of ['o1', 'o2', 'o3', 'o4', 'o5']) {
               const o = refOrders.get(ref);
               const ownEnd = o !== undefined && o.subject === s ? o.contractEndedAt : undefined;
               expect(r.contractEnd(ref)).toBe(ownEnd ?? held?.contractEndedAt);
+              const anchor = ownEnd ?? held?.contractEndedAt;
+              expect(r.contractWindowEnd(ref, P1Y)).toBe(anchor === undefined ? Number.NaN : addDuration(anchor, P1Y));
               for (const m of [...MEMBERS, 'other']) {
                 const want = o !== undefined && o.subject === s && o.recipient === m ? o.declarations : undefined;
                 expect(r.orderedDeclarations(idKey(m), ref)).toEqual(want);

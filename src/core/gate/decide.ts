@@ -112,14 +112,14 @@ export function decideTraced(req: ReleaseRequest, ctx: GateContext, explain = fa
 // `decideTraced`, which builds the deny with its trace and messages. (One exception: an expired
 // retention window of the only candidate declaration, whose deny is the allow's trace with the
 // last step failing — built here, equal to the traced one by test/gate/fast-path.test.ts.) Everything about the
-// subject comes from its one record (`ctx.subjects`): one hash lookup per decision.
+// subject comes from its one region (`ctx.subjects.find`): one hash lookup per decision.
 
 function allowOrGiveUp(req: ReleaseRequest, ctx: GateContext): Decision | undefined {
   const idx = indexOf(ctx.registry);
   const fixed = idx.parties.get(req.recipientId);
   if (fixed !== undefined && fixed.kind === 'recipient') {
-    const subject = ctx.subjects.get(req.subject);
-    if (subject === undefined || !subject.known || subject.erased) return undefined;
+    const subject = ctx.subjects.find(req.subject);
+    if (subject === undefined || !subject.releasable()) return undefined;
     const country = fixed.country!;
     if (ctx.suspensions.find(req.recipientId, undefined, country, req.at) !== undefined) return undefined;
     const plans = fixed.byPurpose.get(req.purpose);
@@ -138,11 +138,11 @@ function allowOrGiveUp(req: ReleaseRequest, ctx: GateContext): Decision | undefi
   if (ctx.suspensions.find(req.recipientId, party.id, member.country, req.at) !== undefined) return undefined;
   const plans = party.byPurpose.get(req.purpose);
   if (plans === undefined || req.orderRef === undefined) return undefined;
-  const subject = ctx.subjects.get(req.subject);
+  const subject = ctx.subjects.find(req.subject);
   if (subject === undefined) return undefined;
   const ordered = subject.orderedDeclarations(member.key, req.orderRef);
   if (ordered === undefined) return undefined;
-  if (!subject.known || subject.erased) return undefined;
+  if (!subject.releasable()) return undefined;
   for (let i = 0; i < plans.length; i++) {
     const plan = plans[i]!;
     if (!ordered.includes(plan.id)) continue;
@@ -227,9 +227,9 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
     retentionEndsAt = addDuration(subject.collectedAt, ret.duration);
     if (req.at >= retentionEndsAt) return sole ? retentionExpired(plan, ret, retentionEndsAt, country, subject.jurisdiction) : undefined;
   } else if (ret.kind === 'contract_end') {
-    const ended = subject.contractEnd(req.orderRef);
-    if (ended !== undefined) {
-      retentionEndsAt = addDuration(ended, ret.duration);
+    const end = subject.contractWindowEnd(req.orderRef, ret.duration);
+    if (!Number.isNaN(end)) {
+      retentionEndsAt = end;
       if (req.at >= retentionEndsAt) return sole ? retentionExpired(plan, ret, retentionEndsAt, country, subject.jurisdiction) : undefined;
     }
   }

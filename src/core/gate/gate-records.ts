@@ -1,18 +1,21 @@
 import { compareOrder } from '../consent/events.ts';
+import { addDuration, addDurationToParts, type IsoDuration } from '../time/duration.ts';
 import type { ConsentStatus } from '../consent/lookup.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
 import { idKey, intern, internList, UNSCOPED_KEY } from './intern.ts';
 import type { ActiveConsent, OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts';
 
 /**
- * The gate's per-subject records: for each subject, one object holding what a decision reads
- * about it — its state (jurisdiction, erasure, retention anchors), its orders, its consent
- * answers per (choice, member), its objections and its completed objection/suspension requests.
+ * The gate's per-subject records: for each subject, one region of cells holding what a decision
+ * reads about it — its state (jurisdiction, erasure, retention anchors), its orders, its consent
+ * answers per (choice, member) — and a record object with its objections and completed
+ * objection/suspension requests and the methods that read it all.
  *
  * Why: a decision used to probe five tables keyed by the subject (subjects, orders, consents,
  * objections, rights stops), each a hash-table walk into memory nothing else touches, and on a
  * busy machine each of those is a cache miss (docs/gate.md, "Where each microsecond goes"). One
- * lookup now reaches one record whose parts are small arrays of integer keys and shared values.
+ * lookup now reaches one region of small integer keys and shared values (docs/gate.md, fifth
+ * round: why the regions share one array).
  *
  * The records hold no truth of their own: each projection writes its part as it applies an event
  * (the subject directory, the vault's erasures, the consent projection, the orders index, the
@@ -21,53 +24,134 @@ import type { ActiveConsent, OrderInfo, RightsStop, SubjectGate, SubjectInfo } f
  */
 export class GateRecords {
   /**
-   * The records by subject id: an open-addressing table of the records themselves, probed by
-   * `idHash`; each record holds its id's characters packed into its own cells (`GateRecord.is`).
-   * Why not a Map: a Map lookup reads a bucket, then an entry, then the key string (to compare
-   * characters), then the record — four cache lines in a table of every subject, each a miss on
-   * a decision that follows other work. Here: one slot, then the record and its cells, which the
-   * decision reads anyway (docs/gate.md). Load factor at most 1/2; records are never removed.
+   * Every subject's cells, one region per subject (layout: `GateRecord`), in one array. Why: a
+   * JavaScript object with a variable part is two objects in V8 — the object, then its elements
+   * store — so a table slot, then a record, then its cells were three dependent cache misses
+   * before the decision could compare the id, and that chain was half of what a decision waits
+   * on after Cedar (docs/gate.md, fifth round, `bench/gate-warm.ts`). The array itself and its
+   * store's header are shared and stay in cache: slot, then region — two. A region that
+   * outgrows its room moves to the end with at least twice the room, its old cells cleared: the
+   * holes a region leaves are smaller than the region, so less than half the array is holes.
    */
-  private table: Array<GateRecord | undefined> = new Array<GateRecord | undefined>(1024).fill(undefined);
+  cells: Cell[] = [];
+  /**
+   * The regions by subject id: an open-addressing table of (hash, region, record) triples,
+   * probed by `idHash`; the id's characters are packed into the region (`isAt`). Not a Map: a
+   * Map lookup reads a bucket, then an entry, then the key string, then the value. The hash
+   * beside the region lets a probe pass over another subject's slot without fetching its region.
+   * Load factor at most 1/2; records are never removed.
+   */
+  private table: Array<number | GateRecord> = new Array<number | GateRecord>(3 * 1024).fill(EMPTY);
+  private slots = 1024;
   private count = 0;
+  /** The view `find` answers with, aimed at one region at a time. */
+  private readonly view = new GateRecord(this, -1, '');
 
   /** The record of `subject`, if anything about it is held. Never creates one. */
   get(subject: string): GateRecord | undefined {
-    const t = this.table;
-    const mask = t.length - 1;
-    const h = idHash(subject);
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const r = t[i];
-      if (r === undefined) return undefined;
-      if (r.hash === h && r.is(subject)) return r;
-    }
+    const i = this.slotOf(subject);
+    return i < 0 ? undefined : (this.table[i + 2] as GateRecord);
+  }
+
+  /**
+   * `get` for the allow path: the same answers, from one shared view aimed at the subject's
+   * region — valid until the next `find`, so read it at once and keep nothing. The record object
+   * is not fetched (one cache miss fewer); everything the allow path reads is in the region.
+   */
+  find(subject: string): GateRecord | undefined {
+    const i = this.slotOf(subject);
+    if (i < 0) return undefined;
+    this.view.base = this.table[i + 1] as number;
+    return this.view;
   }
 
   get size(): number {
     return this.count;
   }
 
+  /** Where `subject`'s triple starts in the table, -1 for none. */
+  private slotOf(subject: string): number {
+    const t = this.table;
+    const c = this.cells;
+    const mask = this.slots - 1;
+    const h = idHash(subject);
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const held = t[3 * i];
+      if (held === EMPTY) return -1;
+      if (held === h && isAt(c, t[3 * i + 1] as number, subject)) return 3 * i;
+    }
+  }
+
   private recordOf(subject: string): GateRecord {
-    const had = this.get(subject);
-    if (had !== undefined) return had;
-    if (2 * (this.count + 1) > this.table.length) this.grow();
-    const r = new GateRecord(subject, idHash(subject));
-    this.put(this.table, r);
+    const i = this.slotOf(subject);
+    if (i >= 0) return this.table[i + 2] as GateRecord;
+    if (2 * (this.count + 1) > this.slots) this.grow();
+    const r = new GateRecord(this, this.region(subject), subject);
+    this.put(this.table, this.slots, idHash(subject), r);
     this.count++;
     return r;
   }
 
-  private put(t: Array<GateRecord | undefined>, r: GateRecord): void {
-    const mask = t.length - 1;
-    let i = r.hash & mask;
-    while (t[i] !== undefined) i = (i + 1) & mask;
-    t[i] = r;
+  /** A new region for `id` at the end of the cells: header, packed id, room for a few entries. */
+  private region(id: string): number {
+    const c = this.cells;
+    const base = c.length;
+    let packable = true;
+    for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) >= PACKABLE) packable = false;
+    const idCells = packable ? (id.length + 1) >> 1 : 0;
+    const cap = HEAD + idCells + ROOM;
+    for (let k = 0; k < cap; k++) c.push(undefined);
+    c[base + FLAGS] = 0;
+    c[base + ID_LENGTH] = id.length;
+    c[base + ID_CELLS] = idCells;
+    c[base + ORDERS_END] = HEAD + idCells;
+    c[base + KEYS_END] = HEAD + idCells;
+    c[base + END_HI] = NO_TIME;
+    c[base + END_LO] = 0;
+    for (let i = 0, k = base + HEAD; k < base + HEAD + idCells; i += 2, k++) c[k] = id.charCodeAt(i) | (i + 1 < id.length ? id.charCodeAt(i + 1) << 15 : 0);
+    return base;
+  }
+
+  private put(t: Array<number | GateRecord>, slots: number, hash: number, r: GateRecord): void {
+    const mask = slots - 1;
+    let i = hash & mask;
+    while (t[3 * i] !== EMPTY) i = (i + 1) & mask;
+    t[3 * i] = hash;
+    t[3 * i + 1] = r.base;
+    t[3 * i + 2] = r;
   }
 
   private grow(): void {
-    const next = new Array<GateRecord | undefined>(this.table.length * 2).fill(undefined);
-    for (const r of this.table) if (r !== undefined) this.put(next, r);
+    const slots = this.slots * 2;
+    const next = new Array<number | GateRecord>(3 * slots).fill(EMPTY);
+    for (let i = 0; i < this.table.length; i += 3) {
+      if (this.table[i] !== EMPTY) this.put(next, slots, this.table[i] as number, this.table[i + 2] as GateRecord);
+    }
     this.table = next;
+    this.slots = slots;
+  }
+
+  /** Moves `r`'s region to the end of the cells with room for `cap` cells (called by its writes). */
+  move(r: GateRecord, used: number, oldCap: number, cap: number): void {
+    const c = this.cells;
+    const from = r.base;
+    const to = c.length;
+    for (let k = 0; k < cap; k++) c.push(k < used ? c[from + k] : undefined);
+    // Cleared, so that the hole keeps nothing alive.
+    for (let k = 0; k < oldCap; k++) c[from + k] = undefined;
+    this.rebase(r, to);
+  }
+
+  /** Points `r` and its table slot at `base`. */
+  private rebase(r: GateRecord, base: number): void {
+    r.base = base;
+    const mask = this.slots - 1;
+    for (let i = idHash(r.id) & mask; ; i = (i + 1) & mask) {
+      if (this.table[3 * i + 2] === r) {
+        this.table[3 * i + 1] = base;
+        return;
+      }
+    }
   }
 
   /** The subject directory's view of the subject (created, reloaded, erased). */
@@ -100,6 +184,9 @@ export class GateRecords {
     this.recordOf(subject).addStop(stop);
   }
 }
+
+/** An empty slot's hash: `idHash` is never negative. */
+const EMPTY = -1;
 
 /** FNV-1a over the UTF-16 code units, as a small integer (a Smi: no boxing). */
 export function idHash(s: string): number {
@@ -140,7 +227,7 @@ export interface ScopedStop extends RightsStop {
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 /** One cell of a record's orders-and-consents elements (see `GateRecord`). */
-type Cell = number | string | readonly string[] | undefined | null | boolean | ConsentSlot;
+type Cell = number | string | readonly string[] | undefined | null | boolean | ConsentSlot | GateRecord;
 const NO_STOPS: readonly ScopedStop[] = Object.freeze([]);
 /** The answer when no slot applies. */
 const NO_ANSWER: ConsentStatus = Object.freeze({ state: 'none' });
@@ -160,106 +247,154 @@ const FOUND = { all: -1, scoped: -1 };
 const ACTIVE: { eventId: string; noticeHash: string; items: readonly string[]; fingerprint: string | null } = { eventId: '', noticeHash: '', items: [], fingerprint: null };
 
 const BOTH = -2;
+
+/** `GateRecord.flags`: known to the subject directory, erased (directory or vault), an EU subject, an order with its own contract end, objections, stopping requests. */
+const KNOWN = 1;
+const ERASED = 2;
+const EU = 4;
+const ORDER_ENDS = 8;
+const OBJECTS = 16;
+const STOPS = 32;
 /** Cells per consent entry's data: slot, grant, expiry (hi, lo), fingerprint, items, event, notice. */
 const DATA = 8;
 
 /**
  * A consent's expiry is kept in the cells as two small integers, `hi * 2^30 + lo`: a number that
  * is not a small integer would be a pointer to a box elsewhere in the heap, one more line to
- * fetch. (The subject's own times stay plain fields: a getter computing them returns a fresh
- * box wherever it is not inlined — an allocation on the allow path — and they are read only
- * for the retention windows anchored on them.)
+ * fetch. The subject's contract end is kept the same way; the allow path reads it through
+ * `contractWindowEnd`, which hands the two integers to the date arithmetic as they are.
  */
 const LO = 2 ** 30;
 /** `hi` of a time that is not there. No epoch-ms time this side of the year 275760 has it. */
 const NO_TIME = -(2 ** 30);
-const hiOf = (t: number | undefined): number => (t === undefined ? NO_TIME : Math.floor(t / LO));
+// `+ 0`: -0 (the instant 0) is kept as 0, a small integer, not a boxed -0 in a field of every record's shape.
+const hiOf = (t: number | undefined): number => (t === undefined ? NO_TIME : Math.floor(t / LO) + 0);
 const loOf = (t: number | undefined): number => (t === undefined ? 0 : t - Math.floor(t / LO) * LO);
 
+/** Where `s` is the id of the region at `base` (the packed code units, or the record's id string). */
+function isAt(c: readonly Cell[], base: number, s: string): boolean {
+  const n = s.length;
+  const idCells = c[base + ID_CELLS] as number;
+  if (idCells === 0) return (c[base + RECORD] as GateRecord).id === s;
+  if (n !== c[base + ID_LENGTH]) return false;
+  for (let i = 0, k = base + HEAD; i < n; i += 2, k++) {
+    const w = c[k] as number;
+    if (s.charCodeAt(i) !== (w & 0x7fff)) return false;
+    if (i + 1 < n && s.charCodeAt(i + 1) !== w >>> 15) return false;
+  }
+  return true;
+}
+
+/** A region's header cells (`GateRecord`), then the packed id from HEAD. */
+const RECORD = 0;
+const FLAGS = 1;
+const ID_LENGTH = 2;
+const ID_CELLS = 3;
+const ORDERS_END = 4;
+const KEYS_END = 5;
+const END_HI = 6;
+const END_LO = 7;
+const HEAD = 8;
+/** Cells a new region has beyond its header and id: an order and a consent entry, or so. */
+const ROOM = 16;
+
 /**
- * One subject's record. Fields are always present and always of one type (one hidden class), the
- * lists start as shared empty arrays, and lookups scan small integers laid out side by side.
+ * One subject's record: a handle on its region of `GateRecords.cells`, plus what only writes,
+ * the traced evaluation or rare windows read (objections, stops, the collection time, the id).
+ * `GateRecords.find` answers with a shared instance aimed at one region after another; so every
+ * method reads through `base`, and the cold fields through the region's own record (`own`).
  *
- * Layout, for the cache lines a decision reads after something else (Cedar's wasm, the rest of
- * the server) has evicted them (docs/gate.md): the fields every decision reads come first, in
- * the object itself; and the orders
- * and consents are the record's own indexed elements — `this[i]`, one backing store reached
- * straight from the record, where a `cells` array was a second object (its header) in between:
- *   [0, idCells)    the subject id's code units, two to a cell (`is`);
- *   [idCells, ordersEnd) (member key, order ref, declarations, contract end) quadruples — the member's
+ * A region, for the cache lines a decision reads after something else (Cedar's wasm, the rest of
+ * the server) has evicted them (docs/gate.md) — offsets from `base`:
+ *   [0, HEAD)       the record, then the state every decision reads: flags (KNOWN, ERASED, EU,
+ *                   ORDER_ENDS, OBJECTS, STOPS), the id's length and cells, where the orders and
+ *                   the consent keys end, the subject's contract end as two small integers (a
+ *                   number would be a pointer to a box elsewhere: one more line);
+ *   [HEAD, +idCells) the subject id's code units, two to a cell (`isAt`);
+ *   [.., ordersEnd) (member key, order ref, declarations, contract end) quadruples — the member's
  *                   key is compared before the ref string;
  *   [ordersEnd, keysEnd) (choice key, scope key) pairs, one per consent entry — scope key 0 is
  *                   the unscoped slot, else a recipient's key: the scan reads only these;
  *   [keysEnd, n)    per entry, in the same order, DATA cells: the projection's slot, and the
  *                   fields an allow reads copied from it (grant, expiry as two small integers,
- *                   fingerprint, items, event id, notice hash) — so an allow reads the record's
- *                   own cells, not one more object per consent elsewhere in the heap.
- * Writes change the elements in place: a decision runs synchronously from its first read to its
- * answer, so it never sees a write half done.
+ *                   fingerprint, items, event id, notice hash).
+ * Writes change the cells in place (or move the region): a decision runs synchronously from its
+ * first read to its answer, so it never sees a write half done.
  */
 export class GateRecord implements SubjectGate {
-  [cell: number]: Cell;
-  // The fields a decision reads come first (the first cache line or two of the record).
-  readonly hash: number;
-  private readonly idLength: number;
-  private readonly idCells: number;
-  known = false;
-  /** Erased as the subject directory or the vault knows it: either one stops releases. */
-  erased = false;
-  jurisdiction: Jurisdiction = 'KR';
-  /** Cells in use, and where the consents start. */
-  private n = 0;
-  private ordersEnd = 0;
-  private keysEnd = 0;
-  /** Whether any order has its own contract end: otherwise the anchor is the subject's, without a scan. */
-  private orderEnds = false;
-  contractEndedAt: number | undefined = undefined;
-  /** Purposes the subject currently objects to. */
+  /** Where the region starts in `owner.cells`; moves as the region grows. */
+  base: number;
+  /** Cells in use and the region's size (writes only). */
+  n = 0;
+  cap = 0;
+  /** Purposes the subject currently objects to (OBJECTS: not empty). */
   private objectedTo: readonly string[] = NO_STRINGS;
+  /** STOPS: not empty. */
   private stops: readonly ScopedStop[] = NO_STOPS;
-  collectedAt: number | undefined = undefined;
+  /** Read only for `from: collection` windows (none in the bench's registry). */
+  private collected: number | undefined = undefined;
   private directoryErased = false;
   private vaultHasErased = false;
-  /** The subject id; its code units are also packed into cells [0, idCells) when all are below PACKABLE (else idCells is 0). */
-  private readonly id: string;
 
-  constructor(id: string, hash: number) {
-    this.id = id;
-    this.idLength = id.length;
-    this.hash = hash;
-    let packable = true;
-    for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) >= PACKABLE) packable = false;
-    let k = 0;
-    if (packable) {
-      for (let i = 0; i < id.length; i += 2, k++) this[k] = id.charCodeAt(i) | (i + 1 < id.length ? id.charCodeAt(i + 1) << 15 : 0);
+  constructor(
+    private readonly owner: GateRecords,
+    base: number,
+    /** The subject id ('' for the shared view). */
+    readonly id: string,
+  ) {
+    this.base = base;
+    if (base >= 0) {
+      const c = owner.cells;
+      c[base + RECORD] = this;
+      this.n = c[base + ORDERS_END] as number;
+      this.cap = this.n + ROOM;
     }
-    this.idCells = k;
-    this.n = k;
-    this.ordersEnd = k;
-    this.keysEnd = k;
   }
 
-  /**
-   * Whether this is the record of subject `s`: compared with the packed code units in the
-   * record's cells — the first line the decision reads next anyway — not with the id string, one
-   * more line of memory. (An id with a code unit beyond PACKABLE is compared as a string.)
-   */
-  is(s: string): boolean {
-    const n = s.length;
-    if (this.idCells === 0) return s === this.id;
-    if (n !== this.idLength) return false;
-    for (let i = 0, k = 0; i < n; i += 2, k++) {
-      const w = this[k] as number;
-      if (s.charCodeAt(i) !== (w & 0x7fff)) return false;
-      if (i + 1 < n && s.charCodeAt(i + 1) !== w >>> 15) return false;
-    }
-    return true;
+  /** The record that owns the region (this one, unless this is `find`'s view). */
+  private own(): GateRecord {
+    return this.owner.cells[this.base + RECORD] as GateRecord;
+  }
+
+  private get flags(): number {
+    return this.owner.cells[this.base + FLAGS] as number;
+  }
+
+  /** Whether the subject itself is known (see `SubjectGate.known`). */
+  get known(): boolean {
+    return (this.flags & KNOWN) !== 0;
+  }
+
+  /** Erased as the subject directory or the vault knows it: either one stops releases. */
+  get erased(): boolean {
+    return (this.flags & ERASED) !== 0;
+  }
+
+  get jurisdiction(): Jurisdiction {
+    return (this.flags & EU) !== 0 ? 'EU' : 'KR';
+  }
+
+  /** Known and not erased: one test of the bit set, for the allow path. */
+  releasable(): boolean {
+    return (this.flags & (KNOWN | ERASED)) === KNOWN;
+  }
+
+  get collectedAt(): number | undefined {
+    return this.own().collected;
+  }
+
+  get contractEndedAt(): number | undefined {
+    const c = this.owner.cells;
+    const hi = c[this.base + END_HI] as number;
+    return hi === NO_TIME ? undefined : hi * LO + (c[this.base + END_LO] as number);
   }
 
   /** Compares the member's key before the order ref, which is one string per order (a read of memory). */
   orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined {
-    const end = this.ordersEnd;
-    for (let i = this.idCells; i < end; i += 4) if (this[i] === recipientKey && this[i + 1] === orderRef) return this[i + 2] as readonly string[];
+    const c = this.owner.cells;
+    const b = this.base;
+    const end = b + (c[b + ORDERS_END] as number);
+    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += 4) if (c[i] === recipientKey && c[i + 1] === orderRef) return c[i + 2] as readonly string[];
     return undefined;
   }
 
@@ -271,91 +406,105 @@ export class GateRecord implements SubjectGate {
 
   /**
    * When `consent` answers `active`: the deciding entry's event, notice, items and terms (in a
-   * shared object valid until the next call), otherwise undefined. Read from the record's cells
+   * shared object valid until the next call), otherwise undefined. Read from the region's cells
    * when one entry applies; when both an unscoped and a scoped entry do, from their slots.
    */
   activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ActiveConsent | undefined {
-    const d = this.deciding(choiceKey, recipientKey, scopedOnly);
+    const c = this.owner.cells;
+    const d = this.deciding(c, choiceKey, recipientKey, scopedOnly);
     // The expiry test on the entry's copied fields (`isActive`), written out here: this method
     // is inlined into the allow path, and a call that is not would take the request time as a
     // boxed number (an allocation). Kept short for the same reason; both entries: `activeSlot`.
-    if (d < 0) return d === BOTH ? activeSlot(this[FOUND.all] as ConsentSlot, this[FOUND.scoped] as ConsentSlot, at, scopedOnly) : undefined;
-    const hi = this[d + 2] as number;
-    return this[d + 1] === true && (hi === NO_TIME || hi * LO + (this[d + 3] as number) > at) ? this.answer(d) : undefined;
+    if (d < 0) return d === BOTH ? activeSlot(c[FOUND.all] as ConsentSlot, c[FOUND.scoped] as ConsentSlot, at, scopedOnly) : undefined;
+    const hi = c[d + 2] as number;
+    return c[d + 1] === true && (hi === NO_TIME || hi * LO + (c[d + 3] as number) > at) ? answer(c, d) : undefined;
   }
 
   /**
-   * Where the data of the one entry that decides `activeConsent` starts, -1 for none, or BOTH
-   * when the unscoped entry and the recipient's both count (their order decides: `activeSlot`,
-   * from FOUND). Scoped only, an unscoped grant covers no member (its withdrawal still counts).
+   * Where (in the cells) the data of the one entry that decides `activeConsent` starts, -1 for
+   * none, or BOTH when the unscoped entry and the recipient's both count (their order decides:
+   * `activeSlot`, from FOUND). Scoped only, an unscoped grant covers no member (its withdrawal
+   * still counts).
    */
-  private deciding(choiceKey: number, recipientKey: number, scopedOnly: boolean): number {
-    const from = this.ordersEnd;
-    const end = this.keysEnd;
+  private deciding(c: readonly Cell[], choiceKey: number, recipientKey: number, scopedOnly: boolean): number {
+    const b = this.base;
+    const from = b + (c[b + ORDERS_END] as number);
+    const end = b + (c[b + KEYS_END] as number);
     let all = -1;
     let scoped = -1;
     for (let i = from; i < end; i += 2) {
-      if (this[i] === choiceKey) {
-        const scope = this[i + 1];
+      if (c[i] === choiceKey) {
+        const scope = c[i + 1];
         if (scope === UNSCOPED_KEY) all = end + (i - from) * (DATA / 2);
         else if (scope === recipientKey) scoped = end + (i - from) * (DATA / 2);
       }
     }
-    if (all < 0 || (scopedOnly && this[all + 1] === true)) return scoped;
+    if (all < 0 || (scopedOnly && c[all + 1] === true)) return scoped;
     if (scoped < 0) return all;
     FOUND.all = all;
     FOUND.scoped = scoped;
     return BOTH;
   }
 
-  private answer(d: number): ActiveConsent {
-    ACTIVE.fingerprint = this[d + 4] as string | null;
-    ACTIVE.items = this[d + 5] as readonly string[];
-    ACTIVE.eventId = this[d + 6] as string;
-    ACTIVE.noticeHash = this[d + 7] as string;
-    return ACTIVE;
-  }
-
   private slotAt(d: number): ConsentSlot | undefined {
-    return d < 0 ? undefined : (this[d] as ConsentSlot);
+    return d < 0 ? undefined : (this.owner.cells[d] as ConsentSlot);
   }
 
-  /** Where the data of the choice's unscoped entry and of the one scoped to the recipient start (-1: none), into FOUND. */
+  /** Where (in the cells) the data of the choice's unscoped entry and of the one scoped to the recipient start (-1: none), into FOUND. */
   private findSlots(choiceKey: number, recipientKey: number): void {
-    const from = this.ordersEnd;
-    const end = this.keysEnd;
+    const c = this.owner.cells;
+    const b = this.base;
+    const from = b + (c[b + ORDERS_END] as number);
+    const end = b + (c[b + KEYS_END] as number);
     FOUND.all = -1;
     FOUND.scoped = -1;
     for (let i = from; i < end; i += 2) {
-      if (this[i] !== choiceKey) continue;
-      const scope = this[i + 1];
+      if (c[i] !== choiceKey) continue;
+      const scope = c[i + 1];
       if (scope === UNSCOPED_KEY) FOUND.all = end + ((i - from) >> 1) * DATA;
       else if (scope === recipientKey) FOUND.scoped = end + ((i - from) >> 1) * DATA;
     }
   }
 
-  contractEnd(orderRef: string | undefined): number | undefined {
-    if (orderRef !== undefined && this.orderEnds) {
-      const end = this.ordersEnd;
-      for (let i = this.idCells; i < end; i += 4) {
-        if (this[i + 1] === orderRef) {
-          const at = this[i + 3] as number | undefined;
-          if (at !== undefined) return at;
-          break;
-        }
-      }
+  /** An order's own contract end (the cell's number), or undefined to take the subject's. */
+  private orderEnd(orderRef: string | undefined): number | undefined {
+    const c = this.owner.cells;
+    const b = this.base;
+    if (orderRef !== undefined && ((c[b + FLAGS] as number) & ORDER_ENDS) !== 0) {
+      const end = b + (c[b + ORDERS_END] as number);
+      for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += 4) if (c[i + 1] === orderRef) return c[i + 3] as number | undefined;
     }
-    return this.contractEndedAt;
+    return undefined;
+  }
+
+  contractEnd(orderRef: string | undefined): number | undefined {
+    return this.orderEnd(orderRef) ?? this.contractEndedAt;
+  }
+
+  /**
+   * The end of a `from: contract_end` window of `duration` for a release naming `orderRef`, NaN
+   * while the contract runs: the allow path's `contractEnd`. The subject's end goes to
+   * `addDurationToParts` as its two small integers, an order's own as the number its cell holds:
+   * neither is boxed on the way (a computed time passed to a call that is not inlined would be).
+   */
+  contractWindowEnd(orderRef: string | undefined, duration: IsoDuration): number {
+    const own = this.orderEnd(orderRef);
+    if (own !== undefined) return addDuration(own, duration);
+    const c = this.owner.cells;
+    const hi = c[this.base + END_HI] as number;
+    return hi === NO_TIME ? Number.NaN : addDurationToParts(hi, c[this.base + END_LO] as number, duration);
   }
 
   objected(purposeId: string): boolean {
-    const xs = this.objectedTo;
+    if ((this.flags & OBJECTS) === 0) return false;
+    const xs = this.own().objectedTo;
     for (let i = 0; i < xs.length; i++) if (xs[i] === purposeId) return true;
     return false;
   }
 
   stop(declarationId: string, purposeId: string): RightsStop | undefined {
-    const xs = this.stops;
+    if ((this.flags & STOPS) === 0) return undefined;
+    const xs = this.own().stops;
     for (let i = 0; i < xs.length; i++) {
       const s = xs[i]!;
       if ((s.declarations.length === 0 || s.declarations.includes(declarationId)) && (s.purposes.length === 0 || s.purposes.includes(purposeId))) return s;
@@ -363,87 +512,125 @@ export class GateRecord implements SubjectGate {
     return undefined;
   }
 
-  // ---- writes, from the projections ----
+  // ---- writes, from the projections (on the record itself, never on `find`'s view) ----
+
+  private setFlags(set: number, clear: number): void {
+    const c = this.owner.cells;
+    c[this.base + FLAGS] = ((c[this.base + FLAGS] as number) & ~clear) | set;
+  }
+
+  /** Room for `extra` more cells, moving the region if it has none. */
+  private reserve(extra: number): void {
+    if (this.n + extra <= this.cap) return;
+    const old = this.cap;
+    this.cap = Math.max(2 * old, this.n + extra);
+    this.owner.move(this, this.n, old, this.cap);
+  }
 
   setSubject(info: SubjectInfo): void {
-    this.known = true;
-    this.jurisdiction = info.jurisdiction;
     this.directoryErased = info.erased;
-    this.erased = this.directoryErased || this.vaultHasErased;
-    this.collectedAt = info.collectedAt;
-    this.contractEndedAt = info.contractEndedAt;
+    const erased = this.directoryErased || this.vaultHasErased;
+    this.setFlags(KNOWN | (erased ? ERASED : 0) | (info.jurisdiction === 'EU' ? EU : 0), ERASED | EU);
+    this.collected = info.collectedAt;
+    const c = this.owner.cells;
+    c[this.base + END_HI] = hiOf(info.contractEndedAt);
+    c[this.base + END_LO] = loOf(info.contractEndedAt);
   }
 
   setVaultErased(): void {
     this.vaultHasErased = true;
-    this.erased = true;
+    this.setFlags(ERASED, 0);
   }
 
   setConsent(choiceKey: number, scopeKey: number, slot: ConsentSlot): void {
-    const from = this.ordersEnd;
-    let end = this.keysEnd;
+    let c = this.owner.cells;
+    let b = this.base;
+    const from = b + (c[b + ORDERS_END] as number);
+    let end = b + (c[b + KEYS_END] as number);
     let d = -1;
     for (let i = from; i < end; i += 2) {
-      if (this[i] === choiceKey && this[i + 1] === scopeKey) {
+      if (c[i] === choiceKey && c[i + 1] === scopeKey) {
         d = end + ((i - from) >> 1) * DATA;
         break;
       }
     }
     if (d < 0) {
       // A new entry: its keys go after the others (the data moves up by two cells), its data last.
-      const n = this.n;
-      for (let i = n - 1; i >= end; i--) this[i + 2] = this[i];
-      this[end] = choiceKey;
-      this[end + 1] = scopeKey;
-      this.keysEnd = end += 2;
+      this.reserve(2 + DATA);
+      c = this.owner.cells;
+      b = this.base;
+      end = b + (c[b + KEYS_END] as number);
+      const n = b + this.n;
+      for (let i = n - 1; i >= end; i--) c[i + 2] = c[i];
+      c[end] = choiceKey;
+      c[end + 1] = scopeKey;
+      c[b + KEYS_END] = end + 2 - b;
       d = n + 2;
-      this.n = d + DATA;
+      this.n = d + DATA - b;
     }
-    this[d] = slot;
-    this[d + 1] = slot.grant;
-    this[d + 2] = slot.expiresAt === null ? NO_TIME : hiOf(slot.expiresAt);
-    this[d + 3] = slot.expiresAt === null ? 0 : loOf(slot.expiresAt);
-    this[d + 4] = slot.fingerprint;
-    this[d + 5] = slot.items;
-    this[d + 6] = slot.eventId;
-    this[d + 7] = slot.noticeHash;
+    c[d] = slot;
+    c[d + 1] = slot.grant;
+    c[d + 2] = slot.expiresAt === null ? NO_TIME : hiOf(slot.expiresAt);
+    c[d + 3] = slot.expiresAt === null ? 0 : loOf(slot.expiresAt);
+    c[d + 4] = slot.fingerprint;
+    c[d + 5] = slot.items;
+    c[d + 6] = slot.eventId;
+    c[d + 7] = slot.noticeHash;
   }
 
   setObjection(purposeId: string, objected: boolean): void {
-    const had = this.objected(purposeId);
+    const had = this.objectedTo.includes(purposeId);
     if (objected && !had) this.objectedTo = [...this.objectedTo, purposeId];
     else if (!objected && had) this.objectedTo = this.objectedTo.filter((p) => p !== purposeId);
+    if (this.objectedTo.length > 0) this.setFlags(OBJECTS, 0);
+    else this.setFlags(0, OBJECTS);
   }
 
   /** An order by its member's key. An order ref names one order: a repeat replaces it. */
   setOrder(orderRef: string, memberKey: number, declarations: readonly string[], contractEndedAt: number | undefined): void {
-    if (contractEndedAt !== undefined) this.orderEnds = true;
-    const end = this.ordersEnd;
+    if (contractEndedAt !== undefined) this.setFlags(ORDER_ENDS, 0);
+    let c = this.owner.cells;
+    let b = this.base;
+    let end = b + (c[b + ORDERS_END] as number);
     let at = end;
-    for (let i = this.idCells; i < end; i += 4) {
-      if (this[i + 1] === orderRef) {
+    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += 4) {
+      if (c[i + 1] === orderRef) {
         at = i;
         break;
       }
     }
     if (at === end) {
       // A new order: the consents move up by one quadruple, the last first.
-      const n = this.n;
-      for (let i = n - 1; i >= end; i--) this[i + 4] = this[i];
-      this.n = n + 4;
-      this.ordersEnd = end + 4;
-      this.keysEnd += 4;
+      this.reserve(4);
+      c = this.owner.cells;
+      b = this.base;
+      end = b + (c[b + ORDERS_END] as number);
+      at = end;
+      for (let i = b + this.n - 1; i >= end; i--) c[i + 4] = c[i];
+      this.n += 4;
+      c[b + ORDERS_END] = (c[b + ORDERS_END] as number) + 4;
+      c[b + KEYS_END] = (c[b + KEYS_END] as number) + 4;
     }
-    this[at] = memberKey;
-    this[at + 1] = orderRef;
-    this[at + 2] = declarations;
-    this[at + 3] = contractEndedAt;
+    c[at] = memberKey;
+    c[at + 1] = orderRef;
+    c[at + 2] = declarations;
+    c[at + 3] = contractEndedAt;
   }
 
   addStop(stop: ScopedStop): void {
     for (const s of this.stops) if (s.requestId === stop.requestId) return;
     this.stops = [...this.stops, stop];
+    this.setFlags(STOPS, 0);
   }
+}
+
+/** `ACTIVE` filled from the entry whose data starts at cell `d`. */
+function answer(c: readonly Cell[], d: number): ActiveConsent {
+  ACTIVE.fingerprint = c[d + 4] as string | null;
+  ACTIVE.items = c[d + 5] as readonly string[];
+  ACTIVE.eventId = c[d + 6] as string;
+  ACTIVE.noticeHash = c[d + 7] as string;
+  return ACTIVE;
 }
 
 /**

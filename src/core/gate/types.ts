@@ -1,6 +1,7 @@
 import type { DataCategory, Jurisdiction, LegalBasis, ReleaseForm } from '../registry/schema.ts';
 import type { RegistryModel } from '../registry/model.ts';
 import type { ConsentStatus } from '../consent/lookup.ts';
+import type { IsoDuration } from '../time/duration.ts';
 
 /**
  * The release gate's contract. `decide` (src/core/gate/decide.ts) is pure: everything it needs
@@ -136,6 +137,13 @@ export interface SubjectGate extends SubjectInfo {
   stop(declarationId: string, purposeId: string): RightsStop | undefined;
   /** The `contract_end` anchor of a release naming `orderRef`: that order's end if it has one, else the subject's. */
   contractEnd(orderRef: string | undefined): number | undefined;
+  /**
+   * `addDuration(contractEnd(orderRef), duration)`, NaN while the contract runs: the allow path's
+   * window end, computed where the anchor is kept so that it is never a boxed number on the way.
+   */
+  contractWindowEnd(orderRef: string | undefined, duration: IsoDuration): number;
+  /** `known && !erased`, as one read for the allow path. */
+  releasable(): boolean;
 }
 
 /** The fields of an active consent answer the gate reads (a consent projection slot has them). */
@@ -151,7 +159,14 @@ export interface GateContext {
   readonly registry: RegistryModel;
   readonly members: { get(id: string): MemberInfo | undefined };
   /** What the gate holds per subject (state, orders, consents, objections, rights stops): one lookup. */
-  readonly subjects: { get(subject: string): SubjectGate | undefined };
+  readonly subjects: {
+    get(subject: string): SubjectGate | undefined;
+    /**
+     * `get` for the allow path: the same answers, possibly from one shared view that the next
+     * `find` re-aims (GateRecords: so that the record object itself is not fetched). Read at once.
+     */
+    find(subject: string): SubjectGate | undefined;
+  };
   /** Recorded PIPC suspension orders: the one in force at `at` for `country`, `recipient` or (a member's) `classId`. */
   readonly suspensions: { find(recipient: string, classId: string | undefined, country: string, at: number): SuspensionInfo | undefined };
 }

@@ -34,9 +34,29 @@ export function parseDuration(text: string): IsoDuration {
  * test/time/duration.test.ts checks it against the `Date` arithmetic it replaced.
  */
 export function addDuration(start: number, duration: IsoDuration | string): number {
-  const d = typeof duration === 'string' ? parseDuration(duration) : duration;
+  START[0] = start;
+  return addToStart(typeof duration === 'string' ? parseDuration(duration) : duration);
+}
+
+/**
+ * `addDuration` of the time `hi * 2^30 + lo`, for a caller that keeps times as two small integers
+ * (the gate's per-subject records, src/core/gate/gate-records.ts). The time reaches the
+ * arithmetic through the `START` cell, not as an argument: a computed time passed to a function
+ * the compiler did not inline is boxed first — on the gate's allow path, an allocation per
+ * release (V8 inlined this wrapper into the allow path and then had no budget left for the
+ * arithmetic).
+ */
+export function addDurationToParts(hi: number, lo: number, duration: IsoDuration): number {
+  START[0] = hi * 2 ** 30 + lo;
+  return addToStart(duration);
+}
+
+/** The start time of `addToStart`, written by its two callers. */
+const START = new Float64Array(1);
+
+function addToStart(d: IsoDuration): number {
   // `new Date(start)` clipped the time to a whole millisecond in range; keep its answers.
-  const t0 = Math.trunc(start);
+  const t0 = Math.trunc(START[0]!);
   if (!(Math.abs(t0) <= MAX_TIME)) return Number.NaN;
   let t = t0;
   if (d.years !== 0 || d.months !== 0) {

@@ -1,0 +1,67 @@
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { loadavg } from 'node:os';
+import { decide } from '../src/core/gate/decide.ts';
+import type { ReleaseRequest } from '../src/core/gate/types.ts';
+import { benchSample, cedarCall, cedarEntities, statutoryPolicies } from './gate.ts';
+import { round } from './lib.ts';
+
+/**
+ * Which memory a decision waits on after Cedar-wasm has run (issue 20, goal 4):
+ *
+ *   node --max-semi-space-size=64 --import tsx bench/gate-warm.ts [rounds]
+ *
+ * The gate bench's pattern (bench/gate.ts): 500 Cedar calls, then our 500 decisions on the next
+ * requests, per-call timed. Before each chunk's decisions one "warmer" touches one thing for the
+ * chunk's requests — nothing, the member's entry, the subject's table slot and record (a
+ * `subjects.get`, which compares the id in the record's first cells), the record's later cells,
+ * the request's own strings, or the whole decision once (a second pass) — and the p50 of the
+ * chunk's decisions says what that thing costs when it is cold. Warmers rotate chunk by chunk,
+ * so each sees the same machine load. Not part of `npm run bench`.
+ */
+const ROUNDS = Number(process.argv[2] ?? 2);
+const { registry, world, reqs, ctx } = benchSample();
+const pre = cedar.preparsePolicySet('statutory', { staticPolicies: statutoryPolicies(registry) });
+if (pre.type !== 'success') throw new Error('statutory Cedar policies do not parse');
+const entities = cedarEntities(registry, world);
+const calls = reqs.map((r) => cedarCall(r, entities));
+for (let i = 0; i < 300_000; i++) decide(reqs[i % reqs.length]!, ctx);
+
+let sink = 0;
+type Cells = { readonly [i: number]: unknown };
+const warmers: Record<string, (r: ReleaseRequest) => void> = {
+  nothing: () => {},
+  member: (r) => {
+    sink += ctx.members.get(r.recipientId)?.key ?? 0;
+  },
+  record: (r) => {
+    if (ctx.subjects.get(r.subject) !== undefined) sink++;
+  },
+  'record and cells': (r) => {
+    const s = ctx.subjects.get(r.subject) as unknown as Cells | undefined;
+    if (s !== undefined) for (let i = 0; i < 128; i += 4) if (typeof s[i] === 'number') sink++;
+  },
+  request: (r) => {
+    sink += r.subject.length + r.purpose.length + (r.items?.length ?? 0) + (r.orderRef?.length ?? 0) + r.at;
+  },
+  'the decision': (r) => {
+    if (decide(r, ctx).allow) sink++;
+  },
+};
+const names = Object.keys(warmers);
+const lat: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+let k = 0;
+for (let pass = 0; pass < ROUNDS; pass++) {
+  for (let s = 0; s + 500 <= reqs.length; s += 500, k++) {
+    const name = names[k % names.length]!;
+    for (let i = s; i < s + 500; i++) cedar.statefulIsAuthorized(calls[i]!);
+    const warm = warmers[name]!;
+    for (let i = s; i < s + 500; i++) warm(reqs[i]!);
+    for (let i = s; i < s + 500; i++) {
+      const t0 = process.hrtime.bigint();
+      decide(reqs[i]!, ctx);
+      lat[name]!.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+  }
+}
+const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+console.log(`p50 µs with warm before each chunk: ${names.map((n) => `${n} ${round(p50(lat[n]!), 3)}`).join(' | ')}; load ${loadavg().map((x) => round(x, 2)).join(' ')}${sink < 0 ? '' : ''}`);
