@@ -96,7 +96,9 @@ export class GateRecords {
   private region(id: string): number {
     const c = this.cells;
     const base = c.length;
-    const idCells = packedCells(id);
+    let packable = true;
+    for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) >= PACKABLE) packable = false;
+    const idCells = packable ? (id.length + 1) >> 1 : 0;
     const cap = HEAD + idCells + ROOM;
     for (let k = 0; k < cap; k++) c.push(undefined);
     c[base + FLAGS] = 0;
@@ -106,7 +108,7 @@ export class GateRecords {
     c[base + KEYS_END] = HEAD + idCells;
     c[base + END_HI] = NO_TIME;
     c[base + END_LO] = 0;
-    if (idCells > 0) pack(c, base + HEAD, id);
+    for (let i = 0, k = base + HEAD; k < base + HEAD + idCells; i += 2, k++) c[k] = id.charCodeAt(i) | (i + 1 < id.length ? id.charCodeAt(i + 1) << 15 : 0);
     return base;
   }
 
@@ -274,45 +276,13 @@ function isAt(c: readonly Cell[], base: number, s: string): boolean {
   const n = s.length;
   const idCells = c[base + ID_CELLS] as number;
   if (idCells === 0) return (c[base + RECORD] as GateRecord).id === s;
-  return n === c[base + ID_LENGTH] && packedEquals(c, base + HEAD, s);
-}
-
-/** Cells `s` takes packed two code units to a cell, or 0 when a code unit is too large to pack. */
-function packedCells(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= PACKABLE) return 0;
-  return (s.length + 1) >> 1;
-}
-
-/** Writes `s` (packable: `packedCells`) into the cells from `k`, two code units to a cell. */
-function pack(c: Cell[], k: number, s: string): void {
-  for (let i = 0; i < s.length; i += 2, k++) c[k] = s.charCodeAt(i) | (i + 1 < s.length ? s.charCodeAt(i + 1) << 15 : 0);
-}
-
-/** Whether the cells from `k` hold `s` packed (the caller has compared the length). */
-function packedEquals(c: readonly Cell[], k: number, s: string): boolean {
-  const n = s.length;
-  for (let i = 0; i < n; i += 2, k++) {
+  if (n !== c[base + ID_LENGTH]) return false;
+  for (let i = 0, k = base + HEAD; i < n; i += 2, k++) {
     const w = c[k] as number;
     if (s.charCodeAt(i) !== (w & 0x7fff)) return false;
     if (i + 1 < n && s.charCodeAt(i + 1) !== w >>> 15) return false;
   }
   return true;
-}
-
-/**
- * An order entry's cells: the member's key, the entry's size, the declarations, the order's own
- * contract end, the ref's length, then the ref packed (`pack`) — or, when it cannot be packed,
- * length -1 and the ref string in one cell. Why packed: the ref is compared on every seller's
- * request once the member's key matches, and a string is an object elsewhere in the heap (a
- * concatenated one two: the cons, then its flat content) — one or two more cache misses after
- * the region's own lines (docs/gate.md, sixth round).
- */
-const ORDER_HEAD = 5;
-
-/** Whether the order entry at `i` is `ref`'s. */
-function refIsAt(c: readonly Cell[], i: number, ref: string): boolean {
-  const n = c[i + 4] as number;
-  return n < 0 ? c[i + ORDER_HEAD] === ref : n === ref.length && packedEquals(c, i + ORDER_HEAD, ref);
 }
 
 /** A region's header cells (`GateRecord`), then the packed id from HEAD. */
@@ -341,8 +311,8 @@ const ROOM = 16;
  *                   the consent keys end, the subject's contract end as two small integers (a
  *                   number would be a pointer to a box elsewhere: one more line);
  *   [HEAD, +idCells) the subject id's code units, two to a cell (`isAt`);
- *   [.., ordersEnd) order entries (`ORDER_HEAD`): member key, size, declarations, contract
- *                   end, the ref packed — the member's key is compared before the ref;
+ *   [.., ordersEnd) (member key, order ref, declarations, contract end) quadruples — the member's
+ *                   key is compared before the ref string;
  *   [ordersEnd, keysEnd) (choice key, scope key) pairs, one per consent entry — scope key 0 is
  *                   the unscoped slot, else a recipient's key: the scan reads only these;
  *   [keysEnd, n)    per entry, in the same order, DATA cells: the projection's slot, and the
@@ -419,12 +389,12 @@ export class GateRecord implements SubjectGate {
     return hi === NO_TIME ? undefined : hi * LO + (c[this.base + END_LO] as number);
   }
 
-  /** Compares the member's key before the order ref (its packed cells: `refIsAt`). */
+  /** Compares the member's key before the order ref, which is one string per order (a read of memory). */
   orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined {
     const c = this.owner.cells;
     const b = this.base;
     const end = b + (c[b + ORDERS_END] as number);
-    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += c[i + 1] as number) if (c[i] === recipientKey && refIsAt(c, i, orderRef)) return c[i + 2] as readonly string[];
+    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += 4) if (c[i] === recipientKey && c[i + 1] === orderRef) return c[i + 2] as readonly string[];
     return undefined;
   }
 
@@ -502,7 +472,7 @@ export class GateRecord implements SubjectGate {
     const b = this.base;
     if (orderRef !== undefined && ((c[b + FLAGS] as number) & ORDER_ENDS) !== 0) {
       const end = b + (c[b + ORDERS_END] as number);
-      for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += c[i + 1] as number) if (refIsAt(c, i, orderRef)) return c[i + 3] as number | undefined;
+      for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += 4) if (c[i + 1] === orderRef) return c[i + 3] as number | undefined;
     }
     return undefined;
   }
@@ -623,36 +593,26 @@ export class GateRecord implements SubjectGate {
     let b = this.base;
     let end = b + (c[b + ORDERS_END] as number);
     let at = end;
-    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += c[i + 1] as number) {
-      if (refIsAt(c, i, orderRef)) {
+    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += 4) {
+      if (c[i + 1] === orderRef) {
         at = i;
         break;
       }
     }
     if (at === end) {
-      // A new order (its ref packed, `ORDER_HEAD`): the consents move up by its size, the last first.
-      const refCells = packedCells(orderRef);
-      const size = ORDER_HEAD + (refCells > 0 || orderRef.length === 0 ? refCells : 1);
-      this.reserve(size);
+      // A new order: the consents move up by one quadruple, the last first.
+      this.reserve(4);
       c = this.owner.cells;
       b = this.base;
       end = b + (c[b + ORDERS_END] as number);
       at = end;
-      for (let i = b + this.n - 1; i >= end; i--) c[i + size] = c[i];
-      this.n += size;
-      c[b + ORDERS_END] = (c[b + ORDERS_END] as number) + size;
-      c[b + KEYS_END] = (c[b + KEYS_END] as number) + size;
-      c[at + 1] = size;
-      if (size > ORDER_HEAD && refCells === 0) {
-        c[at + 4] = -1;
-        c[at + ORDER_HEAD] = orderRef;
-      } else {
-        c[at + 4] = orderRef.length;
-        pack(c, at + ORDER_HEAD, orderRef);
-      }
+      for (let i = b + this.n - 1; i >= end; i--) c[i + 4] = c[i];
+      this.n += 4;
+      c[b + ORDERS_END] = (c[b + ORDERS_END] as number) + 4;
+      c[b + KEYS_END] = (c[b + KEYS_END] as number) + 4;
     }
-    // The ref's cells are written once: an order ref names one order, so a repeat has the same ref.
     c[at] = memberKey;
+    c[at + 1] = orderRef;
     c[at + 2] = declarations;
     c[at + 3] = contractEndedAt;
   }
