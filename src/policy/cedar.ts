@@ -129,9 +129,8 @@ export class OperatorPolicies {
     const jurisdiction = subject?.jurisdiction ?? 'KR';
     const role = party?.role ?? classParty?.role ?? '';
     const classId = member ? member.classId : null;
-    const at = new Date(req.at);
-    const hourUtc = at.getUTCHours();
-    const weekdayUtc = at.getUTCDay();
+    const hourUtc = utcHour(req.at);
+    const weekdayUtc = utcWeekday(req.at);
     const items: string[] = [];
     const plainItems: string[] = [];
     for (const i of decision.items) {
@@ -146,32 +145,9 @@ export class OperatorPolicies {
       req.recipientId, role, country, classId, this.subjectBlind ? null : req.subject, jurisdiction,
       req.purpose, decision.declarationId, decision.basis, items, plainItems, overseas, hourUtc, weekdayUtc,
     ]);
-    const answer = this.evaluate(key, () => {
-      const principal = { type: 'Recipient', id: req.recipientId };
-      const principalAttrs: Record<string, string> = { role, country, kind: member ? 'member' : 'recipient' };
-      if (classId !== null) principalAttrs.class = classId;
-      return {
-        principal,
-        action: { type: 'Action', id: 'release' },
-        resource: { type: 'Subject', id: req.subject },
-        context: {
-          purpose: req.purpose,
-          declaration: decision.declarationId,
-          basis: decision.basis,
-          items,
-          plain_items: plainItems,
-          overseas,
-          hour_utc: hourUtc,
-          hour_kst: (hourUtc + KST_OFFSET_H) % 24,
-          weekday_utc: weekdayUtc,
-        },
-        preparsedPolicySetId: this.setId,
-        entities: [
-          { uid: principal, attrs: principalAttrs, parents: classId !== null ? [{ type: 'RecipientClass', id: classId }] : [] },
-          { uid: { type: 'Subject', id: req.subject }, attrs: { jurisdiction }, parents: [] },
-        ],
-      };
-    });
+    // A remembered answer (the usual case) costs a look-up; the call is built only on a miss, in
+    // a function of its own, so a hit makes no closure (and no context for it) either.
+    const answer = this.answers.get(key) ?? this.evaluate(key, callOf(req, decision, role, country, member !== undefined, classId, jurisdiction, items, plainItems, overseas, hourUtc, weekdayUtc, this.setId));
     if (answer.type === 'failure') {
       return policyDeny(decision, `operator policies could not be evaluated: ${answer.errors[0]?.message ?? 'unknown error'}`);
     }
@@ -189,11 +165,9 @@ export class OperatorPolicies {
     return { ...decision, trace: [...decision.trace, passStep(this.size)] };
   }
 
-  /** The memoised answer for `key`, else Cedar's answer to `call()` (remembered under `key`). */
-  private evaluate(key: string, call: () => CedarCall): CedarAnswer {
-    const hit = this.answers.get(key);
-    if (hit) return hit;
-    const answer = cedar.statefulIsAuthorized(call());
+  /** Cedar's answer to `call`, remembered under `key` (the caller found none remembered). */
+  private evaluate(key: string, call: CedarCall): CedarAnswer {
+    const answer = cedar.statefulIsAuthorized(call);
     if (this.answers.size >= MAX_MEMO) this.answers.delete(this.answers.keys().next().value!);
     this.answers.set(key, answer);
     return answer;
@@ -202,6 +176,60 @@ export class OperatorPolicies {
 
 type CedarCall = Parameters<typeof cedar.statefulIsAuthorized>[0];
 type CedarAnswer = ReturnType<typeof cedar.statefulIsAuthorized>;
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const mod = (n: number, m: number) => ((n % m) + m) % m;
+
+/**
+ * `new Date(ms).getUTCHours()` and `.getUTCDay()` without a Date per release: a Date truncates
+ * its time value, 1970-01-01 was a Thursday, and floor with the doubled modulo keeps times before
+ * 1970 right (a property test holds both to Date).
+ */
+export const utcHour = (ms: number): number => mod(Math.floor(Math.trunc(ms) / HOUR_MS), 24);
+export const utcWeekday = (ms: number): number => mod(Math.floor(Math.trunc(ms) / DAY_MS) + 4, 7);
+
+/** The Cedar request of a release, from exactly the values its memo key is made of. */
+function callOf(
+  req: ReleaseRequest,
+  decision: Decision & { allow: true },
+  role: string,
+  country: string,
+  isMember: boolean,
+  classId: string | null,
+  jurisdiction: string,
+  items: string[],
+  plainItems: string[],
+  overseas: boolean,
+  hourUtc: number,
+  weekdayUtc: number,
+  setId: string,
+): CedarCall {
+  const principal = { type: 'Recipient', id: req.recipientId };
+  const principalAttrs: Record<string, string> = { role, country, kind: isMember ? 'member' : 'recipient' };
+  if (classId !== null) principalAttrs.class = classId;
+  return {
+    principal,
+    action: { type: 'Action', id: 'release' },
+    resource: { type: 'Subject', id: req.subject },
+    context: {
+      purpose: req.purpose,
+      declaration: decision.declarationId,
+      basis: decision.basis,
+      items,
+      plain_items: plainItems,
+      overseas,
+      hour_utc: hourUtc,
+      hour_kst: (hourUtc + KST_OFFSET_H) % 24,
+      weekday_utc: weekdayUtc,
+    },
+    preparsedPolicySetId: setId,
+    entities: [
+      { uid: principal, attrs: principalAttrs, parents: classId !== null ? [{ type: 'RecipientClass', id: classId }] : [] },
+      { uid: { type: 'Subject', id: req.subject }, attrs: { jurisdiction }, parents: [] },
+    ],
+  };
+}
 
 // One shared frozen step per rule count, like the gate's own passing steps: the record path
 // serialises each once (src/store/decision-json.ts).

@@ -56,7 +56,7 @@ export function field(buf: Buffer, o: number, v: CopyValue, type: BinaryType): n
     case 'int8':
       if (!(typeof v === 'bigint' || (typeof v === 'number' && Number.isSafeInteger(v)))) throw new Error(`bulk value is not an integer for an int8 column: ${String(v)}`);
       o = buf.writeInt32BE(8, o);
-      return buf.writeBigInt64BE(BigInt(v), o);
+      return typeof v === 'number' ? int64(buf, o, v, 1) : buf.writeBigInt64BE(BigInt(v), o);
     case 'bytea':
       if (v instanceof Uint8Array) {
         o = buf.writeInt32BE(v.length, o);
@@ -91,16 +91,53 @@ export function field(buf: Buffer, o: number, v: CopyValue, type: BinaryType): n
       // Microseconds since PG_EPOCH_MS, as int8.
       if (typeof v === 'number' && Number.isSafeInteger(v)) {
         o = buf.writeInt32BE(8, o);
-        return buf.writeBigInt64BE(BigInt(v - PG_EPOCH_MS) * 1000n, o);
+        return int64(buf, o, v - PG_EPOCH_MS, 1000);
       }
       break;
   }
   throw new Error(`bulk value of the wrong kind for a ${type} column`);
 }
 
-/** Length-prefixed UTF-8; the length is written after the bytes, once known. */
-function utf8(buf: Buffer, o: number, text: string): number {
-  const n = buf.write(checkedText(text), o + 4, 'utf8');
-  buf.writeInt32BE(n, o);
-  return o + 4 + n;
+/**
+ * `n * scale` (n an integer, scale 1 or 1000) as a big-endian int64, in two 32-bit words
+ * computed exactly with numbers: no BigInt per value (a batch's indexes and times each made
+ * one, and `writeBigInt64BE` several more). n = hi·2³² + lo with 0 ≤ lo < 2³², so n·scale =
+ * (hi·scale + carry)·2³² + (lo·scale mod 2³²) with carry = ⌊lo·scale / 2³²⌋ < scale; every
+ * intermediate stays below 2⁵³, and |hi·scale + carry| < 2³¹ for |n| ≤ 2⁵³.
+ */
+function int64(buf: Buffer, o: number, n: number, scale: 1 | 1000): number {
+  const hi = Math.floor(n / TWO_32);
+  const lo = (n - hi * TWO_32) * scale;
+  const carry = Math.floor(lo / TWO_32);
+  buf.writeInt32BE(hi * scale + carry, o);
+  return buf.writeUInt32BE(lo - carry * TWO_32, o + 4);
 }
+const TWO_32 = 2 ** 32;
+
+/**
+ * Length-prefixed UTF-8; the length is written after the bytes, once known. Many values of a
+ * batch are short ASCII (ids, codes, names): those are copied byte by byte here, which costs
+ * less than the native UTF-8 write and the NUL/surrogate scan `checkedText` makes for any text;
+ * anything else (longer, non-ASCII, or with a NUL, which checkedText refuses) takes that way.
+ */
+function utf8(buf: Buffer, o: number, text: string): number {
+  const n = text.length;
+  if (n <= SHORT_TEXT) {
+    const start = o + 4;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0 || c > 0x7f) break;
+      buf[start + i] = c;
+    }
+    if (i === n) {
+      buf.writeInt32BE(n, o);
+      return start + n;
+    }
+  }
+  const written = buf.write(checkedText(text), o + 4, 'utf8');
+  buf.writeInt32BE(written, o);
+  return o + 4 + written;
+}
+// Measured: the loop costs ~3.5 ns a character, the native write ~80 ns plus less than 1 a character.
+const SHORT_TEXT = 24;

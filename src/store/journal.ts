@@ -133,7 +133,7 @@ export class Journal {
   private readonly writers = new Map<string, PreparedWriter<unknown>>();
   private readonly listeners: Array<(batch: readonly Committed[]) => void> = [];
   private batchObserver: ((stats: BatchStats) => void) | undefined;
-  private readonly gc: GroupCommit<Item, number>;
+  private readonly gc: GroupCommit<Item, Committed>;
   /** Settles once the previous batch holds the ledger head (or gave up): the next may then queue for it. */
   private prevLocked: Promise<void> = Promise.resolve();
   /** Settles once the previous batch's listeners ran (or it failed): listeners see log order. */
@@ -146,7 +146,7 @@ export class Journal {
     private readonly ledger: LedgerAppender,
     opts: JournalOptions = {},
   ) {
-    this.gc = new GroupCommit<Item, number>({
+    this.gc = new GroupCommit<Item, Committed>({
       flush: (items) => this.flush(items),
       maxBatch: opts.maxBatch ?? 2000,
       maxDelayMs: opts.maxDelayMs ?? 0,
@@ -183,10 +183,11 @@ export class Journal {
    * would write: the canonical JSON (RFC 8785) of the entry with its `kind`; `subject` is what
    * `subjectOf` finds in it.
    */
-  async appendCanonical<R>(kind: string, row: R, text: string, subject: string | null): Promise<{ leafIndex: number }> {
-    if (!this.writers.has(kind)) throw new Error(`journal kind "${kind}" has no writer`);
-    const leafIndex = await this.gc.submit({ kind, row, text, subject });
-    return { leafIndex };
+  appendCanonical<R>(kind: string, row: R, text: string, subject: string | null): Promise<{ leafIndex: number }> {
+    if (!this.writers.has(kind)) return Promise.reject(new Error(`journal kind "${kind}" has no writer`));
+    // The batch answers each caller with its committed record (leafIndex among its fields): no
+    // async function, await and result object of its own per record.
+    return this.gc.submit({ kind, row, text, subject });
   }
 
   /** Called after each committed batch, in log order (checkpointing, streams, live views). */
@@ -207,7 +208,7 @@ export class Journal {
     return this.gc.close();
   }
 
-  private async flush(items: readonly Item[]): Promise<number[]> {
+  private async flush(items: readonly Item[]): Promise<Committed[]> {
     // Batches take the ledger head in the order they were cut, so log order follows submission
     // order even with two batches in flight; the row lock then serialises them in PostgreSQL.
     // Every turn is taken now, before anything is awaited, so a later cut never overtakes.
@@ -297,11 +298,10 @@ export class Journal {
     }
   }
 
-  /** After the commit: listeners in log order, then the leaf indexes for the callers. */
-  private async committed(items: readonly Item[], first: number, prevNotified: Promise<void>): Promise<number[]> {
-    const indexes = items.map((_, i) => first + i);
+  /** After the commit: listeners in log order, then each caller's record (with its leaf index). */
+  private async committed(items: readonly Item[], first: number, prevNotified: Promise<void>): Promise<Committed[]> {
     await prevNotified;
-    const batch = items.map((it, i) => ({ kind: it.kind, leafIndex: indexes[i]!, text: it.text, row: it.row }));
+    const batch: Committed[] = items.map((it, i) => ({ kind: it.kind, leafIndex: first + i, text: it.text, row: it.row }));
     for (const fn of this.listeners) {
       try {
         fn(batch);
@@ -309,7 +309,7 @@ export class Journal {
         // A listener must never turn a committed write into a reported failure.
       }
     }
-    return indexes;
+    return batch;
   }
 
   /** Every kind's rows as statements for one-statement batches; undefined if a kind has no such form. */

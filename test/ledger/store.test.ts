@@ -396,4 +396,23 @@ describe.each(engines())('stored Merkle log on %s', (engine) => {
       return { size: h!.size, frontier: new Uint8Array(h!.frontier) };
     }
   });
+
+  it("answers each caller with the committed record its listeners saw; an unregistered kind is a rejection, not a throw", async () => {
+    const seen: unknown[] = [];
+    journal.onCommitted((batch) => seen.push(...batch));
+    const [a, b] = await Promise.all([append(1_000), append(1_001)]);
+    expect(b.leafIndex).toBe(a.leafIndex + 1);
+    // The very objects the listeners got, with the caller's own row and the entry's text.
+    expect(seen).toContain(a);
+    expect(a).toMatchObject({ kind: 'test', row: { v: 1_000 }, text: canonicalJson({ kind: 'test', v: 1_000 }) });
+    let thrown: unknown;
+    let answer: Promise<unknown> | undefined;
+    try {
+      answer = journal.appendCanonical('nobody', {}, '{}', null);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeUndefined();
+    await expect(answer).rejects.toThrow('journal kind "nobody" has no writer');
+  });
 });

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Issuers, isPhoneRelay } from '../../src/app/issuers.ts';
+import { Issuers, hashToken, isPhoneRelay } from '../../src/app/issuers.ts';
 import { VaultService } from '../../src/app/vault-service.ts';
 import { DecisionsRepo, registerDecisionWriter, type DecisionRow } from '../../src/store/decisions-repo.ts';
 import { Journal } from '../../src/store/journal.ts';
@@ -98,6 +99,9 @@ describe.each(engines())('tokens, relays and decision records on %s', (engine) =
       { recipientId: 'adreach', subject: 'c1', category: 'email', declarationId: 'ad_partner', at: T0, expiresAt: T0 + DAY },
     );
     expect(token).toMatch(/^cgt_[A-Za-z0-9_-]{32}$/);
+    // Stored as SHA-256 hex of the token, as tokens issued before the one-shot hash were.
+    expect(session.issued[0]!.hash).toBe(createHash('sha256').update(token).digest('hex'));
+    expect(Buffer.from(hashToken(token)).toString('hex')).toBe(session.issued[0]!.hash);
     await expect(issuers.findRedeemable('adreach', token, T0)).rejects.toMatchObject({ code: 'TOKEN_NOT_FOUND' });
     const repo = new DecisionsRepo(db);
     const before = await repo.count();

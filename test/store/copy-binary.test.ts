@@ -103,3 +103,48 @@ describe('COPY binary encoding', () => {
   });
 
 });
+
+/**
+ * The encoder's int8, timestamptz and text fields against the plain way of writing them (BigInt
+ * and Buffer#write, as the encoder did before its number and ASCII paths): the same bytes for
+ * every safe integer, every time and any text, short ASCII or not; a NUL refused either way.
+ */
+describe('binary fields (no database)', () => {
+  const PG_EPOCH_MS = 946_684_800_000;
+  const reference = (rows: ReadonlyArray<readonly [number, number, string]>): Buffer =>
+    Buffer.concat(
+      rows.flatMap(([n, ms, text]) => {
+        const head = Buffer.alloc(2 + 4 + 8 + 4 + 8);
+        head.writeInt16BE(3, 0);
+        head.writeInt32BE(8, 2);
+        head.writeBigInt64BE(BigInt(n), 6);
+        head.writeInt32BE(8, 14);
+        head.writeBigInt64BE(BigInt(ms - PG_EPOCH_MS) * 1000n, 18);
+        const bytes = Buffer.from(text, 'utf8');
+        const len = Buffer.alloc(4);
+        len.writeInt32BE(bytes.length, 0);
+        return [head, len, bytes];
+      }),
+    );
+  const safeInt = fc.oneof(fc.maxSafeInteger(), fc.integer(), fc.constantFrom(0, -1, 1, 2 ** 32, -(2 ** 32), 2 ** 32 - 1, 2 ** 31, -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER));
+  const anyText = fc.oneof(
+    fc.string({ unit: 'binary-ascii', maxLength: 200 }),
+    fc.string({ unit: 'grapheme', maxLength: 150 }),
+    fc.constantFrom('', 'dec_01JABCDEFGHJ', 'é', 'a'.repeat(128), 'a'.repeat(129) + 'é', '\x7f', '😀'),
+  ).filter((s) => !s.includes('\0'));
+
+  it('writes int8, timestamptz and text as BigInt and Buffer#write would (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(safeInt, safeInt, anyText), { maxLength: 8 }), (rows) => {
+        expect(encodeCopyBinaryRows(rows, ['int8', 'timestamptz', 'text']).toString('hex')).toBe(reference(rows).toString('hex'));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses a NUL in short ASCII text as in any other text', () => {
+    expect(() => encodeCopyBinaryRows([['ab\0c']], ['text'])).toThrow('NUL');
+    expect(() => encodeCopyBinaryRows([['é\0']], ['text'])).toThrow('NUL');
+    expect(() => encodeCopyBinaryRows([['\uD800']], ['text'])).toThrow('lone surrogate');
+  });
+});
