@@ -23,6 +23,12 @@ type Write =
   | { kind: 'consent'; s: number; choice: number; scope: number | null; grant: boolean; expires: number | null }
   | { kind: 'vault'; s: number };
 const SUBJECT_IDS = Array.from({ length: 40 }, (_, i) => (i % 7 === 0 ? `subject-${i}-${'\u8000'.repeat(i % 3)}` : `s${i}`));
+/**
+ * Order refs of varied lengths, odd and even, some with code units beyond 0x7fff, and a
+ * one-character ref per subject (queried with the empty ref below); unique across subjects.
+ */
+const orderRef = (s: string, ref: number): string =>
+  ref === 9 ? String.fromCharCode(0x41 + SUBJECT_IDS.indexOf(s)) : ref % 4 === 3 ? `${s}/o${ref}\u9000` : `${s}/o${'r'.repeat(ref)}${ref}`;
 const writeArb: fc.Arbitrary<Write> = fc.oneof(
   fc.record({ kind: fc.constant('subject' as const), s: fc.nat(39), eu: fc.boolean(), erased: fc.boolean(), end: fc.option(fc.integer({ min: -1e6, max: 1e6 }), { nil: undefined }) }),
   fc.record({ kind: fc.constant('order' as const), s: fc.nat(39), ref: fc.nat(9), member: fc.nat(4), decls: fc.subarray(['d1', 'd2', 'd3']), end: fc.option(fc.integer({ min: -1e6, max: 1e6 }), { nil: undefined }) }),
@@ -45,7 +51,7 @@ describe('gate records layout', () => {
             records.subject(s, { jurisdiction: w.eu ? 'EU' : 'KR', erased: w.erased, contractEndedAt: w.end });
           } else if (w.kind === 'order') {
             // An order ref names one order of one subject (refs are unique across subjects).
-            const ref = `${s}/o${w.ref}`;
+            const ref = orderRef(s, w.ref);
             held(s).orders.set(ref, { member: w.member, decls: w.decls, end: w.end });
             records.order(ref, { subject: s, recipient: `m${w.member}`, declarations: w.decls, contractEndedAt: w.end });
           } else if (w.kind === 'consent') {
@@ -74,9 +80,13 @@ describe('gate records layout', () => {
             if (h.info !== undefined) expect(v.jurisdiction).toBe(h.info.eu ? 'EU' : 'KR');
             expect(v.contractEndedAt).toBe(h.info?.end);
             for (let ref = 0; ref < 10; ref++) {
-              const o = h.orders.get(`${s}/o${ref}`);
-              expect(v.contractEnd(`${s}/o${ref}`)).toBe(o?.end ?? h.info?.end);
-              for (let m = 0; m < 5; m++) expect(v.orderedDeclarations(idKey(`m${m}`), `${s}/o${ref}`)).toEqual(o !== undefined && o.member === m ? o.decls : undefined);
+              const o = h.orders.get(orderRef(s, ref));
+              // The ref itself, then refs one code unit longer, shorter or different.
+              for (const asked of [orderRef(s, ref), `${orderRef(s, ref)}x`, orderRef(s, ref).slice(0, -1), `${orderRef(s, ref).slice(0, -1)}\u8001`]) {
+                const hit = asked === orderRef(s, ref) ? o : undefined;
+                expect(v.contractEnd(asked)).toBe(hit?.end ?? h.info?.end);
+                for (let m = 0; m < 5; m++) expect(v.orderedDeclarations(idKey(`m${m}`), asked)).toEqual(hit !== undefined && hit.member === m ? hit.decls : undefined);
+              }
             }
             for (let c = 0; c < 4; c++) {
               for (let m = 0; m < 5; m++) {

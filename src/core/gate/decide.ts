@@ -235,7 +235,8 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
   }
 
   const items = itemsOfMask(plan, fast, mask);
-  const traces = allowTraces(plan, country);
+  // The transfer plan holds the destination's traces (built with the index); others: `allowTraces`.
+  const traces = tp?.allowed ?? allowTraces(plan, country);
   const trace = j === 'KR' ? traces.KR : traces.EU;
   // Two literal shapes rather than a spread: the transfer consent is named only when it differs.
   return transferConsentEventId !== undefined && transferConsentEventId !== consentEventId

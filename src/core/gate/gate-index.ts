@@ -46,7 +46,16 @@ export interface PartyPlan {
 export interface TransferPlan {
   readonly KR: CheckResult;
   readonly EU: CheckResult;
+  /**
+   * `allowTraces(plan, country)` for this destination, set when the index is built (undefined
+   * only for a declaration without allow-path tables): the allow path has the transfer plan in
+   * hand already, and reading the traces from it saves a second hash lookup by the country.
+   */
+  readonly allowed: AllowTraces | undefined;
 }
+
+/** The whole trace of an allow, per subject jurisdiction (shared, frozen). */
+export type AllowTraces = { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] };
 
 export interface CheckResult {
   readonly ok: boolean;
@@ -172,11 +181,13 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
   const items = d.items.map((i) =>
     freeze<ReleasedItem>({ category: i.category, form: i.form, format: registry.categories.get(i.category)?.format ?? 'text' }),
   );
-  const transfer = new Map<string, TransferPlan>();
+  // Filled in below, once the plan exists (`allowed`); read only as `TransferPlan` after that.
+  const transfer = new Map<string, { KR: CheckResult; EU: CheckResult; allowed: AllowTraces | undefined }>();
   for (const country of party.countries) {
     transfer.set(country, {
       KR: transferCheck(registry, d, p, country, 'KR'),
       EU: transferCheck(registry, d, p, country, 'EU'),
+      allowed: undefined,
     });
   }
   const retention: RetentionPlan =
@@ -220,7 +231,7 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
   });
   // Every destination the registry declares gets its allowed traces now; others on first use.
   // A declaration without allow-path tables (over 30 items) is decided by the traced path alone.
-  if (plan.fast !== undefined) for (const country of transfer.keys()) allowTraces(plan, country);
+  if (plan.fast !== undefined) for (const [country, tp] of transfer) tp.allowed = allowTraces(plan, country);
   return plan;
 }
 
