@@ -4,6 +4,7 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { CgError, type ErrorDetail } from '../core/errors.ts';
 import { step } from '../core/gate/gate-index.ts';
 import type { Decision, GateContext, ReleaseRequest, TraceStep } from '../core/gate/types.ts';
+import { utcHour, utcWeekday } from '../core/time/utc-fields.ts';
 import { OPERATOR_SCHEMA } from './schema.ts';
 
 /**
@@ -176,18 +177,6 @@ export class OperatorPolicies {
 
 type CedarCall = Parameters<typeof cedar.statefulIsAuthorized>[0];
 type CedarAnswer = ReturnType<typeof cedar.statefulIsAuthorized>;
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-const mod = (n: number, m: number) => ((n % m) + m) % m;
-
-/**
- * `new Date(ms).getUTCHours()` and `.getUTCDay()` without a Date per release: a Date truncates
- * its time value, 1970-01-01 was a Thursday, and floor with the doubled modulo keeps times before
- * 1970 right (a property test holds both to Date).
- */
-export const utcHour = (ms: number): number => mod(Math.floor(Math.trunc(ms) / HOUR_MS), 24);
-export const utcWeekday = (ms: number): number => mod(Math.floor(Math.trunc(ms) / DAY_MS) + 4, 7);
 
 /** The Cedar request of a release, from exactly the values its memo key is made of. */
 function callOf(
