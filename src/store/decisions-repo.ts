@@ -87,7 +87,8 @@ export function decisionWriter(): PreparedWriter<DecisionRow> & { committed(rows
         : await encodeBulkSliced(sql, 'release_decisions', DECISION_COLUMNS, batched, decisionValues);
       return async (tx) => {
         // In the transaction, not before it: on PGlite a statement outside the open transaction
-        // would wait for it to end. The first batch of a journal always comes this way.
+        // would wait for it to end. The first decision batch of a writer comes this way
+        // (`statements` declines until the row type is known).
         if (rowType === undefined) rowType = await rowTypeOf(tx);
         if (fresh.length > 0) {
           const params: Buffer[] = [];
@@ -98,6 +99,12 @@ export function decisionWriter(): PreparedWriter<DecisionRow> & { committed(rows
       };
     },
     statements(rows, param) {
+      // The row type is learnt inside a batch's transaction (`prepare`). A server's first batch
+      // is often something else (a consent, a subject), after which every batch can go as one
+      // statement and `prepare` would never run again: the rows then went as twenty column
+      // arrays for the process's life (seen in the bench server's heap profile, 2026-12-06).
+      // One decision batch goes the transactional way instead, and the rest as one array.
+      if (rowType === undefined) return undefined;
       const { all, fresh } = tracesOf(rows);
       const values = rows.map((b, i) => binaryValues({ ...b, traceId: all[i]!.id }));
       // Binary, not a JSON document: on PGlite, where every batch is one statement, parsing the

@@ -79,7 +79,7 @@ export interface PreparedWriter<R> {
    * When every kind of a batch has it, the batch is one statement: no BEGIN, no COMMIT, one
    * round trip instead of four — what a lightly loaded server's latency is made of.
    */
-  statements?(rows: BatchRows<R>, param: (value: unknown) => string): string[];
+  statements?(rows: BatchRows<R>, param: (value: unknown) => string): string[] | undefined;
 }
 
 /** One kind's prepared write for a batch, run inside the batch's transaction. */
@@ -322,12 +322,14 @@ export class Journal {
       if (!writer.statements) return undefined;
       // An argument, not a named `const`: the tsx loader npm start runs would name a named
       // closure with defineProperty each time it is made (esbuild's keepNames).
-      statements.push(
-        ...writer.statements(rows, (v: unknown) => {
-          params.push(v);
-          return `$${firstParam + params.length - 1}`;
-        }),
-      );
+      const own = writer.statements(rows, (v: unknown) => {
+        params.push(v);
+        return `$${firstParam + params.length - 1}`;
+      });
+      // Undefined: the writer wants this batch in a transaction (its `prepare`), e.g. to learn
+      // something about the table first; the batch goes the transactional way.
+      if (!own) return undefined;
+      statements.push(...own);
     }
     return { statements, params };
   }
