@@ -261,11 +261,13 @@ export class ApiKeys {
   private check(parsed: ParsedKey, entry: CacheEntry): Verification {
     const row = entry.row;
     if (!row || row.kind !== parsed.kind) return { ok: false, reason: 'unknown' };
-    const digest = hash('sha256', parsed.secret, 'buffer') as unknown as Buffer;
+    // The digest as a latin1 string (one character per byte) written into a reused buffer: a
+    // `'buffer'` digest was a native ArrayBuffer per request for the scavenger to sweep.
+    const digest = secretDigest(parsed.secret);
     if (entry.verified === undefined || !timingSafeEqual(digest, entry.verified)) {
       const given = hashSecret(row.salt, parsed.secret);
       if (given.length !== row.secretHash.length || !timingSafeEqual(given, row.secretHash)) return { ok: false, reason: 'unknown' };
-      entry.verified = digest;
+      entry.verified = Buffer.from(digest);
     }
     if (row.revokedAt) return { ok: false, reason: 'revoked' };
     if (row.expiresAt && new Date(row.expiresAt).getTime() <= this.now().getTime()) return { ok: false, reason: 'expired' };
@@ -283,6 +285,18 @@ export class ApiKeys {
     this.cache.set(id, entry);
     return entry;
   }
+}
+
+const digestScratch = Buffer.alloc(32);
+/**
+ * SHA-256 of a presented secret in a buffer reused by every call (so valid until the next call;
+ * the check is synchronous): what a cache entry remembers as verified, compared in constant time.
+ */
+function secretDigest(secret: string): Buffer {
+  // 'binary' is Node's name for latin1.
+  const latin1 = hash('sha256', secret, 'binary');
+  if (latin1.length !== 32 || digestScratch.write(latin1, 0, 'latin1') !== 32) throw new Error('sha256 digest is not 32 bytes');
+  return digestScratch;
 }
 
 /** 403 `FORBIDDEN_SCOPE` naming the missing scopes when `holder` may not mint `target`. */

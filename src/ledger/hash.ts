@@ -5,16 +5,35 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
  * Merkle tree hashes) where the runtime has it, @noble/hashes everywhere else (browsers, older
  * Node). Found with `process.getBuiltinModule` so this module still loads without Node.
  */
-type NodeCrypto = { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Uint8Array };
+type NodeCrypto = { hash?: (alg: string, data: Uint8Array, enc: 'latin1') => string };
 const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
 const oneShot = typeof nodeCrypto?.hash === 'function' ? nodeCrypto.hash : undefined;
-// Re-viewed as a plain Uint8Array: a Buffer's `.slice()` shares memory, a Uint8Array's copies.
-export const sha256: (data: Uint8Array) => Uint8Array = oneShot
-  ? (d) => {
-      const b = oneShot('sha256', d, 'buffer');
-      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-    }
-  : (d) => nobleSha256(d);
+
+/*
+ * The digest comes back as a 32-character latin1 string (one character per byte, lossless) and
+ * is copied into a slice of a shared slab. With `'buffer'` output every digest was an ArrayBuffer
+ * of its own — a native backing store made, tracked and later swept by the scavenger: ~1.7 per
+ * release (leaf and node hashes; uprobe count of JSArrayBuffer::Attach in the bench server,
+ * docs/release.md, 2026-12-06 night). A slab serves 128 digests; a digest kept for long keeps its
+ * 4 KiB slab alive, as Node's own Buffer pool does. Each digest is a plain Uint8Array view of
+ * its own bytes (`.slice()` copies), never overlapping another.
+ */
+const SLAB_BYTES = 4096;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+function digestBytes(latin1: string): Uint8Array {
+  if (latin1.length !== 32) throw new Error(`sha256 digest of ${latin1.length} bytes`);
+  if (slabUsed + 32 > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + 32);
+  slabUsed += 32;
+  for (let i = 0; i < 32; i++) out[i] = latin1.charCodeAt(i);
+  return out;
+}
+
+export const sha256: (data: Uint8Array) => Uint8Array = oneShot ? (d) => digestBytes(oneShot('sha256', d, 'latin1')) : (d) => nobleSha256(d);
 
 /** Every hash in the log is SHA-256 (RFC 9162 §2.1 with the SHA-256 hash algorithm). */
 export const HASH_SIZE = 32;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 as ledgerSha256 } from '../../src/ledger/hash.ts';
 import {
   EMPTY_ROOT,
   MerkleTree,
@@ -58,6 +60,25 @@ describe('RFC 9162 hashing — published reference vectors', () => {
     const r = unhex(NODES[0]![1]!);
     expect(hex(nodeHash(l, r))).toBe(hex(sha256(Uint8Array.from([1, ...l, ...r]))));
     expect(hex(leafHash(Uint8Array.of(0x10)))).toBe(hex(sha256(Uint8Array.of(0, 0x10))));
+  });
+});
+
+describe('the ledger\'s sha256 (OpenSSL digests copied into shared slabs)', () => {
+  it('equals @noble\'s for any input, and no digest changes when later ones reuse its slab (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 400 }), (inputs) => {
+        const digests = inputs.map((d) => ledgerSha256(d));
+        // Many more digests after them: a slab's later slices must not overlap earlier ones.
+        for (let i = 0; i < 300; i++) ledgerSha256(Uint8Array.of(i & 0xff));
+        inputs.forEach((d, i) => {
+          expect(digests[i]).toBeInstanceOf(Uint8Array);
+          expect(hex(digests[i]!)).toBe(hex(sha256(d)));
+          // A copy is its own bytes, as a plain Uint8Array's slice always is.
+          expect(digests[i]!.slice().buffer.byteLength).toBe(32);
+        });
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
