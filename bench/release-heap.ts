@@ -15,10 +15,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * release (default 3,000) until the server stops, and prints bytes per release by innermost src/ frame, by allocating
  * function and inclusive. Bytes per release hardly depend on the machine's load (unlike time);
  * the batch size does, a little (per-batch allocations spread over fewer releases).
+ * CG_HEAP_SURVIVORS=1: only what survived a scavenge (objects collected by minor GCs left out, two
+ * minor GCs before the profile is read), i.e. what each scavenge copies or promotes, by allocating function.
  */
 const [dir, outFile, analyseOnly] = [resolve(process.argv[2] ?? '.'), process.argv[3] ?? 'release-heap.json', process.argv[4]];
 if (!analyseOnly) {
-  const preload = join(fileURLToPath(new URL('.', import.meta.url)), 'release-heap-preload.mjs');
+  const preload = join(fileURLToPath(new URL('.', import.meta.url)), process.env.CG_HEAP_SURVIVORS ? 'release-heap-survivors-preload.mjs' : 'release-heap-preload.mjs');
   if (!existsSync(preload)) throw new Error(`no ${preload}`);
   process.env.CG_BENCH_SERVER_IMPORT = preload;
   process.env.CG_HEAP_OUT = resolve(outFile);

@@ -1,0 +1,29 @@
+import v8 from 'node:v8'; import vm from 'node:vm';
+// Preloaded into the bench server by bench/release-heap.ts with CG_HEAP_SURVIVORS=1: V8's sampling heap
+// profiler keeping objects collected by major GCs but NOT those collected by scavenges, so what it
+// reports survived at least one scavenge (copied or promoted: the scavenge's copying work), by the
+// function that allocated it. Two minor GCs before the profile is read drop what the last
+// scavenge had not yet looked at. Started after CG_HEAP_WARM releases, written to CG_HEAP_OUT on SIGTERM.
+import dc from 'node:diagnostics_channel';
+import inspector from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+const out = process.env.CG_HEAP_OUT;
+const WARM = Number(process.env.CG_HEAP_WARM ?? 3000);
+let n = 0, started = false, startAt = 0;
+const session = new inspector.Session();
+session.connect();
+dc.subscribe('http.server.response.finish', ({ request }) => {
+  if (request.url !== '/v1/releases') return;
+  n++;
+  if (!started && n >= WARM) {
+    started = true; startAt = n;
+    session.post('HeapProfiler.startSampling', { samplingInterval: Number(process.env.CG_HEAP_INTERVAL ?? 512), includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  }
+});
+process.prependListener('SIGTERM', async () => {
+  if (!started) return;
+  v8.setFlagsFromString('--expose-gc'); const gc = vm.runInNewContext('gc'); gc({ type: 'minor' }); gc({ type: 'minor' });
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  writeFileSync(out, JSON.stringify({ releases: n - startAt, profile }));
+  process.exit(0);
+});
