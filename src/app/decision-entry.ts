@@ -40,28 +40,31 @@ export function ledgerEntry(r: DecisionRow): Record<string, unknown> {
  * the general path.
  */
 export function decisionEntryText(r: DecisionRow): string {
-  return (
-    '{"allow":' + (r.allow ? 'true' : 'false') +
-    ',"article":' + str(r.article) +
-    ',"at":' + str(isoTime(r.at)) +
-    ',"basis":' + str(r.basis) +
-    ',"checks":' + checkJson.array(r.trace) +
-    ',"code":' + str(r.code) +
-    ',"consent_event_id":' + str(r.consentEventId) +
-    ',"decision_id":' + str(r.id) +
-    ',"declaration":' + str(r.declarationId) +
-    ',"kind":' + KIND +
-    ',"notice_hash":' + str(r.noticeHash) +
-    ',"purpose":' + str(r.purpose) +
-    ',"recipient":' + str(r.recipient) +
-    ',"registry_hash":' + str(r.registryHash) +
-    ',"released":' + itemJson.array(r.released) +
-    ',"requested":' + (r.requested === null ? 'null' : canonicalJson(r.requested)) +
-    ',"retention_until":' + (r.retentionUntil === null ? 'null' : str(isoTime(r.retentionUntil))) +
-    ',"subject":' + str(r.subjectPseudonym) +
-    ',"via_decision":' + str(r.viaDecision) +
-    '}'
-  );
+  // One join, not a chain of `+`: each `+` made a cons string (32 bytes) for the next to point
+  // to, and the first use of the text flattened the chain into a copy — about 3 KB of young
+  // heap per release for a 1 KB text (release-heap.ts); join sizes the text once and copies once.
+  return [
+    '{"allow":', r.allow ? 'true' : 'false',
+    ',"article":', str(r.article),
+    ',"at":', str(isoTime(r.at)),
+    ',"basis":', str(r.basis),
+    ',"checks":', checkJson.array(r.trace),
+    ',"code":', str(r.code),
+    ',"consent_event_id":', str(r.consentEventId),
+    ',"decision_id":', str(r.id),
+    ',"declaration":', str(r.declarationId),
+    ',"kind":', KIND,
+    ',"notice_hash":', str(r.noticeHash),
+    ',"purpose":', str(r.purpose),
+    ',"recipient":', str(r.recipient),
+    ',"registry_hash":', str(r.registryHash),
+    ',"released":', itemJson.array(r.released),
+    ',"requested":', r.requested === null ? 'null' : canonicalJson(r.requested),
+    ',"retention_until":', r.retentionUntil === null ? 'null' : str(isoTime(r.retentionUntil)),
+    ',"subject":', str(r.subjectPseudonym),
+    ',"via_decision":', str(r.viaDecision),
+    '}',
+  ].join('');
 }
 
 const KIND = canonicalJson(DECISION_KIND);
