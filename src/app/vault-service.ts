@@ -2,7 +2,7 @@ import { CgError, formatPath } from '../core/errors.ts';
 import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import type { Database } from '../store/sql.ts';
 import { VaultRepo, type ItemMeta, type KeyRow, type SealedItem } from '../store/vault-repo.ts';
-import { dataKeyAad, itemAad, newDataKey, openText, sealText } from '../vault/envelope.ts';
+import { dataKeyAad, itemAad, newDataKey, openText, sealedParts, sealText, type SealedParts } from '../vault/envelope.ts';
 import type { KeyProvider } from '../vault/key-provider.ts';
 import type { AdminActions } from './admin-actions.ts';
 import type { SubjectDataSummary } from '../client/wire.ts';
@@ -52,6 +52,11 @@ interface CacheEntry {
    * the item it was made for.
    */
   aads: Map<string, Uint8Array>;
+  /**
+   * Each item's IV, ciphertext and tag views (envelope.ts sealedParts), made on its first
+   * read like the AAD: four buffer views fewer per decryption. Replaced with the entry.
+   */
+  parts: Map<string, SealedParts>;
 }
 
 const CHANNEL_PREFIX = 'cg_vault_';
@@ -223,7 +228,12 @@ export class VaultService {
         aad = itemAad(subject, c, item.keyVersion);
         entry.aads.set(c, aad);
       }
-      out.set(c, openText(entry.dataKey, aad, item.sealed));
+      let parts = entry.parts.get(c);
+      if (parts === undefined) {
+        parts = sealedParts(item.sealed);
+        entry.parts.set(c, parts);
+      }
+      out.set(c, openText(entry.dataKey, aad, parts));
     }
     return out;
   }
@@ -292,7 +302,7 @@ export class VaultService {
       throw erasedError(subject);
     }
     const [dataKey, items] = await Promise.all([this.unwrap(key), this.repo.readItems(subject)]);
-    const entry: CacheEntry = { keyVersion: key.keyVersion, dataKey, items: new Map(items.map((i) => [i.category, i])), aads: new Map() };
+    const entry: CacheEntry = { keyVersion: key.keyVersion, dataKey, items: new Map(items.map((i) => [i.category, i])), aads: new Map(), parts: new Map() };
     if ((this.generation.get(subject) ?? 0) === gen && !this.erased.has(subject)) {
       this.cache.set(subject, entry);
       if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);

@@ -40,15 +40,29 @@ export function open(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint
   return new Uint8Array(openBuffer(key, aad, sealed));
 }
 
-/** `open`'s plaintext as the decipher returns it: a release decodes it once, without a copy. */
-function openBuffer(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Buffer {
+/** A sealed item's IV, ciphertext and tag as views of its bytes: split once, opened many times. */
+export interface SealedParts {
+  readonly iv: Buffer;
+  readonly body: Buffer;
+  readonly tag: Buffer;
+}
+
+/** Splits `seal`'s output; a wrong format fails as authentication does (VAULT_DECRYPT_FAILED). */
+export function sealedParts(sealed: Uint8Array): SealedParts {
   const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
-  if (buf.length < 1 + IV_BYTES + TAG_BYTES || buf[0] !== FORMAT || key.length !== DATA_KEY_BYTES) throw decryptFailed();
-  const iv = buf.subarray(1, 1 + IV_BYTES);
-  const tag = buf.subarray(buf.length - TAG_BYTES);
-  const body = buf.subarray(1 + IV_BYTES, buf.length - TAG_BYTES);
+  if (buf.length < 1 + IV_BYTES + TAG_BYTES || buf[0] !== FORMAT) throw decryptFailed();
+  return { iv: buf.subarray(1, 1 + IV_BYTES), body: buf.subarray(1 + IV_BYTES, buf.length - TAG_BYTES), tag: buf.subarray(buf.length - TAG_BYTES) };
+}
+
+// One options object for every decipher (Node only reads it).
+const GCM_OPTIONS = Object.freeze({ authTagLength: TAG_BYTES });
+
+/** `open`'s plaintext as the decipher returns it: a release decodes it once, without a copy. */
+function openBuffer(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array | SealedParts): Buffer {
+  const { iv, body, tag } = sealed instanceof Uint8Array ? sealedParts(sealed) : sealed;
+  if (key.length !== DATA_KEY_BYTES) throw decryptFailed();
   try {
-    const d = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    const d = createDecipheriv('aes-256-gcm', key, iv, GCM_OPTIONS);
     d.setAAD(aad);
     d.setAuthTag(tag);
     const plain = d.update(body);
@@ -62,7 +76,8 @@ function openBuffer(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Buffe
 }
 
 export const sealText = (key: Uint8Array, aad: Uint8Array, text: string): Uint8Array => seal(key, aad, Buffer.from(text, 'utf8'));
-export const openText = (key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): string => openBuffer(key, aad, sealed).toString('utf8');
+/** `sealed` may be split already (`sealedParts`): a cache of sealed items splits each once. */
+export const openText = (key: Uint8Array, aad: Uint8Array, sealed: Uint8Array | SealedParts): string => openBuffer(key, aad, sealed).toString('utf8');
 
 // Deliberately says nothing about why: an oracle distinguishing "bad tag" from "bad format" helps nobody but an attacker.
 const decryptFailed = () => new CgError('VAULT_DECRYPT_FAILED', 'vault ciphertext could not be authenticated', 500);
