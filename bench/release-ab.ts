@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fixedRate, median } from './fixed-rate.ts';
 
@@ -15,7 +16,10 @@ import { fixedRate, median } from './fixed-rate.ts';
  * A side may name environment variables for its server after a colon (settings to compare on one
  * checkout, e.g. `.:CONSENTGATE_COMMIT_DELAY_MS=1`).
  *
- * Prints per round and as medians: the server's process.cpuUsage per request (µs), p50 and p99.
+ * Prints per round and as medians: the server's process.cpuUsage per request (µs), p50 and p99;
+ * on PostgreSQL also `pg`, the CPU of every `postgres` process on this host over the window per
+ * request (/proc, 10 ms ticks): the backends the batches run in, which share the two cores with
+ * the server. Only one side is loaded at a time, but anything else using PostgreSQL counts too.
  * Not part of `npm run bench`; the committed numbers come from bench/release.ts.
  */
 const spec = (arg: string | undefined) => {
@@ -46,12 +50,31 @@ for (const s of sides) {
     Object.assign(process.env, saved);
   }
 }
-const rows: Record<string, Array<{ cpu: number; p50: number; p99: number; rps: number }>> = {};
+const rows: Record<string, Array<{ cpu: number; pg: number; p50: number; p99: number; rps: number }>> = {};
+/** CPU of all `postgres` processes of this host, µs (utime + stime, clock ticks of 10 ms). */
+const pgCpu = (): number => {
+  if (engine !== 'postgres') return 0;
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const f = stat.slice(close + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks * 10_000;
+};
 const once = async (k: number, bare: boolean, seconds: number) => {
   const s = servers[k]!;
   const bench = sides[k]!.bench;
   let i = 0;
   const c0 = await bench.childCpu(s.child);
+  const pg0 = pgCpu();
   const r = await fixedRate({
     url: `http://127.0.0.1:${bare ? s.info.barePort : s.info.releasePort}`,
     path: bare ? '/bare' : '/v1/releases',
@@ -62,8 +85,9 @@ const once = async (k: number, bare: boolean, seconds: number) => {
     seconds,
   });
   const cpu = ((await bench.childCpu(s.child)) - c0) / r.requests;
+  const pg = (pgCpu() - pg0) / r.requests;
   if (r.non2xx || r.errors) throw new Error(`side ${sides[k]!.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { cpu: Math.round(cpu), p50: r.p50_ms, p99: r.p99_ms, rps: r.rps };
+  return { cpu: Math.round(cpu), pg: Math.round(pg), p50: r.p50_ms, p99: r.p99_ms, rps: r.rps };
 };
 console.log(`A = ${process.argv[2]}\nB = ${process.argv[3]}\nengine ${engine}, ${RATE}/s, ${ROUNDS} rounds of ${SECONDS} s; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 try {
@@ -76,7 +100,7 @@ try {
         const r = await once(k, bare, SECONDS);
         const key = `${sides[k]!.name} ${bare ? 'bare   ' : 'release'}`;
         (rows[key] ??= []).push(r);
-        console.log(`round ${round + 1} ${key}: ${r.cpu} µs/req, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.rps}/s`);
+        console.log(`round ${round + 1} ${key}: ${r.cpu} µs/req${engine === 'postgres' ? ` (pg ${r.pg})` : ''}, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.rps}/s`);
       }
     }
   }
@@ -86,7 +110,7 @@ try {
 console.log(`== medians (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}) ==`);
 for (const [key, rs] of Object.entries(rows).sort()) {
   const m = (f: (r: (typeof rs)[number]) => number) => median(rs.map(f));
-  console.log(`${key}: ${m((r) => r.cpu)} µs/req, p50 ${m((r) => r.p50).toFixed(2)} ms, p99 ${m((r) => r.p99).toFixed(2)} ms`);
+  console.log(`${key}: ${m((r) => r.cpu)} µs/req${engine === 'postgres' ? ` (pg ${m((r) => r.pg)})` : ''}, p50 ${m((r) => r.p50).toFixed(2)} ms, p99 ${m((r) => r.p99).toFixed(2)} ms`);
 }
 const ratio = (side: string) => median(rows[`${side} release`]!.map((r, i) => r.cpu / rows[`${side} bare   `]![i]!.cpu));
 console.log(`release/bare CPU (median of per-round ratios): A ${ratio('A').toFixed(2)}×, B ${ratio('B').toFixed(2)}×`);
