@@ -17,6 +17,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * the batch size does, a little (per-batch allocations spread over fewer releases).
  * CG_HEAP_SURVIVORS=1: only what survived a scavenge (objects collected by minor GCs left out, two
  * minor GCs before the profile is read), i.e. what each scavenge copies or promotes, by allocating function.
+ * Objects allocated straight into the old space count too, and a mark-compact inside the window
+ * keeps everything young it collected (one run read 40 KB per release that way): check the
+ * server with --trace-gc (BENCH_SERVER_NODE_FLAGS) before reading it.
  */
 const [dir, outFile, analyseOnly] = [resolve(process.argv[2] ?? '.'), process.argv[3] ?? 'release-heap.json', process.argv[4]];
 if (!analyseOnly) {
