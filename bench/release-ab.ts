@@ -19,7 +19,8 @@ import { fixedRate, median } from './fixed-rate.ts';
  * Prints per round and as medians: the server's process.cpuUsage per request (µs), p50 and p99;
  * on PostgreSQL also `pg`, the CPU of every `postgres` process on this host over the window per
  * request (/proc, 10 ms ticks): the backends the batches run in, which share the two cores with
- * the server. Only one side is loaded at a time, but anything else using PostgreSQL counts too.
+ * the server. Only one side is loaded at a time, but anything else using PostgreSQL on the host
+ * counts too (other sessions' tests): read it only from rounds on a quiet machine.
  * Not part of `npm run bench`; the committed numbers come from bench/release.ts.
  */
 const spec = (arg: string | undefined) => {
@@ -51,10 +52,10 @@ for (const s of sides) {
   }
 }
 const rows: Record<string, Array<{ cpu: number; pg: number; p50: number; p99: number; rps: number }>> = {};
-/** CPU of all `postgres` processes of this host, µs (utime + stime, clock ticks of 10 ms). */
-const pgCpu = (): number => {
-  if (engine !== 'postgres') return 0;
-  let ticks = 0;
+/** CPU of each `postgres` process of this host by pid, µs (utime + stime, clock ticks of 10 ms). */
+const pgCpu = (): Map<string, number> => {
+  const out = new Map<string, number>();
+  if (engine !== 'postgres') return out;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
@@ -62,12 +63,18 @@ const pgCpu = (): number => {
       const close = stat.lastIndexOf(')');
       if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
       const f = stat.slice(close + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
+      out.set(pid, (Number(f[11]) + Number(f[12])) * 10_000);
     } catch {
       // gone meanwhile
     }
   }
-  return ticks * 10_000;
+  return out;
+};
+/** What the processes alive at the end spent since `before` (one that ended meanwhile is lost). */
+const pgSince = (before: Map<string, number>): number => {
+  let us = 0;
+  for (const [pid, t] of pgCpu()) us += t - (before.get(pid) ?? 0);
+  return us;
 };
 const once = async (k: number, bare: boolean, seconds: number) => {
   const s = servers[k]!;
@@ -85,7 +92,7 @@ const once = async (k: number, bare: boolean, seconds: number) => {
     seconds,
   });
   const cpu = ((await bench.childCpu(s.child)) - c0) / r.requests;
-  const pg = (pgCpu() - pg0) / r.requests;
+  const pg = pgSince(pg0) / r.requests;
   if (r.non2xx || r.errors) throw new Error(`side ${sides[k]!.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   return { cpu: Math.round(cpu), pg: Math.round(pg), p50: r.p50_ms, p99: r.p99_ms, rps: r.rps };
 };
