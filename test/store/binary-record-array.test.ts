@@ -84,3 +84,39 @@ describe.each(engines())('decisions when release_decisions is not the table the 
     for (const r of rows) expect((await repo.get(r.id))?.subject_pseudonym).toBe(r.subjectPseudonym);
   });
 });
+
+describe.each(engines())('decisions after a first batch of another kind, on %s', (engine) => {
+  let db: Database;
+  let journal: Journal;
+  const texts: string[] = [];
+  beforeAll(async () => {
+    db = await openTestDatabase(engine);
+    // Every statement the journal sends, to see which form the decision rows took.
+    const query = db.query.bind(db);
+    db.query = ((text: string, params?: readonly unknown[], opts?: unknown) => {
+      texts.push(text);
+      return (query as (t: string, p?: readonly unknown[], o?: unknown) => Promise<unknown[]>)(text, params, opts);
+    }) as Database['query'];
+    journal = new Journal(db, sqlLedgerAppender);
+    journal.register('cg_test_note', async () => {});
+    registerDecisionWriter(journal);
+  });
+  afterAll(async () => {
+    await journal?.close();
+    await db?.close();
+  });
+
+  it('sends the rows as one array of the row type once a decision batch has learnt it', async () => {
+    // A server's first batch is seldom a decision (a consent, a subject): after it the head is
+    // known and every batch can go as one statement, which never runs the writer's `prepare`.
+    await journal.append('cg_test_note', {}, { note: 'first' });
+    const rows = Array.from({ length: 4 }, (_, i) => allowedRow(`d_first_${engine}_${i}`, []));
+    for (const r of rows) await appendDecision(journal, r);
+    // The one-statement batches (the transactional one runs on its transaction, not seen here).
+    const decisionTexts = texts.filter((t) => t.includes('INSERT INTO release_decisions'));
+    expect(decisionTexts.length).toBeGreaterThanOrEqual(rows.length - 1);
+    for (const t of decisionTexts) expect(t).toContain('::release_decisions[]');
+    const repo = new DecisionsRepo(db);
+    for (const r of rows) expect((await repo.get(r.id))?.subject_pseudonym).toBe(r.subjectPseudonym);
+  });
+});
