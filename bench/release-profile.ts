@@ -202,8 +202,8 @@ function databaseThread(path: string): void {
       .map(([f, us]) => `${((100 * us) / on).toFixed(1).padStart(5)}% ${per(us)}  ${f}`)
       .join('\n');
   console.log(`\n== database thread (${path}) ==\non-CPU ${(on / 1e6).toFixed(2)} s in the window${responses ? ` (${Math.round(on / responses)} µs per response)` : ''}`);
-  console.log(`== database thread, self by function ==\n${list(self, 25, /^$/)}`);
-  console.log(`== database thread, inclusive by function ==\n${list(incl, 30, /not exported|wasm-to-js|js-to-wasm|\(root\)/)}`);
+  console.log(`== database thread, self by function ==\n${list(self, Number(process.env.TOPN ?? 25), /^$/)}`);
+  console.log(`== database thread, inclusive by function ==\n${list(incl, Number(process.env.TOPN ?? 30), /not exported|wasm-to-js|js-to-wasm|\(root\)/)}`);
 }
 
 /** Function index → name from the export section of PGlite's WASM module (it has no name section). */
