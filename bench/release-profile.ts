@@ -50,11 +50,14 @@ if (!file) {
   if (!file) throw new Error(`no main-thread profile in ${dir}`);
   console.log(`profile: ${file}`);
   // PGlite's worker thread writes its own profile (pglite-proxy.ts passes --cpu-prof on): the
-  // one with WebAssembly frames.
+  // one with the most WebAssembly frames (tsx's loader thread has a few of its own, from
+  // es-module-lexer, and was picked before when it came first).
+  const wasmFrames = (f: string) => readFileSync(f, 'utf8').split('"wasm://').length - 1;
   databaseFile = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile') && join(dir, f) !== file)
-    .map((f) => join(dir, f))
-    .find((f) => readFileSync(f, 'utf8').includes('"wasm://'));
+    .map((f) => ({ f: join(dir, f), n: wasmFrames(join(dir, f)) }))
+    .filter((x) => x.n > 0)
+    .sort((a, b) => b.n - a.n)[0]?.f;
 }
 
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
