@@ -47,7 +47,7 @@ export class Wire {
   #chunks: Uint8Array[] = [];
   #length = 0;
   /** The request of the next call into the backend, built in place (see Out). */
-  readonly #out = new Out(16_384);
+  readonly #out = new Out(OUT_SIZE);
   readonly #collect = (bytes: Uint8Array) => {
     // A view of the backend's memory, valid only during the call: copied.
     this.#chunks.push(bytes.slice());
@@ -160,6 +160,8 @@ export class Wire {
     const chunks = this.#chunks;
     const length = this.#length;
     this.#chunks = [];
+    // A large statement (a bulk document of thousands of rows) is not kept around for good.
+    this.#out.shrink(OUT_KEEP);
     await ran; // settled already: it rejects only on a failure of PGlite itself
     return chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks, length);
   }
@@ -279,6 +281,10 @@ function readFields(b: Buffer, at: number): Array<{ name: string; type: number }
 
 const cstringLength = (s: string) => Buffer.byteLength(s, 'utf8') + 1;
 
+/** The Wire's request buffer: its initial size (a small batch's statement fits), and the most it keeps between statements. */
+const OUT_SIZE = 16_384;
+const OUT_KEEP = 1 << 20;
+
 /**
  * Frontend messages written one after another into one buffer, kept by the Wire and reused for
  * every statement: a batch's Bind is ~10 kB, and building it in a buffer of its own and then
@@ -288,8 +294,13 @@ const cstringLength = (s: string) => Buffer.byteLength(s, 'utf8') + 1;
 class Out {
   b: Buffer;
   n = 0;
-  constructor(size: number) {
+  constructor(private readonly size: number) {
     this.b = Buffer.allocUnsafe(size);
+  }
+  /** Back to the initial size if it grew beyond `max`. */
+  shrink(max: number): void {
+    if (this.b.length > max) this.b = Buffer.allocUnsafe(this.size);
+    this.n = 0;
   }
   reset(): this {
     this.n = 0;
