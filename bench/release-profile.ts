@@ -50,11 +50,14 @@ if (!file) {
   if (!file) throw new Error(`no main-thread profile in ${dir}`);
   console.log(`profile: ${file}`);
   // PGlite's worker thread writes its own profile (pglite-proxy.ts passes --cpu-prof on): the
-  // one with WebAssembly frames.
+  // one with the most WebAssembly frames (tsx's loader thread has a few of its own, from
+  // es-module-lexer, and was picked before when it came first).
+  const wasmFrames = (f: string) => readFileSync(f, 'utf8').split('"wasm://').length - 1;
   databaseFile = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile') && join(dir, f) !== file)
-    .map((f) => join(dir, f))
-    .find((f) => readFileSync(f, 'utf8').includes('"wasm://'));
+    .map((f) => ({ f: join(dir, f), n: wasmFrames(join(dir, f)) }))
+    .filter((x) => x.n > 0)
+    .sort((a, b) => b.n - a.n)[0]?.f;
 }
 
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -202,8 +205,8 @@ function databaseThread(path: string): void {
       .map(([f, us]) => `${((100 * us) / on).toFixed(1).padStart(5)}% ${per(us)}  ${f}`)
       .join('\n');
   console.log(`\n== database thread (${path}) ==\non-CPU ${(on / 1e6).toFixed(2)} s in the window${responses ? ` (${Math.round(on / responses)} µs per response)` : ''}`);
-  console.log(`== database thread, self by function ==\n${list(self, 25, /^$/)}`);
-  console.log(`== database thread, inclusive by function ==\n${list(incl, 30, /not exported|wasm-to-js|js-to-wasm|\(root\)/)}`);
+  console.log(`== database thread, self by function ==\n${list(self, Number(process.env.TOPN ?? 25), /^$/)}`);
+  console.log(`== database thread, inclusive by function ==\n${list(incl, Number(process.env.TOPN ?? 30), /not exported|wasm-to-js|js-to-wasm|\(root\)/)}`);
 }
 
 /** Function index → name from the export section of PGlite's WASM module (it has no name section). */

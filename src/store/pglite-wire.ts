@@ -46,6 +46,8 @@ export class Wire {
   readonly #onNotify: (channel: string, payload: string) => void;
   #chunks: Uint8Array[] = [];
   #length = 0;
+  /** The request of the next call into the backend, built in place (see Out). */
+  readonly #out = new Out(OUT_SIZE);
   readonly #collect = (bytes: Uint8Array) => {
     // A view of the backend's memory, valid only during the call: copied.
     this.#chunks.push(bytes.slice());
@@ -66,17 +68,22 @@ export class Wire {
   async query<R>(text: string, params: readonly unknown[] = [], opts?: WireOptions): Promise<R[]> {
     // A `prepare` statement beyond MAX_PREPARED is kept as an unnamed statement's description.
     let d = (opts?.prepare ? this.#prepared.get(text) : undefined) ?? this.#described.get(text);
-    let parse: Uint8Array | undefined;
+    let parse = false;
     if (!d) {
       // The description's Parse leaves the statement (named, or the unnamed one) in place.
       d = await this.#describe(text, params, opts?.prepare === true && this.#prepared.size < MAX_PREPARED);
     } else if (!d.name) {
       // Parsed again with the types it was described with: the same statement PostgreSQL inferred.
-      parse = parseMessage('', text, d.paramTypes);
+      parse = true;
     }
-    const bind = this.#bind(d, params);
-    const tail = d.name ? EXECUTE : DESCRIBE_PORTAL_EXECUTE;
-    const answer = await this.#run(parse ? [parse, bind, tail, SYNC] : [bind, tail, SYNC]);
+    // Built and handed over with no turn in between (#run is synchronous up to the backend's
+    // answer), so no other statement can write into #out meanwhile.
+    const out = this.#out.reset();
+    if (parse) writeParse(out, '', text, d.paramTypes);
+    this.#bind(out, d, params);
+    out.put(d.name ? EXECUTE : DESCRIBE_PORTAL_EXECUTE);
+    out.put(SYNC);
+    const answer = await this.#run();
     return this.#rows<R>(answer, d, text, params, opts);
   }
 
@@ -84,17 +91,23 @@ export class Wire {
   async forget(): Promise<void> {
     this.#described.clear();
     if (this.#prepared.size === 0) return;
-    const closes = [...this.#prepared.values()].map((d) => closeMessage(d.name));
+    const out = this.#out.reset();
+    for (const d of this.#prepared.values()) writeClose(out, d.name);
+    out.put(SYNC);
     this.#prepared.clear();
     // Names are never reused (#names), so a Close that failed would leave nothing to collide with.
-    await this.#run([...closes, SYNC]);
+    await this.#run();
   }
 
   #names = 0;
 
   async #describe(text: string, params: readonly unknown[], named: boolean): Promise<Described> {
     const name = named ? `cg_${++this.#names}` : '';
-    const answer = await this.#run([parseMessage(name, text, []), DESCRIBE_STATEMENT(name), SYNC]);
+    const out = this.#out.reset();
+    writeParse(out, name, text, []);
+    writeDescribeStatement(out, name);
+    out.put(SYNC);
+    const answer = await this.#run();
     let paramTypes: number[] = [];
     let fields: Described['fields'];
     let error: Error | undefined;
@@ -114,10 +127,11 @@ export class Wire {
     return d;
   }
 
-  #bind(d: Described, params: readonly unknown[]): Uint8Array {
+  #bind(out: Out, d: Described, params: readonly unknown[]): void {
     if (params.length !== d.paramTypes.length) {
       // What PostgreSQL says to a Bind with the wrong count; sent so the error is its own.
-      return bindMessage(d.name, params.map((v) => (v === null || v === undefined ? null : String(v))));
+      writeBind(out, d.name, params.map((v) => (v === null || v === undefined ? null : String(v))));
+      return;
     }
     const values: Array<Uint8Array | string | null> = new Array(params.length);
     for (let i = 0; i < params.length; i++) {
@@ -130,19 +144,14 @@ export class Wire {
         values[i] = s instanceof Uint8Array ? s : (s as string);
       }
     }
-    return bindMessage(d.name, values);
+    writeBind(out, d.name, values);
   }
 
-  /** Hands the messages to the backend in one call; the answer's bytes. */
-  async #run(parts: readonly Uint8Array[]): Promise<Buffer> {
-    let n = 0;
-    for (const p of parts) n += p.length;
-    const message = new Uint8Array(n);
-    n = 0;
-    for (const p of parts) {
-      message.set(p, n);
-      n += p.length;
-    }
+  /** Hands the messages written into #out to the backend in one call; the answer's bytes. */
+  async #run(): Promise<Buffer> {
+    // The backend reads the request during the call only (PGlite drops it when the call ends),
+    // so #out is free again for the next statement as soon as this returns.
+    const message = this.#out.bytes();
     this.#chunks = [];
     this.#length = 0;
     // Synchronous inside: `syncToFs: false` because there is nothing to sync for the data
@@ -151,6 +160,8 @@ export class Wire {
     const chunks = this.#chunks;
     const length = this.#length;
     this.#chunks = [];
+    // A large statement (a bulk document of thousands of rows) is not kept around for good.
+    this.#out.shrink(OUT_KEEP);
     await ran; // settled already: it rejects only on a failure of PGlite itself
     return chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks, length);
   }
@@ -270,11 +281,55 @@ function readFields(b: Buffer, at: number): Array<{ name: string; type: number }
 
 const cstringLength = (s: string) => Buffer.byteLength(s, 'utf8') + 1;
 
-function message(code: number, bodyLength: number): { b: Buffer; p: number } {
-  const b = Buffer.allocUnsafe(1 + 4 + bodyLength);
-  b[0] = code;
-  b.writeInt32BE(4 + bodyLength, 1);
-  return { b, p: 5 };
+/** The Wire's request buffer: its initial size (a small batch's statement fits), and the most it keeps between statements. */
+const OUT_SIZE = 16_384;
+const OUT_KEEP = 1 << 20;
+
+/**
+ * Frontend messages written one after another into one buffer, kept by the Wire and reused for
+ * every statement: a batch's Bind is ~10 kB, and building it in a buffer of its own and then
+ * copying it and the rest into another gave two fresh ArrayBuffers (each a native allocation,
+ * zero-filled for the second, and work for the garbage collector) and a copy per statement.
+ */
+class Out {
+  b: Buffer;
+  n = 0;
+  constructor(private readonly size: number) {
+    this.b = Buffer.allocUnsafe(size);
+  }
+  /** Back to the initial size if it grew beyond `max`. */
+  shrink(max: number): void {
+    if (this.b.length > max) this.b = Buffer.allocUnsafe(this.size);
+    this.n = 0;
+  }
+  reset(): this {
+    this.n = 0;
+    return this;
+  }
+  /** Appends a message's header with room for its body; where the body starts. */
+  message(code: number, bodyLength: number): { b: Buffer; p: number } {
+    const at = this.n;
+    this.reserve(5 + bodyLength);
+    const b = this.b;
+    b[at] = code;
+    b.writeInt32BE(4 + bodyLength, at + 1);
+    this.n = at + 5 + bodyLength;
+    return { b, p: at + 5 };
+  }
+  put(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.b.set(bytes, this.n);
+    this.n += bytes.length;
+  }
+  bytes(): Buffer {
+    return this.b.subarray(0, this.n);
+  }
+  private reserve(k: number): void {
+    if (this.n + k <= this.b.length) return;
+    const b = Buffer.allocUnsafe(Math.max(2 * this.b.length, this.n + k));
+    this.b.copy(b, 0, 0, this.n);
+    this.b = b;
+  }
 }
 
 function writeCString(b: Buffer, p: number, s: string): number {
@@ -284,16 +339,27 @@ function writeCString(b: Buffer, p: number, s: string): number {
 }
 
 export function parseMessage(name: string, text: string, types: readonly number[]): Uint8Array {
-  const m = message(0x50, cstringLength(name) + cstringLength(text) + 2 + 4 * types.length);
+  const out = new Out(0);
+  writeParse(out, name, text, types);
+  return out.bytes();
+}
+
+function writeParse(out: Out, name: string, text: string, types: readonly number[]): void {
+  const m = out.message(0x50, cstringLength(name) + cstringLength(text) + 2 + 4 * types.length);
   let p = writeCString(m.b, m.p, name);
   p = writeCString(m.b, p, text);
   p = m.b.writeInt16BE(types.length, p);
   for (const t of types) p = m.b.writeUInt32BE(t, p);
-  return m.b;
 }
 
 /** Bind of the unnamed portal: a Uint8Array value in the binary format, a string as text; results as text. */
 export function bindMessage(statement: string, values: ReadonlyArray<Uint8Array | string | null>): Uint8Array {
+  const out = new Out(0);
+  writeBind(out, statement, values);
+  return out.bytes();
+}
+
+function writeBind(out: Out, statement: string, values: ReadonlyArray<Uint8Array | string | null>): void {
   let body = 1 + cstringLength(statement) + 2 + 2 * values.length + 2 + 2 + 2;
   const lengths: number[] = new Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -302,7 +368,7 @@ export function bindMessage(statement: string, values: ReadonlyArray<Uint8Array 
     lengths[i] = len;
     body += 4 + (len > 0 ? len : 0);
   }
-  const m = message(0x42, body);
+  const m = out.message(0x42, body);
   const b = m.b;
   let p = m.p;
   b[p++] = 0; // unnamed portal
@@ -322,21 +388,18 @@ export function bindMessage(statement: string, values: ReadonlyArray<Uint8Array 
   }
   p = b.writeInt16BE(1, p); // one result format code for all columns:
   b.writeInt16BE(0, p); // text
-  return b;
 }
 
-function closeMessage(name: string): Uint8Array {
-  const m = message(0x43, 1 + cstringLength(name));
+function writeClose(out: Out, name: string): void {
+  const m = out.message(0x43, 1 + cstringLength(name));
   m.b[m.p] = 0x53; // 'S'tatement
   writeCString(m.b, m.p + 1, name);
-  return m.b;
 }
 
-function DESCRIBE_STATEMENT(name: string): Uint8Array {
-  const m = message(0x44, 1 + cstringLength(name));
+function writeDescribeStatement(out: Out, name: string): void {
+  const m = out.message(0x44, 1 + cstringLength(name));
   m.b[m.p] = 0x53; // 'S'tatement
   writeCString(m.b, m.p + 1, name);
-  return m.b;
 }
 
 const EXECUTE = Uint8Array.of(0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0); // unnamed portal, all rows
