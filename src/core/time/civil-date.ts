@@ -1,4 +1,5 @@
 import { addDuration } from './duration.ts';
+import { DAY_MS } from './day-ms.ts';
 
 /**
  * Calendar dates without a time of day ("civil dates", `YYYY-MM-DD`) and the instants where
@@ -16,7 +17,6 @@ export interface CivilDate {
   readonly day: number;
 }
 
-const DAY_MS = 86_400_000;
 
 export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();

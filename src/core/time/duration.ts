@@ -1,4 +1,5 @@
 import { CgError } from '../errors.ts';
+import { DAY_MS } from './day-ms.ts';
 
 /**
  * ISO 8601 durations as the registry writes retention periods (P90D, P5Y, P1Y6M, PT12H).
@@ -97,7 +98,6 @@ function addMonthsInPlace(months: number): void {
   TIME[0] = Math.abs(t) <= MAX_TIME ? t : Number.NaN;
 }
 
-const DAY_MS = 86_400_000;
 const MAX_TIME = 8.64e15;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 

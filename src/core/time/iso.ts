@@ -1,4 +1,5 @@
 import { civilFromDays } from './duration.ts';
+import { DAY_MS } from './day-ms.ts';
 
 /**
  * `new Date(ms).toISOString()` without the `Date`: `YYYY-MM-DDTHH:mm:ss.sssZ` by integer
@@ -32,7 +33,6 @@ const TWO: readonly string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `
 /** Scratch for civilFromDays (no object per call). */
 const CIVIL = new Int32Array(3);
 
-const DAY_MS = 86_400_000;
 /** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the four-digit years. */
 const MIN_FAST = -62_167_219_200_000;
 const MAX_FAST = 253_402_300_799_999;

@@ -1,5 +1,6 @@
+import { DAY_MS } from './day-ms.ts';
+
 const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 const mod = (n: number, m: number) => ((n % m) + m) % m;
 
 /**

@@ -8,6 +8,7 @@ import type { Lang } from '../../report/model.ts';
 import { dutiesOf, PACKS } from '../packs.ts';
 import { PIPA_2023 } from '../sources.ts';
 import { USAGE_NOTICE_SENSITIVE_THRESHOLD, USAGE_NOTICE_THRESHOLD } from './duties.ts';
+import { DAY_MS } from '../../time/day-ms.ts';
 
 /**
  * PIPA 20-2: the yearly notice telling each subject how their data was used and to whom it was
@@ -21,7 +22,6 @@ import { USAGE_NOTICE_SENSITIVE_THRESHOLD, USAGE_NOTICE_THRESHOLD } from './duti
  * 1 October to 31 December, each day counted at its end, up to now for the running year.
  */
 export const KST_OFFSET_MS = 9 * 3_600_000;
-const DAY_MS = 86_400_000;
 
 /** The first notice year: PIPA 20-2 as amended binds every controller over the thresholds from 15 September 2023. */
 export const FIRST_NOTICE_YEAR = Number(PIPA_2023.slice(0, 4));
