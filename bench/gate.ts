@@ -8,6 +8,7 @@ import { ConsentProjection } from '../src/core/consent/projection.ts';
 import { decide } from '../src/core/gate/decide.ts';
 import { gateIndex, termsOf } from '../src/core/gate/gate-index.ts';
 import { GateRecords } from '../src/core/gate/gate-records.ts';
+import { MemberTable } from '../src/core/gate/member-table.ts';
 import { idKey, intern } from '../src/core/gate/intern.ts';
 import type { GateContext, MemberInfo, OrderInfo, ReleaseRequest, SubjectInfo } from '../src/core/gate/types.ts';
 import { SuspensionIndex } from '../src/core/gate/suspension-index.ts';
@@ -196,7 +197,10 @@ export function asReceived(r: ReleaseRequest): ReleaseRequest {
  * policies below do not model orders.
  */
 export function contextOf(registry: RegistryModel, world: World): GateContext {
-  return { registry, members: world.members, subjects: world.records, suspensions: new SuspensionIndex() };
+  // The members as MembersService keeps them for the gate (its `gate` table).
+  const members = new MemberTable();
+  for (const [id, m] of world.members) members.set(id, m);
+  return { registry, members, subjects: world.records, suspensions: new SuspensionIndex() };
 }
 
 export const benchOrderRef = (subject: string, member: string) => `o|${subject}|${member}`;

@@ -8,6 +8,7 @@ import { assertMayMint, type ApiKeys, type ApiKeyView } from './api-keys.ts';
 import type { KeyAuthority } from '../core/keys/mint-authority.ts';
 import type { RegistryService } from './registry-service.ts';
 import { idKey, intern, internOrNull } from '../core/gate/intern.ts';
+import { MemberTable } from '../core/gate/member-table.ts';
 
 /** What the release gate needs to know about a member, read synchronously from memory. */
 export interface MemberInfo {
@@ -43,6 +44,11 @@ export const MEMBER_ID_RE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 export class MembersService {
   private readonly repo: MembersRepo;
   private readonly index = new Map<string, MemberInfo>();
+  /**
+   * The members the release gate knows — every one not disabled — kept beside `index` in the
+   * table the gate's allow path reads (fields inline in the slot: src/core/gate/member-table.ts).
+   */
+  readonly gate = new MemberTable();
   private lastSeq = 0;
   private unlisten: (() => Promise<void>) | undefined;
   private catchingUp: Promise<void> = Promise.resolve();
@@ -219,7 +225,11 @@ export class MembersService {
     // The id too, and the API keys hand the gate the same interned id as the caller's: the gate's
     // member lookup then finds its key by pointer, without reading the key string (a cache line).
     const id = intern(r.id);
-    this.index.set(id, { id, key: idKey(id), classId: intern(r.classId), country: intern(r.country), disabled: r.disabledAt !== null, agreementVersion: internOrNull(r.agreementVersion) });
+    const info: MemberInfo = { id, key: idKey(id), classId: intern(r.classId), country: intern(r.country), disabled: r.disabledAt !== null, agreementVersion: internOrNull(r.agreementVersion) };
+    this.index.set(id, info);
+    // A disabled member is no longer a recipient the gate knows.
+    if (info.disabled) this.gate.delete(id);
+    else this.gate.set(id, info);
     if (advance && r.seq > this.lastSeq) this.lastSeq = r.seq;
   }
 }

@@ -75,13 +75,8 @@ export function createReleaseServices(d: ReleaseWiringDeps): ReleaseServices {
   });
   const issuers = new Issuers(d.db, vault, { operatorDomain: () => operatorDomain(d.registry.model) });
 
-  const members = {
-    get(id: string) {
-      const m = d.members.get(id);
-      // A disabled member is no longer a recipient the gate knows.
-      return m && !(m as { disabled?: boolean }).disabled ? m : undefined;
-    },
-  };
+  // The members the gate knows: every one not disabled (MembersService keeps the table).
+  const members = d.members.gate;
   let cached: { model: RegistryModel; ctx: GateContext } | undefined;
   const gate = (): GateContext | undefined => {
     const model = d.registry.model;

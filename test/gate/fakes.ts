@@ -6,6 +6,7 @@ import type { ActiveConsent, GateContext, MemberInfo, OrderInfo, RightsStop, Sub
 import type { Jurisdiction } from '../../src/core/registry/schema.ts';
 import { idKey, idOfKey } from '../../src/core/gate/intern.ts';
 import { SuspensionIndex } from '../../src/core/gate/suspension-index.ts';
+import { MemberTable } from '../../src/core/gate/member-table.ts';
 import { RightsStopIndex } from '../../src/core/rights/stops.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
 import { parseRegistry } from '../../src/core/registry/parse.ts';
@@ -89,7 +90,9 @@ export function context(
   subjects: Record<string, SubjectInfo>,
   extras: Extras = {},
 ): GateContext {
-  const m = new Map<string, MemberInfo>(Object.entries(members).map(([id, spec]) => [id, { ...spec, key: idKey(id) }]));
+  // The gate's member table, as MembersService keeps it.
+  const m = new MemberTable();
+  for (const [id, spec] of Object.entries(members)) m.set(id, { ...spec, key: idKey(id) });
   const orders = extras.orders instanceof Map ? extras.orders : new Map(Object.entries(extras.orders ?? {}));
   if (consents instanceof FakeConsents) consents.terms = (id) => termsOf(registry, id);
   return {

@@ -96,9 +96,7 @@ export class GateRecords {
   private region(id: string): number {
     const c = this.cells;
     const base = c.length;
-    let packable = true;
-    for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) >= PACKABLE) packable = false;
-    const idCells = packable ? (id.length + 1) >> 1 : 0;
+    const idCells = packedCells(id);
     const cap = HEAD + idCells + ROOM;
     for (let k = 0; k < cap; k++) c.push(undefined);
     c[base + FLAGS] = 0;
@@ -108,7 +106,7 @@ export class GateRecords {
     c[base + KEYS_END] = HEAD + idCells;
     c[base + END_HI] = NO_TIME;
     c[base + END_LO] = 0;
-    for (let i = 0, k = base + HEAD; k < base + HEAD + idCells; i += 2, k++) c[k] = id.charCodeAt(i) | (i + 1 < id.length ? id.charCodeAt(i + 1) << 15 : 0);
+    if (idCells > 0) pack(c, base + HEAD, id);
     return base;
   }
 
@@ -276,13 +274,50 @@ function isAt(c: readonly Cell[], base: number, s: string): boolean {
   const n = s.length;
   const idCells = c[base + ID_CELLS] as number;
   if (idCells === 0) return (c[base + RECORD] as GateRecord).id === s;
-  if (n !== c[base + ID_LENGTH]) return false;
-  for (let i = 0, k = base + HEAD; i < n; i += 2, k++) {
-    const w = c[k] as number;
-    if (s.charCodeAt(i) !== (w & 0x7fff)) return false;
-    if (i + 1 < n && s.charCodeAt(i + 1) !== w >>> 15) return false;
+  return n === c[base + ID_LENGTH] && packedEquals(c, base + HEAD, s);
+}
+
+/** Cells `s` takes packed two code units to a cell, or 0 when a code unit is too large to pack. */
+function packedCells(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= PACKABLE) return 0;
+  return (s.length + 1) >> 1;
+}
+
+/** Writes `s` (packable: `packedCells`) into the cells from `k`, two code units to a cell. */
+function pack(c: Cell[], k: number, s: string): void {
+  for (let i = 0; i < s.length; i += 2, k++) c[k] = s.charCodeAt(i) | (i + 1 < s.length ? s.charCodeAt(i + 1) << 15 : 0);
+}
+
+/**
+ * Whether the cells from `k` hold `s` packed (the caller has compared the length). One compare
+ * per cell: a pair of code units whose first is below PACKABLE puts it in the low 15 bits and the
+ * second above them, so equal cells mean equal pairs (a request's second code unit may be up to
+ * 0xffff: `b << 15` is still below 2^31, a positive int32).
+ */
+function packedEquals(c: readonly Cell[], k: number, s: string): boolean {
+  const n = s.length;
+  const pairs = n >> 1;
+  for (let p = 0; p < pairs; p++) {
+    const a = s.charCodeAt(2 * p);
+    if (a >= PACKABLE || (a | (s.charCodeAt(2 * p + 1) << 15)) !== c[k + p]) return false;
   }
-  return true;
+  return (n & 1) === 0 || s.charCodeAt(n - 1) === c[k + pairs];
+}
+
+/**
+ * An order entry's cells: the member's key, the entry's size, the declarations, the order's own
+ * contract end, the ref's length, then the ref packed (`pack`) — or, when it cannot be packed,
+ * length -1 and the ref string in one cell. Why packed: the ref is compared on every seller's
+ * request once the member's key matches, and a string is an object elsewhere in the heap (a
+ * concatenated one two: the cons, then its flat content) — one or two more cache misses after
+ * the region's own lines (docs/gate.md, sixth round).
+ */
+const ORDER_HEAD = 5;
+
+/** Whether the order entry at `i` is `ref`'s. */
+function refIsAt(c: readonly Cell[], i: number, ref: string): boolean {
+  const n = c[i + 4] as number;
+  return n < 0 ? c[i + ORDER_HEAD] === ref : n === ref.length && packedEquals(c, i + ORDER_HEAD, ref);
 }
 
 /** A region's header cells (`GateRecord`), then the packed id from HEAD. */
@@ -311,8 +346,8 @@ const ROOM = 16;
  *                   the consent keys end, the subject's contract end as two small integers (a
  *                   number would be a pointer to a box elsewhere: one more line);
  *   [HEAD, +idCells) the subject id's code units, two to a cell (`isAt`);
- *   [.., ordersEnd) (member key, order ref, declarations, contract end) quadruples — the member's
- *                   key is compared before the ref string;
+ *   [.., ordersEnd) order entries (`ORDER_HEAD`): member key, size, declarations, contract
+ *                   end, the ref packed — the member's key is compared before the ref;
  *   [ordersEnd, keysEnd) (choice key, scope key) pairs, one per consent entry — scope key 0 is
  *                   the unscoped slot, else a recipient's key: the scan reads only these;
  *   [keysEnd, n)    per entry, in the same order, DATA cells: the projection's slot, and the
@@ -389,12 +424,12 @@ export class GateRecord implements SubjectGate {
     return hi === NO_TIME ? undefined : hi * LO + (c[this.base + END_LO] as number);
   }
 
-  /** Compares the member's key before the order ref, which is one string per order (a read of memory). */
+  /** Compares the member's key before the order ref (its packed cells: `refIsAt`). */
   orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined {
     const c = this.owner.cells;
     const b = this.base;
     const end = b + (c[b + ORDERS_END] as number);
-    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += 4) if (c[i] === recipientKey && c[i + 1] === orderRef) return c[i + 2] as readonly string[];
+    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += c[i + 1] as number) if (c[i] === recipientKey && refIsAt(c, i, orderRef)) return c[i + 2] as readonly string[];
     return undefined;
   }
 
@@ -472,7 +507,7 @@ export class GateRecord implements SubjectGate {
     const b = this.base;
     if (orderRef !== undefined && ((c[b + FLAGS] as number) & ORDER_ENDS) !== 0) {
       const end = b + (c[b + ORDERS_END] as number);
-      for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += 4) if (c[i + 1] === orderRef) return c[i + 3] as number | undefined;
+      for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += c[i + 1] as number) if (refIsAt(c, i, orderRef)) return c[i + 3] as number | undefined;
     }
     return undefined;
   }
@@ -593,26 +628,36 @@ export class GateRecord implements SubjectGate {
     let b = this.base;
     let end = b + (c[b + ORDERS_END] as number);
     let at = end;
-    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += 4) {
-      if (c[i + 1] === orderRef) {
+    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += c[i + 1] as number) {
+      if (refIsAt(c, i, orderRef)) {
         at = i;
         break;
       }
     }
     if (at === end) {
-      // A new order: the consents move up by one quadruple, the last first.
-      this.reserve(4);
+      // A new order (its ref packed, `ORDER_HEAD`): the consents move up by its size, the last first.
+      const refCells = packedCells(orderRef);
+      const size = ORDER_HEAD + (refCells > 0 || orderRef.length === 0 ? refCells : 1);
+      this.reserve(size);
       c = this.owner.cells;
       b = this.base;
       end = b + (c[b + ORDERS_END] as number);
       at = end;
-      for (let i = b + this.n - 1; i >= end; i--) c[i + 4] = c[i];
-      this.n += 4;
-      c[b + ORDERS_END] = (c[b + ORDERS_END] as number) + 4;
-      c[b + KEYS_END] = (c[b + KEYS_END] as number) + 4;
+      for (let i = b + this.n - 1; i >= end; i--) c[i + size] = c[i];
+      this.n += size;
+      c[b + ORDERS_END] = (c[b + ORDERS_END] as number) + size;
+      c[b + KEYS_END] = (c[b + KEYS_END] as number) + size;
+      c[at + 1] = size;
+      if (size > ORDER_HEAD && refCells === 0) {
+        c[at + 4] = -1;
+        c[at + ORDER_HEAD] = orderRef;
+      } else {
+        c[at + 4] = orderRef.length;
+        pack(c, at + ORDER_HEAD, orderRef);
+      }
     }
+    // The ref's cells are written once: an order ref names one order, so a repeat has the same ref.
     c[at] = memberKey;
-    c[at + 1] = orderRef;
     c[at + 2] = declarations;
     c[at + 3] = contractEndedAt;
   }

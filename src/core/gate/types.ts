@@ -157,7 +157,12 @@ export interface ActiveConsent {
 
 export interface GateContext {
   readonly registry: RegistryModel;
-  readonly members: { get(id: string): MemberInfo | undefined };
+  /**
+   * The registered class members the gate knows (a disabled member is not one). `find` is `get`
+   * for the allow path: the same fields, possibly from one shared view that the next `find`
+   * re-aims (MemberTable: the fields are read from the table's slot, no member object fetched).
+   */
+  readonly members: { get(id: string): MemberInfo | undefined; find(id: string): MemberInfo | undefined };
   /** What the gate holds per subject (state, orders, consents, objections, rights stops): one lookup. */
   readonly subjects: {
     get(subject: string): SubjectGate | undefined;
