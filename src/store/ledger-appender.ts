@@ -5,7 +5,7 @@ import { binaryCopies, encodeBinarySliced } from './bulk-slices.ts';
 import type { BinaryType } from './copy-binary.ts';
 import { leafHash, leafHashOfText } from '../ledger/hash.ts';
 import { isStoredLevel } from '../ledger/tree-math.ts';
-import type { LedgerAppender, LedgerLeaf, LogHead } from './journal.ts';
+import type { LedgerAppender, LedgerLeaf, LogHead, PreparedAppend } from './journal.ts';
 import type { BulkRows, Sql } from './sql.ts';
 
 /**
@@ -43,26 +43,78 @@ export const sqlLedgerAppender: LedgerAppender = {
     // Hashes, subtrees and the bulk encoding of the leaves need no I/O: done now, while the
     // previous batch still holds the head.
     const hashes = leaves.map(hashOf);
-    if (!after) return { end: undefined, write: (tx) => appendLocked(tx, leaves, hashes) };
+    if (!after) return new LockedAppend(leaves, hashes);
     const plan = planAppend(after, hashes);
-    const viaCopy = copies(sql, leaves);
-    let bulk: BulkRows | undefined;
-    const ready = viaCopy
-      ? encodeLeaves(leaves, hashes, after.size).then((b) => {
-          bulk = b;
-        })
-      : undefined;
-    return {
-      end: plan.end,
-      ...(ready ? { ready } : {}),
-      write: async (tx) => (await appendIfHead(tx, leaves, hashes, after, plan, bulk)) ?? (await appendLocked(tx, leaves, hashes)),
-      // One statement for the leaves and the rows: possible when the leaves are parameters (not COPY).
-      ...(viaCopy
-        ? {}
-        : { firstParam: FIRST_ROW_PARAM, writeWith: (one: Sql, rows: readonly string[], params: readonly unknown[]) => appendIfHead(one, leaves, hashes, after, plan, undefined, { rows, params }) }),
-    };
+    // One statement for the leaves and the rows: possible when the leaves are parameters (not COPY).
+    return copies(sql, leaves) ? new CopyAppend(leaves, hashes, after, plan) : new OneStatementAppend(leaves, hashes, after, plan);
   },
 };
+
+/*
+ * The prepared appends are classes, not object literals of arrow functions: the tsx loader
+ * `npm start` runs keeps function names (esbuild's keepNames), so every `write: (tx) => …`
+ * property made per batch was renamed with a defineProperty as it was made (`__name`, ~1 µs of
+ * the server thread per release at 1,000/s in the profile). Methods on a prototype are named once.
+ */
+
+/** No predicted head: the locked way only. */
+class LockedAppend implements PreparedAppend {
+  readonly end = undefined;
+  constructor(
+    private readonly leaves: readonly LedgerLeaf[],
+    private readonly hashes: readonly Uint8Array[],
+  ) {}
+
+  write(tx: Sql): Promise<{ first: number; end: LogHead }> {
+    return appendLocked(tx, this.leaves, this.hashes);
+  }
+}
+
+/** A large batch on PostgreSQL: its leaves go by COPY, encoded in slices meanwhile (`ready`). */
+class CopyAppend implements PreparedAppend {
+  readonly end: LogHead;
+  readonly ready: Promise<void>;
+  private bulk: BulkRows | undefined;
+
+  constructor(
+    private readonly leaves: readonly LedgerLeaf[],
+    private readonly hashes: readonly Uint8Array[],
+    private readonly after: LogHead,
+    private readonly plan: Plan,
+  ) {
+    this.end = plan.end;
+    this.ready = encodeLeaves(leaves, hashes, after.size).then((b) => {
+      this.bulk = b;
+    });
+  }
+
+  async write(tx: Sql): Promise<{ first: number; end: LogHead }> {
+    return (await appendIfHead(tx, this.leaves, this.hashes, this.after, this.plan, this.bulk)) ?? (await appendLocked(tx, this.leaves, this.hashes));
+  }
+}
+
+/** A batch whose leaves are parameters: it may also go as one statement with the batch's rows (`writeWith`). */
+class OneStatementAppend implements PreparedAppend {
+  readonly end: LogHead;
+  readonly firstParam = FIRST_ROW_PARAM;
+
+  constructor(
+    private readonly leaves: readonly LedgerLeaf[],
+    private readonly hashes: readonly Uint8Array[],
+    private readonly after: LogHead,
+    private readonly plan: Plan,
+  ) {
+    this.end = plan.end;
+  }
+
+  async write(tx: Sql): Promise<{ first: number; end: LogHead }> {
+    return (await appendIfHead(tx, this.leaves, this.hashes, this.after, this.plan, undefined)) ?? (await appendLocked(tx, this.leaves, this.hashes));
+  }
+
+  writeWith(one: Sql, rows: readonly string[], params: readonly unknown[]): Promise<{ first: number; end: LogHead } | undefined> {
+    return appendIfHead(one, this.leaves, this.hashes, this.after, this.plan, undefined, { rows, params });
+  }
+}
 
 interface Plan {
   /** The subtrees the append closes (ledger_nodes rows, as JSON) and the head after it. */
