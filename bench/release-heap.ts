@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  */
 const [dir, outFile, analyseOnly] = [resolve(process.argv[2] ?? '.'), process.argv[3] ?? 'release-heap.json', process.argv[4]];
 if (!analyseOnly) {
-  const preload = join(fileURLToPath(new URL('.', import.meta.url)), process.env.CG_HEAP_SURVIVORS ? 'release-heap-survivors-preload.mjs' : 'release-heap-preload.mjs');
+  const preload = join(fileURLToPath(new URL('.', import.meta.url)), 'release-heap-preload.mjs');
   if (!existsSync(preload)) throw new Error(`no ${preload}`);
   process.env.CG_BENCH_SERVER_IMPORT = preload;
   process.env.CG_HEAP_OUT = resolve(outFile);

@@ -70,45 +70,49 @@ class LockedAppend implements PreparedAppend {
   }
 }
 
-/** A large batch on PostgreSQL: its leaves go by COPY, encoded in slices meanwhile (`ready`). */
-class CopyAppend implements PreparedAppend {
+/** A batch with a predicted head: written if the head is still the one predicted, else the locked way. */
+abstract class PlannedAppend implements PreparedAppend {
   readonly end: LogHead;
+
+  constructor(
+    protected readonly leaves: readonly LedgerLeaf[],
+    protected readonly hashes: readonly Uint8Array[],
+    protected readonly after: LogHead,
+    protected readonly plan: Plan,
+  ) {
+    this.end = plan.end;
+  }
+
+  abstract write(tx: Sql): Promise<{ first: number; end: LogHead }>;
+
+  protected async writeOrLock(tx: Sql, bulk: BulkRows | undefined): Promise<{ first: number; end: LogHead }> {
+    return (await appendIfHead(tx, this.leaves, this.hashes, this.after, this.plan, bulk)) ?? (await appendLocked(tx, this.leaves, this.hashes));
+  }
+}
+
+/** A large batch on PostgreSQL: its leaves go by COPY, encoded in slices meanwhile (`ready`). */
+class CopyAppend extends PlannedAppend {
   readonly ready: Promise<void>;
   private bulk: BulkRows | undefined;
 
-  constructor(
-    private readonly leaves: readonly LedgerLeaf[],
-    private readonly hashes: readonly Uint8Array[],
-    private readonly after: LogHead,
-    private readonly plan: Plan,
-  ) {
-    this.end = plan.end;
+  constructor(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], after: LogHead, plan: Plan) {
+    super(leaves, hashes, after, plan);
     this.ready = encodeLeaves(leaves, hashes, after.size).then((b) => {
       this.bulk = b;
     });
   }
 
-  async write(tx: Sql): Promise<{ first: number; end: LogHead }> {
-    return (await appendIfHead(tx, this.leaves, this.hashes, this.after, this.plan, this.bulk)) ?? (await appendLocked(tx, this.leaves, this.hashes));
+  write(tx: Sql): Promise<{ first: number; end: LogHead }> {
+    return this.writeOrLock(tx, this.bulk);
   }
 }
 
 /** A batch whose leaves are parameters: it may also go as one statement with the batch's rows (`writeWith`). */
-class OneStatementAppend implements PreparedAppend {
-  readonly end: LogHead;
+class OneStatementAppend extends PlannedAppend {
   readonly firstParam = FIRST_ROW_PARAM;
 
-  constructor(
-    private readonly leaves: readonly LedgerLeaf[],
-    private readonly hashes: readonly Uint8Array[],
-    private readonly after: LogHead,
-    private readonly plan: Plan,
-  ) {
-    this.end = plan.end;
-  }
-
-  async write(tx: Sql): Promise<{ first: number; end: LogHead }> {
-    return (await appendIfHead(tx, this.leaves, this.hashes, this.after, this.plan, undefined)) ?? (await appendLocked(tx, this.leaves, this.hashes));
+  write(tx: Sql): Promise<{ first: number; end: LogHead }> {
+    return this.writeOrLock(tx, undefined);
   }
 
   writeWith(one: Sql, rows: readonly string[], params: readonly unknown[]): Promise<{ first: number; end: LogHead } | undefined> {
