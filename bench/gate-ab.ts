@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import { loadavg } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { round, summarize } from './lib.ts';
 import { cedarCall, cedarEntities, statutoryPolicies } from './gate.ts';
+import { loadTree } from './gate-trees.ts';
 
 /**
  * Before/after of the statutory decision in one process, under the same machine load:
@@ -22,47 +22,8 @@ import { cedarCall, cedarEntities, statutoryPolicies } from './gate.ts';
 const other = resolve(process.argv[2] ?? '/tmp/gate-before');
 const ROUNDS = Number(process.argv[3] ?? 5);
 
-interface Tree {
-  name: string;
-  decide: (r: unknown, ctx: unknown) => { allow: boolean };
-  ctx: unknown;
-  reqs: unknown[];
-  registry: unknown;
-  world: unknown;
-}
-
-async function load(name: string, root: string): Promise<Tree> {
-  const url = (p: string) => pathToFileURL(`${root}/${p}`).href;
-  const [{ mulberry32 }, gate, { decide }, { SuspensionIndex }, { RightsStopIndex }, { demoRegistry }] = await Promise.all([
-    import(url('src/core/seeded-random.ts')),
-    import(url('bench/gate.ts')),
-    import(url('src/core/gate/decide.ts')),
-    import(url('src/core/gate/suspension-index.ts')),
-    import(url('src/core/rights/stops.ts')),
-    import(url('test/gate/fakes.ts')),
-  ]);
-  const registry = demoRegistry();
-  const rnd = mulberry32(20261123);
-  const world = gate.buildWorld(registry, rnd);
-  const reqs = gate.buildRequests(registry, world, rnd);
-  // A tree whose bench builds its own context (per-subject records) says how; older trees had the tables.
-  const ctx =
-    typeof gate.contextOf === 'function'
-      ? gate.contextOf(registry, world)
-      : {
-          registry,
-          consents: world.consents,
-          members: world.members,
-          subjects: world.subjectInfo,
-          orders: world.orders,
-          suspensions: new SuspensionIndex(),
-          rightsStops: new RightsStopIndex(),
-        };
-  return { name, decide, ctx, reqs, registry, world };
-}
-
-const before = await load('before', other);
-const after = await load('after', resolve(new URL('..', import.meta.url).pathname));
+const before = await loadTree('before', other);
+const after = await loadTree('after', resolve(new URL('..', import.meta.url).pathname));
 // Both sides decide requests built the same way (as the server receives them, when this tree says how).
 const { asReceived } = (await import('./gate.ts')) as { asReceived?: (r: unknown) => unknown };
 if (asReceived) after.reqs = after.reqs.map(asReceived);

@@ -1,9 +1,9 @@
 import { loadavg } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { round } from './lib.ts';
 import { asReceived, cedarCall, cedarEntities, statutoryPolicies } from './gate.ts';
+import { loadTree } from './gate-trees.ts';
 
 /**
  * What runs between the chunks decides what a gain is worth (issue 20, goal 4; docs/gate.md,
@@ -28,32 +28,14 @@ const treeA = resolve(process.argv[2] ?? '/tmp/gate-before');
 const treeB = process.argv[3] && !/^\d+$/.test(process.argv[3]) ? resolve(process.argv[3]) : undefined;
 const ROUNDS = Number((treeB ? process.argv[4] : process.argv[3]) ?? 3);
 
-interface Tree {
-  name: string;
-  decide: (r: unknown, ctx: unknown) => { allow: boolean };
-  ctx: unknown;
-  reqs: unknown[];
-  registry: unknown;
-  world: unknown;
-}
-
-async function load(name: string, root: string): Promise<Tree> {
-  const url = (p: string) => pathToFileURL(`${root}/${p}`).href;
-  const [{ mulberry32 }, gate, { decide }, { demoRegistry }] = await Promise.all([
-    import(url('src/core/seeded-random.ts')),
-    import(url('bench/gate.ts')),
-    import(url('src/core/gate/decide.ts')),
-    import(url('test/gate/fakes.ts')),
-  ]);
-  const registry = demoRegistry();
-  const rnd = mulberry32(20261123);
-  const world = gate.buildWorld(registry, rnd);
-  const reqs = (gate.buildRequests(registry, world, rnd) as unknown[]).map((r) => asReceived(r as Parameters<typeof asReceived>[0]));
-  return { name, decide, ctx: gate.contextOf(registry, world), reqs, registry, world };
-}
-
-const trees = [await load('A', treeA)];
-if (treeB) trees.push(await load('B', treeB));
+// Requests as the server receives them (asReceived), for each tree alike.
+const received = async (name: string, root: string) => {
+  const t = await loadTree(name, root);
+  t.reqs = t.reqs.map((r) => asReceived(r as Parameters<typeof asReceived>[0]));
+  return t;
+};
+const trees = [await received('A', treeA)];
+if (treeB) trees.push(await received('B', treeB));
 // Diagnostics: both trees decide one tree's request objects (REQS=A or REQS=B), to tell the
 // requests' memory layout from the world's.
 if (process.env.REQS === 'A' || process.env.REQS === 'B') {
