@@ -47,16 +47,18 @@ interface CacheEntry {
   dataKey: Uint8Array;
   items: Map<string, SealedItem>;
   /**
-   * Each item's AAD (subject, category, key version: envelope.ts itemAad), made on its first
-   * read. The entry is replaced whenever the subject's items change, so an AAD never outlives
-   * the item it was made for.
+   * What opening each item takes — its AAD (subject, category, key version: envelope.ts itemAad)
+   * and its IV, ciphertext and tag views (envelope.ts sealedParts) — made on its first read. The
+   * entry is replaced whenever the subject's items change, so neither outlives the item it was
+   * made for.
    */
-  aads: Map<string, Uint8Array>;
-  /**
-   * Each item's IV, ciphertext and tag views (envelope.ts sealedParts), made on its first
-   * read like the AAD: four buffer views fewer per decryption. Replaced with the entry.
-   */
-  parts: Map<string, SealedParts>;
+  openers: Map<string, ItemOpener>;
+}
+
+/** An item's AAD and split ciphertext, kept beside its data key: no views or AAD rebuilt per read. */
+interface ItemOpener {
+  readonly aad: Uint8Array;
+  readonly parts: SealedParts;
 }
 
 const CHANNEL_PREFIX = 'cg_vault_';
@@ -223,17 +225,12 @@ export class VaultService {
         out.set(c, STORED);
         continue;
       }
-      let aad = entry.aads.get(c);
-      if (aad === undefined) {
-        aad = itemAad(subject, c, item.keyVersion);
-        entry.aads.set(c, aad);
+      let opener = entry.openers.get(c);
+      if (opener === undefined) {
+        opener = { aad: itemAad(subject, c, item.keyVersion), parts: sealedParts(item.sealed) };
+        entry.openers.set(c, opener);
       }
-      let parts = entry.parts.get(c);
-      if (parts === undefined) {
-        parts = sealedParts(item.sealed);
-        entry.parts.set(c, parts);
-      }
-      out.set(c, openText(entry.dataKey, aad, parts));
+      out.set(c, openText(entry.dataKey, opener.aad, opener.parts));
     }
     return out;
   }
@@ -302,7 +299,7 @@ export class VaultService {
       throw erasedError(subject);
     }
     const [dataKey, items] = await Promise.all([this.unwrap(key), this.repo.readItems(subject)]);
-    const entry: CacheEntry = { keyVersion: key.keyVersion, dataKey, items: new Map(items.map((i) => [i.category, i])), aads: new Map(), parts: new Map() };
+    const entry: CacheEntry = { keyVersion: key.keyVersion, dataKey, items: new Map(items.map((i) => [i.category, i])), openers: new Map() };
     if ((this.generation.get(subject) ?? 0) === gen && !this.erased.has(subject)) {
       this.cache.set(subject, entry);
       if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
