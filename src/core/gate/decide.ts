@@ -70,6 +70,15 @@ export function decide(req: ReleaseRequest, ctx: GateContext, opts?: DecideOptio
 }
 
 /**
+ * The allow path alone: its answer (an allow, or one of the denies it builds itself), or
+ * undefined where `decide` would ask the traced evaluation. For the tests that compare the two
+ * (test/gate/decide.property.test.ts); `decide` is what everything else calls.
+ */
+export function decideOnAllowPath(req: ReleaseRequest, ctx: GateContext): Decision | undefined {
+  return allowOrGiveUp(req, ctx);
+}
+
+/**
  * The same checks in the same order, building the trace and the messages as they go: every deny
  * and every explanation comes from here. `allowOrGiveUp` must never answer differently from this
  * (test/gate/fast-path.test.ts compares them on every request of the gate bench).
@@ -261,7 +270,7 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
 
 /** RETENTION_EXPIRED as `evaluate` builds it for a sole declaration whose other checks all passed. */
 function retentionExpired(plan: DeclarationPlan, ret: RetentionPlan, end: number, country: string, j: Jurisdiction): Decision {
-  const passed = ofJ(allowTraces(plan, country), j);
+  const passed = ofJ(allowTraces(plan, country).source, j);
   const failed = step('retention', false, retentionEnded(ret, end), ofJ(DENY_ARTICLES.RETENTION_EXPIRED, j));
   return withFailed(passed, passed.length - 1, 'RETENTION_EXPIRED', plan.id, failed);
 }
@@ -286,12 +295,12 @@ const CONSENT_AT = 5;
 /** The deny at the check after `passed` passing steps (beyond the party's prefix) of the allow's trace. */
 function denyAfter(plan: DeclarationPlan, tp: TransferPlan | undefined, country: string, j: Jurisdiction, passed: number, code: DenyCode, failed: TraceStep): Decision {
   const traces = tp?.allowed ?? allowTraces(plan, country);
-  return withFailed(ofJ(traces, j), ofJ(plan.fast!.prefix, j).length + passed, code, plan.id, failed);
+  return withFailed(ofJ(traces.source, j), ofJ(plan.fast!.prefix, j).length + passed, code, plan.id, failed);
 }
 
 /** The first `n` steps of `passed`, then `failed`: a deny's own trace array. */
 function withFailed(passed: readonly TraceStep[], n: number, code: DenyCode, declarationId: string, failed: TraceStep): Decision {
-  // Copied by hand: `slice` of a frozen array takes V8's slow path.
+  // Copied by hand from the unfrozen `source` arrays (`slice` of a frozen array takes V8's slow path).
   const trace: TraceStep[] = new Array<TraceStep>(n + 1);
   for (let i = 0; i < n; i++) trace[i] = passed[i]!;
   trace[n] = failed;
