@@ -349,7 +349,7 @@ function objectedStep(plan: DeclarationPlan, j: Jurisdiction): TraceStep {
 
 /** The failing retention step's detail, one text for both evaluations. */
 function retentionEnded(ret: RetentionPlan, end: number): string {
-  return ret.kind === 'indefinite' ? '' : `retention ${ret.text} from ${ret.kind === 'contract_end' ? 'contract end' : ret.kind} ended ${isoString(end)}`;
+  return ret.kind === 'indefinite' ? '' : ret.kind === 'release' ? `retention ${ret.text} from release ended ${isoString(end)}` : ret.ended + isoString(end);
 }
 
 /**

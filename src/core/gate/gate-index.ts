@@ -76,7 +76,13 @@ export interface CheckResult {
 export type RetentionPlan =
   | { readonly kind: 'indefinite' }
   | { readonly kind: 'release'; readonly duration: IsoDuration; readonly text: string }
-  | { readonly kind: 'collection' | 'contract_end'; readonly duration: IsoDuration; readonly text: string };
+  | {
+      readonly kind: 'collection' | 'contract_end';
+      readonly duration: IsoDuration;
+      readonly text: string;
+      /** `retention <duration> from <anchor> ended `: a RETENTION_EXPIRED message up to its date (one concatenation per deny). */
+      readonly ended: string;
+    };
 
 export interface DeclarationPlan {
   readonly id: string;
@@ -202,7 +208,14 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
   const retention: RetentionPlan =
     d.retention === 'indefinite'
       ? { kind: 'indefinite' }
-      : { kind: d.retention.from, duration: parseDuration(d.retention.duration), text: d.retention.duration };
+      : d.retention.from === 'release'
+        ? { kind: 'release', duration: parseDuration(d.retention.duration), text: d.retention.duration }
+        : {
+            kind: d.retention.from,
+            duration: parseDuration(d.retention.duration),
+            text: d.retention.duration,
+            ended: `retention ${d.retention.duration} from ${d.retention.from === 'contract_end' ? 'contract end' : d.retention.from} ended `,
+          };
   const retentionText =
     retention.kind === 'indefinite'
       ? 'retention is indefinite'
