@@ -74,12 +74,11 @@ export class GateRecords {
     const t = this.table;
     const c = this.cells;
     const mask = this.slots - 1;
-    // One pass over the id's code units: the hash, and the id packed as the regions hold it.
-    const h = hashAndPack(subject);
+    const h = idHash(subject);
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const held = t[3 * i];
       if (held === EMPTY) return -1;
-      if (held === h && isPackedAt(c, t[3 * i + 1] as number, subject)) return 3 * i;
+      if (held === h && isAt(c, t[3 * i + 1] as number, subject)) return 3 * i;
     }
   }
 
@@ -194,51 +193,6 @@ export function idHash(s: string): number {
   return h & 0x3fffffff;
 }
 
-/**
- * The id `hashAndPack` last read, packed two code units to a cell as `pack` writes them (its
- * first `LOOKED.cells`; 0 cells when a code unit is too large to pack): the probe compares the
- * region's cells with these instead of reading the id's characters a second time.
- */
-let LOOKED_PAIRS = new Int32Array(64);
-const LOOKED = { cells: 0 };
-
-/** `idHash(s)`, packing `s` into LOOKED_PAIRS on the way. */
-function hashAndPack(s: string): number {
-  const n = s.length;
-  if (n > 2 * LOOKED_PAIRS.length) LOOKED_PAIRS = new Int32Array(n);
-  const pairs = LOOKED_PAIRS;
-  let h = 0x811c9dc5;
-  let packable = true;
-  for (let i = 0; i < n; i += 2) {
-    const a = s.charCodeAt(i);
-    h = Math.imul(h ^ a, 0x01000193);
-    if (a >= PACKABLE) packable = false;
-    if (i + 1 < n) {
-      const b = s.charCodeAt(i + 1);
-      h = Math.imul(h ^ b, 0x01000193);
-      if (b >= PACKABLE) packable = false;
-      pairs[i >> 1] = a | (b << 15);
-    } else pairs[i >> 1] = a;
-  }
-  LOOKED.cells = packable ? (n + 1) >> 1 : 0;
-  return h & 0x3fffffff;
-}
-
-/**
- * `isAt` for the id `hashAndPack` just read: a packed region compares its cells with the packed
- * pairs (equal lengths and equal cells: equal ids, as in `packedEquals`); an id that cannot be
- * packed is never equal to a packed one, and an unpacked region compares its record's id.
- */
-function isPackedAt(c: readonly Cell[], base: number, s: string): boolean {
-  const idCells = c[base + ID_CELLS] as number;
-  if (idCells === 0) return (c[base + RECORD] as GateRecord).id === s;
-  if (s.length !== c[base + ID_LENGTH] || LOOKED.cells !== idCells) return false;
-  const pairs = LOOKED_PAIRS;
-  const k = base + HEAD;
-  for (let p = 0; p < idCells; p++) if (c[k + p] !== pairs[p]) return false;
-  return true;
-}
-
 /** Code units below this are packed two to a cell (30 bits: a small integer on every V8 build). */
 const PACKABLE = 1 << 15;
 
@@ -314,6 +268,14 @@ const NO_TIME = -(2 ** 30);
 // `+ 0`: -0 (the instant 0) is kept as 0, a small integer, not a boxed -0 in a field of every record's shape.
 const hiOf = (t: number | undefined): number => (t === undefined ? NO_TIME : Math.floor(t / LO) + 0);
 const loOf = (t: number | undefined): number => (t === undefined ? 0 : t - Math.floor(t / LO) * LO);
+
+/** Where `s` is the id of the region at `base` (the packed code units, or the record's id string). */
+function isAt(c: readonly Cell[], base: number, s: string): boolean {
+  const n = s.length;
+  const idCells = c[base + ID_CELLS] as number;
+  if (idCells === 0) return (c[base + RECORD] as GateRecord).id === s;
+  return n === c[base + ID_LENGTH] && packedEquals(c, base + HEAD, s);
+}
 
 /** Cells `s` takes packed two code units to a cell, or 0 when a code unit is too large to pack. */
 function packedCells(s: string): number {
