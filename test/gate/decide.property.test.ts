@@ -239,6 +239,18 @@ describe('orders: a class member never receives data of a customer without an or
   });
 });
 
+/**
+ * Runs a property (fresh seeds each time) until its generators have reached every outcome the
+ * test must cover, at most `rounds` times. Every run asserts the property in full; only the
+ * coverage is accumulated: one run of 400 cases misses a rare outcome (CONSENT_STALE, NO_CONSENT
+ * on the allow path) about one time in seven, which says nothing about the property, while
+ * `rounds` runs in a row missing it would say the generators no longer reach it.
+ */
+function untilReached(run: () => void, covered: () => boolean, rounds = 4): void {
+  run();
+  for (let i = 1; i < rounds && !covered(); i++) run();
+}
+
 describe('denies on the allow path', () => {
   it('equal the traced evaluation for every consent state: none, withdrawn, expired, other terms, items not shown', () => {
     // Many consents per world, so that requests reach the consent checks with every kind of answer.
@@ -251,7 +263,8 @@ describe('denies on the allow path', () => {
         .map((consents) => ({ ...w, consents })),
     );
     const onAllowPath = new Set<string>();
-    fc.assert(
+    const codes = ['ALLOW', 'UNDECLARED_ITEMS', 'SUBJECT_OBJECTED', 'NO_LEGAL_BASIS', 'NO_TRANSFER_GROUND', 'NO_CONSENT', 'NO_TRANSFER_CONSENT', 'CONSENT_WITHDRAWN', 'CONSENT_EXPIRED', 'CONSENT_STALE', 'RETENTION_EXPIRED'];
+    untilReached(() => fc.assert(
       fc.property(registryArb, dense, fc.array(requestArb, { minLength: 1, maxLength: 30 }), (registry, w, reqs) => {
         const { ctx } = worldContext(registry, w);
         // Besides the random requests, each declaration's own party (a registry recipient, or a
@@ -286,10 +299,8 @@ describe('denies on the allow path', () => {
         }
       }),
       { numRuns: 400 },
-    );
-    for (const c of ['ALLOW', 'UNDECLARED_ITEMS', 'SUBJECT_OBJECTED', 'NO_LEGAL_BASIS', 'NO_TRANSFER_GROUND', 'NO_CONSENT', 'NO_TRANSFER_CONSENT', 'CONSENT_WITHDRAWN', 'CONSENT_EXPIRED', 'CONSENT_STALE', 'RETENTION_EXPIRED']) {
-      expect(onAllowPath).toContain(c);
-    }
+    ), () => codes.every((c) => onAllowPath.has(c)));
+    for (const c of codes) expect(onAllowPath).toContain(c);
   });
 });
 
@@ -297,7 +308,9 @@ describe('decide over random registries, consents and requests', () => {
   it('released ⊆ declared ∩ requested ∩ consented; codes listed; deterministic', () => {
     const seen = new Set<string>();
     const onAllowPath = new Set<string>();
-    fc.assert(
+    const seenCodes = ['ALLOW', 'UNDECLARED_RECIPIENT', 'UNDECLARED_PURPOSE', 'UNDECLARED_ITEMS', 'NO_CONSENT', 'NO_TRANSFER_GROUND', 'NO_LEGAL_BASIS', 'SUBJECT_ERASED', 'NO_ORDER', 'NO_RECIPIENT_CONTRACT'];
+    const allowPathCodes = ['ALLOW', 'UNDECLARED_ITEMS', 'SUBJECT_OBJECTED', 'NO_LEGAL_BASIS', 'NO_TRANSFER_GROUND', 'NO_CONSENT'];
+    untilReached(() => fc.assert(
       fc.property(registryArb, worldArb, fc.array(requestArb, { minLength: 1, maxLength: 20 }), (registry, w, reqs) => {
         const { consents, subjects, members, ctx } = worldContext(registry, w);
         // Besides random requests, each order's own (members reach the checks after the order).
@@ -401,12 +414,10 @@ describe('decide over random registries, consents and requests', () => {
         }
       }),
       { numRuns: 400 },
-    );
+    ), () => seenCodes.every((c) => seen.has(c)) && allowPathCodes.every((c) => onAllowPath.has(c)));
     // The generators must reach allows and the statutory denies, or the property says little.
-    for (const c of ['ALLOW', 'UNDECLARED_RECIPIENT', 'UNDECLARED_PURPOSE', 'UNDECLARED_ITEMS', 'NO_CONSENT', 'NO_TRANSFER_GROUND', 'NO_LEGAL_BASIS', 'SUBJECT_ERASED', 'NO_ORDER', 'NO_RECIPIENT_CONTRACT']) {
-      expect(seen).toContain(c);
-    }
+    for (const c of seenCodes) expect(seen).toContain(c);
     // Denies the allow path builds itself (its sole declaration's checks 4–8), each compared above.
-    for (const c of ['ALLOW', 'UNDECLARED_ITEMS', 'SUBJECT_OBJECTED', 'NO_LEGAL_BASIS', 'NO_TRANSFER_GROUND', 'NO_CONSENT']) expect(onAllowPath).toContain(c);
+    for (const c of allowPathCodes) expect(onAllowPath).toContain(c);
   });
 });
