@@ -22,7 +22,10 @@ type Write =
   | { kind: 'order'; s: number; ref: number; member: number; decls: string[]; end: number | undefined }
   | { kind: 'consent'; s: number; choice: number; scope: number | null; grant: boolean; expires: number | null }
   | { kind: 'vault'; s: number };
-const SUBJECT_IDS = Array.from({ length: 40 }, (_, i) => (i % 7 === 0 ? `subject-${i}-${'\u8000'.repeat(i % 3)}` : `s${i}`));
+// Some ids look like array indices ('12'): V8 does not internalize those as property names.
+const SUBJECT_IDS = Array.from({ length: 40 }, (_, i) => (i % 7 === 0 ? `subject-${i}-${'\u8000'.repeat(i % 3)}` : i % 5 === 0 ? `${i + 10}` : `s${i}`));
+/** A copy of `s` that is its own string object (not internalized, not `s`): as a request's id arrives. */
+const fresh = (s: string): string => (JSON.parse(JSON.stringify({ s: `${s}\u0000`.slice(0, -1) })) as { s: string }).s.split('').join('');
 /**
  * Order refs of varied lengths, odd and even, some with code units beyond 0x7fff, and a
  * one-character ref per subject (queried with the empty ref below); unique across subjects.
@@ -70,9 +73,11 @@ describe('gate records layout', () => {
           if (h === undefined) {
             expect(r).toBeUndefined();
             expect(records.find(s)).toBeUndefined();
+            expect(records.find(fresh(s))).toBeUndefined();
             continue;
           }
           expect(records.get(s)).toBe(r);
+          expect(records.find(fresh(s))?.base).toBe(r!.base);
           for (const v of [r!, records.find(s)!]) {
             expect(v.known).toBe(h.info !== undefined);
             expect(v.releasable()).toBe(h.info !== undefined && !h.info.erased && !h.vault);
