@@ -40,7 +40,7 @@ async function side(name: string, dir: string) {
     await Promise.all(ps);
   }
   console.log(`${name}: wrote ${N} decisions in ${((performance.now() - w0) / 1000).toFixed(1)} s`);
-  const [{ below }] = await db.query<{ below: number }>('SELECT max(leaf_index) + 1 AS below FROM release_decisions');
+  const [{ below }] = await db.query('SELECT max(leaf_index) + 1 AS below FROM release_decisions');
   const all = { from: T0, to: T1, belowLeaf: Number(below) };
   const oneDay = { from: T0 + 50 * DAY, to: T0 + 51 * DAY - 1, belowLeaf: Number(below) };
   const countries = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`seller-${i}`, i % 3 ? 'KR' : 'CN']));
