@@ -66,7 +66,9 @@ async function side(name: string, dir: string) {
   const run = async () => {
     const out: Record<string, number> = {};
     for (const [k, q] of Object.entries(queries)) {
-      if (skip?.test(k)) continue; const t = performance.now(); await q(); out[k] = performance.now() - t; }
+      if (skip?.test(k)) continue;
+      const t = performance.now(); await q(); out[k] = performance.now() - t;
+    }
     return out;
   };
   return { name, run, close: async () => { await journal.close(); await db.close(); } };
