@@ -78,11 +78,15 @@ export async function decisionCounts(sql: Sql, p: Period): Promise<{ allowed: nu
 
 /** PIPA 17 provision records, oldest first; `limit` bounds memory (the caller states the total). */
 export async function provisionRows(sql: Sql, p: Period, limit: number): Promise<{ total: number; rows: ProvisionRow[] }> {
-  const where = `allow AND jsonb_array_length(released) > 0 AND leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz`;
-  const [c] = await sql.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM release_decision_records WHERE ${where}`, [iso(p.from), iso(p.to), p.belowLeaf]);
+  // Counted and paged on the decision table alone (handed_over, migration 222): only the page's
+  // rows are read back from their ledger entries.
+  const where = `allow AND handed_over AND leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz`;
+  const [c] = await sql.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM release_decisions WHERE ${where}`, [iso(p.from), iso(p.to), p.belowLeaf]);
   const rows = await sql.query<{ id: string; leaf_index: number; recipient: string; subject_pseudonym: string; purpose: string; declaration_id: string | null; basis: string | null; released: Array<{ category: string }>; decided_at: Date | string }>(
-    `SELECT id, leaf_index, recipient, subject_pseudonym, purpose, declaration_id, basis, released, decided_at
-     FROM release_decision_records WHERE ${where} ORDER BY decided_at, leaf_index LIMIT $4`,
+    `SELECT r.id, r.leaf_index, r.recipient, r.subject_pseudonym, r.purpose, r.declaration_id, r.basis, r.released, r.decided_at
+     FROM (SELECT leaf_index FROM release_decisions WHERE ${where} ORDER BY decided_at, leaf_index LIMIT $4) AS page
+     JOIN release_decision_records r ON r.leaf_index = page.leaf_index
+     ORDER BY r.decided_at, r.leaf_index`,
     [iso(p.from), iso(p.to), p.belowLeaf, limit],
   );
   return {

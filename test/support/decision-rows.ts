@@ -110,8 +110,8 @@ export async function insertDecisionLeaf(db: Sql, row: DecisionRow, leafIndex: n
 export async function insertDecisionAt(db: Sql, row: DecisionRow, leafIndex: number, traceText = '[]'): Promise<void> {
   await insertDecisionLeaf(db, row, leafIndex);
   await db.query(
-    `INSERT INTO release_decisions (id, leaf_index, recipient, allow, trace_id, order_ref, retention_until, decided_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO release_decisions (id, leaf_index, recipient, allow, trace_id, order_ref, retention_until, decided_at, handed_over)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [
       row.id,
       leafIndex,
@@ -121,6 +121,31 @@ export async function insertDecisionAt(db: Sql, row: DecisionRow, leafIndex: num
       row.orderRef,
       row.retentionUntil === null ? null : new Date(row.retentionUntil).toISOString(),
       new Date(row.at).toISOString(),
+      row.released.length > 0,
     ],
   );
+}
+
+/**
+ * What provisionRows answers for these records (rows of release_decision_records) with no period
+ * limit: the allowed decisions that released at least one item, oldest first. Readers of old
+ * schemas cannot be asked it (it counts on release_decisions.handed_over, migration 222).
+ */
+export function expectedProvisions(records: readonly Record<string, unknown>[]) {
+  const rows = records
+    .filter((r) => r.allow === true && (r.released as unknown[]).length > 0)
+    .map((r) => ({ r, at: new Date(r.decided_at as string | Date).getTime() }))
+    .sort((a, b) => a.at - b.at || Number(a.r.leaf_index) - Number(b.r.leaf_index))
+    .map(({ r, at }) => ({
+      at: new Date(at).toISOString(),
+      recipient: r.recipient,
+      subject: r.subject_pseudonym,
+      purpose: r.purpose,
+      declaration_id: r.declaration_id,
+      basis: r.basis,
+      items: (r.released as Array<{ category: string }>).map((i) => i.category),
+      leaf_index: Number(r.leaf_index),
+      decision_id: r.id,
+    }));
+  return { total: rows.length, rows };
 }
