@@ -15,7 +15,7 @@ import { applySecurityHeaders, frameworkErrors } from './security-headers.ts';
 import { installWidgetCors } from './widget-cors.ts';
 import { capConnectionsPerAddress, clientErrorHandler, DEFAULT_CONNECTION_LIMITS, nodeServerOptions, type ConnectionLimits } from './connection-guard.ts';
 import { httpMetrics } from './metrics.ts';
-import { lazyChildLogger } from './request-log.ts';
+import { lazyChildren } from './request-log.ts';
 import { transformRouteSchema } from './openapi.ts';
 import { securitySchemes } from './openapi-security.ts';
 import { compileInputGuard, type GuardPart } from './input-guard.ts';
@@ -78,7 +78,6 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
       },
     },
     logController: new LogController({ disableRequestLogging: true }),
-    childLoggerFactory: lazyChildLogger,
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     trustProxy: opts.trustProxy ?? false,
     requestIdHeader: false,
@@ -91,6 +90,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
   });
 
   log = app.log;
+  // Request loggers are built on first use (request-log.ts), with Fastify's own child factory.
+  lazyChildren(app.log);
   capConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress, { tls: opts.https !== undefined, log: app.log });
   installProblemHandlers(app);
   installContentParsers(app);

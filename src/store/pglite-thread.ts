@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
-import { startPGlite, statementRunner, type EngineOptions } from './pglite-engine.ts';
+import { startCheckpoints, startPGlite, statementRunner, type EngineOptions } from './pglite-engine.ts';
 import { rowTransfers, serializeError, type Notification, type Reply, type Request, type Started } from './pglite-messages.ts';
 import { threadCpuMicros } from './thread-cpu.ts';
 
@@ -26,13 +26,15 @@ const PREPARE = { prepare: true } as const;
 
 async function main(): Promise<void> {
   let pg: PGlite;
+  const opts = workerData as EngineOptions;
   try {
-    pg = await startPGlite(workerData as EngineOptions);
+    pg = await startPGlite(opts);
   } catch (e) {
     port.postMessage({ started: false, error: serializeError(e) } satisfies Started);
     return;
   }
   const run = statementRunner(pg);
+  const stopCheckpoints = startCheckpoints(pg, run, opts.checkpoints);
   const txs = new Map<number, OpenTx>();
   const unlisteners = new Map<number, () => Promise<void>>();
   /** Statement texts by the number the proxy gave them (a query's `sid`). */
@@ -122,7 +124,9 @@ async function main(): Promise<void> {
         port.postMessage({ id: m.id, value: threadCpuMicros() } satisfies Reply);
         return;
       case 'close':
-        // PGlite's close waits for every statement and transaction it was given before.
+        // PGlite's close waits for every statement and transaction it was given before (and
+        // takes a checkpoint of its own).
+        stopCheckpoints();
         void answer(m.id, pg.close());
         return;
     }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CgError } from '../core/errors.ts';
 import { lockDataDir, type DirLock } from './dir-lock.ts';
-import { bulkStatement, encodeBulk, startPGlite, statementRunner, type Runner } from './pglite-engine.ts';
+import { bulkStatement, encodeBulk, startCheckpoints, startPGlite, statementRunner, type CheckpointOptions, type EngineOptions, type Runner } from './pglite-engine.ts';
 import { openPGliteWorker } from './pglite-proxy.ts';
 import { assertSchemaName, sqlHandle, type Database, type Sql } from './sql.ts';
 
@@ -21,6 +21,8 @@ export interface PGliteOptions {
    * `inline` in the caller's thread, as before — for comparing the two, and a way back.
    */
   thread?: PGliteThread;
+  /** When the database's checkpoints are checked and taken (pglite-engine.ts startCheckpoints); tests shorten them. */
+  checkpoints?: CheckpointOptions;
 }
 
 export type PGliteThread = 'worker' | 'inline';
@@ -34,10 +36,10 @@ export type PGliteThread = 'worker' | 'inline';
 export async function openPGlite(opts: PGliteOptions = {}): Promise<Database> {
   const schema = assertSchemaName(opts.schema ?? 'public');
   const lock = opts.dataDir ? lockDir(opts.dataDir, opts.mustExist ?? false) : undefined;
-  const engine = { dataDir: opts.dataDir, schema };
+  const engine = { dataDir: opts.dataDir, schema, checkpoints: opts.checkpoints };
   try {
     if ((opts.thread ?? 'worker') === 'worker') return await openPGliteWorker(engine, () => lock?.release());
-    return await openInline(schema, opts.dataDir, lock);
+    return await openInline(engine, lock);
   } catch (e) {
     lock?.release();
     throw e;
@@ -45,9 +47,11 @@ export async function openPGlite(opts: PGliteOptions = {}): Promise<Database> {
 }
 
 /** PGlite in this thread: every statement runs here, synchronously inside each call. */
-async function openInline(schema: string, dataDir: string | undefined, lock: DirLock | undefined): Promise<Database> {
-  const pg = await startPGlite({ dataDir, schema });
+async function openInline(engine: EngineOptions, lock: DirLock | undefined): Promise<Database> {
+  const { schema } = engine;
+  const pg = await startPGlite(engine);
   const run = statementRunner(pg);
+  const stopCheckpoints = startCheckpoints(pg, run, engine.checkpoints);
   const wrap = (q: Runner): Sql =>
     sqlHandle({
       engine: 'pglite',
@@ -68,6 +72,7 @@ async function openInline(schema: string, dataDir: string | undefined, lock: Dir
       await run.query(pg, 'SELECT pg_notify($1, $2)', [channel, payload]);
     },
     async close() {
+      stopCheckpoints();
       try {
         await pg.close();
       } finally {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConsentStatus } from '../../src/core/consent/lookup.ts';
-import { decide, decideTraced } from '../../src/core/gate/decide.ts';
+import { decide, decideOnAllowPath, decideTraced } from '../../src/core/gate/decide.ts';
 import { DENY_CODES, type OrderInfo, type ReleaseRequest, type SubjectInfo } from '../../src/core/gate/types.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
 import { registrySchema, type Registry } from '../../src/core/registry/schema.ts';
@@ -239,9 +239,64 @@ describe('orders: a class member never receives data of a customer without an or
   });
 });
 
+describe('denies on the allow path', () => {
+  it('equal the traced evaluation for every consent state: none, withdrawn, expired, other terms, items not shown', () => {
+    // Many consents per world, so that requests reach the consent checks with every kind of answer.
+    const dense = worldArb.chain((w) =>
+      fc
+        .array(
+          fc.record({ subject: fc.nat(2), decl: fc.nat(5), choice: fc.constantFrom('provision', 'transfer', 'both', 'both'), scope: fc.constantFrom('*', 'r0', 'r1', 'm0', 'm1'), status: statusArb }),
+          { minLength: 40, maxLength: 80 },
+        )
+        .map((consents) => ({ ...w, consents })),
+    );
+    const onAllowPath = new Set<string>();
+    fc.assert(
+      fc.property(registryArb, dense, fc.array(requestArb, { minLength: 1, maxLength: 30 }), (registry, w, reqs) => {
+        const { ctx } = worldContext(registry, w);
+        // Besides the random requests, each declaration's own party (a registry recipient, or a
+        // member under each order naming the declaration) asking about each subject.
+        const aimed: Req[] = registry.doc.declarations.flatMap((d) => {
+          const callers =
+            registry.parties.get(d.recipient)?.kind === 'recipient'
+              ? [{ recipient: d.recipient, orderRef: undefined }]
+              : w.orders.flatMap((o, i) => (o.declarations.includes(d.id) && o.recipient !== 'r0' ? [{ recipient: o.recipient, orderRef: `o${i}` }] : []));
+          return callers.flatMap((c) =>
+            ['s0', 's1', 's2'].flatMap((subject) =>
+              // An open request, and an explicit one for every declared item (a notice that showed fewer refuses it whole).
+              [undefined, d.items.map((i) => i.category)].map((items) => ({
+                recipient: c.recipient as Req['recipient'],
+                subject: subject as Req['subject'],
+                purpose: d.purpose as Req['purpose'],
+                items,
+                at: NOW,
+                orderRef: c.orderRef as Req['orderRef'],
+              })),
+            ),
+          );
+        });
+        for (const r of [...reqs, ...aimed]) {
+          const req = toRequest(r);
+          const fast = decideOnAllowPath(req, ctx);
+          const traced = decideTraced(req, ctx);
+          if (fast === undefined) continue;
+          expect(fast).toStrictEqual(traced);
+          expect(decide(req, ctx)).toStrictEqual(traced);
+          onAllowPath.add(fast.allow ? 'ALLOW' : fast.code);
+        }
+      }),
+      { numRuns: 400 },
+    );
+    for (const c of ['ALLOW', 'UNDECLARED_ITEMS', 'SUBJECT_OBJECTED', 'NO_LEGAL_BASIS', 'NO_TRANSFER_GROUND', 'NO_CONSENT', 'NO_TRANSFER_CONSENT', 'CONSENT_WITHDRAWN', 'CONSENT_EXPIRED', 'CONSENT_STALE', 'RETENTION_EXPIRED']) {
+      expect(onAllowPath).toContain(c);
+    }
+  });
+});
+
 describe('decide over random registries, consents and requests', () => {
   it('released ⊆ declared ∩ requested ∩ consented; codes listed; deterministic', () => {
     const seen = new Set<string>();
+    const onAllowPath = new Set<string>();
     fc.assert(
       fc.property(registryArb, worldArb, fc.array(requestArb, { minLength: 1, maxLength: 20 }), (registry, w, reqs) => {
         const { consents, subjects, members, ctx } = worldContext(registry, w);
@@ -259,6 +314,13 @@ describe('decide over random registries, consents and requests', () => {
           expect(decide(req, ctx)).toEqual(d);
           // The allow path answers exactly as the traced evaluation it short-cuts.
           expect(decideTraced(req, ctx)).toStrictEqual(d);
+          // And so does each deny it builds itself (the sole declaration's shared passing steps
+          // plus the failing step), looked at apart from `decide`.
+          const fast = decideOnAllowPath(req, ctx);
+          if (fast !== undefined) {
+            expect(fast).toStrictEqual(decideTraced(req, ctx));
+            onAllowPath.add(fast.allow ? 'ALLOW' : fast.code);
+          }
           // Explaining never changes the outcome, only how much of the trace is shown.
           const x = decide(req, ctx, { explain: true });
           expect(x.allow).toBe(d.allow);
@@ -344,5 +406,7 @@ describe('decide over random registries, consents and requests', () => {
     for (const c of ['ALLOW', 'UNDECLARED_RECIPIENT', 'UNDECLARED_PURPOSE', 'UNDECLARED_ITEMS', 'NO_CONSENT', 'NO_TRANSFER_GROUND', 'NO_LEGAL_BASIS', 'SUBJECT_ERASED', 'NO_ORDER', 'NO_RECIPIENT_CONTRACT']) {
       expect(seen).toContain(c);
     }
+    // Denies the allow path builds itself (its sole declaration's checks 4–8), each compared above.
+    for (const c of ['ALLOW', 'UNDECLARED_ITEMS', 'SUBJECT_OBJECTED', 'NO_LEGAL_BASIS', 'NO_TRANSFER_GROUND', 'NO_CONSENT']) expect(onAllowPath).toContain(c);
   });
 });

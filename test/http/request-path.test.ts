@@ -4,7 +4,8 @@ import { Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 import type { FastifyBaseLogger } from 'fastify';
 import { HttpMetrics, httpMetrics } from '../../src/http/metrics.ts';
-import { lazyChildLogger } from '../../src/http/request-log.ts';
+import Fastify, { LogController } from 'fastify';
+import { lazyChildLogger, lazyChildren } from '../../src/http/request-log.ts';
 
 /** The per-request pieces the hot path relies on: queued metrics and lazily built request loggers. */
 
@@ -82,5 +83,57 @@ describe('request loggers', () => {
     expect(log.level).toBe('debug');
     log.debug('now visible');
     expect(JSON.parse(lines[0]!)).toMatchObject({ reqId: 'req-2', msg: 'now visible' });
+  });
+
+  it('lazyChildren: a child asked with options is built by pino on first use, bound, redacted, and nested', () => {
+    const { lines, root } = capture();
+    const pinoChild = vi.spyOn(root, 'child');
+    lazyChildren(root);
+    const log = root.child({ reqId: 'req-3' }, {});
+    expect(pinoChild).not.toHaveBeenCalled();
+    log.info({ key: 'cg_rec_secret' }, 'first');
+    log.info('second');
+    expect(pinoChild).toHaveBeenCalledTimes(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ reqId: 'req-3', key: '[redacted]', msg: 'first' });
+    expect(lines.join('')).not.toContain('cg_rec_secret');
+    const nested = log.child({ step: 'x' }, {});
+    nested.warn('nested');
+    expect(JSON.parse(lines[2]!)).toMatchObject({ reqId: 'req-3', step: 'x', msg: 'nested', level: 40 });
+  });
+
+  it('lazyChildren: without options, or with a level, the child is pino\'s own at once (another Fastify reads its serializers)', () => {
+    const { lines, root } = capture();
+    const pinoChild = vi.spyOn(root, 'child');
+    lazyChildren(root);
+    const plain = root.child({ listener: 'metrics' });
+    expect(pinoChild).toHaveBeenCalledTimes(1);
+    expect(Object.getPrototypeOf(plain)).toBe(root);
+    const debug = root.child({ reqId: 'r' }, { level: 'debug' });
+    expect(pinoChild).toHaveBeenCalledTimes(2);
+    expect(debug.level).toBe('debug');
+    debug.debug('shown');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ reqId: 'r', msg: 'shown' });
+  });
+
+  it('Fastify with its default child factory gives each request a lazy logger: built only when the request logs', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const app = Fastify({ logger: { level: 'info', stream, redact: { paths: ['key'], censor: '[redacted]' } }, logController: new LogController({ disableRequestLogging: true }), genReqId: () => 'req-9' });
+    const pinoChild = vi.spyOn(app.log, 'child');
+    lazyChildren(app.log);
+    app.get('/quiet', async () => ({ ok: true }));
+    app.get('/loud', async (request) => {
+      request.log.warn({ key: 'secret-key' }, 'handler says');
+      return { ok: true };
+    });
+    await app.ready();
+    pinoChild.mockClear();
+    expect((await app.inject({ url: '/quiet' })).statusCode).toBe(200);
+    expect(pinoChild).not.toHaveBeenCalled();
+    expect((await app.inject({ url: '/loud' })).statusCode).toBe(200);
+    expect(pinoChild).toHaveBeenCalledTimes(1);
+    const line = JSON.parse(lines.find((l) => l.includes('handler says'))!) as Record<string, unknown>;
+    expect(line).toMatchObject({ reqId: 'req-9', key: '[redacted]', level: 40 });
+    await app.close();
   });
 });

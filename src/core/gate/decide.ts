@@ -3,9 +3,10 @@ import { articleFor, DENY_ARTICLES, TRANSFER_CONSENT_ARTICLE } from './articles.
 import { addDuration } from '../time/duration.ts';
 import { isoString } from '../time/iso.ts';
 import type { RegistryModel } from '../registry/model.ts';
-import { allowTraces, gateIndex, itemsOfMask, type DeclarationPlan, type FastPlan, type GateIndex, type PartyPlan, type RetentionPlan } from './gate-index.ts';
+import { allowTraces, gateIndex, itemsOfMask, type DeclarationPlan, type FastPlan, type GateIndex, type PartyPlan, type RetentionPlan, type TransferPlan } from './gate-index.ts';
 import { CONSENT_OK, ORDER_OK, SUBJECT_OK, SUSPENSION_OK, TRANSFER_CONSENT_OK } from './steps.ts';
-import type { ActiveConsent, Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, SubjectGate, SuspensionInfo, TraceStep } from './types.ts';
+import type { ConsentStatus } from '../consent/lookup.ts';
+import type { ActiveConsent, Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, RightsStop, SubjectGate, SuspensionInfo, TraceStep } from './types.ts';
 
 /**
  * The statutory release decision. Pure: reads only the in-memory indexes in `ctx` and the time
@@ -66,6 +67,15 @@ export function decide(req: ReleaseRequest, ctx: GateContext, opts?: DecideOptio
     if (allowed !== undefined) return allowed;
   }
   return decideTraced(req, ctx, explain);
+}
+
+/**
+ * The allow path alone: its answer (an allow, or one of the denies it builds itself), or
+ * undefined where `decide` would ask the traced evaluation. For the tests that compare the two
+ * (test/gate/decide.property.test.ts); `decide` is what everything else calls.
+ */
+export function decideOnAllowPath(req: ReleaseRequest, ctx: GateContext): Decision | undefined {
+  return allowOrGiveUp(req, ctx);
 }
 
 /**
@@ -174,6 +184,8 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
   const fast = plan.fast;
   if (fast === undefined) return undefined;
   const j = subject.jurisdiction;
+  // The destination's transfer plan (check 6), read first: the denies below take their trace from it.
+  const tp = plan.transfer.get(country);
 
   // 4. Items, as bits of the declaration's items.
   const requested = req.items;
@@ -182,26 +194,27 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
     mask = 0;
     for (let i = 0; i < requested.length; i++) {
       const b = fast.bit.get(requested[i]!);
-      if (b === undefined) return undefined;
+      if (b === undefined) return sole ? denyAfter(plan, tp, country, j, ITEMS_AT, 'UNDECLARED_ITEMS', itemsStep(plan, requested, j)) : undefined;
       mask |= b;
     }
   }
 
   // 5. Objection.
-  if (subject.stop(plan.id, plan.purposeId) !== undefined) return undefined;
-  if (plan.objectionApplies && subject.objected(plan.purposeId)) return undefined;
+  const stopped = subject.stop(plan.id, plan.purposeId);
+  if (stopped !== undefined) return sole ? denyAfter(plan, tp, country, j, OBJECTION_AT, 'SUBJECT_OBJECTED', stopStep(stopped, plan, j)) : undefined;
+  if (plan.objectionApplies && subject.objected(plan.purposeId)) return sole ? denyAfter(plan, tp, country, j, OBJECTION_AT, 'SUBJECT_OBJECTED', objectedStep(plan, j)) : undefined;
 
   // 5b. Legal basis, 6. transfer: verdicts of the law packs, compiled into the index. (Read by
   // name, not as `x[j]`: a load keyed by a string variable taking two values is a megamorphic
   // inline-cache call on every decision, a named load is inlined.)
-  if (!(j === 'KR' ? plan.legalBasis.KR : plan.legalBasis.EU).ok) return undefined;
-  const tp = plan.transfer.get(country);
+  const lb = j === 'KR' ? plan.legalBasis.KR : plan.legalBasis.EU;
+  if (!lb.ok) return sole ? denyAfter(plan, tp, country, j, BASIS_AT, 'NO_LEGAL_BASIS', lb.step) : undefined;
   let overseas = false;
   if (tp === undefined) {
     if (ctx.registry.isOverseas(country, j)) return undefined;
   } else {
     const r = j === 'KR' ? tp.KR : tp.EU;
-    if (!r.ok) return undefined;
+    if (!r.ok) return sole ? denyAfter(plan, tp, country, j, TRANSFER_AT, 'NO_TRANSFER_GROUND', r.step) : undefined;
     overseas = r.overseas;
   }
 
@@ -215,9 +228,9 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
   const needTransfer = overseas && plan.transferGroundIsConsent;
   for (let transfer = plan.basis !== 'consent'; transfer ? needTransfer : true; transfer = !transfer) {
     const st = subject.activeConsent(transfer ? plan.transferKey : plan.key, recipientKey, req.at, plan.scopedOnly);
-    if (st === undefined) return undefined;
-    mask = consentedMask(st, plan, fast, mask, requested !== undefined);
-    if (mask < 0) return undefined;
+    let left = -1;
+    if (st === undefined || (left = consentedMask(st, plan, fast, mask, requested !== undefined)) < 0) return sole ? consentDeny(plan, tp, req, subject, recipientKey, country, transfer, mask) : undefined;
+    mask = left;
     if (transfer) {
       transferConsentEventId = st.eventId;
       noticeHash ??= st.noticeHash;
@@ -257,19 +270,86 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
 
 /** RETENTION_EXPIRED as `evaluate` builds it for a sole declaration whose other checks all passed. */
 function retentionExpired(plan: DeclarationPlan, ret: RetentionPlan, end: number, country: string, j: Jurisdiction): Decision {
-  const passed = ofJ(allowTraces(plan, country), j);
-  // Copied by hand: `slice` of a frozen array takes V8's slow path.
-  const n = passed.length;
-  const trace: TraceStep[] = new Array<TraceStep>(n);
-  for (let i = 0; i < n - 1; i++) trace[i] = passed[i]!;
+  const passed = ofJ(allowTraces(plan, country).source, j);
   const failed = step('retention', false, retentionEnded(ret, end), ofJ(DENY_ARTICLES.RETENTION_EXPIRED, j));
-  trace[n - 1] = failed;
-  return deny('RETENTION_EXPIRED', plan.id, trace, failed);
+  return withFailed(passed, passed.length - 1, 'RETENTION_EXPIRED', plan.id, failed);
+}
+
+// ---- Denies on the allow path -------------------------------------------------------------------
+//
+// When the declaration is the only candidate (`sole`), the traced evaluation's deny at checks 4–7
+// is the allow's trace up to the failing check, then the failing step: the passing steps are the
+// index's shared ones, and the failing step is built by the same functions the traced evaluation
+// uses (`itemsStep`, `stopStep`, `objectedStep`, the plan's shared basis and transfer steps,
+// `consentStep`, `noticeStep`). So a common deny runs the checks once and builds one step, not
+// the whole trace with a second pass over the lookups. Equal to the traced answer by
+// test/gate/fast-path.test.ts (every bench request) and test/gate/decide.property.test.ts.
+
+/** Passing steps after the party's prefix (`FastPlan.prefix`) before each check: purpose; + items; + objection; + basis; + transfer. */
+const ITEMS_AT = 1;
+const OBJECTION_AT = 2;
+const BASIS_AT = 3;
+const TRANSFER_AT = 4;
+const CONSENT_AT = 5;
+
+/** The deny at the check after `passed` passing steps (beyond the party's prefix) of the allow's trace. */
+function denyAfter(plan: DeclarationPlan, tp: TransferPlan | undefined, country: string, j: Jurisdiction, passed: number, code: DenyCode, failed: TraceStep): Decision {
+  const traces = tp?.allowed ?? allowTraces(plan, country);
+  return withFailed(ofJ(traces.source, j), ofJ(plan.fast!.prefix, j).length + passed, code, plan.id, failed);
+}
+
+/** The first `n` steps of `passed`, then `failed`: a deny's own trace array. */
+function withFailed(passed: readonly TraceStep[], n: number, code: DenyCode, declarationId: string, failed: TraceStep): Decision {
+  // Copied by hand from the unfrozen `source` arrays (`slice` of a frozen array takes V8's slow path).
+  const trace: TraceStep[] = new Array<TraceStep>(n + 1);
+  for (let i = 0; i < n; i++) trace[i] = passed[i]!;
+  trace[n] = failed;
+  return deny(code, declarationId, trace, failed);
+}
+
+/**
+ * The consent deny of checks 7 (provision) or 7b (transfer) when `activeConsent` or the items
+ * refused (`mask`: the items still released before this choice), from the full answer as the
+ * traced evaluation reads it; undefined (the traced evaluation decides) if that answer carries
+ * the release after all.
+ */
+function consentDeny(plan: DeclarationPlan, tp: TransferPlan | undefined, req: ReleaseRequest, subject: SubjectGate, recipientKey: number, country: string, transfer: boolean, mask: number): Decision | undefined {
+  const j = subject.jurisdiction;
+  const needProvision = plan.basis === 'consent';
+  const st = subject.consent(transfer ? plan.transferKey : plan.key, recipientKey, req.at, plan.scopedOnly);
+  const passed = CONSENT_AT + (transfer && needProvision ? 1 : 0);
+  const code = consentCode(st, plan, transfer);
+  if (code !== undefined) return denyAfter(plan, tp, country, j, passed, code, consentStep(st, plan, transfer, needProvision, req.recipientId, j));
+  const shown = (st as ActiveStatus).items;
+  const items = itemsOfMask(plan, plan.fast!, mask);
+  let beyond: string[] | undefined;
+  let left = 0;
+  for (let i = 0; i < items.length; i++) {
+    if (shown.includes(items[i]!.category)) left++;
+    else (beyond ??= []).push(items[i]!.category);
+  }
+  if (req.items !== undefined ? beyond === undefined : left > 0) return undefined;
+  return denyAfter(plan, tp, country, j, passed, transfer ? 'NO_TRANSFER_CONSENT' : 'NO_CONSENT', noticeStep(st as ActiveStatus, transfer, req.items !== undefined ? beyond : undefined, j));
+}
+
+/** The failing items step: the requested items `plan` does not declare, each once, in request order. */
+function itemsStep(plan: DeclarationPlan, requested: readonly string[], j: Jurisdiction): TraceStep {
+  const undeclared: string[] = [];
+  for (const c of requested) if (!plan.byCategory.has(c)) undeclared.push(c);
+  return step('items', false, `not declared in ${plan.id}: ${unique(undeclared).join(', ')}`, ofJ(DENY_ARTICLES.UNDECLARED_ITEMS, j));
+}
+
+function stopStep(stopped: RightsStop, plan: DeclarationPlan, j: Jurisdiction): TraceStep {
+  return step('objection', false, `the subject's ${stopped.type} request ${stopped.requestId} covers ${plan.id}`, ofJ(DENY_ARTICLES.SUBJECT_OBJECTED, j));
+}
+
+function objectedStep(plan: DeclarationPlan, j: Jurisdiction): TraceStep {
+  return step('objection', false, `the subject objected to ${plan.purpose.id}`, ofJ(DENY_ARTICLES.SUBJECT_OBJECTED, j));
 }
 
 /** The failing retention step's detail, one text for both evaluations. */
 function retentionEnded(ret: RetentionPlan, end: number): string {
-  return ret.kind === 'indefinite' ? '' : `retention ${ret.text} from ${ret.kind === 'contract_end' ? 'contract end' : ret.kind} ended ${isoString(end)}`;
+  return ret.kind === 'indefinite' ? '' : ret.kind === 'release' ? `retention ${ret.text} from release ended ${isoString(end)}` : ret.ended + isoString(end);
 }
 
 /**
@@ -441,7 +521,7 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
     for (const c of requested) if (!plan.byCategory.has(c)) (undeclared ??= []).push(c);
     items = pick(plan.items, requested);
     if (undeclared !== undefined) {
-      if (failures.fail('UNDECLARED_ITEMS', step('items', false, `not declared in ${plan.id}: ${unique(undeclared).join(', ')}`, ofJ(DENY_ARTICLES.UNDECLARED_ITEMS, j)))) {
+      if (failures.fail('UNDECLARED_ITEMS', itemsStep(plan, requested, j))) {
         return deny('UNDECLARED_ITEMS', plan.id, trace);
       }
     } else trace.push(plan.steps.itemsOk);
@@ -452,11 +532,11 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
   // optional and ad-targeting purposes.
   const stopped = subject.stop(plan.id, plan.purposeId);
   if (stopped !== undefined) {
-    if (failures.fail('SUBJECT_OBJECTED', step('objection', false, `the subject's ${stopped.type} request ${stopped.requestId} covers ${plan.id}`, ofJ(DENY_ARTICLES.SUBJECT_OBJECTED, j)))) {
+    if (failures.fail('SUBJECT_OBJECTED', stopStep(stopped, plan, j))) {
       return deny('SUBJECT_OBJECTED', plan.id, trace);
     }
   } else if (plan.objectionApplies && subject.objected(plan.purposeId)) {
-    if (failures.fail('SUBJECT_OBJECTED', step('objection', false, `the subject objected to ${plan.purpose.id}`, ofJ(DENY_ARTICLES.SUBJECT_OBJECTED, j)))) {
+    if (failures.fail('SUBJECT_OBJECTED', objectedStep(plan, j))) {
       return deny('SUBJECT_OBJECTED', plan.id, trace);
     }
   } else trace.push(plan.steps.objectionOk);
@@ -500,46 +580,29 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
     for (const kind of CONSENT_KINDS) {
       if (kind === 'provision' ? !needProvision : !needTransfer) continue;
       const transfer = kind === 'transfer';
-      const choice = transfer ? plan.transferChoice : plan.id;
       const st = subject.consent(transfer ? plan.transferKey : plan.key, recipientKey, req.at, plan.scopedOnly);
-      const noConsent: DenyCode = transfer ? 'NO_TRANSFER_CONSENT' : 'NO_CONSENT';
-      const noConsentArticle = transfer ? ofJ(TRANSFER_CONSENT_ARTICLE, j) : ofJ(DENY_ARTICLES.NO_CONSENT, j);
-      const what = transfer ? `the overseas transfer (${choice})` : plan.id;
-      const check = transfer ? 'transfer_consent' : 'consent';
       let failed = true;
-      if (st.state === 'none') {
-        const why = transfer && needProvision ? `no separate consent to ${what}: the provision consent alone does not cover it` : `no consent to ${what}${plan.scopedOnly ? ` naming ${req.recipientId}` : ''}`;
-        if (failures.fail(noConsent, step(check, false, why, noConsentArticle))) return deny(noConsent, plan.id, trace);
-      } else if (st.state === 'withdrawn') {
-        if (failures.fail('CONSENT_WITHDRAWN', step(check, false, `consent to ${what} withdrawn by ${st.eventId}`, ofJ(DENY_ARTICLES.CONSENT_WITHDRAWN, j)))) {
-          return deny('CONSENT_WITHDRAWN', plan.id, trace);
-        }
-      } else if (st.state === 'expired') {
-        if (failures.fail('CONSENT_EXPIRED', step(check, false, `consent ${st.eventId} to ${what} has expired`, ofJ(DENY_ARTICLES.CONSENT_EXPIRED, j)))) {
-          return deny('CONSENT_EXPIRED', plan.id, trace);
-        }
-      } else if (st.fingerprint !== plan.fingerprint) {
-        const why = `consent ${st.eventId} to ${what} was given to other terms (notice ${st.noticeHash.slice(0, 12)}): the registry changed them since; ask the subject again`;
-        if (failures.fail('CONSENT_STALE', step(check, false, why, ofJ(DENY_ARTICLES.CONSENT_STALE, j)))) return deny('CONSENT_STALE', plan.id, trace);
+      const code = consentCode(st, plan, transfer);
+      if (code !== undefined) {
+        if (failures.fail(code, consentStep(st, plan, transfer, needProvision, req.recipientId, j))) return deny(code, plan.id, trace);
       } else {
         // Consent never covers more than the notice showed: an explicit request beyond it is
         // refused whole; an open request ("everything declared") is narrowed to what was shown.
+        const shown = (st as ActiveStatus).items;
         let beyond: string[] | undefined;
         if (requested !== undefined) {
-          for (const it of items) if (!st.items.includes(it.category)) (beyond ??= []).push(it.category);
+          for (const it of items) if (!shown.includes(it.category)) (beyond ??= []).push(it.category);
         } else {
-          items = narrow(items, st.items);
+          items = narrow(items, shown);
         }
         if (beyond !== undefined || items.length === 0) {
-          const shown = beyond !== undefined ? `did not show: ${beyond.join(', ')}` : 'showed none of the declared items';
-          if (failures.fail(noConsent, step(check, false, `the notice consented to (${st.noticeHash.slice(0, 12)}) ${shown}`, noConsentArticle))) {
-            return deny(noConsent, plan.id, trace);
-          }
+          const noConsent = transfer ? 'NO_TRANSFER_CONSENT' : 'NO_CONSENT';
+          if (failures.fail(noConsent, noticeStep(st as ActiveStatus, transfer, beyond, j))) return deny(noConsent, plan.id, trace);
         } else {
           failed = false;
-          if (transfer) transferConsentEventId = st.eventId;
-          else consentEventId = st.eventId;
-          noticeHash ??= st.noticeHash;
+          if (transfer) transferConsentEventId = (st as ActiveStatus).eventId;
+          else consentEventId = (st as ActiveStatus).eventId;
+          noticeHash ??= (st as ActiveStatus).noticeHash;
           // The event and notice are in the decision itself: the passing step stays a shared constant.
           trace.push(transfer ? TRANSFER_CONSENT_OK : CONSENT_OK);
         }
@@ -593,6 +656,41 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
     retentionEndsAt,
     trace,
   };
+}
+
+/** A consent answer that is not `none`: its event, notice, items and terms. */
+type ActiveStatus = Exclude<ConsentStatus, { readonly state: 'none' }>;
+
+/**
+ * The deny code of a consent answer that cannot carry the release (none, withdrawn, expired, or
+ * given to other terms), undefined when it is active to the current terms — the items it showed
+ * are checked apart (`noticeStep`). One reading for both evaluations.
+ */
+function consentCode(st: ConsentStatus, plan: DeclarationPlan, transfer: boolean): DenyCode | undefined {
+  if (st.state === 'none') return transfer ? 'NO_TRANSFER_CONSENT' : 'NO_CONSENT';
+  if (st.state === 'withdrawn') return 'CONSENT_WITHDRAWN';
+  if (st.state === 'expired') return 'CONSENT_EXPIRED';
+  return st.fingerprint !== plan.fingerprint ? 'CONSENT_STALE' : undefined;
+}
+
+/** The failing consent step of an answer `consentCode` refuses: its text and article. */
+function consentStep(st: ConsentStatus, plan: DeclarationPlan, transfer: boolean, needProvision: boolean, recipientId: string, j: Jurisdiction): TraceStep {
+  const what = transfer ? `the overseas transfer (${plan.transferChoice})` : plan.id;
+  const check = transfer ? 'transfer_consent' : 'consent';
+  if (st.state === 'none') {
+    const why = transfer && needProvision ? `no separate consent to ${what}: the provision consent alone does not cover it` : `no consent to ${what}${plan.scopedOnly ? ` naming ${recipientId}` : ''}`;
+    return step(check, false, why, transfer ? ofJ(TRANSFER_CONSENT_ARTICLE, j) : ofJ(DENY_ARTICLES.NO_CONSENT, j));
+  }
+  if (st.state === 'withdrawn') return step(check, false, `consent to ${what} withdrawn by ${st.eventId}`, ofJ(DENY_ARTICLES.CONSENT_WITHDRAWN, j));
+  if (st.state === 'expired') return step(check, false, `consent ${st.eventId} to ${what} has expired`, ofJ(DENY_ARTICLES.CONSENT_EXPIRED, j));
+  const why = `consent ${st.eventId} to ${what} was given to other terms (notice ${st.noticeHash.slice(0, 12)}): the registry changed them since; ask the subject again`;
+  return step(check, false, why, ofJ(DENY_ARTICLES.CONSENT_STALE, j));
+}
+
+/** The failing consent step when the notice did not show the requested items (`beyond`), or none of the declared ones. */
+function noticeStep(st: ActiveStatus, transfer: boolean, beyond: readonly string[] | undefined, j: Jurisdiction): TraceStep {
+  const shown = beyond !== undefined ? `did not show: ${beyond.join(', ')}` : 'showed none of the declared items';
+  return step(transfer ? 'transfer_consent' : 'consent', false, `the notice consented to (${st.noticeHash.slice(0, 12)}) ${shown}`, transfer ? ofJ(TRANSFER_CONSENT_ARTICLE, j) : ofJ(DENY_ARTICLES.NO_CONSENT, j));
 }
 
 /** A deny citing `failed` (by default the last step: the check that stopped the evaluation). */

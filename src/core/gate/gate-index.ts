@@ -55,7 +55,16 @@ export interface TransferPlan {
 }
 
 /** The whole trace of an allow, per subject jurisdiction (shared, frozen). */
-export type AllowTraces = { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] };
+export type AllowTraces = {
+  readonly KR: readonly TraceStep[];
+  readonly EU: readonly TraceStep[];
+  /**
+   * The same steps in arrays that are not frozen and never handed out: what the allow path copies
+   * a deny's passing steps from (decide.ts, `withFailed`). An indexed load from a frozen array
+   * is not inlined by V8 here: each one went through the keyed-load IC builtin (~100 instructions).
+   */
+  readonly source: { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] };
+};
 
 export interface CheckResult {
   readonly ok: boolean;
@@ -67,7 +76,13 @@ export interface CheckResult {
 export type RetentionPlan =
   | { readonly kind: 'indefinite' }
   | { readonly kind: 'release'; readonly duration: IsoDuration; readonly text: string }
-  | { readonly kind: 'collection' | 'contract_end'; readonly duration: IsoDuration; readonly text: string };
+  | {
+      readonly kind: 'collection' | 'contract_end';
+      readonly duration: IsoDuration;
+      readonly text: string;
+      /** `retention <duration> from <anchor> ended `: a RETENTION_EXPIRED message up to its date (one concatenation per deny). */
+      readonly ended: string;
+    };
 
 export interface DeclarationPlan {
   readonly id: string;
@@ -123,7 +138,7 @@ export interface FastPlan {
   /** Released items by mask, in declaration order (frozen). */
   readonly subsets: Map<number, readonly ReleasedItem[]>;
   /** The whole trace of an allow, by destination country, per jurisdiction (frozen). */
-  readonly traces: Map<string, { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] }>;
+  readonly traces: Map<string, AllowTraces>;
   /**
    * The mask of the declared items a consented item list shows (`consentedMask` in decide.ts), by
    * list: consent slots hold interned frozen lists (intern.ts), a few distinct ones per
@@ -193,7 +208,14 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
   const retention: RetentionPlan =
     d.retention === 'indefinite'
       ? { kind: 'indefinite' }
-      : { kind: d.retention.from, duration: parseDuration(d.retention.duration), text: d.retention.duration };
+      : d.retention.from === 'release'
+        ? { kind: 'release', duration: parseDuration(d.retention.duration), text: d.retention.duration }
+        : {
+            kind: d.retention.from,
+            duration: parseDuration(d.retention.duration),
+            text: d.retention.duration,
+            ended: `retention ${d.retention.duration} from ${d.retention.from === 'contract_end' ? 'contract end' : d.retention.from} ended `,
+          };
   const retentionText =
     retention.kind === 'indefinite'
       ? 'retention is indefinite'
@@ -277,14 +299,14 @@ function subsetOf(plan: DeclarationPlan, fast: FastPlan, mask: number): readonly
  * passed, each with its shared step, in the order `decide` runs them. Only meaningful where the
  * legal basis and the transfer pass (the allow path asks only then).
  */
-export function allowTraces(plan: DeclarationPlan, country: string): { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] } {
+export function allowTraces(plan: DeclarationPlan, country: string): AllowTraces {
   const fast = plan.fast;
   if (fast === undefined) throw new Error(`declaration ${plan.id} has no allow-path tables`);
   return fast.traces.get(country) ?? buildAllowTraces(plan, fast, country);
 }
 
 /** The first `allowTraces` of a destination (apart, like `subsetOf`: it has closures). */
-function buildAllowTraces(plan: DeclarationPlan, fast: FastPlan, country: string): { readonly KR: readonly TraceStep[]; readonly EU: readonly TraceStep[] } {
+function buildAllowTraces(plan: DeclarationPlan, fast: FastPlan, country: string): AllowTraces {
   {
     const tp = plan.transfer.get(country);
     const one = (j: Jurisdiction): readonly TraceStep[] => {
@@ -293,7 +315,7 @@ function buildAllowTraces(plan: DeclarationPlan, fast: FastPlan, country: string
       const needProvision = plan.basis === 'consent';
       const needTransfer = transfer.overseas && plan.transferGroundIsConsent;
       const consent = needProvision || needTransfer ? [...(needProvision ? [CONSENT_OK] : []), ...(needTransfer ? [TRANSFER_CONSENT_OK] : [])] : [plan.steps.consentNotNeeded];
-      return Object.freeze([
+      return [
         ...fast.prefix[j],
         plan.steps.purposeOk,
         plan.steps.itemsOk,
@@ -302,9 +324,11 @@ function buildAllowTraces(plan: DeclarationPlan, fast: FastPlan, country: string
         transfer.step,
         ...consent,
         plan.steps.retentionOk,
-      ]);
+      ];
     };
-    const t = freeze({ KR: one('KR'), EU: one('EU') });
+    const kr = one('KR');
+    const eu = one('EU');
+    const t: AllowTraces = freeze({ KR: Object.freeze([...kr]), EU: Object.freeze([...eu]), source: freeze({ KR: kr, EU: eu }) });
     fast.traces.set(country, t);
     return t;
   }
