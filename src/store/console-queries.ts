@@ -32,7 +32,7 @@ export class ConsoleQueries {
   recentDecisions(after: number, limit: number): Promise<DecisionSummary[]> {
     return this.sql.query<DecisionSummary>(
       `SELECT id, leaf_index, recipient, subject_pseudonym, purpose, declaration_id, allow, code, article, basis, decided_at
-       FROM release_decisions WHERE leaf_index > $1 ORDER BY leaf_index DESC LIMIT $2`,
+       FROM release_decision_records WHERE leaf_index > $1 ORDER BY leaf_index DESC LIMIT $2`,
       [after, limit],
     );
   }
@@ -50,7 +50,7 @@ export class ConsoleQueries {
   /** Deny counts by code since `since`, most frequent first. */
   denyCodes(since: Date): Promise<Array<{ code: string; n: number }>> {
     return this.sql.query<{ code: string; n: number }>(
-      `SELECT coalesce(code, '?') AS code, count(*)::int8 AS n FROM release_decisions
+      `SELECT coalesce(code, '?') AS code, count(*)::int8 AS n FROM release_decision_records
        WHERE NOT allow AND decided_at >= $1 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20`,
       [since.toISOString()],
     );

@@ -1,16 +1,17 @@
-import { encodeJsonRows, jsonRowsIfHeadMoved, jsonText, type CopyValue } from './bulk-rows.ts';
+import { encodeJsonRows, jsonRowsIfHeadMoved, type CopyValue } from './bulk-rows.ts';
 import { binaryColumns, ELEMENT_OID, encodeBinaryRecordArray } from './binary-arrays.ts';
 import { binaryCopies, encodeBinarySliced, encodeBulkSliced } from './bulk-slices.ts';
 import type { BinaryType } from './copy-binary.ts';
-import { isoTime, itemJson } from './decision-json.ts';
+import { isoTime } from './decision-json.ts';
 import { insertTraces, TraceIds, unstored, type Trace } from './decision-traces.ts';
 import type { BatchRows, Journal, PreparedWriter } from './journal.ts';
 import type { Sql } from './sql.ts';
 
 /**
  * Release decisions, as the journal stores them: one row per decision (allow or deny), written
- * in the same group-commit transaction as its transparency-log leaf. Tokens issued by an
- * allowed release ride along in the same row so they exist if and only if the decision does.
+ * in the same group-commit transaction as its transparency-log leaf, holding only what the leaf
+ * does not (migration 222). Tokens issued by an allowed release ride along in the same batch so
+ * they exist if and only if the decision does.
  */
 export const DECISION_KIND = 'release_decision';
 
@@ -53,11 +54,13 @@ export interface DecisionRow {
   readonly tokens: readonly IssuedToken[];
 }
 
-const DECISION_COLUMNS = [
-  'id', 'leaf_index', 'recipient', 'subject_pseudonym', 'purpose', 'requested', 'released', 'allow', 'code', 'article',
-  'basis', 'declaration_id', 'trace_id', 'registry_hash', 'notice_hash', 'consent_event_id', 'order_ref', 'retention_until',
-  'decided_at', 'via_decision',
-] as const;
+/**
+ * What the ledger entry lacks (trace_id, order_ref) and what queries find decisions by without
+ * reading entries (id, leaf_index, recipient, allow, retention_until, decided_at, handed_over: at
+ * least one item released); the rest of a decision is its
+ * entry's, read back through release_decision_records (migration 222).
+ */
+const DECISION_COLUMNS = ['id', 'leaf_index', 'recipient', 'allow', 'trace_id', 'order_ref', 'retention_until', 'decided_at', 'handed_over'] as const;
 
 /**
  * One bulk insert per batch for decisions, one for the tokens they issued, and one for the
@@ -155,10 +158,7 @@ async function rowTypeOf(tx: Sql): Promise<RowType | null> {
 }
 
 /** Column types for COPY in binary form (copy-binary.ts), in DECISION_COLUMNS order. */
-const DECISION_TYPES: readonly BinaryType[] = [
-  'text', 'int8', 'text', 'text', 'text', 'jsonb', 'jsonb', 'bool', 'text', 'text',
-  'text', 'text', 'bytea', 'text', 'text', 'text', 'text', 'timestamptz', 'timestamptz', 'text',
-];
+const DECISION_TYPES: readonly BinaryType[] = ['text', 'int8', 'text', 'bool', 'bytea', 'text', 'timestamptz', 'timestamptz', 'bool'];
 
 type Batched = { row: DecisionRow; leafIndex: number; traceId: Buffer };
 
@@ -168,28 +168,7 @@ const decisionValues = (b: Batched): CopyValue[] => values(b, isoTime);
 const binaryValues = (b: Batched): CopyValue[] => values(b, (ms) => ms);
 
 function values({ row: r, leafIndex, traceId }: Batched, time: (ms: number) => CopyValue): CopyValue[] {
-  return [
-    r.id,
-    leafIndex,
-    r.recipient,
-    r.subjectPseudonym,
-    r.purpose,
-    r.requested === null ? null : jsonText(r.requested),
-    { json: itemJson.array(r.released) },
-    r.allow,
-    r.code,
-    r.article,
-    r.basis,
-    r.declarationId,
-    traceId,
-    r.registryHash,
-    r.noticeHash,
-    r.consentEventId,
-    r.orderRef,
-    r.retentionUntil === null ? null : time(r.retentionUntil),
-    time(r.at),
-    r.viaDecision,
-  ];
+  return [r.id, leafIndex, r.recipient, r.allow, traceId, r.orderRef, r.retentionUntil === null ? null : time(r.retentionUntil), time(r.at), r.released.length > 0];
 }
 
 const TOKEN_COLUMNS = ['token_hash', 'recipient', 'subject', 'category', 'declaration_id', 'decision_id', 'issued_at', 'expires_at'] as const;

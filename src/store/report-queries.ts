@@ -28,7 +28,7 @@ export type RecipientCountries = Readonly<Record<string, string>>;
 const RELEASES = `
   SELECT d.recipient, d.declaration_id, d.subject_pseudonym, d.released, m.class_id,
          COALESCE(m.country, rc.value) AS country, COALESCE(s.jurisdiction, $5) AS jurisdiction
-  FROM release_decisions d
+  FROM release_decision_records d
   LEFT JOIN recipient_members m ON m.id = d.recipient
   LEFT JOIN jsonb_each_text($4::jsonb) rc ON rc.key = d.recipient
   LEFT JOIN subjects s ON s.pseudonym = d.subject_pseudonym
@@ -78,11 +78,15 @@ export async function decisionCounts(sql: Sql, p: Period): Promise<{ allowed: nu
 
 /** PIPA 17 provision records, oldest first; `limit` bounds memory (the caller states the total). */
 export async function provisionRows(sql: Sql, p: Period, limit: number): Promise<{ total: number; rows: ProvisionRow[] }> {
-  const where = `allow AND jsonb_array_length(released) > 0 AND leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz`;
+  // Counted and paged on the decision table alone (handed_over, migration 222): only the page's
+  // rows are read back from their ledger entries.
+  const where = `allow AND handed_over AND leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz`;
   const [c] = await sql.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM release_decisions WHERE ${where}`, [iso(p.from), iso(p.to), p.belowLeaf]);
   const rows = await sql.query<{ id: string; leaf_index: number; recipient: string; subject_pseudonym: string; purpose: string; declaration_id: string | null; basis: string | null; released: Array<{ category: string }>; decided_at: Date | string }>(
-    `SELECT id, leaf_index, recipient, subject_pseudonym, purpose, declaration_id, basis, released, decided_at
-     FROM release_decisions WHERE ${where} ORDER BY decided_at, leaf_index LIMIT $4`,
+    `SELECT r.id, r.leaf_index, r.recipient, r.subject_pseudonym, r.purpose, r.declaration_id, r.basis, r.released, r.decided_at
+     FROM (SELECT leaf_index FROM release_decisions WHERE ${where} ORDER BY decided_at, leaf_index LIMIT $4) AS page
+     JOIN release_decision_records r ON r.leaf_index = page.leaf_index
+     ORDER BY r.decided_at, r.leaf_index`,
     [iso(p.from), iso(p.to), p.belowLeaf, limit],
   );
   return {
@@ -131,7 +135,7 @@ export async function consentStats(sql: Sql, p: Period): Promise<ConsentStat[]> 
 export async function denyStats(sql: Sql, p: Period): Promise<DenyStat[]> {
   return sql.query<DenyStat>(
     `SELECT COALESCE(code, 'UNKNOWN') AS code, COALESCE(article, '') AS article, count(*)::int8 AS denies, count(DISTINCT subject_pseudonym)::int8 AS subjects
-     FROM release_decisions WHERE NOT allow AND leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz
+     FROM release_decision_records WHERE NOT allow AND leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz
      GROUP BY 1, 2 ORDER BY denies DESC, code, article`,
     [iso(p.from), iso(p.to), p.belowLeaf],
   );
@@ -198,7 +202,7 @@ export async function breachFacts(
   const cte = `
     WITH r AS (
       SELECT d.recipient, d.subject_pseudonym, d.released, s.jurisdiction
-      FROM release_decisions d
+      FROM release_decision_records d
       LEFT JOIN recipient_members m ON m.id = d.recipient
       LEFT JOIN subjects s ON s.pseudonym = d.subject_pseudonym
       WHERE d.allow AND jsonb_array_length(d.released) > 0 AND d.leaf_index < $4

@@ -329,7 +329,7 @@ export async function decisionsAfter(tx: Sql, leaf: number, limit: number): Prom
     decided_at: Date;
   }>(
     `SELECT id, leaf_index, allow, recipient, subject_pseudonym, purpose, declaration_id, basis, code, released, decided_at
-       FROM release_decisions WHERE leaf_index > $1 ORDER BY leaf_index LIMIT $2`,
+       FROM release_decision_records WHERE leaf_index > $1 ORDER BY leaf_index LIMIT $2`,
     [leaf, limit],
   );
   return rows.map((r) => ({
@@ -440,7 +440,7 @@ export class RightsRepo {
   async releasesOf(subjectPseudonym: string, limit: number): Promise<ReleaseRecord[]> {
     const rows = await this.sql.query<ReleaseDbRow>(
       // Through the ledger's subject index (migration 090): decisions have none of their own.
-      `SELECT ${RELEASE_COLUMNS} FROM ledger_entries e JOIN release_decisions r ON r.leaf_index = e.idx
+      `SELECT ${RELEASE_COLUMNS} FROM ledger_entries e JOIN release_decision_records r ON r.leaf_index = e.idx
         WHERE e.subject = $1 AND r.subject_pseudonym = $1 AND r.allow AND jsonb_array_length(r.released) > 0
         ORDER BY r.decided_at DESC, r.leaf_index DESC LIMIT $2`,
       [subjectPseudonym, limit],
@@ -454,7 +454,7 @@ export class RightsRepo {
    */
   async retentionEnded(now: number, limit: number): Promise<Array<ReleaseRecord & { subject: string }>> {
     const rows = await this.sql.query<ReleaseDbRow & { subject: string }>(
-      `SELECT ${RELEASE_COLUMNS}, s.id AS subject FROM release_decisions r
+      `SELECT ${RELEASE_COLUMNS}, s.id AS subject FROM release_decision_records r
          JOIN subjects s ON s.pseudonym = r.subject_pseudonym
         WHERE r.allow AND r.retention_until <= $1 AND jsonb_array_length(r.released) > 0
           AND NOT EXISTS (SELECT 1 FROM deletion_requests d WHERE d.cause_ref = 'retention:' || r.id)

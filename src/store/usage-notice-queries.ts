@@ -59,11 +59,12 @@ export async function releasesOf(sql: Sql, pseudonyms: readonly string[], from: 
     released: Array<{ category: string }>;
     decided_at: Date;
   }>(
-    `SELECT subject_pseudonym, leaf_index, recipient, purpose, basis, declaration_id, released, decided_at
-       FROM release_decisions
-      WHERE subject_pseudonym = ANY($1::text[]) AND decided_at >= $2 AND decided_at <= $3
-        AND allow AND jsonb_array_length(released) > 0
-      ORDER BY decided_at, leaf_index`,
+    // Through the ledger's subject index (migration 030): decisions have none of their own.
+    `SELECT r.subject_pseudonym, r.leaf_index, r.recipient, r.purpose, r.basis, r.declaration_id, r.released, r.decided_at
+       FROM ledger_entries e JOIN release_decision_records r ON r.leaf_index = e.idx
+      WHERE e.subject = ANY($1::text[]) AND r.subject_pseudonym = ANY($1::text[]) AND r.decided_at >= $2 AND r.decided_at <= $3
+        AND r.allow AND jsonb_array_length(r.released) > 0
+      ORDER BY r.decided_at, r.leaf_index`,
     [pseudonyms, iso(from), iso(to)],
   );
   for (const r of rows) {

@@ -103,7 +103,7 @@ describe.each(engines())('orders, agreements, suspensions and rights stops over 
     for (const a of answers) expect(a).toMatchObject({ status: 403, body: { code: 'NO_ORDER', article: 'PIPA 18(1)/GDPR 5(1)(b)' } });
     expect(new Set(answers.map(shape)).size, answers.map(shape).join('\n')).toBe(1);
     // Every refusal is recorded, like any decision.
-    const [row] = await h.app.ctx.db.query<{ code: string }>('SELECT code FROM release_decisions WHERE id = $1', [answers[0]!.body.decision_id]);
+    const [row] = await h.app.ctx.db.query<{ code: string }>('SELECT code FROM release_decision_records WHERE id = $1', [answers[0]!.body.decision_id]);
     expect(row!.code).toBe('NO_ORDER');
 
     // explain answers the seller the same way: the same code, message and trace for every customer.

@@ -37,7 +37,7 @@ describe('release gate over HTTP', () => {
     expect(r.body.decision_id).toMatch(/^dec_/);
     expect(typeof r.body.ledger_index).toBe('number');
     expect(r.body.items).toBeUndefined();
-    const [row] = await h.app.ctx.db.query<any>('SELECT allow, code, article, released FROM release_decisions WHERE id = $1', [r.body.decision_id]);
+    const [row] = await h.app.ctx.db.query<any>('SELECT allow, code, article, released FROM release_decision_records WHERE id = $1', [r.body.decision_id]);
     expect(row).toMatchObject({ allow: false, code, article: r.body.article, released: [] });
     return r.body;
   };
@@ -49,7 +49,7 @@ describe('release gate over HTTP', () => {
     expect(r.body.items.phone).toMatch(/^050-\d{4}-\d{4}$/);
     expect(r.body.forms).toEqual({ name: 'plain', phone: 'safe_number', address: 'plain', customs_code: 'plain' });
     expect(r.body).toMatchObject({ basis: 'consent', declaration_id: 'sellers_fulfilment', missing: [] });
-    const [row] = await h.app.ctx.db.query<any>('SELECT * FROM release_decisions WHERE id = $1', [r.body.decision_id]);
+    const [row] = await h.app.ctx.db.query<any>('SELECT * FROM release_decision_records WHERE id = $1', [r.body.decision_id]);
     expect(row).toMatchObject({ leaf_index: r.body.ledger_index, allow: true, recipient: 'seller-a', order_ref: 'A-1001' });
     expect(row.subject_pseudonym).toBe(h.app.ctx.subjects.pseudonymOf('cust-1'));
     expect(row.consent_event_id).toBeTruthy();
@@ -93,7 +93,7 @@ describe('release gate over HTTP', () => {
     const ok = await records(h, 1, () => h.call('POST', '/v1/tokens/redeem', h.keys.adreach, { token }));
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ category: 'email', value: 'ads@mail.example' });
-    const [row] = await h.app.ctx.db.query<any>('SELECT via_decision, released FROM release_decisions WHERE id = $1', [ok.body.decision_id]);
+    const [row] = await h.app.ctx.db.query<any>('SELECT via_decision, released FROM release_decision_records WHERE id = $1', [ok.body.decision_id]);
     expect(row).toEqual({ via_decision: r.body.decision_id, released: [{ category: 'email', form: 'plain' }] });
     // Withdrawal stops the token at once, with a recorded refusal.
     await h.withdraw('cust-ads', ['ad_partner']);

@@ -65,7 +65,7 @@ describe.each(engines())('releases racing a withdrawal on %s', (engine) => {
       }
       // The stored record agrees with the answers: every allowed decision of this subject is before the leaf.
       const late = await h.app.ctx.db.query<{ n: number }>(
-        'SELECT count(*)::int8 AS n FROM release_decisions WHERE subject_pseudonym = $1 AND allow AND leaf_index > $2',
+        'SELECT count(*)::int8 AS n FROM release_decision_records WHERE subject_pseudonym = $1 AND allow AND leaf_index > $2',
         [h.app.ctx.subjects.pseudonymOf(subject), withdrawnAt],
       );
       expect(Number(late[0]!.n), `round ${round}`).toBe(0);

@@ -12,7 +12,7 @@ import { decisionCounts, denyStats, provisionRows, timelineRows } from '../../sr
 import { decisionsAfter } from '../../src/store/rights-repo.ts';
 import { releasesOf } from '../../src/store/usage-notice-queries.ts';
 import type { Database, Engine } from '../../src/store/sql.ts';
-import { allowedRow, decisionJournal } from '../support/decision-rows.ts';
+import { allowedRow, decisionJournal, expectedProvisions, insertDecisionLeaf } from '../support/decision-rows.ts';
 import { engines, openTestDatabase, POSTGRES_URL } from '../support/engines.ts';
 
 /**
@@ -100,24 +100,35 @@ describe.each(engines())('decision traces stored once on %s', (engine) => {
            VALUES ($1, $2, 'seller-a', $3, 'order_fulfilment', $4::jsonb, '[{"category":"name","form":"plain"}]', $5, $6, NULL, 'consent', 'd1', $7::json, 'h', NULL, 'evt', 'A-1', NULL, $8, NULL)`,
           [`old_${i}`, 1_000_000 + i, `sp_old_${i}`, i % 2 ? '["name"]' : null, i !== 2, i === 2 ? 'NO_CONSENT' : null, t, new Date(1_780_000_000_000 + i).toISOString()],
         );
+        // Its ledger leaf, written with it by the journal (migration 222 reads the record back from it).
+        const released = [{ category: 'name', form: 'plain' }];
+        const fields = { subjectPseudonym: `sp_old_${i}`, requested: i % 2 ? ['name'] : null, released, allow: i !== 2, code: i === 2 ? 'NO_CONSENT' : null };
+        await insertDecisionLeaf(old, allowedRow(`old_${i}`, [], { ...fields, declarationId: 'd1', registryHash: 'h', consentEventId: 'evt', orderRef: 'A-1', at: 1_780_000_000_000 + i }), 1_000_000 + i);
       }
       const read = (table: string) => old.query<Record<string, unknown>>(`SELECT *, trace::text AS trace_text FROM ${table} ORDER BY id`);
       // What the readers of decisions answer (reports, the relay's stream, usage notices).
       const period = { from: 1_779_999_000_000, to: 1_780_001_000_000, belowLeaf: 2_000_000 };
       const readers = async () => ({
         counts: await decisionCounts(old, period),
-        provisions: await provisionRows(old, period, 100),
         denies: await denyStats(old, period),
         timeline: [...(await timelineRows(old, period, 'day')).entries()],
         stream: await decisionsAfter(old, -1, 100),
         usage: [...(await releasesOf(old, traces.map((_, i) => `sp_old_${i}`), period.from, period.to)).entries()],
       });
       const before = await read('release_decisions');
+      // The readers read release_decision_records, which 221 creates: they answer from there on,
+      // and answer the same after 222 (which moves most columns into the ledger entry).
+      await migrate(old, all.filter((m) => m.id < '222'));
+      expect(await read('release_decision_records')).toEqual(before);
       const answered = await readers();
       await migrate(old, all);
       const after = await read('release_decision_records');
       expect(after).toEqual(before);
       expect(await readers()).toEqual(answered);
+      // The provision report pages on a column 222 adds: checked against the records themselves.
+      const provisions = await provisionRows(old, period, 100);
+      expect(provisions).toEqual(expectedProvisions(after));
+      expect(provisions.total).toBe(4);
       expect(answered.counts).toEqual({ allowed: 4, denied: 1 });
       expect(await count(old, 'decision_traces')).toBe(3);
       // The writer's key for a trace is the one the migration gave it: the shared text is not stored twice.

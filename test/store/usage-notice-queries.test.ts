@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dailyCounts, kstMidnight, thresholdWindow } from '../../src/core/law/kr/usage-notice.ts';
 import type { Database } from '../../src/store/sql.ts';
 import { membersOf, releasesOf, subjectCountsByDay, subjectsPage } from '../../src/store/usage-notice-queries.ts';
+import { allowedRow, insertDecisionAt } from '../support/decision-rows.ts';
 import { engines, openTestDatabase } from '../support/engines.ts';
 
 /**
@@ -38,11 +39,12 @@ describe.each(engines())('usage-notice queries (%s)', (engine) => {
         erased === null ? null : new Date(erased).toISOString(),
       ]);
     }
+    // Stored as the journal stores a decision: its ledger leaf and its row (migration 222).
     const decision = (id: string, leaf: number, subject: string, at: number, allow: boolean, items: string[], recipient = 'seller-a') =>
-      db.query(
-        `INSERT INTO release_decisions (id, leaf_index, recipient, subject_pseudonym, purpose, released, allow, basis, declaration_id, trace_id, registry_hash, decided_at)
-         VALUES ($1, $2, $3, $4, 'order_fulfilment', $5::jsonb, $6, 'consent', 'sellers_fulfilment', sha256('[]'), 'h', $7)`,
-        [id, leaf, recipient, subject, JSON.stringify(items.map((category) => ({ category, form: 'plain' }))), allow, new Date(at).toISOString()],
+      insertDecisionAt(
+        db,
+        allowedRow(id, [], { recipient, subjectPseudonym: subject, at, allow, released: items.map((category) => ({ category, form: 'plain' })), registryHash: 'h' }),
+        leaf,
       );
     await decision('d1', 1, 'p-s-before', kstMidnight(2026, 3, 4), true, ['name', 'phone']);
     await decision('d2', 2, 'p-s-before', kstMidnight(2026, 1, 1) - 1, true, ['name']); // 2025 in Korea

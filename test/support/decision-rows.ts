@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
+import { decisionEntryText } from '../../src/app/decision-entry.ts';
 import type { TraceStep } from '../../src/core/gate/types.ts';
 import { afterAll, beforeAll } from 'vitest';
 import { registerDecisionWriter, type DecisionItem, type DecisionRow } from '../../src/store/decisions-repo.ts';
 import { Journal } from '../../src/store/journal.ts';
 import { sqlLedgerAppender } from '../../src/store/ledger-appender.ts';
-import type { Database, Engine } from '../../src/store/sql.ts';
+import type { Database, Engine, Sql } from '../../src/store/sql.ts';
 import { openTestDatabase } from './engines.ts';
 
 /** Random release decisions built from the given kinds of text, times, items and trace steps. */
@@ -85,4 +87,65 @@ export function decisionJournal(engine: Engine): { readonly db: Database; readon
     await opened.db?.close();
   });
   return opened;
+}
+
+/**
+ * A decision's ledger leaf as the journal writes it (the entry text of decision-entry.ts, its
+ * subject), at a leaf index of the test's choosing; the leaf hash is not checked by readers.
+ */
+export async function insertDecisionLeaf(db: Sql, row: DecisionRow, leafIndex: number): Promise<void> {
+  const entry = Buffer.from(decisionEntryText(row), 'utf8');
+  await db.query('INSERT INTO ledger_entries (idx, entry, leaf_hash, subject) VALUES ($1, $2, $3, $4)', [
+    leafIndex,
+    entry,
+    createHash('sha256').update(Buffer.of(0)).update(entry).digest(),
+    row.subjectPseudonym,
+  ]);
+}
+
+/**
+ * A decision stored at `leafIndex` without a journal: its leaf and its row of release_decisions
+ * (migration 222), the trace referred to by the SHA-256 of `traceText` (not stored).
+ */
+export async function insertDecisionAt(db: Sql, row: DecisionRow, leafIndex: number, traceText = '[]'): Promise<void> {
+  await insertDecisionLeaf(db, row, leafIndex);
+  await db.query(
+    `INSERT INTO release_decisions (id, leaf_index, recipient, allow, trace_id, order_ref, retention_until, decided_at, handed_over)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      row.id,
+      leafIndex,
+      row.recipient,
+      row.allow,
+      createHash('sha256').update(traceText, 'utf8').digest(),
+      row.orderRef,
+      row.retentionUntil === null ? null : new Date(row.retentionUntil).toISOString(),
+      new Date(row.at).toISOString(),
+      row.released.length > 0,
+    ],
+  );
+}
+
+/**
+ * What provisionRows answers for these records (rows of release_decision_records) with no period
+ * limit: the allowed decisions that released at least one item, oldest first. Readers of old
+ * schemas cannot be asked it (it counts on release_decisions.handed_over, migration 222).
+ */
+export function expectedProvisions(records: readonly Record<string, unknown>[]) {
+  const rows = records
+    .filter((r) => r.allow === true && (r.released as unknown[]).length > 0)
+    .map((r) => ({ r, at: new Date(r.decided_at as string | Date).getTime() }))
+    .sort((a, b) => a.at - b.at || Number(a.r.leaf_index) - Number(b.r.leaf_index))
+    .map(({ r, at }) => ({
+      at: new Date(at).toISOString(),
+      recipient: r.recipient,
+      subject: r.subject_pseudonym,
+      purpose: r.purpose,
+      declaration_id: r.declaration_id,
+      basis: r.basis,
+      items: (r.released as Array<{ category: string }>).map((i) => i.category),
+      leaf_index: Number(r.leaf_index),
+      decision_id: r.id,
+    }));
+  return { total: rows.length, rows };
 }

@@ -1,0 +1,86 @@
+/**
+ * Same-run A/B of what reading release decisions costs (migration 222 moved most of a decision's
+ * columns into its ledger entry): each side writes N decisions through its own journal (times
+ * spread over 100 days, a tenth denied, a thousand recipients), then the report, console, breach
+ * and record queries run in alternating rounds; medians of rounds, milliseconds per query.
+ *
+ *   [BENCH_SKIP=regexp] node --import tsx bench/decision-read-ab.ts <dirA> <dirB> [pglite|postgres] [decisions] [rounds]
+ *
+ * Not part of `npm run bench`.
+ */
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadavg } from 'node:os';
+const [dirA, dirB] = [resolve(process.argv[2]!), resolve(process.argv[3]!)];
+const engine = (process.argv[4] ?? 'pglite') as 'pglite' | 'postgres';
+const N = Number(process.argv[5] ?? 100_000);
+const ROUNDS = Number(process.argv[6] ?? 5);
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 8, 1);
+const T1 = T0 + 100 * DAY;
+
+async function side(name: string, dir: string) {
+  const imp = (p: string) => import(pathToFileURL(join(dir, p)).href);
+  const [{ Journal }, { sqlLedgerAppender }, { registerDecisionWriter, DecisionsRepo }, { appendDecision }, { openBenchDatabase }, bench, reports, { ConsoleQueries }] = await Promise.all([
+    imp('src/store/journal.ts'), imp('src/store/ledger-appender.ts'), imp('src/store/decisions-repo.ts'), imp('src/app/decision-entry.ts'), imp('bench/databases.ts'),
+    imp('bench/release.ts'), imp('src/store/report-queries.ts'), imp('src/store/console-queries.ts')]);
+  const db = await openBenchDatabase(engine, `rd${name}`);
+  const journal = new Journal(db, sqlLedgerAppender);
+  registerDecisionWriter(journal);
+  const ids: string[] = [];
+  const w0 = performance.now();
+  for (let i = 0; i < N; i += 1000) {
+    const ps = [];
+    for (let k = i; k < Math.min(N, i + 1000); k++) {
+      const deny = k % 10 === 9;
+      const r = { ...bench.decisionRow(k), at: T0 + Math.floor((k * 100 * DAY) / N), allow: !deny, code: deny ? 'NO_CONSENT' : null, article: deny ? 'PIPA 17' : null, released: deny ? [] : bench.decisionRow(k).released };
+      if (k % 1000 === 0) ids.push(r.id);
+      ps.push(appendDecision(journal, r));
+    }
+    await Promise.all(ps);
+  }
+  console.log(`${name}: wrote ${N} decisions in ${((performance.now() - w0) / 1000).toFixed(1)} s`);
+  const [{ below }] = await db.query('SELECT max(leaf_index) + 1 AS below FROM release_decisions');
+  const all = { from: T0, to: T1, belowLeaf: Number(below) };
+  const oneDay = { from: T0 + 50 * DAY, to: T0 + 51 * DAY - 1, belowLeaf: Number(below) };
+  const countries = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`seller-${i}`, i % 3 ? 'KR' : 'CN']));
+  const cq = new ConsoleQueries(db);
+  const repo = new DecisionsRepo(db);
+  const queries: Record<string, () => Promise<unknown>> = {
+    'decisionCounts 100 d': () => reports.decisionCounts(db, all),
+    'provisionRows 100 d (limit 1000)': () => reports.provisionRows(db, all, 1000),
+    'provisionRows 1 d (limit 1000)': () => reports.provisionRows(db, oneDay, 1000),
+    'denyStats 100 d': () => reports.denyStats(db, all),
+    'timelineRows 100 d': () => reports.timelineRows(db, all, 'day'),
+    'transferRows 100 d': () => reports.transferRows(db, all, countries, 'KR'),
+    'transferRows 1 d': () => reports.transferRows(db, oneDay, countries, 'KR'),
+    'breachFacts recipient, no period': () => reports.breachFacts(db, { recipient: 'seller-7', from: null, to: null, belowLeaf: all.belowLeaf }),
+    'console recentDecisions 50': () => cq.recentDecisions(-1, 50),
+    'console decisionsPerDay 30 d': () => cq.decisionsPerDay(new Date(T1 - 30 * DAY)),
+    'console denyCodes 30 d': () => cq.denyCodes(new Date(T1 - 30 * DAY)),
+    'get x100': async () => { for (const id of ids) await repo.get(id); },
+  };
+  // BENCH_SKIP: a regular expression of query names to leave out (main's transferRows over a long
+  // period joins each release to the countries' jsonb_each_text unindexed: seconds per 2,000).
+  const skip = process.env.BENCH_SKIP ? new RegExp(process.env.BENCH_SKIP) : null;
+  const run = async () => {
+    const out: Record<string, number> = {};
+    for (const [k, q] of Object.entries(queries)) {
+      if (skip?.test(k)) continue;
+      const t = performance.now(); await q(); out[k] = performance.now() - t;
+    }
+    return out;
+  };
+  return { name, run, close: async () => { await journal.close(); await db.close(); } };
+}
+const a = await side('a', dirA);
+await a.run();
+const b = await side('b', dirB);
+await b.run();
+const res: Record<string, Array<Record<string, number>>> = { a: [], b: [] };
+for (let r = 0; r < ROUNDS; r++) for (const s of r % 2 ? [b, a] : [a, b]) res[s.name]!.push(await s.run());
+await a.close(); await b.close();
+const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+console.log(`${engine}, ${N} decisions, ${ROUNDS} rounds, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}; ms per query, median (A / B)`);
+for (const k of Object.keys(res.a![0]!)) console.log(`${k.padEnd(36)} ${med(res.a!.map((x) => x[k]!)).toFixed(1).padStart(8)} ${med(res.b!.map((x) => x[k]!)).toFixed(1).padStart(8)}`);
+process.exit(0);

@@ -1,0 +1,212 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { appendDecision } from '../../src/app/decision-entry.ts';
+import { ConsoleQueries } from '../../src/store/console-queries.ts';
+import { releasedItem } from '../../src/store/decision-json.ts';
+import { DecisionsRepo, type DecisionRow } from '../../src/store/decisions-repo.ts';
+import { breachFacts, decisionCounts, denyStats, provisionRows, timelineRows } from '../../src/store/report-queries.ts';
+import { decisionsAfter, RightsRepo } from '../../src/store/rights-repo.ts';
+import { TokensRepo } from '../../src/store/tokens-repo.ts';
+import { releasesOf } from '../../src/store/usage-notice-queries.ts';
+import { decisionJournal, decisionRows } from '../support/decision-rows.ts';
+import { engines } from '../support/engines.ts';
+
+/**
+ * Migration 222 keeps in release_decisions only what a decision's ledger entry lacks or what
+ * queries filter on; every other field is read back from the entry. Every reader of decisions
+ * answers from what was decided: each answer is held to a model computed from the rows written.
+ */
+const text = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 12 }).filter((s) => !s.includes('\0')),
+  fc.constantFrom('\\', '\t', '\n', '"', '주문-😀', '\\N', '', 'seller-a'),
+);
+// Whole milliseconds in one year, so a period covers all of them; both engines store ms exactly.
+const FROM = Date.UTC(2026, 0, 1);
+const TO = Date.UTC(2026, 11, 31);
+const ms = fc.integer({ min: FROM, max: TO });
+
+const sortBy = <T>(xs: T[], key: (x: T) => string) => [...xs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+const released = (r: DecisionRow) => r.allow && r.released.length > 0;
+
+describe.each(engines())('every reader of release decisions answers what was decided, on %s', (engine) => {
+  const t = decisionJournal(engine);
+  const written: Array<{ row: DecisionRow; leaf: number }> = [];
+  let n = 0;
+
+  it('get, console, stream, reports, breach, usage notices, rights and tokens (property)', async () => {
+    const decision = () =>
+      decisionRows({
+        id: fc.constant(`rd${engine}_${n++}`),
+        subject: fc.constantFrom('sp_a', 'sp_b', 'sp_c'),
+        text,
+        ms,
+        item: fc.tuple(fc.constantFrom('name', 'phone', 'address'), fc.constantFrom('plain', 'masked')).map(([c, f]) => releasedItem(c, f)),
+        step: fc.record({ check: text, ok: fc.boolean(), detail: text }),
+      }).map((r) => ({ ...r, recipient: r.recipient.length % 2 ? 'seller-a' : r.recipient }));
+    const batch = fc.integer({ min: 1, max: 12 }).chain((size) => fc.tuple(...Array.from({ length: size }, decision)));
+    await fc.assert(
+      fc.asyncProperty(batch, async (rows) => {
+        const done = await Promise.all(rows.map((r) => appendDecision(t.journal, r)));
+        rows.forEach((row, i) => written.push({ row, leaf: done[i]!.leafIndex }));
+        await checkReaders();
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  async function checkReaders() {
+    const db = t.db;
+    const period = { from: FROM, to: TO, belowLeaf: Math.max(...written.map((w) => w.leaf)) + 1 };
+    const byLeaf = [...written].sort((a, b) => a.leaf - b.leaf);
+    const byTime = [...written].sort((a, b) => a.row.at - b.row.at || a.leaf - b.leaf);
+
+    // DecisionsRepo.get: the whole record.
+    for (const { row: r, leaf } of written.slice(-12)) {
+      expect(await new DecisionsRepo(db).get(r.id)).toEqual({
+        id: r.id,
+        leaf_index: leaf,
+        recipient: r.recipient,
+        subject_pseudonym: r.subjectPseudonym,
+        purpose: r.purpose,
+        requested: r.requested,
+        released: r.released.map((i) => ({ ...i })),
+        allow: r.allow,
+        code: r.code,
+        article: r.article,
+        basis: r.basis,
+        declaration_id: r.declarationId,
+        trace: r.trace.map((s) => ({ ...s })),
+        registry_hash: r.registryHash,
+        notice_hash: r.noticeHash,
+        consent_event_id: r.consentEventId,
+        order_ref: r.orderRef,
+        retention_until: r.retentionUntil === null ? null : new Date(r.retentionUntil),
+        decided_at: new Date(r.at),
+        via_decision: r.viaDecision,
+      });
+    }
+
+    // The console's stream and the relay's stream.
+    const summary = ({ row: r, leaf }: (typeof written)[number]) => ({
+      id: r.id,
+      leaf_index: leaf,
+      recipient: r.recipient,
+      subject_pseudonym: r.subjectPseudonym,
+      purpose: r.purpose,
+      declaration_id: r.declarationId,
+      allow: r.allow,
+      code: r.code,
+      article: r.article,
+      basis: r.basis,
+      decided_at: new Date(r.at),
+    });
+    expect(await new ConsoleQueries(db).recentDecisions(-1, 10_000)).toEqual([...byLeaf].reverse().map(summary));
+    expect(await decisionsAfter(db, -1, 10_000)).toEqual(
+      byLeaf.map(({ row: r, leaf }) => ({
+        decisionId: r.id,
+        leafIndex: leaf,
+        allow: r.allow,
+        recipient: r.recipient,
+        subject: r.subjectPseudonym,
+        purpose: r.purpose,
+        declarationId: r.declarationId,
+        basis: r.basis,
+        code: r.code,
+        items: r.released.map((i) => i.category),
+        at: r.at,
+      })),
+    );
+    const denies = await new ConsoleQueries(db).denyCodes(new Date(FROM));
+    const denyCodes = new Map<string, number>();
+    for (const { row: r } of written) if (!r.allow) denyCodes.set(r.code ?? '?', (denyCodes.get(r.code ?? '?') ?? 0) + 1);
+    if (denyCodes.size <= 20) expect(sortBy(denies, (d) => d.code)).toEqual(sortBy([...denyCodes].map(([code, n]) => ({ code, n })), (d) => d.code));
+
+    // Reports.
+    expect(await decisionCounts(db, period)).toEqual({ allowed: written.filter((w) => w.row.allow).length, denied: written.filter((w) => !w.row.allow).length });
+    const provisions = byTime.filter((w) => released(w.row));
+    expect(await provisionRows(db, period, 10_000)).toEqual({
+      total: provisions.length,
+      rows: provisions.map(({ row: r, leaf }) => ({
+        at: new Date(r.at).toISOString(),
+        recipient: r.recipient,
+        subject: r.subjectPseudonym,
+        purpose: r.purpose,
+        declaration_id: r.declarationId,
+        basis: r.basis,
+        items: r.released.map((i) => i.category),
+        leaf_index: leaf,
+        decision_id: r.id,
+      })),
+    });
+    const denyKey = (code: string, article: string) => JSON.stringify([code, article]);
+    const denyModel = new Map<string, { code: string; article: string; denies: number; subjects: Set<string> }>();
+    for (const { row: r } of written.filter((w) => !w.row.allow)) {
+      const k = denyKey(r.code ?? 'UNKNOWN', r.article ?? '');
+      const g = denyModel.get(k) ?? { code: r.code ?? 'UNKNOWN', article: r.article ?? '', denies: 0, subjects: new Set<string>() };
+      g.denies++;
+      g.subjects.add(r.subjectPseudonym);
+      denyModel.set(k, g);
+    }
+    expect(sortBy(await denyStats(db, period), (d) => denyKey(d.code, d.article))).toEqual(
+      sortBy([...denyModel.values()].map((g) => ({ code: g.code, article: g.article, denies: g.denies, subjects: g.subjects.size })), (d) => denyKey(d.code, d.article)),
+    );
+    const timeline = await timelineRows(db, period, 'month');
+    expect([...timeline.values()].reduce((s, b) => s + b.allowed + b.denied, 0)).toBe(written.length);
+
+    // Breach facts for one recipient in the period.
+    const toSeller = written.filter((w) => released(w.row) && w.row.recipient === 'seller-a');
+    const breach = await breachFacts(db, { recipient: 'seller-a', from: FROM, to: TO, belowLeaf: period.belowLeaf });
+    expect(breach.releases).toBe(toSeller.length);
+    expect(breach.subjects).toBe(new Set(toSeller.map((w) => w.row.subjectPseudonym)).size);
+    expect([...breach.items].sort()).toEqual([...new Set(toSeller.flatMap((w) => w.row.released.map((i) => i.category)))].sort());
+    expect([...breach.pseudonyms].sort()).toEqual([...new Set(toSeller.map((w) => w.row.subjectPseudonym))].sort());
+
+    // Usage notices and access requests, per subject.
+    const usage = await releasesOf(db, ['sp_a', 'sp_b', 'sp_c'], FROM, TO);
+    for (const subject of ['sp_a', 'sp_b', 'sp_c']) {
+      const mine = byTime.filter((w) => released(w.row) && w.row.subjectPseudonym === subject);
+      expect(usage.get(subject) ?? []).toEqual(
+        mine.map(({ row: r, leaf }) => ({
+          recipient: r.recipient,
+          declarationId: r.declarationId,
+          purpose: r.purpose,
+          basis: r.basis,
+          items: r.released.map((i) => i.category),
+          at: r.at,
+          ledgerIndex: leaf,
+        })),
+      );
+      const record = ({ row: r, leaf }: (typeof written)[number]) => ({
+        decisionId: r.id,
+        leafIndex: leaf,
+        recipient: r.recipient,
+        purpose: r.purpose,
+        basis: r.basis,
+        declarationId: r.declarationId,
+        items: r.released.map((i) => ({ ...i })),
+        orderRef: r.orderRef,
+        retentionUntil: r.retentionUntil,
+        at: r.at,
+      });
+      const newestFirst = [...mine].sort((a, b) => b.row.at - a.row.at || b.leaf - a.leaf);
+      expect(await new RightsRepo(db).releasesOf(subject, 10_000)).toEqual(newestFirst.map(record));
+    }
+    // Retention sweep: releases whose retention ended, with the subject id.
+    await db.query(`INSERT INTO subjects (id, pseudonym, jurisdiction) VALUES ('s-a', 'sp_a', 'KR'), ('s-b', 'sp_b', 'EU') ON CONFLICT DO NOTHING`);
+    const ended = await new RightsRepo(db).retentionEnded(TO, 10_000);
+    const endedModel = written.filter((w) => released(w.row) && w.row.retentionUntil !== null && w.row.retentionUntil <= TO && w.row.subjectPseudonym !== 'sp_c');
+    expect(sortBy(ended.map((e) => `${e.decisionId} ${e.subject} ${e.orderRef} ${e.retentionUntil}`), (x) => x)).toEqual(
+      sortBy(endedModel.map((w) => `${w.row.id} ${w.row.subjectPseudonym === 'sp_a' ? 's-a' : 's-b'} ${w.row.orderRef} ${w.row.retentionUntil}`), (x) => x),
+    );
+
+    // A token redemption reads the issuing decision's order reference by its id.
+    const last = written.at(-1)!.row;
+    const hash = Buffer.alloc(32, n % 256);
+    await db.query(
+      `INSERT INTO release_tokens (token_hash, recipient, subject, category, declaration_id, decision_id, issued_at) VALUES ($1, 'seller-a', 's', 'name', 'd', $2, now())
+       ON CONFLICT (token_hash) DO UPDATE SET decision_id = EXCLUDED.decision_id`,
+      [hash, last.id],
+    );
+    expect((await new TokensRepo(db).findToken(hash))!.orderRef).toBe(last.orderRef);
+  }
+});
