@@ -8,7 +8,7 @@ import { breachFacts, decisionCounts, denyStats, provisionRows, timelineRows } f
 import { decisionsAfter, RightsRepo } from '../../src/store/rights-repo.ts';
 import { TokensRepo } from '../../src/store/tokens-repo.ts';
 import { releasesOf } from '../../src/store/usage-notice-queries.ts';
-import { decisionJournal, decisionRows } from '../support/decision-rows.ts';
+import { asWritten, decisionJournal, decisionRows } from '../support/decision-rows.ts';
 import { engines } from '../support/engines.ts';
 
 /**
@@ -62,28 +62,7 @@ describe.each(engines())('every reader of release decisions answers what was dec
 
     // DecisionsRepo.get: the whole record.
     for (const { row: r, leaf } of written.slice(-12)) {
-      expect(await new DecisionsRepo(db).get(r.id)).toEqual({
-        id: r.id,
-        leaf_index: leaf,
-        recipient: r.recipient,
-        subject_pseudonym: r.subjectPseudonym,
-        purpose: r.purpose,
-        requested: r.requested,
-        released: r.released.map((i) => ({ ...i })),
-        allow: r.allow,
-        code: r.code,
-        article: r.article,
-        basis: r.basis,
-        declaration_id: r.declarationId,
-        trace: r.trace.map((s) => ({ ...s })),
-        registry_hash: r.registryHash,
-        notice_hash: r.noticeHash,
-        consent_event_id: r.consentEventId,
-        order_ref: r.orderRef,
-        retention_until: r.retentionUntil === null ? null : new Date(r.retentionUntil),
-        decided_at: new Date(r.at),
-        via_decision: r.viaDecision,
-      });
+      expect(await new DecisionsRepo(db).get(r.id)).toEqual({ ...asWritten(r), leaf_index: leaf });
     }
 
     // The console's stream and the relay's stream.

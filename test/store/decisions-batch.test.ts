@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { appendDecision } from '../../src/app/decision-entry.ts';
 import { releasedItem } from '../../src/store/decision-json.ts';
 import type { DecisionRow } from '../../src/store/decisions-repo.ts';
-import { decisionJournal, decisionRows } from '../support/decision-rows.ts';
+import { asWritten, decisionJournal, decisionRows } from '../support/decision-rows.ts';
 import { engines } from '../support/engines.ts';
 
 // Text PostgreSQL can hold (no NUL, no lone surrogate), with COPY's and JSON's specials.
@@ -24,29 +24,6 @@ const decision = (id: string): fc.Arbitrary<DecisionRow> =>
     // Frozen steps as the gate shares them (traces found by identity) and fresh ones (denials).
     step: fc.tuple(fc.record({ check: text, ok: fc.boolean(), detail: text }), fc.boolean()).map(([s, frozen]) => (frozen ? Object.freeze(s) : s)),
   });
-
-/** A stored row as the values it was written from (what every read path sees). */
-const asWritten = (r: DecisionRow) => ({
-  id: r.id,
-  recipient: r.recipient,
-  subject_pseudonym: r.subjectPseudonym,
-  purpose: r.purpose,
-  requested: r.requested,
-  released: r.released.map((i) => ({ ...i })),
-  allow: r.allow,
-  code: r.code,
-  article: r.article,
-  basis: r.basis,
-  declaration_id: r.declarationId,
-  trace: r.trace.map((s) => ({ ...s })),
-  registry_hash: r.registryHash,
-  notice_hash: r.noticeHash,
-  consent_event_id: r.consentEventId,
-  order_ref: r.orderRef,
-  retention_until: r.retentionUntil === null ? null : new Date(r.retentionUntil),
-  decided_at: new Date(r.at),
-  via_decision: r.viaDecision,
-});
 
 describe.each(engines())('release decisions stored in large and small batches on %s', (engine) => {
   const t = decisionJournal(engine);

@@ -149,3 +149,26 @@ export function expectedProvisions(records: readonly Record<string, unknown>[]) 
     }));
   return { total: rows.length, rows };
 }
+
+/** A stored row as the values it was written from (what every read path sees). */
+export const asWritten = (r: DecisionRow) => ({
+  id: r.id,
+  recipient: r.recipient,
+  subject_pseudonym: r.subjectPseudonym,
+  purpose: r.purpose,
+  requested: r.requested,
+  released: r.released.map((i) => ({ ...i })),
+  allow: r.allow,
+  code: r.code,
+  article: r.article,
+  basis: r.basis,
+  declaration_id: r.declarationId,
+  trace: r.trace.map((s) => ({ ...s })),
+  registry_hash: r.registryHash,
+  notice_hash: r.noticeHash,
+  consent_event_id: r.consentEventId,
+  order_ref: r.orderRef,
+  retention_until: r.retentionUntil === null ? null : new Date(r.retentionUntil),
+  decided_at: new Date(r.at),
+  via_decision: r.viaDecision,
+});
