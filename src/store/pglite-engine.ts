@@ -25,6 +25,11 @@ export interface CheckpointOptions {
   readonly walBytes?: number;
   /** Time since the last checkpoint that calls for one when any WAL was written (default: `checkpoint_timeout`). */
   readonly maxAgeMs?: number;
+  /**
+   * Age of the database's oldest unfrozen transaction id that calls for `VACUUM (FREEZE)`
+   * (default: `autovacuum_freeze_max_age`, 200 million, where autovacuum would force one).
+   */
+  readonly freezeAge?: number;
 }
 
 const toNumber = (v: string) => Number(v);
@@ -83,14 +88,17 @@ export async function startPGlite(opts: EngineOptions): Promise<PGlite> {
  * after, and recovery replays from the newer redo point.
  *
  * Statements wait for it as for any other (PGlite's exclusive lock, taken by `run`), so it never
- * runs inside a transaction. Returns the stop function (call it before closing the instance).
+ * runs inside a transaction. The same tick also keeps transaction ids from wrapping around
+ * (`freezeIfOld` below), autovacuum's other job that PGlite lacks. Returns the stop function
+ * (call it before closing the instance).
  */
 export function startCheckpoints(pg: PGlite, run: StatementRunner, opts: CheckpointOptions = {}): () => void {
   let stopped = false;
   let busy = false;
-  let limits: { walBytes: number; maxAgeMs: number } | undefined;
+  let limits: { walBytes: number; maxAgeMs: number; freezeAge: number } | undefined;
   const check = async () => {
     limits ??= await checkpointLimits(pg, run, opts);
+    if (!stopped) await freezeIfOld(pg, run, limits.freezeAge);
     const [w] = await run.query<{ since: number; age_ms: number }>(
       pg,
       `SELECT (pg_current_wal_insert_lsn() - redo_lsn)::int8 AS since,
@@ -120,17 +128,33 @@ export function startCheckpoints(pg: PGlite, run: StatementRunner, opts: Checkpo
 /** Bytes of WAL a checkpoint itself writes after its redo point (its record, ~200 B; a page header at most besides). */
 const CHECKPOINT_RECORD_MAX = 1024;
 
-async function checkpointLimits(pg: PGlite, run: StatementRunner, opts: CheckpointOptions): Promise<{ walBytes: number; maxAgeMs: number }> {
-  if (opts.walBytes !== undefined && opts.maxAgeMs !== undefined) return { walBytes: opts.walBytes, maxAgeMs: opts.maxAgeMs };
+/**
+ * Transaction-id wraparound, which autovacuum prevents on PostgreSQL and nothing did on PGlite
+ * (no autovacuum launcher in single-user mode): every group-commit batch is a transaction, so at
+ * ~200 batches/s the 2^31 ids of the window pass in ~124 days, after which PostgreSQL refuses
+ * every write until someone vacuums by hand. Once the database's oldest unfrozen id is older
+ * than `freezeAge` (autovacuum_freeze_max_age, where autovacuum would force an anti-wraparound
+ * vacuum), the whole database is vacuumed with FREEZE, which moves datfrozenxid up to about now.
+ * Statements wait for it (seconds on a large database: 2.8 s for 250 MB measured on a 2-core
+ * Xeon), once per ~freezeAge transactions — rare, and far cheaper than a database that stops.
+ */
+async function freezeIfOld(pg: PGlite, run: StatementRunner, freezeAge: number): Promise<void> {
+  const [d] = await run.query<{ age: number }>(pg, 'SELECT age(datfrozenxid)::int8 AS age FROM pg_database WHERE datname = current_database()');
+  if (d && d.age > freezeAge) await run.query(pg, 'VACUUM (FREEZE)');
+}
+
+async function checkpointLimits(pg: PGlite, run: StatementRunner, opts: CheckpointOptions): Promise<{ walBytes: number; maxAgeMs: number; freezeAge: number }> {
+  if (opts.walBytes !== undefined && opts.maxAgeMs !== undefined && opts.freezeAge !== undefined) return { walBytes: opts.walBytes, maxAgeMs: opts.maxAgeMs, freezeAge: opts.freezeAge };
   const rows = await run.query<{ name: string; v: number }>(
     pg,
     `SELECT name, setting::float8 * CASE unit WHEN 'MB' THEN 1048576 WHEN 's' THEN 1000 ELSE 1 END AS v
-       FROM pg_settings WHERE name IN ('max_wal_size', 'checkpoint_completion_target', 'checkpoint_timeout')`,
+       FROM pg_settings WHERE name IN ('max_wal_size', 'checkpoint_completion_target', 'checkpoint_timeout', 'autovacuum_freeze_max_age')`,
   );
   const get = (n: string) => rows.find((r) => r.name === n)!.v;
   return {
     walBytes: opts.walBytes ?? Math.floor(get('max_wal_size') / (1 + get('checkpoint_completion_target'))),
     maxAgeMs: opts.maxAgeMs ?? get('checkpoint_timeout'),
+    freezeAge: opts.freezeAge ?? get('autovacuum_freeze_max_age'),
   };
 }
 

@@ -20,7 +20,7 @@ afterEach(async () => {
 const redo = async (db: Database) =>
   (await db.query<{ redo: string }>('SELECT redo_lsn::text AS redo FROM pg_control_checkpoint()'))[0]!.redo;
 
-async function open(thread: PGliteThread, checkpoints: { checkMs: number; walBytes: number; maxAgeMs: number }, dir?: string) {
+async function open(thread: PGliteThread, checkpoints: { checkMs: number; walBytes: number; maxAgeMs: number; freezeAge?: number }, dir?: string) {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'cg-ckpt-'));
   if (!dir) dirs.push(dataDir);
   const db = await openPGlite({ dataDir, thread, checkpoints });
@@ -73,5 +73,22 @@ describe.each(['worker', 'inline'] as const)('PGlite checkpoints (%s)', { timeou
     const after = await redo(db);
     await new Promise((r) => setTimeout(r, 200));
     expect(await redo(db)).toBe(after);
+  });
+
+  it('freezes the database once its oldest unfrozen transaction id passes the age, so ids never wrap around', async () => {
+    const age = async (db: Database) =>
+      Number((await db.query<{ age: number }>('SELECT age(datfrozenxid)::int8 AS age FROM pg_database WHERE datname = current_database()'))[0]!.age);
+    // Below the age nothing is vacuumed: the age only grows with transactions.
+    const { db, dataDir } = await open(thread, { checkMs: 20, walBytes: 64 << 20, maxAgeMs: 3_600_000, freezeAge: 1_000_000 });
+    await db.exec('CREATE TABLE t (id int PRIMARY KEY, b bytea NOT NULL)');
+    for (let i = 0; i < 30; i++) await write(db, i * 10 + 1, 10); // 30 transactions
+    const grown = await age(db);
+    expect(grown).toBeGreaterThanOrEqual(30);
+    await db.close();
+    dbs.length = 0;
+    // With the age set below what the database has, the next tick freezes it: the age falls back.
+    const { db: low } = await open(thread, { checkMs: 20, walBytes: 64 << 20, maxAgeMs: 3_600_000, freezeAge: 20 }, dataDir);
+    expect(await waitFor(async () => (await age(low)) < 20)).toBe(true);
+    expect((await low.query<{ n: number }>('SELECT count(*)::int AS n FROM t'))[0]!.n).toBe(300);
   });
 });
