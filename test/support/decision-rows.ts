@@ -105,13 +105,13 @@ export async function insertDecisionLeaf(db: Sql, row: DecisionRow, leafIndex: n
 
 /**
  * A decision stored at `leafIndex` without a journal: its leaf and its row of release_decisions
- * (migration 222), the trace referred to by the SHA-256 of `traceText` (not stored).
+ * (migrations 222, 223), the trace referred to by the SHA-256 of `traceText` (not stored).
  */
 export async function insertDecisionAt(db: Sql, row: DecisionRow, leafIndex: number, traceText = '[]'): Promise<void> {
   await insertDecisionLeaf(db, row, leafIndex);
   await db.query(
-    `INSERT INTO release_decisions (id, leaf_index, recipient, allow, trace_id, order_ref, retention_until, decided_at, handed_over)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    `INSERT INTO release_decisions (id, leaf_index, recipient, allow, trace_id, order_ref, retention_until, decided_at, handed_over, code, article)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
     [
       row.id,
       leafIndex,
@@ -122,6 +122,8 @@ export async function insertDecisionAt(db: Sql, row: DecisionRow, leafIndex: num
       row.retentionUntil === null ? null : new Date(row.retentionUntil).toISOString(),
       new Date(row.at).toISOString(),
       row.released.length > 0,
+      row.code,
+      row.article,
     ],
   );
 }
