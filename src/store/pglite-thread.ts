@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     return;
   }
   const run = statementRunner(pg);
-  const stopCheckpoints = startCheckpoints(pg, run, opts.checkpoints);
+  const checkpoints = startCheckpoints(pg, run, opts.checkpoints);
   const txs = new Map<number, OpenTx>();
   const unlisteners = new Map<number, () => Promise<void>>();
   /** Statement texts by the number the proxy gave them (a query's `sid`). */
@@ -123,10 +123,13 @@ async function main(): Promise<void> {
       case 'cpu':
         port.postMessage({ id: m.id, value: threadCpuMicros() } satisfies Reply);
         return;
+      case 'checkpoints':
+        port.postMessage({ id: m.id, value: checkpoints.stats() } satisfies Reply);
+        return;
       case 'close':
         // PGlite's close waits for every statement and transaction it was given before (and
         // takes a checkpoint of its own).
-        stopCheckpoints();
+        checkpoints.stop();
         void answer(m.id, pg.close());
         return;
     }
