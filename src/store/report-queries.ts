@@ -27,7 +27,7 @@ export type RecipientCountries = Readonly<Record<string, string>>;
  */
 const RELEASES = `
   SELECT d.recipient, d.declaration_id, d.subject_pseudonym, d.released, m.class_id,
-         COALESCE(m.country, $4::jsonb ->> d.recipient) AS country, COALESCE(s.jurisdiction, $5) AS jurisdiction
+         COALESCE(m.country, (SELECT $4::jsonb) ->> d.recipient) AS country, COALESCE(s.jurisdiction, $5) AS jurisdiction
   FROM release_decision_records d
   LEFT JOIN recipient_members m ON m.id = d.recipient
   LEFT JOIN subjects s ON s.pseudonym = d.subject_pseudonym
