@@ -131,18 +131,11 @@ export async function consentStats(sql: Sql, p: Period): Promise<ConsentStat[]> 
   return rows.map((r) => ({ ...r, refusal_rate: refusalRate(r.grants, r.refusals) }));
 }
 
-/**
- * Denies by code and article, with their distinct subjects. Code and article are the row's
- * (migration 223) and the subject the one the ledger indexes for the entry (ledger_entries.subject,
- * the entry's own `subject` whenever it is set; 223 checks that): no entry is parsed unless its
- * subject was not indexed (not a 1..200-character text).
- */
+/** Denies by code and article, with their distinct subjects: the row's columns alone (migration 223), no entry is read. */
 export async function denyStats(sql: Sql, p: Period): Promise<DenyStat[]> {
   return sql.query<DenyStat>(
-    `SELECT COALESCE(d.code, 'UNKNOWN') AS code, COALESCE(d.article, '') AS article, count(*)::int8 AS denies,
-       count(DISTINCT COALESCE(e.subject, convert_from(e.entry, 'UTF8')::json->>'subject'))::int8 AS subjects
-     FROM release_decisions d JOIN ledger_entries e ON e.idx = d.leaf_index
-     WHERE NOT d.allow AND d.leaf_index < $3 AND d.decided_at >= $1::timestamptz AND d.decided_at <= $2::timestamptz
+    `SELECT COALESCE(code, 'UNKNOWN') AS code, COALESCE(article, '') AS article, count(*)::int8 AS denies, count(DISTINCT denied_subject)::int8 AS subjects
+     FROM release_decisions WHERE NOT allow AND leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz
      GROUP BY 1, 2 ORDER BY denies DESC, code, article`,
     [iso(p.from), iso(p.to), p.belowLeaf],
   );

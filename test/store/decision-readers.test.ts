@@ -38,8 +38,8 @@ describe.each(engines())('every reader of release decisions answers what was dec
     const decision = () =>
       decisionRows({
         id: fc.constant(`rd${engine}_${n++}`),
-        // '' and a 201-character pseudonym: the ledger does not index them (ledger_entries.subject
-        // is NULL), so readers that take the subject from there fall back to the entry.
+        // '' and a 201-character pseudonym, which the ledger does not index (ledger_entries.subject
+        // is NULL): every reader answers them all the same (the deny statistics count them).
         subject: fc.constantFrom('sp_a', 'sp_b', 'sp_c', '', LONG_SUBJECT),
         text,
         ms,
