@@ -3,6 +3,7 @@ import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import type { Database } from '../store/sql.ts';
 import { VaultRepo, type ItemMeta, type KeyRow, type SealedItem } from '../store/vault-repo.ts';
 import { dataKeyAad, itemAad, newDataKey, openText, sealedParts, sealText, type SealedParts } from '../vault/envelope.ts';
+import { Lru } from '../core/lru.ts';
 import type { KeyProvider } from '../vault/key-provider.ts';
 import type { AdminActions } from './admin-actions.ts';
 import type { SubjectDataSummary } from '../client/wire.ts';
@@ -71,7 +72,8 @@ export class VaultService {
   private readonly repo: VaultRepo;
   private readonly limits: VaultLimits;
   private readonly cacheSize: number;
-  private readonly cache = new Map<string, CacheEntry>();
+  /** Subject → entry, least recently read evicted first (a hit writes no Map: src/core/lru.ts). */
+  private readonly cache: Lru<string, CacheEntry>;
   /** Bumped by every invalidation, so a read that raced a write never caches stale data. */
   private readonly generation = new Map<string, number>();
   private readonly erased = new Map<string, number>();
@@ -85,6 +87,7 @@ export class VaultService {
     this.repo = new VaultRepo(db);
     this.limits = opts.limits ?? DEFAULT_VAULT_LIMITS;
     this.cacheSize = opts.cacheSize ?? 10_000;
+    this.cache = new Lru(this.cacheSize);
   }
 
   /** Constructs and starts. */
@@ -280,12 +283,7 @@ export class VaultService {
 
   /** The subject's cache entry, marked most recently used; undefined if not cached. */
   private cachedEntry(subject: string): CacheEntry | undefined {
-    const hit = this.cache.get(subject);
-    if (hit) {
-      this.cache.delete(subject);
-      this.cache.set(subject, hit);
-    }
-    return hit;
+    return this.cache.get(subject);
   }
 
   private async entry(subject: string): Promise<CacheEntry | undefined> {
@@ -302,7 +300,6 @@ export class VaultService {
     const entry: CacheEntry = { keyVersion: key.keyVersion, dataKey, items: new Map(items.map((i) => [i.category, i])), openers: new Map() };
     if ((this.generation.get(subject) ?? 0) === gen && !this.erased.has(subject)) {
       this.cache.set(subject, entry);
-      if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     }
     return entry;
   }
@@ -314,7 +311,7 @@ export class VaultService {
 
   private invalidate(subject: string): void {
     this.generation.set(subject, (this.generation.get(subject) ?? 0) + 1);
-    const hit = this.cache.get(subject);
+    const hit = this.cache.peek(subject);
     if (hit) hit.dataKey.fill(0);
     this.cache.delete(subject);
   }
