@@ -3,7 +3,7 @@ import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import type { Database } from '../store/sql.ts';
 import { VaultRepo, type ItemMeta, type KeyRow, type SealedItem } from '../store/vault-repo.ts';
 import { dataKeyAad, itemAad, newDataKey, openText, sealedParts, sealText, type SealedParts } from '../vault/envelope.ts';
-import { Lru } from '../core/lru.ts';
+import { LRUCache } from 'lru-cache';
 import type { KeyProvider } from '../vault/key-provider.ts';
 import type { AdminActions } from './admin-actions.ts';
 import type { SubjectDataSummary } from '../client/wire.ts';
@@ -27,7 +27,7 @@ export interface VaultServiceOptions {
   /** Category ids of the active registry: writes of anything else are refused. */
   readonly categories: () => { has(id: string): boolean };
   readonly limits?: VaultLimits;
-  /** Subjects whose unwrapped data key and sealed items stay in memory (LRU). */
+  /** Subjects whose unwrapped data key and sealed items stay in memory (LRU; at least one). */
   readonly cacheSize?: number;
   /**
    * When given, an erasure is an admin action: the key's destruction and its log leaf commit in
@@ -72,8 +72,12 @@ export class VaultService {
   private readonly repo: VaultRepo;
   private readonly limits: VaultLimits;
   private readonly cacheSize: number;
-  /** Subject → entry, least recently read evicted first (a hit writes no Map: src/core/lru.ts). */
-  private readonly cache: Lru<string, CacheEntry>;
+  /**
+   * Subject → entry, least recently read evicted first. lru-cache keeps its order in typed
+   * arrays: a hit allocates nothing and writes no Map, where a Map's delete + set per hit left
+   * deleted slots that V8 compacts by rebuilding the table in the young generation.
+   */
+  private readonly cache: LRUCache<string, CacheEntry>;
   /** Bumped by every invalidation, so a read that raced a write never caches stale data. */
   private readonly generation = new Map<string, number>();
   private readonly erased = new Map<string, number>();
@@ -87,7 +91,7 @@ export class VaultService {
     this.repo = new VaultRepo(db);
     this.limits = opts.limits ?? DEFAULT_VAULT_LIMITS;
     this.cacheSize = opts.cacheSize ?? 10_000;
-    this.cache = new Lru(this.cacheSize);
+    this.cache = new LRUCache({ max: Math.max(1, this.cacheSize) });
   }
 
   /** Constructs and starts. */
