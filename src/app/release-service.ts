@@ -138,7 +138,15 @@ export class ReleaseService {
     const row = this.row(req, decision, registry, released, session.issued, null);
     // Checked and submitted in one turn of the event loop: nothing can come in between.
     if (this.consentMoved(input.subject, version, attempt)) return this.releaseOnce(recipientId, input, attempt + 1);
-    const { leafIndex } = await this.record(row);
+    // The journal's own promise, awaited in this function's try: `record`'s `.catch` would add a
+    // promise and a microtask turn to every release for the same 500 (refusals and redemptions,
+    // rarer, keep `record`).
+    let leafIndex: number;
+    try {
+      ({ leafIndex } = await appendDecision(this.deps.journal, row));
+    } catch {
+      throw notRecordedError();
+    }
     return {
       decision_id: row.id,
       ledger_index: leafIndex,
