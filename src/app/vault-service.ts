@@ -3,6 +3,7 @@ import { notifyOnCommit } from '../store/notify-on-commit.ts';
 import type { Database } from '../store/sql.ts';
 import { VaultRepo, type ItemMeta, type KeyRow, type SealedItem } from '../store/vault-repo.ts';
 import { dataKeyAad, itemAad, newDataKey, openText, sealedParts, sealText, type SealedParts } from '../vault/envelope.ts';
+import { LRUCache } from 'lru-cache';
 import type { KeyProvider } from '../vault/key-provider.ts';
 import type { AdminActions } from './admin-actions.ts';
 import type { SubjectDataSummary } from '../client/wire.ts';
@@ -26,7 +27,7 @@ export interface VaultServiceOptions {
   /** Category ids of the active registry: writes of anything else are refused. */
   readonly categories: () => { has(id: string): boolean };
   readonly limits?: VaultLimits;
-  /** Subjects whose unwrapped data key and sealed items stay in memory (LRU). */
+  /** Subjects whose unwrapped data key and sealed items stay in memory (LRU; at least one). */
   readonly cacheSize?: number;
   /**
    * When given, an erasure is an admin action: the key's destruction and its log leaf commit in
@@ -71,7 +72,12 @@ export class VaultService {
   private readonly repo: VaultRepo;
   private readonly limits: VaultLimits;
   private readonly cacheSize: number;
-  private readonly cache = new Map<string, CacheEntry>();
+  /**
+   * Subject → entry, least recently read evicted first. lru-cache keeps its order in typed
+   * arrays: a hit allocates nothing and writes no Map, where a Map's delete + set per hit left
+   * deleted slots that V8 compacts by rebuilding the table in the young generation.
+   */
+  private readonly cache: LRUCache<string, CacheEntry>;
   /** Bumped by every invalidation, so a read that raced a write never caches stale data. */
   private readonly generation = new Map<string, number>();
   private readonly erased = new Map<string, number>();
@@ -85,6 +91,7 @@ export class VaultService {
     this.repo = new VaultRepo(db);
     this.limits = opts.limits ?? DEFAULT_VAULT_LIMITS;
     this.cacheSize = opts.cacheSize ?? 10_000;
+    this.cache = new LRUCache({ max: Math.max(1, this.cacheSize) });
   }
 
   /** Constructs and starts. */
@@ -280,12 +287,7 @@ export class VaultService {
 
   /** The subject's cache entry, marked most recently used; undefined if not cached. */
   private cachedEntry(subject: string): CacheEntry | undefined {
-    const hit = this.cache.get(subject);
-    if (hit) {
-      this.cache.delete(subject);
-      this.cache.set(subject, hit);
-    }
-    return hit;
+    return this.cache.get(subject);
   }
 
   private async entry(subject: string): Promise<CacheEntry | undefined> {
@@ -302,7 +304,6 @@ export class VaultService {
     const entry: CacheEntry = { keyVersion: key.keyVersion, dataKey, items: new Map(items.map((i) => [i.category, i])), openers: new Map() };
     if ((this.generation.get(subject) ?? 0) === gen && !this.erased.has(subject)) {
       this.cache.set(subject, entry);
-      if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     }
     return entry;
   }
@@ -314,7 +315,7 @@ export class VaultService {
 
   private invalidate(subject: string): void {
     this.generation.set(subject, (this.generation.get(subject) ?? 0) + 1);
-    const hit = this.cache.get(subject);
+    const hit = this.cache.peek(subject);
     if (hit) hit.dataKey.fill(0);
     this.cache.delete(subject);
   }

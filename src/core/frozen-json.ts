@@ -9,6 +9,7 @@
  */
 export class FrozenJson<T extends object> {
   private readonly texts = new WeakMap<T, string>();
+  private readonly arrays = new WeakMap<readonly T[], string>();
 
   constructor(private readonly write: (value: T) => string) {}
 
@@ -20,11 +21,28 @@ export class FrozenJson<T extends object> {
     return text;
   }
 
-  /** The values as one JSON array. */
+  /**
+   * The values as one JSON array. A frozen array of remembered values (an allowed decision's
+   * trace, shared by every release of its shape: src/core/gate/gate-index.ts, src/policy/cedar.ts)
+   * is itself remembered: one look-up instead of one per element and the concatenation. Neither
+   * the array nor anything in it can change, so its text cannot go stale.
+   */
   array(values: readonly T[]): string {
+    const frozen = Object.isFrozen(values);
+    if (frozen) {
+      const hit = this.arrays.get(values);
+      if (hit !== undefined) return hit;
+    }
     let out = '[';
-    for (let i = 0; i < values.length; i++) out += (i === 0 ? '' : ',') + this.of(values[i]!);
-    return out + ']';
+    let remembered = frozen;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      out += (i === 0 ? '' : ',') + this.of(v);
+      if (remembered && !this.texts.has(v)) remembered = false;
+    }
+    out += ']';
+    if (remembered) this.arrays.set(values, out);
+    return out;
   }
 }
 

@@ -36,6 +36,8 @@ export class OperatorPolicies {
    * a Subject uid, the subject's id cannot change the answer and is left out of the key.
    */
   private readonly answers = new Map<string, CedarAnswer>();
+  /** Statutory trace → the same with this set's passing step (passTrace). */
+  private readonly passTraces = new WeakMap<readonly TraceStep[], readonly TraceStep[]>();
   private readonly subjectBlind: boolean;
 
   private constructor(
@@ -163,7 +165,24 @@ export class OperatorPolicies {
       const by = [...diagnostics.reason].sort().map((id) => `${id} (${this.origins.get(id) ?? '?'})`).join(', ');
       return policyDeny(decision, `forbidden by operator policy ${by || '(no permit)'}`);
     }
-    return { ...decision, trace: [...decision.trace, passStep(this.size)] };
+    return { ...decision, trace: this.passTrace(decision.trace) };
+  }
+
+  /**
+   * The statutory trace with this set's passing step. An allowed decision's trace is a shared
+   * frozen array (one per shape, src/core/gate/gate-index.ts): its extension is made once and
+   * shared as well, so the record path finds its text and stored trace by identity
+   * (src/core/frozen-json.ts, src/store/decision-traces.ts) instead of step by step, and a
+   * release copies no array. Any other trace is extended afresh, as before.
+   */
+  private passTrace(trace: readonly TraceStep[]): readonly TraceStep[] {
+    if (!Object.isFrozen(trace)) return [...trace, passStep(this.size)];
+    let extended = this.passTraces.get(trace);
+    if (extended === undefined) {
+      extended = Object.freeze([...trace, passStep(this.size)]);
+      this.passTraces.set(trace, extended);
+    }
+    return extended;
   }
 
   /** Cedar's answer to `call`, remembered under `key` (the caller found none remembered). */

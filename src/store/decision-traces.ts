@@ -35,8 +35,19 @@ interface Node {
  */
 export class TraceIds {
   private readonly root: Node = { next: undefined, trace: undefined };
+  /**
+   * The Trace of a frozen array of frozen steps, by the array's identity: an allowed decision's
+   * trace is one shared array per shape (the gate's, or the operator policies' extension of it,
+   * src/policy/cedar.ts), so a release finds its Trace in one look-up instead of one per step.
+   */
+  private readonly byArray = new WeakMap<readonly TraceStep[], Trace>();
 
   of(steps: readonly TraceStep[]): Trace {
+    const frozen = Object.isFrozen(steps);
+    if (frozen) {
+      const hit = this.byArray.get(steps);
+      if (hit !== undefined) return hit;
+    }
     let node = this.root;
     for (let i = 0; i < steps.length; i++) {
       const s = steps[i]!;
@@ -48,7 +59,9 @@ export class TraceIds {
       }
       node = next;
     }
-    return (node.trace ??= fresh(steps));
+    const trace = (node.trace ??= fresh(steps));
+    if (frozen) this.byArray.set(steps, trace);
+    return trace;
   }
 }
 

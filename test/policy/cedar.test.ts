@@ -194,6 +194,30 @@ describe('operator policies (policies/operator.cedar)', () => {
     expect(allowed).toBeGreaterThan(0);
   });
 
+  it('passing decisions of one shape share one frozen trace: the statutory trace with the policy step, made once', () => {
+    const a = gate(req({}));
+    const b = gate(req({ at: NOON_KST + 60_000 }));
+    expect(a.allow && b.allow).toBe(true);
+    // The gate's allow trace is a shared frozen array; its extension is shared too (the record
+    // path then finds its text and stored trace by identity), and reads as before.
+    expect(Object.isFrozen(a.trace)).toBe(true);
+    expect(b.trace).toBe(a.trace);
+    const statutory = decide(req({}), ctx);
+    expect(a.trace).toEqual([...statutory.trace, expect.objectContaining({ check: 'policy', ok: true })]);
+    // Another set extends it with its own step count: never another set's shared array.
+    const none = OperatorPolicies.loadDir(join(tmpdir(), 'does-not-exist-cg'));
+    const c = gate(req({}), none);
+    expect(c.trace).not.toBe(a.trace);
+    expect(c.trace[c.trace.length - 1]!.detail).toBe('no operator policies');
+    // A trace that is not frozen (built by a caller) is extended afresh, and left as it was.
+    const own = { ...statutory, trace: [...statutory.trace] };
+    const d = policies.apply(req({}), own, ctx);
+    expect(d.trace).not.toBe(a.trace);
+    expect(Object.isFrozen(d.trace)).toBe(false);
+    expect(d.trace).toEqual(a.trace);
+    expect(own.trace).toHaveLength(statutory.trace.length);
+  });
+
   it('with no rules, adds a passing policy step', () => {
     const none = OperatorPolicies.loadDir(join(tmpdir(), 'does-not-exist-cg'));
     expect(none.size).toBe(0);

@@ -160,4 +160,21 @@ describe.each(engines())('vault service on %s', (engine) => {
     await vault.erase('cust-cached', T0 + 1);
     expect(() => vault.readCached('cust-cached', ['name'])).toThrow(expect.objectContaining({ code: 'SUBJECT_ERASED' }));
   });
+  it('keeps the most recently read subjects: a full cache drops the least recently read, not the least recently loaded', async () => {
+    // Written before the second vault listens: no NOTIFY of these writes drops its entries.
+    for (const s of ['lru-a', 'lru-b', 'lru-c']) await vault.put(s, { name: s }, T0);
+    const small = await VaultService.open(db, { keys, categories: () => CATEGORIES, cacheSize: 2 });
+    try {
+      // Loaded in the order a, b; then a is read again, so b is the least recently read.
+      await small.read('lru-a', ['name']);
+      await small.read('lru-b', ['name']);
+      expect(small.readCached('lru-a', ['name'])?.get('name')).toBe('lru-a');
+      await small.read('lru-c', ['name']);
+      expect(small.readCached('lru-b', ['name'])).toBeUndefined();
+      expect(small.readCached('lru-a', ['name'])?.get('name')).toBe('lru-a');
+      expect(small.readCached('lru-c', ['name'])?.get('name')).toBe('lru-c');
+    } finally {
+      await small.close();
+    }
+  });
 });
