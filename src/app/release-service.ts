@@ -8,7 +8,7 @@ import type { Explanation, Release as ReleaseResult } from '../client/wire.ts';
 import { articleFor } from '../core/gate/articles.ts';
 import { registerDecisionWriter, type DecisionRow, type IssuedToken } from '../store/decisions-repo.ts';
 import type { Journal } from '../store/journal.ts';
-import { releasedItem } from '../store/decision-json.ts';
+import { isoTime, releasedItem } from '../store/decision-json.ts';
 import { appendDecision } from './decision-entry.ts';
 import { timeOrderedId } from './ids.ts';
 import type { Issuers } from './issuers.ts';
@@ -355,4 +355,5 @@ function decryptedForms(items: ReadonlyArray<{ readonly category: string; readon
   return (category) => decrypt.has(category);
 }
 
-const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+// isoTime: the retention end was just formatted for the log entry and the row, so its second is remembered.
+const iso = (ms: number | undefined) => (ms === undefined ? null : isoTime(ms));

@@ -1,4 +1,5 @@
 import { canonicalJson } from '../core/canonical.ts';
+import { isoString } from '../core/time/iso.ts';
 import { FrozenJson } from '../core/frozen-json.ts';
 import type { TraceStep } from '../core/gate/types.ts';
 import type { DecisionItem } from './decisions-repo.ts';
@@ -17,25 +18,32 @@ export const checkJson = new FrozenJson<TraceStep>((s) => canonicalJson(checkOf(
 export const checkOf = (s: TraceStep) => (s.article ? { article: s.article, check: s.check, ok: s.ok } : { check: s.check, ok: s.ok });
 
 // Decisions under load share their second: `Date.prototype.toISOString` is a runtime call that
-// formats with snprintf (1.0–1.5 µs each on a slow host, two per release: the log entry and the
-// decision row), so it runs once per second and the milliseconds are appended from a table.
+// formats with snprintf (1.0–1.5 µs each on a slow host), so a second's prefix is formatted once
+// and the milliseconds are appended from a table. Two seconds are remembered, not one: a release
+// formats its decision time and its retention end (days later) for the log entry and again for
+// the decision row, alternately, so a single remembered second missed on every call.
 // Exact for times from 1970 to 9999 (whole milliseconds; the text is YYYY-MM-DDTHH:mm:ss.sssZ,
 // its first 20 characters fixed within a second); anything else goes to toISOString itself.
-let lastSecond = Number.NaN;
-let lastPrefix = '';
+let secondA = Number.NaN;
+let prefixA = '';
+let secondB = Number.NaN;
+let prefixB = '';
 const MAX_FOUR_DIGIT_YEAR_MS = 253402300800000; // 10000-01-01T00:00:00.000Z
 const MS_TAIL: readonly string[] = Array.from({ length: 1000 }, (_, ms) => String(ms).padStart(3, '0') + 'Z');
 
-/** `new Date(ms).toISOString()`, with one Date and one ISO string per second. */
+/** `new Date(ms).toISOString()`, formatting each second's prefix once while it is one of the last two. */
 export function isoTime(ms: number): string {
   if (!(ms >= 0 && ms < MAX_FOUR_DIGIT_YEAR_MS && Number.isInteger(ms))) return new Date(ms).toISOString();
   const rest = ms % 1000;
   const second = ms - rest;
-  if (second !== lastSecond) {
-    lastPrefix = new Date(second).toISOString().slice(0, 20);
-    lastSecond = second;
-  }
-  return lastPrefix + MS_TAIL[rest]!;
+  if (second === secondA) return prefixA + MS_TAIL[rest]!;
+  if (second === secondB) return prefixB + MS_TAIL[rest]!;
+  // A miss: the newer slot moves down, the new second takes its place (least recently added goes).
+  secondB = secondA;
+  prefixB = prefixA;
+  prefixA = isoString(second).slice(0, 20);
+  secondA = second;
+  return prefixA + MS_TAIL[rest]!;
 }
 
 // Released items are few distinct (category, form) pairs: interned and frozen, so itemJson

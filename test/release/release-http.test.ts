@@ -65,6 +65,17 @@ describe('release gate over HTTP', () => {
     expect(entry.checks.every((c: Record<string, unknown>) => !('detail' in c))).toBe(true);
   });
 
+  it('gives the same retention end in the answer, the log entry and the row', async () => {
+    const r = await h.release(h.keys.broker, { subject: 'cust-1', purpose: 'customs_clearance' });
+    expect(r.status).toBe(200);
+    expect(r.body.retention_until).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(r.body.retention_until)).toBeGreaterThan(Date.now());
+    const [leaf] = await h.app.ctx.db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries WHERE idx = $1', [r.body.ledger_index]);
+    expect(JSON.parse(Buffer.from(leaf!.entry).toString('utf8')).retention_until).toBe(r.body.retention_until);
+    const [row] = await h.app.ctx.db.query<any>('SELECT retention_until FROM release_decision_records WHERE id = $1', [r.body.decision_id]);
+    expect(new Date(row.retention_until).toISOString()).toBe(r.body.retention_until);
+  });
+
   it('keeps one relay number per recipient and subject, and masks for the courier', async () => {
     const a = await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', order_ref: 'cust-1/A', items: ['phone'] });
     const b = await h.release(h.keys.sellerA, { subject: 'cust-1', purpose: 'order_fulfilment', order_ref: 'cust-1/A', items: ['phone'] });

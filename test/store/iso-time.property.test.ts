@@ -43,4 +43,20 @@ describe('isoTime', () => {
     expect(isoTime(second + 1000)).toBe('2026-12-07T01:02:04.000Z');
     expect(isoTime(-1)).toBe('1969-12-31T23:59:59.999Z');
   });
+  it('is exact when calls alternate between two or three seconds, as a release formats its time and its retention end', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 253402300800000 - 10 * 86_400_000 }),
+        fc.array(fc.tuple(fc.nat(2), fc.nat(999)), { minLength: 1, maxLength: 60 }),
+        (base, calls) => {
+          const seconds = [base - (base % 1000), base - (base % 1000) + 30 * 86_400_000, base - (base % 1000) + 1000];
+          for (const [which, ms] of calls) {
+            const t = seconds[which]! + ms;
+            expect(isoTime(t)).toBe(new Date(t).toISOString());
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
 });
