@@ -185,9 +185,21 @@ export type Runner = PGlite | Transaction;
 
 export interface StatementRunner {
   query<R>(on: Runner, text: string, params?: readonly unknown[], opts?: WireOptions): Promise<R[]>;
+  /**
+   * A statement outside a transaction run at once, in this turn, when nothing else is using the
+   * instance and the statement was run before (its description known): its rows, or its error
+   * thrown (a promise only for a failure of PGlite itself). Undefined otherwise: then `query`.
+   * Only for a runner made with `owned` (see statementRunner).
+   */
+  queryNow<R>(text: string, params?: readonly unknown[], opts?: WireOptions): R[] | Promise<never> | undefined;
   exec(on: Runner, script: string): Promise<void>;
   /** LISTEN through PGlite, so notifications reach `onPayload` whichever way a statement ran. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Marks the instance in use until `work` settles: every other call into PGlite (its
+   * `transaction`, `close`) that may take its locks goes through here, so `queryNow` knows them free.
+   */
+  hold<T>(work: Promise<T>): Promise<T>;
 }
 
 /**
@@ -196,8 +208,18 @@ export interface StatementRunner {
  * them: a statement outside a transaction waits until an open transaction ended, one inside runs
  * in its turn. Transactions themselves (BEGIN, COMMIT or ROLLBACK, and COMMIT of an aborted
  * transaction failing) stay PGlite's, as do scripts (`exec`: migrations).
+ *
+ * `owned`: every use of the instance goes through this runner (its statements, scripts and
+ * listeners) or its `hold` (PGlite's `transaction` and `close`) — PGlite's worker thread
+ * (pglite-thread.ts). Then the runner knows when PGlite's locks are free: while nothing it
+ * started is still running or waiting. A statement asked for then can run at once without taking
+ * them (`queryNow`): one JavaScript turn runs it to the end, so nothing can take a lock or run a
+ * statement in between — the same order and isolation as taking and releasing both locks, without
+ * their two queued promises and generator turns per statement (a group-commit batch's round trip
+ * in the worker, docs/release.md). Without `owned` (the caller's thread, where the Database hands
+ * out PGlite's `transaction` itself), `queryNow` always answers undefined.
  */
-export function statementRunner(pg: PGlite): StatementRunner {
+export function statementRunner(pg: PGlite, { owned = false }: { owned?: boolean } = {}): StatementRunner {
   // Listeners by channel as PostgreSQL names it: a notification that arrives with a statement
   // run through the wire is delivered here; one that arrives through PGlite's own calls (COMMIT),
   // by PGlite, to the same callbacks.
@@ -206,23 +228,43 @@ export function statementRunner(pg: PGlite): StatementRunner {
     for (const cb of listeners.get(channel) ?? []) cb(payload);
   });
   const inTx = (on: Runner) => on !== pg;
+  /** Calls into PGlite started and not yet settled (only counted when `owned`). */
+  let busy = 0;
+  const settled = () => void busy--;
+  const hold = <T>(work: Promise<T>): Promise<T> => {
+    busy++;
+    // Decremented after PGlite released its locks: its runExclusive releases before it settles.
+    return work.finally(settled);
+  };
+  const runQuery = async <R>(on: Runner, text: string, params: readonly unknown[], opts: WireOptions | undefined): Promise<R[]> => {
+    // PGlite's own `query` refuses once closed ("PGlite is closing"/"closed"); the wire path
+    // must too: a late timer's statement would otherwise fail inside the WASM backend with an
+    // error nobody can recognise.
+    await pg._checkReady();
+    if (!inTx(on)) return pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => wire.query<R>(text, params, opts)));
+    if ((on as Transaction).closed) throw new Error('Transaction is closed');
+    return pg._runExclusiveQuery(() => wire.query<R>(text, params, opts));
+  };
   return {
-    async query<R>(on: Runner, text: string, params: readonly unknown[] = [], opts?: WireOptions) {
-      // PGlite's own `query` refuses once closed ("PGlite is closing"/"closed"); the wire path
-      // must too: a late timer's statement would otherwise fail inside the WASM backend with an
-      // error nobody can recognise.
-      await pg._checkReady();
-      if (!inTx(on)) return pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => wire.query<R>(text, params, opts)));
-      if ((on as Transaction).closed) throw new Error('Transaction is closed');
-      return pg._runExclusiveQuery(() => wire.query<R>(text, params, opts));
+    query<R>(on: Runner, text: string, params: readonly unknown[] = [], opts?: WireOptions) {
+      return hold(runQuery<R>(on, text, params, opts));
     },
-    async exec(on: Runner, script: string) {
-      try {
-        await on.exec(script);
-      } finally {
-        // A script may change what a statement's parameters and columns are (DDL).
-        await pg._runExclusiveQuery(() => wire.forget());
-      }
+    queryNow<R>(text: string, params: readonly unknown[] = [], opts?: WireOptions) {
+      // `ready`: started, and neither closing nor closed (what _checkReady checks).
+      if (!owned || busy !== 0 || !pg.ready) return undefined;
+      return wire.queryNow<R>(text, params, opts);
+    },
+    exec(on: Runner, script: string) {
+      return hold(
+        (async () => {
+          try {
+            await on.exec(script);
+          } finally {
+            // A script may change what a statement's parameters and columns are (DDL).
+            await pg._runExclusiveQuery(() => wire.forget());
+          }
+        })(),
+      );
     },
     async listen(channel, onPayload) {
       const name = channel.startsWith('"') && channel.endsWith('"') ? channel.slice(1, -1) : channel.toLowerCase();
@@ -230,16 +272,17 @@ export function statementRunner(pg: PGlite): StatementRunner {
       listeners.set(name, set);
       set.add(onPayload);
       try {
-        const unlisten = await pg.listen(channel, onPayload);
+        const unlisten = await hold(pg.listen(channel, onPayload));
         return async () => {
           set.delete(onPayload);
-          await unlisten();
+          await hold(unlisten());
         };
       } catch (e) {
         set.delete(onPayload);
         throw e;
       }
     },
+    hold,
   };
 }
 

@@ -33,7 +33,9 @@ async function main(): Promise<void> {
     port.postMessage({ started: false, error: serializeError(e) } satisfies Started);
     return;
   }
-  const run = statementRunner(pg);
+  // Every use of the instance goes through `run` (PGlite's `transaction` and `close` through
+  // `run.hold`), so `run.queryNow` knows when PGlite's locks are free.
+  const run = statementRunner(pg, { owned: true });
   const checkpoints = startCheckpoints(pg, run, opts.checkpoints);
   const txs = new Map<number, OpenTx>();
   const unlisteners = new Map<number, () => Promise<void>>();
@@ -64,10 +66,12 @@ async function main(): Promise<void> {
     let end!: (commit: boolean) => void;
     const ended = new Promise<boolean>((r) => (end = r));
     txs.set(tx, { handle, end });
-    pg.transaction(async (t) => {
-      opened(t);
-      if (!(await ended)) throw ROLLBACK;
-    }).then(
+    run.hold(
+      pg.transaction(async (t) => {
+        opened(t);
+        if (!(await ended)) throw ROLLBACK;
+      }),
+    ).then(
       () => port.postMessage({ id } satisfies Reply),
       (e) => {
         failed(e); // a BEGIN that failed fails the statements waiting for it too
@@ -83,13 +87,35 @@ async function main(): Promise<void> {
   port.on('message', (m: Request) => {
     switch (m.op) {
       case 'query': {
-        // Outside a transaction (a one-statement batch, every read) straight to the runner: no
-        // turn through a resolved promise first.
         const opts = m.prepare ? PREPARE : undefined;
         let text = m.text;
         if (text === undefined) text = texts.get(m.sid!)!;
         else if (m.sid !== undefined) texts.set(m.sid, text);
         const t = text;
+        if (m.tx === undefined) {
+          // Outside a transaction (a one-statement batch, every read), with nothing else running
+          // on the instance: run and answered in this turn (statementRunner's queryNow).
+          // Answered in a microtask, not at once: notifications the statement brought are
+          // delivered in microtasks queued during it (pglite-wire.ts), and go out first, as before.
+          let now: unknown[] | Promise<never> | undefined;
+          try {
+            now = run.queryNow(t, m.params, opts);
+          } catch (e) {
+            queueMicrotask(() => fail(m.id, e));
+            return;
+          }
+          if (Array.isArray(now)) {
+            const rows = now;
+            queueMicrotask(() => reply(m.id, rows));
+            return;
+          }
+          if (now !== undefined) {
+            now.catch((e: unknown) => fail(m.id, e));
+            return;
+          }
+        }
+        // Otherwise straight to the runner (no turn through a resolved promise first), or behind
+        // the transaction's BEGIN.
         const rows = m.tx === undefined ? run.query(pg, t, m.params, opts) : on(m.tx).then((q) => run.query(q, t, m.params, opts));
         rows.then(
           (r) => reply(m.id, r),
@@ -130,7 +156,7 @@ async function main(): Promise<void> {
         // PGlite's close waits for every statement and transaction it was given before (and
         // takes a checkpoint of its own).
         checkpoints.stop();
-        void answer(m.id, pg.close());
+        void answer(m.id, run.hold(pg.close()));
         return;
     }
   });

@@ -66,25 +66,51 @@ export class Wire {
    * first run of a text describes it (one more call into the backend); later runs are one call.
    */
   async query<R>(text: string, params: readonly unknown[] = [], opts?: WireOptions): Promise<R[]> {
-    // A `prepare` statement beyond MAX_PREPARED is kept as an unnamed statement's description.
-    let d = (opts?.prepare ? this.#prepared.get(text) : undefined) ?? this.#described.get(text);
-    let parse = false;
+    let d = this.#known(text, opts);
+    let parse = true;
     if (!d) {
-      // The description's Parse leaves the statement (named, or the unnamed one) in place.
+      // A `prepare` statement beyond MAX_PREPARED is kept as an unnamed statement's description.
       d = await this.#describe(text, params, opts?.prepare === true && this.#prepared.size < MAX_PREPARED);
-    } else if (!d.name) {
-      // Parsed again with the types it was described with: the same statement PostgreSQL inferred.
-      parse = true;
+      // The description's Parse left the statement (named, or the unnamed one) in place.
+      parse = false;
     }
-    // Built and handed over with no turn in between (#run is synchronous up to the backend's
+    this.#request(d, text, params, parse);
+    const answer = await this.#run();
+    return this.#rows<R>(answer, d, text, params, opts);
+  }
+
+  /**
+   * The same statement run at once, in this turn, when its description is known (every run of a
+   * text after its first): its rows, or its error thrown. Undefined when the text was never
+   * described (then `query`, which describes it first). A failure of PGlite itself (the backend
+   * call threw, so no ReadyForQuery came back) is returned as a promise rejected with PGlite's
+   * own error, as `query` rejects with it. The caller must hold what `query`'s callers hold:
+   * PGlite's locks, or the certainty that nobody else holds them (pglite-engine.ts `queryNow`).
+   */
+  queryNow<R>(text: string, params: readonly unknown[] = [], opts?: WireOptions): R[] | Promise<never> | undefined {
+    const d = this.#known(text, opts);
+    if (!d) return undefined;
+    this.#request(d, text, params, true);
+    const ran = this.#call();
+    if (!endsWithReadyForQuery(ran.answer)) return ran.done.then(() => Promise.reject(new Error('PGlite answered without ReadyForQuery')));
+    return this.#rows<R>(ran.answer, d, text, params, opts);
+  }
+
+  /** The description of a text run before; with `!d.name`, the statement is parsed again. */
+  #known(text: string, opts: WireOptions | undefined): Described | undefined {
+    return (opts?.prepare ? this.#prepared.get(text) : undefined) ?? this.#described.get(text);
+  }
+
+  /** Writes the run of a described statement into #out: Parse (an unnamed one, unless just described), Bind, Execute, Sync. */
+  #request(d: Described, text: string, params: readonly unknown[], parse: boolean): void {
+    // Built and handed over with no turn in between (#call is synchronous up to the backend's
     // answer), so no other statement can write into #out meanwhile.
     const out = this.#out.reset();
-    if (parse) writeParse(out, '', text, d.paramTypes);
+    // Parsed again with the types it was described with: the same statement PostgreSQL inferred.
+    if (parse && !d.name) writeParse(out, '', text, d.paramTypes);
     this.#bind(out, d, params);
     out.put(d.name ? EXECUTE : DESCRIBE_PORTAL_EXECUTE);
     out.put(SYNC);
-    const answer = await this.#run();
-    return this.#rows<R>(answer, d, text, params, opts);
   }
 
   /** Forgets every description (after DDL, which may change them) and closes the prepared ones. */
@@ -149,6 +175,16 @@ export class Wire {
 
   /** Hands the messages written into #out to the backend in one call; the answer's bytes. */
   async #run(): Promise<Buffer> {
+    const { answer, done } = this.#call();
+    await done; // settled already: it rejects only on a failure of PGlite itself
+    return answer;
+  }
+
+  /**
+   * The backend call itself, synchronous: the answer's bytes, and PGlite's promise for the call
+   * (settled by then; rejected only on a failure of PGlite itself, with no answer to read).
+   */
+  #call(): { answer: Buffer; done: Promise<void> } {
     // The backend reads the request during the call only (PGlite drops it when the call ends),
     // so #out is free again for the next statement as soon as this returns.
     const message = this.#out.bytes();
@@ -156,14 +192,14 @@ export class Wire {
     this.#length = 0;
     // Synchronous inside: `syncToFs: false` because there is nothing to sync for the data
     // directory's file system (NODEFS writes through) or memory — PGlite's own call is a no-op.
-    const ran = this.#pg.execProtocolRawStream(message, { syncToFs: false, onRawData: this.#collect });
+    const done = this.#pg.execProtocolRawStream(message, { syncToFs: false, onRawData: this.#collect });
     const chunks = this.#chunks;
     const length = this.#length;
     this.#chunks = [];
     // A large statement (a bulk document of thousands of rows) is not kept around for good.
     this.#out.shrink(OUT_KEEP);
-    await ran; // settled already: it rejects only on a failure of PGlite itself
-    return chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks, length);
+    const answer = chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks, length);
+    return { answer, done };
   }
 
   #rows<R>(answer: Buffer, d: Described, text: string, params: readonly unknown[], opts: WireOptions | undefined): R[] {
@@ -243,6 +279,12 @@ interface Message {
   readonly at: number;
   readonly start: number;
   readonly end: number;
+}
+
+/** Whether the answer ends with ReadyForQuery ('Z', length 5, status): the backend finished the request. */
+function endsWithReadyForQuery(b: Buffer): boolean {
+  const at = b.length - 6;
+  return at >= 0 && b[at] === 0x5a && b.readInt32BE(at + 1) === 5;
 }
 
 function* messages(b: Buffer): Generator<Message> {

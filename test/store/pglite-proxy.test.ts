@@ -123,6 +123,33 @@ describe('PGlite in a worker thread', () => {
     expect(await outside).toEqual([{ label: 'ten!' }]);
   });
 
+  it('makes a statement it ran before wait for an open transaction too, though such statements run at once when nothing else does', async () => {
+    // Run once outside any transaction: later runs of this text may go without PGlite's locks
+    // (statementRunner's queryNow) — only while nothing else uses the instance.
+    await db.query('INSERT INTO items (id, label) VALUES (11, $1)', ['eleven']);
+    const read = () => db.query<{ label: string }>('SELECT label FROM items WHERE id = 11');
+    expect(await read()).toEqual([{ label: 'eleven' }]);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let updated!: () => void;
+    const didUpdate = new Promise<void>((r) => (updated = r));
+    const tx = db.transaction(async (t) => {
+      await t.query('UPDATE items SET label = $1 WHERE id = 11', ['eleven?']);
+      updated();
+      await gate;
+      await t.query('UPDATE items SET label = $1 WHERE id = 11', ['eleven!']);
+    });
+    await didUpdate;
+    // Run inside the open transaction, it would see 'eleven?' (and its UPDATE would then wait
+    // behind this statement); after the commit it sees 'eleven!'.
+    const outside = read();
+    release();
+    await tx;
+    expect(await outside).toEqual([{ label: 'eleven!' }]);
+    // And with nothing open again, the same statement answers at once with the committed value.
+    expect(await read()).toEqual([{ label: 'eleven!' }]);
+  });
+
   it('runs many concurrent statements and transactions, each answered with its own result', async () => {
     const before = await count(db);
     const results = await Promise.all(
