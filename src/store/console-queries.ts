@@ -47,10 +47,10 @@ export class ConsoleQueries {
     );
   }
 
-  /** Deny counts by code since `since`, most frequent first. */
+  /** Deny counts by code since `since`, most frequent first (the row's code, migration 223: no entry is read). */
   denyCodes(since: Date): Promise<Array<{ code: string; n: number }>> {
     return this.sql.query<{ code: string; n: number }>(
-      `SELECT coalesce(code, '?') AS code, count(*)::int8 AS n FROM release_decision_records
+      `SELECT coalesce(code, '?') AS code, count(*)::int8 AS n FROM release_decisions
        WHERE NOT allow AND decided_at >= $1 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20`,
       [since.toISOString()],
     );

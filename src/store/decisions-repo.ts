@@ -57,10 +57,11 @@ export interface DecisionRow {
 /**
  * What the ledger entry lacks (trace_id, order_ref) and what queries find decisions by without
  * reading entries (id, leaf_index, recipient, allow, retention_until, decided_at, handed_over: at
- * least one item released); the rest of a decision is its
- * entry's, read back through release_decision_records (migration 222).
+ * least one item released; code, article and denied_subject, which the deny statistics group and
+ * count on, migration 223: NULL for an allow); the rest of a decision is its entry's, read back
+ * through release_decision_records (migration 222).
  */
-const DECISION_COLUMNS = ['id', 'leaf_index', 'recipient', 'allow', 'trace_id', 'order_ref', 'retention_until', 'decided_at', 'handed_over'] as const;
+const DECISION_COLUMNS = ['id', 'leaf_index', 'recipient', 'allow', 'trace_id', 'order_ref', 'retention_until', 'decided_at', 'handed_over', 'code', 'article', 'denied_subject'] as const;
 
 /**
  * One bulk insert per batch for decisions, one for the tokens they issued, and one for the
@@ -158,7 +159,7 @@ async function rowTypeOf(tx: Sql): Promise<RowType | null> {
 }
 
 /** Column types for COPY in binary form (copy-binary.ts), in DECISION_COLUMNS order. */
-const DECISION_TYPES: readonly BinaryType[] = ['text', 'int8', 'text', 'bool', 'bytea', 'text', 'timestamptz', 'timestamptz', 'bool'];
+const DECISION_TYPES: readonly BinaryType[] = ['text', 'int8', 'text', 'bool', 'bytea', 'text', 'timestamptz', 'timestamptz', 'bool', 'text', 'text', 'text'];
 
 type Batched = { row: DecisionRow; leafIndex: number; traceId: Buffer };
 
@@ -168,7 +169,7 @@ const decisionValues = (b: Batched): CopyValue[] => values(b, isoTime);
 const binaryValues = (b: Batched): CopyValue[] => values(b, (ms) => ms);
 
 function values({ row: r, leafIndex, traceId }: Batched, time: (ms: number) => CopyValue): CopyValue[] {
-  return [r.id, leafIndex, r.recipient, r.allow, traceId, r.orderRef, r.retentionUntil === null ? null : time(r.retentionUntil), time(r.at), r.released.length > 0];
+  return [r.id, leafIndex, r.recipient, r.allow, traceId, r.orderRef, r.retentionUntil === null ? null : time(r.retentionUntil), time(r.at), r.released.length > 0, r.code, r.article, r.allow ? null : r.subjectPseudonym];
 }
 
 const TOKEN_COLUMNS = ['token_hash', 'recipient', 'subject', 'category', 'declaration_id', 'decision_id', 'issued_at', 'expires_at'] as const;

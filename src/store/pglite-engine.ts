@@ -90,13 +90,19 @@ export async function startPGlite(opts: EngineOptions): Promise<PGlite> {
  * Statements wait for it as for any other (PGlite's exclusive lock, taken by `run`), so it never
  * runs inside a transaction. The same tick also keeps transaction ids from wrapping around
  * (`freezeIfOld` below), autovacuum's other job that PGlite lacks. Returns the stop function
- * (call it before closing the instance).
+ * (call it before closing the instance) and the counts of checks made and checkpoints taken, so
+ * that a test can tell "no checkpoint" from "not checked yet".
  */
-export function startCheckpoints(pg: PGlite, run: StatementRunner, opts: CheckpointOptions = {}): () => void {
+export function startCheckpoints(pg: PGlite, run: StatementRunner, opts: CheckpointOptions = {}): Checkpoints {
   let stopped = false;
   let busy = false;
   let limits: { walBytes: number; maxAgeMs: number; freezeAge: number } | undefined;
+  const stats = { checks: 0, checkpoints: 0 };
   const check = async () => {
+    await decide();
+    stats.checks++;
+  };
+  const decide = async () => {
     limits ??= await checkpointLimits(pg, run, opts);
     if (!stopped) await freezeIfOld(pg, run, limits.freezeAge);
     const [w] = await run.query<{ since: number; age_ms: number }>(
@@ -109,6 +115,7 @@ export function startCheckpoints(pg: PGlite, run: StatementRunner, opts: Checkpo
     const written = w!.since > CHECKPOINT_RECORD_MAX;
     if (stopped || !written || (w!.since < limits.walBytes && w!.age_ms < limits.maxAgeMs)) return;
     await run.query(pg, 'CHECKPOINT');
+    stats.checkpoints++;
   };
   const timer = setInterval(() => {
     if (busy || stopped) return;
@@ -119,10 +126,25 @@ export function startCheckpoints(pg: PGlite, run: StatementRunner, opts: Checkpo
       .finally(() => (busy = false));
   }, opts.checkMs ?? 10_000);
   timer.unref();
-  return () => {
-    stopped = true;
-    clearInterval(timer);
+  return {
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+    stats: () => ({ ...stats }),
   };
+}
+
+/** A running checkpoint scheduler (startCheckpoints). */
+export interface Checkpoints {
+  stop(): void;
+  /** Checks completed (each looked at the WAL and decided), and checkpoints they took, so far. */
+  stats(): CheckpointStats;
+}
+
+export interface CheckpointStats {
+  readonly checks: number;
+  readonly checkpoints: number;
 }
 
 /** Bytes of WAL a checkpoint itself writes after its redo point (its record, ~200 B; a page header at most besides). */

@@ -20,6 +20,8 @@ export type Request =
   | { readonly op: 'unlisten'; readonly id: number; readonly listener: number }
   /** The worker thread's CPU time (microseconds), null where the platform cannot tell. */
   | { readonly op: 'cpu'; readonly id: number }
+  /** The checkpoint scheduler's counts (pglite-engine.ts CheckpointStats). */
+  | { readonly op: 'checkpoints'; readonly id: number }
   | { readonly op: 'close'; readonly id: number };
 
 export type Reply = Answer | { readonly id: number; readonly error: SerializedError };

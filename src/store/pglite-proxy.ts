@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { bulkStatement, encodeBulk, type EngineOptions } from './pglite-engine.ts';
+import { bulkStatement, encodeBulk, type CheckpointStats, type EngineOptions } from './pglite-engine.ts';
 import { deserializeError, postableParams, type Answer, type Call, type Notification, type Reply, type Request, type Started } from './pglite-messages.ts';
 import { sqlHandle, type Database, type QueryOptions, type Sql } from './sql.ts';
 
@@ -190,6 +190,9 @@ function proxy(worker: Worker, schema: string, onClosed: () => void): WorkerData
     },
     async threadCpuMicros() {
       return (await call({ op: 'cpu', id: ++nextId })).value as number | null;
+    },
+    async checkpointStats() {
+      return (await call({ op: 'checkpoints', id: ++nextId })).value as CheckpointStats;
     },
     close() {
       closing ??= (async () => {

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   // Every use of the instance goes through `run` (PGlite's `transaction` and `close` through
   // `run.hold`), so `run.queryNow` knows when PGlite's locks are free.
   const run = statementRunner(pg, { owned: true });
-  const stopCheckpoints = startCheckpoints(pg, run, opts.checkpoints);
+  const checkpoints = startCheckpoints(pg, run, opts.checkpoints);
   const txs = new Map<number, OpenTx>();
   const unlisteners = new Map<number, () => Promise<void>>();
   /** Statement texts by the number the proxy gave them (a query's `sid`). */
@@ -149,10 +149,13 @@ async function main(): Promise<void> {
       case 'cpu':
         port.postMessage({ id: m.id, value: threadCpuMicros() } satisfies Reply);
         return;
+      case 'checkpoints':
+        port.postMessage({ id: m.id, value: checkpoints.stats() } satisfies Reply);
+        return;
       case 'close':
         // PGlite's close waits for every statement and transaction it was given before (and
         // takes a checkpoint of its own).
-        stopCheckpoints();
+        checkpoints.stop();
         void answer(m.id, run.hold(pg.close()));
         return;
     }

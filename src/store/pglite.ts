@@ -51,7 +51,7 @@ async function openInline(engine: EngineOptions, lock: DirLock | undefined): Pro
   const { schema } = engine;
   const pg = await startPGlite(engine);
   const run = statementRunner(pg);
-  const stopCheckpoints = startCheckpoints(pg, run, engine.checkpoints);
+  const checkpoints = startCheckpoints(pg, run, engine.checkpoints);
   const wrap = (q: Runner): Sql =>
     sqlHandle({
       engine: 'pglite',
@@ -71,8 +71,11 @@ async function openInline(engine: EngineOptions, lock: DirLock | undefined): Pro
     async notify(channel, payload) {
       await run.query(pg, 'SELECT pg_notify($1, $2)', [channel, payload]);
     },
+    async checkpointStats() {
+      return checkpoints.stats();
+    },
     async close() {
-      stopCheckpoints();
+      checkpoints.stop();
       try {
         await pg.close();
       } finally {

@@ -27,10 +27,9 @@ export type RecipientCountries = Readonly<Record<string, string>>;
  */
 const RELEASES = `
   SELECT d.recipient, d.declaration_id, d.subject_pseudonym, d.released, m.class_id,
-         COALESCE(m.country, rc.value) AS country, COALESCE(s.jurisdiction, $5) AS jurisdiction
+         COALESCE(m.country, (SELECT $4::jsonb) ->> d.recipient) AS country, COALESCE(s.jurisdiction, $5) AS jurisdiction
   FROM release_decision_records d
   LEFT JOIN recipient_members m ON m.id = d.recipient
-  LEFT JOIN jsonb_each_text($4::jsonb) rc ON rc.key = d.recipient
   LEFT JOIN subjects s ON s.pseudonym = d.subject_pseudonym
   WHERE d.allow AND d.declaration_id IS NOT NULL AND jsonb_array_length(d.released) > 0
     AND d.leaf_index < $3 AND d.decided_at >= $1::timestamptz AND d.decided_at <= $2::timestamptz`;
@@ -132,10 +131,11 @@ export async function consentStats(sql: Sql, p: Period): Promise<ConsentStat[]> 
   return rows.map((r) => ({ ...r, refusal_rate: refusalRate(r.grants, r.refusals) }));
 }
 
+/** Denies by code and article, with their distinct subjects: the row's columns alone (migration 223), no entry is read. */
 export async function denyStats(sql: Sql, p: Period): Promise<DenyStat[]> {
   return sql.query<DenyStat>(
-    `SELECT COALESCE(code, 'UNKNOWN') AS code, COALESCE(article, '') AS article, count(*)::int8 AS denies, count(DISTINCT subject_pseudonym)::int8 AS subjects
-     FROM release_decision_records WHERE NOT allow AND leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz
+    `SELECT COALESCE(code, 'UNKNOWN') AS code, COALESCE(article, '') AS article, count(*)::int8 AS denies, count(DISTINCT denied_subject)::int8 AS subjects
+     FROM release_decisions WHERE NOT allow AND leaf_index < $3 AND decided_at >= $1::timestamptz AND decided_at <= $2::timestamptz
      GROUP BY 1, 2 ORDER BY denies DESC, code, article`,
     [iso(p.from), iso(p.to), p.belowLeaf],
   );

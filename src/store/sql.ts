@@ -66,6 +66,11 @@ export interface Database extends Sql {
    * worker thread (pglite-proxy.ts). Absent otherwise; null where the platform cannot tell.
    */
   threadCpuMicros?(): Promise<number | null>;
+  /**
+   * PGlite's checkpoint scheduler (pglite-engine.ts startCheckpoints), in either placement: the
+   * checks it completed and the checkpoints they took. Absent on PostgreSQL (its own checkpointer).
+   */
+  checkpointStats?(): Promise<{ readonly checks: number; readonly checkpoints: number }>;
 }
 
 /** Schema names are interpolated into DDL, so they are restricted to a safe alphabet. */

@@ -4,7 +4,7 @@ import { appendDecision } from '../../src/app/decision-entry.ts';
 import { ConsoleQueries } from '../../src/store/console-queries.ts';
 import { releasedItem } from '../../src/store/decision-json.ts';
 import { DecisionsRepo, type DecisionRow } from '../../src/store/decisions-repo.ts';
-import { breachFacts, decisionCounts, denyStats, provisionRows, timelineRows } from '../../src/store/report-queries.ts';
+import { breachFacts, decisionCounts, denyStats, provisionRows, timelineRows, transferRows } from '../../src/store/report-queries.ts';
 import { decisionsAfter, RightsRepo } from '../../src/store/rights-repo.ts';
 import { TokensRepo } from '../../src/store/tokens-repo.ts';
 import { releasesOf } from '../../src/store/usage-notice-queries.ts';
@@ -27,6 +27,7 @@ const ms = fc.integer({ min: FROM, max: TO });
 
 const sortBy = <T>(xs: T[], key: (x: T) => string) => [...xs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 const released = (r: DecisionRow) => r.allow && r.released.length > 0;
+const LONG_SUBJECT = 'sp_' + 'x'.repeat(198);
 
 describe.each(engines())('every reader of release decisions answers what was decided, on %s', (engine) => {
   const t = decisionJournal(engine);
@@ -37,7 +38,9 @@ describe.each(engines())('every reader of release decisions answers what was dec
     const decision = () =>
       decisionRows({
         id: fc.constant(`rd${engine}_${n++}`),
-        subject: fc.constantFrom('sp_a', 'sp_b', 'sp_c'),
+        // '' and a 201-character pseudonym, which the ledger does not index (ledger_entries.subject
+        // is NULL): every reader answers them all the same (the deny statistics count them).
+        subject: fc.constantFrom('sp_a', 'sp_b', 'sp_c', '', LONG_SUBJECT),
         text,
         ms,
         item: fc.tuple(fc.constantFrom('name', 'phone', 'address'), fc.constantFrom('plain', 'masked')).map(([c, f]) => releasedItem(c, f)),
@@ -56,6 +59,7 @@ describe.each(engines())('every reader of release decisions answers what was dec
 
   async function checkReaders() {
     const db = t.db;
+    await db.query(`INSERT INTO subjects (id, pseudonym, jurisdiction) VALUES ('s-a', 'sp_a', 'KR'), ('s-b', 'sp_b', 'EU') ON CONFLICT DO NOTHING`);
     const period = { from: FROM, to: TO, belowLeaf: Math.max(...written.map((w) => w.leaf)) + 1 };
     const byLeaf = [...written].sort((a, b) => a.leaf - b.leaf);
     const byTime = [...written].sort((a, b) => a.row.at - b.row.at || a.leaf - b.leaf);
@@ -129,6 +133,41 @@ describe.each(engines())('every reader of release decisions answers what was dec
     expect(sortBy(await denyStats(db, period), (d) => denyKey(d.code, d.article))).toEqual(
       sortBy([...denyModel.values()].map((g) => ({ code: g.code, article: g.article, denies: g.denies, subjects: g.subjects.size })), (d) => denyKey(d.code, d.article)),
     );
+    // Transfers: releases with a declaration to a recipient of known country, by group and volume.
+    const countries: Record<string, string> = { 'seller-a': 'KR', '': 'CN', '\\': 'US', '"': 'JP' };
+    const jurisdiction = (subject: string) => (subject === 'sp_b' ? 'EU' : 'KR');
+    const transfers = written.filter((w) => released(w.row) && w.row.declarationId !== null);
+    const groupModel = new Map<string, { recipient: string; class_id: null; declaration_id: string; country: string; jurisdiction: string; releases: number; subjects: Set<string> }>();
+    const volumeModel = new Map<string, { declaration_id: string; country: string; jurisdiction: string; releases: number; subjects: Set<string> }>();
+    const itemModel = new Map<string, Set<string>>();
+    for (const { row: r } of transfers) {
+      const ik = JSON.stringify([r.recipient, r.declarationId]);
+      itemModel.set(ik, new Set([...(itemModel.get(ik) ?? []), ...r.released.map((i) => i.category)]));
+      const country = Object.hasOwn(countries, r.recipient) ? countries[r.recipient]! : null;
+      if (country === null) continue;
+      const j = jurisdiction(r.subjectPseudonym);
+      const gk = JSON.stringify([r.recipient, r.declarationId, country, j]);
+      const g = groupModel.get(gk) ?? { recipient: r.recipient, class_id: null, declaration_id: r.declarationId!, country, jurisdiction: j, releases: 0, subjects: new Set<string>() };
+      g.releases++;
+      g.subjects.add(r.subjectPseudonym);
+      groupModel.set(gk, g);
+      const vk = JSON.stringify([r.declarationId, country, j]);
+      const v = volumeModel.get(vk) ?? { declaration_id: r.declarationId!, country, jurisdiction: j, releases: 0, subjects: new Set<string>() };
+      v.releases++;
+      v.subjects.add(r.subjectPseudonym);
+      volumeModel.set(vk, v);
+    }
+    const gotTransfers = await transferRows(db, period, countries, 'KR');
+    expect(sortBy(gotTransfers.transfers, (g) => JSON.stringify(g))).toEqual(
+      sortBy(
+        [...groupModel.values()].map(({ subjects, ...g }) => ({ ...g, subjects: subjects.size, items: [...itemModel.get(JSON.stringify([g.recipient, g.declaration_id]))!].sort() })),
+        (g) => JSON.stringify(g),
+      ),
+    );
+    expect(sortBy(gotTransfers.volumes, (v) => JSON.stringify(v))).toEqual(
+      sortBy([...volumeModel.values()].map(({ subjects, ...v }) => ({ ...v, subjects: subjects.size })), (v) => JSON.stringify(v)),
+    );
+
     const timeline = await timelineRows(db, period, 'month');
     expect([...timeline.values()].reduce((s, b) => s + b.allowed + b.denied, 0)).toBe(written.length);
 
@@ -170,10 +209,9 @@ describe.each(engines())('every reader of release decisions answers what was dec
       const newestFirst = [...mine].sort((a, b) => b.row.at - a.row.at || b.leaf - a.leaf);
       expect(await new RightsRepo(db).releasesOf(subject, 10_000)).toEqual(newestFirst.map(record));
     }
-    // Retention sweep: releases whose retention ended, with the subject id.
-    await db.query(`INSERT INTO subjects (id, pseudonym, jurisdiction) VALUES ('s-a', 'sp_a', 'KR'), ('s-b', 'sp_b', 'EU') ON CONFLICT DO NOTHING`);
+    // Retention sweep: releases whose retention ended, with the subject id (subjects inserted above).
     const ended = await new RightsRepo(db).retentionEnded(TO, 10_000);
-    const endedModel = written.filter((w) => released(w.row) && w.row.retentionUntil !== null && w.row.retentionUntil <= TO && w.row.subjectPseudonym !== 'sp_c');
+    const endedModel = written.filter((w) => released(w.row) && w.row.retentionUntil !== null && w.row.retentionUntil <= TO && ['sp_a', 'sp_b'].includes(w.row.subjectPseudonym));
     expect(sortBy(ended.map((e) => `${e.decisionId} ${e.subject} ${e.orderRef} ${e.retentionUntil}`), (x) => x)).toEqual(
       sortBy(endedModel.map((w) => `${w.row.id} ${w.row.subjectPseudonym === 'sp_a' ? 's-a' : 's-b'} ${w.row.orderRef} ${w.row.retentionUntil}`), (x) => x),
     );

@@ -6,10 +6,11 @@ import { DecisionsRepo, type DecisionRow } from '../../src/store/decisions-repo.
 import { loadMigrations, migrate } from '../../src/store/migrate.ts';
 import { openPGlite } from '../../src/store/pglite.ts';
 import { openPostgres } from '../../src/store/postgres.ts';
+import { ConsoleQueries } from '../../src/store/console-queries.ts';
 import { decisionCounts, denyStats, provisionRows } from '../../src/store/report-queries.ts';
 import { decisionsAfter } from '../../src/store/rights-repo.ts';
 import type { Database, Engine } from '../../src/store/sql.ts';
-import { decisionRows, expectedProvisions, insertDecisionLeaf } from '../support/decision-rows.ts';
+import { decisionRows, expectedDenies, expectedProvisions, insertDecisionLeaf } from '../support/decision-rows.ts';
 import { engines, POSTGRES_URL } from '../support/engines.ts';
 
 /**
@@ -41,10 +42,10 @@ async function insertOld(db: Database, r: DecisionRow, leaf: number): Promise<vo
   );
 }
 
-async function oldDatabase(engine: Engine): Promise<{ db: Database; drop: () => Promise<void> }> {
+async function oldDatabase(engine: Engine, below = '222'): Promise<{ db: Database; drop: () => Promise<void> }> {
   const schema = `cg_t_${process.pid}_${randomBytes(4).toString('hex')}`;
   const db: Database = engine === 'pglite' ? await openPGlite({ schema }) : await openPostgres(POSTGRES_URL, { schema });
-  await migrate(db, loadMigrations().filter((m) => m.id < '222'));
+  await migrate(db, loadMigrations().filter((m) => m.id < below));
   return {
     db,
     drop: async () => {
@@ -76,14 +77,13 @@ describe.each(engines())('migration 222 (decisions read from their ledger entrie
       const period = { from: 0, to: 7_258_118_400_000, belowLeaf: 1_000_000 };
       const readers = async () => ({
         counts: await decisionCounts(db, period),
-        denies: (await denyStats(db, period)).map((d) => JSON.stringify(d)).sort(),
         stream: await decisionsAfter(db, -1, 1000),
         got: await Promise.all(sample.map((r) => new DecisionsRepo(db).get(r.id))),
       });
       const before = await read();
       const answered = await readers();
       expect(before).toHaveLength(sample.length);
-      expect(await migrate(db)).toEqual(['222-decision-rows']);
+      expect(await migrate(db)).toEqual(['222-decision-rows', '223-decision-codes']);
       expect(await read()).toEqual(before);
       expect(await readers()).toEqual(answered);
       // The provision report pages on a column 222 adds (handed_over): checked against the records.
@@ -91,11 +91,13 @@ describe.each(engines())('migration 222 (decisions read from their ledger entrie
       expect(provisions).toEqual(expectedProvisions(before));
       expect(provisions.total).toBeGreaterThan(0);
       expect(provisions.total).toBeLessThan(sample.length);
+      // So do the deny statistics (code, article and subject of a deny on the row, 223).
+      expect((await denyStats(db, period)).map((d) => JSON.stringify(d)).sort()).toEqual(expectedDenies(before).stats);
       // Only the narrow columns are left in the table.
       const [cols] = await db.query<{ names: string }>(
         `SELECT string_agg(attname, ',' ORDER BY attnum) AS names FROM pg_attribute WHERE attrelid = 'release_decisions'::regclass AND attnum > 0 AND NOT attisdropped`,
       );
-      expect(cols!.names).toBe('id,leaf_index,recipient,allow,trace_id,order_ref,retention_until,decided_at,handed_over');
+      expect(cols!.names).toBe('id,leaf_index,recipient,allow,trace_id,order_ref,retention_until,decided_at,handed_over,code,article,denied_subject');
     } finally {
       await drop();
     }
@@ -120,6 +122,80 @@ describe.each(engines())('migration 222 (decisions read from their ledger entrie
         await expect(migrate(db)).rejects.toThrow(/release_decisions_rows_must_match_their_ledger_entries/);
         expect(await db.query('SELECT * FROM release_decisions ORDER BY id')).toEqual(before);
         expect(await db.query(`SELECT id FROM schema_migrations WHERE id >= '222'`)).toEqual([]);
+      } finally {
+        await drop();
+      }
+    }
+  });
+});
+
+/** A decision as the 222 writer stored it: its leaf, and the narrow row without code and article. */
+async function insert222(db: Database, r: DecisionRow, leaf: number): Promise<void> {
+  await insertDecisionLeaf(db, r, leaf);
+  await db.query(
+    `INSERT INTO release_decisions (id, leaf_index, recipient, allow, trace_id, order_ref, retention_until, decided_at, handed_over)
+     VALUES ($1, $2, $3, $4, sha256(convert_to($5, 'UTF8')), $6, $7, $8, $9)`,
+    [r.id, leaf, r.recipient, r.allow, traceStepJson.array(r.trace), r.orderRef, iso(r.retentionUntil), iso(r.at), r.released.length > 0],
+  );
+}
+
+describe.each(engines())('migration 223 (deny code, article and subject on the decision row) on %s', (engine) => {
+  it('fills code, article and denied_subject of decisions stored by the 222 writer from their entries: records unchanged, deny readers answer the records (property)', { timeout: 120_000 }, async () => {
+    const { db, drop } = await oldDatabase(engine, '223');
+    try {
+      let n = 0;
+      const rows = fc.array(
+        decisionRows({
+          id: fc.constant('').map(() => `old_${n++}`),
+          subject: text,
+          text,
+          ms,
+          item: fc.tuple(text, fc.constantFrom('plain', 'masked', 'token')).map(([c, f]) => releasedItem(c, f)),
+          step: fc.record({ check: text, ok: fc.boolean(), detail: text }),
+        }),
+        { minLength: 40, maxLength: 60 },
+      );
+      const sample = fc.sample(rows, { numRuns: 1, seed: 223 })[0]!;
+      for (const [i, r] of sample.entries()) await insert222(db, r, 10 + i * 3);
+      const read = () => db.query<Record<string, unknown>>('SELECT *, trace::text AS trace_text FROM release_decision_records ORDER BY leaf_index');
+      const before = await read();
+      expect(before).toHaveLength(sample.length);
+      const denied = before.filter((r) => r.allow === false);
+      expect(denied.length).toBeGreaterThan(3);
+      expect(denied.some((r) => r.code !== null) && denied.some((r) => r.code === null)).toBe(true);
+      expect(await migrate(db)).toEqual(['223-decision-codes']);
+      expect(await read()).toEqual(before);
+      // The table's own columns hold what the entries said, for every row (allowed ones too).
+      expect(await db.query('SELECT id, code, article, denied_subject FROM release_decisions ORDER BY leaf_index')).toEqual(
+        before.map((r) => ({ id: r.id, code: r.code, article: r.article, denied_subject: r.allow ? null : r.subject_pseudonym })),
+      );
+      const want = expectedDenies(before);
+      const period = { from: 0, to: 7_258_118_400_000, belowLeaf: 1_000_000 };
+      expect((await denyStats(db, period)).map((d) => JSON.stringify(d)).sort()).toEqual(want.stats);
+      if (want.codes.length <= 20) expect((await new ConsoleQueries(db).denyCodes(new Date(0))).map((d) => JSON.stringify(d)).sort()).toEqual(want.codes);
+    } finally {
+      await drop();
+    }
+  });
+
+  it('refuses when a decision has no leaf or its leaf is not a decision, changing nothing', { timeout: 240_000 }, async () => {
+    for (const spoil of [
+      (db: Database) => db.query(`UPDATE ledger_entries SET entry = convert_to('{"kind":"consent_event","subject":"sp_x"}', 'UTF8') WHERE idx = 11`),
+      (db: Database) => db.query(`DELETE FROM ledger_entries WHERE idx = 11`),
+    ]) {
+      const { db, drop } = await oldDatabase(engine, '223');
+      try {
+        const base = {
+          recipient: 'seller-a', subjectPseudonym: 'sp_x', purpose: 'p', requested: null, released: [], allow: false, code: 'NO_CONSENT', article: 'PIPA 15', basis: null,
+          declarationId: 'd', trace: [], registryHash: 'h', noticeHash: null, consentEventId: null, orderRef: null, retentionUntil: null, at: 1_780_000_000_000, viaDecision: null, tokens: [],
+        } satisfies Omit<DecisionRow, 'id'>;
+        await insert222(db, { ...base, id: 'old_0' }, 10);
+        await insert222(db, { ...base, id: 'old_1' }, 11);
+        await spoil(db);
+        const before = await db.query('SELECT * FROM release_decisions ORDER BY id');
+        await expect(migrate(db)).rejects.toThrow(/release_decisions_rows_must_have_their_ledger_entries/);
+        expect(await db.query('SELECT * FROM release_decisions ORDER BY id')).toEqual(before);
+        expect(await db.query(`SELECT id FROM schema_migrations WHERE id >= '223'`)).toEqual([]);
       } finally {
         await drop();
       }

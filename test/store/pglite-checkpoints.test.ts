@@ -31,6 +31,14 @@ async function open(thread: PGliteThread, checkpoints: { checkMs: number; walByt
 const write = (db: Database, from: number, n: number) =>
   db.query('INSERT INTO t SELECT g, decode(repeat(md5(g::text), 32), $3) FROM generate_series($1::int, $2::int) g', [from, from + n - 1, 'hex']);
 
+const stats = async (db: Database) => (await db.checkpointStats!())!;
+
+/** Waits until the scheduler completed `n` more checks than it had (fails the test if it never does). */
+const checked = async (db: Database, n: number) => {
+  const from = (await stats(db)).checks;
+  return waitFor(async () => (await stats(db)).checks >= from + n);
+};
+
 const waitFor = async (f: () => Promise<boolean>, ms = 20_000) => {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -47,6 +55,7 @@ describe.each(['worker', 'inline'] as const)('PGlite checkpoints (%s)', { timeou
     const before = await redo(db);
     await write(db, 1, 1000); // ~0.6 MB of WAL, over the 256 kB limit
     expect(await waitFor(async () => (await redo(db)) !== before)).toBe(true);
+    expect((await stats(db)).checkpoints).toBeGreaterThanOrEqual(1);
     await write(db, 1001, 10);
     await db.close();
     dbs.length = 0;
@@ -59,8 +68,9 @@ describe.each(['worker', 'inline'] as const)('PGlite checkpoints (%s)', { timeou
     await db.exec('CREATE TABLE t (id int PRIMARY KEY, b bytea NOT NULL)');
     const start = await redo(db);
     await write(db, 1, 100);
-    await new Promise((r) => setTimeout(r, 200)); // ten checks
+    expect(await checked(db, 10)).toBe(true);
     expect(await redo(db)).toBe(start);
+    expect((await stats(db)).checkpoints).toBe(0);
   });
 
   it('takes one when checkpoint age passed with WAL written, and then waits for new WAL', async () => {
@@ -71,8 +81,11 @@ describe.each(['worker', 'inline'] as const)('PGlite checkpoints (%s)', { timeou
     expect(await waitFor(async () => (await redo(db)) !== start)).toBe(true);
     // Nothing written since: the next ticks leave the redo point where it is (the checks themselves write no WAL).
     const after = await redo(db);
-    await new Promise((r) => setTimeout(r, 200));
+    const taken = (await stats(db)).checkpoints;
+    expect(taken).toBeGreaterThanOrEqual(1);
+    expect(await checked(db, 10)).toBe(true);
     expect(await redo(db)).toBe(after);
+    expect((await stats(db)).checkpoints).toBe(taken);
   });
 
   it('freezes the database once its oldest unfrozen transaction id passes the age, so ids never wrap around', async () => {

@@ -105,13 +105,13 @@ export async function insertDecisionLeaf(db: Sql, row: DecisionRow, leafIndex: n
 
 /**
  * A decision stored at `leafIndex` without a journal: its leaf and its row of release_decisions
- * (migration 222), the trace referred to by the SHA-256 of `traceText` (not stored).
+ * (migrations 222, 223), the trace referred to by the SHA-256 of `traceText` (not stored).
  */
 export async function insertDecisionAt(db: Sql, row: DecisionRow, leafIndex: number, traceText = '[]'): Promise<void> {
   await insertDecisionLeaf(db, row, leafIndex);
   await db.query(
-    `INSERT INTO release_decisions (id, leaf_index, recipient, allow, trace_id, order_ref, retention_until, decided_at, handed_over)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    `INSERT INTO release_decisions (id, leaf_index, recipient, allow, trace_id, order_ref, retention_until, decided_at, handed_over, code, article, denied_subject)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
     [
       row.id,
       leafIndex,
@@ -122,6 +122,9 @@ export async function insertDecisionAt(db: Sql, row: DecisionRow, leafIndex: num
       row.retentionUntil === null ? null : new Date(row.retentionUntil).toISOString(),
       new Date(row.at).toISOString(),
       row.released.length > 0,
+      row.code,
+      row.article,
+      row.allow ? null : row.subjectPseudonym,
     ],
   );
 }
@@ -148,6 +151,26 @@ export function expectedProvisions(records: readonly Record<string, unknown>[]) 
       decision_id: r.id,
     }));
   return { total: rows.length, rows };
+}
+
+/** What denyStats and the console's denyCodes answer for these records (rows of release_decision_records). */
+export function expectedDenies(records: readonly Record<string, unknown>[]) {
+  const stats = new Map<string, { code: string; article: string; denies: number; subjects: Set<unknown> }>();
+  const codes = new Map<string, number>();
+  for (const r of records.filter((r) => r.allow === false)) {
+    const code = (r.code as string | null) ?? 'UNKNOWN';
+    const article = (r.article as string | null) ?? '';
+    const k = JSON.stringify([code, article]);
+    const g = stats.get(k) ?? { code, article, denies: 0, subjects: new Set() };
+    g.denies++;
+    g.subjects.add(r.subject_pseudonym);
+    stats.set(k, g);
+    codes.set((r.code as string | null) ?? '?', (codes.get((r.code as string | null) ?? '?') ?? 0) + 1);
+  }
+  return {
+    stats: [...stats.values()].map((g) => JSON.stringify({ code: g.code, article: g.article, denies: g.denies, subjects: g.subjects.size })).sort(),
+    codes: [...codes].map(([code, n]) => JSON.stringify({ code, n })).sort(),
+  };
 }
 
 /** A stored row as the values it was written from (what every read path sees). */

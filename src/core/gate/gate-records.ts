@@ -3,6 +3,7 @@ import { addDuration, addDurationToParts, type IsoDuration } from '../time/durat
 import type { ConsentStatus } from '../consent/lookup.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
 import { idKey, intern, internList, UNSCOPED_KEY } from './intern.ts';
+import { doubled, EMPTY, freeSlot, idHash } from './open-addressing.ts';
 import type { ActiveConsent, OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts';
 
 /**
@@ -39,7 +40,7 @@ export class GateRecords {
    * probed by `idHash`; the id's characters are packed into the region (`isAt`). Not a Map: a
    * Map lookup reads a bucket, then an entry, then the key string, then the value. The hash
    * beside the region lets a probe pass over another subject's slot without fetching its region.
-   * Load factor at most 1/2; records are never removed.
+   * Load factor at most 1/2 (open-addressing.ts); records are never removed.
    */
   private table: Array<number | GateRecord> = new Array<number | GateRecord>(3 * 1024).fill(EMPTY);
   private slots = 1024;
@@ -111,22 +112,15 @@ export class GateRecords {
   }
 
   private put(t: Array<number | GateRecord>, slots: number, hash: number, r: GateRecord): void {
-    const mask = slots - 1;
-    let i = hash & mask;
-    while (t[3 * i] !== EMPTY) i = (i + 1) & mask;
-    t[3 * i] = hash;
-    t[3 * i + 1] = r.base;
-    t[3 * i + 2] = r;
+    const at = freeSlot(t, 3, slots, hash);
+    t[at] = hash;
+    t[at + 1] = r.base;
+    t[at + 2] = r;
   }
 
   private grow(): void {
-    const slots = this.slots * 2;
-    const next = new Array<number | GateRecord>(3 * slots).fill(EMPTY);
-    for (let i = 0; i < this.table.length; i += 3) {
-      if (this.table[i] !== EMPTY) this.put(next, slots, this.table[i] as number, this.table[i + 2] as GateRecord);
-    }
-    this.table = next;
-    this.slots = slots;
+    this.table = doubled(this.table, 3, this.slots);
+    this.slots *= 2;
   }
 
   /** Moves `r`'s region to the end of the cells with room for `cap` cells (called by its writes). */
@@ -183,15 +177,7 @@ export class GateRecords {
   }
 }
 
-/** An empty slot's hash: `idHash` is never negative. */
-const EMPTY = -1;
-
-/** FNV-1a over the UTF-16 code units, as a small integer (a Smi: no boxing). */
-export function idHash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h & 0x3fffffff;
-}
+export { idHash };
 
 /** Code units below this are packed two to a cell (30 bits: a small integer on every V8 build). */
 const PACKABLE = 1 << 15;

@@ -1,4 +1,4 @@
-import { idHash } from './gate-records.ts';
+import { doubled, EMPTY, freeSlot, idHash } from './open-addressing.ts';
 import type { MemberInfo } from './types.ts';
 
 /**
@@ -12,8 +12,8 @@ import type { MemberInfo } from './types.ts';
  * (valid until the next `find`, like `GateRecords.find`); `get` returns the member object as it
  * was stored (the traced evaluation, the operator policies, everything else).
  *
- * Open addressing with linear probing, keyed by `idHash` (the subjects' hash); load factor at
- * most 1/2; a removed member's slot is closed up by shifting later slots of its run back
+ * Open addressing with linear probing, keyed by `idHash` (the subjects' hash), as `GateRecords`
+ * (open-addressing.ts); load factor at most 1/2; a removed member's slot is closed up by shifting later slots of its run back
  * (no tombstones), so a probe always stops at the first empty slot.
  */
 export class MemberTable {
@@ -55,7 +55,7 @@ export class MemberTable {
     let i = this.slotOf(id);
     if (i < 0) {
       if (2 * (this.count + 1) > this.slots) this.grow();
-      i = free(this.cells, this.slots, idHash(id));
+      i = freeSlot(this.cells, W, this.slots, idHash(id));
       this.count++;
     }
     write(this.cells, this.infos, i, idHash(id), id, info);
@@ -100,17 +100,10 @@ export class MemberTable {
   }
 
   private grow(): void {
-    const slots = this.slots * 2;
-    const next = new Array<string | number | null>(W * slots).fill(EMPTY);
-    const infos = new Array<MemberInfo | undefined>(slots).fill(undefined);
-    for (let i = 0; i < this.slots; i++) {
-      const h = this.cells[W * i];
-      if (h === EMPTY) continue;
-      write(next, infos, free(next, slots, h as number), h as number, this.cells[W * i + ID] as string, this.infos[i]!);
-    }
-    this.cells = next;
+    const infos = new Array<MemberInfo | undefined>(this.slots * 2).fill(undefined);
+    this.cells = doubled(this.cells, W, this.slots, (from, to) => (infos[to] = this.infos[from]));
     this.infos = infos;
-    this.slots = slots;
+    this.slots *= 2;
   }
 }
 
@@ -121,17 +114,6 @@ const KEY = 2;
 const CLASS = 3;
 const COUNTRY = 4;
 const AGREEMENT = 5;
-/** An empty slot's hash: `idHash` is never negative. */
-const EMPTY = -1;
-
-/** The first empty slot of `hash`'s run. */
-function free(c: ReadonlyArray<unknown>, slots: number, hash: number): number {
-  const mask = slots - 1;
-  let i = hash & mask;
-  while (c[W * i] !== EMPTY) i = (i + 1) & mask;
-  return W * i;
-}
-
 function write(c: Array<string | number | null>, infos: Array<MemberInfo | undefined>, at: number, hash: number, id: string, info: MemberInfo): void {
   c[at] = hash;
   c[at + ID] = id;
