@@ -55,23 +55,28 @@ async function oldDatabase(engine: Engine, below = '222'): Promise<{ db: Databas
   };
 }
 
+/** 40–60 decisions as an older writer stored them, from a fixed seed (one per migration's test). */
+function oldRows(seed: number) {
+  let n = 0;
+  const rows = fc.array(
+    decisionRows({
+      id: fc.constant('').map(() => `old_${n++}`),
+      subject: text,
+      text,
+      ms,
+      item: fc.tuple(text, fc.constantFrom('plain', 'masked', 'token')).map(([c, f]) => releasedItem(c, f)),
+      step: fc.record({ check: text, ok: fc.boolean(), detail: text }),
+    }),
+    { minLength: 40, maxLength: 60 },
+  );
+  return fc.sample(rows, { numRuns: 1, seed })[0]!;
+}
+
 describe.each(engines())('migration 222 (decisions read from their ledger entries) on %s', (engine) => {
   it('upgrades decisions stored by the 221 writer: every record and every reader answer as before (property)', { timeout: 120_000 }, async () => {
     const { db, drop } = await oldDatabase(engine);
     try {
-      let n = 0;
-      const rows = fc.array(
-        decisionRows({
-          id: fc.constant('').map(() => `old_${n++}`),
-          subject: text,
-          text,
-          ms,
-          item: fc.tuple(text, fc.constantFrom('plain', 'masked', 'token')).map(([c, f]) => releasedItem(c, f)),
-          step: fc.record({ check: text, ok: fc.boolean(), detail: text }),
-        }),
-        { minLength: 40, maxLength: 60 },
-      );
-      const sample = fc.sample(rows, { numRuns: 1, seed: 222 })[0]!;
+      const sample = oldRows(222);
       for (const [i, r] of sample.entries()) await insertOld(db, r, 10 + i * 3);
       const read = () => db.query<Record<string, unknown>>('SELECT *, trace::text AS trace_text FROM release_decision_records ORDER BY leaf_index');
       const period = { from: 0, to: 7_258_118_400_000, belowLeaf: 1_000_000 };
@@ -143,19 +148,7 @@ describe.each(engines())('migration 223 (deny code, article and subject on the d
   it('fills code, article and denied_subject of decisions stored by the 222 writer from their entries: records unchanged, deny readers answer the records (property)', { timeout: 120_000 }, async () => {
     const { db, drop } = await oldDatabase(engine, '223');
     try {
-      let n = 0;
-      const rows = fc.array(
-        decisionRows({
-          id: fc.constant('').map(() => `old_${n++}`),
-          subject: text,
-          text,
-          ms,
-          item: fc.tuple(text, fc.constantFrom('plain', 'masked', 'token')).map(([c, f]) => releasedItem(c, f)),
-          step: fc.record({ check: text, ok: fc.boolean(), detail: text }),
-        }),
-        { minLength: 40, maxLength: 60 },
-      );
-      const sample = fc.sample(rows, { numRuns: 1, seed: 223 })[0]!;
+      const sample = oldRows(223);
       for (const [i, r] of sample.entries()) await insert222(db, r, 10 + i * 3);
       const read = () => db.query<Record<string, unknown>>('SELECT *, trace::text AS trace_text FROM release_decision_records ORDER BY leaf_index');
       const before = await read();
