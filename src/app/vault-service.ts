@@ -27,7 +27,7 @@ export interface VaultServiceOptions {
   /** Category ids of the active registry: writes of anything else are refused. */
   readonly categories: () => { has(id: string): boolean };
   readonly limits?: VaultLimits;
-  /** Subjects whose unwrapped data key and sealed items stay in memory (LRU; at least one). */
+  /** Subjects whose unwrapped data key and sealed items stay in memory (LRU; 0 keeps none). */
   readonly cacheSize?: number;
   /**
    * When given, an erasure is an admin action: the key's destruction and its log leaf commit in
@@ -302,7 +302,8 @@ export class VaultService {
     }
     const [dataKey, items] = await Promise.all([this.unwrap(key), this.repo.readItems(subject)]);
     const entry: CacheEntry = { keyVersion: key.keyVersion, dataKey, items: new Map(items.map((i) => [i.category, i])), openers: new Map() };
-    if ((this.generation.get(subject) ?? 0) === gen && !this.erased.has(subject)) {
+    // A cache size of 0 keeps nothing (lru-cache needs a max of at least 1).
+    if (this.cacheSize > 0 && (this.generation.get(subject) ?? 0) === gen && !this.erased.has(subject)) {
       this.cache.set(subject, entry);
     }
     return entry;

@@ -177,4 +177,14 @@ describe.each(engines())('vault service on %s', (engine) => {
       await small.close();
     }
   });
+  it('keeps no subject with a cache size of 0', async () => {
+    await vault.put('lru-none', { name: 'n' }, T0);
+    const none = await VaultService.open(db, { keys, categories: () => CATEGORIES, cacheSize: 0 });
+    try {
+      expect((await none.read('lru-none', ['name'])).get('name')).toBe('n');
+      expect(none.readCached('lru-none', ['name'])).toBeUndefined();
+    } finally {
+      await none.close();
+    }
+  });
 });
