@@ -13,11 +13,12 @@ import { writeFileSync } from 'node:fs';
 const out = process.env.CG_HEAP_OUT;
 const WARM = Number(process.env.CG_HEAP_WARM ?? 3000);
 const survivors = Boolean(process.env.CG_HEAP_SURVIVORS);
+const PATH = process.env.CG_HEAP_SIDE === 'bare' ? '/bare' : '/v1/releases';
 let n = 0, started = false, startAt = 0;
 const session = new inspector.Session();
 session.connect();
 dc.subscribe('http.server.response.finish', ({ request }) => {
-  if (request.url !== '/v1/releases') return;
+  if (request.url !== PATH) return;
   n++;
   if (!started && n >= WARM) {
     started = true; startAt = n;
