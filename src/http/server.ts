@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { randomUUID } from 'node:crypto';
+import { requestId } from '../app/ids.ts';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { CgError } from '../core/errors.ts';
@@ -83,7 +83,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : requestId();
     },
     routerOptions: { maxParamLength: 200 },
     frameworkErrors,

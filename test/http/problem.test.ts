@@ -51,6 +51,15 @@ const expectProblem = (res: { statusCode: number; headers: Record<string, unknow
 };
 
 describe('problem documents', () => {
+  it("a request without an id gets the server's: 32 hex digits (128 random bits), a new one each time", async () => {
+    const [a, b] = await Promise.all([app.server.inject({ method: 'GET', url: '/v1/nothing-here' }), app.server.inject({ method: 'GET', url: '/v1/nothing-here' })]);
+    for (const res of [a, b]) {
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+      expect((res.json() as { instance?: string }).instance).toBe(res.headers['x-request-id']);
+    }
+    expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
+  });
+
   it('unknown routes are 404 NOT_FOUND with the request id as instance', async () => {
     const res = await app.server.inject({ method: 'GET', url: '/v1/nothing-here?email=x', headers: { 'x-request-id': 'req-123' } });
     const body = expectProblem(res, 404, 'NOT_FOUND');
