@@ -107,18 +107,12 @@ export class ReleaseService {
     if (!decision.allow) throw await this.refuse(req, decision, registry, null);
 
     let plaintext: Map<string, unknown>;
+    // The categories to read, which of them to decrypt and the record's items, made once per
+    // item list the gate shares (frozen) rather than per release.
+    const plan = itemsPlan(decision.items);
     try {
-      // Only what leaves as itself (plain, masked) is decrypted; a token or a safe number needs
-      // to know that a value is stored, never the value.
-      const categories: string[] = [];
-      let storedOnly = false;
-      for (const i of decision.items) {
-        categories.push(i.category);
-        if (!formNeedsValue(i.form)) storedOnly = true;
-      }
-      const decrypt = storedOnly ? decryptedForms(decision.items) : undefined;
       // A cached subject is read in this turn; only a cache miss waits for the database.
-      plaintext = this.deps.vault.readCached(req.subject, categories, decrypt) ?? (await this.deps.vault.read(req.subject, categories, decrypt ?? all));
+      plaintext = this.deps.vault.readCached(req.subject, plan.categories, plan.decrypt) ?? (await this.deps.vault.read(req.subject, plan.categories, plan.decrypt ?? all));
     } catch (e) {
       // Erased between the gate's check and the read: that is the decision.
       if ((e as CgError).code === 'SUBJECT_ERASED') throw await this.refuse(req, erasedDeny(decision, this.jurisdictionOf(req.subject)), registry, null);
@@ -127,11 +121,14 @@ export class ReleaseService {
     const session = this.deps.issuers.session();
     const applied = await applyForms(decision, req, plaintext, session);
     // The record's items and the answer's, in one pass; the answer leaves only once the record is durable.
-    const released: DecisionRow['released'][number][] = [];
+    // Every item there (none missing): the record's items are the plan's shared frozen list,
+    // whose log text is remembered (itemJson); else a list of what was released.
+    const whole = applied.items.length === plan.released.length;
+    const released: DecisionRow['released'][number][] | DecisionRow['released'] = whole ? plan.released : [];
     const items: Record<string, unknown> = {};
     const forms: Record<string, ReleaseForm> = {};
     for (const i of applied.items) {
-      released.push(releasedItem(i.category, i.form));
+      if (!whole) (released as DecisionRow['released'][number][]).push(releasedItem(i.category, i.form));
       items[i.category] = i.value;
       forms[i.category] = i.form;
     }
@@ -355,6 +352,42 @@ const notRecordedError = () => new CgError('DECISION_NOT_RECORDED', 'the decisio
 const notRecorded = (): never => {
   throw notRecordedError();
 };
+
+/** What a release of an allowed item list reads from the vault and records (`itemsPlan`). */
+interface ItemsPlan {
+  /** Every item's category, in order: what the vault is asked for. */
+  readonly categories: readonly string[];
+  /** Which of them to decrypt; undefined when every form needs its value. Only what leaves as
+   * itself (plain, masked) is decrypted; a token or a safe number needs to know that a value
+   * is stored, never the value. */
+  readonly decrypt: ((category: string) => boolean) | undefined;
+  /** The record's items when every item is released (none missing): frozen, interned items. */
+  readonly released: DecisionRow['released'];
+}
+
+// The gate shares one frozen item list per declaration and consent shape (gate-index.ts):
+// a release of a shape seen before makes no plan.
+const plans = new WeakMap<object, ItemsPlan>();
+
+/** The plan for `items`, remembered when the list is frozen (a fresh list is planned afresh). */
+export function itemsPlan(items: ReadonlyArray<{ readonly category: string; readonly form: ReleaseForm }>): ItemsPlan {
+  const frozen = Object.isFrozen(items);
+  if (frozen) {
+    const hit = plans.get(items);
+    if (hit !== undefined) return hit;
+  }
+  const categories: string[] = [];
+  const released: DecisionRow['released'][number][] = [];
+  let storedOnly = false;
+  for (const i of items) {
+    categories.push(i.category);
+    released.push(releasedItem(i.category, i.form));
+    if (!formNeedsValue(i.form)) storedOnly = true;
+  }
+  const plan: ItemsPlan = { categories: Object.freeze(categories), decrypt: storedOnly ? decryptedForms(items) : undefined, released: Object.freeze(released) };
+  if (frozen) plans.set(items, plan);
+  return plan;
+}
 
 /** The categories of `items` whose form is made from the value (a category named twice: if any of its forms is). */
 function decryptedForms(items: ReadonlyArray<{ readonly category: string; readonly form: ReleaseForm }>): (category: string) => boolean {

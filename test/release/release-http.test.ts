@@ -65,6 +65,27 @@ describe('release gate over HTTP', () => {
     expect(entry.checks.every((c: Record<string, unknown>) => !('detail' in c))).toBe(true);
   });
 
+  it('records only the items released when one is not stored, before and after a release of the same items that had all', async () => {
+    const { customs_code: _, ...partial } = DATA;
+    await h.customer('cust-partial', { data: partial });
+    await h.grant('cust-partial', 'checkout', ['sellers_fulfilment']);
+    const released = async (subject: string) => {
+      const r = await h.release(h.keys.sellerA, { subject, purpose: 'order_fulfilment', order_ref: `${subject}/A` });
+      expect(r.status).toBe(200);
+      const [leaf] = await h.app.ctx.db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries WHERE idx = $1', [r.body.ledger_index]);
+      const [row] = await h.app.ctx.db.query<any>('SELECT released FROM release_decision_records WHERE id = $1', [r.body.decision_id]);
+      const logged = (JSON.parse(Buffer.from(leaf!.entry).toString('utf8')) as { released: Array<{ category: string }> }).released.map((i) => i.category);
+      return { missing: r.body.missing as string[], answered: Object.keys(r.body.items).sort(), logged: logged.sort(), row: (row.released as Array<{ category: string }>).map((i) => i.category).sort() };
+    };
+    const all = ['address', 'customs_code', 'name', 'phone'];
+    const some = ['address', 'name', 'phone'];
+    for (const subject of ['cust-1', 'cust-partial', 'cust-1', 'cust-partial']) {
+      const r = await released(subject);
+      const want = subject === 'cust-1' ? all : some;
+      expect(r).toEqual({ missing: subject === 'cust-1' ? [] : ['customs_code'], answered: want, logged: want, row: want });
+    }
+  });
+
   it('gives the same retention end in the answer, the log entry and the row', async () => {
     const r = await h.release(h.keys.broker, { subject: 'cust-1', purpose: 'customs_clearance' });
     expect(r.status).toBe(200);
