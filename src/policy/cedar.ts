@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { CgError, type ErrorDetail } from '../core/errors.ts';
 import { step } from '../core/gate/gate-index.ts';
-import type { Decision, GateContext, ReleaseRequest, TraceStep } from '../core/gate/types.ts';
+import type { Decision, GateContext, ReleasedItem, ReleaseRequest, TraceStep } from '../core/gate/types.ts';
 import { utcHour, utcWeekday } from '../core/time/utc-fields.ts';
 import { OPERATOR_SCHEMA } from './schema.ts';
 
@@ -134,12 +134,7 @@ export class OperatorPolicies {
     const classId = member ? member.classId : null;
     const hourUtc = utcHour(req.at);
     const weekdayUtc = utcWeekday(req.at);
-    const items: string[] = [];
-    const plainItems: string[] = [];
-    for (const i of decision.items) {
-      items.push(i.category);
-      if (i.form === 'plain') plainItems.push(i.category);
-    }
+    const { items, plainItems } = categoriesOf(decision.items);
     const overseas = ctx.registry.isOverseas(country, jurisdiction);
     // The memo key: every value the call below is built from, and nothing else, so equal keys
     // mean equal calls (test/policy/cedar.test.ts holds memoised answers to fresh ones). One
@@ -206,8 +201,8 @@ function callOf(
   isMember: boolean,
   classId: string | null,
   jurisdiction: string,
-  items: string[],
-  plainItems: string[],
+  items: readonly string[],
+  plainItems: readonly string[],
   overseas: boolean,
   hourUtc: number,
   weekdayUtc: number,
@@ -224,8 +219,9 @@ function callOf(
       purpose: req.purpose,
       declaration: decision.declarationId,
       basis: decision.basis,
-      items,
-      plain_items: plainItems,
+      // Copies (only on a miss): the shared lists never leave for the engine.
+      items: [...items],
+      plain_items: [...plainItems],
       overseas,
       hour_utc: hourUtc,
       hour_kst: (hourUtc + KST_OFFSET_H) % 24,
@@ -253,6 +249,33 @@ function passStep(rules: number): TraceStep {
 
 /** Memoised answers kept per policy set; the oldest is dropped first. */
 const MAX_MEMO = 10_000;
+
+interface Categories {
+  readonly items: readonly string[];
+  readonly plainItems: readonly string[];
+}
+
+// The gate shares one frozen item list per declaration and consent shape (gate-index.ts): its
+// categories and plain categories are listed once for it, not in two arrays per release.
+const categoryLists = new WeakMap<object, Categories>();
+
+/** The categories of `list` and those released plain, in order; remembered for a frozen list. */
+export function categoriesOf(list: readonly ReleasedItem[]): Categories {
+  const frozen = Object.isFrozen(list);
+  if (frozen) {
+    const hit = categoryLists.get(list);
+    if (hit !== undefined) return hit;
+  }
+  const items: string[] = [];
+  const plainItems: string[] = [];
+  for (const i of list) {
+    items.push(i.category);
+    if (i.form === 'plain') plainItems.push(i.category);
+  }
+  const out: Categories = { items: Object.freeze(items), plainItems: Object.freeze(plainItems) };
+  if (frozen) categoryLists.set(list, out);
+  return out;
+}
 
 function policyDeny(d: Decision & { allow: true }, message: string): Decision {
   return {

@@ -7,7 +7,7 @@ import { isCgError } from '../../src/core/errors.ts';
 import { decide } from '../../src/core/gate/decide.ts';
 import type { ReleaseRequest } from '../../src/core/gate/types.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
-import { OperatorPolicies } from '../../src/policy/cedar.ts';
+import { categoriesOf, OperatorPolicies } from '../../src/policy/cedar.ts';
 import { active, context, DAY, demoRegistry, FakeConsents, orderRef, ordersFor } from '../gate/fakes.ts';
 
 const registry = demoRegistry();
@@ -258,5 +258,18 @@ describe('bad policy files fail at load with file and line', () => {
     expect(isCgError(e) && e.details[0]).toMatchObject({ code: 'POLICY_DUPLICATE_ID', line: 2 });
     const e2 = load('permit (principal == ?principal, action, resource);');
     expect(isCgError(e2) && e2.code).toBe('POLICY_INVALID');
+  });
+});
+
+describe('categoriesOf (the memo key\'s item lists)', () => {
+  it('lists every category and the plain ones in order; once for a frozen list, afresh for one that may change', () => {
+    const shared = Object.freeze([Object.freeze({ category: 'name', form: 'plain' as const }), Object.freeze({ category: 'phone', form: 'masked' as const })]);
+    expect(categoriesOf(shared)).toEqual({ items: ['name', 'phone'], plainItems: ['name'] });
+    expect(categoriesOf(shared)).toBe(categoriesOf(shared));
+    const fresh = [{ category: 'name', form: 'plain' as const }];
+    const before = categoriesOf(fresh);
+    fresh.push({ category: 'address', form: 'plain' as const });
+    expect(categoriesOf(fresh)).toEqual({ items: ['name', 'address'], plainItems: ['name', 'address'] });
+    expect(before).toEqual({ items: ['name'], plainItems: ['name'] });
   });
 });
