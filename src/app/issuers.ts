@@ -130,11 +130,19 @@ export class Issuers {
     return new IssueSession(this);
   }
 
-  /** The live relay of a binding, covering at least `expiresAt`; allocated if there is none. */
-  async relay(b: Binding, kind: RelayKind, at: number, expiresAt: number | null): Promise<string> {
+  /**
+   * The live relay of a binding, covering at least `expiresAt`; allocated if there is none.
+   * A cached relay (nearly every release) is answered without an async function: its state
+   * object, register file and promise were ~0.2 KiB of young heap per release.
+   */
+  relay(b: Binding, kind: RelayKind, at: number, expiresAt: number | null): Promise<string> {
     const key = cacheKey(b);
     const hit = this.cache.get(key);
-    if (hit && covers(hit.expiresAt, expiresAt) && (hit.expiresAt === null || hit.expiresAt > at)) return hit.relay;
+    if (hit && covers(hit.expiresAt, expiresAt) && (hit.expiresAt === null || hit.expiresAt > at)) return Promise.resolve(hit.relay);
+    return this.allocateRelay(key, b, kind, at, expiresAt);
+  }
+
+  private async allocateRelay(key: string, b: Binding, kind: RelayKind, at: number, expiresAt: number | null): Promise<string> {
     for (let attempt = 0; attempt < ALLOC_ATTEMPTS; attempt++) {
       const row = await this.repo.upsertRelay(
         { recipient: b.recipientId, subject: b.subject, category: b.category, kind },
