@@ -87,6 +87,10 @@ describe('ApiKeys', () => {
     const loaded = await cachedKeys.verify(key);
     expect(loaded).toEqual({ ok: true, principal: { kind: 'recipient', id: 'r-cache', keyId: view.id, scopes: ['release'] } });
     expect(cachedKeys.verifyCached(key)).toEqual(loaded);
+    // One shared answer per entry, frozen so that no request can change another's principal.
+    const again = cachedKeys.verifyCached(key)!;
+    expect(cachedKeys.verifyCached(key)).toBe(again);
+    expect(again.ok && Object.isFrozen(again) && Object.isFrozen(again.principal)).toBe(true);
     // A wrong secret under the cached id is refused in this turn too, and does not spoil the entry.
     const wrong = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
     expect(cachedKeys.verifyCached(wrong)).toEqual({ ok: false, reason: 'unknown' });
