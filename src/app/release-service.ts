@@ -321,7 +321,11 @@ export function narrowOnly(statutory: Decision, fromPolicy: Decision): Decision 
     const allowed = new Map(items.map((i) => [i.category, i.form]));
     return fromPolicy.items.every((i) => allowed.get(i.category) === i.form) ? fromPolicy : statutory;
   }
-  for (const i of fromPolicy.items) {
+  // Indexed (the policy's items are the gate's frozen list: for-of over it made an iterator
+  // result object per item).
+  const policyItems = fromPolicy.items;
+  for (let p = 0; p < policyItems.length; p++) {
+    const i = policyItems[p]!;
     let form: string | undefined;
     for (let k = items.length - 1; k >= 0; k--) {
       if (items[k]!.category === i.category) {
