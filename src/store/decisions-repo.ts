@@ -82,6 +82,17 @@ export function decisionWriter(): PreparedWriter<DecisionRow> & { committed(rows
   // The table's row type, once a batch's transaction has read it (see rowTypeOf): until then,
   // and for good if the table is not the one this writer knows, a batch goes column by column.
   let rowType: RowType | null | undefined;
+  // The INSERT of the rows as one array, by the parameter it reads: the same string for every
+  // batch of a shape, which the journal's statement text is looked up by (ledger-appender.ts batchText).
+  const inserts = new Map<string, string>();
+  const recordsInsert = (type: RowType, array: string): string => {
+    let text = inserts.get(array);
+    if (text === undefined) {
+      text = `INSERT INTO release_decisions (${type.columns}) SELECT x.* FROM unnest(${array}::release_decisions[]) AS x, h`;
+      inserts.set(array, text);
+    }
+    return text;
+  };
   return {
     async prepare(sql, rows) {
       const { all, fresh } = tracesOf(rows);
@@ -110,15 +121,12 @@ export function decisionWriter(): PreparedWriter<DecisionRow> & { committed(rows
       // One decision batch goes the transactional way instead, and the rest as one array.
       if (rowType === undefined) return undefined;
       const { all, fresh } = tracesOf(rows);
-      const values = rows.map((b, i) => binaryValues({ ...b, traceId: all[i]!.id }));
+      // Each row's values straight from the batch entry and its trace id (no merged copy of the entry per row).
+      const rowValues = rows.map((b, i) => values(b.row, b.leafIndex, all[i]!.id, epochMs));
       // Binary, not a JSON document: on PGlite, where every batch is one statement, parsing the
       // rows out of JSON cost more than inserting them. One array of the table's row type when
       // it is known (one function scan for the batch), else one array per column.
-      const out = [
-        rowType
-          ? `INSERT INTO release_decisions (${rowType.columns}) SELECT x.* FROM unnest(${param(encodeBinaryRecordArray(rowType.oid, values, DECISION_TYPES, rowType.order))}::release_decisions[]) AS x, h`
-          : `INSERT INTO release_decisions (${DECISION_COLUMNS.join(', ')}) SELECT x.* FROM ${binaryColumns(values, DECISION_TYPES, param)} AS x(${DECISION_COLUMNS.join(', ')}), h`,
-      ];
+      const out = [rowType ? recordsInsert(rowType, param(encodeBinaryRecordArray(rowType.oid, rowValues, DECISION_TYPES, rowType.order))) : `INSERT INTO release_decisions (${DECISION_COLUMNS.join(', ')}) SELECT x.* FROM ${binaryColumns(rowValues, DECISION_TYPES, param)} AS x(${DECISION_COLUMNS.join(', ')}), h`];
       if (fresh.length > 0) out.push(insertTraces(fresh, param, ', h'));
       const tokens = tokenValues(rows);
       if (tokens.length > 0) out.push(jsonRowsIfHeadMoved('release_tokens', TOKEN_COLUMNS, param(encodeJsonRows(tokens, TOKEN_COLUMNS))));
@@ -164,11 +172,12 @@ const DECISION_TYPES: readonly BinaryType[] = ['text', 'int8', 'text', 'bool', '
 type Batched = { row: DecisionRow; leafIndex: number; traceId: Buffer };
 
 /** Values for text forms (COPY text, JSON documents): times as ISO strings. */
-const decisionValues = (b: Batched): CopyValue[] => values(b, isoTime);
+const decisionValues = (b: Batched): CopyValue[] => values(b.row, b.leafIndex, b.traceId, isoTime);
 /** Values for COPY in binary form: times as epoch milliseconds. */
-const binaryValues = (b: Batched): CopyValue[] => values(b, (ms) => ms);
+const binaryValues = (b: Batched): CopyValue[] => values(b.row, b.leafIndex, b.traceId, epochMs);
+const epochMs = (ms: number): CopyValue => ms;
 
-function values({ row: r, leafIndex, traceId }: Batched, time: (ms: number) => CopyValue): CopyValue[] {
+function values(r: DecisionRow, leafIndex: number, traceId: Buffer, time: (ms: number) => CopyValue): CopyValue[] {
   return [r.id, leafIndex, r.recipient, r.allow, traceId, r.orderRef, r.retentionUntil === null ? null : time(r.retentionUntil), time(r.at), r.released.length > 0, r.code, r.article, r.allow ? null : r.subjectPseudonym];
 }
 
