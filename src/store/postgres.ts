@@ -64,7 +64,12 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
       engine: 'postgres',
       async query<R>(text: string, params: readonly unknown[] = [], opts?: QueryOptions) {
         // Inside a transaction the statement stays on its connection (the journal's locked way, rare).
-        const res = opts?.prepare ? await (c === pool ? prepared : c).query({ name: statementName(text), text, values: params as unknown[] }) : await c.query(text, params as unknown[]);
+        // `reuse`: a named statement on this pool's (or transaction's) connection (QueryOptions.reuse).
+        const res = opts?.prepare
+          ? await (c === pool ? prepared : c).query({ name: statementName(text), text, values: params as unknown[] })
+          : opts?.reuse
+            ? await c.query({ name: statementName(text), text, values: params as unknown[] })
+            : await c.query(text, params as unknown[]);
         return res.rows as R[];
       },
       async exec(script: string) {
