@@ -2,7 +2,7 @@ import { encodeJsonRows, jsonRowsIfHeadMoved, type CopyValue } from './bulk-rows
 import { binaryColumns, ELEMENT_OID, encodeBinaryRecordArray } from './binary-arrays.ts';
 import { binaryCopies, encodeBinarySliced, encodeBulkSliced } from './bulk-slices.ts';
 import type { BinaryType } from './copy-binary.ts';
-import { isoTime } from './decision-json.ts';
+import { entryJsonb, entryText, isoTime } from './decision-json.ts';
 import { insertTraces, TraceIds, unstored, type Trace } from './decision-traces.ts';
 import type { BatchRows, Journal, PreparedWriter } from './journal.ts';
 import type { Sql } from './sql.ts';
@@ -225,13 +225,69 @@ export interface StoredDecision {
   via_decision: string | null;
 }
 
+/**
+ * A look-up by key, run often with different values: kept parsed (QueryOptions.reuse), as parsing
+ * and planning the join cost more than running it (PostgreSQL ~0.1–0.3 ms of a ~0.4 ms `get`,
+ * PGlite ~0.4 of ~0.6 ms; docs/release.md, "The read side after 223").
+ */
+const REUSE = { reuse: true } as const;
+
+/** A decision's row as the readers select it, with its ledger entry's text. */
+interface RecordRow {
+  id: string;
+  leaf_index: number;
+  recipient: string;
+  allow: boolean;
+  code: string | null;
+  article: string | null;
+  order_ref: string | null;
+  retention_until: Date | null;
+  decided_at: Date;
+  entry: string;
+}
+
 export class DecisionsRepo {
   constructor(private readonly sql: Sql) {}
 
+  /**
+   * The record as `release_decision_records` gives it, with its trace joined back (migration
+   * 221): the row's columns and the entry's text in one statement, the entry parsed here once
+   * (decision-json.ts) rather than by the view's `json_to_record`.
+   */
   async get(id: string): Promise<StoredDecision | undefined> {
-    // The record with its trace joined back (migration 221).
-    const [r] = await this.sql.query<StoredDecision>('SELECT * FROM release_decision_records WHERE id = $1', [id]);
-    return r;
+    const [r] = await this.sql.query<RecordRow & { trace: StoredDecision['trace'] }>(
+      `SELECT d.id, d.leaf_index, d.recipient, d.allow, d.code, d.article, t.trace, d.order_ref, d.retention_until, d.decided_at,
+              convert_from(e.entry, 'UTF8') AS entry
+         FROM release_decisions d JOIN ledger_entries e ON e.idx = d.leaf_index LEFT JOIN decision_traces t ON t.id = d.trace_id
+        WHERE d.id = $1`,
+      [id],
+      REUSE,
+    );
+    if (r === undefined) return undefined;
+    const x = JSON.parse(r.entry) as Record<string, unknown>;
+    // The view's columns, in its order.
+    return {
+      id: r.id,
+      leaf_index: r.leaf_index,
+      recipient: r.recipient,
+      subject_pseudonym: entryText(x, 'subject')!,
+      purpose: entryText(x, 'purpose')!,
+      requested: entryJsonb(x, 'requested') as string[] | null,
+      released: entryJsonb(x, 'released') as DecisionItem[],
+      allow: r.allow,
+      code: r.code,
+      article: r.article,
+      basis: entryText(x, 'basis'),
+      declaration_id: entryText(x, 'declaration'),
+      trace: r.trace,
+      registry_hash: entryText(x, 'registry_hash')!,
+      notice_hash: entryText(x, 'notice_hash'),
+      consent_event_id: entryText(x, 'consent_event_id'),
+      order_ref: r.order_ref,
+      retention_until: r.retention_until,
+      decided_at: r.decided_at,
+      via_decision: entryText(x, 'via_decision'),
+    };
   }
 
   async count(): Promise<number> {

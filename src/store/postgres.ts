@@ -62,7 +62,8 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
       async query<R>(text: string, params: readonly unknown[] = [], opts?: QueryOptions) {
         // Inside a transaction the statement stays on its connection (the journal's locked way, rare).
         if (opts?.prepare && c === pool) return prepared.query<R>(statementName(text), text, params);
-        const res = opts?.prepare ? await c.query({ name: statementName(text), text, values: params as unknown[] }) : await c.query(text, params as unknown[]);
+        // `reuse`: a named statement on this pool's (or transaction's) connection (QueryOptions.reuse).
+        const res = opts?.prepare || opts?.reuse ? await c.query({ name: statementName(text), text, values: params as unknown[] }) : await c.query(text, params as unknown[]);
         return res.rows as R[];
       },
       async exec(script: string) {
