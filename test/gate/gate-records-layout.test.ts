@@ -199,37 +199,4 @@ describe('gate records layout', () => {
     expect(r.activeConsent(c, idKey('seller_8'), at, false)).toBeUndefined();
     expect(r.orderedDeclarations(m, 'o1')).toEqual(['d2']);
   });
-  // docs/gate.md, tenth round: a seller's decision scans the order entries' member keys, then
-  // the consent keys, and reads its own order's ref only; with the refs inside the entries the
-  // scan crossed every earlier order's ref (a 22-character ref is 11 cells).
-  it('keeps the order entries and the consent keys together after the id, the order refs after them', () => {
-    const records = new GateRecords();
-    const sellers = ['seller_1', 'seller_2', 'seller_3'];
-    const refs = sellers.map((m) => `order-2026-12-07-${m}`);
-    // Interleaved as the projections write them: orders and consents in turn.
-    sellers.forEach((m, k) => {
-      records.consent('subject_1', 'sellers_fulfilment', m, slot(`p${k}`, true, null, 2 * k));
-      records.order(refs[k]!, { subject: 'subject_1', recipient: m, declarations: ['sellers_fulfilment'] });
-      records.consent('subject_1', 'sellers_fulfilment:transfer', m, slot(`t${k}`, true, null, 2 * k + 1));
-    });
-    const r = records.get('subject_1')!;
-    const c = records.cells;
-    const keysAt = (choice: string, m: string): number => {
-      for (let k = r.base; k < r.base + r.n; k++) if (c[k] === idKey(choice) && c[k + 1] === idKey(m)) return k - r.base;
-      return -1;
-    };
-    const refAt = (ref: string): number => {
-      const first = ref.charCodeAt(0) | (ref.charCodeAt(1) << 15);
-      for (let k = r.base; k < r.base + r.n; k++) if (c[k] === first) return k - r.base;
-      return -1;
-    };
-    const lastKeys = Math.max(...sellers.flatMap((m) => [keysAt('sellers_fulfilment', m), keysAt('sellers_fulfilment:transfer', m)]));
-    const firstRef = Math.min(...refs.map(refAt));
-    expect(lastKeys).toBeGreaterThan(0);
-    expect(firstRef).toBeGreaterThan(lastKeys);
-    // Header, the packed id, three entries and six key pairs: no more than 40 cells (5 lines).
-    expect(lastKeys + 2).toBeLessThanOrEqual(40);
-    for (const [k, m] of sellers.entries()) expect(r.orderedDeclarations(idKey(m), refs[k]!)).toEqual(['sellers_fulfilment']);
-    expect(r.orderedDeclarations(idKey('seller_1'), refs[1]!)).toBeUndefined();
-  });
 });

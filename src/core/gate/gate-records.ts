@@ -110,7 +110,6 @@ export class GateRecords {
     c[base + ID_CELLS] = idCells;
     c[base + ORDERS_END] = HEAD + idCells;
     c[base + KEYS_END] = HEAD + idCells;
-    c[base + REFS_END] = HEAD + idCells;
     c[base + END_HI] = NO_TIME;
     c[base + END_LO] = 0;
     if (idCells > 0) pack(c, base + HEAD, id);
@@ -300,23 +299,19 @@ function packedEquals(c: readonly Cell[], k: number, s: string): boolean {
 }
 
 /**
- * An order entry's cells: the member's key, the declarations, the order's own contract end, and
- * where its ref is — counted from the start of the refs (`KEYS_END`), where the ref's length is
- * followed by the ref packed (`pack`), or, when it cannot be packed, length -1 and the ref string
- * in one cell. Why packed: the ref is compared on every seller's request once the member's key
- * matches, and a string is an object elsewhere in the heap (a concatenated one two: the cons,
- * then its flat content) — one or two more cache misses after the region's own lines (docs/gate.md,
- * sixth round). Why apart from the entries: a seller scans the entries' member keys and then the
- * consent keys, which now lie on the two or three lines after the id, and reads only its own
- * order's ref; with the refs inside the entries (16 cells an order for a 22-character ref) the
- * scan crossed up to seven lines (docs/gate.md, tenth round).
+ * An order entry's cells: the member's key, the entry's size, the declarations, the order's own
+ * contract end, the ref's length, then the ref packed (`pack`) — or, when it cannot be packed,
+ * length -1 and the ref string in one cell. Why packed: the ref is compared on every seller's
+ * request once the member's key matches, and a string is an object elsewhere in the heap (a
+ * concatenated one two: the cons, then its flat content) — one or two more cache misses after
+ * the region's own lines (docs/gate.md, sixth round).
  */
-const ORDER = 4;
+const ORDER_HEAD = 5;
 
-/** Whether the ref whose length cell is at `i` is `ref`. */
+/** Whether the order entry at `i` is `ref`'s. */
 function refIsAt(c: readonly Cell[], i: number, ref: string): boolean {
-  const n = c[i] as number;
-  return n < 0 ? c[i + 1] === ref : n === ref.length && packedEquals(c, i + 1, ref);
+  const n = c[i + 4] as number;
+  return n < 0 ? c[i + ORDER_HEAD] === ref : n === ref.length && packedEquals(c, i + ORDER_HEAD, ref);
 }
 
 /** A region's header cells (`GateRecord`), then the packed id from HEAD. */
@@ -326,10 +321,9 @@ const ID_LENGTH = 2;
 const ID_CELLS = 3;
 const ORDERS_END = 4;
 const KEYS_END = 5;
-const REFS_END = 6;
-const END_HI = 7;
-const END_LO = 8;
-const HEAD = 9;
+const END_HI = 6;
+const END_LO = 7;
+const HEAD = 8;
 /** Cells a new region has beyond its header and id: an order and a consent entry, or so. */
 const ROOM = 16;
 
@@ -342,17 +336,15 @@ const ROOM = 16;
  * A region, for the cache lines a decision reads after something else (Cedar's wasm, the rest of
  * the server) has evicted them (docs/gate.md) — offsets from `base`:
  *   [0, HEAD)       the record, then the state every decision reads: flags (KNOWN, ERASED, EU,
- *                   ORDER_ENDS, OBJECTS, STOPS), the id's length and cells, where the orders,
- *                   the consent keys and the refs end, the subject's contract end as two small integers (a
+ *                   ORDER_ENDS, OBJECTS, STOPS), the id's length and cells, where the orders and
+ *                   the consent keys end, the subject's contract end as two small integers (a
  *                   number would be a pointer to a box elsewhere: one more line);
  *   [HEAD, +idCells) the subject id's code units, two to a cell (`isAt`);
- *   [.., ordersEnd) order entries (`ORDER`): member key, declarations, contract end, where the
- *                   ref is — the member's key is compared before the ref;
+ *   [.., ordersEnd) order entries (`ORDER_HEAD`): member key, size, declarations, contract
+ *                   end, the ref packed — the member's key is compared before the ref;
  *   [ordersEnd, keysEnd) (choice key, scope key) pairs, one per consent entry — scope key 0 is
  *                   the unscoped slot, else a recipient's key: the scan reads only these;
- *   [keysEnd, refsEnd) the order refs (length, then packed: `refIsAt`), each entry's where its
- *                   entry says;
- *   [refsEnd, n)    per consent entry, in the keys' order, DATA cells: the projection's slot, and the
+ *   [keysEnd, n)    per entry, in the same order, DATA cells: the projection's slot, and the
  *                   fields an allow reads copied from it (grant, expiry as two small integers,
  *                   fingerprint, items, event id, notice hash).
  * Writes change the cells in place (or move the region): a decision runs synchronously from its
@@ -431,8 +423,7 @@ export class GateRecord implements SubjectGate {
     const c = this.owner.cells;
     const b = this.base;
     const end = b + (c[b + ORDERS_END] as number);
-    const refs = b + (c[b + KEYS_END] as number);
-    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += ORDER) if (c[i] === recipientKey && refIsAt(c, refs + (c[i + 3] as number), orderRef)) return c[i + 1] as readonly string[];
+    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += c[i + 1] as number) if (c[i] === recipientKey && refIsAt(c, i, orderRef)) return c[i + 2] as readonly string[];
     return undefined;
   }
 
@@ -468,14 +459,13 @@ export class GateRecord implements SubjectGate {
     const b = this.base;
     const from = b + (c[b + ORDERS_END] as number);
     const end = b + (c[b + KEYS_END] as number);
-    const data = b + (c[b + REFS_END] as number);
     let all = -1;
     let scoped = -1;
     for (let i = from; i < end; i += 2) {
       if (c[i] === choiceKey) {
         const scope = c[i + 1];
-        if (scope === UNSCOPED_KEY) all = data + (i - from) * (DATA / 2);
-        else if (scope === recipientKey) scoped = data + (i - from) * (DATA / 2);
+        if (scope === UNSCOPED_KEY) all = end + (i - from) * (DATA / 2);
+        else if (scope === recipientKey) scoped = end + (i - from) * (DATA / 2);
       }
     }
     if (all < 0 || (scopedOnly && c[all + 1] === true)) return scoped;
@@ -495,14 +485,13 @@ export class GateRecord implements SubjectGate {
     const b = this.base;
     const from = b + (c[b + ORDERS_END] as number);
     const end = b + (c[b + KEYS_END] as number);
-    const data = b + (c[b + REFS_END] as number);
     FOUND.all = -1;
     FOUND.scoped = -1;
     for (let i = from; i < end; i += 2) {
       if (c[i] !== choiceKey) continue;
       const scope = c[i + 1];
-      if (scope === UNSCOPED_KEY) FOUND.all = data + ((i - from) >> 1) * DATA;
-      else if (scope === recipientKey) FOUND.scoped = data + ((i - from) >> 1) * DATA;
+      if (scope === UNSCOPED_KEY) FOUND.all = end + ((i - from) >> 1) * DATA;
+      else if (scope === recipientKey) FOUND.scoped = end + ((i - from) >> 1) * DATA;
     }
   }
 
@@ -512,8 +501,7 @@ export class GateRecord implements SubjectGate {
     const b = this.base;
     if (orderRef !== undefined && ((c[b + FLAGS] as number) & ORDER_ENDS) !== 0) {
       const end = b + (c[b + ORDERS_END] as number);
-      const refs = b + (c[b + KEYS_END] as number);
-      for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += ORDER) if (refIsAt(c, refs + (c[i + 3] as number), orderRef)) return c[i + 2] as number | undefined;
+      for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += c[i + 1] as number) if (refIsAt(c, i, orderRef)) return c[i + 3] as number | undefined;
     }
     return undefined;
   }
@@ -591,13 +579,12 @@ export class GateRecord implements SubjectGate {
     let d = -1;
     for (let i = from; i < end; i += 2) {
       if (c[i] === choiceKey && c[i + 1] === scopeKey) {
-        d = b + (c[b + REFS_END] as number) + ((i - from) >> 1) * DATA;
+        d = end + ((i - from) >> 1) * DATA;
         break;
       }
     }
     if (d < 0) {
-      // A new entry: its keys go after the others (the refs and the data move up by two cells),
-      // its data last. The entries' ref offsets count from KEYS_END, so they stay as they are.
+      // A new entry: its keys go after the others (the data moves up by two cells), its data last.
       this.reserve(2 + DATA);
       c = this.owner.cells;
       b = this.base;
@@ -607,7 +594,6 @@ export class GateRecord implements SubjectGate {
       c[end] = choiceKey;
       c[end + 1] = scopeKey;
       c[b + KEYS_END] = end + 2 - b;
-      c[b + REFS_END] = (c[b + REFS_END] as number) + 2;
       d = n + 2;
       this.n = d + DATA - b;
     }
@@ -634,49 +620,40 @@ export class GateRecord implements SubjectGate {
     if (contractEndedAt !== undefined) this.setFlags(ORDER_ENDS, 0);
     let c = this.owner.cells;
     let b = this.base;
-    const end = b + (c[b + ORDERS_END] as number);
-    const refs = b + (c[b + KEYS_END] as number);
+    let end = b + (c[b + ORDERS_END] as number);
     let at = end;
-    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += ORDER) {
-      if (refIsAt(c, refs + (c[i + 3] as number), orderRef)) {
+    for (let i = b + HEAD + (c[b + ID_CELLS] as number); i < end; i += c[i + 1] as number) {
+      if (refIsAt(c, i, orderRef)) {
         at = i;
         break;
       }
     }
     if (at === end) {
-      // A new order: its entry goes after the others (the consent keys and the refs move up by
-      // ORDER cells), its ref after the other refs (the consent data moves up by both), the last
-      // cell first.
+      // A new order (its ref packed, `ORDER_HEAD`): the consents move up by its size, the last first.
       const refCells = packedCells(orderRef);
-      const refSize = 1 + (refCells > 0 || orderRef.length === 0 ? refCells : 1);
-      this.reserve(ORDER + refSize);
+      const size = ORDER_HEAD + (refCells > 0 || orderRef.length === 0 ? refCells : 1);
+      this.reserve(size);
       c = this.owner.cells;
       b = this.base;
-      const ordersEnd = b + (c[b + ORDERS_END] as number);
-      const keysEnd = b + (c[b + KEYS_END] as number);
-      const refsEnd = b + (c[b + REFS_END] as number);
-      for (let i = b + this.n - 1; i >= refsEnd; i--) c[i + ORDER + refSize] = c[i];
-      for (let i = refsEnd - 1; i >= ordersEnd; i--) c[i + ORDER] = c[i];
-      this.n += ORDER + refSize;
-      c[b + ORDERS_END] = ordersEnd + ORDER - b;
-      c[b + KEYS_END] = keysEnd + ORDER - b;
-      c[b + REFS_END] = refsEnd + ORDER + refSize - b;
-      at = ordersEnd;
-      // Its ref, counted from the (moved) start of the refs: after the refs already there.
-      c[at + 3] = refsEnd - keysEnd;
-      const r = refsEnd + ORDER;
-      if (refSize > 1 && refCells === 0) {
-        c[r] = -1;
-        c[r + 1] = orderRef;
+      end = b + (c[b + ORDERS_END] as number);
+      at = end;
+      for (let i = b + this.n - 1; i >= end; i--) c[i + size] = c[i];
+      this.n += size;
+      c[b + ORDERS_END] = (c[b + ORDERS_END] as number) + size;
+      c[b + KEYS_END] = (c[b + KEYS_END] as number) + size;
+      c[at + 1] = size;
+      if (size > ORDER_HEAD && refCells === 0) {
+        c[at + 4] = -1;
+        c[at + ORDER_HEAD] = orderRef;
       } else {
-        c[r] = orderRef.length;
-        pack(c, r + 1, orderRef);
+        c[at + 4] = orderRef.length;
+        pack(c, at + ORDER_HEAD, orderRef);
       }
     }
     // The ref's cells are written once: an order ref names one order, so a repeat has the same ref.
     c[at] = memberKey;
-    c[at + 1] = declarations;
-    c[at + 2] = contractEndedAt;
+    c[at + 2] = declarations;
+    c[at + 3] = contractEndedAt;
   }
 
   addStop(stop: ScopedStop): void {
