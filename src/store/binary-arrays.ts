@@ -45,17 +45,27 @@ export function encodeBinaryArray(type: BinaryType, values: readonly CopyValue[]
  * `unnest(…)` call reading them from parameters `param(array)` in the same order.
  */
 export function binaryColumns(rows: readonly (readonly CopyValue[])[], types: readonly BinaryType[], param: (value: Buffer) => string): string {
+  const arrays = binaryColumnArrays(rows, types);
+  return `unnest(${arrays.map((a, c) => `${param(a)}::${arrayCast(types[c]!)}`).join(', ')})`;
+}
+
+/**
+ * The arrays of `binaryColumns` alone, for a caller whose statement text is fixed: the
+ * `unnest($k::type[], …)` it reads them with does not change from batch to batch, so it need
+ * not be built (and its text compared and hashed as a new string) for every batch.
+ */
+export function binaryColumnArrays(rows: readonly (readonly CopyValue[])[], types: readonly BinaryType[]): Buffer[] {
   // Every row's width once, before any column is built (not once per column and row).
   for (const row of rows) {
     if (row.length !== types.length) throw new Error(`bulk row has ${row.length} values for ${types.length} columns`);
   }
-  const args: string[] = [];
+  const arrays: Buffer[] = [];
   for (let c = 0; c < types.length; c++) {
     const column = new Array<CopyValue>(rows.length);
     for (let r = 0; r < rows.length; r++) column[r] = rows[r]![c]!;
-    args.push(`${param(encodeBinaryArray(types[c]!, column))}::${arrayCast(types[c]!)}`);
+    arrays.push(encodeBinaryArray(types[c]!, column));
   }
-  return `unnest(${args.join(', ')})`;
+  return arrays;
 }
 
 /**

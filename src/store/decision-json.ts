@@ -62,3 +62,47 @@ export function releasedItem(category: string, form: string): DecisionItem {
   }
   return item;
 }
+
+/**
+ * Reading a decision back (DecisionsRepo.get, the console's stream): the row's columns come from
+ * release_decisions and the rest from the decision's ledger entry, whose text the query returns
+ * as it is (`convert_from(entry, 'UTF8')`) and the reader parses once with JSON.parse — where
+ * `release_decision_records` parses it in the database (`json_to_record`), which on PGlite costs
+ * about 55 µs per entry in its WASM build and a larger plan for every statement (docs/release.md,
+ * "The read side after 223"). These helpers give each field the value that view gives it.
+ */
+
+/** A text column of the view: the entry's string, SQL NULL for a JSON null or a missing field. */
+export function entryText(entry: Record<string, unknown>, key: string): string | null {
+  const v = entry[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw new Error(`decision entry field ${key} is not a string`);
+  return v;
+}
+
+/**
+ * A jsonb column of the view: the entry's value with its objects' keys in the order jsonb keeps
+ * them (shorter keys first, then by their UTF-8 bytes), as the view's `jsonb` gave them — so a
+ * released item reads back as `{ form, category }`, exactly as before, not in the entry's order.
+ * SQL NULL for a JSON null or a missing field.
+ */
+export function entryJsonb(entry: Record<string, unknown>, key: string): unknown {
+  const v = entry[key];
+  return v === undefined || v === null ? null : jsonbOrder(v);
+}
+
+function jsonbOrder(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(jsonbOrder);
+  const keys = Object.keys(v);
+  const out: Record<string, unknown> = {};
+  for (const k of keys.length > 1 ? keys.sort(jsonbKeyOrder) : keys) out[k] = jsonbOrder((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** jsonb's order of object keys: by length in UTF-8 bytes, then bytewise. */
+export function jsonbKeyOrder(a: string, b: string): number {
+  const la = Buffer.byteLength(a);
+  const lb = Buffer.byteLength(b);
+  return la !== lb ? la - lb : Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

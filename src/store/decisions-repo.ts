@@ -2,7 +2,7 @@ import { encodeJsonRows, jsonRowsIfHeadMoved, type CopyValue } from './bulk-rows
 import { binaryColumns, ELEMENT_OID, encodeBinaryRecordArray } from './binary-arrays.ts';
 import { binaryCopies, encodeBinarySliced, encodeBulkSliced } from './bulk-slices.ts';
 import type { BinaryType } from './copy-binary.ts';
-import { isoTime } from './decision-json.ts';
+import { entryJsonb, entryText, isoTime } from './decision-json.ts';
 import { insertTraces, TraceIds, unstored, type Trace } from './decision-traces.ts';
 import type { BatchRows, Journal, PreparedWriter } from './journal.ts';
 import type { Sql } from './sql.ts';
@@ -82,6 +82,17 @@ export function decisionWriter(): PreparedWriter<DecisionRow> & { committed(rows
   // The table's row type, once a batch's transaction has read it (see rowTypeOf): until then,
   // and for good if the table is not the one this writer knows, a batch goes column by column.
   let rowType: RowType | null | undefined;
+  // The INSERT of the rows as one array, by the parameter it reads: the same string for every
+  // batch of a shape, which the journal's statement text is looked up by (ledger-appender.ts batchText).
+  const inserts = new Map<string, string>();
+  const recordsInsert = (type: RowType, array: string): string => {
+    let text = inserts.get(array);
+    if (text === undefined) {
+      text = `INSERT INTO release_decisions (${type.columns}) SELECT x.* FROM unnest(${array}::release_decisions[]) AS x, h`;
+      inserts.set(array, text);
+    }
+    return text;
+  };
   return {
     async prepare(sql, rows) {
       const { all, fresh } = tracesOf(rows);
@@ -110,15 +121,12 @@ export function decisionWriter(): PreparedWriter<DecisionRow> & { committed(rows
       // One decision batch goes the transactional way instead, and the rest as one array.
       if (rowType === undefined) return undefined;
       const { all, fresh } = tracesOf(rows);
-      const values = rows.map((b, i) => binaryValues({ ...b, traceId: all[i]!.id }));
+      // Each row's values straight from the batch entry and its trace id (no merged copy of the entry per row).
+      const rowValues = rows.map((b, i) => values(b.row, b.leafIndex, all[i]!.id, epochMs));
       // Binary, not a JSON document: on PGlite, where every batch is one statement, parsing the
       // rows out of JSON cost more than inserting them. One array of the table's row type when
       // it is known (one function scan for the batch), else one array per column.
-      const out = [
-        rowType
-          ? `INSERT INTO release_decisions (${rowType.columns}) SELECT x.* FROM unnest(${param(encodeBinaryRecordArray(rowType.oid, values, DECISION_TYPES, rowType.order))}::release_decisions[]) AS x, h`
-          : `INSERT INTO release_decisions (${DECISION_COLUMNS.join(', ')}) SELECT x.* FROM ${binaryColumns(values, DECISION_TYPES, param)} AS x(${DECISION_COLUMNS.join(', ')}), h`,
-      ];
+      const out = [rowType ? recordsInsert(rowType, param(encodeBinaryRecordArray(rowType.oid, rowValues, DECISION_TYPES, rowType.order))) : `INSERT INTO release_decisions (${DECISION_COLUMNS.join(', ')}) SELECT x.* FROM ${binaryColumns(rowValues, DECISION_TYPES, param)} AS x(${DECISION_COLUMNS.join(', ')}), h`];
       if (fresh.length > 0) out.push(insertTraces(fresh, param, ', h'));
       const tokens = tokenValues(rows);
       if (tokens.length > 0) out.push(jsonRowsIfHeadMoved('release_tokens', TOKEN_COLUMNS, param(encodeJsonRows(tokens, TOKEN_COLUMNS))));
@@ -164,11 +172,12 @@ const DECISION_TYPES: readonly BinaryType[] = ['text', 'int8', 'text', 'bool', '
 type Batched = { row: DecisionRow; leafIndex: number; traceId: Buffer };
 
 /** Values for text forms (COPY text, JSON documents): times as ISO strings. */
-const decisionValues = (b: Batched): CopyValue[] => values(b, isoTime);
+const decisionValues = (b: Batched): CopyValue[] => values(b.row, b.leafIndex, b.traceId, isoTime);
 /** Values for COPY in binary form: times as epoch milliseconds. */
-const binaryValues = (b: Batched): CopyValue[] => values(b, (ms) => ms);
+const binaryValues = (b: Batched): CopyValue[] => values(b.row, b.leafIndex, b.traceId, epochMs);
+const epochMs = (ms: number): CopyValue => ms;
 
-function values({ row: r, leafIndex, traceId }: Batched, time: (ms: number) => CopyValue): CopyValue[] {
+function values(r: DecisionRow, leafIndex: number, traceId: Buffer, time: (ms: number) => CopyValue): CopyValue[] {
   return [r.id, leafIndex, r.recipient, r.allow, traceId, r.orderRef, r.retentionUntil === null ? null : time(r.retentionUntil), time(r.at), r.released.length > 0, r.code, r.article, r.allow ? null : r.subjectPseudonym];
 }
 
@@ -216,13 +225,69 @@ export interface StoredDecision {
   via_decision: string | null;
 }
 
+/**
+ * A look-up by key, run often with different values: kept parsed (QueryOptions.reuse), as parsing
+ * and planning the join cost more than running it (PostgreSQL ~0.1–0.3 ms of a ~0.4 ms `get`,
+ * PGlite ~0.4 of ~0.6 ms; docs/release.md, "The read side after 223").
+ */
+const REUSE = { reuse: true } as const;
+
+/** A decision's row as the readers select it, with its ledger entry's text. */
+interface RecordRow {
+  id: string;
+  leaf_index: number;
+  recipient: string;
+  allow: boolean;
+  code: string | null;
+  article: string | null;
+  order_ref: string | null;
+  retention_until: Date | null;
+  decided_at: Date;
+  entry: string;
+}
+
 export class DecisionsRepo {
   constructor(private readonly sql: Sql) {}
 
+  /**
+   * The record as `release_decision_records` gives it, with its trace joined back (migration
+   * 221): the row's columns and the entry's text in one statement, the entry parsed here once
+   * (decision-json.ts) rather than by the view's `json_to_record`.
+   */
   async get(id: string): Promise<StoredDecision | undefined> {
-    // The record with its trace joined back (migration 221).
-    const [r] = await this.sql.query<StoredDecision>('SELECT * FROM release_decision_records WHERE id = $1', [id]);
-    return r;
+    const [r] = await this.sql.query<RecordRow & { trace: StoredDecision['trace'] }>(
+      `SELECT d.id, d.leaf_index, d.recipient, d.allow, d.code, d.article, t.trace, d.order_ref, d.retention_until, d.decided_at,
+              convert_from(e.entry, 'UTF8') AS entry
+         FROM release_decisions d JOIN ledger_entries e ON e.idx = d.leaf_index LEFT JOIN decision_traces t ON t.id = d.trace_id
+        WHERE d.id = $1`,
+      [id],
+      REUSE,
+    );
+    if (r === undefined) return undefined;
+    const x = JSON.parse(r.entry) as Record<string, unknown>;
+    // The view's columns, in its order.
+    return {
+      id: r.id,
+      leaf_index: r.leaf_index,
+      recipient: r.recipient,
+      subject_pseudonym: entryText(x, 'subject')!,
+      purpose: entryText(x, 'purpose')!,
+      requested: entryJsonb(x, 'requested') as string[] | null,
+      released: entryJsonb(x, 'released') as DecisionItem[],
+      allow: r.allow,
+      code: r.code,
+      article: r.article,
+      basis: entryText(x, 'basis'),
+      declaration_id: entryText(x, 'declaration'),
+      trace: r.trace,
+      registry_hash: entryText(x, 'registry_hash')!,
+      notice_hash: entryText(x, 'notice_hash'),
+      consent_event_id: entryText(x, 'consent_event_id'),
+      order_ref: r.order_ref,
+      retention_until: r.retention_until,
+      decided_at: r.decided_at,
+      via_decision: entryText(x, 'via_decision'),
+    };
   }
 
   async count(): Promise<number> {

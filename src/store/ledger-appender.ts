@@ -1,6 +1,6 @@
 import { extendFrontier, decodeFrontier, encodeFrontier, type StoredNode } from '../ledger/frontier.ts';
 import { COPY_MIN_ROWS, encodeJsonRows, utf8Bytes, type CopyValue } from './bulk-rows.ts';
-import { binaryColumns } from './binary-arrays.ts';
+import { arrayCast, binaryColumnArrays } from './binary-arrays.ts';
 import { binaryCopies, encodeBinarySliced } from './bulk-slices.ts';
 import type { BinaryType } from './copy-binary.ts';
 import { leafHash, leafHashOfText } from '../ledger/hash.ts';
@@ -151,17 +151,11 @@ const hashOf = (l: LedgerLeaf) => (l.text !== undefined ? leafHashOfText(l.text)
  * instead of parsing them out of a JSON document — on PGlite that parsing was a third of a
  * durable decision's database time. Parameters $5–$8 of the one write (appendIfHead).
  */
-function entriesArrays(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): { params: Buffer[]; from: string } {
-  const params: Buffer[] = [];
-  const call = binaryColumns(
+function entriesArrays(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Array[], first: number): Buffer[] {
+  return binaryColumnArrays(
     leaves.map((l, i) => entryValues(l, hashes[i]!, first + i)),
     ENTRY_TYPES,
-    (v) => {
-      params.push(v);
-      return `$${ENTRY_PARAM + params.length - 1}`;
-    },
   );
-  return { params, from: `SELECT x.idx, x.entry, x.leaf_hash, x.subject FROM ${call} AS x(idx, entry, leaf_hash, subject)` };
 }
 // Only the stored levels (tree-math.ts NODE_STRIDE): the reader derives the others.
 const nodesDoc = (closed: readonly StoredNode[]) =>
@@ -174,6 +168,8 @@ const INSERT_ENTRIES = `INSERT INTO ledger_entries (idx, entry, leaf_hash, subje
 // document, when the batch closes a stored one, comes last.
 const ENTRY_PARAM = 5;
 const FIRST_ROW_PARAM = ENTRY_PARAM + ENTRY_COLUMNS.length;
+/** How the one write reads entriesArrays (parameters $5–$8). */
+const ENTRIES_FROM = `SELECT x.idx, x.entry, x.leaf_hash, x.subject FROM unnest(${ENTRY_TYPES.map((t, c) => `$${ENTRY_PARAM + c}::${arrayCast(t)}`).join(', ')}) AS x(idx, entry, leaf_hash, subject)`;
 const INSERT_NODES = `INSERT INTO ledger_nodes (level, idx, hash)`;
 const nodesFrom = (param: number) => `SELECT x.level, x.idx, x.hash FROM json_populate_recordset(NULL::ledger_nodes, $${param}::json) AS x`;
 /** What nodesDoc gives for a batch that closes no stored subtree (most: one in 2^NODE_STRIDE leaves closes one). */
@@ -190,6 +186,41 @@ async function appendLocked(tx: Sql, leaves: readonly LedgerLeaf[], hashes: read
   return done;
 }
 
+const NO_ROWS: readonly string[] = [];
+
+/**
+ * The one write's text: the head's move, the leaves (when they are parameters), the subtrees'
+ * CTE when the batch closes a stored one (its document the parameter `nodesParam`), and the
+ * rows that come along. A handful of texts serve every batch; each is built once and the same
+ * string is given for every batch of its shape, so the statement's name (postgres.ts) and pg's
+ * check that a name keeps its text compare it by identity instead of hashing and comparing a
+ * new string of a kilobyte or more per batch. Keyed by the rows' texts — the writers give the
+ * same string objects for the same shape (decisions-repo.ts), so the look-up is by identity too.
+ */
+export function batchText(rows: readonly string[], withEntries: boolean, nodesParam: number): string {
+  const key = rows.length === 1 ? rows[0]! : rows.join('\n');
+  let texts = batchTexts.get(key);
+  if (!texts) {
+    if (batchTexts.size >= 64) batchTexts.clear();
+    texts = new Map();
+    batchTexts.set(key, texts);
+  }
+  const shape = 2 * nodesParam + (withEntries ? 1 : 0);
+  let text = texts.get(shape);
+  if (text === undefined) {
+    const n = nodesParam ? `, n AS (${INSERT_NODES} ${nodesFrom(nodesParam)}, h)` : '';
+    text = `WITH u AS (
+       UPDATE ledger_head SET size = CASE WHEN size = $3 AND frontier = $4 THEN $1 ELSE size END,
+                              frontier = CASE WHEN size = $3 AND frontier = $4 THEN $2 ELSE frontier END
+       WHERE singleton RETURNING size = $1 AND frontier = $2 AS moved
+     ), h AS (SELECT true FROM u WHERE u.moved)${n}${withEntries ? `, e AS (${INSERT_ENTRIES} ${ENTRIES_FROM}, h)` : ''}${rows.map((r, i) => `, r${i} AS (${r})`).join('')}
+     SELECT count(*)::int AS moved FROM h`;
+    texts.set(shape, text);
+  }
+  return text;
+}
+const batchTexts = new Map<string, Map<number, string>>();
+
 /** The one write, onto the head `expected`: undefined (and nothing written) when it is not the head. */
 async function appendIfHead(
   tx: Sql,
@@ -204,7 +235,6 @@ async function appendIfHead(
   const entries = copies(tx, leaves) ? undefined : entriesArrays(leaves, hashes, expected.size);
   if (withRows && !entries) throw new Error('a COPY append cannot take rows into its statement');
   // The batch's own rows, when they come along: more CTEs that read `h` like the entries do.
-  const rows = withRows ? withRows.rows.map((r, i) => `, r${i} AS (${r})`).join('') : '';
   // Every insert reads `h`, so none happens unless the head moved from exactly `expected`. The
   // head is compared as the UPDATE finds it — the row's latest version, locked, so after any
   // other writer's commit — not as this statement's snapshot saw it: a batch sent while the
@@ -216,17 +246,13 @@ async function appendIfHead(
   // these very leaves were already appended there, and their indexes would then collide).
   // One UPDATE instead of a `SELECT … FOR UPDATE` beside it: no separate row lock (and its WAL
   // record) and one plan node less per batch.
-  const params: unknown[] = [end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ? entries.params : []), ...(withRows?.params ?? [])];
+  const params: unknown[] = [end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ?? []), ...(withRows?.params ?? [])];
   // The subtrees' CTE only when the batch closes a stored one: an empty insert still costs its
   // plan nodes, its function scan and the table's indexes opened, on every batch.
-  const n = nodes === NO_NODES ? '' : `, n AS (${INSERT_NODES} ${nodesFrom(params.push(nodes))}, h)`;
+  const withNodes = nodes !== NO_NODES;
+  if (withNodes) params.push(nodes);
   const [r] = await tx.query<{ moved: number }>(
-    `WITH u AS (
-       UPDATE ledger_head SET size = CASE WHEN size = $3 AND frontier = $4 THEN $1 ELSE size END,
-                              frontier = CASE WHEN size = $3 AND frontier = $4 THEN $2 ELSE frontier END
-       WHERE singleton RETURNING size = $1 AND frontier = $2 AS moved
-     ), h AS (SELECT true FROM u WHERE u.moved)${n}${entries ? `, e AS (${INSERT_ENTRIES} ${entries.from}, h)` : ''}${rows}
-     SELECT count(*)::int AS moved FROM h`,
+    batchText(withRows?.rows ?? NO_ROWS, entries !== undefined, withNodes ? params.length : 0),
     params,
     // A handful of texts (which kinds ride along, whether subtrees close), run for every batch.
     { prepare: true },

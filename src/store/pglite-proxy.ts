@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { bulkStatement, encodeBulk, type CheckpointStats, type EngineOptions } from './pglite-engine.ts';
 import { deserializeError, postableParams, type Answer, type Call, type Notification, type Reply, type Request, type Started } from './pglite-messages.ts';
-import { sqlHandle, type Database, type QueryOptions, type Sql } from './sql.ts';
+import { preparedOnPGlite, sqlHandle, type Database, type QueryOptions, type Sql } from './sql.ts';
 
 /**
  * PGlite in a worker thread, behind the same `Database` interface as in the caller's thread.
@@ -126,7 +126,7 @@ function proxy(worker: Worker, schema: string, onClosed: () => void): WorkerData
 
   const query = async <R>(text: string, params: readonly unknown[] = [], tx?: number, opts?: QueryOptions): Promise<R[]> => {
     const p = postableParams(params);
-    const r = await call({ op: 'query', id: ++nextId, ...(tx !== undefined ? { tx } : {}), ...textOrSid(text), params: p.params, ...(opts?.prepare ? { prepare: true } : {}) }, p.transfer, { text, params });
+    const r = await call({ op: 'query', id: ++nextId, ...(tx !== undefined ? { tx } : {}), ...textOrSid(text), params: p.params, ...(preparedOnPGlite(opts) ? { prepare: true } : {}) }, p.transfer, { text, params });
     return r.rows as R[];
   };
   const exec = async (script: string, tx?: number): Promise<void> => {

@@ -4,7 +4,9 @@ import { CgError } from '../core/errors.ts';
 import { lockDataDir, type DirLock } from './dir-lock.ts';
 import { bulkStatement, encodeBulk, startCheckpoints, startPGlite, statementRunner, type CheckpointOptions, type EngineOptions, type Runner } from './pglite-engine.ts';
 import { openPGliteWorker } from './pglite-proxy.ts';
-import { assertSchemaName, sqlHandle, type Database, type Sql } from './sql.ts';
+import { assertSchemaName, preparedOnPGlite, sqlHandle, type Database, type Sql } from './sql.ts';
+
+const PREPARE = { prepare: true } as const;
 
 export interface PGliteOptions {
   /** Data directory; undefined means in memory. */
@@ -55,7 +57,7 @@ async function openInline(engine: EngineOptions, lock: DirLock | undefined): Pro
   const wrap = (q: Runner): Sql =>
     sqlHandle({
       engine: 'pglite',
-      query: (text, params = [], opts) => run.query(q, text, params, opts),
+      query: (text, params = [], opts) => run.query(q, text, params, preparedOnPGlite(opts) ? PREPARE : undefined),
       exec: (script) => run.exec(q, script),
       encodeBulk,
       async insertBulk(bulk) {

@@ -25,23 +25,20 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
   // Named prepared statements (QueryOptions.prepare: the journal's one-statement batch) run on
-  // sessions of their own that plan them once. With the server's default plan_cache_mode,
+  // a session of their own that plans them once. With the server's default plan_cache_mode,
   // PostgreSQL plans such a statement again for every run whenever a plan for the actual values
   // looks cheaper than the generic one, and for the batch it always does: it counts the rows of
   // an `unnest` over constant arrays, not over parameters. Measured at 1,000 decisions/s
   // (bench/decision-write-ab.ts): planning was a fifth of the backend's samples, and forcing the
   // generic plan took 29 % off the backend's CPU per decision. The setting is the session's and
-  // holds for every statement with parameters, so it is confined to these sessions: the other
+  // holds for every statement with parameters, so it is confined to this session: the other
   // queries keep plans made for their values. PGlite sets it for its one session (pglite-engine.ts).
-  // Two batches are in flight at most (Journal maxInFlight): a few sessions suffice.
-  const prepared = new pg.Pool({
+  const prepared = new PreparedSession({
     connectionString: url,
-    max: PREPARED_SESSIONS,
     types: typeParsers,
     options: `-c search_path=${schema} -c plan_cache_mode=force_generic_plan`,
     connectionTimeoutMillis: 5_000,
   });
-  prepared.on('error', () => {});
   if (schema !== 'public') await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
 
   const listeners: ListenSession[] = [];
@@ -64,7 +61,9 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
       engine: 'postgres',
       async query<R>(text: string, params: readonly unknown[] = [], opts?: QueryOptions) {
         // Inside a transaction the statement stays on its connection (the journal's locked way, rare).
-        const res = opts?.prepare ? await (c === pool ? prepared : c).query({ name: statementName(text), text, values: params as unknown[] }) : await c.query(text, params as unknown[]);
+        if (opts?.prepare && c === pool) return prepared.query<R>(statementName(text), text, params);
+        // `reuse`: a named statement on this pool's (or transaction's) connection (QueryOptions.reuse).
+        const res = opts?.prepare || opts?.reuse ? await c.query({ name: statementName(text), text, values: params as unknown[] }) : await c.query(text, params as unknown[]);
         return res.rows as R[];
       },
       async exec(script: string) {
@@ -113,8 +112,102 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
   };
 }
 
-/** Sessions for prepared statements per server process (see `prepared` in openPostgres). */
-const PREPARED_SESSIONS = 4;
+/**
+ * The session of the journal's batch statement (`prepared` in openPostgres): one connection,
+ * held for the process's life instead of checked out of a pool for every batch, and in pg's
+ * pipeline mode, so a second batch the journal sends while the first commits (Journal
+ * maxInFlight) is written at once and runs right after it on the same backend — in the order
+ * sent, which is the order the journal cut them; the second then finds the head the first left,
+ * as it did when it waited for the first's row lock in a session of its own. Each statement is
+ * its own implicit transaction (pg ends each with a Sync), so one that fails leaves the next to
+ * run. A connection that fails or ends fails what was sent on it (the journal rejects those
+ * callers; nothing of theirs is acknowledged) and the next statement opens a new one.
+ *
+ * Statements go as pg.Query objects (pg's own Submittable) made from their text, so pg neither
+ * copies a config object per statement (`cloneQueryConfig`: getOwnPropertyDescriptors and
+ * defineProperties, ~2 µs) nor wraps the answer in a promise with a stack capture of its own.
+ */
+class PreparedSession {
+  private client: pg.Client | undefined;
+  private opening: Promise<pg.Client> | undefined;
+  private ended = false;
+
+  constructor(private readonly config: pg.ClientConfig) {}
+
+  query<R>(name: string, text: string, values: readonly unknown[]): Promise<R[]> {
+    const client = this.client;
+    if (client) return this.run<R>(client, name, text, values);
+    return this.open().then((c) => this.run<R>(c, name, text, values));
+  }
+
+  private run<R>(client: pg.Client, name: string, text: string, values: readonly unknown[]): Promise<R[]> {
+    return new Promise<R[]>((resolve, reject) => {
+      client.query(
+        new NamedQuery(name, text, values, (error, result) => {
+          if (!error) return resolve(result.rows as R[]);
+          // The server ending the session (a restart, pg_terminate_backend: FATAL) or the
+          // connection failing: the next statement must not be sent on it, as it would be
+          // before its 'end' arrives. A statement's own error (a constraint, say) keeps it.
+          if (!(error instanceof pg.DatabaseError) || error.severity === 'FATAL' || error.severity === 'PANIC') this.discard(client);
+          reject(error);
+        }),
+      );
+    });
+  }
+
+  private discard(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    void client.end().catch(() => {});
+  }
+
+  private open(): Promise<pg.Client> {
+    if (this.ended) return Promise.reject(new Error('the database is closed'));
+    this.opening ??= (async () => {
+      const c = new pg.Client({ ...this.config, pipeline: true });
+      // Without a listener a lost connection would be an uncaught 'error' that ends the process;
+      // the statements sent on it fail with it (pg rejects them), and the session is dropped.
+      const drop = () => {
+        if (this.client === c) this.client = undefined;
+      };
+      c.on('error', drop);
+      c.on('end', drop);
+      try {
+        await c.connect();
+      } catch (e) {
+        await c.end().catch(() => {});
+        throw e;
+      } finally {
+        this.opening = undefined;
+      }
+      if (this.ended) {
+        await c.end().catch(() => {});
+        throw new Error('the database is closed');
+      }
+      this.client = c;
+      return c;
+    })();
+    return this.opening;
+  }
+
+  async end(): Promise<void> {
+    this.ended = true;
+    const c = this.client ?? (await this.opening?.catch(() => undefined));
+    this.client = undefined;
+    await c?.end().catch(() => {});
+  }
+}
+
+/** A named statement made from its text (no config object to copy), answered through its callback. */
+class NamedQuery extends pg.Query {
+  constructor(name: string, text: string, values: readonly unknown[], callback: (error: Error | undefined, result: { rows: unknown[] }) => void) {
+    super(text, values as unknown[], callback as never);
+    // What a QueryConfig's `name` sets (pg's Query#prepare parses a named statement once per
+    // connection); test/store/prepared-plans.test.ts fails if the statement is not kept prepared.
+    (this as unknown as { name: string }).name = name;
+  }
+}
+
 
 // Named prepared statements, one name per text: parsing and planning a statement of several
 // CTEs costs the server more than executing it for a small batch. Names are kept so the hash

@@ -24,37 +24,45 @@ export type RecipientCountries = Readonly<Record<string, string>>;
 /**
  * Allowed releases with their destination and the subject's jurisdiction. `$4` maps registry
  * recipient ids to countries; `$5` is the jurisdiction assumed when the subject row is missing.
+ * The subject, declaration and items are the ledger entry's (migration 222): the entry of each
+ * release in the period is parsed once for the whole report (a MATERIALIZED CTE that the three
+ * answers read), not once per answer, and only for the fields the report uses (`released` as
+ * `json`: its items are only walked, never compared). `handed_over` is the row's own "released
+ * at least one item" (migration 222), so the entries of releases that handed nothing over are
+ * not read at all.
  */
 const RELEASES = `
-  SELECT d.recipient, d.declaration_id, d.subject_pseudonym, d.released, m.class_id,
+  SELECT d.recipient, x.declaration AS declaration_id, x.subject AS subject_pseudonym, x.released, m.class_id,
          COALESCE(m.country, (SELECT $4::jsonb) ->> d.recipient) AS country, COALESCE(s.jurisdiction, $5) AS jurisdiction
-  FROM release_decision_records d
+  FROM release_decisions d
+  JOIN ledger_entries e ON e.idx = d.leaf_index
+  CROSS JOIN LATERAL json_to_record(convert_from(e.entry, 'UTF8')::json) AS x(subject text, declaration text, released json)
   LEFT JOIN recipient_members m ON m.id = d.recipient
-  LEFT JOIN subjects s ON s.pseudonym = d.subject_pseudonym
-  WHERE d.allow AND d.declaration_id IS NOT NULL AND jsonb_array_length(d.released) > 0
+  LEFT JOIN subjects s ON s.pseudonym = x.subject
+  WHERE d.allow AND d.handed_over AND x.declaration IS NOT NULL
     AND d.leaf_index < $3 AND d.decided_at >= $1::timestamptz AND d.decided_at <= $2::timestamptz`;
+
+/** One statement, three answers, each a json array in its own order (as three statements returned them before). */
+const TRANSFERS = `
+  WITH r AS MATERIALIZED (${RELEASES})
+  SELECT
+    (SELECT coalesce(json_agg(g ORDER BY g.country, g.recipient, g.declaration_id, g.jurisdiction), '[]')
+       FROM (SELECT recipient, class_id, declaration_id, country, jurisdiction, count(*)::int8 AS releases, count(DISTINCT subject_pseudonym)::int8 AS subjects
+               FROM r WHERE country IS NOT NULL GROUP BY recipient, class_id, declaration_id, country, jurisdiction) g) AS groups,
+    (SELECT coalesce(json_agg(i ORDER BY i.recipient, i.declaration_id, i.category), '[]')
+       FROM (SELECT r.recipient, r.declaration_id, x->>'category' AS category FROM r, json_array_elements(r.released) x GROUP BY 1, 2, 3) i) AS items,
+    (SELECT coalesce(json_agg(v ORDER BY v.declaration_id, v.country, v.jurisdiction), '[]')
+       FROM (SELECT declaration_id, country, jurisdiction, count(*)::int8 AS releases, count(DISTINCT subject_pseudonym)::int8 AS subjects
+               FROM r WHERE country IS NOT NULL GROUP BY declaration_id, country, jurisdiction) v) AS volumes`;
 
 export async function transferRows(sql: Sql, p: Period, countries: RecipientCountries, fallback: Jurisdiction): Promise<{ transfers: TransferRow[]; volumes: VolumeRow[] }> {
   const params = [iso(p.from), iso(p.to), p.belowLeaf, JSON.stringify(countries), fallback];
-  const groups = await sql.query<{ recipient: string; class_id: string | null; declaration_id: string; country: string; jurisdiction: Jurisdiction; releases: number; subjects: number }>(
-    `WITH r AS (${RELEASES})
-     SELECT recipient, class_id, declaration_id, country, jurisdiction, count(*)::int8 AS releases, count(DISTINCT subject_pseudonym)::int8 AS subjects
-     FROM r WHERE country IS NOT NULL GROUP BY recipient, class_id, declaration_id, country, jurisdiction
-     ORDER BY country, recipient, declaration_id, jurisdiction`,
-    params,
-  );
-  const items = await sql.query<{ recipient: string; declaration_id: string; category: string }>(
-    `WITH r AS (${RELEASES})
-     SELECT r.recipient, r.declaration_id, x->>'category' AS category FROM r, jsonb_array_elements(r.released) x
-     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-    params,
-  );
-  const volumes = await sql.query<VolumeRow>(
-    `WITH r AS (${RELEASES})
-     SELECT declaration_id, country, jurisdiction, count(*)::int8 AS releases, count(DISTINCT subject_pseudonym)::int8 AS subjects
-     FROM r WHERE country IS NOT NULL GROUP BY declaration_id, country, jurisdiction ORDER BY 1, 2, 3`,
-    params,
-  );
+  const [r] = await sql.query<{
+    groups: Array<{ recipient: string; class_id: string | null; declaration_id: string; country: string; jurisdiction: Jurisdiction; releases: number; subjects: number }>;
+    items: Array<{ recipient: string; declaration_id: string; category: string }>;
+    volumes: VolumeRow[];
+  }>(TRANSFERS, params);
+  const { groups, items, volumes } = r!;
   const itemsOf = new Map<string, string[]>();
   for (const i of items) {
     const k = `${i.recipient}\u0000${i.declaration_id}`;
@@ -199,33 +207,37 @@ export async function breachFacts(
   q: { recipient: string | null; from: number | null; to: number | null; belowLeaf: number },
   maxPseudonyms = 1_000_000,
 ): Promise<BreachFacts> {
-  const cte = `
-    WITH r AS (
-      SELECT d.recipient, d.subject_pseudonym, d.released, s.jurisdiction
-      FROM release_decision_records d
-      LEFT JOIN recipient_members m ON m.id = d.recipient
-      LEFT JOIN subjects s ON s.pseudonym = d.subject_pseudonym
-      WHERE d.allow AND jsonb_array_length(d.released) > 0 AND d.leaf_index < $4
-        AND ($1::text IS NULL OR d.recipient = $1 OR m.class_id = $1)
-        AND ($2::timestamptz IS NULL OR d.decided_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR d.decided_at <= $3::timestamptz))`;
-  const params = [q.recipient, q.from === null ? null : iso(q.from), q.to === null ? null : iso(q.to), q.belowLeaf];
-  const [c] = await sql.query<{ releases: number; subjects: number; kr: number; eu: number }>(
-    `${cte} SELECT count(*)::int8 AS releases, count(DISTINCT subject_pseudonym)::int8 AS subjects,
-       count(DISTINCT subject_pseudonym) FILTER (WHERE jurisdiction = 'KR')::int8 AS kr,
-       count(DISTINCT subject_pseudonym) FILTER (WHERE jurisdiction = 'EU')::int8 AS eu FROM r`,
-    params,
+  // One statement: each matching release's entry is parsed once (a MATERIALIZED CTE read by the
+  // four answers), for its subject and items only; `handed_over` (migration 222) leaves out the
+  // releases that handed nothing over without reading their entries.
+  const [r] = await sql.query<{ releases: number; subjects: number; kr: number; eu: number; items: string[]; recipients: string[]; pseudonyms: string[] }>(
+    `WITH r AS MATERIALIZED (
+       SELECT d.recipient, x.subject AS subject_pseudonym, x.released, s.jurisdiction
+       FROM release_decisions d
+       JOIN ledger_entries e ON e.idx = d.leaf_index
+       CROSS JOIN LATERAL json_to_record(convert_from(e.entry, 'UTF8')::json) AS x(subject text, released json)
+       LEFT JOIN recipient_members m ON m.id = d.recipient
+       LEFT JOIN subjects s ON s.pseudonym = x.subject
+       WHERE d.allow AND d.handed_over AND d.leaf_index < $4
+         AND ($1::text IS NULL OR d.recipient = $1 OR m.class_id = $1)
+         AND ($2::timestamptz IS NULL OR d.decided_at >= $2::timestamptz)
+         AND ($3::timestamptz IS NULL OR d.decided_at <= $3::timestamptz))
+     SELECT c.releases, c.subjects, c.kr, c.eu,
+       (SELECT coalesce(json_agg(category ORDER BY category), '[]') FROM (SELECT DISTINCT x->>'category' AS category FROM r, json_array_elements(r.released) x) i) AS items,
+       (SELECT coalesce(json_agg(recipient ORDER BY recipient), '[]') FROM (SELECT DISTINCT recipient FROM r) q) AS recipients,
+       (SELECT coalesce(json_agg(p ORDER BY p), '[]') FROM (SELECT DISTINCT subject_pseudonym AS p FROM r ORDER BY 1 LIMIT $5) q) AS pseudonyms
+     FROM (SELECT count(*)::int8 AS releases, count(DISTINCT subject_pseudonym)::int8 AS subjects,
+             count(DISTINCT subject_pseudonym) FILTER (WHERE jurisdiction = 'KR')::int8 AS kr,
+             count(DISTINCT subject_pseudonym) FILTER (WHERE jurisdiction = 'EU')::int8 AS eu FROM r) c`,
+    [q.recipient, q.from === null ? null : iso(q.from), q.to === null ? null : iso(q.to), q.belowLeaf, maxPseudonyms],
   );
-  const items = await sql.query<{ category: string }>(`${cte} SELECT DISTINCT x->>'category' AS category FROM r, jsonb_array_elements(r.released) x ORDER BY 1`, params);
-  const recipients = await sql.query<{ recipient: string }>(`${cte} SELECT DISTINCT recipient FROM r ORDER BY 1`, params);
-  const pseudonyms = await sql.query<{ p: string }>(`${cte} SELECT DISTINCT subject_pseudonym AS p FROM r ORDER BY 1 LIMIT $5`, [...params, maxPseudonyms]);
   return {
-    releases: c?.releases ?? 0,
-    subjects: c?.subjects ?? 0,
-    krSubjects: c?.kr ?? 0,
-    euSubjects: c?.eu ?? 0,
-    items: items.map((i) => i.category),
-    recipients: recipients.map((r) => r.recipient),
-    pseudonyms: pseudonyms.map((r) => r.p),
+    releases: r?.releases ?? 0,
+    subjects: r?.subjects ?? 0,
+    krSubjects: r?.kr ?? 0,
+    euSubjects: r?.eu ?? 0,
+    items: r?.items ?? [],
+    recipients: r?.recipients ?? [],
+    pseudonyms: r?.pseudonyms ?? [],
   };
 }

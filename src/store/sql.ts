@@ -35,7 +35,19 @@ export interface QueryOptions {
    * is derived from the text, so two texts never share one); PGlite parses every time.
    */
   readonly prepare?: boolean;
+  /**
+   * A read run often with different values (a decision looked up by id, the console's poll): kept
+   * parsed as a named statement on each connection that runs it. On PostgreSQL that is the pool
+   * every other query uses, planned as the server decides (custom plans for the first runs, then
+   * the generic plan once it costs no more), not `prepare`'s few sessions, which the journal's
+   * batch statement needs free. On PGlite (one session, every statement planned generically:
+   * pglite-engine.ts) it is `prepare`.
+   */
+  readonly reuse?: boolean;
 }
+
+/** Whether PGlite keeps the statement prepared (see QueryOptions.reuse). */
+export const preparedOnPGlite = (opts: QueryOptions | undefined): boolean => opts?.prepare === true || opts?.reuse === true;
 
 /** Rows encoded for one engine's bulk path by `encodeBulk`. */
 export interface BulkRows {

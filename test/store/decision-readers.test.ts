@@ -64,10 +64,15 @@ describe.each(engines())('every reader of release decisions answers what was dec
     const byLeaf = [...written].sort((a, b) => a.leaf - b.leaf);
     const byTime = [...written].sort((a, b) => a.row.at - b.row.at || a.leaf - b.leaf);
 
-    // DecisionsRepo.get: the whole record.
+    // DecisionsRepo.get: the whole record. It parses the entry itself (no view): its answer is the
+    // view's, to the order of keys (a released item reads back as jsonb keeps it: form, category).
     for (const { row: r, leaf } of written.slice(-12)) {
-      expect(await new DecisionsRepo(db).get(r.id)).toEqual({ ...asWritten(r), leaf_index: leaf });
+      const got = await new DecisionsRepo(db).get(r.id);
+      expect(got).toEqual({ ...asWritten(r), leaf_index: leaf });
+      const [view] = await db.query('SELECT * FROM release_decision_records WHERE id = $1', [r.id]);
+      expect(JSON.stringify(got)).toBe(JSON.stringify(view));
     }
+    expect(await new DecisionsRepo(db).get('no such decision')).toBeUndefined();
 
     // The console's stream and the relay's stream.
     const summary = ({ row: r, leaf }: (typeof written)[number]) => ({
@@ -83,7 +88,16 @@ describe.each(engines())('every reader of release decisions answers what was dec
       basis: r.basis,
       decided_at: new Date(r.at),
     });
-    expect(await new ConsoleQueries(db).recentDecisions(-1, 10_000)).toEqual([...byLeaf].reverse().map(summary));
+    const recent = await new ConsoleQueries(db).recentDecisions(-1, 10_000);
+    expect(recent).toEqual([...byLeaf].reverse().map(summary));
+    const recentView = await db.query(
+      `SELECT id, leaf_index, recipient, subject_pseudonym, purpose, declaration_id, allow, code, article, basis, decided_at
+       FROM release_decision_records ORDER BY leaf_index DESC`,
+    );
+    expect(JSON.stringify(recent)).toBe(JSON.stringify(recentView));
+    // A page after a cursor, as the stream polls.
+    const cursor = byLeaf[Math.floor(byLeaf.length / 2)]!.leaf;
+    expect(await new ConsoleQueries(db).recentDecisions(cursor, 3)).toEqual([...byLeaf].reverse().filter((w) => w.leaf > cursor).slice(0, 3).map(summary));
     expect(await decisionsAfter(db, -1, 10_000)).toEqual(
       byLeaf.map(({ row: r, leaf }) => ({
         decisionId: r.id,
@@ -178,6 +192,21 @@ describe.each(engines())('every reader of release decisions answers what was dec
     expect(breach.subjects).toBe(new Set(toSeller.map((w) => w.row.subjectPseudonym)).size);
     expect([...breach.items].sort()).toEqual([...new Set(toSeller.flatMap((w) => w.row.released.map((i) => i.category)))].sort());
     expect([...breach.pseudonyms].sort()).toEqual([...new Set(toSeller.map((w) => w.row.subjectPseudonym))].sort());
+
+    // Breach facts over the period for every recipient: counts by the subjects' jurisdiction.
+    const allReleased = written.filter((w) => released(w.row));
+    const subjectsOf = (ws: typeof written) => new Set(ws.map((w) => w.row.subjectPseudonym));
+    const everyBreach = await breachFacts(db, { recipient: null, from: FROM, to: TO, belowLeaf: period.belowLeaf });
+    expect({ ...everyBreach, items: [...everyBreach.items].sort(), recipients: [...everyBreach.recipients].sort(), pseudonyms: [...everyBreach.pseudonyms].sort() }).toEqual({
+      releases: allReleased.length,
+      subjects: subjectsOf(allReleased).size,
+      krSubjects: subjectsOf(allReleased.filter((w) => w.row.subjectPseudonym === 'sp_a')).size,
+      euSubjects: subjectsOf(allReleased.filter((w) => w.row.subjectPseudonym === 'sp_b')).size,
+      items: [...new Set(allReleased.flatMap((w) => w.row.released.map((i) => i.category)))].sort(),
+      recipients: [...new Set(allReleased.map((w) => w.row.recipient))].sort(),
+      pseudonyms: [...subjectsOf(allReleased)].sort(),
+    });
+    expect((await breachFacts(db, { recipient: null, from: null, to: null, belowLeaf: period.belowLeaf }, 2)).pseudonyms).toEqual(everyBreach.pseudonyms.slice(0, 2));
 
     // Usage notices and access requests, per subject.
     const usage = await releasesOf(db, ['sp_a', 'sp_b', 'sp_c'], FROM, TO);
