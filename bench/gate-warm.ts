@@ -4,6 +4,7 @@ import { decide } from '../src/core/gate/decide.ts';
 import type { ReleaseRequest } from '../src/core/gate/types.ts';
 import { benchSample, cedarCall, cedarEntities, statutoryPolicies } from './gate.ts';
 import { round } from './lib.ts';
+import { idHash } from '../src/core/gate/open-addressing.ts';
 
 /**
  * Which memory a decision waits on after Cedar-wasm has run (issue 20, goal 4):
@@ -12,7 +13,7 @@ import { round } from './lib.ts';
  *
  * The gate bench's pattern (bench/gate.ts): 500 Cedar calls, then our 500 decisions on the next
  * requests, per-call timed. Before each chunk's decisions one "warmer" touches one thing for the
- * chunk's requests — nothing, the member's entry, the subject's table slot and record (a
+ * chunk's requests — nothing, the member's entry, the subject's table slot alone, its region's first line alone, both, the subject's table slot and record (a
  * `subjects.get`, which compares the id in the record's first cells), the record's later cells,
  * the request's own strings, or the whole decision once (a second pass) — and the p50 of the
  * chunk's decisions says what that thing costs when it is cold. Warmers rotate chunk by chunk,
@@ -28,8 +29,31 @@ for (let i = 0; i < 300_000; i++) decide(reqs[i % reqs.length]!, ctx);
 
 let sink = 0;
 type Cells = { readonly [i: number]: unknown };
+// Each request's subject-table slot and region base, found before timing, so that a warmer can
+// touch the slot alone or the region's first line alone (GateRecords' private table: (hash,
+// region) int32 pairs; docs/gate.md, tenth round).
+const records = world.records as unknown as { table: Int32Array; slots: number; cells: unknown[]; get(id: string): { base: number } | undefined };
+const slotOf = reqs.map((r) => {
+  const rec = records.get(r.subject);
+  if (rec === undefined) return -1;
+  const mask = records.slots - 1;
+  for (let i = idHash(r.subject) & mask; ; i = (i + 1) & mask) if (records.table[2 * i + 1] === rec.base) return 2 * i;
+});
 const warmers: Record<string, (r: ReleaseRequest, i: number) => void> = {
   nothing: () => {},
+  // The subject's table slot only, its region's first line only, and both (no id compare, no request string).
+  slot: (_r, i) => {
+    const s = slotOf[i]!;
+    if (s >= 0) sink += records.table[s]!;
+  },
+  'region head': (_r, i) => {
+    const s = slotOf[i]!;
+    if (s >= 0) sink += records.cells[records.table[s + 1]! + 1] as number;
+  },
+  'slot and head': (_r, i) => {
+    const s = slotOf[i]!;
+    if (s >= 0) sink += records.table[s]! + (records.cells[records.table[s + 1]! + 1] as number);
+  },
   member: (r) => {
     sink += ctx.members.get(r.recipientId)?.key ?? 0;
   },

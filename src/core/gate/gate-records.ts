@@ -3,7 +3,7 @@ import { addDuration, addDurationToParts, type IsoDuration } from '../time/durat
 import type { ConsentStatus } from '../consent/lookup.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
 import { idKey, intern, internList, UNSCOPED_KEY } from './intern.ts';
-import { doubled, EMPTY, freeSlot, idHash } from './open-addressing.ts';
+import { EMPTY, freeSlot, idHash } from './open-addressing.ts';
 import type { ActiveConsent, OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts';
 
 /**
@@ -36,13 +36,18 @@ export class GateRecords {
    */
   cells: Cell[] = [];
   /**
-   * The regions by subject id: an open-addressing table of (hash, region, record) triples,
-   * probed by `idHash`; the id's characters are packed into the region (`isAt`). Not a Map: a
-   * Map lookup reads a bucket, then an entry, then the key string, then the value. The hash
-   * beside the region lets a probe pass over another subject's slot without fetching its region.
-   * Load factor at most 1/2 (open-addressing.ts); records are never removed.
+   * The regions by subject id: an open-addressing table of (hash, region) pairs in an
+   * `Int32Array`, probed by `idHash`; the id's characters are packed into the region (`isAt`),
+   * and the region's first cell holds its record (`get`). Not a Map: a Map lookup reads a bucket,
+   * then an entry, then the key string, then the value. The hash beside the region lets a probe
+   * pass over another subject's slot without fetching its region. Two 4-byte integers a slot,
+   * not three 8-byte cells (hash, region, record) of a JavaScript array: the table a decision
+   * probes at a random slot is a third of the size (512 KB for the bench's 20,000 subjects
+   * instead of 1.5 MB), so more of it is still cached, and on fewer pages, after Cedar or the
+   * rest of the server has run (docs/gate.md, tenth round). Load factor at most 1/2
+   * (open-addressing.ts); records are never removed.
    */
-  private table: Array<number | GateRecord> = new Array<number | GateRecord>(3 * 1024).fill(EMPTY);
+  private table: Int32Array = new Int32Array(2 * 1024).fill(EMPTY);
   private slots = 1024;
   private count = 0;
   /** The view `find` answers with, aimed at one region at a time. */
@@ -51,7 +56,7 @@ export class GateRecords {
   /** The record of `subject`, if anything about it is held. Never creates one. */
   get(subject: string): GateRecord | undefined {
     const i = this.slotOf(subject);
-    return i < 0 ? undefined : (this.table[i + 2] as GateRecord);
+    return i < 0 ? undefined : (this.cells[this.table[i + 1]! + RECORD] as GateRecord);
   }
 
   /**
@@ -62,7 +67,7 @@ export class GateRecords {
   find(subject: string): GateRecord | undefined {
     const i = this.slotOf(subject);
     if (i < 0) return undefined;
-    this.view.base = this.table[i + 1] as number;
+    this.view.base = this.table[i + 1]!;
     return this.view;
   }
 
@@ -70,25 +75,25 @@ export class GateRecords {
     return this.count;
   }
 
-  /** Where `subject`'s triple starts in the table, -1 for none. */
+  /** Where `subject`'s pair starts in the table, -1 for none. */
   private slotOf(subject: string): number {
     const t = this.table;
     const c = this.cells;
     const mask = this.slots - 1;
     const h = idHash(subject);
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const held = t[3 * i];
+      const held = t[2 * i];
       if (held === EMPTY) return -1;
-      if (held === h && isAt(c, t[3 * i + 1] as number, subject)) return 3 * i;
+      if (held === h && isAt(c, t[2 * i + 1]!, subject)) return 2 * i;
     }
   }
 
   private recordOf(subject: string): GateRecord {
     const i = this.slotOf(subject);
-    if (i >= 0) return this.table[i + 2] as GateRecord;
+    if (i >= 0) return this.cells[this.table[i + 1]! + RECORD] as GateRecord;
     if (2 * (this.count + 1) > this.slots) this.grow();
     const r = new GateRecord(this, this.region(subject), subject);
-    this.put(this.table, this.slots, idHash(subject), r);
+    this.put(this.table, this.slots, idHash(subject), r.base);
     this.count++;
     return r;
   }
@@ -111,15 +116,18 @@ export class GateRecords {
     return base;
   }
 
-  private put(t: Array<number | GateRecord>, slots: number, hash: number, r: GateRecord): void {
-    const at = freeSlot(t, 3, slots, hash);
+  private put(t: Int32Array, slots: number, hash: number, base: number): void {
+    const at = freeSlot(t, 2, slots, hash);
     t[at] = hash;
-    t[at + 1] = r.base;
-    t[at + 2] = r;
+    t[at + 1] = base;
   }
 
+  /** The table doubled (`doubled` in open-addressing.ts, for a typed array). */
   private grow(): void {
-    this.table = doubled(this.table, 3, this.slots);
+    const old = this.table;
+    const next = new Int32Array(old.length * 2).fill(EMPTY);
+    for (let i = 0; i < this.slots; i++) if (old[2 * i] !== EMPTY) this.put(next, 2 * this.slots, old[2 * i]!, old[2 * i + 1]!);
+    this.table = next;
     this.slots *= 2;
   }
 
@@ -134,16 +142,16 @@ export class GateRecords {
     this.rebase(r, to);
   }
 
-  /** Points `r` and its table slot at `base`. */
+  /** Points `r` and its table slot at `base` (the slot is the one holding `r`'s old base: no two regions share one). */
   private rebase(r: GateRecord, base: number): void {
-    r.base = base;
     const mask = this.slots - 1;
     for (let i = idHash(r.id) & mask; ; i = (i + 1) & mask) {
-      if (this.table[3 * i + 2] === r) {
-        this.table[3 * i + 1] = base;
-        return;
+      if (this.table[2 * i + 1] === r.base && this.table[2 * i] !== EMPTY) {
+        this.table[2 * i + 1] = base;
+        break;
       }
     }
+    r.base = base;
   }
 
   /** The subject directory's view of the subject (created, reloaded, erased). */

@@ -31,7 +31,8 @@ export function freeSlot(cells: ArrayLike<unknown>, width: number, slots: number
 }
 
 /**
- * The table doubled: every occupied slot of `cells` (`slots` of them) copied, cell for cell, to
+ * The table doubled (`MemberTable`'s; `GateRecords` keeps its (hash, region) pairs in an
+ * `Int32Array` and doubles it the same way itself): every occupied slot of `cells` (`slots` of them) copied, cell for cell, to
  * its place in a new table of twice the slots; `moved(from, to)` is told each slot's old and new
  * number (a table that keeps something per slot beside the cells moves it along).
  */
