@@ -50,8 +50,6 @@ export class GateRecords {
   private table: Int32Array = new Int32Array(2 * 1024).fill(EMPTY);
   private slots = 1024;
   private count = 0;
-  /** Cells of the holes moved regions left since the last `compact`. */
-  private holes = 0;
   /** The view `find` answers with, aimed at one region at a time. */
   private readonly view = new GateRecord(this, -1, '');
 
@@ -142,40 +140,6 @@ export class GateRecords {
     // Cleared, so that the hole keeps nothing alive.
     for (let k = 0; k < oldCap; k++) c[from + k] = undefined;
     this.rebase(r, to);
-    this.holes += oldCap;
-    if (this.holes > c.length >> 2) this.compact(r);
-  }
-
-  /**
-   * Closes the holes moved regions left: every region slid down to the end of the one before it,
-   * in the order they lie, its spare room bounded to ROOM cells (except `growing`'s, which its
-   * write is about to fill), the array cut to what is in use. Why: on a host whose misses beyond
-   * a few MB are page walks, the live regions on fewer pages are a shorter walk (docs/gate.md,
-   * eleventh round: the bench's 20,000 subjects went from 8.15 M cells to 2.9 M). Run when the
-   * holes pass a quarter of the array, so its cost (one pass over the cells) is paid for by the
-   * cells the moves since the last one pushed: amortized constant per moved cell.
-   */
-  private compact(growing: GateRecord): void {
-    const c = this.cells;
-    const len = c.length;
-    let to = 0;
-    for (let p = 0; p < len; ) {
-      const r = c[p];
-      if (!(r instanceof GateRecord) || r.base !== p) {
-        p++;
-        continue;
-      }
-      const oldCap = r.cap;
-      const cap = r === growing ? oldCap : Math.min(oldCap, r.n + ROOM);
-      // Down (to <= p), lowest first: a cell is read before anything is written over it.
-      if (to !== p) for (let k = 0; k < cap; k++) c[to + k] = c[p + k];
-      this.rebase(r, to);
-      r.cap = cap;
-      to += cap;
-      p += oldCap;
-    }
-    c.length = to;
-    this.holes = 0;
   }
 
   /** Points `r` and its table slot at `base` (the slot is the one holding `r`'s old base: no two regions share one). */
