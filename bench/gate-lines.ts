@@ -1,0 +1,60 @@
+import { decide } from '../src/core/gate/decide.ts';
+import { benchSample } from './gate.ts';
+
+/**
+ * Which cells of the per-subject records a decision reads, and on how many cache lines
+ * (issue 20, goal 4; docs/gate.md, eleventh round). Load-independent: no timing.
+ *
+ *   node --import tsx bench/gate-lines.ts [requests (default 20000)]
+ *
+ * The gate bench's world and requests (bench/gate.ts); `GateRecords.cells` is wrapped in a Proxy
+ * that notes every index read, and each request is decided once. Per decision that reads the
+ * records: the distinct cells read, and the distinct 64-byte lines they lie on
+ *   - now: 8-byte cells, cell k at byte 24 + 8k of a line-aligned run (the array's elements start
+ *     8 bytes into a line, after a 16-byte header: docs/gate.md, tenth round);
+ *     and the aligned 128-byte pairs of lines they lie on (Intel's L2 fetches a line's pair along);
+ *   - split: the cells holding int32 integers (packed ids and refs, keys, sizes, times as two
+ *     integers with the NO_TIME marker) in an Int32Array at the same index (4 bytes, its
+ *     data line-aligned), the others (pointers, booleans) where they are now;
+ *   - contiguous: the cells read, and only they, side by side (8 bytes each), and split that way
+ *     (integers 4 bytes, the rest 8): the least any layout of these cells could touch.
+ * Not part of `npm run bench`.
+ */
+const N = Number(process.argv[2] ?? 20_000);
+const { world, reqs, ctx } = benchSample();
+const records = world.records as unknown as { cells: unknown[] };
+const cells = records.cells;
+let read: number[] = [];
+records.cells = new Proxy(cells, {
+  get(t, k, r) {
+    if (typeof k === 'string' && /^\d+$/.test(k)) read.push(Number(k));
+    return Reflect.get(t, k, r) as unknown;
+  },
+});
+const int32 = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31;
+const sum = { all: { n: 0, cells: 0, now: 0, pairs: 0, split: 0, contiguous: 0, contiguousSplit: 0 }, allow: { n: 0, cells: 0, now: 0, pairs: 0, split: 0, contiguous: 0, contiguousSplit: 0 } };
+for (let q = 0; q < Math.min(N, reqs.length); q++) {
+  read = [];
+  const { allow } = decide(reqs[q]!, ctx as never) as { allow: boolean };
+  if (read.length === 0) continue;
+  const ks = [...new Set(read)];
+  const ints = ks.filter((k) => int32(cells[k]));
+  const others = ks.filter((k) => !int32(cells[k]));
+  const lines = (xs: number[], at: (k: number) => number) => new Set(xs.map((k) => Math.floor(at(k) / 64))).size;
+  const row = {
+    cells: ks.length,
+    now: lines(ks, (k) => 24 + 8 * k),
+    pairs: lines(ks, (k) => (24 + 8 * k) / 2),
+    split: lines(ints, (k) => 4 * k) + lines(others, (k) => 24 + 8 * k),
+    contiguous: Math.ceil((8 * ks.length) / 64),
+    contiguousSplit: Math.ceil((4 * ints.length) / 64) + Math.ceil((8 * others.length) / 64),
+  };
+  for (const s of allow ? [sum.all, sum.allow] : [sum.all]) {
+    s.n++;
+    for (const k of ['cells', 'now', 'pairs', 'split', 'contiguous', 'contiguousSplit'] as const) s[k] += row[k];
+  }
+}
+for (const [name, s] of Object.entries(sum)) {
+  const per = (x: number) => (x / s.n).toFixed(2);
+  console.log(`${name} (${s.n} decisions): cells read ${per(s.cells)}, lines now ${per(s.now)} (${per(s.pairs)} aligned 128-byte pairs), split ${per(s.split)}, contiguous ${per(s.contiguous)}, contiguous split ${per(s.contiguousSplit)}`);
+}
