@@ -28,14 +28,20 @@ function timePart(ms: number): string {
 const pool = Buffer.alloc(4092);
 let offset = pool.length;
 
-function randomChars(): string {
-  if (offset + 12 > pool.length) {
+/** Where the next `n` unused random bytes of the pool start (refilled when fewer are left). */
+function take(n: number): number {
+  if (offset + n > pool.length) {
     randomFillSync(pool);
     offset = 0;
   }
-  const s = pool.toString('base64url', offset, offset + 12);
-  offset += 12;
-  return s;
+  const at = offset;
+  offset += n;
+  return at;
+}
+
+function randomChars(): string {
+  const at = take(12);
+  return pool.toString('base64url', at, at + 12);
 }
 
 /**
@@ -46,11 +52,6 @@ function randomChars(): string {
  * (bench/release-heap.ts), and every response carries an id.
  */
 export function requestId(): string {
-  if (offset + 16 > pool.length) {
-    randomFillSync(pool);
-    offset = 0;
-  }
-  const s = pool.toString('hex', offset, offset + 16);
-  offset += 16;
-  return s;
+  const at = take(16);
+  return pool.toString('hex', at, at + 16);
 }
