@@ -25,19 +25,43 @@ const { world, reqs, ctx } = benchSample();
 const records = world.records as unknown as { cells: unknown[] };
 const cells = records.cells;
 let read: number[] = [];
-records.cells = new Proxy(cells, {
+const proxied = new Proxy(cells, {
   get(t, k, r) {
     if (typeof k === 'string' && /^\d+$/.test(k)) read.push(Number(k));
     return Reflect.get(t, k, r) as unknown;
   },
 });
+records.cells = proxied;
 const int32 = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31;
 const sum = { all: { n: 0, cells: 0, now: 0, pairs: 0, split: 0, contiguous: 0, contiguousSplit: 0 }, allow: { n: 0, cells: 0, now: 0, pairs: 0, split: 0, contiguous: 0, contiguousSplit: 0 } };
+// Each line a decision touches, by the part of the region its first cell read lies in (offsets as
+// in GateRecord's layout: header 0-7, the packed id from 8, the order entries to ordersEnd (cell
+// 4), the consent keys to keysEnd (cell 5), then the consents' data).
+const PARTS = ['header', 'id', 'orders', 'consent keys', 'consent data', 'elsewhere'] as const;
+const byPart = new Map<string, number>(PARTS.map((p) => [p, 0]));
+const get = (world.records as unknown as { get(id: string): { base: number } | undefined }).get.bind(world.records);
 for (let q = 0; q < Math.min(N, reqs.length); q++) {
+  read = [];
+  const base = (() => {
+    records.cells = cells;
+    const b = get(reqs[q]!.subject)?.base ?? -1;
+    records.cells = proxied;
+    return b;
+  })();
   read = [];
   const { allow } = decide(reqs[q]!, ctx as never) as { allow: boolean };
   if (read.length === 0) continue;
   const ks = [...new Set(read)];
+  const seen = new Set<number>();
+  for (const k of ks) {
+    const line = Math.floor((24 + 8 * k) / 64);
+    if (seen.has(line)) continue;
+    seen.add(line);
+    const o = k - base;
+    const idEnd = 8 + (cells[base + 3] as number);
+    const part = base < 0 || o < 0 ? 'elsewhere' : o < 8 ? 'header' : o < idEnd ? 'id' : o < (cells[base + 4] as number) ? 'orders' : o < (cells[base + 5] as number) ? 'consent keys' : o < 1e4 ? 'consent data' : 'elsewhere';
+    if (allow) byPart.set(part, byPart.get(part)! + 1);
+  }
   const ints = ks.filter((k) => int32(cells[k]));
   const others = ks.filter((k) => !int32(cells[k]));
   const lines = (xs: number[], at: (k: number) => number) => new Set(xs.map((k) => Math.floor(at(k) / 64))).size;
@@ -54,6 +78,7 @@ for (let q = 0; q < Math.min(N, reqs.length); q++) {
     for (const k of ['cells', 'now', 'pairs', 'split', 'contiguous', 'contiguousSplit'] as const) s[k] += row[k];
   }
 }
+console.log(`lines of the allows, by the part of the region first read on them: ${PARTS.map((p) => `${p} ${(byPart.get(p)! / sum.allow.n).toFixed(2)}`).join(', ')}`);
 for (const [name, s] of Object.entries(sum)) {
   const per = (x: number) => (x / s.n).toFixed(2);
   console.log(`${name} (${s.n} decisions): cells read ${per(s.cells)}, lines now ${per(s.now)} (${per(s.pairs)} aligned 128-byte pairs), split ${per(s.split)}, contiguous ${per(s.contiguous)}, contiguous split ${per(s.contiguousSplit)}`);
