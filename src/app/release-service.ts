@@ -6,6 +6,7 @@ import type { RegistryModel } from '../core/registry/model.ts';
 import type { Jurisdiction, ReleaseForm } from '../core/registry/schema.ts';
 import type { Explanation, Release as ReleaseResult } from '../client/wire.ts';
 import { articleFor } from '../core/gate/articles.ts';
+import { perFrozen } from '../core/per-frozen.ts';
 import { registerDecisionWriter, type DecisionRow, type IssuedToken } from '../store/decisions-repo.ts';
 import type { Journal } from '../store/journal.ts';
 import { isoTime, releasedItem } from '../store/decision-json.ts';
@@ -369,17 +370,8 @@ interface ItemsPlan {
   readonly released: DecisionRow['released'];
 }
 
-// The gate shares one frozen item list per declaration and consent shape (gate-index.ts):
-// a release of a shape seen before makes no plan.
-const plans = new WeakMap<object, ItemsPlan>();
-
-/** The plan for `items`, remembered when the list is frozen (a fresh list is planned afresh). */
-export function itemsPlan(items: ReadonlyArray<{ readonly category: string; readonly form: ReleaseForm }>): ItemsPlan {
-  const frozen = Object.isFrozen(items);
-  if (frozen) {
-    const hit = plans.get(items);
-    if (hit !== undefined) return hit;
-  }
+/** The plan for `items`, remembered when the list is frozen (per-frozen.ts; a fresh list is planned afresh). */
+export const itemsPlan = perFrozen((items: ReadonlyArray<{ readonly category: string; readonly form: ReleaseForm }>): ItemsPlan => {
   const categories: string[] = [];
   const released: DecisionRow['released'][number][] = [];
   let storedOnly = false;
@@ -388,10 +380,8 @@ export function itemsPlan(items: ReadonlyArray<{ readonly category: string; read
     released.push(releasedItem(i.category, i.form));
     if (!formNeedsValue(i.form)) storedOnly = true;
   }
-  const plan: ItemsPlan = { categories: Object.freeze(categories), decrypt: storedOnly ? decryptedForms(items) : undefined, released: Object.freeze(released) };
-  if (frozen) plans.set(items, plan);
-  return plan;
-}
+  return { categories: Object.freeze(categories), decrypt: storedOnly ? decryptedForms(items) : undefined, released: Object.freeze(released) };
+});
 
 /** The categories of `items` whose form is made from the value (a category named twice: if any of its forms is). */
 function decryptedForms(items: ReadonlyArray<{ readonly category: string; readonly form: ReleaseForm }>): (category: string) => boolean {

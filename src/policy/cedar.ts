@@ -5,6 +5,7 @@ import { CgError, type ErrorDetail } from '../core/errors.ts';
 import { step } from '../core/gate/gate-index.ts';
 import type { Decision, GateContext, ReleasedItem, ReleaseRequest, TraceStep } from '../core/gate/types.ts';
 import { utcHour, utcWeekday } from '../core/time/utc-fields.ts';
+import { perFrozen } from '../core/per-frozen.ts';
 import { OPERATOR_SCHEMA } from './schema.ts';
 
 /**
@@ -255,27 +256,16 @@ interface Categories {
   readonly plainItems: readonly string[];
 }
 
-// The gate shares one frozen item list per declaration and consent shape (gate-index.ts): its
-// categories and plain categories are listed once for it, not in two arrays per release.
-const categoryLists = new WeakMap<object, Categories>();
-
-/** The categories of `list` and those released plain, in order; remembered for a frozen list. */
-export function categoriesOf(list: readonly ReleasedItem[]): Categories {
-  const frozen = Object.isFrozen(list);
-  if (frozen) {
-    const hit = categoryLists.get(list);
-    if (hit !== undefined) return hit;
-  }
+/** The categories of `list` and those released plain, in order; remembered for a frozen list (per-frozen.ts). */
+export const categoriesOf = perFrozen((list: readonly ReleasedItem[]): Categories => {
   const items: string[] = [];
   const plainItems: string[] = [];
   for (const i of list) {
     items.push(i.category);
     if (i.form === 'plain') plainItems.push(i.category);
   }
-  const out: Categories = { items: Object.freeze(items), plainItems: Object.freeze(plainItems) };
-  if (frozen) categoryLists.set(list, out);
-  return out;
-}
+  return { items: Object.freeze(items), plainItems: Object.freeze(plainItems) };
+});
 
 function policyDeny(d: Decision & { allow: true }, message: string): Decision {
   return {
