@@ -1,8 +1,5 @@
 import { entryText } from './decision-json.ts';
-import type { Sql } from './sql.ts';
-
-/** The console polls its stream with the same statement: kept parsed (QueryOptions.reuse). */
-const REUSE = { reuse: true } as const;
+import { REUSE, type Sql } from './sql.ts';
 
 /**
  * Read-only queries behind the officer console: the newest release decisions (for the live

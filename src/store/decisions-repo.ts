@@ -5,7 +5,7 @@ import type { BinaryType } from './copy-binary.ts';
 import { entryJsonb, entryText, isoTime } from './decision-json.ts';
 import { insertTraces, TraceIds, unstored, type Trace } from './decision-traces.ts';
 import type { BatchRows, Journal, PreparedWriter } from './journal.ts';
-import type { Sql } from './sql.ts';
+import { REUSE, type Sql } from './sql.ts';
 
 /**
  * Release decisions, as the journal stores them: one row per decision (allow or deny), written
@@ -225,12 +225,6 @@ export interface StoredDecision {
   via_decision: string | null;
 }
 
-/**
- * A look-up by key, run often with different values: kept parsed (QueryOptions.reuse), as parsing
- * and planning the join cost more than running it (PostgreSQL ~0.1–0.3 ms of a ~0.4 ms `get`,
- * PGlite ~0.4 of ~0.6 ms; docs/release.md, "The read side after 223").
- */
-const REUSE = { reuse: true } as const;
 
 /** A decision's row as the readers select it, with its ledger entry's text. */
 interface RecordRow {
@@ -252,7 +246,9 @@ export class DecisionsRepo {
   /**
    * The record as `release_decision_records` gives it, with its trace joined back (migration
    * 221): the row's columns and the entry's text in one statement, the entry parsed here once
-   * (decision-json.ts) rather than by the view's `json_to_record`.
+   * (decision-json.ts) rather than by the view's `json_to_record`. Kept parsed (REUSE): parsing and
+   * planning the join cost more than running it (PostgreSQL ~0.1–0.3 ms of a ~0.4 ms `get`, PGlite
+   * ~0.4 of ~0.6 ms; docs/release.md, "The read side after 223").
    */
   async get(id: string): Promise<StoredDecision | undefined> {
     const [r] = await this.sql.query<RecordRow & { trace: StoredDecision['trace'] }>(

@@ -39,8 +39,8 @@ export interface QueryOptions {
    * A read run often with different values (a decision looked up by id, the console's poll): kept
    * parsed as a named statement on each connection that runs it. On PostgreSQL that is the pool
    * every other query uses, planned as the server decides (custom plans for the first runs, then
-   * the generic plan once it costs no more), not `prepare`'s few sessions, which the journal's
-   * batch statement needs free. On PGlite (one session, every statement planned generically:
+   * the generic plan once it costs no more), not `prepare`'s one held session, which is the
+   * journal's batch statement's (postgres.ts). On PGlite (one session, every statement planned generically:
    * pglite-engine.ts) it is `prepare`.
    */
   readonly reuse?: boolean;
@@ -48,6 +48,9 @@ export interface QueryOptions {
 
 /** Whether PGlite keeps the statement prepared (see QueryOptions.reuse). */
 export const preparedOnPGlite = (opts: QueryOptions | undefined): boolean => opts?.prepare === true || opts?.reuse === true;
+
+/** The options of a read kept parsed (QueryOptions.reuse). */
+export const REUSE: QueryOptions = Object.freeze({ reuse: true });
 
 /** Rows encoded for one engine's bulk path by `encodeBulk`. */
 export interface BulkRows {
