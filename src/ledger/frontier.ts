@@ -1,5 +1,5 @@
 import { CgError } from '../core/errors.ts';
-import { EMPTY_ROOT, HASH_SIZE, isHash, nodeHash } from './hash.ts';
+import { EMPTY_ROOT, HASH_SIZE, isHash, nodeHash, nodeHashAt } from './hash.ts';
 import { frontierKeys, isSize, type NodeKey } from './tree-math.ts';
 
 /**
@@ -41,6 +41,79 @@ export function extendFrontier(f: Frontier, leaves: readonly Uint8Array[]): { fr
     size++;
   }
   return { frontier: { size, hashes: stack.map((s) => s.hash) }, closed };
+}
+
+/**
+ * `extendFrontier` on an encoded frontier (encodeFrontier's bytes), for an appender that keeps
+ * its head encoded (the journal, every batch): the same new frontier's bytes and the same closed
+ * subtrees, of those levels `keep` accepts. It reads only the hashes the appends merge with
+ * (the lowest few; a batch of k leaves merges with at most ~log2(k) + 1 of them) and copies the
+ * rest as bytes, instead of slicing every hash of the frontier into an array of its own, a stack
+ * entry per hash and a closed-node object per merge that the caller filters out — about 1 KiB of
+ * young heap per release at 1,000/s, batches of a few decisions (docs/release.md, h-bytes2).
+ * The same LEDGER_CORRUPT as decodeFrontier for bytes that do not fit `size`.
+ */
+export function extendEncodedFrontier(
+  size: number,
+  bytes: Uint8Array,
+  leaves: readonly Uint8Array[],
+  keep: (level: number) => boolean,
+): { size: number; frontier: Uint8Array; closed: StoredNode[] } {
+  if (!isSize(size) || bytes.length !== frontierLength(size) * HASH_SIZE) {
+    throw new CgError('LEDGER_CORRUPT', `stored frontier does not fit tree size ${size}`, 500);
+  }
+  // The stack of extendFrontier, in two parts: the encoded hashes [0, old) — their levels the
+  // binary digits of `oldBits`, the top's the lowest — and above them the nodes made here.
+  let old = bytes.length / HASH_SIZE;
+  let oldBits = size;
+  let oldTop = lowestDigit(oldBits);
+  const levels: number[] = [];
+  const hashes: Uint8Array[] = [];
+  const closed: StoredNode[] = [];
+  let n = size;
+  for (let k = 0; k < leaves.length; k++) {
+    let level = 0;
+    let hash = leaves[k]!;
+    let idx = n; // index of `hash` within its level
+    for (;;) {
+      if (hashes.length > 0) {
+        if (levels[levels.length - 1] !== level) break;
+        levels.pop();
+        hash = nodeHash(hashes.pop()!, hash);
+      } else if (old > 0 && oldTop === level) {
+        // The encoded hash read in place (no view of it made).
+        hash = nodeHashAt(bytes, (old - 1) * HASH_SIZE, hash);
+        old--;
+        oldBits -= 2 ** level;
+        oldTop = lowestDigit(oldBits);
+      } else break;
+      level++;
+      idx = Math.floor(idx / 2);
+      if (keep(level)) closed.push({ level, index: idx, hash });
+    }
+    levels.push(level);
+    hashes.push(hash);
+    n++;
+  }
+  const out = new Uint8Array((old + hashes.length) * HASH_SIZE);
+  for (let i = 0; i < old * HASH_SIZE; i++) out[i] = bytes[i]!;
+  for (let i = 0; i < hashes.length; i++) out.set(hashes[i]!, (old + i) * HASH_SIZE);
+  return { size: n, frontier: out, closed };
+}
+
+/** The number of binary digits 1 of a size (its frontier's hashes); arithmetic, not 32-bit bit operators. */
+function frontierLength(size: number): number {
+  let count = 0;
+  for (let v = size; v > 0; v = Math.floor(v / 2)) count += v % 2;
+  return count;
+}
+
+/** The lowest binary digit 1 of `bits` (-1 for 0). */
+function lowestDigit(bits: number): number {
+  if (bits === 0) return -1;
+  let level = 0;
+  for (let v = bits; v % 2 === 0; v /= 2) level++;
+  return level;
 }
 
 export function frontierRoot(f: Frontier): Uint8Array {

@@ -53,13 +53,15 @@ export function leafHash(entry: Uint8Array): Uint8Array {
   return sha256(buf);
 }
 const leafScratch = new Uint8Array(4096);
+const leafBody = leafScratch.subarray(1);
 
 /** `leafHash` of a text entry's UTF-8, encoded straight into the reused buffer. */
 export function leafHashOfText(text: string): Uint8Array {
   // UTF-8 takes at most 3 bytes per UTF-16 unit: the scratch buffer surely fits below that.
   if (3 * text.length < leafScratch.length) {
     leafScratch[0] = LEAF_PREFIX;
-    const { written } = utf8.encodeInto(text, leafScratch.subarray(1));
+    // Into the one view past the prefix (a new view of the scratch per leaf before).
+    const { written } = utf8.encodeInto(text, leafBody);
     return sha256(leafScratch.subarray(0, written + 1));
   }
   return leafHash(utf8.encode(text));
@@ -70,6 +72,16 @@ const utf8 = new TextEncoder();
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   // One reused scratch buffer: a node hash is the hot path of appends and proofs.
   scratch.set(left, 1);
+  scratch.set(right, 1 + HASH_SIZE);
+  return sha256(scratch);
+}
+/**
+ * `nodeHash` of a left child given as HASH_SIZE bytes of `bytes` from `offset` (an encoded
+ * frontier's hash), read in place rather than through a view of its own.
+ */
+export function nodeHashAt(bytes: Uint8Array, offset: number, right: Uint8Array): Uint8Array {
+  if (offset < 0 || offset + HASH_SIZE > bytes.length) throw new RangeError(`no hash at ${offset} of ${bytes.length} bytes`);
+  for (let i = 0; i < HASH_SIZE; i++) scratch[1 + i] = bytes[offset + i]!;
   scratch.set(right, 1 + HASH_SIZE);
   return sha256(scratch);
 }

@@ -24,7 +24,7 @@ export {
   type Verdict,
 } from './verify.ts';
 export { MerkleTree, rootHash } from './memory-tree.ts';
-export { extendFrontier, frontierRoot, encodeFrontier, decodeFrontier, EMPTY_FRONTIER, type Frontier, type StoredNode } from './frontier.ts';
+export { extendFrontier, extendEncodedFrontier, frontierRoot, encodeFrontier, decodeFrontier, EMPTY_FRONTIER, type Frontier, type StoredNode } from './frontier.ts';
 export {
   ALG_ED25519,
   keyHash,

@@ -1,4 +1,4 @@
-import { extendFrontier, decodeFrontier, encodeFrontier, type StoredNode } from '../ledger/frontier.ts';
+import { extendEncodedFrontier, type StoredNode } from '../ledger/frontier.ts';
 import { COPY_MIN_ROWS, encodeJsonRows, utf8Bytes, type CopyValue } from './bulk-rows.ts';
 import { arrayCast, binaryColumnArrays } from './binary-arrays.ts';
 import { binaryCopies, encodeBinarySliced } from './bulk-slices.ts';
@@ -127,8 +127,10 @@ interface Plan {
 }
 
 function planAppend(head: LogHead, hashes: readonly Uint8Array[]): Plan {
-  const { frontier, closed } = extendFrontier(decodeFrontier(head.size, head.frontier), hashes);
-  return { nodes: nodesDoc(closed), end: { size: frontier.size, frontier: encodeFrontier(frontier) } };
+  // On the head's bytes: only the hashes the batch merges with are read, and only the stored
+  // levels' closed subtrees are made (most batches close none).
+  const { size, frontier, closed } = extendEncodedFrontier(head.size, head.frontier, hashes, isStoredLevel);
+  return { nodes: closed.length === 0 ? NO_NODES : nodesDoc(closed), end: { size, frontier } };
 }
 
 const ENTRY_COLUMNS = ['idx', 'entry', 'leaf_hash', 'subject'] as const;
@@ -157,9 +159,8 @@ function entriesArrays(leaves: readonly LedgerLeaf[], hashes: readonly Uint8Arra
     ENTRY_TYPES,
   );
 }
-// Only the stored levels (tree-math.ts NODE_STRIDE): the reader derives the others.
-const nodesDoc = (closed: readonly StoredNode[]) =>
-  encodeJsonRows(closed.filter((n) => isStoredLevel(n.level)).map((n) => [n.level, n.index, n.hash]), NODE_COLUMNS) || NO_NODES;
+// Only the stored levels (tree-math.ts NODE_STRIDE; planAppend asks for no others): the reader derives the others.
+const nodesDoc = (closed: readonly StoredNode[]) => encodeJsonRows(closed.map((n) => [n.level, n.index, n.hash]), NODE_COLUMNS) || NO_NODES;
 const NODE_COLUMNS = ['level', 'idx', 'hash'] as const;
 
 const INSERT_ENTRIES = `INSERT INTO ledger_entries (idx, entry, leaf_hash, subject)`;

@@ -7,6 +7,9 @@ import {
   MerkleTree,
   consistencyRanges,
   extendFrontier,
+  extendEncodedFrontier,
+  decodeFrontier,
+  encodeFrontier,
   EMPTY_FRONTIER,
   frontierRoot,
   inclusionRanges,
@@ -20,6 +23,8 @@ import { CONSISTENCY, INCLUSION, LEAF_INPUTS, NODES, ROOTS, hex, unhex } from '.
 import * as ref from './reference.ts';
 
 const entry = (i: number) => new TextEncoder().encode(`{"i":${i}}`);
+/** The number of hashes a frontier of `size` has (its binary digits 1). */
+const decodeLength = (size: number) => [...size.toString(2)].filter((d) => d === '1').length;
 
 describe('RFC 9162 hashing — published reference vectors', () => {
   const tree = MerkleTree.of(LEAF_INPUTS);
@@ -112,6 +117,43 @@ describe('known answers derived from the RFC algorithm (literal recursion)', () 
     let expected = 0;
     for (let l = 1; 2 ** l <= f.size; l++) expected += Math.floor(f.size / 2 ** l);
     expect(closed.size).toBe(expected);
+  });
+
+  it('extending an encoded frontier gives the bytes and stored nodes of decode → extend → encode', () => {
+    const stored = (level: number) => level % 4 === 0;
+    fc.assert(
+      fc.property(
+        // Sizes around powers of two (the merges' edge cases) and past 2^32 (no 32-bit arithmetic).
+        fc.oneof(fc.nat({ max: 5000 }), fc.integer({ min: 0, max: 40 }).chain((e) => fc.integer({ min: -3, max: 3 }).map((d) => Math.max(0, 2 ** e + d)))),
+        fc.nat({ max: 40 }),
+        fc.nat(),
+        (size, batch, seed) => {
+          const f = { size, hashes: Array.from({ length: decodeLength(size) }, (_, i) => leafHash(entry(seed + i))) };
+          const leaves = Array.from({ length: batch }, (_, i) => leafHash(entry(seed + 1000 + i)));
+          const bytes = encodeFrontier(f);
+          const want = extendFrontier(decodeFrontier(size, bytes), leaves);
+          const got = extendEncodedFrontier(size, bytes, leaves, stored);
+          expect(got.size).toBe(want.frontier.size);
+          expect(hex(got.frontier)).toBe(hex(encodeFrontier(want.frontier)));
+          expect(got.closed.map((c) => `${c.level}/${c.index}/${hex(c.hash)}`)).toEqual(want.closed.filter((c) => stored(c.level)).map((c) => `${c.level}/${c.index}/${hex(c.hash)}`));
+          // The head's bytes are read, never written.
+          expect(hex(bytes)).toBe(hex(encodeFrontier(f)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Every closed level when asked for all, as extendFrontier.
+    const f = extendFrontier(EMPTY_FRONTIER, Array.from({ length: 11 }, (_, i) => leafHash(entry(i)))).frontier;
+    const leaves = Array.from({ length: 9 }, (_, i) => leafHash(entry(100 + i)));
+    expect(extendEncodedFrontier(11, encodeFrontier(f), leaves, () => true).closed.map((c) => `${c.level}/${c.index}`)).toEqual(extendFrontier(f, leaves).closed.map((c) => `${c.level}/${c.index}`));
+  });
+
+  it('an encoded frontier that does not fit its size is LEDGER_CORRUPT, as decodeFrontier says', () => {
+    const leaf = [leafHash(entry(0))];
+    for (const [size, bytes] of [[3, new Uint8Array(32)], [4, new Uint8Array(64)], [-1, new Uint8Array(0)], [1.5, new Uint8Array(32)]] as const) {
+      expect(() => decodeFrontier(size, bytes)).toThrow(/does not fit/);
+      expect(() => extendEncodedFrontier(size, bytes, leaf, () => true)).toThrow(/does not fit/);
+    }
   });
 
   it('proof lengths grow with log n', () => {
