@@ -1,7 +1,7 @@
 import { CgError } from '../core/errors.ts';
 import { decide } from '../core/gate/decide.ts';
 import type { Decision, GateContext, ReleaseRequest } from '../core/gate/types.ts';
-import { applyForms, formNeedsValue } from '../core/transform/apply.ts';
+import { applyFormsNow, formNeedsValue, type AppliedRelease } from '../core/transform/apply.ts';
 import type { RegistryModel } from '../core/registry/model.ts';
 import type { Jurisdiction, ReleaseForm } from '../core/registry/schema.ts';
 import type { Explanation, Release as ReleaseResult } from '../client/wire.ts';
@@ -120,7 +120,10 @@ export class ReleaseService {
       throw e;
     }
     const session = this.deps.issuers.session();
-    const applied = await applyForms(decision, req, plaintext, session);
+    // Waited for only when an issuer must wait (a relay not cached yet): otherwise the forms are
+    // made in this turn, with no async function and await of their own.
+    const applying = applyFormsNow(decision, req, plaintext, session);
+    const applied: AppliedRelease = applying instanceof Promise ? await applying : applying;
     // The record's items and the answer's, in one pass; the answer leaves only once the record is durable.
     // Every item there (none missing): the record's items are the plan's shared frozen list,
     // whose log text is remembered (itemJson); else a list of what was released.

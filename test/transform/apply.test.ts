@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/gate/decide.ts';
 import type { Decision } from '../../src/core/gate/types.ts';
-import { applyForms, formNeedsValue } from '../../src/core/transform/apply.ts';
+import { applyForms, applyFormsNow, formNeedsValue } from '../../src/core/transform/apply.ts';
 import type { IssueRequest, Issuers } from '../../src/core/transform/issuers.ts';
 import { isCgError } from '../../src/core/errors.ts';
 import { active, context, DAY, demoRegistry, FakeConsents } from '../gate/fakes.ts';
@@ -88,5 +88,54 @@ describe('applyForms', () => {
     const d: Decision = { allow: true, declarationId: 'x', basis: 'consent', items: [{ category: 'name', form: 'masked' }], trace: [] };
     const out = await applyForms(d, { recipientId: 'r', subject: 'kim', at: NOW }, kim, issuers);
     expect(out.items[0]!.value).toBe('***');
+  });
+
+  it('applyFormsNow answers in the same turn when no issuer waits, and waits from the first one that does, asking issuers in item order', async () => {
+    const req = { recipientId: 'adreach', subject: 'kim', purpose: 'ad_targeting', at: NOW };
+    const d: Decision = {
+      allow: true,
+      declarationId: 'x',
+      basis: 'consent',
+      items: [
+        { category: 'email', form: 'token' },
+        { category: 'phone', form: 'safe_number', format: 'phone' },
+        { category: 'name', form: 'plain' },
+        { category: 'address', form: 'token' },
+      ],
+      trace: [],
+    };
+    const expected = [
+      ['email', 'tok_email'],
+      ['phone', '050-0000-0001'],
+      ['name', '홍길동'],
+      ['address', 'tok_address'],
+    ];
+    // Issuers that answer at once: the result itself, no promise.
+    const asked: string[] = [];
+    const now: Issuers = {
+      tokens: { issueToken: (r) => (asked.push(r.category), `tok_${r.category}`) },
+      safeNumbers: { issueSafeNumber: (r) => (asked.push(r.category), '050-0000-0001') },
+    };
+    const out = applyFormsNow(d, req, kim, now);
+    expect(out).not.toBeInstanceOf(Promise);
+    expect((out as Awaited<typeof out>).items.map((i) => [i.category, i.value])).toEqual(expected);
+    expect(asked).toEqual(['email', 'phone', 'address']);
+    // The safe number waits: a promise, and the next token is asked for only once it is there.
+    const later: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const waiting: Issuers = {
+      tokens: { issueToken: (r) => (later.push(r.category), `tok_${r.category}`) },
+      safeNumbers: { issueSafeNumber: async (r) => (later.push(r.category), await gate, '050-0000-0001') },
+    };
+    const pending = applyFormsNow(d, req, kim, waiting);
+    expect(pending).toBeInstanceOf(Promise);
+    await Promise.resolve();
+    expect(later).toEqual(['email', 'phone']);
+    release();
+    expect((await pending).items.map((i) => [i.category, i.value])).toEqual(expected);
+    expect(later).toEqual(['email', 'phone', 'address']);
+    // A deny throws at once (applyForms rejects).
+    expect(() => applyFormsNow(decide({ recipientId: 'stranger', subject: 'kim', purpose: 'order_fulfilment', at: NOW }, ctx), req, kim, now)).toThrow(/denied/);
   });
 });

@@ -25,8 +25,8 @@ export interface IssueRequest {
  * category, declaration) may return the same token.
  */
 export interface TokenIssuer {
-  /** Never given the value: a token points at the stored item, which redemption decrypts. */
-  issueToken(req: IssueRequest): Promise<string>;
+  /** Never given the value: a token points at the stored item, which redemption decrypts. The token itself when made without waiting. */
+  issueToken(req: IssueRequest): string | Promise<string>;
 }
 
 /**
@@ -34,8 +34,8 @@ export interface TokenIssuer {
  * to the real one until `expiresAt`. `kind` follows the category's value format.
  */
 export interface SafeNumberIssuer {
-  /** Never given the real value: the relay resolves it through the vault when it routes. */
-  issueSafeNumber(req: IssueRequest & { readonly kind: 'phone' | 'email' }): Promise<string>;
+  /** Never given the real value: the relay resolves it through the vault when it routes. The relay itself when known without waiting (cached). */
+  issueSafeNumber(req: IssueRequest & { readonly kind: 'phone' | 'email' }): string | Promise<string>;
 }
 
 export interface Issuers {
