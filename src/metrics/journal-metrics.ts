@@ -43,7 +43,9 @@ export function observeJournal(journal: Journal, registry: Registry): void {
   for (const event of Object.values(DELETION_EVENTS)) deletions.zero(event, { event });
 
   journal.onCommitted((batch: readonly Committed[]) => {
-    for (const c of batch) {
+    // Indexed: for-of made an iterator result per batch here (seen in the bench server's heap profile).
+    for (let i = 0; i < batch.length; i++) {
+      const c = batch[i]!;
       switch (c.kind) {
         case DECISION_KIND: {
           const d = c.row as { allow: boolean; code: string | null };

@@ -81,22 +81,42 @@ export function binaryColumnArrays(rows: readonly (readonly CopyValue[])[], type
  * mismatch is refused by the server, never stored.
  */
 export function encodeBinaryRecordArray(typeOid: number, rows: readonly (readonly CopyValue[])[], types: readonly BinaryType[], order: readonly number[]): Buffer {
+  return encodeBinaryRecordArrayOf(typeOid, rows.length, (i) => rows[i]!, types, order);
+}
+
+/**
+ * `encodeBinaryRecordArray` of `n` rows given one at a time: `rowAt(i, scratch)` gives row i's
+ * values — an array of its own, or `scratch` (one array per call, `types.length` long) filled
+ * in. Each row is asked for twice (sizing, then writing), so it must give the same values both
+ * times. A batch's rows then need no array each (release decisions: ~0.15 KiB per release).
+ */
+export function encodeBinaryRecordArrayOf(
+  typeOid: number,
+  n: number,
+  rowAt: (i: number, scratch: CopyValue[]) => readonly CopyValue[],
+  types: readonly BinaryType[],
+  order: readonly number[],
+): Buffer {
+  const scratch = new Array<CopyValue>(types.length).fill(null);
   let cap = 20;
-  for (const row of rows) {
+  for (let r = 0; r < n; r++) {
+    const row = rowAt(r, scratch);
     if (row.length !== types.length) throw new Error(`bulk row has ${row.length} values for ${types.length} columns`);
     cap += 8 + 8 * order.length;
-    for (const i of order) cap += bound(row[i]!);
+    for (let k = 0; k < order.length; k++) cap += bound(row[order[k]!]!);
   }
   const buf = Buffer.allocUnsafe(cap);
   let o = buf.writeInt32BE(1, 0);
   o = buf.writeInt32BE(0, o); // no NULL elements (fields may be NULL)
   o = buf.writeUInt32BE(typeOid, o);
-  o = buf.writeInt32BE(rows.length, o);
+  o = buf.writeInt32BE(n, o);
   o = buf.writeInt32BE(1, o);
-  for (const row of rows) {
+  for (let r = 0; r < n; r++) {
+    const row = rowAt(r, scratch);
     const at = o;
     o = buf.writeInt32BE(order.length, o + 4);
-    for (const i of order) {
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
       o = buf.writeUInt32BE(ELEMENT_OID[types[i]!], o);
       o = field(buf, o, row[i]!, types[i]!);
     }

@@ -1,5 +1,5 @@
 import { encodeJsonRows, jsonRowsIfHeadMoved, type CopyValue } from './bulk-rows.ts';
-import { binaryColumns, ELEMENT_OID, encodeBinaryRecordArray } from './binary-arrays.ts';
+import { binaryColumns, ELEMENT_OID, encodeBinaryRecordArrayOf } from './binary-arrays.ts';
 import { binaryCopies, encodeBinarySliced, encodeBulkSliced } from './bulk-slices.ts';
 import type { BinaryType } from './copy-binary.ts';
 import { entryJsonb, entryText, isoTime } from './decision-json.ts';
@@ -121,12 +121,20 @@ export function decisionWriter(): PreparedWriter<DecisionRow> & { committed(rows
       // One decision batch goes the transactional way instead, and the rest as one array.
       if (rowType === undefined) return undefined;
       const { all, fresh } = tracesOf(rows);
-      // Each row's values straight from the batch entry and its trace id (no merged copy of the entry per row).
-      const rowValues = rows.map((b, i) => values(b.row, b.leafIndex, all[i]!.id, epochMs));
       // Binary, not a JSON document: on PGlite, where every batch is one statement, parsing the
       // rows out of JSON cost more than inserting them. One array of the table's row type when
-      // it is known (one function scan for the batch), else one array per column.
-      const out = [rowType ? recordsInsert(rowType, param(encodeBinaryRecordArray(rowType.oid, rowValues, DECISION_TYPES, rowType.order))) : `INSERT INTO release_decisions (${DECISION_COLUMNS.join(', ')}) SELECT x.* FROM ${binaryColumns(rowValues, DECISION_TYPES, param)} AS x(${DECISION_COLUMNS.join(', ')}), h`];
+      // it is known (one function scan for the batch), else one array per column. Each row's
+      // values straight from the batch entry and its trace id, written into one reused array
+      // (no merged copy of the entry, and no values array, per row).
+      const out = [
+        rowType
+          ? recordsInsert(rowType, param(encodeBinaryRecordArrayOf(rowType.oid, rows.length, (i, into) => valuesInto(into, rows[i]!.row, rows[i]!.leafIndex, all[i]!.id, epochMs), DECISION_TYPES, rowType.order)))
+          : `INSERT INTO release_decisions (${DECISION_COLUMNS.join(', ')}) SELECT x.* FROM ${binaryColumns(
+              rows.map((b, i) => values(b.row, b.leafIndex, all[i]!.id, epochMs)),
+              DECISION_TYPES,
+              param,
+            )} AS x(${DECISION_COLUMNS.join(', ')}), h`,
+      ];
       if (fresh.length > 0) out.push(insertTraces(fresh, param, ', h'));
       const tokens = tokenValues(rows);
       if (tokens.length > 0) out.push(jsonRowsIfHeadMoved('release_tokens', TOKEN_COLUMNS, param(encodeJsonRows(tokens, TOKEN_COLUMNS))));
@@ -177,8 +185,24 @@ const decisionValues = (b: Batched): CopyValue[] => values(b.row, b.leafIndex, b
 const binaryValues = (b: Batched): CopyValue[] => values(b.row, b.leafIndex, b.traceId, epochMs);
 const epochMs = (ms: number): CopyValue => ms;
 
-function values(r: DecisionRow, leafIndex: number, traceId: Buffer, time: (ms: number) => CopyValue): CopyValue[] {
-  return [r.id, leafIndex, r.recipient, r.allow, traceId, r.orderRef, r.retentionUntil === null ? null : time(r.retentionUntil), time(r.at), r.released.length > 0, r.code, r.article, r.allow ? null : r.subjectPseudonym];
+const values = (r: DecisionRow, leafIndex: number, traceId: Buffer, time: (ms: number) => CopyValue): CopyValue[] => valuesInto([], r, leafIndex, traceId, time);
+
+/** A decision's values in DECISION_COLUMNS order, written into `out` (which is returned). */
+function valuesInto(out: CopyValue[], r: DecisionRow, leafIndex: number, traceId: Buffer, time: (ms: number) => CopyValue): CopyValue[] {
+  out[0] = r.id;
+  out[1] = leafIndex;
+  out[2] = r.recipient;
+  out[3] = r.allow;
+  out[4] = traceId;
+  out[5] = r.orderRef;
+  out[6] = r.retentionUntil === null ? null : time(r.retentionUntil);
+  out[7] = time(r.at);
+  out[8] = r.released.length > 0;
+  out[9] = r.code;
+  out[10] = r.article;
+  out[11] = r.allow ? null : r.subjectPseudonym;
+  if (out.length !== DECISION_COLUMNS.length) throw new Error(`decision values: ${out.length} for ${DECISION_COLUMNS.length} columns`);
+  return out;
 }
 
 const TOKEN_COLUMNS = ['token_hash', 'recipient', 'subject', 'category', 'declaration_id', 'decision_id', 'issued_at', 'expires_at'] as const;
@@ -187,8 +211,18 @@ async function writeTokens(tx: Sql, rows: BatchRows<DecisionRow>): Promise<void>
   await tx.copyInto('release_tokens', TOKEN_COLUMNS, tokenValues(rows));
 }
 
-const tokenValues = (rows: BatchRows<DecisionRow>): CopyValue[][] =>
-  rows.flatMap(({ row: r }) => r.tokens.map((t) => [Buffer.from(t.hash, 'hex'), r.recipient, t.subject, t.category, t.declarationId, r.id, isoTime(r.at), t.expiresAt === null ? null : isoTime(t.expiresAt)]));
+/** The batch's tokens as rows; a loop rather than `flatMap`, which made an empty array per decision that issued none (most). */
+function tokenValues(rows: BatchRows<DecisionRow>): CopyValue[][] {
+  const out: CopyValue[][] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!.row;
+    for (let k = 0; k < r.tokens.length; k++) {
+      const t = r.tokens[k]!;
+      out.push([Buffer.from(t.hash, 'hex'), r.recipient, t.subject, t.category, t.declarationId, r.id, isoTime(r.at), t.expiresAt === null ? null : isoTime(t.expiresAt)]);
+    }
+  }
+  return out;
+}
 
 /** Registers a writer once per journal. */
 export function registerDecisionWriter(journal: Journal): void {
@@ -196,7 +230,7 @@ export function registerDecisionWriter(journal: Journal): void {
   journal.register<DecisionRow>(DECISION_KIND, writer);
   journal.onCommitted((batch) => {
     const rows: unknown[] = [];
-    for (const c of batch) if (c.kind === DECISION_KIND) rows.push(c.row);
+    for (let i = 0; i < batch.length; i++) if (batch[i]!.kind === DECISION_KIND) rows.push(batch[i]!.row);
     writer.committed(rows);
   });
 }

@@ -59,6 +59,14 @@ interface Pending<I, R> {
   at: number;
 }
 
+/** Where `takeResolvers` leaves a new promise's resolving functions, for `submit` to take at once. */
+const noop = (): void => {};
+const taken: { resolve: (r: never) => void; reject: (e: unknown) => void } = { resolve: noop, reject: noop };
+function takeResolvers(resolve: (r: never) => void, reject: (e: unknown) => void): void {
+  taken.resolve = resolve;
+  taken.reject = reject;
+}
+
 export class GroupCommit<I, R> {
   private queue: Pending<I, R>[] = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -79,10 +87,13 @@ export class GroupCommit<I, R> {
 
   submit(item: I): Promise<R> {
     if (this.closed) return Promise.reject(new Error('group commit is closed'));
-    return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject, at: performance.now() });
-      this.schedule();
-    });
+    // One module-level executor hands the promise's resolving functions over: no executor
+    // closure and context made per item (~0.1 KiB of young heap per release).
+    const promise = new Promise<R>(takeResolvers);
+    this.queue.push({ item, resolve: taken.resolve as (r: R) => void, reject: taken.reject, at: performance.now() });
+    taken.resolve = taken.reject = noop;
+    this.schedule();
+    return promise;
   }
 
   /** Items waiting for a batch (not counting the batch being committed). */

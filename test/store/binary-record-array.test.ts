@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { appendDecision } from '../../src/app/decision-entry.ts';
-import { encodeBinaryRecordArray } from '../../src/store/binary-arrays.ts';
+import { encodeBinaryRecordArray, encodeBinaryRecordArrayOf } from '../../src/store/binary-arrays.ts';
+import type { CopyValue } from '../../src/store/bulk-rows.ts';
 import type { BinaryType } from '../../src/store/copy-binary.ts';
 import { DecisionsRepo, registerDecisionWriter } from '../../src/store/decisions-repo.ts';
 import { Journal } from '../../src/store/journal.ts';
@@ -52,6 +53,29 @@ describe.each(engines())('rows as one binary array of a composite type on %s', (
         );
       }),
       { numRuns: 25 },
+    );
+  });
+
+  it('rows given one at a time into one reused array encode to the same bytes (property)', () => {
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 0, maxLength: 6 }), (rows) => {
+        const values = rows.map(([b, a, f, c, e, d]) => [b, a, f === null ? null : { json: JSON.stringify(f) }, c === null ? null : Buffer.from(c), e, d] as CopyValue[]);
+        const scratches = new Set<CopyValue[]>();
+        const one = encodeBinaryRecordArrayOf(
+          oid,
+          values.length,
+          (i, into) => {
+            scratches.add(into);
+            values[i]!.forEach((v, k) => (into[k] = v));
+            return into;
+          },
+          TYPES,
+          ORDER,
+        );
+        expect(one.toString('hex')).toBe(encodeBinaryRecordArray(oid, values, TYPES, ORDER).toString('hex'));
+        expect(scratches.size).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 50 },
     );
   });
 
