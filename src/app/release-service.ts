@@ -12,7 +12,7 @@ import type { Journal } from '../store/journal.ts';
 import { isoTime, releasedItem } from '../store/decision-json.ts';
 import { appendDecision } from './decision-entry.ts';
 import { timeOrderedId } from './ids.ts';
-import type { Issuers, IssueSession } from './issuers.ts';
+import type { Issuers } from './issuers.ts';
 import type { VaultService } from './vault-service.ts';
 
 /**
@@ -89,120 +89,42 @@ export class ReleaseService {
 
   /** A release for the authenticated recipient (registry recipient id or class member id). */
   release(recipientId: string, input: ReleaseInput): Promise<ReleaseResult> {
-    try {
-      return this.releaseOnce(recipientId, input, 1);
-    } catch (e) {
-      // releaseOnce may throw before anything is waited for: a rejection, as from an async function.
-      return Promise.reject(e);
-    }
+    return this.releaseOnce(recipientId, input, 1);
   }
 
   /**
    * One decision; when the subject's consent moved before it could be recorded, the next
-   * attempt's answer (decided again). Not an async function: a release whose subject has no
-   * consent write in flight, whose values are cached and whose forms wait for no issuer (nearly
-   * every one) is decided, read, formed and submitted in this turn, and only the journal's
-   * promise is waited for (`answered`). Each step that must wait goes on in an async function of
-   * its own (afterWrites, afterRead, and applyFormsNow's promise). An async function here made
-   * its state object, a register file for every local, its promise and an await per release
-   * (~0.7 KiB of young heap). May throw where an async function would reject: `release` and
-   * the async steps turn that into their rejection.
+   * attempt's answer (decided again). The retry is made from here rather than by a loop around
+   * it: the common release then has no async function of its own besides this one.
    */
-  private releaseOnce(recipientId: string, input: ReleaseInput, attempt: number): Promise<ReleaseResult> {
-    // Waited for only when this server has a consent write of the subject in flight.
+  private async releaseOnce(recipientId: string, input: ReleaseInput, attempt: number): Promise<ReleaseResult> {
+    // Waited for only when this server has a consent write of the subject in flight: a release
+    // without one goes on in the same turn (no promise, no microtask).
     const pending = this.deps.order?.writesSettled(input.subject);
-    if (pending) return this.afterWrites(pending, recipientId, input, attempt);
+    if (pending) await pending;
     const version = this.deps.order?.writeVersion(input.subject);
     const req = toRequest(recipientId, input, this.clock());
     const { decision, registry } = this.decide(req);
-    if (!decision.allow) return this.refused(req, decision, registry);
+    if (!decision.allow) throw await this.refuse(req, decision, registry, null);
+
+    let plaintext: Map<string, unknown>;
     // The categories to read, which of them to decrypt and the record's items, made once per
     // item list the gate shares (frozen) rather than per release.
     const plan = itemsPlan(decision.items);
-    let plaintext: Map<string, unknown> | undefined;
     try {
       // A cached subject is read in this turn; only a cache miss waits for the database.
-      plaintext = this.deps.vault.readCached(req.subject, plan.categories, plan.decrypt);
+      plaintext = this.deps.vault.readCached(req.subject, plan.categories, plan.decrypt) ?? (await this.deps.vault.read(req.subject, plan.categories, plan.decrypt ?? all));
     } catch (e) {
-      return this.unread(e, req, decision, registry);
+      // Erased between the gate's check and the read: that is the decision.
+      if ((e as CgError).code === 'SUBJECT_ERASED') throw await this.refuse(req, erasedDeny(decision, this.jurisdictionOf(req.subject)), registry, null);
+      throw e;
     }
-    if (plaintext === undefined) return this.afterRead(recipientId, input, attempt, version, req, decision, registry, plan);
-    return this.formed(recipientId, input, attempt, version, req, decision, registry, plan, plaintext);
-  }
-
-  /** releaseOnce once this server's consent writes of the subject have settled. */
-  private async afterWrites(pending: Promise<void>, recipientId: string, input: ReleaseInput, attempt: number): Promise<ReleaseResult> {
-    await pending;
-    return this.releaseOnce(recipientId, input, attempt);
-  }
-
-  /** The rest of releaseOnce once the vault has read the subject (a cache miss). */
-  private async afterRead(
-    recipientId: string,
-    input: ReleaseInput,
-    attempt: number,
-    version: number | undefined,
-    req: ReleaseRequest,
-    decision: Extract<Decision, { allow: true }>,
-    registry: RegistryModel,
-    plan: ItemsPlan,
-  ): Promise<ReleaseResult> {
-    let plaintext: Map<string, unknown>;
-    try {
-      plaintext = await this.deps.vault.read(req.subject, plan.categories, plan.decrypt ?? all);
-    } catch (e) {
-      return this.unread(e, req, decision, registry);
-    }
-    return this.formed(recipientId, input, attempt, version, req, decision, registry, plan, plaintext);
-  }
-
-  /** A failed vault read: erased between the gate's check and the read is that decision; anything else is thrown. */
-  private unread(e: unknown, req: ReleaseRequest, decision: Decision, registry: RegistryModel): Promise<never> {
-    if ((e as CgError).code === 'SUBJECT_ERASED') return this.refused(req, erasedDeny(decision, this.jurisdictionOf(req.subject)), registry);
-    throw e;
-  }
-
-  /** A deny, recorded: rejects with its 403 (or with the 500 of a record that failed). */
-  private refused(req: ReleaseRequest, decision: Decision, registry: RegistryModel): Promise<never> {
-    return this.refuse(req, decision, registry, null).then(rejectWith);
-  }
-
-  /** The forms applied to the values read (waiting only when an issuer must: a relay not cached yet), then recorded. */
-  private formed(
-    recipientId: string,
-    input: ReleaseInput,
-    attempt: number,
-    version: number | undefined,
-    req: ReleaseRequest,
-    decision: Extract<Decision, { allow: true }>,
-    registry: RegistryModel,
-    plan: ItemsPlan,
-    plaintext: Map<string, unknown>,
-  ): Promise<ReleaseResult> {
     const session = this.deps.issuers.session();
+    // Waited for only when an issuer must wait (a relay not cached yet): otherwise the forms are
+    // made in this turn, with no async function and await of their own.
     const applying = applyFormsNow(decision, req, plaintext, session);
-    if (applying instanceof Promise) return applying.then((applied) => this.recorded(recipientId, input, attempt, version, req, decision, registry, plan, session, applied));
-    return this.recorded(recipientId, input, attempt, version, req, decision, registry, plan, session, applying);
-  }
-
-  /**
-   * The record submitted and the answer once it is durable — or, when the subject's consent
-   * moved since the decision read it, the next attempt. The answer leaves only once the record
-   * is durable; a record that fails is a 500 that carries no data.
-   */
-  private recorded(
-    recipientId: string,
-    input: ReleaseInput,
-    attempt: number,
-    version: number | undefined,
-    req: ReleaseRequest,
-    decision: Extract<Decision, { allow: true }>,
-    registry: RegistryModel,
-    plan: ItemsPlan,
-    session: IssueSession,
-    applied: AppliedRelease,
-  ): Promise<ReleaseResult> {
-    // The record's items and the answer's, in one pass.
+    const applied: AppliedRelease = applying instanceof Promise ? await applying : applying;
+    // The record's items and the answer's, in one pass; the answer leaves only once the record is durable.
     // Every item there (none missing): the record's items are the plan's shared frozen list,
     // whose log text is remembered (itemJson); else a list of what was released.
     const whole = applied.items.length === plan.released.length;
@@ -217,9 +139,18 @@ export class ReleaseService {
     const row = this.row(req, decision, registry, released, session.issued, null);
     // Checked and submitted in one turn of the event loop: nothing can come in between.
     if (this.consentMoved(input.subject, version, attempt)) return this.releaseOnce(recipientId, input, attempt + 1);
-    const answer: Mutable<ReleaseResult> = {
+    // The journal's own promise, awaited in this function's try: `record`'s `.catch` would add a
+    // promise and a microtask turn to every release for the same 500 (refusals and redemptions,
+    // rarer, keep `record`).
+    let leafIndex: number;
+    try {
+      ({ leafIndex } = await appendDecision(this.deps.journal, row));
+    } catch {
+      throw notRecordedError();
+    }
+    return {
       decision_id: row.id,
-      ledger_index: -1,
+      ledger_index: leafIndex,
       declaration_id: decision.declarationId,
       basis: decision.basis,
       items,
@@ -228,18 +159,6 @@ export class ReleaseService {
       missing: applied.missing as string[],
       retention_until: iso(decision.retentionEndsAt),
     };
-    let durable: Promise<{ leafIndex: number }>;
-    try {
-      durable = appendDecision(this.deps.journal, row);
-    } catch {
-      return Promise.reject(notRecordedError());
-    }
-    // The journal's promise, answered by one `then` (a 500 when it fails): `record`'s `.catch`
-    // would add a promise per release for the same 500 (refusals and redemptions, rarer, keep it).
-    return durable.then((c) => {
-      answer.ledger_index = c.leafIndex;
-      return answer;
-    }, notRecorded);
   }
 
   /** The same decision with its full trace; nothing is decrypted, issued or recorded. */
@@ -436,12 +355,6 @@ function erasedDeny(d: Decision, jurisdiction: Jurisdiction | undefined): Decisi
 }
 
 const all = (): boolean => true;
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-const rejectWith = (e: CgError): never => {
-  throw e;
-};
 
 const notRecordedError = () => new CgError('DECISION_NOT_RECORDED', 'the decision could not be recorded, so nothing was released', 500);
 const notRecorded = (): never => {

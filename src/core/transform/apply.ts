@@ -83,7 +83,15 @@ function formsFrom(
     // An item without a known format is fully redacted rather than guessed at.
     else if (it.form === 'masked') items.push({ category: it.category, form: it.form, value: mask(it.format ?? 'text', value) });
     else {
-      const made = issued(it, decision, req, issuers);
+      const issue = {
+        recipientId: req.recipientId,
+        subject: req.subject,
+        category: it.category,
+        declarationId: decision.declarationId,
+        at: req.at,
+        expiresAt: decision.retentionEndsAt,
+      };
+      const made = issued(it, issue, issuers);
       if (typeof made !== 'string') return formsAfter(made, decision, req, plaintext, issuers, items, missing, k);
       items.push({ category: it.category, form: it.form, value: made });
     }
@@ -116,24 +124,13 @@ function valueOf(plaintext: Readonly<Record<string, unknown>> | ReadonlyMap<stri
   return plaintext instanceof Map ? plaintext.get(c) : Object.hasOwn(plaintext, c) ? (plaintext as Record<string, unknown>)[c] : undefined;
 }
 
-/**
- * The issuer's value for a token or safe-number item. Each case makes its request object itself
- * (one per item: an IssueRequest made first and then copied with `kind` was two).
- */
-function issued(it: ReleasedItem, decision: Extract<Decision, { allow: true }>, req: Pick<ReleaseRequest, 'recipientId' | 'subject' | 'at'>, issuers: Issuers): string | Promise<string> {
+function issued(it: ReleasedItem, issue: Parameters<Issuers['tokens']['issueToken']>[0], issuers: Issuers): string | Promise<string> {
   switch (it.form) {
     case 'plain':
     case 'masked':
       throw new Error(`${it.form} is not an issued form`);
     case 'token':
-      return issuers.tokens.issueToken({
-        recipientId: req.recipientId,
-        subject: req.subject,
-        category: it.category,
-        declarationId: decision.declarationId,
-        at: req.at,
-        expiresAt: decision.retentionEndsAt,
-      });
+      return issuers.tokens.issueToken(issue);
     case 'safe_number': {
       // The format is the registry's: a relay exists for contact categories only (their values
       // are vault strings; the relay checks the real one when it routes).
@@ -146,12 +143,12 @@ function issued(it: ReleasedItem, decision: Extract<Decision, { allow: true }>, 
       // Written out, not `{ ...issue, kind }`: a spread then a new key made this object the slow
       // way on every release (a runtime call per property, and loads from it missing their cache).
       return issuers.safeNumbers.issueSafeNumber({
-        recipientId: req.recipientId,
-        subject: req.subject,
-        category: it.category,
-        declarationId: decision.declarationId,
-        at: req.at,
-        expiresAt: decision.retentionEndsAt,
+        recipientId: issue.recipientId,
+        subject: issue.subject,
+        category: issue.category,
+        declarationId: issue.declarationId,
+        at: issue.at,
+        expiresAt: issue.expiresAt,
         kind: it.format,
       });
     }
