@@ -1,4 +1,5 @@
 import { canonicalJson } from '../core/canonical.ts';
+import { legalBasis } from '../core/registry/schema.ts';
 import { checkJson, checkOf, isoTime, itemJson } from '../store/decision-json.ts';
 import { DECISION_KIND, type DecisionRow } from '../store/decisions-repo.ts';
 import type { Journal } from '../store/journal.ts';
@@ -54,7 +55,7 @@ export function decisionEntryText(r: DecisionRow): string {
   p[n++] = r.allow ? '{"allow":true' : '{"allow":false';
   n = str(p, n, K_ARTICLE, r.article);
   n = str(p, n, K_AT, isoTime(r.at));
-  n = str(p, n, K_BASIS, r.basis);
+  n = str(p, n, K_BASIS, r.basis === null ? null : (BASIS_TEXT.get(r.basis) ?? r.basis));
   n = json(p, n, K_CHECKS, checkJson.array(r.trace));
   n = str(p, n, K_CODE, r.code);
   n = str(p, n, K_CONSENT, r.consentEventId);
@@ -109,6 +110,18 @@ function json(p: string[], n: number, k: KeyParts, text: string): number {
   open = 0;
   return n + 2;
 }
+
+/**
+ * The legal bases as this module's own strings. Array.prototype.join makes a two-byte string
+ * when any piece is a ThinString, even if every character is ASCII (V8 tells one-byte pieces
+ * by their string type, and a thin string's type is two-byte), where `+` and templates look
+ * through it. A basis is a thin string when it came from a structured clone — the registry
+ * document from PGlite's worker — and was then used as a property key (V8 internalizes a key
+ * in place): on PGlite every release's entry text was two-byte, 2.6 KiB of young heap for the
+ * join instead of 1.2, and twice the bytes to walk for its hash and UTF-8 (docs/release.md,
+ * h-bytes2). The look-up gives the internalized literal for the same text, and allocates nothing.
+ */
+const BASIS_TEXT: ReadonlyMap<string, string> = new Map(legalBasis.options.map((b) => [b, b]));
 
 const K_ARTICLE = keyParts(',"article":');
 const K_AT = keyParts(',"at":');

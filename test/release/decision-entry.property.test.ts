@@ -8,7 +8,8 @@ import type { TraceStep } from '../../src/core/gate/types.ts';
 import { releasedItem } from '../../src/store/decision-json.ts';
 import { DECISION_KIND } from '../../src/store/decisions-repo.ts';
 import { subjectOf } from '../../src/store/ledger-appender.ts';
-import { decisionRows } from '../support/decision-rows.ts';
+import { allowedRow, decisionRows } from '../support/decision-rows.ts';
+import { deserialize, serialize } from 'node:v8';
 
 // Text of every kind a field can hold: plain, any code unit (lone surrogates included), and the
 // characters JSON escapes.
@@ -94,5 +95,20 @@ describe('FrozenJson', () => {
     expect(counted.array([v, v, v])).toBe('[{"a":1},{"a":1},{"a":1}]');
     expect(writes).toBe(1);
     expect(counted.array([])).toBe('[]');
+  });
+
+});
+
+describe('decision log entry text, as bytes', () => {
+  it('is a one-byte string when the basis is a thin string (a structured clone used as a property key, as from PGlite)', () => {
+    // V8 writes a one-byte string as '"' after its two-byte header, a two-byte one as 'c' (or padding first).
+    const oneByte = (s: string) => serialize(s)[2] === 0x22;
+    const basis = (deserialize(serialize({ basis: 'consent' })) as { basis: 'consent' }).basis;
+    const keyed: Record<string, number> = { consent: 1 };
+    expect(keyed[basis]).toBe(1); // the look-up makes `basis` a ThinString of the literal
+    expect(oneByte([basis as string, 'x'].join(''))).toBe(false); // what join alone does with it
+    const text = decisionEntryText(allowedRow('dec_thin', [sharedSteps[0]!], { basis }));
+    expect(text).toContain('"basis":"consent"');
+    expect(oneByte(text)).toBe(true);
   });
 });
