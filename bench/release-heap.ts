@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  *   node --import tsx bench/release-heap.ts <checkout dir> <profile.json>   # run and analyse
  *   node --import tsx bench/release-heap.ts <checkout dir> <profile.json> x # analyse only
  *
- * Starts that checkout's bench server (bench/release.ts, PostgreSQL, flags as npm start) with
+ * Starts that checkout's bench server (bench/release.ts, PostgreSQL or with CG_HEAP_ENGINE=pglite PGlite, flags as npm start) with
  * bench/release-heap-preload.mjs, loads it at BENCH_RATE/s for 4 s and then SECS seconds (default
  * 6), samples the heap (every 512 bytes on average, CG_HEAP_INTERVAL) from the CG_HEAP_WARM-th
  * release (default 3,000) until the server stops, and prints bytes per release by innermost src/ frame, by allocating
@@ -31,7 +31,8 @@ if (!analyseOnly) {
   process.env.CG_HEAP_OUT = resolve(outFile);
   // The checkout's own bench server (its src), loaded through its release.ts.
   const bench = (await import(pathToFileURL(join(dir, 'bench/release.ts')).href)) as typeof import('./release.ts');
-  const s = await bench.startServer('postgres');
+  // CG_HEAP_ENGINE=pglite: the PGlite server (its main thread; the database's worker is not profiled).
+  const s = await bench.startServer(process.env.CG_HEAP_ENGINE === 'pglite' ? 'pglite' : 'postgres');
   const o = { rate: Number(process.env.BENCH_RATE ?? 1000), connections: 10 };
   // CG_HEAP_SIDE=bare: the bare route (same body, same process) instead, for the floor a request sets.
   const side = process.env.CG_HEAP_SIDE === 'bare' ? 'bare' : 'release';
