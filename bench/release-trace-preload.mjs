@@ -11,6 +11,7 @@ const out = process.env.CG_TRACE_OUT;
 const reqs = [];
 const batches = [];
 const gcs = [];
+let monoOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
 const als = new AsyncLocalStorage();
 const recOf = new WeakMap();
 dc.subscribe('http.server.request.start', ({ request }) => {
@@ -52,9 +53,12 @@ process.on('message', (m) => {
   if (m !== 'trace-reset') return;
   reqs.length = batches.length = gcs.length = 0;
   delay.reset();
+  // performance.now() + monoOffset = CLOCK_MONOTONIC in ms (process.hrtime), the clock `perf
+  // record -k mono` stamps events with: lets a batch be matched with its backend's events.
+  monoOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
 });
 process.prependListener('SIGTERM', () => {
   if (!out) return;
   const ms = (ns) => Math.round(ns / 1e3) / 1e3;
-  writeFileSync(out, JSON.stringify({ reqs, batches, gcs, loopDelay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) } }));
+  writeFileSync(out, JSON.stringify({ reqs, batches, gcs, monoOffset, loopDelay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) } }));
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,10 @@ console.log(`${engine}, ${RATE}/s for ${SECONDS} s, load average ${load0.toFixed
 if (!existsSync(out)) throw new Error('the server wrote no trace');
 
 interface Rec { a: number; b: number; s?: number; r?: number }
-const t = JSON.parse(readFileSync(out, 'utf8')) as { reqs: Rec[]; batches: Array<{ st: number; en?: number; size: number }>; gcs: Array<[number, number, number]>; loopDelay: Record<string, number> };
+const raw = readFileSync(out, 'utf8');
+const t = JSON.parse(raw) as { reqs: Rec[]; batches: Array<{ st: number; en?: number; size: number }>; gcs: Array<[number, number, number]>; monoOffset: number; loopDelay: Record<string, number> };
+// CG_TRACE_KEEP=<file>: the raw trace is kept there (batch times match `perf record -k mono` with monoOffset).
+if (process.env.CG_TRACE_KEEP) writeFileSync(process.env.CG_TRACE_KEEP, raw);
 rmSync(out, { force: true });
 const batches = t.batches.filter((b) => b.en !== undefined).sort((x, y) => x.st - y.st);
 // The batch a release went into: the first to start at or after its submit.
@@ -65,6 +68,13 @@ console.log(`in the server: p50 ${pick(0.5).toFixed(2)} ms, p99 ${pick(0.99).toF
 console.log(`GC pauses: ${gcSummary.join(', ') || 'none'}; event-loop delay p50 ${t.loopDelay.p50} ms, p99 ${t.loopDelay.p99} ms, max ${t.loopDelay.max} ms`);
 const sizes = batches.map((b) => b.size);
 console.log(`journal batches: ${batches.length}, ${(sizes.reduce((x, y) => x + y, 0) / batches.length).toFixed(2)} releases each on average`);
+// Each batch's commit as the server sees it (group commit's run: the statement sent, its answer
+// read, its callers resumed), and how much of it a GC pause covered.
+const commits = batches.map((b) => b.en! - b.st).sort((x, y) => x - y);
+const cq = (q: number) => commits[Math.min(commits.length - 1, Math.floor(q * commits.length))]!.toFixed(2);
+const slowBatches = batches.filter((b) => b.en! - b.st >= Number(cq(0.99)));
+const slowWithGc = slowBatches.filter((b) => t.gcs.some(([st, d]) => st < b.en! && st + d > b.st)).length;
+console.log(`batch commit: p50 ${cq(0.5)} ms, p90 ${cq(0.9)}, p99 ${cq(0.99)}, p99.9 ${cq(0.999)}, max ${cq(1)}; of the slowest 1 % of batches ${slowWithGc} of ${slowBatches.length} overlapped a GC pause`);
 const p99 = pick(0.99);
 const groups: Array<[string, typeof rows]> = [
   ['all', rows],
