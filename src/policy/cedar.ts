@@ -135,14 +135,17 @@ export class OperatorPolicies {
     const classId = member ? member.classId : null;
     const hourUtc = utcHour(req.at);
     const weekdayUtc = utcWeekday(req.at);
-    const { items, plainItems } = categoriesOf(decision.items);
+    const { items, plainItems, json } = categoriesOf(decision.items);
     const overseas = ctx.registry.isOverseas(country, jurisdiction);
     // The memo key: every value the call below is built from, and nothing else, so equal keys
-    // mean equal calls (test/policy/cedar.test.ts holds memoised answers to fresh ones). One
-    // native stringify of flat values; the call itself is built only when Cedar is asked.
-    const key = JSON.stringify([
+    // mean equal calls (test/policy/cedar.test.ts holds memoised answers to fresh ones). The item
+    // lists' JSON, made once per frozen list (`categoriesOf`), then one native stringify of the
+    // flat values: the first part is one complete JSON array, so where it ends is never in doubt
+    // and the pair is as distinct as one stringify of all of it. The call itself is built only
+    // when Cedar is asked.
+    const key = json + JSON.stringify([
       req.recipientId, role, country, classId, this.subjectBlind ? null : req.subject, jurisdiction,
-      req.purpose, decision.declarationId, decision.basis, items, plainItems, overseas, hourUtc, weekdayUtc,
+      req.purpose, decision.declarationId, decision.basis, overseas, hourUtc, weekdayUtc,
     ]);
     // A remembered answer (the usual case) costs a look-up; the call is built only on a miss, in
     // a function of its own, so a hit makes no closure (and no context for it) either.
@@ -254,6 +257,8 @@ const MAX_MEMO = 10_000;
 interface Categories {
   readonly items: readonly string[];
   readonly plainItems: readonly string[];
+  /** `JSON.stringify([items, plainItems])`: the memo key's part that comes from the list. */
+  readonly json: string;
 }
 
 /** The categories of `list` and those released plain, in order; remembered for a frozen list (per-frozen.ts). */
@@ -264,7 +269,7 @@ export const categoriesOf = perFrozen((list: readonly ReleasedItem[]): Categorie
     items.push(i.category);
     if (i.form === 'plain') plainItems.push(i.category);
   }
-  return { items: Object.freeze(items), plainItems: Object.freeze(plainItems) };
+  return { items: Object.freeze(items), plainItems: Object.freeze(plainItems), json: JSON.stringify([items, plainItems]) };
 });
 
 function policyDeny(d: Decision & { allow: true }, message: string): Decision {

@@ -264,12 +264,21 @@ describe('bad policy files fail at load with file and line', () => {
 describe('categoriesOf (the memo key\'s item lists)', () => {
   it('lists every category and the plain ones in order; once for a frozen list, afresh for one that may change', () => {
     const shared = Object.freeze([Object.freeze({ category: 'name', form: 'plain' as const }), Object.freeze({ category: 'phone', form: 'masked' as const })]);
-    expect(categoriesOf(shared)).toEqual({ items: ['name', 'phone'], plainItems: ['name'] });
+    expect(categoriesOf(shared)).toEqual({ items: ['name', 'phone'], plainItems: ['name'], json: '[["name","phone"],["name"]]' });
     expect(categoriesOf(shared)).toBe(categoriesOf(shared));
     const fresh = [{ category: 'name', form: 'plain' as const }];
     const before = categoriesOf(fresh);
     fresh.push({ category: 'address', form: 'plain' as const });
-    expect(categoriesOf(fresh)).toEqual({ items: ['name', 'address'], plainItems: ['name', 'address'] });
-    expect(before).toEqual({ items: ['name'], plainItems: ['name'] });
+    expect(categoriesOf(fresh)).toEqual({ items: ['name', 'address'], plainItems: ['name', 'address'], json: '[["name","address"],["name","address"]]' });
+    expect(before).toEqual({ items: ['name'], plainItems: ['name'], json: '[["name"],["name"]]' });
+  });
+
+  it('the memo key\'s list part is one complete JSON array: lists that differ only in where one ends give different keys', () => {
+    // The key is the lists' JSON followed by the flat values' JSON; a category holding what
+    // looks like the end of the first part must not make two requests' keys equal.
+    const a = categoriesOf([{ category: 'a"]],["x', form: 'plain' as const }]).json;
+    const b = categoriesOf([{ category: 'a', form: 'plain' as const }, { category: 'x', form: 'masked' as const }]).json;
+    expect(a).not.toBe(b);
+    expect(JSON.parse(a)).toEqual([['a"]],["x'], ['a"]],["x']]);
   });
 });

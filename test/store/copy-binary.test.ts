@@ -147,4 +147,29 @@ describe('binary fields (no database)', () => {
     expect(() => encodeCopyBinaryRows([['é\0']], ['text'])).toThrow('NUL');
     expect(() => encodeCopyBinaryRows([['\uD800']], ['text'])).toThrow('lone surrogate');
   });
+
+  const UNSTORABLE = 'bulk value contains a NUL character or a lone surrogate';
+  it('refuses a NUL or a lone surrogate anywhere in long text, ASCII or not, as text and as bytea (property)', () => {
+    // Long values take the native write, checked by the bytes written (ASCII: a 0 byte) or the
+    // regular expression (anything else); a NUL at the first or last place, next to the length.
+    const long = fc.tuple(fc.string({ unit: 'binary-ascii', minLength: 25, maxLength: 300 }), fc.nat(), fc.constantFrom('\0', '\uD800', '\uDC00', 'é\0', '😀\0'));
+    fc.assert(
+      fc.property(long, ([base, at, bad]) => {
+        const i = at % (base.length + 1);
+        const text = base.slice(0, i) + bad + base.slice(i);
+        expect(() => encodeCopyBinaryRows([[text]], ['text'])).toThrow(UNSTORABLE);
+        expect(() => encodeCopyBinaryRows([[utf8Bytes(text)]], ['bytea'])).toThrow(UNSTORABLE);
+      }),
+      { numRuns: 400 },
+    );
+    for (const text of ['\0' + 'a'.repeat(40), 'a'.repeat(40) + '\0', 'a'.repeat(20) + '\0' + 'b'.repeat(20)]) {
+      expect(() => encodeCopyBinaryRows([[text]], ['text'])).toThrow(UNSTORABLE);
+      expect(() => encodeCopyBinaryRows([[utf8Bytes(text)]], ['bytea'])).toThrow(UNSTORABLE);
+    }
+    // Long text without either is written as Buffer#write writes it.
+    const ok = 'x'.repeat(300) + 'é😀' + 'y'.repeat(40);
+    const out = encodeCopyBinaryRows([[ok]], ['text']);
+    expect(out.readInt32BE(2)).toBe(Buffer.byteLength(ok));
+    expect(out.subarray(6).toString('utf8')).toBe(ok);
+  });
 });
