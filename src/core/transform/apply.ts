@@ -55,19 +55,22 @@ export function applyFormsNow(
   issuers: Issuers,
 ): AppliedRelease | Promise<AppliedRelease> {
   if (!decision.allow) throw new CgError('RELEASE_DENIED', `cannot apply forms to a denied release (${decision.code})`, 403);
-  return formsFrom(decision, req, plaintext, issuers, [], [], 0);
+  return formsFrom({ decision, req, plaintext, issuers, items: [], missing: [] }, 0);
 }
 
-/** Items `from` on into `items` and `missing` (see applyFormsNow). */
-function formsFrom(
-  decision: Extract<Decision, { allow: true }>,
-  req: Pick<ReleaseRequest, 'recipientId' | 'subject' | 'at'>,
-  plaintext: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>,
-  issuers: Issuers,
-  items: ReleasedValue[],
-  missing: string[],
-  from: number,
-): AppliedRelease | Promise<AppliedRelease> {
+/** One release's forms being made: what they are made from, and what is made so far. */
+interface FormsRun {
+  readonly decision: Extract<Decision, { allow: true }>;
+  readonly req: Pick<ReleaseRequest, 'recipientId' | 'subject' | 'at'>;
+  readonly plaintext: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
+  readonly issuers: Issuers;
+  readonly items: ReleasedValue[];
+  readonly missing: string[];
+}
+
+/** Items `from` on into the run's `items` and `missing` (see applyFormsNow). */
+function formsFrom(run: FormsRun, from: number): AppliedRelease | Promise<AppliedRelease> {
+  const { decision, req, plaintext, issuers, items, missing } = run;
   // Indexed, not for-of: the gate's item lists are frozen arrays, over which for-of is not
   // optimised away (an iterator result object per item, ~0.2 KiB per release).
   const list = decision.items;
@@ -92,7 +95,7 @@ function formsFrom(
         expiresAt: decision.retentionEndsAt,
       };
       const made = issued(it, issue, issuers);
-      if (typeof made !== 'string') return formsAfter(made, decision, req, plaintext, issuers, items, missing, k);
+      if (typeof made !== 'string') return formsAfter(made, run, k);
       items.push({ category: it.category, form: it.form, value: made });
     }
   }
@@ -100,19 +103,10 @@ function formsFrom(
 }
 
 /** Item k's issued value once it is there, then the rest (formsFrom). */
-async function formsAfter(
-  made: Promise<string>,
-  decision: Extract<Decision, { allow: true }>,
-  req: Pick<ReleaseRequest, 'recipientId' | 'subject' | 'at'>,
-  plaintext: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>,
-  issuers: Issuers,
-  items: ReleasedValue[],
-  missing: string[],
-  k: number,
-): Promise<AppliedRelease> {
-  const it = decision.items[k]!;
-  items.push({ category: it.category, form: it.form, value: await made });
-  return formsFrom(decision, req, plaintext, issuers, items, missing, k + 1);
+async function formsAfter(made: Promise<string>, run: FormsRun, k: number): Promise<AppliedRelease> {
+  const it = run.decision.items[k]!;
+  run.items.push({ category: it.category, form: it.form, value: await made });
+  return formsFrom(run, k + 1);
 }
 
 /**
