@@ -4,6 +4,7 @@ import { addDuration } from '../time/duration.ts';
 import { isoString } from '../time/iso.ts';
 import type { RegistryModel } from '../registry/model.ts';
 import { allowTraces, gateIndex, itemsOfMask, type DeclarationPlan, type FastPlan, type GateIndex, type PartyPlan, type RetentionPlan, type TransferPlan } from './gate-index.ts';
+import { EMPTY, idHash } from './open-addressing.ts';
 import { CONSENT_OK, ORDER_OK, SUBJECT_OK, SUSPENSION_OK, TRANSFER_CONSENT_OK } from './steps.ts';
 import type { ConsentStatus } from '../consent/lookup.ts';
 import type { ActiveConsent, Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, RightsStop, SubjectGate, SuspensionInfo, TraceStep } from './types.ts';
@@ -141,7 +142,14 @@ function allowOrGiveUp(req: ReleaseRequest, ctx: GateContext): Decision | undefi
     return undefined;
   }
   // The member's fields from its table slot (one shared view, read at once): no member object.
-  const member = ctx.members.find(req.recipientId);
+  // The subject's table slot is read first, right before the member's: the two loads do not
+  // depend on each other, so after an eviction both misses are in flight at once, instead of
+  // the subject's waiting until the member, its class and its purposes have been looked at
+  // (docs/gate.md, twelfth round). Both hashes first: they read only the request's strings.
+  const hs = idHash(req.subject);
+  const hm = idHash(req.recipientId);
+  const first = ctx.subjects.first === undefined ? 0 : ctx.subjects.first(hs);
+  const member = ctx.members.find(req.recipientId, hm);
   if (member === undefined) return undefined;
   const party = idx.parties.get(member.classId);
   if (party === undefined || party.kind !== 'class') return undefined;
@@ -149,7 +157,9 @@ function allowOrGiveUp(req: ReleaseRequest, ctx: GateContext): Decision | undefi
   if (suspended(req, ctx, party.id, member.country)) return undefined;
   const plans = party.byPurpose.get(req.purpose);
   if (plans === undefined || req.orderRef === undefined) return undefined;
-  const subject = ctx.subjects.find(req.subject);
+  // The home slot held nothing: the subject is unknown (the traced evaluation says so).
+  if (first === EMPTY) return undefined;
+  const subject = ctx.subjects.find(req.subject, hs);
   if (subject === undefined) return undefined;
   const ordered = subject.orderedDeclarations(member.key, req.orderRef);
   if (ordered === undefined) return undefined;

@@ -64,8 +64,8 @@ export class GateRecords {
    * region — valid until the next `find`, so read it at once and keep nothing. The record object
    * is not fetched (one cache miss fewer); everything the allow path reads is in the region.
    */
-  find(subject: string): GateRecord | undefined {
-    const i = this.slotOf(subject);
+  find(subject: string, hash?: number): GateRecord | undefined {
+    const i = this.slotOfHash(subject, hash === undefined ? idHash(subject) : hash);
     if (i < 0) return undefined;
     this.view.base = this.table[i + 1]!;
     return this.view;
@@ -75,12 +75,25 @@ export class GateRecords {
     return this.count;
   }
 
+  /**
+   * What the home slot of `hash` holds (its hash cell, EMPTY for none), for `find`'s `first`.
+   * Read apart from the probe so that a caller can issue this load before other independent
+   * ones — the member's slot — and have both misses in flight at once: the value is then
+   * waited for once, not after the member's (docs/gate.md, twelfth round).
+   */
+  first(hash: number): number {
+    return this.table[2 * (hash & (this.slots - 1))]!;
+  }
+
   /** Where `subject`'s pair starts in the table, -1 for none. */
   private slotOf(subject: string): number {
+    return this.slotOfHash(subject, idHash(subject));
+  }
+
+  private slotOfHash(subject: string, h: number): number {
     const t = this.table;
     const c = this.cells;
     const mask = this.slots - 1;
-    const h = idHash(subject);
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const held = t[2 * i];
       if (held === EMPTY) return -1;

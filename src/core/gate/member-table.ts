@@ -39,8 +39,8 @@ export class MemberTable {
    * `get` for the allow path: the same key, class, country and agreement version, read from the
    * slot by one shared view — valid until the next `find`, so read it at once and keep nothing.
    */
-  find(id: string): MemberInfo | undefined {
-    const i = this.slotOf(id);
+  find(id: string, hash?: number): MemberInfo | undefined {
+    const i = this.slotOfHash(id, hash === undefined ? idHash(id) : hash);
     if (i < 0) return undefined;
     this.view.base = i;
     return this.view;
@@ -87,9 +87,12 @@ export class MemberTable {
 
   /** Where `id`'s slot starts in the cells, -1 for none. */
   private slotOf(id: string): number {
+    return this.slotOfHash(id, idHash(id));
+  }
+
+  private slotOfHash(id: string, h: number): number {
     const c = this.cells;
     const mask = this.slots - 1;
-    const h = idHash(id);
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const held = c[W * i];
       if (held === EMPTY) return -1;

@@ -162,7 +162,11 @@ export interface GateContext {
    * for the allow path: the same fields, possibly from one shared view that the next `find`
    * re-aims (MemberTable: the fields are read from the table's slot, no member object fetched).
    */
-  readonly members: { get(id: string): MemberInfo | undefined; find(id: string): MemberInfo | undefined };
+  readonly members: {
+    get(id: string): MemberInfo | undefined;
+    /** `hash`, when given, is `idHash(id)` (open-addressing.ts), computed by the caller. */
+    find(id: string, hash?: number): MemberInfo | undefined;
+  };
   /** What the gate holds per subject (state, orders, consents, objections, rights stops): one lookup. */
   readonly subjects: {
     get(subject: string): SubjectGate | undefined;
@@ -170,7 +174,13 @@ export interface GateContext {
      * `get` for the allow path: the same answers, possibly from one shared view that the next
      * `find` re-aims (GateRecords: so that the record object itself is not fetched). Read at once.
      */
-    find(subject: string): SubjectGate | undefined;
+    find(subject: string, hash?: number): SubjectGate | undefined;
+    /**
+     * Reads the table slot where a probe for `hash` (`idHash` of the subject) starts and returns
+     * what it holds, for `find`'s `first`: so a seller's decision can have this load and its
+     * member's in flight together (GateRecords; docs/gate.md, twelfth round). Optional.
+     */
+    first?(hash: number): number;
   };
   /** Recorded PIPC suspension orders: the one in force at `at` for `country`, `recipient` or (a member's) `classId`. */
   readonly suspensions: { find(recipient: string, classId: string | undefined, country: string, at: number): SuspensionInfo | undefined };
