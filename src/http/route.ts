@@ -34,6 +34,9 @@
  *   test/http/openapi-contract.test.ts lints the document and samples every operation live.
  * - The handler returns the body; the status is the lowest 2xx declared in `response` unless the
  *   handler calls `reply.code(n)`. If the handler sends the reply itself (`reply.send`), return the reply.
+ *   A hot route whose service answers through a callback gives `respond: (input, send) => …` instead
+ *   (`send(null, body)` or `send(error)`, once, never in respond's own turn): the same answers,
+ *   without a promise per request (POST /v1/releases: ReleaseService.releaseTo).
  * - Throw `CgError` for every refusal: it becomes an RFC 9457 problem (see problem.ts).
  * - Invalid input → `VALIDATION_FAILED` problem with `path` of the first bad field and all `errors[]`:
  *   422 for a body, 400 for params, query and headers.
