@@ -2,7 +2,8 @@ import { canonicalJson } from '../core/canonical.ts';
 import { legalBasis } from '../core/registry/schema.ts';
 import { checkJson, checkOf, isoTime, itemJson } from '../store/decision-json.ts';
 import { DECISION_KIND, type DecisionRow } from '../store/decisions-repo.ts';
-import type { Journal } from '../store/journal.ts';
+import type { Settle } from '../store/group-commit.ts';
+import type { Committed, Journal } from '../store/journal.ts';
 import { subjectOf } from '../store/ledger-appender.ts';
 
 /**
@@ -157,4 +158,9 @@ const plainAscii = (s: string): boolean => PLAIN_ASCII.test(s);
 /** Records a decision and its log entry in one group-commit batch: the one way decisions are written. */
 export function appendDecision(journal: Journal, row: DecisionRow): Promise<{ leafIndex: number }> {
   return journal.appendCanonical(DECISION_KIND, row, decisionEntryText(row), subjectOf({ subject: row.subjectPseudonym }));
+}
+
+/** `appendDecision` answered through a callback (Journal.appendCanonicalTo): the release path's form. */
+export function appendDecisionTo(journal: Journal, row: DecisionRow, settle: Settle<Committed>): void {
+  journal.appendCanonicalTo(DECISION_KIND, row, decisionEntryText(row), subjectOf({ subject: row.subjectPseudonym }), settle);
 }

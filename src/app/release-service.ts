@@ -8,9 +8,10 @@ import type { Explanation, Release as ReleaseResult } from '../client/wire.ts';
 import { articleFor } from '../core/gate/articles.ts';
 import { perFrozen } from '../core/per-frozen.ts';
 import { registerDecisionWriter, type DecisionRow, type IssuedToken } from '../store/decisions-repo.ts';
+import type { Settle } from '../store/group-commit.ts';
 import type { Journal } from '../store/journal.ts';
 import { isoTime, releasedItem } from '../store/decision-json.ts';
-import { appendDecision } from './decision-entry.ts';
+import { appendDecision, appendDecisionTo } from './decision-entry.ts';
 import { timeOrderedId } from './ids.ts';
 import type { Issuers } from './issuers.ts';
 import type { VaultService } from './vault-service.ts';
@@ -89,41 +90,88 @@ export class ReleaseService {
 
   /** A release for the authenticated recipient (registry recipient id or class member id). */
   release(recipientId: string, input: ReleaseInput): Promise<ReleaseResult> {
-    return this.releaseOnce(recipientId, input, 1);
+    return new Promise((resolve, reject) => this.releaseTo(recipientId, input, (e, r) => (e === null ? resolve(r!) : reject(e))));
   }
 
   /**
-   * One decision; when the subject's consent moved before it could be recorded, the next
-   * attempt's answer (decided again). The retry is made from here rather than by a loop around
-   * it: the common release then has no async function of its own besides this one.
+   * `release` answered through a callback, the HTTP route's form: `done(null, answer)` once the
+   * decision's record is durable, `done(error)` otherwise (a refusal's 403 is an error) — once,
+   * never in the caller's turn. A release that waits for nothing (no consent write of its subject
+   * in flight, its vault record cached, no issuer waiting: the usual case) is decided, read,
+   * formed and submitted in the caller's turn, and answered from the journal's batch itself:
+   * no promise and no microtask turn between the commit and the answer (an async function
+   * awaiting the journal took three promises and two turns per release). Only what waits goes
+   * through a promise. When the subject's consent moved before the record could be submitted,
+   * the next attempt's answer (decided again).
    */
-  private async releaseOnce(recipientId: string, input: ReleaseInput, attempt: number): Promise<ReleaseResult> {
-    // Waited for only when this server has a consent write of the subject in flight: a release
-    // without one goes on in the same turn (no promise, no microtask).
-    const pending = this.deps.order?.writesSettled(input.subject);
-    if (pending) await pending;
+  releaseTo(recipientId: string, input: ReleaseInput, done: Settle<ReleaseResult>, attempt = 1): void {
+    let formed: Formed | Promise<Formed>;
+    try {
+      // Waited for only when this server has a consent write of the subject in flight.
+      const pending = this.deps.order?.writesSettled(input.subject);
+      formed = pending ? pending.then(() => this.form(recipientId, input)) : this.form(recipientId, input);
+    } catch (e) {
+      return failLater(done, e);
+    }
+    if (formed instanceof Promise) formed.then((f) => this.submit(f, recipientId, input, attempt, done), done);
+    else this.submit(formed, recipientId, input, attempt, done);
+  }
+
+  /** The decision, the vault's values and their forms, and the row to record: in this turn unless something waits. */
+  private form(recipientId: string, input: ReleaseInput): Formed | Promise<Formed> {
     const version = this.deps.order?.writeVersion(input.subject);
     const req = toRequest(recipientId, input, this.clock());
     const { decision, registry } = this.decide(req);
-    if (!decision.allow) throw await this.refuse(req, decision, registry, null);
-
-    let plaintext: Map<string, unknown>;
+    // A refusal is recorded, then thrown as its 403.
+    if (!decision.allow) return this.refuse(req, decision, registry, null).then(thrown);
     // The categories to read, which of them to decrypt and the record's items, made once per
     // item list the gate shares (frozen) rather than per release.
     const plan = itemsPlan(decision.items);
+    let plaintext: Map<string, unknown> | undefined;
     try {
       // A cached subject is read in this turn; only a cache miss waits for the database.
-      plaintext = this.deps.vault.readCached(req.subject, plan.categories, plan.decrypt) ?? (await this.deps.vault.read(req.subject, plan.categories, plan.decrypt ?? all));
+      plaintext = this.deps.vault.readCached(req.subject, plan.categories, plan.decrypt);
     } catch (e) {
-      // Erased between the gate's check and the read: that is the decision.
-      if ((e as CgError).code === 'SUBJECT_ERASED') throw await this.refuse(req, erasedDeny(decision, this.jurisdictionOf(req.subject)), registry, null);
-      throw e;
+      return this.unread(e, req, decision, registry);
     }
+    if (plaintext !== undefined) return this.formWith(req, decision, registry, plan, version, plaintext);
+    return this.deps.vault.read(req.subject, plan.categories, plan.decrypt ?? all).then(
+      (p) => this.formWith(req, decision, registry, plan, version, p),
+      (e: unknown) => this.unread(e, req, decision, registry),
+    );
+  }
+
+  /** A vault read that failed: erased between the gate's check and the read is that decision (recorded, thrown). */
+  private unread(e: unknown, req: ReleaseRequest, decision: Decision, registry: RegistryModel): Promise<never> {
+    if ((e as CgError).code === 'SUBJECT_ERASED') return this.refuse(req, erasedDeny(decision, this.jurisdictionOf(req.subject)), registry, null).then(thrown);
+    return Promise.reject(e);
+  }
+
+  private formWith(
+    req: ReleaseRequest,
+    decision: Decision & { allow: true },
+    registry: RegistryModel,
+    plan: ItemsPlan,
+    version: number | undefined,
+    plaintext: Map<string, unknown>,
+  ): Formed | Promise<Formed> {
     const session = this.deps.issuers.session();
     // Waited for only when an issuer must wait (a relay not cached yet): otherwise the forms are
     // made in this turn, with no async function and await of their own.
     const applying = applyFormsNow(decision, req, plaintext, session);
-    const applied: AppliedRelease = applying instanceof Promise ? await applying : applying;
+    if (applying instanceof Promise) return applying.then((applied) => this.formed(req, decision, registry, plan, version, session.issued, applied));
+    return this.formed(req, decision, registry, plan, version, session.issued, applying);
+  }
+
+  private formed(
+    req: ReleaseRequest,
+    decision: Decision & { allow: true },
+    registry: RegistryModel,
+    plan: ItemsPlan,
+    version: number | undefined,
+    issued: readonly IssuedToken[],
+    applied: AppliedRelease,
+  ): Formed {
     // The record's items and the answer's, in one pass; the answer leaves only once the record is durable.
     // Every item there (none missing): the record's items are the plan's shared frozen list,
     // whose log text is remembered (itemJson); else a list of what was released.
@@ -136,29 +184,37 @@ export class ReleaseService {
       items[i.category] = i.value;
       forms[i.category] = i.form;
     }
-    const row = this.row(req, decision, registry, released, session.issued, null);
-    // Checked and submitted in one turn of the event loop: nothing can come in between.
-    if (this.consentMoved(input.subject, version, attempt)) return this.releaseOnce(recipientId, input, attempt + 1);
-    // The journal's own promise, awaited in this function's try: `record`'s `.catch` would add a
-    // promise and a microtask turn to every release for the same 500 (refusals and redemptions,
-    // rarer, keep `record`).
-    let leafIndex: number;
+    // applyForms' own fresh array: no copy.
+    return { row: this.row(req, decision, registry, released, issued, null), decision, version, items, forms, missing: applied.missing as string[] };
+  }
+
+  /**
+   * Checks that the subject's consent did not move since the decision read it and submits the
+   * record, in one turn of the event loop: nothing can come in between. The answer goes to
+   * `done` from the journal's batch once the record is durable; any failure to record is a 500
+   * that carries no data (DECISION_NOT_RECORDED).
+   */
+  private submit(f: Formed, recipientId: string, input: ReleaseInput, attempt: number, done: Settle<ReleaseResult>): void {
     try {
-      ({ leafIndex } = await appendDecision(this.deps.journal, row));
-    } catch {
-      throw notRecordedError();
+      if (this.consentMoved(input.subject, f.version, attempt)) return this.releaseTo(recipientId, input, done, attempt + 1);
+    } catch (e) {
+      return failLater(done, e);
     }
-    return {
-      decision_id: row.id,
-      ledger_index: leafIndex,
-      declaration_id: decision.declarationId,
-      basis: decision.basis,
-      items,
-      forms,
-      // applyForms' own fresh array: no copy.
-      missing: applied.missing as string[],
-      retention_until: iso(decision.retentionEndsAt),
-    };
+    try {
+      appendDecisionTo(this.deps.journal, f.row, (e, committed) => {
+        if (e !== null) return done(notRecordedError());
+        let answer: ReleaseResult;
+        try {
+          answer = answerOf(f, committed!.leafIndex);
+        } catch (x) {
+          return done(x);
+        }
+        done(null, answer);
+      });
+    } catch {
+      // The entry could not even be written down: nothing was submitted.
+      failLater(done, notRecordedError());
+    }
   }
 
   /** The same decision with its full trace; nothing is decrypted, issued or recorded. */
@@ -359,6 +415,40 @@ const all = (): boolean => true;
 const notRecordedError = () => new CgError('DECISION_NOT_RECORDED', 'the decision could not be recorded, so nothing was released', 500);
 const notRecorded = (): never => {
   throw notRecordedError();
+};
+
+/** A release decided, read and formed: what is recorded, and what the answer is made of once it is. */
+interface Formed {
+  readonly row: DecisionRow;
+  readonly decision: Decision & { allow: true };
+  /** The subject's consent write version the decision read (ConsentOrder), if ordered. */
+  readonly version: number | undefined;
+  readonly items: Record<string, unknown>;
+  readonly forms: Record<string, ReleaseForm>;
+  readonly missing: string[];
+}
+
+function answerOf(f: Formed, leafIndex: number): ReleaseResult {
+  return {
+    decision_id: f.row.id,
+    ledger_index: leafIndex,
+    declaration_id: f.decision.declarationId,
+    basis: f.decision.basis,
+    items: f.items,
+    forms: f.forms,
+    missing: f.missing,
+    retention_until: iso(f.decision.retentionEndsAt),
+  };
+}
+
+/** An error found in the caller's turn, answered on a microtask (`releaseTo` never answers in the caller's turn). */
+function failLater(done: Settle<never>, e: unknown): void {
+  queueMicrotask(() => done(e));
+}
+
+/** A refusal's problem, recorded: thrown as the release's answer. */
+const thrown = (e: CgError): never => {
+  throw e;
 };
 
 /** What a release of an allowed item list reads from the vault and records (`itemsPlan`). */

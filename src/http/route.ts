@@ -34,6 +34,9 @@
  *   test/http/openapi-contract.test.ts lints the document and samples every operation live.
  * - The handler returns the body; the status is the lowest 2xx declared in `response` unless the
  *   handler calls `reply.code(n)`. If the handler sends the reply itself (`reply.send`), return the reply.
+ *   A hot route whose service answers through a callback gives `respond: (input, send) => …` instead
+ *   (`send(null, body)` or `send(error)`, once, never in respond's own turn): the same answers,
+ *   without a promise per request (POST /v1/releases: ReleaseService.releaseTo).
  * - Throw `CgError` for every refusal: it becomes an RFC 9457 problem (see problem.ts).
  * - Invalid input → `VALIDATION_FAILED` problem with `path` of the first bad field and all `errors[]`:
  *   422 for a body, 400 for params, query and headers.
@@ -119,8 +122,20 @@ export interface RouteSpec<
   readonly rateLimit?: { max: number; timeWindow: number | string } | false;
   /** Kept out of the OpenAPI document (health probes, docs). */
   readonly hide?: boolean;
-  readonly handler: (input: HandlerInput<P, Q, B, H, A>) => Promise<SuccessBody<R> | FastifyReply> | SuccessBody<R> | FastifyReply;
+  /** The body (or `reply`, when the handler sent it), or its promise. Exactly one of `handler` and `respond`. */
+  readonly handler?: (input: HandlerInput<P, Q, B, H, A>) => Promise<SuccessBody<R> | FastifyReply> | SuccessBody<R> | FastifyReply;
+  /**
+   * Instead of `handler`, for a hot route whose service answers through a callback: call
+   * `send(null, body)` or `send(error)` once, never in the same turn as `respond` itself. The
+   * route then makes no promise per request (Fastify's `then` on a handler's promise and the
+   * handler's own); what the client gets is what `handler` returning that body or throwing that
+   * error would give.
+   */
+  readonly respond?: (input: HandlerInput<P, Q, B, H, A>, send: Send<SuccessBody<R>>) => void;
 }
+
+/** How a `respond` route answers: `(null, body)` or `(error)`. */
+export type Send<T> = (error: unknown, body?: T) => void;
 
 /** Identity at run time; exists so TypeScript infers the handler's input from the schemas. */
 export function defineRoute<
@@ -179,7 +194,7 @@ export function mount(app: FastifyInstance, spec: AnyRoute): void {
       ...(spec.rateLimit !== undefined ? { rateLimit: spec.rateLimit } : {}),
     },
   };
-  const input = (request: FastifyRequest, reply: FastifyReply): Parameters<AnyRoute['handler']>[0] => ({
+  const input = (request: FastifyRequest, reply: FastifyReply): Parameters<NonNullable<AnyRoute['handler']>>[0] => ({
     params: request.params,
     query: request.query,
     body: request.body,
@@ -188,15 +203,28 @@ export function mount(app: FastifyInstance, spec: AnyRoute): void {
     request,
     reply,
   });
+  const { handler, respond } = spec;
+  if ((handler === undefined) === (respond === undefined)) throw new Error(`route ${spec.method} ${spec.url}: give exactly one of handler and respond`);
   app.route({
     method: spec.method,
     url: spec.url,
     ...opts,
     handler:
-      success === 204
+      respond !== undefined
+        ? (request, reply) => {
+            reply.code(success);
+            // Fastify lets a handler that returns nothing send later; an error goes through the
+            // error handler as a rejected handler's would (a non-Error thrown is wrapped, as
+            // Fastify marks a rejection's value as an error whatever it is).
+            respond(input(request, reply), (error, body) => {
+              if (error === null) reply.send(body);
+              else reply.send(error instanceof Error ? error : new Error(String(error)));
+            });
+          }
+        : success === 204
         ? async (request, reply) => {
             reply.code(success);
-            const result = await spec.handler(input(request, reply));
+            const result = await handler!(input(request, reply));
             if (result === reply) return reply;
             if (reply.statusCode === 204) return reply.send();
             return result;
@@ -206,7 +234,7 @@ export function mount(app: FastifyInstance, spec: AnyRoute): void {
           (request, reply) => {
             reply.code(success);
             try {
-              const result = spec.handler(input(request, reply));
+              const result = handler!(input(request, reply));
               return isThenable(result) ? result : Promise.resolve(result);
             } catch (e) {
               return Promise.reject(e);

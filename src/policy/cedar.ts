@@ -36,7 +36,7 @@ export class OperatorPolicies {
    * shapes all day, and one wasm evaluation costs 100× the statutory decision. When no rule names
    * a Subject uid, the subject's id cannot change the answer and is left out of the key.
    */
-  private readonly answers = new Map<string, CedarAnswer>();
+  private readonly answers = new AnswerMemo();
   /** Statutory trace → the same with this set's passing step (passTrace). */
   private readonly passTraces = new WeakMap<readonly TraceStep[], readonly TraceStep[]>();
   private readonly subjectBlind: boolean;
@@ -137,19 +137,15 @@ export class OperatorPolicies {
     const weekdayUtc = utcWeekday(req.at);
     const { items, plainItems, json } = categoriesOf(decision.items);
     const overseas = ctx.registry.isOverseas(country, jurisdiction);
-    // The memo key: every value the call below is built from, and nothing else, so equal keys
-    // mean equal calls (test/policy/cedar.test.ts holds memoised answers to fresh ones). The item
-    // lists' JSON, made once per frozen list (`categoriesOf`), then one native stringify of the
-    // flat values: the first part is one complete JSON array, so where it ends is never in doubt
-    // and the pair is as distinct as one stringify of all of it. The call itself is built only
-    // when Cedar is asked.
-    const key = json + JSON.stringify([
-      req.recipientId, role, country, classId, this.subjectBlind ? null : req.subject, jurisdiction,
-      req.purpose, decision.declarationId, decision.basis, overseas, hourUtc, weekdayUtc,
-    ]);
-    // A remembered answer (the usual case) costs a look-up; the call is built only on a miss, in
-    // a function of its own, so a hit makes no closure (and no context for it) either.
-    const answer = this.answers.get(key) ?? this.evaluate(key, callOf(req, decision, role, country, member !== undefined, classId, jurisdiction, items, plainItems, overseas, hourUtc, weekdayUtc, this.setId));
+    const keySubject = this.subjectBlind ? null : req.subject;
+    // The memo is keyed by every value the call below is built from, and nothing else, so equal
+    // keys mean equal calls (test/policy/cedar.test.ts holds memoised answers to fresh ones): the
+    // item lists' JSON, made once per frozen list (`categoriesOf`), then each flat value, one Map
+    // level each (AnswerMemo). A remembered answer (the usual case) costs those look-ups; the call
+    // is built only on a miss, in a function of its own, so a hit makes no closure either.
+    const answer =
+      this.answers.get(json, req.recipientId, role, country, classId, jurisdiction, req.purpose, decision.declarationId, decision.basis, overseas, weekdayUtc, hourUtc, keySubject) ??
+      this.evaluate(callOf(req, decision, role, country, member !== undefined, classId, jurisdiction, items, plainItems, overseas, hourUtc, weekdayUtc, this.setId), json, req.recipientId, role, country, classId, jurisdiction, req.purpose, decision.declarationId, decision.basis, overseas, weekdayUtc, hourUtc, keySubject);
     if (answer.type === 'failure') {
       return policyDeny(decision, `operator policies could not be evaluated: ${answer.errors[0]?.message ?? 'unknown error'}`);
     }
@@ -184,12 +180,91 @@ export class OperatorPolicies {
     return extended;
   }
 
-  /** Cedar's answer to `call`, remembered under `key` (the caller found none remembered). */
-  private evaluate(key: string, call: CedarCall): CedarAnswer {
+  /** Cedar's answer to `call`, remembered under its inputs (the caller found none remembered). */
+  private evaluate(call: CedarCall, ...key: MemoKey): CedarAnswer {
     const answer = cedar.statefulIsAuthorized(call);
-    if (this.answers.size >= MAX_MEMO) this.answers.delete(this.answers.keys().next().value!);
-    this.answers.set(key, answer);
+    this.answers.set(answer, ...key);
     return answer;
+  }
+}
+
+/**
+ * What a Cedar call of `apply` is made of, the most shared first: the item lists' JSON, recipient,
+ * role, country, class, jurisdiction, purpose, declaration, basis, overseas, weekday, hour, and
+ * the subject (null when no rule names one).
+ */
+type MemoKey = [
+  lists: string,
+  recipient: string,
+  role: string,
+  country: string,
+  classId: string | null,
+  jurisdiction: string,
+  purpose: string,
+  declaration: string,
+  basis: string,
+  overseas: boolean,
+  weekday: number,
+  hour: number,
+  subject: string | null,
+];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Level = Map<unknown, any>;
+
+/**
+ * Cedar's answers by the inputs of their call, one Map level per input (a trie), instead of one
+ * key string of all of them: that string had to be made by `JSON.stringify` of twelve values and
+ * hashed whole on every release (about 2–4 µs of `apply`'s 4–5 on the AMD host, docs/release.md),
+ * where a level hashes one value, and the registry's ids and the key's principal, the same
+ * strings every time, keep their hash. Map keys compare by SameValueZero, so null, a boolean, a
+ * number and a string never stand for one another: two look-ups meet only when every input is
+ * the same — at least as exact as the one stringify (which wrote undefined as null). The most
+ * varying inputs come last, so a new hour or subject adds a level's entry, not a path of Maps.
+ * Bounded: at MAX_MEMO answers the memo starts afresh (an answer is only ever recomputed).
+ * `get` and `set` are not named `apply`, so TurboFan may optimise them (avoidCedarDeoptCrash in
+ * src/app/release-wiring.ts keeps `apply`, which calls into cedar-wasm, out of it); neither calls Cedar.
+ */
+export class AnswerMemo {
+  private root: Level = new Map();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  // Each input a parameter of its own (a rest parameter would be an array per call).
+  get(
+    lists: string,
+    recipient: string,
+    role: string,
+    country: string,
+    classId: string | null,
+    jurisdiction: string,
+    purpose: string,
+    declaration: string,
+    basis: string,
+    overseas: boolean,
+    weekday: number,
+    hour: number,
+    subject: string | null,
+  ): CedarAnswer | undefined {
+    const m: Level | undefined = this.root.get(lists)?.get(recipient)?.get(role)?.get(country)?.get(classId)?.get(jurisdiction)?.get(purpose)?.get(declaration)?.get(basis)?.get(overseas)?.get(weekday)?.get(hour);
+    return m?.get(subject) as CedarAnswer | undefined;
+  }
+
+  set(answer: CedarAnswer, ...key: MemoKey): void {
+    if (this.count >= MAX_MEMO) {
+      this.root = new Map();
+      this.count = 0;
+    }
+    let m = this.root;
+    for (let i = 0; i < key.length - 1; i++) {
+      let next: Level | undefined = m.get(key[i]);
+      if (next === undefined) m.set(key[i], (next = new Map()));
+      m = next;
+    }
+    if (!m.has(key[key.length - 1])) this.count++;
+    m.set(key[key.length - 1], answer);
   }
 }
 

@@ -51,10 +51,19 @@ export interface BatchStats {
 /** Callers resumed per turn of the event loop once their batch is durable. */
 const RESOLVE_SLICE = 128;
 
+/**
+ * How `submitTo` answers: `(null, result)` once the item's batch has committed, `(error)` if it
+ * failed — once, never in the caller's own turn.
+ */
+export type Settle<R> = (error: unknown, result?: R) => void;
+
 interface Pending<I, R> {
   item: I;
+  /** A `submit`'s promise's resolving functions (noop for a `submitTo`). */
   resolve: (r: R) => void;
   reject: (e: unknown) => void;
+  /** A `submitTo`'s callback (undefined for a `submit`). */
+  settle: Settle<R> | undefined;
   /** performance.now() at submit. */
   at: number;
 }
@@ -90,10 +99,26 @@ export class GroupCommit<I, R> {
     // One module-level executor hands the promise's resolving functions over: no executor
     // closure and context made per item (~0.1 KiB of young heap per release).
     const promise = new Promise<R>(takeResolvers);
-    this.queue.push({ item, resolve: taken.resolve as (r: R) => void, reject: taken.reject, at: performance.now() });
+    this.queue.push({ item, resolve: taken.resolve as (r: R) => void, reject: taken.reject, settle: undefined, at: performance.now() });
     taken.resolve = taken.reject = noop;
     this.schedule();
     return promise;
+  }
+
+  /**
+   * `submit` for a caller that goes on from a callback: `settle(null, result)` once the item's
+   * batch has committed, `settle(error)` if it failed — the same guarantee (nothing acknowledged
+   * before it is durable), in the same order among callers, without a promise and the microtask
+   * turn that resuming its awaiter takes. `settle` must not throw (a throw is re-thrown on its own
+   * turn, as an uncaught callback error, after the rest of the batch has been answered).
+   */
+  submitTo(item: I, settle: Settle<R>): void {
+    if (this.closed) {
+      queueMicrotask(() => settle(new Error('group commit is closed')));
+      return;
+    }
+    this.queue.push({ item, resolve: noop, reject: noop, settle, at: performance.now() });
+    this.schedule();
   }
 
   /** Items waiting for a batch (not counting the batch being committed). */
@@ -156,7 +181,10 @@ export class GroupCommit<I, R> {
       if (results.length !== batch.length) throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
     } catch (e) {
       this.observe(batch, started, false);
-      for (const p of batch) p.reject(e);
+      for (const p of batch) {
+        if (p.settle === undefined) p.reject(e);
+        else settleWith(p.settle, e, undefined);
+      }
       return;
     }
     this.observe(batch, started, true);
@@ -166,7 +194,11 @@ export class GroupCommit<I, R> {
     for (let i = 0; i < batch.length; i += RESOLVE_SLICE) {
       if (i > 0) await yieldToIo();
       const end = Math.min(batch.length, i + RESOLVE_SLICE);
-      for (let j = i; j < end; j++) batch[j]!.resolve(results[j]!);
+      for (let j = i; j < end; j++) {
+        const p = batch[j]!;
+        if (p.settle === undefined) p.resolve(results[j]!);
+        else settleWith(p.settle, null, results[j]!);
+      }
     }
   }
 
@@ -179,4 +211,17 @@ export class GroupCommit<I, R> {
       // an observer never changes what callers are told
     }
   }
+}
+
+/** A caller's callback, kept from stopping the rest of its batch from being answered. */
+function settleWith<R>(settle: Settle<R>, error: unknown, result: R | undefined): void {
+  try {
+    settle(error, result);
+  } catch (e) {
+    process.nextTick(rethrow, e);
+  }
+}
+
+function rethrow(e: unknown): never {
+  throw e;
 }

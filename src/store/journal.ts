@@ -1,6 +1,6 @@
 import { canonicalJson } from '../core/canonical.ts';
 import { bytesEqual } from '../ledger/hash.ts';
-import { GroupCommit, type BatchStats } from './group-commit.ts';
+import { GroupCommit, type BatchStats, type Settle } from './group-commit.ts';
 import { subjectOf } from './ledger-appender.ts';
 import type { Database, Sql } from './sql.ts';
 
@@ -196,6 +196,20 @@ export class Journal {
     // The batch answers each caller with its committed record (leafIndex among its fields): no
     // async function, await and result object of its own per record.
     return this.gc.submit({ kind, row, text, subject, leafIndex: -1 });
+  }
+
+  /**
+   * `appendCanonical` answered through a callback: `settle(null, committed)` once durable (its
+   * `leafIndex` set), `settle(error)` if not — never in the caller's turn, and in submission
+   * order among all callers, as the promise form. For the release path, which goes on to its
+   * HTTP answer from here: no promise, and no microtask turn to resume an awaiter, per record.
+   */
+  appendCanonicalTo<R>(kind: string, row: R, text: string, subject: string | null, settle: Settle<Committed>): void {
+    if (!this.writers.has(kind)) {
+      queueMicrotask(() => settle(new Error(`journal kind "${kind}" has no writer`)));
+      return;
+    }
+    this.gc.submitTo({ kind, row, text, subject, leafIndex: -1 }, settle);
   }
 
   /** Called after each committed batch, in log order (checkpointing, streams, live views). */

@@ -25,14 +25,35 @@ const boom: RoutePlugin = (app) => {
   }));
 };
 
+// A route answering through a callback (`respond`), as the release route does: the same answers
+// as a handler returning the body or throwing the error.
+const later: RoutePlugin = (app) => {
+  mount(app, defineRoute({
+    method: 'POST',
+    url: '/test/respond',
+    operationId: 'respondLater',
+    summary: 'answers from a callback',
+    auth: { kind: 'public' },
+    body: z.strictObject({ answer: z.enum(['ok', 'refused', 'thrown-value']) }),
+    response: { 201: z.object({ ok: z.boolean() }) },
+    respond: ({ body }, send) => {
+      setImmediate(() => {
+        if (body.answer === 'ok') send(null, { ok: true });
+        else if (body.answer === 'refused') send(new CgError('SOME_REFUSAL', 'refused for the test', 409));
+        else send('a thrown value that is not an Error (kim@example.kr)');
+      });
+    },
+  }));
+};
+
 let app: TestApp;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  routes.push(boom);
+  routes.push(boom, later);
   const logStream = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } });
   const created = await createApp(testConfig({ logLevel: 'info' }), { logStream });
-  routes.splice(routes.indexOf(boom), 1);
+  routes.splice(routes.indexOf(boom), 2);
   const { key } = await created.ctx.keys.create({ kind: 'admin', principal: 'operator', scopes: ['*'], actor: 'test' });
   const stored = await created.ctx.registry.store(DEMO_YAML, 'test');
   await created.ctx.registry.activate(stored.row.version, 'test');
@@ -78,6 +99,27 @@ describe('problem documents', () => {
     const logged = logLines.join('');
     expect(logged).toContain('request failed');
     expect(logged).not.toContain('kim@example.kr');
+  });
+
+  it('a respond route answers as a handler would: its body with the route\'s status, an error as its problem, anything else as a bare 500', async () => {
+    const ask = (answer: string) => app.server.inject({ method: 'POST', url: '/test/respond', payload: { answer } });
+    const ok = await ask('ok');
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json()).toEqual({ ok: true });
+    expect(ok.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(ok.headers['x-content-type-options']).toBe('nosniff');
+    expectProblem(await ask('refused'), 409, 'SOME_REFUSAL');
+    const odd = await ask('thrown-value');
+    expectProblem(odd, 500, 'INTERNAL');
+    expect(odd.body).not.toContain('kim@example.kr');
+    // Bad input is refused before the route is asked, as for any route.
+    expectProblem(await ask('other'), 422, 'VALIDATION_FAILED');
+  });
+
+  it('a route gives exactly one of handler and respond', () => {
+    const spec = { method: 'GET' as const, url: '/test/neither', operationId: 'neither', summary: 'x', auth: { kind: 'public' as const }, response: { 200: z.object({}) } };
+    expect(() => mount(app.server, defineRoute(spec))).toThrow(/exactly one of handler and respond/);
+    expect(() => mount(app.server, defineRoute({ ...spec, handler: () => ({}), respond: (_i, send) => send(null, {}) }))).toThrow(/exactly one/);
   });
 
   it('maps CgError, preserving code, status, path and every detail', () => {

@@ -7,7 +7,7 @@ import { isCgError } from '../../src/core/errors.ts';
 import { decide } from '../../src/core/gate/decide.ts';
 import type { ReleaseRequest } from '../../src/core/gate/types.ts';
 import { RegistryModel } from '../../src/core/registry/model.ts';
-import { categoriesOf, OperatorPolicies } from '../../src/policy/cedar.ts';
+import { AnswerMemo, categoriesOf, OperatorPolicies } from '../../src/policy/cedar.ts';
 import { active, context, DAY, demoRegistry, FakeConsents, orderRef, ordersFor } from '../gate/fakes.ts';
 
 const registry = demoRegistry();
@@ -280,5 +280,47 @@ describe('categoriesOf (the memo key\'s item lists)', () => {
     const b = categoriesOf([{ category: 'a', form: 'plain' as const }, { category: 'x', form: 'masked' as const }]).json;
     expect(a).not.toBe(b);
     expect(JSON.parse(a)).toEqual([['a"]],["x'], ['a"]],["x']]);
+  });
+});
+
+describe('AnswerMemo (Cedar\'s answers by their inputs)', () => {
+  type Key = Parameters<AnswerMemo['get']>;
+  const base: Key = ['[["a"],["a"]]', 'seller-a', 'seller', 'CN', 'cn_sellers', 'KR', 'order_fulfilment', 'd1', 'consent', true, 1, 3, null];
+  const answer = (n: number) => ({ type: 'failure', errors: [{ message: String(n) }] }) as never;
+
+  it('finds an answer only under the very same inputs: a value of another type or place never stands for one', () => {
+    const memo = new AnswerMemo();
+    memo.set(answer(0), ...base);
+    expect(memo.get(...([...base] as Key))).toEqual(answer(0));
+    // Each input changed to a look-alike of another type, or moved: no answer.
+    const lookalikes: unknown[] = ['null', 'true', '1', '3', 1, 0, undefined, false, ''];
+    for (let i = 0; i < base.length; i++) {
+      for (const v of lookalikes) {
+        if (Object.is(v, base[i])) continue;
+        const k = [...base] as unknown[];
+        k[i] = v;
+        expect(memo.get(...(k as Key))).toBeUndefined();
+      }
+    }
+    const swapped = [...base] as unknown[];
+    [swapped[10], swapped[11]] = [swapped[11], swapped[10]];
+    expect(memo.get(...(swapped as Key))).toBeUndefined();
+    // A subject-sensitive set keys the subject too.
+    const withSubject = [...base.slice(0, 12), 'cust-1'] as Key;
+    memo.set(answer(1), ...withSubject);
+    expect(memo.get(...withSubject)).toEqual(answer(1));
+    expect(memo.get(...base)).toEqual(answer(0));
+    expect(memo.size).toBe(2);
+  });
+
+  it('is bounded: at 10,000 answers it starts afresh', () => {
+    const memo = new AnswerMemo();
+    for (let i = 0; i < 10_000; i++) memo.set(answer(i), ...([...base.slice(0, 12), `s${i}`] as Key));
+    expect(memo.size).toBe(10_000);
+    expect(memo.get(...([...base.slice(0, 12), 's9999'] as Key))).toEqual(answer(9999));
+    memo.set(answer(-1), ...base);
+    expect(memo.size).toBe(1);
+    expect(memo.get(...([...base.slice(0, 12), 's9999'] as Key))).toBeUndefined();
+    expect(memo.get(...base)).toEqual(answer(-1));
   });
 });

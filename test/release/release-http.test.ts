@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { createHook } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -63,6 +64,37 @@ describe('release gate over HTTP', () => {
     expect(entry).toMatchObject({ kind: 'release_decision', decision_id: r.body.decision_id, allow: true, subject: row.subject_pseudonym });
     expect(entry.checks.length).toBeGreaterThan(5);
     expect(entry.checks.every((c: Record<string, unknown>) => !('detail' in c))).toBe(true);
+  });
+
+  it('a release that waits for nothing is decided, formed and submitted in the caller\'s turn with no promise, and answered from its batch once recorded', async () => {
+    const input = { subject: 'cust-1', purpose: 'order_fulfilment', orderRef: 'A-1001' };
+    // Warm: the subject's vault record and its relay number cached, as for any repeat release.
+    await h.app.ctx.releases.release('seller-a', input);
+    const before = await h.decisions();
+    let promises = 0;
+    let answered: [unknown, unknown] | undefined;
+    let settled!: () => void;
+    const got = new Promise<void>((resolve) => (settled = resolve));
+    // Counted over the call alone (this test's own promise is made before).
+    const hook = createHook({ init: (_id, type) => void (type === 'PROMISE' && promises++) }).enable();
+    try {
+      h.app.ctx.releases.releaseTo('seller-a', input, (e, r) => {
+        answered = [e, r];
+        settled();
+      });
+    } finally {
+      hook.disable();
+    }
+    // Submitted, not yet answered: the answer waits for the record.
+    expect(promises).toBe(0);
+    expect(answered).toBeUndefined();
+    await got;
+    const [e, r] = answered as [unknown, { decision_id: string; ledger_index: number; items: Record<string, string> }];
+    expect(e).toBeNull();
+    expect(r.items.name).toBe(DATA.name);
+    expect(await h.decisions()).toBe(before + 1);
+    const [row] = await h.app.ctx.db.query<{ leaf_index: number }>('SELECT leaf_index FROM release_decision_records WHERE id = $1', [r.decision_id]);
+    expect(row!.leaf_index).toBe(r.ledger_index);
   });
 
   it('records only the items released when one is not stored, before and after a release of the same items that had all', async () => {

@@ -151,4 +151,82 @@ describe('group commit', () => {
       );
     });
   });
+
+  describe('submitTo: the callback form', () => {
+    it('answers after the batch commits, never in the caller\'s turn, in submission order beside promise submitters', async () => {
+      const order: string[] = [];
+      let committed = false;
+      const gc = new GroupCommit<number, number>({
+        flush: async (items) => {
+          await new Promise((r) => setImmediate(r));
+          committed = true;
+          return items.map((i) => i * 10);
+        },
+      });
+      const got: Array<[unknown, number | undefined]> = [];
+      gc.submitTo(1, (e, r) => {
+        expect(committed).toBe(true);
+        got.push([e, r]);
+        order.push('cb1');
+      });
+      const p = gc.submit(2).then((r) => order.push(`p2:${r}`));
+      gc.submitTo(3, (e, r) => {
+        got.push([e, r]);
+        order.push('cb3');
+      });
+      expect(got).toEqual([]);
+      await p;
+      await gc.close();
+      expect(got).toEqual([[null, 10], [null, 30]]);
+      // Callbacks run as the batch answers; a promise's continuation on the microtask after.
+      expect(order).toEqual(['cb1', 'cb3', 'p2:20']);
+    });
+
+    it('gives every callback of a failed batch its error, and nothing is told "stored"', async () => {
+      const boom = new Error('batch failed');
+      const gc = new GroupCommit<number, number>({ flush: async () => Promise.reject(boom) });
+      const got: unknown[][] = [];
+      gc.submitTo(1, (...a) => got.push(a));
+      gc.submitTo(2, (...a) => got.push(a));
+      await expect(gc.submit(3)).rejects.toBe(boom);
+      expect(got).toEqual([[boom, undefined], [boom, undefined]]);
+      await gc.close();
+    });
+
+    it('a callback that throws does not stop the rest of its batch; its error is thrown on a turn of its own', async () => {
+      const later: unknown[] = [];
+      const bug = new Error('a caller bug');
+      const original = process.nextTick.bind(process);
+      // The bug's re-throw is held; every other nextTick (the test runner's own) goes through.
+      const nextTick = vi.spyOn(process, 'nextTick').mockImplementation(((fn: (...a: unknown[]) => void, ...args: unknown[]) => {
+        if (args[0] === bug) later.push(bug);
+        else original(fn, ...args);
+      }) as typeof process.nextTick);
+      try {
+        const gc = new GroupCommit<number, number>({ flush: async (items) => items.map((i) => i) });
+        const got: number[] = [];
+        gc.submitTo(1, () => {
+          throw bug;
+        });
+        gc.submitTo(2, (_e, r) => got.push(r!));
+        await gc.submit(3);
+        expect(got).toEqual([2]);
+        expect(later).toEqual([bug]);
+        nextTick.mockRestore();
+        await gc.close();
+      } finally {
+        nextTick.mockRestore();
+      }
+    });
+
+    it('after close, an error, not in the caller\'s turn', async () => {
+      const gc = new GroupCommit<number, number>({ flush: async (items) => items });
+      await gc.close();
+      let got: unknown;
+      gc.submitTo(1, (e) => (got = e));
+      expect(got).toBeUndefined();
+      await Promise.resolve();
+      expect((got as Error).message).toBe('group commit is closed');
+    });
+  });
 });

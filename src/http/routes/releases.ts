@@ -69,8 +69,10 @@ export const releaseRoutes: RoutePlugin = (app, ctx) => {
     body: releaseBody,
     bodyLimit: 16 * 1024,
     response: { 200: releaseResponse },
-    handler: ({ body, principal }) =>
-      ctx.releases.release(principal.id, { subject: body.subject, purpose: body.purpose, items: body.items, orderRef: body.order_ref }),
+    // The release's answer comes from the journal's batch once its record is durable, through a
+    // callback: no promise per release between the commit and the response (ReleaseService.releaseTo).
+    respond: ({ body, principal }, send) =>
+      ctx.releases.releaseTo(principal.id, { subject: body.subject, purpose: body.purpose, items: body.items, orderRef: body.order_ref }, send),
   }));
 
   mount(app, defineRoute({
