@@ -128,7 +128,7 @@ export interface JournalOptions {
   maxInFlight?: number;
   /** Items that must wait before a second batch goes beside a running one (PIPELINE_MIN_ITEMS). */
   pipelineMinItems?: number;
-  /** …or once the oldest has waited this long, in ms (PIPELINE_AFTER_MS; negative: never). */
+  /** …or once the oldest has waited this long, in ms (PIPELINE_AFTER_MS on PostgreSQL; negative: never). */
   pipelineAfterMs?: number;
 }
 
@@ -182,7 +182,9 @@ export class Journal {
       // the running batch instead (group-commit.ts). At a moderate rate that makes one batch of
       // what pipelining cut in two, each with its own statement, round trip and commit.
       pipelineMinItems: opts.pipelineMinItems ?? PIPELINE_MIN_ITEMS,
-      pipelineAfterMs: opts.pipelineAfterMs ?? PIPELINE_AFTER_MS,
+      // On PostgreSQL only: there the batch goes right behind the running one (flush); on PGlite it
+      // would wait for that batch's answer anyway, and its same-run A/Bs did not support it.
+      pipelineAfterMs: opts.pipelineAfterMs ?? (db.engine === 'postgres' ? PIPELINE_AFTER_MS : undefined),
       onBatch: (stats) => this.batchObserver?.(stats),
     });
   }
