@@ -35,7 +35,7 @@ if (!existsSync(out)) throw new Error('the server wrote no trace');
 
 interface Rec { a: number; b: number; s?: number; r?: number }
 const raw = readFileSync(out, 'utf8');
-const t = JSON.parse(raw) as { reqs: Rec[]; batches: Array<{ st: number; en?: number; size: number }>; gcs: Array<[number, number, number]>; monoOffset: number; loopDelay: Record<string, number> };
+const t = JSON.parse(raw) as { reqs: Rec[]; batches: Array<{ st: number; en?: number; fl?: number; size: number }>; gcs: Array<[number, number, number]>; dbs?: Array<[number, number | null]>; monoOffset: number; loopDelay: Record<string, number> };
 // CG_TRACE_KEEP=<file>: the raw trace is kept there (batch times match `perf record -k mono` with monoOffset).
 if (process.env.CG_TRACE_KEEP) writeFileSync(process.env.CG_TRACE_KEEP, raw);
 rmSync(out, { force: true });
@@ -87,5 +87,91 @@ for (const [name, g] of groups) {
   console.log(
     `${name.padEnd(12)} n=${String(g.length).padStart(5)}: ${mean((x) => x.total)} ms = before the journal ${mean((x) => x.before)} + waiting for a batch ${mean((x) => x.wait)} + commit ${mean((x) => x.commit)} + after ${mean((x) => x.after)}; batch of ${mean((x) => x.size)}; ${((100 * withGc) / g.length).toFixed(1)} % overlapped a GC pause (${mean((x) => x.gcMs)} ms of GC each on average)`,
   );
+}
+
+// Where the time of a release goes, as shares that add up: a GC pause (the server's thread stopped;
+// clipped to the release), the batch statement in PostgreSQL while the release waits for a batch
+// or its own (sent until its reply was read, not under a GC pause), and the rest — the server's
+// thread busy with this and the burst's other releases (its queue), reading replies late included.
+const dbs = (t.dbs ?? []).filter((d): d is [number, number] => d[1] !== null && Number.isFinite(d[1])).sort((x, y) => x[0] - y[0]);
+if (dbs.length > 0) {
+  const gcIv = t.gcs.map(([st, d]) => [st, st + d] as [number, number]).sort((x, y) => x[0] - y[0]);
+  const overlap = (iv: Array<[number, number]>, a: number, b: number) => {
+    let n = 0;
+    for (const [x, y] of iv) {
+      if (x >= b) break;
+      if (y > a) n += Math.min(y, b) - Math.max(x, a);
+    }
+    return n;
+  };
+  // The DB's intervals with the GC pauses cut out (a pause counts as GC, not as the database).
+  const dbNoGc: Array<[number, number]> = [];
+  for (const [x, y] of dbs) {
+    let from = x;
+    for (const [g0, g1] of gcIv) {
+      if (g1 <= from || g0 >= y) continue;
+      if (g0 > from) dbNoGc.push([from, g0]);
+      from = Math.max(from, g1);
+    }
+    if (from < y) dbNoGc.push([from, y]);
+  }
+  const parts = t.reqs
+    .filter((x) => x.s !== undefined && x.r !== undefined)
+    .map((x) => {
+      const total = x.b - x.a;
+      const gc = overlap(gcIv, x.a, x.b);
+      const db = overlap(dbNoGc, x.s!, x.r!);
+      return { total, gc, db, rest: total - gc - db };
+    })
+    .sort((x, y) => x.total - y.total);
+  const q = (f: number) => parts[Math.min(parts.length - 1, Math.floor(f * parts.length))]!.total;
+  const mean = (g: typeof parts, f: (x: (typeof parts)[number]) => number) => g.reduce((n, x) => n + f(x), 0) / g.length;
+  const show = (name: string, g: typeof parts) =>
+    console.log(`${name.padEnd(12)} n=${String(g.length).padStart(5)}: ${mean(g, (x) => x.total).toFixed(2)} ms = GC pause ${mean(g, (x) => x.gc).toFixed(2)} + batch statement in PostgreSQL ${mean(g, (x) => x.db).toFixed(2)} + the server's thread (this and the burst's other releases) ${mean(g, (x) => x.rest).toFixed(2)}`);
+  console.log('where the time goes (GC first, then the database, the rest the server thread):');
+  show('p45–p55', parts.filter((x) => x.total >= q(0.45) && x.total < q(0.55)));
+  show('p90–p99', parts.filter((x) => x.total >= q(0.9) && x.total < q(0.99)));
+  show('slowest 1 %', parts.filter((x) => x.total >= q(0.99)));
+  const st = dbs.map(([x, y]) => y - x).sort((x, y) => x - y);
+  const sq = (f: number) => st[Math.min(st.length - 1, Math.floor(f * st.length))]!.toFixed(2);
+  console.log(`batch statement, sent to reply read: n=${st.length}, p50 ${sq(0.5)} ms, p90 ${sq(0.9)}, p99 ${sq(0.99)}, max ${sq(1)}`);
+  // The database idle while records wait: from a batch's reply read to the next statement sent,
+  // when the next batch's oldest record was already waiting at that reply. Batches and statements
+  // pair by order only when every batch was one statement.
+  if (dbs.length === batches.length) {
+    const subs = t.reqs.filter((x) => x.s !== undefined).map((x) => x.s!).sort((x, y) => x - y);
+    const firstAfter = (at: number) => {
+      let lo = 0;
+      let hi = subs.length;
+      while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (subs[m]! < at) lo = m + 1;
+        else hi = m;
+      }
+      return lo;
+    };
+    const gaps: Array<{ gap: number; flush: number; callers: number; cut: number; send: number; pipelined: boolean }> = [];
+    for (let i = 1; i < batches.length; i++) {
+      const prev = batches[i - 1]!;
+      const [, replied] = dbs[i - 1]!;
+      const [sent] = dbs[i]!;
+      const waiting = firstAfter(prev.st) < firstAfter(replied); // a record submitted after the previous cut and before its reply
+      if (!waiting) continue;
+      if (sent < replied) {
+        gaps.push({ gap: 0, flush: 0, callers: 0, cut: 0, send: 0, pipelined: true });
+        continue;
+      }
+      const b = batches[i]!;
+      gaps.push({ gap: sent - replied, flush: (prev.fl ?? replied) - replied, callers: prev.en! - (prev.fl ?? replied), cut: b.st - prev.en!, send: sent - b.st, pipelined: false });
+    }
+    const g = gaps.filter((x) => !x.pipelined).sort((x, y) => x.gap - y.gap);
+    if (g.length > 0) {
+      const gq = (f: number) => g[Math.min(g.length - 1, Math.floor(f * g.length))]!.gap.toFixed(2);
+      const m = (f: (x: (typeof g)[number]) => number) => (g.reduce((n, x) => n + f(x), 0) / g.length).toFixed(3);
+      console.log(
+        `the database idle while records waited, reply read to the next statement sent: ${g.length} of ${batches.length - 1} batches (${gaps.length - g.length} sent before the reply), p50 ${gq(0.5)} ms, p90 ${gq(0.9)}, p99 ${gq(0.99)}; mean ${m((x) => x.gap)} = flush's rest and listeners ${m((x) => x.flush)} + callers resumed ${m((x) => x.callers)} + until the next cut ${m((x) => x.cut)} + cut to sent ${m((x) => x.send)}`,
+      );
+    }
+  }
 }
 process.exit(0);

@@ -35,6 +35,15 @@ export interface GroupCommitOptions<I, R> {
    * batch to end, which starts the next one with everything that came in meanwhile.
    */
   pipelineMinItems?: number;
+  /**
+   * …or once the oldest item waiting beside the running batch has waited this long, in ms
+   * (default: never). A batch whose commit is slow (a late flush of the disk, a database
+   * starved of CPU) then does not hold the records behind it until its answer is read, its
+   * callers resumed and the next batch cut and encoded: they go to the database meanwhile. A
+   * commit that ends in time starts the next batch as before, so the batches and their count
+   * stay what the threshold makes them.
+   */
+  pipelineAfterMs?: number;
   /** Told about every batch once it settled (metrics). Must not throw. */
   onBatch?: (stats: BatchStats) => void;
 }
@@ -86,12 +95,18 @@ export class GroupCommit<I, R> {
   private readonly maxDelayMs: number;
   private readonly maxInFlight: number;
   private readonly pipelineMinItems: number;
+  private readonly pipelineAfterMs: number | undefined;
+  /** Armed when the first item waits beside a running batch (pipelineAfterMs). */
+  private ageTimer: NodeJS.Timeout | null = null;
+  /** The age timer fired: the items waiting may start a batch beside the running one. */
+  private overdue = false;
 
   constructor(private readonly opts: GroupCommitOptions<I, R>) {
     this.maxBatch = opts.maxBatch ?? 1000;
     this.maxDelayMs = opts.maxDelayMs ?? 0;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 1);
     this.pipelineMinItems = Math.max(1, opts.pipelineMinItems ?? 1);
+    this.pipelineAfterMs = opts.pipelineAfterMs !== undefined && opts.pipelineAfterMs >= 0 ? opts.pipelineAfterMs : undefined;
   }
 
   submit(item: I): Promise<R> {
@@ -137,16 +152,37 @@ export class GroupCommit<I, R> {
   async close(): Promise<void> {
     this.closed = true;
     await this.drain();
+    this.clearAge();
   }
 
   /** Whether the queue may start a batch now: a free slot, and beside a running batch, enough items. */
   private mayStart(): boolean {
     const running = this.inFlight.size;
-    return running < this.maxInFlight && (running === 0 || this.queue.length >= this.pipelineMinItems);
+    return running < this.maxInFlight && (running === 0 || this.queue.length >= this.pipelineMinItems || this.overdue);
+  }
+
+  /** Items wait beside a running batch: they go beside it after pipelineAfterMs unless it ends first. */
+  private armAge(): void {
+    if (this.pipelineAfterMs === undefined || this.ageTimer || this.overdue || this.queue.length === 0 || this.inFlight.size >= this.maxInFlight) return;
+    this.ageTimer = setTimeout(this.ageBound, this.pipelineAfterMs);
+  }
+
+  private readonly ageBound = (): void => {
+    this.ageTimer = null;
+    this.overdue = true;
+    this.kick();
+  };
+
+  private clearAge(): void {
+    this.overdue = false;
+    if (this.ageTimer) {
+      clearTimeout(this.ageTimer);
+      this.ageTimer = null;
+    }
   }
 
   private schedule(): void {
-    if (!this.mayStart()) return; // a running batch re-kicks when it ends
+    if (!this.mayStart()) return this.armAge(); // a running batch re-kicks when it ends
     if (this.queue.length >= this.maxBatch) return this.kick();
     if (this.timer) return;
     if (this.maxDelayMs > 0) {
@@ -164,7 +200,10 @@ export class GroupCommit<I, R> {
       else clearImmediate(this.timer as NodeJS.Immediate);
       this.timer = null;
     }
-    if (this.queue.length === 0 || !this.mayStart()) return;
+    if (this.queue.length === 0) return;
+    if (!this.mayStart()) return this.armAge();
+    // The waiting items go now: the next ones start their own wait.
+    if (this.overdue || this.ageTimer) this.clearAge();
     const batch = this.queue.splice(0, this.maxBatch);
     const running: Promise<void> = this.run(batch).finally(() => {
       this.inFlight.delete(running);

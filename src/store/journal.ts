@@ -128,6 +128,8 @@ export interface JournalOptions {
   maxInFlight?: number;
   /** Items that must wait before a second batch goes beside a running one (PIPELINE_MIN_ITEMS). */
   pipelineMinItems?: number;
+  /** …or once the oldest has waited this long, in ms (PIPELINE_AFTER_MS on PostgreSQL; negative: never). */
+  pipelineAfterMs?: number;
 }
 
 /**
@@ -137,6 +139,14 @@ export interface JournalOptions {
  */
 export const PIPELINE_MIN_ITEMS = 32;
 
+/**
+ * A record that has waited this long beside a running batch goes to the database beside it,
+ * whatever the count (group-commit.ts pipelineAfterMs): a slow commit then holds the records
+ * behind it only until its own end, not until its answer is read, its callers resumed and the
+ * next batch cut and encoded.
+ */
+export const PIPELINE_AFTER_MS = 2;
+
 export class Journal {
   private readonly writers = new Map<string, PreparedWriter<unknown>>();
   private readonly listeners: Array<(batch: readonly Committed[]) => void> = [];
@@ -144,6 +154,11 @@ export class Journal {
   private readonly gc: GroupCommit<Item, Committed>;
   /** Settles once the previous batch holds the ledger head (or gave up): the next may then queue for it. */
   private prevLocked: Promise<void> = Promise.resolve();
+  /**
+   * Settles once the previous batch's statement is on its way to the database (or it locked,
+   * or gave up): on PostgreSQL a one-statement batch may then follow it on the batch session.
+   */
+  private prevSent: Promise<void> = Promise.resolve();
   /** Settles once the previous batch's listeners ran (or it failed): listeners see log order. */
   private prevNotified: Promise<void> = Promise.resolve();
   /** Where the last batch cut leaves the log, as far as this process can tell (see HeadSlot). */
@@ -167,6 +182,9 @@ export class Journal {
       // the running batch instead (group-commit.ts). At a moderate rate that makes one batch of
       // what pipelining cut in two, each with its own statement, round trip and commit.
       pipelineMinItems: opts.pipelineMinItems ?? PIPELINE_MIN_ITEMS,
+      // On PostgreSQL only: there the batch goes right behind the running one (flush); on PGlite it
+      // would wait for that batch's answer anyway, and its same-run A/Bs did not support it.
+      pipelineAfterMs: opts.pipelineAfterMs ?? (db.engine === 'postgres' ? PIPELINE_AFTER_MS : undefined),
       onBatch: (stats) => this.batchObserver?.(stats),
     });
   }
@@ -241,6 +259,9 @@ export class Journal {
     const prevLocked = this.prevLocked;
     let locked!: () => void;
     this.prevLocked = new Promise<void>((r) => (locked = r));
+    const prevSent = this.prevSent;
+    let sent!: () => void;
+    this.prevSent = new Promise<void>((r) => (sent = r));
     const prevNotified = this.prevNotified;
     let notified!: () => void;
     this.prevNotified = new Promise<void>((r) => (notified = r));
@@ -254,10 +275,19 @@ export class Journal {
       if (slot.head) known();
       const single = predicted !== undefined && ledgerWrite?.writeWith ? this.oneStatement(items, predicted.size, ledgerWrite.firstParam ?? 1) : undefined;
       if (single) {
-        await prevLocked;
-        // Only on the head the previous batch really left; a failure is the outer catch's.
+        // On PostgreSQL the statement goes right behind the previous batch's, without waiting
+        // for its answer: the batch session runs them one after the other in the order sent
+        // (postgres.ts PreparedSession), and the statement itself moves the head only from the
+        // head it expects — the one the previous batch leaves if it commits — and writes
+        // nothing otherwise (ledger-appender.ts appendIfHead). So the database starts it as soon
+        // as the previous one has committed, not once this thread has read that answer,
+        // resumed its callers and cut this batch. Elsewhere (PGlite) it waits for that answer.
+        await (this.db.engine === 'postgres' ? prevSent : prevLocked);
+        // Only on the head the previous batch left, as far as is known; a failure is the outer catch's.
         const fresh = before.head === undefined || sameHead(before.head, predicted!);
-        const done = fresh ? await ledgerWrite!.writeWith!(this.db, single.statements, single.params) : undefined;
+        const writing = fresh ? ledgerWrite!.writeWith!(this.db, single.statements, single.params) : undefined;
+        sent();
+        const done = writing ? await writing : undefined;
         if (done) {
           slot.head = done.end;
           known();
@@ -301,6 +331,7 @@ export class Journal {
         } finally {
           known();
           locked();
+          sent();
         }
         if (first !== predicted?.size || !writes) writes = await this.prepareWriters(items, first);
         for (const write of writes) await write(tx);
@@ -315,6 +346,7 @@ export class Journal {
     } finally {
       known();
       locked();
+      sent();
       // A failed batch still passes the turn on, but only after its predecessor's listeners ran.
       void prevNotified.then(notified);
     }

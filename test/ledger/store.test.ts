@@ -6,7 +6,7 @@ import { COPY_MIN_LEAVES, sqlLedgerAppender } from '../../src/store/ledger-appen
 import { LedgerReader } from '../../src/store/ledger-reader.ts';
 import { storedNodeCount } from '../../src/ledger/tree-math.ts';
 import { openDatabase } from '../../src/store/open.ts';
-import type { BulkRows, Database, Sql } from '../../src/store/sql.ts';
+import type { BulkRows, Database, QueryOptions, Sql } from '../../src/store/sql.ts';
 import { POSTGRES_URL, engines, openTestDatabase } from '../support/engines.ts';
 import { canonicalJson } from '../../src/core/canonical.ts';
 import { encodeJsonRows, jsonRowsIfHeadMoved, type CopyValue } from '../../src/store/bulk-rows.ts';
@@ -325,6 +325,69 @@ describe.each(engines())('stored Merkle log on %s', (engine) => {
       await ja.close();
       await jb.close();
       if (other !== db) await other.close();
+    }
+  });
+
+  it('on PostgreSQL a one-statement batch goes right behind the one in flight, before its answer; behind a failed one it writes nothing and lands right after', async () => {
+    if (engine !== 'postgres') return;
+    await db.exec('CREATE TABLE t_pl (leaf bigint PRIMARY KEY, v int NOT NULL CHECK (v >= 0))');
+    const oneWriter: PreparedWriter<{ v: number }> = {
+      prepare: (sql, rows) => {
+        const bulk = sql.encodeBulk('t_pl', ['leaf', 'v'], rows.map((r) => [r.leafIndex, r.row.v]));
+        return async (tx) => {
+          if (bulk) await tx.insertBulk(bulk);
+        };
+      },
+      statements: (rows, param) => [jsonRowsIfHeadMoved('t_pl', ['leaf', 'v'], param(encodeJsonRows(rows.map((r) => [r.leafIndex, r.row.v]), ['leaf', 'v'])))],
+    };
+    // The batch statements (QueryOptions.prepare) as the database is handed them and answers them.
+    const events: string[] = [];
+    let n = 0;
+    const watched: Database = {
+      ...db,
+      query: <R,>(t: string, p?: readonly unknown[], o?: QueryOptions) => {
+        if (!o?.prepare) return db.query<R>(t, p, o);
+        const k = ++n;
+        events.push(`sent ${k}`);
+        return db.query<R>(t, p, o).finally(() => events.push(`answered ${k}`));
+      },
+    };
+    const j = new Journal(watched, sqlLedgerAppender, { maxBatch: 10, pipelineMinItems: 1 });
+    j.register('pl', oneWriter);
+    const submit = (from: number, count: number, v = (i: number) => from + i) => Array.from({ length: count }, (_, i) => j.append('pl', { v: v(i) }, { v: from + i }));
+    const turn = () => new Promise((r) => setImmediate(r));
+    try {
+      await Promise.all(submit(0, 10)); // the first batch finds the head the locked way
+      const start = (await db.query<{ size: number }>('SELECT size FROM ledger_head'))[0]!.size;
+      events.length = 0;
+      n = 0;
+      // Two batches, the second cut while the first is in flight.
+      const a = submit(100, 10);
+      await turn();
+      const b = submit(200, 10);
+      const leaves = (await Promise.all([...a, ...b])).map((r) => r.leafIndex);
+      expect(events).toEqual(['sent 1', 'sent 2', 'answered 1', 'answered 2']);
+      expect(leaves).toEqual(Array.from({ length: 20 }, (_, i) => start + i));
+      // The first fails in the database (a CHECK): the second, already sent behind it, finds the
+      // head where the first would have left it missing, writes nothing, and goes the locked way.
+      events.length = 0;
+      n = 0;
+      const failed = submit(300, 10, (i) => (i === 4 ? -1 : 300 + i)).map((p) => p.then(() => 'stored', () => 'rejected'));
+      await turn();
+      const next = submit(400, 10);
+      expect(await Promise.all(failed)).toEqual(Array.from({ length: 10 }, () => 'rejected'));
+      const landed = (await Promise.all(next)).map((r) => r.leafIndex);
+      expect(events.slice(0, 2)).toEqual(['sent 1', 'sent 2']);
+      expect(landed).toEqual(Array.from({ length: 10 }, (_, i) => start + 20 + i));
+      const rows = await db.query<{ leaf: number; v: number; entry: Uint8Array }>('SELECT t.leaf, t.v, e.entry FROM t_pl t JOIN ledger_entries e ON e.idx = t.leaf WHERE t.v >= 100 ORDER BY t.leaf');
+      expect(rows.map((r) => r.v)).toEqual([...Array.from({ length: 10 }, (_, i) => 100 + i), ...Array.from({ length: 10 }, (_, i) => 200 + i), ...Array.from({ length: 10 }, (_, i) => 400 + i)]);
+      for (const r of rows) expect(JSON.parse(Buffer.from(r.entry).toString()).v).toBe(r.v);
+      const entries = await db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries ORDER BY idx');
+      const reader = new LedgerReader(db);
+      expect((await reader.head()).size).toBe(entries.length);
+      expect(hex((await reader.head()).root)).toBe(hex(MerkleTree.of(entries.map((r) => new Uint8Array(r.entry))).root()));
+    } finally {
+      await j.close();
     }
   });
 

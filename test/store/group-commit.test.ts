@@ -46,7 +46,7 @@ describe('group commit', () => {
 
   describe('pipelining (maxInFlight 2) and its threshold (pipelineMinItems)', () => {
     /** A flush each of whose batches stays in flight until the test lets it commit. */
-    function held(opts: { maxInFlight: number; pipelineMinItems?: number }) {
+    function held(opts: { maxInFlight: number; pipelineMinItems?: number; pipelineAfterMs?: number }) {
       const batches: number[][] = [];
       /** Per batch: whether another was in flight when it started. */
       const beside: boolean[] = [];
@@ -110,6 +110,50 @@ describe('group commit', () => {
       await h.commitOldest();
       expect(await Promise.all(waiting)).toEqual([2, 2]);
       expect(await Promise.all(more)).toEqual([3, 3, 3]);
+      await h.gc.close();
+    });
+
+    it('below the threshold, items that waited pipelineAfterMs beside a slow batch go beside it; a batch that ends in time takes them as before', async () => {
+      const h = held({ maxInFlight: 2, pipelineMinItems: 32, pipelineAfterMs: 30 });
+      const first = h.gc.submit(1);
+      await turns();
+      const waiting = [h.gc.submit(2), h.gc.submit(3)];
+      await turns();
+      expect(h.batches).toEqual([[1]]);
+      // Not before their time…
+      await new Promise((r) => setTimeout(r, 10));
+      expect(h.batches).toEqual([[1]]);
+      // …then beside the running batch, which has not ended.
+      await new Promise((r) => setTimeout(r, 40));
+      expect(h.batches).toEqual([[1], [2, 3]]);
+      expect(h.beside).toEqual([false, true]);
+      expect(h.running()).toBe(2);
+      // Both slots taken: the next waits for one to free, then again for its time or that batch's end.
+      const late = h.gc.submit(4);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(h.batches.length).toBe(2);
+      await h.commitOldest();
+      expect(await first).toBe(1);
+      expect(h.batches.length).toBe(2);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(h.batches).toEqual([[1], [2, 3], [4]]);
+      await h.commitOldest();
+      await h.commitOldest();
+      expect(await Promise.all(waiting)).toEqual([2, 2]);
+      expect(await late).toBe(3);
+      // A batch that commits before the items' time is up: they go after it, as one batch, and
+      // the timer does not start another.
+      const fast = h.gc.submit(5);
+      await turns();
+      const after = [h.gc.submit(6), h.gc.submit(7)];
+      await turns();
+      await h.commitOldest();
+      expect(await fast).toBe(4);
+      expect(h.batches.slice(4)).toEqual([[6, 7]]);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(h.batches.length).toBe(5);
+      await h.commitOldest();
+      expect(await Promise.all(after)).toEqual([5, 5]);
       await h.gc.close();
     });
 
