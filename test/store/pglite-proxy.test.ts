@@ -270,6 +270,20 @@ describe('the same statements in the caller thread (inline)', () => {
   });
 });
 
+describe('PGlite settings', () => {
+  // One backend and no autovacuum: the per-statement activity report and the per-table counters
+  // are work nobody reads (pglite-engine.ts SETTINGS); both placements start with them off.
+  it.each(['worker', 'inline'] as const)('runs without activity tracking or table counters (%s)', async (thread) => {
+    const d = await openPGlite({ thread, schema: `proxy_settings_${thread}` });
+    try {
+      const [r] = await d.query<{ a: string; c: string }>(`SELECT current_setting('track_activities') AS a, current_setting('track_counts') AS c`);
+      expect(r).toEqual({ a: 'off', c: 'off' });
+    } finally {
+      await d.close();
+    }
+  });
+});
+
 describe('messages between the threads', () => {
   it('copies byte parameters into one buffer of their own and moves only that', () => {
     const pooled = Buffer.from('abc');
