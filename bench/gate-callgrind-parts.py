@@ -1,31 +1,11 @@
 """Per-variant callgrind counts for bench/gate-callgrind-parts.sh: parts.py <out dir> <perf map>."""
-import sys, subprocess, re, glob
+import sys, re, glob
+from callgrind_rows import perf_namer, self_rows
 out, pmap = sys.argv[1], sys.argv[2]
-rng = []
-for l in open(pmap):
-    p = l.split(' ', 2); rng.append((int(p[0], 16), int(p[1], 16), p[2].strip()))
-def name(addr):
-    for start, size, fn in reversed(rng):
-        if start <= addr < start + size: return fn
+name = perf_namer(pmap)
 excl = re.compile(r'gate-callgrind|compiler::|Marking|MemoryChunk|Interpreter|Baseline|Compile|Parse|Sparkplug|maglev', re.I)
 def counts(f):
-    txt = subprocess.run(['callgrind_annotate', '--inclusive=no', '--threshold=100', f], capture_output=True, text=True).stdout
-    ev = None; rows = {}; sec = False
-    for l in txt.splitlines():
-        if l.startswith('Events shown:'): ev = l.split()[2:]
-        if 'file:function' in l: sec = True; continue
-        if not sec or not l.strip() or l.startswith('-'): continue
-        vals = []
-        for tok in re.split(r'\s+', re.sub(r'\(\s*[\d.]+%\)', ' ', l).strip()):
-            if re.fullmatch(r'[\d,]+', tok): vals.append(int(tok.replace(',', '')))
-            elif tok == '.': vals.append(0)
-            else: break
-        fn = l.split('???:')[-1] if '???:' in l else l.split()[-1]
-        m = re.match(r'0x([0-9a-f]+)', fn)
-        if m: fn = name(int(m.group(1), 16)) or fn
-        fn = fn.split(' [')[0][:160]
-        r = rows.setdefault(fn, [0]*len(ev))
-        for i, v in enumerate(vals[:len(ev)]): r[i] += v
+    ev, rows = self_rows(f, name, 160)
     js = {}
     for fn, r in rows.items():
         if (fn.startswith('JS:') or fn.startswith('Builtins_')) and not excl.search(fn): js[fn] = r
