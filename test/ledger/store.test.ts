@@ -36,6 +36,19 @@ function counting(db: Sql): Sql & { count: number } {
   return c;
 }
 
+/** A writer of `{ v }` rows into `table (leaf, v)` that also has the journal's one-statement form. */
+function oneStatementWriter(table: string): PreparedWriter<{ v: number }> {
+  return {
+    prepare: (sql, rows) => {
+      const bulk = sql.encodeBulk(table, ['leaf', 'v'], rows.map((r) => [r.leafIndex, r.row.v]));
+      return async (tx) => {
+        if (bulk) await tx.insertBulk(bulk);
+      };
+    },
+    statements: (rows, param) => [jsonRowsIfHeadMoved(table, ['leaf', 'v'], param(encodeJsonRows(rows.map((r) => [r.leafIndex, r.row.v]), ['leaf', 'v'])))],
+  };
+}
+
 describe.each(engines())('stored Merkle log on %s', (engine) => {
   let db: Database;
   let journal: Journal;
@@ -288,15 +301,7 @@ describe.each(engines())('stored Merkle log on %s', (engine) => {
 
   it('a batch whose writers have a one-statement form is one statement, no transaction; stale heads fall back and land right', async () => {
     await db.exec('CREATE TABLE t_one (leaf bigint PRIMARY KEY, v int NOT NULL)');
-    const oneWriter: PreparedWriter<{ v: number }> = {
-      prepare: (sql, rows) => {
-        const bulk = sql.encodeBulk('t_one', ['leaf', 'v'], rows.map((r) => [r.leafIndex, r.row.v]));
-        return async (tx) => {
-          if (bulk) await tx.insertBulk(bulk);
-        };
-      },
-      statements: (rows, param) => [jsonRowsIfHeadMoved('t_one', ['leaf', 'v'], param(encodeJsonRows(rows.map((r) => [r.leafIndex, r.row.v]), ['leaf', 'v'])))],
-    };
+    const oneWriter = oneStatementWriter('t_one');
     let transactions = 0;
     const watched = (d: Database): Database => ({ ...d, transaction: (fn) => (transactions++, d.transaction(fn)) });
     const other = engine === 'postgres' ? await openDatabase({ databaseUrl: POSTGRES_URL, schema: db.schema }) : db;
@@ -331,15 +336,7 @@ describe.each(engines())('stored Merkle log on %s', (engine) => {
   it('on PostgreSQL a one-statement batch goes right behind the one in flight, before its answer; behind a failed one it writes nothing and lands right after', async () => {
     if (engine !== 'postgres') return;
     await db.exec('CREATE TABLE t_pl (leaf bigint PRIMARY KEY, v int NOT NULL CHECK (v >= 0))');
-    const oneWriter: PreparedWriter<{ v: number }> = {
-      prepare: (sql, rows) => {
-        const bulk = sql.encodeBulk('t_pl', ['leaf', 'v'], rows.map((r) => [r.leafIndex, r.row.v]));
-        return async (tx) => {
-          if (bulk) await tx.insertBulk(bulk);
-        };
-      },
-      statements: (rows, param) => [jsonRowsIfHeadMoved('t_pl', ['leaf', 'v'], param(encodeJsonRows(rows.map((r) => [r.leafIndex, r.row.v]), ['leaf', 'v'])))],
-    };
+    const oneWriter = oneStatementWriter('t_pl');
     // The batch statements (QueryOptions.prepare) as the database is handed them and answers them.
     const events: string[] = [];
     let n = 0;
