@@ -36,6 +36,14 @@ function counting(db: Sql): Sql & { count: number } {
   return c;
 }
 
+/** The stored head is the RFC 9162 tree of every stored entry, in order. */
+async function expectHeadIsTreeOfEntries(db: Sql): Promise<void> {
+  const entries = await db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries ORDER BY idx');
+  const head = await new LedgerReader(db).head();
+  expect(head.size).toBe(entries.length);
+  expect(hex(head.root)).toBe(hex(MerkleTree.of(entries.map((r) => new Uint8Array(r.entry))).root()));
+}
+
 /** A writer of `{ v }` rows into `table (leaf, v)` that also has the journal's one-statement form. */
 function oneStatementWriter(table: string): PreparedWriter<{ v: number }> {
   return {
@@ -243,10 +251,7 @@ describe.each(engines())('stored Merkle log on %s', (engine) => {
       );
       expect(rows.length).toBe(400);
       for (const r of rows) expect(JSON.parse(Buffer.from(r.entry).toString()).v).toBe(r.v);
-      const entries = await db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries ORDER BY idx');
-      const reader = new LedgerReader(db);
-      expect((await reader.head()).size).toBe(entries.length);
-      expect(hex((await reader.head()).root)).toBe(hex(MerkleTree.of(entries.map((r) => new Uint8Array(r.entry))).root()));
+      await expectHeadIsTreeOfEntries(db);
     } finally {
       await ja.close();
       await jb.close();
@@ -323,9 +328,7 @@ describe.each(engines())('stored Merkle log on %s', (engine) => {
       const rows = await db.query<{ leaf: number; v: number; entry: Uint8Array }>('SELECT t.leaf, t.v, e.entry FROM t_one t JOIN ledger_entries e ON e.idx = t.leaf ORDER BY t.leaf');
       expect(rows.length).toBe(120);
       for (const r of rows) expect(JSON.parse(Buffer.from(r.entry).toString()).v).toBe(r.v);
-      const entries = await db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries ORDER BY idx');
-      const reader = new LedgerReader(db);
-      expect(hex((await reader.head()).root)).toBe(hex(MerkleTree.of(entries.map((r) => new Uint8Array(r.entry))).root()));
+      await expectHeadIsTreeOfEntries(db);
     } finally {
       await ja.close();
       await jb.close();
@@ -379,10 +382,7 @@ describe.each(engines())('stored Merkle log on %s', (engine) => {
       const rows = await db.query<{ leaf: number; v: number; entry: Uint8Array }>('SELECT t.leaf, t.v, e.entry FROM t_pl t JOIN ledger_entries e ON e.idx = t.leaf WHERE t.v >= 100 ORDER BY t.leaf');
       expect(rows.map((r) => r.v)).toEqual([...Array.from({ length: 10 }, (_, i) => 100 + i), ...Array.from({ length: 10 }, (_, i) => 200 + i), ...Array.from({ length: 10 }, (_, i) => 400 + i)]);
       for (const r of rows) expect(JSON.parse(Buffer.from(r.entry).toString()).v).toBe(r.v);
-      const entries = await db.query<{ entry: Uint8Array }>('SELECT entry FROM ledger_entries ORDER BY idx');
-      const reader = new LedgerReader(db);
-      expect((await reader.head()).size).toBe(entries.length);
-      expect(hex((await reader.head()).root)).toBe(hex(MerkleTree.of(entries.map((r) => new Uint8Array(r.entry))).root()));
+      await expectHeadIsTreeOfEntries(db);
     } finally {
       await j.close();
     }
