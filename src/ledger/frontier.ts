@@ -96,7 +96,8 @@ export function extendEncodedFrontier(
     n++;
   }
   const out = new Uint8Array((old + hashes.length) * HASH_SIZE);
-  for (let i = 0; i < old * HASH_SIZE; i++) out[i] = bytes[i]!;
+  // The hashes not merged with, as one copy (a byte loop over ~0.5 KiB per batch before).
+  if (old > 0) out.set(old * HASH_SIZE === bytes.length ? bytes : bytes.subarray(0, old * HASH_SIZE));
   for (let i = 0; i < hashes.length; i++) out.set(hashes[i]!, (old + i) * HASH_SIZE);
   return { size: n, frontier: out, closed };
 }

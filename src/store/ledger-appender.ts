@@ -247,7 +247,12 @@ async function appendIfHead(
   // these very leaves were already appended there, and their indexes would then collide).
   // One UPDATE instead of a `SELECT … FOR UPDATE` beside it: no separate row lock (and its WAL
   // record) and one plan node less per batch.
-  const params: unknown[] = [end.size, Buffer.from(end.frontier), expected.size, Buffer.from(expected.frontier), ...(entries ?? []), ...(withRows?.params ?? [])];
+  // The frontiers as they are (Uint8Array): both engines send a view's bytes as binary (pg makes a
+  // Buffer view of it, PGlite's wire and the worker's message copy them), and neither is changed
+  // once made — a Buffer.from copy of each was two allocations and two copies per batch.
+  const params: unknown[] = [end.size, end.frontier, expected.size, expected.frontier];
+  if (entries) for (let i = 0; i < entries.length; i++) params.push(entries[i]);
+  if (withRows) for (let i = 0; i < withRows.params.length; i++) params.push(withRows.params[i]);
   // The subtrees' CTE only when the batch closes a stored one: an empty insert still costs its
   // plan nodes, its function scan and the table's indexes opened, on every batch.
   const withNodes = nodes !== NO_NODES;

@@ -66,9 +66,11 @@ export async function openPGliteWorker(opts: EngineOptions, onClosed: () => void
 /** Statement texts kept by number in the worker; later ones travel as text every time. */
 const MAX_SENT_TEXTS = 512;
 
+/** A call's promise, and its statement (for an error reply's fields): no closure made per call. */
 interface Waiting {
-  resolve(reply: Reply): void;
+  resolve(reply: Answer): void;
   reject(e: Error): void;
+  query: { text: string; params?: readonly unknown[] } | undefined;
 }
 
 function proxy(worker: Worker, schema: string, onClosed: () => void): WorkerDatabase {
@@ -91,7 +93,10 @@ function proxy(worker: Worker, schema: string, onClosed: () => void): WorkerData
       listeners.get(m.listener)?.(m.payload);
       return;
     }
-    settle(m.id)?.resolve(m);
+    const w = settle(m.id);
+    if (!w) return;
+    if (m.error) w.reject(deserializeError(m.error, w.query));
+    else w.resolve(m);
   });
   const stop = (e: Error) => {
     gone ??= e;
@@ -108,7 +113,7 @@ function proxy(worker: Worker, schema: string, onClosed: () => void): WorkerData
     if (closing && req.op !== 'close' && !inTx) return Promise.reject(new Error('the database is closed'));
     return new Promise<Answer>((resolve, reject) => {
       if (waiting.size === 0) worker.ref();
-      waiting.set(req.id, { resolve: (r) => (r.error ? reject(deserializeError(r.error, query)) : resolve(r)), reject });
+      waiting.set(req.id, { resolve, reject, query });
       worker.postMessage(req, transfer);
     });
   };

@@ -55,7 +55,7 @@ describe('PGlite in a worker thread', () => {
     await db.query('INSERT INTO items (id, label) VALUES (1, $1)', ['one']);
     const e = await db.query('INSERT INTO items (id, label) VALUES (1, $1)', ['again']).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(Error);
-    expect(e).toMatchObject({ code: '23505', constraint: 'items_pkey', table: 'items', severity: 'ERROR', query: 'INSERT INTO items (id, label) VALUES (1, $1)' });
+    expect(e).toMatchObject({ code: '23505', constraint: 'items_pkey', table: 'items', severity: 'ERROR', query: 'INSERT INTO items (id, label) VALUES (1, $1)', params: ['again'] });
     expect((e as Error).message).toMatch(/duplicate key/);
     expect((e as { detail?: string }).detail).toMatch(/\(id\)=\(1\)/);
     // A syntax error names where it is; the database goes on afterwards.
