@@ -63,3 +63,25 @@ for kind in ('release','bare'):
     print(kind,'runs',len(a_b),'A/B of medians: median %.3f (A higher in %d)'%(st.median(a_b),sum(x>1 for x in a_b)),
           '| idle rounds only: %.3f (A higher in %d of %d)'%(st.median(ii),sum(x>1 for x in ii),len(ii)),
           '| hot rounds only: %.3f (A higher in %d of %d)'%(st.median(hh),sum(x>1 for x in hh),len(hh)))
+print('--- each window over its run\'s median, median per engine, side and round (six-round runs)')
+cells = {}
+for f in (sys.argv[1:] or sorted(glob.glob('bench/results/ab-*.txt'))):
+    cur = None; eng = None
+    for line in open(f, errors='replace'):
+        if line.startswith('A = '): cur = []
+        m = re.match(r'engine (\w+)', line)
+        if m:
+            eng = m[1]
+            if 're-warm' in line: cur = None
+        m = re.match(r'round (\d+) ([AB]) (bare|release)\s*: (\d+) µs/req', line)
+        if m and cur is not None: cur.append((int(m[1]), m[2], m[3], int(m[4])))
+        if line.startswith('== medians') and cur:
+            if max(x[0] for x in cur) == 6:
+                for kind in ('release', 'bare'):
+                    v = [x for x in cur if x[2] == kind]; med = st.median(x[3] for x in v)
+                    for k, s, _, val in v: cells.setdefault((eng, kind, k, s), []).append(val / med)
+            cur = None
+for eng in ('postgres', 'pglite'):
+    for kind in ('release', 'bare'):
+        if (eng, kind, 1, 'A') not in cells: continue
+        print(eng, kind, '(%d runs)' % len(cells[(eng, kind, 1, 'A')]), ' | '.join(s + ': ' + ' '.join('R%d %.2f' % (k, st.median(cells[(eng, kind, k, s)])) for k in range(1, 7) if (eng, kind, k, s) in cells) for s in 'AB'))
