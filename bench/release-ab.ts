@@ -26,7 +26,8 @@ import { fixedRate, median } from './fixed-rate.ts';
  * unmeasured load first. Before 2026-12-07 side A read 5–17 % more CPU whatever its code: its
  * windows followed the other side's more often, and such windows read more
  * (bench/release-ab-positions.py over the committed outputs). CG_AB_SPAWN=BA starts B's server
- * first (spawn order, checked and not the cause).
+ * first (spawn order, checked and not the cause). Before the warm-up both servers are loaded in turn,
+ * unmeasured, until CG_AB_SETTLE seconds (default 120) after their start: past V8's memory reducer.
  * Not part of `npm run bench`; the committed numbers come from bench/release.ts.
  */
 const spec = (arg: string | undefined) => {
@@ -40,6 +41,14 @@ const SECONDS = Number(process.argv[6] ?? 5);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 /** Seconds of unmeasured load for a side whose server sat idle while the other side ran (CG_AB_REWARM, 0 = none). */
 const REWARM_S = Number(process.env.CG_AB_REWARM ?? 2);
+/**
+ * Age both servers reach, under unmeasured load, before the warm-up (CG_AB_SETTLE seconds, 0 =
+ * none): V8's memory reducer shrinks a server's young generation ~105 s after its start and it
+ * stays smaller (docs/release.md, h-tail2), so without this the side started first met it a round
+ * earlier and ran more of its rounds in that dearer state. After it, both sides run as a
+ * long-running server does.
+ */
+const SETTLE_S = Number(process.env.CG_AB_SETTLE ?? 120);
 
 type Bench = typeof import('./release.ts');
 const load = async (dir: string) => (await import(pathToFileURL(join(dir, 'bench/release.ts')).href)) as Bench;
@@ -48,6 +57,7 @@ const sides = [
   { name: 'B', ...specB, bench: await load(specB.dir) },
 ];
 const servers: Array<Awaited<ReturnType<Bench['startServer']>>> = [];
+const spawnedAt: number[] = [];
 // CG_AB_SPAWN=BA: B's server is started first (a check of the tool's position bias).
 const spawnOrder = process.env.CG_AB_SPAWN === 'BA' ? [1, 0] : [0, 1];
 for (const k of spawnOrder) {
@@ -56,6 +66,7 @@ for (const k of spawnOrder) {
   const saved = { ...process.env };
   Object.assign(process.env, s.env);
   try {
+    spawnedAt[k] = Date.now();
     servers[k] = await s.bench.startServer(engine);
   } finally {
     for (const key of Object.keys(s.env)) if (saved[key] === undefined) delete process.env[key];
@@ -107,7 +118,7 @@ const once = async (k: number, bare: boolean, seconds: number) => {
   if (r.non2xx || r.errors) throw new Error(`side ${sides[k]!.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   return { cpu: Math.round(cpu), pg: Math.round(pg), p50: r.p50_ms, p99: r.p99_ms, rps: r.rps };
 };
-console.log(`A = ${process.argv[2]}\nB = ${process.argv[3]}\nengine ${engine}, ${RATE}/s, ${ROUNDS} rounds of ${SECONDS} s (re-warm ${REWARM_S} s); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`A = ${process.argv[2]}\nB = ${process.argv[3]}\nengine ${engine}, ${RATE}/s, ${ROUNDS} rounds of ${SECONDS} s (re-warm ${REWARM_S} s, servers settled to ${SETTLE_S} s); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 if (ROUNDS % 2 !== 0) console.log('note: an odd number of rounds gives one side one more first place in a round than the other; use an even number');
 try {
   // Warm-up B then A, so that A's first round follows its own warm-up: with the rounds in the
@@ -116,6 +127,8 @@ try {
   // A did so in 4 of 6 rounds and B in 3 (3 of 4 against 2), and such rounds read ~11 % more CPU
   // per release and ~20 % per bare request (median over the 58 runs committed on 2026-12-07,
   // `bench/release-ab-positions.py`): side A's median came out higher whatever its code.
+  // Both servers past the memory reducer's first shrink (SETTLE_S), loaded in turn, unmeasured.
+  for (let k = 0; Math.min(...spawnedAt.map((t) => Date.now() - t)) < SETTLE_S * 1000; k = 1 - k) await once(k, false, 5);
   for (const k of [1, 0]) for (const bare of [true, false]) await once(k, bare, 3);
   let last = 0;
   for (let round = 0; round < ROUNDS; round++) {
