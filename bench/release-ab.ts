@@ -73,7 +73,7 @@ for (const k of spawnOrder) {
     Object.assign(process.env, saved);
   }
 }
-const rows: Record<string, Array<{ cpu: number; pg: number; p50: number; p99: number; rps: number }>> = {};
+const rows: Record<string, Array<{ cpu: number; pg: number; p50: number; p99: number; rps: number; server: number; db: number; perBatch: number }>> = {};
 /** CPU of each `postgres` process of this host by pid, µs (utime + stime, clock ticks of 10 ms). */
 const pgCpu = (): Map<string, number> => {
   const out = new Map<string, number>();
@@ -102,7 +102,9 @@ const once = async (k: number, bare: boolean, seconds: number) => {
   const s = servers[k]!;
   const bench = sides[k]!.bench;
   let i = 0;
-  const c0 = await bench.childCpu(s.child);
+  // childCpuParts where the side's bench has it (the thread split and the batch count), else childCpu.
+  const parts = async () => (bench.childCpuParts ? bench.childCpuParts(s.child) : { process: await bench.childCpu(s.child), server: null, db: null, batches: 0, records: 0 });
+  const c0 = await parts();
   const pg0 = pgCpu();
   const r = await fixedRate({
     url: `http://127.0.0.1:${bare ? s.info.barePort : s.info.releasePort}`,
@@ -113,11 +115,18 @@ const once = async (k: number, bare: boolean, seconds: number) => {
     connections: 10,
     seconds,
   });
-  const cpu = ((await bench.childCpu(s.child)) - c0) / r.requests;
+  const c1 = await parts();
+  const cpu = (c1.process - c0.process) / r.requests;
   const pg = pgSince(pg0) / r.requests;
   if (r.non2xx || r.errors) throw new Error(`side ${sides[k]!.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { cpu: Math.round(cpu), pg: Math.round(pg), p50: r.p50_ms, p99: r.p99_ms, rps: r.rps };
+  // Per request: the server's thread and the database's (PGlite's worker); per batch: records.
+  const per = (a: number | null, b: number | null) => (a !== null && b !== null ? Math.round((b - a) / r.requests) : NaN);
+  const batches = c1.batches - c0.batches;
+  return { cpu: Math.round(cpu), pg: Math.round(pg), p50: r.p50_ms, p99: r.p99_ms, rps: r.rps, server: per(c0.server, c1.server), db: per(c0.db, c1.db), perBatch: batches > 0 ? (c1.records - c0.records) / batches : NaN };
 };
+/** The thread split and records per batch, where the side's bench reports them (release rounds). */
+const threads = (r: { server: number; db: number; perBatch: number }) =>
+  (Number.isFinite(r.server) ? ` = server thread ${r.server}${Number.isFinite(r.db) ? ` + db thread ${r.db}` : ''} + rest` : '') + (Number.isFinite(r.perBatch) ? `, ${r.perBatch.toFixed(2)} per batch` : '');
 console.log(`A = ${process.argv[2]}\nB = ${process.argv[3]}\nengine ${engine}, ${RATE}/s, ${ROUNDS} rounds of ${SECONDS} s (re-warm ${REWARM_S} s, servers settled to ${SETTLE_S} s); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 if (ROUNDS % 2 !== 0) console.log('note: an odd number of rounds gives one side one more first place in a round than the other; use an even number');
 try {
@@ -143,7 +152,7 @@ try {
         const r = await once(k, bare, SECONDS);
         const key = `${sides[k]!.name} ${bare ? 'bare   ' : 'release'}`;
         (rows[key] ??= []).push(r);
-        console.log(`round ${round + 1} ${key}: ${r.cpu} µs/req${engine === 'postgres' ? ` (pg ${r.pg})` : ''}, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.rps}/s`);
+        console.log(`round ${round + 1} ${key}: ${r.cpu} µs/req${engine === 'postgres' ? ` (pg ${r.pg})` : ''}${threads(r)}, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.rps}/s`);
       }
     }
   }
@@ -153,7 +162,7 @@ try {
 console.log(`== medians (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}) ==`);
 for (const [key, rs] of Object.entries(rows).sort()) {
   const m = (f: (r: (typeof rs)[number]) => number) => median(rs.map(f));
-  console.log(`${key}: ${m((r) => r.cpu)} µs/req${engine === 'postgres' ? ` (pg ${m((r) => r.pg)})` : ''}, p50 ${m((r) => r.p50).toFixed(2)} ms, p99 ${m((r) => r.p99).toFixed(2)} ms`);
+  console.log(`${key}: ${m((r) => r.cpu)} µs/req${engine === 'postgres' ? ` (pg ${m((r) => r.pg)})` : ''}${threads({ server: m((r) => r.server), db: m((r) => r.db), perBatch: m((r) => r.perBatch) })}, p50 ${m((r) => r.p50).toFixed(2)} ms, p99 ${m((r) => r.p99).toFixed(2)} ms`);
 }
 const ratio = (side: string) => median(rows[`${side} release`]!.map((r, i) => r.cpu / rows[`${side} bare   `]![i]!.cpu));
 console.log(`release/bare CPU (median of per-round ratios): A ${ratio('A').toFixed(2)}×, B ${ratio('B').toFixed(2)}×`);
