@@ -196,7 +196,7 @@ export class Wire {
     const chunks = this.#chunks;
     const length = this.#length;
     this.#chunks = [];
-    // A large statement (a bulk document of thousands of rows) is not kept around for good.
+    // A very large statement (a bulk document of many thousands of rows) is not kept around for good.
     this.#out.shrink(OUT_KEEP);
     const answer = chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks, length);
     return { answer, done };
@@ -323,9 +323,17 @@ function readFields(b: Buffer, at: number): Array<{ name: string; type: number }
 
 const cstringLength = (s: string) => Buffer.byteLength(s, 'utf8') + 1;
 
-/** The Wire's request buffer: its initial size (a small batch's statement fits), and the most it keeps between statements. */
+/**
+ * The Wire's request buffer: its initial size (a small batch's statement fits), and the most it
+ * keeps between statements. A durable batch of 2,000 decisions is a ~2.4 MB Bind, one after the
+ * other under load: kept, its buffer is reused by the next batch instead of a new one being
+ * allocated for each. A fresh buffer of that size per batch is external memory to V8, and at
+ * ten such batches a second it was what set off the worker's full garbage collections (a
+ * mark-compact every 0.5–1 s, 6–48 ms each; docs/release.md, 2026-12-07 h-pgldur). At most 8 MB
+ * stays allocated.
+ */
 const OUT_SIZE = 16_384;
-const OUT_KEEP = 1 << 20;
+const OUT_KEEP = 8 << 20;
 /** Room left after a message that grew the buffer: the largest end of a request (Describe + Execute + Sync, 21 bytes) fits. */
 const OUT_TAIL = 64;
 
