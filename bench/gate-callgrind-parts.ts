@@ -29,12 +29,12 @@ const records = world.records as { cells: unknown[]; table: Int32Array; slotOf(i
 const members = ctx.members as { cells: unknown[]; slotOf(id: string): number };
 const slot = reqs.map((r) => records.slotOf(r.subject));
 const base = slot.map((s) => (s < 0 ? -1 : records.table[s + 1]!));
-// A region's cells in use: header and id, orders, consent keys, then DATA (8) cells per key pair.
+// A region's cells in use: header and id, orders, consent keys, then DATA (8) cells per key cell.
 const used = base.map((b) => {
   if (b < 0) return 0;
   const c = records.cells;
   const keysEnd = c[b + 5] as number;
-  return keysEnd + ((keysEnd - (c[b + 4] as number)) / 2) * 8;
+  return keysEnd + (keysEnd - (c[b + 4] as number)) * 8;
 });
 const mslot = reqs.map((r) => members.slotOf(r.recipientId));
 

@@ -92,7 +92,7 @@ let t = 0;
 for (const d of p.timeDeltas) times.push((t += d));
 let end = 0;
 p.samples.forEach((id, k) => {
-  if (chainOf(id).some((f) => f.fn === 'releaseOnce')) end = times[k]!;
+  if (chainOf(id).some((f) => f.fn === 'releaseOnce' || f.fn === 'releaseTo')) end = times[k]!;
 });
 const start = end - MEASURED_S * 1e6;
 

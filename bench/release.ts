@@ -14,6 +14,7 @@ import { releasedItem } from '../src/store/decision-json.ts';
 import { Journal } from '../src/store/journal.ts';
 import { sqlLedgerAppender } from '../src/store/ledger-appender.ts';
 import type { Database } from '../src/store/sql.ts';
+import { threadCpuMicros } from '../src/store/thread-cpu.ts';
 import { openBenchDatabase, PG_URL } from './databases.ts';
 import { fixedRate, median, type RateResult } from './fixed-rate.ts';
 import { ratio, report, round } from './lib.ts';
@@ -145,13 +146,33 @@ export async function startServer(engine: 'pglite' | 'postgres') {
 }
 
 /** The child server's `process.cpuUsage()` in µs (user + system), asked over IPC. */
-export function childCpu(child: ChildProcess): Promise<number> {
+export async function childCpu(child: ChildProcess): Promise<number> {
+  return (await childCpuParts(child)).process;
+}
+
+/**
+ * The child server's CPU in µs by thread, and its journal's committed batches and records so far:
+ * `process` is `process.cpuUsage()` (user + system, every thread); `server` the server's own
+ * thread and `db` PGlite's worker thread (src/store/thread-cpu.ts, the scheduler's account; null
+ * where there is none — PostgreSQL, or not Linux). The rest of `process` is V8's and libuv's
+ * helper threads. Load-independent counts beside the CPU: batches per release is what the
+ * database's per-batch cost is divided by.
+ */
+export interface ChildCpu {
+  process: number;
+  server: number | null;
+  db: number | null;
+  batches: number;
+  records: number;
+}
+
+export function childCpuParts(child: ChildProcess): Promise<ChildCpu> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: unknown) => {
-      const cpu = (m as { cpu?: NodeJS.CpuUsage }).cpu;
-      if (!cpu) return;
+      const r = m as { cpu?: NodeJS.CpuUsage; server?: number | null; db?: number | null; batches?: number; records?: number };
+      if (!r.cpu) return;
       child.off('message', onMessage);
-      resolve(cpu.user + cpu.system);
+      resolve({ process: r.cpu.user + r.cpu.system, server: r.server ?? null, db: r.db ?? null, batches: r.batches ?? 0, records: r.records ?? 0 });
     };
     child.on('message', onMessage);
     if (!child.send('cpu')) reject(new Error('bench server has no IPC channel'));
@@ -458,9 +479,24 @@ async function serve(): Promise<void> {
   await bare.listen({ port: 0, host: '127.0.0.1' });
   const barePort = (bare.server.address() as { port: number }).port;
   process.send!({ info: { releasePort, barePort, key, subjects, payloadBytes } satisfies ServerInfo });
-  // The parent's CPU meter: this process's own user + system time, on request.
+  // The parent's CPU meter: this process's own user + system time, on request; with it this
+  // thread's and the database thread's (PGlite's worker: one message to it), and the journal's
+  // batches so far (childCpuParts).
+  let batches = 0;
+  let records = 0;
+  ctx.journal.onCommitted((b) => {
+    batches++;
+    records += b.length;
+  });
   process.on('message', (m) => {
-    if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
+    if (m !== 'cpu') return;
+    const cpu = process.cpuUsage();
+    const server = threadCpuMicros();
+    const counts = { batches, records };
+    void (ctx.db.threadCpuMicros?.() ?? Promise.resolve(null)).then(
+      (db) => process.send!({ cpu, server, db, ...counts }),
+      () => process.send!({ cpu, server, db: null, ...counts }),
+    );
   });
   process.on('SIGTERM', () => {
     void Promise.all([app.close(), bare.close()])

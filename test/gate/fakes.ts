@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { ConsentLookup, ConsentStatus } from '../../src/core/consent/lookup.ts';
 import { transferChoiceId } from '../../src/core/consent/choice.ts';
 import { termsOf } from '../../src/core/gate/gate-index.ts';
-import type { ActiveConsent, GateContext, MemberInfo, OrderInfo, RightsStop, SubjectGate, SubjectInfo } from '../../src/core/gate/types.ts';
+import type { ActiveConsent, ConsentAnswer, GateContext, MemberInfo, OrderInfo, RightsStop, SubjectGate, SubjectInfo } from '../../src/core/gate/types.ts';
 import type { Jurisdiction } from '../../src/core/registry/schema.ts';
-import { idKey, idOfKey } from '../../src/core/gate/intern.ts';
+import { idKey, idOfChoiceKey, idOfKey } from '../../src/core/gate/intern.ts';
 import { SuspensionIndex } from '../../src/core/gate/suspension-index.ts';
 import { MemberTable } from '../../src/core/gate/member-table.ts';
 import { RightsStopIndex } from '../../src/core/rights/stops.ts';
@@ -160,12 +160,16 @@ class FakeSubjectGate implements SubjectGate {
   }
 
   consent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentStatus {
-    return this.consents.status(this.id, idOfKey(choiceKey), idOfKey(recipientKey), at, scopedOnly);
+    return this.consents.status(this.id, idOfChoiceKey(choiceKey), idOfKey(recipientKey), at, scopedOnly);
   }
 
   activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ActiveConsent | undefined {
     const st = this.consent(choiceKey, recipientKey, at, scopedOnly);
     return st.state === 'active' ? st : undefined;
+  }
+
+  consentState(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentAnswer {
+    return this.consent(choiceKey, recipientKey, at, scopedOnly);
   }
 
   objected(purposeId: string): boolean {

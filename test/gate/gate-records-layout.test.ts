@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConsentStatus } from '../../src/core/consent/lookup.ts';
 import { consentAnswer, GateRecords, type ConsentSlot } from '../../src/core/gate/gate-records.ts';
-import { idKey } from '../../src/core/gate/intern.ts';
+import { choiceKey, idKey } from '../../src/core/gate/intern.ts';
 import { addDuration, parseDuration } from '../../src/core/time/duration.ts';
 
 /**
@@ -97,8 +97,12 @@ describe('gate records layout', () => {
               for (let m = 0; m < 5; m++) {
                 for (const at of [0, 50, 101]) {
                   const want = consentAnswer(h.slots.get(`${c}|`), h.slots.get(`${c}|${m}`), at, false);
-                  expect(v.consent(idKey(`c${c}`), idKey(`m${m}`), at, false)).toEqual(want);
-                  const active = v.activeConsent(idKey(`c${c}`), idKey(`m${m}`), at, false);
+                  expect(v.consent(choiceKey(`c${c}`), idKey(`m${m}`), at, false)).toEqual(want);
+                  const st = v.consentState(choiceKey(`c${c}`), idKey(`m${m}`), at, false);
+                  expect(st.state === 'none' ? st : { state: st.state, eventId: st.eventId, noticeHash: st.noticeHash, items: st.items, fingerprint: st.fingerprint }).toEqual(
+                    want.state === 'none' ? want : { state: want.state, eventId: want.eventId, noticeHash: want.noticeHash, items: want.items, fingerprint: want.fingerprint },
+                  );
+                  const active = v.activeConsent(choiceKey(`c${c}`), idKey(`m${m}`), at, false);
                   expect(active === undefined ? undefined : active.eventId).toBe(want.state === 'active' ? want.eventId : undefined);
                 }
               }
@@ -178,14 +182,14 @@ describe('gate records layout', () => {
     records.order('o1', { subject: 's', recipient: member, declarations: ['d2'], contractEndedAt: at - 5 });
     records.order('o2', { subject: 's', recipient: 'seller_8', declarations: ['d1'] });
     const r = records.get('s')!;
-    const c = idKey(choice);
+    const c = choiceKey(choice);
     const m = idKey(member);
     expect(r.activeConsent(c, m, at, false)).toMatchObject({ eventId: 'e1', noticeHash: 'n-e1', items: ['name'], fingerprint: 'fp' });
     expect(r.activeConsent(c, m, at + 1, false)).toBeUndefined();
     expect(r.consent(c, m, at + 1, false).state).toBe('expired');
     expect(r.activeConsent(c, m, at, true)).toBeUndefined();
-    expect(r.activeConsent(idKey('d2'), m, at + 10 ** 12, true)).toMatchObject({ eventId: 'e2' });
-    expect(r.activeConsent(idKey('d2'), idKey('seller_8'), at, true)).toBeUndefined();
+    expect(r.activeConsent(choiceKey('d2'), m, at + 10 ** 12, true)).toMatchObject({ eventId: 'e2' });
+    expect(r.activeConsent(choiceKey('d2'), idKey('seller_8'), at, true)).toBeUndefined();
     expect(r.orderedDeclarations(m, 'o1')).toEqual(['d2']);
     expect(r.orderedDeclarations(m, 'o2')).toBeUndefined();
     expect(r.orderedDeclarations(idKey('seller_8'), 'o2')).toEqual(['d1']);

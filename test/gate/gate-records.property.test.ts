@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConsentProjection } from '../../src/core/consent/projection.ts';
 import { GateRecords } from '../../src/core/gate/gate-records.ts';
-import { idKey } from '../../src/core/gate/intern.ts';
-import type { OrderInfo, SubjectInfo } from '../../src/core/gate/types.ts';
+import { choiceKey, idKey } from '../../src/core/gate/intern.ts';
+import type { ConsentAnswer, OrderInfo, SubjectInfo } from '../../src/core/gate/types.ts';
 import type { RightsRequest } from '../../src/core/rights/request.ts';
 import { RightsStopIndex } from '../../src/core/rights/stops.ts';
 import { addDuration, parseDuration } from '../../src/core/time/duration.ts';
@@ -138,10 +138,12 @@ describe('gate records answer as the projections they mirror', () => {
               for (const m of [...MEMBERS, 'other']) {
                 for (const scopedOnly of [false, true]) {
                   const want = reference.status(s, c, m, at, scopedOnly);
-                  const got = r.consent(idKey(c), idKey(m), at, scopedOnly);
+                  const got = r.consent(choiceKey(c), idKey(m), at, scopedOnly);
                   expect(got).toEqual(want);
+                  // The consent denies' view (read from the cells): the same answer but the event's time.
+                  expect(answerFields(r.consentState(choiceKey(c), idKey(m), at, scopedOnly))).toEqual(answerFields(want));
                   // The allow path's view: the active answer's own slot, or nothing.
-                  const slot = r.activeConsent(idKey(c), idKey(m), at, scopedOnly);
+                  const slot = r.activeConsent(choiceKey(c), idKey(m), at, scopedOnly);
                   if (want.state === 'active') {
                     expect(slot).toBeDefined();
                     expect({ eventId: slot!.eventId, noticeHash: slot!.noticeHash, items: slot!.items, fingerprint: slot!.fingerprint }).toEqual({
@@ -182,3 +184,8 @@ describe('gate records answer as the projections they mirror', () => {
     );
   });
 });
+
+/** A consent answer's state and fields, without the event's time (`consentState` has none). */
+function answerFields(a: ConsentAnswer): ConsentAnswer {
+  return a.state === 'none' ? { state: 'none' } : { state: a.state, eventId: a.eventId, noticeHash: a.noticeHash, items: a.items, fingerprint: a.fingerprint };
+}

@@ -140,8 +140,19 @@ describe.each(engines())('delivery on %s', (engine) => {
     const id = `we_${randomBytes(6).toString('hex')}`;
     await upsertWebhookEndpoint(db, { id, recipientId: id, url, secret: randomBytes(32) }, Date.now());
     const [msg] = await db.transaction((tx) => enqueue(tx, { kind: 'webhook', destination: id, topic: 'deletion.requested', data: { n: 1 }, at: Date.now() }));
-    const d = new Dispatcher(db, { transports: { webhook: new WebhookTransport({ endpoint: (e) => getWebhookEndpoint(db, e), policy }) }, random: () => 0.5, attemptTimeoutMs: 10_000 });
+    // A failed attempt is retried an hour later, not after the default first backoff (half a second
+    // with this `random`): otherwise, on a slow run, a later test's round claimed an earlier test's
+    // failed message again and delivered it under that test's policy and resolver (the literal
+    // 127.0.0.1 message under an allow-list of 127.0.0.0/8; a second `seller.example` lookup).
+    const d = new Dispatcher(db, {
+      transports: { webhook: new WebhookTransport({ endpoint: (e) => getWebhookEndpoint(db, e), policy }) },
+      random: () => 0.5,
+      backoff: { baseMs: 3_600_000, capMs: 3_600_000 },
+      attemptTimeoutMs: 10_000,
+    });
     const round = await d.runOnce();
+    // Each round holds exactly the message this call enqueued: what a test counts is its own delivery's.
+    expect(round.claimed).toBe(1);
     return { round, row: (await getOutboxMessage(db, msg!))! };
   }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDuration, parseDuration } from '../../src/core/time/duration.ts';
+import { addDuration, addDurationAt, parseDuration } from '../../src/core/time/duration.ts';
 import { isCgError } from '../../src/core/errors.ts';
 
 describe('ISO 8601 durations for retention', () => {
@@ -69,6 +69,15 @@ describe('ISO 8601 durations for retention', () => {
         expect(addDuration(t, dur)).toBe(viaDate(t, dur));
       }
     }
+  });
+
+  it('adds to the time an object holds as to the time itself (`addDurationAt`, the gate allow path\'s form)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 45), max: 2 ** 45 }), fc.constantFrom('P1M', 'P1Y', 'P30D', 'PT36H', 'P5Y2M3DT4H5M6S'), (at, d) => {
+        const duration = parseDuration(d);
+        expect(addDurationAt({ at }, duration)).toBe(addDuration(at, duration));
+      }),
+    );
   });
 
   it('rejects what is not a duration', () => {

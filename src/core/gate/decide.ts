@@ -1,13 +1,12 @@
 import type { Jurisdiction } from '../registry/schema.ts';
 import { articleFor, DENY_ARTICLES, TRANSFER_CONSENT_ARTICLE } from './articles.ts';
-import { addDuration } from '../time/duration.ts';
+import { addDuration, addDurationAt } from '../time/duration.ts';
 import { isoString } from '../time/iso.ts';
 import type { RegistryModel } from '../registry/model.ts';
 import { allowTraces, gateIndex, itemsOfMask, type DeclarationPlan, type FastPlan, type GateIndex, type PartyPlan, type RetentionPlan, type TransferPlan } from './gate-index.ts';
 import { EMPTY, idHash } from './open-addressing.ts';
 import { CONSENT_OK, ORDER_OK, SUBJECT_OK, SUSPENSION_OK, TRANSFER_CONSENT_OK } from './steps.ts';
-import type { ConsentStatus } from '../consent/lookup.ts';
-import type { ActiveConsent, Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, RightsStop, SubjectGate, SuspensionInfo, TraceStep } from './types.ts';
+import type { ActiveConsent, ConsentAnswer, Decision, DenyCode, GateContext, ReleasedItem, ReleaseRequest, RightsStop, SubjectGate, SuspensionInfo, TraceStep } from './types.ts';
 
 /**
  * The statutory release decision. Pure: reads only the in-memory indexes in `ctx` and the time
@@ -255,7 +254,7 @@ function allowOf(plan: DeclarationPlan, req: ReleaseRequest, ctx: GateContext, s
   let retentionEndsAt: number | undefined;
   const ret = plan.retention;
   if (ret.kind === 'release') {
-    retentionEndsAt = addDuration(req.at, ret.duration);
+    retentionEndsAt = addDurationAt(req, ret.duration);
   } else if (ret.kind === 'collection') {
     if (subject.collectedAt === undefined) return undefined;
     retentionEndsAt = addDuration(subject.collectedAt, ret.duration);
@@ -326,7 +325,8 @@ function withFailed(passed: readonly TraceStep[], n: number, code: DenyCode, dec
 function consentDeny(plan: DeclarationPlan, tp: TransferPlan | undefined, req: ReleaseRequest, subject: SubjectGate, recipientKey: number, country: string, transfer: boolean, mask: number): Decision | undefined {
   const j = subject.jurisdiction;
   const needProvision = plan.basis === 'consent';
-  const st = subject.consent(transfer ? plan.transferKey : plan.key, recipientKey, req.at, plan.scopedOnly);
+  // From the cells `activeConsent` has just read (the slot and answer objects are not fetched).
+  const st = subject.consentState(transfer ? plan.transferKey : plan.key, recipientKey, req.at, plan.scopedOnly);
   const passed = CONSENT_AT + (transfer && needProvision ? 1 : 0);
   const code = consentCode(st, plan, transfer);
   if (code !== undefined) return denyAfter(plan, tp, country, j, passed, code, consentStep(st, plan, transfer, needProvision, req.recipientId, j));
@@ -669,14 +669,14 @@ function evaluate(plan: DeclarationPlan, ev: Evaluation, trace: TraceStep[]): De
 }
 
 /** A consent answer that is not `none`: its event, notice, items and terms. */
-type ActiveStatus = Exclude<ConsentStatus, { readonly state: 'none' }>;
+type ActiveStatus = Exclude<ConsentAnswer, { readonly state: 'none' }>;
 
 /**
  * The deny code of a consent answer that cannot carry the release (none, withdrawn, expired, or
  * given to other terms), undefined when it is active to the current terms — the items it showed
  * are checked apart (`noticeStep`). One reading for both evaluations.
  */
-function consentCode(st: ConsentStatus, plan: DeclarationPlan, transfer: boolean): DenyCode | undefined {
+function consentCode(st: ConsentAnswer, plan: DeclarationPlan, transfer: boolean): DenyCode | undefined {
   if (st.state === 'none') return transfer ? 'NO_TRANSFER_CONSENT' : 'NO_CONSENT';
   if (st.state === 'withdrawn') return 'CONSENT_WITHDRAWN';
   if (st.state === 'expired') return 'CONSENT_EXPIRED';
@@ -684,7 +684,7 @@ function consentCode(st: ConsentStatus, plan: DeclarationPlan, transfer: boolean
 }
 
 /** The failing consent step of an answer `consentCode` refuses: its text and article. */
-function consentStep(st: ConsentStatus, plan: DeclarationPlan, transfer: boolean, needProvision: boolean, recipientId: string, j: Jurisdiction): TraceStep {
+function consentStep(st: ConsentAnswer, plan: DeclarationPlan, transfer: boolean, needProvision: boolean, recipientId: string, j: Jurisdiction): TraceStep {
   const what = transfer ? `the overseas transfer (${plan.transferChoice})` : plan.id;
   const check = transfer ? 'transfer_consent' : 'consent';
   if (st.state === 'none') {

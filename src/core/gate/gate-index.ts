@@ -5,7 +5,7 @@ import { legalBasisVerdict, transferVerdict } from '../law/verdicts.ts';
 import { parseChoice, transferChoiceId } from '../consent/choice.ts';
 import { noticeDeclarationOf } from '../notice/build.ts';
 import { termsFingerprint } from '../notice/terms.ts';
-import { idKey, intern } from './intern.ts';
+import { choiceKey, idKey, intern } from './intern.ts';
 import { CONSENT_OK, ORDER_OK, step, SUBJECT_OK, SUSPENSION_OK, TRANSFER_CONSENT_OK } from './steps.ts';
 import type { ReleasedItem, TraceStep } from './types.ts';
 
@@ -90,7 +90,7 @@ export interface DeclarationPlan {
   readonly purpose: Purpose;
   /** `purpose.id`, interned (intern.ts) like the purposes in the subjects' records. */
   readonly purposeId: string;
-  /** Keys (`idKey`) of the provision choice (the declaration id) and of the transfer choice, as the records hold them. */
+  /** Keys (`choiceKey`) of the provision choice (the declaration id) and of the transfer choice, as the records hold them. */
   readonly key: number;
   readonly transferKey: number;
   readonly basis: Declaration['legal_basis'];
@@ -235,8 +235,8 @@ function planDeclaration(registry: RegistryModel, d: Declaration, purpose: Purpo
     declaration: d,
     purpose,
     purposeId: intern(purpose.id),
-    key: idKey(d.id),
-    transferKey: idKey(transferChoiceId(d.id)),
+    key: choiceKey(d.id),
+    transferKey: choiceKey(transferChoiceId(d.id)),
     basis: d.legal_basis,
     items: Object.freeze(items),
     byCategory: new Map(items.map((i) => [i.category, i])),

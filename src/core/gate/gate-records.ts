@@ -1,10 +1,10 @@
 import { compareOrder } from '../consent/events.ts';
 import { addDuration, addDurationToParts, type IsoDuration } from '../time/duration.ts';
-import type { ConsentStatus } from '../consent/lookup.ts';
+import type { ConsentState, ConsentStatus } from '../consent/lookup.ts';
 import type { Jurisdiction } from '../registry/schema.ts';
-import { idKey, intern, internList, UNSCOPED_KEY } from './intern.ts';
+import { choiceKey, idKey, intern, internList, UNSCOPED_KEY } from './intern.ts';
 import { EMPTY, freeSlot, idHash } from './open-addressing.ts';
-import type { ActiveConsent, OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts';
+import type { ActiveConsent, ConsentAnswer, OrderInfo, RightsStop, SubjectGate, SubjectInfo } from './types.ts';
 
 /**
  * The gate's per-subject records: for each subject, one region of cells holding what a decision
@@ -119,13 +119,13 @@ export class GateRecords {
     const cap = HEAD + idCells + ROOM;
     for (let k = 0; k < cap; k++) c.push(undefined);
     c[base + FLAGS] = 0;
-    c[base + ID_LENGTH] = id.length;
+    c[base + ID_LENGTH] = ~id.length;
     c[base + ID_CELLS] = idCells;
     c[base + ORDERS_END] = HEAD + idCells;
     c[base + KEYS_END] = HEAD + idCells;
     c[base + END_HI] = NO_TIME;
     c[base + END_LO] = 0;
-    if (idCells > 0) pack(c, base + HEAD, id);
+    if (idCells > 0) c[base + ID_LENGTH] = packAny(c, base + HEAD, id);
     return base;
   }
 
@@ -179,7 +179,7 @@ export class GateRecords {
 
   /** The consent projection's slot for (subject, choice, scope): `scope` null = every recipient. */
   consent(subject: string, choiceId: string, scope: string | null, slot: ConsentSlot): void {
-    this.recordOf(subject).setConsent(idKey(choiceId), scope === null ? UNSCOPED_KEY : idKey(scope), slot);
+    this.recordOf(subject).setConsent(choiceKey(choiceId), scope === null ? UNSCOPED_KEY : idKey(scope), slot);
   }
 
   /** The consent projection's current objection state of (subject, purpose). */
@@ -251,6 +251,12 @@ const FOUND = { all: -1, scoped: -1 };
  */
 const ACTIVE: { eventId: string; noticeHash: string; items: readonly string[]; fingerprint: string | null } = { eventId: '', noticeHash: '', items: [], fingerprint: null };
 
+/**
+ * What `GateRecord.consentState` answers when one consent entry decides: its state and fields,
+ * from the record's cells, in this one shared object (valid until the next call).
+ */
+const STATE: { state: ConsentState; eventId: string; noticeHash: string; items: readonly string[]; fingerprint: string | null } = { state: 'active', eventId: '', noticeHash: '', items: [], fingerprint: null };
+
 const BOTH = -2;
 
 /** `GateRecord.flags`: known to the subject directory, erased (directory or vault), an EU subject, an order with its own contract end, objections, stopping requests. */
@@ -262,6 +268,22 @@ const OBJECTS = 16;
 const STOPS = 32;
 /** Cells per consent entry's data: slot, grant, expiry (hi, lo), fingerprint, items, event, notice. */
 const DATA = 8;
+
+/**
+ * A consent entry's key, one cell: `scope * CHOICES + choice`, the scope's key (`idKey`: 0 for
+ * the unscoped entry, else a recipient's) and the choice's (`choiceKey`, intern.ts: numbered
+ * apart from `idKey`, a registry's few hundred choices). Below 2^30: a small integer on every V8
+ * build. One cell, where a (choice, scope) pair of cells took two: a decision scans every key of
+ * the subject, and half the cells is fewer lines (docs/gate.md, thirteenth round). Beyond CHOICES
+ * choices or SCOPES ids the cell is WIDE_KEY and the pair is kept in the record (`wideKeys`),
+ * read only by lookups that cannot have a key cell themselves (`deciding`'s other branch,
+ * `findSlots`): a lookup that has one never equals WIDE_KEY, so it scans the cells alone.
+ */
+const CHOICES = 1 << 10;
+const SCOPES = 1 << 20;
+const WIDE_KEY = -1;
+const keyCell = (choice: number, scope: number): number => (choice < CHOICES && scope < SCOPES ? scope * CHOICES + choice : WIDE_KEY);
+const NO_WIDE_KEYS: ReadonlyMap<number, readonly [number, number]> = new Map();
 
 /**
  * A consent's expiry is kept in the cells as two small integers, `hi * 2^30 + lo`: a number that
@@ -276,23 +298,91 @@ const NO_TIME = -(2 ** 30);
 const hiOf = (t: number | undefined): number => (t === undefined ? NO_TIME : Math.floor(t / LO) + 0);
 const loOf = (t: number | undefined): number => (t === undefined ? 0 : t - Math.floor(t / LO) * LO);
 
-/** Where `s` is the id of the region at `base` (the packed code units, or the record's id string). */
+/**
+ * Where `s` is the id of the region at `base` (the packed code units, or the record's id string).
+ * The length cell says how the id is packed: its length for four ASCII code units to a cell
+ * (`packAscii`), `~length` (negative) for two to a cell (`pack`).
+ */
 function isAt(c: readonly Cell[], base: number, s: string): boolean {
   const n = s.length;
   const idCells = c[base + ID_CELLS] as number;
   if (idCells === 0) return (c[base + RECORD] as GateRecord).id === s;
-  return n === c[base + ID_LENGTH] && packedEquals(c, base + HEAD, s);
+  const len = c[base + ID_LENGTH] as number;
+  return len >= 0 ? n === len && asciiEquals(c, base + HEAD, s) : n === ~len && packedEquals(c, base + HEAD, s);
 }
 
-/** Cells `s` takes packed two code units to a cell, or 0 when a code unit is too large to pack. */
+/** Whether every code unit of `s` is ASCII (below 0x80): packed four to a cell (`packAscii`). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+/**
+ * Cells `s` takes packed: four to a cell when it is ASCII (`packAscii`), else two to a cell
+ * (`pack`), or 0 when a code unit is too large to pack two to a cell.
+ */
 function packedCells(s: string): number {
+  if (isAscii(s)) return (s.length + 3) >> 2;
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= PACKABLE) return 0;
   return (s.length + 1) >> 1;
 }
 
-/** Writes `s` (packable: `packedCells`) into the cells from `k`, two code units to a cell. */
+/** Writes `s` (packable, not ASCII: `packedCells`) into the cells from `k`, two code units to a cell. */
 function pack(c: Cell[], k: number, s: string): void {
   for (let i = 0; i < s.length; i += 2, k++) c[k] = s.charCodeAt(i) | (i + 1 < s.length ? s.charCodeAt(i + 1) << 15 : 0);
+}
+
+/**
+ * Writes ASCII `s` into the cells from `k`, four code units to a cell, 7 bits each (28 bits: a
+ * small integer on every V8 build). Why: subject ids and order refs are ASCII in practice, and a
+ * region read on fewer cells is read on fewer cache lines — a 9-character id takes 3 cells, not
+ * 5, a 22-character order ref 6, not 11 (docs/gate.md, thirteenth round).
+ */
+function packAscii(c: Cell[], k: number, s: string): void {
+  for (let i = 0; i < s.length; i += 4, k++) {
+    let v = 0;
+    for (let j = 0; j < 4 && i + j < s.length; j++) v |= s.charCodeAt(i + j) << (7 * j);
+    c[k] = v;
+  }
+}
+
+/** Writes `s` packed as `packedCells` counted (ASCII four to a cell, else two); its length cell's value (`isAt`, `refIsAt`). */
+function packAny(c: Cell[], k: number, s: string): number {
+  if (isAscii(s)) {
+    packAscii(c, k, s);
+    return s.length;
+  }
+  pack(c, k, s);
+  return ~s.length;
+}
+
+/**
+ * Whether the cells from `k` hold `s` packed four ASCII code units to a cell (the caller has
+ * compared the length). A stored ASCII string fills 7 bits per code unit, so a cell is equal
+ * only for the same four code units — provided the asked ones are ASCII too: a larger one would
+ * spill into its neighbour's bits, so any code unit from 0x80 up answers false (the stored
+ * string has none).
+ */
+function asciiEquals(c: readonly Cell[], k: number, s: string): boolean {
+  const n = s.length;
+  const quads = n >> 2;
+  let i = 0;
+  for (let p = 0; p < quads; p++, i += 4) {
+    const a = s.charCodeAt(i);
+    const b = s.charCodeAt(i + 1);
+    const d = s.charCodeAt(i + 2);
+    const e = s.charCodeAt(i + 3);
+    if ((a | b | d | e) >= 0x80 || (a | (b << 7) | (d << 14) | (e << 21)) !== c[k + p]) return false;
+  }
+  if (i === n) return true;
+  let v = 0;
+  let any = 0;
+  for (let j = 0; i < n; i++, j += 7) {
+    const u = s.charCodeAt(i);
+    any |= u;
+    v |= u << j;
+  }
+  return any < 0x80 && v === c[k + quads];
 }
 
 /**
@@ -313,8 +403,9 @@ function packedEquals(c: readonly Cell[], k: number, s: string): boolean {
 
 /**
  * An order entry's cells: the member's key, the entry's size, the declarations, the order's own
- * contract end, the ref's length, then the ref packed (`pack`) — or, when it cannot be packed,
- * length -1 and the ref string in one cell. Why packed: the ref is compared on every seller's
+ * contract end, the ref's length, then the ref packed: an ASCII ref four code units to a cell
+ * (`packAscii`, length cell = its length), another two to a cell (`pack`, length cell = ~length,
+ * below -1) — or, when it cannot be packed, length -1 and the ref string in one cell. Why packed: the ref is compared on every seller's
  * request once the member's key matches, and a string is an object elsewhere in the heap (a
  * concatenated one two: the cons, then its flat content) — one or two more cache misses after
  * the region's own lines (docs/gate.md, sixth round).
@@ -324,7 +415,8 @@ const ORDER_HEAD = 5;
 /** Whether the order entry at `i` is `ref`'s. */
 function refIsAt(c: readonly Cell[], i: number, ref: string): boolean {
   const n = c[i + 4] as number;
-  return n < 0 ? c[i + ORDER_HEAD] === ref : n === ref.length && packedEquals(c, i + ORDER_HEAD, ref);
+  if (n >= 0) return n === ref.length && asciiEquals(c, i + ORDER_HEAD, ref);
+  return n === -1 ? c[i + ORDER_HEAD] === ref : ~n === ref.length && packedEquals(c, i + ORDER_HEAD, ref);
 }
 
 /** A region's header cells (`GateRecord`), then the packed id from HEAD. */
@@ -355,8 +447,9 @@ const ROOM = 16;
  *   [HEAD, +idCells) the subject id's code units, two to a cell (`isAt`);
  *   [.., ordersEnd) order entries (`ORDER_HEAD`): member key, size, declarations, contract
  *                   end, the ref packed — the member's key is compared before the ref;
- *   [ordersEnd, keysEnd) (choice key, scope key) pairs, one per consent entry — scope key 0 is
- *                   the unscoped slot, else a recipient's key: the scan reads only these;
+ *   [ordersEnd, keysEnd) one key cell per consent entry (`keyCell`: the scope's key — 0 for
+ *                   the unscoped slot, else a recipient's — and the choice's key): the scan
+ *                   reads only these;
  *   [keysEnd, n)    per entry, in the same order, DATA cells: the projection's slot, and the
  *                   fields an allow reads copied from it (grant, expiry as two small integers,
  *                   fingerprint, items, event id, notice hash).
@@ -373,6 +466,8 @@ export class GateRecord implements SubjectGate {
   private objectedTo: readonly string[] = NO_STRINGS;
   /** STOPS: not empty. */
   private stops: readonly ScopedStop[] = NO_STOPS;
+  /** The (choice, scope) keys of the consent entries whose key cell is WIDE_KEY, by entry (0 = the first key cell). */
+  private wideKeys: ReadonlyMap<number, readonly [number, number]> = NO_WIDE_KEYS;
   /** Read only for `from: collection` windows (none in the bench's registry). */
   private collected: number | undefined = undefined;
   private directoryErased = false;
@@ -463,29 +558,67 @@ export class GateRecord implements SubjectGate {
   }
 
   /**
+   * `consent`'s answer but its event time, for the allow path's consent denies (`consentDeny` in
+   * decide.ts), right after `activeConsent` gave none: when one entry decides, its state and
+   * fields from the cells that call has just read (`STATE`, shared, valid until the next call),
+   * instead of the projection's slot object and then its answer object — two more lines, cold
+   * after an eviction (docs/gate.md, thirteenth round). Both entries: from their slots, as
+   * `consent`. Same state, event, notice, items and terms as `consent`
+   * (test/gate/gate-records-layout.test.ts).
+   */
+  consentState(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentAnswer {
+    const c = this.owner.cells;
+    const d = this.deciding(c, choiceKey, recipientKey, scopedOnly);
+    if (d < 0) return d === BOTH ? consentAnswer(c[FOUND.all] as ConsentSlot, c[FOUND.scoped] as ConsentSlot, at, scopedOnly) : NO_ANSWER;
+    const hi = c[d + 2] as number;
+    // `answerAt`: a withdrawal answers withdrawn whatever its expiry; a grant past it, expired.
+    STATE.state = c[d + 1] !== true ? 'withdrawn' : hi !== NO_TIME && hi * LO + (c[d + 3] as number) <= at ? 'expired' : 'active';
+    STATE.fingerprint = c[d + 4] as string | null;
+    STATE.items = c[d + 5] as readonly string[];
+    STATE.eventId = c[d + 6] as string;
+    STATE.noticeHash = c[d + 7] as string;
+    return STATE;
+  }
+
+  /**
    * Where (in the cells) the data of the one entry that decides `activeConsent` starts, -1 for
    * none, or BOTH when the unscoped entry and the recipient's both count (their order decides:
    * `activeSlot`, from FOUND). Scoped only, an unscoped grant covers no member (its withdrawal
    * still counts).
    */
   private deciding(c: readonly Cell[], choiceKey: number, recipientKey: number, scopedOnly: boolean): number {
+    // A pair without a key cell (`keyCell`): the cold branch. Kept out of this one, which V8
+    // inlines into the allow path with what follows it there (`answer`, `consentedMask`): its
+    // inlining budget is spent by bytecode size, and a call it no longer inlines costs more than
+    // the lines saved (docs/gate.md, thirteenth round).
+    if (choiceKey >= CHOICES || recipientKey >= SCOPES) return this.decidingWide(c, choiceKey, recipientKey, scopedOnly);
     const b = this.base;
     const from = b + (c[b + ORDERS_END] as number);
     const end = b + (c[b + KEYS_END] as number);
+    // Entry i's data is at `at + i * DATA`; a wide entry's cell (WIDE_KEY) equals neither key.
+    const at = end - from * DATA;
+    const scopedKey = recipientKey * CHOICES + choiceKey;
     let all = -1;
     let scoped = -1;
-    for (let i = from; i < end; i += 2) {
-      if (c[i] === choiceKey) {
-        const scope = c[i + 1];
-        if (scope === UNSCOPED_KEY) all = end + (i - from) * (DATA / 2);
-        else if (scope === recipientKey) scoped = end + (i - from) * (DATA / 2);
-      }
+    for (let i = from; i < end; i++) {
+      const k = c[i];
+      if (k === choiceKey) all = at + i * DATA;
+      else if (k === scopedKey) scoped = at + i * DATA;
     }
     if (all < 0 || (scopedOnly && c[all + 1] === true)) return scoped;
     if (scoped < 0) return all;
     FOUND.all = all;
     FOUND.scoped = scoped;
     return BOTH;
+  }
+
+  /** `deciding` for a pair without a key cell, through `findSlots`. */
+  private decidingWide(c: readonly Cell[], choiceKey: number, recipientKey: number, scopedOnly: boolean): number {
+    this.findSlots(choiceKey, recipientKey);
+    const all = FOUND.all;
+    const scoped = FOUND.scoped;
+    if (all < 0 || (scopedOnly && c[all + 1] === true)) return scoped;
+    return scoped < 0 ? all : BOTH;
   }
 
   private slotAt(d: number): ConsentSlot | undefined {
@@ -500,12 +633,18 @@ export class GateRecord implements SubjectGate {
     const end = b + (c[b + KEYS_END] as number);
     FOUND.all = -1;
     FOUND.scoped = -1;
-    for (let i = from; i < end; i += 2) {
-      if (c[i] !== choiceKey) continue;
-      const scope = c[i + 1];
-      if (scope === UNSCOPED_KEY) FOUND.all = end + ((i - from) >> 1) * DATA;
-      else if (scope === recipientKey) FOUND.scoped = end + ((i - from) >> 1) * DATA;
+    for (let i = from; i < end; i++) {
+      if (this.keyIs(c, i, i - from, choiceKey, UNSCOPED_KEY)) FOUND.all = end + (i - from) * DATA;
+      else if (this.keyIs(c, i, i - from, choiceKey, recipientKey)) FOUND.scoped = end + (i - from) * DATA;
     }
+  }
+
+  /** Whether the key cell `i` (of the region's entry `e`) is the pair (choice, scope). A wide entry's pair is in the record's `wideKeys`. */
+  private keyIs(c: readonly Cell[], i: number, e: number, choiceKey: number, scopeKey: number): boolean {
+    const k = c[i] as number;
+    if (k !== WIDE_KEY) return k === keyCell(choiceKey, scopeKey);
+    const pair = this.own().wideKeys.get(e);
+    return pair !== undefined && pair[0] === choiceKey && pair[1] === scopeKey;
   }
 
   /** An order's own contract end (the cell's number), or undefined to take the subject's. */
@@ -544,8 +683,16 @@ export class GateRecord implements SubjectGate {
     return false;
   }
 
+  /**
+   * The flag test alone, and the scan apart (`stopOf`): this runs on every allow, and V8 inlines
+   * it there by its bytecode size — a short one leaves its inlining budget for what follows
+   * (`answer`, `consentedMask`, `addDuration`: docs/gate.md, thirteenth round).
+   */
   stop(declarationId: string, purposeId: string): RightsStop | undefined {
-    if ((this.flags & STOPS) === 0) return undefined;
+    return (this.flags & STOPS) === 0 ? undefined : this.stopOf(declarationId, purposeId);
+  }
+
+  private stopOf(declarationId: string, purposeId: string): RightsStop | undefined {
     const xs = this.own().stops;
     for (let i = 0; i < xs.length; i++) {
       const s = xs[i]!;
@@ -590,24 +737,25 @@ export class GateRecord implements SubjectGate {
     const from = b + (c[b + ORDERS_END] as number);
     let end = b + (c[b + KEYS_END] as number);
     let d = -1;
-    for (let i = from; i < end; i += 2) {
-      if (c[i] === choiceKey && c[i + 1] === scopeKey) {
-        d = end + ((i - from) >> 1) * DATA;
+    for (let i = from; i < end; i++) {
+      if (this.keyIs(c, i, i - from, choiceKey, scopeKey)) {
+        d = end + (i - from) * DATA;
         break;
       }
     }
     if (d < 0) {
-      // A new entry: its keys go after the others (the data moves up by two cells), its data last.
-      this.reserve(2 + DATA);
+      // A new entry: its key cell goes after the others (the data moves up by one cell), its data last.
+      this.reserve(1 + DATA);
       c = this.owner.cells;
       b = this.base;
       end = b + (c[b + KEYS_END] as number);
+      const cell = keyCell(choiceKey, scopeKey);
+      if (cell === WIDE_KEY) (this.wideKeys = new Map(this.wideKeys)).set(end - (b + (c[b + ORDERS_END] as number)), [choiceKey, scopeKey]);
       const n = b + this.n;
-      for (let i = n - 1; i >= end; i--) c[i + 2] = c[i];
-      c[end] = choiceKey;
-      c[end + 1] = scopeKey;
-      c[b + KEYS_END] = end + 2 - b;
-      d = n + 2;
+      for (let i = n - 1; i >= end; i--) c[i + 1] = c[i];
+      c[end] = cell;
+      c[b + KEYS_END] = end + 1 - b;
+      d = n + 1;
       this.n = d + DATA - b;
     }
     c[d] = slot;
@@ -659,8 +807,8 @@ export class GateRecord implements SubjectGate {
         c[at + 4] = -1;
         c[at + ORDER_HEAD] = orderRef;
       } else {
-        c[at + 4] = orderRef.length;
-        pack(c, at + ORDER_HEAD, orderRef);
+        // ASCII (the empty ref too): its length; else two to a cell: ~length, below -1 (length >= 1).
+        c[at + 4] = packAny(c, at + ORDER_HEAD, orderRef);
       }
     }
     // The ref's cells are written once: an order ref names one order, so a repeat has the same ref.

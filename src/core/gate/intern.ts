@@ -76,3 +76,30 @@ export function idOfKey(key: number): string {
   if (id === undefined) throw new Error(`no id has key ${key}`);
   return id;
 }
+
+/**
+ * A small integer per consent choice id (`<declaration>` or `<declaration>:transfer`,
+ * src/core/consent/choice.ts), numbered apart from `idKey` from 0: the registry's choices, a few
+ * hundred, keep small numbers however many members the process has keyed before them, so that a
+ * consent entry's key fits one cell with its scope's key (gate-records.ts, `keyCell`).
+ * Module-wide, like the tables above; never a subject's id.
+ */
+const choiceKeys = new Map<string, number>();
+const choiceIds: string[] = [];
+
+export function choiceKey(id: string): number {
+  let k = choiceKeys.get(id);
+  if (k === undefined) {
+    k = choiceIds.length;
+    choiceIds.push(intern(id));
+    choiceKeys.set(id, k);
+  }
+  return k;
+}
+
+/** The choice id a choice key was made from. */
+export function idOfChoiceKey(key: number): string {
+  const id = choiceIds[key];
+  if (id === undefined) throw new Error(`no choice has key ${key}`);
+  return id;
+}

@@ -1,6 +1,6 @@
 import type { DataCategory, Jurisdiction, LegalBasis, ReleaseForm } from '../registry/schema.ts';
 import type { RegistryModel } from '../registry/model.ts';
-import type { ConsentStatus } from '../consent/lookup.ts';
+import type { ConsentState, ConsentStatus } from '../consent/lookup.ts';
 import type { IsoDuration } from '../time/duration.ts';
 
 /**
@@ -123,7 +123,7 @@ export interface SubjectGate extends SubjectInfo {
   orderedDeclarations(recipientKey: number, orderRef: string): readonly string[] | undefined;
   /**
    * The consent answer for a choice (`<declaration>` or `<declaration>:transfer`) as it applies to
-   * a recipient, as `ConsentLookup.status` defines it. Choice and recipient by key (`idKey`, intern.ts).
+   * a recipient, as `ConsentLookup.status` defines it. Choice by `choiceKey`, recipient by `idKey` (intern.ts).
    */
   consent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentStatus;
   /**
@@ -131,6 +131,12 @@ export interface SubjectGate extends SubjectInfo {
    * may be a shared object that the next call overwrites (GateRecord): read it at once.
    */
   activeConsent(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ActiveConsent | undefined;
+  /**
+   * `consent(…)`'s answer without the event's time, for the allow path's consent denies. It
+   * may be a shared object that the next call overwrites (GateRecord reads it from the cells
+   * `activeConsent` has just read): read it at once.
+   */
+  consentState(choiceKey: number, recipientKey: number, at: number, scopedOnly: boolean): ConsentAnswer;
   /** The subject objected to the purpose (GDPR 21, `Sec-GPC: 1` for ad targeting), as `ConsentLookup.hasObjected`. */
   objected(purposeId: string): boolean;
   /** A completed objection or suspension request covering (declaration, purpose), if any. */
@@ -145,6 +151,9 @@ export interface SubjectGate extends SubjectInfo {
   /** `known && !erased`, as one read for the allow path. */
   releasable(): boolean;
 }
+
+/** A consent answer (`ConsentStatus`) as a deny reads it: its state and, unless none, the fields of `ActiveConsent`. */
+export type ConsentAnswer = { readonly state: 'none' } | ({ readonly state: ConsentState } & ActiveConsent);
 
 /** The fields of an active consent answer the gate reads (a consent projection slot has them). */
 export interface ActiveConsent {
