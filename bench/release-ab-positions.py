@@ -12,6 +12,14 @@ the rest only. Runs printed by the tool after the change (re-warm, warm-up B the
 skipped.
 """
 import re,glob,sys,statistics as st
+def after_other(rows):
+    """(side, round) -> whether the other side's server was loaded just before this window.
+    The tool's schedule before the change: warm-up A, B; round k: A first if k is odd."""
+    seq=[('A','w'),('B','w')]
+    for k in range(1,max(x[0] for x in rows)+1):
+        for s in (['A','B'] if k%2==1 else ['B','A']): seq.append((s,k))
+    return {(s,k):seq[i-1][0]!=s for i,(s,k) in enumerate(seq) if k!='w'}
+
 runs=[]
 for f in (sys.argv[1:] or sorted(glob.glob('bench/results/ab-*.txt'))):
     cur=None
@@ -25,16 +33,7 @@ res={'release':[], 'bare':[]}
 for r in runs:
     rows=r['rows']
     if not rows: continue
-    R=max(x[0] for x in rows)
-    # schedule: warm-up A,B ; round k: A first if k odd
-    seq=[('A','w'),('B','w')]
-    for k in range(1,R+1):
-        order=['A','B'] if k%2==1 else ['B','A']
-        for s in order: seq.append((s,k))
-    idle={}
-    for i,(s,k) in enumerate(seq):
-        if k=='w': continue
-        idle[(s,k)] = seq[i-1][0]!=s
+    idle=after_other(rows)
     for kind in ('release','bare'):
         vals=[(idle[(s,k)],v,s) for (k,s,kk,v) in rows if kk==kind and (s,k) in idle]
         if len(vals)<4: continue
@@ -50,11 +49,7 @@ for kind in ('release','bare'):
     for r in runs:
         rows=r['rows']
         if not rows: continue
-        R=max(x[0] for x in rows)
-        seq=[('A','w'),('B','w')]
-        for k in range(1,R+1):
-            for s in (['A','B'] if k%2==1 else ['B','A']): seq.append((s,k))
-        idle={(s,k):seq[i-1][0]!=s for i,(s,k) in enumerate(seq) if k!='w'}
+        idle=after_other(rows)
         g=lambda side,flag: [v for (k,s,kk,v) in rows if kk==kind and s==side and (flag is None or idle[(s,k)]==flag)]
         if len(g('A',None))<4 or len(g('B',None))<4: continue
         a_b.append(st.median(g('A',None))/st.median(g('B',None)))

@@ -50,56 +50,56 @@ export function internList(xs: readonly string[]): readonly string[] {
 }
 
 /**
+ * Strings numbered 0, 1, 2, … in the order first seen, both ways: the number of a string and the
+ * string of a number. Module-wide tables below, never a subject's id.
+ */
+class Numbering {
+  private readonly numbers = new Map<string, number>();
+  private readonly strings: string[] = [];
+
+  constructor(private readonly what: string) {}
+
+  of(s: string): number {
+    let n = this.numbers.get(s);
+    if (n === undefined) {
+      n = this.strings.length;
+      this.strings.push(intern(s));
+      this.numbers.set(s, n);
+    }
+    return n;
+  }
+
+  string(n: number): string {
+    const s = this.strings[n];
+    if (s === undefined) throw new Error(`no ${this.what} has key ${n}`);
+    return s;
+  }
+}
+
+/**
  * A small integer per distinct id (member, registry party, declaration or choice), for the keys
  * of the per-subject records: comparing two integers reads no memory, where comparing two
  * different string objects reads both (and a record scan compares against every entry). Key 0
- * is the empty id: an unscoped consent. Module-wide, like the strings above.
+ * is the empty id: an unscoped consent.
  */
-const keys = new Map<string, number>([['', 0]]);
-const names: string[] = [''];
+const ids = new Numbering('id');
 
-export const UNSCOPED_KEY = 0;
+export const UNSCOPED_KEY = ids.of('');
 
-export function idKey(id: string): number {
-  let k = keys.get(id);
-  if (k === undefined) {
-    k = names.length;
-    names.push(intern(id));
-    keys.set(id, k);
-  }
-  return k;
-}
+export const idKey = (id: string): number => ids.of(id);
 
 /** The id a key was made from. */
-export function idOfKey(key: number): string {
-  const id = names[key];
-  if (id === undefined) throw new Error(`no id has key ${key}`);
-  return id;
-}
+export const idOfKey = (key: number): string => ids.string(key);
 
 /**
  * A small integer per consent choice id (`<declaration>` or `<declaration>:transfer`,
  * src/core/consent/choice.ts), numbered apart from `idKey` from 0: the registry's choices, a few
  * hundred, keep small numbers however many members the process has keyed before them, so that a
  * consent entry's key fits one cell with its scope's key (gate-records.ts, `keyCell`).
- * Module-wide, like the tables above; never a subject's id.
  */
-const choiceKeys = new Map<string, number>();
-const choiceIds: string[] = [];
+const choices = new Numbering('choice');
 
-export function choiceKey(id: string): number {
-  let k = choiceKeys.get(id);
-  if (k === undefined) {
-    k = choiceIds.length;
-    choiceIds.push(intern(id));
-    choiceKeys.set(id, k);
-  }
-  return k;
-}
+export const choiceKey = (id: string): number => choices.of(id);
 
 /** The choice id a choice key was made from. */
-export function idOfChoiceKey(key: number): string {
-  const id = choiceIds[key];
-  if (id === undefined) throw new Error(`no choice has key ${key}`);
-  return id;
-}
+export const idOfChoiceKey = (key: number): string => choices.string(key);
