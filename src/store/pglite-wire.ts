@@ -196,7 +196,7 @@ export class Wire {
     const chunks = this.#chunks;
     const length = this.#length;
     this.#chunks = [];
-    // A large statement (a bulk document of thousands of rows) is not kept around for good.
+    // A very large statement (a bulk document of many thousands of rows) is not kept around for good.
     this.#out.shrink(OUT_KEEP);
     const answer = chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks, length);
     return { answer, done };
@@ -323,9 +323,19 @@ function readFields(b: Buffer, at: number): Array<{ name: string; type: number }
 
 const cstringLength = (s: string) => Buffer.byteLength(s, 'utf8') + 1;
 
-/** The Wire's request buffer: its initial size (a small batch's statement fits), and the most it keeps between statements. */
+/**
+ * The Wire's request buffer: its initial size (a small batch's statement fits), and the most it
+ * keeps between statements. A durable batch of 2,000 decisions is a ~2.4 MB Bind, one after the
+ * other under load: kept, its buffer is reused by the next batch instead of a new one being
+ * allocated for each. A fresh buffer of that size per batch is external memory to V8, and at
+ * ten such batches a second it was what set off the worker's full garbage collections (a
+ * mark-compact every 0.5–1 s, 6–48 ms each; docs/release.md, 2026-12-07 h-pgldur). At most 8 MB
+ * stays allocated.
+ */
 const OUT_SIZE = 16_384;
-const OUT_KEEP = 1 << 20;
+const OUT_KEEP = 8 << 20;
+/** Room left after a message that grew the buffer: the largest end of a request (Describe + Execute + Sync, 21 bytes) fits. */
+const OUT_TAIL = 64;
 
 /**
  * Frontend messages written one after another into one buffer, kept by the Wire and reused for
@@ -333,7 +343,7 @@ const OUT_KEEP = 1 << 20;
  * copying it and the rest into another gave two fresh ArrayBuffers (each a native allocation,
  * zero-filled for the second, and work for the garbage collector) and a copy per statement.
  */
-class Out {
+export class Out {
   b: Buffer;
   n = 0;
   constructor(private readonly size: number) {
@@ -368,7 +378,11 @@ class Out {
   }
   private reserve(k: number): void {
     if (this.n + k <= this.b.length) return;
-    const b = Buffer.allocUnsafe(Math.max(2 * this.b.length, this.n + k));
+    // With room for the Execute and Sync that follow every Bind: a Bind larger than the buffer
+    // (a durable batch's, ~2.4 MB at 2,000 decisions) is then its one growth. Sized to the Bind
+    // alone, the 10-byte Execute after it doubled the buffer again and copied the whole Bind
+    // once more — a second allocation of twice its size and a copy of it, per large batch.
+    const b = Buffer.allocUnsafe(Math.max(2 * this.b.length, this.n + k + OUT_TAIL));
     this.b.copy(b, 0, 0, this.n);
     this.b = b;
   }
@@ -444,7 +458,7 @@ function writeDescribeStatement(out: Out, name: string): void {
   writeCString(m.b, m.p + 1, name);
 }
 
-const EXECUTE = Uint8Array.of(0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0); // unnamed portal, all rows
-const SYNC = Uint8Array.of(0x53, 0, 0, 0, 4);
+export const EXECUTE = Uint8Array.of(0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0); // unnamed portal, all rows
+export const SYNC = Uint8Array.of(0x53, 0, 0, 0, 4);
 /** Describe of the unnamed portal, then Execute: an unnamed statement's columns come with its rows. */
-const DESCRIBE_PORTAL_EXECUTE = Uint8Array.of(0x44, 0, 0, 0, 6, 0x50, 0, ...EXECUTE);
+export const DESCRIBE_PORTAL_EXECUTE = Uint8Array.of(0x44, 0, 0, 0, 6, 0x50, 0, ...EXECUTE);

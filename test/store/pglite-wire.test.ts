@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PGlite } from '@electric-sql/pglite';
 import { startPGlite, statementRunner, type StatementRunner } from '../../src/store/pglite-engine.ts';
-import { bindMessage, parseMessage } from '../../src/store/pglite-wire.ts';
+import { bindMessage, DESCRIBE_PORTAL_EXECUTE, EXECUTE, Out, parseMessage, SYNC } from '../../src/store/pglite-wire.ts';
 import { waitFor } from '../support/wait.ts';
 
 /**
@@ -168,6 +168,27 @@ describe('wire messages', () => {
         },
       ),
     );
+  });
+
+  it('grows the request buffer once for a Bind larger than it: the Execute and Sync after it fit, and every byte is kept', () => {
+    for (const [size, end] of [
+      [100_000, EXECUTE],
+      [2_400_000, DESCRIBE_PORTAL_EXECUTE],
+    ] as const) {
+      const out = new Out(16_384).reset();
+      const m = out.message(0x42, size);
+      for (let i = 0; i < size; i++) m.b[m.p + i] = i & 0xff;
+      const grown = out.b;
+      out.put(end);
+      out.put(SYNC);
+      expect(out.b).toBe(grown); // no second allocation, no second copy of the Bind
+      const bytes = out.bytes();
+      expect(bytes.length).toBe(5 + size + end.length + SYNC.length);
+      expect(bytes[0]).toBe(0x42);
+      expect(bytes.readInt32BE(1)).toBe(4 + size);
+      for (let i = 0; i < size; i += 997) expect(bytes[5 + i]).toBe(i & 0xff);
+      expect([...bytes.subarray(5 + size)]).toEqual([...end, ...SYNC]);
+    }
   });
 });
 
