@@ -5,9 +5,9 @@
 -- out of the cache), and the pages it leaves all-visible but not frozen are read and written
 -- again, all at once, by the anti-wraparound vacuum that every table must get every 200 M
 -- transactions (a journal batch is one: ~12 days at 1,000 releases/s in batches of ~5). Both run
--- beside the release path on the same disk and WAL: the batch session waits for the WAL write
--- lock while a vacuum flushes WAL for the buffers it evicts (docs/release.md, 2026-12-07
--- "What a slow batch statement is made of on the Zen 5 host").
+-- beside the release path on the same disk and WAL (the batch session was seen waiting for the
+-- WAL write lock while a vacuum ran: docs/release.md, 2026-12-07 "What a slow batch statement is
+-- made of on the Zen 5 host").
 -- Here each table is vacuumed after a fixed 10,000 inserts (so, with autovacuum's one-minute
 -- visits, once a minute at the release rate: the rows written since the last visit, still in
 -- the cache), and that pass freezes what it finds, so a page is written by vacuum once and no
