@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve, join } from 'node:path';
@@ -20,7 +20,8 @@ import { startNodeFlags } from './start-flags.ts';
  * young (`nodes_died_in_new`: weak global handles, e.g. one per crypto Decipheriv) per release,
  * and the medians of the pause's parts (ms). Unlike release-trace.ts it preloads nothing into the
  * server, so nothing of the tool's own is among the survivors. Not part of `npm run bench`.
- * CG_GC_SETTLE=<s>: keep loading, unmeasured, until the server is that old before the window (a
+ * CG_GC_SETTLE=<s>: keep loading, unmeasured, in 10 s stretches with CG_GC_IDLE s (default 5) of no
+ * load between (traffic with lulls), until the server is that old before the window (a
  * long-running server: past V8's memory reducer, ~106 s and ~213 s); after the window it prints the
  * server's resident set and V8's committed heap (the young generation's cost in memory), and per
  * 10,000 releases the scavenges, bytes promoted and pause time.
@@ -29,9 +30,24 @@ const [dir, engine, seconds, rounds] = [resolve(process.argv[2] ?? '.'), (proces
 const START = '=== cg-gc window start';
 /** Server age (s) at which the measured window starts (CG_GC_SETTLE; 0 = after the 3 s warm-up). */
 const SETTLE_S = Number(process.env.CG_GC_SETTLE ?? 0);
+/** Seconds without load between the settle's 10 s stretches (CG_GC_IDLE). */
+const IDLE_S = Number(process.env.CG_GC_IDLE ?? 5);
 /** The checkout's `npm start` flags, or BENCH_SERVER_NODE_FLAGS. */
 const flags = process.env.BENCH_SERVER_NODE_FLAGS ?? startNodeFlags(dir).join(' ');
 const END = '=== cg-gc window end ';
+
+/** The bench server's memory (bench/release.ts answers 'mem' over IPC). */
+function askMem(child: ChildProcess): Promise<unknown> {
+  return new Promise((res) => {
+    const on = (m: unknown) => {
+      if (!(m as { mem?: unknown }).mem) return;
+      child.off('message', on);
+      res((m as { mem: unknown }).mem);
+    };
+    child.on('message', on);
+    child.send('mem');
+  });
+}
 
 if (process.env.CG_GC_CHILD) {
   // The child: runs the checkout's bench server with V8's GC trace on this process's stdout.
@@ -42,21 +58,20 @@ if (process.env.CG_GC_CHILD) {
   await bench.loadAtRate(s.info, 'release', { ...o, seconds: 3 });
   // CG_GC_SETTLE: load on, unmeasured, until the server is that many seconds old — past V8's
   // memory reducer (~106 s and ~213 s), which shrinks the young generation for good.
-  while (Date.now() - spawned < SETTLE_S * 1000) await bench.loadAtRate(s.info, 'release', { ...o, seconds: Math.min(10, Math.ceil(SETTLE_S - (Date.now() - spawned) / 1000)) });
+  // The load pauses IDLE_S between 10 s stretches, as a server's traffic has lulls (and as each side
+  // of release-ab.ts idles while the other runs): the reducer acts on a low allocation rate.
+  while (Date.now() - spawned < SETTLE_S * 1000) {
+    await bench.loadAtRate(s.info, 'release', { ...o, seconds: 10 });
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  }
+  await bench.loadAtRate(s.info, 'release', { ...o, seconds: 3 });
   const age = Math.round((Date.now() - spawned) / 1000);
+  const memBefore = await askMem(s.child);
   process.stdout.write(`\n${START}\n`);
   const r = await bench.loadAtRate(s.info, 'release', { ...o, seconds });
-  const mem = await new Promise<unknown>((res) => {
-    const on = (m: unknown) => {
-      if (!(m as { mem?: unknown }).mem) return;
-      s.child.off('message', on);
-      res((m as { mem: unknown }).mem);
-    };
-    s.child.on('message', on);
-    s.child.send('mem');
-  });
+  const mem = await askMem(s.child);
   const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))?.[1];
-  process.stdout.write(`\n${END}${JSON.stringify({ ...r, age_s: age, mem, rss_peak: Number(hwm ?? 0) * 1024 })}\n`);
+  process.stdout.write(`\n${END}${JSON.stringify({ ...r, age_s: age, mem_before: memBefore, mem, rss_peak: Number(hwm ?? 0) * 1024 })}\n`);
   await bench.stopServer(s.child);
   process.exit(0);
 }
@@ -78,9 +93,12 @@ async function round(): Promise<void> {
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   if (code !== 0 || !out.includes(END)) throw new Error(`the run failed (exit ${code})`);
   const window = out.slice(out.indexOf(START), out.indexOf(END));
-  const result = JSON.parse(out.slice(out.indexOf(END) + END.length).split('\n')[0]!) as { requests: number; rps: number; p50_ms: number; p99_ms: number; max_ms: number; age_s: number; rss_peak: number; mem: { rss: number; heapTotal: number; newSpace: number } };
+  const result = JSON.parse(out.slice(out.indexOf(END) + END.length).split('\n')[0]!) as { requests: number; rps: number; p50_ms: number; p99_ms: number; max_ms: number; age_s: number; rss_peak: number; mem_before: { newSpace: number }; mem: { rss: number; heapTotal: number; newSpace: number } };
   const mb = (b: number) => (b / 1048576).toFixed(1);
   console.log(`${engine}, ${dir}, ${flags}: server ${result.age_s} s old at the window; ${result.rps}/s reached, client p50 ${result.p50_ms} / p99 ${result.p99_ms} / max ${result.max_ms} ms, load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`);
+  // Memory-reducing mark-compacts of the server's whole life (its main thread: the isolate of most GCs).
+  const reduces = out.split('\n').filter((l) => l.includes(' gc=mc ') && l.includes(' reduce_memory=1 ')).map((l) => l.replace(/^\[(\S+)\]\s+(\d+) ms.*$/, '$2 ms ($1)'));
+  console.log(`  memory-reducing mark-compacts: ${reduces.join(', ') || 'none'}; new space committed before the window ${mb(result.mem_before.newSpace)} MB`);
   console.log(`  memory after the window (MB): rss ${mb(result.mem.rss)} (peak ${mb(result.rss_peak)}), V8 heap committed ${mb(result.mem.heapTotal)}, of it new space ${mb(result.mem.newSpace)}`);
   // `[pid:0xisolate]  1234 ms: pause=… gc=s …` — one line per GC, scavenges only, by isolate.
   const byIsolate = new Map<string, Array<Record<string, number>>>();
