@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -68,10 +68,12 @@ if (process.env.CG_GC_CHILD) {
   const age = Math.round((Date.now() - spawned) / 1000);
   const memBefore = await askMem(s.child);
   process.stdout.write(`\n${START}\n`);
+  const t0 = Date.now() - spawned;
   const r = await bench.loadAtRate(s.info, 'release', { ...o, seconds });
+  const t1 = Date.now() - spawned;
   const mem = await askMem(s.child);
   const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))?.[1];
-  process.stdout.write(`\n${END}${JSON.stringify({ ...r, age_s: age, mem_before: memBefore, mem, rss_peak: Number(hwm ?? 0) * 1024 })}\n`);
+  process.stdout.write(`\n${END}${JSON.stringify({ ...r, window_ms: [t0, t1], age_s: age, mem_before: memBefore, mem, rss_peak: Number(hwm ?? 0) * 1024 })}\n`);
   await bench.stopServer(s.child);
   process.exit(0);
 }
@@ -92,8 +94,8 @@ async function round(): Promise<void> {
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   if (code !== 0 || !out.includes(END)) throw new Error(`the run failed (exit ${code})`);
-  const window = out.slice(out.indexOf(START), out.indexOf(END));
-  const result = JSON.parse(out.slice(out.indexOf(END) + END.length).split('\n')[0]!) as { requests: number; rps: number; p50_ms: number; p99_ms: number; max_ms: number; age_s: number; rss_peak: number; mem_before: { newSpace: number }; mem: { rss: number; heapTotal: number; newSpace: number } };
+  if (process.env.CG_GC_RAW) writeFileSync(process.env.CG_GC_RAW, out);
+  const result = JSON.parse(out.slice(out.indexOf(END) + END.length).split('\n')[0]!) as { window_ms: [number, number]; requests: number; rps: number; p50_ms: number; p99_ms: number; max_ms: number; age_s: number; rss_peak: number; mem_before: { newSpace: number }; mem: { rss: number; heapTotal: number; newSpace: number } };
   const mb = (b: number) => (b / 1048576).toFixed(1);
   console.log(`${engine}, ${dir}, ${flags}: server ${result.age_s} s old at the window; ${result.rps}/s reached, client p50 ${result.p50_ms} / p99 ${result.p99_ms} / max ${result.max_ms} ms, load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`);
   // Memory-reducing mark-compacts of the server's whole life (its main thread: the isolate of most GCs).
@@ -102,8 +104,16 @@ async function round(): Promise<void> {
   console.log(`  memory after the window (MB): rss ${mb(result.mem.rss)} (peak ${mb(result.rss_peak)}), V8 heap committed ${mb(result.mem.heapTotal)}, of it new space ${mb(result.mem.newSpace)}`);
   // `[pid:0xisolate]  1234 ms: pause=… gc=s …` — one line per GC, scavenges only, by isolate.
   const byIsolate = new Map<string, Array<Record<string, number>>>();
-  for (const line of window.split('\n')) {
+  // The window by the trace's own clock, not by where the lines fall between the markers: V8 prints
+  // them with stdio, which buffers a pipe (4 KiB, ~3 lines), so they reach the pipe late — after
+  // the end marker when scavenges are rare (a 64 MB young generation: none counted, 2026-12-07).
+  // A line's `N ms` is its isolate's age; the server's main isolate starts a few ms after the spawn
+  // this child timed, PGlite's worker within the server's start-up (its window is off by that).
+  const [t0, t1] = result.window_ms;
+  for (const line of out.split('\n')) {
     if (!line.includes(' gc=s ')) continue;
+    const t = Number(/^\[[^\]]+\]\s+(\d+) ms:/.exec(line)?.[1] ?? NaN);
+    if (!(t >= t0 && t <= t1)) continue;
     const iso = line.slice(0, line.indexOf(']') + 1);
     const f: Record<string, number> = {};
     for (const kv of line.split(' ')) {
