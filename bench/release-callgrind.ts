@@ -22,6 +22,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { startNodeFlags } from './start-flags.ts';
 import http from 'node:http';
 import { loadavg } from 'node:os';
 const [tree, warmS, measS, connS, side] = process.argv.slice(2);
@@ -35,7 +36,7 @@ pg.Client.prototype.query = function (...a) { globalThis.__cgq++; return q.apply
 process.on('message', (m) => { if (m === 'q') process.send({ q: globalThis.__cgq }); });
 `);
 const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}/cg.out`,
-  process.execPath, '--perf-basic-prof', '--max-semi-space-size=64', '--import', 'tsx', '--import', preload, `${tree}/bench/release.ts`], {
+  process.execPath, '--perf-basic-prof', ...startNodeFlags(tree!), '--import', 'tsx', '--import', preload, `${tree}/bench/release.ts`], {
   cwd: tree,
   env: { ...process.env, CG_BENCH_ROLE: 'server', CG_BENCH_ENGINE: 'postgres', CONSENTGATE_MASTER_KEY: randomBytes(32).toString('base64') },
   stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

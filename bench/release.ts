@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { randomBytes } from 'node:crypto';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { appendDecision } from '../src/app/decision-entry.ts';
 import { newDecisionId } from '../src/app/release-service.ts';
 import { registerDecisionWriter, type DecisionRow } from '../src/store/decisions-repo.ts';
@@ -18,6 +19,7 @@ import { threadCpuMicros } from '../src/store/thread-cpu.ts';
 import { openBenchDatabase, PG_URL } from './databases.ts';
 import { fixedRate, median, type RateResult } from './fixed-rate.ts';
 import { ratio, report, round } from './lib.ts';
+import { startNodeFlags } from './start-flags.ts';
 
 /**
  * The release gate end to end, in one run:
@@ -44,10 +46,11 @@ const RATE_CONNECTIONS = Number(process.env.BENCH_RATE_CONNECTIONS ?? 10);
 const RATE_DURATION_S = Number(process.env.BENCH_RATE_DURATION ?? 10);
 const RATE_ROUNDS = Number(process.env.BENCH_RATE_ROUNDS ?? 5);
 /**
- * The server runs as `npm start` runs it (package.json); BENCH_SERVER_NODE_FLAGS (space-separated)
- * replaces the flags to compare settings, e.g. with bench/release-ab.ts.
+ * The server runs with `npm start`'s node flags (package.json, read from this checkout by
+ * bench/start-flags.ts); BENCH_SERVER_NODE_FLAGS (space-separated) replaces them to compare
+ * settings, e.g. with bench/release-ab.ts.
  */
-const serverNodeFlags = () => (process.env.BENCH_SERVER_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
+const serverNodeFlags = () => (process.env.BENCH_SERVER_NODE_FLAGS?.split(' ') ?? startNodeFlags(fileURLToPath(new URL('..', import.meta.url)))).filter(Boolean);
 
 export async function run(): Promise<void> {
   const loadBefore = loadavg().map((x) => round(x, 2));
@@ -497,6 +500,14 @@ async function serve(): Promise<void> {
       (db) => process.send!({ cpu, server, db, ...counts }),
       () => process.send!({ cpu, server, db: null, ...counts }),
     );
+  });
+  // The young generation's cost in memory (bench/release-gc.ts): resident set, V8's committed
+  // heap, and the new space's committed part, on request.
+  process.on('message', (m) => {
+    if (m !== 'mem') return;
+    const { rss, heapTotal } = process.memoryUsage();
+    const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+    process.send!({ mem: { rss, heapTotal, newSpace } });
   });
   process.on('SIGTERM', () => {
     void Promise.all([app.close(), bare.close()])
