@@ -50,23 +50,34 @@ async function round(): Promise<void> {
   });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  // 'close', not 'exit': the server's trace reaches this pipe through the child, and 'exit' can
+  // come before the last of it has been read.
+  const code = await new Promise<number | null>((r) => child.on('close', r));
   if (code !== 0 || !out.includes(END)) throw new Error(`the run failed (exit ${code})`);
   const window = out.slice(out.indexOf(START), out.indexOf(END));
   const result = JSON.parse(out.slice(out.indexOf(END) + END.length).split('\n')[0]!) as { requests: number; rps: number; p99_ms: number };
   console.log(`${engine}, ${dir}: ${result.rps}/s reached, client p99 ${result.p99_ms} ms, load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`);
   // `[pid:0xisolate]  1234 ms: pause=… gc=s …` — one line per GC, scavenges only, by isolate.
   const byIsolate = new Map<string, Array<Record<string, number>>>();
-  for (const line of window.split('\n')) {
-    if (!line.includes(' gc=s ')) continue;
-    const iso = line.slice(0, line.indexOf(']') + 1);
+  // Matched anywhere in a line, not from its start: the server's isolates (main thread, workers)
+  // and this child write to one pipe, and a line can arrive glued to another's unfinished one.
+  const GC = /\[(\d+:0x[0-9a-f]+)\]\s+(\d+) ms: (pause=.*? gc=s .*)$/;
+  let traceLines = 0;
+  for (const raw of window.split('\n')) {
+    if (raw.includes(' ms: pause=')) traceLines++;
+    const m = GC.exec(raw);
+    if (!m) continue;
+    const iso = `[${m[1]}]`;
+    const line = m[3]!;
     const f: Record<string, number> = {};
+    f.t_ms = Number(m[2]);
     for (const kv of line.split(' ')) {
       const i = kv.indexOf('=');
       if (i > 0) f[kv.slice(0, i)] = parseFloat(kv.slice(i + 1));
     }
     (byIsolate.get(iso) ?? byIsolate.set(iso, []).get(iso)!).push(f);
   }
+  if (byIsolate.size === 0) console.log(`  no scavenge in the window (${traceLines} GC trace lines in it, ${out.split('\n').filter((l) => l.includes(' ms: pause=')).length} in the whole output): was the server started with --trace-gc-nvp and BENCH_SERVER_STDOUT=1?`);
   for (const [iso, gcs] of byIsolate) {
     const sum = (k: string) => gcs.reduce((n, g) => n + (g[k] ?? 0), 0);
     const n = result.requests;
@@ -77,6 +88,17 @@ async function round(): Promise<void> {
     console.log(
       `  ${iso} ${gcs.length} scavenges, one per ${Math.round(n / gcs.length)} releases; per release: allocated ${(sum('allocated') / n / 1024).toFixed(1)} KiB, copied ${Math.round(sum('new_space_survived') / n)} B, promoted ${Math.round(sum('promoted') / n)} B, weak handles died ${(sum('nodes_died_in_new') / n).toFixed(2)}; per MiB allocated: copied ${(sum('new_space_survived') / 1024 / mib).toFixed(1)} KiB, promoted ${(sum('promoted') / 1024 / mib).toFixed(1)} KiB, weak handles ${(sum('nodes_died_in_new') / mib).toFixed(1)}`,
     );
+    // Between the window's first and last scavenge (the server's own clock, at the reached rate):
+    // whole cycles only, so neither end of the window counts part of one.
+    if (gcs.length >= 3) {
+      const cyc = gcs.slice(1);
+      const span = (gcs[gcs.length - 1]!.t_ms! - gcs[0]!.t_ms!) / 1000;
+      const rel = span * result.rps;
+      const s2 = (k: string) => cyc.reduce((a, g) => a + (g[k] ?? 0), 0);
+      console.log(
+        `    whole cycles (${cyc.length} scavenges over ${span.toFixed(2)} s at ${result.rps}/s): one per ${Math.round(rel / cyc.length)} releases, ${(10000 * cyc.length / rel).toFixed(2)} per 10,000; per release: allocated ${(s2('allocated') / rel / 1024).toFixed(1)} KiB, weak handles died ${(s2('nodes_died_in_new') / rel).toFixed(2)}`,
+      );
+    }
     console.log(`    medians (ms): ${PARTS.map((p) => `${p.replace('heap.external_weak_global_handles', 'weak callbacks').replace('scavenge.', '')} ${median(gcs.map((g) => g[p] ?? 0))}`).join(', ')}; pauses ${gcs.map((g) => g.pause).join(' ')}`);
   }
 }
