@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { CgError } from '../core/errors.ts';
 import type { AppContext } from '../app/context.ts';
 import { installAuth, installAuthorize, keyFields } from './auth.ts';
+import type { Principal } from './principal.ts';
 import { AuthFailureGuard, DEFAULT_AUTH_FAIL_LIMIT, memoryFailureCounter, type AuthFailLimit, type FailureCounter } from './auth-failures.ts';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import { installClientCertCheck } from './tls.ts';
@@ -134,7 +135,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
     hook: 'onRequest',
     max: limit.max,
     timeWindow: limit.timeWindowMs,
-    keyGenerator: (req) => (req.principal ? `k:${req.principal.keyId}` : `ip:${req.ip}`),
+    keyGenerator: (req) => (req.principal ? principalKey(req.principal) : `ip:${req.ip}`),
     errorResponseBuilder: (_req, c) => new CgError('RATE_LIMITED', `rate limit of ${c.max} requests per ${c.after} exceeded`, 429),
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     ...(opts.rateLimitStore ? { store: opts.rateLimitStore as any } : {}),
@@ -174,6 +175,18 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions): Promise
     for (const plugin of routes) await plugin(scope, ctx);
   });
   return app;
+}
+
+/**
+ * The rate limiter's key of an API key's principal, made once per principal: a verified key's
+ * principal is one frozen object per cache entry (api-keys.ts), so the `k:<key id>` text was
+ * the same string made again on every request.
+ */
+const principalKeys = new WeakMap<Principal, string>();
+function principalKey(p: Principal): string {
+  let k = principalKeys.get(p);
+  if (k === undefined) principalKeys.set(p, (k = `k:${p.keyId}`));
+  return k;
 }
 
 /**
