@@ -72,7 +72,8 @@ export const releaseRoutes: RoutePlugin = (app, ctx) => {
     response: { 200: releaseResponse },
     // The release's answer comes from the journal's batch once its record is durable, through a
     // callback: no promise per release between the commit and the response (ReleaseService.releaseTo).
-    // The body as its UTF-8 bytes: the same bytes, not copied flat twice on the way (release-json.ts).
+    // The body as JSON.stringify's UTF-8 bytes, written from the pieces the release holds: the
+    // same bytes, without the string copies on the way (release-json.ts).
     serialize: releaseBytes,
     respond: ({ body, principal }, send) =>
       ctx.releases.releaseTo(principal.id, { subject: body.subject, purpose: body.purpose, items: body.items, orderRef: body.order_ref }, send),
