@@ -134,3 +134,15 @@ if pat:
         if re.search(pat, label(f)):
             print('== callers of', label(f)[:120])
             for c, v in sorted(arcs[f].items(), key=lambda x: -x[1])[:12]: print(f'   {v/n:10,.0f}  {label(c)[:140]}')
+# INCL=<regex>: inclusive Ir per request of every function whose name matches (self + every call
+# it makes, natives and builtins included, as callgrind's arcs give it): the load-independent
+# count for one function between two trees, whatever area its callees are charged to above.
+ipat = os.environ.get('INCL')
+if ipat:
+    out = defaultdict(int)
+    for callee, callers in arcs.items():
+        for c, v in callers.items():
+            if c != callee and re.search(ipat, label(c)): out[c] += v
+    print('--- inclusive Ir per request ---')
+    for f in sorted(set(out) | {f for f in selfc if re.search(ipat, label(f))}, key=lambda f: -(selfc.get(f, 0) + out.get(f, 0))):
+        print(f'{(selfc.get(f, 0) + out.get(f, 0))/n:10,.0f}  {label(f)[:150]}')

@@ -65,17 +65,30 @@ export function installAuthorize(app: FastifyInstance): void {
   });
 }
 
+/** `Bearer`, white space, the token (no white space in it), optional trailing white space. */
 const BEARER = /^Bearer\s+\S+\s*$/i;
 
 export function presentedKey(request: FastifyRequest): string | undefined {
   const h = request.headers.authorization;
-  if (typeof h === 'string' && h.length > 0) {
-    // Tested, then cut: what `\S+` captured is what follows "Bearer", trimmed (`trim` removes
-    // exactly the characters `\s` matches). `exec` made a match array and a capture per request.
-    return BEARER.test(h) ? h.slice(6).trim() : '';
-  }
+  if (typeof h === 'string' && h.length > 0) return bearerToken(h);
   const x = request.headers['x-api-key'];
   return typeof x === 'string' ? x.trim() : undefined;
+}
+
+/**
+ * The token of an `Authorization` value, '' when it is not `Bearer <token>`. `test` and a slice
+ * rather than `exec`: a match array and its capture per request for one substring. Past the
+ * pattern, the token is the value after `Bearer` without the white space around it — JavaScript's
+ * `\s` is exactly what `trim` removes (WhiteSpace and LineTerminator) —, and in the usual form (one
+ * space, a printable ASCII first and last character, which is never white space) simply
+ * everything after the seventh character.
+ */
+export function bearerToken(h: string): string {
+  if (!BEARER.test(h)) return '';
+  const first = h.charCodeAt(7);
+  const last = h.charCodeAt(h.length - 1);
+  if (h.charCodeAt(6) === 32 && first > 32 && first < 127 && last > 32 && last < 127) return h.slice(7);
+  return h.slice(6).trim();
 }
 
 export function authorize(request: FastifyRequest, auth: AuthSpec): void {

@@ -39,6 +39,32 @@ describe('HTTP metrics', () => {
     expect(sampleValue(again, 'consentgate_http_requests_total{method="POST",route="/v1/releases",status="200"}')).toBe(1301);
   });
 
+  it('a request with another method, route or status than the one before is counted under its own labels', async () => {
+    const registry = new Registry();
+    const m = httpMetrics(registry);
+    // Each differs from the one before it in one label only, so a remembered label set that
+    // compares too little is caught.
+    const seq: Array<[string, string, number]> = [
+      ['POST', '/v1/releases', 200],
+      ['POST', '/v1/releases', 403],
+      ['POST', '/v1/releases', 200],
+      ['GET', '/v1/releases', 200],
+      ['GET', '/v1/keys', 200],
+      ['GET', '/v1/keys', 200],
+      ['POST', '/v1/keys', 200],
+      ['POST', '/v1/releases', 200],
+    ];
+    for (let r = 0; r < 3; r++) for (const [method, route, status] of seq) m.record(method, route, status, 0.001);
+    const text = await registry.metrics();
+    const count = (method: string, route: string, status: number) =>
+      sampleValue(text, `consentgate_http_requests_total{method="${method}",route="${route}",status="${status}"}`);
+    expect(count('POST', '/v1/releases', 200)).toBe(9);
+    expect(count('POST', '/v1/releases', 403)).toBe(3);
+    expect(count('GET', '/v1/releases', 200)).toBe(3);
+    expect(count('GET', '/v1/keys', 200)).toBe(6);
+    expect(count('POST', '/v1/keys', 200)).toBe(3);
+  });
+
   it('each registry has its own counts', async () => {
     const a = new HttpMetrics(new Registry());
     const rb = new Registry();
