@@ -24,37 +24,42 @@ export function releaseBytes(r: ReleaseText): Buffer {
   if (!simple(r)) return Buffer.from(JSON.stringify(r), 'utf8');
   n = 0;
   open = 0;
-  lit(L_DECISION, r.decision_id);
-  text(r.decision_id);
+  field(L_DECISION, r.decision_id);
   lit(L_INDEX, null);
   P[n++] = String(r.ledger_index);
-  lit(L_DECLARATION, r.declaration_id);
-  text(r.declaration_id);
-  lit(L_BASIS, r.basis);
-  text(r.basis);
+  field(L_DECLARATION, r.declaration_id);
+  field(L_BASIS, r.basis);
   record(L_ITEMS, r.items as Record<string, string>);
   record(L_FORMS, r.forms);
   // Each opening literal's object or list is closed by the literal after it (`},…`, `],…`).
   const missing = r.missing;
   if (missing.length === 0) lit(L_MISSING, null);
-  for (let i = 0; i < missing.length; i++) {
-    lit(i === 0 ? L_MISSING : L_COMMA, missing[i]!);
-    text(missing[i]!);
-  }
-  lit(L_RETENTION, r.retention_until);
-  if (r.retention_until === null) P[n++] = 'null';
-  else text(r.retention_until);
+  for (let i = 0; i < missing.length; i++) field(i === 0 ? L_MISSING : L_COMMA, missing[i]!);
+  if (r.retention_until === null) {
+    lit(L_RETENTION, null);
+    P[n++] = 'null';
+  } else field(L_RETENTION, r.retention_until);
   lit(L_END, null);
-  let bytes = 0;
-  for (let i = 0; i < n; i++) bytes += Buffer.byteLength(P[i]!, 'utf8');
-  const out = Buffer.allocUnsafe(bytes);
+  // Into a scratch buffer with room for any text (UTF-8 takes at most 3 bytes per UTF-16 unit),
+  // then one copy of the bytes written into the body's own buffer: no length asked per piece.
+  let units = 0;
+  for (let i = 0; i < n; i++) units += P[i]!.length;
+  if (scratch.length < units * 3) scratch = Buffer.allocUnsafeSlow(units * 3);
   let at = 0;
   for (let i = 0; i < n; i++) {
-    at += out.write(P[i]!, at, 'utf8');
+    at += (scratch as Utf8Writer).utf8Write(P[i]!, at);
     P[i] = '';
   }
+  const out = Buffer.allocUnsafe(at);
+  scratch.copy(out, 0, 0, at);
+  // Nothing of the answer stays behind in the scratch (it holds decrypted values).
+  scratch.fill(0, 0, at);
   return out;
 }
+
+/** Node's own UTF-8 write of a Buffer (what `write(s, at, 'utf8')` calls after its argument checks). */
+type Utf8Writer = Buffer & { utf8Write(s: string, at: number): number };
+let scratch = Buffer.allocUnsafeSlow(16 * 1024);
 
 /**
  * A string JSON.stringify writes as it is, in quotes: no `"`, backslash, control character or
@@ -86,18 +91,20 @@ let n = 0;
 /** 1 while the last piece is a plain string's text, whose closing quote the next literal begins with. */
 let open: 0 | 1 = 0;
 
-/** The literal, with the quotes that fall on it: the last string's closing one, and `next`'s opening one if it is plain. */
-function lit(l: Lit, next: string | null): void {
-  P[n++] = l[open][next !== null && PLAIN.test(next) ? 1 : 0];
+/** A literal that a non-string follows (a number, `null`, a closing bracket), with the last string's closing quote. */
+function lit(l: Lit, _next: null): void {
+  P[n++] = l[open][0];
   open = 0;
 }
 
-/** A string whose literal before it was written by `lit(…, s)`: plain as it is, else its JSON text. */
-function text(s: string): void {
+/** A literal and the string after it: a plain string as it is, its quotes on the literals around it; else its JSON text. */
+function field(l: Lit, s: string): void {
   if (PLAIN.test(s)) {
+    P[n++] = l[open][1];
     P[n++] = s;
     open = 1;
   } else {
+    P[n++] = l[open][0];
     P[n++] = JSON.stringify(s);
     open = 0;
   }
@@ -108,11 +115,9 @@ function record(opening: Lit, o: Readonly<Record<string, string>>): void {
   let first = true;
   // for-in: the own enumerable keys in the order JSON.stringify takes them (integer-like first).
   for (const k in o) {
-    lit(first ? opening : L_COMMA, k);
+    field(first ? opening : L_COMMA, k);
     first = false;
-    text(k);
-    lit(L_COLON, o[k]!);
-    text(o[k]!);
+    field(L_COLON, o[k]!);
   }
   if (first) lit(opening, null);
 }
