@@ -88,7 +88,7 @@ describe.each(engines())('migration 222 (decisions read from their ledger entrie
       const before = await read();
       const answered = await readers();
       expect(before).toHaveLength(sample.length);
-      expect(await migrate(db)).toEqual(['222-decision-rows', '223-decision-codes', '230-append-only-vacuum']);
+      expect(await migrate(db)).toEqual(['222-decision-rows', '223-decision-codes', '224-token-binding-index', '230-append-only-vacuum']);
       expect(await read()).toEqual(before);
       expect(await readers()).toEqual(answered);
       // The provision report pages on a column 222 adds (handed_over): checked against the records.
@@ -156,7 +156,7 @@ describe.each(engines())('migration 223 (deny code, article and subject on the d
       const denied = before.filter((r) => r.allow === false);
       expect(denied.length).toBeGreaterThan(3);
       expect(denied.some((r) => r.code !== null) && denied.some((r) => r.code === null)).toBe(true);
-      expect(await migrate(db)).toEqual(['223-decision-codes', '230-append-only-vacuum']);
+      expect(await migrate(db)).toEqual(['223-decision-codes', '224-token-binding-index', '230-append-only-vacuum']);
       expect(await read()).toEqual(before);
       // The table's own columns hold what the entries said, for every row (allowed ones too).
       expect(await db.query('SELECT id, code, article, denied_subject FROM release_decisions ORDER BY leaf_index')).toEqual(
