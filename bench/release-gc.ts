@@ -92,7 +92,9 @@ async function round(): Promise<void> {
   });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  // 'close', not 'exit': the server's trace reaches this pipe through the child, and 'exit' can
+  // come before the last of it has been read.
+  const code = await new Promise<number | null>((r) => child.on('close', r));
   if (code !== 0 || !out.includes(END)) throw new Error(`the run failed (exit ${code})`);
   if (process.env.CG_GC_RAW) writeFileSync(process.env.CG_GC_RAW, out);
   const result = JSON.parse(out.slice(out.indexOf(END) + END.length).split('\n')[0]!) as { window_ms: [number, number]; requests: number; rps: number; p50_ms: number; p99_ms: number; max_ms: number; age_s: number; rss_peak: number; mem_before: { newSpace: number }; mem: { rss: number; heapTotal: number; newSpace: number } };

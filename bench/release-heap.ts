@@ -80,7 +80,14 @@ for (const s of samples) {
   }
   add(mod, firstOwn || '(no src frame)', s.size);
   let a = '';
-  for (let m: N | undefined = byId.get(s.nodeId)!; m && !a; m = parent.get(m.id)) a = areaOf(short(m.callFrame.url));
+  for (let m: N | undefined = byId.get(s.nodeId)!; m && !a; m = parent.get(m.id)) {
+    // What Node and Fastify allocate once a body is handed to `reply.send` (serialisation, the
+    // headers, the socket write) is the response's, whichever of our frames sent it: the release
+    // answers from the journal's batch, so by innermost frame it counted as the journal's
+    // (PGlite) or the route's (PostgreSQL), by which code happened to call `send`.
+    if (m.callFrame.functionName === 'Reply.send' && /fastify\/lib\/reply\.js$/.test(m.callFrame.url)) a = 'response: serialisation, headers, write (Fastify, Node)';
+    else a = areaOf(short(m.callFrame.url));
+  }
   add(byArea, a || 'Node HTTP, Fastify, V8 (no own or named-library frame)', s.size);
   const leaf = byId.get(s.nodeId)!.callFrame;
   add(areaSelf, `${a || 'Node HTTP, Fastify, V8'} | ${leaf.functionName || '(anon)'} ${short(leaf.url)}`, s.size);
