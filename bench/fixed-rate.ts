@@ -27,6 +27,8 @@ export interface RateResult {
   rate_reached: boolean;
   requests: number;
   non2xx: number;
+  /** Status code → count of the non-2xx answers, when there were any: a failed run says what failed. */
+  non2xx_status?: Record<string, number>;
   errors: number;
   p50_ms: number;
   p99_ms: number;
@@ -48,6 +50,7 @@ export interface RateOptions {
 
 export function fixedRate(o: RateOptions): Promise<RateResult> {
   const latencies: number[] = [];
+  const failed: Record<string, number> = {};
   // Completed responses per 100 ms slice since the start.
   const slices: number[] = [];
   let t0 = 0;
@@ -72,6 +75,7 @@ export function fixedRate(o: RateOptions): Promise<RateResult> {
           rate_reached: r.requests.average >= 0.95 * o.rate,
           requests: r.requests.total,
           non2xx: r.non2xx,
+          ...(r.non2xx > 0 ? { non2xx_status: failed } : {}),
           errors: r.errors,
           p50_ms: round(pick(0.5), 2),
           p99_ms: round(pick(0.99), 2),
@@ -85,7 +89,10 @@ export function fixedRate(o: RateOptions): Promise<RateResult> {
       t0 = performance.now();
     });
     instance.on('response', (_client, status, _bytes, ms) => {
-      if (status < 200 || status > 299) return;
+      if (status < 200 || status > 299) {
+        failed[status] = (failed[status] ?? 0) + 1;
+        return;
+      }
       latencies.push(ms);
       const slice = Math.floor((performance.now() - t0) / 100);
       slices[slice] = (slices[slice] ?? 0) + 1;

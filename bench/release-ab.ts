@@ -118,7 +118,7 @@ const once = async (k: number, bare: boolean, seconds: number) => {
   const c1 = await parts();
   const cpu = (c1.process - c0.process) / r.requests;
   const pg = pgSince(pg0) / r.requests;
-  if (r.non2xx || r.errors) throw new Error(`side ${sides[k]!.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  if (r.non2xx || r.errors) throw new Error(`side ${sides[k]!.name}: ${r.non2xx} non-2xx (${JSON.stringify(r.non2xx_status ?? {})}), ${r.errors} errors`);
   // Per request: the server's thread and the database's (PGlite's worker); per batch: records.
   const per = (a: number | null, b: number | null) => (a !== null && b !== null ? Math.round((b - a) / r.requests) : NaN);
   const batches = c1.batches - c0.batches;

@@ -18,6 +18,13 @@ describe('bench fixed-rate load', () => {
       seen++;
       return { subject: (req.body as { subject: string }).subject };
     });
+    // Every fifth request refused, as a server under pressure might (429) or a failing one (503).
+    let k = 0;
+    server.post('/flaky', async (_req, reply) => {
+      k++;
+      if (k % 5 === 0) return reply.code(k % 10 === 0 ? 503 : 429).send({ code: 'X' });
+      return { ok: true };
+    });
     await server.listen({ port: 0, host: '127.0.0.1' });
     port = (server.server.address() as { port: number }).port;
   });
@@ -48,6 +55,23 @@ describe('bench fixed-rate load', () => {
     // Each connection sends its 50 requests of the second back to back: far from the 0.1 of
     // evenly spaced arrivals.
     expect(r.busiest_100ms_share).toBeGreaterThan(0.3);
+    expect(r.non2xx_status).toBeUndefined();
+  });
+
+  it('says which statuses the non-2xx answers had, and leaves them out of the latencies', async () => {
+    const r = await fixedRate({
+      url: `http://127.0.0.1:${port}`,
+      path: '/flaky',
+      headers: { 'content-type': 'application/json' },
+      body: () => '{}',
+      rate: 100,
+      connections: 2,
+      seconds: 1,
+    });
+    expect(r.non2xx).toBeGreaterThan(0);
+    const by = r.non2xx_status ?? {};
+    expect(Object.keys(by).sort()).toEqual(['429', '503']);
+    expect(by['429']! + by['503']!).toBe(r.non2xx);
   });
 
   it('median of odd and even counts', () => {
