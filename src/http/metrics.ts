@@ -43,15 +43,6 @@ export class HttpMetrics {
   private readonly which = new Uint32Array(QUEUE);
   private readonly seconds = new Float64Array(QUEUE);
   private queued = 0;
-  /**
-   * The last label set recorded and its index: on a server busy with one route the next request
-   * almost always has the same method, route pattern (the route's own string) and status, and
-   * is then counted without the three map look-ups.
-   */
-  private lastMethod = '';
-  private lastRoute = '';
-  private lastStatus = -1;
-  private lastIndex = 0;
   private readonly requests: Counter<keyof Labels>;
   private readonly latency: Histogram<keyof Labels>;
 
@@ -74,8 +65,7 @@ export class HttpMetrics {
 
   record(method: string, route: string, status: number, seconds: number): void {
     const n = this.queued;
-    this.which[n] =
-      status === this.lastStatus && route === this.lastRoute && method === this.lastMethod ? this.lastIndex : this.labelIndex(method, route, status);
+    this.which[n] = this.labelIndex(method, route, status);
     this.seconds[n] = seconds;
     this.queued = n + 1;
     if (this.queued === QUEUE) this.flush();
@@ -105,10 +95,6 @@ export class HttpMetrics {
       k = this.labelSets.push({ method, route, status: String(status) }) - 1;
       byStatus.set(status, k);
     }
-    this.lastMethod = method;
-    this.lastRoute = route;
-    this.lastStatus = status;
-    this.lastIndex = k;
     return k;
   }
 }
