@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { askServer } from './release.ts';
 import { startNodeFlags } from './start-flags.ts';
 
 /**
@@ -37,17 +38,7 @@ const flags = process.env.BENCH_SERVER_NODE_FLAGS ?? startNodeFlags(dir).join(' 
 const END = '=== cg-gc window end ';
 
 /** The bench server's memory (bench/release.ts answers 'mem' over IPC). */
-function askMem(child: ChildProcess): Promise<unknown> {
-  return new Promise((res) => {
-    const on = (m: unknown) => {
-      if (!(m as { mem?: unknown }).mem) return;
-      child.off('message', on);
-      res((m as { mem: unknown }).mem);
-    };
-    child.on('message', on);
-    child.send('mem');
-  });
-}
+const askMem = async (child: ChildProcess): Promise<unknown> => (await askServer(child, 'mem')).mem;
 
 if (process.env.CG_GC_CHILD) {
   // The child: runs the checkout's bench server with V8's GC trace on this process's stdout.

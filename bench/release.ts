@@ -169,16 +169,21 @@ export interface ChildCpu {
   records: number;
 }
 
-export function childCpuParts(child: ChildProcess): Promise<ChildCpu> {
+export async function childCpuParts(child: ChildProcess): Promise<ChildCpu> {
+  const r = (await askServer(child, 'cpu')) as { cpu: NodeJS.CpuUsage; server?: number | null; db?: number | null; batches?: number; records?: number };
+  return { process: r.cpu.user + r.cpu.system, server: r.server ?? null, db: r.db ?? null, batches: r.batches ?? 0, records: r.records ?? 0 };
+}
+
+/** Sends a bench server `request` over IPC; resolves with its answer, the first message naming that field. */
+export function askServer(child: ChildProcess, request: 'cpu' | 'mem'): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: unknown) => {
-      const r = m as { cpu?: NodeJS.CpuUsage; server?: number | null; db?: number | null; batches?: number; records?: number };
-      if (!r.cpu) return;
+      if (typeof m !== 'object' || m === null || !(m as Record<string, unknown>)[request]) return;
       child.off('message', onMessage);
-      resolve({ process: r.cpu.user + r.cpu.system, server: r.server ?? null, db: r.db ?? null, batches: r.batches ?? 0, records: r.records ?? 0 });
+      resolve(m as Record<string, unknown>);
     };
     child.on('message', onMessage);
-    if (!child.send('cpu')) reject(new Error('bench server has no IPC channel'));
+    if (!child.send(request)) reject(new Error('bench server has no IPC channel'));
   });
 }
 
