@@ -29,7 +29,7 @@ const { asReceived } = (await import('./gate.ts')) as { asReceived?: (r: unknown
 if (asReceived) after.reqs = after.reqs.map(asReceived);
 // And both decide the same request objects: where a set of 100k parsed requests lies in the heap
 // moves a tree's p50 by up to 14% (an A/A with one set each favoured the set parsed second:
-// docs/gate.md, seventh round), which is the requests' layout, not the code.
+// docs/gate-history.md, seventh round), which is the requests' layout, not the code.
 if (before.reqs.length !== after.reqs.length || before.reqs.some((r, i) => JSON.stringify(r) !== JSON.stringify(after.reqs[i]))) {
   throw new Error('the two trees build different requests: nothing to compare');
 }

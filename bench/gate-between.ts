@@ -6,7 +6,7 @@ import { asReceived, cedarCall, cedarEntities, statutoryPolicies } from './gate.
 import { loadTree } from './gate-trees.ts';
 
 /**
- * What runs between the chunks decides what a gain is worth (issue 20, goal 4; docs/gate.md,
+ * What runs between the chunks decides what a gain is worth (issue 20, goal 4; docs/gate-history.md,
  * "seventh round"): the committed gate bench runs 500 Cedar calls before every chunk of 500
  * decisions, `bench/gate-ab.ts` Cedar only before every fourth. This runs two trees' `decide`
  * (each over its own world, as gate-ab does) with one of several things just before each chunk,

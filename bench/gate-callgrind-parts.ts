@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
- * Which data a decision's simulated LL misses are on (issue 20, goal 4; docs/gate.md, twelfth
+ * Which data a decision's simulated LL misses are on (issue 20, goal 4; docs/gate-history.md, twelfth
  * round): `bench/gate-callgrind-parts.sh [tree] [chunks]` runs this under callgrind. The world,
  * requests and chunks of bench/gate-callgrind.ts (chunks of 500 requests, each after a 64 MB sweep
  * that evicts the simulated caches), run once per variant; before each chunk's decisions a

@@ -3,7 +3,7 @@ import { benchSample } from './gate.ts';
 
 /**
  * Which cells of the per-subject records a decision reads, and on how many cache lines
- * (issue 20, goal 4; docs/gate.md, eleventh round). Load-independent: no timing.
+ * (issue 20, goal 4; docs/gate-history.md, eleventh round). Load-independent: no timing.
  *
  *   node --import tsx bench/gate-lines.ts [requests (default 20000)]
  *
@@ -11,7 +11,7 @@ import { benchSample } from './gate.ts';
  * that notes every index read, and each request is decided once. Per decision that reads the
  * records: the distinct cells read, and the distinct 64-byte lines they lie on
  *   - now: 8-byte cells, cell k at byte 24 + 8k of a line-aligned run (the array's elements start
- *     8 bytes into a line, after a 16-byte header: docs/gate.md, tenth round);
+ *     8 bytes into a line, after a 16-byte header: docs/gate-history.md, tenth round);
  *     and the aligned 128-byte pairs of lines they lie on (Intel's L2 fetches a line's pair along);
  *   - split: the cells holding int32 integers (packed ids and refs, keys, sizes, times as two
  *     integers with the NO_TIME marker) in an Int32Array at the same index (4 bytes, its

@@ -31,7 +31,7 @@ let sink = 0;
 type Cells = { readonly [i: number]: unknown };
 // Each request's subject-table slot and region base, found before timing, so that a warmer can
 // touch the slot alone or the region's first line alone (GateRecords' private table: (hash,
-// region) int32 pairs; docs/gate.md, tenth round).
+// region) int32 pairs; docs/gate-history.md, tenth round).
 const records = world.records as unknown as { table: Int32Array; slots: number; cells: unknown[]; get(id: string): { base: number } | undefined };
 const slotOf = reqs.map((r) => {
   const rec = records.get(r.subject);

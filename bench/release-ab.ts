@@ -44,7 +44,7 @@ const REWARM_S = Number(process.env.CG_AB_REWARM ?? 2);
 /**
  * Age both servers reach, under unmeasured load, before the warm-up (CG_AB_SETTLE seconds, 0 =
  * none): V8's memory reducer shrinks a server's young generation ~105 s after its start and it
- * stays smaller (docs/release.md, h-tail2), so without this the side started first met it a round
+ * stays smaller (docs/release-history.md, h-tail2), so without this the side started first met it a round
  * earlier and ran more of its rounds in that dearer state. After it, both sides run as a
  * long-running server does.
  */

@@ -126,7 +126,7 @@ function json(p: string[], n: number, k: KeyParts, text: string): number {
  * through it. A basis is a thin string when it came from a structured clone — the registry
  * document from PGlite's worker — and was then used as a property key (V8 internalizes a key
  * in place): on PGlite every release's entry text was two-byte, 2.6 KiB of young heap for the
- * join instead of 1.2, and twice the bytes to walk for its hash and UTF-8 (docs/release.md,
+ * join instead of 1.2, and twice the bytes to walk for its hash and UTF-8 (docs/release-history.md,
  * h-bytes2). The look-up gives the internalized literal for the same text, and allocates nothing.
  */
 const BASIS_TEXT: ReadonlyMap<string, string> = new Map(legalBasis.options.map((b) => [b, b]));

@@ -50,7 +50,7 @@ export function extendFrontier(f: Frontier, leaves: readonly Uint8Array[]): { fr
  * (the lowest few; a batch of k leaves merges with at most ~log2(k) + 1 of them) and copies the
  * rest as bytes, instead of slicing every hash of the frontier into an array of its own, a stack
  * entry per hash and a closed-node object per merge that the caller filters out — about 1 KiB of
- * young heap per release at 1,000/s, batches of a few decisions (docs/release.md, h-bytes2).
+ * young heap per release at 1,000/s, batches of a few decisions (docs/release-history.md, h-bytes2).
  * The same LEDGER_CORRUPT as decodeFrontier for bytes that do not fit `size`.
  */
 export function extendEncodedFrontier(

@@ -14,7 +14,7 @@ const oneShot = typeof nodeCrypto?.hash === 'function' ? nodeCrypto.hash : undef
  * is copied into a slice of a shared slab. With `'buffer'` output every digest was an ArrayBuffer
  * of its own — a native backing store made, tracked and later swept by the scavenger: ~1.7 per
  * release (leaf and node hashes; uprobe count of JSArrayBuffer::Attach in the bench server,
- * docs/release.md, 2026-12-06 night). A slab serves 128 digests; a digest kept for long keeps its
+ * docs/release-history.md, 2026-12-06 night). A slab serves 128 digests; a digest kept for long keeps its
  * 4 KiB slab alive, as Node's own Buffer pool does. Each digest is a plain Uint8Array view of
  * its own bytes (`.slice()` copies), never overlapping another.
  */

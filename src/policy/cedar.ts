@@ -214,7 +214,7 @@ type Level = Map<unknown, any>;
 /**
  * Cedar's answers by the inputs of their call, one Map level per input (a trie), instead of one
  * key string of all of them: that string had to be made by `JSON.stringify` of twelve values and
- * hashed whole on every release (about 2–4 µs of `apply`'s 4–5 on the AMD host, docs/release.md),
+ * hashed whole on every release (about 2–4 µs of `apply`'s 4–5 on the AMD host, docs/release-history.md),
  * where a level hashes one value, and the registry's ids and the key's principal, the same
  * strings every time, keep their hash. Map keys compare by SameValueZero, so null, a boolean, a
  * number and a string never stand for one another: two look-ups meet only when every input is

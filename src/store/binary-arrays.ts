@@ -73,7 +73,7 @@ export function binaryColumnArrays(rows: readonly (readonly CopyValue[])[], type
  * `INSERT … SELECT x.* FROM unnest($1::table[]) AS x`: one set-returning function and one
  * parameter for the whole batch, where `binaryColumns` takes one of each per column — and
  * PostgreSQL materialises every function of a multi-argument `unnest` in a tuplestore of its
- * own, so a twenty-column batch of two rows paid twenty of them (docs/release.md, issue 20).
+ * own, so a twenty-column batch of two rows paid twenty of them (docs/release-history.md, issue 20).
  *
  * Each element: its field count, then per field the type's OID, a 32-bit length (−1 = NULL)
  * and the value's binary form. `order` lists the row's values in the composite's attribute

@@ -68,7 +68,7 @@ export function releasedItem(category: string, form: string): DecisionItem {
  * release_decisions and the rest from the decision's ledger entry, whose text the query returns
  * as it is (`convert_from(entry, 'UTF8')`) and the reader parses once with JSON.parse — where
  * `release_decision_records` parses it in the database (`json_to_record`), which on PGlite costs
- * about 55 µs per entry in its WASM build and a larger plan for every statement (docs/release.md,
+ * about 55 µs per entry in its WASM build and a larger plan for every statement (docs/release-history.md,
  * "The read side after 223"). These helpers give each field the value that view gives it.
  */
 

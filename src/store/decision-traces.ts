@@ -67,7 +67,7 @@ export class TraceIds {
 
 const fresh = (steps: readonly TraceStep[]): Trace => {
   const text = traceStepJson.array(steps);
-  // One-shot: no Hash object for the next scavenge to free (docs/release.md, weak callbacks).
+  // One-shot: no Hash object for the next scavenge to free (docs/release-history.md, weak callbacks).
   return { id: hash('sha256', text, 'buffer') as unknown as Buffer, text, stored: false };
 };
 

@@ -282,7 +282,7 @@ export class DecisionsRepo {
    * 221): the row's columns and the entry's text in one statement, the entry parsed here once
    * (decision-json.ts) rather than by the view's `json_to_record`. Kept parsed (REUSE): parsing and
    * planning the join cost more than running it (PostgreSQL ~0.1–0.3 ms of a ~0.4 ms `get`, PGlite
-   * ~0.4 of ~0.6 ms; docs/release.md, "The read side after 223").
+   * ~0.4 of ~0.6 ms; docs/release-history.md, "The read side after 223").
    */
   async get(id: string): Promise<StoredDecision | undefined> {
     const [r] = await this.sql.query<RecordRow & { trace: StoredDecision['trace'] }>(

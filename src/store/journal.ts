@@ -133,7 +133,7 @@ export interface JournalOptions {
 }
 
 /**
- * Measured at 1,000 releases/s on PostgreSQL (docs/release.md "Where the release server's CPU
+ * Measured at 1,000 releases/s on PostgreSQL (docs/release-history.md "Where the release server's CPU
  * goes"): 18 % less server CPU per release and half the p99 of starting the second batch at
  * once, and saturated throughput no lower; the durable bench's batches are far above it.
  */

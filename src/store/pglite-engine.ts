@@ -58,7 +58,7 @@ const toNumber = (v: string) => Number(v);
  * tuple counters merged at every commit and flushed to shared memory. PGlite has one backend (the
  * query running is always ours) and no autovacuum, and nothing here reads pg_stat_activity's text
  * or pg_stat_*_tables on PGlite. Measured with callgrind on the worker thread, batches of five as
- * at 1,000 releases/s: about 1.5 % fewer instructions per batch (docs/release.md, 2026-12-07
+ * at 1,000 releases/s: about 1.5 % fewer instructions per batch (docs/release-history.md, 2026-12-07
  * h-pglw). What a commit makes durable, and when, is unchanged.
  */
 const SETTINGS = ['-c', 'wal_init_zero=off', '-c', 'plan_cache_mode=force_generic_plan', '-c', 'track_activities=off', '-c', 'track_counts=off'];
@@ -225,7 +225,7 @@ export interface StatementRunner {
  * them (`queryNow`): one JavaScript turn runs it to the end, so nothing can take a lock or run a
  * statement in between — the same order and isolation as taking and releasing both locks, without
  * their two queued promises and generator turns per statement (a group-commit batch's round trip
- * in the worker, docs/release.md). Without `owned` (the caller's thread, where the Database hands
+ * in the worker, docs/release-history.md). Without `owned` (the caller's thread, where the Database hands
  * out PGlite's `transaction` itself), `queryNow` always answers undefined.
  */
 export function statementRunner(pg: PGlite, { owned = false }: { owned?: boolean } = {}): StatementRunner {

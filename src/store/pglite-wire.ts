@@ -329,7 +329,7 @@ const cstringLength = (s: string) => Buffer.byteLength(s, 'utf8') + 1;
  * other under load: kept, its buffer is reused by the next batch instead of a new one being
  * allocated for each. A fresh buffer of that size per batch is external memory to V8, and at
  * ten such batches a second it was what set off the worker's full garbage collections (a
- * mark-compact every 0.5–1 s, 6–48 ms each; docs/release.md, 2026-12-07 h-pgldur). At most 8 MB
+ * mark-compact every 0.5–1 s, 6–48 ms each; docs/release-history.md, 2026-12-07 h-pgldur). At most 8 MB
  * stays allocated.
  */
 const OUT_SIZE = 16_384;

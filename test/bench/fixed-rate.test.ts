@@ -6,7 +6,7 @@ import { fixedRate, median } from '../../bench/fixed-rate.ts';
  * The fixed-rate load helper of `npm run bench release` (issue 20 goals 1 and 2) against a real
  * Fastify server on loopback: it holds the rate, counts every response, takes its percentiles
  * from the responses themselves, and shows autocannon's per-second bursts, which
- * docs/release.md tells readers of the numbers about.
+ * docs/release-history.md tells readers of the numbers about.
  */
 describe('bench fixed-rate load', () => {
   let server: FastifyInstance;

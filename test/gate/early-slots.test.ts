@@ -5,7 +5,7 @@ import { MemberTable } from '../../src/core/gate/member-table.ts';
 import { EMPTY, idHash } from '../../src/core/gate/open-addressing.ts';
 
 /**
- * The early slot reads of a seller's decision (docs/gate.md, twelfth round): `GateRecords.first`
+ * The early slot reads of a seller's decision (docs/gate-history.md, twelfth round): `GateRecords.first`
  * reads the home slot of a hash so that the decision can give up on an empty one, and `find` /
  * `MemberTable.find` take the hash the decision computed. An empty home slot must mean an
  * unknown subject (else a known subject would be sent to the traced evaluation for nothing, or

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { startNodeFlags } from '../../bench/start-flags.ts';
 
 /**
- * The server's V8 settings (the young generation's size: docs/release.md) have one definition,
+ * The server's V8 settings (the young generation's size: docs/release-history.md) have one definition,
  * package.json's `start` script. The bench server reads it (bench/start-flags.ts); the container
  * cannot, so its CMD must say the same, and every flag must be one this Node accepts (a mistyped
  * V8 flag stops node before the server starts).

@@ -3,7 +3,7 @@ import type { Database } from '../../src/store/sql.ts';
 import { engines, openTestDatabase } from '../support/engines.ts';
 
 // Migration 230: the insert-only tables every release appends to are vacuumed after a fixed
-// number of inserts and frozen by that pass (docs/release.md, 2026-12-07 "What a slow batch
+// number of inserts and frozen by that pass (docs/release-history.md, 2026-12-07 "What a slow batch
 // statement is made of on the Zen 5 host"). The same SQL on both engines; PGlite keeps the
 // parameters (it has no autovacuum to use them).
 describe.each(engines())('append-only tables on %s', (engine) => {

@@ -16,7 +16,7 @@ import { allowedRow, decisionJournal } from '../support/decision-rows.ts';
 import { engines, POSTGRES_URL } from '../support/engines.ts';
 
 /**
- * A release writes four index entries per decision (docs/release.md, 2026-12-07 "Every index a
+ * A release writes four index entries per decision (docs/release-history.md, 2026-12-07 "Every index a
  * release writes, and the read that needs it"): ledger_entries_pkey, ledger_entries_subject,
  * release_decisions_pkey and release_decisions_leaf_index_key, and two per token it issues
  * (release_tokens_pkey, release_tokens_subject; migration 224 dropped a third no statement read).

@@ -7,7 +7,7 @@ import { engines, openTestDatabase } from '../support/engines.ts';
 
 /**
  * DecisionsRepo.get and the console's stream parse a decision's ledger entry in Node instead of
- * reading release_decision_records (docs/release.md, "The read side after 223"): each field must
+ * reading release_decision_records (docs/release-history.md, "The read side after 223"): each field must
  * come back as the view's `json_to_record` gave it — text as text, JSON null or a missing field as
  * SQL NULL, and a jsonb column with its objects' keys in jsonb's order.
  */

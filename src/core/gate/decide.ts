@@ -144,7 +144,7 @@ function allowOrGiveUp(req: ReleaseRequest, ctx: GateContext): Decision | undefi
   // The subject's table slot is read first, right before the member's: the two loads do not
   // depend on each other, so after an eviction both misses are in flight at once, instead of
   // the subject's waiting until the member, its class and its purposes have been looked at
-  // (docs/gate.md, twelfth round). Both hashes first: they read only the request's strings.
+  // (docs/gate-history.md, twelfth round). Both hashes first: they read only the request's strings.
   const hs = idHash(req.subject);
   const hm = idHash(req.recipientId);
   const first = ctx.subjects.first === undefined ? 0 : ctx.subjects.first(hs);

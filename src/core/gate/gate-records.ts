@@ -14,8 +14,8 @@ import type { ActiveConsent, ConsentAnswer, OrderInfo, RightsStop, SubjectGate, 
  *
  * Why: a decision used to probe five tables keyed by the subject (subjects, orders, consents,
  * objections, rights stops), each a hash-table walk into memory nothing else touches, and on a
- * busy machine each of those is a cache miss (docs/gate.md, "Where each microsecond goes"). One
- * lookup now reaches one region of small integer keys and shared values (docs/gate.md, fifth
+ * busy machine each of those is a cache miss (docs/gate-history.md, "Where each microsecond goes"). One
+ * lookup now reaches one region of small integer keys and shared values (docs/gate-history.md, fifth
  * round: why the regions share one array).
  *
  * The records hold no truth of their own: each projection writes its part as it applies an event
@@ -29,7 +29,7 @@ export class GateRecords {
    * JavaScript object with a variable part is two objects in V8 — the object, then its elements
    * store — so a table slot, then a record, then its cells were three dependent cache misses
    * before the decision could compare the id, and that chain was half of what a decision waits
-   * on after Cedar (docs/gate.md, fifth round, `bench/gate-warm.ts`). The array itself and its
+   * on after Cedar (docs/gate-history.md, fifth round, `bench/gate-warm.ts`). The array itself and its
    * store's header are shared and stay in cache: slot, then region — two. A region that
    * outgrows its room moves to the end with at least twice the room, its old cells cleared: the
    * holes a region leaves are smaller than the region, so less than half the array is holes.
@@ -44,7 +44,7 @@ export class GateRecords {
    * not three 8-byte cells (hash, region, record) of a JavaScript array: the table a decision
    * probes at a random slot is a third of the size (512 KB for the bench's 20,000 subjects
    * instead of 1.5 MB), so more of it is still cached, and on fewer pages, after Cedar or the
-   * rest of the server has run (docs/gate.md, tenth round). Load factor at most 1/2
+   * rest of the server has run (docs/gate-history.md, tenth round). Load factor at most 1/2
    * (open-addressing.ts); records are never removed.
    */
   private table: Int32Array = new Int32Array(2 * 1024).fill(EMPTY);
@@ -79,7 +79,7 @@ export class GateRecords {
    * What the home slot of `hash` holds (its hash cell, EMPTY for none), for `find`'s `first`.
    * Read apart from the probe so that a caller can issue this load before other independent
    * ones — the member's slot — and have both misses in flight at once: the value is then
-   * waited for once, not after the member's (docs/gate.md, twelfth round).
+   * waited for once, not after the member's (docs/gate-history.md, twelfth round).
    */
   first(hash: number): number {
     return this.table[2 * (hash & (this.slots - 1))]!;
@@ -274,7 +274,7 @@ const DATA = 8;
  * the unscoped entry, else a recipient's) and the choice's (`choiceKey`, intern.ts: numbered
  * apart from `idKey`, a registry's few hundred choices). Below 2^30: a small integer on every V8
  * build. One cell, where a (choice, scope) pair of cells took two: a decision scans every key of
- * the subject, and half the cells is fewer lines (docs/gate.md, thirteenth round). Beyond CHOICES
+ * the subject, and half the cells is fewer lines (docs/gate-history.md, thirteenth round). Beyond CHOICES
  * choices or SCOPES ids the cell is WIDE_KEY and the pair is kept in the record (`wideKeys`),
  * read only by lookups that cannot have a key cell themselves (`deciding`'s other branch,
  * `findSlots`): a lookup that has one never equals WIDE_KEY, so it scans the cells alone.
@@ -336,7 +336,7 @@ function pack(c: Cell[], k: number, s: string): void {
  * Writes ASCII `s` into the cells from `k`, four code units to a cell, 7 bits each (28 bits: a
  * small integer on every V8 build). Why: subject ids and order refs are ASCII in practice, and a
  * region read on fewer cells is read on fewer cache lines — a 9-character id takes 3 cells, not
- * 5, a 22-character order ref 6, not 11 (docs/gate.md, thirteenth round).
+ * 5, a 22-character order ref 6, not 11 (docs/gate-history.md, thirteenth round).
  */
 function packAscii(c: Cell[], k: number, s: string): void {
   for (let i = 0; i < s.length; i += 4, k++) {
@@ -408,7 +408,7 @@ function packedEquals(c: readonly Cell[], k: number, s: string): boolean {
  * below -1) — or, when it cannot be packed, length -1 and the ref string in one cell. Why packed: the ref is compared on every seller's
  * request once the member's key matches, and a string is an object elsewhere in the heap (a
  * concatenated one two: the cons, then its flat content) — one or two more cache misses after
- * the region's own lines (docs/gate.md, sixth round).
+ * the region's own lines (docs/gate-history.md, sixth round).
  */
 const ORDER_HEAD = 5;
 
@@ -439,7 +439,7 @@ const ROOM = 16;
  * method reads through `base`, and the cold fields through the region's own record (`own`).
  *
  * A region, for the cache lines a decision reads after something else (Cedar's wasm, the rest of
- * the server) has evicted them (docs/gate.md) — offsets from `base`:
+ * the server) has evicted them (docs/gate-history.md) — offsets from `base`:
  *   [0, HEAD)       the record, then the state every decision reads: flags (KNOWN, ERASED, EU,
  *                   ORDER_ENDS, OBJECTS, STOPS), the id's length and cells, where the orders and
  *                   the consent keys end, the subject's contract end as two small integers (a
@@ -562,7 +562,7 @@ export class GateRecord implements SubjectGate {
    * decide.ts), right after `activeConsent` gave none: when one entry decides, its state and
    * fields from the cells that call has just read (`STATE`, shared, valid until the next call),
    * instead of the projection's slot object and then its answer object — two more lines, cold
-   * after an eviction (docs/gate.md, thirteenth round). Both entries: from their slots, as
+   * after an eviction (docs/gate-history.md, thirteenth round). Both entries: from their slots, as
    * `consent`. Same state, event, notice, items and terms as `consent`
    * (test/gate/gate-records-layout.test.ts).
    */
@@ -590,7 +590,7 @@ export class GateRecord implements SubjectGate {
     // A pair without a key cell (`keyCell`): the cold branch. Kept out of this one, which V8
     // inlines into the allow path with what follows it there (`answer`, `consentedMask`): its
     // inlining budget is spent by bytecode size, and a call it no longer inlines costs more than
-    // the lines saved (docs/gate.md, thirteenth round).
+    // the lines saved (docs/gate-history.md, thirteenth round).
     if (choiceKey >= CHOICES || recipientKey >= SCOPES) return this.decidingWide(c, choiceKey, recipientKey, scopedOnly);
     const b = this.base;
     const from = b + (c[b + ORDERS_END] as number);
@@ -686,7 +686,7 @@ export class GateRecord implements SubjectGate {
   /**
    * The flag test alone, and the scan apart (`stopOf`): this runs on every allow, and V8 inlines
    * it there by its bytecode size — a short one leaves its inlining budget for what follows
-   * (`answer`, `consentedMask`, `addDuration`: docs/gate.md, thirteenth round).
+   * (`answer`, `consentedMask`, `addDuration`: docs/gate-history.md, thirteenth round).
    */
   stop(declarationId: string, purposeId: string): RightsStop | undefined {
     return (this.flags & STOPS) === 0 ? undefined : this.stopOf(declarationId, purposeId);

@@ -7,7 +7,7 @@ import type { MemberInfo } from './types.ts';
  *
  * Why not a Map of member objects: after Cedar's wasm (or the rest of the server) has evicted the
  * caches, a seller's request waited on the Map's bucket, then its entry, then the member object
- * before it could look up the class (docs/gate.md, fifth and seventh rounds). Here the probe reads
+ * before it could look up the class (docs/gate-history.md, fifth and seventh rounds). Here the probe reads
  * the slot, and the slot holds the fields. `find` answers with one shared view aimed at the slot
  * (valid until the next `find`, like `GateRecords.find`); `get` returns the member object as it
  * was stored (the traced evaluation, the operator policies, everything else).

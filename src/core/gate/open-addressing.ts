@@ -7,7 +7,7 @@
  * Each table keeps its own lookup loop (`slotOf`) because the two compare ids differently —
  * `GateRecords` against the characters packed into the subject's region, `MemberTable` by
  * pointer against the interned id in the slot — and a shared loop would have to call back for
- * the compare on every decision (measured against the unfolded tables: docs/gate.md,
+ * the compare on every decision (measured against the unfolded tables: docs/gate-history.md,
  * 2026-12-07 "One open addressing for the gate's tables"). What is the same in both — the hash,
  * where a new id goes, how the table doubles — is here once.
  */

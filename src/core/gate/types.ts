@@ -187,7 +187,7 @@ export interface GateContext {
     /**
      * Reads the table slot where a probe for `hash` (`idHash` of the subject) starts and returns
      * what it holds, for `find`'s `first`: so a seller's decision can have this load and its
-     * member's in flight together (GateRecords; docs/gate.md, twelfth round). Optional.
+     * member's in flight together (GateRecords; docs/gate-history.md, twelfth round). Optional.
      */
     first?(hash: number): number;
   };

@@ -56,7 +56,7 @@ export function addDurationToParts(hi: number, lo: number, duration: IsoDuration
  * `addDuration(x.at, duration)`, taking the object that holds the time: for the gate's allow
  * path, where whether V8 inlines `addDuration` depends on what else it inlined there first — and a
  * time it has already read as a raw double, passed to a call it did not inline, is boxed again
- * (16 bytes per release); a pointer is not (docs/gate.md, thirteenth round).
+ * (16 bytes per release); a pointer is not (docs/gate-history.md, thirteenth round).
  */
 export function addDurationAt(x: { readonly at: number }, duration: IsoDuration): number {
   START[0] = x.at;
